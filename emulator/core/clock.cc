@@ -1,0 +1,66 @@
+#include "emulator/core/clock.h"
+
+#include <cassert>
+
+namespace fanlab {
+
+TimerId Clock::ScheduleAt(TimePoint at, Callback fn) {
+  TimerId id = next_id_++;
+  timers_.emplace(Key{at, id}, std::move(fn));
+  index_.emplace(id, at);
+  return id;
+}
+
+bool Clock::Cancel(TimerId id) {
+  auto it = index_.find(id);
+  if (it == index_.end()) return false;
+  timers_.erase(Key{it->second, id});
+  index_.erase(it);
+  return true;
+}
+
+std::optional<TimePoint> Clock::NextDeadline() const {
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first.at;
+}
+
+bool Clock::FireOneDueBy(TimePoint t, bool set_time) {
+  if (timers_.empty()) return false;
+  auto it = timers_.begin();
+  if (it->first.at > t) return false;
+  // Detach before calling: the callback may schedule or cancel timers.
+  Callback fn = std::move(it->second);
+  TimePoint at = it->first.at;
+  index_.erase(it->first.id);
+  timers_.erase(it);
+  if (set_time) SetTime(at);
+  fn();
+  return true;
+}
+
+size_t Clock::RunDue() {
+  size_t fired = 0;
+  while (FireOneDueBy(Now(), /*set_time=*/false)) ++fired;
+  return fired;
+}
+
+TimePoint RealClock::Now() const {
+  return std::chrono::time_point_cast<Duration>(
+      std::chrono::system_clock::now());
+}
+
+void VirtualClock::AdvanceTo(TimePoint t) {
+  assert(t >= now_);
+  while (FireOneDueBy(t, /*set_time=*/true)) {
+  }
+  SetTime(t);
+}
+
+bool VirtualClock::AdvanceToNextTimer() {
+  auto next = NextDeadline();
+  if (!next) return false;
+  AdvanceTo(std::max(*next, now_));
+  return true;
+}
+
+}  // namespace fanlab

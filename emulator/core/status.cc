@@ -1,0 +1,94 @@
+#include "emulator/core/status.h"
+
+namespace fanlab {
+
+std::string_view ErrorName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return "";
+    case ErrorCode::kQueueDoesNotExist:
+      return "QueueDoesNotExist";
+    case ErrorCode::kQueueNameExists:
+      return "QueueNameExists";
+    case ErrorCode::kQueueDeletedRecently:
+      return "QueueDeletedRecently";
+    case ErrorCode::kPurgeQueueInProgress:
+      return "PurgeQueueInProgress";
+    case ErrorCode::kReceiptHandleIsInvalid:
+      return "ReceiptHandleIsInvalid";
+    case ErrorCode::kInvalidParameterValue:
+      return "InvalidParameterValue";
+    case ErrorCode::kInvalidAttributeName:
+      return "InvalidAttributeName";
+    case ErrorCode::kInvalidAttributeValue:
+      return "InvalidAttributeValue";
+    case ErrorCode::kMissingParameter:
+      return "MissingParameter";
+    case ErrorCode::kInvalidMessageContents:
+      return "InvalidMessageContents";
+    case ErrorCode::kMessageNotInflight:
+      return "MessageNotInflight";
+    case ErrorCode::kOverLimit:
+      return "OverLimit";
+    case ErrorCode::kBatchEntryIdsNotDistinct:
+      return "BatchEntryIdsNotDistinct";
+    case ErrorCode::kTooManyEntriesInBatchRequest:
+      return "TooManyEntriesInBatchRequest";
+    case ErrorCode::kEmptyBatchRequest:
+      return "EmptyBatchRequest";
+    case ErrorCode::kInvalidBatchEntryId:
+      return "InvalidBatchEntryId";
+    case ErrorCode::kBatchRequestTooLong:
+      return "BatchRequestTooLong";
+    case ErrorCode::kInvalidIdFormat:
+      return "InvalidIdFormat";
+    case ErrorCode::kUnsupportedOperation:
+      return "UnsupportedOperation";
+    case ErrorCode::kInvalidAction:
+      return "InvalidAction";
+    case ErrorCode::kInternalError:
+      return "InternalError";
+  }
+  return "InternalError";
+}
+
+std::string_view WireCode(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kQueueDoesNotExist:
+      return "AWS.SimpleQueueService.NonExistentQueue";
+    case ErrorCode::kQueueNameExists:
+      return "QueueAlreadyExists";
+    case ErrorCode::kQueueDeletedRecently:
+      return "AWS.SimpleQueueService.QueueDeletedRecently";
+    case ErrorCode::kPurgeQueueInProgress:
+      return "AWS.SimpleQueueService.PurgeQueueInProgress";
+    case ErrorCode::kMessageNotInflight:
+      return "AWS.SimpleQueueService.MessageNotInflight";
+    case ErrorCode::kBatchEntryIdsNotDistinct:
+      return "AWS.SimpleQueueService.BatchEntryIdsNotDistinct";
+    case ErrorCode::kTooManyEntriesInBatchRequest:
+      return "AWS.SimpleQueueService.TooManyEntriesInBatchRequest";
+    case ErrorCode::kEmptyBatchRequest:
+      return "AWS.SimpleQueueService.EmptyBatchRequest";
+    case ErrorCode::kInvalidBatchEntryId:
+      return "AWS.SimpleQueueService.InvalidBatchEntryId";
+    case ErrorCode::kBatchRequestTooLong:
+      return "AWS.SimpleQueueService.BatchRequestTooLong";
+    case ErrorCode::kUnsupportedOperation:
+      return "AWS.SimpleQueueService.UnsupportedOperation";
+    default:
+      return ErrorName(code);
+  }
+}
+
+bool IsSenderFault(ErrorCode code) { return code != ErrorCode::kInternalError; }
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  std::string out(name());
+  out += ": ";
+  out += message_;
+  return out;
+}
+
+}  // namespace fanlab
