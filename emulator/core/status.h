@@ -44,9 +44,12 @@ enum class ErrorCode {
 
 // "QueueDoesNotExist", "InvalidParameterValue", ... ("" for kOk).
 std::string_view ErrorName(ErrorCode code);
-// The query-protocol code: "AWS.SimpleQueueService.NonExistentQueue" for
-// kQueueDoesNotExist, "QueueAlreadyExists" for kQueueNameExists, else the
-// same as ErrorName().
+// The query-protocol code that HTTP adapters put in x-amzn-query-error:
+// "AWS.SimpleQueueService.NonExistentQueue" for kQueueDoesNotExist,
+// "QueueAlreadyExists" for kQueueNameExists, the
+// "AWS.SimpleQueueService.<Name>" form for the codes SQS spells that way
+// (QueueDeletedRecently, PurgeQueueInProgress, MessageNotInflight, the batch
+// errors, UnsupportedOperation), else the same as ErrorName().
 std::string_view WireCode(ErrorCode code);
 // True when the caller is at fault (HTTP 4xx, "Sender"); false for
 // kInternalError.
