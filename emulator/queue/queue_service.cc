@@ -61,15 +61,17 @@ Status CheckBatch(const std::vector<Entry>& entries, const char* entry_shape) {
                   "sent " +
                       std::to_string(entries.size()) + ".");
   }
-  std::set<std::string_view> seen;
-  for (const auto& e : entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
     if (!IsValidBatchEntryId(e.id)) {
       return Status(ErrorCode::kInvalidBatchEntryId,
                     "A batch entry id can only contain alphanumeric "
                     "characters, hyphens and underscores. It can be at most "
                     "80 letters long.");
     }
-    if (!seen.insert(e.id).second) {
+    // At most 10 entries: a scan beats building a set on this hot path.
+    auto same_id = [&](const auto& other) { return other.id == e.id; };
+    if (std::any_of(entries.begin(), entries.begin() + i, same_id)) {
       return Status(ErrorCode::kBatchEntryIdsNotDistinct,
                     "Id " + e.id + " repeated.");
     }
