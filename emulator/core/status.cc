@@ -46,6 +46,10 @@ std::string_view ErrorName(ErrorCode code) {
       return "UnsupportedOperation";
     case ErrorCode::kInvalidAction:
       return "InvalidAction";
+    case ErrorCode::kSerializationException:
+      return "SerializationException";
+    case ErrorCode::kUnknownOperationException:
+      return "UnknownOperationException";
     case ErrorCode::kInternalError:
       return "InternalError";
   }

@@ -39,6 +39,9 @@ enum class ErrorCode {
   kInvalidIdFormat,
   kUnsupportedOperation,
   kInvalidAction,
+  // Protocol-level faults (the request is not a well-formed call at all).
+  kSerializationException,     // malformed JSON, a field of the wrong type
+  kUnknownOperationException,  // no such action
   kInternalError,
 };
 

@@ -910,7 +910,8 @@ void QueueService::FlushServe() {
 
 // ------------------------------------------------- deleting, visibility
 
-Status QueueService::DeleteIn(Queue& q, const std::string& handle) {
+Result<QueueService::HandleTarget> QueueService::ResolveHandle(
+    Queue& q, const std::string& handle) {
   if (handle.empty()) return Missing("ReceiptHandle");
   auto h = DecodeReceiptHandle(handle, handle_key_);
   if (!h || h->queue_uid != q.uid()) {
@@ -918,21 +919,29 @@ Status QueueService::DeleteIn(Queue& q, const std::string& handle) {
                   "The input receipt handle \"" + handle +
                       "\" is not a valid receipt handle.");
   }
-  const TimePoint now = clock_.Now();
-  q.Advance(now);
-  StoredMessage* m = q.Find(h->message_seq);
+  q.Advance(clock_.Now());
+  HandleTarget t;
+  t.message = q.Find(h->message_seq);
+  t.current = t.message != nullptr && t.message->receipt == h->receipt;
+  t.held = t.current && t.message->state == MessageState::kInFlight;
+  return t;
+}
+
+Status QueueService::DeleteIn(Queue& q, const std::string& handle) {
+  auto target = ResolveHandle(q, handle);
+  if (!target.ok()) return target.status();
+  StoredMessage* m = target->message;
   if (m == nullptr) return Status::Ok();  // already gone: idempotent
-  bool current = m->receipt == h->receipt;
-  bool held = current && m->state == MessageState::kInFlight;
-  if (!held) {
+  if (!target->held) {
     if (q.fifo()) {
       return InvalidValue("ReceiptHandle", handle,
                           "The receipt handle has expired.");
     }
     // Standard: a handle superseded by a newer receive must not delete the
     // message its new holder works on; an expired but current one may.
-    if (!current) return Status::Ok();
+    if (!target->current) return Status::Ok();
   }
+  const TimePoint now = clock_.Now();
   q.Emit(QueueEventKind::kMessageDeleted, now, m);
   q.Remove(*m);
   if (q.fifo()) MarkServe(q);  // the group's next message may be free now
@@ -941,33 +950,26 @@ Status QueueService::DeleteIn(Queue& q, const std::string& handle) {
 
 Status QueueService::ChangeVisibilityIn(Queue& q, const std::string& handle,
                                         int64_t timeout) {
-  if (handle.empty()) return Missing("ReceiptHandle");
-  if (Status s =
-          CheckRange("VisibilityTimeout", timeout, 0, kMaxVisibilityTimeout);
-      !s.ok()) {
-    return s;
-  }
-  auto h = DecodeReceiptHandle(handle, handle_key_);
-  if (!h || h->queue_uid != q.uid()) {
-    return Status(ErrorCode::kReceiptHandleIsInvalid,
-                  "The input receipt handle \"" + handle +
-                      "\" is not a valid receipt handle.");
-  }
-  const TimePoint now = clock_.Now();
-  q.Advance(now);
-  StoredMessage* m = q.Find(h->message_seq);
+  // A missing handle is reported before a bad timeout (ResolveHandle).
+  Status range =
+      CheckRange("VisibilityTimeout", timeout, 0, kMaxVisibilityTimeout);
+  if (!range.ok() && !handle.empty()) return range;
+  auto target = ResolveHandle(q, handle);
+  if (!target.ok()) return target.status();
+  StoredMessage* m = target->message;
   if (m == nullptr) {
     return InvalidValue("ReceiptHandle", handle,
                         "Message does not exist or is not available for "
                         "visibility timeout change.");
   }
-  if (m->receipt != h->receipt || m->state != MessageState::kInFlight) {
+  if (!target->held) {
     if (q.fifo()) {
       return Status(ErrorCode::kMessageNotInflight,
                     "The message referred to isn't in flight.");
     }
     return Status::Ok();  // standard: an expired handle changes nothing
   }
+  const TimePoint now = clock_.Now();
   TimePoint visible_at = now + std::chrono::seconds(timeout);
   if (visible_at - m->in_flight_since >
       std::chrono::seconds(kMaxVisibilityTimeout)) {

@@ -148,6 +148,15 @@ class QueueService {
   Result<ReceiveMessageResponse> TryReceive(Queue& q,
                                             const ReceiveMessageRequest& req);
   void MoveToDeadLetterQueue(Queue& from, StoredMessage&& m);
+  // What a receipt handle points at, after due transitions are applied:
+  // `message` null when it no longer exists; `current` when no later
+  // receive superseded the handle; `held` when current and in flight.
+  struct HandleTarget {
+    StoredMessage* message = nullptr;
+    bool current = false;
+    bool held = false;
+  };
+  Result<HandleTarget> ResolveHandle(Queue& q, const std::string& handle);
   Status DeleteIn(Queue& q, const std::string& handle);
   Status ChangeVisibilityIn(Queue& q, const std::string& handle,
                             int64_t timeout);

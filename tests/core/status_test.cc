@@ -40,6 +40,8 @@ constexpr NamedCode kNamedCodes[] = {
     {ErrorCode::kInvalidIdFormat, "InvalidIdFormat"},
     {ErrorCode::kUnsupportedOperation, "UnsupportedOperation"},
     {ErrorCode::kInvalidAction, "InvalidAction"},
+    {ErrorCode::kSerializationException, "SerializationException"},
+    {ErrorCode::kUnknownOperationException, "UnknownOperationException"},
     {ErrorCode::kInternalError, "InternalError"},
 };
 
