@@ -42,8 +42,9 @@ struct QueueEvent {
   std::string_view queue;       // queue name
   std::string_view message_id;  // empty for queue-level events
   std::string_view group_id;    // FIFO message group, else empty
-  uint64_t sequence = 0;  // engine-wide order of sends (FIFO: SequenceNumber)
-  uint64_t receipt = 0;   // which receive this concerns (1 = first)
+  uint64_t sequence = 0;        // the message's place in its queue's send order
+  uint64_t receipt = 0;  // the receive this concerns: a queue-wide serial,
+                         // increasing; 0 before the first receive
   uint32_t receive_count = 0;
   TimePoint visible_at{};  // kMessageReceived / kVisibilityChanged
   uint64_t count = 0;      // kQueuePurged

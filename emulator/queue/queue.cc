@@ -115,6 +115,7 @@ StoredMessage Queue::Remove(StoredMessage& m) {
   }
   StoredMessage out = std::move(m);
   messages_.erase(out.seq);
+  CompactTransitions();
   return out;
 }
 
@@ -128,31 +129,31 @@ StoredMessage* Queue::Find(uint64_t seq) {
   return it == messages_.end() ? nullptr : &it->second;
 }
 
+StoredMessage* Queue::Oldest() {
+  while (oldest_seq_ < next_seq_ && !messages_.contains(oldest_seq_)) {
+    ++oldest_seq_;
+  }
+  return Find(oldest_seq_);
+}
+
 void Queue::Advance(TimePoint now) {
   const Duration retention = Retention();
   while (true) {
     // The three sources of due work; take the earliest, so that events come
     // out in time order.
-    while (oldest_seq_ < next_seq_ && !messages_.contains(oldest_seq_)) {
-      ++oldest_seq_;
-    }
     std::optional<TimePoint> t_transition, t_oldest, t_late;
     if (!transitions_.empty() && transitions_.top().at <= now) {
       t_transition = transitions_.top().at;
     }
-    StoredMessage* oldest = Find(oldest_seq_);
+    StoredMessage* oldest = Oldest();
     if (oldest != nullptr && oldest->RetentionBase() + retention <= now) {
       t_oldest = oldest->RetentionBase() + retention;
     }
-    while (!late_expiry_.empty()) {
-      StoredMessage* m = Find(late_expiry_.top().second);
-      if (m == nullptr) {
-        late_expiry_.pop();
-        continue;
-      }
-      TimePoint at = m->RetentionBase() + retention;
-      if (at <= now) t_late = at;
-      break;
+    while (!late_expiry_.empty() && !Find(late_expiry_.top().second)) {
+      late_expiry_.pop();
+    }
+    if (!late_expiry_.empty() && late_expiry_.top().first + retention <= now) {
+      t_late = late_expiry_.top().first + retention;
     }
     if (!t_transition && !t_oldest && !t_late) return;
 
@@ -177,6 +178,23 @@ void Queue::Advance(TimePoint now) {
   }
 }
 
+void Queue::CompactTransitions() {
+  size_t live = n_in_flight_ + n_delayed_;
+  if (transitions_.size() < 1024 || transitions_.size() < 2 * live) return;
+  std::vector<Transition> keep;
+  keep.reserve(live);
+  while (!transitions_.empty()) {
+    Transition t = transitions_.top();
+    transitions_.pop();
+    StoredMessage* m = Find(t.seq);
+    if (m != nullptr && m->state != MessageState::kReady &&
+        m->visible_at == t.at && m->receipt == t.receipt) {
+      keep.push_back(t);
+    }
+  }
+  transitions_ = decltype(transitions_)(std::greater<>(), std::move(keep));
+}
+
 uint64_t Queue::Store(NewMessage in, TimePoint now) {
   uint64_t seq = next_seq_++;
   auto [it, inserted] = messages_.try_emplace(seq);
@@ -191,7 +209,7 @@ uint64_t Queue::Store(NewMessage in, TimePoint now) {
   if (in.retention_base) {
     if (!m.extras) m.extras = std::make_unique<MessageExtras>();
     m.extras->retention_base = in.retention_base;
-    late_expiry_.emplace(*in.retention_base + Retention(), seq);
+    late_expiry_.emplace(*in.retention_base, seq);
   }
   if (in.delay > Duration::zero()) {
     m.state = MessageState::kDelayed;
@@ -296,6 +314,7 @@ uint64_t Queue::Purge() {
   groups_.clear();
   available_groups_.clear();
   attempts_.clear();
+  attempt_order_.clear();
   n_ready_ = n_in_flight_ = n_delayed_ = 0;
   oldest_seq_ = next_seq_;
   return n;
@@ -305,9 +324,34 @@ bool Queue::HasDeliverable() const {
   return config_.fifo ? !available_groups_.empty() : n_ready_ > 0;
 }
 
-std::optional<TimePoint> Queue::NextTransition() const {
-  if (transitions_.empty()) return std::nullopt;
-  return transitions_.top().at;
+std::optional<TimePoint> Queue::NextWake() {
+  std::optional<TimePoint> next;
+  auto consider = [&](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  if (!transitions_.empty()) consider(transitions_.top().at);
+  if (StoredMessage* oldest = Oldest()) {
+    consider(oldest->RetentionBase() + Retention());
+  }
+  if (!late_expiry_.empty()) consider(late_expiry_.top().first + Retention());
+  return next;
+}
+
+Queue::Attempt* Queue::FindAttempt(const std::string& id, TimePoint now) {
+  while (!attempt_order_.empty() && attempt_order_.front().first <= now) {
+    auto it = attempts_.find(attempt_order_.front().second);
+    if (it != attempts_.end() && it->second.expires_at <= now) {
+      attempts_.erase(it);
+    }
+    attempt_order_.pop_front();
+  }
+  auto it = attempts_.find(id);
+  return it == attempts_.end() ? nullptr : &it->second;
+}
+
+void Queue::RecordAttempt(const std::string& id, Attempt attempt) {
+  attempt_order_.emplace_back(attempt.expires_at, id);
+  attempts_[id] = std::move(attempt);
 }
 
 const Queue::DedupRecord* Queue::FindDuplicate(const std::string& key,

@@ -134,8 +134,11 @@ class Queue {
   uint64_t in_flight() const { return n_in_flight_; }
   uint64_t delayed() const { return n_delayed_; }
   bool HasDeliverable() const;
-  // The earliest pending transition (may be stale: then nothing happens).
-  std::optional<TimePoint> NextTransition() const;
+  // The earliest instant at which a message may become deliverable: a
+  // delay or visibility timeout ending, or a retention expiry (which can
+  // unlock a FIFO group). May be early (stale entries): waking then finds
+  // nothing to do.
+  std::optional<TimePoint> NextWake();
 
   // FIFO deduplication: the message a dedup key maps to within the window.
   struct DedupRecord {
@@ -147,12 +150,22 @@ class Queue {
   void RecordDedup(std::string key, DedupRecord record);
   std::string NextSequenceNumber();
 
-  // FIFO ReceiveRequestAttemptId: the deliveries a retried receive repeats.
+  // FIFO ReceiveRequestAttemptId: the deliveries a retried receive repeats,
+  // as long as none of them was deleted or had its visibility changed.
+  struct AttemptEntry {
+    uint64_t seq;
+    uint64_t receipt;
+    TimePoint visible_at;
+  };
   struct Attempt {
     TimePoint expires_at;
-    std::vector<std::pair<uint64_t, uint64_t>> seq_receipts;
+    std::vector<AttemptEntry> entries;
   };
-  std::unordered_map<std::string, Attempt>& attempts() { return attempts_; }
+  // The attempt recorded under `id`, unless its window ended by `now`.
+  // Forgets every attempt whose window ended.
+  Attempt* FindAttempt(const std::string& id, TimePoint now);
+  void RecordAttempt(const std::string& id, Attempt attempt);
+  void ForgetAttempt(const std::string& id) { attempts_.erase(id); }
 
   // Publishes an event about this queue (m == nullptr: queue-level).
   void Emit(QueueEventKind kind, TimePoint at, const StoredMessage* m,
@@ -179,6 +192,11 @@ class Queue {
   };
 
   void SetState(StoredMessage& m, MessageState s);
+  // Drops stale entries once they outnumber live ones, so deleted
+  // messages with long visibility timeouts do not pile up in the heap.
+  void CompactTransitions();
+  // The oldest live message by seq (retention order of unmoved messages).
+  StoredMessage* Oldest();
   void Expire(StoredMessage& m, TimePoint at);
   void MakeReady(StoredMessage& m, TimePoint at);
   void RefreshGroup(const std::string& group_id, Group& g);
@@ -207,7 +225,8 @@ class Queue {
   // skipped on pop).
   std::priority_queue<uint64_t, std::vector<uint64_t>, std::greater<>> ready_;
   // Messages whose retention clock is out of seq order (moved in from a
-  // source queue): (expiry, seq).
+  // source queue): (retention base, seq). Keyed by the base, not the
+  // expiry, so a retention change keeps the order right.
   std::priority_queue<std::pair<TimePoint, uint64_t>,
                       std::vector<std::pair<TimePoint, uint64_t>>,
                       std::greater<>>
@@ -219,6 +238,7 @@ class Queue {
   std::unordered_map<std::string, DedupRecord> dedup_;
   std::deque<std::pair<TimePoint, std::string>> dedup_order_;
   std::unordered_map<std::string, Attempt> attempts_;
+  std::deque<std::pair<TimePoint, std::string>> attempt_order_;
   uint64_t next_sequence_number_ = 18000000000000000000ULL;
 };
 

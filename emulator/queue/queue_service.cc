@@ -79,6 +79,25 @@ Status CheckBatch(const std::vector<Entry>& entries, const char* entry_shape) {
   return Status::Ok();
 }
 
+// Adds `tags` to `into`, with SQS's limits: <= 50 tags, keys 1-128 and
+// values 0-256 characters.
+Status MergeTags(const std::string& queue_name, const TagMap& tags,
+                 TagMap& into) {
+  for (const auto& [k, v] : tags) {
+    if (k.empty() || k.size() > 128 || v.size() > 256) {
+      return Invalid(
+          "Tag key must be 1 to 128 characters and tag value at most 256 "
+          "characters: " +
+          k);
+    }
+    into[k] = v;
+  }
+  if (into.size() > kMaxTags) {
+    return Invalid("Too many tags added for queue " + queue_name + ".");
+  }
+  return Status::Ok();
+}
+
 BatchResultErrorEntry Failure(const std::string& id, const Status& s) {
   return {id, IsSenderFault(s.code()), std::string(s.name()), s.message()};
 }
@@ -183,6 +202,19 @@ Result<Queue*> QueueService::FindByUrl(const std::string& url) {
   return q;
 }
 
+void QueueService::ForgetOldDeletions(TimePoint now) {
+  while (!deletion_order_.empty() &&
+         deletion_order_.front().first + options_.deleted_queue_cooldown <=
+             now) {
+    auto it = recently_deleted_.find(deletion_order_.front().second);
+    if (it != recently_deleted_.end() &&
+        it->second == deletion_order_.front().first) {
+      recently_deleted_.erase(it);
+    }
+    deletion_order_.pop_front();
+  }
+}
+
 void QueueService::MarkServe(Queue& q) {
   if (!q.waiters.empty()) serve_.push_back(q.name());
 }
@@ -245,6 +277,7 @@ Result<CreateQueueResponse> QueueService::CreateQueue(
     return CreateQueueResponse{existing->url()};
   }
 
+  ForgetOldDeletions(now);
   auto deleted = recently_deleted_.find(req.queue_name);
   if (deleted != recently_deleted_.end()) {
     if (now < deleted->second + options_.deleted_queue_cooldown) {
@@ -258,14 +291,13 @@ Result<CreateQueueResponse> QueueService::CreateQueue(
   if (Status s = ValidateRedrive(nullptr, arn, config.fifo, config); !s.ok()) {
     return s;
   }
-  if (req.tags.size() > kMaxTags) {
-    return Invalid("Too many tags added for queue " + req.queue_name + ".");
-  }
+  TagMap tags;
+  if (Status s = MergeTags(req.queue_name, req.tags, tags); !s.ok()) return s;
 
   auto q =
       std::make_unique<Queue>(req.queue_name, arn, QueueUrl(req.queue_name),
                               next_queue_uid_++, config, now, observer_);
-  q->tags() = req.tags;
+  q->tags() = std::move(tags);
   Queue& ref = *q;
   queues_.emplace(req.queue_name, std::move(q));
   ref.Emit(QueueEventKind::kQueueCreated, now, nullptr);
@@ -324,7 +356,9 @@ Result<Empty> QueueService::DeleteQueue(const DeleteQueueRequest& req) {
   q.Emit(QueueEventKind::kQueueDeleted, now, nullptr);
   std::string name = q.name();
   queues_.erase(name);
+  ForgetOldDeletions(now);
   recently_deleted_[name] = now;
+  deletion_order_.emplace_back(now, name);
   for (auto& [done, result] : failed) done(std::move(result));
   return Empty{};
 }
@@ -627,6 +661,9 @@ void QueueService::MoveToDeadLetterQueue(Queue& from, StoredMessage&& m) {
             target != nullptr ? std::string_view(target->name())
                               : std::string_view("(missing; dropped)"));
   if (target == nullptr) return;
+  // SQS: a standard message keeps its enqueue time for retention; a FIFO
+  // message's restarts when it is moved.
+  const TimePoint retention_base = target->fifo() ? now : m.RetentionBase();
   NewMessage moved;
   moved.id = m.id;
   moved.body = std::move(m.body);
@@ -635,9 +672,7 @@ void QueueService::MoveToDeadLetterQueue(Queue& from, StoredMessage&& m) {
   if (!moved.extras) moved.extras = std::make_unique<MessageExtras>();
   moved.extras->dead_letter_source_arn = from.arn();
   moved.sent_at = m.sent_at;
-  // SQS: a standard message keeps its enqueue time for retention; a FIFO
-  // message's restarts when it is moved.
-  moved.retention_base = target->fifo() ? now : m.RetentionBase();
+  moved.retention_base = retention_base;
   if (target->fifo()) {
     moved.extras->sequence_number = target->NextSequenceNumber();
   }
@@ -655,26 +690,36 @@ Result<ReceiveMessageResponse> QueueService::TryReceive(
   std::vector<Delivery> deliveries;
 
   // A retried FIFO receive returns what the first attempt returned, while
-  // all of it is still in flight under the same handles.
+  // none of it was deleted or had its visibility changed; the retry
+  // restarts their visibility timeout (SQS's ReceiveMessage reference).
+  const Duration visibility = std::chrono::seconds(
+      req.visibility_timeout.value_or(q.config().visibility_timeout));
+  const std::string* attempt_id = q.fifo() && req.receive_request_attempt_id
+                                      ? &*req.receive_request_attempt_id
+                                      : nullptr;
   bool repeated = false;
-  if (q.fifo() && req.receive_request_attempt_id) {
-    auto& attempts = q.attempts();
-    auto it = attempts.find(*req.receive_request_attempt_id);
-    if (it != attempts.end() && it->second.expires_at > now) {
-      bool intact = true;
-      for (auto [seq, receipt] : it->second.seq_receipts) {
-        StoredMessage* m = q.Find(seq);
+  if (attempt_id != nullptr) {
+    if (Queue::Attempt* attempt = q.FindAttempt(*attempt_id, now)) {
+      repeated = true;
+      for (const auto& e : attempt->entries) {
+        StoredMessage* m = q.Find(e.seq);
         if (m == nullptr || m->state != MessageState::kInFlight ||
-            m->receipt != receipt) {
-          intact = false;
+            m->receipt != e.receipt || m->visible_at != e.visible_at) {
+          repeated = false;
           break;
         }
-        deliveries.push_back({m, ReceiptHandle{q.uid(), seq, receipt}});
       }
-      repeated = intact;
-      if (!intact) deliveries.clear();
+      if (repeated) {
+        for (auto& e : attempt->entries) {
+          StoredMessage* m = q.Find(e.seq);
+          q.SetVisibility(*m, now + visibility, now);
+          e.visible_at = m->visible_at;
+          deliveries.push_back({m, ReceiptHandle{q.uid(), e.seq, e.receipt}});
+        }
+      } else {
+        q.ForgetAttempt(*attempt_id);
+      }
     }
-    if (it != attempts.end() && !repeated) attempts.erase(it);
   }
 
   if (!repeated) {
@@ -690,20 +735,19 @@ Result<ReceiveMessageResponse> QueueService::TryReceive(
     } else {
       max = std::min(max, options_.max_inflight_messages - q.in_flight());
     }
-    Duration visibility = std::chrono::seconds(
-        req.visibility_timeout.value_or(q.config().visibility_timeout));
     if (max > 0) {
       deliveries = q.Receive(max, visibility, now,
                              [this](Queue& from, StoredMessage&& m) {
                                MoveToDeadLetterQueue(from, std::move(m));
                              });
     }
-    if (q.fifo() && req.receive_request_attempt_id && !deliveries.empty()) {
+    if (attempt_id != nullptr && !deliveries.empty()) {
       Queue::Attempt attempt{now + kAttemptWindow, {}};
       for (const auto& d : deliveries) {
-        attempt.seq_receipts.emplace_back(d.message->seq, d.handle.receipt);
+        attempt.entries.push_back(
+            {d.message->seq, d.handle.receipt, d.message->visible_at});
       }
-      q.attempts()[*req.receive_request_attempt_id] = std::move(attempt);
+      q.RecordAttempt(*attempt_id, std::move(attempt));
     }
   }
 
@@ -876,7 +920,7 @@ void QueueService::ServeWaiters(Queue& q, Callbacks& out) {
 
 void QueueService::ArmWakeTimer(Queue& q) {
   std::optional<TimePoint> next;
-  if (!q.waiters.empty()) next = q.NextTransition();
+  if (!q.waiters.empty()) next = q.NextWake();
   if (q.wake_timer != 0 && next && q.wake_at == *next) return;
   if (q.wake_timer != 0) {
     clock_.Cancel(q.wake_timer);
@@ -1056,17 +1100,8 @@ Result<Empty> QueueService::TagQueue(const TagQueueRequest& req) {
   auto found = FindByUrl(req.queue_url);
   if (!found.ok()) return found.status();
   TagMap next = (*found)->tags();
-  for (const auto& [k, v] : req.tags) {
-    if (k.empty() || k.size() > 128 || v.size() > 256) {
-      return Invalid(
-          "Tag key must be 1 to 128 characters and tag value at "
-          "most 256 characters: " +
-          k);
-    }
-    next[k] = v;
-  }
-  if (next.size() > kMaxTags) {
-    return Invalid("Too many tags added for queue " + (*found)->name() + ".");
+  if (Status s = MergeTags((*found)->name(), req.tags, next); !s.ok()) {
+    return s;
   }
   (*found)->tags() = std::move(next);
   return Empty{};

@@ -17,6 +17,7 @@
 #define FANLAB_EMULATOR_QUEUE_QUEUE_SERVICE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -166,6 +167,8 @@ class QueueService {
   // current action's state changes are complete.
   void MarkServe(Queue& q);
   void FlushServe();
+  // Forgets deleted names whose cooldown ended (keeps the map bounded).
+  void ForgetOldDeletions(TimePoint now);
 
   Result<Queue*> FindByUrl(const std::string& url);
   Queue* FindByName(std::string_view name);
@@ -187,6 +190,7 @@ class QueueService {
   uint64_t handle_key_;  // keys receipt-handle check words
   std::unordered_map<std::string, std::unique_ptr<Queue>> queues_;
   std::unordered_map<std::string, TimePoint> recently_deleted_;
+  std::deque<std::pair<TimePoint, std::string>> deletion_order_;
   std::unordered_map<uint64_t, Waiter> waiters_;
   uint64_t next_waiter_id_ = 1;
   std::vector<std::string> serve_;
