@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bench/engine_bench.h"
+#include "emulator/cli/commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -12,6 +13,8 @@ int main(int argc, char** argv) {
       "fan-out/fan-in pipelines"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "fanlab 0.1.0");
+
+  fanlab::cli::AddServeCommands(app);
 
   CLI::App* bench = app.add_subcommand("bench", "Measure fanlab's figures");
   bench->require_subcommand(1);

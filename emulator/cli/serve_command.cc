@@ -1,0 +1,105 @@
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <cstdio>
+#include <iostream>
+#include <zmq.hpp>
+
+#include "emulator/cli/commands.h"
+#include "emulator/engine.h"
+#include "emulator/transport/client.h"
+
+namespace fanlab::cli {
+namespace {
+
+struct ServeOptions {
+  std::vector<std::string> binds;
+  std::string clock = "real";
+};
+
+int Serve(const ServeOptions& o) {
+  zmq::context_t context;
+  EngineOptions options;
+  options.virtual_clock = o.clock == "virtual";
+  Engine engine(options, context);
+  std::vector<std::string> binds = o.binds;
+  if (binds.empty()) binds.push_back(kDefaultEndpoint);
+  for (const auto& endpoint : binds) {
+    auto bound = engine.Bind(endpoint);
+    if (!bound.ok()) {
+      std::cerr << "fanlab serve: " << bound.status().message() << "\n";
+      return 2;
+    }
+    std::cout << "fanlab serve: listening on " << *bound << "\n";
+  }
+  std::cout << "fanlab serve: clock " << o.clock << "; SIGINT or SIGTERM stops"
+            << std::endl;
+  boost::asio::signal_set signals(engine.io(), SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) return;
+    std::cout << "fanlab serve: signal " << signal << ", stopping" << std::endl;
+    engine.Stop();
+  });
+  engine.Run();
+  return 0;
+}
+
+struct CallOptions {
+  std::string action;
+  std::string body = "{}";
+  std::string endpoint = kDefaultEndpoint;
+  int timeout_ms = 30000;
+};
+
+int Call(const CallOptions& o) {
+  zmq::context_t context;
+  transport::Client client(context, o.endpoint);
+  auto reply =
+      client.Call(o.action, o.body, std::chrono::milliseconds(o.timeout_ms));
+  if (!reply.ok()) {
+    std::cerr << "fanlab call: " << reply.status().message()
+              << " Is `fanlab serve` listening on " << o.endpoint << "?\n";
+    return 2;
+  }
+  (reply->ok ? std::cout : std::cerr) << reply->body << "\n";
+  return reply->ok ? 0 : 1;
+}
+
+}  // namespace
+
+void AddServeCommands(CLI::App& app) {
+  auto serve_options = std::make_shared<ServeOptions>();
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Run the emulator, serving the AWS JSON protocol over ZeroMQ");
+  serve
+      ->add_option("--bind", serve_options->binds,
+                   std::string("Endpoint to listen on (repeatable): "
+                               "inproc://, ipc:// or loopback tcp://; "
+                               "default ") +
+                       kDefaultEndpoint)
+      ->type_name("ENDPOINT");
+  serve->add_option("--clock", serve_options->clock, "real or virtual")
+      ->check(CLI::IsMember({"real", "virtual"}))
+      ->capture_default_str();
+  serve->callback([serve_options] { std::exit(Serve(*serve_options)); });
+
+  auto call_options = std::make_shared<CallOptions>();
+  CLI::App* call = app.add_subcommand(
+      "call", "Send one action with a JSON body to a running `fanlab serve`");
+  call->add_option("action", call_options->action,
+                   "Action name, e.g. CreateQueue")
+      ->required();
+  call->add_option("json", call_options->body, "Request body (JSON object)")
+      ->capture_default_str();
+  call->add_option("--endpoint", call_options->endpoint, "Server endpoint")
+      ->capture_default_str();
+  call->add_option("--timeout-ms", call_options->timeout_ms,
+                   "How long to wait for the reply")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  call->footer(
+      "Prints the reply body; exit 0 on success, 1 on an error reply, 2 "
+      "when no reply came.");
+  call->callback([call_options] { std::exit(Call(*call_options)); });
+}
+
+}  // namespace fanlab::cli

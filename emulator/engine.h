@@ -1,0 +1,78 @@
+// Engine: the one thread that owns every emulated service, timer and
+// (later) child process. Everything else talks to it over ZeroMQ.
+//
+// The loop runs on a Boost.Asio io_context. With the real clock it sleeps
+// until the next timer or I/O. With the virtual clock it skips time to the
+// next timer whenever it is quiescent (no handler ready, every request
+// answered or parked), so a 20-second long poll or a 15-minute visibility
+// timeout costs no wall time.
+//
+// Thread safety: construct, Bind and then Run on one thread; Stop() may be
+// called from any thread (or a signal-watching handler on the loop).
+#ifndef FANLAB_EMULATOR_ENGINE_H_
+#define FANLAB_EMULATOR_ENGINE_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emulator/core/clock.h"
+#include "emulator/core/status.h"
+#include "emulator/queue/queue_service.h"
+
+namespace zmq {
+class context_t;
+}
+namespace boost::asio {
+class io_context;
+}
+
+namespace fanlab {
+namespace api {
+class Dispatcher;
+}
+namespace transport {
+class ZmqServer;
+}
+
+struct EngineOptions {
+  bool virtual_clock = false;
+  queue::QueueServiceOptions queue;
+};
+
+class Engine {
+ public:
+  // `context` is the ZeroMQ context inproc:// clients must share.
+  Engine(EngineOptions options, zmq::context_t& context);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Binds the ZeroMQ server to one more endpoint (before Run); returns the
+  // endpoint bound, with a resolved port for "tcp://127.0.0.1:*".
+  Result<std::string> Bind(const std::string& endpoint);
+
+  // Serves until Stop(). Returns on the calling thread.
+  void Run();
+  // Makes Run() return soon; safe from any thread.
+  void Stop();
+
+  Clock& clock() { return *clock_; }
+  boost::asio::io_context& io() { return *io_; }
+  // REQUIRES: called on the engine thread (or before Run).
+  queue::QueueService& sqs() { return *sqs_; }
+
+ private:
+  std::unique_ptr<boost::asio::io_context> io_;
+  std::unique_ptr<Clock> clock_;
+  VirtualClock* virtual_clock_ = nullptr;
+  std::unique_ptr<queue::QueueService> sqs_;
+  std::unique_ptr<api::Dispatcher> dispatcher_;
+  std::unique_ptr<transport::ZmqServer> server_;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace fanlab
+
+#endif  // FANLAB_EMULATOR_ENGINE_H_

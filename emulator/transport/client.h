@@ -1,0 +1,50 @@
+// A ZeroMQ client of the engine (DEALER socket): synchronous calls, and a
+// pipelined mode that keeps many requests in flight. Speaks the framing of
+// docs/protocol.md; the bodies are the AWS JSON protocol's.
+//
+// Thread safety: one Client per thread (ZeroMQ sockets are not shared).
+#ifndef FANLAB_EMULATOR_TRANSPORT_CLIENT_H_
+#define FANLAB_EMULATOR_TRANSPORT_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <zmq.hpp>
+
+#include "emulator/core/status.h"
+
+namespace fanlab::transport {
+
+struct Reply {
+  uint64_t request_id = 0;
+  bool ok = false;   // status frame "ok" (else "error": body is the error)
+  std::string body;  // JSON
+};
+
+class Client {
+ public:
+  // `context` must outlive the client (and be the engine's for inproc://).
+  Client(zmq::context_t& context, const std::string& endpoint);
+
+  // Sends one request and waits for its reply. A transport failure (no
+  // reply within `timeout`) is an InternalError status; an error the
+  // engine answered is a Reply with ok == false.
+  Result<Reply> Call(
+      std::string_view action, std::string_view body,
+      std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
+  // Pipelined mode: Send returns the request id at once; Receive returns
+  // the next reply (any order), or nullopt after `timeout`.
+  uint64_t Send(std::string_view action, std::string_view body);
+  std::optional<Reply> Receive(std::chrono::milliseconds timeout);
+
+ private:
+  zmq::socket_t socket_;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace fanlab::transport
+
+#endif  // FANLAB_EMULATOR_TRANSPORT_CLIENT_H_
