@@ -12,6 +12,9 @@ inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9400";
 // `fanlab serve` and `fanlab call`.
 void AddServeCommands(CLI::App& app);
 
+// `fanlab sqs <command>`, mirroring `aws sqs`.
+void AddSqsCommands(CLI::App& app);
+
 }  // namespace fanlab::cli
 
 #endif  // FANLAB_EMULATOR_CLI_COMMANDS_H_

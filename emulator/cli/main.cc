@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bench/engine_bench.h"
+#include "bench/queue_bench.h"
 #include "emulator/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "fanlab 0.1.0");
 
   fanlab::cli::AddServeCommands(app);
+  fanlab::cli::AddSqsCommands(app);
 
   CLI::App* bench = app.add_subcommand("bench", "Measure fanlab's figures");
   bench->require_subcommand(1);
@@ -36,6 +38,47 @@ int main(int argc, char** argv) {
   engine->callback([&] {
     auto result = fanlab::bench::RunEngineBench(engine_options);
     std::cout << fanlab::bench::FormatEngineBench(result, json);
+  });
+
+  fanlab::bench::QueueBenchOptions queue_options;
+  bool queue_json = false;
+  CLI::App* queue = bench->add_subcommand(
+      "queue",
+      "The engine over ZeroMQ: messages/s end to end, round trips, latency");
+  queue->add_option("--endpoint", queue_options.endpoint,
+                    "A running `fanlab serve` (default: an embedded engine "
+                    "on an ipc:// socket)");
+  queue->add_option("--producers", queue_options.producers)
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  queue->add_option("--consumers", queue_options.consumers)
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  queue->add_option("--batch", queue_options.batch)
+      ->check(CLI::Range(1, 10))
+      ->capture_default_str();
+  queue->add_option("--messages", queue_options.messages)
+      ->check(CLI::Range(uint64_t{10}, uint64_t{100000000}))
+      ->capture_default_str();
+  queue
+      ->add_option("--window", queue_options.window,
+                   "Requests in flight per client")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  queue
+      ->add_option("--round-trips", queue_options.round_trips,
+                   "Synchronous round trips for the unbatched and raw figures")
+      ->check(CLI::Range(uint64_t{100}, uint64_t{10000000}))
+      ->capture_default_str();
+  queue->add_flag("--json", queue_json, "Print one JSON object");
+  queue->callback([&] {
+    std::string error;
+    auto result = fanlab::bench::RunQueueBench(queue_options, error);
+    if (!error.empty()) {
+      std::cerr << "fanlab bench queue: " << error << "\n";
+      std::exit(1);
+    }
+    std::cout << fanlab::bench::FormatQueueBench(result, queue_json);
   });
 
   CLI11_PARSE(app, argc, argv);

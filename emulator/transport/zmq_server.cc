@@ -78,22 +78,28 @@ void ZmqServer::Arm() {
       });
 }
 
-// ZMQ_FD is edge-triggered and also signals writability: read until
-// ZMQ_EVENTS no longer says POLLIN, then wait for the next edge.
+// ZMQ_FD is edge-triggered (and Asio's epoll reactor is too): read until
+// ZMQ_EVENTS no longer says POLLIN, arm the wait, then look once more. A
+// message that arrived before the wait was armed may have spent its edge;
+// only the check after arming is sure to see it.
 void ZmqServer::Drain() {
   std::vector<zmq::message_t> frames;
-  while (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
-    frames.clear();
-    while (true) {
-      zmq::message_t frame;
-      if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
-      bool more = frame.more();
-      frames.push_back(std::move(frame));
-      if (!more) break;
+  while (true) {
+    while (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+      frames.clear();
+      while (true) {
+        zmq::message_t frame;
+        if (!socket_.recv(frame, zmq::recv_flags::dontwait)) break;
+        bool more = frame.more();
+        frames.push_back(std::move(frame));
+        if (!more) break;
+      }
+      if (!frames.empty()) HandleOne(frames);
     }
-    if (!frames.empty()) HandleOne(frames);
+    Arm();
+    if (!(socket_.get(zmq::sockopt::events) & ZMQ_POLLIN)) return;
+    readable_.cancel();  // its handler sees operation_aborted
   }
-  Arm();
 }
 
 void ZmqServer::HandleOne(std::vector<zmq::message_t>& frames) {

@@ -1,0 +1,300 @@
+#include "bench/queue_bench.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+#include <zmq.hpp>
+
+#include "emulator/engine.h"
+#include "emulator/transport/client.h"
+#include "emulator/transport/echo.h"
+
+namespace fanlab::bench {
+namespace {
+
+namespace json = boost::json;
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr double kMessagesTarget = 500000;
+constexpr double kRatioTarget = 0.8;
+
+double Since(SteadyClock::time_point start) {
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+// Producers: pipelined SendMessageBatch until `quota` messages are sent.
+void Produce(zmq::context_t& ctx, const std::string& endpoint,
+             const std::string& url, const QueueBenchOptions& o, uint64_t quota,
+             std::atomic<bool>& failed) {
+  transport::Client client(ctx, endpoint);
+  json::array entries;
+  for (int i = 0; i < o.batch; ++i) {
+    entries.push_back(json::object{{"Id", "m" + std::to_string(i)},
+                                   {"MessageBody", std::string(100, 'x')}});
+  }
+  const std::string body =
+      json::serialize(json::object{{"QueueUrl", url}, {"Entries", entries}});
+  uint64_t sent = 0, acked = 0;
+  int in_flight = 0;
+  while (acked < quota && !failed) {
+    while (in_flight < o.window && sent < quota) {
+      client.Send("SendMessageBatch", body);
+      sent += o.batch;
+      ++in_flight;
+    }
+    auto r = client.Receive(milliseconds(30000));
+    if (!r || !r->ok) {
+      failed = true;
+      return;
+    }
+    --in_flight;
+    acked += o.batch;
+  }
+}
+
+// Consumers: pipelined ReceiveMessage; each reply's handles go straight
+// back in one DeleteMessageBatch. Stops when `deleted` reaches the total.
+void Consume(zmq::context_t& ctx, const std::string& endpoint,
+             const std::string& url, const QueueBenchOptions& o, uint64_t total,
+             std::atomic<uint64_t>& deleted, std::atomic<uint64_t>& requests,
+             std::atomic<bool>& failed) {
+  transport::Client client(ctx, endpoint);
+  const std::string receive =
+      json::serialize(json::object{{"QueueUrl", url},
+                                   {"MaxNumberOfMessages", o.batch},
+                                   {"WaitTimeSeconds", 1}});
+  std::unordered_map<uint64_t, uint64_t> delete_sizes;  // request id -> n
+  int in_flight = 0;
+  uint64_t local_requests = 0;
+  while (deleted < total && !failed) {
+    while (in_flight < o.window) {
+      client.Send("ReceiveMessage", receive);
+      ++in_flight;
+    }
+    auto r = client.Receive(milliseconds(30000));
+    if (!r || !r->ok) {
+      failed = true;
+      break;
+    }
+    --in_flight;
+    ++local_requests;
+    if (auto it = delete_sizes.find(r->request_id); it != delete_sizes.end()) {
+      deleted += it->second;
+      delete_sizes.erase(it);
+      continue;
+    }
+    json::value v = json::parse(r->body);
+    const json::value* messages = v.as_object().if_contains("Messages");
+    if (messages == nullptr) continue;
+    json::array entries;
+    for (const auto& m : messages->as_array()) {
+      entries.push_back(
+          json::object{{"Id", "d" + std::to_string(entries.size())},
+                       {"ReceiptHandle", m.at("ReceiptHandle")}});
+    }
+    uint64_t n = entries.size();
+    uint64_t id = client.Send(
+        "DeleteMessageBatch",
+        json::serialize(json::object{{"QueueUrl", url}, {"Entries", entries}}));
+    delete_sizes[id] = n;
+    ++in_flight;
+  }
+  // Drain what is still in flight so the engine is quiet for the next run.
+  while (in_flight-- > 0 && client.Receive(milliseconds(3000))) {
+  }
+  requests += local_requests;
+}
+
+// Synchronous round trips; returns per-call latencies in microseconds.
+std::vector<double> RoundTrips(zmq::context_t& ctx, const std::string& endpoint,
+                               std::string_view action, const std::string& body,
+                               uint64_t n, double& seconds, bool& ok) {
+  transport::Client client(ctx, endpoint);
+  std::vector<double> latencies;
+  latencies.reserve(n);
+  auto start = SteadyClock::now();
+  for (uint64_t i = 0; i < n; ++i) {
+    auto t0 = SteadyClock::now();
+    auto r = client.Call(action, body, milliseconds(30000));
+    if (!r.ok()) {
+      ok = false;
+      break;
+    }
+    latencies.push_back(
+        std::chrono::duration<double, std::micro>(SteadyClock::now() - t0)
+            .count());
+  }
+  seconds = Since(start);
+  return latencies;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  size_t k = std::min(v.size() - 1, size_t(p * double(v.size())));
+  std::nth_element(v.begin(), v.begin() + long(k), v.end());
+  return v[k];
+}
+
+}  // namespace
+
+QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
+  QueueBenchResult r;
+  zmq::context_t ctx;
+  std::unique_ptr<Engine> engine;
+  std::thread engine_thread;
+  std::string endpoint = o.endpoint;
+  const std::string pid = std::to_string(getpid());
+  if (endpoint.empty()) {
+    engine = std::make_unique<Engine>(EngineOptions{}, ctx);
+    auto bound = engine->Bind("ipc:///tmp/fanlab-bench-" + pid + ".sock");
+    if (!bound.ok()) {
+      error = bound.status().message();
+      return r;
+    }
+    endpoint = *bound;
+    engine_thread = std::thread([&] { engine->Run(); });
+  }
+  auto stop_engine = [&] {
+    if (engine) {
+      engine->Stop();
+      engine_thread.join();
+    }
+  };
+  r.endpoint = endpoint;
+
+  // Set up a fresh queue.
+  const std::string name = "fanlab-bench-" + pid;
+  std::string url;
+  {
+    transport::Client client(ctx, endpoint);
+    auto created = client.Call(
+        "CreateQueue", json::serialize(json::object{{"QueueName", name}}),
+        milliseconds(o.setup_timeout_ms));
+    if (!created.ok() || !created->ok) {
+      error = created.ok() ? created->body
+                           : created.status().message() +
+                                 " Is a fanlab server listening there?";
+      stop_engine();
+      return r;
+    }
+    url = std::string(json::parse(created->body).at("QueueUrl").as_string());
+  }
+
+  // 1. Batched, pipelined producers and consumers.
+  std::atomic<bool> failed{false};
+  std::atomic<uint64_t> deleted{0}, requests{0};
+  const uint64_t per_producer =
+      (o.messages / o.producers + o.batch - 1) / o.batch * o.batch;
+  const uint64_t total = per_producer * o.producers;
+  auto start = SteadyClock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < o.producers; ++i) {
+    threads.emplace_back(
+        [&] { Produce(ctx, endpoint, url, o, per_producer, failed); });
+  }
+  for (int i = 0; i < o.consumers; ++i) {
+    threads.emplace_back([&] {
+      Consume(ctx, endpoint, url, o, total, deleted, requests, failed);
+    });
+  }
+  for (auto& t : threads) t.join();
+  r.seconds = Since(start);
+  if (failed) {
+    error = "a request failed or timed out during the pipelined run";
+    stop_engine();
+    return r;
+  }
+  r.messages = deleted;
+  r.messages_per_second = double(deleted) / r.seconds;
+  r.requests_per_second =
+      double(requests + total / uint64_t(o.batch)) / r.seconds;
+
+  // 2. Unbatched synchronous round trips (SendMessage of 100 bytes).
+  bool ok = true;
+  double seconds = 0;
+  const std::string send = json::serialize(
+      json::object{{"QueueUrl", url}, {"MessageBody", std::string(100, 'x')}});
+  auto latencies = RoundTrips(ctx, endpoint, "SendMessage", send, o.round_trips,
+                              seconds, ok);
+  r.unbatched_round_trips_per_second = double(latencies.size()) / seconds;
+  r.p50_us = Percentile(latencies, 0.50);
+  r.p99_us = Percentile(latencies, 0.99);
+  {
+    transport::Client client(ctx, endpoint);
+    (void)client.Call("DeleteQueue",
+                      json::serialize(json::object{{"QueueUrl", url}}),
+                      milliseconds(5000));
+  }
+  stop_engine();
+
+  // 3. The floor: a bare echo on the same kind of transport.
+  std::string echo_endpoint = "ipc:///tmp/fanlab-bench-echo-" + pid + ".sock";
+  if (endpoint.starts_with("tcp://")) echo_endpoint = "tcp://127.0.0.1:*";
+  if (endpoint.starts_with("inproc://")) echo_endpoint = "inproc://echo";
+  {
+    transport::EchoServer echo(ctx, echo_endpoint);
+    RoundTrips(ctx, echo.endpoint(), "SendMessage", send, o.round_trips,
+               seconds, ok);
+    r.raw_round_trips_per_second = double(o.round_trips) / seconds;
+  }
+  r.unbatched_vs_raw_ratio =
+      r.raw_round_trips_per_second > 0
+          ? r.unbatched_round_trips_per_second / r.raw_round_trips_per_second
+          : 0;
+  if (!ok) error = "a synchronous round trip timed out";
+  return r;
+}
+
+std::string FormatQueueBench(const QueueBenchResult& r, bool json_out) {
+  char buf[2048];
+  if (json_out) {
+    std::snprintf(
+        buf, sizeof buf,
+        "{\"endpoint\": \"%s\", \"messages\": %llu, \"seconds\": %.3f, "
+        "\"messages_per_second\": %.0f, \"requests_per_second\": %.0f, "
+        "\"unbatched_round_trips_per_second\": %.0f, "
+        "\"raw_round_trips_per_second\": %.0f, "
+        "\"unbatched_vs_raw_ratio\": %.3f, \"p50_us\": %.1f, "
+        "\"p99_us\": %.1f, \"target_messages_per_second\": %.0f, "
+        "\"target_unbatched_vs_raw_ratio\": %.2f}\n",
+        r.endpoint.c_str(), (unsigned long long)r.messages, r.seconds,
+        r.messages_per_second, r.requests_per_second,
+        r.unbatched_round_trips_per_second, r.raw_round_trips_per_second,
+        r.unbatched_vs_raw_ratio, r.p50_us, r.p99_us, kMessagesTarget,
+        kRatioTarget);
+    return buf;
+  }
+  std::snprintf(
+      buf, sizeof buf,
+      "fanlab bench queue (%s)\n"
+      "  %-40s %12s %12s\n"
+      "  %-40s %12.0f %12.0f %s\n"
+      "  %-40s %12.0f %12s\n"
+      "  %-40s %12.0f %12s\n"
+      "  %-40s %12.0f %12s\n"
+      "  %-40s %12.3f %12.2f %s\n"
+      "  %-40s %12.1f %12s\n"
+      "  %-40s %12.1f %12s\n",
+      r.endpoint.c_str(), "figure", "measured", "target",
+      "messages/s (batched, pipelined)", r.messages_per_second, kMessagesTarget,
+      r.messages_per_second >= kMessagesTarget ? "ok" : "BELOW",
+      "requests/s (pipelined run)", r.requests_per_second, "-",
+      "unbatched round trips/s", r.unbatched_round_trips_per_second, "-",
+      "floor: raw ZeroMQ echo round trips/s", r.raw_round_trips_per_second, "-",
+      "unbatched / raw", r.unbatched_vs_raw_ratio, kRatioTarget,
+      r.unbatched_vs_raw_ratio >= kRatioTarget ? "ok" : "BELOW",
+      "round trip p50 (us)", r.p50_us, "-", "round trip p99 (us)", r.p99_us,
+      "-");
+  return buf;
+}
+
+}  // namespace fanlab::bench

@@ -1,0 +1,74 @@
+// `fanlab sqs <command>`: the `aws sqs` subcommands and flags, each sent as
+// one action of the AWS JSON protocol to a running `fanlab serve`.
+//
+// The pieces are separate so they can be tested without sockets:
+// ParseSqsArgs (command line -> SqsArgs), TranslateSqs (SqsArgs -> action and
+// JSON body) and RunSqs (the whole thing against a given Client).
+#ifndef FANLAB_EMULATOR_CLI_SQS_COMMAND_H_
+#define FANLAB_EMULATOR_CLI_SQS_COMMAND_H_
+
+#include <map>
+#include <ostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "emulator/core/status.h"
+#include "emulator/transport/client.h"
+
+namespace fanlab::cli {
+
+// One subcommand's flags as given: `command` is e.g. "send-message"; `flags`
+// maps a flag's name without its dashes ("queue-url") to its values (one,
+// except for list flags such as --attribute-names). Flags not given are
+// absent.
+struct SqsArgs {
+  std::string command;
+  std::map<std::string, std::vector<std::string>> flags;
+};
+
+// What one subcommand sends: the action and its JSON body.
+struct SqsRequest {
+  std::string action;  // e.g. "SendMessage"
+  std::string body;    // a JSON object
+};
+
+// Translates a subcommand's flags to its request. Map flags (--attributes,
+// --tags) take JSON or the shorthand Key=Value,Key2=Value2; JSON flags
+// (--entries, --message-attributes, ...) and map flags also take
+// file://path. Integer flags become JSON numbers. An error (unknown command,
+// missing flag, invalid JSON or integer, unreadable file) is an
+// InvalidParameterValue status whose message names the flag.
+Result<SqsRequest> TranslateSqs(const SqsArgs& args);
+
+// The command line after `sqs`, parsed.
+struct SqsInvocation {
+  SqsArgs args;
+  std::string endpoint;
+  int timeout_ms = 30000;
+};
+
+// Parses `args` (the words after `fanlab sqs`). On --help, prints the help
+// on `out` and returns exit code 0; on a parse error (unknown command or
+// flag, bad value, missing flag) prints CLI11's message on `err` and returns
+// exit code 2.
+std::variant<SqsInvocation, int> ParseSqsArgs(
+    const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// Parses, translates and sends through `client` (whatever --endpoint says),
+// printing the reply JSON pretty-printed on `out`. Returns the exit code:
+// 0 ok; 1 error reply (printed on `err`); 2 bad command line or no reply.
+int RunSqs(const std::vector<std::string>& args, transport::Client& client,
+           std::ostream& out, std::ostream& err);
+
+// As above, connecting to --endpoint.
+int RunSqs(const std::vector<std::string>& args, std::ostream& out,
+           std::ostream& err);
+
+// `value` as JSON with a 2-space indent (a body that is not JSON is returned
+// as it is).
+std::string PrettyJson(const std::string& body);
+
+}  // namespace fanlab::cli
+
+#endif  // FANLAB_EMULATOR_CLI_SQS_COMMAND_H_
