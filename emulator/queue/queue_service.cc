@@ -102,6 +102,22 @@ BatchResultErrorEntry Failure(const std::string& id, const Status& s) {
   return {id, IsSenderFault(s.code()), std::string(s.name()), s.message()};
 }
 
+// Runs `fn` on every entry of a batch whose results are just ids:
+// successes by id, failures with their error.
+template <typename Response, typename Entry, typename Fn>
+Response EachEntry(const std::vector<Entry>& entries, Fn fn) {
+  Response out;
+  for (const auto& e : entries) {
+    Status s = fn(e);
+    if (s.ok()) {
+      out.successful.push_back({e.id});
+    } else {
+      out.failed.push_back(Failure(e.id, s));
+    }
+  }
+  return out;
+}
+
 // Pages over a sorted list of names: tokens are the last name returned.
 template <typename Out>
 Status Page(const std::vector<std::string>& sorted,
@@ -1044,15 +1060,10 @@ Result<DeleteMessageBatchResponse> QueueService::DeleteMessageBatch(
       !s.ok()) {
     return s;
   }
-  DeleteMessageBatchResponse out;
-  for (const auto& e : req.entries) {
-    Status s = DeleteIn(**found, e.receipt_handle);
-    if (s.ok()) {
-      out.successful.push_back({e.id});
-    } else {
-      out.failed.push_back(Failure(e.id, s));
-    }
-  }
+  auto out = EachEntry<DeleteMessageBatchResponse>(
+      req.entries, [&](const DeleteMessageBatchRequestEntry& e) {
+        return DeleteIn(**found, e.receipt_handle);
+      });
   FlushServe();
   return out;
 }
@@ -1078,18 +1089,13 @@ QueueService::ChangeMessageVisibilityBatch(
       !s.ok()) {
     return s;
   }
-  ChangeMessageVisibilityBatchResponse out;
-  for (const auto& e : req.entries) {
-    Status s = e.visibility_timeout
+  auto out = EachEntry<ChangeMessageVisibilityBatchResponse>(
+      req.entries, [&](const ChangeMessageVisibilityBatchRequestEntry& e) {
+        return e.visibility_timeout
                    ? ChangeVisibilityIn(**found, e.receipt_handle,
                                         *e.visibility_timeout)
                    : Missing("VisibilityTimeout");
-    if (s.ok()) {
-      out.successful.push_back({e.id});
-    } else {
-      out.failed.push_back(Failure(e.id, s));
-    }
-  }
+      });
   FlushServe();
   return out;
 }
