@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/test_util.h"
+
 namespace fanlab {
 namespace {
 
@@ -62,38 +64,27 @@ TEST(IdGeneratorTest, MatchesXoshiro256StarStarSeededBySplitMix64) {
                               0x7cbe6c09341a3568ULL, 0x49b5a9b686a11bbeULL}));
 }
 
-// Matches ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$
-// by hand: GCC 12's <regex> trips -Wmaybe-uninitialized under -O1 -Werror
-// (the asan preset).
-bool IsUuidV4String(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return s[14] == '4' &&
-         (s[19] == '8' || s[19] == '9' || s[19] == 'a' || s[19] == 'b');
-}
-
 TEST(IdGeneratorTest, UuidFormatCheckerRejectsNearMisses) {
   // The checker itself, so that the next test cannot pass vacuously.
-  EXPECT_TRUE(IsUuidV4String("f47ac10b-58cc-4372-a567-0e02b2c3d479"));
-  EXPECT_FALSE(IsUuidV4String("f47ac10b-58cc-3372-a567-0e02b2c3d479"));
-  EXPECT_FALSE(IsUuidV4String("f47ac10b-58cc-4372-c567-0e02b2c3d479"));
-  EXPECT_FALSE(IsUuidV4String("F47AC10B-58CC-4372-A567-0E02B2C3D479"));
-  EXPECT_FALSE(IsUuidV4String("f47ac10b58cc-4372-a567-0e02b2c3d479-"));
-  EXPECT_FALSE(IsUuidV4String("f47ac10b-58cc-4372-a567-0e02b2c3d47"));
+  EXPECT_TRUE(
+      fanlab::testing::IsUuidV4("f47ac10b-58cc-4372-a567-0e02b2c3d479"));
+  EXPECT_FALSE(
+      fanlab::testing::IsUuidV4("f47ac10b-58cc-3372-a567-0e02b2c3d479"));
+  EXPECT_FALSE(
+      fanlab::testing::IsUuidV4("f47ac10b-58cc-4372-c567-0e02b2c3d479"));
+  EXPECT_FALSE(
+      fanlab::testing::IsUuidV4("F47AC10B-58CC-4372-A567-0E02B2C3D479"));
+  EXPECT_FALSE(
+      fanlab::testing::IsUuidV4("f47ac10b58cc-4372-a567-0e02b2c3d479-"));
+  EXPECT_FALSE(
+      fanlab::testing::IsUuidV4("f47ac10b-58cc-4372-a567-0e02b2c3d47"));
 }
 
 TEST(IdGeneratorTest, UuidStringsHaveVersion4Format) {
   IdGenerator gen(7);
   for (int i = 0; i < 1000; ++i) {
     std::string id = gen.NextUuidString();
-    EXPECT_TRUE(IsUuidV4String(id)) << id;
+    EXPECT_TRUE(fanlab::testing::IsUuidV4(id)) << id;
   }
 }
 

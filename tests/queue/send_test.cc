@@ -17,6 +17,7 @@
 #include "emulator/core/status.h"
 #include "emulator/queue/types.h"
 #include "tests/queue/queue_fixture.h"
+#include "tests/test_util.h"
 
 namespace fanlab::queue::testing {
 namespace {
@@ -50,22 +51,6 @@ std::string ExpectedMd5OfAttributes(const MessageAttributeMap& attrs) {
     }
   }
   return Md5Hex(buf);
-}
-
-// "xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", lower-case hex, y in [89ab].
-// (Hand-written: std::regex trips GCC 12's -Wmaybe-uninitialized at -O1.)
-bool IsUuidV4(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (c != '-') return false;
-    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-      return false;
-    }
-  }
-  return s[14] == '4' &&
-         std::string_view("89ab").find(s[19]) != std::string_view::npos;
 }
 
 MessageAttributeValue StringAttr(std::string v) {
@@ -174,8 +159,8 @@ TEST_P(SendTest, Md5OfMessageBodyIsTheMd5OfTheBody) {
 TEST_P(SendTest, MessageIdIsAUuidV4) {
   std::string first = Send(url_, "one").message_id;
   std::string second = Send(url_, "two").message_id;
-  EXPECT_TRUE(IsUuidV4(first)) << first;
-  EXPECT_TRUE(IsUuidV4(second)) << second;
+  EXPECT_TRUE(fanlab::testing::IsUuidV4(first)) << first;
+  EXPECT_TRUE(fanlab::testing::IsUuidV4(second)) << second;
   EXPECT_NE(first, second);
 
   auto got = Receive(url_);
