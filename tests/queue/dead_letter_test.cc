@@ -16,8 +16,6 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr Duration kTick = microseconds(1);
-
 class DeadLetterTest : public QueueServiceTest {
  protected:
   std::string Policy(const std::string& dlq_name, int64_t max_receive) {

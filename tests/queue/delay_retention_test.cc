@@ -15,8 +15,6 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr Duration kTick = microseconds(1);
-
 class DelayRetentionTest : public QueueServiceTest {
  protected:
   Status SendDelayed(const std::string& url, const std::string& body,
@@ -40,10 +38,6 @@ class DelayRetentionTest : public QueueServiceTest {
   size_t Total(const std::string& name) {
     QueueDepth d = Depth(name);
     return d.visible + d.in_flight + d.delayed;
-  }
-
-  bool NothingReceivable(const std::string& url) {
-    return Receive(url, 10).empty();
   }
 
   // The `at` of every kMessageExpired event, in delivery order.

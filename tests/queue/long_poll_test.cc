@@ -17,8 +17,6 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr Duration kTick = microseconds(1);
-
 // What one ReceiveMessage callback saw.
 struct Outcome {
   int calls = 0;

@@ -18,6 +18,9 @@ namespace fanlab::queue::testing {
 
 using std::chrono::seconds;
 
+// The smallest step of the clock: `deadline - kTick` is "just before".
+inline constexpr Duration kTick = Duration(1);
+
 struct RecordedEvent {
   QueueEventKind kind;
   TimePoint at;
@@ -86,6 +89,21 @@ class QueueServiceTest : public ::testing::Test {
     auto r = service_.ReceiveMessageNow(req);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? r->messages : std::vector<Message>{};
+  }
+
+  // Receives exactly one message (a test failure otherwise).
+  std::optional<Message> ReceiveOne(
+      const std::string& url,
+      std::optional<int64_t> visibility = std::nullopt) {
+    std::vector<Message> got = Receive(url, 1, visibility);
+    EXPECT_EQ(got.size(), 1u) << "expected exactly one message";
+    if (got.size() != 1) return std::nullopt;
+    return got[0];
+  }
+
+  // True when a receive right now returns nothing.
+  bool NothingReceivable(const std::string& url) {
+    return Receive(url, 10).empty();
   }
 
   Status Delete(const std::string& url, const std::string& handle) {

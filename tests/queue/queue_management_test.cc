@@ -15,7 +15,6 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr Duration kTick = microseconds(1);
 constexpr char kUrlBase[] = "http://localhost/000000000000/";
 
 class QueueManagementTest : public QueueServiceTest {

@@ -17,8 +17,6 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr Duration kTick = microseconds(1);
-
 enum class QueueKind { kStandard, kFifo };
 
 void PrintTo(QueueKind kind, std::ostream* os) {
@@ -31,22 +29,9 @@ std::string KindName(const ::testing::TestParamInfo<QueueKind>& info) {
 
 class ReceiptHandleTestBase : public QueueServiceTest {
  protected:
-  std::optional<Message> ReceiveOne(
-      const std::string& url,
-      std::optional<int64_t> visibility = std::nullopt) {
-    std::vector<Message> got = Receive(url, 1, visibility);
-    EXPECT_EQ(got.size(), 1u) << "expected exactly one message";
-    if (got.size() != 1) return std::nullopt;
-    return got[0];
-  }
-
   size_t Total(const std::string& name) {
     QueueDepth d = Depth(name);
     return d.visible + d.in_flight + d.delayed;
-  }
-
-  bool NothingReceivable(const std::string& url) {
-    return Receive(url, 10).empty();
   }
 };
 

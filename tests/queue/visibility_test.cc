@@ -18,25 +18,8 @@ namespace {
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 
-constexpr Duration kTick = microseconds(1);
-
 class VisibilityTest : public QueueServiceTest {
  protected:
-  // The one message a receive returns (fails the test on any other count).
-  std::optional<Message> ReceiveOne(
-      const std::string& url,
-      std::optional<int64_t> visibility = std::nullopt) {
-    std::vector<Message> got = Receive(url, 1, visibility);
-    EXPECT_EQ(got.size(), 1u) << "expected exactly one message";
-    if (got.size() != 1) return std::nullopt;
-    return got[0];
-  }
-
-  // True when a receive right now returns nothing.
-  bool NothingReceivable(const std::string& url) {
-    return Receive(url, 10).empty();
-  }
-
   Status ReceiveWithVisibility(const std::string& url, int64_t visibility) {
     ReceiveMessageRequest req;
     req.queue_url = url;
