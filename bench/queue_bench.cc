@@ -11,7 +11,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-#include <zmq.hpp>
 
 #include "emulator/engine.h"
 #include "emulator/transport/client.h"
@@ -32,7 +31,7 @@ double Since(SteadyClock::time_point start) {
 }
 
 // Producers: pipelined SendMessageBatch until `quota` messages are sent.
-void Produce(zmq::context_t& ctx, const std::string& endpoint,
+void Produce(transport::Context& ctx, const std::string& endpoint,
              const std::string& url, const QueueBenchOptions& o, uint64_t quota,
              std::atomic<bool>& failed) {
   transport::Client client(ctx, endpoint);
@@ -63,7 +62,7 @@ void Produce(zmq::context_t& ctx, const std::string& endpoint,
 
 // Consumers: pipelined ReceiveMessage; each reply's handles go straight
 // back in one DeleteMessageBatch. Stops when `deleted` reaches the total.
-void Consume(zmq::context_t& ctx, const std::string& endpoint,
+void Consume(transport::Context& ctx, const std::string& endpoint,
              const std::string& url, const QueueBenchOptions& o, uint64_t total,
              std::atomic<uint64_t>& deleted, std::atomic<uint64_t>& requests,
              std::atomic<bool>& failed) {
@@ -115,7 +114,8 @@ void Consume(zmq::context_t& ctx, const std::string& endpoint,
 }
 
 // Synchronous round trips; returns per-call latencies in microseconds.
-std::vector<double> RoundTrips(zmq::context_t& ctx, const std::string& endpoint,
+std::vector<double> RoundTrips(transport::Context& ctx,
+                               const std::string& endpoint,
                                std::string_view action, const std::string& body,
                                uint64_t n, double& seconds, bool& ok) {
   transport::Client client(ctx, endpoint);
@@ -148,7 +148,7 @@ double Percentile(std::vector<double> v, double p) {
 
 QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   QueueBenchResult r;
-  zmq::context_t ctx;
+  transport::Context ctx;
   std::unique_ptr<Engine> engine;
   std::thread engine_thread;
   std::string endpoint = o.endpoint;

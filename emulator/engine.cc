@@ -9,7 +9,7 @@
 
 namespace fanlab {
 
-Engine::Engine(EngineOptions options, zmq::context_t& context)
+Engine::Engine(EngineOptions options, transport::Context& context)
     : io_(std::make_unique<boost::asio::io_context>(1)) {
   if (options.virtual_clock) {
     auto v = std::make_unique<VirtualClock>();
@@ -21,7 +21,7 @@ Engine::Engine(EngineOptions options, zmq::context_t& context)
   sqs_ = std::make_unique<queue::QueueService>(*clock_, options.queue);
   dispatcher_ = std::make_unique<api::Dispatcher>(*sqs_);
   server_ = std::make_unique<transport::ZmqServer>(
-      *io_, context,
+      *io_, context.zmq(),
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
         dispatcher_->Dispatch(action, body, std::move(done));

@@ -20,10 +20,8 @@
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
 #include "emulator/queue/queue_service.h"
+#include "emulator/transport/context.h"
 
-namespace zmq {
-class context_t;
-}
 namespace boost::asio {
 class io_context;
 }
@@ -34,7 +32,7 @@ class Dispatcher;
 }
 namespace transport {
 class ZmqServer;
-}
+}  // namespace transport
 
 struct EngineOptions {
   bool virtual_clock = false;
@@ -44,7 +42,7 @@ struct EngineOptions {
 class Engine {
  public:
   // `context` is the ZeroMQ context inproc:// clients must share.
-  Engine(EngineOptions options, zmq::context_t& context);
+  Engine(EngineOptions options, transport::Context& context);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;

@@ -2,7 +2,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <iostream>
-#include <zmq.hpp>
 
 #include "emulator/cli/commands.h"
 #include "emulator/engine.h"
@@ -17,7 +16,7 @@ struct ServeOptions {
 };
 
 int Serve(const ServeOptions& o) {
-  zmq::context_t context;
+  transport::Context context;
   EngineOptions options;
   options.virtual_clock = o.clock == "virtual";
   Engine engine(options, context);
@@ -51,7 +50,7 @@ struct CallOptions {
 };
 
 int Call(const CallOptions& o) {
-  zmq::context_t context;
+  transport::Context context;
   transport::Client client(context, o.endpoint);
   auto reply =
       client.Call(o.action, o.body, std::chrono::milliseconds(o.timeout_ms));

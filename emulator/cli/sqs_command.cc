@@ -12,7 +12,6 @@
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <zmq.hpp>
 
 #include "emulator/cli/commands.h"
 
@@ -535,7 +534,7 @@ int RunSqs(const std::vector<std::string>& args, std::ostream& out,
   auto parsed = ParseSqsArgs(args, out, err);
   if (const int* code = std::get_if<int>(&parsed)) return *code;
   const auto& invocation = std::get<SqsInvocation>(parsed);
-  zmq::context_t context;
+  transport::Context context;
   transport::Client client(context, invocation.endpoint);
   return Execute(invocation, client, out, err);
 }

@@ -231,7 +231,7 @@ uint64_t Queue::Store(NewMessage in, TimePoint now) {
   return seq;
 }
 
-bool Queue::Deliver(StoredMessage& m, Duration visibility, TimePoint now,
+void Queue::Deliver(StoredMessage& m, Duration visibility, TimePoint now,
                     std::vector<Delivery>& out) {
   m.receipt = next_receipt_++;
   ++m.receive_count;
@@ -242,7 +242,6 @@ bool Queue::Deliver(StoredMessage& m, Duration visibility, TimePoint now,
   transitions_.push({m.visible_at, m.seq, m.receipt});
   Emit(QueueEventKind::kMessageReceived, now, &m);
   out.push_back({&m, ReceiptHandle{uid_, m.seq, m.receipt}});
-  return true;
 }
 
 std::vector<Delivery> Queue::Receive(size_t max, Duration visibility,

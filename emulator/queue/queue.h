@@ -200,7 +200,7 @@ class Queue {
   void Expire(StoredMessage& m, TimePoint at);
   void MakeReady(StoredMessage& m, TimePoint at);
   void RefreshGroup(const std::string& group_id, Group& g);
-  bool Deliver(StoredMessage& m, Duration visibility, TimePoint now,
+  void Deliver(StoredMessage& m, Duration visibility, TimePoint now,
                std::vector<Delivery>& out);
   Duration Retention() const {
     return std::chrono::seconds(config_.message_retention_period);

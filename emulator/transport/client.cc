@@ -1,36 +1,47 @@
 #include "emulator/transport/client.h"
 
 #include <charconv>
+#include <zmq.hpp>
 
 namespace fanlab::transport {
 
-Client::Client(zmq::context_t& context, const std::string& endpoint)
-    : socket_(context, zmq::socket_type::dealer) {
-  socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::sndhwm, 1000000);
-  socket_.set(zmq::sockopt::rcvhwm, 1000000);
-  socket_.connect(endpoint);
+struct Client::Socket {
+  zmq::socket_t socket;
+};
+
+Client::Client(Context& context, const std::string& endpoint)
+    : socket_(std::make_unique<Socket>(
+          Socket{zmq::socket_t(context.zmq(), zmq::socket_type::dealer)})) {
+  zmq::socket_t& s = socket_->socket;
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::sndhwm, 1000000);
+  s.set(zmq::sockopt::rcvhwm, 1000000);
+  s.connect(endpoint);
 }
+
+Client::~Client() = default;
 
 uint64_t Client::Send(std::string_view action, std::string_view body) {
   uint64_t id = next_id_++;
   std::string id_text = std::to_string(id);
-  socket_.send(zmq::buffer(id_text), zmq::send_flags::sndmore);
-  socket_.send(zmq::buffer(action), zmq::send_flags::sndmore);
-  socket_.send(zmq::buffer(body), zmq::send_flags::none);
+  zmq::socket_t& s = socket_->socket;
+  s.send(zmq::buffer(id_text), zmq::send_flags::sndmore);
+  s.send(zmq::buffer(action), zmq::send_flags::sndmore);
+  s.send(zmq::buffer(body), zmq::send_flags::none);
   return id;
 }
 
 std::optional<Reply> Client::Receive(std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+  zmq::socket_t& s = socket_->socket;
+  zmq::pollitem_t item{s.handle(), 0, ZMQ_POLLIN, 0};
   if (zmq::poll(&item, 1, timeout) == 0) return std::nullopt;
   zmq::message_t id, status, body;
-  (void)socket_.recv(id);
+  (void)s.recv(id);
   if (!id.more()) return std::nullopt;
-  (void)socket_.recv(status);
+  (void)s.recv(status);
   if (!status.more()) return std::nullopt;
-  (void)socket_.recv(body);
-  while (body.more()) (void)socket_.recv(body);  // tolerate extra frames
+  (void)s.recv(body);
+  while (body.more()) (void)s.recv(body);  // tolerate extra frames
   Reply r;
   std::string_view id_text = id.to_string_view();
   std::from_chars(id_text.data(), id_text.data() + id_text.size(),

@@ -8,12 +8,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <zmq.hpp>
 
 #include "emulator/core/status.h"
+#include "emulator/transport/context.h"
 
 namespace fanlab::transport {
 
@@ -26,7 +27,10 @@ struct Reply {
 class Client {
  public:
   // `context` must outlive the client (and be the engine's for inproc://).
-  Client(zmq::context_t& context, const std::string& endpoint);
+  Client(Context& context, const std::string& endpoint);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
 
   // Sends one request and waits for its reply. A transport failure (no
   // reply within `timeout`) is an InternalError status; an error the
@@ -41,7 +45,8 @@ class Client {
   std::optional<Reply> Receive(std::chrono::milliseconds timeout);
 
  private:
-  zmq::socket_t socket_;
+  struct Socket;
+  std::unique_ptr<Socket> socket_;
   uint64_t next_id_ = 1;
 };
 

@@ -4,8 +4,8 @@
 
 namespace fanlab::transport {
 
-EchoServer::EchoServer(zmq::context_t& context, const std::string& endpoint)
-    : socket_(context, zmq::socket_type::router) {
+EchoServer::EchoServer(Context& context, const std::string& endpoint)
+    : socket_(context.zmq(), zmq::socket_type::router) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::rcvtimeo, 50);  // to notice stop_
   socket_.bind(endpoint);

@@ -9,12 +9,14 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "emulator/transport/context.h"
+
 namespace fanlab::transport {
 
 class EchoServer {
  public:
   // Binds `endpoint` and serves on its own thread until destroyed.
-  EchoServer(zmq::context_t& context, const std::string& endpoint);
+  EchoServer(Context& context, const std::string& endpoint);
   ~EchoServer();
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;

@@ -128,11 +128,9 @@ void ZmqServer::HandleOne(std::vector<zmq::message_t>& frames) {
                           frames[first].size());
   std::string_view body(static_cast<const char*>(frames[first + 1].data()),
                         frames[first + 1].size());
-  ++*pending_;
   handler_(action, body,
-           [this, alive = alive_, pending = pending_,
+           [this, alive = alive_,
             envelope = std::move(envelope)](api::ApiResponse r) mutable {
-             --*pending;
              if (!*alive) return;
              Reply(std::move(envelope), r.ok, std::move(r.body));
            });

@@ -46,8 +46,6 @@ class ZmqServer {
 
   // Starts serving on the io_context.
   void Start();
-  // Requests whose answer is still owed (parked long polls included).
-  size_t Pending() const { return *pending_; }
 
  private:
   void Arm();
@@ -63,7 +61,6 @@ class ZmqServer {
   bool recheck_posted_ = false;
   // Shared with reply callbacks, which may outlive a request's frame.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-  std::shared_ptr<size_t> pending_ = std::make_shared<size_t>(0);
 };
 
 }  // namespace fanlab::transport

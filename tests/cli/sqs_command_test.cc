@@ -11,7 +11,6 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
-#include <zmq.hpp>
 
 #include "emulator/engine.h"
 
@@ -305,7 +304,7 @@ TEST(SqsTranslateTest, BadJsonNamesTheFlag) {
       HasSubstr("--message-attributes: invalid JSON"));
 
   // RunSqs reports it with exit 2, before sending anything.
-  zmq::context_t context;
+  transport::Context context;
   transport::Client client(context, "inproc://sqs-command-test-nobody");
   std::ostringstream out, err;
   EXPECT_EQ(
@@ -426,7 +425,7 @@ class SqsEndToEndTest : public ::testing::Test {
         .c_str();
   }
 
-  zmq::context_t context_;
+  transport::Context context_;
   std::unique_ptr<Engine> engine_;
   std::string endpoint_;
   std::thread thread_;
@@ -618,7 +617,7 @@ TEST_F(SqsEndToEndTest, ErrorReplyExits1WithJsonOnErr) {
 }
 
 TEST(SqsNoServerTest, NoReplyExits2WithHint) {
-  zmq::context_t context;
+  transport::Context context;
   // Nothing is bound there: the request is never answered.
   transport::Client client(context, "inproc://sqs-command-test-no-server");
   std::ostringstream out, err;

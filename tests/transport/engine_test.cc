@@ -64,7 +64,7 @@ class EngineFixture {
     return Parse(r->body);
   }
 
-  zmq::context_t context_;
+  Context context_;
   std::unique_ptr<Engine> engine_;
   std::string endpoint_;
   std::thread thread_;
@@ -121,7 +121,7 @@ TEST_P(EngineTest, ErrorsComeBackWithErrorStatusAndType) {
 }
 
 TEST_P(EngineTest, ReqClientGetsTwoFrameReplies) {
-  zmq::socket_t req(fx_.context_, zmq::socket_type::req);
+  zmq::socket_t req(fx_.context_.zmq(), zmq::socket_type::req);
   req.set(zmq::sockopt::linger, 0);
   req.set(zmq::sockopt::rcvtimeo, 10000);
   req.connect(fx_.endpoint_);
@@ -138,7 +138,7 @@ TEST_P(EngineTest, ReqClientGetsTwoFrameReplies) {
 }
 
 TEST_P(EngineTest, WrongFrameCountIsASerializationError) {
-  zmq::socket_t dealer(fx_.context_, zmq::socket_type::dealer);
+  zmq::socket_t dealer(fx_.context_.zmq(), zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
   dealer.set(zmq::sockopt::rcvtimeo, 10000);
   dealer.connect(fx_.endpoint_);
@@ -307,7 +307,7 @@ TEST(VirtualClockEngineTest, LongPollTimesOutWithoutWallTime) {
 }
 
 TEST(EngineBindTest, RefusesNonLoopbackTcp) {
-  zmq::context_t context;
+  Context context;
   Engine engine(EngineOptions{}, context);
   auto r = engine.Bind("tcp://0.0.0.0:*");
   ASSERT_FALSE(r.ok());
@@ -316,7 +316,7 @@ TEST(EngineBindTest, RefusesNonLoopbackTcp) {
 }
 
 TEST(EngineBindTest, BadEndpointIsAnErrorNotACrash) {
-  zmq::context_t context;
+  Context context;
   Engine engine(EngineOptions{}, context);
   auto r = engine.Bind("nonsense://x");
   EXPECT_FALSE(r.ok());

@@ -1,0 +1,33 @@
+// The ZeroMQ context, as an opaque handle: code outside transport/ creates
+// one and passes it to the engine and clients (inproc:// endpoints only
+// connect within one context) without ever including ZeroMQ itself.
+//
+// Thread safety: a Context may be shared by every thread of the process.
+#ifndef FANLAB_EMULATOR_TRANSPORT_CONTEXT_H_
+#define FANLAB_EMULATOR_TRANSPORT_CONTEXT_H_
+
+#include <memory>
+
+namespace zmq {
+class context_t;
+}
+
+namespace fanlab::transport {
+
+class Context {
+ public:
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  // For transport/ code and transport-level tests.
+  zmq::context_t& zmq() { return *context_; }
+
+ private:
+  std::unique_ptr<zmq::context_t> context_;
+};
+
+}  // namespace fanlab::transport
+
+#endif  // FANLAB_EMULATOR_TRANSPORT_CONTEXT_H_
