@@ -65,7 +65,7 @@ void Produce(transport::Context& ctx, const std::string& endpoint,
 void Consume(transport::Context& ctx, const std::string& endpoint,
              const std::string& url, const QueueBenchOptions& o, uint64_t total,
              std::atomic<uint64_t>& deleted, std::atomic<uint64_t>& requests,
-             std::atomic<bool>& failed) {
+             std::atomic<bool>& failed, std::atomic<int64_t>& finished_ns) {
   transport::Client client(ctx, endpoint);
   const std::string receive =
       json::serialize(json::object{{"QueueUrl", url},
@@ -107,6 +107,11 @@ void Consume(transport::Context& ctx, const std::string& endpoint,
     delete_sizes[id] = n;
     ++in_flight;
   }
+  // The run ends at the last acknowledged delete, not after the drain
+  // below (parked receives wait out their WaitTimeSeconds).
+  int64_t unset = 0;
+  finished_ns.compare_exchange_strong(
+      unset, SteadyClock::now().time_since_epoch().count());
   // Drain what is still in flight so the engine is quiet for the next run.
   while (in_flight-- > 0 && client.Receive(milliseconds(3000))) {
   }
@@ -192,6 +197,7 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   // 1. Batched, pipelined producers and consumers.
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> deleted{0}, requests{0};
+  std::atomic<int64_t> finished_ns{0};
   const uint64_t per_producer =
       (o.messages / o.producers + o.batch - 1) / o.batch * o.batch;
   const uint64_t total = per_producer * o.producers;
@@ -203,11 +209,15 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   }
   for (int i = 0; i < o.consumers; ++i) {
     threads.emplace_back([&] {
-      Consume(ctx, endpoint, url, o, total, deleted, requests, failed);
+      Consume(ctx, endpoint, url, o, total, deleted, requests, failed,
+              finished_ns);
     });
   }
   for (auto& t : threads) t.join();
-  r.seconds = Since(start);
+  r.seconds =
+      std::chrono::duration<double>(
+          SteadyClock::time_point(SteadyClock::duration(finished_ns)) - start)
+          .count();
   if (failed) {
     error = "a request failed or timed out during the pipelined run";
     stop_engine();
