@@ -27,6 +27,9 @@ struct QueueBenchResult {
   double seconds = 0;
   double messages_per_second = 0;  // sent, received and deleted
   double requests_per_second = 0;  // pipelined run
+  // The same requests/s measured against a bare echo: the transport's
+  // ceiling for the pipelined run on this machine.
+  double raw_pipelined_requests_per_second = 0;
   double unbatched_round_trips_per_second = 0;
   double raw_round_trips_per_second = 0;
   double unbatched_vs_raw_ratio = 0;

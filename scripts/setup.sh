@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev   # JSON (Asio, Process later)
   libcli11-dev                             # the fanlab command line
   libzmq3-dev cppzmq-dev                   # the engine's transport
+  libjemalloc-dev                          # the fanlab binary's allocator
   libgtest-dev libgmock-dev                # tests/
   libbenchmark-dev                         # bench/
 )

@@ -56,6 +56,14 @@ std::string_view ErrorName(ErrorCode code) {
   return "InternalError";
 }
 
+ErrorCode ErrorCodeFromName(std::string_view name) {
+  for (int i = 1; i <= static_cast<int>(ErrorCode::kInternalError); ++i) {
+    auto code = static_cast<ErrorCode>(i);
+    if (ErrorName(code) == name) return code;
+  }
+  return ErrorCode::kOk;
+}
+
 std::string_view WireCode(ErrorCode code) {
   switch (code) {
     case ErrorCode::kQueueDoesNotExist:

@@ -42,11 +42,13 @@ enum class ErrorCode {
   // Protocol-level faults (the request is not a well-formed call at all).
   kSerializationException,     // malformed JSON, a field of the wrong type
   kUnknownOperationException,  // no such action
-  kInternalError,
+  kInternalError,              // stays last: ErrorCodeFromName() walks up to it
 };
 
 // "QueueDoesNotExist", "InvalidParameterValue", ... ("" for kOk).
 std::string_view ErrorName(ErrorCode code);
+// The code whose ErrorName() is `name`; kOk when no code has that name.
+ErrorCode ErrorCodeFromName(std::string_view name);
 // The query-protocol code that HTTP adapters put in x-amzn-query-error:
 // "AWS.SimpleQueueService.NonExistentQueue" for kQueueDoesNotExist,
 // "QueueAlreadyExists" for kQueueNameExists, the

@@ -79,13 +79,13 @@ void ZmqServer::Arm() {
 }
 
 // ZMQ_FD is edge-triggered (and Asio's epoll reactor is too): read until
-// ZMQ_EVENTS no longer says POLLIN, arm the wait, then look once more. A
-// message that arrived before the wait was armed may have spent its edge;
-// only the check after arming is sure to see it.
+// the socket has nothing more (EAGAIN), arm the wait, then look once more
+// at ZMQ_EVENTS. A message that arrived before the wait was armed may have
+// spent its edge; only the check after arming is sure to see it.
 void ZmqServer::Drain() {
   std::vector<zmq::message_t> frames;
   while (true) {
-    while (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    while (true) {
       frames.clear();
       while (true) {
         zmq::message_t frame;
@@ -94,7 +94,8 @@ void ZmqServer::Drain() {
         frames.push_back(std::move(frame));
         if (!more) break;
       }
-      if (!frames.empty()) HandleOne(frames);
+      if (frames.empty()) break;  // EAGAIN: nothing queued
+      HandleOne(frames);
     }
     Arm();
     if (!(socket_.get(zmq::sockopt::events) & ZMQ_POLLIN)) return;

@@ -1,0 +1,570 @@
+#include "emulator/api/sqs_json.h"
+
+#include <boost/json.hpp>
+#include <concepts>
+#include <limits>
+#include <type_traits>
+
+#include "emulator/core/base64.h"
+#include "emulator/core/json_writer.h"
+
+namespace fanlab::api {
+namespace json = boost::json;
+using namespace fanlab::queue;
+
+namespace {
+
+// Containers are left out of a body when empty, unless a shape says
+// kEvenEmpty (SQS always sends ListQueues' QueueUrls, a batch's Failed).
+enum class Emit { kIfPresent, kEvenEmpty };
+
+// A binary field: raw bytes in the struct, base64 on the wire.
+struct Binary {
+  std::optional<std::string>& bytes;
+};
+struct ConstBinary {
+  const std::optional<std::string>& bytes;
+};
+inline Binary AsBinary(std::optional<std::string>& b) { return {b}; }
+inline ConstBinary AsBinary(const std::optional<std::string>& b) { return {b}; }
+
+// ----------------------------------------------------------------- shapes
+//
+// Fields(v, shape) names every field of a shape once, in wire order; `v`
+// is the Reader (shape is mutable) or the Writer (shape is const).
+
+#define FANLAB_SHAPE(Type)                            \
+  template <typename V, typename S>                   \
+  requires std::same_as<std::remove_const_t<S>, Type> \
+  void Fields([[maybe_unused]] V& v, [[maybe_unused]] S& s)
+
+FANLAB_SHAPE(Empty) {}
+
+FANLAB_SHAPE(MessageAttributeValue) {
+  v("DataType", s.data_type);
+  v("StringValue", s.string_value);
+  v("BinaryValue", AsBinary(s.binary_value));
+}
+
+FANLAB_SHAPE(BatchResultErrorEntry) {
+  v("Id", s.id);
+  v("SenderFault", s.sender_fault);
+  v("Code", s.code);
+  v("Message", s.message);
+}
+
+FANLAB_SHAPE(CreateQueueRequest) {
+  v("QueueName", s.queue_name);
+  v("Attributes", s.attributes);
+  v("tags", s.tags);
+}
+FANLAB_SHAPE(CreateQueueResponse) { v("QueueUrl", s.queue_url); }
+
+FANLAB_SHAPE(GetQueueUrlRequest) {
+  v("QueueName", s.queue_name);
+  v("QueueOwnerAWSAccountId", s.queue_owner_aws_account_id);
+}
+FANLAB_SHAPE(GetQueueUrlResponse) { v("QueueUrl", s.queue_url); }
+
+FANLAB_SHAPE(ListQueuesRequest) {
+  v("QueueNamePrefix", s.queue_name_prefix);
+  v("NextToken", s.next_token);
+  v("MaxResults", s.max_results);
+}
+FANLAB_SHAPE(ListQueuesResponse) {
+  v("QueueUrls", s.queue_urls, Emit::kEvenEmpty);
+  v("NextToken", s.next_token);
+}
+
+FANLAB_SHAPE(DeleteQueueRequest) { v("QueueUrl", s.queue_url); }
+FANLAB_SHAPE(PurgeQueueRequest) { v("QueueUrl", s.queue_url); }
+
+FANLAB_SHAPE(GetQueueAttributesRequest) {
+  v("QueueUrl", s.queue_url);
+  v("AttributeNames", s.attribute_names);
+}
+FANLAB_SHAPE(GetQueueAttributesResponse) {
+  v("Attributes", s.attributes, Emit::kEvenEmpty);
+}
+
+FANLAB_SHAPE(SetQueueAttributesRequest) {
+  v("QueueUrl", s.queue_url);
+  v("Attributes", s.attributes);
+}
+
+FANLAB_SHAPE(SendMessageRequest) {
+  v("QueueUrl", s.queue_url);
+  v("MessageBody", s.message_body);
+  v("DelaySeconds", s.delay_seconds);
+  v("MessageAttributes", s.message_attributes);
+  v("MessageSystemAttributes", s.message_system_attributes);
+  v("MessageDeduplicationId", s.message_deduplication_id);
+  v("MessageGroupId", s.message_group_id);
+}
+FANLAB_SHAPE(SendMessageResponse) {
+  v("MD5OfMessageBody", s.md5_of_message_body);
+  v("MD5OfMessageAttributes", s.md5_of_message_attributes);
+  v("MD5OfMessageSystemAttributes", s.md5_of_message_system_attributes);
+  v("MessageId", s.message_id);
+  v("SequenceNumber", s.sequence_number);
+}
+
+FANLAB_SHAPE(SendMessageBatchRequestEntry) {
+  v("Id", s.id);
+  v("MessageBody", s.message_body);
+  v("DelaySeconds", s.delay_seconds);
+  v("MessageAttributes", s.message_attributes);
+  v("MessageSystemAttributes", s.message_system_attributes);
+  v("MessageDeduplicationId", s.message_deduplication_id);
+  v("MessageGroupId", s.message_group_id);
+}
+FANLAB_SHAPE(SendMessageBatchRequest) {
+  v("QueueUrl", s.queue_url);
+  v("Entries", s.entries, Emit::kEvenEmpty);
+}
+FANLAB_SHAPE(SendMessageBatchResultEntry) {
+  v("Id", s.id);
+  v("MessageId", s.message_id);
+  v("MD5OfMessageBody", s.md5_of_message_body);
+  v("MD5OfMessageAttributes", s.md5_of_message_attributes);
+  v("MD5OfMessageSystemAttributes", s.md5_of_message_system_attributes);
+  v("SequenceNumber", s.sequence_number);
+}
+FANLAB_SHAPE(SendMessageBatchResponse) {
+  v("Successful", s.successful, Emit::kEvenEmpty);
+  v("Failed", s.failed, Emit::kEvenEmpty);
+}
+
+FANLAB_SHAPE(ReceiveMessageRequest) {
+  v("QueueUrl", s.queue_url);
+  v("AttributeNames", s.attribute_names);
+  v("MessageSystemAttributeNames", s.message_system_attribute_names);
+  v("MessageAttributeNames", s.message_attribute_names);
+  v("MaxNumberOfMessages", s.max_number_of_messages);
+  v("VisibilityTimeout", s.visibility_timeout);
+  v("WaitTimeSeconds", s.wait_time_seconds);
+  v("ReceiveRequestAttemptId", s.receive_request_attempt_id);
+}
+FANLAB_SHAPE(Message) {
+  v("MessageId", s.message_id);
+  v("ReceiptHandle", s.receipt_handle);
+  v("MD5OfBody", s.md5_of_body);
+  v("Body", s.body);
+  v("Attributes", s.attributes);
+  v("MD5OfMessageAttributes", s.md5_of_message_attributes);
+  v("MessageAttributes", s.message_attributes);
+}
+FANLAB_SHAPE(ReceiveMessageResponse) { v("Messages", s.messages); }
+
+FANLAB_SHAPE(DeleteMessageRequest) {
+  v("QueueUrl", s.queue_url);
+  v("ReceiptHandle", s.receipt_handle);
+}
+
+FANLAB_SHAPE(DeleteMessageBatchRequestEntry) {
+  v("Id", s.id);
+  v("ReceiptHandle", s.receipt_handle);
+}
+FANLAB_SHAPE(DeleteMessageBatchRequest) {
+  v("QueueUrl", s.queue_url);
+  v("Entries", s.entries, Emit::kEvenEmpty);
+}
+FANLAB_SHAPE(DeleteMessageBatchResultEntry) { v("Id", s.id); }
+FANLAB_SHAPE(DeleteMessageBatchResponse) {
+  v("Successful", s.successful, Emit::kEvenEmpty);
+  v("Failed", s.failed, Emit::kEvenEmpty);
+}
+
+FANLAB_SHAPE(ChangeMessageVisibilityRequest) {
+  v("QueueUrl", s.queue_url);
+  v("ReceiptHandle", s.receipt_handle);
+  v("VisibilityTimeout", s.visibility_timeout);  // required
+}
+FANLAB_SHAPE(ChangeMessageVisibilityBatchRequestEntry) {
+  v("Id", s.id);
+  v("ReceiptHandle", s.receipt_handle);
+  v("VisibilityTimeout", s.visibility_timeout);
+}
+FANLAB_SHAPE(ChangeMessageVisibilityBatchRequest) {
+  v("QueueUrl", s.queue_url);
+  v("Entries", s.entries, Emit::kEvenEmpty);
+}
+FANLAB_SHAPE(ChangeMessageVisibilityBatchResultEntry) { v("Id", s.id); }
+FANLAB_SHAPE(ChangeMessageVisibilityBatchResponse) {
+  v("Successful", s.successful, Emit::kEvenEmpty);
+  v("Failed", s.failed, Emit::kEvenEmpty);
+}
+
+FANLAB_SHAPE(TagQueueRequest) {
+  v("QueueUrl", s.queue_url);
+  v("Tags", s.tags);
+}
+FANLAB_SHAPE(UntagQueueRequest) {
+  v("QueueUrl", s.queue_url);
+  v("TagKeys", s.tag_keys);
+}
+FANLAB_SHAPE(ListQueueTagsRequest) { v("QueueUrl", s.queue_url); }
+FANLAB_SHAPE(ListQueueTagsResponse) { v("Tags", s.tags); }
+
+FANLAB_SHAPE(ListDeadLetterSourceQueuesRequest) {
+  v("QueueUrl", s.queue_url);
+  v("NextToken", s.next_token);
+  v("MaxResults", s.max_results);
+}
+FANLAB_SHAPE(ListDeadLetterSourceQueuesResponse) {
+  v("queueUrls", s.queue_urls, Emit::kEvenEmpty);
+  v("NextToken", s.next_token);
+}
+
+#undef FANLAB_SHAPE
+
+// ---------------------------------------------------------------- reading
+
+// Reads one JSON object's fields into a shape, with type checks. The first
+// fault is kept (in a Status shared with nested readers) and names the
+// field's path.
+class Reader {
+ public:
+  Reader(const json::object& obj, std::string path, Status& status)
+      : obj_(obj), path_(std::move(path)), status_(status) {}
+
+  void operator()(std::string_view key, std::string& out, Emit = {}) {
+    if (const json::value* v = Get(key)) {
+      if (!v->is_string()) return Fail(key, "a string");
+      out.assign(v->get_string().data(), v->get_string().size());
+    }
+  }
+
+  void operator()(std::string_view key, std::optional<std::string>& out,
+                  Emit = {}) {
+    if (const json::value* v = Get(key)) {
+      if (!v->is_string()) return Fail(key, "a string");
+      out.emplace(v->get_string().data(), v->get_string().size());
+    }
+  }
+
+  void operator()(std::string_view key, Binary out, Emit = {}) {
+    std::optional<std::string> b64;
+    (*this)(key, b64);
+    if (!b64) return;
+    out.bytes = Base64Decode(*b64);
+    if (!out.bytes) Fail(key, "base64-encoded bytes");
+  }
+
+  void operator()(std::string_view key, bool& out, Emit = {}) {
+    if (const json::value* v = Get(key)) {
+      if (!v->is_bool()) return Fail(key, "a boolean");
+      out = v->get_bool();
+    }
+  }
+
+  void operator()(std::string_view key, std::optional<int64_t>& out,
+                  Emit = {}) {
+    if (const json::value* v = Get(key)) {
+      if (auto i = Integer(*v)) {
+        out = *i;
+      } else {
+        Fail(key, "an integer");
+      }
+    }
+  }
+
+  // A required integer: absent is MissingParameter.
+  void operator()(std::string_view key, int64_t& out, Emit = {}) {
+    std::optional<int64_t> v;
+    (*this)(key, v);
+    if (v) {
+      out = *v;
+    } else if (status_.ok()) {
+      status_ = Status(ErrorCode::kMissingParameter,
+                       "The request must contain the parameter " + path_ +
+                           std::string(key) + ".");
+    }
+  }
+
+  void operator()(std::string_view key, std::vector<std::string>& out,
+                  Emit = {}) {
+    const json::value* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_array()) return Fail(key, "a list of strings");
+    const json::array& arr = v->get_array();
+    out.reserve(arr.size());
+    for (size_t i = 0; i < arr.size(); ++i) {
+      if (!arr[i].is_string()) {
+        return Fail(std::string(key) + "[" + std::to_string(i) + "]",
+                    "a string");
+      }
+      out.emplace_back(arr[i].get_string());
+    }
+  }
+
+  void operator()(std::string_view key, std::map<std::string, std::string>& out,
+                  Emit = {}) {
+    const json::value* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_object()) return Fail(key, "a map of strings");
+    for (const auto& [k, item] : v->get_object()) {
+      if (!item.is_string()) {
+        return Fail(std::string(key) + "." + std::string(k), "a string");
+      }
+      out.emplace(std::string(k), std::string(item.get_string()));
+    }
+  }
+
+  void operator()(std::string_view key, MessageAttributeMap& out, Emit = {}) {
+    const json::value* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_object()) return Fail(key, "a map of attribute values");
+    for (const auto& [name, item] : v->get_object()) {
+      std::string at = std::string(key) + "." + std::string(name);
+      if (!item.is_object()) return Fail(at, "an attribute value object");
+      Reader r(item.get_object(), path_ + at + ".", status_);
+      MessageAttributeValue value;
+      Fields(r, value);
+      if (r.Get("StringListValues") != nullptr ||
+          r.Get("BinaryListValues") != nullptr) {
+        if (status_.ok()) {
+          status_ = Status(ErrorCode::kInvalidParameterValue,
+                           "Message attribute list values in " + path_ + at +
+                               " are not supported.");
+        }
+      }
+      if (!status_.ok()) return;
+      out.emplace(std::string(name), std::move(value));
+    }
+  }
+
+  // A list of objects of one shape.
+  template <typename T>
+  void operator()(std::string_view key, std::vector<T>& out, Emit = {}) {
+    const json::value* v = Get(key);
+    if (v == nullptr) return;
+    if (!v->is_array()) return Fail(key, "a list of objects");
+    const json::array& arr = v->get_array();
+    out.reserve(arr.size());
+    for (size_t i = 0; i < arr.size() && status_.ok(); ++i) {
+      std::string at = std::string(key) + "[" + std::to_string(i) + "]";
+      if (!arr[i].is_object()) return Fail(at, "an object");
+      Reader r(arr[i].get_object(), path_ + at + ".", status_);
+      Fields(r, out.emplace_back());
+    }
+  }
+
+  const json::value* Get(std::string_view key) const {
+    auto it = obj_.find(key);
+    if (it == obj_.end() || it->value().is_null()) return nullptr;
+    return &it->value();
+  }
+
+ private:
+  static std::optional<int64_t> Integer(const json::value& v) {
+    if (v.is_int64()) return v.get_int64();
+    if (v.is_uint64() &&
+        v.get_uint64() <= uint64_t(std::numeric_limits<int64_t>::max())) {
+      return int64_t(v.get_uint64());
+    }
+    if (v.is_double()) {
+      // Range first: converting an out-of-range double is undefined.
+      double d = v.get_double();
+      if (d >= -0x1p63 && d < 0x1p63 && d == double(int64_t(d))) {
+        return int64_t(d);
+      }
+    }
+    return std::nullopt;
+  }
+
+  void Fail(std::string_view key, std::string_view expected) {
+    if (!status_.ok()) return;
+    status_ = Status(ErrorCode::kSerializationException,
+                     "Field " + path_ + std::string(key) + " must be " +
+                         std::string(expected) + ".");
+  }
+
+  const json::object& obj_;
+  std::string path_;
+  Status& status_;
+};
+
+// Parses `body` into a DOM on a stack arena (one request's worth of nodes
+// without a heap allocation each) and hands the object to `read`.
+template <typename F>
+Status WithObject(std::string_view body, F read) {
+  alignas(std::max_align_t) unsigned char arena[8192];
+  json::monotonic_resource memory(arena, sizeof arena);
+  json::value parsed;
+  if (body.empty()) {
+    parsed = json::object(&memory);
+  } else {
+    boost::system::error_code ec;
+    parsed = json::parse(body, ec, &memory);
+    if (ec) {
+      return Status(
+          ErrorCode::kSerializationException,
+          "The request body is not valid JSON: " + ec.message() + ".");
+    }
+  }
+  if (!parsed.is_object()) {
+    return Status(ErrorCode::kSerializationException,
+                  "The request body must be a JSON object.");
+  }
+  return read(parsed.get_object());
+}
+
+// ---------------------------------------------------------------- writing
+
+class Writer {
+ public:
+  explicit Writer(JsonWriter& w) : w_(w) {}
+
+  void operator()(std::string_view key, const std::string& v, Emit = {}) {
+    w_.Key(key).String(v);
+  }
+  void operator()(std::string_view key, const std::optional<std::string>& v,
+                  Emit = {}) {
+    if (v) w_.Key(key).String(*v);
+  }
+  void operator()(std::string_view key, ConstBinary v, Emit = {}) {
+    if (v.bytes) w_.Key(key).String(Base64Encode(*v.bytes));
+  }
+  void operator()(std::string_view key, bool v, Emit = {}) {
+    w_.Key(key).Bool(v);
+  }
+  void operator()(std::string_view key, const std::optional<int64_t>& v,
+                  Emit = {}) {
+    if (v) w_.Key(key).Int(*v);
+  }
+  void operator()(std::string_view key, int64_t v, Emit = {}) {
+    w_.Key(key).Int(v);
+  }
+  void operator()(std::string_view key, const std::vector<std::string>& v,
+                  Emit emit = {}) {
+    if (v.empty() && emit == Emit::kIfPresent) return;
+    w_.Key(key).BeginArray();
+    for (const auto& s : v) w_.String(s);
+    w_.EndArray();
+  }
+  void operator()(std::string_view key,
+                  const std::map<std::string, std::string>& v, Emit emit = {}) {
+    if (v.empty() && emit == Emit::kIfPresent) return;
+    w_.Key(key).BeginObject();
+    for (const auto& [k, s] : v) w_.Key(k).String(s);
+    w_.EndObject();
+  }
+  void operator()(std::string_view key, const MessageAttributeMap& v,
+                  Emit emit = {}) {
+    if (v.empty() && emit == Emit::kIfPresent) return;
+    w_.Key(key).BeginObject();
+    for (const auto& [name, value] : v) {
+      w_.Key(name);
+      Object(value);
+    }
+    w_.EndObject();
+  }
+  template <typename T>
+  void operator()(std::string_view key, const std::vector<T>& v,
+                  Emit emit = {}) {
+    if (v.empty() && emit == Emit::kIfPresent) return;
+    w_.Key(key).BeginArray();
+    for (const auto& item : v) Object(item);
+    w_.EndArray();
+  }
+
+  template <typename T>
+  void Object(const T& shape) {
+    w_.BeginObject();
+    Fields(*this, shape);
+    w_.EndObject();
+  }
+
+ private:
+  JsonWriter& w_;
+};
+
+}  // namespace
+
+template <typename Shape>
+Result<Shape> ParseShape(std::string_view body) {
+  Shape shape;
+  Status status = WithObject(body, [&](const json::object& obj) {
+    Status read;
+    Reader reader(obj, "", read);
+    Fields(reader, shape);
+    return read;
+  });
+  if (!status.ok()) return status;
+  return shape;
+}
+
+template <typename Shape>
+std::string WriteShape(const Shape& shape) {
+  JsonWriter w;
+  Writer(w).Object(shape);
+  return w.Take();
+}
+
+#define FANLAB_SQS_SHAPES(X)                                                   \
+  X(Empty)                                                                     \
+  X(CreateQueueRequest)                                                        \
+  X(CreateQueueResponse) X(GetQueueUrlRequest) X(GetQueueUrlResponse)          \
+      X(ListQueuesRequest) X(ListQueuesResponse) X(DeleteQueueRequest) X(      \
+          PurgeQueueRequest) X(GetQueueAttributesRequest)                      \
+          X(GetQueueAttributesResponse) X(SetQueueAttributesRequest) X(        \
+              SendMessageRequest) X(SendMessageResponse)                       \
+              X(SendMessageBatchRequest) X(SendMessageBatchResponse) X(        \
+                  ReceiveMessageRequest) X(ReceiveMessageResponse)             \
+                  X(DeleteMessageRequest) X(DeleteMessageBatchRequest) X(      \
+                      DeleteMessageBatchResponse)                              \
+                      X(ChangeMessageVisibilityRequest) X(                     \
+                          ChangeMessageVisibilityBatchRequest)                 \
+                          X(ChangeMessageVisibilityBatchResponse) X(           \
+                              TagQueueRequest) X(UntagQueueRequest)            \
+                              X(ListQueueTagsRequest) X(ListQueueTagsResponse) \
+                                  X(ListDeadLetterSourceQueuesRequest)         \
+                                      X(ListDeadLetterSourceQueuesResponse)
+
+#define FANLAB_INSTANTIATE(Type)                                 \
+  template Result<Type> ParseShape<Type>(std::string_view body); \
+  template std::string WriteShape<Type>(const Type& shape);
+FANLAB_SQS_SHAPES(FANLAB_INSTANTIATE)
+#undef FANLAB_INSTANTIATE
+#undef FANLAB_SQS_SHAPES
+
+std::string WriteError(const Status& status) {
+  bool protocol = status.code() == ErrorCode::kSerializationException ||
+                  status.code() == ErrorCode::kUnknownOperationException;
+  std::string type =
+      protocol ? "com.amazon.coral.service#" : "com.amazonaws.sqs#";
+  type += status.name();
+  JsonWriter w;
+  w.BeginObject()
+      .Key("__type")
+      .String(type)
+      .Key("message")
+      .String(status.message())
+      .EndObject();
+  return w.Take();
+}
+
+Status ParseError(std::string_view body) {
+  std::string type, message;
+  Status read = WithObject(body, [&](const json::object& obj) {
+    Status s;
+    Reader r(obj, "", s);
+    r("__type", type);
+    r("message", message);
+    return s;
+  });
+  std::string_view name = type;
+  if (size_t hash = name.rfind('#'); hash != std::string_view::npos) {
+    name.remove_prefix(hash + 1);
+  }
+  ErrorCode code = ErrorCodeFromName(name);
+  if (!read.ok() || name.empty() || code == ErrorCode::kOk) {
+    return Status(ErrorCode::kInternalError,
+                  "The engine answered with a malformed error body: " +
+                      std::string(body.substr(0, 200)));
+  }
+  return Status(code, std::move(message));
+}
+
+}  // namespace fanlab::api
