@@ -391,17 +391,14 @@ template <typename F>
 Status WithObject(std::string_view body, F read) {
   alignas(std::max_align_t) unsigned char arena[8192];
   json::monotonic_resource memory(arena, sizeof arena);
-  json::value parsed;
-  if (body.empty()) {
-    parsed = json::object(&memory);
-  } else {
-    boost::system::error_code ec;
-    parsed = json::parse(body, ec, &memory);
-    if (ec) {
-      return Status(
-          ErrorCode::kSerializationException,
-          "The request body is not valid JSON: " + ec.message() + ".");
-    }
+  // Built in place: assigning a parse result to a value of another
+  // storage would copy the whole tree to the heap.
+  boost::system::error_code ec;
+  json::value parsed = body.empty() ? json::value(json::object(&memory))
+                                    : json::parse(body, ec, &memory);
+  if (ec) {
+    return Status(ErrorCode::kSerializationException,
+                  "The request body is not valid JSON: " + ec.message() + ".");
   }
   if (!parsed.is_object()) {
     return Status(ErrorCode::kSerializationException,
@@ -505,15 +502,15 @@ std::string WriteShape(const Shape& shape) {
 #define FANLAB_SQS_SHAPES(X)                                                   \
   X(Empty)                                                                     \
   X(CreateQueueRequest)                                                        \
-  X(CreateQueueResponse) X(GetQueueUrlRequest) X(GetQueueUrlResponse)          \
-      X(ListQueuesRequest) X(ListQueuesResponse) X(DeleteQueueRequest) X(      \
-          PurgeQueueRequest) X(GetQueueAttributesRequest)                      \
-          X(GetQueueAttributesResponse) X(SetQueueAttributesRequest) X(        \
-              SendMessageRequest) X(SendMessageResponse)                       \
-              X(SendMessageBatchRequest) X(SendMessageBatchResponse) X(        \
-                  ReceiveMessageRequest) X(ReceiveMessageResponse)             \
-                  X(DeleteMessageRequest) X(DeleteMessageBatchRequest) X(      \
-                      DeleteMessageBatchResponse)                              \
+  X(CreateQueueResponse)                                                       \
+  X(GetQueueUrlRequest) X(GetQueueUrlResponse) X(ListQueuesRequest)            \
+      X(ListQueuesResponse) X(DeleteQueueRequest) X(PurgeQueueRequest)         \
+          X(GetQueueAttributesRequest) X(GetQueueAttributesResponse) X(        \
+              SetQueueAttributesRequest) X(SendMessageRequest)                 \
+              X(SendMessageResponse) X(SendMessageBatchRequest) X(             \
+                  SendMessageBatchResponse) X(ReceiveMessageRequest)           \
+                  X(ReceiveMessageResponse) X(DeleteMessageRequest) X(         \
+                      DeleteMessageBatchRequest) X(DeleteMessageBatchResponse) \
                       X(ChangeMessageVisibilityRequest) X(                     \
                           ChangeMessageVisibilityBatchRequest)                 \
                           X(ChangeMessageVisibilityBatchResponse) X(           \

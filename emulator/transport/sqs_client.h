@@ -65,9 +65,11 @@ class SqsClient {
   // Batch helpers: any number of entries, sent as batches of up to 10 with
   // every batch in flight at once, answered as one merged response (entries
   // in input order). An entry without an Id gets its index in `entries`
-  // ("0", "1", ...). A failed entry is in `failed`; a batch the engine
-  // refused as a whole (QueueDoesNotExist, duplicate ids within it, ...)
-  // or a missing answer is the Status.
+  // ("0", "1", ...): give every entry an Id or none, or an index may clash
+  // with an Id given (the engine refuses a batch with duplicate ids). A failed
+  // entry is in `failed`; a batch the engine refused as a whole
+  // (QueueDoesNotExist, duplicate ids within it, ...) or a missing answer is
+  // the Status.
   Result<queue::SendMessageBatchResponse> SendMessages(
       const std::string& queue_url,
       std::vector<queue::SendMessageBatchRequestEntry> entries);
