@@ -20,7 +20,25 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr double kLifecycleTarget = 1000000;
 constexpr double kBytesTarget = 400;
 
-uint64_t HeapInUse() { return mallinfo2().uordblks; }
+// jemalloc's control interface, present when the binary links jemalloc
+// (the fanlab executable does; tests do not).
+extern "C" int mallctl(const char* name, void* oldp, size_t* oldlenp,
+                       void* newp, size_t newlen) __attribute__((weak));
+
+// Bytes the program holds on the heap, from whichever allocator serves it.
+uint64_t HeapInUse() {
+  if (mallctl != nullptr) {
+    uint64_t epoch = 1;
+    size_t size = sizeof epoch;
+    mallctl("epoch", &epoch, &size, &epoch, size);  // refresh the stats
+    size_t allocated = 0;
+    size = sizeof allocated;
+    if (mallctl("stats.allocated", &allocated, &size, nullptr, 0) == 0) {
+      return allocated;
+    }
+  }
+  return mallinfo2().uordblks;
+}
 
 uint64_t RssBytes() {
   std::ifstream statm("/proc/self/statm");
