@@ -499,25 +499,39 @@ std::string WriteShape(const Shape& shape) {
   return w.Take();
 }
 
-#define FANLAB_SQS_SHAPES(X)                                                   \
-  X(Empty)                                                                     \
-  X(CreateQueueRequest)                                                        \
-  X(CreateQueueResponse)                                                       \
-  X(GetQueueUrlRequest) X(GetQueueUrlResponse) X(ListQueuesRequest)            \
-      X(ListQueuesResponse) X(DeleteQueueRequest) X(PurgeQueueRequest)         \
-          X(GetQueueAttributesRequest) X(GetQueueAttributesResponse) X(        \
-              SetQueueAttributesRequest) X(SendMessageRequest)                 \
-              X(SendMessageResponse) X(SendMessageBatchRequest) X(             \
-                  SendMessageBatchResponse) X(ReceiveMessageRequest)           \
-                  X(ReceiveMessageResponse) X(DeleteMessageRequest) X(         \
-                      DeleteMessageBatchRequest) X(DeleteMessageBatchResponse) \
-                      X(ChangeMessageVisibilityRequest) X(                     \
-                          ChangeMessageVisibilityBatchRequest)                 \
-                          X(ChangeMessageVisibilityBatchResponse) X(           \
-                              TagQueueRequest) X(UntagQueueRequest)            \
-                              X(ListQueueTagsRequest) X(ListQueueTagsResponse) \
-                                  X(ListDeadLetterSourceQueuesRequest)         \
-                                      X(ListDeadLetterSourceQueuesResponse)
+// clang-format off
+#define FANLAB_SQS_SHAPES(X) \
+  X(Empty) \
+  X(CreateQueueRequest) \
+  X(CreateQueueResponse) \
+  X(GetQueueUrlRequest) \
+  X(GetQueueUrlResponse) \
+  X(ListQueuesRequest) \
+  X(ListQueuesResponse) \
+  X(DeleteQueueRequest) \
+  X(PurgeQueueRequest) \
+  X(GetQueueAttributesRequest) \
+  X(GetQueueAttributesResponse) \
+  X(SetQueueAttributesRequest) \
+  X(SendMessageRequest) \
+  X(SendMessageResponse) \
+  X(SendMessageBatchRequest) \
+  X(SendMessageBatchResponse) \
+  X(ReceiveMessageRequest) \
+  X(ReceiveMessageResponse) \
+  X(DeleteMessageRequest) \
+  X(DeleteMessageBatchRequest) \
+  X(DeleteMessageBatchResponse) \
+  X(ChangeMessageVisibilityRequest) \
+  X(ChangeMessageVisibilityBatchRequest) \
+  X(ChangeMessageVisibilityBatchResponse) \
+  X(TagQueueRequest) \
+  X(UntagQueueRequest) \
+  X(ListQueueTagsRequest) \
+  X(ListQueueTagsResponse) \
+  X(ListDeadLetterSourceQueuesRequest) \
+  X(ListDeadLetterSourceQueuesResponse)
+// clang-format on
 
 #define FANLAB_INSTANTIATE(Type)                                 \
   template Result<Type> ParseShape<Type>(std::string_view body); \
