@@ -1,0 +1,465 @@
+#include "emulator/compute/launcher.h"
+
+// Boost.Process v2 (1.81) on std::filesystem, so no Boost.Filesystem to
+// link; its config header then forgets two includes, supplied here.
+#define BOOST_PROCESS_USE_STD_FS 1
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/connect_pipe.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/writable_pipe.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/optional.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/start_dir.hpp>
+#include <boost/process/v2/stdio.hpp>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <optional>
+#include <type_traits>
+
+namespace fanlab::compute {
+namespace {
+
+namespace asio = boost::asio;
+namespace bp = boost::process::v2;
+using boost::system::error_code;
+
+// How long to wait, after the main process exited, for its pipes to close
+// before giving up on them (a descendant that left the group may hold
+// them open).
+constexpr auto kPipeDrainLimit = std::chrono::seconds(1);
+// How often to look again for group members still dying after SIGKILL.
+constexpr auto kReapRetry = std::chrono::milliseconds(1);
+
+const char* SignalWords(int sig) {
+  switch (sig) {
+    case SIGKILL:
+      return "killed";
+    case SIGSEGV:
+      return "segmentation fault";
+    case SIGABRT:
+      return "aborted";
+    case SIGTERM:
+      return "terminated";
+    case SIGBUS:
+      return "bus error";
+    case SIGFPE:
+      return "floating point exception";
+    case SIGILL:
+      return "illegal instruction";
+    case SIGINT:
+      return "interrupt";
+    case SIGPIPE:
+      return "broken pipe";
+    case SIGALRM:
+      return "alarm clock";
+    default:
+      return nullptr;
+  }
+}
+
+// Sets the environment and descriptor 3 (in the parent, before fork) and
+// the process group, signals and limits (in the child, between fork and
+// exec: only async-signal-safe calls there). Two Boost 1.81 initializers
+// are replaced here: process_environment does not compile with
+// std::filesystem, and posix::bind_fd's on_setup returns no value. Boost's
+// own close_all (close_handles.ipp) skips the gaps between whitelisted
+// descriptors, leaking the parent's pipes into the child (which then never
+// sees EOF on stdin): the child closes them here. Pass it last: descriptor
+// 3 is set after stdio's 0, 1 and 2.
+struct ChildSetup {
+  const LaunchSpec* spec;
+  const char* const* envp;
+  int result_fd;  // becomes the child's descriptor 3
+
+  template <typename Launcher>
+  error_code on_setup(Launcher& launcher, const std::filesystem::path&,
+                      const char* const*) {
+    launcher.env = envp;
+    launcher.fd_whitelist.push_back(3);
+    return {};
+  }
+
+  template <typename Launcher>
+  error_code on_exec_setup(Launcher& launcher, const std::filesystem::path&,
+                           const char* const*) {
+    if (result_fd == 3) {
+      ::fcntl(3, F_SETFD, 0);  // keep it across exec
+    } else if (::dup2(result_fd, 3) == -1) {
+      return error_code(errno, asio::error::get_system_category());
+    }
+    // Close everything but the whitelist (0-3 and Boost's exec-error pipe);
+    // sorting in place allocates nothing, as a forked child must not.
+    std::vector<int>& keep = launcher.fd_whitelist;
+    std::sort(keep.begin(), keep.end());
+    unsigned next = 0;
+    for (int fd : keep) {
+      if (static_cast<unsigned>(fd) > next) ::close_range(next, fd - 1, 0);
+      next = std::max(next, static_cast<unsigned>(fd) + 1);
+    }
+    ::close_range(next, ~0U, 0);
+    if (::setpgid(0, 0) != 0) {
+      return error_code(errno, asio::error::get_system_category());
+    }
+    // If the emulator dies, so does the function.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Dispositions and the mask are inherited across exec: start clean.
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+    }
+    auto limit = [](int resource, uint64_t value) {
+      rlimit r{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
+      return ::setrlimit(resource, &r) == 0;
+    };
+    if ((spec->memory_bytes > 0 && !limit(RLIMIT_AS, spec->memory_bytes)) ||
+        !limit(RLIMIT_NOFILE, spec->open_files) ||
+        !limit(RLIMIT_NPROC, spec->processes)) {
+      return error_code(errno, asio::error::get_system_category());
+    }
+    return {};
+  }
+};
+
+// The program to run: a path (relative to the working directory) or a
+// name looked up on the function's PATH.
+Result<std::filesystem::path> ResolveProgram(const LaunchSpec& spec) {
+  namespace fs = std::filesystem;
+  const std::string& name = spec.argv.front();
+  auto runnable = [](const fs::path& p) {
+    return ::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p);
+  };
+  if (name.find('/') != std::string::npos) {
+    fs::path p(name);
+    if (p.is_relative() && !spec.working_dir.empty()) {
+      p = fs::path(spec.working_dir) / p;
+    }
+    if (runnable(p)) return p;
+    return Status(
+        ErrorCode::kInvalidParameterValue,
+        "Cannot run " + p.string() + ": " +
+            (fs::exists(p) ? "not an executable file" : "no such file") + ".");
+  }
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& e : spec.env) {
+    if (e.starts_with("PATH=")) path = e.substr(5);
+  }
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    fs::path dir = path.substr(start, end - start);
+    if (dir.empty()) dir = ".";
+    if (dir.is_relative() && !spec.working_dir.empty()) {
+      dir = fs::path(spec.working_dir) / dir;
+    }
+    if (runnable(dir / name)) return dir / name;
+    start = end + 1;
+  }
+  return Status(ErrorCode::kInvalidParameterValue,
+                "Cannot run " + name + ": not found on PATH " + path + ".");
+}
+
+class PosixProcess : public FunctionProcess,
+                     public std::enable_shared_from_this<PosixProcess> {
+ public:
+  PosixProcess(asio::io_context& io, ProcessCallbacks callbacks, size_t log_cap)
+      : io_(io),
+        callbacks_(std::move(callbacks)),
+        log_cap_(log_cap),
+        stdin_(io),
+        results_(io),
+        logs_(io),
+        kill_timer_(io),
+        drain_timer_(io) {}
+
+  ~PosixProcess() override {
+    // Only reached once the process has exited and been reaped (every
+    // asynchronous operation holds a reference until then).
+  }
+
+  Status Start(const LaunchSpec& spec) {
+    auto program = ResolveProgram(spec);
+    if (!program.ok()) return program.status();
+    asio::readable_pipe stdin_reader(io_);
+    asio::writable_pipe result_writer(io_), log_writer(io_);
+    error_code ec;
+    asio::connect_pipe(stdin_reader, stdin_, ec);
+    if (!ec) asio::connect_pipe(results_, result_writer, ec);
+    if (!ec) asio::connect_pipe(logs_, log_writer, ec);
+    if (ec) {
+      return Status(ErrorCode::kInternalError,
+                    "Cannot create pipes: " + ec.message());
+    }
+    std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+    std::vector<const char*> envp;
+    for (const auto& e : spec.env) envp.push_back(e.c_str());
+    envp.push_back(nullptr);
+    ChildSetup setup{&spec, envp.data(), result_writer.native_handle()};
+    if (spec.working_dir.empty()) {
+      process_.emplace(bp::default_process_launcher()(
+          asio::any_io_executor(io_.get_executor()), ec, *program, args,
+          bp::process_stdio{stdin_reader.native_handle(),
+                            log_writer.native_handle(),
+                            log_writer.native_handle()},
+          setup));
+    } else {
+      process_.emplace(bp::default_process_launcher()(
+          asio::any_io_executor(io_.get_executor()), ec, *program, args,
+          bp::process_stdio{stdin_reader.native_handle(),
+                            log_writer.native_handle(),
+                            log_writer.native_handle()},
+          bp::process_start_dir(spec.working_dir), setup));
+    }
+    if (ec) {
+      process_.reset();
+      return Status(
+          ErrorCode::kInvalidParameterValue,
+          "Cannot run " + program->string() + ": " + ec.message() + ".");
+    }
+    pid_ = process_->id();
+    // The child sets its own group too; doing it here as well closes the
+    // window in which a signal to the group would miss it (EACCES once the
+    // child has exec'd: it has then done it itself).
+    ::setpgid(pid_, pid_);
+    // The child has its ends now; ours would hold the pipes open.
+    stdin_reader.close(ec);
+    result_writer.close(ec);
+    log_writer.close(ec);
+    return Status::Ok();
+  }
+
+  // Starts the asynchronous reads and the wait (after Start succeeded, once
+  // the object is owned by a shared_ptr).
+  void Run() {
+    ReadResults();
+    ReadLogs();
+    process_->async_wait(
+        [self = shared_from_this()](error_code, int) { self->OnMainExit(); });
+  }
+
+  int pid() const override { return pid_; }
+
+  void Write(std::string bytes) override {
+    if (stdin_closed_) return;
+    pending_.push_back(std::move(bytes));
+    if (pending_.size() == 1) WriteNext();
+  }
+
+  void CloseStdin() override {
+    close_after_writes_ = true;
+    if (pending_.empty()) CloseStdinNow();
+  }
+
+  void Terminate(std::chrono::milliseconds grace) override {
+    if (main_exited_) return;  // OnMainExit kills what is left anyway
+    SignalGroup(SIGTERM);
+    kill_timer_.expires_after(grace);
+    kill_timer_.async_wait(
+        [self = shared_from_this()](const error_code& timer_ec) {
+          if (!timer_ec) self->SignalGroup(SIGKILL);
+        });
+  }
+
+  std::string LogTail(size_t max_bytes) const override {
+    if (logs_text_.size() <= max_bytes) return logs_text_;
+    return logs_text_.substr(logs_text_.size() - max_bytes);
+  }
+
+  void Detach() override { callbacks_ = {}; }
+
+ private:
+  void SignalGroup(int sig) {
+    if (!reaped_) ::kill(-pid_, sig);
+  }
+
+  void WriteNext() {
+    asio::async_write(
+        stdin_, asio::buffer(pending_.front()),
+        [self = shared_from_this()](const error_code& write_ec, size_t) {
+          if (write_ec) {  // the process stopped reading: drop the rest
+            self->pending_.clear();
+            self->CloseStdinNow();
+            return;
+          }
+          self->pending_.pop_front();
+          if (!self->pending_.empty()) {
+            self->WriteNext();
+          } else if (self->close_after_writes_) {
+            self->CloseStdinNow();
+          }
+        });
+  }
+
+  void CloseStdinNow() {
+    stdin_closed_ = true;
+    error_code ignored;
+    stdin_.close(ignored);
+  }
+
+  void ReadResults() {
+    results_.async_read_some(
+        asio::buffer(result_buf_),
+        [self = shared_from_this()](const error_code& read_ec, size_t n) {
+          if (n > 0 && self->callbacks_.on_result) {
+            self->callbacks_.on_result(
+                std::string_view(self->result_buf_.data(), n));
+          }
+          if (read_ec) {
+            self->results_open_ = false;
+            self->MaybeFinish();
+            return;
+          }
+          self->ReadResults();
+        });
+  }
+
+  void ReadLogs() {
+    logs_.async_read_some(
+        asio::buffer(log_buf_),
+        [self = shared_from_this()](const error_code& read_ec, size_t n) {
+          self->AppendLog(std::string_view(self->log_buf_.data(), n));
+          if (read_ec) {
+            self->logs_open_ = false;
+            self->MaybeFinish();
+            return;
+          }
+          self->ReadLogs();
+        });
+  }
+
+  void AppendLog(std::string_view bytes) {
+    logs_text_.append(bytes);
+    // Keep the tail; trim in chunks so appends stay amortised O(1).
+    if (logs_text_.size() > 2 * log_cap_) {
+      logs_text_.erase(0, logs_text_.size() - log_cap_);
+    }
+  }
+
+  void OnMainExit() {
+    main_exited_ = true;
+    int raw = process_->native_exit_code();
+    if (WIFSIGNALED(raw)) {
+      exit_ = ExitStatus{true, WTERMSIG(raw)};
+    } else {
+      exit_ = ExitStatus{false, WEXITSTATUS(raw)};
+    }
+    kill_timer_.cancel();
+    // Whatever is left of the group goes now: a function's leftovers do
+    // not outlive it.
+    ::kill(-pid_, SIGKILL);
+    CloseStdinNow();
+    drain_timer_.expires_after(kPipeDrainLimit);
+    drain_timer_.async_wait(
+        [self = shared_from_this()](const error_code& timer_ec) {
+          if (timer_ec) return;
+          error_code ignored;
+          self->results_.close(ignored);
+          self->logs_.close(ignored);
+        });
+    Reap();
+  }
+
+  // Reaps every member of the group (they come back to us as orphans:
+  // we are the subreaper), retrying while some are still dying.
+  void Reap() {
+    while (true) {
+      siginfo_t info{};
+      int rc =
+          ::waitid(P_PGID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG);
+      if (rc != 0) break;  // ECHILD: none left
+      if (info.si_pid == 0) {
+        // Members alive but not dead yet: SIGKILL is on its way.
+        ::kill(-pid_, SIGKILL);
+        reap_timer_ = std::make_unique<asio::steady_timer>(io_);
+        reap_timer_->expires_after(kReapRetry);
+        reap_timer_->async_wait(
+            [self = shared_from_this()](const error_code&) { self->Reap(); });
+        return;
+      }
+    }
+    reaped_ = true;
+    MaybeFinish();
+  }
+
+  void MaybeFinish() {
+    if (finished_ || !reaped_ || results_open_ || logs_open_) return;
+    finished_ = true;
+    drain_timer_.cancel();
+    if (callbacks_.on_exit) {
+      auto on_exit = std::move(callbacks_.on_exit);
+      callbacks_ = {};
+      on_exit(exit_);
+    }
+  }
+
+  asio::io_context& io_;
+  ProcessCallbacks callbacks_;
+  size_t log_cap_;
+  asio::writable_pipe stdin_;
+  asio::readable_pipe results_;
+  asio::readable_pipe logs_;
+  asio::steady_timer kill_timer_;
+  asio::steady_timer drain_timer_;
+  std::unique_ptr<asio::steady_timer> reap_timer_;
+  std::optional<bp::process> process_;
+  int pid_ = -1;
+  std::deque<std::string> pending_;
+  bool close_after_writes_ = false;
+  bool stdin_closed_ = false;
+  bool results_open_ = true;
+  bool logs_open_ = true;
+  bool main_exited_ = false;
+  bool reaped_ = false;
+  bool finished_ = false;
+  ExitStatus exit_;
+  std::array<char, 65536> result_buf_;
+  std::array<char, 16384> log_buf_;
+  std::string logs_text_;
+};
+
+}  // namespace
+
+std::string ExitStatus::Describe() const {
+  if (!signaled) return "exit status " + std::to_string(code);
+  const char* words = SignalWords(code);
+  return "signal: " +
+         (words != nullptr ? std::string(words) : std::to_string(code));
+}
+
+PosixLauncher::PosixLauncher(asio::io_context& io) : io_(io) {
+  // Orphaned descendants of functions are reparented to us, to be reaped.
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+  // A function that closed its stdin must not kill the emulator.
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+Result<std::shared_ptr<FunctionProcess>> PosixLauncher::Launch(
+    const LaunchSpec& spec, ProcessCallbacks callbacks) {
+  if (spec.argv.empty() || spec.argv.front().empty()) {
+    return Status(ErrorCode::kInvalidParameterValue,
+                  "A function's command must name a program.");
+  }
+  auto process =
+      std::make_shared<PosixProcess>(io_, std::move(callbacks), spec.log_cap);
+  Status started = process->Start(spec);
+  if (!started.ok()) return started;
+  process->Run();
+  return std::shared_ptr<FunctionProcess>(process);
+}
+
+}  // namespace fanlab::compute

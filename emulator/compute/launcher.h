@@ -1,0 +1,102 @@
+// Starting function processes and ending them for sure. `Launcher` is the
+// interface the compute layer uses (a test fake can stand in for it);
+// `PosixLauncher` is the real one, on Boost.Process v2 and the engine's
+// io_context, and launcher.cc is the only file that knows Boost.Process.
+//
+// A process gets argv only (no shell), exactly the environment given, a
+// working directory, its own process group, resource limits, a stdin pipe
+// for invocation frames, descriptor 3 for result frames, and one pipe for
+// stdout and stderr together (its logs, kept up to a cap). When its main
+// process exits, whatever is left of its group is killed and every member
+// reaped (the emulator is the children's subreaper), so a function leaves
+// no orphan and no zombie. docs/functions.md is the contract.
+//
+// Thread safety: none; everything runs on the io_context's thread.
+#ifndef FANLAB_EMULATOR_COMPUTE_LAUNCHER_H_
+#define FANLAB_EMULATOR_COMPUTE_LAUNCHER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/core/status.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace fanlab::compute {
+
+struct LaunchSpec {
+  std::vector<std::string> argv;  // argv[0]: a path, or a name on PATH
+  std::vector<std::string> env;   // "NAME=value", the whole environment
+  std::string working_dir;        // empty: the emulator's
+  uint64_t memory_bytes = 0;      // RLIMIT_AS; 0: unlimited
+  uint64_t open_files = 1024;     // RLIMIT_NOFILE
+  uint64_t processes = 1024;      // RLIMIT_NPROC (not enforced for root)
+  size_t log_cap = 1 << 20;       // bytes of stdout+stderr kept (the tail)
+};
+
+// How the main process ended.
+struct ExitStatus {
+  bool signaled = false;
+  int code = 0;  // exit status, or the signal number when `signaled`
+  // "exit status 2", "signal: killed", "signal: segmentation fault": the
+  // words Lambda's Runtime.ExitError uses.
+  std::string Describe() const;
+};
+
+struct ProcessCallbacks {
+  // Bytes read from descriptor 3, as they come.
+  std::function<void(std::string_view chunk)> on_result;
+  // The main process has exited and its whole group has been reaped;
+  // every result byte has been delivered before this runs.
+  std::function<void(const ExitStatus&)> on_exit;
+};
+
+class FunctionProcess {
+ public:
+  virtual ~FunctionProcess() = default;
+  virtual int pid() const = 0;
+  // Queues bytes for stdin (written as the process reads them).
+  virtual void Write(std::string bytes) = 0;
+  // Closes stdin once everything queued is written.
+  virtual void CloseStdin() = 0;
+  // SIGTERM to the whole group now, SIGKILL after `grace` (real time).
+  virtual void Terminate(std::chrono::milliseconds grace) = 0;
+  // The last `max_bytes` of stdout and stderr.
+  virtual std::string LogTail(size_t max_bytes) const = 0;
+  // Stops every callback (the owner has lost interest); the process is
+  // still ended and reaped when it exits.
+  virtual void Detach() = 0;
+};
+
+class Launcher {
+ public:
+  virtual ~Launcher() = default;
+  // Starts a process; a program that cannot be found or started is an
+  // InvalidParameterValue naming it and the reason.
+  virtual Result<std::shared_ptr<FunctionProcess>> Launch(
+      const LaunchSpec& spec, ProcessCallbacks callbacks) = 0;
+};
+
+class PosixLauncher : public Launcher {
+ public:
+  // Makes this process the subreaper of its descendants (so orphaned
+  // function children come back to it to be reaped). `io` must outlive
+  // every process launched.
+  explicit PosixLauncher(boost::asio::io_context& io);
+  Result<std::shared_ptr<FunctionProcess>> Launch(
+      const LaunchSpec& spec, ProcessCallbacks callbacks) override;
+
+ private:
+  boost::asio::io_context& io_;
+};
+
+}  // namespace fanlab::compute
+
+#endif  // FANLAB_EMULATOR_COMPUTE_LAUNCHER_H_

@@ -1,0 +1,820 @@
+// fanlab's C++ function SDK: the function side of the process protocol in
+// docs/functions.md, header-only.
+//
+//   #include <fanlab/function.h>
+//
+//   int main() {
+//     return fanlab::sdk::Run([](const std::string& event,
+//                                const fanlab::sdk::Context& ctx) {
+//       if (ctx.RemainingTimeMs() < 100) throw fanlab::sdk::Error("Late", "");
+//       return event;  // the result: a JSON text
+//     });
+//   }
+//
+// Building: C++20, with functions/sdk on the include path (CMake: link the
+// `fanlab_sdk` target). Run() needs nothing but the C library. Client
+// speaks ZeroMQ through cppzmq's <zmq.hpp>: a function that uses Client
+// links libzmq (-lzmq; the `fanlab_sdk` target does it); one that does not
+// still needs the header installed but not the library.
+//
+// Thread safety: Run() calls the handler on the calling thread, one
+// invocation at a time. A Client belongs to one thread at a time.
+#ifndef FANLAB_FUNCTIONS_SDK_FANLAB_FUNCTION_H_
+#define FANLAB_FUNCTIONS_SDK_FANLAB_FUNCTION_H_
+
+#include <errno.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <utility>
+#include <zmq.hpp>
+
+#if __has_include(<cxxabi.h>)
+#include <cxxabi.h>
+#define FANLAB_SDK_HAS_CXXABI 1
+#endif
+
+namespace fanlab::sdk {
+
+// What the handler knows about the invocation it is serving.
+struct Context {
+  std::string request_id;
+  // The deadline in milliseconds since the Unix epoch, on the emulator's
+  // clock (virtual or real).
+  int64_t deadline_ms = 0;
+  std::string function_name;
+  std::string invoked_function_arn;
+  // FANLAB_ENDPOINT: the emulator's ZeroMQ endpoint, for Client. Empty when
+  // the variable is not set.
+  std::string endpoint;
+
+  // The emulator's clock when it sent the frame (its `nowMs`), and when
+  // the frame arrived here. The emulator's clock runs at real speed while
+  // a function runs, so its "now" is emulator_now_ms plus the time since
+  // `received`, exact on the virtual clock too.
+  std::optional<int64_t> emulator_now_ms;
+  std::chrono::steady_clock::time_point received;
+
+  // Milliseconds left before the deadline; negative once it has passed.
+  int64_t RemainingTimeMs() const {
+    using std::chrono::duration_cast;
+    using std::chrono::milliseconds;
+    if (emulator_now_ms) {
+      auto elapsed = duration_cast<milliseconds>(
+          std::chrono::steady_clock::now() - received);
+      return deadline_ms - (*emulator_now_ms + elapsed.count());
+    }
+    const auto now = duration_cast<milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    return deadline_ms - static_cast<int64_t>(now.count());
+  }
+};
+
+// Thrown by a handler to fail the invocation with an error frame whose
+// errorType and errorMessage are these. Any other std::exception fails it
+// with errorType = the exception's type name ("std::runtime_error") and
+// errorMessage = what(); anything else thrown, with "UnknownError".
+class Error : public std::exception {
+ public:
+  Error(std::string type, std::string message)
+      : type_(std::move(type)), message_(std::move(message)) {}
+
+  const std::string& type() const noexcept { return type_; }
+  const std::string& message() const noexcept { return message_; }
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string type_;
+  std::string message_;
+};
+
+// Takes the event (a JSON text, passed through unchecked) and returns the
+// result, a JSON text (written unchecked: the emulator validates it).
+using Handler =
+    std::function<std::string(const std::string& event, const Context& ctx)>;
+
+// Run()'s return values, meant as the process's exit status.
+inline constexpr int kRunEof = 0;        // stdin closed between frames
+inline constexpr int kRunIoError = 1;    // a read or write failed (EPIPE...)
+inline constexpr int kRunMalformed = 2;  // bad frame header, truncated
+                                         // event, bad FANLAB_RESULT_FD
+
+// `s` as a JSON string literal, quotes included: `"`, `\` and control
+// characters escaped, invalid UTF-8 replaced by U+FFFD, so that the output
+// is always valid JSON.
+inline std::string JsonString(std::string_view s);
+
+// The protocol loop. Writes {"status":"ready"} to the result descriptor,
+// then for each invocation frame read from `in_fd`, calls `handler` and
+// writes one result frame (ok, or error when the handler throws) to
+// `out_fd`. Returns kRunEof when `in_fd` reaches end of file between frames
+// (the emulator closed stdin: cold mode, or the end of a warm process),
+// kRunMalformed after a malformed frame header or an end of file inside a
+// frame, kRunIoError when reading or writing fails; each but kRunEof also
+// prints why on stderr. stdout and stderr (C stdio, and std::cout while it
+// is synced with stdio) are flushed before each result frame, so that an
+// invocation's logs precede its result. SIGPIPE is ignored from the first
+// call on (a vanished reader is an EPIPE, not a death). Neither descriptor
+// is closed.
+inline int Run(Handler handler, int in_fd, int out_fd);
+
+// Run(handler, 0, result descriptor): the descriptor is FANLAB_RESULT_FD
+// (3 when unset). What a function's main() returns.
+inline int Run(Handler handler);
+
+namespace detail {
+
+// The fields of an invocation frame's header line. requestId, deadlineMs
+// and length are required; functionName and invokedFunctionArn optional.
+struct InvocationHeader {
+  std::string request_id;
+  int64_t deadline_ms = 0;
+  std::optional<int64_t> now_ms;  // the emulator's clock when it sent
+  std::string function_name;
+  std::string invoked_function_arn;
+  uint64_t length = 0;
+};
+
+// A recursive-descent reader of one JSON text, just enough for the header
+// line: strings and integers are decoded, any other value is checked and
+// skipped. Errors name the byte offset.
+class JsonCursor {
+ public:
+  explicit JsonCursor(std::string_view text) : s_(text) {}
+
+  size_t pos() const { return i_; }
+  const std::string& error() const { return error_; }
+
+  void SkipWhitespace() {
+    while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\t' ||
+                              s_[i_] == '\n' || s_[i_] == '\r')) {
+      ++i_;
+    }
+  }
+  bool AtEnd() const { return i_ >= s_.size(); }
+  char Peek() const { return AtEnd() ? '\0' : s_[i_]; }
+  bool Consume(char c) {
+    SkipWhitespace();
+    if (Peek() != c) return false;
+    ++i_;
+    return true;
+  }
+  bool Fail(const std::string& what) {
+    if (error_.empty()) error_ = what + " at byte " + std::to_string(i_);
+    return false;
+  }
+
+  // A string value, unescaped into UTF-8 (a lone surrogate becomes U+FFFD).
+  bool String(std::string* out) {
+    SkipWhitespace();
+    if (Peek() != '"') return Fail("expected a string");
+    ++i_;
+    out->clear();
+    while (true) {
+      if (AtEnd()) return Fail("unterminated string");
+      const unsigned char c = static_cast<unsigned char>(s_[i_]);
+      if (c == '"') {
+        ++i_;
+        return true;
+      }
+      if (c < 0x20) return Fail("control character in a string");
+      if (c != '\\') {
+        out->push_back(static_cast<char>(c));
+        ++i_;
+        continue;
+      }
+      if (i_ + 1 >= s_.size()) return Fail("unterminated escape");
+      const char e = s_[i_ + 1];
+      i_ += 2;
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+          out->push_back(e);
+          break;
+        case 'b':
+          out->push_back('\b');
+          break;
+        case 'f':
+          out->push_back('\f');
+          break;
+        case 'n':
+          out->push_back('\n');
+          break;
+        case 'r':
+          out->push_back('\r');
+          break;
+        case 't':
+          out->push_back('\t');
+          break;
+        case 'u': {
+          uint32_t cp = 0;
+          if (!Hex4(&cp)) return false;
+          if (cp >= 0xD800 && cp <= 0xDBFF && s_.substr(i_, 2) == "\\u") {
+            const size_t save = i_;
+            i_ += 2;
+            uint32_t low = 0;
+            if (!Hex4(&low)) return false;
+            if (low >= 0xDC00 && low <= 0xDFFF) {
+              cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            } else {
+              i_ = save;  // not a pair: the next escape stands alone
+            }
+          }
+          if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;  // lone surrogate
+          AppendUtf8(cp, out);
+          break;
+        }
+        default:
+          i_ -= 2;
+          return Fail("invalid escape");
+      }
+    }
+  }
+
+  // An integer value: -?(0|[1-9][0-9]*), no fraction or exponent, in range.
+  bool Integer(int64_t* out) {
+    SkipWhitespace();
+    const size_t start = i_;
+    if (Peek() == '-') ++i_;
+    if (Peek() == '0') {
+      ++i_;
+    } else if (Peek() >= '1' && Peek() <= '9') {
+      while (Peek() >= '0' && Peek() <= '9') ++i_;
+    } else {
+      i_ = start;
+      return Fail("expected an integer");
+    }
+    if (Peek() == '.' || Peek() == 'e' || Peek() == 'E') {
+      i_ = start;
+      return Fail("expected an integer");
+    }
+    const auto [end, ec] =
+        std::from_chars(s_.data() + start, s_.data() + i_, *out);
+    if (ec != std::errc() || end != s_.data() + i_) {
+      i_ = start;
+      return Fail("integer out of range");
+    }
+    return true;
+  }
+
+  // Checks and skips any JSON value.
+  bool SkipValue(int depth = 0) {
+    if (depth > 64) return Fail("nested too deeply");
+    SkipWhitespace();
+    const char c = Peek();
+    if (c == '"') {
+      std::string ignored;
+      return String(&ignored);
+    }
+    if (c == '{' || c == '[') {
+      const char close = c == '{' ? '}' : ']';
+      ++i_;
+      if (Consume(close)) return true;
+      do {
+        if (c == '{') {
+          std::string key;
+          if (!String(&key)) return false;
+          if (!Consume(':')) return Fail("expected ':'");
+        }
+        if (!SkipValue(depth + 1)) return false;
+      } while (Consume(','));
+      return Consume(close) ||
+             Fail(std::string("expected ',' or '") + close + "'");
+    }
+    for (std::string_view word : {"true", "false", "null"}) {
+      if (s_.substr(i_, word.size()) == word) {
+        i_ += word.size();
+        return true;
+      }
+    }
+    return Number();
+  }
+
+ private:
+  bool Hex4(uint32_t* out) {
+    if (i_ + 4 > s_.size()) return Fail("short \\u escape");
+    *out = 0;
+    for (int k = 0; k < 4; ++k) {
+      const char h = s_[i_];
+      uint32_t v;
+      if (h >= '0' && h <= '9') {
+        v = static_cast<uint32_t>(h - '0');
+      } else if (h >= 'a' && h <= 'f') {
+        v = static_cast<uint32_t>(h - 'a' + 10);
+      } else if (h >= 'A' && h <= 'F') {
+        v = static_cast<uint32_t>(h - 'A' + 10);
+      } else {
+        return Fail("bad hex digit in \\u escape");
+      }
+      *out = *out * 16 + v;
+      ++i_;
+    }
+    return true;
+  }
+
+  static void AppendUtf8(uint32_t cp, std::string* out) {
+    if (cp < 0x80) {
+      out->push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
+
+  // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+  bool Number() {
+    const auto digits = [this] {
+      const size_t start = i_;
+      while (Peek() >= '0' && Peek() <= '9') ++i_;
+      return i_ > start;
+    };
+    if (Peek() == '-') ++i_;
+    if (Peek() == '0') {
+      ++i_;
+    } else if (!(Peek() >= '1' && Peek() <= '9') || !digits()) {
+      return Fail("expected a value");
+    }
+    if (Peek() == '.') {
+      ++i_;
+      if (!digits()) return Fail("expected a digit");
+    }
+    if (Peek() == 'e' || Peek() == 'E') {
+      ++i_;
+      if (Peek() == '+' || Peek() == '-') ++i_;
+      if (!digits()) return Fail("expected a digit");
+    }
+    return true;
+  }
+
+  std::string_view s_;
+  size_t i_ = 0;
+  std::string error_;
+};
+
+// Parses one header line (without its '\n'). On failure returns false and
+// says why in `error`.
+inline bool ParseInvocationHeader(std::string_view line, InvocationHeader* out,
+                                  std::string* error) {
+  JsonCursor j(line);
+  bool has_id = false, has_deadline = false, has_length = false;
+  const auto fail = [&](const std::string& why) {
+    *error = why.empty() ? j.error() : why;
+    return false;
+  };
+  if (!j.Consume('{')) return fail("expected a JSON object");
+  if (!j.Consume('}')) {
+    do {
+      std::string key;
+      if (!j.String(&key)) return fail("");
+      if (!j.Consume(':')) {
+        j.Fail("expected ':'");
+        return fail("");
+      }
+      bool ok;
+      if (key == "requestId") {
+        ok = j.String(&out->request_id);
+        has_id = true;
+      } else if (key == "functionName") {
+        ok = j.String(&out->function_name);
+      } else if (key == "invokedFunctionArn") {
+        ok = j.String(&out->invoked_function_arn);
+      } else if (key == "deadlineMs") {
+        ok = j.Integer(&out->deadline_ms);
+        has_deadline = true;
+      } else if (key == "nowMs") {
+        int64_t now = 0;
+        ok = j.Integer(&now);
+        out->now_ms = now;
+      } else if (key == "length") {
+        int64_t length = 0;
+        ok = j.Integer(&length);
+        if (ok && length < 0) return fail("length is negative");
+        out->length = static_cast<uint64_t>(length);
+        has_length = true;
+      } else {
+        ok = j.SkipValue();  // a field this SDK does not know: ignored
+      }
+      if (!ok) return fail(j.error() + " (field " + key + ")");
+    } while (j.Consume(','));
+    if (!j.Consume('}')) {
+      j.Fail("expected ',' or '}'");
+      return fail("");
+    }
+  }
+  j.SkipWhitespace();
+  if (!j.AtEnd()) {
+    j.Fail("trailing characters after the object");
+    return fail("");
+  }
+  if (!has_id) return fail("requestId is missing");
+  if (!has_deadline) return fail("deadlineMs is missing");
+  if (!has_length) return fail("length is missing");
+  return true;
+}
+
+// Writes all of `data`, through partial writes and EINTR.
+inline bool WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Buffered reads of lines and byte counts from a descriptor.
+class FdReader {
+ public:
+  enum class Status {
+    kOk,
+    kEof,        // end of file before any byte of the line or count
+    kTruncated,  // end of file partway through
+    kTooLong,    // a line longer than the limit
+    kError,      // read() failed; errno says why
+  };
+
+  explicit FdReader(int fd) : fd_(fd) {}
+
+  // The next line, without its '\n'.
+  Status ReadLine(size_t max_bytes, std::string* line) {
+    size_t scanned = 0;
+    while (true) {
+      const size_t nl = buffer_.find('\n', pos_ + scanned);
+      if (nl != std::string::npos) {
+        line->assign(buffer_, pos_, nl - pos_);
+        pos_ = nl + 1;
+        return Status::kOk;
+      }
+      scanned = buffer_.size() - pos_;
+      if (scanned > max_bytes) return Status::kTooLong;
+      const Status s = Fill();
+      if (s == Status::kEof) {
+        return scanned == 0 ? Status::kEof : Status::kTruncated;
+      }
+      if (s != Status::kOk) return s;
+    }
+  }
+
+  // Exactly `n` bytes (memory grows as they arrive, not from `n`).
+  Status ReadExact(uint64_t n, std::string* out) {
+    out->clear();
+    while (true) {
+      const size_t take = static_cast<size_t>(
+          std::min<uint64_t>(n - out->size(), buffer_.size() - pos_));
+      out->append(buffer_, pos_, take);
+      pos_ += take;
+      if (out->size() == n) return Status::kOk;
+      const Status s = Fill();
+      if (s == Status::kEof) return Status::kTruncated;
+      if (s != Status::kOk) return s;
+    }
+  }
+
+ private:
+  Status Fill() {
+    buffer_.erase(0, pos_);
+    pos_ = 0;
+    const size_t old = buffer_.size();
+    buffer_.resize(old + kChunk);
+    while (true) {
+      const ssize_t n = ::read(fd_, buffer_.data() + old, kChunk);
+      if (n < 0 && errno == EINTR) continue;
+      buffer_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
+      if (n < 0) return Status::kError;
+      return n == 0 ? Status::kEof : Status::kOk;
+    }
+  }
+
+  static constexpr size_t kChunk = 64 * 1024;
+  int fd_;
+  std::string buffer_;
+  size_t pos_ = 0;
+};
+
+// "std::runtime_error" for a std::runtime_error (demangled where the ABI
+// allows, the implementation's name otherwise).
+inline std::string TypeName(const std::type_info& type) {
+#ifdef FANLAB_SDK_HAS_CXXABI
+  int status = 0;
+  char* demangled = abi::__cxa_demangle(type.name(), nullptr, nullptr, &status);
+  if (status == 0 && demangled != nullptr) {
+    std::string name(demangled);
+    std::free(demangled);
+    return name;
+  }
+  std::free(demangled);
+#endif
+  return type.name();
+}
+
+inline std::string ErrorPayload(std::string_view type,
+                                std::string_view message) {
+  return "{\"errorType\":" + JsonString(type) +
+         ",\"errorMessage\":" + JsonString(message) + "}";
+}
+
+// FANLAB_RESULT_FD as a descriptor (3 when unset); nullopt when it is not
+// a non-negative decimal integer.
+inline std::optional<int> ResultFdFromEnvironment() {
+  const char* value = std::getenv("FANLAB_RESULT_FD");
+  if (value == nullptr) return 3;
+  const std::string_view text(value);
+  int fd = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.end(), fd);
+  if (text.empty() || ec != std::errc() || end != text.end() || fd < 0) {
+    return std::nullopt;
+  }
+  return fd;
+}
+
+inline void Complain(const std::string& what) {
+  const std::string line = "fanlab sdk: " + what + "\n";
+  WriteAll(STDERR_FILENO, line);
+}
+
+}  // namespace detail
+
+inline std::string JsonString(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.push_back('"');
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (c < 0x20) {
+            out += "\\u00";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xF]);
+          } else {
+            out.push_back(static_cast<char>(c));
+          }
+      }
+      ++i;
+      continue;
+    }
+    // A multi-byte sequence: copied when it is well-formed UTF-8 (shortest
+    // form, no surrogates, at most U+10FFFF), else one byte is replaced.
+    size_t len = 0;
+    uint32_t cp = 0, min = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2, cp = c & 0x1F, min = 0x80;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3, cp = c & 0x0F, min = 0x800;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4, cp = c & 0x07, min = 0x10000;
+    }
+    bool valid = len != 0 && i + len <= s.size();
+    for (size_t k = 1; valid && k < len; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      valid = (cc & 0xC0) == 0x80;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    valid =
+        valid && cp >= min && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    if (valid) {
+      out.append(s.substr(i, len));
+      i += len;
+    } else {
+      out += "\\ufffd";
+      ++i;
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+inline int Run(Handler handler, int in_fd, int out_fd) {
+  ::signal(SIGPIPE, SIG_IGN);
+  const auto write_failed = [](const char* what) {
+    detail::Complain(std::string("cannot write ") + what +
+                     " to the result descriptor: " + std::strerror(errno));
+    return kRunIoError;
+  };
+  if (!detail::WriteAll(out_fd, "{\"status\":\"ready\"}\n")) {
+    return write_failed("the ready frame");
+  }
+  const char* endpoint = std::getenv("FANLAB_ENDPOINT");
+  // A header holds a few short fields; a longer line is not a header.
+  constexpr size_t kMaxHeaderBytes = 1 << 20;
+  detail::FdReader in(in_fd);
+  using Status = detail::FdReader::Status;
+  std::string line, event;
+  while (true) {
+    Status s = in.ReadLine(kMaxHeaderBytes, &line);
+    if (s == Status::kEof) return kRunEof;
+    if (s == Status::kError) {
+      detail::Complain(std::string("cannot read stdin: ") +
+                       std::strerror(errno));
+      return kRunIoError;
+    }
+    if (s != Status::kOk) {
+      detail::Complain(s == Status::kTooLong
+                           ? "malformed invocation frame: a header line over " +
+                                 std::to_string(kMaxHeaderBytes) + " bytes"
+                           : "malformed invocation frame: stdin closed inside "
+                             "the header line");
+      return kRunMalformed;
+    }
+    detail::InvocationHeader header;
+    std::string error;
+    if (!detail::ParseInvocationHeader(line, &header, &error)) {
+      detail::Complain("malformed invocation frame header: " + error + ": " +
+                       line.substr(0, 200));
+      return kRunMalformed;
+    }
+    s = in.ReadExact(header.length, &event);
+    if (s == Status::kError) {
+      detail::Complain(std::string("cannot read stdin: ") +
+                       std::strerror(errno));
+      return kRunIoError;
+    }
+    if (s != Status::kOk) {
+      detail::Complain("malformed invocation frame: stdin closed after " +
+                       std::to_string(event.size()) + " of " +
+                       std::to_string(header.length) + " event bytes");
+      return kRunMalformed;
+    }
+
+    Context ctx;
+    ctx.request_id = std::move(header.request_id);
+    ctx.deadline_ms = header.deadline_ms;
+    if (header.now_ms) {
+      ctx.emulator_now_ms = *header.now_ms;
+      ctx.received = std::chrono::steady_clock::now();
+    }
+    ctx.function_name = std::move(header.function_name);
+    ctx.invoked_function_arn = std::move(header.invoked_function_arn);
+    ctx.endpoint = endpoint != nullptr ? endpoint : "";
+
+    bool ok = false;
+    std::string payload;
+    try {
+      payload = handler(event, ctx);
+      ok = true;
+    } catch (const Error& e) {
+      payload = detail::ErrorPayload(e.type(), e.message());
+    } catch (const std::exception& e) {
+      payload = detail::ErrorPayload(detail::TypeName(typeid(e)), e.what());
+    } catch (...) {
+      payload = detail::ErrorPayload(
+          "UnknownError", "The handler threw something not a std::exception");
+    }
+    // The invocation's logs go out before its result.
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const std::string head =
+        std::string("{\"status\":\"") + (ok ? "ok" : "error") +
+        "\",\"length\":" + std::to_string(payload.size()) + "}\n";
+    if (!detail::WriteAll(out_fd, head) || !detail::WriteAll(out_fd, payload)) {
+      return write_failed("a result frame");
+    }
+  }
+}
+
+inline int Run(Handler handler) {
+  const std::optional<int> out_fd = detail::ResultFdFromEnvironment();
+  if (!out_fd) {
+    detail::Complain(std::string("FANLAB_RESULT_FD is not a descriptor: ") +
+                     std::getenv("FANLAB_RESULT_FD"));
+    return kRunMalformed;
+  }
+  return Run(std::move(handler), STDIN_FILENO, *out_fd);
+}
+
+// Calls the emulator's actions (CreateQueue, SendMessage, ...; the bodies
+// of docs/protocol.md) over a ZeroMQ DEALER socket. Owns its ZeroMQ
+// context. Not copyable; movable.
+class Client {
+ public:
+  struct Reply {
+    bool ok = false;   // the status frame was "ok"; else body is an error
+    std::string body;  // JSON
+  };
+
+  // Connects to `endpoint` (default: FANLAB_ENDPOINT). Throws Error
+  // ("InvalidEndpoint") when the endpoint is empty, zmq::error_t when
+  // ZeroMQ refuses it.
+  explicit Client(const std::string& endpoint = EndpointFromEnvironment())
+      : socket_(context_, zmq::socket_type::dealer) {
+    if (endpoint.empty()) {
+      throw Error("InvalidEndpoint",
+                  "No endpoint to call: FANLAB_ENDPOINT is not set");
+    }
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.connect(endpoint);
+  }
+
+  // Sends [request-id][action][json_body] and waits for the reply bearing
+  // the same id (a late reply to an earlier call is skipped). Reply::ok is
+  // false with the emulator's error body when it answered "error", and
+  // with {"__type":"com.amazonaws.sqs#InternalError","message":...} when
+  // no answer came within `timeout_ms`.
+  Reply Call(const std::string& action, const std::string& json_body,
+             int timeout_ms = 30000) {
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::milliseconds(timeout_ms);
+    const std::string id = std::to_string(next_id_++);
+    socket_.set(zmq::sockopt::sndtimeo, timeout_ms < 0 ? 0 : timeout_ms);
+    if (!socket_.send(zmq::buffer(id), zmq::send_flags::sndmore) ||
+        !socket_.send(zmq::buffer(action), zmq::send_flags::sndmore) ||
+        !socket_.send(zmq::buffer(json_body), zmq::send_flags::none)) {
+      return NoAnswer(action, timeout_ms);
+    }
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      zmq_pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+      const int ready = zmq_poll(
+          &item, 1, left.count() > 0 ? static_cast<long>(left.count()) : 0);
+      if (ready < 0 && zmq_errno() == EINTR) continue;
+      if (ready < 0) throw zmq::error_t();
+      if (ready == 0) return NoAnswer(action, timeout_ms);
+      // One reply: [request-id][status][body]; any other shape is skipped.
+      zmq::message_t part;
+      std::string frames[3];
+      size_t count = 0;
+      do {
+        if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
+        if (count < 3) frames[count] = part.to_string();
+        ++count;
+      } while (part.more());
+      if (count == 3 && frames[0] == id) {
+        return Reply{frames[1] == "ok", std::move(frames[2])};
+      }
+    }
+  }
+
+  static std::string EndpointFromEnvironment() {
+    const char* value = std::getenv("FANLAB_ENDPOINT");
+    return value != nullptr ? value : "";
+  }
+
+ private:
+  static Reply NoAnswer(const std::string& action, int timeout_ms) {
+    return Reply{false,
+                 "{\"__type\":\"com.amazonaws.sqs#InternalError\","
+                 "\"message\":" +
+                     JsonString("No answer to " + action + " within " +
+                                std::to_string(timeout_ms) + " ms.") +
+                     "}"};
+  }
+
+  zmq::context_t context_;
+  zmq::socket_t socket_;
+  uint64_t next_id_ = 1;
+};
+
+}  // namespace fanlab::sdk
+
+#endif  // FANLAB_FUNCTIONS_SDK_FANLAB_FUNCTION_H_

@@ -1,0 +1,302 @@
+// PosixLauncher with real processes (/bin/sh and coreutils): argv, the
+// exact environment, working directory, limits, the three channels, exit
+// statuses, and the guarantee that a function's process group is gone and
+// reaped when on_exit runs. Waits are for real processes to finish, never
+// for a timeout to pass.
+#include "emulator/compute/launcher.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+
+namespace fanlab::compute {
+namespace {
+
+using std::chrono::milliseconds;
+
+// True when some process still has `pgid` as its process group (alive or a
+// zombie not yet reaped).
+bool GroupHasMembers(int pgid) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid pgrp ...: skip past the last ')'.
+    auto close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string state;
+    int ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid) return true;
+  }
+  return false;
+}
+
+class LauncherTest : public ::testing::Test {
+ protected:
+  struct Run {
+    std::shared_ptr<FunctionProcess> process;
+    std::string result;
+    std::optional<ExitStatus> exit;
+  };
+
+  LaunchSpec Spec(std::vector<std::string> argv) {
+    LaunchSpec spec;
+    spec.argv = std::move(argv);
+    spec.env = {"PATH=/usr/bin:/bin", "FANLAB_TEST=1"};
+    return spec;
+  }
+
+  // Launches `spec`, feeds `input` then closes stdin, and runs the loop
+  // until the process has exited and been reaped.
+  Run Launch(const LaunchSpec& spec, const std::string& input = "",
+             bool close_stdin = true) {
+    Run run;
+    auto launched = launcher_.Launch(
+        spec, {.on_result = [&](std::string_view b) { run.result += b; },
+               .on_exit = [&](const ExitStatus& s) { run.exit = s; }});
+    EXPECT_TRUE(launched.ok()) << launched.status().ToString();
+    if (!launched.ok()) return run;
+    run.process = *launched;
+    if (!input.empty()) run.process->Write(input);
+    if (close_stdin) run.process->CloseStdin();
+    return run;
+  }
+
+  void Finish(Run& run) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!run.exit && std::chrono::steady_clock::now() < deadline) {
+      io_.run_one_for(milliseconds(100));
+    }
+    ASSERT_TRUE(run.exit.has_value()) << "the process never finished";
+  }
+
+  boost::asio::io_context io_;
+  PosixLauncher launcher_{io_};
+};
+
+TEST_F(LauncherTest, StdinGoesInAndDescriptorThreeComesOut) {
+  Run run = Launch(Spec({"/bin/sh", "-c", "cat >&3"}), "hello, frames");
+  Finish(run);
+  EXPECT_EQ(run.result, "hello, frames");
+  EXPECT_FALSE(run.exit->signaled);
+  EXPECT_EQ(run.exit->code, 0);
+  EXPECT_EQ(run.exit->Describe(), "exit status 0");
+}
+
+TEST_F(LauncherTest, LogsNeverReachTheResultChannel) {
+  Run run = Launch(Spec(
+      {"/bin/sh", "-c", "echo to-stdout; echo to-stderr >&2; printf R >&3"}));
+  Finish(run);
+  EXPECT_EQ(run.result, "R");
+  std::string logs = run.process->LogTail(4096);
+  EXPECT_NE(logs.find("to-stdout\n"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("to-stderr\n"), std::string::npos) << logs;
+}
+
+TEST_F(LauncherTest, EnvironmentIsExactlyTheOneGiven) {
+  LaunchSpec spec = Spec({"/usr/bin/env"});
+  spec.env = {"PATH=/usr/bin:/bin", "ONLY_THIS=yes"};
+  Run run = Launch(spec);
+  Finish(run);
+  EXPECT_EQ(run.process->LogTail(4096), "PATH=/usr/bin:/bin\nONLY_THIS=yes\n");
+}
+
+TEST_F(LauncherTest, ProgramNameIsLookedUpOnTheFunctionsPath) {
+  LaunchSpec spec = Spec({"printf", "found"});
+  Run run = Launch(spec);
+  Finish(run);
+  EXPECT_EQ(run.process->LogTail(100), "found");
+}
+
+TEST_F(LauncherTest, WorkingDirectoryAndRelativeProgramPath) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("fanlab-launcher-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream script(dir / "fn.sh");
+    script << "#!/bin/sh\npwd >&3\n";
+  }
+  std::filesystem::permissions(dir / "fn.sh",
+                               std::filesystem::perms::owner_all);
+  LaunchSpec spec = Spec({"./fn.sh"});
+  spec.working_dir = dir.string();
+  Run run = Launch(spec);
+  Finish(run);
+  EXPECT_EQ(run.result, dir.string() + "\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_F(LauncherTest, MissingProgramIsAClearError) {
+  auto r = launcher_.Launch(Spec({"/no/such/program"}), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_NE(r.status().message().find("/no/such/program"), std::string::npos);
+  EXPECT_NE(r.status().message().find("no such file"), std::string::npos);
+
+  auto on_path = launcher_.Launch(Spec({"no-such-program-anywhere"}), {});
+  ASSERT_FALSE(on_path.ok());
+  EXPECT_NE(on_path.status().message().find("not found on PATH /usr/bin:/bin"),
+            std::string::npos)
+      << on_path.status().message();
+
+  auto empty = launcher_.Launch(Spec({}), {});
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), ErrorCode::kInvalidParameterValue);
+}
+
+TEST_F(LauncherTest, NonExecutableOrUnrunnableFilesAreRefused) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("fanlab-launcher-x-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "data") << "not a program\n";
+    std::ofstream(dir / "garbage") << "\x01\x02 not a program\n";
+  }
+  namespace fs = std::filesystem;
+  fs::permissions(dir / "data", fs::perms::owner_read | fs::perms::owner_write);
+  fs::permissions(dir / "garbage", fs::perms::owner_all);
+
+  auto data = launcher_.Launch(Spec({(dir / "data").string()}), {});
+  ASSERT_FALSE(data.ok());
+  EXPECT_NE(data.status().message().find("not an executable file"),
+            std::string::npos)
+      << data.status().message();
+
+  // Executable bit but no format the kernel runs: exec itself fails, and
+  // the reason comes back from the child.
+  auto garbage = launcher_.Launch(Spec({(dir / "garbage").string()}), {});
+  ASSERT_FALSE(garbage.ok());
+  EXPECT_EQ(garbage.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_NE(garbage.status().message().find("Exec format error"),
+            std::string::npos)
+      << garbage.status().message();
+  fs::remove_all(dir);
+}
+
+TEST_F(LauncherTest, ExitStatusAndSignalsAreDescribedAsLambdaDoes) {
+  Run exited = Launch(Spec({"/bin/sh", "-c", "exit 3"}));
+  Finish(exited);
+  EXPECT_FALSE(exited.exit->signaled);
+  EXPECT_EQ(exited.exit->code, 3);
+  EXPECT_EQ(exited.exit->Describe(), "exit status 3");
+
+  Run crashed = Launch(Spec({"/bin/sh", "-c", "kill -SEGV $$"}));
+  Finish(crashed);
+  EXPECT_TRUE(crashed.exit->signaled);
+  EXPECT_EQ(crashed.exit->code, SIGSEGV);
+  EXPECT_EQ(crashed.exit->Describe(), "signal: segmentation fault");
+}
+
+TEST_F(LauncherTest, OwnProcessGroupAndLimits) {
+  LaunchSpec spec = Spec({"/bin/sh", "-c",
+                          "ps -o pgid= -p $$ | tr -d ' ' >&3; "
+                          "ulimit -n >&3; ulimit -v >&3"});
+  spec.open_files = 64;
+  spec.memory_bytes = uint64_t(512) << 20;
+  Run run = Launch(spec);
+  Finish(run);
+  EXPECT_EQ(run.result, std::to_string(run.process->pid()) + "\n64\n" +
+                            std::to_string(512 * 1024) + "\n");
+}
+
+TEST_F(LauncherTest, SignalsTheParentIgnoredAreDefaultInTheChild) {
+  // The launcher ignores SIGPIPE in the emulator; a function must not
+  // inherit that.
+  Run run =
+      Launch(Spec({"/bin/sh", "-c", "grep SigIgn /proc/self/status >&3"}));
+  Finish(run);
+  EXPECT_EQ(run.result, "SigIgn:\t0000000000000000\n");
+}
+
+TEST_F(LauncherTest, TerminateKillsChildrenThatIgnoreSigterm) {
+  // The shell and its two sleeps ignore SIGTERM: only SIGKILL ends them.
+  Run run = Launch(Spec({"/bin/sh", "-c",
+                         "trap '' TERM; sleep 1000 & sleep 1000 & "
+                         "echo started >&3; wait"}),
+                   "", /*close_stdin=*/false);
+  while (run.result.empty()) io_.run_one_for(milliseconds(100));
+  int pgid = run.process->pid();
+  ASSERT_TRUE(GroupHasMembers(pgid));
+  run.process->Terminate(milliseconds(50));
+  Finish(run);
+  EXPECT_TRUE(run.exit->signaled);
+  EXPECT_EQ(run.exit->code, SIGKILL);
+  EXPECT_EQ(run.exit->Describe(), "signal: killed");
+  // Gone and reaped: no member alive, no zombie.
+  EXPECT_FALSE(GroupHasMembers(pgid));
+}
+
+TEST_F(LauncherTest, TerminateEndsAWellBehavedProcessWithSigterm) {
+  Run run = Launch(Spec({"/bin/sh", "-c", "echo up >&3; exec sleep 1000"}), "",
+                   /*close_stdin=*/false);
+  while (run.result.empty()) io_.run_one_for(milliseconds(100));
+  run.process->Terminate(std::chrono::seconds(10));
+  Finish(run);
+  EXPECT_TRUE(run.exit->signaled);
+  EXPECT_EQ(run.exit->code, SIGTERM);
+}
+
+TEST_F(LauncherTest, LeftoversOfAnExitedFunctionAreKilledAndReaped) {
+  Run run = Launch(Spec({"/bin/sh", "-c", "sleep 1000 & exit 0"}));
+  Finish(run);
+  EXPECT_EQ(run.exit->code, 0);
+  EXPECT_FALSE(GroupHasMembers(run.process->pid()));
+}
+
+TEST_F(LauncherTest, LogsKeepOnlyTheTail) {
+  LaunchSpec spec = Spec(
+      {"/bin/sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; echo END"});
+  spec.log_cap = 1000;
+  Run run = Launch(spec);
+  Finish(run);
+  std::string tail = run.process->LogTail(1 << 20);
+  EXPECT_LE(tail.size(), 2000u);
+  EXPECT_GE(tail.size(), 1000u);
+  EXPECT_TRUE(tail.ends_with("xxxxEND\n"));
+  EXPECT_EQ(run.process->LogTail(4), "END\n");
+}
+
+TEST_F(LauncherTest, LargeInputIsWrittenAsTheProcessReads) {
+  std::string big(3 << 20, 'b');  // far beyond a pipe's buffer
+  Run run = Launch(Spec({"/bin/sh", "-c", "cat >&3"}), big);
+  Finish(run);
+  EXPECT_EQ(run.result.size(), big.size());
+  EXPECT_EQ(run.result, big);
+}
+
+TEST_F(LauncherTest, AProcessThatNeverReadsStdinDoesNotHurtTheEmulator) {
+  std::string big(1 << 20, 'b');
+  Run run = Launch(Spec({"/bin/sh", "-c", "exec 0<&-; exit 7"}), big);
+  Finish(run);  // SIGPIPE would have killed the test binary
+  EXPECT_EQ(run.exit->code, 7);
+}
+
+TEST_F(LauncherTest, DetachStopsCallbacksButTheProcessIsStillReaped) {
+  bool called = false;
+  auto launched =
+      launcher_.Launch(Spec({"/bin/sh", "-c", "printf x >&3"}),
+                       {.on_result = [&](std::string_view) { called = true; },
+                        .on_exit = [&](const ExitStatus&) { called = true; }});
+  ASSERT_TRUE(launched.ok());
+  int pgid = (*launched)->pid();
+  (*launched)->Detach();
+  launched = Status(ErrorCode::kInternalError, "dropped");
+  io_.run_for(std::chrono::seconds(20));  // returns once all is reaped
+  EXPECT_FALSE(called);
+  EXPECT_FALSE(GroupHasMembers(pgid));
+}
+
+}  // namespace
+}  // namespace fanlab::compute
