@@ -46,6 +46,16 @@ std::string_view ErrorName(ErrorCode code) {
       return "UnsupportedOperation";
     case ErrorCode::kInvalidAction:
       return "InvalidAction";
+    case ErrorCode::kResourceNotFoundException:
+      return "ResourceNotFoundException";
+    case ErrorCode::kResourceConflictException:
+      return "ResourceConflictException";
+    case ErrorCode::kInvalidParameterValueException:
+      return "InvalidParameterValueException";
+    case ErrorCode::kTooManyRequestsException:
+      return "TooManyRequestsException";
+    case ErrorCode::kRequestTooLargeException:
+      return "RequestTooLargeException";
     case ErrorCode::kSerializationException:
       return "SerializationException";
     case ErrorCode::kUnknownOperationException:

@@ -39,6 +39,12 @@ enum class ErrorCode {
   kInvalidIdFormat,
   kUnsupportedOperation,
   kInvalidAction,
+  // Lambda's error shapes.
+  kResourceNotFoundException,
+  kResourceConflictException,
+  kInvalidParameterValueException,
+  kTooManyRequestsException,
+  kRequestTooLargeException,
   // Protocol-level faults (the request is not a well-formed call at all).
   kSerializationException,     // malformed JSON, a field of the wrong type
   kUnknownOperationException,  // no such action

@@ -1,0 +1,588 @@
+#include "emulator/compute/function_service.h"
+
+#include <boost/json.hpp>
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+
+#include "emulator/core/json_writer.h"
+
+namespace fanlab::compute {
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t kSyncPayloadLimit = 6 * 1024 * 1024;  // bytes, as Lambda
+constexpr size_t kLogResultBytes = 4096;
+
+bool ValidName(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
+      return false;
+    }
+  }
+  return true;
+}
+
+int64_t EpochMs(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
+std::string ErrorPayload(std::string_view type, std::string_view message) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("errorType")
+      .String(type)
+      .Key("errorMessage")
+      .String(message)
+      .EndObject();
+  return w.Take();
+}
+
+Status InvalidParameter(std::string message) {
+  return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
+}
+
+}  // namespace
+
+struct FunctionService::Function {
+  FunctionConfig config;
+  std::string arn;
+  uint64_t generation = 1;  // bumped by UpdateFunctionConfiguration
+  int64_t in_flight = 0;
+};
+
+struct FunctionService::Invocation {
+  std::string request_id;
+  InvokeCallback done;
+  TimePoint start;
+  TimePoint deadline;
+  TimerId deadline_timer = 0;
+  bool cold = true;
+  bool timed_out = false;
+  Duration timed_out_after{0};
+};
+
+struct FunctionService::Env {
+  uint64_t id = 0;
+  std::shared_ptr<Function> fn;
+  uint64_t generation = 0;
+  std::shared_ptr<FunctionProcess> process;
+  ResultReader reader;
+  std::unique_ptr<Invocation> current;
+  TimePoint spawned;
+  std::optional<Duration> init;
+  bool retiring = false;
+  TimerId idle_timer = 0;
+};
+
+FunctionService::FunctionService(Clock& clock, Launcher& launcher,
+                                 IdGenerator& ids,
+                                 FunctionServiceOptions options)
+    : clock_(clock),
+      launcher_(launcher),
+      ids_(ids),
+      options_(std::move(options)) {}
+
+FunctionService::~FunctionService() {
+  *alive_ = false;
+  for (auto& [id, env] : envs_) {
+    if (env->idle_timer != 0) clock_.Cancel(env->idle_timer);
+    if (env->current && env->current->deadline_timer != 0) {
+      clock_.Cancel(env->current->deadline_timer);
+    }
+    env->process->Detach();
+    env->process->Terminate(std::chrono::milliseconds(0));
+  }
+}
+
+// ---------------------------------------------------------------- registry
+
+std::shared_ptr<FunctionService::Function> FunctionService::Find(
+    const std::string& name) const {
+  auto it = functions_.find(name);
+  return it == functions_.end() ? nullptr : it->second;
+}
+
+Status FunctionService::Validate(const FunctionConfig& c) const {
+  if (!ValidName(c.name)) {
+    return InvalidParameter(
+        "FunctionName '" + c.name +
+        "' must be 1 to 64 letters, digits, hyphens or underscores.");
+  }
+  if (c.command.empty() || c.command.front().empty()) {
+    return InvalidParameter(
+        "Code.Command must be a non-empty list of strings (the argv).");
+  }
+  if (c.timeout_seconds < 1 || c.timeout_seconds > 900) {
+    return InvalidParameter("Timeout " + std::to_string(c.timeout_seconds) +
+                            " must be between 1 and 900 seconds.");
+  }
+  if (c.memory_mb < 128 || c.memory_mb > 10240) {
+    return InvalidParameter("MemorySize " + std::to_string(c.memory_mb) +
+                            " must be between 128 and 10240 MB.");
+  }
+  for (const auto& [k, v] : c.env) {
+    if (k.empty() || k.find('=') != std::string::npos ||
+        std::isdigit(static_cast<unsigned char>(k[0]))) {
+      return InvalidParameter("Environment variable name '" + k +
+                              "' is not valid.");
+    }
+  }
+  return Status::Ok();
+}
+
+Result<FunctionConfig> FunctionService::CreateFunction(FunctionConfig config) {
+  if (Status s = Validate(config); !s.ok()) return s;
+  if (functions_.count(config.name) != 0) {
+    return Status(ErrorCode::kResourceConflictException,
+                  "Function already exist: " + config.name);
+  }
+  auto f = std::make_shared<Function>();
+  f->arn = "arn:aws:lambda:" + options_.region + ":" + options_.account +
+           ":function:" + config.name;
+  config.reserved_concurrency.reset();  // set by PutFunctionConcurrency
+  f->config = std::move(config);
+  functions_[f->config.name] = f;
+  return f->config;
+}
+
+Result<FunctionConfig> FunctionService::GetFunction(
+    const std::string& name) const {
+  auto f = Find(name);
+  if (!f) {
+    return Status(ErrorCode::kResourceNotFoundException,
+                  "Function not found: arn:aws:lambda:" + options_.region +
+                      ":" + options_.account + ":function:" + name);
+  }
+  return f->config;
+}
+
+std::vector<FunctionConfig> FunctionService::ListFunctions() const {
+  std::vector<FunctionConfig> out;
+  for (const auto& [name, f] : functions_) out.push_back(f->config);
+  return out;
+}
+
+Status FunctionService::DeleteFunction(const std::string& name) {
+  auto f = Find(name);
+  if (!f) return GetFunction(name).status();
+  functions_.erase(name);
+  f->generation++;  // no environment of it is reused again
+  for (auto& [id, env] : envs_) {
+    if (env->fn == f && !env->current) Retire(*env);
+  }
+  return Status::Ok();
+}
+
+Result<FunctionConfig> FunctionService::UpdateFunctionConfiguration(
+    FunctionConfig config) {
+  auto f = Find(config.name);
+  if (!f) return GetFunction(config.name).status();
+  if (Status s = Validate(config); !s.ok()) return s;
+  config.reserved_concurrency = f->config.reserved_concurrency;
+  f->config = std::move(config);
+  f->generation++;
+  for (auto& [id, env] : envs_) {
+    if (env->fn == f && !env->current) Retire(*env);
+  }
+  return f->config;
+}
+
+Status FunctionService::PutFunctionConcurrency(
+    const std::string& name, std::optional<int64_t> reserved) {
+  auto f = Find(name);
+  if (!f) return GetFunction(name).status();
+  if (reserved) {
+    if (*reserved < 0) {
+      return InvalidParameter("ReservedConcurrentExecutions must be >= 0.");
+    }
+    int64_t others = 0;
+    for (const auto& [n, g] : functions_) {
+      if (g != f) others += g->config.reserved_concurrency.value_or(0);
+    }
+    int64_t keep = std::min<int64_t>(100, options_.global_concurrency / 2);
+    if (others + *reserved > options_.global_concurrency - keep) {
+      return InvalidParameter(
+          "Specified ReservedConcurrentExecutions for function decreases "
+          "account's UnreservedConcurrentExecution below its minimum value "
+          "of [" +
+          std::to_string(keep) + "].");
+    }
+  }
+  f->config.reserved_concurrency = reserved;
+  return Status::Ok();
+}
+
+size_t FunctionService::environments(const std::string& name) const {
+  size_t n = 0;
+  for (const auto& [id, env] : envs_) {
+    if (env->fn->config.name == name && !env->retiring) ++n;
+  }
+  return n;
+}
+
+// -------------------------------------------------------------- invoking
+
+Result<InvokeResult> FunctionService::DryRun(const std::string& name,
+                                             const std::string& payload) const {
+  if (!Find(name)) return GetFunction(name).status();
+  if (payload.size() > kSyncPayloadLimit) {
+    return Status(ErrorCode::kRequestTooLargeException,
+                  "Request must be smaller than 6291456 bytes for the "
+                  "InvokeFunction operation");
+  }
+  return InvokeResult{.status_code = 204};
+}
+
+void FunctionService::Invoke(const std::string& name, std::string payload,
+                             InvokeCallback done) {
+  auto checked = DryRun(name, payload);
+  if (!checked.ok()) return done(checked.status());
+  auto f = Find(name);
+  // Concurrency: a reservation is the function's own pool; the others
+  // share what the reservations leave of the global limit.
+  int64_t reserved_total = 0, unreserved_running = 0;
+  for (const auto& [n, g] : functions_) {
+    if (g->config.reserved_concurrency) {
+      reserved_total += *g->config.reserved_concurrency;
+    } else {
+      unreserved_running += g->in_flight;
+    }
+  }
+  bool throttled =
+      f->config.reserved_concurrency
+          ? f->in_flight >= *f->config.reserved_concurrency
+          : unreserved_running >= options_.global_concurrency - reserved_total;
+  auto inv = std::make_unique<Invocation>();
+  inv->request_id = ids_.NextUuidString();
+  inv->done = std::move(done);
+  inv->start = clock_.Now();
+  if (throttled) {
+    InvocationRecord record{.request_id = inv->request_id,
+                            .function = name,
+                            .outcome = InvocationRecord::Outcome::kThrottle,
+                            .error_type = "TooManyRequestsException",
+                            .start = inv->start};
+    if (on_record_) on_record_(record);
+    return inv->done(
+        Status(ErrorCode::kTooManyRequestsException, "Rate Exceeded."));
+  }
+  inv->deadline = inv->start + std::chrono::seconds(f->config.timeout_seconds);
+  // A warm function reuses an idle environment of its current version.
+  Env* env = nullptr;
+  if (f->config.mode == Mode::kWarm) {
+    for (auto& [id, e] : envs_) {
+      if (e->fn == f && e->generation == f->generation && !e->current &&
+          !e->retiring) {
+        env = e.get();
+        break;
+      }
+    }
+  }
+  if (env != nullptr) {
+    inv->cold = false;
+    if (env->idle_timer != 0) clock_.Cancel(env->idle_timer);
+    env->idle_timer = 0;
+  } else {
+    auto spawned = Spawn(f, inv.get());
+    if (!spawned.ok()) {
+      // The command cannot be run at all: the invocation fails as Lambda
+      // fails a function whose runtime cannot start.
+      InvokeResult r{.function_error = "Unhandled",
+                     .payload = ErrorPayload("Runtime.InvalidEntrypoint",
+                                             spawned.status().message()),
+                     .request_id = inv->request_id};
+      InvocationRecord record{.request_id = inv->request_id,
+                              .function = name,
+                              .outcome = InvocationRecord::Outcome::kError,
+                              .error_type = "Runtime.InvalidEntrypoint",
+                              .start = inv->start};
+      if (on_record_) on_record_(record);
+      return inv->done(std::move(r));
+    }
+    env = *spawned;
+  }
+  std::string body = std::move(payload);
+  Start(*env, std::move(inv));
+  JsonWriter header;
+  const Invocation& cur = *env->current;
+  header.BeginObject()
+      .Key("requestId")
+      .String(cur.request_id)
+      .Key("deadlineMs")
+      .Int(EpochMs(cur.deadline))
+      .Key("nowMs")
+      .Int(EpochMs(clock_.Now()))
+      .Key("functionName")
+      .String(f->config.name)
+      .Key("invokedFunctionArn")
+      .String(f->arn)
+      .Key("length")
+      .Int(static_cast<int64_t>(body.size()))
+      .EndObject();
+  std::string frame = header.Take();
+  frame += '\n';
+  frame += body;
+  env->process->Write(std::move(frame));
+  if (f->config.mode == Mode::kCold) env->process->CloseStdin();
+}
+
+std::vector<std::string> FunctionService::EnvironmentFor(
+    const Function& f, const Invocation* cold) const {
+  const FunctionConfig& c = f.config;
+  std::map<std::string, std::string> env = {
+      {"PATH", "/usr/local/bin:/usr/bin:/bin"},
+      {"LANG", "en_US.UTF-8"},
+      {"TZ", ":UTC"},
+  };
+  for (const auto& [k, v] : c.env) env[k] = v;  // declared ones win so far
+  std::string root = c.working_dir.empty()
+                         ? std::filesystem::current_path().string()
+                         : c.working_dir;
+  // The runtime's own variables are not the function's to override.
+  env["AWS_LAMBDA_FUNCTION_NAME"] = c.name;
+  env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
+  env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(c.memory_mb);
+  env["AWS_LAMBDA_LOG_GROUP_NAME"] = "/aws/lambda/" + c.name;
+  env["AWS_LAMBDA_LOG_STREAM_NAME"] =
+      "fanlab/[$LATEST]" + std::to_string(next_env_);
+  env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+  env["AWS_REGION"] = options_.region;
+  env["AWS_DEFAULT_REGION"] = options_.region;
+  env["AWS_EXECUTION_ENV"] = "fanlab";
+  env["LAMBDA_TASK_ROOT"] = root;
+  env["FANLAB_ENDPOINT"] = options_.endpoint;
+  env["FANLAB_FUNCTION_NAME"] = c.name;
+  env["FANLAB_FUNCTION_TIMEOUT"] = std::to_string(c.timeout_seconds);
+  env["FANLAB_MODE"] = c.mode == Mode::kCold ? "cold" : "warm";
+  env["FANLAB_RESULT_FD"] = "3";
+  if (cold != nullptr && c.mode == Mode::kCold) {
+    env["FANLAB_REQUEST_ID"] = cold->request_id;
+    env["FANLAB_DEADLINE_MS"] = std::to_string(EpochMs(cold->deadline));
+  }
+  std::vector<std::string> out;
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+Result<FunctionService::Env*> FunctionService::Spawn(
+    const std::shared_ptr<Function>& f, const Invocation* cold) {
+  auto env = std::make_unique<Env>();
+  env->id = next_env_;
+  env->fn = f;
+  env->generation = f->generation;
+  env->spawned = clock_.Now();
+  LaunchSpec spec;
+  spec.argv = f->config.command;
+  spec.env = EnvironmentFor(*f, cold);
+  spec.working_dir = f->config.working_dir;
+  spec.memory_bytes = uint64_t(f->config.memory_mb) << 20;
+  uint64_t id = env->id;
+  std::weak_ptr<bool> alive = alive_;
+  auto launched =
+      launcher_.Launch(spec, {.on_result =
+                                  [this, alive, id](std::string_view bytes) {
+                                    if (!alive.expired())
+                                      OnResultBytes(id, bytes);
+                                  },
+                              .on_exit =
+                                  [this, alive, id](const ExitStatus& status) {
+                                    if (!alive.expired()) OnExit(id, status);
+                                  }});
+  if (!launched.ok()) return launched.status();
+  ++next_env_;
+  env->process = *launched;
+  Env* raw = env.get();
+  envs_[id] = std::move(env);
+  return raw;
+}
+
+void FunctionService::Start(Env& env, std::unique_ptr<Invocation> inv) {
+  ++running_;
+  ++env.fn->in_flight;
+  uint64_t id = env.id;
+  std::weak_ptr<bool> alive = alive_;
+  inv->deadline_timer = clock_.ScheduleAt(inv->deadline, [this, alive, id] {
+    if (!alive.expired()) OnDeadline(id);
+  });
+  env.current = std::move(inv);
+}
+
+FunctionService::Env* FunctionService::FindEnv(uint64_t id) {
+  auto it = envs_.find(id);
+  return it == envs_.end() ? nullptr : it->second.get();
+}
+
+void FunctionService::OnResultBytes(uint64_t env_id, std::string_view bytes) {
+  Env* env = FindEnv(env_id);
+  if (env == nullptr) return;
+  for (ResultFrame& frame : env->reader.Feed(bytes)) {
+    if (frame.kind == ResultFrame::Kind::kReady) {
+      if (!env->init) env->init = clock_.Now() - env->spawned;
+      continue;
+    }
+    if (!env->current || env->current->timed_out) {
+      // A result nobody asked for: the environment is out of step.
+      Retire(*env);
+      return;
+    }
+    CompleteWithFrame(*env, frame);
+  }
+  if (!env->reader.error().empty()) {
+    if (env->current && !env->current->timed_out) {
+      Complete(*env, InvocationRecord::Outcome::kError,
+               "Runtime.InvalidResponse",
+               ErrorPayload("Runtime.InvalidResponse",
+                            "RequestId: " + env->current->request_id +
+                                " Error: " + env->reader.error()));
+    }
+    Retire(*env);
+  }
+}
+
+void FunctionService::CompleteWithFrame(Env& env, const ResultFrame& frame) {
+  const std::string& id = env.current->request_id;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(frame.payload, ec);
+  if (ec) {
+    Complete(env, InvocationRecord::Outcome::kError, "Runtime.InvalidResponse",
+             ErrorPayload("Runtime.InvalidResponse",
+                          "RequestId: " + id + " Error: the function's " +
+                              (frame.kind == ResultFrame::Kind::kOk ? "result"
+                                                                    : "error") +
+                              " is not JSON: " + ec.message()));
+    return;
+  }
+  if (frame.kind == ResultFrame::Kind::kOk) {
+    Complete(env, InvocationRecord::Outcome::kSuccess, "", frame.payload);
+    return;
+  }
+  std::string type = "Unhandled";
+  if (parsed.is_object()) {
+    if (const json::value* t = parsed.get_object().if_contains("errorType");
+        t != nullptr && t->is_string()) {
+      type = std::string(t->get_string());
+    }
+  }
+  Complete(env, InvocationRecord::Outcome::kError, type, frame.payload);
+}
+
+void FunctionService::OnDeadline(uint64_t env_id) {
+  Env* env = FindEnv(env_id);
+  if (env == nullptr || !env->current) return;
+  env->current->deadline_timer = 0;
+  env->current->timed_out = true;
+  env->current->timed_out_after = clock_.Now() - env->current->start;
+  // The answer comes when the whole group is gone: no caller sees a
+  // timeout while a process of it still runs.
+  env->retiring = true;
+  env->process->Terminate(options_.kill_grace);
+}
+
+void FunctionService::OnExit(uint64_t env_id, const ExitStatus& status) {
+  Env* env = FindEnv(env_id);
+  if (env == nullptr) return;
+  if (env->current) {
+    const std::string id = env->current->request_id;
+    if (env->current->timed_out) {
+      char seconds[32];
+      std::snprintf(
+          seconds, sizeof seconds, "%.2f",
+          std::chrono::duration<double>(env->current->timed_out_after).count());
+      Complete(
+          *env, InvocationRecord::Outcome::kTimeout, "Sandbox.Timedout",
+          ErrorPayload("Sandbox.Timedout", "RequestId: " + id +
+                                               " Error: Task timed out after " +
+                                               seconds + " seconds"));
+    } else if (auto last = env->reader.Finish()) {
+      if (last->kind == ResultFrame::Kind::kReady) {
+        Complete(*env, InvocationRecord::Outcome::kError, "Runtime.ExitError",
+                 ErrorPayload("Runtime.ExitError",
+                              "RequestId: " + id +
+                                  " Error: Runtime exited without providing "
+                                  "a reason"));
+      } else {
+        CompleteWithFrame(*env, *last);
+      }
+    } else if (!env->reader.error().empty()) {
+      Complete(
+          *env, InvocationRecord::Outcome::kError, "Runtime.InvalidResponse",
+          ErrorPayload("Runtime.InvalidResponse",
+                       "RequestId: " + id + " Error: " + env->reader.error()));
+    } else if (status.signaled || status.code != 0) {
+      Complete(*env, InvocationRecord::Outcome::kError, "Runtime.ExitError",
+               ErrorPayload("Runtime.ExitError",
+                            "RequestId: " + id +
+                                " Error: Runtime exited with error: " +
+                                status.Describe()));
+    } else {
+      Complete(*env, InvocationRecord::Outcome::kError, "Runtime.ExitError",
+               ErrorPayload("Runtime.ExitError",
+                            "RequestId: " + id +
+                                " Error: Runtime exited without providing a "
+                                "reason"));
+    }
+  }
+  if (env->idle_timer != 0) clock_.Cancel(env->idle_timer);
+  envs_.erase(env_id);
+}
+
+void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
+                               std::string error_type, std::string payload) {
+  std::unique_ptr<Invocation> inv = std::move(env.current);
+  if (inv->deadline_timer != 0) clock_.Cancel(inv->deadline_timer);
+  --running_;
+  --env.fn->in_flight;
+  InvocationRecord record{
+      .request_id = inv->request_id,
+      .function = env.fn->config.name,
+      .outcome = outcome,
+      .error_type = error_type,
+      .cold = inv->cold,
+      .init = inv->cold ? env.init.value_or(Duration(0)) : Duration(0),
+      .duration = clock_.Now() - inv->start,
+      .start = inv->start};
+  InvokeResult result{
+      .function_error = outcome == InvocationRecord::Outcome::kSuccess
+                            ? std::nullopt
+                            : std::optional<std::string>("Unhandled"),
+      .payload = std::move(payload),
+      .log_tail = env.process->LogTail(kLogResultBytes),
+      .request_id = inv->request_id};
+  // What is left of the environment: a warm one that answered goes back to
+  // the pool; anything else is ended.
+  bool reusable = env.fn->config.mode == Mode::kWarm && !env.retiring &&
+                  env.generation == env.fn->generation &&
+                  outcome != InvocationRecord::Outcome::kTimeout &&
+                  env.reader.error().empty() && !env.reader.InFrame();
+  if (reusable) {
+    uint64_t id = env.id;
+    std::weak_ptr<bool> alive = alive_;
+    env.idle_timer = clock_.ScheduleAt(clock_.Now() + options_.idle_timeout,
+                                       [this, alive, id] {
+                                         if (alive.expired()) return;
+                                         if (Env* e = FindEnv(id)) {
+                                           e->idle_timer = 0;
+                                           Retire(*e);
+                                         }
+                                       });
+  } else if (env.fn->config.mode == Mode::kWarm) {
+    Retire(env);
+  }
+  // Cold: stdin is closed; the process exits by itself (or was killed).
+  if (on_record_) on_record_(record);
+  inv->done(std::move(result));
+}
+
+void FunctionService::Retire(Env& env) {
+  if (env.retiring && env.current == nullptr) return;
+  env.retiring = true;
+  env.process->CloseStdin();
+  env.process->Terminate(options_.kill_grace);
+}
+
+}  // namespace fanlab::compute

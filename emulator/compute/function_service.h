@@ -1,0 +1,163 @@
+// Functions as Lambda runs them: declared once, invoked many times, each
+// invocation in a real process with its timeout, memory limit and
+// concurrency enforced (docs/functions.md is the process protocol).
+//
+// This is the synchronous core: the function registry, RequestResponse
+// and DryRun invocations, cold and warm execution environments, deadlines
+// on the Clock, reserved and global concurrency. Event invocations with
+// retries and destinations, and queue event source mappings, build on it.
+//
+// Thread safety: none; the engine thread owns it. Callbacks run on that
+// thread, from the io_context (process I/O) or the Clock (deadlines).
+#ifndef FANLAB_EMULATOR_COMPUTE_FUNCTION_SERVICE_H_
+#define FANLAB_EMULATOR_COMPUTE_FUNCTION_SERVICE_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/compute/launcher.h"
+#include "emulator/compute/result_reader.h"
+#include "emulator/core/clock.h"
+#include "emulator/core/ids.h"
+#include "emulator/core/status.h"
+
+namespace fanlab::compute {
+
+enum class Mode { kCold, kWarm };
+
+// A function's configuration, as CreateFunction declares it.
+struct FunctionConfig {
+  std::string name;
+  std::vector<std::string> command;  // argv (Code.Command)
+  std::string working_dir;           // Code.WorkingDirectory
+  Mode mode = Mode::kCold;
+  int64_t timeout_seconds = 3;  // 1..900
+  int64_t memory_mb = 128;      // 128..10240
+  std::map<std::string, std::string> env;
+  std::optional<int64_t> reserved_concurrency;  // PutFunctionConcurrency
+};
+
+// What Invoke answers (Lambda's Invoke response).
+struct InvokeResult {
+  int status_code = 200;                      // 200, or 204 for DryRun
+  std::optional<std::string> function_error;  // "Unhandled"
+  std::string payload;                        // the result or error JSON
+  std::string log_tail;                       // last 4 KB of the logs
+  std::string request_id;
+};
+
+// One finished invocation, for observers and the harness.
+struct InvocationRecord {
+  enum class Outcome { kSuccess, kError, kTimeout, kThrottle };
+  std::string request_id;
+  std::string function;
+  Outcome outcome = Outcome::kSuccess;
+  std::string error_type;  // when not kSuccess
+  bool cold = true;        // a new environment was started for it
+  Duration init{0};        // spawn to ready (cold starts only)
+  Duration duration{0};    // frame sent to result (or to the kill)
+  TimePoint start;
+};
+
+struct FunctionServiceOptions {
+  std::string endpoint;  // FANLAB_ENDPOINT given to functions
+  int64_t global_concurrency = 1000;
+  // SIGTERM to SIGKILL at a deadline.
+  std::chrono::milliseconds kill_grace{500};
+  // An idle warm environment older than this is reaped.
+  Duration idle_timeout = std::chrono::minutes(10);
+  std::string region = "us-east-1";
+  std::string account = "000000000000";
+};
+
+class FunctionService {
+ public:
+  using InvokeCallback = std::function<void(Result<InvokeResult>)>;
+  using RecordCallback = std::function<void(const InvocationRecord&)>;
+
+  // `clock`, `launcher` and `ids` must outlive the service.
+  FunctionService(Clock& clock, Launcher& launcher, IdGenerator& ids,
+                  FunctionServiceOptions options);
+  ~FunctionService();
+  FunctionService(const FunctionService&) = delete;
+  FunctionService& operator=(const FunctionService&) = delete;
+
+  // Registry. Errors: InvalidParameterValueException (bad name, timeout,
+  // memory or command), ResourceConflictException (name taken),
+  // ResourceNotFoundException.
+  Result<FunctionConfig> CreateFunction(FunctionConfig config);
+  Result<FunctionConfig> GetFunction(const std::string& name) const;
+  std::vector<FunctionConfig> ListFunctions() const;
+  // Ends the function's idle environments; running invocations finish.
+  Status DeleteFunction(const std::string& name);
+  // Replaces everything but the name; live environments are retired.
+  Result<FunctionConfig> UpdateFunctionConfiguration(FunctionConfig config);
+  // nullopt removes the reservation. Refused when the reservations would
+  // leave less than 100 of the global limit unreserved, as Lambda does
+  // (scaled down when the global limit itself is below 200).
+  Status PutFunctionConcurrency(const std::string& name,
+                                std::optional<int64_t> reserved);
+
+  // Invokes synchronously (RequestResponse): `done` runs once with the
+  // result, or with TooManyRequestsException when the function's reserved
+  // or the global concurrency is used up, ResourceNotFoundException,
+  // RequestTooLargeException (payload over 6 MB). A function error is a
+  // result with function_error set, not an error Status.
+  void Invoke(const std::string& name, std::string payload,
+              InvokeCallback done);
+  // DryRun: checks the function exists and the payload is acceptable.
+  Result<InvokeResult> DryRun(const std::string& name,
+                              const std::string& payload) const;
+
+  // Every finished invocation (and throttle) is reported here.
+  void SetRecordCallback(RecordCallback cb) { on_record_ = std::move(cb); }
+
+  // Invocations running now (all functions); the engine's virtual clock
+  // follows real time while this is non-zero.
+  int64_t running() const { return running_; }
+  // Live environments of `name` (busy or idle).
+  size_t environments(const std::string& name) const;
+
+ private:
+  struct Function;
+  struct Env;
+  struct Invocation;
+
+  std::shared_ptr<Function> Find(const std::string& name) const;
+  Status Validate(const FunctionConfig& config) const;
+  std::vector<std::string> EnvironmentFor(const Function& f,
+                                          const Invocation* cold) const;
+  Result<Env*> Spawn(const std::shared_ptr<Function>& f,
+                     const Invocation* cold);
+  void Start(Env& env, std::unique_ptr<Invocation> inv);
+  void OnResultBytes(uint64_t env_id, std::string_view bytes);
+  void OnExit(uint64_t env_id, const ExitStatus& status);
+  void OnDeadline(uint64_t env_id);
+  void CompleteWithFrame(Env& env, const ResultFrame& frame);
+  void Complete(Env& env, InvocationRecord::Outcome outcome,
+                std::string error_type, std::string payload);
+  void Retire(Env& env);
+  Env* FindEnv(uint64_t id);
+
+  Clock& clock_;
+  Launcher& launcher_;
+  IdGenerator& ids_;
+  FunctionServiceOptions options_;
+  std::map<std::string, std::shared_ptr<Function>> functions_;
+  // Environments by id: process callbacks hold an id, never a pointer.
+  std::map<uint64_t, std::unique_ptr<Env>> envs_;
+  RecordCallback on_record_;
+  int64_t running_ = 0;
+  uint64_t next_env_ = 1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace fanlab::compute
+
+#endif  // FANLAB_EMULATOR_COMPUTE_FUNCTION_SERVICE_H_

@@ -1,0 +1,57 @@
+// Reads result frames off a function's descriptor 3 (docs/functions.md):
+// a JSON header line {"status": "ok" | "error" | "ready", "length": N}
+// followed by N payload bytes. Bytes arrive in arbitrary chunks; Feed()
+// returns every frame they complete. In cold mode the last frame may omit
+// `length`: its payload then runs to the end of the stream (Finish()).
+//
+// Anything else on the channel is a protocol error naming what was wrong
+// and where (byte offset); the reader then stops.
+//
+// Thread safety: a plain value.
+#ifndef FANLAB_EMULATOR_COMPUTE_RESULT_READER_H_
+#define FANLAB_EMULATOR_COMPUTE_RESULT_READER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fanlab::compute {
+
+struct ResultFrame {
+  enum class Kind { kReady, kOk, kError };
+  Kind kind = Kind::kOk;
+  std::string payload;
+};
+
+class ResultReader {
+ public:
+  // Frames completed by `bytes`. After an error, returns nothing more.
+  std::vector<ResultFrame> Feed(std::string_view bytes);
+  // The stream ended: the open-ended frame (no `length`) if one was
+  // started; an error if the stream stopped inside a frame.
+  std::optional<ResultFrame> Finish();
+
+  // Empty while the channel is well-formed.
+  const std::string& error() const { return error_; }
+  // True when bytes of an unfinished frame are buffered.
+  bool InFrame() const { return !buffer_.empty() || header_.has_value(); }
+
+ private:
+  struct Header {
+    ResultFrame::Kind kind;
+    std::optional<uint64_t> length;  // nullopt: to the end of the stream
+  };
+  bool ParseHeader(std::string_view line);
+  void Fail(std::string what);
+
+  std::string buffer_;
+  std::optional<Header> header_;
+  uint64_t offset_ = 0;  // stream offset of buffer_[0]
+  std::string error_;
+};
+
+}  // namespace fanlab::compute
+
+#endif  // FANLAB_EMULATOR_COMPUTE_RESULT_READER_H_
