@@ -1,5 +1,6 @@
 #include "emulator/engine.h"
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
@@ -10,7 +11,7 @@
 namespace fanlab {
 
 Engine::Engine(EngineOptions options, transport::Context& context)
-    : io_(std::make_unique<boost::asio::io_context>(1)) {
+    : io_(std::make_unique<boost::asio::io_context>(1)), ids_(options.seed) {
   if (options.virtual_clock) {
     auto v = std::make_unique<VirtualClock>();
     virtual_clock_ = v.get();
@@ -19,7 +20,11 @@ Engine::Engine(EngineOptions options, transport::Context& context)
     clock_ = std::make_unique<RealClock>();
   }
   sqs_ = std::make_unique<queue::QueueService>(*clock_, options.queue);
-  dispatcher_ = std::make_unique<api::Dispatcher>(*sqs_);
+  launcher_ = std::make_unique<compute::PosixLauncher>(*io_);
+  endpoint_for_functions_ = !options.functions.endpoint.empty();
+  functions_ = std::make_unique<compute::FunctionService>(
+      *clock_, *launcher_, ids_, options.functions);
+  dispatcher_ = std::make_unique<api::Dispatcher>(*sqs_, functions_.get());
   server_ = std::make_unique<transport::ZmqServer>(
       *io_, context.zmq(),
       [this](std::string_view action, std::string_view body,
@@ -33,11 +38,18 @@ Engine::~Engine() {
   // drop the server first, then the service (which cancels its timers).
   server_.reset();
   dispatcher_.reset();
+  functions_.reset();
   sqs_.reset();
 }
 
 Result<std::string> Engine::Bind(const std::string& endpoint) {
-  return server_->Bind(endpoint);
+  auto bound = server_->Bind(endpoint);
+  // Functions are other processes: they need an ipc:// or tcp:// endpoint.
+  if (bound.ok() && !endpoint_for_functions_ && !bound->starts_with("inproc")) {
+    functions_->SetEndpoint(*bound);
+    endpoint_for_functions_ = true;
+  }
+  return bound;
 }
 
 void Engine::Stop() {
@@ -48,15 +60,35 @@ void Engine::Stop() {
 void Engine::Run() {
   server_->Start();
   auto work = boost::asio::make_work_guard(*io_);
+  auto last = std::chrono::steady_clock::now();
   while (!stop_) {
     if (io_->stopped()) io_->restart();
     // Everything ready now: requests, replies, rechecks.
     size_t ran = io_->poll();
     if (stop_) break;
     if (virtual_clock_ != nullptr) {
-      // Quiescent: no handler was ready. Skip to the next timer, or wait
-      // for I/O when there is none.
-      if (ran == 0 && !virtual_clock_->AdvanceToNextTimer()) io_->run_one();
+      auto now = std::chrono::steady_clock::now();
+      bool running = functions_->running() > 0;
+      if (running) {
+        // A function is running: virtual time follows real time (and
+        // fires what falls due, its deadline included).
+        virtual_clock_->Advance(
+            std::chrono::duration_cast<Duration>(now - last));
+      }
+      last = now;
+      if (ran > 0) continue;
+      if (running) {
+        // Wait for I/O, at most until the next timer in real time.
+        auto next = virtual_clock_->NextDeadline();
+        if (next) {
+          io_->run_one_for(std::max(Duration(0), *next - clock_->Now()));
+        } else {
+          io_->run_one();
+        }
+      } else if (!virtual_clock_->AdvanceToNextTimer()) {
+        // Quiescent: skip to the next timer, or wait for I/O.
+        io_->run_one();
+      }
       continue;
     }
     clock_->RunDue();

@@ -1,11 +1,12 @@
 // Engine: the one thread that owns every emulated service, timer and
-// (later) child process. Everything else talks to it over ZeroMQ.
+// child process. Everything else talks to it over ZeroMQ.
 //
 // The loop runs on a Boost.Asio io_context. With the real clock it sleeps
 // until the next timer or I/O. With the virtual clock it skips time to the
 // next timer whenever it is quiescent (no handler ready, every request
-// answered or parked), so a 20-second long poll or a 15-minute visibility
-// timeout costs no wall time.
+// answered or parked, no function running), so a 20-second long poll or a
+// 15-minute visibility timeout costs no wall time. While a function runs,
+// virtual time follows real time: its deadline means what it says.
 //
 // Thread safety: construct, Bind and then Run on one thread; Stop() may be
 // called from any thread (or a signal-watching handler on the loop).
@@ -17,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/compute/function_service.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
 #include "emulator/queue/queue_service.h"
@@ -36,7 +38,9 @@ class ZmqServer;
 
 struct EngineOptions {
   bool virtual_clock = false;
+  uint64_t seed = 0x66616e6c6162ULL;  // request ids of invocations
   queue::QueueServiceOptions queue;
+  compute::FunctionServiceOptions functions;
 };
 
 class Engine {
@@ -60,12 +64,17 @@ class Engine {
   boost::asio::io_context& io() { return *io_; }
   // REQUIRES: called on the engine thread (or before Run).
   queue::QueueService& sqs() { return *sqs_; }
+  compute::FunctionService& functions() { return *functions_; }
 
  private:
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Clock> clock_;
   VirtualClock* virtual_clock_ = nullptr;
   std::unique_ptr<queue::QueueService> sqs_;
+  IdGenerator ids_;
+  std::unique_ptr<compute::Launcher> launcher_;
+  std::unique_ptr<compute::FunctionService> functions_;
+  bool endpoint_for_functions_ = false;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::unique_ptr<transport::ZmqServer> server_;
   std::atomic<bool> stop_{false};

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "emulator/api/handlers.h"
 #include "emulator/api/sqs_json.h"
 #include "emulator/queue/queue_service.h"
 
@@ -15,53 +16,54 @@ ApiResponse Respond(const Result<T>& r) {
   return r.ok() ? ApiResponse{true, WriteShape(*r)} : ErrorResponse(r.status());
 }
 
-using Handler =
-    std::function<void(QueueService&, std::string_view body, ApiCallback&)>;
-
 // An action answered at once: read the request, call the service, write
 // its response (or the error).
 template <typename Request, typename Response>
 Handler Simple(Result<Response> (QueueService::*call)(const Request&)) {
-  return [call](QueueService& sqs, std::string_view body, ApiCallback& done) {
+  return [call](Services& s, std::string_view body, ApiCallback& done) {
     Result<Request> req = ParseShape<Request>(body);
     if (!req.ok()) return done(ErrorResponse(req.status()));
-    done(Respond((sqs.*call)(*req)));
+    done(Respond((s.sqs.*call)(*req)));
   };
 }
 
 // ReceiveMessage may answer later, from a parked long poll.
-void Receive(QueueService& sqs, std::string_view body, ApiCallback& done) {
+void Receive(Services& s, std::string_view body, ApiCallback& done) {
   Result<ReceiveMessageRequest> req = ParseShape<ReceiveMessageRequest>(body);
   if (!req.ok()) return done(ErrorResponse(req.status()));
-  sqs.ReceiveMessage(
+  s.sqs.ReceiveMessage(
       *req, [done = std::move(done)](Result<ReceiveMessageResponse> result) {
         done(Respond(result));
       });
 }
 
-const std::map<std::string, Handler, std::less<>>& Handlers() {
+const HandlerMap& Handlers() {
   using S = QueueService;
-  static const std::map<std::string, Handler, std::less<>> handlers = {
-      {"CreateQueue", Simple(&S::CreateQueue)},
-      {"GetQueueUrl", Simple(&S::GetQueueUrl)},
-      {"ListQueues", Simple(&S::ListQueues)},
-      {"DeleteQueue", Simple(&S::DeleteQueue)},
-      {"PurgeQueue", Simple(&S::PurgeQueue)},
-      {"GetQueueAttributes", Simple(&S::GetQueueAttributes)},
-      {"SetQueueAttributes", Simple(&S::SetQueueAttributes)},
-      {"SendMessage", Simple(&S::SendMessage)},
-      {"SendMessageBatch", Simple(&S::SendMessageBatch)},
-      {"ReceiveMessage", Receive},
-      {"DeleteMessage", Simple(&S::DeleteMessage)},
-      {"DeleteMessageBatch", Simple(&S::DeleteMessageBatch)},
-      {"ChangeMessageVisibility", Simple(&S::ChangeMessageVisibility)},
-      {"ChangeMessageVisibilityBatch",
-       Simple(&S::ChangeMessageVisibilityBatch)},
-      {"TagQueue", Simple(&S::TagQueue)},
-      {"UntagQueue", Simple(&S::UntagQueue)},
-      {"ListQueueTags", Simple(&S::ListQueueTags)},
-      {"ListDeadLetterSourceQueues", Simple(&S::ListDeadLetterSourceQueues)},
-  };
+  static const HandlerMap handlers = [] {
+    HandlerMap map = {
+        {"CreateQueue", Simple(&S::CreateQueue)},
+        {"GetQueueUrl", Simple(&S::GetQueueUrl)},
+        {"ListQueues", Simple(&S::ListQueues)},
+        {"DeleteQueue", Simple(&S::DeleteQueue)},
+        {"PurgeQueue", Simple(&S::PurgeQueue)},
+        {"GetQueueAttributes", Simple(&S::GetQueueAttributes)},
+        {"SetQueueAttributes", Simple(&S::SetQueueAttributes)},
+        {"SendMessage", Simple(&S::SendMessage)},
+        {"SendMessageBatch", Simple(&S::SendMessageBatch)},
+        {"ReceiveMessage", Receive},
+        {"DeleteMessage", Simple(&S::DeleteMessage)},
+        {"DeleteMessageBatch", Simple(&S::DeleteMessageBatch)},
+        {"ChangeMessageVisibility", Simple(&S::ChangeMessageVisibility)},
+        {"ChangeMessageVisibilityBatch",
+         Simple(&S::ChangeMessageVisibilityBatch)},
+        {"TagQueue", Simple(&S::TagQueue)},
+        {"UntagQueue", Simple(&S::UntagQueue)},
+        {"ListQueueTags", Simple(&S::ListQueueTags)},
+        {"ListDeadLetterSourceQueues", Simple(&S::ListDeadLetterSourceQueues)},
+    };
+    AddLambdaActions(map);
+    return map;
+  }();
   return handlers;
 }
 
@@ -73,17 +75,35 @@ ApiResponse ErrorResponse(const Status& status) {
   out.code = status.code();
   out.body = WriteError(status);
   bool sender = IsSenderFault(status.code());
-  out.http_status = sender ? 400 : 500;
+  switch (status.code()) {
+    case ErrorCode::kResourceNotFoundException:
+      out.http_status = 404;
+      break;
+    case ErrorCode::kResourceConflictException:
+      out.http_status = 409;
+      break;
+    case ErrorCode::kRequestTooLargeException:
+      out.http_status = 413;
+      break;
+    case ErrorCode::kTooManyRequestsException:
+      out.http_status = 429;
+      break;
+    default:
+      out.http_status = sender ? 400 : 500;
+  }
   out.query_error =
       std::string(WireCode(status.code())) + (sender ? ";Sender" : ";Receiver");
   return out;
 }
 
-Dispatcher::Dispatcher(QueueService& sqs) : sqs_(sqs) {}
+Dispatcher::Dispatcher(QueueService& sqs, compute::FunctionService* functions)
+    : sqs_(sqs), functions_(functions) {}
 
 std::vector<std::string> Dispatcher::Actions() const {
   std::vector<std::string> out;
-  for (const auto& [name, h] : Handlers()) out.push_back(name);
+  for (const auto& [name, h] : Handlers()) {
+    if (functions_ != nullptr || !IsLambdaAction(name)) out.push_back(name);
+  }
   return out;
 }
 
@@ -96,7 +116,8 @@ void Dispatcher::Dispatch(std::string_view action, std::string_view body,
         ErrorResponse(Status(ErrorCode::kUnknownOperationException,
                              "Unknown action '" + std::string(action) + "'.")));
   }
-  it->second(sqs_, body, done);
+  Services services{sqs_, functions_};
+  it->second(services, body, done);
 }
 
 }  // namespace fanlab::api

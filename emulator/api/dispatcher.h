@@ -25,6 +25,9 @@
 namespace fanlab::queue {
 class QueueService;
 }
+namespace fanlab::compute {
+class FunctionService;
+}
 
 namespace fanlab::api {
 
@@ -44,21 +47,25 @@ ApiResponse ErrorResponse(const Status& status);
 
 class Dispatcher {
  public:
-  // `sqs` must outlive the dispatcher.
-  explicit Dispatcher(queue::QueueService& sqs);
+  // The services must outlive the dispatcher; without `functions` the
+  // Lambda actions answer UnknownOperationException.
+  explicit Dispatcher(queue::QueueService& sqs,
+                      compute::FunctionService* functions = nullptr);
 
   // Runs `action` ("SendMessage", or the X-Amz-Target form
-  // "AmazonSQS.SendMessage") on `body` (a JSON object; empty means {}).
+  // "AmazonSQS.SendMessage"; "Invoke", "CreateFunction", ... for Lambda)
+  // on `body` (a JSON object; empty means {}).
   // `done` runs exactly once: before Dispatch returns, or later for a
   // ReceiveMessage parked in a long poll.
   void Dispatch(std::string_view action, std::string_view body,
                 ApiCallback done);
 
-  // Every action name Dispatch accepts (without the target prefix).
+  // Every action name Dispatch serves (without the target prefix).
   std::vector<std::string> Actions() const;
 
  private:
   queue::QueueService& sqs_;
+  compute::FunctionService* functions_;
 };
 
 }  // namespace fanlab::api

@@ -115,6 +115,11 @@ class FunctionService {
   Result<InvokeResult> DryRun(const std::string& name,
                               const std::string& payload) const;
 
+  // The endpoint functions are told to call (FANLAB_ENDPOINT).
+  void SetEndpoint(std::string endpoint) {
+    options_.endpoint = std::move(endpoint);
+  }
+
   // Every finished invocation (and throttle) is reported here.
   void SetRecordCallback(RecordCallback cb) { on_record_ = std::move(cb); }
 

@@ -1,0 +1,369 @@
+// Lambda's actions over the one dispatcher: the request and response
+// shapes of the Lambda API (FunctionName, Timeout, MemorySize,
+// Environment.Variables, ...), plus fanlab's Code.Command (the argv) and
+// Mode (cold | warm). docs/protocol.md lists them.
+//
+// Invoke carries the payload as a JSON string holding the payload's text
+// (as the AWS CLI's --payload), or as an embedded JSON value; the answer's
+// Payload is always the text.
+#include <boost/json.hpp>
+
+#include "emulator/api/handlers.h"
+#include "emulator/compute/function_service.h"
+#include "emulator/core/base64.h"
+#include "emulator/core/json_writer.h"
+
+namespace fanlab::api {
+namespace {
+
+namespace json = boost::json;
+using compute::FunctionConfig;
+using compute::FunctionService;
+
+Status Serialization(std::string message) {
+  return Status(ErrorCode::kSerializationException, std::move(message));
+}
+
+// Parses `body` as an object; `read` fills the request from it.
+template <typename F>
+Status ReadBody(std::string_view body, F read) {
+  if (body.empty()) body = "{}";
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) {
+    return Serialization("The request body is not valid JSON: " + ec.message() +
+                         ".");
+  }
+  if (!v.is_object()) {
+    return Serialization("The request body must be a JSON object.");
+  }
+  return read(v.get_object());
+}
+
+Status String(const json::object& o, std::string_view key, std::string& out,
+              bool required) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) {
+    if (!required) return Status::Ok();
+    return Status(
+        ErrorCode::kInvalidParameterValueException,
+        "The request must contain the parameter " + std::string(key) + ".");
+  }
+  if (!v->is_string()) {
+    return Serialization("Field " + std::string(key) + " must be a string.");
+  }
+  out = std::string(v->get_string());
+  return Status::Ok();
+}
+
+Status Int(const json::object& o, std::string_view key,
+           std::optional<int64_t>& out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (v->is_int64()) {
+    out = v->get_int64();
+  } else if (v->is_uint64() && v->get_uint64() < (uint64_t(1) << 62)) {
+    out = static_cast<int64_t>(v->get_uint64());
+  } else {
+    return Serialization("Field " + std::string(key) + " must be an integer.");
+  }
+  return Status::Ok();
+}
+
+// Reads the configuration fields present in `o` over `c` (so an update
+// changes only what it names).
+Status ReadConfig(const json::object& o, FunctionConfig& c) {
+  if (Status s = String(o, "FunctionName", c.name, true); !s.ok()) return s;
+  std::optional<int64_t> timeout, memory;
+  if (Status s = Int(o, "Timeout", timeout); !s.ok()) return s;
+  if (Status s = Int(o, "MemorySize", memory); !s.ok()) return s;
+  if (timeout) c.timeout_seconds = *timeout;
+  if (memory) c.memory_mb = *memory;
+  std::string mode;
+  if (Status s = String(o, "Mode", mode, false); !s.ok()) return s;
+  if (mode == "warm") {
+    c.mode = compute::Mode::kWarm;
+  } else if (mode == "cold") {
+    c.mode = compute::Mode::kCold;
+  } else if (!mode.empty()) {
+    return Status(ErrorCode::kInvalidParameterValueException,
+                  "Mode '" + mode + "' must be cold or warm.");
+  }
+  if (const json::value* code = o.if_contains("Code");
+      code != nullptr && !code->is_null()) {
+    if (!code->is_object())
+      return Serialization("Field Code must be an object.");
+    const json::object& co = code->get_object();
+    if (const json::value* cmd = co.if_contains("Command"); cmd != nullptr) {
+      if (!cmd->is_array()) {
+        return Serialization("Field Code.Command must be a list of strings.");
+      }
+      c.command.clear();
+      for (size_t i = 0; i < cmd->get_array().size(); ++i) {
+        const json::value& arg = cmd->get_array()[i];
+        if (!arg.is_string()) {
+          return Serialization("Field Code.Command[" + std::to_string(i) +
+                               "] must be a string.");
+        }
+        c.command.emplace_back(arg.get_string());
+      }
+    }
+    if (Status s = String(co, "WorkingDirectory", c.working_dir, false);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (const json::value* env = o.if_contains("Environment");
+      env != nullptr && !env->is_null()) {
+    const json::value* vars =
+        env->is_object() ? env->get_object().if_contains("Variables") : nullptr;
+    if (!env->is_object() || (vars != nullptr && !vars->is_object())) {
+      return Serialization(
+          "Field Environment must be {\"Variables\": {name: value}}.");
+    }
+    if (vars != nullptr) {
+      c.env.clear();
+      for (const auto& [k, v] : vars->get_object()) {
+        if (!v.is_string()) {
+          return Serialization("Field Environment.Variables." + std::string(k) +
+                               " must be a string.");
+        }
+        c.env[std::string(k)] = std::string(v.get_string());
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+void WriteConfig(JsonWriter& w, const FunctionConfig& c) {
+  w.BeginObject()
+      .Key("FunctionName")
+      .String(c.name)
+      .Key("FunctionArn")
+      .String("arn:aws:lambda:us-east-1:000000000000:function:" + c.name)
+      .Key("Runtime")
+      .String("provided.fanlab")
+      .Key("Timeout")
+      .Int(c.timeout_seconds)
+      .Key("MemorySize")
+      .Int(c.memory_mb)
+      .Key("Version")
+      .String("$LATEST")
+      .Key("State")
+      .String("Active")
+      .Key("Mode")
+      .String(c.mode == compute::Mode::kWarm ? "warm" : "cold");
+  w.Key("Environment").BeginObject().Key("Variables").BeginObject();
+  for (const auto& [k, v] : c.env) w.Key(k).String(v);
+  w.EndObject().EndObject();
+  w.EndObject();
+}
+
+std::string ConfigBody(const FunctionConfig& c) {
+  JsonWriter w;
+  WriteConfig(w, c);
+  return w.Take();
+}
+
+ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
+
+// Wraps a handler that needs the function service.
+Handler WithFunctions(
+    std::function<void(FunctionService&, std::string_view, ApiCallback&)> f) {
+  return [f](Services& s, std::string_view body, ApiCallback& done) {
+    if (s.functions == nullptr) {
+      return done(ErrorResponse(Status(ErrorCode::kUnknownOperationException,
+                                       "This engine serves no functions.")));
+    }
+    f(*s.functions, body, done);
+  };
+}
+
+void CreateFunction(FunctionService& fs, std::string_view body,
+                    ApiCallback& done) {
+  FunctionConfig c;
+  Status read =
+      ReadBody(body, [&](const json::object& o) { return ReadConfig(o, c); });
+  if (!read.ok()) return done(ErrorResponse(read));
+  auto created = fs.CreateFunction(std::move(c));
+  if (!created.ok()) return done(ErrorResponse(created.status()));
+  done(Ok(ConfigBody(*created)));
+}
+
+// Reads FunctionName alone.
+Result<std::string> NameOnly(std::string_view body) {
+  std::string name;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    return String(o, "FunctionName", name, true);
+  });
+  if (!read.ok()) return read;
+  return name;
+}
+
+void GetFunction(FunctionService& fs, std::string_view body,
+                 ApiCallback& done) {
+  auto name = NameOnly(body);
+  if (!name.ok()) return done(ErrorResponse(name.status()));
+  auto c = fs.GetFunction(*name);
+  if (!c.ok()) return done(ErrorResponse(c.status()));
+  JsonWriter w;
+  w.BeginObject().Key("Configuration");
+  WriteConfig(w, *c);
+  w.Key("Code").BeginObject().Key("Command").BeginArray();
+  for (const auto& arg : c->command) w.String(arg);
+  w.EndArray();
+  if (!c->working_dir.empty()) w.Key("WorkingDirectory").String(c->working_dir);
+  w.EndObject();
+  if (c->reserved_concurrency) {
+    w.Key("Concurrency")
+        .BeginObject()
+        .Key("ReservedConcurrentExecutions")
+        .Int(*c->reserved_concurrency)
+        .EndObject();
+  }
+  w.EndObject();
+  done(Ok(w.Take()));
+}
+
+void ListFunctions(FunctionService& fs, std::string_view body,
+                   ApiCallback& done) {
+  Status read = ReadBody(body, [](const json::object&) { return Status(); });
+  if (!read.ok()) return done(ErrorResponse(read));
+  JsonWriter w;
+  w.BeginObject().Key("Functions").BeginArray();
+  for (const auto& c : fs.ListFunctions()) WriteConfig(w, c);
+  w.EndArray().EndObject();
+  done(Ok(w.Take()));
+}
+
+void DeleteFunction(FunctionService& fs, std::string_view body,
+                    ApiCallback& done) {
+  auto name = NameOnly(body);
+  if (!name.ok()) return done(ErrorResponse(name.status()));
+  Status s = fs.DeleteFunction(*name);
+  done(s.ok() ? Ok("{}") : ErrorResponse(s));
+}
+
+void UpdateFunctionConfiguration(FunctionService& fs, std::string_view body,
+                                 ApiCallback& done) {
+  auto name = NameOnly(body);
+  if (!name.ok()) return done(ErrorResponse(name.status()));
+  auto current = fs.GetFunction(*name);
+  if (!current.ok()) return done(ErrorResponse(current.status()));
+  FunctionConfig c = *current;
+  Status read =
+      ReadBody(body, [&](const json::object& o) { return ReadConfig(o, c); });
+  if (!read.ok()) return done(ErrorResponse(read));
+  auto updated = fs.UpdateFunctionConfiguration(std::move(c));
+  if (!updated.ok()) return done(ErrorResponse(updated.status()));
+  done(Ok(ConfigBody(*updated)));
+}
+
+void PutFunctionConcurrency(FunctionService& fs, std::string_view body,
+                            ApiCallback& done) {
+  std::string name;
+  std::optional<int64_t> reserved;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    if (Status s = String(o, "FunctionName", name, true); !s.ok()) return s;
+    if (Status s = Int(o, "ReservedConcurrentExecutions", reserved); !s.ok()) {
+      return s;
+    }
+    if (!reserved) {
+      return Status(ErrorCode::kInvalidParameterValueException,
+                    "The request must contain the parameter "
+                    "ReservedConcurrentExecutions.");
+    }
+    return Status::Ok();
+  });
+  if (!read.ok()) return done(ErrorResponse(read));
+  Status s = fs.PutFunctionConcurrency(name, reserved);
+  if (!s.ok()) return done(ErrorResponse(s));
+  JsonWriter w;
+  w.BeginObject()
+      .Key("ReservedConcurrentExecutions")
+      .Int(*reserved)
+      .EndObject();
+  done(Ok(w.Take()));
+}
+
+void DeleteFunctionConcurrency(FunctionService& fs, std::string_view body,
+                               ApiCallback& done) {
+  auto name = NameOnly(body);
+  if (!name.ok()) return done(ErrorResponse(name.status()));
+  Status s = fs.PutFunctionConcurrency(*name, std::nullopt);
+  done(s.ok() ? Ok("{}") : ErrorResponse(s));
+}
+
+std::string InvokeBody(const compute::InvokeResult& r, bool tail) {
+  JsonWriter w;
+  w.BeginObject().Key("StatusCode").Int(r.status_code);
+  if (r.function_error) w.Key("FunctionError").String(*r.function_error);
+  if (tail) w.Key("LogResult").String(Base64Encode(r.log_tail));
+  w.Key("ExecutedVersion").String("$LATEST");
+  w.Key("Payload").String(r.payload);
+  w.EndObject();
+  return w.Take();
+}
+
+void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
+  std::string name, type = "RequestResponse", log_type = "None", payload;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    if (Status s = String(o, "FunctionName", name, true); !s.ok()) return s;
+    if (Status s = String(o, "InvocationType", type, false); !s.ok()) return s;
+    if (Status s = String(o, "LogType", log_type, false); !s.ok()) return s;
+    if (const json::value* p = o.if_contains("Payload");
+        p != nullptr && !p->is_null()) {
+      payload =
+          p->is_string() ? std::string(p->get_string()) : json::serialize(*p);
+    }
+    return Status::Ok();
+  });
+  if (!read.ok()) return done(ErrorResponse(read));
+  if (payload.empty()) payload = "{}";
+  if (log_type != "None" && log_type != "Tail") {
+    return done(ErrorResponse(
+        Status(ErrorCode::kInvalidParameterValueException,
+               "LogType '" + log_type + "' must be None or Tail.")));
+  }
+  bool tail = log_type == "Tail";
+  if (type == "DryRun") {
+    auto r = fs.DryRun(name, payload);
+    return done(r.ok() ? Ok(InvokeBody(*r, false)) : ErrorResponse(r.status()));
+  }
+  if (type != "RequestResponse") {
+    return done(ErrorResponse(
+        Status(ErrorCode::kInvalidParameterValueException,
+               "InvocationType '" + type +
+                   "' is not served yet: RequestResponse and DryRun are.")));
+  }
+  fs.Invoke(
+      name, std::move(payload),
+      [done = std::move(done), tail](Result<compute::InvokeResult> r) {
+        done(r.ok() ? Ok(InvokeBody(*r, tail)) : ErrorResponse(r.status()));
+      });
+}
+
+}  // namespace
+
+bool IsLambdaAction(std::string_view action) {
+  static const HandlerMap* names = [] {
+    auto* m = new HandlerMap();
+    AddLambdaActions(*m);
+    return m;
+  }();
+  return names->count(action) != 0;
+}
+
+void AddLambdaActions(HandlerMap& map) {
+  map["CreateFunction"] = WithFunctions(CreateFunction);
+  map["GetFunction"] = WithFunctions(GetFunction);
+  map["ListFunctions"] = WithFunctions(ListFunctions);
+  map["DeleteFunction"] = WithFunctions(DeleteFunction);
+  map["UpdateFunctionConfiguration"] =
+      WithFunctions(UpdateFunctionConfiguration);
+  map["PutFunctionConcurrency"] = WithFunctions(PutFunctionConcurrency);
+  map["DeleteFunctionConcurrency"] = WithFunctions(DeleteFunctionConcurrency);
+  map["Invoke"] = WithFunctions(Invoke);
+}
+
+}  // namespace fanlab::api

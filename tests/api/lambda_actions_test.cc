@@ -1,0 +1,209 @@
+// Lambda's actions through a running Engine (virtual clock) over
+// inproc://, with the real test function: the shapes a client sees, the
+// errors it gets, and virtual time following real time while a function
+// runs (a 1-second timeout fires after about a real second, not at once).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "emulator/core/base64.h"
+#include "emulator/engine.h"
+#include "emulator/transport/client.h"
+
+namespace fanlab {
+namespace {
+
+namespace json = boost::json;
+using std::chrono::milliseconds;
+
+constexpr const char* kTestFunction = FANLAB_TEST_FUNCTION;
+
+class LambdaActionsTest : public ::testing::Test {
+ protected:
+  LambdaActionsTest() {
+    EngineOptions options;
+    options.virtual_clock = true;
+    options.functions.kill_grace = milliseconds(50);
+    engine_ = std::make_unique<Engine>(options, context_);
+    static std::atomic<int> counter{0};
+    auto bound =
+        engine_->Bind("inproc://lambda-test-" + std::to_string(counter++));
+    EXPECT_TRUE(bound.ok());
+    client_ = std::make_unique<transport::Client>(context_, *bound);
+    thread_ = std::thread([this] { engine_->Run(); });
+  }
+  ~LambdaActionsTest() override {
+    client_.reset();
+    engine_->Stop();
+    thread_.join();
+  }
+
+  transport::Reply Call(std::string_view action, const json::value& body) {
+    auto r = client_->Call(action, json::serialize(body), milliseconds(20000));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : transport::Reply{};
+  }
+  json::object Ok(std::string_view action, const json::value& body) {
+    transport::Reply r = Call(action, body);
+    EXPECT_TRUE(r.ok) << action << ": " << r.body;
+    return r.ok ? json::parse(r.body).as_object() : json::object{};
+  }
+  // The error's type name (after '#') and message.
+  std::pair<std::string, std::string> Error(std::string_view action,
+                                            const json::value& body) {
+    transport::Reply r = Call(action, body);
+    EXPECT_FALSE(r.ok) << action << " unexpectedly succeeded: " << r.body;
+    json::object e = json::parse(r.body).as_object();
+    std::string type(e.at("__type").as_string());
+    return {type.substr(type.find('#') + 1),
+            std::string(e.at("message").as_string())};
+  }
+
+  json::object Function(std::string name, std::vector<std::string> args) {
+    json::array command{kTestFunction};
+    for (auto& a : args) command.emplace_back(a);
+    return {{"FunctionName", name}, {"Code", {{"Command", command}}}};
+  }
+
+  transport::Context context_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<transport::Client> client_;
+  std::thread thread_;
+};
+
+TEST_F(LambdaActionsTest, CreateGetListUpdateDelete) {
+  json::object f = Function("echo", {"echo"});
+  f["Timeout"] = 10;
+  f["MemorySize"] = 256;
+  f["Mode"] = "warm";
+  f["Environment"] = {{"Variables", {{"K", "v"}}}};
+  json::object created = Ok("CreateFunction", f);
+  EXPECT_EQ(created["FunctionName"], "echo");
+  EXPECT_EQ(created["FunctionArn"],
+            "arn:aws:lambda:us-east-1:000000000000:function:echo");
+  EXPECT_EQ(created["Timeout"], 10);
+  EXPECT_EQ(created["MemorySize"], 256);
+  EXPECT_EQ(created["Mode"], "warm");
+  EXPECT_EQ(created["Environment"].at("Variables").at("K"), "v");
+
+  json::object got = Ok("GetFunction", {{"FunctionName", "echo"}});
+  EXPECT_EQ(got["Configuration"].at("Timeout"), 10);
+  EXPECT_EQ(got["Code"].at("Command").as_array().size(), 2u);
+  EXPECT_FALSE(got.contains("Concurrency"));
+
+  Ok("PutFunctionConcurrency",
+     {{"FunctionName", "echo"}, {"ReservedConcurrentExecutions", 5}});
+  got = Ok("GetFunction", {{"FunctionName", "echo"}});
+  EXPECT_EQ(got["Concurrency"].at("ReservedConcurrentExecutions"), 5);
+  Ok("DeleteFunctionConcurrency", {{"FunctionName", "echo"}});
+  got = Ok("GetFunction", {{"FunctionName", "echo"}});
+  EXPECT_FALSE(got.contains("Concurrency"));
+
+  // An update changes only what it names.
+  json::object updated = Ok("UpdateFunctionConfiguration",
+                            {{"FunctionName", "echo"}, {"Timeout", 20}});
+  EXPECT_EQ(updated["Timeout"], 20);
+  EXPECT_EQ(updated["MemorySize"], 256);
+  EXPECT_EQ(updated["Mode"], "warm");
+
+  EXPECT_EQ(Ok("ListFunctions", json::object{})["Functions"].as_array().size(),
+            1u);
+  Ok("DeleteFunction", {{"FunctionName", "echo"}});
+  EXPECT_EQ(Error("GetFunction", {{"FunctionName", "echo"}}).first,
+            "ResourceNotFoundException");
+}
+
+TEST_F(LambdaActionsTest, BadRequestsNameWhatIsWrong) {
+  EXPECT_EQ(Error("CreateFunction", json::object{}),
+            std::make_pair(std::string("InvalidParameterValueException"),
+                           std::string("The request must contain the "
+                                       "parameter FunctionName.")));
+  json::object bad_arg = Function("f", {});
+  bad_arg["Code"].as_object()["Command"].as_array().emplace_back(3);
+  EXPECT_EQ(Error("CreateFunction", bad_arg).second,
+            "Field Code.Command[1] must be a string.");
+  json::object bad_mode = Function("f", {"echo"});
+  bad_mode["Mode"] = "lukewarm";
+  EXPECT_EQ(Error("CreateFunction", bad_mode).second,
+            "Mode 'lukewarm' must be cold or warm.");
+  json::object bad_timeout = Function("f", {"echo"});
+  bad_timeout["Timeout"] = "3";
+  EXPECT_EQ(Error("CreateFunction", bad_timeout).first,
+            "SerializationException");
+  Ok("CreateFunction", Function("f", {"echo"}));
+  EXPECT_EQ(Error("CreateFunction", Function("f", {"echo"})).first,
+            "ResourceConflictException");
+  EXPECT_EQ(Error("Invoke", {{"FunctionName", "f"}, {"LogType", "All"}}).second,
+            "LogType 'All' must be None or Tail.");
+  EXPECT_EQ(
+      Error("Invoke", {{"FunctionName", "f"}, {"InvocationType", "Bogus"}})
+          .first,
+      "InvalidParameterValueException");
+  EXPECT_EQ(Error("Invoke", {{"FunctionName", "nope"}}).first,
+            "ResourceNotFoundException");
+}
+
+TEST_F(LambdaActionsTest, InvokeReturnsThePayloadAndTheLogTail) {
+  Ok("CreateFunction", Function("echo", {"echo"}));
+  json::object r = Ok(
+      "Invoke",
+      {{"FunctionName", "echo"}, {"Payload", {{"n", 1}}}, {"LogType", "Tail"}});
+  EXPECT_EQ(r["StatusCode"], 200);
+  EXPECT_EQ(r["Payload"], R"({"n":1})");
+  EXPECT_FALSE(r.contains("FunctionError"));
+  EXPECT_TRUE(r.contains("LogResult"));
+  // The payload may also be given as text.
+  json::object text =
+      Ok("Invoke", {{"FunctionName", "echo"}, {"Payload", "[1,2]"}});
+  EXPECT_EQ(text["Payload"], "[1,2]");
+  EXPECT_FALSE(text.contains("LogResult"));
+
+  Ok("CreateFunction", Function("flood", {"flood-stdout", "100"}));
+  json::object logs =
+      Ok("Invoke", {{"FunctionName", "flood"}, {"LogType", "Tail"}});
+  auto decoded = Base64Decode(std::string(logs["LogResult"].as_string()));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_FALSE(decoded->empty());
+
+  json::object dry =
+      Ok("Invoke", {{"FunctionName", "echo"}, {"InvocationType", "DryRun"}});
+  EXPECT_EQ(dry["StatusCode"], 204);
+}
+
+TEST_F(LambdaActionsTest, FunctionErrorsAndThrottles) {
+  Ok("CreateFunction", Function("fail", {"fail"}));
+  json::object r = Ok("Invoke", {{"FunctionName", "fail"}});
+  EXPECT_EQ(r["FunctionError"], "Unhandled");
+  json::object payload =
+      json::parse(std::string(r["Payload"].as_string())).as_object();
+  EXPECT_EQ(payload["errorType"], "TestError");
+
+  Ok("PutFunctionConcurrency",
+     {{"FunctionName", "fail"}, {"ReservedConcurrentExecutions", 0}});
+  EXPECT_EQ(Error("Invoke", {{"FunctionName", "fail"}}),
+            std::make_pair(std::string("TooManyRequestsException"),
+                           std::string("Rate Exceeded.")));
+}
+
+TEST_F(LambdaActionsTest, VirtualTimeFollowsRealTimeWhileAFunctionRuns) {
+  json::object f = Function("slow", {"sleep", "100000"});
+  f["Timeout"] = 1;
+  Ok("CreateFunction", f);
+  auto start = std::chrono::steady_clock::now();
+  json::object r = Ok("Invoke", {{"FunctionName", "slow"}});
+  auto took = std::chrono::steady_clock::now() - start;
+  json::object payload =
+      json::parse(std::string(r["Payload"].as_string())).as_object();
+  EXPECT_EQ(payload["errorType"], "Sandbox.Timedout");
+  // The deadline is a real second away, not skipped to at once (the
+  // virtual clock jumps only when nothing runs); no upper bound asserted.
+  EXPECT_GE(took, milliseconds(900));
+}
+
+}  // namespace
+}  // namespace fanlab
