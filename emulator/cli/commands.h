@@ -12,7 +12,8 @@ inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9400";
 // `fanlab serve` and `fanlab call`.
 void AddServeCommands(CLI::App& app);
 
-// `fanlab sqs <command>`, mirroring `aws sqs`.
+// `fanlab sqs <command>` and `fanlab lambda <command>`, mirroring the aws
+// CLI.
 void AddSqsCommands(CLI::App& app);
 
 }  // namespace fanlab::cli

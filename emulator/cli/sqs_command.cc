@@ -22,17 +22,19 @@ namespace json = boost::json;
 
 // How a flag's value becomes a JSON field.
 enum class Kind {
-  kString,      // a JSON string
-  kInt,         // a JSON number (integer)
-  kList,        // a JSON array of strings; the flag takes many values
-  kMap,         // a map of strings: JSON, shorthand K=V,K2=V2, or file://
-  kJsonObject,  // a JSON object, or file://
-  kJsonArray,   // a JSON array, or file://
+  kString,       // a JSON string
+  kInt,          // a JSON number (integer)
+  kList,         // a JSON array of strings; the flag takes many values
+  kMap,          // a map of strings: JSON, shorthand K=V,K2=V2, or file://
+  kJsonObject,   // a JSON object, or file://
+  kJsonArray,    // a JSON array, or file://
+  kJsonValue,    // any JSON text, or file://
+  kEnvironment,  // {"Variables": {...}}, Variables={K=V,K2=V2}, or file://
 };
 
 struct FlagSpec {
   const char* name;   // without the dashes
-  const char* field;  // the request field
+  const char* field;  // the request field; "Code.Command" nests
   Kind kind;
   bool required;
   const char* help;
@@ -55,7 +57,7 @@ FlagSpec Entries() {
   return {"entries", "Entries", Kind::kJsonArray, true, kEntriesHelp};
 }
 
-const std::vector<CommandSpec>& Commands() {
+const std::vector<CommandSpec>& SqsCommands() {
   static const auto* commands = new std::vector<CommandSpec>{
       {"create-queue",
        "CreateQueue",
@@ -183,6 +185,78 @@ const std::vector<CommandSpec>& Commands() {
   };
   return *commands;
 }
+
+FlagSpec FunctionName() {
+  return {"function-name", "FunctionName", Kind::kString, true,
+          "Name of the function"};
+}
+
+// The configuration flags create-function and update-function-configuration
+// share; `required_command` says whether --command must be given.
+std::vector<FlagSpec> ConfigFlags(bool required_command) {
+  return {FunctionName(),
+          {"command", "Code.Command", Kind::kList, required_command,
+           "The function's argv (program, then arguments), in place of a zip"},
+          {"working-directory", "Code.WorkingDirectory", Kind::kString, false,
+           "Working directory of the function's processes"},
+          {"mode", "Mode", Kind::kString, false,
+           "cold (a process per invocation) or warm (reused processes)"},
+          {"timeout", "Timeout", Kind::kInt, false, "Seconds (1-900)"},
+          {"memory-size", "MemorySize", Kind::kInt, false, "MB (128-10240)"},
+          {"environment", "Environment", Kind::kEnvironment, false,
+           "Variables={K=V,K2=V2}, JSON, or file://"}};
+}
+
+const std::vector<CommandSpec>& LambdaCommands() {
+  static const auto* commands = new std::vector<CommandSpec>{
+      {"create-function", "CreateFunction", "Create a function",
+       ConfigFlags(true)},
+      {"get-function",
+       "GetFunction",
+       "Show a function's configuration",
+       {FunctionName()}},
+      {"list-functions", "ListFunctions", "List functions", {}},
+      {"delete-function",
+       "DeleteFunction",
+       "Delete a function",
+       {FunctionName()}},
+      {"update-function-configuration", "UpdateFunctionConfiguration",
+       "Change a function's configuration (only the flags given)",
+       ConfigFlags(false)},
+      {"put-function-concurrency",
+       "PutFunctionConcurrency",
+       "Reserve concurrency for a function",
+       {FunctionName(),
+        {"reserved-concurrent-executions", "ReservedConcurrentExecutions",
+         Kind::kInt, true, "Concurrent executions reserved (and allowed)"}}},
+      {"delete-function-concurrency",
+       "DeleteFunctionConcurrency",
+       "Remove a function's reservation",
+       {FunctionName()}},
+      {"invoke",
+       "Invoke",
+       "Invoke a function and print the answer (Payload holds its result)",
+       {FunctionName(),
+        {"payload", "Payload", Kind::kJsonValue, false,
+         "The event: JSON, or file://"},
+        {"invocation-type", "InvocationType", Kind::kString, false,
+         "RequestResponse (default) or DryRun"},
+        {"log-type", "LogType", Kind::kString, false,
+         "Tail: add the last 4 KB of logs (LogResult, base64)"}}},
+  };
+  return *commands;
+}
+
+// The services `fanlab <service> <command>` covers.
+struct ServiceSpec {
+  const char* name;   // "sqs"
+  const char* title;  // help text
+  const std::vector<CommandSpec>& (*commands)();
+};
+const ServiceSpec kSqs{"sqs", "Amazon SQS commands, as `aws sqs` has them",
+                       SqsCommands};
+const ServiceSpec kLambda{
+    "lambda", "AWS Lambda commands, as `aws lambda` has them", LambdaCommands};
 
 Status Invalid(std::string message) {
   return Status(ErrorCode::kInvalidParameterValue, std::move(message));
@@ -319,6 +393,35 @@ Result<json::value> FieldValue(const FlagSpec& flag,
       if (!text.ok()) return text.status();
       return ParseMap(flag, *text);
     }
+    case Kind::kJsonValue: {
+      auto text = ReadValue(flag, value);
+      if (!text.ok()) return text.status();
+      return ParseJson(flag, *text);
+    }
+    case Kind::kEnvironment: {
+      auto text = ReadValue(flag, value);
+      if (!text.ok()) return text.status();
+      std::string_view t = Trim(*text);
+      constexpr std::string_view kShorthand = "Variables={";
+      if (t.starts_with(kShorthand) && t.ends_with("}")) {
+        t.remove_prefix(kShorthand.size());
+        t.remove_suffix(1);
+        json::object vars;
+        if (!Trim(t).empty()) {
+          auto map = ParseMap(flag, t);
+          if (!map.ok()) return map.status();
+          vars = map->get_object();
+        }
+        return json::value(json::object{{"Variables", std::move(vars)}});
+      }
+      auto parsed = ParseJson(flag, t);
+      if (!parsed.ok()) return parsed.status();
+      if (!parsed->is_object()) {
+        return Invalid(FlagName(flag) +
+                       ": expected Variables={K=V,...} or a JSON object");
+      }
+      return parsed;
+    }
     case Kind::kJsonObject:
     case Kind::kJsonArray: {
       auto text = ReadValue(flag, value);
@@ -338,8 +441,9 @@ Result<json::value> FieldValue(const FlagSpec& flag,
   return Invalid(FlagName(flag) + ": unsupported flag");
 }
 
-const CommandSpec* FindCommand(std::string_view name) {
-  for (const auto& command : Commands()) {
+const CommandSpec* FindCommand(const ServiceSpec& service,
+                               std::string_view name) {
+  for (const auto& command : service.commands()) {
     if (name == command.name) return &command;
   }
   return nullptr;
@@ -387,10 +491,30 @@ CLI::Validator Integer() {
       "", "INTEGER");
 }
 
-int Execute(const SqsInvocation& invocation, transport::Client& client,
-            std::ostream& out, std::ostream& err) {
-  const std::string prefix = "fanlab sqs " + invocation.args.command + ": ";
-  auto request = TranslateSqs(invocation.args);
+// Sets body.a.b = value for the field "a.b".
+void SetField(json::object& body, std::string_view field, json::value value) {
+  json::object* at = &body;
+  size_t dot;
+  while ((dot = field.find('.')) != std::string_view::npos) {
+    json::value& next = (*at)[field.substr(0, dot)];
+    if (!next.is_object()) next = json::object();
+    at = &next.get_object();
+    field.remove_prefix(dot + 1);
+  }
+  (*at)[field] = std::move(value);
+}
+
+Result<SqsRequest> Translate(const ServiceSpec& service, const SqsArgs& args);
+std::variant<SqsInvocation, int> ParseArgs(const ServiceSpec& service,
+                                           const std::vector<std::string>& args,
+                                           std::ostream& out,
+                                           std::ostream& err);
+
+int Execute(const ServiceSpec& service, const SqsInvocation& invocation,
+            transport::Client& client, std::ostream& out, std::ostream& err) {
+  const std::string prefix = std::string("fanlab ") + service.name + " " +
+                             invocation.args.command + ": ";
+  auto request = Translate(service, invocation.args);
   if (!request.ok()) {
     err << prefix << request.status().message() << "\n";
     return 2;
@@ -407,10 +531,8 @@ int Execute(const SqsInvocation& invocation, transport::Client& client,
   return reply->ok ? 0 : 1;
 }
 
-}  // namespace
-
-Result<SqsRequest> TranslateSqs(const SqsArgs& args) {
-  const CommandSpec* command = FindCommand(args.command);
+Result<SqsRequest> Translate(const ServiceSpec& service, const SqsArgs& args) {
+  const CommandSpec* command = FindCommand(service, args.command);
   if (command == nullptr) {
     return Invalid("unknown command '" + args.command + "'");
   }
@@ -429,15 +551,16 @@ Result<SqsRequest> TranslateSqs(const SqsArgs& args) {
     }
     auto value = FieldValue(flag, it->second);
     if (!value.ok()) return value.status();
-    body[flag.field] = std::move(*value);
+    SetField(body, flag.field, std::move(*value));
   }
   return SqsRequest{command->action, json::serialize(body)};
 }
 
-std::variant<SqsInvocation, int> ParseSqsArgs(
-    const std::vector<std::string>& args, std::ostream& out,
-    std::ostream& err) {
-  CLI::App app{"Amazon SQS commands, as `aws sqs` has them", "fanlab sqs"};
+std::variant<SqsInvocation, int> ParseArgs(const ServiceSpec& service,
+                                           const std::vector<std::string>& args,
+                                           std::ostream& out,
+                                           std::ostream& err) {
+  CLI::App app{service.title, std::string("fanlab ") + service.name};
   app.require_subcommand(1);
   app.footer(
       "Each command sends one action to `fanlab serve` and prints the reply "
@@ -455,7 +578,7 @@ std::variant<SqsInvocation, int> ParseSqsArgs(
   // Storage for the values: std::map nodes stay where they are.
   std::map<std::string, std::string> singles;
   std::map<std::string, std::vector<std::string>> lists;
-  for (const auto& command : Commands()) {
+  for (const auto& command : service.commands()) {
     CLI::App* sub = app.add_subcommand(command.name, command.help);
     Bound b{&command, sub, {}};
     for (const auto& flag : command.flags) {
@@ -475,7 +598,11 @@ std::variant<SqsInvocation, int> ParseSqsArgs(
             break;
           case Kind::kJsonObject:
           case Kind::kJsonArray:
+          case Kind::kJsonValue:
             option->type_name("JSON");
+            break;
+          case Kind::kEnvironment:
+            option->type_name("ENV");
             break;
           default:
             option->type_name("TEXT");
@@ -522,21 +649,61 @@ std::variant<SqsInvocation, int> ParseSqsArgs(
   return invocation;
 }
 
+int Run(const ServiceSpec& service, const std::vector<std::string>& args,
+        transport::Client* client, std::ostream& out, std::ostream& err) {
+  auto parsed = ParseArgs(service, args, out, err);
+  if (const int* code = std::get_if<int>(&parsed)) return *code;
+  const auto& invocation = std::get<SqsInvocation>(parsed);
+  if (client != nullptr) {
+    return Execute(service, invocation, *client, out, err);
+  }
+  transport::Context context;
+  transport::Client own(context, invocation.endpoint);
+  return Execute(service, invocation, own, out, err);
+}
+
+// `fanlab <service> ...`: everything after the service word goes to Run,
+// which has its own parser (and help), so errors and exit codes are the
+// same from the shell and in tests.
+void AddService(CLI::App& app, const ServiceSpec& service) {
+  CLI::App* sub = app.add_subcommand(
+      service.name,
+      std::string(service.title) + " (`fanlab " + service.name + " --help`)");
+  sub->prefix_command();
+  sub->set_help_flag();
+  sub->callback([sub, &service] {
+    std::exit(Run(service, sub->remaining(), nullptr, std::cout, std::cerr));
+  });
+}
+
+}  // namespace
+
+Result<SqsRequest> TranslateSqs(const SqsArgs& args) {
+  return Translate(kSqs, args);
+}
+Result<SqsRequest> TranslateLambda(const SqsArgs& args) {
+  return Translate(kLambda, args);
+}
+
+std::variant<SqsInvocation, int> ParseSqsArgs(
+    const std::vector<std::string>& args, std::ostream& out,
+    std::ostream& err) {
+  return ParseArgs(kSqs, args, out, err);
+}
+
 int RunSqs(const std::vector<std::string>& args, transport::Client& client,
            std::ostream& out, std::ostream& err) {
-  auto parsed = ParseSqsArgs(args, out, err);
-  if (const int* code = std::get_if<int>(&parsed)) return *code;
-  return Execute(std::get<SqsInvocation>(parsed), client, out, err);
+  return Run(kSqs, args, &client, out, err);
 }
 
 int RunSqs(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err) {
-  auto parsed = ParseSqsArgs(args, out, err);
-  if (const int* code = std::get_if<int>(&parsed)) return *code;
-  const auto& invocation = std::get<SqsInvocation>(parsed);
-  transport::Context context;
-  transport::Client client(context, invocation.endpoint);
-  return Execute(invocation, client, out, err);
+  return Run(kSqs, args, nullptr, out, err);
+}
+
+int RunLambda(const std::vector<std::string>& args, transport::Client& client,
+              std::ostream& out, std::ostream& err) {
+  return Run(kLambda, args, &client, out, err);
 }
 
 std::string PrettyJson(const std::string& body) {
@@ -549,15 +716,8 @@ std::string PrettyJson(const std::string& body) {
 }
 
 void AddSqsCommands(CLI::App& app) {
-  CLI::App* sqs = app.add_subcommand(
-      "sqs",
-      "Amazon SQS commands, as `aws sqs` has them (`fanlab sqs --help`)");
-  // Everything after `sqs` goes to RunSqs, which has its own parser (and
-  // help), so errors and exit codes are the same from the shell and in tests.
-  sqs->prefix_command();
-  sqs->set_help_flag();
-  sqs->callback(
-      [sqs] { std::exit(RunSqs(sqs->remaining(), std::cout, std::cerr)); });
+  AddService(app, kSqs);
+  AddService(app, kLambda);
 }
 
 }  // namespace fanlab::cli

@@ -1,5 +1,7 @@
-// `fanlab sqs <command>`: the `aws sqs` subcommands and flags, each sent as
-// one action of the AWS JSON protocol to a running `fanlab serve`.
+// `fanlab sqs <command>` and `fanlab lambda <command>`: the `aws sqs` and
+// `aws lambda` subcommands and flags, each sent as one action to a running
+// `fanlab serve`. (`lambda create-function` takes --command, the argv, in
+// place of a zip.)
 //
 // The pieces are separate so they can be tested without sockets:
 // ParseSqsArgs (command line -> SqsArgs), TranslateSqs (SqsArgs -> action and
@@ -40,6 +42,10 @@ struct SqsRequest {
 // missing flag, invalid JSON or integer, unreadable file) is an
 // InvalidParameterValue status whose message names the flag.
 Result<SqsRequest> TranslateSqs(const SqsArgs& args);
+// The same for `fanlab lambda`. Dotted fields nest (--command fills
+// Code.Command); --environment takes Variables={K=V,K2=V2} or JSON;
+// --payload any JSON.
+Result<SqsRequest> TranslateLambda(const SqsArgs& args);
 
 // The command line after `sqs`, parsed.
 struct SqsInvocation {
@@ -64,6 +70,10 @@ int RunSqs(const std::vector<std::string>& args, transport::Client& client,
 // As above, connecting to --endpoint.
 int RunSqs(const std::vector<std::string>& args, std::ostream& out,
            std::ostream& err);
+
+// `fanlab lambda ...` through `client`, as RunSqs.
+int RunLambda(const std::vector<std::string>& args, transport::Client& client,
+              std::ostream& out, std::ostream& err);
 
 // `value` as JSON with a 2-space indent (a body that is not JSON is returned
 // as it is).
