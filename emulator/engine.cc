@@ -24,7 +24,12 @@ Engine::Engine(EngineOptions options, transport::Context& context)
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
-  dispatcher_ = std::make_unique<api::Dispatcher>(*sqs_, functions_.get());
+  mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
+                                                             *functions_, ids_);
+  observers_.Add(mappings_.get());
+  sqs_->SetObserver(&observers_);
+  dispatcher_ = std::make_unique<api::Dispatcher>(*sqs_, functions_.get(),
+                                                  mappings_.get());
   server_ = std::make_unique<transport::ZmqServer>(
       *io_, context.zmq(),
       [this](std::string_view action, std::string_view body,
@@ -38,6 +43,8 @@ Engine::~Engine() {
   // drop the server first, then the service (which cancels its timers).
   server_.reset();
   dispatcher_.reset();
+  sqs_->SetObserver(nullptr);
+  mappings_.reset();
   functions_.reset();
   sqs_.reset();
 }

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
@@ -65,6 +66,10 @@ class Engine {
   // REQUIRES: called on the engine thread (or before Run).
   queue::QueueService& sqs() { return *sqs_; }
   compute::FunctionService& functions() { return *functions_; }
+  compute::EventSourceMappings& mappings() { return *mappings_; }
+  // Every queue event goes here first; more observers can be added
+  // (before Run).
+  queue::ObserverList& queue_observers() { return observers_; }
 
  private:
   std::unique_ptr<boost::asio::io_context> io_;
@@ -74,6 +79,8 @@ class Engine {
   IdGenerator ids_;
   std::unique_ptr<compute::Launcher> launcher_;
   std::unique_ptr<compute::FunctionService> functions_;
+  std::unique_ptr<compute::EventSourceMappings> mappings_;
+  queue::ObserverList observers_;
   bool endpoint_for_functions_ = false;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::unique_ptr<transport::ZmqServer> server_;

@@ -96,8 +96,9 @@ ApiResponse ErrorResponse(const Status& status) {
   return out;
 }
 
-Dispatcher::Dispatcher(QueueService& sqs, compute::FunctionService* functions)
-    : sqs_(sqs), functions_(functions) {}
+Dispatcher::Dispatcher(QueueService& sqs, compute::FunctionService* functions,
+                       compute::EventSourceMappings* mappings)
+    : sqs_(sqs), functions_(functions), mappings_(mappings) {}
 
 std::vector<std::string> Dispatcher::Actions() const {
   std::vector<std::string> out;
@@ -116,7 +117,7 @@ void Dispatcher::Dispatch(std::string_view action, std::string_view body,
         ErrorResponse(Status(ErrorCode::kUnknownOperationException,
                              "Unknown action '" + std::string(action) + "'.")));
   }
-  Services services{sqs_, functions_};
+  Services services{sqs_, functions_, mappings_};
   it->second(services, body, done);
 }
 

@@ -27,7 +27,8 @@ class QueueService;
 }
 namespace fanlab::compute {
 class FunctionService;
-}
+class EventSourceMappings;
+}  // namespace fanlab::compute
 
 namespace fanlab::api {
 
@@ -50,7 +51,8 @@ class Dispatcher {
   // The services must outlive the dispatcher; without `functions` the
   // Lambda actions answer UnknownOperationException.
   explicit Dispatcher(queue::QueueService& sqs,
-                      compute::FunctionService* functions = nullptr);
+                      compute::FunctionService* functions = nullptr,
+                      compute::EventSourceMappings* mappings = nullptr);
 
   // Runs `action` ("SendMessage", or the X-Amz-Target form
   // "AmazonSQS.SendMessage"; "Invoke", "CreateFunction", ... for Lambda)
@@ -66,6 +68,7 @@ class Dispatcher {
  private:
   queue::QueueService& sqs_;
   compute::FunctionService* functions_;
+  compute::EventSourceMappings* mappings_;
 };
 
 }  // namespace fanlab::api

@@ -13,13 +13,15 @@
 
 namespace fanlab::compute {
 class FunctionService;
-}
+class EventSourceMappings;
+}  // namespace fanlab::compute
 
 namespace fanlab::api {
 
 struct Services {
   queue::QueueService& sqs;
   compute::FunctionService* functions;  // null: no Lambda actions
+  compute::EventSourceMappings* mappings;
 };
 
 using Handler =

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "emulator/api/handlers.h"
+#include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
@@ -343,6 +344,194 @@ void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
       });
 }
 
+// ------------------------------------------------- event source mappings
+
+Status Bool(const json::object& o, std::string_view key, bool& out) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (!v->is_bool()) {
+    return Serialization("Field " + std::string(key) + " must be a boolean.");
+  }
+  out = v->get_bool();
+  return Status::Ok();
+}
+
+// Reads the mapping fields present in `o` over `m`.
+Status ReadMapping(const json::object& o, compute::EventSourceMapping& m) {
+  std::optional<int64_t> batch, window;
+  if (Status s = Int(o, "BatchSize", batch); !s.ok()) return s;
+  if (Status s = Int(o, "MaximumBatchingWindowInSeconds", window); !s.ok()) {
+    return s;
+  }
+  if (batch) m.batch_size = *batch;
+  if (window) m.maximum_batching_window_seconds = *window;
+  if (Status s = Bool(o, "Enabled", m.enabled); !s.ok()) return s;
+  if (const json::value* sc = o.if_contains("ScalingConfig");
+      sc != nullptr && !sc->is_null()) {
+    if (!sc->is_object()) {
+      return Serialization("Field ScalingConfig must be an object.");
+    }
+    std::optional<int64_t> max;
+    if (Status s = Int(sc->get_object(), "MaximumConcurrency", max); !s.ok()) {
+      return s;
+    }
+    m.maximum_concurrency = max;
+  }
+  if (const json::value* types = o.if_contains("FunctionResponseTypes");
+      types != nullptr && !types->is_null()) {
+    if (!types->is_array()) {
+      return Serialization("Field FunctionResponseTypes must be a list.");
+    }
+    m.report_batch_item_failures = false;
+    for (const json::value& t : types->get_array()) {
+      if (!t.is_string() || t.get_string() != "ReportBatchItemFailures") {
+        return Status(ErrorCode::kInvalidParameterValueException,
+                      "FunctionResponseTypes may only hold "
+                      "ReportBatchItemFailures.");
+      }
+      m.report_batch_item_failures = true;
+    }
+  }
+  return Status::Ok();
+}
+
+void WriteMapping(JsonWriter& w, const compute::EventSourceMapping& m,
+                  const char* state = nullptr) {
+  w.BeginObject()
+      .Key("UUID")
+      .String(m.uuid)
+      .Key("EventSourceArn")
+      .String(m.event_source_arn)
+      .Key("FunctionArn")
+      .String("arn:aws:lambda:us-east-1:000000000000:function:" +
+              m.function_name)
+      .Key("BatchSize")
+      .Int(m.batch_size)
+      .Key("MaximumBatchingWindowInSeconds")
+      .Int(m.maximum_batching_window_seconds);
+  if (m.maximum_concurrency) {
+    w.Key("ScalingConfig")
+        .BeginObject()
+        .Key("MaximumConcurrency")
+        .Int(*m.maximum_concurrency)
+        .EndObject();
+  }
+  w.Key("FunctionResponseTypes").BeginArray();
+  if (m.report_batch_item_failures) w.String("ReportBatchItemFailures");
+  w.EndArray()
+      .Key("State")
+      .String(state != nullptr ? state
+              : m.enabled      ? "Enabled"
+                               : "Disabled")
+      .Key("StateTransitionReason")
+      .String(m.state_transition_reason)
+      .Key("LastModified")
+      .Int(std::chrono::duration_cast<std::chrono::seconds>(
+               m.last_modified.time_since_epoch())
+               .count())
+      .EndObject();
+}
+
+std::string MappingBody(const compute::EventSourceMapping& m,
+                        const char* state = nullptr) {
+  JsonWriter w;
+  WriteMapping(w, m, state);
+  return w.Take();
+}
+
+Handler WithMappings(std::function<void(compute::EventSourceMappings&,
+                                        std::string_view, ApiCallback&)>
+                         f) {
+  return [f](Services& s, std::string_view body, ApiCallback& done) {
+    if (s.mappings == nullptr) {
+      return done(ErrorResponse(
+          Status(ErrorCode::kUnknownOperationException,
+                 "This engine serves no event source mappings.")));
+    }
+    f(*s.mappings, body, done);
+  };
+}
+
+Result<std::string> UuidOnly(std::string_view body) {
+  std::string uuid;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    return String(o, "UUID", uuid, true);
+  });
+  if (!read.ok()) return read;
+  return uuid;
+}
+
+void CreateMapping(compute::EventSourceMappings& ms, std::string_view body,
+                   ApiCallback& done) {
+  compute::EventSourceMapping m;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    if (Status s = String(o, "EventSourceArn", m.event_source_arn, true);
+        !s.ok()) {
+      return s;
+    }
+    if (Status s = String(o, "FunctionName", m.function_name, true); !s.ok()) {
+      return s;
+    }
+    return ReadMapping(o, m);
+  });
+  if (!read.ok()) return done(ErrorResponse(read));
+  auto created = ms.Create(std::move(m));
+  done(created.ok() ? Ok(MappingBody(*created, "Creating"))
+                    : ErrorResponse(created.status()));
+}
+
+void GetMapping(compute::EventSourceMappings& ms, std::string_view body,
+                ApiCallback& done) {
+  auto uuid = UuidOnly(body);
+  if (!uuid.ok()) return done(ErrorResponse(uuid.status()));
+  auto m = ms.Get(*uuid);
+  done(m.ok() ? Ok(MappingBody(*m)) : ErrorResponse(m.status()));
+}
+
+void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
+                  ApiCallback& done) {
+  std::string function, arn;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    if (Status s = String(o, "FunctionName", function, false); !s.ok()) {
+      return s;
+    }
+    return String(o, "EventSourceArn", arn, false);
+  });
+  if (!read.ok()) return done(ErrorResponse(read));
+  JsonWriter w;
+  w.BeginObject().Key("EventSourceMappings").BeginArray();
+  for (const auto& m : ms.List(function, arn)) WriteMapping(w, m);
+  w.EndArray().EndObject();
+  done(Ok(w.Take()));
+}
+
+void UpdateMapping(compute::EventSourceMappings& ms, std::string_view body,
+                   ApiCallback& done) {
+  auto uuid = UuidOnly(body);
+  if (!uuid.ok()) return done(ErrorResponse(uuid.status()));
+  auto current = ms.Get(*uuid);
+  if (!current.ok()) return done(ErrorResponse(current.status()));
+  compute::EventSourceMapping m = *current;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    if (Status s = String(o, "FunctionName", m.function_name, false); !s.ok()) {
+      return s;
+    }
+    return ReadMapping(o, m);
+  });
+  if (!read.ok()) return done(ErrorResponse(read));
+  auto updated = ms.Update(std::move(m));
+  done(updated.ok() ? Ok(MappingBody(*updated))
+                    : ErrorResponse(updated.status()));
+}
+
+void DeleteMapping(compute::EventSourceMappings& ms, std::string_view body,
+                   ApiCallback& done) {
+  auto uuid = UuidOnly(body);
+  if (!uuid.ok()) return done(ErrorResponse(uuid.status()));
+  auto m = ms.Delete(*uuid);
+  done(m.ok() ? Ok(MappingBody(*m, "Deleting")) : ErrorResponse(m.status()));
+}
+
 }  // namespace
 
 bool IsLambdaAction(std::string_view action) {
@@ -364,6 +553,11 @@ void AddLambdaActions(HandlerMap& map) {
   map["PutFunctionConcurrency"] = WithFunctions(PutFunctionConcurrency);
   map["DeleteFunctionConcurrency"] = WithFunctions(DeleteFunctionConcurrency);
   map["Invoke"] = WithFunctions(Invoke);
+  map["CreateEventSourceMapping"] = WithMappings(CreateMapping);
+  map["GetEventSourceMapping"] = WithMappings(GetMapping);
+  map["ListEventSourceMappings"] = WithMappings(ListMappings);
+  map["UpdateEventSourceMapping"] = WithMappings(UpdateMapping);
+  map["DeleteEventSourceMapping"] = WithMappings(DeleteMapping);
 }
 
 }  // namespace fanlab::api

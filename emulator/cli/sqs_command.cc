@@ -207,6 +207,35 @@ std::vector<FlagSpec> ConfigFlags(bool required_command) {
            "Variables={K=V,K2=V2}, JSON, or file://"}};
 }
 
+FlagSpec Uuid() {
+  return {"uuid", "UUID", Kind::kString, true, "Id of the mapping"};
+}
+
+// create-event-source-mapping's flags (create) or
+// update-event-source-mapping's (!create).
+std::vector<FlagSpec> MappingFlags(bool create) {
+  std::vector<FlagSpec> flags;
+  if (create) {
+    flags.push_back({"event-source-arn", "EventSourceArn", Kind::kString, true,
+                     "ARN of the queue"});
+    flags.push_back(FunctionName());
+  } else {
+    flags.push_back(Uuid());
+    flags.push_back({"function-name", "FunctionName", Kind::kString, false,
+                     "Send the batches to this function instead"});
+  }
+  flags.push_back({"batch-size", "BatchSize", Kind::kInt, false,
+                   "Messages per batch (standard 1-10000, FIFO 1-10)"});
+  flags.push_back({"maximum-batching-window-in-seconds",
+                   "MaximumBatchingWindowInSeconds", Kind::kInt, false,
+                   "Gather a batch for up to this long (0-300)"});
+  flags.push_back({"scaling-config", "ScalingConfig", Kind::kJsonObject, false,
+                   "{\"MaximumConcurrency\": N}: batches at once (2-1000)"});
+  flags.push_back({"function-response-types", "FunctionResponseTypes",
+                   Kind::kList, false, "ReportBatchItemFailures"});
+  return flags;
+}
+
 const std::vector<CommandSpec>& LambdaCommands() {
   static const auto* commands = new std::vector<CommandSpec>{
       {"create-function", "CreateFunction", "Create a function",
@@ -243,6 +272,25 @@ const std::vector<CommandSpec>& LambdaCommands() {
          "RequestResponse (default) or DryRun"},
         {"log-type", "LogType", Kind::kString, false,
          "Tail: add the last 4 KB of logs (LogResult, base64)"}}},
+      {"create-event-source-mapping", "CreateEventSourceMapping",
+       "Map a queue to a function", MappingFlags(true)},
+      {"get-event-source-mapping",
+       "GetEventSourceMapping",
+       "Show a mapping",
+       {Uuid()}},
+      {"list-event-source-mappings",
+       "ListEventSourceMappings",
+       "List mappings (of a function, of a queue)",
+       {{"function-name", "FunctionName", Kind::kString, false,
+         "Only this function's mappings"},
+        {"event-source-arn", "EventSourceArn", Kind::kString, false,
+         "Only this queue's mappings"}}},
+      {"update-event-source-mapping", "UpdateEventSourceMapping",
+       "Change a mapping (only the flags given)", MappingFlags(false)},
+      {"delete-event-source-mapping",
+       "DeleteEventSourceMapping",
+       "Delete a mapping",
+       {Uuid()}},
   };
   return *commands;
 }

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "emulator/core/clock.h"
 
@@ -56,6 +57,18 @@ class QueueObserver {
   virtual ~QueueObserver() = default;
   // Must not call back into the QueueService.
   virtual void OnQueueEvent(const QueueEvent& event) = 0;
+};
+
+// Hands every event to several observers, in the order they were added.
+class ObserverList : public QueueObserver {
+ public:
+  void Add(QueueObserver* observer) { observers_.push_back(observer); }
+  void OnQueueEvent(const QueueEvent& event) override {
+    for (QueueObserver* o : observers_) o->OnQueueEvent(event);
+  }
+
+ private:
+  std::vector<QueueObserver*> observers_;
 };
 
 }  // namespace fanlab::queue

@@ -139,6 +139,11 @@ class Queue {
   // unlock a FIFO group). May be early (stale entries): waking then finds
   // nothing to do.
   std::optional<TimePoint> NextWake();
+  // The earliest pending delay or visibility end (may be stale).
+  std::optional<TimePoint> NextTransition() const {
+    if (transitions_.empty()) return std::nullopt;
+    return transitions_.top().at;
+  }
 
   // FIFO deduplication: the message a dedup key maps to within the window.
   struct DedupRecord {

@@ -1146,6 +1146,23 @@ QueueService::ListDeadLetterSourceQueues(
   return out;
 }
 
+Result<QueueService::QueueInfo> QueueService::DescribeByArn(
+    std::string_view arn) {
+  Queue* q = FindByArn(arn);
+  if (q == nullptr) return NoSuchQueue();
+  return QueueInfo{q->name(), q->url(), q->arn(), q->fifo(),
+                   q->config().visibility_timeout};
+}
+
+std::optional<TimePoint> QueueService::NextTransition(
+    std::string_view queue_name) {
+  Queue* q = FindByName(queue_name);
+  if (q == nullptr) return std::nullopt;
+  q->Advance(clock_.Now());
+  if (q->in_flight() + q->delayed() == 0) return std::nullopt;
+  return q->NextTransition();
+}
+
 Result<QueueDepth> QueueService::Depth(std::string_view queue_name) {
   Queue* q = FindByName(queue_name);
   if (q == nullptr) return NoSuchQueue();

@@ -128,6 +128,18 @@ class QueueService {
   // --- Introspection for the harness and tests (not SQS actions). ---
   // Current depths, after applying every time-driven transition due now.
   Result<QueueDepth> Depth(std::string_view queue_name);
+
+  // What a consumer inside the engine (an event source mapping) needs to
+  // know of a queue, by ARN.
+  struct QueueInfo {
+    std::string name, url, arn;
+    bool fifo = false;
+    int64_t visibility_timeout = 30;
+  };
+  Result<QueueInfo> DescribeByArn(std::string_view arn);
+  // When the earliest pending delay or visibility timeout of the queue
+  // ends (may be early: a stale entry); nullopt when none is pending.
+  std::optional<TimePoint> NextTransition(std::string_view queue_name);
   std::vector<std::string> QueueNames() const;
   std::string QueueUrl(std::string_view queue_name) const;
   std::string QueueArn(std::string_view queue_name) const;

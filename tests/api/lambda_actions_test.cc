@@ -205,5 +205,64 @@ TEST_F(LambdaActionsTest, VirtualTimeFollowsRealTimeWhileAFunctionRuns) {
   EXPECT_GE(took, milliseconds(900));
 }
 
+TEST_F(LambdaActionsTest, EventSourceMappingsDeliverAndAnswerInLambdasShape) {
+  Ok("CreateQueue",
+     {{"QueueName", "jobs"}, {"Attributes", {{"VisibilityTimeout", "30"}}}});
+  const std::string arn = "arn:aws:sqs:us-east-1:000000000000:jobs";
+  json::object slow = Function("slow", {"echo"});
+  slow["Timeout"] = 60;
+  Ok("CreateFunction", slow);
+  EXPECT_EQ(Error("CreateEventSourceMapping",
+                  {{"EventSourceArn", arn}, {"FunctionName", "slow"}})
+                .second,
+            "Queue visibility timeout: 30 seconds is less than Function "
+            "timeout: 60 seconds");
+  Ok("CreateFunction", Function("echo", {"echo"}));
+  json::object m = Ok("CreateEventSourceMapping",
+                      {{"EventSourceArn", arn},
+                       {"FunctionName", "echo"},
+                       {"BatchSize", 5},
+                       {"FunctionResponseTypes", {"ReportBatchItemFailures"}},
+                       {"ScalingConfig", {{"MaximumConcurrency", 2}}}});
+  EXPECT_EQ(m["State"], "Creating");
+  EXPECT_EQ(m["BatchSize"], 5);
+  EXPECT_EQ(m["FunctionResponseTypes"].as_array().size(), 1u);
+  EXPECT_EQ(m["ScalingConfig"].at("MaximumConcurrency"), 2);
+  std::string uuid(m["UUID"].as_string());
+
+  // A message sent now is delivered and deleted by the mapping.
+  Ok("SendMessage", {{"QueueUrl", "http://localhost/000000000000/jobs"},
+                     {"MessageBody", "hello"}});
+  for (int i = 0; i < 200; ++i) {
+    json::object attrs = Ok("GetQueueAttributes",
+                            {{"QueueUrl", "http://localhost/000000000000/jobs"},
+                             {"AttributeNames", {"All"}}})["Attributes"]
+                             .as_object();
+    if (attrs["ApproximateNumberOfMessages"] == "0" &&
+        attrs["ApproximateNumberOfMessagesNotVisible"] == "0") {
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(10));  // the function runs
+  }
+  json::object attrs = Ok("GetQueueAttributes",
+                          {{"QueueUrl", "http://localhost/000000000000/jobs"},
+                           {"AttributeNames", {"All"}}})["Attributes"]
+                           .as_object();
+  EXPECT_EQ(attrs["ApproximateNumberOfMessages"], "0");
+  EXPECT_EQ(attrs["ApproximateNumberOfMessagesNotVisible"], "0");
+
+  json::object listed =
+      Ok("ListEventSourceMappings", {{"FunctionName", "echo"}});
+  EXPECT_EQ(listed["EventSourceMappings"].as_array().size(), 1u);
+  json::object updated =
+      Ok("UpdateEventSourceMapping", {{"UUID", uuid}, {"BatchSize", 3}});
+  EXPECT_EQ(updated["BatchSize"], 3);
+  EXPECT_EQ(updated["State"], "Enabled");
+  EXPECT_EQ(Ok("DeleteEventSourceMapping", {{"UUID", uuid}})["State"],
+            "Deleting");
+  EXPECT_EQ(Error("GetEventSourceMapping", {{"UUID", uuid}}).first,
+            "ResourceNotFoundException");
+}
+
 }  // namespace
 }  // namespace fanlab
