@@ -275,7 +275,16 @@ class PosixProcess : public FunctionProcess,
         });
   }
 
-  std::string LogTail(size_t max_bytes) const override {
+  std::string LogTail(size_t max_bytes) override {
+    if (logs_open_) {
+      int fd = logs_.native_handle();
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+      char buf[16384];
+      ssize_t n;
+      while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+        AppendLog(std::string_view(buf, size_t(n)));
+      }
+    }
     if (logs_text_.size() <= max_bytes) return logs_text_;
     return logs_text_.substr(logs_text_.size() - max_bytes);
   }

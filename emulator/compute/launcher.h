@@ -68,8 +68,10 @@ class FunctionProcess {
   virtual void CloseStdin() = 0;
   // SIGTERM to the whole group now, SIGKILL after `grace` (real time).
   virtual void Terminate(std::chrono::milliseconds grace) = 0;
-  // The last `max_bytes` of stdout and stderr.
-  virtual std::string LogTail(size_t max_bytes) const = 0;
+  // The last `max_bytes` of stdout and stderr. Reads what is already in
+  // the log pipe first: logs written before a result may not have been
+  // collected when the result arrives (they travel on another pipe).
+  virtual std::string LogTail(size_t max_bytes) = 0;
   // Stops every callback (the owner has lost interest); the process is
   // still ended and reaped when it exits.
   virtual void Detach() = 0;
