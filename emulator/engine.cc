@@ -24,6 +24,14 @@ Engine::Engine(EngineOptions options, transport::Context& context)
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
+  // Event invocation destinations: queues, by ARN.
+  functions_->SetDestinationSender([this](const std::string& arn,
+                                          const std::string& body) -> Status {
+    auto queue = sqs_->DescribeByArn(arn);
+    if (!queue.ok()) return queue.status();
+    return sqs_->SendMessage({.queue_url = queue->url, .message_body = body})
+        .status();
+  });
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
   observers_.Add(mappings_.get());

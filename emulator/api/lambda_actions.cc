@@ -331,17 +331,108 @@ void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
     auto r = fs.DryRun(name, payload);
     return done(r.ok() ? Ok(InvokeBody(*r, false)) : ErrorResponse(r.status()));
   }
+  if (type == "Event") {
+    auto id = fs.InvokeEvent(name, std::move(payload));
+    if (!id.ok()) return done(ErrorResponse(id.status()));
+    JsonWriter w;
+    w.BeginObject()
+        .Key("StatusCode")
+        .Int(202)
+        .Key("RequestId")
+        .String(*id)
+        .Key("Payload")
+        .String("")
+        .EndObject();
+    return done(Ok(w.Take()));
+  }
   if (type != "RequestResponse") {
     return done(ErrorResponse(
         Status(ErrorCode::kInvalidParameterValueException,
                "InvocationType '" + type +
-                   "' is not served yet: RequestResponse and DryRun are.")));
+                   "' must be RequestResponse, Event or DryRun.")));
   }
   fs.Invoke(
       name, std::move(payload),
       [done = std::move(done), tail](Result<compute::InvokeResult> r) {
         done(r.ok() ? Ok(InvokeBody(*r, tail)) : ErrorResponse(r.status()));
       });
+}
+
+// ------------------------------------------------- event invoke config
+
+std::string EventConfigBody(const std::string& name,
+                            const compute::EventInvokeConfig& c) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("FunctionArn")
+      .String("arn:aws:lambda:us-east-1:000000000000:function:" + name +
+              ":$LATEST")
+      .Key("MaximumRetryAttempts")
+      .Int(c.maximum_retry_attempts)
+      .Key("MaximumEventAgeInSeconds")
+      .Int(c.maximum_event_age_seconds)
+      .Key("DestinationConfig")
+      .BeginObject();
+  if (!c.on_success.empty()) {
+    w.Key("OnSuccess").BeginObject().Key("Destination").String(c.on_success);
+    w.EndObject();
+  }
+  if (!c.on_failure.empty()) {
+    w.Key("OnFailure").BeginObject().Key("Destination").String(c.on_failure);
+    w.EndObject();
+  }
+  w.EndObject().EndObject();
+  return w.Take();
+}
+
+void PutEventInvokeConfig(FunctionService& fs, std::string_view body,
+                          ApiCallback& done) {
+  std::string name;
+  compute::EventInvokeConfig c;
+  Status read = ReadBody(body, [&](const json::object& o) {
+    if (Status s = String(o, "FunctionName", name, true); !s.ok()) return s;
+    std::optional<int64_t> retries, age;
+    if (Status s = Int(o, "MaximumRetryAttempts", retries); !s.ok()) return s;
+    if (Status s = Int(o, "MaximumEventAgeInSeconds", age); !s.ok()) return s;
+    if (retries) c.maximum_retry_attempts = *retries;
+    if (age) c.maximum_event_age_seconds = *age;
+    const json::value* dc = o.if_contains("DestinationConfig");
+    if (dc == nullptr || dc->is_null()) return Status::Ok();
+    if (!dc->is_object()) {
+      return Serialization("Field DestinationConfig must be an object.");
+    }
+    for (auto [key, out] :
+         {std::pair<const char*, std::string*>{"OnSuccess", &c.on_success},
+          {"OnFailure", &c.on_failure}}) {
+      const json::value* d = dc->get_object().if_contains(key);
+      if (d == nullptr || d->is_null()) continue;
+      if (!d->is_object()) {
+        return Serialization("Field DestinationConfig." + std::string(key) +
+                             " must be an object.");
+      }
+      if (Status s = String(d->get_object(), "Destination", *out, false);
+          !s.ok()) {
+        return s;
+      }
+      if (!out->empty() && !out->starts_with("arn:aws:sqs:")) {
+        return Status(
+            ErrorCode::kInvalidParameterValueException,
+            "Destination " + *out + " must be a queue ARN (arn:aws:sqs:...).");
+      }
+    }
+    return Status::Ok();
+  });
+  if (!read.ok()) return done(ErrorResponse(read));
+  Status s = fs.PutEventInvokeConfig(name, c);
+  done(s.ok() ? Ok(EventConfigBody(name, c)) : ErrorResponse(s));
+}
+
+void GetEventInvokeConfig(FunctionService& fs, std::string_view body,
+                          ApiCallback& done) {
+  auto name = NameOnly(body);
+  if (!name.ok()) return done(ErrorResponse(name.status()));
+  auto c = fs.GetEventInvokeConfig(*name);
+  done(c.ok() ? Ok(EventConfigBody(*name, *c)) : ErrorResponse(c.status()));
 }
 
 // ------------------------------------------------- event source mappings
@@ -553,6 +644,8 @@ void AddLambdaActions(HandlerMap& map) {
   map["PutFunctionConcurrency"] = WithFunctions(PutFunctionConcurrency);
   map["DeleteFunctionConcurrency"] = WithFunctions(DeleteFunctionConcurrency);
   map["Invoke"] = WithFunctions(Invoke);
+  map["PutFunctionEventInvokeConfig"] = WithFunctions(PutEventInvokeConfig);
+  map["GetFunctionEventInvokeConfig"] = WithFunctions(GetEventInvokeConfig);
   map["CreateEventSourceMapping"] = WithMappings(CreateMapping);
   map["GetEventSourceMapping"] = WithMappings(GetMapping);
   map["ListEventSourceMappings"] = WithMappings(ListMappings);

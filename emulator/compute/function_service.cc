@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 #include "emulator/core/json_writer.h"
@@ -50,6 +51,7 @@ Status InvalidParameter(std::string message) {
 
 struct FunctionService::Function {
   FunctionConfig config;
+  EventInvokeConfig events;
   std::string arn;
   uint64_t generation = 1;  // bumped by UpdateFunctionConfiguration
   int64_t in_flight = 0;
@@ -64,6 +66,15 @@ struct FunctionService::Invocation {
   bool cold = true;
   bool timed_out = false;
   Duration timed_out_after{0};
+};
+
+struct FunctionService::AsyncEvent {
+  std::string request_id;
+  std::string function;
+  std::string payload;
+  TimePoint queued;
+  int64_t attempts = 0;  // invocations that ran (throttles do not count)
+  TimerId timer = 0;
 };
 
 struct FunctionService::Env {
@@ -89,6 +100,9 @@ FunctionService::FunctionService(Clock& clock, Launcher& launcher,
 
 FunctionService::~FunctionService() {
   *alive_ = false;
+  for (auto& [id, ev] : events_) {
+    if (ev->timer != 0) clock_.Cancel(ev->timer);
+  }
   for (auto& [id, env] : envs_) {
     if (env->idle_timer != 0) clock_.Cancel(env->idle_timer);
     if (env->current && env->current->deadline_timer != 0) {
@@ -240,6 +254,13 @@ Result<InvokeResult> FunctionService::DryRun(const std::string& name,
 
 void FunctionService::Invoke(const std::string& name, std::string payload,
                              InvokeCallback done) {
+  InvokeWithId(name, std::move(payload), ids_.NextUuidString(),
+               std::move(done));
+}
+
+void FunctionService::InvokeWithId(const std::string& name, std::string payload,
+                                   std::string request_id,
+                                   InvokeCallback done) {
   auto checked = DryRun(name, payload);
   if (!checked.ok()) return done(checked.status());
   auto f = Find(name);
@@ -258,7 +279,7 @@ void FunctionService::Invoke(const std::string& name, std::string payload,
           ? f->in_flight >= *f->config.reserved_concurrency
           : unreserved_running >= options_.global_concurrency - reserved_total;
   auto inv = std::make_unique<Invocation>();
-  inv->request_id = ids_.NextUuidString();
+  inv->request_id = std::move(request_id);
   inv->done = std::move(done);
   inv->start = clock_.Now();
   if (throttled) {
@@ -583,6 +604,150 @@ void FunctionService::Retire(Env& env) {
   env.retiring = true;
   env.process->CloseStdin();
   env.process->Terminate(options_.kill_grace);
+}
+
+// ------------------------------------------------------- Event invokes
+
+namespace {
+constexpr size_t kAsyncPayloadLimit = 1024 * 1024;
+}  // namespace
+
+Status FunctionService::PutEventInvokeConfig(const std::string& name,
+                                             const EventInvokeConfig& c) {
+  auto f = Find(name);
+  if (!f) return GetFunction(name).status();
+  if (c.maximum_retry_attempts < 0 || c.maximum_retry_attempts > 2) {
+    return InvalidParameter("MaximumRetryAttempts must be between 0 and 2.");
+  }
+  if (c.maximum_event_age_seconds < 60 || c.maximum_event_age_seconds > 21600) {
+    return InvalidParameter(
+        "MaximumEventAgeInSeconds must be between 60 and 21600.");
+  }
+  f->events = c;
+  return Status::Ok();
+}
+
+Result<EventInvokeConfig> FunctionService::GetEventInvokeConfig(
+    const std::string& name) const {
+  auto f = Find(name);
+  if (!f) return GetFunction(name).status();
+  return f->events;
+}
+
+Result<std::string> FunctionService::InvokeEvent(const std::string& name,
+                                                 std::string payload) {
+  if (!Find(name)) return GetFunction(name).status();
+  if (payload.size() > kAsyncPayloadLimit) {
+    return Status(ErrorCode::kRequestTooLargeException,
+                  "Request must be smaller than 1048576 bytes for the "
+                  "InvokeAsync operation");
+  }
+  auto ev = std::make_unique<AsyncEvent>();
+  ev->request_id = ids_.NextUuidString();
+  ev->function = name;
+  ev->payload = std::move(payload);
+  ev->queued = clock_.Now();
+  std::string id = ev->request_id;
+  uint64_t key = next_event_++;
+  events_[key] = std::move(ev);
+  // Run from the Clock, never inside the caller's request.
+  std::weak_ptr<bool> alive = alive_;
+  events_[key]->timer = clock_.ScheduleAt(clock_.Now(), [this, alive, key] {
+    if (!alive.expired()) Attempt(key);
+  });
+  return id;
+}
+
+void FunctionService::Attempt(uint64_t key) {
+  auto it = events_.find(key);
+  if (it == events_.end()) return;
+  AsyncEvent& ev = *it->second;
+  ev.timer = 0;
+  auto f = Find(ev.function);
+  if (!f) {  // deleted meanwhile: nothing left to run it
+    events_.erase(it);
+    return;
+  }
+  if (clock_.Now() - ev.queued >
+      std::chrono::seconds(f->events.maximum_event_age_seconds)) {
+    return Finish(key, "EventAgeExceeded", nullptr);
+  }
+  std::weak_ptr<bool> alive = alive_;
+  InvokeWithId(
+      ev.function, ev.payload, ev.request_id,
+      [this, alive, key](Result<InvokeResult> r) {
+        if (alive.expired()) return;
+        auto found = events_.find(key);
+        if (found == events_.end()) return;
+        AsyncEvent& e = *found->second;
+        auto fn = Find(e.function);
+        auto retry_after = [&](Duration d) {
+          std::weak_ptr<bool> still = alive_;
+          e.timer = clock_.ScheduleAt(clock_.Now() + d, [this, still, key] {
+            if (!still.expired()) Attempt(key);
+          });
+        };
+        if (!r.ok()) {
+          if (r.status().code() == ErrorCode::kTooManyRequestsException) {
+            return retry_after(std::chrono::seconds(1));  // not an attempt
+          }
+          events_.erase(found);  // the function is gone
+          return;
+        }
+        ++e.attempts;
+        if (!r->function_error) return Finish(key, "Success", &*r);
+        int64_t max_retries = fn ? fn->events.maximum_retry_attempts : 0;
+        if (e.attempts > max_retries) {
+          return Finish(key, "RetriesExhausted", &*r);
+        }
+        retry_after(e.attempts == 1 ? Duration(std::chrono::minutes(1))
+                                    : Duration(std::chrono::minutes(2)));
+      });
+}
+
+void FunctionService::Finish(uint64_t key, const char* condition,
+                             const InvokeResult* result) {
+  auto it = events_.find(key);
+  if (it == events_.end()) return;
+  std::unique_ptr<AsyncEvent> ev = std::move(it->second);
+  events_.erase(it);
+  auto f = Find(ev->function);
+  if (!f || !send_destination_) return;
+  bool success = std::string_view(condition) == "Success";
+  const std::string& arn =
+      success ? f->events.on_success : f->events.on_failure;
+  if (arn.empty()) return;
+  // Lambda's destination record.
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
+      clock_.Now().time_since_epoch());
+  std::time_t secs = static_cast<std::time_t>(millis.count() / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char stamp[96];
+  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                tm.tm_min, tm.tm_sec, static_cast<int>(millis.count() % 1000));
+  boost::system::error_code ec;
+  json::value request = json::parse(ev->payload, ec);
+  if (ec) request = json::string(ev->payload);
+  json::object record{{"version", "1.0"},
+                      {"timestamp", stamp},
+                      {"requestContext",
+                       {{"requestId", ev->request_id},
+                        {"functionArn", f->arn + ":$LATEST"},
+                        {"condition", condition},
+                        {"approximateInvokeCount", ev->attempts}}},
+                      {"requestPayload", request}};
+  if (result != nullptr) {
+    json::object response{{"statusCode", 200}, {"executedVersion", "$LATEST"}};
+    if (result->function_error) {
+      response["functionError"] = *result->function_error;
+    }
+    record["responseContext"] = std::move(response);
+    json::value payload = json::parse(result->payload, ec);
+    record["responsePayload"] = ec ? json::value(nullptr) : payload;
+  }
+  (void)send_destination_(arn, json::serialize(record));
 }
 
 }  // namespace fanlab::compute

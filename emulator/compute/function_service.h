@@ -43,6 +43,15 @@ struct FunctionConfig {
   std::optional<int64_t> reserved_concurrency;  // PutFunctionConcurrency
 };
 
+// PutFunctionEventInvokeConfig: how Event invocations are retried and
+// where their outcome goes.
+struct EventInvokeConfig {
+  int64_t maximum_retry_attempts = 2;         // 0..2
+  int64_t maximum_event_age_seconds = 21600;  // 60..21600
+  std::string on_success;  // destination ARN (a queue), or empty
+  std::string on_failure;
+};
+
 // What Invoke answers (Lambda's Invoke response).
 struct InvokeResult {
   int status_code = 200;                      // 200, or 204 for DryRun
@@ -111,6 +120,28 @@ class FunctionService {
   // result with function_error set, not an error Status.
   void Invoke(const std::string& name, std::string payload,
               InvokeCallback done);
+  // Event invocation: queued at once (the answer is its request id), then
+  // run as concurrency allows. A function error or timeout is retried
+  // after 1 minute, then 2 (instant on the virtual clock), up to the
+  // function's MaximumRetryAttempts and while the event is younger than
+  // MaximumEventAgeInSeconds; a throttled attempt waits a second and does
+  // not count. The outcome goes to the OnSuccess / OnFailure destination in
+  // Lambda's destination record shape. Errors: ResourceNotFoundException,
+  // RequestTooLargeException (payload over 1 MB).
+  Result<std::string> InvokeEvent(const std::string& name, std::string payload);
+  Status PutEventInvokeConfig(const std::string& name,
+                              const EventInvokeConfig& config);
+  Result<EventInvokeConfig> GetEventInvokeConfig(const std::string& name) const;
+  // Sends a destination record to a destination ARN (the engine routes
+  // queue ARNs to its queues). Unset: destinations are not delivered.
+  using DestinationSender =
+      std::function<Status(const std::string& arn, const std::string& body)>;
+  void SetDestinationSender(DestinationSender send) {
+    send_destination_ = std::move(send);
+  }
+  // Event invocations queued or waiting for a retry.
+  size_t pending_events() const { return events_.size(); }
+
   // DryRun: checks the function exists and the payload is acceptable.
   Result<InvokeResult> DryRun(const std::string& name,
                               const std::string& payload) const;
@@ -133,6 +164,7 @@ class FunctionService {
   struct Function;
   struct Env;
   struct Invocation;
+  struct AsyncEvent;
 
   std::shared_ptr<Function> Find(const std::string& name) const;
   Status Validate(const FunctionConfig& config) const;
@@ -149,6 +181,11 @@ class FunctionService {
                 std::string error_type, std::string payload);
   void Retire(Env& env);
   Env* FindEnv(uint64_t id);
+  void InvokeWithId(const std::string& name, std::string payload,
+                    std::string request_id, InvokeCallback done);
+  void Attempt(uint64_t event_id);
+  void Finish(uint64_t event_id, const char* condition,
+              const InvokeResult* result);
 
   Clock& clock_;
   Launcher& launcher_;
@@ -158,6 +195,9 @@ class FunctionService {
   // Environments by id: process callbacks hold an id, never a pointer.
   std::map<uint64_t, std::unique_ptr<Env>> envs_;
   RecordCallback on_record_;
+  DestinationSender send_destination_;
+  std::map<uint64_t, std::unique_ptr<AsyncEvent>> events_;
+  uint64_t next_event_ = 1;
   int64_t running_ = 0;
   uint64_t next_env_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -264,5 +264,47 @@ TEST_F(LambdaActionsTest, EventSourceMappingsDeliverAndAnswerInLambdasShape) {
             "ResourceNotFoundException");
 }
 
+TEST_F(LambdaActionsTest, EventInvocationsRetryThenReachTheFailureQueue) {
+  Ok("CreateQueue", {{"QueueName", "failures"}});
+  Ok("CreateFunction", Function("fail", {"fail"}));
+  json::object config = Ok(
+      "PutFunctionEventInvokeConfig",
+      {{"FunctionName", "fail"},
+       {"MaximumRetryAttempts", 1},
+       {"DestinationConfig",
+        {{"OnFailure",
+          {{"Destination", "arn:aws:sqs:us-east-1:000000000000:failures"}}}}}});
+  EXPECT_EQ(config["MaximumRetryAttempts"], 1);
+  EXPECT_EQ(config["MaximumEventAgeInSeconds"], 21600);
+  EXPECT_EQ(Error("PutFunctionEventInvokeConfig",
+                  {{"FunctionName", "fail"},
+                   {"DestinationConfig",
+                    {{"OnSuccess", {{"Destination", "arn:aws:sns:x"}}}}}})
+                .first,
+            "InvalidParameterValueException");
+
+  json::object r = Ok("Invoke", {{"FunctionName", "fail"},
+                                 {"InvocationType", "Event"},
+                                 {"Payload", {{"job", 1}}}});
+  EXPECT_EQ(r["StatusCode"], 202);
+  // The retry a minute later is instant on the virtual clock: each 20 s
+  // long poll that ends empty moves virtual time on, until the record
+  // lands in the queue.
+  json::object got;
+  for (int i = 0; i < 10 && !got.contains("Messages"); ++i) {
+    got = Ok("ReceiveMessage",
+             {{"QueueUrl", "http://localhost/000000000000/failures"},
+              {"WaitTimeSeconds", 20}});
+  }
+  ASSERT_TRUE(got.contains("Messages")) << json::serialize(got);
+  json::object record =
+      json::parse(std::string(got["Messages"].at(0).at("Body").as_string()))
+          .as_object();
+  EXPECT_EQ(record["requestContext"].at("condition"), "RetriesExhausted");
+  EXPECT_EQ(record["requestContext"].at("approximateInvokeCount"), 2);
+  EXPECT_EQ(record["requestContext"].at("requestId"), r["RequestId"]);
+  EXPECT_EQ(json::serialize(record["requestPayload"]), R"({"job":1})");
+}
+
 }  // namespace
 }  // namespace fanlab

@@ -405,5 +405,134 @@ TEST_F(FunctionServiceTest, ACommandThatCannotRunFailsTheInvocation) {
   EXPECT_EQ(Field(r.payload, "errorType"), "Runtime.InvalidEntrypoint");
 }
 
+// Event invocations: the test plays the engine, running processes and
+// jumping the virtual clock to the next timer when nothing runs.
+class EventInvokeTest : public FunctionServiceTest {
+ protected:
+  EventInvokeTest() {
+    service_.SetDestinationSender(
+        [this](const std::string& arn, const std::string& body) {
+          sent_.push_back({arn, json::parse(body).as_object()});
+          return Status::Ok();
+        });
+  }
+  void Drain() {
+    auto limit = std::chrono::steady_clock::now() + seconds(20);
+    while (std::chrono::steady_clock::now() < limit) {
+      if (io_.stopped()) io_.restart();
+      if (service_.running() > 0) {
+        io_.run_one_for(milliseconds(10));
+        continue;
+      }
+      io_.poll();
+      if (service_.running() > 0) continue;
+      if (!clock_.AdvanceToNextTimer()) return;
+    }
+    FAIL() << "did not drain";
+  }
+  std::vector<std::pair<std::string, json::object>> sent_;
+};
+
+TEST_F(EventInvokeTest, SuccessGoesToTheOnSuccessDestination) {
+  Create(Config("echo", {"echo"}));
+  ASSERT_TRUE(service_
+                  .PutEventInvokeConfig("echo", {.on_success = "arn:ok",
+                                                 .on_failure = "arn:fail"})
+                  .ok());
+  auto id = service_.InvokeEvent("echo", R"({"n":7})");
+  ASSERT_TRUE(id.ok());
+  EXPECT_EQ(service_.pending_events(), 1u);
+  EXPECT_TRUE(records_.empty());  // queued, not run inside the call
+  Drain();
+  EXPECT_EQ(service_.pending_events(), 0u);
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].first, "arn:ok");
+  json::object& r = sent_[0].second;
+  EXPECT_EQ(r["version"], "1.0");
+  EXPECT_EQ(r["requestContext"].at("condition"), "Success");
+  EXPECT_EQ(r["requestContext"].at("approximateInvokeCount"), 1);
+  EXPECT_EQ(std::string(r["requestContext"].at("requestId").as_string()), *id);
+  EXPECT_EQ(json::serialize(r["requestPayload"]), R"({"n":7})");
+  EXPECT_EQ(json::serialize(r["responsePayload"]), R"({"n":7})");
+  EXPECT_EQ(r["responseContext"].at("statusCode"), 200);
+}
+
+TEST_F(EventInvokeTest, ErrorsAreRetriedAfterOneThenTwoMinutes) {
+  Create(Config("fail", {"fail"}));
+  ASSERT_TRUE(
+      service_.PutEventInvokeConfig("fail", {.on_failure = "arn:dlq"}).ok());
+  TimePoint start = clock_.Now();
+  auto id = service_.InvokeEvent("fail", "{}");
+  ASSERT_TRUE(id.ok());
+  Drain();
+  ASSERT_EQ(records_.size(), 3u);
+  for (const auto& r : records_) EXPECT_EQ(r.request_id, *id);
+  EXPECT_EQ(records_[1].start - records_[0].start,
+            Duration(std::chrono::minutes(1)));
+  EXPECT_EQ(records_[2].start - records_[1].start,
+            Duration(std::chrono::minutes(2)));
+  EXPECT_LT(clock_.Now() - start, Duration(std::chrono::minutes(4)));
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].first, "arn:dlq");
+  EXPECT_EQ(sent_[0].second["requestContext"].at("condition"),
+            "RetriesExhausted");
+  EXPECT_EQ(sent_[0].second["requestContext"].at("approximateInvokeCount"), 3);
+  EXPECT_EQ(sent_[0].second["responseContext"].at("functionError"),
+            "Unhandled");
+}
+
+TEST_F(EventInvokeTest, MaximumRetryAttemptsZeroMeansOneAttempt) {
+  Create(Config("fail", {"fail"}));
+  ASSERT_TRUE(service_
+                  .PutEventInvokeConfig("fail", {.maximum_retry_attempts = 0,
+                                                 .on_failure = "arn:dlq"})
+                  .ok());
+  ASSERT_TRUE(service_.InvokeEvent("fail", "{}").ok());
+  Drain();
+  EXPECT_EQ(records_.size(), 1u);
+  ASSERT_EQ(sent_.size(), 1u);
+}
+
+TEST_F(EventInvokeTest, ThrottledEventsWaitUntilTheyAreTooOld) {
+  Create(Config("echo", {"echo"}));
+  ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 0).ok());
+  ASSERT_TRUE(
+      service_
+          .PutEventInvokeConfig("echo", {.maximum_event_age_seconds = 60,
+                                         .on_failure = "arn:dlq"})
+          .ok());
+  ASSERT_TRUE(service_.InvokeEvent("echo", "{}").ok());
+  Drain();
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].second["requestContext"].at("condition"),
+            "EventAgeExceeded");
+  EXPECT_EQ(sent_[0].second["requestContext"].at("approximateInvokeCount"), 0);
+  EXPECT_FALSE(sent_[0].second.contains("responseContext"));
+  for (const auto& r : records_) {
+    EXPECT_EQ(r.outcome, InvocationRecord::Outcome::kThrottle);
+  }
+}
+
+TEST_F(EventInvokeTest, LimitsAndValidation) {
+  Create(Config("echo", {"echo"}));
+  EXPECT_EQ(service_.InvokeEvent("echo", std::string(1024 * 1024 + 1, 'x'))
+                .status()
+                .code(),
+            ErrorCode::kRequestTooLargeException);
+  EXPECT_EQ(service_.InvokeEvent("nope", "{}").status().code(),
+            ErrorCode::kResourceNotFoundException);
+  EXPECT_EQ(service_.PutEventInvokeConfig("echo", {.maximum_retry_attempts = 3})
+                .code(),
+            ErrorCode::kInvalidParameterValueException);
+  EXPECT_EQ(
+      service_.PutEventInvokeConfig("echo", {.maximum_event_age_seconds = 59})
+          .code(),
+      ErrorCode::kInvalidParameterValueException);
+  auto defaults = service_.GetEventInvokeConfig("echo");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->maximum_retry_attempts, 2);
+  EXPECT_EQ(defaults->maximum_event_age_seconds, 21600);
+}
+
 }  // namespace
 }  // namespace fanlab::compute
