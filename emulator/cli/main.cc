@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bench/engine_bench.h"
+#include "bench/invoke_bench.h"
 #include "bench/queue_bench.h"
 #include "emulator/cli/commands.h"
 
@@ -79,6 +80,41 @@ int main(int argc, char** argv) {
       std::exit(1);
     }
     std::cout << fanlab::bench::FormatQueueBench(result, queue_json);
+  });
+
+  fanlab::bench::InvokeBenchOptions invoke_options;
+  invoke_options.function = fanlab::bench::DefaultTestFunction();
+  bool invoke_json = false;
+  CLI::App* invoke = bench->add_subcommand(
+      "invoke",
+      "Functions: cold and warm invocations, timeout overshoot, fan-out");
+  invoke
+      ->add_option("--function", invoke_options.function,
+                   "The test function binary")
+      ->capture_default_str();
+  invoke->add_option("--cold-runs", invoke_options.cold_runs)
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  invoke->add_option("--warm-runs", invoke_options.warm_runs)
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  invoke->add_option("--tasks", invoke_options.fanout_tasks, "Fan-out tasks")
+      ->check(CLI::Range(1, 10000000))
+      ->capture_default_str();
+  invoke
+      ->add_option("--workers", invoke_options.fanout_workers,
+                   "Warm workers for the fan-out")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  invoke->add_flag("--json", invoke_json, "Print one JSON object");
+  invoke->callback([&] {
+    std::string error;
+    auto result = fanlab::bench::RunInvokeBench(invoke_options, error);
+    if (!error.empty()) {
+      std::cerr << "fanlab bench invoke: " << error << "\n";
+      std::exit(1);
+    }
+    std::cout << fanlab::bench::FormatInvokeBench(result, invoke_json);
   });
 
   CLI11_PARSE(app, argc, argv);

@@ -1,0 +1,41 @@
+// `fanlab bench invoke`: what running a function costs, each figure next
+// to the floor it stands on, measured in the same run:
+//   cold invocation (spawn, event in, result out, exit) vs a bare
+//   spawn-and-wait of the same binary; warm round trip vs a bare pipe
+//   ping-pong between two processes; how late a timeout kill lands; and a
+//   fan-out/fan-in of N tasks through warm workers.
+#ifndef FANLAB_BENCH_INVOKE_BENCH_H_
+#define FANLAB_BENCH_INVOKE_BENCH_H_
+
+#include <cstdint>
+#include <string>
+
+namespace fanlab::bench {
+
+struct InvokeBenchOptions {
+  std::string function;  // the test function binary (echo, sleep modes)
+  int cold_runs = 200;
+  int warm_runs = 2000;
+  int fanout_tasks = 10000;
+  int fanout_workers = 8;  // warm environments (reserved concurrency)
+};
+
+struct InvokeBenchResult {
+  double cold_p50_us = 0, cold_p99_us = 0, spawn_floor_us = 0;
+  double warm_p50_us = 0, warm_p99_us = 0, pingpong_floor_us = 0;
+  double timeout_overshoot_ms = 0;
+  int fanout_tasks = 0;
+  double fanout_wall_s = 0;
+};
+
+// The default test function: next to the running executable
+// (<dir>/functions/fanlab-test-function).
+std::string DefaultTestFunction();
+
+InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& options,
+                                 std::string& error);
+std::string FormatInvokeBench(const InvokeBenchResult& r, bool json);
+
+}  // namespace fanlab::bench
+
+#endif  // FANLAB_BENCH_INVOKE_BENCH_H_
