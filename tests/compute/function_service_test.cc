@@ -15,6 +15,8 @@
 #include <set>
 #include <sstream>
 
+#include "tests/compute/proc_util.h"
+
 namespace fanlab::compute {
 namespace {
 
@@ -27,31 +29,15 @@ constexpr const char* kTestFunction = FANLAB_TEST_FUNCTION;
 // The pid of a grandchild of this test process whose parent runs with
 // `arg` on its command line, or 0.
 int GrandchildRunning(const std::string& arg) {
-  auto field = [](const std::filesystem::path& proc, int index) {
-    std::ifstream stat(proc / "stat");
-    std::string line;
-    std::getline(stat, line);
-    auto close = line.rfind(')');
-    if (close == std::string::npos) return -1;
-    std::istringstream rest(line.substr(close + 2));
-    std::string word;
-    for (int i = 0; i <= index; ++i) rest >> word;
-    return std::atoi(word.c_str());
-  };
-  std::map<int, int> parent;
-  std::set<int> matching;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    int pid = std::stoi(name);
-    parent[pid] = field(entry.path(), 1);  // after state: ppid
-    std::ifstream cmdline(entry.path() / "cmdline");
-    std::string args((std::istreambuf_iterator<char>(cmdline)),
-                     std::istreambuf_iterator<char>());
-    if (args.find(arg) != std::string::npos) matching.insert(pid);
-  }
-  for (const auto& [pid, ppid] : parent) {
-    if (matching.count(ppid) != 0 && parent[ppid] == getpid()) return pid;
+  auto all = testing::AllProcesses();
+  for (const auto& parent : all) {
+    if (parent.ppid != getpid() ||
+        parent.cmdline.find(arg) == std::string::npos) {
+      continue;
+    }
+    for (const auto& child : all) {
+      if (child.ppid == parent.pid) return child.pid;
+    }
   }
   return 0;
 }

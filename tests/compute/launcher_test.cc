@@ -17,6 +17,8 @@
 #include <sstream>
 #include <string>
 
+#include "tests/compute/proc_util.h"
+
 namespace fanlab::compute {
 namespace {
 
@@ -25,20 +27,8 @@ using std::chrono::milliseconds;
 // True when some process still has `pgid` as its process group (alive or a
 // zombie not yet reaped).
 bool GroupHasMembers(int pgid) {
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    std::string name = entry.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
-    // pid (comm) state ppid pgrp ...: skip past the last ')'.
-    auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(line.substr(close + 2));
-    std::string state;
-    int ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (pgrp == pgid) return true;
+  for (const auto& p : testing::AllProcesses()) {
+    if (p.pgrp == pgid) return true;
   }
   return false;
 }
