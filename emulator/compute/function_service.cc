@@ -591,10 +591,12 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
                                            Retire(*e);
                                          }
                                        });
-  } else if (env.fn->config.mode == Mode::kWarm) {
+  } else {
+    // A cold process has answered (or failed): it is ended now (SIGTERM,
+    // then SIGKILL after the grace), as Lambda freezes an environment once
+    // it has answered.
     Retire(env);
   }
-  // Cold: stdin is closed; the process exits by itself (or was killed).
   if (on_record_) on_record_(record);
   inv->done(std::move(result));
 }

@@ -267,6 +267,7 @@ class PosixProcess : public FunctionProcess,
 
   void Terminate(std::chrono::milliseconds grace) override {
     if (main_exited_) return;  // OnMainExit kills what is left anyway
+    if (grace.count() <= 0) return SignalGroup(SIGKILL);  // no grace: now
     SignalGroup(SIGTERM);
     kill_timer_.expires_after(grace);
     kill_timer_.async_wait(

@@ -66,7 +66,8 @@ class FunctionProcess {
   virtual void Write(std::string bytes) = 0;
   // Closes stdin once everything queued is written.
   virtual void CloseStdin() = 0;
-  // SIGTERM to the whole group now, SIGKILL after `grace` (real time).
+  // SIGTERM to the whole group now, SIGKILL after `grace` (real time); a
+  // zero grace is SIGKILL at once.
   virtual void Terminate(std::chrono::milliseconds grace) = 0;
   // The last `max_bytes` of stdout and stderr. Reads what is already in
   // the log pipe first: logs written before a result may not have been
