@@ -13,12 +13,18 @@ namespace {
 struct ServeOptions {
   std::vector<std::string> binds;
   std::string clock = "real";
+  int64_t concurrency = 1000;
+  int64_t kill_grace_ms = 500;
+  int64_t idle_seconds = 600;
 };
 
 int Serve(const ServeOptions& o) {
   transport::Context context;
   EngineOptions options;
   options.virtual_clock = o.clock == "virtual";
+  options.functions.global_concurrency = o.concurrency;
+  options.functions.kill_grace = std::chrono::milliseconds(o.kill_grace_ms);
+  options.functions.idle_timeout = std::chrono::seconds(o.idle_seconds);
   Engine engine(options, context);
   std::vector<std::string> binds = o.binds;
   if (binds.empty()) binds.push_back(kDefaultEndpoint);
@@ -78,6 +84,21 @@ void AddServeCommands(CLI::App& app) {
       ->type_name("ENDPOINT");
   serve->add_option("--clock", serve_options->clock, "real or virtual")
       ->check(CLI::IsMember({"real", "virtual"}))
+      ->capture_default_str();
+  serve
+      ->add_option("--concurrency", serve_options->concurrency,
+                   "Functions' global concurrency limit")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}))
+      ->capture_default_str();
+  serve
+      ->add_option("--kill-grace-ms", serve_options->kill_grace_ms,
+                   "At a function's deadline: SIGTERM, then SIGKILL after this")
+      ->check(CLI::Range(int64_t{0}, int64_t{60000}))
+      ->capture_default_str();
+  serve
+      ->add_option("--idle-timeout-s", serve_options->idle_seconds,
+                   "An idle warm environment is ended after this")
+      ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->capture_default_str();
   serve->callback([serve_options] { std::exit(Serve(*serve_options)); });
 

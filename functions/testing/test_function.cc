@@ -17,6 +17,8 @@
 //   garbage             writes a line that is not a frame to the result
 //                       descriptor and exits 0
 //   env                 the whole environment as a JSON object
+//   call ACTION         sends the event to the emulator as ACTION's body;
+//                       returns {"ok": bool, "body": the answer}
 //   print-context       {"requestId","deadlineMs","functionName",
 //                       "invokedFunctionArn","endpoint","remainingMs"}
 //
@@ -48,7 +50,7 @@ namespace sdk = fanlab::sdk;
 constexpr const char kUsage[] =
     "usage: fanlab-test-function echo | sleep MS | fail | crash | exit CODE "
     "| fork-ignore-term | flood-stdout BYTES | alloc MB | garbage | env | "
-    "print-context\n";
+    "print-context | call ACTION\n";
 
 // A non-negative decimal integer, or nullopt.
 std::optional<int64_t> ParseCount(std::string_view text) {
@@ -191,6 +193,18 @@ int main(int argc, char** argv) {
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return 2;
+  }
+  if (std::string_view(argv[1]) == "call" && argc == 3) {
+    // call ACTION: sends the event as ACTION's body to the emulator
+    // (FANLAB_ENDPOINT) and returns {"ok": bool, "body": <its answer>}.
+    std::string action = argv[2];
+    return sdk::Run(
+        [action](const std::string& event, const sdk::Context& ctx) {
+          sdk::Client client(ctx.endpoint);
+          sdk::Client::Reply reply = client.Call(action, event);
+          return std::string("{\"ok\":") + (reply.ok ? "true" : "false") +
+                 ",\"body\":" + reply.body + "}";
+        });
   }
   std::optional<int64_t> arg;
   if (argc > 2) arg = ParseCount(argv[2]);
