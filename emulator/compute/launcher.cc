@@ -187,11 +187,6 @@ class PosixProcess : public FunctionProcess,
         kill_timer_(io),
         drain_timer_(io) {}
 
-  ~PosixProcess() override {
-    // Only reached once the process has exited and been reaped (every
-    // asynchronous operation holds a reference until then).
-  }
-
   Status Start(const LaunchSpec& spec) {
     auto program = ResolveProgram(spec);
     if (!program.ok()) return program.status();
