@@ -4,6 +4,7 @@
 
 #include "emulator/api/handlers.h"
 #include "emulator/api/sqs_json.h"
+#include "emulator/core/json_writer.h"
 #include "emulator/queue/queue_service.h"
 
 namespace fanlab::api {
@@ -40,7 +41,7 @@ void Receive(Services& s, std::string_view body, ApiCallback& done) {
 const HandlerMap& Handlers() {
   using S = QueueService;
   static const HandlerMap handlers = [] {
-    HandlerMap map = {
+    std::pair<const char*, Handler> sqs[] = {
         {"CreateQueue", Simple(&S::CreateQueue)},
         {"GetQueueUrl", Simple(&S::GetQueueUrl)},
         {"ListQueues", Simple(&S::ListQueues)},
@@ -61,64 +62,148 @@ const HandlerMap& Handlers() {
         {"ListQueueTags", Simple(&S::ListQueueTags)},
         {"ListDeadLetterSourceQueues", Simple(&S::ListDeadLetterSourceQueues)},
     };
+    HandlerMap map;
+    for (auto& [name, handler] : sqs) {
+      map[name] = Action{ApiService::kSqs, std::move(handler)};
+    }
     AddLambdaActions(map);
+    AddBucketActions(map);
+    AddTableActions(map);
+    AddTopicActions(map);
+    AddScheduleActions(map);
+    AddHttpActions(map);
     return map;
   }();
   return handlers;
 }
 
+std::string_view Namespace(ApiService service) {
+  switch (service) {
+    case ApiService::kSqs:
+      return "com.amazonaws.sqs#";
+    case ApiService::kLambda:
+      return "com.amazonaws.lambda#";
+    case ApiService::kS3:
+      return "com.amazonaws.s3#";
+    case ApiService::kDynamoDb:
+      return "com.amazonaws.dynamodb.v20120810#";
+    case ApiService::kSns:
+      return "com.amazonaws.sns#";
+    case ApiService::kEvents:
+      return "com.amazonaws.events#";
+    case ApiService::kHttp:
+      return "com.fanlab.http#";
+  }
+  return "com.amazonaws.sqs#";
+}
+
+// The HTTP status of an error as each service answers it.
+int HttpStatus(ErrorCode code, ApiService service) {
+  if (!IsSenderFault(code)) return 500;
+  switch (service) {
+    case ApiService::kDynamoDb:
+    case ApiService::kEvents:
+      return 400;  // both answer every client error with 400
+    case ApiService::kS3:
+      if (code == ErrorCode::kNoSuchBucket || code == ErrorCode::kNoSuchKey) {
+        return 404;
+      }
+      if (code == ErrorCode::kBucketAlreadyOwnedByYou ||
+          code == ErrorCode::kBucketNotEmpty) {
+        return 409;
+      }
+      return 400;
+    case ApiService::kSns:
+      return code == ErrorCode::kNotFoundException ? 404 : 400;
+    default:
+      break;
+  }
+  switch (code) {
+    case ErrorCode::kResourceNotFoundException:
+      return 404;
+    case ErrorCode::kResourceConflictException:
+      return 409;
+    case ErrorCode::kRequestTooLargeException:
+      return 413;
+    case ErrorCode::kTooManyRequestsException:
+      return 429;
+    default:
+      return 400;
+  }
+}
+
 }  // namespace
 
-ApiResponse ErrorResponse(const Status& status) {
+bool Services::Serves(ApiService service) const {
+  switch (service) {
+    case ApiService::kSqs:
+      return true;
+    case ApiService::kLambda:
+      return functions != nullptr;
+    case ApiService::kS3:
+      return buckets != nullptr;
+    case ApiService::kDynamoDb:
+      return tables != nullptr;
+    case ApiService::kSns:
+      return topics != nullptr;
+    case ApiService::kEvents:
+      return schedules != nullptr;
+    case ApiService::kHttp:
+      return routes != nullptr && sinks != nullptr;
+  }
+  return false;
+}
+
+ApiResponse ErrorResponse(const Status& status, ApiService service) {
   ApiResponse out;
   out.ok = false;
   out.code = status.code();
-  out.body = WriteError(status);
   bool sender = IsSenderFault(status.code());
-  switch (status.code()) {
-    case ErrorCode::kResourceNotFoundException:
-      out.http_status = 404;
-      break;
-    case ErrorCode::kResourceConflictException:
-      out.http_status = 409;
-      break;
-    case ErrorCode::kRequestTooLargeException:
-      out.http_status = 413;
-      break;
-    case ErrorCode::kTooManyRequestsException:
-      out.http_status = 429;
-      break;
-    default:
-      out.http_status = sender ? 400 : 500;
+  bool protocol = status.code() == ErrorCode::kSerializationException ||
+                  status.code() == ErrorCode::kUnknownOperationException;
+  if (service == ApiService::kSqs || protocol) {
+    out.body = WriteError(status);
+  } else {
+    JsonWriter w;
+    w.BeginObject()
+        .Key("__type")
+        .String(std::string(Namespace(service)) + std::string(status.name()))
+        .Key("message")
+        .String(status.message())
+        .EndObject();
+    out.body = w.Take();
   }
+  out.http_status = HttpStatus(status.code(), service);
   out.query_error =
       std::string(WireCode(status.code())) + (sender ? ";Sender" : ";Receiver");
   return out;
 }
 
-Dispatcher::Dispatcher(QueueService& sqs, compute::FunctionService* functions,
-                       compute::EventSourceMappings* mappings)
-    : sqs_(sqs), functions_(functions), mappings_(mappings) {}
-
 std::vector<std::string> Dispatcher::Actions() const {
   std::vector<std::string> out;
-  for (const auto& [name, h] : Handlers()) {
-    if (functions_ != nullptr || !IsLambdaAction(name)) out.push_back(name);
+  for (const auto& [name, a] : Handlers()) {
+    if (services_.Serves(a.service)) out.push_back(name);
   }
   return out;
 }
 
 void Dispatcher::Dispatch(std::string_view action, std::string_view body,
                           ApiCallback done) {
-  if (action.starts_with("AmazonSQS.")) action.remove_prefix(10);
-  auto it = Handlers().find(action);
-  if (it == Handlers().end()) {
-    return done(
-        ErrorResponse(Status(ErrorCode::kUnknownOperationException,
-                             "Unknown action '" + std::string(action) + "'.")));
+  // The X-Amz-Target form: "AmazonSQS.SendMessage",
+  // "DynamoDB_20120810.PutItem", ...
+  if (size_t dot = action.rfind('.'); dot != std::string_view::npos) {
+    action.remove_prefix(dot + 1);
   }
-  Services services{sqs_, functions_, mappings_};
-  it->second(services, body, done);
+  auto it = Handlers().find(action);
+  if (it == Handlers().end() || !services_.Serves(it->second.service)) {
+    return done(ErrorResponse(Status(
+        ErrorCode::kUnknownOperationException,
+        it == Handlers().end()
+            ? "Unknown action '" + std::string(action) + "'."
+            : "This engine does not serve '" + std::string(action) + "'.")));
+  }
+  Services services = services_;
+  it->second.handler(services, body, done);
 }
 
 }  // namespace fanlab::api

@@ -29,8 +29,46 @@ namespace fanlab::compute {
 class FunctionService;
 class EventSourceMappings;
 }  // namespace fanlab::compute
+namespace fanlab::services {
+class BucketService;
+class TableService;
+class TopicService;
+class ScheduleService;
+class RouteService;
+class SinkService;
+}  // namespace fanlab::services
 
 namespace fanlab::api {
+
+// The AWS service an action belongs to: it decides the error body's
+// `__type` namespace and the HTTP status of an error.
+enum class ApiService {
+  kSqs,       // com.amazonaws.sqs#
+  kLambda,    // com.amazonaws.lambda#
+  kS3,        // com.amazonaws.s3#          (buckets)
+  kDynamoDb,  // com.amazonaws.dynamodb.v20120810#  (tables)
+  kSns,       // com.amazonaws.sns#         (topics)
+  kEvents,    // com.amazonaws.events#      (schedules)
+  kHttp,      // com.fanlab.http#           (routes and sinks: fanlab's own)
+};
+
+// What a dispatcher serves. Every pointer may be null: that service's
+// actions then answer UnknownOperationException. Not owned; each must
+// outlive the dispatcher.
+struct Services {
+  queue::QueueService& sqs;
+  compute::FunctionService* functions = nullptr;
+  compute::EventSourceMappings* mappings = nullptr;
+  services::BucketService* buckets = nullptr;
+  services::TableService* tables = nullptr;
+  services::TopicService* topics = nullptr;
+  services::ScheduleService* schedules = nullptr;
+  services::RouteService* routes = nullptr;
+  services::SinkService* sinks = nullptr;
+
+  // True when the actions of `service` have what they need.
+  bool Serves(ApiService service) const;
+};
 
 struct ApiResponse {
   bool ok = true;
@@ -43,19 +81,23 @@ struct ApiResponse {
 
 using ApiCallback = std::function<void(ApiResponse)>;
 
-// The JSON error body and HTTP details for `status` (REQUIRES: !ok()).
-ApiResponse ErrorResponse(const Status& status);
+// The JSON error body and HTTP details for `status` (REQUIRES: !ok()), as
+// `service` spells them: {"__type": "<namespace>#<Name>", "message": ...}.
+ApiResponse ErrorResponse(const Status& status,
+                          ApiService service = ApiService::kSqs);
 
 class Dispatcher {
  public:
-  // The services must outlive the dispatcher; without `functions` the
-  // Lambda actions answer UnknownOperationException.
+  explicit Dispatcher(Services services) : services_(services) {}
+  // SQS and (when given) Lambda only.
   explicit Dispatcher(queue::QueueService& sqs,
                       compute::FunctionService* functions = nullptr,
-                      compute::EventSourceMappings* mappings = nullptr);
+                      compute::EventSourceMappings* mappings = nullptr)
+      : Dispatcher(Services{sqs, functions, mappings}) {}
 
-  // Runs `action` ("SendMessage", or the X-Amz-Target form
-  // "AmazonSQS.SendMessage"; "Invoke", "CreateFunction", ... for Lambda)
+  // Runs `action` ("SendMessage", or an X-Amz-Target form such as
+  // "AmazonSQS.SendMessage" or "DynamoDB_20120810.PutItem": the part before
+  // the last '.' is ignored; "Invoke", "PutObject", ... for the others)
   // on `body` (a JSON object; empty means {}).
   // `done` runs exactly once: before Dispatch returns, or later for a
   // ReceiveMessage parked in a long poll.
@@ -66,9 +108,7 @@ class Dispatcher {
   std::vector<std::string> Actions() const;
 
  private:
-  queue::QueueService& sqs_;
-  compute::FunctionService* functions_;
-  compute::EventSourceMappings* mappings_;
+  Services services_;
 };
 
 }  // namespace fanlab::api

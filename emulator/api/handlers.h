@@ -1,6 +1,6 @@
 // Internal to api/: what an action handler gets, so that each service's
-// actions can live in their own file (sqs in dispatcher.cc, Lambda in
-// lambda_actions.cc) behind the one Dispatcher.
+// actions can live in their own file (SQS in dispatcher.cc, the others in
+// <service>_actions.cc) behind the one Dispatcher.
 #ifndef FANLAB_EMULATOR_API_HANDLERS_H_
 #define FANLAB_EMULATOR_API_HANDLERS_H_
 
@@ -11,27 +11,25 @@
 
 #include "emulator/api/dispatcher.h"
 
-namespace fanlab::compute {
-class FunctionService;
-class EventSourceMappings;
-}  // namespace fanlab::compute
-
 namespace fanlab::api {
-
-struct Services {
-  queue::QueueService& sqs;
-  compute::FunctionService* functions;  // null: no Lambda actions
-  compute::EventSourceMappings* mappings;
-};
 
 using Handler =
     std::function<void(Services&, std::string_view body, ApiCallback& done)>;
-using HandlerMap = std::map<std::string, Handler, std::less<>>;
+struct Action {
+  ApiService service;
+  Handler handler;
+};
+using HandlerMap = std::map<std::string, Action, std::less<>>;
 
-// Lambda's actions (CreateFunction, Invoke, ...), added to `map`.
+// Each service's actions, added to `map` (one file each: lambda_actions.cc,
+// bucket_actions.cc, table_actions.cc, topic_actions.cc,
+// schedule_actions.cc, http_actions.cc).
 void AddLambdaActions(HandlerMap& map);
-// Their names (served only when the dispatcher has a FunctionService).
-bool IsLambdaAction(std::string_view action);
+void AddBucketActions(HandlerMap& map);
+void AddTableActions(HandlerMap& map);
+void AddTopicActions(HandlerMap& map);
+void AddScheduleActions(HandlerMap& map);
+void AddHttpActions(HandlerMap& map);
 
 }  // namespace fanlab::api
 

@@ -625,32 +625,32 @@ void DeleteMapping(compute::EventSourceMappings& ms, std::string_view body,
 
 }  // namespace
 
-bool IsLambdaAction(std::string_view action) {
-  static const HandlerMap* names = [] {
-    auto* m = new HandlerMap();
-    AddLambdaActions(*m);
-    return m;
-  }();
-  return names->count(action) != 0;
-}
-
 void AddLambdaActions(HandlerMap& map) {
-  map["CreateFunction"] = WithFunctions(CreateFunction);
-  map["GetFunction"] = WithFunctions(GetFunction);
-  map["ListFunctions"] = WithFunctions(ListFunctions);
-  map["DeleteFunction"] = WithFunctions(DeleteFunction);
-  map["UpdateFunctionConfiguration"] =
-      WithFunctions(UpdateFunctionConfiguration);
-  map["PutFunctionConcurrency"] = WithFunctions(PutFunctionConcurrency);
-  map["DeleteFunctionConcurrency"] = WithFunctions(DeleteFunctionConcurrency);
-  map["Invoke"] = WithFunctions(Invoke);
-  map["PutFunctionEventInvokeConfig"] = WithFunctions(PutEventInvokeConfig);
-  map["GetFunctionEventInvokeConfig"] = WithFunctions(GetEventInvokeConfig);
-  map["CreateEventSourceMapping"] = WithMappings(CreateMapping);
-  map["GetEventSourceMapping"] = WithMappings(GetMapping);
-  map["ListEventSourceMappings"] = WithMappings(ListMappings);
-  map["UpdateEventSourceMapping"] = WithMappings(UpdateMapping);
-  map["DeleteEventSourceMapping"] = WithMappings(DeleteMapping);
+  map["CreateFunction"] = {ApiService::kLambda, WithFunctions(CreateFunction)};
+  map["GetFunction"] = {ApiService::kLambda, WithFunctions(GetFunction)};
+  map["ListFunctions"] = {ApiService::kLambda, WithFunctions(ListFunctions)};
+  map["DeleteFunction"] = {ApiService::kLambda, WithFunctions(DeleteFunction)};
+  map["UpdateFunctionConfiguration"] = {
+      ApiService::kLambda, WithFunctions(UpdateFunctionConfiguration)};
+  map["PutFunctionConcurrency"] = {ApiService::kLambda,
+                                   WithFunctions(PutFunctionConcurrency)};
+  map["DeleteFunctionConcurrency"] = {ApiService::kLambda,
+                                      WithFunctions(DeleteFunctionConcurrency)};
+  map["Invoke"] = {ApiService::kLambda, WithFunctions(Invoke)};
+  map["PutFunctionEventInvokeConfig"] = {ApiService::kLambda,
+                                         WithFunctions(PutEventInvokeConfig)};
+  map["GetFunctionEventInvokeConfig"] = {ApiService::kLambda,
+                                         WithFunctions(GetEventInvokeConfig)};
+  map["CreateEventSourceMapping"] = {ApiService::kLambda,
+                                     WithMappings(CreateMapping)};
+  map["GetEventSourceMapping"] = {ApiService::kLambda,
+                                  WithMappings(GetMapping)};
+  map["ListEventSourceMappings"] = {ApiService::kLambda,
+                                    WithMappings(ListMappings)};
+  map["UpdateEventSourceMapping"] = {ApiService::kLambda,
+                                     WithMappings(UpdateMapping)};
+  map["DeleteEventSourceMapping"] = {ApiService::kLambda,
+                                     WithMappings(DeleteMapping)};
 }
 
 }  // namespace fanlab::api

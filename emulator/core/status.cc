@@ -56,6 +56,32 @@ std::string_view ErrorName(ErrorCode code) {
       return "TooManyRequestsException";
     case ErrorCode::kRequestTooLargeException:
       return "RequestTooLargeException";
+    case ErrorCode::kNoSuchBucket:
+      return "NoSuchBucket";
+    case ErrorCode::kNoSuchKey:
+      return "NoSuchKey";
+    case ErrorCode::kBucketAlreadyOwnedByYou:
+      return "BucketAlreadyOwnedByYou";
+    case ErrorCode::kBucketNotEmpty:
+      return "BucketNotEmpty";
+    case ErrorCode::kInvalidBucketName:
+      return "InvalidBucketName";
+    case ErrorCode::kInvalidArgument:
+      return "InvalidArgument";
+    case ErrorCode::kKeyTooLongError:
+      return "KeyTooLongError";
+    case ErrorCode::kEntityTooLarge:
+      return "EntityTooLarge";
+    case ErrorCode::kConditionalCheckFailedException:
+      return "ConditionalCheckFailedException";
+    case ErrorCode::kValidationException:
+      return "ValidationException";
+    case ErrorCode::kResourceInUseException:
+      return "ResourceInUseException";
+    case ErrorCode::kNotFoundException:
+      return "NotFoundException";
+    case ErrorCode::kInvalidParameterException:
+      return "InvalidParameterException";
     case ErrorCode::kSerializationException:
       return "SerializationException";
     case ErrorCode::kUnknownOperationException:

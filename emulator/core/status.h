@@ -45,6 +45,23 @@ enum class ErrorCode {
   kInvalidParameterValueException,
   kTooManyRequestsException,
   kRequestTooLargeException,
+  // S3's (buckets).
+  kNoSuchBucket,
+  kNoSuchKey,
+  kBucketAlreadyOwnedByYou,
+  kBucketNotEmpty,
+  kInvalidBucketName,
+  kInvalidArgument,
+  kKeyTooLongError,
+  kEntityTooLarge,
+  // DynamoDB's (tables). EventBridge uses ValidationException and
+  // ResourceNotFoundException too.
+  kConditionalCheckFailedException,
+  kValidationException,
+  kResourceInUseException,
+  // SNS's (topics).
+  kNotFoundException,
+  kInvalidParameterException,
   // Protocol-level faults (the request is not a well-formed call at all).
   kSerializationException,     // malformed JSON, a field of the wrong type
   kUnknownOperationException,  // no such action

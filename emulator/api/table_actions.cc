@@ -1,0 +1,8 @@
+// Table actions over the one dispatcher (not served yet).
+#include "emulator/api/handlers.h"
+
+namespace fanlab::api {
+
+void AddTableActions(HandlerMap&) {}
+
+}  // namespace fanlab::api

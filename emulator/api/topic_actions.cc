@@ -1,0 +1,8 @@
+// Topic actions over the one dispatcher (not served yet).
+#include "emulator/api/handlers.h"
+
+namespace fanlab::api {
+
+void AddTopicActions(HandlerMap&) {}
+
+}  // namespace fanlab::api
