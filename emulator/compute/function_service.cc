@@ -720,15 +720,7 @@ void FunctionService::Finish(uint64_t key, const char* condition,
       success ? f->events.on_success : f->events.on_failure;
   if (arn.empty()) return;
   // Lambda's destination record.
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(
-      clock_.Now().time_since_epoch());
-  std::time_t secs = static_cast<std::time_t>(millis.count() / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char stamp[96];
-  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                tm.tm_min, tm.tm_sec, static_cast<int>(millis.count() % 1000));
+  std::string stamp = FormatIso8601(clock_.Now());
   boost::system::error_code ec;
   json::value request = json::parse(ev->payload, ec);
   if (ec) request = json::string(ev->payload);

@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <utility>
 
 namespace fanlab {
@@ -33,6 +34,10 @@ inline int64_t ToEpochMillis(TimePoint t) {
 inline TimePoint FromEpochMillis(int64_t ms) {
   return TimePoint(std::chrono::milliseconds(ms));
 }
+
+// "2026-01-01T00:00:00.000Z": UTC, milliseconds (the form AWS's JSON
+// APIs and event records use).
+std::string FormatIso8601(TimePoint t);
 
 using TimerId = uint64_t;
 

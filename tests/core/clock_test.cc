@@ -374,5 +374,14 @@ TEST(RealClockTest, RunDueFiresPastTimersOnly) {
   EXPECT_GT(*clock.NextDeadline(), clock.Now());
 }
 
+TEST(FormatIso8601Test, IsUtcWithMilliseconds) {
+  EXPECT_EQ(FormatIso8601(VirtualClock::kDefaultStart),
+            "2026-01-01T00:00:00.000Z");
+  // 2024-02-29T23:59:58.123456Z: a leap day, sub-millisecond part dropped.
+  TimePoint t = TimePoint(std::chrono::seconds(1709251198)) +
+                std::chrono::microseconds(123456);
+  EXPECT_EQ(FormatIso8601(t), "2024-02-29T23:59:58.123Z");
+}
+
 }  // namespace
 }  // namespace fanlab
