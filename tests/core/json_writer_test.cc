@@ -145,6 +145,16 @@ TEST(JsonWriterTest, NestedObjectsAndArraysHaveCommasExactlyBetweenValues) {
   EXPECT_EQ(w.Take(), text);
 }
 
+TEST(JsonWriterTest, RawValuesTakeTheirPlaceBetweenCommas) {
+  JsonWriter w;
+  w.BeginObject().Key("a").Raw(R"({"b":[1,2]})").Key("c").Raw("3");
+  w.EndObject();
+  EXPECT_EQ(w.str(), R"({"a":{"b":[1,2]},"c":3})");
+  JsonWriter list;
+  list.BeginArray().Raw("1").Raw("null").EndArray();
+  EXPECT_EQ(list.str(), "[1,null]");
+}
+
 TEST(JsonWriterTest, EmptyObjectAndArray) {
   {
     JsonWriter w;
