@@ -24,20 +24,30 @@ Engine::Engine(EngineOptions options, transport::Context& context)
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
-  // Event invocation destinations: queues, by ARN.
-  functions_->SetDestinationSender([this](const std::string& arn,
-                                          const std::string& body) -> Status {
-    auto queue = sqs_->DescribeByArn(arn);
-    if (!queue.ok()) return queue.status();
-    return sqs_->SendMessage({.queue_url = queue->url, .message_body = body})
-        .status();
-  });
+  topics_ = std::make_unique<services::TopicService>(
+      *clock_, ids_,
+      services::TopicServiceOptions{.region = options.functions.region,
+                                    .account = options.functions.account,
+                                    .data_dir = options.data_dir},
+      TopicTargets());
+  topics_->SetObserver(&service_observers_);
+  // Event invocation destinations: queues and topics, by ARN.
+  functions_->SetDestinationSender(
+      [this](const std::string& arn, const std::string& body) -> Status {
+        if (arn.starts_with("arn:aws:sns:")) {
+          return topics_->Publish({.topic_arn = arn, .message = body}).status();
+        }
+        return SendToQueue(arn, body, {});
+      });
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
   observers_.Add(mappings_.get());
   sqs_->SetObserver(&observers_);
-  dispatcher_ = std::make_unique<api::Dispatcher>(*sqs_, functions_.get(),
-                                                  mappings_.get());
+  dispatcher_ = std::make_unique<api::Dispatcher>(
+      api::Services{.sqs = *sqs_,
+                    .functions = functions_.get(),
+                    .mappings = mappings_.get(),
+                    .topics = topics_.get()});
   server_ = std::make_unique<transport::ZmqServer>(
       *io_, context.zmq(),
       [this](std::string_view action, std::string_view body,
@@ -53,6 +63,7 @@ Engine::~Engine() {
   dispatcher_.reset();
   sqs_->SetObserver(nullptr);
   mappings_.reset();
+  topics_.reset();
   functions_.reset();
   sqs_.reset();
 }
@@ -65,6 +76,45 @@ Result<std::string> Engine::Bind(const std::string& endpoint) {
     endpoint_for_functions_ = true;
   }
   return bound;
+}
+
+Status Engine::SendToQueue(const std::string& queue_arn,
+                           const std::string& body,
+                           const services::SnsMessageAttributes& attributes) {
+  auto queue = sqs_->DescribeByArn(queue_arn);
+  if (!queue.ok()) return queue.status();
+  queue::SendMessageRequest send{.queue_url = queue->url, .message_body = body};
+  for (const auto& [name, a] : attributes) {
+    queue::MessageAttributeValue v{.data_type = a.data_type};
+    if (a.data_type.starts_with("Binary")) {
+      v.binary_value = a.binary_value;
+    } else {
+      v.string_value = a.string_value;
+    }
+    send.message_attributes.emplace(name, std::move(v));
+  }
+  return sqs_->SendMessage(send).status();
+}
+
+services::TopicTargets Engine::TopicTargets() {
+  services::TopicTargets t;
+  t.send_to_queue = [this](const std::string& arn, const std::string& body,
+                           const services::SnsMessageAttributes& attributes) {
+    return SendToQueue(arn, body, attributes);
+  };
+  t.invoke_function = [this](const std::string& arn,
+                             const std::string& event) -> Status {
+    // "arn:aws:lambda:<region>:<account>:function:<name>"
+    std::string_view marker = ":function:";
+    size_t at = arn.find(marker);
+    if (at == std::string::npos) {
+      return Status(ErrorCode::kInvalidParameterValueException,
+                    "Not a function ARN: " + arn);
+    }
+    return functions_->InvokeEvent(arn.substr(at + marker.size()), event)
+        .status();
+  };
+  return t;
 }
 
 void Engine::Stop() {

@@ -23,6 +23,8 @@
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
 #include "emulator/queue/queue_service.h"
+#include "emulator/services/service_observer.h"
+#include "emulator/services/topic_service.h"
 #include "emulator/transport/context.h"
 
 namespace boost::asio {
@@ -42,6 +44,9 @@ struct EngineOptions {
   uint64_t seed = 0x66616e6c6162ULL;  // request ids of invocations
   queue::QueueServiceOptions queue;
   compute::FunctionServiceOptions functions;
+  // Where state that outlives a run is written (objects, .eml files of
+  // the email outbox); empty keeps everything in memory.
+  std::string data_dir;
 };
 
 class Engine {
@@ -67,11 +72,23 @@ class Engine {
   queue::QueueService& sqs() { return *sqs_; }
   compute::FunctionService& functions() { return *functions_; }
   compute::EventSourceMappings& mappings() { return *mappings_; }
+  services::TopicService& topics() { return *topics_; }
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }
+  // Every event of the other services (topics, buckets, tables, ...).
+  services::ServiceObserverList& service_observers() {
+    return service_observers_;
+  }
 
  private:
+  // SendMessage to the queue with this ARN (topic deliveries, Lambda
+  // destinations).
+  Status SendToQueue(const std::string& queue_arn, const std::string& body,
+                     const services::SnsMessageAttributes& attributes);
+  // Where topics deliver: queues, functions, HTTP endpoints.
+  services::TopicTargets TopicTargets();
+
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Clock> clock_;
   VirtualClock* virtual_clock_ = nullptr;
@@ -81,6 +98,8 @@ class Engine {
   std::unique_ptr<compute::FunctionService> functions_;
   std::unique_ptr<compute::EventSourceMappings> mappings_;
   queue::ObserverList observers_;
+  std::unique_ptr<services::TopicService> topics_;
+  services::ServiceObserverList service_observers_;
   bool endpoint_for_functions_ = false;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::unique_ptr<transport::ZmqServer> server_;

@@ -414,10 +414,12 @@ void PutEventInvokeConfig(FunctionService& fs, std::string_view body,
           !s.ok()) {
         return s;
       }
-      if (!out->empty() && !out->starts_with("arn:aws:sqs:")) {
-        return Status(
-            ErrorCode::kInvalidParameterValueException,
-            "Destination " + *out + " must be a queue ARN (arn:aws:sqs:...).");
+      if (!out->empty() && !out->starts_with("arn:aws:sqs:") &&
+          !out->starts_with("arn:aws:sns:")) {
+        return Status(ErrorCode::kInvalidParameterValueException,
+                      "Destination " + *out +
+                          " must be a queue or topic ARN (arn:aws:sqs:... or "
+                          "arn:aws:sns:...).");
       }
     }
     return Status::Ok();

@@ -279,7 +279,7 @@ TEST_F(LambdaActionsTest, EventInvocationsRetryThenReachTheFailureQueue) {
   EXPECT_EQ(Error("PutFunctionEventInvokeConfig",
                   {{"FunctionName", "fail"},
                    {"DestinationConfig",
-                    {{"OnSuccess", {{"Destination", "arn:aws:sns:x"}}}}}})
+                    {{"OnSuccess", {{"Destination", "arn:aws:s3:::bucket"}}}}}})
                 .first,
             "InvalidParameterValueException");
 
