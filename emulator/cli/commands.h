@@ -12,9 +12,9 @@ inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9400";
 // `fanlab serve` and `fanlab call`.
 void AddServeCommands(CLI::App& app);
 
-// `fanlab sqs <command>` and `fanlab lambda <command>`, mirroring the aws
-// CLI.
-void AddSqsCommands(CLI::App& app);
+// `fanlab sqs|lambda|sns|s3api|dynamodb|events <command>`, mirroring the
+// aws CLI, and `fanlab http <command>` for routes and sinks.
+void AddServiceCommands(CLI::App& app);
 
 }  // namespace fanlab::cli
 

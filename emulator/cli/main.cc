@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "fanlab 0.1.0");
 
   fanlab::cli::AddServeCommands(app);
-  fanlab::cli::AddSqsCommands(app);
+  fanlab::cli::AddServiceCommands(app);
 
   CLI::App* bench = app.add_subcommand("bench", "Measure fanlab's figures");
   bench->require_subcommand(1);

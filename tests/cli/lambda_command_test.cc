@@ -9,7 +9,7 @@
 #include <sstream>
 #include <thread>
 
-#include "emulator/cli/sqs_command.h"
+#include "emulator/cli/service_command.h"
 #include "emulator/engine.h"
 
 namespace fanlab::cli {

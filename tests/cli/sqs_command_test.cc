@@ -1,8 +1,6 @@
 // `fanlab sqs`: the translation of each subcommand's flags to an action and
 // JSON body (no sockets), and whole sessions against an in-process Engine
 // over inproc://.
-#include "emulator/cli/sqs_command.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -12,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "emulator/cli/service_command.h"
 #include "emulator/engine.h"
 
 namespace fanlab::cli {

@@ -1,13 +1,15 @@
-// `fanlab sqs <command>` and `fanlab lambda <command>`: the `aws sqs` and
-// `aws lambda` subcommands and flags, each sent as one action to a running
-// `fanlab serve`. (`lambda create-function` takes --command, the argv, in
-// place of a zip.)
+// `fanlab <service> <command>`: the aws CLI's subcommands and flags for
+// sqs, lambda, sns, s3api, dynamodb and events (plus fanlab's own http),
+// each sent as one action to a running `fanlab serve`. (`lambda
+// create-function` takes --command, the argv, in place of a zip;
+// service_spec.h has the tables.)
 //
 // The pieces are separate so they can be tested without sockets:
-// ParseSqsArgs (command line -> SqsArgs), TranslateSqs (SqsArgs -> action and
-// JSON body) and RunSqs (the whole thing against a given Client).
-#ifndef FANLAB_EMULATOR_CLI_SQS_COMMAND_H_
-#define FANLAB_EMULATOR_CLI_SQS_COMMAND_H_
+// ParseSqsArgs (command line -> SqsArgs), TranslateSqs / TranslateService
+// (SqsArgs -> action and JSON body) and RunSqs / RunService (the whole
+// thing against a given Client).
+#ifndef FANLAB_EMULATOR_CLI_SERVICE_COMMAND_H_
+#define FANLAB_EMULATOR_CLI_SERVICE_COMMAND_H_
 
 #include <map>
 #include <ostream>
@@ -46,6 +48,10 @@ Result<SqsRequest> TranslateSqs(const SqsArgs& args);
 // Code.Command); --environment takes Variables={K=V,K2=V2} or JSON;
 // --payload any JSON.
 Result<SqsRequest> TranslateLambda(const SqsArgs& args);
+// The same for any service of service_spec.h.
+struct ServiceSpec;
+Result<SqsRequest> TranslateService(const ServiceSpec& service,
+                                    const SqsArgs& args);
 
 // The command line after `sqs`, parsed.
 struct SqsInvocation {
@@ -74,6 +80,8 @@ int RunSqs(const std::vector<std::string>& args, std::ostream& out,
 // `fanlab lambda ...` through `client`, as RunSqs.
 int RunLambda(const std::vector<std::string>& args, transport::Client& client,
               std::ostream& out, std::ostream& err);
+int RunService(const ServiceSpec& service, const std::vector<std::string>& args,
+               transport::Client& client, std::ostream& out, std::ostream& err);
 
 // `value` as JSON with a 2-space indent (a body that is not JSON is returned
 // as it is).
@@ -81,4 +89,4 @@ std::string PrettyJson(const std::string& body);
 
 }  // namespace fanlab::cli
 
-#endif  // FANLAB_EMULATOR_CLI_SQS_COMMAND_H_
+#endif  // FANLAB_EMULATOR_CLI_SERVICE_COMMAND_H_
