@@ -1,6 +1,6 @@
 // DiskObjectStore: buckets and objects as files under one root directory
-// (`fanlab serve --data-dir D` puts it at D/s3), so that a restart keeps
-// them.
+// (a BucketService opened with data_dir D roots it at D/s3), so that a
+// restart keeps them.
 //
 // Layout under the root:
 //

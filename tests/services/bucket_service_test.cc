@@ -718,6 +718,7 @@ class BucketServiceDiskTest : public ::testing::Test {
 TEST_F(BucketServiceDiskTest, ARestartKeepsBucketsObjectsAndMetadata) {
   {
     auto svc = Open();
+    ASSERT_NE(svc, nullptr);
     ASSERT_TRUE(svc->CreateBucket("artifacts").ok());
     ASSERT_TRUE(svc->CreateBucket("empty-one").ok());
     clock_.Advance(seconds(30));
@@ -739,6 +740,7 @@ TEST_F(BucketServiceDiskTest, ARestartKeepsBucketsObjectsAndMetadata) {
 
   clock_.Advance(seconds(100));
   auto svc = Open();
+  ASSERT_NE(svc, nullptr);
   auto buckets = svc->ListBuckets();
   ASSERT_TRUE(buckets.ok());
   ASSERT_EQ(buckets->buckets.size(), 2u);

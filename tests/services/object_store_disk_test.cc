@@ -37,6 +37,7 @@ class ObjectStoreDiskTest : public ::testing::Test {
     std::ofstream(dir_ / "outside" / "sentinel") << "untouched";
     store_ = Open();
   }
+  void SetUp() override { ASSERT_NE(store_, nullptr); }
   ~ObjectStoreDiskTest() override {
     store_.reset();
     std::error_code ec;
@@ -183,6 +184,7 @@ TEST_F(ObjectStoreDiskTest, ReopeningLoadsBucketsAndObjectsExactly) {
   Put("alpha", std::string("nul\0key", 7), "");
 
   store_ = Open();  // a restart
+  ASSERT_NE(store_, nullptr);
   auto loaded = store_->Load();
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   std::sort(loaded->begin(), loaded->end(), [](const auto& a, const auto& b) {
@@ -238,6 +240,7 @@ TEST_F(ObjectStoreDiskTest, LoadClearsWhatInterruptedWritesLeft) {
   fs::create_directories(root_ / ".trash-oldbucket" / "objects");
 
   store_ = Open();
+  ASSERT_NE(store_, nullptr);
   auto loaded = store_->Load();
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   ASSERT_EQ(loaded->size(), 1u);
@@ -267,7 +270,9 @@ class ObjectStoreDiskCorruptTest : public ObjectStoreDiskTest {
     Put("bkt", "k", "0123456789");
     fs::path file = root_ / DiskObjectStore::ObjectPath("bkt", "k");
     damage(file);
-    auto loaded = Open()->Load();
+    auto reopened = Open();
+    ASSERT_NE(reopened, nullptr);
+    auto loaded = reopened->Load();
     ASSERT_FALSE(loaded.ok());
     EXPECT_EQ(loaded.status().code(), ErrorCode::kInternalError);
     EXPECT_NE(loaded.status().message().find("Corrupt"), std::string::npos)

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,9 @@ class TempDir {
 };
 
 enum class Kind { kMemory, kDisk };
+void PrintTo(Kind k, std::ostream* os) {
+  *os << (k == Kind::kMemory ? "memory" : "disk");
+}
 
 class ObjectStoreTest : public ::testing::TestWithParam<Kind> {
  protected:
@@ -49,7 +53,10 @@ class ObjectStoreTest : public ::testing::TestWithParam<Kind> {
       EXPECT_TRUE(disk.ok()) << disk.status().ToString();
       if (disk.ok()) store_ = std::move(disk).value();
     }
-    EXPECT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kCreated}).ok());
+  }
+  void SetUp() override {
+    ASSERT_NE(store_, nullptr);
+    ASSERT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kCreated}).ok());
   }
 
   static ObjectMeta Meta(std::string_view body) {
