@@ -1,8 +1,432 @@
-// Bucket actions over the one dispatcher (not served yet).
+// S3's bucket and object actions over the one dispatcher, with the field
+// names of the S3 API as the AWS SDKs model them (Bucket, Key, Body,
+// ContentType, Metadata, ContentLength, ETag, LastModified, Contents,
+// CommonPrefixes, ...). Bodies travel as base64 strings, as blobs do in
+// AWS's JSON protocols; ETags carry their quotes; times are ISO 8601.
+// docs/services-buckets.md lists the actions and fields.
+//
+// Errors are in the com.amazonaws.s3# namespace, with S3's HTTP statuses
+// (dispatcher.cc). A field of the wrong type, or a Body that is not
+// base64, is a SerializationException naming the field.
+#include <boost/json.hpp>
+
 #include "emulator/api/handlers.h"
+#include "emulator/core/base64.h"
+#include "emulator/core/digest.h"
+#include "emulator/core/json_writer.h"
+#include "emulator/services/bucket_service.h"
 
 namespace fanlab::api {
+namespace {
 
-void AddBucketActions(HandlerMap&) {}
+namespace json = boost::json;
+using services::BucketService;
+
+// The owner every bucket and object reports: the emulator's one account.
+constexpr std::string_view kOwnerName = "fanlab";
+const std::string& OwnerId() {
+  static const std::string id = Sha256Hex("fanlab:000000000000");
+  return id;
+}
+
+ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
+ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kS3); }
+
+Status Serialization(std::string message) {
+  return Status(ErrorCode::kSerializationException, std::move(message));
+}
+
+// Reads a string field. Absent (or null) is "" unless `required`, which
+// answers InvalidArgument, as S3 does for a missing parameter.
+Status String(const json::object& o, std::string_view name, std::string& out,
+              bool required = false) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) {
+    if (!required) return Status::Ok();
+    return Status(ErrorCode::kInvalidArgument,
+                  "The request must contain the "
+                  "parameter " +
+                      std::string(name) + ".");
+  }
+  if (!v->is_string()) {
+    return Serialization("Field " + std::string(name) + " must be a string.");
+  }
+  out = std::string(v->get_string());
+  return Status::Ok();
+}
+
+Status Int(const json::object& o, std::string_view name,
+           std::optional<int64_t>& out) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (v->is_int64()) {
+    out = v->get_int64();
+  } else if (v->is_uint64()) {
+    out = static_cast<int64_t>(
+        std::min<uint64_t>(v->get_uint64(), uint64_t{INT64_MAX}));
+  } else {
+    return Serialization("Field " + std::string(name) + " must be an integer.");
+  }
+  return Status::Ok();
+}
+
+Status Bool(const json::object& o, std::string_view name, bool& out) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (!v->is_bool()) {
+    return Serialization("Field " + std::string(name) + " must be a boolean.");
+  }
+  out = v->get_bool();
+  return Status::Ok();
+}
+
+Status StringMap(const json::object& o, std::string_view name,
+                 std::map<std::string, std::string>& out) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr || v->is_null()) return Status::Ok();
+  if (!v->is_object()) {
+    return Serialization("Field " + std::string(name) +
+                         " must be a map of strings.");
+  }
+  for (const auto& [k, value] : v->get_object()) {
+    if (!value.is_string()) {
+      return Serialization("Field " + std::string(name) + "." + std::string(k) +
+                           " must be a string.");
+    }
+    out[std::string(k)] = std::string(value.get_string());
+  }
+  return Status::Ok();
+}
+
+// Runs every read in order and stops at the first failure.
+template <typename... Reads>
+Status All(Reads&&... reads) {
+  Status out;
+  ((out.ok() ? (void)(out = reads()) : (void)0), ...);
+  return out;
+}
+
+// An action: parses the body as a JSON object and hands it to `f`, which
+// returns the response body or the error.
+using BucketAction = Result<std::string> (*)(BucketService&,
+                                             const json::object&);
+
+Handler Wrap(BucketAction f) {
+  return [f](Services& s, std::string_view body, ApiCallback& done) {
+    if (body.empty()) body = "{}";
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec) {
+      return done(Fail(Serialization(
+          "The request body is not valid JSON: " + ec.message() + ".")));
+    }
+    if (!v.is_object()) {
+      return done(
+          Fail(Serialization("The request body must be a JSON object.")));
+    }
+    Result<std::string> out = f(*s.buckets, v.get_object());
+    done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
+  };
+}
+
+std::string Quoted(std::string_view etag) {
+  return "\"" + std::string(etag) + "\"";
+}
+
+// --- Buckets ---------------------------------------------------------------
+
+Result<std::string> CreateBucket(BucketService& b, const json::object& o) {
+  std::string name;
+  if (Status s = String(o, "Bucket", name, true); !s.ok()) return s;
+  // CreateBucketConfiguration (LocationConstraint, ...) is accepted and
+  // ignored: the emulator has one region.
+  if (const json::value* c = o.if_contains("CreateBucketConfiguration");
+      c != nullptr && !c->is_null() && !c->is_object()) {
+    return Serialization("Field CreateBucketConfiguration must be an object.");
+  }
+  auto created = b.CreateBucket(name);
+  if (!created.ok()) return created.status();
+  JsonWriter w;
+  w.BeginObject().Key("Location").String("/" + name).EndObject();
+  return w.Take();
+}
+
+Result<std::string> DeleteBucket(BucketService& b, const json::object& o) {
+  std::string name;
+  if (Status s = String(o, "Bucket", name, true); !s.ok()) return s;
+  if (Status s = b.DeleteBucket(name); !s.ok()) return s;
+  return std::string("{}");
+}
+
+Result<std::string> HeadBucket(BucketService& b, const json::object& o) {
+  std::string name;
+  if (Status s = String(o, "Bucket", name, true); !s.ok()) return s;
+  auto head = b.HeadBucket(name);
+  if (!head.ok()) return head.status();
+  JsonWriter w;
+  w.BeginObject()
+      .Key("BucketRegion")
+      .String(b.options().region)
+      .Key("BucketLocationType")
+      .String("Region")
+      .Key("BucketLocationName")
+      .String(b.options().region)
+      .EndObject();
+  return w.Take();
+}
+
+void WriteOwner(JsonWriter& w) {
+  w.Key("Owner")
+      .BeginObject()
+      .Key("DisplayName")
+      .String(kOwnerName)
+      .Key("ID")
+      .String(OwnerId())
+      .EndObject();
+}
+
+Result<std::string> ListBuckets(BucketService& b, const json::object& o) {
+  services::ListBucketsRequest req;
+  if (Status s = All([&] { return String(o, "Prefix", req.prefix); },
+                     [&] { return Int(o, "MaxBuckets", req.max_buckets); },
+                     [&] {
+                       return String(o, "ContinuationToken",
+                                     req.continuation_token);
+                     });
+      !s.ok()) {
+    return s;
+  }
+  auto list = b.ListBuckets(req);
+  if (!list.ok()) return list.status();
+  JsonWriter w;
+  w.BeginObject().Key("Buckets").BeginArray();
+  for (const auto& bucket : list->buckets) {
+    w.BeginObject()
+        .Key("Name")
+        .String(bucket.name)
+        .Key("CreationDate")
+        .String(services::FormatS3Time(bucket.creation_date))
+        .Key("BucketRegion")
+        .String(b.options().region)
+        .EndObject();
+  }
+  w.EndArray();
+  WriteOwner(w);
+  if (!req.prefix.empty()) w.Key("Prefix").String(req.prefix);
+  if (!list->continuation_token.empty()) {
+    w.Key("ContinuationToken").String(list->continuation_token);
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+// --- Objects ---------------------------------------------------------------
+
+Result<std::string> PutObject(BucketService& b, const json::object& o) {
+  services::PutObjectRequest req;
+  std::string body;
+  if (Status s = All(
+          [&] { return String(o, "Bucket", req.bucket, true); },
+          [&] { return String(o, "Key", req.key, true); },
+          [&] { return String(o, "Body", body); },
+          [&] { return String(o, "ContentType", req.content_type); },
+          [&] { return String(o, "CacheControl", req.cache_control); },
+          [&] {
+            return String(o, "ContentDisposition", req.content_disposition);
+          },
+          [&] { return String(o, "ContentEncoding", req.content_encoding); },
+          [&] { return String(o, "ContentLanguage", req.content_language); },
+          [&] { return StringMap(o, "Metadata", req.metadata); });
+      !s.ok()) {
+    return s;
+  }
+  std::optional<std::string> bytes = Base64Decode(body);
+  if (!bytes) return Serialization("Field Body must be base64.");
+  req.body = std::move(*bytes);
+  auto put = b.PutObject(std::move(req));
+  if (!put.ok()) return put.status();
+  JsonWriter w;
+  w.BeginObject()
+      .Key("ETag")
+      .String(Quoted(put->meta.etag))
+      .Key("ServerSideEncryption")
+      .String("AES256")
+      .EndObject();
+  return w.Take();
+}
+
+Result<services::GetObjectRequest> ReadGet(const json::object& o) {
+  services::GetObjectRequest req;
+  if (Status s = All([&] { return String(o, "Bucket", req.bucket, true); },
+                     [&] { return String(o, "Key", req.key, true); },
+                     [&] { return String(o, "Range", req.range); });
+      !s.ok()) {
+    return s;
+  }
+  return req;
+}
+
+// The fields GetObject and HeadObject share; the caller closes the object.
+void WriteObjectHead(JsonWriter& w, const services::GetObjectResult& r) {
+  const services::ObjectMeta& m = r.meta;
+  w.Key("AcceptRanges")
+      .String("bytes")
+      .Key("ContentLength")
+      .Int(static_cast<int64_t>(r.content_length))
+      .Key("ContentType")
+      .String(m.content_type)
+      .Key("ETag")
+      .String(Quoted(m.etag))
+      .Key("LastModified")
+      .String(services::FormatS3Time(m.last_modified));
+  if (r.range) {
+    w.Key("ContentRange")
+        .String("bytes " + std::to_string(r.range->first) + "-" +
+                std::to_string(r.range->last) + "/" + std::to_string(m.size));
+  }
+  auto optional = [&w](std::string_view name, const std::string& value) {
+    if (!value.empty()) w.Key(name).String(value);
+  };
+  optional("CacheControl", m.cache_control);
+  optional("ContentDisposition", m.content_disposition);
+  optional("ContentEncoding", m.content_encoding);
+  optional("ContentLanguage", m.content_language);
+  w.Key("Metadata").BeginObject();
+  for (const auto& [k, v] : m.metadata) w.Key(k).String(v);
+  w.EndObject();
+  w.Key("ServerSideEncryption").String("AES256");
+}
+
+Result<std::string> GetObject(BucketService& b, const json::object& o) {
+  auto req = ReadGet(o);
+  if (!req.ok()) return req.status();
+  auto got = b.GetObject(*req);
+  if (!got.ok()) return got.status();
+  JsonWriter w;
+  w.BeginObject().Key("Body").String(Base64Encode(got->body));
+  WriteObjectHead(w, *got);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<std::string> HeadObject(BucketService& b, const json::object& o) {
+  auto req = ReadGet(o);
+  if (!req.ok()) return req.status();
+  auto head = b.HeadObject(*req);
+  if (!head.ok()) return head.status();
+  JsonWriter w;
+  w.BeginObject();
+  WriteObjectHead(w, *head);
+  w.EndObject();
+  return w.Take();
+}
+
+Result<std::string> DeleteObject(BucketService& b, const json::object& o) {
+  std::string bucket, key;
+  if (Status s = All([&] { return String(o, "Bucket", bucket, true); },
+                     [&] { return String(o, "Key", key, true); });
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = b.DeleteObject(bucket, key); !s.ok()) return s;
+  return std::string("{}");
+}
+
+Result<std::string> ListObjectsV2(BucketService& b, const json::object& o) {
+  services::ListObjectsV2Request req;
+  std::string encoding;
+  bool fetch_owner = false;
+  if (Status s = All([&] { return String(o, "Bucket", req.bucket, true); },
+                     [&] { return String(o, "Prefix", req.prefix); },
+                     [&] { return String(o, "Delimiter", req.delimiter); },
+                     [&] { return Int(o, "MaxKeys", req.max_keys); },
+                     [&] { return String(o, "StartAfter", req.start_after); },
+                     [&] {
+                       return String(o, "ContinuationToken",
+                                     req.continuation_token);
+                     },
+                     [&] { return String(o, "EncodingType", encoding); },
+                     [&] { return Bool(o, "FetchOwner", fetch_owner); });
+      !s.ok()) {
+    return s;
+  }
+  if (!encoding.empty() && encoding != "url") {
+    return Status(ErrorCode::kInvalidArgument,
+                  "Invalid Encoding Method specified in Request");
+  }
+  auto list = b.ListObjectsV2(req);
+  if (!list.ok()) return list.status();
+  // EncodingType=url percent-encodes every key-shaped value in the answer.
+  auto enc = [url = !encoding.empty()](const std::string& s) {
+    return url ? services::UrlEncode(s) : s;
+  };
+  JsonWriter w;
+  w.BeginObject()
+      .Key("Name")
+      .String(req.bucket)
+      .Key("Prefix")
+      .String(enc(req.prefix));
+  if (!req.delimiter.empty()) w.Key("Delimiter").String(enc(req.delimiter));
+  w.Key("MaxKeys")
+      .Int(list->max_keys)
+      .Key("KeyCount")
+      .Int(list->key_count())
+      .Key("IsTruncated")
+      .Bool(list->is_truncated);
+  if (!req.continuation_token.empty()) {
+    w.Key("ContinuationToken").String(req.continuation_token);
+  }
+  if (list->is_truncated) {
+    w.Key("NextContinuationToken").String(list->next_continuation_token);
+  }
+  if (!req.start_after.empty()) {
+    w.Key("StartAfter").String(enc(req.start_after));
+  }
+  if (!encoding.empty()) w.Key("EncodingType").String(encoding);
+  // S3 leaves out Contents and CommonPrefixes when they are empty (SDKs
+  // then have no such member): so does the emulator, so that code reading
+  // them unguarded fails here as it would on AWS.
+  if (!list->contents.empty()) {
+    w.Key("Contents").BeginArray();
+    for (const auto& obj : list->contents) {
+      w.BeginObject()
+          .Key("Key")
+          .String(enc(obj.key))
+          .Key("LastModified")
+          .String(services::FormatS3Time(obj.meta.last_modified))
+          .Key("ETag")
+          .String(Quoted(obj.meta.etag))
+          .Key("Size")
+          .Int(static_cast<int64_t>(obj.meta.size))
+          .Key("StorageClass")
+          .String("STANDARD");
+      if (fetch_owner) WriteOwner(w);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  if (!list->common_prefixes.empty()) {
+    w.Key("CommonPrefixes").BeginArray();
+    for (const auto& p : list->common_prefixes) {
+      w.BeginObject().Key("Prefix").String(enc(p)).EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+void AddBucketActions(HandlerMap& map) {
+  std::pair<const char*, BucketAction> actions[] = {
+      {"CreateBucket", CreateBucket},   {"DeleteBucket", DeleteBucket},
+      {"HeadBucket", HeadBucket},       {"ListBuckets", ListBuckets},
+      {"PutObject", PutObject},         {"GetObject", GetObject},
+      {"HeadObject", HeadObject},       {"DeleteObject", DeleteObject},
+      {"ListObjectsV2", ListObjectsV2},
+  };
+  for (auto [name, f] : actions) map[name] = {ApiService::kS3, Wrap(f)};
+}
 
 }  // namespace fanlab::api

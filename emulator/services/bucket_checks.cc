@@ -1,0 +1,202 @@
+#include "emulator/services/bucket_checks.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+
+namespace fanlab::services {
+namespace {
+
+bool IsLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+bool StartsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+
+bool EndsWith(std::string_view s, std::string_view p) {
+  return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
+}
+
+// "192.168.5.4": four dot-separated runs of digits. S3 refuses these
+// whatever the numbers (999.1.1.1 too), so no range check.
+bool LooksLikeIpv4(std::string_view name) {
+  int groups = 0;
+  size_t i = 0;
+  while (i <= name.size()) {
+    size_t start = i;
+    while (i < name.size() && IsDigit(name[i])) ++i;
+    if (i == start) return false;
+    ++groups;
+    if (i == name.size()) break;
+    if (name[i] != '.') return false;
+    ++i;
+  }
+  return groups == 4;
+}
+
+// Parses a run of digits; saturates at UINT64_MAX (a first byte that far
+// out is unsatisfiable, a last byte that far out is clamped anyway).
+std::optional<uint64_t> ParseDigits(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (!IsDigit(c)) return std::nullopt;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+  }
+  return v;
+}
+
+Status InvalidRange() {
+  return Status(ErrorCode::kInvalidArgument,
+                "The requested range is not satisfiable");
+}
+
+}  // namespace
+
+Status ValidateBucketName(std::string_view name) {
+  auto invalid = [] {
+    return Status(ErrorCode::kInvalidBucketName,
+                  "The specified bucket is not valid.");
+  };
+  if (name.size() < 3 || name.size() > 63) return invalid();
+  if (!IsLowerAlnum(name.front()) || !IsLowerAlnum(name.back())) {
+    return invalid();
+  }
+  for (char c : name) {
+    if (!IsLowerAlnum(c) && c != '.' && c != '-') return invalid();
+  }
+  if (name.find("..") != std::string_view::npos) return invalid();
+  if (LooksLikeIpv4(name)) return invalid();
+  for (std::string_view prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
+    if (StartsWith(name, prefix)) return invalid();
+  }
+  for (std::string_view suffix :
+       {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}) {
+    if (EndsWith(name, suffix)) return invalid();
+  }
+  return Status::Ok();
+}
+
+Status ValidateObjectKey(std::string_view key) {
+  if (key.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "The object key must be at least one byte long.");
+  }
+  if (key.size() > kMaxKeyBytes) {
+    return Status(ErrorCode::kKeyTooLongError, "Your key is too long");
+  }
+  if (!IsValidUtf8(key)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "The object key must be valid UTF-8.");
+  }
+  return Status::Ok();
+}
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto b = static_cast<unsigned char>(s[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((b & 0xE0) == 0xC0) {
+      n = 1;
+      cp = b & 0x1F;
+    } else if ((b & 0xF0) == 0xE0) {
+      n = 2;
+      cp = b & 0x0F;
+    } else if ((b & 0xF8) == 0xF0) {
+      n = 3;
+      cp = b & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // truncated sequence
+    for (size_t k = 1; k <= n; ++k) {
+      auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    static constexpr std::array<uint32_t, 4> kMin = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+std::string FormatS3Time(TimePoint t) {
+  using namespace std::chrono;
+  auto secs = floor<seconds>(t);
+  auto days = floor<std::chrono::days>(secs);
+  year_month_day ymd(days);
+  hh_mm_ss hms(secs - days);
+  auto ms = duration_cast<milliseconds>(t - secs).count();
+  char buf[32];
+  std::snprintf(
+      buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+      static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+      static_cast<int>(hms.minutes().count()),
+      static_cast<int>(hms.seconds().count()), static_cast<int>(ms));
+  return buf;
+}
+
+Result<std::optional<ByteRange>> ResolveRange(std::string_view range,
+                                              uint64_t size) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (!StartsWith(range, kUnit)) return std::optional<ByteRange>();
+  std::string_view spec = range.substr(kUnit.size());
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return std::optional<ByteRange>();
+  std::string_view first_text = spec.substr(0, dash);
+  std::string_view last_text = spec.substr(dash + 1);
+  std::optional<uint64_t> first = ParseDigits(first_text);
+  std::optional<uint64_t> last = ParseDigits(last_text);
+  // Anything else in either half (a second range after a comma, spaces,
+  // signs) makes the whole value malformed: ignored, as S3 does.
+  if ((!first_text.empty() && !first) || (!last_text.empty() && !last)) {
+    return std::optional<ByteRange>();
+  }
+  if (!first && !last) return std::optional<ByteRange>();
+  if (!first) {  // "bytes=-N": the last N bytes
+    if (*last == 0) return InvalidRange();
+    if (size == 0) return std::optional<ByteRange>();
+    uint64_t n = std::min(*last, size);
+    return std::optional<ByteRange>(ByteRange{size - n, size - 1});
+  }
+  if (last && *last < *first) return std::optional<ByteRange>();
+  if (*first >= size) return InvalidRange();
+  uint64_t end = last ? std::min(*last, size - 1) : size - 1;
+  return std::optional<ByteRange>(ByteRange{*first, end});
+}
+
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || IsDigit(c) ||
+        c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      out.push_back(c);
+    } else {
+      auto b = static_cast<unsigned char>(c);
+      out.push_back('%');
+      out.push_back(kHex[b >> 4]);
+      out.push_back(kHex[b & 0xF]);
+    }
+  }
+  return out;
+}
+
+}  // namespace fanlab::services

@@ -1,0 +1,52 @@
+#include "emulator/services/object_store.h"
+
+#include <utility>
+
+namespace fanlab::services {
+
+std::string MemoryObjectStore::Path(std::string_view bucket,
+                                    std::string_view key) {
+  std::string path;
+  path.reserve(bucket.size() + 1 + key.size());
+  path.append(bucket).push_back('/');
+  path.append(key);
+  return path;
+}
+
+Result<std::vector<StoredBucket>> MemoryObjectStore::Load() {
+  // The metadata lives in the service's index only, so there is nothing to
+  // hand back: a memory store always starts empty.
+  return std::vector<StoredBucket>{};
+}
+
+Status MemoryObjectStore::PutObject(std::string_view bucket,
+                                    std::string_view key, const ObjectMeta&,
+                                    std::string body) {
+  bodies_[Path(bucket, key)] = std::move(body);
+  return Status::Ok();
+}
+
+Result<std::string> MemoryObjectStore::ReadObject(std::string_view bucket,
+                                                  std::string_view key,
+                                                  uint64_t offset,
+                                                  uint64_t length) const {
+  auto it = bodies_.find(Path(bucket, key));
+  // Both are broken preconditions; answer rather than crash the engine.
+  if (it == bodies_.end()) {
+    return Status(ErrorCode::kInternalError,
+                  "The object store holds no body for this key.");
+  }
+  if (offset > it->second.size() || length > it->second.size() - offset) {
+    return Status(ErrorCode::kInternalError,
+                  "The read is past the end of the object.");
+  }
+  return it->second.substr(offset, length);
+}
+
+Status MemoryObjectStore::DeleteObject(std::string_view bucket,
+                                       std::string_view key) {
+  bodies_.erase(Path(bucket, key));
+  return Status::Ok();
+}
+
+}  // namespace fanlab::services
