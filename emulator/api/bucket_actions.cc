@@ -205,7 +205,7 @@ Result<std::string> ListBuckets(BucketService& b, const json::object& o) {
         .Key("Name")
         .String(bucket.name)
         .Key("CreationDate")
-        .String(services::FormatS3Time(bucket.creation_date))
+        .String(FormatIso8601(bucket.creation_date))
         .Key("BucketRegion")
         .String(b.options().region)
         .EndObject();
@@ -278,7 +278,7 @@ void WriteObjectHead(JsonWriter& w, const services::GetObjectResult& r) {
       .Key("ETag")
       .String(Quoted(m.etag))
       .Key("LastModified")
-      .String(services::FormatS3Time(m.last_modified));
+      .String(FormatIso8601(m.last_modified));
   if (r.range) {
     w.Key("ContentRange")
         .String("bytes " + std::to_string(r.range->first) + "-" +
@@ -393,7 +393,7 @@ Result<std::string> ListObjectsV2(BucketService& b, const json::object& o) {
           .Key("Key")
           .String(enc(obj.key))
           .Key("LastModified")
-          .String(services::FormatS3Time(obj.meta.last_modified))
+          .String(FormatIso8601(obj.meta.last_modified))
           .Key("ETag")
           .String(Quoted(obj.meta.etag))
           .Key("Size")

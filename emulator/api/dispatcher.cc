@@ -112,6 +112,7 @@ int HttpStatus(ErrorCode code, ApiService service) {
           code == ErrorCode::kBucketNotEmpty) {
         return 409;
       }
+      if (code == ErrorCode::kInvalidRange) return 416;
       return 400;
     case ApiService::kSns:
       return code == ErrorCode::kNotFoundException ? 404 : 400;

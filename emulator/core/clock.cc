@@ -5,20 +5,21 @@
 
 namespace fanlab {
 
-std::string FormatIso8601(TimePoint t) {
+std::string FormatIso8601(TimePoint t, bool millis) {
   auto ms = std::chrono::floor<std::chrono::milliseconds>(t);
   auto day = std::chrono::floor<std::chrono::days>(ms);
   std::chrono::year_month_day ymd(day);
   std::chrono::hh_mm_ss<std::chrono::milliseconds> hms(ms - day);
   char out[32];
-  std::snprintf(
+  int n = std::snprintf(
       out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
       static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
       static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
       static_cast<int>(hms.minutes().count()),
       static_cast<int>(hms.seconds().count()),
       static_cast<int>(hms.subseconds().count()));
-  return out;
+  if (!millis) return std::string(out, n - 5) + "Z";  // drop ".mmmZ"
+  return std::string(out, n);
 }
 
 TimerId Clock::ScheduleAt(TimePoint at, Callback fn) {

@@ -36,8 +36,9 @@ inline TimePoint FromEpochMillis(int64_t ms) {
 }
 
 // "2026-01-01T00:00:00.000Z": UTC, milliseconds (the form AWS's JSON
-// APIs and event records use).
-std::string FormatIso8601(TimePoint t);
+// APIs and event records use); without `millis`, "2026-01-01T00:00:00Z"
+// (EventBridge's event time).
+std::string FormatIso8601(TimePoint t, bool millis = true);
 
 using TimerId = uint64_t;
 

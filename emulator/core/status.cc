@@ -82,6 +82,12 @@ std::string_view ErrorName(ErrorCode code) {
       return "NotFoundException";
     case ErrorCode::kInvalidParameterException:
       return "InvalidParameterException";
+    case ErrorCode::kInvalidRange:
+      return "InvalidRange";
+    case ErrorCode::kMetadataTooLarge:
+      return "MetadataTooLarge";
+    case ErrorCode::kLimitExceededException:
+      return "LimitExceededException";
     case ErrorCode::kSerializationException:
       return "SerializationException";
     case ErrorCode::kUnknownOperationException:

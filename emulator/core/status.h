@@ -54,11 +54,14 @@ enum class ErrorCode {
   kInvalidArgument,
   kKeyTooLongError,
   kEntityTooLarge,
+  kInvalidRange,
+  kMetadataTooLarge,
   // DynamoDB's (tables). EventBridge uses ValidationException and
   // ResourceNotFoundException too.
   kConditionalCheckFailedException,
   kValidationException,
   kResourceInUseException,
+  kLimitExceededException,  // EventBridge
   // SNS's (topics).
   kNotFoundException,
   kInvalidParameterException,

@@ -53,7 +53,7 @@ std::optional<uint64_t> ParseDigits(std::string_view s) {
 }
 
 Status InvalidRange() {
-  return Status(ErrorCode::kInvalidArgument,
+  return Status(ErrorCode::kInvalidRange,
                 "The requested range is not satisfiable");
 }
 
@@ -133,23 +133,6 @@ bool IsValidUtf8(std::string_view s) {
     i += n + 1;
   }
   return true;
-}
-
-std::string FormatS3Time(TimePoint t) {
-  using namespace std::chrono;
-  auto secs = floor<seconds>(t);
-  auto days = floor<std::chrono::days>(secs);
-  year_month_day ymd(days);
-  hh_mm_ss hms(secs - days);
-  auto ms = duration_cast<milliseconds>(t - secs).count();
-  char buf[32];
-  std::snprintf(
-      buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-      static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-      static_cast<int>(hms.minutes().count()),
-      static_cast<int>(hms.seconds().count()), static_cast<int>(ms));
-  return buf;
 }
 
 Result<std::optional<ByteRange>> ResolveRange(std::string_view range,

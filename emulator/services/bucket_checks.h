@@ -38,10 +38,6 @@ Status ValidateObjectKey(std::string_view key);
 // nothing past U+10FFFF.
 bool IsValidUtf8(std::string_view s);
 
-// "2026-01-01T12:34:56.000Z": ISO 8601 in UTC with milliseconds, the form
-// of S3's LastModified and CreationDate.
-std::string FormatS3Time(TimePoint t);
-
 // An inclusive byte range of an object, resolved against its size.
 struct ByteRange {
   uint64_t first = 0;

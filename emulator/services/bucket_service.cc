@@ -102,7 +102,7 @@ Result<std::map<std::string, std::string>> NormalizeMetadata(
   }
   if (bytes > kMaxMetadataBytes) {
     return Status(
-        ErrorCode::kInvalidArgument,
+        ErrorCode::kMetadataTooLarge,
         "Your metadata headers exceed the maximum allowed metadata size.");
   }
   return out;
@@ -194,7 +194,7 @@ Result<BucketMeta> BucketService::CreateBucket(std::string_view name) {
   JsonWriter detail;
   detail.BeginObject()
       .Key("creationDate")
-      .String(FormatS3Time(meta.creation_date))
+      .String(FormatIso8601(meta.creation_date))
       .EndObject();
   Publish("BucketCreated", name, "", detail.str());
   return meta;

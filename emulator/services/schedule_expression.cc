@@ -112,18 +112,4 @@ const std::string& ScheduleExpression::text() const {
   return is_rate() ? rate().text() : cron().text();
 }
 
-std::string FormatEventTime(TimePoint t) {
-  auto secs = chr::floor<chr::seconds>(t);
-  auto day = chr::floor<chr::days>(secs);
-  chr::year_month_day ymd(day);
-  chr::hh_mm_ss<chr::seconds> hms(secs - day);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ",
-                int(ymd.year()), unsigned(ymd.month()), unsigned(ymd.day()),
-                static_cast<int>(hms.hours().count()),
-                static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
-
 }  // namespace fanlab::services

@@ -82,9 +82,6 @@ class ScheduleExpression {
   std::variant<RateExpression, CronExpression> v_;
 };
 
-// "2026-01-01T00:01:00Z": UTC to the second, as an event's `time` reads.
-std::string FormatEventTime(TimePoint t);
-
 }  // namespace fanlab::services
 
 #endif  // FANLAB_EMULATOR_SERVICES_SCHEDULE_EXPRESSION_H_

@@ -63,11 +63,9 @@ Status Constraint(std::string_view value, std::string_view at,
                     std::string(constraint));
 }
 
-// EventBridge answers LimitExceededException; core/status.h has no such
-// code yet, so the closest one carries AWS's message.
 Status LimitExceeded() {
-  return Validation(
-      "The requested resource exceeds the maximum number allowed.");
+  return Status(ErrorCode::kLimitExceededException,
+                "The requested resource exceeds the maximum number allowed.");
 }
 
 bool IsNameChar(char c) {
@@ -273,7 +271,7 @@ void ScheduleService::Fire(const RulePtr& rule, TimePoint scheduled) {
       .Key("account")
       .String(options_.account_id)
       .Key("time")
-      .String(FormatEventTime(scheduled))
+      .String(FormatIso8601(scheduled, /*millis=*/false))
       .Key("region")
       .String(options_.region)
       .Key("resources")
@@ -290,7 +288,7 @@ void ScheduleService::Fire(const RulePtr& rule, TimePoint scheduled) {
     JsonWriter d;
     d.BeginObject()
         .Key("scheduledTime")
-        .String(FormatEventTime(scheduled))
+        .String(FormatIso8601(scheduled, /*millis=*/false))
         .Key("fireCount")
         .Int(static_cast<int64_t>(rule->fire_count))
         .Key("targets")

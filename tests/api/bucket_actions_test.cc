@@ -245,9 +245,9 @@ TEST_F(BucketActionsTest, ObjectErrors) {
   EXPECT_EQ(Error("GetObject", {{"Key", "k"}}, 400).first, "InvalidArgument");
   Ok("PutObject", {{"Bucket", "bkt"}, {"Key", "k"}, {"Body", "YWJj"}});
   EXPECT_EQ(Error("GetObject",
-                  {{"Bucket", "bkt"}, {"Key", "k"}, {"Range", "bytes=3-"}}, 400)
-                .second,
-            "The requested range is not satisfiable");
+                  {{"Bucket", "bkt"}, {"Key", "k"}, {"Range", "bytes=3-"}}, 416),
+            (std::pair<std::string, std::string>{
+                "InvalidRange", "The requested range is not satisfiable"}));
 }
 
 TEST_F(BucketActionsTest, MalformedRequestsAreSerializationExceptions) {

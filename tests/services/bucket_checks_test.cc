@@ -84,14 +84,14 @@ TEST(BucketChecksTest, Utf8Validation) {
   EXPECT_FALSE(IsValidUtf8("\xc3\x28"));  // bad continuation
 }
 
-TEST(BucketChecksTest, FormatS3TimeIsIso8601WithMilliseconds) {
+TEST(BucketChecksTest, FormatIso8601IsIso8601WithMilliseconds) {
   TimePoint t = TimePoint(seconds(1767225600));  // 2026-01-01T00:00:00Z
-  EXPECT_EQ(FormatS3Time(t), "2026-01-01T00:00:00.000Z");
-  EXPECT_EQ(FormatS3Time(t + seconds(86400 * 59 + 3723) + milliseconds(45)),
+  EXPECT_EQ(FormatIso8601(t), "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(t + seconds(86400 * 59 + 3723) + milliseconds(45)),
             "2026-03-01T01:02:03.045Z");
-  EXPECT_EQ(FormatS3Time(TimePoint(seconds(951782400))),  // leap day
+  EXPECT_EQ(FormatIso8601(TimePoint(seconds(951782400))),  // leap day
             "2000-02-29T00:00:00.000Z");
-  EXPECT_EQ(FormatS3Time(TimePoint()), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(TimePoint()), "1970-01-01T00:00:00.000Z");
 }
 
 std::optional<ByteRange> Range(std::string_view spec, uint64_t size) {

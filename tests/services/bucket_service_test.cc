@@ -265,7 +265,7 @@ TEST_F(BucketServiceTest, PutObjectErrors) {
       {.bucket = "bkt",
        .key = "m2",
        .metadata = {{name, std::string(2049 - name.size(), 'v')}}});
-  EXPECT_EQ(over.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(over.status().code(), ErrorCode::kMetadataTooLarge);
   EXPECT_EQ(over.status().message(),
             "Your metadata headers exceed the maximum allowed metadata size.");
   EXPECT_FALSE(

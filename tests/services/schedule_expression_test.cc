@@ -142,13 +142,16 @@ TEST(ScheduleExpressionTest, DispatchesOnTheKind) {
 }
 
 TEST(ScheduleExpressionTest, FormatsEventTimesToTheSecond) {
-  EXPECT_EQ(FormatEventTime(kStart), "2026-01-01T00:00:00Z");
-  EXPECT_EQ(FormatEventTime(kStart + hours(25) + minutes(1) + seconds(2) +
-                            std::chrono::microseconds(999999)),
+  EXPECT_EQ(FormatIso8601(kStart, false), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(FormatIso8601(kStart + hours(25) + minutes(1) + seconds(2) +
+                              std::chrono::microseconds(999999),
+                          false),
             "2026-01-02T01:01:02Z");
-  EXPECT_EQ(FormatEventTime(TimePoint(
-                std::chrono::sys_days(std::chrono::year{2199} / 12 / 31))),
-            "2199-12-31T00:00:00Z");
+  EXPECT_EQ(
+      FormatIso8601(
+          TimePoint(std::chrono::sys_days(std::chrono::year{2199} / 12 / 31)),
+          false),
+      "2199-12-31T00:00:00Z");
 }
 
 }  // namespace

@@ -586,6 +586,7 @@ TEST_F(ScheduleServiceTest, PutRuleStopsAtTheRuleQuota) {
   }
   req.name = "c";
   Status s = small.PutRule(req).status();
+  EXPECT_EQ(s.code(), ErrorCode::kLimitExceededException);
   EXPECT_EQ(s.message(),
             "The requested resource exceeds the maximum number allowed.");
   req.name = "a";  // replacing an existing rule is not a new one
@@ -824,8 +825,10 @@ TEST_F(ScheduleServiceTest, PutTargetsRequestFaultsChangeNothing) {
 
   // Six targets on one rule: over the quota of five, and none is put.
   std::vector<Target> six(eleven.begin(), eleven.begin() + 6);
-  EXPECT_EQ(put("r", six).message(),
-            "The requested resource exceeds the maximum number allowed.");
+  EXPECT_EQ(put("r", six),
+            Status(ErrorCode::kLimitExceededException,
+                   "The requested resource exceeds the maximum number "
+                   "allowed."));
   PutTargets("r", std::vector<Target>(eleven.begin(), eleven.begin() + 5));
   EXPECT_EQ(put("r", {Function("sixth", "f")}).message(),
             "The requested resource exceeds the maximum number allowed.");
