@@ -6,12 +6,19 @@
 #include <chrono>
 
 #include "emulator/api/dispatcher.h"
+#include "emulator/services/route_service.h"
+#include "emulator/services/sink_service.h"
+#include "emulator/transport/http_client.h"
+#include "emulator/transport/http_front.h"
+#include "emulator/transport/http_server.h"
 #include "emulator/transport/zmq_server.h"
 
 namespace fanlab {
 
 Engine::Engine(EngineOptions options, transport::Context& context)
-    : io_(std::make_unique<boost::asio::io_context>(1)), ids_(options.seed) {
+    : io_(std::make_unique<boost::asio::io_context>(1)),
+      ids_(options.seed),
+      http_ids_(options.seed ^ 0x68747470ULL) {
   if (options.virtual_clock) {
     auto v = std::make_unique<VirtualClock>();
     virtual_clock_ = v.get();
@@ -36,8 +43,21 @@ Engine::Engine(EngineOptions options, transport::Context& context)
                                                              *functions_, ids_);
   observers_.Add(mappings_.get());
   sqs_->SetObserver(&observers_);
-  dispatcher_ = std::make_unique<api::Dispatcher>(*sqs_, functions_.get(),
-                                                  mappings_.get());
+  routes_ = std::make_unique<services::RouteService>(
+      *clock_, http_ids_,
+      [this](const std::string& name, std::string payload,
+             services::RouteService::InvokeDone done) {
+        functions_->Invoke(name, std::move(payload), std::move(done));
+      });
+  sinks_ = std::make_unique<services::SinkService>(*clock_);
+  http_client_ = std::make_unique<transport::HttpClient>(*io_);
+  dispatcher_ = std::make_unique<api::Dispatcher>(api::Services{
+      .sqs = *sqs_,
+      .functions = functions_.get(),
+      .mappings = mappings_.get(),
+      .routes = routes_.get(),
+      .sinks = sinks_.get(),
+  });
   server_ = std::make_unique<transport::ZmqServer>(
       *io_, context.zmq(),
       [this](std::string_view action, std::string_view body,
@@ -49,10 +69,15 @@ Engine::Engine(EngineOptions options, transport::Context& context)
 Engine::~Engine() {
   // The server's reply callbacks sit in the service's parked receives:
   // drop the server first, then the service (which cancels its timers).
+  http_server_.reset();
+  http_client_.reset();  // calls in flight are dropped unanswered
   server_.reset();
   dispatcher_.reset();
   sqs_->SetObserver(nullptr);
   mappings_.reset();
+  // Routes wait on functions: they go first, dropping their requests.
+  http_front_.reset();
+  routes_.reset();
   functions_.reset();
   sqs_.reset();
 }
@@ -66,6 +91,33 @@ Result<std::string> Engine::Bind(const std::string& endpoint) {
   }
   return bound;
 }
+
+Result<std::string> Engine::BindHttp(const std::string& address) {
+  if (http_server_ != nullptr) {
+    return Status(
+        ErrorCode::kInvalidParameterValue,
+        "The HTTP front is bound already, at " + http_server_->url() + ".");
+  }
+  http_front_ = std::make_unique<transport::HttpFront>(
+      [this](std::string_view action, std::string_view body,
+             api::ApiCallback done) {
+        dispatcher_->Dispatch(action, body, std::move(done));
+      },
+      routes_.get(), sinks_.get());
+  auto server = std::make_unique<transport::HttpServer>(
+      *io_, [this](services::HttpRequest request,
+                   transport::HttpServer::Respond respond) {
+        http_front_->Handle(std::move(request), std::move(respond));
+      });
+  auto bound = server->Bind(address);
+  if (!bound.ok()) return bound;
+  http_server_ = std::move(server);
+  routes_->SetBaseUrl(*bound);
+  sinks_->SetBaseUrl(*bound);
+  return bound;
+}
+
+services::HttpPoster& Engine::http_poster() { return *http_client_; }
 
 void Engine::Stop() {
   stop_ = true;

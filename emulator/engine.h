@@ -33,7 +33,15 @@ namespace fanlab {
 namespace api {
 class Dispatcher;
 }
+namespace services {
+class HttpPoster;
+class RouteService;
+class SinkService;
+}  // namespace services
 namespace transport {
+class HttpClient;
+class HttpFront;
+class HttpServer;
 class ZmqServer;
 }  // namespace transport
 
@@ -55,6 +63,10 @@ class Engine {
   // Binds the ZeroMQ server to one more endpoint (before Run); returns the
   // endpoint bound, with a resolved port for "tcp://127.0.0.1:*".
   Result<std::string> Bind(const std::string& endpoint);
+  // Starts the HTTP front (routes, sinks, the AWS JSON protocol) on
+  // `address`, "127.0.0.1:PORT" (0: any free port), before Run; returns
+  // its base URL, "http://127.0.0.1:PORT". One address per engine.
+  Result<std::string> BindHttp(const std::string& address);
 
   // Serves until Stop(). Returns on the calling thread.
   void Run();
@@ -67,6 +79,10 @@ class Engine {
   queue::QueueService& sqs() { return *sqs_; }
   compute::FunctionService& functions() { return *functions_; }
   compute::EventSourceMappings& mappings() { return *mappings_; }
+  services::RouteService& routes() { return *routes_; }
+  services::SinkService& sinks() { return *sinks_; }
+  // Outgoing HTTP calls on the engine's loop (SNS http subscriptions).
+  services::HttpPoster& http_poster();
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }
@@ -82,6 +98,14 @@ class Engine {
   std::unique_ptr<compute::EventSourceMappings> mappings_;
   queue::ObserverList observers_;
   bool endpoint_for_functions_ = false;
+  // The HTTP front. Its own ids: HTTP requests leave the invocation ids of
+  // a replay unchanged.
+  IdGenerator http_ids_;
+  std::unique_ptr<services::RouteService> routes_;
+  std::unique_ptr<services::SinkService> sinks_;
+  std::unique_ptr<transport::HttpClient> http_client_;
+  std::unique_ptr<transport::HttpFront> http_front_;
+  std::unique_ptr<transport::HttpServer> http_server_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::unique_ptr<transport::ZmqServer> server_;
   std::atomic<bool> stop_{false};
