@@ -681,7 +681,8 @@ std::string RouteService::BuildEvent(const HttpRequest& request,
   w.Key("resourceId").String(route.resource_id);
   w.Key("resourcePath").String(route.path);
   w.Key("httpMethod").String(Text(request.method));
-  w.Key("extendedRequestId").String(request_id.substr(0, 8) + "=");
+  // 16 characters of base64, the look of API Gateway's own.
+  w.Key("extendedRequestId").String(Base64Encode(request_id.substr(0, 11)));
   w.Key("requestTime").String(RequestTime(now));
   w.Key("path").String("/" + options_.stage + path);
   w.Key("accountId").String(options_.account);
