@@ -67,18 +67,22 @@ class Call : public std::enable_shared_from_this<Call> {
       beast::error_code ignored;
       self->socket_.close(ignored);
     });
+    // An address needs no resolver (whose getaddrinfo runs on a thread of
+    // its own): the common case, 127.0.0.1.
+    beast::error_code ec;
+    asio::ip::address address = asio::ip::make_address(url_.host, ec);
+    if (!ec) {
+      return Connect(tcp::endpoint(address, url_.port));
+    }
     resolver_.async_resolve(
         url_.host, std::to_string(url_.port),
-        [self = shared_from_this()](beast::error_code ec,
+        [self = shared_from_this()](beast::error_code ec2,
                                     tcp::resolver::results_type results) {
-          if (ec) return self->Fail("cannot resolve " + self->url_.host, ec);
+          if (ec2) return self->Fail("cannot resolve " + self->url_.host, ec2);
           asio::async_connect(
               self->socket_, results,
-              [self](beast::error_code ec2, const tcp::endpoint&) {
-                if (ec2) return self->Fail("cannot connect", ec2);
-                beast::error_code ignored;
-                self->socket_.set_option(tcp::no_delay(true), ignored);
-                self->Write();
+              [self](beast::error_code ec3, const tcp::endpoint&) {
+                self->OnConnect(ec3);
               });
         });
   }
@@ -93,6 +97,20 @@ class Call : public std::enable_shared_from_this<Call> {
   }
 
  private:
+  void Connect(tcp::endpoint endpoint) {
+    socket_.async_connect(endpoint,
+                          [self = shared_from_this()](beast::error_code ec) {
+                            self->OnConnect(ec);
+                          });
+  }
+
+  void OnConnect(beast::error_code ec) {
+    if (ec) return Fail("cannot connect", ec);
+    beast::error_code ignored;
+    socket_.set_option(tcp::no_delay(true), ignored);
+    Write();
+  }
+
   void Write() {
     http::async_write(
         socket_, request_,

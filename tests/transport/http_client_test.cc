@@ -81,6 +81,11 @@ TEST_F(HttpClientTest, SendsAndReadsARequest) {
   EXPECT_EQ(*services::FindHeader(seen_[0].headers, "Host"),
             base_.substr(std::string("http://").size()));
   EXPECT_EQ(client_.pending(), 0u);
+  // A host name goes through the resolver.
+  std::string port = base_.substr(base_.rfind(':'));
+  r = Call({.method = "GET", .url = "http://localhost" + port + "/named"});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->body, "GET /named? ");
 }
 
 TEST_F(HttpClientTest, PostAnswersTheStatusOfAnyReply) {
