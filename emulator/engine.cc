@@ -6,12 +6,21 @@
 #include <chrono>
 
 #include "emulator/api/dispatcher.h"
+#include "emulator/services/bucket_service.h"
+#include "emulator/services/route_service.h"
+#include "emulator/services/schedule_service.h"
+#include "emulator/services/sink_service.h"
+#include "emulator/transport/http_client.h"
+#include "emulator/transport/http_front.h"
+#include "emulator/transport/http_server.h"
 #include "emulator/transport/zmq_server.h"
 
 namespace fanlab {
 
 Engine::Engine(EngineOptions options, transport::Context& context)
-    : io_(std::make_unique<boost::asio::io_context>(1)), ids_(options.seed) {
+    : io_(std::make_unique<boost::asio::io_context>(1)),
+      ids_(options.seed),
+      http_ids_(options.seed ^ 0x68747470ULL) {
   if (options.virtual_clock) {
     auto v = std::make_unique<VirtualClock>();
     virtual_clock_ = v.get();
@@ -43,11 +52,49 @@ Engine::Engine(EngineOptions options, transport::Context& context)
                                                              *functions_, ids_);
   observers_.Add(mappings_.get());
   sqs_->SetObserver(&observers_);
-  dispatcher_ = std::make_unique<api::Dispatcher>(
-      api::Services{.sqs = *sqs_,
-                    .functions = functions_.get(),
-                    .mappings = mappings_.get(),
-                    .topics = topics_.get()});
+  auto buckets = services::BucketService::Open(
+      *clock_,
+      {.data_dir = options.data_dir, .region = options.functions.region});
+  if (buckets.ok()) {
+    buckets_ = std::move(*buckets);
+  } else {
+    init_status_ = buckets.status();
+    buckets_ = std::make_unique<services::BucketService>(
+        *clock_,
+        services::BucketServiceOptions{.region = options.functions.region});
+  }
+  buckets_->SetObserver(&service_observers_);
+  schedules_ = std::make_unique<services::ScheduleService>(
+      *clock_, ids_,
+      services::ScheduleServiceOptions{.region = options.functions.region,
+                                       .account_id = options.functions.account},
+      [this](const services::Target& target, const std::string& payload) {
+        if (target.kind == services::TargetKind::kFunction) {
+          return functions_->InvokeEvent(target.resource, payload).status();
+        }
+        return SendToQueue(target.arn, payload, {}, target.message_group_id);
+      });
+  schedules_->SetObserver(&service_observers_);
+  routes_ = std::make_unique<services::RouteService>(
+      *clock_, http_ids_,
+      [this](const std::string& name, std::string payload,
+             services::RouteService::InvokeDone done) {
+        functions_->Invoke(name, std::move(payload), std::move(done));
+      });
+  sinks_ = std::make_unique<services::SinkService>(*clock_);
+  routes_->SetObserver(&service_observers_);
+  sinks_->SetObserver(&service_observers_);
+  http_client_ = std::make_unique<transport::HttpClient>(*io_);
+  dispatcher_ = std::make_unique<api::Dispatcher>(api::Services{
+      .sqs = *sqs_,
+      .functions = functions_.get(),
+      .mappings = mappings_.get(),
+      .buckets = buckets_.get(),
+      .topics = topics_.get(),
+      .schedules = schedules_.get(),
+      .routes = routes_.get(),
+      .sinks = sinks_.get(),
+  });
   server_ = std::make_unique<transport::ZmqServer>(
       *io_, context.zmq(),
       [this](std::string_view action, std::string_view body,
@@ -59,10 +106,16 @@ Engine::Engine(EngineOptions options, transport::Context& context)
 Engine::~Engine() {
   // The server's reply callbacks sit in the service's parked receives:
   // drop the server first, then the service (which cancels its timers).
+  http_server_.reset();
+  http_client_.reset();  // calls in flight are dropped unanswered
   server_.reset();
   dispatcher_.reset();
   sqs_->SetObserver(nullptr);
   mappings_.reset();
+  // Routes wait on functions: they go first, dropping their requests.
+  http_front_.reset();
+  routes_.reset();
+  schedules_.reset();
   topics_.reset();
   functions_.reset();
   sqs_.reset();
@@ -78,12 +131,22 @@ Result<std::string> Engine::Bind(const std::string& endpoint) {
   return bound;
 }
 
+Result<std::unique_ptr<Engine>> Engine::Create(EngineOptions options,
+                                               transport::Context& context) {
+  auto engine = std::make_unique<Engine>(std::move(options), context);
+  if (!engine->init_status_.ok()) return engine->init_status_;
+  return engine;
+}
+
 Status Engine::SendToQueue(const std::string& queue_arn,
                            const std::string& body,
-                           const services::SnsMessageAttributes& attributes) {
+                           const services::SnsMessageAttributes& attributes,
+                           const std::optional<std::string>& group_id) {
   auto queue = sqs_->DescribeByArn(queue_arn);
   if (!queue.ok()) return queue.status();
-  queue::SendMessageRequest send{.queue_url = queue->url, .message_body = body};
+  queue::SendMessageRequest send{.queue_url = queue->url,
+                                 .message_body = body,
+                                 .message_group_id = group_id};
   for (const auto& [name, a] : attributes) {
     queue::MessageAttributeValue v{.data_type = a.data_type};
     if (a.data_type.starts_with("Binary")) {
@@ -102,20 +165,57 @@ services::TopicTargets Engine::TopicTargets() {
                            const services::SnsMessageAttributes& attributes) {
     return SendToQueue(arn, body, attributes);
   };
-  t.invoke_function = [this](const std::string& arn,
-                             const std::string& event) -> Status {
-    // "arn:aws:lambda:<region>:<account>:function:<name>"
-    std::string_view marker = ":function:";
-    size_t at = arn.find(marker);
-    if (at == std::string::npos) {
-      return Status(ErrorCode::kInvalidParameterValueException,
-                    "Not a function ARN: " + arn);
-    }
-    return functions_->InvokeEvent(arn.substr(at + marker.size()), event)
-        .status();
+  t.invoke_function = [this](const std::string& arn, const std::string& event) {
+    return InvokeByArn(arn, event);
+  };
+  t.post_http = [this](const std::string& url,
+                       std::vector<std::pair<std::string, std::string>> headers,
+                       std::string body,
+                       std::function<void(Result<int>)> done) {
+    http_client_->Post(url, {headers.begin(), headers.end()}, std::move(body),
+                       std::move(done));
   };
   return t;
 }
+
+Status Engine::InvokeByArn(const std::string& arn, const std::string& event) {
+  // "arn:aws:lambda:<region>:<account>:function:<name>"
+  std::string_view marker = ":function:";
+  size_t at = arn.find(marker);
+  if (at == std::string::npos) {
+    return Status(ErrorCode::kInvalidParameterValueException,
+                  "Not a function ARN: " + arn);
+  }
+  return functions_->InvokeEvent(arn.substr(at + marker.size()), event)
+      .status();
+}
+
+Result<std::string> Engine::BindHttp(const std::string& address) {
+  if (http_server_ != nullptr) {
+    return Status(
+        ErrorCode::kInvalidParameterValue,
+        "The HTTP front is bound already, at " + http_server_->url() + ".");
+  }
+  http_front_ = std::make_unique<transport::HttpFront>(
+      [this](std::string_view action, std::string_view body,
+             api::ApiCallback done) {
+        dispatcher_->Dispatch(action, body, std::move(done));
+      },
+      routes_.get(), sinks_.get());
+  auto server = std::make_unique<transport::HttpServer>(
+      *io_, [this](services::HttpRequest request,
+                   transport::HttpServer::Respond respond) {
+        http_front_->Handle(std::move(request), std::move(respond));
+      });
+  auto bound = server->Bind(address);
+  if (!bound.ok()) return bound;
+  http_server_ = std::move(server);
+  routes_->SetBaseUrl(*bound);
+  sinks_->SetBaseUrl(*bound);
+  return bound;
+}
+
+services::HttpPoster& Engine::http_poster() { return *http_client_; }
 
 void Engine::Stop() {
   stop_ = true;

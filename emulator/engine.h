@@ -35,7 +35,17 @@ namespace fanlab {
 namespace api {
 class Dispatcher;
 }
+namespace services {
+class BucketService;
+class HttpPoster;
+class RouteService;
+class ScheduleService;
+class SinkService;
+}  // namespace services
 namespace transport {
+class HttpClient;
+class HttpFront;
+class HttpServer;
 class ZmqServer;
 }  // namespace transport
 
@@ -52,7 +62,12 @@ struct EngineOptions {
 class Engine {
  public:
   // `context` is the ZeroMQ context inproc:// clients must share.
+  // With a data_dir, use Create(): opening what is stored there can fail.
   Engine(EngineOptions options, transport::Context& context);
+  // An engine, or why there is none (a data dir that cannot be opened,
+  // with the path and the reason).
+  static Result<std::unique_ptr<Engine>> Create(EngineOptions options,
+                                                transport::Context& context);
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -60,6 +75,10 @@ class Engine {
   // Binds the ZeroMQ server to one more endpoint (before Run); returns the
   // endpoint bound, with a resolved port for "tcp://127.0.0.1:*".
   Result<std::string> Bind(const std::string& endpoint);
+  // Starts the HTTP front (routes, sinks, the AWS JSON protocol) on
+  // `address`, "127.0.0.1:PORT" (0: any free port), before Run; returns
+  // its base URL, "http://127.0.0.1:PORT". One address per engine.
+  Result<std::string> BindHttp(const std::string& address);
 
   // Serves until Stop(). Returns on the calling thread.
   void Run();
@@ -73,6 +92,12 @@ class Engine {
   compute::FunctionService& functions() { return *functions_; }
   compute::EventSourceMappings& mappings() { return *mappings_; }
   services::TopicService& topics() { return *topics_; }
+  services::BucketService& buckets() { return *buckets_; }
+  services::ScheduleService& schedules() { return *schedules_; }
+  services::RouteService& routes() { return *routes_; }
+  services::SinkService& sinks() { return *sinks_; }
+  // Outgoing HTTP calls on the engine's loop (SNS http subscriptions).
+  services::HttpPoster& http_poster();
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }
@@ -85,12 +110,18 @@ class Engine {
   // SendMessage to the queue with this ARN (topic deliveries, Lambda
   // destinations).
   Status SendToQueue(const std::string& queue_arn, const std::string& body,
-                     const services::SnsMessageAttributes& attributes);
+                     const services::SnsMessageAttributes& attributes,
+                     const std::optional<std::string>& group_id = {});
   // Where topics deliver: queues, functions, HTTP endpoints.
   services::TopicTargets TopicTargets();
+  // An Event invocation of the function with this ARN.
+  Status InvokeByArn(const std::string& function_arn, const std::string& event);
 
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Clock> clock_;
+  // First, so it outlives every service that publishes to it.
+  services::ServiceObserverList service_observers_;
+  Status init_status_;  // what Create() reports
   VirtualClock* virtual_clock_ = nullptr;
   std::unique_ptr<queue::QueueService> sqs_;
   IdGenerator ids_;
@@ -99,8 +130,17 @@ class Engine {
   std::unique_ptr<compute::EventSourceMappings> mappings_;
   queue::ObserverList observers_;
   std::unique_ptr<services::TopicService> topics_;
-  services::ServiceObserverList service_observers_;
+  std::unique_ptr<services::BucketService> buckets_;
+  std::unique_ptr<services::ScheduleService> schedules_;
   bool endpoint_for_functions_ = false;
+  // The HTTP front. Its own ids: HTTP requests leave the invocation ids of
+  // a replay unchanged.
+  IdGenerator http_ids_;
+  std::unique_ptr<services::RouteService> routes_;
+  std::unique_ptr<services::SinkService> sinks_;
+  std::unique_ptr<transport::HttpClient> http_client_;
+  std::unique_ptr<transport::HttpFront> http_front_;
+  std::unique_ptr<transport::HttpServer> http_server_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::unique_ptr<transport::ZmqServer> server_;
   std::atomic<bool> stop_{false};

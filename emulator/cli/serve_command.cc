@@ -12,6 +12,7 @@ namespace {
 
 struct ServeOptions {
   std::vector<std::string> binds;
+  std::string http;  // HOST:PORT of the HTTP front; "" = none
   std::string clock = "real";
   int64_t concurrency = 1000;
   int64_t kill_grace_ms = 500;
@@ -35,6 +36,15 @@ int Serve(const ServeOptions& o) {
       return 2;
     }
     std::cout << "fanlab serve: listening on " << *bound << "\n";
+  }
+  if (!o.http.empty()) {
+    auto url = engine.BindHttp(o.http);
+    if (!url.ok()) {
+      std::cerr << "fanlab serve: " << url.status().message() << "\n";
+      return 2;
+    }
+    std::cout << "fanlab serve: HTTP on " << *url << " (sinks under " << *url
+              << "/_sinks/NAME)\n";
   }
   std::cout << "fanlab serve: clock " << o.clock << "; SIGINT or SIGTERM stops"
             << std::endl;
@@ -82,6 +92,12 @@ void AddServeCommands(CLI::App& app) {
                                "default ") +
                        kDefaultEndpoint)
       ->type_name("ENDPOINT");
+  serve
+      ->add_option("--http", serve_options->http,
+                   "Serve HTTP (routes, sinks, the AWS JSON protocol) on a "
+                   "loopback HOST:PORT, e.g. 127.0.0.1:9401; port 0 picks "
+                   "a free one")
+      ->type_name("HOST:PORT");
   serve->add_option("--clock", serve_options->clock, "real or virtual")
       ->check(CLI::IsMember({"real", "virtual"}))
       ->capture_default_str();

@@ -21,6 +21,14 @@
 //                       returns {"ok": bool, "body": the answer}
 //   print-context       {"requestId","deadlineMs","functionName",
 //                       "invokedFunctionArn","endpoint","remainingMs"}
+//   api-reply STATUS    an API Gateway proxy reply: statusCode STATUS,
+//                       headers {"Content-Type":"application/json",
+//                       "X-Fanlab-Mode":"api-reply"}, multiValueHeaders
+//                       {"Set-Cookie":["a=1","b=2"]}, body: the event's
+//                       text
+//   http-post URL       POSTs the event to URL with the SDK's HttpPost;
+//                       returns {"status": N, "body": "<reply text>"}, or
+//                       fails with HttpError
 //
 // Each behaviour happens per invocation, after the ready frame; a bad mode
 // or argument exits 2 at once.
@@ -29,6 +37,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -50,7 +59,7 @@ namespace sdk = fanlab::sdk;
 constexpr const char kUsage[] =
     "usage: fanlab-test-function echo | sleep MS | fail | crash | exit CODE "
     "| fork-ignore-term | flood-stdout BYTES | alloc MB | garbage | env | "
-    "print-context | call ACTION\n";
+    "print-context | call ACTION | api-reply STATUS | http-post URL\n";
 
 // A non-negative decimal integer, or nullopt.
 std::optional<int64_t> ParseCount(std::string_view text) {
@@ -141,6 +150,15 @@ std::string Environment() {
   return out + "}";
 }
 
+std::string ApiReply(int64_t status, const std::string& event) {
+  return "{\"statusCode\":" + std::to_string(status) +
+         ",\"headers\":{\"Content-Type\":\"application/json\","
+         "\"X-Fanlab-Mode\":\"api-reply\"},"
+         "\"multiValueHeaders\":{\"Set-Cookie\":[\"a=1\",\"b=2\"]},"
+         "\"body\":" +
+         sdk::JsonString(event) + "}";
+}
+
 std::string PrintContext(const sdk::Context& ctx) {
   return "{\"requestId\":" + sdk::JsonString(ctx.request_id) +
          ",\"deadlineMs\":" + std::to_string(ctx.deadline_ms) +
@@ -156,7 +174,8 @@ std::string PrintContext(const sdk::Context& ctx) {
 sdk::Handler Pick(std::string_view mode, const std::optional<int64_t>& arg,
                   int extra_args) {
   const bool takes_arg = mode == "sleep" || mode == "exit" ||
-                         mode == "flood-stdout" || mode == "alloc";
+                         mode == "flood-stdout" || mode == "alloc" ||
+                         mode == "api-reply";
   if (extra_args != (takes_arg ? 1 : 0) || (takes_arg && !arg)) return {};
   const int64_t n = arg.value_or(0);
   using Event = const std::string&;
@@ -184,6 +203,9 @@ sdk::Handler Pick(std::string_view mode, const std::optional<int64_t>& arg,
   if (mode == "print-context") {
     return [](Event, Ctx ctx) { return PrintContext(ctx); };
   }
+  if (mode == "api-reply") {
+    return [n](Event event, Ctx) { return ApiReply(n, event); };
+  }
   return {};
 }
 
@@ -205,6 +227,19 @@ int main(int argc, char** argv) {
           return std::string("{\"ok\":") + (reply.ok ? "true" : "false") +
                  ",\"body\":" + reply.body + "}";
         });
+  }
+  if (std::string_view(argv[1]) == "http-post" && argc == 3) {
+    // http-post URL: POSTs the event to URL; {"status", "body"}.
+    std::string url = argv[2];
+    return sdk::Run([url](const std::string& event, const sdk::Context& ctx) {
+      const int64_t left = ctx.RemainingTimeMs();
+      sdk::HttpResult r =
+          sdk::HttpPost(url, event, {{"Content-Type", "application/json"}},
+                        static_cast<int>(std::clamp<int64_t>(left, 1, 10000)));
+      if (!r.ok()) throw sdk::Error("HttpError", r.error);
+      return "{\"status\":" + std::to_string(r.status) +
+             ",\"body\":" + sdk::JsonString(r.body) + "}";
+    });
   }
   std::optional<int64_t> arg;
   if (argc > 2) arg = ParseCount(argv[2]);

@@ -12,7 +12,8 @@
 //   }
 //
 // Building: C++20, with functions/sdk on the include path (CMake: link the
-// `fanlab_sdk` target). Run() needs nothing but the C library. Client
+// `fanlab_sdk` target). Run() and HttpRequest() (an HTTP/1.1 client for
+// callbacks, on POSIX sockets) need nothing but the C library. Client
 // speaks ZeroMQ through cppzmq's <zmq.hpp>: a function that uses Client
 // links libzmq (-lzmq; the `fanlab_sdk` target does it); one that does not
 // still needs the header installed but not the library.
@@ -23,10 +24,16 @@
 #define FANLAB_FUNCTIONS_SDK_FANLAB_FUNCTION_H_
 
 #include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -40,6 +47,7 @@
 #include <string_view>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 #include <zmq.hpp>
 
 #if __has_include(<cxxabi.h>)
@@ -814,6 +822,367 @@ class Client {
   zmq::socket_t socket_;
   uint64_t next_id_ = 1;
 };
+
+namespace detail {
+// ASCII case-insensitive equality (HTTP field names).
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace detail
+
+// The answer to HttpRequest(): a response (any status, 4xx and 5xx
+// included), or why there is none.
+struct HttpResult {
+  int status = 0;  // the response's status code; 0 when there is none
+  std::vector<std::pair<std::string, std::string>> headers;  // as received
+  std::string body;                                          // de-chunked
+  std::string error;  // why there is no response; "" when there is one
+
+  bool ok() const { return error.empty(); }
+  // The value of the first header named `name` (case-insensitively), or "".
+  std::string Header(std::string_view name) const {
+    for (const auto& [k, v] : headers) {
+      if (detail::EqualsIgnoreCase(k, name)) return v;
+    }
+    return "";
+  }
+};
+
+// Sends one HTTP/1.1 request and waits for the answer, with plain POSIX
+// sockets (no library): `url` is "http://host[:port][/path][?query]"
+// (http only; host a name, an IPv4 address or a bracketed IPv6 one),
+// `headers` are added as given (Host, Content-Length and Connection are
+// set here), `timeout_ms` bounds the connect, the send and the whole
+// reply (name resolution excepted: getaddrinfo cannot be bounded). One
+// connection per request (Connection: close). A reply body over 64 MiB is
+// an error. Never throws; SIGPIPE is not raised (MSG_NOSIGNAL).
+//
+// A function gets the URL to call in its event (a callback URL, a sink's
+// URL) or its environment; keep timeout_ms under ctx.RemainingTimeMs().
+inline HttpResult HttpRequest(
+    const std::string& method, const std::string& url,
+    const std::string& body = "",
+    const std::vector<std::pair<std::string, std::string>>& headers = {},
+    int timeout_ms = 10000);
+
+// HttpRequest("POST", url, body, headers, timeout_ms).
+inline HttpResult HttpPost(
+    const std::string& url, const std::string& body,
+    const std::vector<std::pair<std::string, std::string>>& headers = {},
+    int timeout_ms = 10000) {
+  return HttpRequest("POST", url, body, headers, timeout_ms);
+}
+
+namespace detail {
+
+// An open socket, closed on scope exit.
+class Socket {
+ public:
+  explicit Socket(int fd = -1) : fd_(fd) {}
+  ~Socket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  Socket& operator=(Socket&& other) noexcept {
+    std::swap(fd_, other.fd_);
+    return *this;
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Waits until `fd` is ready for `events` or `deadline` passes; false on a
+// timeout (or a poll error, with errno set).
+inline bool WaitFor(int fd, short events,
+                    std::chrono::steady_clock::time_point deadline) {
+  while (true) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      errno = ETIMEDOUT;
+      return false;
+    }
+    pollfd p{fd, events, 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) {
+      errno = ETIMEDOUT;
+      return false;
+    }
+    return true;
+  }
+}
+
+// Decodes a chunked body in place; false when it is incomplete or bad.
+inline bool Dechunk(std::string_view in, std::string* out) {
+  out->clear();
+  while (true) {
+    const size_t eol = in.find("\r\n");
+    if (eol == std::string_view::npos) return false;
+    uint64_t size = 0;
+    const std::string_view line = in.substr(0, eol);
+    const auto [end, ec] =
+        std::from_chars(line.data(), line.data() + line.size(), size, 16);
+    if (ec != std::errc() || end == line.data()) return false;
+    in.remove_prefix(eol + 2);
+    if (size == 0) return true;  // trailers, if any, are ignored
+    if (in.size() < size + 2) return false;
+    out->append(in.substr(0, size));
+    in.remove_prefix(size + 2);
+  }
+}
+
+}  // namespace detail
+
+inline HttpResult HttpRequest(
+    const std::string& method, const std::string& url, const std::string& body,
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    int timeout_ms) {
+  HttpResult result;
+  const auto fail = [&](std::string why) {
+    result.status = 0;
+    result.headers.clear();
+    result.body.clear();
+    result.error = std::move(why);
+    return result;
+  };
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(std::max(timeout_ms, 0));
+  // http://host[:port][/path][?query]
+  const std::string_view scheme = "http://";
+  if (url.size() < scheme.size() ||
+      !detail::EqualsIgnoreCase(std::string_view(url).substr(0, 7), scheme)) {
+    return fail("only http:// URLs are supported: " + url);
+  }
+  std::string_view rest = std::string_view(url).substr(scheme.size());
+  const size_t slash = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, slash);
+  std::string target(slash == std::string_view::npos ? "/"
+                                                     : rest.substr(slash));
+  target = target.substr(0, target.find('#'));
+  if (target.empty() || target[0] == '?') target = "/" + target;
+  std::string host, port = "80";
+  if (!authority.empty() && authority[0] == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return fail("bad host in " + url);
+    host = std::string(authority.substr(1, close - 1));
+    if (close + 1 < authority.size()) {
+      if (authority[close + 1] != ':') return fail("bad host in " + url);
+      port = std::string(authority.substr(close + 2));
+    }
+  } else {
+    const size_t colon = authority.rfind(':');
+    host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      port = std::string(authority.substr(colon + 1));
+    }
+  }
+  if (host.empty() || port.empty() ||
+      port.find_first_not_of("0123456789") != std::string::npos) {
+    return fail("bad host or port in " + url);
+  }
+  for (const std::string_view part :
+       {std::string_view(method), std::string_view(target)}) {
+    if (part.empty() || part.find_first_of(" \r\n") != std::string_view::npos) {
+      return fail("bad method or URL: " + method + " " + url);
+    }
+  }
+
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found);
+      rc != 0) {
+    return fail("cannot resolve " + host + ": " + ::gai_strerror(rc));
+  }
+  detail::Socket sock;
+  std::string connect_error = "no address";
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    detail::Socket s(::socket(a->ai_family,
+                              a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                              a->ai_protocol));
+    if (s.fd() < 0) {
+      connect_error = std::strerror(errno);
+      continue;
+    }
+    int rc = ::connect(s.fd(), a->ai_addr, a->ai_addrlen);
+    if (rc < 0 && errno == EINPROGRESS) {
+      if (!detail::WaitFor(s.fd(), POLLOUT, deadline)) {
+        connect_error = std::strerror(errno);
+        continue;
+      }
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
+      rc = err == 0 ? 0 : -1;
+      errno = err;
+    }
+    if (rc == 0) {
+      sock = std::move(s);
+      break;
+    }
+    connect_error = std::strerror(errno);
+  }
+  ::freeaddrinfo(found);
+  if (sock.fd() < 0) {
+    return fail("cannot connect to " + host + ":" + port + ": " +
+                connect_error);
+  }
+  const int one = 1;
+  ::setsockopt(sock.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  std::string request =
+      method + " " + target + " HTTP/1.1\r\nHost: " +
+      (host.find(':') != std::string::npos ? "[" + host + "]" : host) +
+      (port == "80" ? "" : ":" + port) +
+      "\r\nUser-Agent: fanlab-sdk\r\nConnection: close\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n";
+  for (const auto& [k, v] : headers) {
+    if (detail::EqualsIgnoreCase(k, "Host") ||
+        detail::EqualsIgnoreCase(k, "Content-Length") ||
+        detail::EqualsIgnoreCase(k, "Connection")) {
+      continue;
+    }
+    if ((k + v).find_first_of("\r\n") != std::string::npos) {
+      return fail("header " + k + " holds CR or LF");
+    }
+    request += k + ": " + v + "\r\n";
+  }
+  request += "\r\n";
+  request += body;
+  std::string_view pending(request);
+  while (!pending.empty()) {
+    const ssize_t n =
+        ::send(sock.fd(), pending.data(), pending.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      pending.remove_prefix(static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!detail::WaitFor(sock.fd(), POLLOUT, deadline)) {
+        return fail("cannot send to " + url + ": " + std::strerror(errno));
+      }
+      continue;
+    }
+    return fail("cannot send to " + url + ": " + std::strerror(errno));
+  }
+
+  // Read until the reply is complete (Content-Length, chunked) or the
+  // server closes.
+  constexpr size_t kMaxReply = size_t{64} << 20;
+  std::string in;
+  size_t header_end = std::string::npos;
+  std::optional<uint64_t> length;
+  bool chunked = false, no_body = false;
+  char buffer[16384];
+  while (true) {
+    if (header_end == std::string::npos) {
+      header_end = in.find("\r\n\r\n");
+      if (header_end != std::string::npos) {
+        // Status line, then fields.
+        std::string_view head = std::string_view(in).substr(0, header_end);
+        const size_t eol = head.find("\r\n");
+        const std::string_view status_line = head.substr(0, eol);
+        if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12) {
+          return fail("not an HTTP reply from " + url);
+        }
+        const auto [end, ec] = std::from_chars(
+            status_line.data() + 9, status_line.data() + 12, result.status);
+        if (ec != std::errc() || end != status_line.data() + 12) {
+          return fail("bad status line from " + url);
+        }
+        head = eol == std::string_view::npos ? std::string_view()
+                                             : head.substr(eol + 2);
+        while (!head.empty()) {
+          const size_t next = head.find("\r\n");
+          const std::string_view line = head.substr(0, next);
+          head = next == std::string_view::npos ? std::string_view()
+                                                : head.substr(next + 2);
+          const size_t colon = line.find(':');
+          if (colon == std::string_view::npos) continue;
+          std::string_view value = line.substr(colon + 1);
+          while (!value.empty() &&
+                 (value.front() == ' ' || value.front() == '\t'))
+            value.remove_prefix(1);
+          while (!value.empty() &&
+                 (value.back() == ' ' || value.back() == '\t'))
+            value.remove_suffix(1);
+          result.headers.emplace_back(std::string(line.substr(0, colon)),
+                                      std::string(value));
+        }
+        for (const auto& [k, v] : result.headers) {
+          if (detail::EqualsIgnoreCase(k, "Content-Length")) {
+            uint64_t n = 0;
+            const auto [e, err] =
+                std::from_chars(v.data(), v.data() + v.size(), n);
+            if (err != std::errc() || e != v.data() + v.size()) {
+              return fail("bad Content-Length from " + url);
+            }
+            length = n;
+          } else if (detail::EqualsIgnoreCase(k, "Transfer-Encoding")) {
+            chunked = v.find("chunked") != std::string::npos;
+          }
+        }
+        no_body = method == "HEAD" || result.status == 204 ||
+                  result.status == 304 || result.status / 100 == 1;
+        header_end += 4;
+      }
+    }
+    if (header_end != std::string::npos) {
+      const std::string_view got = std::string_view(in).substr(header_end);
+      if (no_body) break;
+      if (chunked && detail::Dechunk(got, &result.body)) return result;
+      if (!chunked && length && got.size() >= *length) {
+        result.body = std::string(got.substr(0, static_cast<size_t>(*length)));
+        return result;
+      }
+    }
+    if (in.size() > kMaxReply) return fail("reply over 64 MiB from " + url);
+    const ssize_t n = ::recv(sock.fd(), buffer, sizeof buffer, 0);
+    if (n > 0) {
+      in.append(buffer, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) {  // the server closed
+      if (header_end == std::string::npos) {
+        return fail("connection closed before a reply from " + url);
+      }
+      if (chunked || length) {
+        return fail("connection closed inside the reply from " + url);
+      }
+      result.body = in.substr(header_end);  // delimited by the close
+      return result;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!detail::WaitFor(sock.fd(), POLLIN, deadline)) {
+        return fail(errno == ETIMEDOUT ? "no reply from " + url + " within " +
+                                             std::to_string(timeout_ms) + " ms"
+                                       : "cannot read from " + url + ": " +
+                                             std::strerror(errno));
+      }
+      continue;
+    }
+    return fail("cannot read from " + url + ": " + std::strerror(errno));
+  }
+  result.body.clear();
+  return result;
+}
 
 }  // namespace fanlab::sdk
 

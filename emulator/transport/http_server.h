@@ -1,0 +1,89 @@
+// The HTTP/1.1 listener of the engine: one loopback address, every
+// connection served asynchronously on the engine's io_context, so that a
+// slow client (half a header, then silence; a reader that never reads)
+// costs a socket and a timer, never the loop. Requests are parsed into
+// services::HttpRequest and handed to a Handler whose answer may come
+// later (a function running behind a route, a parked long poll).
+//
+// Per connection: requests are read one at a time (keep-alive; a
+// pipelined request waits for the answer to the one before it). Limits,
+// all in HttpServerOptions: the request line and headers (431 past it),
+// the body (413 past it: 10 MB, API Gateway's payload limit), the time a
+// request may take to arrive (read_timeout; also the keep-alive idle
+// time) and to be written back (write_timeout); past either the
+// connection is closed. A request Beast cannot parse is 400 and the
+// connection closed. `Expect: 100-continue` is answered.
+//
+// Beast and Asio's sockets stay in http_server.cc: this header is safe to
+// include anywhere.
+//
+// Thread safety: none; everything runs on the io_context's thread.
+#ifndef FANLAB_EMULATOR_TRANSPORT_HTTP_SERVER_H_
+#define FANLAB_EMULATOR_TRANSPORT_HTTP_SERVER_H_
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "emulator/core/status.h"
+#include "emulator/services/http_poster.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace fanlab::transport {
+
+struct HttpServerOptions {
+  size_t header_limit = 16 * 1024;       // request line + header fields
+  size_t body_limit = 10 * 1024 * 1024;  // API Gateway's 10 MB
+  // I/O timeouts are real time, never the engine's Clock: a virtual clock
+  // skips time whenever the engine is idle, which would cut every
+  // connection that is merely waiting for bytes.
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds write_timeout{30000};
+  // Connections past this are closed as soon as they are accepted.
+  size_t max_connections = 512;
+};
+
+class HttpServer {
+ public:
+  // Sends the answer to a request. Call it once: later calls, and calls
+  // after the client went away, do nothing. Dropping every copy of it
+  // without calling it closes the connection.
+  using Respond = std::function<void(services::HttpResponse)>;
+  using Handler = std::function<void(services::HttpRequest, Respond)>;
+
+  // `io` must outlive the server.
+  HttpServer(boost::asio::io_context& io, Handler handler,
+             HttpServerOptions options = {});
+  // Stops accepting and closes every connection; requests still waiting
+  // for an answer are dropped.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Listens on `address`, "HOST:PORT" with HOST 127.0.0.1 (or any
+  // 127.x.y.z), localhost or [::1], and PORT 0 for any free port; starts
+  // accepting (on the io_context) and returns the base URL,
+  // "http://127.0.0.1:PORT". Errors: InvalidParameterValue (not a
+  // loopback address, a bad port, the address in use, already bound).
+  Result<std::string> Bind(const std::string& address);
+
+  // The base URL Bind returned; "" before.
+  const std::string& url() const;
+  // Connections open now.
+  size_t connections() const;
+
+  // Internal: the state connections share (defined in the .cc file).
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace fanlab::transport
+
+#endif  // FANLAB_EMULATOR_TRANSPORT_HTTP_SERVER_H_
