@@ -212,6 +212,7 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
   http_server_ = std::move(server);
   routes_->SetBaseUrl(*bound);
   sinks_->SetBaseUrl(*bound);
+  functions_->SetHttpEndpoint(*bound);
   return bound;
 }
 

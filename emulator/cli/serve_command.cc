@@ -13,6 +13,7 @@ namespace {
 struct ServeOptions {
   std::vector<std::string> binds;
   std::string http;  // HOST:PORT of the HTTP front; "" = none
+  std::string data_dir;
   std::string clock = "real";
   int64_t concurrency = 1000;
   int64_t kill_grace_ms = 500;
@@ -26,7 +27,14 @@ int Serve(const ServeOptions& o) {
   options.functions.global_concurrency = o.concurrency;
   options.functions.kill_grace = std::chrono::milliseconds(o.kill_grace_ms);
   options.functions.idle_timeout = std::chrono::seconds(o.idle_seconds);
-  Engine engine(options, context);
+  options.data_dir = o.data_dir;
+  auto created = Engine::Create(options, context);
+  if (!created.ok()) {
+    std::cerr << "fanlab serve: --data-dir " << o.data_dir << ": "
+              << created.status().message() << "\n";
+    return 2;
+  }
+  Engine& engine = **created;
   std::vector<std::string> binds = o.binds;
   if (binds.empty()) binds.push_back(kDefaultEndpoint);
   for (const auto& endpoint : binds) {
@@ -98,6 +106,11 @@ void AddServeCommands(CLI::App& app) {
                    "loopback HOST:PORT, e.g. 127.0.0.1:9401; port 0 picks "
                    "a free one")
       ->type_name("HOST:PORT");
+  serve
+      ->add_option("--data-dir", serve_options->data_dir,
+                   "Keep objects (s3/) and emails (emails/*.eml) in this "
+                   "folder, reloaded on the next start; default: memory only")
+      ->type_name("DIR");
   serve->add_option("--clock", serve_options->clock, "real or virtual")
       ->check(CLI::IsMember({"real", "virtual"}))
       ->capture_default_str();

@@ -377,6 +377,9 @@ std::vector<std::string> FunctionService::EnvironmentFor(
   env["AWS_EXECUTION_ENV"] = "fanlab";
   env["LAMBDA_TASK_ROOT"] = root;
   env["FANLAB_ENDPOINT"] = options_.endpoint;
+  if (!options_.http_endpoint.empty()) {
+    env["FANLAB_HTTP_ENDPOINT"] = options_.http_endpoint;
+  }
   env["FANLAB_FUNCTION_NAME"] = c.name;
   env["FANLAB_FUNCTION_TIMEOUT"] = std::to_string(c.timeout_seconds);
   env["FANLAB_MODE"] = c.mode == Mode::kCold ? "cold" : "warm";

@@ -75,7 +75,8 @@ struct InvocationRecord {
 };
 
 struct FunctionServiceOptions {
-  std::string endpoint;  // FANLAB_ENDPOINT given to functions
+  std::string endpoint;       // FANLAB_ENDPOINT given to functions
+  std::string http_endpoint;  // FANLAB_HTTP_ENDPOINT: the HTTP front's URL
   int64_t global_concurrency = 1000;
   // SIGTERM to SIGKILL at a deadline.
   std::chrono::milliseconds kill_grace{500};
@@ -149,6 +150,10 @@ class FunctionService {
   // The endpoint functions are told to call (FANLAB_ENDPOINT).
   void SetEndpoint(std::string endpoint) {
     options_.endpoint = std::move(endpoint);
+  }
+  // The HTTP front's base URL functions are told (FANLAB_HTTP_ENDPOINT).
+  void SetHttpEndpoint(std::string url) {
+    options_.http_endpoint = std::move(url);
   }
 
   // Every finished invocation (and throttle) is reported here.

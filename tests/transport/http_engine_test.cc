@@ -223,6 +223,40 @@ TEST_F(HttpEngineTest, AFunctionPostsToASinkWithTheSdk) {
   EXPECT_EQ(requests[0].at("Headers").at("Content-Type"), "application/json");
 }
 
+TEST_F(HttpEngineTest, FunctionsAreToldTheHttpEndpoint) {
+  Function("env", {"env"});
+  json::object invoked = Ok("Invoke", {{"FunctionName", "env"}});
+  json::object env = json::parse(invoked["Payload"].as_string()).as_object();
+  EXPECT_EQ(env["FANLAB_HTTP_ENDPOINT"].as_string(), base_);
+}
+
+TEST_F(HttpEngineTest, TopicsPostToHttpSubscribersWithSnsHeaders) {
+  json::object sink = Ok("CreateSink", {{"Name", "hook"}});
+  std::string url(sink["Url"].as_string());
+  std::string topic(
+      Ok("CreateTopic", {{"Name", "events"}})["TopicArn"].as_string());
+  std::string sub(Ok("Subscribe", {{"TopicArn", topic},
+                                   {"Protocol", "http"},
+                                   {"Endpoint", url}})["SubscriptionArn"]
+                      .as_string());
+  Ok("Publish", {{"TopicArn", topic}, {"Message", "job done"}});
+  // The POST completes on the engine's loop after Publish answered.
+  json::array requests;
+  for (int i = 0; i < 200 && requests.empty(); ++i) {
+    requests = Ok("GetSinkRequests", {{"Name", "hook"}})["Requests"].as_array();
+    if (requests.empty()) std::this_thread::sleep_for(milliseconds(5));
+  }
+  ASSERT_EQ(requests.size(), 1u);
+  json::object request = requests[0].as_object();
+  EXPECT_EQ(request["Method"], "POST");
+  EXPECT_EQ(request["Headers"].at("x-amz-sns-message-type"), "Notification");
+  EXPECT_EQ(request["Headers"].at("x-amz-sns-subscription-arn").as_string(),
+            sub);
+  json::object envelope = json::parse(request["Body"].as_string()).as_object();
+  EXPECT_EQ(envelope["Message"], "job done");
+  EXPECT_EQ(envelope["TopicArn"].as_string(), topic);
+}
+
 TEST_F(HttpEngineTest, StalledHttpClientsDoNotStallTheEngine) {
   uint16_t port = testing::PortOf(base_);
   std::vector<std::unique_ptr<testing::RawConnection>> stalled;
