@@ -223,10 +223,21 @@ void Engine::Stop() {
   io_->stop();  // wakes a blocked run_one*; safe from any thread
 }
 
-void Engine::Run() {
-  server_->Start();
+void Engine::Run() { Loop(std::nullopt); }
+
+void Engine::RunUntil(TimePoint until) { Loop(until); }
+
+void Engine::Loop(std::optional<TimePoint> until) {
+  if (!started_) {
+    server_->Start();
+    started_ = true;
+  }
   auto work = boost::asio::make_work_guard(*io_);
   auto last = std::chrono::steady_clock::now();
+  // True once `until` is reached and nothing is ready to run.
+  auto done = [&](size_t ran) {
+    return until && ran == 0 && clock_->Now() >= *until;
+  };
   while (!stop_) {
     if (io_->stopped()) io_->restart();
     // Everything ready now: requests, replies, rechecks.
@@ -243,14 +254,20 @@ void Engine::Run() {
       }
       last = now;
       if (ran > 0) continue;
+      if (done(ran)) return;
+      auto next = virtual_clock_->NextDeadline();
       if (running) {
-        // Wait for I/O, at most until the next timer in real time.
-        auto next = virtual_clock_->NextDeadline();
+        // Wait for I/O, at most until the next timer (or `until`) in real
+        // time.
+        if (until && (!next || *next > *until)) next = *until;
         if (next) {
           io_->run_one_for(std::max(Duration(0), *next - clock_->Now()));
         } else {
           io_->run_one();
         }
+      } else if (until && (!next || *next > *until)) {
+        // Quiescent, and nothing is due before `until`: time moves there.
+        virtual_clock_->AdvanceTo(*until);
       } else if (!virtual_clock_->AdvanceToNextTimer()) {
         // Quiescent: skip to the next timer, or wait for I/O.
         io_->run_one();
@@ -258,7 +275,9 @@ void Engine::Run() {
       continue;
     }
     clock_->RunDue();
+    if (done(ran)) return;
     auto next = clock_->NextDeadline();
+    if (until && (!next || *next > *until)) next = *until;
     if (!next) {
       io_->run_one();
     } else if (*next > clock_->Now()) {

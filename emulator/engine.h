@@ -82,6 +82,11 @@ class Engine {
 
   // Serves until Stop(). Returns on the calling thread.
   void Run();
+  // Serves until the clock reaches `until` and nothing is ready to run at
+  // that instant (or Stop()). On the virtual clock, time skips from timer
+  // to timer as in Run() and then to `until`, so a day of minute ticks
+  // replays in its handlers' time. May be called again to go on.
+  void RunUntil(TimePoint until);
   // Makes Run() return soon; safe from any thread.
   void Stop();
 
@@ -112,6 +117,7 @@ class Engine {
   Status SendToQueue(const std::string& queue_arn, const std::string& body,
                      const services::SnsMessageAttributes& attributes,
                      const std::optional<std::string>& group_id = {});
+  void Loop(std::optional<TimePoint> until);
   // Where topics deliver: queues, functions, HTTP endpoints.
   services::TopicTargets TopicTargets();
   // An Event invocation of the function with this ARN.
@@ -133,6 +139,7 @@ class Engine {
   std::unique_ptr<services::BucketService> buckets_;
   std::unique_ptr<services::ScheduleService> schedules_;
   bool endpoint_for_functions_ = false;
+  bool started_ = false;  // the ZeroMQ server is started
   // The HTTP front. Its own ids: HTTP requests leave the invocation ids of
   // a replay unchanged.
   IdGenerator http_ids_;
