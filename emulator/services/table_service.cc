@@ -304,6 +304,28 @@ Result<KeyQuery> ToKeyQuery(const Condition& condition,
   return q;
 }
 
+// The first key attribute an operand or condition names, or "".
+std::string KeyNamedIn(const Operand& op, const KeySchema& schema) {
+  if (op.kind == OperandKind::kPath && !op.path.empty() &&
+      schema.IsKey(op.path[0].name)) {
+    return op.path[0].name;
+  }
+  for (const Operand& a : op.args) {
+    if (std::string k = KeyNamedIn(a, schema); !k.empty()) return k;
+  }
+  return "";
+}
+
+std::string KeyNamedIn(const Condition& c, const KeySchema& schema) {
+  for (const Operand& op : c.operands) {
+    if (std::string k = KeyNamedIn(op, schema); !k.empty()) return k;
+  }
+  for (const Condition& child : c.children) {
+    if (std::string k = KeyNamedIn(child, schema); !k.empty()) return k;
+  }
+  return "";
+}
+
 // Accumulates one page of Query or Scan.
 class Pager {
  public:
@@ -889,6 +911,16 @@ Result<PageResponse> TableService::Query(const QueryRequest& request) const {
   const Table& table = e->table;
   auto q = ToKeyQuery(*key_condition, table.schema());
   if (!q.ok()) return q.status();
+  // The key condition is where a Query's keys go; a filter may only look
+  // at the other attributes (a Scan's filter may look at anything).
+  if (filter) {
+    if (std::string key = KeyNamedIn(*filter, table.schema()); !key.empty()) {
+      return Invalid(
+          "Filter Expression can only contain non-primary key attributes: "
+          "Primary key attribute: " +
+          key);
+    }
+  }
   std::optional<AttributeValue> start;
   if (request.exclusive_start_key) {
     auto k = StartKey(table, *request.exclusive_start_key);

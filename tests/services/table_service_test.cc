@@ -680,6 +680,12 @@ TEST_F(TableServiceTest, LimitCountsItemsBeforeTheFilter) {
   ASSERT_TRUE(page->last_evaluated_key);
   EXPECT_EQ(ToJson(*page->last_evaluated_key),
             R"({"pk":{"S":"a"},"sk":{"N":"9"}})");
+  // A Query's filter may not look at the key.
+  QueryRequest on_key = Q("pk = :a", {{":a", S("a")}, {":min", N("5")}});
+  on_key.filter_expression = "v > :min OR size(sk) > :min";
+  EXPECT_EQ(QueryError(on_key),
+            "Filter Expression can only contain non-primary key attributes: "
+            "Primary key attribute: sk");
   // A limit that ends exactly on the last item still hands out a key.
   q.limit = 5;
   EXPECT_TRUE(tables_.Query(q)->last_evaluated_key);
