@@ -428,5 +428,48 @@ TEST_F(TableActionsTest, ScanFiltersAndProjects) {
             "to 1");
 }
 
+TEST_F(TableActionsTest, GarbageBodiesGetExactlyOneAnswer) {
+  CreateEvents();
+  PutEvent(1);
+  const char* actions[] = {
+      "CreateTable", "DeleteTable", "DescribeTable", "ListTables", "PutItem",
+      "GetItem",     "DeleteItem",  "UpdateItem",    "Query",      "Scan"};
+  const char* bodies[] = {
+      "",
+      "null",
+      "[]",
+      "7",
+      "\"x\"",
+      "{",
+      "{}",
+      R"({"TableName":[]})",
+      R"({"TableName":"events","Item":5,"Key":"k"})",
+      R"({"TableName":"events","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},)"
+      R"("ConditionExpression":5})",
+      R"({"TableName":"events","Key":{"pk":{"S":"a"},"sk":{"N":"1"}},)"
+      R"("UpdateExpression":"SET","ExpressionAttributeValues":[]})",
+      R"({"TableName":"events","KeyConditionExpression":"((((",)"
+      R"("ExpressionAttributeNames":{"#a":5}})",
+      R"({"TableName":"events","ExclusiveStartKey":{"pk":{"X":"a"}},)"
+      R"("Limit":-1,"Segment":"0"})",
+      R"({"TableName":"events","AttributeDefinitions":{},"KeySchema":[1]})",
+      R"({"TableName":"events","Item":{"pk":{"S":"a"},"sk":{"N":"1"}},)"
+      R"("ConditionExpression":"a = :v AND","ExpressionAttributeValues":)"
+      R"({":v":{"M":{"x":{"L":[{"NS":["1","x"]}]}}}}})",
+  };
+  for (const char* action : actions) {
+    for (const char* body : bodies) {
+      ApiResponse r = Call(action, body);  // asserts a single answer
+      if (!r.ok) {
+        json::value e = json::parse(r.body);
+        EXPECT_TRUE(e.is_object() && e.as_object().contains("__type"))
+            << action << " " << body << ": " << r.body;
+      }
+    }
+  }
+  // One body names "events" with nothing wrong for DeleteTable: it went.
+  EXPECT_EQ(tables_.FindTable("events"), nullptr);
+}
+
 }  // namespace
 }  // namespace fanlab::api
