@@ -804,6 +804,16 @@ Result<WriteResponse> TableService::UpdateItem(
     }
     return ConditionFailed();
   }
+  // DynamoDB creates a missing item on update, except when the update only
+  // takes data away (REMOVE, DELETE): then nothing is written.
+  if (existing == nullptr && update &&
+      std::all_of(update->actions.begin(), update->actions.end(),
+                  [](const UpdateAction& a) {
+                    return a.kind == UpdateKind::kRemove ||
+                           a.kind == UpdateKind::kDelete;
+                  })) {
+    return WriteResponse();
+  }
   Item updated = existing ? *existing : table.KeyItem(*key);
   if (update) {
     if (Status s = ApplyUpdate(*update, updated); !s.ok()) return s;

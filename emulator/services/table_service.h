@@ -137,6 +137,8 @@ struct UpdateItemRequest {
   std::string table_name;
   Item key;
   // Absent: the item is created with its key alone if it does not exist.
+  // A missing item is created by any update except one made only of
+  // REMOVE and DELETE actions, as in DynamoDB.
   std::optional<std::string> update_expression;
   std::optional<std::string> condition_expression;
   ExpressionParameters expression;

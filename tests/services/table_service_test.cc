@@ -511,6 +511,20 @@ TEST_F(TableServiceTest, UpdateCreatesAndModifies) {
   bare.key = J(R"({"pk":{"S":"u2"}})");
   ASSERT_TRUE(tables_.UpdateItem(bare).ok());
   EXPECT_EQ(ToJson(**tables_.Get("users", bare.key)), R"({"pk":{"S":"u2"}})");
+  // An update that only takes data away does not create a missing item.
+  recorder_.events.clear();
+  UpdateItemRequest removal;
+  removal.table_name = "users";
+  removal.key = J(R"({"pk":{"S":"u3"}})");
+  removal.update_expression = "REMOVE a DELETE s :set";
+  removal.expression.values =
+      AttributeValues{{":set", AttributeValue::StringSet({"x"})}};
+  removal.return_values = ReturnValues::kAllNew;
+  auto removed = tables_.UpdateItem(removal);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_FALSE(removed->attributes);
+  EXPECT_FALSE(*tables_.Get("users", removal.key));
+  EXPECT_TRUE(recorder_.events.empty());
 }
 
 TEST_F(TableServiceTest, UpdateReturnValues) {
