@@ -10,6 +10,7 @@
 #include "emulator/services/route_service.h"
 #include "emulator/services/schedule_service.h"
 #include "emulator/services/sink_service.h"
+#include "emulator/services/table_service.h"
 #include "emulator/transport/http_client.h"
 #include "emulator/transport/http_front.h"
 #include "emulator/transport/http_server.h"
@@ -64,6 +65,8 @@ Engine::Engine(EngineOptions options, transport::Context& context)
         services::BucketServiceOptions{.region = options.functions.region});
   }
   buckets_->SetObserver(&service_observers_);
+  tables_ = std::make_unique<services::TableService>(*clock_);
+  tables_->SetObserver(&service_observers_);
   schedules_ = std::make_unique<services::ScheduleService>(
       *clock_, ids_,
       services::ScheduleServiceOptions{.region = options.functions.region,
@@ -90,6 +93,7 @@ Engine::Engine(EngineOptions options, transport::Context& context)
       .functions = functions_.get(),
       .mappings = mappings_.get(),
       .buckets = buckets_.get(),
+      .tables = tables_.get(),
       .topics = topics_.get(),
       .schedules = schedules_.get(),
       .routes = routes_.get(),

@@ -41,6 +41,7 @@ class HttpPoster;
 class RouteService;
 class ScheduleService;
 class SinkService;
+class TableService;
 }  // namespace services
 namespace transport {
 class HttpClient;
@@ -98,6 +99,7 @@ class Engine {
   compute::EventSourceMappings& mappings() { return *mappings_; }
   services::TopicService& topics() { return *topics_; }
   services::BucketService& buckets() { return *buckets_; }
+  services::TableService& tables() { return *tables_; }
   services::ScheduleService& schedules() { return *schedules_; }
   services::RouteService& routes() { return *routes_; }
   services::SinkService& sinks() { return *sinks_; }
@@ -137,6 +139,7 @@ class Engine {
   queue::ObserverList observers_;
   std::unique_ptr<services::TopicService> topics_;
   std::unique_ptr<services::BucketService> buckets_;
+  std::unique_ptr<services::TableService> tables_;
   std::unique_ptr<services::ScheduleService> schedules_;
   bool endpoint_for_functions_ = false;
   bool started_ = false;  // the ZeroMQ server is started
