@@ -217,6 +217,7 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
   routes_->SetBaseUrl(*bound);
   sinks_->SetBaseUrl(*bound);
   functions_->SetHttpEndpoint(*bound);
+  topics_->SetPublicUrl(*bound);
   return bound;
 }
 

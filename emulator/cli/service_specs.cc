@@ -199,7 +199,10 @@ const std::vector<CommandSpec>& DynamoDbCommands() {
         {"key-schema", "KeySchema", Kind::kJsonArray, true,
          "[{AttributeName, KeyType: HASH|RANGE}]: JSON, or file://"},
         {"billing-mode", "BillingMode", Kind::kString, false,
-         "PAY_PER_REQUEST or PROVISIONED (accepted, not enforced)"}}},
+         "PAY_PER_REQUEST, or PROVISIONED (the default: then give "
+         "--provisioned-throughput; not enforced)"},
+        {"provisioned-throughput", "ProvisionedThroughput", Kind::kJsonObject,
+         false, "{\"ReadCapacityUnits\": N, \"WriteCapacityUnits\": N}"}}},
       {"delete-table", "DeleteTable", "Delete a table", {TableName()}},
       {"describe-table", "DescribeTable", "Describe a table", {TableName()}},
       {"list-tables",

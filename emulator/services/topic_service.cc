@@ -145,7 +145,16 @@ TopicService::TopicService(Clock& clock, IdGenerator& ids,
     : clock_(clock),
       ids_(ids),
       options_(std::move(options)),
-      targets_(std::move(targets)) {}
+      targets_(std::move(targets)) {
+  if (!options_.data_dir.empty()) {
+    std::error_code ec;
+    namespace fs = std::filesystem;
+    for (fs::directory_iterator it(fs::path(options_.data_dir) / "emails", ec);
+         !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      if (it->path().extension() == ".eml") ++eml_files_;
+    }
+  }
+}
 
 TopicService::~TopicService() {
   for (const auto& [key, id] : retry_timers_) clock_.Cancel(id);
@@ -513,7 +522,8 @@ void TopicService::Deliver(const TopicState& topic, Subscription& sub,
       fs::path dir = fs::path(options_.data_dir) / "emails";
       fs::create_directories(dir, ec);
       char name[32];
-      std::snprintf(name, sizeof name, "%06zu.eml", outbox_.size() + 1);
+      std::snprintf(name, sizeof name, "%06llu.eml",
+                    static_cast<unsigned long long>(++eml_files_));
       fs::path file = dir / name;
       std::ofstream out(file, std::ios::binary | std::ios::trunc);
       out << "From: no-reply@sns.amazonaws.com\r\n"

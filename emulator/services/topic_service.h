@@ -92,7 +92,8 @@ struct Email {
 struct TopicServiceOptions {
   std::string region = "us-east-1";
   std::string account = "000000000000";
-  // When set, each email is also written to <data_dir>/emails/NNNNNN.eml.
+  // When set, each email is also written to <data_dir>/emails/NNNNNN.eml,
+  // numbered on from the files an earlier run left there.
   std::string data_dir;
   // Base of the UnsubscribeURL in envelopes.
   std::string public_url = "http://127.0.0.1";
@@ -127,6 +128,8 @@ class TopicService {
   TopicService& operator=(const TopicService&) = delete;
 
   void SetObserver(ServiceObserver* observer) { observer_ = observer; }
+  // The base of the UnsubscribeURL in envelopes (the HTTP front's URL).
+  void SetPublicUrl(std::string url) { options_.public_url = std::move(url); }
 
   // Returns the topic's ARN; idempotent for an existing name.
   // InvalidParameterException: a name not 1-256 of [A-Za-z0-9_-] (FIFO
@@ -195,7 +198,8 @@ class TopicService {
   ServiceObserver* observer_ = nullptr;
   std::map<std::string, std::unique_ptr<TopicState>> topics_;  // by ARN
   std::vector<Email> outbox_;
-  // HTTP retries waiting on the Clock, cancelled with the service.
+  uint64_t eml_files_ = 0;  // .eml files in the data dir  // HTTP retries
+                            // waiting on the Clock, cancelled with the service.
   std::map<uint64_t, TimerId> retry_timers_;
   uint64_t next_retry_ = 0;
   // Watched by POSTs in flight, so an answer after the service is gone is

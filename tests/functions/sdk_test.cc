@@ -22,6 +22,7 @@
 #include <vector>
 #include <zmq.hpp>
 
+#include "emulator/core/base64.h"
 #include "emulator/engine.h"
 
 namespace fanlab::sdk {
@@ -440,6 +441,18 @@ TEST(SdkHeaderTest, ParsesTheFieldsAndNamesWhatIsWrong) {
   EXPECT_FALSE(detail::ParseInvocationHeader(
       "{\"requestId\":\"id\",\"length\":3}", &h, &error));
   EXPECT_THAT(error, HasSubstr("deadlineMs is missing"));
+}
+
+TEST(SdkBase64Test, MatchesTheEmulatorsEncoderAtEveryPaddingLength) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foo"), "Zm9v");
+  std::string bytes;
+  for (int i = 0; i < 300; ++i) {
+    bytes += static_cast<char>(i * 7 + 3);
+    EXPECT_EQ(Base64Encode(bytes), fanlab::Base64Encode(bytes)) << i;
+  }
 }
 
 TEST(SdkJsonStringTest, EscapesQuotesBackslashesAndControlCharacters) {

@@ -277,6 +277,14 @@ TEST_F(TopicServiceTest, EmailsLandInTheOutboxAndAsEmlFiles) {
   EXPECT_THAT(text.str(), HasSubstr("Subject: Run\r\n"));
   EXPECT_THAT(text.str(), HasSubstr("\r\n\r\nSummary for run: r1"));
   EXPECT_EQ(std::filesystem::path(out[0].file).parent_path(), dir / "emails");
+  EXPECT_EQ(std::filesystem::path(out[3].file).filename(), "000004.eml");
+  // A second run over the same data dir numbers on: nothing is overwritten.
+  Make({.data_dir = dir.string()});
+  std::string again = NewTopic();
+  MustSubscribe(again, "email", "ops@example.com");
+  MustPublish({.topic_arn = again, .message = "later"});
+  EXPECT_EQ(std::filesystem::path(topics_->outbox().at(0).file).filename(),
+            "000005.eml");
   std::filesystem::remove_all(dir);
 }
 

@@ -125,6 +125,34 @@ inline constexpr int kRunMalformed = 2;  // bad frame header, truncated
 // is always valid JSON.
 inline std::string JsonString(std::string_view s);
 
+// `bytes` in standard base64 with padding: what PutObject's Body and
+// binary attribute values carry.
+inline std::string Base64Encode(std::string_view bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t n = (uint32_t(uint8_t(bytes[i])) << 16) |
+                       (uint32_t(uint8_t(bytes[i + 1])) << 8) |
+                       uint8_t(bytes[i + 2]);
+    for (int shift = 18; shift >= 0; shift -= 6) {
+      out += kAlphabet[(n >> shift) & 63];
+    }
+  }
+  if (i < bytes.size()) {
+    const bool two = i + 1 < bytes.size();
+    const uint32_t n = (uint32_t(uint8_t(bytes[i])) << 16) |
+                       (two ? uint32_t(uint8_t(bytes[i + 1])) << 8 : 0);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += two ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
 // The protocol loop. Writes {"status":"ready"} to the result descriptor,
 // then for each invocation frame read from `in_fd`, calls `handler` and
 // writes one result frame (ok, or error when the handler throws) to
