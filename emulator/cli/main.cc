@@ -7,6 +7,7 @@
 #include "bench/engine_bench.h"
 #include "bench/invoke_bench.h"
 #include "bench/queue_bench.h"
+#include "bench/schedule_bench.h"
 #include "emulator/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -115,6 +116,34 @@ int main(int argc, char** argv) {
       std::exit(1);
     }
     std::cout << fanlab::bench::FormatInvokeBench(result, invoke_json);
+  });
+
+  fanlab::bench::ScheduleBenchOptions schedule_options;
+  schedule_options.function = fanlab::bench::DefaultTestFunction();
+  bool schedule_json = false, schedule_cold = false;
+  CLI::App* schedule = bench->add_subcommand(
+      "schedule",
+      "Schedules: a minute cron rule over virtual hours, function target");
+  schedule
+      ->add_option("--function", schedule_options.function,
+                   "The test function binary")
+      ->capture_default_str();
+  schedule
+      ->add_option("--hours", schedule_options.hours, "Virtual hours to replay")
+      ->check(CLI::Range(1, 24 * 366))
+      ->capture_default_str();
+  schedule->add_flag("--cold", schedule_cold,
+                     "A process per invocation (default: warm)");
+  schedule->add_flag("--json", schedule_json, "Print one JSON object");
+  schedule->callback([&] {
+    schedule_options.warm = !schedule_cold;
+    std::string error;
+    auto result = fanlab::bench::RunScheduleBench(schedule_options, error);
+    if (!error.empty()) {
+      std::cerr << "fanlab bench schedule: " << error << "\n";
+      std::exit(1);
+    }
+    std::cout << fanlab::bench::FormatScheduleBench(result, schedule_json);
   });
 
   CLI11_PARSE(app, argc, argv);
