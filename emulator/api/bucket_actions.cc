@@ -3,7 +3,7 @@
 // ContentType, Metadata, ContentLength, ETag, LastModified, Contents,
 // CommonPrefixes, ...). Bodies travel as base64 strings, as blobs do in
 // AWS's JSON protocols; ETags carry their quotes; times are ISO 8601.
-// docs/services-buckets.md lists the actions and fields.
+// docs/services.md lists the actions and fields.
 //
 // Errors are in the com.amazonaws.s3# namespace, with S3's HTTP statuses
 // (dispatcher.cc). A field of the wrong type, or a Body that is not

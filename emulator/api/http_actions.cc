@@ -1,7 +1,7 @@
 // The HTTP front's actions over the one dispatcher (fanlab's own; errors
 // in the com.fanlab.http# namespace): routes (CreateRoute, DeleteRoute,
 // ListRoutes) and sinks (CreateSink, DeleteSink, ListSinks,
-// GetSinkRequests, ClearSinkRequests). docs/services-http.md lists the
+// GetSinkRequests, ClearSinkRequests). docs/services.md lists the
 // shapes. Answers carry the URLs once the front is bound.
 #include <algorithm>
 #include <boost/json.hpp>

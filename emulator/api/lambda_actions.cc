@@ -21,6 +21,11 @@ namespace json = boost::json;
 using compute::FunctionConfig;
 using compute::FunctionService;
 
+// Errors in Lambda's namespace (com.amazonaws.lambda#...).
+ApiResponse LambdaError(const Status& status) {
+  return ErrorResponse(status, ApiService::kLambda);
+}
+
 Status Serialization(std::string message) {
   return Status(ErrorCode::kSerializationException, std::move(message));
 }
@@ -173,8 +178,8 @@ Handler WithFunctions(
     std::function<void(FunctionService&, std::string_view, ApiCallback&)> f) {
   return [f](Services& s, std::string_view body, ApiCallback& done) {
     if (s.functions == nullptr) {
-      return done(ErrorResponse(Status(ErrorCode::kUnknownOperationException,
-                                       "This engine serves no functions.")));
+      return done(LambdaError(Status(ErrorCode::kUnknownOperationException,
+                                     "This engine serves no functions.")));
     }
     f(*s.functions, body, done);
   };
@@ -185,9 +190,9 @@ void CreateFunction(FunctionService& fs, std::string_view body,
   FunctionConfig c;
   Status read =
       ReadBody(body, [&](const json::object& o) { return ReadConfig(o, c); });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   auto created = fs.CreateFunction(std::move(c));
-  if (!created.ok()) return done(ErrorResponse(created.status()));
+  if (!created.ok()) return done(LambdaError(created.status()));
   done(Ok(ConfigBody(*created)));
 }
 
@@ -204,9 +209,9 @@ Result<std::string> NameOnly(std::string_view body) {
 void GetFunction(FunctionService& fs, std::string_view body,
                  ApiCallback& done) {
   auto name = NameOnly(body);
-  if (!name.ok()) return done(ErrorResponse(name.status()));
+  if (!name.ok()) return done(LambdaError(name.status()));
   auto c = fs.GetFunction(*name);
-  if (!c.ok()) return done(ErrorResponse(c.status()));
+  if (!c.ok()) return done(LambdaError(c.status()));
   JsonWriter w;
   w.BeginObject().Key("Configuration");
   WriteConfig(w, *c);
@@ -229,7 +234,7 @@ void GetFunction(FunctionService& fs, std::string_view body,
 void ListFunctions(FunctionService& fs, std::string_view body,
                    ApiCallback& done) {
   Status read = ReadBody(body, [](const json::object&) { return Status(); });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   JsonWriter w;
   w.BeginObject().Key("Functions").BeginArray();
   for (const auto& c : fs.ListFunctions()) WriteConfig(w, c);
@@ -240,23 +245,23 @@ void ListFunctions(FunctionService& fs, std::string_view body,
 void DeleteFunction(FunctionService& fs, std::string_view body,
                     ApiCallback& done) {
   auto name = NameOnly(body);
-  if (!name.ok()) return done(ErrorResponse(name.status()));
+  if (!name.ok()) return done(LambdaError(name.status()));
   Status s = fs.DeleteFunction(*name);
-  done(s.ok() ? Ok("{}") : ErrorResponse(s));
+  done(s.ok() ? Ok("{}") : LambdaError(s));
 }
 
 void UpdateFunctionConfiguration(FunctionService& fs, std::string_view body,
                                  ApiCallback& done) {
   auto name = NameOnly(body);
-  if (!name.ok()) return done(ErrorResponse(name.status()));
+  if (!name.ok()) return done(LambdaError(name.status()));
   auto current = fs.GetFunction(*name);
-  if (!current.ok()) return done(ErrorResponse(current.status()));
+  if (!current.ok()) return done(LambdaError(current.status()));
   FunctionConfig c = *current;
   Status read =
       ReadBody(body, [&](const json::object& o) { return ReadConfig(o, c); });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   auto updated = fs.UpdateFunctionConfiguration(std::move(c));
-  if (!updated.ok()) return done(ErrorResponse(updated.status()));
+  if (!updated.ok()) return done(LambdaError(updated.status()));
   done(Ok(ConfigBody(*updated)));
 }
 
@@ -276,9 +281,9 @@ void PutFunctionConcurrency(FunctionService& fs, std::string_view body,
     }
     return Status::Ok();
   });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   Status s = fs.PutFunctionConcurrency(name, reserved);
-  if (!s.ok()) return done(ErrorResponse(s));
+  if (!s.ok()) return done(LambdaError(s));
   JsonWriter w;
   w.BeginObject()
       .Key("ReservedConcurrentExecutions")
@@ -290,9 +295,9 @@ void PutFunctionConcurrency(FunctionService& fs, std::string_view body,
 void DeleteFunctionConcurrency(FunctionService& fs, std::string_view body,
                                ApiCallback& done) {
   auto name = NameOnly(body);
-  if (!name.ok()) return done(ErrorResponse(name.status()));
+  if (!name.ok()) return done(LambdaError(name.status()));
   Status s = fs.PutFunctionConcurrency(*name, std::nullopt);
-  done(s.ok() ? Ok("{}") : ErrorResponse(s));
+  done(s.ok() ? Ok("{}") : LambdaError(s));
 }
 
 std::string InvokeBody(const compute::InvokeResult& r, bool tail) {
@@ -319,21 +324,21 @@ void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
     }
     return Status::Ok();
   });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   if (payload.empty()) payload = "{}";
   if (log_type != "None" && log_type != "Tail") {
-    return done(ErrorResponse(
+    return done(LambdaError(
         Status(ErrorCode::kInvalidParameterValueException,
                "LogType '" + log_type + "' must be None or Tail.")));
   }
   bool tail = log_type == "Tail";
   if (type == "DryRun") {
     auto r = fs.DryRun(name, payload);
-    return done(r.ok() ? Ok(InvokeBody(*r, false)) : ErrorResponse(r.status()));
+    return done(r.ok() ? Ok(InvokeBody(*r, false)) : LambdaError(r.status()));
   }
   if (type == "Event") {
     auto id = fs.InvokeEvent(name, std::move(payload));
-    if (!id.ok()) return done(ErrorResponse(id.status()));
+    if (!id.ok()) return done(LambdaError(id.status()));
     JsonWriter w;
     w.BeginObject()
         .Key("StatusCode")
@@ -346,16 +351,15 @@ void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
     return done(Ok(w.Take()));
   }
   if (type != "RequestResponse") {
-    return done(ErrorResponse(
-        Status(ErrorCode::kInvalidParameterValueException,
-               "InvocationType '" + type +
-                   "' must be RequestResponse, Event or DryRun.")));
+    return done(
+        LambdaError(Status(ErrorCode::kInvalidParameterValueException,
+                           "InvocationType '" + type +
+                               "' must be RequestResponse, Event or DryRun.")));
   }
-  fs.Invoke(
-      name, std::move(payload),
-      [done = std::move(done), tail](Result<compute::InvokeResult> r) {
-        done(r.ok() ? Ok(InvokeBody(*r, tail)) : ErrorResponse(r.status()));
-      });
+  fs.Invoke(name, std::move(payload),
+            [done = std::move(done), tail](Result<compute::InvokeResult> r) {
+              done(r.ok() ? Ok(InvokeBody(*r, tail)) : LambdaError(r.status()));
+            });
 }
 
 // ------------------------------------------------- event invoke config
@@ -424,17 +428,17 @@ void PutEventInvokeConfig(FunctionService& fs, std::string_view body,
     }
     return Status::Ok();
   });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   Status s = fs.PutEventInvokeConfig(name, c);
-  done(s.ok() ? Ok(EventConfigBody(name, c)) : ErrorResponse(s));
+  done(s.ok() ? Ok(EventConfigBody(name, c)) : LambdaError(s));
 }
 
 void GetEventInvokeConfig(FunctionService& fs, std::string_view body,
                           ApiCallback& done) {
   auto name = NameOnly(body);
-  if (!name.ok()) return done(ErrorResponse(name.status()));
+  if (!name.ok()) return done(LambdaError(name.status()));
   auto c = fs.GetEventInvokeConfig(*name);
-  done(c.ok() ? Ok(EventConfigBody(*name, *c)) : ErrorResponse(c.status()));
+  done(c.ok() ? Ok(EventConfigBody(*name, *c)) : LambdaError(c.status()));
 }
 
 // ------------------------------------------------- event source mappings
@@ -537,9 +541,9 @@ Handler WithMappings(std::function<void(compute::EventSourceMappings&,
                          f) {
   return [f](Services& s, std::string_view body, ApiCallback& done) {
     if (s.mappings == nullptr) {
-      return done(ErrorResponse(
-          Status(ErrorCode::kUnknownOperationException,
-                 "This engine serves no event source mappings.")));
+      return done(
+          LambdaError(Status(ErrorCode::kUnknownOperationException,
+                             "This engine serves no event source mappings.")));
     }
     f(*s.mappings, body, done);
   };
@@ -567,18 +571,18 @@ void CreateMapping(compute::EventSourceMappings& ms, std::string_view body,
     }
     return ReadMapping(o, m);
   });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   auto created = ms.Create(std::move(m));
   done(created.ok() ? Ok(MappingBody(*created, "Creating"))
-                    : ErrorResponse(created.status()));
+                    : LambdaError(created.status()));
 }
 
 void GetMapping(compute::EventSourceMappings& ms, std::string_view body,
                 ApiCallback& done) {
   auto uuid = UuidOnly(body);
-  if (!uuid.ok()) return done(ErrorResponse(uuid.status()));
+  if (!uuid.ok()) return done(LambdaError(uuid.status()));
   auto m = ms.Get(*uuid);
-  done(m.ok() ? Ok(MappingBody(*m)) : ErrorResponse(m.status()));
+  done(m.ok() ? Ok(MappingBody(*m)) : LambdaError(m.status()));
 }
 
 void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
@@ -590,7 +594,7 @@ void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
     }
     return String(o, "EventSourceArn", arn, false);
   });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   JsonWriter w;
   w.BeginObject().Key("EventSourceMappings").BeginArray();
   for (const auto& m : ms.List(function, arn)) WriteMapping(w, m);
@@ -601,9 +605,9 @@ void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
 void UpdateMapping(compute::EventSourceMappings& ms, std::string_view body,
                    ApiCallback& done) {
   auto uuid = UuidOnly(body);
-  if (!uuid.ok()) return done(ErrorResponse(uuid.status()));
+  if (!uuid.ok()) return done(LambdaError(uuid.status()));
   auto current = ms.Get(*uuid);
-  if (!current.ok()) return done(ErrorResponse(current.status()));
+  if (!current.ok()) return done(LambdaError(current.status()));
   compute::EventSourceMapping m = *current;
   Status read = ReadBody(body, [&](const json::object& o) {
     if (Status s = String(o, "FunctionName", m.function_name, false); !s.ok()) {
@@ -611,18 +615,18 @@ void UpdateMapping(compute::EventSourceMappings& ms, std::string_view body,
     }
     return ReadMapping(o, m);
   });
-  if (!read.ok()) return done(ErrorResponse(read));
+  if (!read.ok()) return done(LambdaError(read));
   auto updated = ms.Update(std::move(m));
   done(updated.ok() ? Ok(MappingBody(*updated))
-                    : ErrorResponse(updated.status()));
+                    : LambdaError(updated.status()));
 }
 
 void DeleteMapping(compute::EventSourceMappings& ms, std::string_view body,
                    ApiCallback& done) {
   auto uuid = UuidOnly(body);
-  if (!uuid.ok()) return done(ErrorResponse(uuid.status()));
+  if (!uuid.ok()) return done(LambdaError(uuid.status()));
   auto m = ms.Delete(*uuid);
-  done(m.ok() ? Ok(MappingBody(*m, "Deleting")) : ErrorResponse(m.status()));
+  done(m.ok() ? Ok(MappingBody(*m, "Deleting")) : LambdaError(m.status()));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // EventBridge's rule actions over the one dispatcher (schedule rules only):
 // PutRule, DescribeRule, ListRules, DeleteRule, EnableRule, DisableRule,
 // PutTargets, RemoveTargets, ListTargetsByRule, with the request and
-// response shapes of the EventBridge API (docs/services-schedules.md).
+// response shapes of the EventBridge API (docs/services.md).
 //
 // A missing required field is EventBridge's ValidationException ("Value
 // null at 'name' failed to satisfy constraint: Member must not be null");

@@ -2,7 +2,7 @@
 // DescribeTable, ListTables, PutItem, GetItem, DeleteItem, UpdateItem,
 // Query and Scan, with the request and response shapes of the DynamoDB
 // JSON 1.0 API (X-Amz-Target "DynamoDB_20120810.<Action>").
-// docs/services-tables.md lists the fields.
+// docs/services.md lists the fields.
 //
 // This file only translates: JSON in, services::TableService, JSON out.
 // Enum fields are checked here (DynamoDB's "Member must satisfy enum value

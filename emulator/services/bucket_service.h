@@ -7,7 +7,7 @@
 // maps them onto S3's JSON field names. Failures are Status values with
 // S3's error names and messages (NoSuchBucket "The specified bucket does
 // not exist", NoSuchKey "The specified key does not exist.", ...).
-// docs/services-buckets.md lists every behaviour and limit.
+// docs/services.md lists every behaviour and limit.
 //
 // The service keeps the index (buckets, keys in UTF-8 byte order, every
 // object's metadata) in memory and the bytes in an ObjectStore: memory by

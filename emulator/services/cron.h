@@ -20,7 +20,7 @@
 // whole value; day-of-week takes `L` (= 7, Saturday) as a value, and `dL`
 // (last day d of the month) or `d#k` (k-th day d, k 1-5) as its whole
 // value. A day that a month lacks (31 in April, 30W in February) does not
-// fire that month. docs/services-schedules.md has examples.
+// fire that month. docs/services.md has examples.
 //
 //   Result<CronExpression> c = CronExpression::Parse("cron(0 12 ? * 2-6 *)");
 //   std::optional<TimePoint> next = c->NextAfter(clock.Now());

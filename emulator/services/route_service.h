@@ -2,7 +2,7 @@
 // integrations: a method and a resource path template ("/user/{username}",
 // "/files/{proxy+}") served by a function that gets API Gateway's proxy
 // event and answers {statusCode, headers, multiValueHeaders, body,
-// isBase64Encoded}. docs/services-http.md is the user's view.
+// isBase64Encoded}. docs/services.md is the user's view.
 //
 // Matching, as API Gateway does it: the path is cut into segments; at each
 // level a literal segment beats a {param}, which beats a greedy {name+}

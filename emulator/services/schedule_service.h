@@ -30,7 +30,7 @@
 // ValidationException (bad fields, bad expressions, a rule with targets
 // being deleted), ResourceNotFoundException ("Rule NAME does not exist on
 // EventBus default."). Only schedule rules on the default event bus exist:
-// an EventPattern is refused. docs/services-schedules.md lists every
+// an EventPattern is refused. docs/services.md lists every
 // action, field and limit.
 //
 // Thread safety: none. One engine thread owns the service (DESIGN.md §2).

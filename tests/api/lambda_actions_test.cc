@@ -76,6 +76,13 @@ class LambdaActionsTest : public ::testing::Test {
   std::thread thread_;
 };
 
+TEST_F(LambdaActionsTest, ErrorsCarryLambdasNamespaceAndStatus) {
+  transport::Reply r = Call("GetFunction", {{"FunctionName", "nope"}});
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(json::parse(r.body).at("__type"),
+            "com.amazonaws.lambda#ResourceNotFoundException");
+}
+
 TEST_F(LambdaActionsTest, CreateGetListUpdateDelete) {
   json::object f = Function("echo", {"echo"});
   f["Timeout"] = 10;
