@@ -1,0 +1,211 @@
+// Every action of every service the dispatcher serves (Lambda's apart: they
+// need processes, and lambda_actions_test sweeps them) against a sweep of
+// malformed bodies and of every field name set to every JSON type: each
+// call answers exactly once, never crashes, and an error is a well-formed
+// body whose __type names a known error (never InternalError: a client's
+// input is never the emulator's fault).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emulator/api/dispatcher.h"
+#include "emulator/core/status.h"
+#include "emulator/queue/queue_service.h"
+#include "emulator/services/bucket_service.h"
+#include "emulator/services/route_service.h"
+#include "emulator/services/schedule_service.h"
+#include "emulator/services/sink_service.h"
+#include "emulator/services/table_service.h"
+#include "emulator/services/topic_service.h"
+
+namespace fanlab::api {
+namespace {
+
+namespace json = boost::json;
+
+// The fields the services read, across all of them.
+const char* const kFields[] = {"Bucket",
+                               "Key",
+                               "Body",
+                               "Range",
+                               "Prefix",
+                               "Delimiter",
+                               "MaxKeys",
+                               "ContinuationToken",
+                               "StartAfter",
+                               "Metadata",
+                               "ContentType",
+                               "TableName",
+                               "Item",
+                               "Key",
+                               "AttributeDefinitions",
+                               "KeySchema",
+                               "BillingMode",
+                               "ConditionExpression",
+                               "UpdateExpression",
+                               "KeyConditionExpression",
+                               "FilterExpression",
+                               "ProjectionExpression",
+                               "ExpressionAttributeNames",
+                               "ExpressionAttributeValues",
+                               "ReturnValues",
+                               "Limit",
+                               "ExclusiveStartKey",
+                               "ScanIndexForward",
+                               "Select",
+                               "Name",
+                               "TopicArn",
+                               "TargetArn",
+                               "Protocol",
+                               "Endpoint",
+                               "Attributes",
+                               "Message",
+                               "Subject",
+                               "MessageStructure",
+                               "MessageAttributes",
+                               "PublishBatchRequestEntries",
+                               "SubscriptionArn",
+                               "AttributeName",
+                               "AttributeValue",
+                               "ScheduleExpression",
+                               "State",
+                               "Rule",
+                               "Targets",
+                               "Ids",
+                               "NamePrefix",
+                               "Method",
+                               "Path",
+                               "FunctionName",
+                               "ApiKeyRequired",
+                               "ApiKeys",
+                               "StatusCode",
+                               "QueueUrl",
+                               "QueueName",
+                               "Entries",
+                               "NextToken"};
+
+std::vector<json::value> Values() {
+  return {json::value(nullptr),
+          json::value(true),
+          json::value(-1),
+          json::value(0),
+          json::value(1e300),
+          json::value(""),
+          json::value("x"),
+          json::value(std::string(5000, 'a')),
+          json::value(json::array{}),
+          json::parse(R"([1,"a",null])"),
+          json::value(json::object{}),
+          json::parse(R"({"S":1})"),
+          json::parse(R"({"a":{"b":[]}})")};
+}
+
+class AllActionsSweepTest : public ::testing::Test {
+ protected:
+  AllActionsSweepTest()
+      : queues_(clock_, {}),
+        buckets_(clock_),
+        tables_(clock_),
+        topics_(clock_, ids_, {}, {}),
+        schedules_(clock_, ids_),
+        routes_(clock_, ids_,
+                [](const std::string&, std::string,
+                   services::RouteService::InvokeDone done) {
+                  done(Status(ErrorCode::kResourceNotFoundException, "none"));
+                }),
+        sinks_(clock_),
+        dispatcher_(Services{.sqs = queues_,
+                             .buckets = &buckets_,
+                             .tables = &tables_,
+                             .topics = &topics_,
+                             .schedules = &schedules_,
+                             .routes = &routes_,
+                             .sinks = &sinks_}) {}
+
+  // Dispatches and checks the answer's form; false when it is wrong.
+  void Check(const std::string& action, const std::string& body) {
+    int answers = 0;
+    ApiResponse response;
+    dispatcher_.Dispatch(action, body, [&](ApiResponse r) {
+      ++answers;
+      response = std::move(r);
+    });
+    ASSERT_EQ(answers, 1) << action << " " << body;
+    boost::system::error_code ec;
+    json::value v = json::parse(response.body, ec);
+    ASSERT_FALSE(ec) << action << " " << body << " -> " << response.body;
+    if (response.ok) return;
+    ASSERT_TRUE(v.is_object() && v.as_object().contains("__type"))
+        << action << " " << body << " -> " << response.body;
+    std::string type(v.at("__type").as_string());
+    std::string name = type.substr(type.find('#') + 1);
+    EXPECT_NE(ErrorCodeFromName(name), ErrorCode::kOk)
+        << action << " " << body << " -> " << response.body;
+    EXPECT_NE(response.code, ErrorCode::kInternalError)
+        << action << " " << body << " -> " << response.body;
+  }
+
+  VirtualClock clock_;
+  IdGenerator ids_{3};
+  queue::QueueService queues_;
+  services::BucketService buckets_;
+  services::TableService tables_;
+  services::TopicService topics_;
+  services::ScheduleService schedules_;
+  services::RouteService routes_;
+  services::SinkService sinks_;
+  Dispatcher dispatcher_;
+};
+
+TEST_F(AllActionsSweepTest, MalformedBodiesAreAnsweredOnceWithAKnownError) {
+  const std::vector<std::string> bodies = {
+      "",         "{}",
+      "[]",       "null",
+      "1",        "\"s\"",
+      "{",        "{\"a\":",
+      "{}{}",     std::string("{\"\0\":1}", 8),
+      "\xff\xfe", "{\"a\":[[[[[[[[[[]]]]]]]]]]}"};
+  size_t calls = 0;
+  for (const std::string& action : dispatcher_.Actions()) {
+    for (const std::string& body : bodies) {
+      Check(action, body);
+      ++calls;
+    }
+  }
+  EXPECT_GT(calls, 60u * bodies.size());  // every service's actions ran
+}
+
+TEST_F(AllActionsSweepTest, EveryFieldOfEveryTypeIsAnsweredOnce) {
+  // Some resources exist, so that requests get past the lookups.
+  ASSERT_TRUE(buckets_.CreateBucket("bkt").ok());
+  Check(
+      "CreateTable",
+      R"({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",)"
+      R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],)"
+      R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  ASSERT_TRUE(topics_.CreateTopic("tpc").ok());
+  const json::object base = {
+      {"Bucket", "bkt"},
+      {"TableName", "tbl"},
+      {"TopicArn", "arn:aws:sns:us-east-1:000000000000:tpc"},
+      {"Name", "n"},
+      {"Rule", "n"},
+      {"Key", {{"pk", {{"S", "a"}}}}},
+      {"Item", {{"pk", {{"S", "a"}}}}}};
+  std::vector<json::value> values = Values();
+  for (const std::string& action : dispatcher_.Actions()) {
+    for (const char* field : kFields) {
+      for (const json::value& v : values) {
+        json::object body = base;
+        body[field] = v;
+        Check(action, json::serialize(body));
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fanlab::api
