@@ -3,15 +3,11 @@
 // destination), and a Lambda destination can be a topic.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
-#include <memory>
 #include <string>
-#include <thread>
 
-#include "emulator/engine.h"
-#include "emulator/transport/client.h"
+#include "tests/engine_fixture.h"
 
 namespace fanlab {
 namespace {
@@ -23,32 +19,8 @@ constexpr const char* kTestFunction = FANLAB_TEST_FUNCTION;
 constexpr const char* kQueueUrl = "http://localhost/000000000000/";
 constexpr const char* kQueueArn = "arn:aws:sqs:us-east-1:000000000000:";
 
-class EngineTopicsTest : public ::testing::Test {
+class EngineTopicsTest : public testing::EngineFixture {
  protected:
-  EngineTopicsTest() {
-    EngineOptions options;
-    options.virtual_clock = true;
-    engine_ = std::make_unique<Engine>(options, context_);
-    static std::atomic<int> counter{0};
-    auto bound =
-        engine_->Bind("inproc://topics-test-" + std::to_string(counter++));
-    EXPECT_TRUE(bound.ok());
-    client_ = std::make_unique<transport::Client>(context_, *bound);
-    thread_ = std::thread([this] { engine_->Run(); });
-  }
-  ~EngineTopicsTest() override {
-    client_.reset();
-    engine_->Stop();
-    thread_.join();
-  }
-
-  json::object Ok(std::string_view action, const json::value& body) {
-    auto r = client_->Call(action, json::serialize(body), milliseconds(20000));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return {};
-    EXPECT_TRUE(r->ok) << action << ": " << r->body;
-    return r->ok ? json::parse(r->body).as_object() : json::object{};
-  }
   std::string Queue(const std::string& name) {
     Ok("CreateQueue", {{"QueueName", name}});
     return std::string(kQueueArn) + name;
@@ -70,11 +42,6 @@ class EngineTopicsTest : public ::testing::Test {
   static json::object Body(const json::object& message) {
     return json::parse(message.at("Body").as_string()).as_object();
   }
-
-  transport::Context context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<transport::Client> client_;
-  std::thread thread_;
 };
 
 TEST_F(EngineTopicsTest, PublishReachesQueuesAsEnvelopeAndRaw) {

@@ -12,8 +12,7 @@
 #include <thread>
 
 #include "emulator/core/base64.h"
-#include "emulator/engine.h"
-#include "emulator/transport/client.h"
+#include "tests/engine_fixture.h"
 
 namespace fanlab {
 namespace {
@@ -23,57 +22,13 @@ using std::chrono::milliseconds;
 
 constexpr const char* kTestFunction = FANLAB_TEST_FUNCTION;
 
-class LambdaActionsTest : public ::testing::Test {
+class LambdaActionsTest : public testing::EngineFixture {
  protected:
-  LambdaActionsTest() {
-    EngineOptions options;
-    options.virtual_clock = true;
-    options.functions.kill_grace = milliseconds(50);
-    engine_ = std::make_unique<Engine>(options, context_);
-    static std::atomic<int> counter{0};
-    auto bound =
-        engine_->Bind("inproc://lambda-test-" + std::to_string(counter++));
-    EXPECT_TRUE(bound.ok());
-    client_ = std::make_unique<transport::Client>(context_, *bound);
-    thread_ = std::thread([this] { engine_->Run(); });
-  }
-  ~LambdaActionsTest() override {
-    client_.reset();
-    engine_->Stop();
-    thread_.join();
-  }
-
-  transport::Reply Call(std::string_view action, const json::value& body) {
-    auto r = client_->Call(action, json::serialize(body), milliseconds(20000));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : transport::Reply{};
-  }
-  json::object Ok(std::string_view action, const json::value& body) {
-    transport::Reply r = Call(action, body);
-    EXPECT_TRUE(r.ok) << action << ": " << r.body;
-    return r.ok ? json::parse(r.body).as_object() : json::object{};
-  }
-  // The error's type name (after '#') and message.
-  std::pair<std::string, std::string> Error(std::string_view action,
-                                            const json::value& body) {
-    transport::Reply r = Call(action, body);
-    EXPECT_FALSE(r.ok) << action << " unexpectedly succeeded: " << r.body;
-    json::object e = json::parse(r.body).as_object();
-    std::string type(e.at("__type").as_string());
-    return {type.substr(type.find('#') + 1),
-            std::string(e.at("message").as_string())};
-  }
-
   json::object Function(std::string name, std::vector<std::string> args) {
     json::array command{kTestFunction};
     for (auto& a : args) command.emplace_back(a);
     return {{"FunctionName", name}, {"Code", {{"Command", command}}}};
   }
-
-  transport::Context context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<transport::Client> client_;
-  std::thread thread_;
 };
 
 TEST_F(LambdaActionsTest, ErrorsCarryLambdasNamespaceAndStatus) {

@@ -12,7 +12,7 @@
 
 #include "emulator/cli/service_command.h"
 #include "emulator/cli/service_spec.h"
-#include "emulator/engine.h"
+#include "tests/engine_fixture.h"
 
 namespace fanlab::cli {
 namespace {
@@ -106,37 +106,16 @@ TEST(ServiceTranslateTest, EventsTargetsAndRemoveTargetIds) {
   EXPECT_EQ(json::serialize(removed["Ids"]), R"(["1","2"])");
 }
 
-class ServiceCommandTest : public ::testing::Test {
+class ServiceCommandTest : public testing::EngineFixture {
  protected:
-  ServiceCommandTest() {
-    EngineOptions options;
-    options.virtual_clock = true;
-    engine_ = std::make_unique<Engine>(options, context_);
-    static std::atomic<int> counter{0};
-    auto bound =
-        engine_->Bind("inproc://service-cli-" + std::to_string(counter++));
-    EXPECT_TRUE(bound.ok());
-    client_ = std::make_unique<transport::Client>(context_, *bound);
-    loop_ = std::thread([this] { engine_->Run(); });
-  }
-  ~ServiceCommandTest() override {
-    client_.reset();
-    engine_->Stop();
-    loop_.join();
-  }
   // Runs one command; its exit code, with stdout then stderr in `text`.
   int Run(const ServiceSpec& service, std::vector<std::string> args,
           std::string* text = nullptr) {
     std::ostringstream out, err;
-    int code = RunService(service, args, *client_, out, err);
+    int code = RunService(service, args, client(), out, err);
     if (text != nullptr) *text = out.str() + err.str();
     return code;
   }
-
-  transport::Context context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<transport::Client> client_;
-  std::thread loop_;
 };
 
 TEST_F(ServiceCommandTest, EachServiceAnswersItsCommands) {

@@ -6,15 +6,11 @@
 #include <fanlab/function.h>
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
-#include <memory>
 #include <string>
-#include <thread>
 
-#include "emulator/engine.h"
-#include "emulator/transport/client.h"
+#include "tests/engine_fixture.h"
 
 namespace fanlab {
 namespace {
@@ -22,46 +18,10 @@ namespace {
 namespace json = boost::json;
 using std::chrono::milliseconds;
 
-class OrdersExampleTest : public ::testing::Test {
+class OrdersExampleTest : public testing::EngineFixture {
  protected:
-  OrdersExampleTest() {
-    EngineOptions options;
-    options.virtual_clock = true;
-    engine_ = std::make_unique<Engine>(options, context_);
-    static std::atomic<int> counter{0};
-    auto bound =
-        engine_->Bind("inproc://orders-test-" + std::to_string(counter++));
-    EXPECT_TRUE(bound.ok());
-    // The function is another process: it calls back over ipc.
-    auto ipc = engine_->Bind("ipc://" + ::testing::TempDir() + "orders-" +
-                             std::to_string(::getpid()) + "-" +
-                             std::to_string(counter++));
-    EXPECT_TRUE(ipc.ok()) << ipc.status().ToString();
-    auto http = engine_->BindHttp("127.0.0.1:0");
-    EXPECT_TRUE(http.ok());
-    base_ = http.ok() ? *http : "";
-    client_ = std::make_unique<transport::Client>(context_, *bound);
-    thread_ = std::thread([this] { engine_->Run(); });
-  }
-  ~OrdersExampleTest() override {
-    client_.reset();
-    engine_->Stop();
-    thread_.join();
-  }
-
-  json::object Ok(std::string_view action, const json::value& body) {
-    auto r = client_->Call(action, json::serialize(body), milliseconds(20000));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return {};
-    EXPECT_TRUE(r->ok) << action << ": " << r->body;
-    return r->ok ? json::parse(r->body).as_object() : json::object{};
-  }
-
-  transport::Context context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<transport::Client> client_;
-  std::string base_;
-  std::thread thread_;
+  // The function is another process: it calls back over ipc.
+  OrdersExampleTest() : EngineFixture({.ipc = true, .http = true}) {}
 };
 
 TEST_F(OrdersExampleTest, ARouteDrivesEveryService) {
@@ -97,13 +57,13 @@ TEST_F(OrdersExampleTest, ARouteDrivesEveryService) {
                      {"FunctionName", "orders"}});
 
   const std::string order = R"({"item":"espresso"})";
-  sdk::HttpResult first = sdk::HttpPost(base_ + "/orders/42", order);
+  sdk::HttpResult first = sdk::HttpPost(base_url() + "/orders/42", order);
   ASSERT_TRUE(first.ok()) << first.error;
   EXPECT_EQ(first.status, 201) << first.body;
-  sdk::HttpResult second = sdk::HttpPost(base_ + "/orders/42", order);
+  sdk::HttpResult second = sdk::HttpPost(base_url() + "/orders/42", order);
   ASSERT_TRUE(second.ok()) << second.error;
   EXPECT_EQ(second.status, 409) << second.body;
-  EXPECT_EQ(sdk::HttpPost(base_ + "/orders/43", "not json").status, 400);
+  EXPECT_EQ(sdk::HttpPost(base_url() + "/orders/43", "not json").status, 400);
 
   json::object item = Ok(
       "GetItem", {{"TableName", "Orders"}, {"Key", {{"id", {{"S", "42"}}}}}});

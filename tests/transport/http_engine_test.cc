@@ -12,10 +12,9 @@
 #include <string>
 #include <thread>
 
-#include "emulator/engine.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/sink_service.h"
-#include "emulator/transport/client.h"
+#include "tests/engine_fixture.h"
 #include "tests/test_util.h"
 #include "tests/transport/http_test_util.h"
 
@@ -27,36 +26,9 @@ using std::chrono::milliseconds;
 
 constexpr const char* kTestFunction = FANLAB_TEST_FUNCTION;
 
-class HttpEngineTest : public ::testing::Test {
+class HttpEngineTest : public testing::EngineFixture {
  protected:
-  HttpEngineTest() {
-    EngineOptions options;
-    options.virtual_clock = true;
-    options.functions.kill_grace = milliseconds(50);
-    engine_ = std::make_unique<Engine>(options, context_);
-    static std::atomic<int> counter{0};
-    auto bound =
-        engine_->Bind("inproc://http-engine-test-" + std::to_string(counter++));
-    EXPECT_TRUE(bound.ok());
-    auto http = engine_->BindHttp("127.0.0.1:0");
-    EXPECT_TRUE(http.ok()) << http.status().ToString();
-    base_ = http.ok() ? *http : "";
-    client_ = std::make_unique<transport::Client>(context_, *bound);
-    thread_ = std::thread([this] { engine_->Run(); });
-  }
-  ~HttpEngineTest() override {
-    client_.reset();
-    engine_->Stop();
-    thread_.join();
-  }
-
-  json::object Ok(std::string_view action, const json::value& body) {
-    auto r = client_->Call(action, json::serialize(body), milliseconds(20000));
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    if (!r.ok()) return {};
-    EXPECT_TRUE(r->ok) << action << ": " << r->body;
-    return r->ok ? json::parse(r->body).as_object() : json::object{};
-  }
+  HttpEngineTest() : EngineFixture({.http = true}), base_(base_url()) {}
 
   void Function(std::string name, std::vector<std::string> args,
                 int timeout = 10) {
@@ -76,11 +48,7 @@ class HttpEngineTest : public ::testing::Test {
     return std::string(r["Url"].as_string());
   }
 
-  transport::Context context_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<transport::Client> client_;
-  std::string base_;
-  std::thread thread_;
+  const std::string base_;
 };
 
 TEST_F(HttpEngineTest, ARouteIsServedByARealFunction) {
