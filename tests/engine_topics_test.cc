@@ -13,7 +13,6 @@ namespace fanlab {
 namespace {
 
 namespace json = boost::json;
-using std::chrono::milliseconds;
 
 constexpr const char* kTestFunction = FANLAB_TEST_FUNCTION;
 constexpr const char* kQueueUrl = "http://localhost/000000000000/";

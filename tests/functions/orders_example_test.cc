@@ -16,7 +16,6 @@ namespace fanlab {
 namespace {
 
 namespace json = boost::json;
-using std::chrono::milliseconds;
 
 class OrdersExampleTest : public testing::EngineFixture {
  protected:
