@@ -1,5 +1,5 @@
 // Engine: the one thread that owns every emulated service, timer and
-// child process. Everything else talks to it over ZeroMQ.
+// child process. Everything else talks to it over ZeroMQ or HTTP.
 //
 // The loop runs on a Boost.Asio io_context. With the real clock it sleeps
 // until the next timer or I/O. With the virtual clock it skips time to the
@@ -143,8 +143,9 @@ class Engine {
   std::unique_ptr<services::ScheduleService> schedules_;
   bool endpoint_for_functions_ = false;
   bool started_ = false;  // the ZeroMQ server is started
-  // The HTTP front. Its own ids: HTTP requests leave the invocation ids of
-  // a replay unchanged.
+  // The HTTP front. HTTP request ids come from their own generator, so
+  // requests do not shift the ids the rest of a replay draws; the
+  // invocations a route makes take theirs from `ids_`, in arrival order.
   IdGenerator http_ids_;
   std::unique_ptr<services::RouteService> routes_;
   std::unique_ptr<services::SinkService> sinks_;

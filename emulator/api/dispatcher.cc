@@ -1,5 +1,6 @@
 #include "emulator/api/dispatcher.h"
 
+#include <exception>
 #include <map>
 
 #include "emulator/api/handlers.h"
@@ -165,10 +166,15 @@ ApiResponse ErrorResponse(const Status& status, ApiService service) {
   if (service == ApiService::kSqs || protocol) {
     out.body = WriteError(status);
   } else {
+    std::string name(status.name());
+    // SNS spells SQS's batch errors with an Exception suffix.
+    if (service == ApiService::kSns && !name.ends_with("Exception")) {
+      name += "Exception";
+    }
     JsonWriter w;
     w.BeginObject()
         .Key("__type")
-        .String(std::string(Namespace(service)) + std::string(status.name()))
+        .String(std::string(Namespace(service)) + name)
         .Key("message")
         .String(status.message())
         .EndObject();
@@ -204,7 +210,19 @@ void Dispatcher::Dispatch(std::string_view action, std::string_view body,
             : "This engine does not serve '" + std::string(action) + "'.")));
   }
   Services services = services_;
-  it->second.handler(services, body, done);
+  // A backstop: handlers turn every expected failure into a Status, but a
+  // library throwing on input nobody foresaw must not end the engine.
+  // Handlers answer last, so an exception means `done` has not run (a
+  // long poll that parked it has moved it away: it is empty then).
+  try {
+    it->second.handler(services, body, done);
+  } catch (const std::exception& e) {
+    if (done) {
+      done(ErrorResponse(Status(ErrorCode::kInternalError,
+                                "The engine failed on this request (" +
+                                    std::string(action) + "): " + e.what())));
+    }
+  }
 }
 
 }  // namespace fanlab::api

@@ -8,7 +8,9 @@
 // plus what an HTTP adapter needs (status code, x-amzn-query-error value).
 // Malformed JSON and fields of the wrong type are SerializationException
 // naming the field's path ("Entries[2].DelaySeconds"); unknown actions are
-// UnknownOperationException. Nothing a client sends can crash the engine.
+// UnknownOperationException. Handlers report every expected failure as a
+// Status; should one throw all the same, Dispatch answers InternalError
+// and the engine serves on.
 //
 // Thread safety: none; the engine thread owns the dispatcher and the
 // services behind it.

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <cstdio>
+#include <exception>
 
 namespace fanlab {
 
@@ -52,7 +53,13 @@ bool Clock::FireOneDueBy(TimePoint t, bool set_time) {
   index_.erase(it->first.id);
   timers_.erase(it);
   if (set_time) SetTime(at);
-  fn();
+  // A backstop, as in the dispatcher: a callback that throws loses its own
+  // work, not the loop that fires every other timer.
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fanlab: a timer callback failed: %s\n", e.what());
+  }
   return true;
 }
 

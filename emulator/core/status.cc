@@ -103,6 +103,10 @@ ErrorCode ErrorCodeFromName(std::string_view name) {
     auto code = static_cast<ErrorCode>(i);
     if (ErrorName(code) == name) return code;
   }
+  // SNS's spelling of SQS's batch errors: "EmptyBatchRequestException".
+  if (name.ends_with("Exception") && name.size() > 9) {
+    return ErrorCodeFromName(name.substr(0, name.size() - 9));
+  }
   return ErrorCode::kOk;
 }
 

@@ -73,7 +73,8 @@ enum class ErrorCode {
 
 // "QueueDoesNotExist", "InvalidParameterValue", ... ("" for kOk).
 std::string_view ErrorName(ErrorCode code);
-// The code whose ErrorName() is `name`; kOk when no code has that name.
+// The code whose ErrorName() is `name` (or `name` without an "Exception"
+// suffix, SNS's spelling of the batch errors); kOk when there is none.
 ErrorCode ErrorCodeFromName(std::string_view name);
 // The query-protocol code that HTTP adapters put in x-amzn-query-error:
 // "AWS.SimpleQueueService.NonExistentQueue" for kQueueDoesNotExist,

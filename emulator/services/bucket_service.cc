@@ -183,7 +183,12 @@ Result<const BucketService::Bucket*> BucketService::Find(
 
 Result<BucketMeta> BucketService::CreateBucket(std::string_view name) {
   if (Status s = ValidateBucketName(name); !s.ok()) return s;
-  if (buckets_.find(name) != buckets_.end()) {
+  if (auto it = buckets_.find(name); it != buckets_.end()) {
+    // S3's legacy: in us-east-1 re-creating a bucket you own answers
+    // 200 OK (and changes nothing here: fanlab keeps no ACLs).
+    if (options_.region == "us-east-1") {
+      return BucketMeta{std::string(name), it->second.creation_date};
+    }
     return Status(ErrorCode::kBucketAlreadyOwnedByYou,
                   "Your previous request to create the named bucket "
                   "succeeded and you already own it.");

@@ -163,8 +163,8 @@ class BucketService {
   // --- Buckets ---------------------------------------------------------
 
   // InvalidBucketName for a name S3 refuses (bucket_checks.h);
-  // BucketAlreadyOwnedByYou when it exists (the answer of every region but
-  // us-east-1's legacy 200).
+  // BucketAlreadyOwnedByYou when it exists, in every region but us-east-1:
+  // there, S3's legacy answer is 200 OK (the existing bucket's record).
   Result<BucketMeta> CreateBucket(std::string_view name);
   // NoSuchBucket; BucketNotEmpty ("The bucket you tried to delete is not
   // empty") while it holds an object.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 #include <set>
 #include <utility>
 
@@ -168,8 +169,14 @@ std::optional<std::string> SelectPath(const std::string& event,
       i = j;
     } else {
       size_t j = path.find(']', i);
-      size_t index = std::stoul(std::string(path.substr(i + 1, j - i - 1)));
-      if (!v->is_array() || index >= v->get_array().size()) {
+      // Digits only (ValidInputPath), but possibly more than fit: an index
+      // past size_t selects nothing, like any index past the array's end.
+      std::string_view digits = path.substr(i + 1, j - i - 1);
+      size_t index = 0;
+      auto [end, error] =
+          std::from_chars(digits.data(), digits.data() + digits.size(), index);
+      if (error != std::errc() || !v->is_array() ||
+          index >= v->get_array().size()) {
         return std::nullopt;
       }
       v = &v->get_array()[index];

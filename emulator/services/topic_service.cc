@@ -126,8 +126,8 @@ void WriteEnvelopeAttributes(JsonWriter& w,
   w.BeginObject();
   for (const auto& [name, a] : attributes) {
     w.Key(name).BeginObject().Key("Type").String(a.data_type).Key("Value");
-    w.String(a.data_type == "Binary" ? Base64Encode(a.binary_value)
-                                     : a.string_value);
+    w.String(a.data_type.starts_with("Binary") ? Base64Encode(a.binary_value)
+                                               : a.string_value);
     w.EndObject();
   }
   w.EndObject();
@@ -303,7 +303,13 @@ Result<std::string> TopicService::Subscribe(
                    "] does not support raw message delivery.");
   }
   for (const Subscription& s : t->subscriptions) {
-    if (s.protocol == protocol && s.endpoint == endpoint) return s.arn;
+    if (s.protocol != protocol || s.endpoint != endpoint) continue;
+    if (s.raw_message_delivery != raw) {
+      return Invalid(
+          "Attributes Reason: Subscription already exists with different "
+          "attributes");
+    }
+    return s.arn;
   }
   Subscription s;
   s.arn = topic_arn + ":" + ids_.NextUuidString();
@@ -590,6 +596,8 @@ void TopicService::PostHttp(
     uint64_t key = next_retry_++;
     retry_timers_[key] = clock_.ScheduleAfter(kHttpRetryDelay, [=, this] {
       retry_timers_.erase(key);
+      // An unsubscribed endpoint (or a deleted topic) gets no more tries.
+      if (FindSubscription(sub_arn) == nullptr) return;
       PostHttp(sub_arn, message_id, url, headers, body, attempt + 1);
     });
   };

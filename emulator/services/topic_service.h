@@ -147,7 +147,8 @@ class TopicService {
                            const std::string& name, const std::string& value);
 
   // Returns the subscription's ARN; the same one again for an existing
-  // topic + protocol + endpoint. Attributes: RawMessageDelivery
+  // topic + protocol + endpoint with the same attributes (other attributes:
+  // InvalidParameterException). Attributes: RawMessageDelivery
   // ("true"/"false"). InvalidParameterException: unknown protocol, an
   // endpoint that does not fit the protocol, https (no TLS here),
   // FilterPolicy (not supported). NotFoundException: no such topic.
@@ -198,8 +199,8 @@ class TopicService {
   ServiceObserver* observer_ = nullptr;
   std::map<std::string, std::unique_ptr<TopicState>> topics_;  // by ARN
   std::vector<Email> outbox_;
-  uint64_t eml_files_ = 0;  // .eml files in the data dir  // HTTP retries
-                            // waiting on the Clock, cancelled with the service.
+  uint64_t eml_files_ = 0;  // .eml files in the data dir
+  // HTTP retries waiting on the Clock, cancelled with the service.
   std::map<uint64_t, TimerId> retry_timers_;
   uint64_t next_retry_ = 0;
   // Watched by POSTs in flight, so an answer after the service is gone is

@@ -223,17 +223,19 @@ TEST_F(TopicActionsTest, PublishBatchChecksTheBatchAsAWhole) {
         Error("PublishBatch",
               {{"TopicArn", arn}, {"PublishBatchRequestEntries", entries}}));
   };
-  EXPECT_EQ(type(json::array{}), "com.amazonaws.sns#EmptyBatchRequest");
+  EXPECT_EQ(type(json::array{}),
+            "com.amazonaws.sns#EmptyBatchRequestException");
   json::array eleven;
   for (int i = 0; i < 11; ++i) {
     eleven.push_back({{"Id", "e" + std::to_string(i)}, {"Message", "m"}});
   }
-  EXPECT_EQ(type(eleven), "com.amazonaws.sns#TooManyEntriesInBatchRequest");
+  EXPECT_EQ(type(eleven),
+            "com.amazonaws.sns#TooManyEntriesInBatchRequestException");
   EXPECT_EQ(
       type({{{"Id", "x"}, {"Message", "m"}}, {{"Id", "x"}, {"Message", "n"}}}),
-      "com.amazonaws.sns#BatchEntryIdsNotDistinct");
+      "com.amazonaws.sns#BatchEntryIdsNotDistinctException");
   EXPECT_EQ(type({{{"Id", "no spaces"}, {"Message", "m"}}}),
-            "com.amazonaws.sns#InvalidBatchEntryId");
+            "com.amazonaws.sns#InvalidBatchEntryIdException");
   EXPECT_EQ(Type(Error("PublishBatch", {{"TopicArn", arn + "x"},
                                         {"PublishBatchRequestEntries",
                                          {{{"Id", "a"}, {"Message", "m"}}}}})),

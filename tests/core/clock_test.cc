@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,16 @@ using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
+
+TEST(VirtualClockTest, ATimerThatThrowsDoesNotStopTheOthers) {
+  VirtualClock clock;
+  int fired = 0;
+  clock.ScheduleAfter(Duration(1), [] { throw std::runtime_error("boom"); });
+  clock.ScheduleAfter(Duration(2), [&] { ++fired; });
+  clock.Advance(Duration(5));
+  EXPECT_EQ(fired, 1);
+  EXPECT_EQ(clock.PendingTimers(), 0u);
+}
 
 TEST(VirtualClockTest, StartsAtDefaultStart) {
   VirtualClock clock;

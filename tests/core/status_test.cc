@@ -78,6 +78,17 @@ TEST_P(ErrorNameTest, IsTheSqsShapeName) {
 INSTANTIATE_TEST_SUITE_P(AllCodes, ErrorNameTest,
                          testing::ValuesIn(kNamedCodes));
 
+TEST(ErrorNameTest, FromNameTakesSnsExceptionSuffixes) {
+  EXPECT_EQ(ErrorCodeFromName("EmptyBatchRequest"),
+            ErrorCode::kEmptyBatchRequest);
+  EXPECT_EQ(ErrorCodeFromName("EmptyBatchRequestException"),
+            ErrorCode::kEmptyBatchRequest);
+  EXPECT_EQ(ErrorCodeFromName("NotFoundException"),
+            ErrorCode::kNotFoundException);
+  EXPECT_EQ(ErrorCodeFromName("Exception"), ErrorCode::kOk);
+  EXPECT_EQ(ErrorCodeFromName("NoSuchThingException"), ErrorCode::kOk);
+}
+
 TEST(ErrorNameTest, OkHasEmptyName) {
   EXPECT_EQ(ErrorName(ErrorCode::kOk), "");
 }

@@ -98,9 +98,18 @@ TEST_F(BucketServiceTest, CreateBucketRecordsTheClocksTimeToTheSecond) {
   EXPECT_EQ(*head, *b);
 }
 
-TEST_F(BucketServiceTest, CreateBucketTwiceIsBucketAlreadyOwnedByYou) {
+TEST_F(BucketServiceTest, CreateBucketTwiceInUsEast1AnswersTheBucket) {
   Create("dup");
+  clock_.Advance(std::chrono::seconds(5));
   auto again = svc_.CreateBucket("dup");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->creation_date, VirtualClock::kDefaultStart);
+}
+
+TEST_F(BucketServiceTest, CreateBucketTwiceElsewhereIsBucketAlreadyOwnedByYou) {
+  BucketService svc(clock_, {.region = "eu-west-1"});
+  ASSERT_TRUE(svc.CreateBucket("dup").ok());
+  auto again = svc.CreateBucket("dup");
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), ErrorCode::kBucketAlreadyOwnedByYou);
   EXPECT_EQ(again.status().message(),

@@ -341,6 +341,18 @@ TEST_F(ScheduleServiceTest, AnInputPathThatSelectsNothingIsAFailedDelivery) {
       << failed.detail;
 }
 
+// Regression: an index too large for size_t threw std::out_of_range out of
+// std::stoul at the fire and ended the engine.
+TEST_F(ScheduleServiceTest, AnInputPathIndexPastSizeTSelectsNothing) {
+  Put("r", "cron(* * * * ? *)");
+  Target huge = Function("huge", "f");
+  huge.input_path = "$.resources[99999999999999999999999]";
+  PutTargets("r", {huge});
+  clock_.AdvanceTo(start_ + minutes(1));
+  EXPECT_TRUE(delivered_.empty());
+  EXPECT_EQ(Info("r").delivery_failures, 1u);
+}
+
 // --- Delivery failures and re-entrancy ---------------------------------------
 
 TEST_F(ScheduleServiceTest, AFailedDeliveryIsRecordedAndTheScheduleGoesOn) {

@@ -322,6 +322,39 @@ TEST_F(TopicServiceTest, FailedHttpPostsAreRetriedThreeTimes20SecondsApart) {
   EXPECT_EQ(recorder_.kinds.back(), "DeliveryFailed");
 }
 
+TEST_F(TopicServiceTest, NoHttpRetryAfterUnsubscribe) {
+  std::string topic = NewTopic();
+  std::string sub = MustSubscribe(topic, "http", "http://127.0.0.1:9/hook");
+  MustPublish({.topic_arn = topic, .message = "m"});
+  ASSERT_EQ(posts_.size(), 1u);
+  posts_[0].done(503);
+  ASSERT_TRUE(topics_->Unsubscribe(sub).ok());
+  clock_.Advance(std::chrono::minutes(5));
+  EXPECT_EQ(posts_.size(), 1u);
+}
+
+TEST_F(TopicServiceTest, ResubscribingWithOtherAttributesIsRefused) {
+  std::string topic = NewTopic();
+  MustSubscribe(topic, "sqs", kQueueArn);
+  auto again = topics_->Subscribe(topic, "sqs", kQueueArn,
+                                  {{"RawMessageDelivery", "true"}});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), ErrorCode::kInvalidParameterException);
+  EXPECT_THAT(again.status().message(), HasSubstr("different attributes"));
+}
+
+TEST_F(TopicServiceTest, CustomBinaryAttributeTypesKeepTheirValue) {
+  std::string topic = NewTopic();
+  MustSubscribe(topic, "sqs", kQueueArn);
+  MustPublish({.topic_arn = topic,
+               .message = "m",
+               .attributes = {{"img", {"Binary.jpeg", "", "\xff\xd8"}}}});
+  ASSERT_EQ(sent_.size(), 1u);
+  json::object e = json::parse(sent_[0].body).as_object();
+  EXPECT_EQ(e["MessageAttributes"].at("img").at("Type"), "Binary.jpeg");
+  EXPECT_EQ(e["MessageAttributes"].at("img").at("Value"), "/9g=");
+}
+
 TEST_F(TopicServiceTest, AFailedQueueDeliveryDoesNotFailThePublish) {
   std::string topic = NewTopic();
   std::string sub = MustSubscribe(topic, "sqs", kQueueArn);
