@@ -14,10 +14,6 @@ bool IsLowerAlnum(char c) {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-bool StartsWith(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
-
 bool EndsWith(std::string_view s, std::string_view p) {
   return s.size() >= p.size() && s.substr(s.size() - p.size()) == p;
 }
@@ -74,7 +70,7 @@ Status ValidateBucketName(std::string_view name) {
   if (name.find("..") != std::string_view::npos) return invalid();
   if (LooksLikeIpv4(name)) return invalid();
   for (std::string_view prefix : {"xn--", "sthree-", "amzn-s3-demo-"}) {
-    if (StartsWith(name, prefix)) return invalid();
+    if (name.starts_with(prefix)) return invalid();
   }
   for (std::string_view suffix :
        {"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}) {
@@ -138,7 +134,7 @@ bool IsValidUtf8(std::string_view s) {
 Result<std::optional<ByteRange>> ResolveRange(std::string_view range,
                                               uint64_t size) {
   constexpr std::string_view kUnit = "bytes=";
-  if (!StartsWith(range, kUnit)) return std::optional<ByteRange>();
+  if (!range.starts_with(kUnit)) return std::optional<ByteRange>();
   std::string_view spec = range.substr(kUnit.size());
   size_t dash = spec.find('-');
   if (dash == std::string_view::npos) return std::optional<ByteRange>();

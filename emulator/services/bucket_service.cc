@@ -45,10 +45,6 @@ Result<Marker> DecodeToken(std::string_view token, std::string_view kinds) {
                 raw->substr(kTokenMagic.size() + 1)};
 }
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 // The first key of `map` that does not start with `prefix` and sorts after
 // it: lower_bound of the prefix's successor (last byte + 1, after dropping
 // trailing 0xFF bytes, which have no successor).
@@ -245,7 +241,7 @@ Result<ListBucketsResult> BucketService::ListBuckets(
     }
   }
   ListBucketsResult out;
-  for (; it != buckets_.end() && StartsWith(it->first, request.prefix); ++it) {
+  for (; it != buckets_.end() && it->first.starts_with(request.prefix); ++it) {
     if (static_cast<int64_t>(out.buckets.size()) == max) {
       out.continuation_token = EncodeToken('B', out.buckets.back().name);
       break;
@@ -401,7 +397,7 @@ Result<ListObjectsV2Result> BucketService::ListObjectsV2(
     }
   }
   bool last_was_prefix = false;
-  while (it != objects.end() && StartsWith(it->first, prefix)) {
+  while (it != objects.end() && it->first.starts_with(prefix)) {
     // Past MaxKeys, one more entry (a key, or a prefix not yet returned)
     // is what makes the listing truncated.
     if (out.key_count() == out.max_keys) {
@@ -447,7 +443,7 @@ Result<std::vector<std::string>> BucketService::ListKeys(
   if (!b.ok()) return b.status();
   std::vector<std::string> keys;
   for (auto it = (*b)->objects.lower_bound(prefix);
-       it != (*b)->objects.end() && StartsWith(it->first, prefix); ++it) {
+       it != (*b)->objects.end() && it->first.starts_with(prefix); ++it) {
     keys.push_back(it->first);
   }
   return keys;
