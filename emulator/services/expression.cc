@@ -530,6 +530,8 @@ class Parser {
     return t;
   }
 
+  // A value, a function call or a path, in a condition or an update
+  // (ParseFunction reads the arguments as the expression's kind wants).
   Term ParseTerm() {
     const Token& t = Cur();
     Term term;
@@ -877,28 +879,13 @@ class Parser {
 
   // An update term, or a parenthesised value: "(a + :b)" or "(a)".
   Term UpdateTermParens() {
-    if (Cur().kind != Tok::kLParen) return UpdateTerm();
+    if (Cur().kind != Tok::kLParen) return ParseTerm();
     Advance();
     Term t;
     t.operand = ParseSetValue();
     Expect(Tok::kRParen);
     t.parenthesized = true;
     return t;
-  }
-
-  Term UpdateTerm() {
-    const Token& t = Cur();
-    Term term;
-    if (t.kind == Tok::kValue) {
-      term.operand = ParseValueToken();
-      return term;
-    }
-    if (t.kind == Tok::kWord && Peek().kind == Tok::kLParen && !IsKeyword(t)) {
-      return ParseFunction();
-    }
-    term.operand.kind = OperandKind::kPath;
-    term.operand.path = ParsePath();
-    return term;
   }
 
   Term UpdateFunction(const std::string& name, std::vector<Term> args) {
