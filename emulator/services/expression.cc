@@ -363,6 +363,12 @@ class Parser {
         e.is_index = true;
         path.push_back(e);
       } else {
+        if (path.size() > kMaxDocumentPathDepth) {
+          Semantic(
+              "The document path has too many nesting levels; nesting "
+              "levels: " +
+              std::to_string(path.size()));
+        }
         return path;
       }
     }

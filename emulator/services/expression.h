@@ -47,7 +47,8 @@
 // "... Two document paths overlap with each other; ...", "... The
 // expression can not be empty;", "... The expression has redundant
 // parentheses;", "... Expression size has exceeded the maximum allowed
-// size; expression size: N" (more than 4096 bytes), and so on. A syntax
+// size; expression size: N" (more than 4096 bytes), "... The document path
+// has too many nesting levels; nesting levels: 33", and so on. A syntax
 // error wins over everything; otherwise the first problem met reading
 // left to right is reported, redundant parentheses first.
 //
@@ -75,6 +76,8 @@ using AttributeValues = std::map<std::string, AttributeValue, std::less<>>;
 
 inline constexpr size_t kMaxExpressionBytes = 4096;
 inline constexpr size_t kMaxInOperands = 100;
+// Steps of one document path ("a.b[0]" has 3), as in DynamoDB.
+inline constexpr size_t kMaxDocumentPathDepth = 32;
 
 // Which request parameter an expression came from: it prefixes error
 // messages and decides what the expression may contain.

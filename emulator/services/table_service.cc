@@ -138,6 +138,10 @@ Status ParseOptionalProjection(const std::optional<std::string>& text,
 
 // ---- item writes
 
+Status NestingExceeded() {
+  return Invalid("Nesting Levels have exceeded supported limits");
+}
+
 // Parses a write's ConditionExpression, the last expression it reads, then
 // reports the substitutions that no expression used.
 Result<std::optional<Condition>> ParseConditionLast(
@@ -730,6 +734,9 @@ Result<WriteResponse> TableService::PutItem(
   if (e == nullptr) return NotFound();
   auto key = e->table.KeyFromItem(request.item);
   if (!key.ok()) return key.status();
+  // The JSON reader refuses deeper values; this holds C++ callers to the
+  // same rule, before anything walks the item.
+  if (!NestingWithinLimit(request.item)) return NestingExceeded();
   if (ItemSize(request.item) > kMaxItemBytes) {
     return Invalid("Item size has exceeded the maximum allowed size");
   }
@@ -825,6 +832,9 @@ Result<WriteResponse> TableService::UpdateItem(
   if (update) {
     if (Status s = ApplyUpdate(*update, updated); !s.ok()) return s;
   }
+  // An update can nest deeper than any request could: "SET a.b = a" adds
+  // a level each time it runs.
+  if (!NestingWithinLimit(updated)) return NestingExceeded();
   if (ItemSize(updated) > kMaxItemBytes) {
     return Invalid("Item size to update has exceeded the maximum allowed size");
   }

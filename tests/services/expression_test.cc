@@ -318,6 +318,28 @@ TEST_F(ExpressionTest, InTakesAtMostAHundredOperands) {
   EXPECT_TRUE(Cond("a IN (" + list.substr(4) + ")").ok());
 }
 
+std::string Repeat(std::string_view text, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += text;
+  return out;
+}
+
+// DynamoDB allows 32 steps in a document path, list indexes included.
+TEST_F(ExpressionTest, DocumentPathsHaveAtMostThirtyTwoLevels) {
+  attributes_ = ExpressionAttributes(&names_, &values_);
+  EXPECT_TRUE(ParseProjection("a" + Repeat(".b", 31), attributes_).ok());
+  EXPECT_EQ(ProjectionError("a" + Repeat(".b", 32)),
+            "Invalid ProjectionExpression: The document path has too many "
+            "nesting levels; nesting levels: 33");
+  EXPECT_EQ(CondError("attribute_exists(a" + Repeat("[0]", 40) + ")"),
+            "Invalid ConditionExpression: The document path has too many "
+            "nesting levels; nesting levels: 41");
+  EXPECT_EQ(UpdateError("SET a" + Repeat(".b", 32) + " = a"),
+            "Invalid UpdateExpression: The document path has too many "
+            "nesting levels; nesting levels: 33");
+  EXPECT_TRUE(Update("SET a" + Repeat(".b", 31) + " = a").ok());
+}
+
 TEST_F(ExpressionTest, FirstProblemInReadingOrderIsReported) {
   EXPECT_EQ(CondError("a = :missing AND begins_with(b, :n)"),
             "Invalid ConditionExpression: An expression attribute value used "

@@ -571,6 +571,53 @@ TEST_F(TableServiceTest, UpdateRefusesKeyAttributesAndKeepsItemsOnError) {
   EXPECT_EQ(ToJson(**item), R"({"pk":{"S":"a"},"s":{"S":"x"},"sk":{"N":"1"}})");
 }
 
+// "SET a.b = a" nests `a` one level deeper each time it runs; unchecked,
+// it reached 41 levels (an item fanlab's own JSON reader then refused),
+// and a long path on the left nested ~1,900 levels per call until the
+// engine's recursion overflowed the stack.
+TEST_F(TableServiceTest, UpdateCannotNestPastTheLimit) {
+  Put("users", R"({"pk":{"S":"u1"},"a":{"M":{}}})");
+  UpdateItemRequest r;
+  r.table_name = "users";
+  r.key = J(R"({"pk":{"S":"u1"}})");
+  r.update_expression = "SET a.b = a";
+  for (int depth = 2; depth <= kMaxNestingDepth; ++depth) {
+    ASSERT_TRUE(tables_.UpdateItem(r).ok()) << depth;
+  }
+  recorder_.events.clear();
+  const Status too_deep(ErrorCode::kValidationException,
+                        "Nesting Levels have exceeded supported limits");
+  EXPECT_EQ(tables_.UpdateItem(r).status(), too_deep);
+  // The longest path DynamoDB takes (32 steps) on the deepest item.
+  r.update_expression = "SET a";
+  for (int i = 0; i < 31; ++i) r.update_expression->append(".b");
+  r.update_expression->append(" = a");
+  EXPECT_EQ(tables_.UpdateItem(r).status(), too_deep);
+  EXPECT_TRUE(recorder_.events.empty());
+  auto item = tables_.Get("users", r.key);
+  ASSERT_TRUE(item.ok() && *item);
+  EXPECT_EQ(NestingDepth((*item)->at("a")), kMaxNestingDepth);
+  EXPECT_TRUE(ParseItem(ToJson(**item)).ok());
+}
+
+// The JSON reader holds requests to 32 levels; PutItem holds C++ callers
+// to the same rule.
+TEST_F(TableServiceTest, PutCannotNestPastTheLimit) {
+  AttributeValue deep = AttributeValue::Null();
+  for (int i = 0; i <= kMaxNestingDepth; ++i) {
+    AttributeList list;
+    list.push_back(std::move(deep));
+    deep = AttributeValue::List(std::move(list));
+  }
+  PutItemRequest r;
+  r.table_name = "users";
+  r.item = J(R"({"pk":{"S":"u1"}})");
+  r.item["deep"] = std::move(deep);
+  EXPECT_EQ(tables_.PutItem(r).status().message(),
+            "Nesting Levels have exceeded supported limits");
+  EXPECT_FALSE(*tables_.Get("users", r.item));
+}
+
 TEST_F(TableServiceTest, ConditionalUpdate) {
   Put("users", R"({"pk":{"S":"u1"},"state":{"S":"open"}})");
   UpdateItemRequest r;
