@@ -152,6 +152,7 @@ struct KeyValueLess {
 // and maps 3 bytes plus one per element plus their elements.
 size_t AttributeSize(const AttributeValue& value);
 size_t ItemSize(const Item& item);
+inline constexpr size_t kMaxItemBytes = 400 * 1024;
 
 // Nesting depth: 0 for a scalar or set, 1 + the deepest element for a
 // list or map. DynamoDB allows 32 levels. The walk stops once it is past

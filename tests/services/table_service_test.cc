@@ -618,6 +618,46 @@ TEST_F(TableServiceTest, PutCannotNestPastTheLimit) {
   EXPECT_FALSE(*tables_.Get("users", r.item));
 }
 
+// list_append built its whole value before the item size was checked: a
+// 40,000-element list appended to itself 256 leaves deep took more than
+// 1.7 GB, then bad_alloc. The size is now checked as the value grows.
+// (Fewer, longer elements here, for speed: the size is what counts.)
+TEST_F(TableServiceTest, ListAppendIsBoundedByTheItemSize) {
+  PutItemRequest put;
+  put.table_name = "users";
+  put.item = J(R"({"pk":{"S":"u1"}})");
+  // 4,000 strings: 3 + 4,000 * (1 + 29) bytes, about 117 KB.
+  put.item["l"] = AttributeValue::List(
+      AttributeList(4000, S("twenty-nine bytes of content.")));
+  ASSERT_TRUE(tables_.PutItem(put).ok());
+  UpdateItemRequest r;
+  r.table_name = "users";
+  r.key = J(R"({"pk":{"S":"u1"}})");
+  const std::string too_large =
+      "Item size to update has exceeded the maximum allowed size";
+  // Refused where the value first outgrows the limit (the third append),
+  // before a later action is even evaluated: finishing the value would
+  // have reported the missing attribute instead.
+  r.update_expression =
+      "SET x = list_append(list_append(list_append(l, l), l), l), "
+      "y = nope";
+  ASSERT_EQ(tables_.UpdateItem(r).status().message(), too_large);
+  // The values of all SET actions together are bounded the same way.
+  r.update_expression = "SET x = l, y = l, z = l, w = l, v = nope";
+  EXPECT_EQ(tables_.UpdateItem(r).status().message(), too_large);
+  // The reviewer's case: 256 leaves, within 4 KB of expression.
+  std::string value = "l";
+  for (int i = 0; i < 255; ++i) value = "list_append(" + value + ", l)";
+  r.update_expression = "SET x = " + value;
+  ASSERT_LE(r.update_expression->size(), kMaxExpressionBytes);
+  EXPECT_EQ(tables_.UpdateItem(r).status().message(), too_large);
+  EXPECT_EQ(ItemSize(**tables_.Get("users", r.key)), 2u + 2 + 1 + 120003);
+  // What fits is still appended.
+  r.update_expression = "SET x = list_append(l, l)";
+  ASSERT_TRUE(tables_.UpdateItem(r).ok());
+  EXPECT_EQ((*tables_.Get("users", r.key))->at("x").list().size(), 8000u);
+}
+
 TEST_F(TableServiceTest, ConditionalUpdate) {
   Put("users", R"({"pk":{"S":"u1"},"state":{"S":"open"}})");
   UpdateItemRequest r;
