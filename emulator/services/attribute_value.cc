@@ -302,20 +302,42 @@ size_t ItemSize(const Item& item) {
   return n;
 }
 
-int NestingDepth(const AttributeValue& value) {
+namespace {
+
+// NestingDepth() with at most `budget` levels walked: a value deeper than
+// `budget` reports budget + 1.
+int BoundedDepth(const AttributeValue& value, int budget) {
+  if (value.type() != AttributeType::kL && value.type() != AttributeType::kM) {
+    return 0;
+  }
+  if (budget == 0) return 1;
   int deepest = 0;
+  auto visit = [&](const AttributeValue& e) {
+    deepest = std::max(deepest, BoundedDepth(e, budget - 1));
+    return deepest < budget;  // false once past the budget: stop
+  };
   if (value.type() == AttributeType::kL) {
-    for (const auto& e : value.list())
-      deepest = std::max(deepest, NestingDepth(e));
-    return 1 + deepest;
-  }
-  if (value.type() == AttributeType::kM) {
-    for (const auto& [k, e] : value.map()) {
-      deepest = std::max(deepest, NestingDepth(e));
+    for (const auto& e : value.list()) {
+      if (!visit(e)) break;
     }
-    return 1 + deepest;
+  } else {
+    for (const auto& [k, e] : value.map()) {
+      if (!visit(e)) break;
+    }
   }
-  return 0;
+  return 1 + deepest;
+}
+
+}  // namespace
+
+int NestingDepth(const AttributeValue& value) {
+  return BoundedDepth(value, kMaxNestingDepth);
+}
+
+bool NestingWithinLimit(const Item& item) {
+  return std::all_of(item.begin(), item.end(), [](const auto& attribute) {
+    return NestingDepth(attribute.second) <= kMaxNestingDepth;
+  });
 }
 
 }  // namespace fanlab::services

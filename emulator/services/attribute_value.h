@@ -152,11 +152,17 @@ struct KeyValueLess {
 // and maps 3 bytes plus one per element plus their elements.
 size_t AttributeSize(const AttributeValue& value);
 size_t ItemSize(const Item& item);
+inline constexpr size_t kMaxItemBytes = 400 * 1024;
 
 // Nesting depth: 0 for a scalar or set, 1 + the deepest element for a
-// list or map. DynamoDB allows 32 levels.
+// list or map. DynamoDB allows 32 levels. The walk stops once it is past
+// the limit, so a deeper value reports kMaxNestingDepth + 1 however deep
+// it is, at the cost of at most that many levels of recursion.
 int NestingDepth(const AttributeValue& value);
 inline constexpr int kMaxNestingDepth = 32;
+
+// Whether every attribute of `item` is within kMaxNestingDepth.
+bool NestingWithinLimit(const Item& item);
 
 }  // namespace fanlab::services
 

@@ -305,6 +305,41 @@ class Parser {
   }
   Status Deferred() const { return parens_.ok() ? semantic_ : parens_; }
 
+  // ---- limits
+
+  // Counts one operator against kMaxExpressionOperators; past it the parse
+  // stops, as DynamoDB's does ("operator count: 301").
+  void CountOperator() {
+    if (++operators_ > kMaxExpressionOperators) {
+      throw SyntaxFailure{
+          Prefixed("The expression contains too many operators; operator "
+                   "count: " +
+                   std::to_string(operators_))};
+    }
+  }
+
+  // One open parenthesis, grouping or around a function's arguments, for
+  // as long as it lives. Every recursion of the parser passes through one
+  // (or through NOT, which CountOperator bounds), so this bounds the
+  // stack the parse needs.
+  class Nesting {
+   public:
+    explicit Nesting(Parser& parser) : parser_(parser) {
+      if (++parser_.nesting_ > kMaxExpressionNesting) {
+        throw SyntaxFailure{
+            parser_.Prefixed("The expression is nested too deeply; nesting "
+                             "levels: " +
+                             std::to_string(parser_.nesting_))};
+      }
+    }
+    ~Nesting() { --parser_.nesting_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+
+   private:
+    Parser& parser_;
+  };
+
   // ---- paths and values
 
   // One name of a path: an identifier or an alias.
@@ -363,6 +398,12 @@ class Parser {
         e.is_index = true;
         path.push_back(e);
       } else {
+        if (path.size() > kMaxDocumentPathDepth) {
+          Semantic(
+              "The document path has too many nesting levels; nesting "
+              "levels: " +
+              std::to_string(path.size()));
+        }
         return path;
       }
     }
@@ -416,6 +457,7 @@ class Parser {
       if (IsKey()) {
         Semantic("Invalid operator used in KeyConditionExpression: OR");
       }
+      CountOperator();
       Advance();
       Condition r = RequireCondition(ParseAnd());
       left = Node();
@@ -431,6 +473,7 @@ class Parser {
     Node left = ParseNot();
     while (IsWord(Cur(), "AND")) {
       Condition l = RequireCondition(std::move(left));
+      CountOperator();
       Advance();
       Condition r = RequireCondition(ParseNot());
       left = Node();
@@ -446,6 +489,7 @@ class Parser {
     if (!IsWord(Cur(), "NOT")) return ParsePrimary();
     if (IsKey())
       Semantic("Invalid operator used in KeyConditionExpression: NOT");
+    CountOperator();
     Advance();
     Condition inner = RequireCondition(ParseNot());
     Node n;
@@ -471,6 +515,7 @@ class Parser {
 
   Node ParsePrimary() {
     if (Cur().kind == Tok::kLParen) {
+      Nesting level(*this);
       Advance();
       Node inner = ParseOr();
       Expect(Tok::kRParen);
@@ -522,6 +567,7 @@ class Parser {
 
   Term ParseOperandParens() {
     if (Cur().kind != Tok::kLParen) return ParseTerm();
+    Nesting level(*this);
     Advance();
     Term t = ParseOperandParens();
     Expect(Tok::kRParen);
@@ -530,6 +576,8 @@ class Parser {
     return t;
   }
 
+  // A value, a function call or a path, in a condition or an update
+  // (ParseFunction reads the arguments as the expression's kind wants).
   Term ParseTerm() {
     const Token& t = Cur();
     Term term;
@@ -578,6 +626,7 @@ class Parser {
     Node n;
     n.is_condition = true;
     Condition& c = n.condition;
+    CountOperator();  // the comparator, BETWEEN or IN
     if (IsWord(Cur(), "BETWEEN")) {
       Advance();
       Operand low = RequireOperand(ParseOperandParens());
@@ -660,6 +709,7 @@ class Parser {
   Term ParseFunction() {
     std::string name(Text(Cur()));
     Advance();
+    Nesting level(*this);
     Expect(Tok::kLParen);
     std::vector<Term> args;
     while (true) {
@@ -855,6 +905,7 @@ class Parser {
     }
     if (first.parenthesized && IsArithmetic(first.operand)) Fail();
     bool plus = Cur().kind == Tok::kPlus;
+    CountOperator();
     Advance();
     Term second = UpdateTermParens();
     if (IsArithmetic(second.operand)) Fail();
@@ -877,28 +928,14 @@ class Parser {
 
   // An update term, or a parenthesised value: "(a + :b)" or "(a)".
   Term UpdateTermParens() {
-    if (Cur().kind != Tok::kLParen) return UpdateTerm();
+    if (Cur().kind != Tok::kLParen) return ParseTerm();
+    Nesting level(*this);
     Advance();
     Term t;
     t.operand = ParseSetValue();
     Expect(Tok::kRParen);
     t.parenthesized = true;
     return t;
-  }
-
-  Term UpdateTerm() {
-    const Token& t = Cur();
-    Term term;
-    if (t.kind == Tok::kValue) {
-      term.operand = ParseValueToken();
-      return term;
-    }
-    if (t.kind == Tok::kWord && Peek().kind == Tok::kLParen && !IsKeyword(t)) {
-      return ParseFunction();
-    }
-    term.operand.kind = OperandKind::kPath;
-    term.operand.path = ParsePath();
-    return term;
   }
 
   Term UpdateFunction(const std::string& name, std::vector<Term> args) {
@@ -962,6 +999,8 @@ class Parser {
   size_t pos_ = 0;
   Status semantic_;
   Status parens_;
+  size_t operators_ = 0;
+  int nesting_ = 0;  // parentheses open now
 };
 
 bool ValidKey(std::string_view key, char lead) {

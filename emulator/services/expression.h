@@ -47,9 +47,17 @@
 // "... Two document paths overlap with each other; ...", "... The
 // expression can not be empty;", "... The expression has redundant
 // parentheses;", "... Expression size has exceeded the maximum allowed
-// size; expression size: N" (more than 4096 bytes), and so on. A syntax
+// size; expression size: N" (more than 4096 bytes), "... The document path
+// has too many nesting levels; nesting levels: 33", and so on. A syntax
 // error wins over everything; otherwise the first problem met reading
 // left to right is reported, redundant parentheses first.
+//
+// Two limits stop the parse where they are met, like a syntax error:
+// "... The expression contains too many operators; operator count: 301"
+// (DynamoDB's), and "... The expression is nested too deeply; nesting
+// levels: 257" (fanlab's, kMaxExpressionNesting: DynamoDB documents no
+// such limit, and refuses most deeper expressions anyway, for redundant
+// parentheses, too many operators or an unknown function).
 //
 // Thread safety: plain values and functions.
 #ifndef FANLAB_EMULATOR_SERVICES_EXPRESSION_H_
@@ -75,6 +83,16 @@ using AttributeValues = std::map<std::string, AttributeValue, std::less<>>;
 
 inline constexpr size_t kMaxExpressionBytes = 4096;
 inline constexpr size_t kMaxInOperands = 100;
+// Operators (comparators, BETWEEN, IN, AND, OR, NOT, + and -; not
+// functions) in one expression, as in DynamoDB.
+inline constexpr size_t kMaxExpressionOperators = 300;
+// Steps of one document path ("a.b[0]" has 3), as in DynamoDB.
+inline constexpr size_t kMaxDocumentPathDepth = 32;
+// Parentheses open at once, grouping or around a function's arguments
+// (fanlab's own limit: it bounds the parser's recursion, hence its stack).
+// Within 4 KB few useful expressions come near it: nested conditions need
+// an operator a level, and list_append(:l, ...) takes 16 bytes a level.
+inline constexpr int kMaxExpressionNesting = 256;
 
 // Which request parameter an expression came from: it prefixes error
 // messages and decides what the expression may contain.

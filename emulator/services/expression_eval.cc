@@ -24,6 +24,10 @@ Status InvalidPath() {
       "update");
 }
 
+Status TooLarge() {
+  return Invalid("Item size to update has exceeded the maximum allowed size");
+}
+
 // An operand's value: borrowed from the item or the expression when it
 // can be, owned when computed (size()).
 class Evaluated {
@@ -34,6 +38,12 @@ class Evaluated {
 
   const AttributeValue* get() const {
     return borrowed_ != nullptr ? borrowed_ : (owned_ ? &*owned_ : nullptr);
+  }
+
+  // The value itself: moved out when owned, copied when borrowed.
+  // REQUIRES: get() != nullptr.
+  AttributeValue Release() && {
+    return borrowed_ != nullptr ? *borrowed_ : std::move(*owned_);
   }
 
  private:
@@ -209,11 +219,30 @@ void Store(const Slot& slot, AttributeValue value) {
   }
 }
 
-Result<AttributeValue> EvaluateSetOperand(const Operand& op,
-                                          const Item& original) {
+// A SET operand's value and its AttributeSize().
+struct SetValue {
+  Evaluated value;
+  size_t bytes = 0;
+};
+
+// `value`, unless it takes more than `limit` bytes.
+Result<SetValue> Within(Evaluated value, size_t limit) {
+  size_t bytes = AttributeSize(*value.get());
+  if (bytes > limit) return TooLarge();
+  return SetValue{std::move(value), bytes};
+}
+
+// Evaluates a SET operand over the item as it was. The value may take at
+// most `limit` bytes: every value a SET computes ends up whole in the
+// item, so a larger one could never be stored, and failing as soon as a
+// part is too large keeps nested list_append calls from building a value
+// hundreds of times the item's size. Paths and values are borrowed, not
+// copied, until they are known to fit.
+Result<SetValue> EvaluateSetOperand(const Operand& op, const Item& original,
+                                    size_t limit) {
   switch (op.kind) {
     case OperandKind::kValue:
-      return op.value;
+      return Within(Evaluated(&op.value), limit);
     case OperandKind::kPath: {
       const AttributeValue* v = ResolvePath(original, op.path);
       if (v == nullptr) {
@@ -221,39 +250,55 @@ Result<AttributeValue> EvaluateSetOperand(const Operand& op,
             "The provided expression refers to an attribute that does not "
             "exist in the item");
       }
-      return *v;
+      return Within(Evaluated(v), limit);
     }
     case OperandKind::kIfNotExists: {
       const AttributeValue* v = ResolvePath(original, op.args[0].path);
-      if (v != nullptr) return *v;
-      return EvaluateSetOperand(op.args[1], original);
+      if (v != nullptr) return Within(Evaluated(v), limit);
+      return EvaluateSetOperand(op.args[1], original, limit);
     }
     case OperandKind::kListAppend: {
-      auto a = EvaluateSetOperand(op.args[0], original);
+      auto a = EvaluateSetOperand(op.args[0], original, limit);
       if (!a.ok()) return a;
-      auto b = EvaluateSetOperand(op.args[1], original);
+      const AttributeValue& first = *a->value.get();
+      // The joined list holds both lists' elements under one list's
+      // overhead, so the second list may take what the first leaves.
+      constexpr size_t kListOverhead = 3;
+      size_t rest = first.type() == AttributeType::kL
+                        ? limit - a->bytes + kListOverhead
+                        : limit;
+      auto b = EvaluateSetOperand(op.args[1], original, rest);
       if (!b.ok()) return b;
-      if (a->type() != AttributeType::kL || b->type() != AttributeType::kL) {
+      const AttributeValue& second = *b->value.get();
+      if (first.type() != AttributeType::kL ||
+          second.type() != AttributeType::kL) {
         return IncorrectType();
       }
-      AttributeList joined = a->list();
-      joined.insert(joined.end(), b->list().begin(), b->list().end());
-      return AttributeValue::List(std::move(joined));
+      size_t bytes = a->bytes + b->bytes - kListOverhead;
+      AttributeValue joined = std::move(a->value).Release();
+      AttributeList& list = joined.mutable_list();
+      list.insert(list.end(), second.list().begin(), second.list().end());
+      return SetValue{Evaluated(std::move(joined)), bytes};
     }
     case OperandKind::kPlus:
     case OperandKind::kMinus: {
-      auto a = EvaluateSetOperand(op.args[0], original);
+      // The operands are numbers or the wrong type: bound them by the item
+      // limit alone, so that a type error is reported as one.
+      auto a = EvaluateSetOperand(op.args[0], original, kMaxItemBytes);
       if (!a.ok()) return a;
-      auto b = EvaluateSetOperand(op.args[1], original);
+      auto b = EvaluateSetOperand(op.args[1], original, kMaxItemBytes);
       if (!b.ok()) return b;
-      if (a->type() != AttributeType::kN || b->type() != AttributeType::kN) {
+      const AttributeValue& x = *a->value.get();
+      const AttributeValue& y = *b->value.get();
+      if (x.type() != AttributeType::kN || y.type() != AttributeType::kN) {
         return IncorrectType();
       }
       auto n = op.kind == OperandKind::kPlus
-                   ? AddNumbers(a->scalar(), b->scalar())
-                   : SubtractNumbers(a->scalar(), b->scalar());
+                   ? AddNumbers(x.scalar(), y.scalar())
+                   : SubtractNumbers(x.scalar(), y.scalar());
       if (!n.ok()) return n.status();
-      return AttributeValue::Number(std::move(n).value());
+      return Within(Evaluated(AttributeValue::Number(std::move(n).value())),
+                    limit);
     }
     case OperandKind::kSize:
       break;
@@ -461,13 +506,20 @@ bool EvaluateCondition(const Condition& c, const Item& item) {
 
 Status ApplyUpdate(const UpdateExpression& update, Item& item) {
   const Item original = item;
-  // SET values first, all read from the original item.
+  // SET values first, all read from the original item. The paths of one
+  // update do not overlap, so each value ends up whole in the item, and
+  // together they may take at most kMaxItemBytes. (The one exception: a
+  // value appended past a list's end that a REMOVE of the same update
+  // then drops by its new index. Refusing that early is a price paid for
+  // never building an oversized value.)
   std::vector<std::pair<const UpdateAction*, AttributeValue>> sets;
+  size_t set_bytes = 0;
   for (const UpdateAction& a : update.actions) {
     if (a.kind != UpdateKind::kSet) continue;
-    auto v = EvaluateSetOperand(a.value, original);
+    auto v = EvaluateSetOperand(a.value, original, kMaxItemBytes - set_bytes);
     if (!v.ok()) return v.status();
-    sets.emplace_back(&a, std::move(v).value());
+    set_bytes += v->bytes;
+    sets.emplace_back(&a, std::move(v->value).Release());
   }
   for (auto& [a, v] : sets) {
     Slot slot = FindSlot(item, a->path);

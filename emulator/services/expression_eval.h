@@ -26,6 +26,12 @@
 //   "The document path provided in the update expression is invalid for
 //    update"                            (a nested path whose parent is
 //                                        missing or of the wrong kind)
+//   "Item size to update has exceeded the maximum allowed size"
+//                                       (the SET values together, or any
+//                                        part of one, such as a list_append
+//                                        argument, take more than
+//                                        kMaxItemBytes: refused before the
+//                                        value is built)
 //   and the number range errors when + - or ADD leave DynamoDB's range.
 //
 // Thread safety: pure functions.

@@ -136,6 +136,63 @@ Status ParseOptionalProjection(const std::optional<std::string>& text,
   return Status::Ok();
 }
 
+// ---- item writes
+
+Status NestingExceeded() {
+  return Invalid("Nesting Levels have exceeded supported limits");
+}
+
+// Parses a write's ConditionExpression, the last expression it reads, then
+// reports the substitutions that no expression used.
+Result<std::optional<Condition>> ParseConditionLast(
+    const std::optional<std::string>& text, ExpressionAttributes& attributes) {
+  std::optional<Condition> condition;
+  if (Status s = ParseOptional(text, ExpressionKind::kCondition, attributes,
+                               condition);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = attributes.CheckAllUsed(); !s.ok()) return s;
+  return condition;
+}
+
+// What PutItem and DeleteItem check before they look up the table, in
+// DynamoDB's order: the table name, ReturnValues (NONE or ALL_OLD), the
+// substitutions, the condition, then substitutions it left unused.
+// Returns the parsed condition, if any.
+template <typename Request>
+Result<std::optional<Condition>> CheckPutOrDelete(const Request& request) {
+  if (Status s = CheckItemTableName(request.table_name); !s.ok()) return s;
+  if (request.return_values != ReturnValues::kNone &&
+      request.return_values != ReturnValues::kAllOld) {
+    return Invalid("ReturnValues can only be ALL_OLD or NONE");
+  }
+  if (Status s = CheckSubstitutions(request.expression,
+                                    request.condition_expression.has_value());
+      !s.ok()) {
+    return s;
+  }
+  ExpressionAttributes attributes = AttributesOf(request.expression);
+  return ParseConditionLast(request.condition_expression, attributes);
+}
+
+// Evaluates a write's condition on the item as it is (`existing`, null
+// when there is none: the condition then sees an empty item). When it
+// fails and the request asked for ALL_OLD on failure, the item goes to
+// `*failure_item` (if not null).
+Status CheckCondition(const std::optional<Condition>& condition,
+                      const Item* existing, bool return_old_on_failure,
+                      std::optional<Item>* failure_item) {
+  if (!condition ||
+      EvaluateCondition(*condition, existing ? *existing : Item())) {
+    return Status::Ok();
+  }
+  if (failure_item != nullptr && return_old_on_failure && existing != nullptr) {
+    *failure_item = *existing;
+  }
+  return ConditionFailed();
+}
+
 // ---- Query key conditions
 
 struct KeyQuery {
@@ -671,40 +728,24 @@ Result<ListTablesResponse> TableService::ListTables(
 Result<WriteResponse> TableService::PutItem(
     const PutItemRequest& request,
     std::optional<Item>* condition_failure_item) {
-  if (Status s = CheckItemTableName(request.table_name); !s.ok()) return s;
-  if (request.return_values != ReturnValues::kNone &&
-      request.return_values != ReturnValues::kAllOld) {
-    return Invalid("ReturnValues can only be ALL_OLD or NONE");
-  }
-  if (Status s = CheckSubstitutions(request.expression,
-                                    request.condition_expression.has_value());
-      !s.ok()) {
-    return s;
-  }
-  ExpressionAttributes attributes = AttributesOf(request.expression);
-  std::optional<Condition> condition;
-  if (Status s =
-          ParseOptional(request.condition_expression,
-                        ExpressionKind::kCondition, attributes, condition);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = attributes.CheckAllUsed(); !s.ok()) return s;
+  auto condition = CheckPutOrDelete(request);
+  if (!condition.ok()) return condition.status();
   Entry* e = Find(request.table_name);
   if (e == nullptr) return NotFound();
   auto key = e->table.KeyFromItem(request.item);
   if (!key.ok()) return key.status();
+  // The JSON reader refuses deeper values; this holds C++ callers to the
+  // same rule, before anything walks the item.
+  if (!NestingWithinLimit(request.item)) return NestingExceeded();
   if (ItemSize(request.item) > kMaxItemBytes) {
     return Invalid("Item size has exceeded the maximum allowed size");
   }
   const Item* existing = e->table.Find(*key);
-  if (condition &&
-      !EvaluateCondition(*condition, existing ? *existing : Item())) {
-    if (condition_failure_item != nullptr &&
-        request.return_old_on_condition_failure && existing != nullptr) {
-      *condition_failure_item = *existing;
-    }
-    return ConditionFailed();
+  if (Status s = CheckCondition(*condition, existing,
+                                request.return_old_on_condition_failure,
+                                condition_failure_item);
+      !s.ok()) {
+    return s;
   }
   std::optional<Item> old = e->table.Put(*key, request.item);
   PublishItem("ItemPut", e->table, *key, request.item);
@@ -717,37 +758,18 @@ Result<WriteResponse> TableService::PutItem(
 Result<WriteResponse> TableService::DeleteItem(
     const DeleteItemRequest& request,
     std::optional<Item>* condition_failure_item) {
-  if (Status s = CheckItemTableName(request.table_name); !s.ok()) return s;
-  if (request.return_values != ReturnValues::kNone &&
-      request.return_values != ReturnValues::kAllOld) {
-    return Invalid("ReturnValues can only be ALL_OLD or NONE");
-  }
-  if (Status s = CheckSubstitutions(request.expression,
-                                    request.condition_expression.has_value());
-      !s.ok()) {
-    return s;
-  }
-  ExpressionAttributes attributes = AttributesOf(request.expression);
-  std::optional<Condition> condition;
-  if (Status s =
-          ParseOptional(request.condition_expression,
-                        ExpressionKind::kCondition, attributes, condition);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = attributes.CheckAllUsed(); !s.ok()) return s;
+  auto condition = CheckPutOrDelete(request);
+  if (!condition.ok()) return condition.status();
   Entry* e = Find(request.table_name);
   if (e == nullptr) return NotFound();
   auto key = e->table.KeyFromKey(request.key);
   if (!key.ok()) return key.status();
   const Item* existing = e->table.Find(*key);
-  if (condition &&
-      !EvaluateCondition(*condition, existing ? *existing : Item())) {
-    if (condition_failure_item != nullptr &&
-        request.return_old_on_condition_failure && existing != nullptr) {
-      *condition_failure_item = *existing;
-    }
-    return ConditionFailed();
+  if (Status s = CheckCondition(*condition, existing,
+                                request.return_old_on_condition_failure,
+                                condition_failure_item);
+      !s.ok()) {
+    return s;
   }
   std::optional<Item> old = e->table.Erase(*key);
   if (old) PublishItem("ItemDeleted", e->table, *key, *old);
@@ -774,14 +796,8 @@ Result<WriteResponse> TableService::UpdateItem(
     if (!parsed.ok()) return parsed.status();
     update = std::move(parsed).value();
   }
-  std::optional<Condition> condition;
-  if (Status s =
-          ParseOptional(request.condition_expression,
-                        ExpressionKind::kCondition, attributes, condition);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = attributes.CheckAllUsed(); !s.ok()) return s;
+  auto condition = ParseConditionLast(request.condition_expression, attributes);
+  if (!condition.ok()) return condition.status();
   Entry* e = Find(request.table_name);
   if (e == nullptr) return NotFound();
   Table& table = e->table;
@@ -796,13 +812,11 @@ Result<WriteResponse> TableService::UpdateItem(
     }
   }
   const Item* existing = table.Find(*key);
-  if (condition &&
-      !EvaluateCondition(*condition, existing ? *existing : Item())) {
-    if (condition_failure_item != nullptr &&
-        request.return_old_on_condition_failure && existing != nullptr) {
-      *condition_failure_item = *existing;
-    }
-    return ConditionFailed();
+  if (Status s = CheckCondition(*condition, existing,
+                                request.return_old_on_condition_failure,
+                                condition_failure_item);
+      !s.ok()) {
+    return s;
   }
   // DynamoDB creates a missing item on update, except when the update only
   // takes data away (REMOVE, DELETE): then nothing is written.
@@ -818,6 +832,9 @@ Result<WriteResponse> TableService::UpdateItem(
   if (update) {
     if (Status s = ApplyUpdate(*update, updated); !s.ok()) return s;
   }
+  // An update can nest deeper than any request could: "SET a.b = a" adds
+  // a level each time it runs.
+  if (!NestingWithinLimit(updated)) return NestingExceeded();
   if (ItemSize(updated) > kMaxItemBytes) {
     return Invalid("Item size to update has exceeded the maximum allowed size");
   }

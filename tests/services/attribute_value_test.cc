@@ -120,6 +120,39 @@ TEST(AttributeValueTest, NestingBeyondThirtyTwoLevelsIsRefused) {
             "Nesting Levels have exceeded supported limits");
 }
 
+// NestingDepth() walks no further than it must to know a value is too
+// deep: a caller can check what an update built before recursing into it.
+TEST(AttributeValueTest, NestingDepthStopsPastTheLimit) {
+  AttributeValue deep = AttributeValue::String("leaf");
+  for (int i = 0; i < 1000; ++i) {
+    if (i % 2) {
+      AttributeList list;
+      list.push_back(std::move(deep));
+      deep = AttributeValue::List(std::move(list));
+    } else {
+      AttributeMap map;
+      map.emplace("m", std::move(deep));
+      deep = AttributeValue::Map(std::move(map));
+    }
+  }
+  EXPECT_EQ(NestingDepth(deep), kMaxNestingDepth + 1);
+  // Depth is the deepest element's, wherever it sits.
+  AttributeList elements;
+  elements.push_back(AttributeValue::Null());
+  elements.push_back(AttributeValue::List({}));
+  elements.push_back(std::move(deep));
+  AttributeValue wide = AttributeValue::List(std::move(elements));
+  EXPECT_EQ(NestingDepth(wide), kMaxNestingDepth + 1);
+  EXPECT_FALSE(NestingWithinLimit(
+      {{"ok", AttributeValue::Null()}, {"wide", std::move(wide)}}));
+  AttributeValue limit = AttributeValue::Null();
+  for (int i = 0; i < kMaxNestingDepth; ++i) {
+    limit = AttributeValue::List({AttributeValue::Bool(true), limit});
+  }
+  EXPECT_EQ(NestingDepth(limit), kMaxNestingDepth);
+  EXPECT_TRUE(NestingWithinLimit({{"limit", limit}}));
+}
+
 TEST(AttributeValueTest, EqualityIsDynamoDbs) {
   EXPECT_EQ(Value(R"({"N":"1.0"})"), Value(R"({"N":"1"})"));
   EXPECT_EQ(Value(R"({"SS":["a","b"]})"), Value(R"({"SS":["b","a"]})"));

@@ -318,6 +318,94 @@ TEST_F(ExpressionTest, InTakesAtMostAHundredOperands) {
   EXPECT_TRUE(Cond("a IN (" + list.substr(4) + ")").ok());
 }
 
+std::string Repeat(std::string_view text, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += text;
+  return out;
+}
+
+// DynamoDB's 300-operator limit: "a<b or (a<b or (...))" with 149 levels
+// has 299 operators and parses; parentheses are not operators.
+TEST_F(ExpressionTest, AnExpressionHasAtMostThreeHundredOperators) {
+  auto chain = [](int levels) {
+    return "a<b" + Repeat(" OR (a<b", levels) + Repeat(")", levels);
+  };
+  EXPECT_TRUE(Cond(chain(149)).ok());
+  // Functions are not operators: 300.
+  EXPECT_TRUE(Cond(chain(149) + " AND attribute_exists(c)").ok());
+  const std::string too_many =
+      "Invalid ConditionExpression: The expression contains too many "
+      "operators; operator count: 301";
+  EXPECT_EQ(CondError(chain(149) + " AND c = :v"), too_many);
+  ASSERT_LE(chain(454).size(), kMaxExpressionBytes);
+  EXPECT_EQ(CondError(chain(454)), too_many);
+  // NOT counts; each one is also a level of the parser's recursion.
+  EXPECT_EQ(CondError(Repeat("NOT ", 1000) + "a < b"), too_many);
+  EXPECT_EQ(CondError(Repeat("a < b AND ", 150) + "a < b"), too_many);
+  // The limit stops the parse where it is met, like a syntax error.
+  EXPECT_EQ(CondError("a = :missing AND " + Repeat("NOT ", 300) + "a < b"),
+            too_many);
+  // In an update expression, + and - are the operators.
+  std::string sets = "SET ";
+  for (int i = 0; i < 301; ++i) {
+    sets += (i ? ",x" : "x") + std::to_string(i) + "=:n+:n";
+  }
+  ASSERT_LE(sets.size(), kMaxExpressionBytes);
+  EXPECT_EQ(UpdateError(sets),
+            "Invalid UpdateExpression: The expression contains too many "
+            "operators; operator count: 301");
+}
+
+// The parser recurses once per open parenthesis; without a limit, 2,000
+// of them (4 KB) overflowed a debug build's stack. The deepest expression
+// within the size limit must be refused cleanly in an ordinary test thread.
+TEST_F(ExpressionTest, DeeplyNestedParenthesesAreAValidationError) {
+  const std::string too_deep =
+      "Invalid ConditionExpression: The expression is nested too deeply; "
+      "nesting levels: 257";
+  EXPECT_EQ(CondError(std::string(kMaxExpressionBytes, '(')), too_deep);
+  EXPECT_EQ(CondError(Repeat("(", 2046) + "a<b" + Repeat(")", 2046)), too_deep);
+  EXPECT_EQ(CondError(Repeat("(", 2046) + "a) < b"), too_deep);
+  EXPECT_EQ(CondError("a < " + Repeat("(", 2000) + "b" + Repeat(")", 2000)),
+            too_deep);
+  EXPECT_EQ(CondError("a < " + Repeat("size(", 600) + "b" + Repeat(")", 600)),
+            too_deep);
+  EXPECT_EQ(CondError(Repeat("NOT (", 600) + "a < b" + Repeat(")", 600)),
+            too_deep);
+  EXPECT_EQ(UpdateError("SET a = " + Repeat("(", 4000) + ":v"),
+            "Invalid UpdateExpression: The expression is nested too deeply; "
+            "nesting levels: 257");
+  EXPECT_EQ(
+      UpdateError("SET a = " + Repeat("f(", 1000) + ":v" + Repeat(")", 1000)),
+      "Invalid UpdateExpression: The expression is nested too deeply; "
+      "nesting levels: 257");
+  // 256 levels parse (and meet the error DynamoDB gives this one).
+  EXPECT_EQ(
+      UpdateError("SET a = " + Repeat("f(", 256) + ":v" + Repeat(")", 256)),
+      "Invalid UpdateExpression: Invalid function name; function: f");
+  // 10,000 parentheses do not fit in an expression: refused by size
+  // before the parser sees them.
+  EXPECT_EQ(CondError(Repeat("(", 10000) + "a < b" + Repeat(")", 10000)),
+            "Invalid ConditionExpression: Expression size has exceeded the "
+            "maximum allowed size; expression size: 20005");
+}
+
+// DynamoDB allows 32 steps in a document path, list indexes included.
+TEST_F(ExpressionTest, DocumentPathsHaveAtMostThirtyTwoLevels) {
+  attributes_ = ExpressionAttributes(&names_, &values_);
+  EXPECT_TRUE(ParseProjection("a" + Repeat(".b", 31), attributes_).ok());
+  EXPECT_EQ(ProjectionError("a" + Repeat(".b", 32)),
+            "Invalid ProjectionExpression: The document path has too many "
+            "nesting levels; nesting levels: 33");
+  EXPECT_EQ(CondError("attribute_exists(a" + Repeat("[0]", 40) + ")"),
+            "Invalid ConditionExpression: The document path has too many "
+            "nesting levels; nesting levels: 41");
+  EXPECT_EQ(UpdateError("SET a" + Repeat(".b", 32) + " = a"),
+            "Invalid UpdateExpression: The document path has too many "
+            "nesting levels; nesting levels: 33");
+  EXPECT_TRUE(Update("SET a" + Repeat(".b", 31) + " = a").ok());
+}
+
 TEST_F(ExpressionTest, FirstProblemInReadingOrderIsReported) {
   EXPECT_EQ(CondError("a = :missing AND begins_with(b, :n)"),
             "Invalid ConditionExpression: An expression attribute value used "

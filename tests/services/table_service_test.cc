@@ -571,6 +571,93 @@ TEST_F(TableServiceTest, UpdateRefusesKeyAttributesAndKeepsItemsOnError) {
   EXPECT_EQ(ToJson(**item), R"({"pk":{"S":"a"},"s":{"S":"x"},"sk":{"N":"1"}})");
 }
 
+// "SET a.b = a" nests `a` one level deeper each time it runs; unchecked,
+// it reached 41 levels (an item fanlab's own JSON reader then refused),
+// and a long path on the left nested ~1,900 levels per call until the
+// engine's recursion overflowed the stack.
+TEST_F(TableServiceTest, UpdateCannotNestPastTheLimit) {
+  Put("users", R"({"pk":{"S":"u1"},"a":{"M":{}}})");
+  UpdateItemRequest r;
+  r.table_name = "users";
+  r.key = J(R"({"pk":{"S":"u1"}})");
+  r.update_expression = "SET a.b = a";
+  for (int depth = 2; depth <= kMaxNestingDepth; ++depth) {
+    ASSERT_TRUE(tables_.UpdateItem(r).ok()) << depth;
+  }
+  recorder_.events.clear();
+  const Status too_deep(ErrorCode::kValidationException,
+                        "Nesting Levels have exceeded supported limits");
+  EXPECT_EQ(tables_.UpdateItem(r).status(), too_deep);
+  // The longest path DynamoDB takes (32 steps) on the deepest item.
+  r.update_expression = "SET a";
+  for (int i = 0; i < 31; ++i) r.update_expression->append(".b");
+  r.update_expression->append(" = a");
+  EXPECT_EQ(tables_.UpdateItem(r).status(), too_deep);
+  EXPECT_TRUE(recorder_.events.empty());
+  auto item = tables_.Get("users", r.key);
+  ASSERT_TRUE(item.ok() && *item);
+  EXPECT_EQ(NestingDepth((*item)->at("a")), kMaxNestingDepth);
+  EXPECT_TRUE(ParseItem(ToJson(**item)).ok());
+}
+
+// The JSON reader holds requests to 32 levels; PutItem holds C++ callers
+// to the same rule.
+TEST_F(TableServiceTest, PutCannotNestPastTheLimit) {
+  AttributeValue deep = AttributeValue::Null();
+  for (int i = 0; i <= kMaxNestingDepth; ++i) {
+    AttributeList list;
+    list.push_back(std::move(deep));
+    deep = AttributeValue::List(std::move(list));
+  }
+  PutItemRequest r;
+  r.table_name = "users";
+  r.item = J(R"({"pk":{"S":"u1"}})");
+  r.item["deep"] = std::move(deep);
+  EXPECT_EQ(tables_.PutItem(r).status().message(),
+            "Nesting Levels have exceeded supported limits");
+  EXPECT_FALSE(*tables_.Get("users", r.item));
+}
+
+// list_append built its whole value before the item size was checked: a
+// 40,000-element list appended to itself 256 leaves deep took more than
+// 1.7 GB, then bad_alloc. The size is now checked as the value grows.
+// (Fewer, longer elements here, for speed: the size is what counts.)
+TEST_F(TableServiceTest, ListAppendIsBoundedByTheItemSize) {
+  PutItemRequest put;
+  put.table_name = "users";
+  put.item = J(R"({"pk":{"S":"u1"}})");
+  // 4,000 strings: 3 + 4,000 * (1 + 29) bytes, about 117 KB.
+  put.item["l"] = AttributeValue::List(
+      AttributeList(4000, S("twenty-nine bytes of content.")));
+  ASSERT_TRUE(tables_.PutItem(put).ok());
+  UpdateItemRequest r;
+  r.table_name = "users";
+  r.key = J(R"({"pk":{"S":"u1"}})");
+  const std::string too_large =
+      "Item size to update has exceeded the maximum allowed size";
+  // Refused where the value first outgrows the limit (the third append),
+  // before a later action is even evaluated: finishing the value would
+  // have reported the missing attribute instead.
+  r.update_expression =
+      "SET x = list_append(list_append(list_append(l, l), l), l), "
+      "y = nope";
+  ASSERT_EQ(tables_.UpdateItem(r).status().message(), too_large);
+  // The values of all SET actions together are bounded the same way.
+  r.update_expression = "SET x = l, y = l, z = l, w = l, v = nope";
+  EXPECT_EQ(tables_.UpdateItem(r).status().message(), too_large);
+  // The reviewer's case: 256 leaves, within 4 KB of expression.
+  std::string value = "l";
+  for (int i = 0; i < 255; ++i) value = "list_append(" + value + ", l)";
+  r.update_expression = "SET x = " + value;
+  ASSERT_LE(r.update_expression->size(), kMaxExpressionBytes);
+  EXPECT_EQ(tables_.UpdateItem(r).status().message(), too_large);
+  EXPECT_EQ(ItemSize(**tables_.Get("users", r.key)), 2u + 2 + 1 + 120003);
+  // What fits is still appended.
+  r.update_expression = "SET x = list_append(l, l)";
+  ASSERT_TRUE(tables_.UpdateItem(r).ok());
+  EXPECT_EQ((*tables_.Get("users", r.key))->at("x").list().size(), 8000u);
+}
+
 TEST_F(TableServiceTest, ConditionalUpdate) {
   Put("users", R"({"pk":{"S":"u1"},"state":{"S":"open"}})");
   UpdateItemRequest r;
