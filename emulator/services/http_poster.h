@@ -9,7 +9,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,20 +39,53 @@ struct HttpResponse {
   std::string body;
 };
 
-// The value of the last field named `name` (case-insensitively), or null.
+// True when `a` and `b` are the same header name: ASCII letters compared
+// without case (HTTP field names are case-insensitive), every other byte
+// as it is. The one such compare the HTTP code uses.
+inline bool HeaderNameEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// True when `name` can be sent as a header name: one or more token
+// characters (RFC 9110 5.1 and 5.6.2: letters, digits and
+// "!#$%&'*+-.^_`|~"). Anything else (empty, a space, ':', CR, LF, a
+// control or non-ASCII byte) would corrupt the message or split it in two.
+inline bool ValidHeaderName(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    bool token =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') ||
+        std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return true;
+}
+
+// True when `value` can be sent as a header value (RFC 9110 5.5): no
+// control characters (bytes 0x00-0x1F and DEL) but horizontal tab; bytes
+// 0x80 and up (obs-text, UTF-8) are allowed.
+inline bool ValidHeaderValue(std::string_view value) {
+  for (char c : value) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && u != '\t') || u == 0x7F) return false;
+  }
+  return true;
+}
+
+// The value of the last field named `name` (HeaderNameEquals), or null.
 inline const std::string* FindHeader(const HttpHeaders& headers,
                                      std::string_view name) {
   const std::string* found = nullptr;
   for (const auto& [k, v] : headers) {
-    if (k.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; same && i < k.size(); ++i) {
-      char a = k[i], b = name[i];
-      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-      if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
-      same = a == b;
-    }
-    if (same) found = &v;
+    if (HeaderNameEquals(k, name)) found = &v;
   }
   return found;
 }
@@ -98,19 +130,25 @@ class HttpPoster {
  public:
   // The answer: the response's status code (any code, 4xx and 5xx
   // included, is a value), or why there is none: InvalidParameterValue
-  // for a URL that cannot be called (not http://, no host, bad port),
-  // InternalError for a failed connection, a timeout or a reply that is
-  // not HTTP (the message says which).
+  // for a URL that cannot be called (not http://, no host, bad port) or a
+  // header that cannot be sent, InternalError for a failed connection, a
+  // timeout or a reply that is not HTTP (the message says which).
   using Done = std::function<void(Result<int> status)>;
 
   virtual ~HttpPoster() = default;
 
   // POSTs `body` to `url` ("http://host:port/path?query") with `headers`
-  // (Host, Content-Length and Connection are set by the poster). `done`
-  // runs exactly once, on the engine thread, and never before Post
-  // returns; it does not run when the poster is destroyed first.
-  virtual void Post(std::string url, std::map<std::string, std::string> headers,
-                    std::string body, Done done) = 0;
+  // sent in their order, every repeat of a name kept in its order (the
+  // lines of one name may be sent together, where its first one is: the
+  // order of different names carries no meaning in HTTP). Host,
+  // Content-Length, Connection and Transfer-Encoding are the poster's
+  // own: given ones are ignored. A header whose name is not
+  // ValidHeaderName or whose value is not ValidHeaderValue is
+  // InvalidParameterValue, and nothing is sent. `done` runs exactly once,
+  // on the engine thread, and never before Post returns; it does not run
+  // when the poster is destroyed first.
+  virtual void Post(std::string url, HttpHeaders headers, std::string body,
+                    Done done) = 0;
 };
 
 }  // namespace fanlab::services

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <set>
 
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
@@ -11,8 +12,10 @@ namespace fanlab::services {
 
 namespace json = boost::json;
 
+// One level of the tree. A node knows only its own edges (the names of its
+// children), never the template above it: storing the whole prefix in
+// each node made memory grow with the square of the path's length.
 struct RouteService::Node {
-  std::string path;         // the template up to here: "/user/{username}"
   std::string resource_id;  // given on the first route of this path
   std::map<std::string, Route> methods;
   std::map<std::string, std::unique_ptr<Node>, std::less<>> literals;
@@ -85,11 +88,24 @@ struct Segment {
 };
 
 Result<std::vector<Segment>> ParseTemplate(std::string_view path) {
+  // The limits come first: a long template is refused before any work
+  // that grows with it.
+  if (path.size() > kMaxRoutePathBytes) {
+    return Invalid("Path is " + std::to_string(path.size()) +
+                   " bytes long; the limit is " +
+                   std::to_string(kMaxRoutePathBytes) + ".");
+  }
   if (path.empty() || path[0] != '/') {
     return Invalid("Path '" + std::string(path) + "' must start with '/'.");
   }
   std::vector<Segment> out;
   std::vector<std::string_view> parts = Split(path);
+  if (parts.size() > kMaxRouteSegments) {
+    return Invalid("Path has " + std::to_string(parts.size()) +
+                   " segments; the limit is " +
+                   std::to_string(kMaxRouteSegments) + ".");
+  }
+  std::set<std::string_view> names;  // of the parameters so far
   for (size_t i = 0; i < parts.size(); ++i) {
     std::string_view part = parts[i];
     if (part.empty()) {
@@ -119,11 +135,9 @@ Result<std::vector<Segment>> ParseTemplate(std::string_view path) {
                        "': letters, digits, '.', '_' and '-' only.");
       }
       s.text = std::string(name);
-      for (const Segment& earlier : out) {
-        if (earlier.kind != Segment::kLiteral && earlier.text == s.text) {
-          return Invalid("Path parameter {" + s.text + "} is used twice in '" +
-                         std::string(path) + "'.");
-        }
+      if (!names.insert(name).second) {
+        return Invalid("Path parameter {" + s.text + "} is used twice in '" +
+                       std::string(path) + "'.");
       }
     } else {
       if (!std::all_of(part.begin(), part.end(), IsLiteralChar)) {
@@ -166,17 +180,6 @@ std::string Text(std::string_view bytes) {
   return out;
 }
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
-
 // Groups (name, value) pairs by name, keeping the first spelling and the
 // order of first appearance; `fold_case` groups names case-insensitively.
 std::vector<std::pair<std::string, std::vector<std::string>>> Group(
@@ -185,7 +188,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Group(
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
   for (const auto& [k, v] : pairs) {
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) {
-      return fold_case ? EqualsIgnoreCase(e.first, k) : e.first == k;
+      return fold_case ? HeaderNameEquals(e.first, k) : e.first == k;
     });
     if (it == out.end()) {
       out.push_back({k, {v}});
@@ -254,7 +257,7 @@ bool IsRemapped(std::string_view name) {
   for (std::string_view reserved :
        {"Authorization", "Connection", "Content-Length", "Date", "Server",
         "Transfer-Encoding", "WWW-Authenticate"}) {
-    if (EqualsIgnoreCase(name, reserved)) return true;
+    if (HeaderNameEquals(name, reserved)) return true;
   }
   return false;
 }
@@ -283,7 +286,8 @@ std::optional<HttpResponse> ParseReply(std::string_view payload) {
   } else {
     return std::nullopt;
   }
-  if (out.status < 100 || out.status > 599) return std::nullopt;
+  // 1xx is never a final answer: the client would wait for the real one.
+  if (out.status < 200 || out.status > 599) return std::nullopt;
 
   // headers and multiValueHeaders merge; for a name in both, the
   // multi-value list wins.
@@ -311,7 +315,7 @@ std::optional<HttpResponse> ParseReply(std::string_view payload) {
         values.push_back(std::move(*text));
       }
       auto it = std::find_if(merged.begin(), merged.end(), [&](auto& e) {
-        return EqualsIgnoreCase(e.first, k);
+        return HeaderNameEquals(e.first, k);
       });
       if (it != merged.end()) {
         it->second = std::move(values);
@@ -322,15 +326,16 @@ std::optional<HttpResponse> ParseReply(std::string_view payload) {
   }
   bool content_type = false;
   for (auto& [k, values] : merged) {
+    // A name or value that is not a valid field (CR/LF, ':', a space, any
+    // control character) would be written raw: it could add headers or
+    // end the answer early (response splitting). Beast checks nothing.
+    if (!ValidHeaderName(k)) return std::nullopt;
     for (auto& value : values) {
-      // CR or LF in a value would split the header: refuse it.
-      if (value.find_first_of("\r\n") != std::string::npos) {
-        return std::nullopt;
-      }
+      if (!ValidHeaderValue(value)) return std::nullopt;
       out.headers.push_back(
           {IsRemapped(k) ? "x-amzn-Remapped-" + k : k, std::move(value)});
     }
-    content_type = content_type || EqualsIgnoreCase(k, "Content-Type");
+    content_type = content_type || HeaderNameEquals(k, "Content-Type");
   }
   if (!content_type)
     out.headers.push_back({"Content-Type", "application/json"});
@@ -437,12 +442,9 @@ RouteService::RouteService(Clock& clock, IdGenerator& ids, Invoker invoker,
       ids_(ids),
       invoker_(std::move(invoker)),
       options_(std::move(options)),
-      root_(std::make_unique<Node>()) {
-  root_->path = "/";
-}
+      root_(std::make_unique<Node>()) {}
 
 RouteService::~RouteService() {
-  *alive_ = false;
   for (auto& [id, p] : pending_) clock_.Cancel(p->timer);
 }
 
@@ -494,30 +496,24 @@ Result<Route> RouteService::CreateRoute(Route route) {
         "Method " + route.method + " already exists on " + route.path + ".");
   }
 
+  // route.path stays as given: ParseTemplate accepted it, so it is already
+  // "/" or "/seg/..." with no empty segment, the template's one spelling.
   node = root_.get();
-  std::string path;
   for (const Segment& s : *segments) {
     std::unique_ptr<Node>* child;
     if (s.kind == Segment::kLiteral) {
       child = &node->literals[s.text];
-      path += "/" + s.text;
     } else if (s.kind == Segment::kParam) {
       node->param_name = s.text;
       child = &node->param;
-      path += "/{" + s.text + "}";
     } else {
       node->greedy_name = s.text;
       child = &node->greedy;
-      path += "/{" + s.text + "+}";
     }
-    if (!*child) {
-      *child = std::make_unique<Node>();
-      (*child)->path = path;
-    }
+    if (!*child) *child = std::make_unique<Node>();
     node = child->get();
   }
   if (node->resource_id.empty()) node->resource_id = ResourceId(ids_.NextU64());
-  route.path = node->path;
   route.resource_id = node->resource_id;
   node->methods[route.method] = route;
 

@@ -20,6 +20,7 @@
 #ifndef FANLAB_EMULATOR_SERVICES_ROUTE_SERVICE_H_
 #define FANLAB_EMULATOR_SERVICES_ROUTE_SERVICE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,6 +38,12 @@
 #include "emulator/services/service_observer.h"
 
 namespace fanlab::services {
+
+// The largest template CreateRoute takes, in bytes and in segments.
+// Generous for any real API (API Gateway's own URLs stop at 8192 bytes),
+// and they bound the work one CreateRoute, DeleteRoute or Match does.
+inline constexpr size_t kMaxRoutePathBytes = 8192;
+inline constexpr size_t kMaxRouteSegments = 100;
 
 // One route (an API Gateway resource's method with a proxy integration).
 struct Route {
@@ -90,7 +97,8 @@ class RouteService {
   // and "-._~:@!$&'()*+,;=", or "{name}" with name of letters, digits,
   // '.', '_', '-', or a last "{name+}"; a name used twice; two {params}
   // of different names at one level; a path under the reserved "/_sinks";
-  // no FunctionName; ApiKeyRequired without ApiKeys),
+  // a path over kMaxRoutePathBytes or kMaxRouteSegments; no FunctionName;
+  // ApiKeyRequired without ApiKeys),
   // ResourceConflictException (the method is already defined on the
   // path, ANY included).
   Result<Route> CreateRoute(Route route);
@@ -107,11 +115,13 @@ class RouteService {
   // Serves one request: 403s as the header says; else invokes the route's
   // function with the proxy event and answers with its reply, or 502
   // {"message":"Internal server error"} (a function error or a malformed
-  // reply), 504 {"message":"Endpoint request timed out"} (the function's
-  // timeout, or the integration timeout), 500 (the function could not be
-  // invoked: missing, throttled), 413 (an event over Lambda's 6 MB).
-  // `respond` runs exactly once: maybe before Handle returns, maybe later;
-  // never if the service is destroyed first.
+  // reply: among others a statusCode outside 200-599, a header name that
+  // is not ValidHeaderName or a value that is not ValidHeaderValue), 504
+  // {"message":"Endpoint request timed out"} (the function's timeout, or
+  // the integration timeout), 500 (the function could not be invoked:
+  // missing, throttled), 413 (an event over Lambda's 6 MB). `respond`
+  // runs exactly once: maybe before Handle returns, maybe later; never if
+  // the service is destroyed first.
   void Handle(const HttpRequest& request, Respond respond);
 
   // Events: RouteCreated, RouteDeleted (resource "METHOD /path"),
@@ -154,6 +164,8 @@ class RouteService {
   uint64_t next_pending_ = 1;
   ServiceObserver* observer_ = nullptr;
   std::string base_url_;
+  // Only its lifetime matters: invoker callbacks hold a weak_ptr to it and
+  // do nothing once it has expired (the service is gone).
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

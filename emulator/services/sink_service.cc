@@ -21,6 +21,16 @@ bool IsNameChar(char c) {
          (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
+// `text` for a message: control characters and non-ASCII bytes as '?'.
+std::string Shown(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x7F) c = '?';
+  }
+  return out;
+}
+
 // The sink name in a path under kSinkPrefix: up to the next '/'.
 std::string_view NameIn(std::string_view path) {
   path.remove_prefix(kSinkPrefix.size());
@@ -28,6 +38,13 @@ std::string_view NameIn(std::string_view path) {
 }
 
 }  // namespace
+
+size_t SinkRecordBytes(const SinkRecord& record) {
+  size_t n = record.method.size() + record.path.size() + record.query.size() +
+             record.body.size() + record.source_ip.size();
+  for (const auto& [k, v] : record.headers) n += k.size() + v.size();
+  return n;
+}
 
 SinkService::SinkService(Clock& clock, SinkServiceOptions options)
     : clock_(clock), options_(options) {
@@ -40,14 +57,20 @@ Result<Sink> SinkService::CreateSink(Sink sink) {
     return Invalid("Sink name '" + sink.name +
                    "' must be 1-80 letters, digits, '-' or '_'.");
   }
-  if (sink.status_code < 100 || sink.status_code > 599) {
+  // A 1xx answer is not final: the client would wait for another.
+  if (sink.status_code < 200 || sink.status_code > 599) {
     return Invalid("StatusCode " + std::to_string(sink.status_code) +
-                   " must be 100-599.");
+                   " must be 200-599.");
   }
   for (const auto& [k, v] : sink.headers) {
-    if (k.empty() || k.find_first_of("\r\n: ") != std::string::npos ||
-        v.find_first_of("\r\n") != std::string::npos) {
-      return Invalid("Header '" + k + "' is not a valid header.");
+    // Written as they are on every answer: a bad one would split it.
+    if (!ValidHeaderName(k)) {
+      return Invalid("Header name '" + Shown(k) +
+                     "' must be letters, digits and !#$%&'*+-.^_`|~ only.");
+    }
+    if (!ValidHeaderValue(v)) {
+      return Invalid("Header " + k +
+                     " has a control character (CR, LF, ...) in its value.");
     }
   }
   if (sinks_.count(sink.name) != 0) {
@@ -93,8 +116,9 @@ Result<SinkRequests> SinkService::GetRequests(std::string_view name) const {
 Status SinkService::ClearRequests(std::string_view name) {
   auto it = sinks_.find(name);
   if (it == sinks_.end()) return NotFound(name);
-  // Cleared requests are not "dropped": the count is of the cap's losses.
+  // Cleared requests are not "dropped": the count is of the budgets' losses.
   it->second.records.clear();
+  it->second.bytes = 0;
   return Status::Ok();
 }
 
@@ -130,10 +154,14 @@ HttpResponse SinkService::Handle(const HttpRequest& request) {
   r.body = request.body;
   r.source_ip = request.source_ip;
   r.time = clock_.Now();
-  if (e.records.size() >= options_.max_requests) {
+  const size_t bytes = SinkRecordBytes(r);
+  while (!e.records.empty() && (e.records.size() >= options_.max_requests ||
+                                e.bytes + bytes > options_.max_bytes)) {
+    e.bytes -= SinkRecordBytes(e.records.front());
     e.records.pop_front();
     ++e.dropped;
   }
+  e.bytes += bytes;
   e.records.push_back(std::move(r));
   const SinkRecord& kept = e.records.back();
 

@@ -5,8 +5,9 @@
 //
 // A sink named NAME is served under kSinkPrefix: "/_sinks/NAME" and
 // everything below it ("/_sinks/NAME/any/path?x=1"), any method. Each
-// sink keeps its last `max_requests` requests (oldest dropped first, and
-// counted). Pure: no sockets; times from the Clock.
+// sink keeps its last requests within two budgets, a count and a size in
+// bytes (oldest dropped first, and counted). Pure: no sockets; times from
+// the Clock.
 //
 // Thread safety: none; the engine thread owns it.
 #ifndef FANLAB_EMULATOR_SERVICES_SINK_SERVICE_H_
@@ -31,7 +32,7 @@ inline constexpr std::string_view kSinkPrefix = "/_sinks/";
 
 struct Sink {
   std::string name;       // 1-80 characters: letters, digits, '-', '_'
-  int status_code = 200;  // 100-599
+  int status_code = 200;  // 200-599 (1xx is not a final answer)
   std::string body;       // the answer's body
   HttpHeaders headers;    // the answer's headers (Content-Type defaults to
                           // text/plain when a body is set)
@@ -51,21 +52,30 @@ struct SinkRecord {
 
 struct SinkRequests {
   std::vector<SinkRecord> records;  // oldest first
-  uint64_t dropped = 0;  // older requests no longer kept (the history cap)
+  uint64_t dropped = 0;  // older requests no longer kept (the budgets)
 };
 
 struct SinkServiceOptions {
-  size_t max_requests = 10000;  // kept per sink
+  // Kept per sink: at most this many requests...
+  size_t max_requests = 10000;
+  // ...and at most this many bytes of them (SinkRecordBytes), so that
+  // large bodies cannot pile up: 10,000 bodies of the front's 10 MB would
+  // be 100 GB. The newest request is always kept, even alone over it.
+  size_t max_bytes = 64 * 1024 * 1024;
 };
+
+// What a record counts against max_bytes: the bytes of its method, path,
+// query, header names and values, body and source address.
+size_t SinkRecordBytes(const SinkRecord& record);
 
 class SinkService {
  public:
   // `clock` must outlive the service.
   explicit SinkService(Clock& clock, SinkServiceOptions options = {});
 
-  // Errors: InvalidParameterValueException (bad name or status, a header
-  // name or value with CR/LF), ResourceConflictException (the name is
-  // taken).
+  // Errors: InvalidParameterValueException (bad name, a status outside
+  // 200-599, a header name that is not ValidHeaderName or a value that is
+  // not ValidHeaderValue), ResourceConflictException (the name is taken).
   Result<Sink> CreateSink(Sink sink);
   // Forgets the sink and its requests. Errors: ResourceNotFoundException.
   Status DeleteSink(std::string_view name);
@@ -104,6 +114,7 @@ class SinkService {
     std::deque<SinkRecord> records;
     uint64_t next_sequence = 1;
     uint64_t dropped = 0;
+    size_t bytes = 0;  // SinkRecordBytes of `records`
   };
   void Publish(std::string_view kind, std::string_view resource,
                std::string_view key, std::string_view detail);

@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <charconv>
+#include <map>
 
 namespace fanlab::transport {
 
@@ -38,6 +39,8 @@ struct HttpClient::Impl {
   bool alive = true;
   uint64_t next_call = 1;
   std::map<uint64_t, std::shared_ptr<Call>> calls;
+  // Calls refused before they started whose `done` is posted, not run yet.
+  size_t failing = 0;
 };
 
 namespace {
@@ -244,9 +247,12 @@ HttpClient::~HttpClient() {
 
 void HttpClient::Request(HttpCall call, Done done) {
   auto fail = [&](Status s) {
+    ++impl_->failing;
     asio::post(impl_->io, [impl = impl_, done = std::move(done),
                            s = std::move(s)]() mutable {
-      if (impl->alive) done(std::move(s));
+      if (!impl->alive) return;
+      --impl->failing;
+      done(std::move(s));
     });
   };
   Result<HttpUrl> url = ParseHttpUrl(call.url);
@@ -259,27 +265,35 @@ void HttpClient::Request(HttpCall call, Done done) {
   bool v6 = url->host.find(':') != std::string::npos;
   std::string host = v6 ? "[" + url->host + "]" : url->host;
   if (url->port != 80) host += ":" + std::to_string(url->port);
+  // Beast writes names and values as they are: a CR/LF in either would
+  // add headers or end the request early. Refuse such calls whole.
+  for (const auto& [name, value] : call.headers) {
+    if (!services::ValidHeaderName(name)) {
+      return fail(BadUrl(call.url, "a header name must be token characters."));
+    }
+    if (!services::ValidHeaderValue(value)) {
+      return fail(
+          BadUrl(call.url, "header " + name + " holds a control character."));
+    }
+  }
   try {
     req.set(http::field::host, host);
     req.set(http::field::user_agent, "fanlab");
     for (const auto& [name, value] : call.headers) {
-      if (beast::iequals(name, "Host") ||
-          beast::iequals(name, "Content-Length") ||
-          beast::iequals(name, "Connection") ||
-          beast::iequals(name, "Transfer-Encoding")) {
+      if (services::HeaderNameEquals(name, "Host") ||
+          services::HeaderNameEquals(name, "Content-Length") ||
+          services::HeaderNameEquals(name, "Connection") ||
+          services::HeaderNameEquals(name, "Transfer-Encoding")) {
         continue;
       }
-      if (value.find_first_of("\r\n") != std::string::npos) {
-        return fail(BadUrl(call.url, "header " + name + " holds CR or LF."));
-      }
-      req.insert(name, value);
+      req.insert(name, value);  // throws past 64 KB
     }
+    req.keep_alive(false);
+    req.body() = std::move(call.body);
+    req.prepare_payload();  // throws for a TRACE with a body
   } catch (const std::exception& e) {
     return fail(BadUrl(call.url, e.what()));
   }
-  req.keep_alive(false);
-  req.body() = std::move(call.body);
-  req.prepare_payload();
   uint64_t id = impl_->next_call++;
   auto c = std::make_shared<Call>(impl_, id, std::move(*url), std::move(req),
                                   call.timeout.value_or(impl_->options.timeout),
@@ -288,12 +302,11 @@ void HttpClient::Request(HttpCall call, Done done) {
   c->Start();
 }
 
-void HttpClient::Post(std::string url,
-                      std::map<std::string, std::string> headers,
+void HttpClient::Post(std::string url, services::HttpHeaders headers,
                       std::string body, services::HttpPoster::Done done) {
   HttpCall call;
   call.url = std::move(url);
-  for (auto& [k, v] : headers) call.headers.emplace_back(k, std::move(v));
+  call.headers = std::move(headers);
   call.body = std::move(body);
   Request(std::move(call),
           [done = std::move(done)](Result<services::HttpResponse> r) {
@@ -302,6 +315,8 @@ void HttpClient::Post(std::string url,
           });
 }
 
-size_t HttpClient::pending() const { return impl_->calls.size(); }
+size_t HttpClient::pending() const {
+  return impl_->calls.size() + impl_->failing;
+}
 
 }  // namespace fanlab::transport

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -68,16 +67,23 @@ class HttpClient : public services::HttpPoster {
 
   // Sends `call`; `done` runs once, on the io_context's thread, never
   // before Request returns, with the response (any status) or an error:
-  // InvalidParameterValue (a bad URL or method), InternalError (cannot
+  // InvalidParameterValue (a bad URL or method, a header whose name is
+  // not services::ValidHeaderName or whose value is not
+  // services::ValidHeaderValue: nothing is sent), InternalError (cannot
   // resolve or connect, reset, timed out, a reply that is not HTTP or
   // whose body is over max_response_body).
   void Request(HttpCall call, Done done);
 
   // services::HttpPoster: a POST; the status code, or the error above.
-  void Post(std::string url, std::map<std::string, std::string> headers,
-            std::string body, services::HttpPoster::Done done) override;
+  void Post(std::string url, services::HttpHeaders headers, std::string body,
+            services::HttpPoster::Done done) override;
 
-  // Calls in flight.
+  // Calls whose `done` has not run yet: from Request (or Post) until
+  // `done` runs, refused ones (a bad URL, a bad header) included, since
+  // theirs runs later too. An engine on a virtual clock counts these as
+  // work in progress, so that time does not skip ahead while a call waits
+  // for real I/O. 0 again once every `done` has run; a destroyed client's
+  // calls are gone with it.
   size_t pending() const;
 
   // Internal: the state connections share (defined in the .cc file).

@@ -97,6 +97,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void OnHeader(beast::error_code ec) {
     if (ec) return Fail(ec);
+    // Read before the server went away, run after: answer nothing.
+    if (closed_ || !server_->alive) return Close();
     if (parser_->is_done()) return Dispatch();
     auto expect = parser_->get().find(http::field::expect);
     if (expect != parser_->get().end() &&
@@ -152,6 +154,10 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Dispatch() {
+    // A read that completed just before ~HttpServer still runs if the
+    // io_context runs again: the handler (and whatever it points at, the
+    // engine's front) may be gone by then.
+    if (closed_ || !server_->alive) return Close();
     http::request<http::string_body> req = parser_->release();
     parser_.reset();
     keep_alive_ = req.keep_alive();
@@ -204,17 +210,31 @@ class Session : public std::enable_shared_from_this<Session> {
     close_after_ = close;
     response_.emplace();
     response_->version(version_);
-    try {
-      response_->result(static_cast<unsigned>(r.status));
-      for (auto& [name, value] : r.headers) response_->insert(name, value);
-    } catch (const std::exception&) {
-      // A header Beast refuses: the answer cannot be sent as asked.
+    // Beast 1.81 checks neither names nor values (it writes them raw) and
+    // only throws on sizes (a name or value over 64 KB, a status over
+    // 999): check what it does not, so that no handler can split the
+    // answer, or send a 1xx the client would take as interim.
+    bool sendable = r.status >= 200 && r.status <= 599;
+    for (const auto& [name, value] : r.headers) {
+      sendable = sendable && services::ValidHeaderName(name) &&
+                 services::ValidHeaderValue(value);
+    }
+    if (sendable) {
+      try {
+        response_->result(static_cast<unsigned>(r.status));
+        for (auto& [name, value] : r.headers) response_->insert(name, value);
+      } catch (const std::exception&) {
+        sendable = false;  // a name or value over Beast's 64 KB
+      }
+    }
+    if (!sendable) {
+      // The answer cannot be sent as asked: a 500 instead.
       response_.emplace(http::status::internal_server_error, version_);
       response_->set(http::field::content_type, "application/json");
       r.body = "{\"message\":\"Internal server error\"}";
       r.status = 500;
     }
-    bool no_body = r.status < 200 || r.status == 204 || r.status == 304;
+    bool no_body = r.status == 204 || r.status == 304;
     if (no_body) {
       response_->content_length(boost::none);
     } else if (head_) {

@@ -52,7 +52,10 @@ class HttpServer {
  public:
   // Sends the answer to a request. Call it once: later calls, and calls
   // after the client went away, do nothing. Dropping every copy of it
-  // without calling it closes the connection.
+  // without calling it closes the connection. An answer that cannot be
+  // sent as given (a status outside 200-599, a header name that is not
+  // services::ValidHeaderName or a value not services::ValidHeaderValue,
+  // a name or value over 64 KB) goes out as a 500 instead.
   using Respond = std::function<void(services::HttpResponse)>;
   using Handler = std::function<void(services::HttpRequest, Respond)>;
 
@@ -60,7 +63,8 @@ class HttpServer {
   HttpServer(boost::asio::io_context& io, Handler handler,
              HttpServerOptions options = {});
   // Stops accepting and closes every connection; requests still waiting
-  // for an answer are dropped.
+  // for an answer are dropped. The handler is never called again, even
+  // for a request whose read had completed (if the io_context runs on).
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

@@ -140,6 +140,57 @@ TEST_F(RouteServiceTest, CreateValidatesMethodPathAndKeys) {
   EXPECT_EQ(routes_.ListRoutes().size(), 4u);
 }
 
+// Regression: templates had no limit and every tree node kept its whole
+// prefix, so memory grew with the square of the length: 100,000 "/a"
+// segments took 9.8 GB, then the node chain overflowed the stack when
+// freed; 20,000 "{pN}" segments blocked the loop for 5.5 s (a quadratic
+// duplicate-name check).
+TEST_F(RouteServiceTest, TemplatesOverTheLimitsAreRefused) {
+  auto repeat = [](size_t n, auto segment) {
+    std::string path;
+    for (size_t i = 0; i < n; ++i) path += segment(i);
+    return path;
+  };
+  auto param = [](size_t i) { return "/{p" + std::to_string(i) + "}"; };
+  auto literal = [](size_t) { return std::string("/a"); };
+  for (const std::string& bad : {repeat(100000, literal), repeat(20000, param),
+                                 repeat(kMaxRouteSegments + 1, literal),
+                                 "/" + std::string(kMaxRoutePathBytes, 'a')}) {
+    auto created =
+        routes_.CreateRoute({.method = "GET", .path = bad, .function = "f"});
+    EXPECT_EQ(created.status().code(),
+              ErrorCode::kInvalidParameterValueException)
+        << bad.size();
+    EXPECT_EQ(routes_.DeleteRoute("GET", bad).code(),
+              ErrorCode::kResourceNotFoundException);
+  }
+  EXPECT_TRUE(routes_.ListRoutes().empty());
+
+  // At the limits: accepted, served, deleted.
+  std::string deepest = repeat(kMaxRouteSegments, param);
+  EXPECT_EQ(Add("GET", deepest).path, deepest);
+  std::string longest = "/" + std::string(kMaxRoutePathBytes - 1, 'b');
+  EXPECT_EQ(Add("GET", longest).path, longest);
+  std::string request;
+  for (size_t i = 0; i < kMaxRouteSegments; ++i) {
+    request += "/v" + std::to_string(i);
+  }
+  auto m = routes_.Match("GET", request);
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->path_parameters.size(), kMaxRouteSegments);
+  EXPECT_EQ(m->path_parameters["p99"], "v99");
+  EXPECT_EQ(Matched("GET", longest), "GET " + longest);
+  EXPECT_TRUE(routes_.DeleteRoute("GET", deepest).ok());
+  EXPECT_TRUE(routes_.DeleteRoute("GET", longest).ok());
+  EXPECT_TRUE(routes_.ListRoutes().empty());
+  // A name used twice is found however far apart the two are.
+  EXPECT_FALSE(routes_
+                   .CreateRoute({.method = "GET",
+                                 .path = repeat(98, param) + "/x/{p0}",
+                                 .function = "f"})
+                   .ok());
+}
+
 TEST_F(RouteServiceTest, LiteralBeatsParamBeatsGreedyAndMethodBeatsAny) {
   Add("GET", "/users/me", "me");
   Add("GET", "/users/{id}", "user");
@@ -320,6 +371,36 @@ INSTANTIATE_TEST_SUITE_P(
         R"({"statusCode":200,"headers":{"X":"a\r\nInjected: 1"}})",
         R"({"statusCode":200,"isBase64Encoded":"yes"})",
         R"({"statusCode":200,"body":"!!","isBase64Encoded":true})"));
+
+// Regression: header names were never checked and values only for CR/LF,
+// so a reply could add headers to the answer (response splitting) or
+// desync a keep-alive connection; and a 1xx status went out as the final
+// answer, leaving the client waiting for another.
+INSTANTIATE_TEST_SUITE_P(
+    SplittingHeadersAndInterimStatuses, MalformedReplyTest,
+    ::testing::Values(
+        R"({"statusCode":100})", R"({"statusCode":101,"body":"x"})",
+        R"({"statusCode":199})",
+        R"({"statusCode":200,"headers":{"X\r\nSet-Cookie: a=b\r\nY":"v"}})",
+        R"({"statusCode":200,"headers":{"":"v"}})",
+        R"({"statusCode":200,"headers":{"X A":"v"}})",
+        R"({"statusCode":200,"headers":{"X:A":"v"}})",
+        R"({"statusCode":200,"headers":{"X-A":"a\u0001b"}})",
+        R"({"statusCode":200,"headers":{"X-A":"a\u007f"}})",
+        R"({"statusCode":200,"headers":{"X-A":"a\u0000b"}})",
+        R"({"statusCode":200,"multiValueHeaders":{"X\nY":["v"]}})",
+        R"({"statusCode":200,"multiValueHeaders":{"X":["ok","a\rb"]}})"));
+
+TEST_F(RouteServiceTest, ValidOddHeadersAndStatusesPassThrough) {
+  Add("GET", "/r");
+  auto answer = Send(Get("/r"));
+  Reply(R"({"statusCode":599,"headers":{"X-Tab":"a\tb \u00e9",
+            "A1!#$%&'*+-.^_`|~":"token"}})");
+  ASSERT_TRUE(answer->has_value());
+  EXPECT_EQ((*answer)->status, 599);
+  EXPECT_EQ(Header(**answer, "X-Tab"), "a\tb \xC3\xA9");
+  EXPECT_EQ(Header(**answer, "A1!#$%&'*+-.^_`|~"), "token");
+}
 
 TEST_F(RouteServiceTest, FunctionErrorsTimeoutsAndInvokeFailures) {
   Add("GET", "/r");

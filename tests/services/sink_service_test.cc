@@ -144,6 +144,83 @@ TEST_F(SinkServiceTest, HistoryIsCappedOldestFirstAndClearable) {
   EXPECT_EQ(got->records[0].sequence, 6u);  // numbers are never reused
 }
 
+// Regression: a 1xx went out as the final answer and the client waited
+// for another forever.
+TEST_F(SinkServiceTest, InterimStatusesAreRefused) {
+  for (int status : {100, 101, 103, 199, 600}) {
+    EXPECT_EQ(
+        sinks_.CreateSink({.name = "s", .status_code = status}).status().code(),
+        ErrorCode::kInvalidParameterValueException)
+        << status;
+  }
+  EXPECT_TRUE(sinks_.CreateSink({.name = "low", .status_code = 200}).ok());
+  EXPECT_TRUE(sinks_.CreateSink({.name = "high", .status_code = 599}).ok());
+}
+
+// Regression: names were checked only for CR, LF, ':' and ' ', values for
+// CR and LF: other control characters, DEL, a tab or '(' in a name went
+// out raw on every answer.
+TEST_F(SinkServiceTest, HeadersThatCannotBeSentAreRefused) {
+  for (const HttpHeaders& bad :
+       std::vector<HttpHeaders>{{{"X\r\nSet-Cookie", "a=b"}},
+                                {{"", "v"}},
+                                {{"X\tA", "v"}},
+                                {{"X(A)", "v"}},
+                                {{"X\x01", "v"}},
+                                {{"X-A", "a\x01b"}},
+                                {{"X-A", "a\x7F"}},
+                                {{"X-A", std::string("a\0b", 3)}},
+                                {{"X-A", "a\nb"}}}) {
+    auto created = sinks_.CreateSink({.name = "s", .headers = bad});
+    EXPECT_EQ(created.status().code(),
+              ErrorCode::kInvalidParameterValueException)
+        << bad[0].first;
+  }
+  EXPECT_TRUE(sinks_.ListSinks().empty());
+  auto ok = sinks_.CreateSink(
+      {.name = "s", .headers = {{"X-Tab", "a\tb \xC3\xA9"}, {"X-Tab", "2"}}});
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(sinks_.Handle(Post("/_sinks/s", "")).headers,
+            (HttpHeaders{{"X-Tab", "a\tb \xC3\xA9"}, {"X-Tab", "2"}}));
+}
+
+// Regression: only the count was capped, so 10,000 bodies of 10 MB each
+// (100 GB) could pile up in one sink.
+TEST(SinkServiceBytesTest, HistoryIsCappedInBytesOldestFirst) {
+  EXPECT_EQ(SinkServiceOptions{}.max_bytes, 64u * 1024 * 1024);
+  VirtualClock clock;
+  SinkService sinks(clock, {.max_requests = 100, .max_bytes = 3500});
+  ASSERT_TRUE(sinks.CreateSink({.name = "cb"}).ok());
+  auto post = [&](std::string body) {
+    sinks.Handle({.method = "POST",
+                  .path = "/_sinks/cb",
+                  .body = std::move(body),
+                  .source_ip = "127.0.0.1"});
+  };
+  for (int i = 1; i <= 10; ++i) post(std::string(1000, 'a' + i));
+  auto got = sinks.GetRequests("cb");
+  ASSERT_TRUE(got.ok());
+  // 1023 bytes each (method, path, body, address): three fit in 3500.
+  ASSERT_EQ(got->records.size(), 3u);
+  EXPECT_EQ(SinkRecordBytes(got->records[0]), 1023u);
+  EXPECT_EQ(got->records[0].sequence, 8u);
+  EXPECT_EQ(got->records[2].body, std::string(1000, 'a' + 10));
+  EXPECT_EQ(got->dropped, 7u);
+  // One over the budget alone is still kept: the newest always is.
+  post(std::string(5000, 'z'));
+  got = sinks.GetRequests("cb");
+  ASSERT_EQ(got->records.size(), 1u);
+  EXPECT_EQ(got->records[0].body.size(), 5000u);
+  EXPECT_EQ(got->dropped, 10u);
+  // Clearing frees the budget: small ones fit again, nothing dropped.
+  EXPECT_TRUE(sinks.ClearRequests("cb").ok());
+  post("x");
+  post("y");
+  got = sinks.GetRequests("cb");
+  EXPECT_EQ(got->records.size(), 2u);
+  EXPECT_EQ(got->dropped, 10u);
+}
+
 TEST_F(SinkServiceTest, UrlsNeedABoundFront) {
   EXPECT_EQ(sinks_.Url("cb"), "");
   sinks_.SetBaseUrl("http://127.0.0.1:5555");

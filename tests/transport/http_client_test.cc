@@ -140,10 +140,129 @@ TEST_F(HttpClientTest, DestroyingTheClientAbandonsItsCalls) {
                    [&](Result<services::HttpResponse>) { called = true; });
     doomed.Request({.url = "nope"},
                    [&](Result<services::HttpResponse>) { called = true; });
-    EXPECT_EQ(doomed.pending(), 1u);
+    EXPECT_EQ(doomed.pending(), 2u);
   }
   io_.run_for(milliseconds(50));
   EXPECT_FALSE(called);
+}
+
+// Regression: Post took a std::map, so headers went out sorted by name
+// and a repeated name kept one value (or two, by spelling).
+TEST_F(HttpClientTest, PostSendsHeadersInOrderWithRepeats) {
+  std::optional<Result<int>> got;
+  client_.Post(base_ + "/h",
+               {{"X-C", "1"}, {"X-A", "2"}, {"x-c", "3"}, {"X-B", "4"}}, "",
+               [&](Result<int> r) { got = std::move(r); });
+  RunUntil(got);
+  ASSERT_TRUE(got->ok()) << got->status().ToString();
+  ASSERT_EQ(seen_.size(), 1u);
+  services::HttpHeaders mine;
+  for (const auto& [k, v] : seen_[0].headers) {
+    if (k.starts_with("X-") || k.starts_with("x-")) mine.emplace_back(k, v);
+  }
+  // A repeated name's lines go together, where its first one is (Beast
+  // keeps them so; the order of different names carries no meaning).
+  EXPECT_EQ(mine, (services::HttpHeaders{
+                      {"X-C", "1"}, {"x-c", "3"}, {"X-A", "2"}, {"X-B", "4"}}));
+}
+
+// Regression: the client checked values for CR/LF only, and names not at
+// all: Beast wrote "X\r\nInjected: 1" raw, adding a header.
+TEST_F(HttpClientTest, HeadersThatCannotBeSentAreRefusedAndNothingIsSent) {
+  for (const services::HttpHeaders& bad :
+       std::vector<services::HttpHeaders>{{{"X\r\nInjected", "1"}},
+                                          {{"", "v"}},
+                                          {{"X A", "v"}},
+                                          {{"X:A", "v"}},
+                                          {{"X-A", "a\r\nInjected: 1"}},
+                                          {{"X-A", "a\x01"}},
+                                          {{"X-A", "a\x7F"}}}) {
+    auto r = Call({.url = base_ + "/x", .headers = bad});
+    ASSERT_FALSE(r.ok()) << bad[0].first;
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+        << bad[0].first;
+  }
+  std::optional<Result<int>> got;
+  client_.Post(base_ + "/x", {{"Bad Name", "v"}}, "",
+               [&](Result<int> r) { got = std::move(r); });
+  RunUntil(got);
+  EXPECT_EQ(got->status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_TRUE(seen_.empty());
+  // A tab and non-ASCII bytes are fine in a value.
+  auto r = Call({.url = base_ + "/x", .headers = {{"X-A", "a\tb \xC3\xA9"}}});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*services::FindHeader(seen_.back().headers, "x-a"),
+            "a\tb \xC3\xA9");
+}
+
+// Regression: prepare_payload ran outside the try, so a TRACE with a body
+// threw out of Request.
+TEST_F(HttpClientTest, TraceWithABodyIsAnErrorNotAnException) {
+  auto r = Call({.method = "TRACE", .url = base_ + "/t", .body = "x"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_TRUE(seen_.empty());
+}
+
+// pending() is what an engine on a virtual clock reads to know an
+// outgoing call is still waiting for real I/O. Regression: a call refused
+// up front (a bad URL) did not count, though its `done` was still to run.
+TEST_F(HttpClientTest, PendingCountsEveryCallUntilItsDoneRuns) {
+  EXPECT_EQ(client_.pending(), 0u);
+  std::optional<Result<services::HttpResponse>> held, refused;
+  std::optional<size_t> pending_in_done;
+  client_.Request({.url = base_ + "/never"},
+                  [&](Result<services::HttpResponse> r) {
+                    pending_in_done = client_.pending();
+                    held = std::move(r);
+                  });
+  EXPECT_EQ(client_.pending(), 1u);
+  client_.Request(
+      {.url = "ftp://nope/"},
+      [&](Result<services::HttpResponse> r) { refused = std::move(r); });
+  EXPECT_EQ(client_.pending(), 2u);
+  RunUntil(refused);
+  EXPECT_EQ(refused->status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(client_.pending(), 1u);
+  // The held call stays pending however long the server takes...
+  while (held_.empty()) io_.run_one_for(milliseconds(100));
+  EXPECT_EQ(client_.pending(), 1u);
+  EXPECT_FALSE(held.has_value());
+  // ...until it is answered and its `done` runs (and there it no longer
+  // counts itself).
+  held_[0]({.status = 202});
+  RunUntil(held);
+  EXPECT_EQ((*held)->status, 202);
+  EXPECT_EQ(pending_in_done, 0u);
+  EXPECT_EQ(client_.pending(), 0u);
+  // A refused Post counts too.
+  std::optional<Result<int>> posted;
+  client_.Post("http://h:0/", {}, "",
+               [&](Result<int> r) { posted = std::move(r); });
+  EXPECT_EQ(client_.pending(), 1u);
+  RunUntil(posted);
+  EXPECT_EQ(client_.pending(), 0u);
+}
+
+TEST(HttpHeaderTest, NamesAreTokensAndValuesHaveNoControls) {
+  EXPECT_TRUE(services::HeaderNameEquals("Content-Type", "content-TYPE"));
+  EXPECT_FALSE(services::HeaderNameEquals("Content-Type", "Content-Typ"));
+  EXPECT_FALSE(services::HeaderNameEquals("X-\xC3", "x-\xE3"));
+  for (const char* good : {"X", "x-amz-target", "A1!#$%&'*+-.^_`|~"}) {
+    EXPECT_TRUE(services::ValidHeaderName(good)) << good;
+  }
+  for (std::string bad :
+       std::vector<std::string>{"", "X A", "X:A", "X\r\nY", "X\tA", "(a)",
+                                "a/b", "caf\xC3\xA9", std::string("a\0b", 3)}) {
+    EXPECT_FALSE(services::ValidHeaderName(bad)) << bad;
+  }
+  for (const char* good : {"", "text/plain; q=1", "a\tb", "\xC3\xA9\xFF"}) {
+    EXPECT_TRUE(services::ValidHeaderValue(good)) << good;
+  }
+  for (std::string bad : std::vector<std::string>{
+           "a\rb", "a\nb", "\x01", "a\x7F", "\x1F", std::string("a\0b", 3)}) {
+    EXPECT_FALSE(services::ValidHeaderValue(bad)) << bad;
+  }
 }
 
 TEST(HttpUrlTest, ParsesHostPortAndTarget) {

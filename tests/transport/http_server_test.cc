@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
+#include <functional>
 #include <future>
 #include <memory>
 #include <thread>
@@ -24,19 +25,24 @@ namespace json = boost::json;
 using testing::RawConnection;
 
 // An HttpServer on its own io thread. The default handler answers 200
-// with a JSON echo of the request; `hold` keeps the Respond instead.
+// with a JSON echo of the request; `hold` keeps the Respond instead;
+// `answer`, when given, makes the answers.
 class HttpServerFixture {
  public:
-  explicit HttpServerFixture(HttpServerOptions options = {}) {
+  using Answer = std::function<services::HttpResponse(services::HttpRequest)>;
+
+  explicit HttpServerFixture(HttpServerOptions options = {},
+                             Answer answer = nullptr) {
     server_ = std::make_unique<HttpServer>(
         io_,
-        [this](services::HttpRequest r, HttpServer::Respond respond) {
+        [this, answer](services::HttpRequest r, HttpServer::Respond respond) {
           ++requests_;
           if (hold_) {
             held_.push_back(std::move(respond));
             held_count_ = held_.size();
             return;
           }
+          if (answer) return respond(answer(std::move(r)));
           json::object echo{{"method", r.method},
                             {"path", r.path},
                             {"query", r.query},
@@ -331,6 +337,74 @@ TEST(HttpServerTest, ConnectionsPastTheCapAreClosed) {
   auto r = d.Read();
   ASSERT_TRUE(r);
   EXPECT_EQ(Echo(*r)["path"], "/d");
+}
+
+// Regression: Beast writes header names and values raw, so a handler's
+// "X\r\nSet-Cookie: a=b" added a header (and could desync keep-alive),
+// and a 1xx status went out as the final answer, leaving the client
+// waiting for another.
+TEST(HttpServerTest, UnsendableAnswersAre500NeverSplitOrInterim) {
+  HttpServerFixture fx({}, [](services::HttpRequest r) {
+    services::HttpResponse out{.status = 200, .body = "fine"};
+    if (r.path == "/name") out.headers = {{"X\r\nSet-Cookie: a=b\r\nY", "v"}};
+    if (r.path == "/empty") out.headers = {{"", "v"}};
+    if (r.path == "/value") out.headers = {{"X-A", "a\x01b"}};
+    if (r.path == "/del") out.headers = {{"X-A", "a\x7F"}};
+    if (r.path == "/huge") out.headers = {{"X-A", std::string(70000, 'a')}};
+    if (r.path == "/continue") out.status = 100;
+    if (r.path == "/ok") out.headers = {{"X-Tab", "a\tb \xC3\xA9"}};
+    return out;
+  });
+  RawConnection c(fx.port_);
+  for (const char* path :
+       {"/name", "/empty", "/value", "/del", "/huge", "/continue"}) {
+    ASSERT_TRUE(
+        c.Send("GET " + std::string(path) + " HTTP/1.1\r\nHost: h\r\n\r\n"));
+    auto r = c.Read();
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 500) << path;
+    EXPECT_EQ(r->body, R"({"message":"Internal server error"})") << path;
+    EXPECT_EQ(r->headers.count("set-cookie"), 0u) << path;
+    EXPECT_EQ(r->headers.count("x-a"), 0u) << path;
+  }
+  // The connection is still in step: the next answer is the next one.
+  ASSERT_TRUE(c.Send("GET /ok HTTP/1.1\r\nHost: h\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->headers["x-tab"], "a\tb \xC3\xA9");
+  EXPECT_EQ(r->body, "fine");
+}
+
+// Regression: a read that completed just before ~HttpServer still ran
+// Dispatch, and so the handler (in the engine, a pointer to its front),
+// when the io_context ran again.
+TEST(HttpServerTest, DestroyedServerNeverHandlesAReadThatCompletedBefore) {
+  boost::asio::io_context io;
+  std::unique_ptr<HttpServer> server;
+  int handled = 0;
+  server = std::make_unique<HttpServer>(
+      io, [&](services::HttpRequest, HttpServer::Respond respond) {
+        ++handled;
+        respond({.status = 200, .body = "first"});
+        // Runs before the read of the pipelined second request completes:
+        // that read starts only once this answer's write has completed.
+        boost::asio::post(io, [&] { server.reset(); });
+      });
+  auto url = server->Bind("127.0.0.1:0");
+  ASSERT_TRUE(url.ok()) << url.status().ToString();
+  RawConnection c(testing::PortOf(*url));
+  ASSERT_TRUE(
+      c.Send("GET /1 HTTP/1.1\r\nHost: h\r\n\r\n"
+             "GET /2 HTTP/1.1\r\nHost: h\r\n\r\n"));
+  // Runs until there is no work left: the server is gone by then.
+  io.run_for(std::chrono::seconds(10));
+  EXPECT_EQ(server, nullptr);
+  EXPECT_EQ(handled, 1);
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "first");
+  EXPECT_TRUE(c.Closed());
 }
 
 }  // namespace
