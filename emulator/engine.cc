@@ -176,7 +176,7 @@ services::TopicTargets Engine::TopicTargets() {
                        std::vector<std::pair<std::string, std::string>> headers,
                        std::string body,
                        std::function<void(Result<int>)> done) {
-    http_client_->Post(url, {headers.begin(), headers.end()}, std::move(body),
+    http_client_->Post(url, std::move(headers), std::move(body),
                        std::move(done));
   };
   return t;
@@ -250,10 +250,12 @@ void Engine::Loop(std::optional<TimePoint> until) {
     if (stop_) break;
     if (virtual_clock_ != nullptr) {
       auto now = std::chrono::steady_clock::now();
-      bool running = functions_->running() > 0;
+      // Work outside the engine's control: a function running, or an
+      // outgoing HTTP call waiting for its answer.
+      bool running = functions_->running() > 0 || http_client_->pending() > 0;
       if (running) {
-        // A function is running: virtual time follows real time (and
-        // fires what falls due, its deadline included).
+        // Virtual time follows real time (and fires what falls due, a
+        // function's deadline included).
         virtual_clock_->Advance(
             std::chrono::duration_cast<Duration>(now - last));
       }

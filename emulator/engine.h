@@ -4,9 +4,10 @@
 // The loop runs on a Boost.Asio io_context. With the real clock it sleeps
 // until the next timer or I/O. With the virtual clock it skips time to the
 // next timer whenever it is quiescent (no handler ready, every request
-// answered or parked, no function running), so a 20-second long poll or a
-// 15-minute visibility timeout costs no wall time. While a function runs,
-// virtual time follows real time: its deadline means what it says.
+// answered or parked, no function running, no outgoing HTTP call waiting),
+// so a 20-second long poll or a 15-minute visibility timeout costs no wall
+// time. While a function runs (or a topic's POST waits), virtual time
+// follows real time: a deadline means what it says.
 //
 // Thread safety: construct, Bind and then Run on one thread; Stop() may be
 // called from any thread (or a signal-watching handler on the loop).

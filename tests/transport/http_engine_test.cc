@@ -3,8 +3,11 @@
 // AWS JSON protocol over HTTP, a function POSTing to a sink with the
 // SDK's helper, and a stalled HTTP client next to working ones. The HTTP
 // client is the SDK's (sdk::HttpRequest); actions go over inproc://.
+#include <arpa/inet.h>
 #include <fanlab/function.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <boost/json.hpp>
@@ -13,6 +16,7 @@
 #include <thread>
 
 #include "emulator/services/route_service.h"
+#include "emulator/services/schedule_service.h"
 #include "emulator/services/sink_service.h"
 #include "tests/engine_fixture.h"
 #include "tests/test_util.h"
@@ -223,6 +227,73 @@ TEST_F(HttpEngineTest, TopicsPostToHttpSubscribersWithSnsHeaders) {
   json::object envelope = json::parse(request["Body"].as_string()).as_object();
   EXPECT_EQ(envelope["Message"], "job done");
   EXPECT_EQ(envelope["TopicArn"].as_string(), topic);
+}
+
+// Regression: while a topic's POST was in flight the virtual clock still
+// skipped from timer to timer, so with a minute rule armed a POST that an
+// endpoint answered in a fraction of a real second was delivered hours of
+// virtual time after its Publish.
+TEST(HttpEngineClockTest, VirtualTimeWaitsForAnOutgoingPost) {
+  // An endpoint that answers 300 ms (real time) after the request.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr),
+            0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len),
+            0);
+  std::thread endpoint([listener] {
+    int c = ::accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    char buf[4096];
+    (void)::recv(c, buf, sizeof buf, 0);
+    std::this_thread::sleep_for(milliseconds(300));
+    const char kAnswer[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+    (void)::send(c, kAnswer, sizeof kAnswer - 1, MSG_NOSIGNAL);
+    ::close(c);
+  });
+
+  struct Deliveries : services::ServiceObserver {
+    void OnServiceEvent(const services::ServiceEvent& e) override {
+      if (e.kind == "Delivered") at.push_back(e.at);
+    }
+    std::vector<TimePoint> at;
+  } deliveries;
+  transport::Context context;
+  EngineOptions options;
+  options.virtual_clock = true;
+  Engine engine(options, context);
+  engine.service_observers().Add(&deliveries);
+  ASSERT_TRUE(engine.sqs().CreateQueue({.queue_name = "ticks"}).ok());
+  ASSERT_TRUE(
+      engine.schedules()
+          .PutRule({.name = "tick", .schedule_expression = "rate(1 minute)"})
+          .ok());
+  ASSERT_TRUE(engine.schedules()
+                  .PutTargets({.rule = "tick",
+                               .targets = {{.id = "q",
+                                            .arn = "arn:aws:sqs:us-east-1:"
+                                                   "000000000000:ticks"}}})
+                  .ok());
+  auto topic = engine.topics().CreateTopic("events");
+  ASSERT_TRUE(topic.ok());
+  std::string url =
+      "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/hook";
+  ASSERT_TRUE(engine.topics().Subscribe(*topic, "http", url).ok());
+  TimePoint published = engine.clock().Now();
+  ASSERT_TRUE(
+      engine.topics().Publish({.topic_arn = *topic, .message = "m"}).ok());
+  engine.RunUntil(published + std::chrono::hours(2));
+  endpoint.join();
+  ::close(listener);
+  ASSERT_EQ(deliveries.at.size(), 1u);
+  // Virtual time followed the endpoint's real 300 ms.
+  EXPECT_LT(deliveries.at[0] - published, std::chrono::seconds(10))
+      << FormatIso8601(deliveries.at[0]);
 }
 
 TEST_F(HttpEngineTest, StalledHttpClientsDoNotStallTheEngine) {
