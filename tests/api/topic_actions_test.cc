@@ -241,6 +241,28 @@ TEST_F(TopicActionsTest, PublishBatchChecksTheBatchAsAWhole) {
   EXPECT_TRUE(sent_.empty());
 }
 
+// A null field is an absent one: Subject null used to be read as "" and
+// refused as an invalid subject.
+TEST_F(TopicActionsTest, NullSubjectIsNoSubject) {
+  std::string arn = NewTopic();
+  Ok("Subscribe",
+     {{"TopicArn", arn}, {"Protocol", "email"}, {"Endpoint", "x@y.z"}});
+  Ok("Publish", {{"TopicArn", arn}, {"Message", "m"}, {"Subject", nullptr}});
+  json::object batch =
+      Ok("PublishBatch",
+         {{"TopicArn", arn},
+          {"PublishBatchRequestEntries",
+           {{{"Id", "a"}, {"Message", "n"}, {"Subject", nullptr}}}}});
+  EXPECT_EQ(batch["Successful"].as_array().size(), 1u);
+  json::array emails = Ok("ListEmails", json::object{})["Emails"].as_array();
+  ASSERT_EQ(emails.size(), 2u);
+  EXPECT_EQ(emails[0].at("Body"), "m");
+  EXPECT_EQ(emails[1].at("Body"), "n");
+  // Null elsewhere too: PhoneNumber null is no SMS.
+  Ok("Publish",
+     {{"TopicArn", arn}, {"Message", "m"}, {"PhoneNumber", nullptr}});
+}
+
 TEST_F(TopicActionsTest, ListEmailsReadsTheOutbox) {
   std::string a = NewTopic("a");
   std::string b = NewTopic("b");
