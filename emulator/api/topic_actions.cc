@@ -20,6 +20,9 @@ using services::Subscription;
 using services::TopicService;
 
 constexpr size_t kMaxBatchEntries = 10;
+// All of a batch's messages and attributes together (256 KiB), as for one
+// message.
+constexpr size_t kMaxBatchBytes = 262144;
 
 ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kSns); }
 ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
@@ -269,6 +272,17 @@ bool ValidEntryId(std::string_view id) {
   return true;
 }
 
+// What a batch entry adds to the batch's size: its message and its
+// attributes.
+size_t EntryBytes(const services::PublishInput& in) {
+  size_t n = in.message.size();
+  for (const auto& [name, a] : in.attributes) {
+    n += name.size() + a.data_type.size() + a.string_value.size() +
+         a.binary_value.size();
+  }
+  return n;
+}
+
 Result<std::string> PublishBatch(TopicService& t, FieldReader& r) {
   constexpr std::string_view kEntries = "PublishBatchRequestEntries";
   std::string topic;
@@ -282,6 +296,7 @@ Result<std::string> PublishBatch(TopicService& t, FieldReader& r) {
   // Read and check every entry before publishing any.
   std::vector<std::pair<std::string, services::PublishInput>> inputs;
   std::set<std::string> ids;
+  size_t bytes = 0;
   r.Objects(kEntries, [&](FieldReader& e, size_t) {
     std::string id;
     e.Require("Id", id);
@@ -299,11 +314,17 @@ Result<std::string> PublishBatch(TopicService& t, FieldReader& r) {
     services::PublishInput in;
     in.topic_arn = topic;
     ReadPublish(e, in);
+    bytes += EntryBytes(in);
     inputs.emplace_back(std::move(id), std::move(in));
   });
   if (r.ok() && inputs.empty()) {
     r.Fail(Status(ErrorCode::kEmptyBatchRequest,
                   "The batch request doesn't contain any entries"));
+  }
+  if (r.ok() && bytes > kMaxBatchBytes) {
+    r.Fail(Status(ErrorCode::kBatchRequestTooLong,
+                  "The length of all the batch messages put together is "
+                  "more than the limit."));
   }
   if (!r.ok()) return r.status();
   // A missing topic fails the whole call, as SNS does.
