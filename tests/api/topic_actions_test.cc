@@ -284,14 +284,16 @@ TEST_F(TopicActionsTest, PublishBatchRefusesMoreThan256KiBInAll) {
   json::object fits = Ok("PublishBatch", batch(60000, 65536 - 60000 - 7));
   EXPECT_EQ(fits["Successful"].as_array().size(), 4u);
   ApiResponse messages = Error("PublishBatch", batch(65530, 1));
-  EXPECT_EQ(Type(messages), "com.amazonaws.sns#BatchRequestTooLong");
+  EXPECT_EQ(messages.code, ErrorCode::kBatchRequestTooLong);
+  EXPECT_THAT(Type(messages),
+              HasSubstr("com.amazonaws.sns#BatchRequestTooLong"));
   EXPECT_EQ(messages.http_status, 400);
   EXPECT_EQ(json::parse(messages.body).at("message"),
             "The length of all the batch messages put together is more than "
             "the limit.");
   // Attributes count too.
-  EXPECT_EQ(Type(Error("PublishBatch", batch(60000, 65536 - 60000 - 6))),
-            "com.amazonaws.sns#BatchRequestTooLong");
+  EXPECT_EQ(Error("PublishBatch", batch(60000, 65536 - 60000 - 6)).code,
+            ErrorCode::kBatchRequestTooLong);
 }
 
 TEST_F(TopicActionsTest, ListEmailsReadsTheOutbox) {
