@@ -8,9 +8,10 @@
 // Errors are in the com.amazonaws.s3# namespace, with S3's HTTP statuses
 // (dispatcher.cc). A field of the wrong type, or a Body that is not
 // base64, is a SerializationException naming the field.
-#include <boost/json.hpp>
+#include <optional>
 
 #include "emulator/api/handlers.h"
+#include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/digest.h"
 #include "emulator/core/json_writer.h"
@@ -19,7 +20,6 @@
 namespace fanlab::api {
 namespace {
 
-namespace json = boost::json;
 using services::BucketService;
 
 // The owner every bucket and object reports: the emulator's one account.
@@ -32,99 +32,18 @@ const std::string& OwnerId() {
 ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
 ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kS3); }
 
-Status Serialization(std::string message) {
-  return Status(ErrorCode::kSerializationException, std::move(message));
-}
+// S3 answers a missing parameter with InvalidArgument.
+constexpr MissingField kMissing =
+    MustContainParameter<ErrorCode::kInvalidArgument>;
 
-// Reads a string field. Absent (or null) is "" unless `required`, which
-// answers InvalidArgument, as S3 does for a missing parameter.
-Status String(const json::object& o, std::string_view name, std::string& out,
-              bool required = false) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr || v->is_null()) {
-    if (!required) return Status::Ok();
-    return Status(ErrorCode::kInvalidArgument,
-                  "The request must contain the "
-                  "parameter " +
-                      std::string(name) + ".");
-  }
-  if (!v->is_string()) {
-    return Serialization("Field " + std::string(name) + " must be a string.");
-  }
-  out = std::string(v->get_string());
-  return Status::Ok();
-}
-
-Status Int(const json::object& o, std::string_view name,
-           std::optional<int64_t>& out) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (v->is_int64()) {
-    out = v->get_int64();
-  } else if (v->is_uint64()) {
-    out = static_cast<int64_t>(
-        std::min<uint64_t>(v->get_uint64(), uint64_t{INT64_MAX}));
-  } else {
-    return Serialization("Field " + std::string(name) + " must be an integer.");
-  }
-  return Status::Ok();
-}
-
-Status Bool(const json::object& o, std::string_view name, bool& out) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_bool()) {
-    return Serialization("Field " + std::string(name) + " must be a boolean.");
-  }
-  out = v->get_bool();
-  return Status::Ok();
-}
-
-Status StringMap(const json::object& o, std::string_view name,
-                 std::map<std::string, std::string>& out) {
-  const json::value* v = o.if_contains(name);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_object()) {
-    return Serialization("Field " + std::string(name) +
-                         " must be a map of strings.");
-  }
-  for (const auto& [k, value] : v->get_object()) {
-    if (!value.is_string()) {
-      return Serialization("Field " + std::string(name) + "." + std::string(k) +
-                           " must be a string.");
-    }
-    out[std::string(k)] = std::string(value.get_string());
-  }
-  return Status::Ok();
-}
-
-// Runs every read in order and stops at the first failure.
-template <typename... Reads>
-Status All(Reads&&... reads) {
-  Status out;
-  ((out.ok() ? (void)(out = reads()) : (void)0), ...);
-  return out;
-}
-
-// An action: parses the body as a JSON object and hands it to `f`, which
-// returns the response body or the error.
-using BucketAction = Result<std::string> (*)(BucketService&,
-                                             const json::object&);
+// An action: reads its fields from `r` and returns the response body or the
+// error (ReadAndAct).
+using BucketAction = Result<std::string> (*)(BucketService&, FieldReader& r);
 
 Handler Wrap(BucketAction f) {
   return [f](Services& s, std::string_view body, ApiCallback& done) {
-    if (body.empty()) body = "{}";
-    boost::system::error_code ec;
-    json::value v = json::parse(body, ec);
-    if (ec) {
-      return done(Fail(Serialization(
-          "The request body is not valid JSON: " + ec.message() + ".")));
-    }
-    if (!v.is_object()) {
-      return done(
-          Fail(Serialization("The request body must be a JSON object.")));
-    }
-    Result<std::string> out = f(*s.buckets, v.get_object());
+    Result<std::string> out = ReadAndAct(
+        body, kMissing, [&](FieldReader& r) { return f(*s.buckets, r); });
     done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
   };
 }
@@ -135,15 +54,13 @@ std::string Quoted(std::string_view etag) {
 
 // --- Buckets ---------------------------------------------------------------
 
-Result<std::string> CreateBucket(BucketService& b, const json::object& o) {
+Result<std::string> CreateBucket(BucketService& b, FieldReader& r) {
   std::string name;
-  if (Status s = String(o, "Bucket", name, true); !s.ok()) return s;
+  r.Require("Bucket", name);
   // CreateBucketConfiguration (LocationConstraint, ...) is accepted and
   // ignored: the emulator has one region.
-  if (const json::value* c = o.if_contains("CreateBucketConfiguration");
-      c != nullptr && !c->is_null() && !c->is_object()) {
-    return Serialization("Field CreateBucketConfiguration must be an object.");
-  }
+  r.Object("CreateBucketConfiguration");
+  if (!r.ok()) return r.status();
   auto created = b.CreateBucket(name);
   if (!created.ok()) return created.status();
   JsonWriter w;
@@ -151,16 +68,18 @@ Result<std::string> CreateBucket(BucketService& b, const json::object& o) {
   return w.Take();
 }
 
-Result<std::string> DeleteBucket(BucketService& b, const json::object& o) {
+Result<std::string> DeleteBucket(BucketService& b, FieldReader& r) {
   std::string name;
-  if (Status s = String(o, "Bucket", name, true); !s.ok()) return s;
+  r.Require("Bucket", name);
+  if (!r.ok()) return r.status();
   if (Status s = b.DeleteBucket(name); !s.ok()) return s;
   return std::string("{}");
 }
 
-Result<std::string> HeadBucket(BucketService& b, const json::object& o) {
+Result<std::string> HeadBucket(BucketService& b, FieldReader& r) {
   std::string name;
-  if (Status s = String(o, "Bucket", name, true); !s.ok()) return s;
+  r.Require("Bucket", name);
+  if (!r.ok()) return r.status();
   auto head = b.HeadBucket(name);
   if (!head.ok()) return head.status();
   JsonWriter w;
@@ -185,17 +104,12 @@ void WriteOwner(JsonWriter& w) {
       .EndObject();
 }
 
-Result<std::string> ListBuckets(BucketService& b, const json::object& o) {
+Result<std::string> ListBuckets(BucketService& b, FieldReader& r) {
   services::ListBucketsRequest req;
-  if (Status s = All([&] { return String(o, "Prefix", req.prefix); },
-                     [&] { return Int(o, "MaxBuckets", req.max_buckets); },
-                     [&] {
-                       return String(o, "ContinuationToken",
-                                     req.continuation_token);
-                     });
-      !s.ok()) {
-    return s;
-  }
+  r.Read("Prefix", req.prefix);
+  r.Read("MaxBuckets", req.max_buckets);
+  r.Read("ContinuationToken", req.continuation_token);
+  if (!r.ok()) return r.status();
   auto list = b.ListBuckets(req);
   if (!list.ok()) return list.status();
   JsonWriter w;
@@ -222,27 +136,20 @@ Result<std::string> ListBuckets(BucketService& b, const json::object& o) {
 
 // --- Objects ---------------------------------------------------------------
 
-Result<std::string> PutObject(BucketService& b, const json::object& o) {
+Result<std::string> PutObject(BucketService& b, FieldReader& r) {
   services::PutObjectRequest req;
-  std::string body;
-  if (Status s = All(
-          [&] { return String(o, "Bucket", req.bucket, true); },
-          [&] { return String(o, "Key", req.key, true); },
-          [&] { return String(o, "Body", body); },
-          [&] { return String(o, "ContentType", req.content_type); },
-          [&] { return String(o, "CacheControl", req.cache_control); },
-          [&] {
-            return String(o, "ContentDisposition", req.content_disposition);
-          },
-          [&] { return String(o, "ContentEncoding", req.content_encoding); },
-          [&] { return String(o, "ContentLanguage", req.content_language); },
-          [&] { return StringMap(o, "Metadata", req.metadata); });
-      !s.ok()) {
-    return s;
-  }
-  std::optional<std::string> bytes = Base64Decode(body);
-  if (!bytes) return Serialization("Field Body must be base64.");
-  req.body = std::move(*bytes);
+  std::optional<std::string> body;
+  r.Require("Bucket", req.bucket);
+  r.Require("Key", req.key);
+  r.ReadBase64("Body", body);
+  r.Read("ContentType", req.content_type);
+  r.Read("CacheControl", req.cache_control);
+  r.Read("ContentDisposition", req.content_disposition);
+  r.Read("ContentEncoding", req.content_encoding);
+  r.Read("ContentLanguage", req.content_language);
+  r.Read("Metadata", req.metadata);
+  if (!r.ok()) return r.status();
+  req.body = std::move(body).value_or("");
   auto put = b.PutObject(std::move(req));
   if (!put.ok()) return put.status();
   JsonWriter w;
@@ -255,14 +162,12 @@ Result<std::string> PutObject(BucketService& b, const json::object& o) {
   return w.Take();
 }
 
-Result<services::GetObjectRequest> ReadGet(const json::object& o) {
+Result<services::GetObjectRequest> ReadGet(FieldReader& r) {
   services::GetObjectRequest req;
-  if (Status s = All([&] { return String(o, "Bucket", req.bucket, true); },
-                     [&] { return String(o, "Key", req.key, true); },
-                     [&] { return String(o, "Range", req.range); });
-      !s.ok()) {
-    return s;
-  }
+  r.Require("Bucket", req.bucket);
+  r.Require("Key", req.key);
+  r.Read("Range", req.range);
+  if (!r.ok()) return r.status();
   return req;
 }
 
@@ -297,8 +202,8 @@ void WriteObjectHead(JsonWriter& w, const services::GetObjectResult& r) {
   w.Key("ServerSideEncryption").String("AES256");
 }
 
-Result<std::string> GetObject(BucketService& b, const json::object& o) {
-  auto req = ReadGet(o);
+Result<std::string> GetObject(BucketService& b, FieldReader& r) {
+  auto req = ReadGet(r);
   if (!req.ok()) return req.status();
   auto got = b.GetObject(*req);
   if (!got.ok()) return got.status();
@@ -309,8 +214,8 @@ Result<std::string> GetObject(BucketService& b, const json::object& o) {
   return w.Take();
 }
 
-Result<std::string> HeadObject(BucketService& b, const json::object& o) {
-  auto req = ReadGet(o);
+Result<std::string> HeadObject(BucketService& b, FieldReader& r) {
+  auto req = ReadGet(r);
   if (!req.ok()) return req.status();
   auto head = b.HeadObject(*req);
   if (!head.ok()) return head.status();
@@ -321,35 +226,28 @@ Result<std::string> HeadObject(BucketService& b, const json::object& o) {
   return w.Take();
 }
 
-Result<std::string> DeleteObject(BucketService& b, const json::object& o) {
+Result<std::string> DeleteObject(BucketService& b, FieldReader& r) {
   std::string bucket, key;
-  if (Status s = All([&] { return String(o, "Bucket", bucket, true); },
-                     [&] { return String(o, "Key", key, true); });
-      !s.ok()) {
-    return s;
-  }
+  r.Require("Bucket", bucket);
+  r.Require("Key", key);
+  if (!r.ok()) return r.status();
   if (Status s = b.DeleteObject(bucket, key); !s.ok()) return s;
   return std::string("{}");
 }
 
-Result<std::string> ListObjectsV2(BucketService& b, const json::object& o) {
+Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
   services::ListObjectsV2Request req;
   std::string encoding;
   bool fetch_owner = false;
-  if (Status s = All([&] { return String(o, "Bucket", req.bucket, true); },
-                     [&] { return String(o, "Prefix", req.prefix); },
-                     [&] { return String(o, "Delimiter", req.delimiter); },
-                     [&] { return Int(o, "MaxKeys", req.max_keys); },
-                     [&] { return String(o, "StartAfter", req.start_after); },
-                     [&] {
-                       return String(o, "ContinuationToken",
-                                     req.continuation_token);
-                     },
-                     [&] { return String(o, "EncodingType", encoding); },
-                     [&] { return Bool(o, "FetchOwner", fetch_owner); });
-      !s.ok()) {
-    return s;
-  }
+  r.Require("Bucket", req.bucket);
+  r.Read("Prefix", req.prefix);
+  r.Read("Delimiter", req.delimiter);
+  r.Read("MaxKeys", req.max_keys);
+  r.Read("StartAfter", req.start_after);
+  r.Read("ContinuationToken", req.continuation_token);
+  r.Read("EncodingType", encoding);
+  r.Read("FetchOwner", fetch_owner);
+  if (!r.ok()) return r.status();
   if (!encoding.empty() && encoding != "url") {
     return Status(ErrorCode::kInvalidArgument,
                   "Invalid Encoding Method specified in Request");

@@ -4,12 +4,14 @@
 // GetSinkRequests, ClearSinkRequests). docs/services.md lists the
 // shapes. Answers carry the URLs once the front is bound.
 #include <algorithm>
-#include <boost/json.hpp>
 #include <cctype>
-#include <cstdio>
+#include <limits>
+#include <optional>
 
 #include "emulator/api/handlers.h"
+#include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/clock.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/sink_service.h"
@@ -17,133 +19,22 @@
 namespace fanlab::api {
 namespace {
 
-namespace json = boost::json;
 using services::Route;
 using services::Sink;
 
-Status Serialization(std::string message) {
-  return Status(ErrorCode::kSerializationException, std::move(message));
-}
-
-Status Missing(std::string_view key) {
-  return Status(
-      ErrorCode::kInvalidParameterValueException,
-      "The request must contain the parameter " + std::string(key) + ".");
-}
-
-// Parses `body` (empty means {}) as an object for `read`.
+// Parses `body` and hands its fields to `read`. A missing field is
+// InvalidParameterValueException, as Lambda words it.
 template <typename F>
 Status ReadBody(std::string_view body, F read) {
-  if (body.empty()) body = "{}";
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    return Serialization("The request body is not valid JSON: " + ec.message() +
-                         ".");
-  }
-  if (!v.is_object()) {
-    return Serialization("The request body must be a JSON object.");
-  }
-  return read(v.get_object());
-}
-
-Status String(const json::object& o, std::string_view key, std::string& out,
-              bool required) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    return required ? Missing(key) : Status::Ok();
-  }
-  if (!v->is_string()) {
-    return Serialization("Field " + std::string(key) + " must be a string.");
-  }
-  out = std::string(v->get_string());
-  return Status::Ok();
-}
-
-Status Bool(const json::object& o, std::string_view key, bool& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_bool()) {
-    return Serialization("Field " + std::string(key) + " must be a boolean.");
-  }
-  out = v->get_bool();
-  return Status::Ok();
-}
-
-Status Int(const json::object& o, std::string_view key, int& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_int64() || v->get_int64() < INT32_MIN ||
-      v->get_int64() > INT32_MAX) {
-    return Serialization("Field " + std::string(key) + " must be an integer.");
-  }
-  out = static_cast<int>(v->get_int64());
-  return Status::Ok();
-}
-
-Status StringList(const json::object& o, std::string_view key,
-                  std::vector<std::string>& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_array()) {
-    return Serialization("Field " + std::string(key) +
-                         " must be a list of strings.");
-  }
-  for (size_t i = 0; i < v->get_array().size(); ++i) {
-    const json::value& item = v->get_array()[i];
-    if (!item.is_string()) {
-      return Serialization("Field " + std::string(key) + "[" +
-                           std::to_string(i) + "] must be a string.");
-    }
-    out.emplace_back(item.get_string());
-  }
-  return Status::Ok();
-}
-
-Status StringMap(const json::object& o, std::string_view key,
-                 services::HttpHeaders& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_object()) {
-    return Serialization("Field " + std::string(key) +
-                         " must be an object of strings.");
-  }
-  for (const auto& [k, item] : v->get_object()) {
-    if (!item.is_string()) {
-      return Serialization("Field " + std::string(key) + "." + std::string(k) +
-                           " must be a string.");
-    }
-    out.emplace_back(std::string(k), std::string(item.get_string()));
-  }
-  return Status::Ok();
+  return ReadJsonBody(
+      body, MustContainParameter<ErrorCode::kInvalidParameterValueException>,
+      read);
 }
 
 bool SameName(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// "2026-01-01T00:00:00.000Z"
-std::string IsoTime(TimePoint t) {
-  using namespace std::chrono;
-  auto day = floor<days>(t);
-  year_month_day ymd{day};
-  hh_mm_ss<milliseconds> hms{floor<milliseconds>(t - day)};
-  char out[32];
-  std::snprintf(
-      out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-      static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-      static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-      static_cast<int>(hms.minutes().count()),
-      static_cast<int>(hms.seconds().count()),
-      static_cast<int>(hms.subseconds().count()));
-  return out;
+  return std::ranges::equal(a, b, [](unsigned char x, unsigned char y) {
+    return std::tolower(x) == std::tolower(y);
+  });
 }
 
 // Header names and values, or paths, as JSON text: invalid UTF-8 would
@@ -191,16 +82,13 @@ ApiResponse Error(const Status& s) {
   return ErrorResponse(s, ApiService::kHttp);
 }
 
-// Wraps a handler that needs the route and sink services.
+// Wraps a handler that needs the route and sink services (the dispatcher
+// routes here only when both are set: Services::Serves).
 Handler WithHttp(
     std::function<ApiResponse(services::RouteService&, services::SinkService&,
                               std::string_view)>
         f) {
   return [f](Services& s, std::string_view body, ApiCallback& done) {
-    if (s.routes == nullptr || s.sinks == nullptr) {
-      return done(ErrorResponse(Status(ErrorCode::kUnknownOperationException,
-                                       "This engine serves no HTTP front.")));
-    }
     done(f(*s.routes, *s.sinks, body));
   };
 }
@@ -208,13 +96,12 @@ Handler WithHttp(
 ApiResponse CreateRoute(services::RouteService& routes, services::SinkService&,
                         std::string_view body) {
   Route r;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    Status s = String(o, "Method", r.method, true);
-    if (s.ok()) s = String(o, "Path", r.path, true);
-    if (s.ok()) s = String(o, "FunctionName", r.function, true);
-    if (s.ok()) s = Bool(o, "ApiKeyRequired", r.api_key_required);
-    if (s.ok()) s = StringList(o, "ApiKeys", r.api_keys);
-    return s;
+  Status read = ReadBody(body, [&](FieldReader& f) {
+    f.Require("Method", r.method);
+    f.Require("Path", r.path);
+    f.Require("FunctionName", r.function);
+    f.Read("ApiKeyRequired", r.api_key_required);
+    f.Read("ApiKeys", r.api_keys);
   });
   if (!read.ok()) return Error(read);
   auto created = routes.CreateRoute(std::move(r));
@@ -227,10 +114,9 @@ ApiResponse CreateRoute(services::RouteService& routes, services::SinkService&,
 ApiResponse DeleteRoute(services::RouteService& routes, services::SinkService&,
                         std::string_view body) {
   std::string method, path;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    Status s = String(o, "Method", method, true);
-    if (s.ok()) s = String(o, "Path", path, true);
-    return s;
+  Status read = ReadBody(body, [&](FieldReader& f) {
+    f.Require("Method", method);
+    f.Require("Path", path);
   });
   if (!read.ok()) return Error(read);
   if (Status s = routes.DeleteRoute(method, path); !s.ok()) return Error(s);
@@ -239,7 +125,7 @@ ApiResponse DeleteRoute(services::RouteService& routes, services::SinkService&,
 
 ApiResponse ListRoutes(services::RouteService& routes, services::SinkService&,
                        std::string_view body) {
-  Status read = ReadBody(body, [](const json::object&) { return Status(); });
+  Status read = ReadBody(body, [](FieldReader&) {});
   if (!read.ok()) return Error(read);
   JsonWriter w;
   w.BeginObject().Key("Routes").BeginArray();
@@ -254,12 +140,18 @@ ApiResponse ListRoutes(services::RouteService& routes, services::SinkService&,
 ApiResponse CreateSink(services::RouteService&, services::SinkService& sinks,
                        std::string_view body) {
   Sink sink;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    Status s = String(o, "Name", sink.name, true);
-    if (s.ok()) s = Int(o, "StatusCode", sink.status_code);
-    if (s.ok()) s = String(o, "Body", sink.body, false);
-    if (s.ok()) s = StringMap(o, "Headers", sink.headers);
-    return s;
+  Status read = ReadBody(body, [&](FieldReader& f) {
+    f.Require("Name", sink.name);
+    std::optional<int64_t> status;
+    f.Read("StatusCode", status);
+    // Past int's range is past 100-599 too: the service refuses either.
+    if (status) {
+      sink.status_code = static_cast<int>(
+          std::clamp<int64_t>(*status, std::numeric_limits<int>::min(),
+                              std::numeric_limits<int>::max()));
+    }
+    f.Read("Body", sink.body);
+    f.Read("Headers", sink.headers);
   });
   if (!read.ok()) return Error(read);
   auto created = sinks.CreateSink(std::move(sink));
@@ -271,9 +163,7 @@ ApiResponse CreateSink(services::RouteService&, services::SinkService& sinks,
 
 // The actions that take only {Name}.
 Status ReadName(std::string_view body, std::string& name) {
-  return ReadBody(body, [&](const json::object& o) {
-    return String(o, "Name", name, true);
-  });
+  return ReadBody(body, [&](FieldReader& f) { f.Require("Name", name); });
 }
 
 ApiResponse DeleteSink(services::RouteService&, services::SinkService& sinks,
@@ -286,7 +176,7 @@ ApiResponse DeleteSink(services::RouteService&, services::SinkService& sinks,
 
 ApiResponse ListSinks(services::RouteService&, services::SinkService& sinks,
                       std::string_view body) {
-  Status read = ReadBody(body, [](const json::object&) { return Status(); });
+  Status read = ReadBody(body, [](FieldReader&) {});
   if (!read.ok()) return Error(read);
   JsonWriter w;
   w.BeginObject().Key("Sinks").BeginArray();
@@ -340,7 +230,7 @@ ApiResponse GetSinkRequests(services::RouteService&,
         .Key("SourceIp")
         .String(r.source_ip)
         .Key("Time")
-        .String(IsoTime(r.time))
+        .String(FormatIso8601(r.time))
         .Key("TimeMs")
         .Int(ToEpochMillis(r.time))
         .EndObject();

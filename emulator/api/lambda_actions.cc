@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "emulator/api/handlers.h"
+#include "emulator/api/json_fields.h"
 #include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
 #include "emulator/core/base64.h"
@@ -26,119 +27,38 @@ ApiResponse LambdaError(const Status& status) {
   return ErrorResponse(status, ApiService::kLambda);
 }
 
-Status Serialization(std::string message) {
-  return Status(ErrorCode::kSerializationException, std::move(message));
-}
-
-// Parses `body` as an object; `read` fills the request from it.
+// Parses `body` and hands its fields to `read`. A missing field is
+// InvalidParameterValueException.
 template <typename F>
 Status ReadBody(std::string_view body, F read) {
-  if (body.empty()) body = "{}";
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    return Serialization("The request body is not valid JSON: " + ec.message() +
-                         ".");
-  }
-  if (!v.is_object()) {
-    return Serialization("The request body must be a JSON object.");
-  }
-  return read(v.get_object());
+  return ReadJsonBody(
+      body, MustContainParameter<ErrorCode::kInvalidParameterValueException>,
+      read);
 }
 
-Status String(const json::object& o, std::string_view key, std::string& out,
-              bool required) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    if (!required) return Status::Ok();
-    return Status(
-        ErrorCode::kInvalidParameterValueException,
-        "The request must contain the parameter " + std::string(key) + ".");
-  }
-  if (!v->is_string()) {
-    return Serialization("Field " + std::string(key) + " must be a string.");
-  }
-  out = std::string(v->get_string());
-  return Status::Ok();
-}
-
-Status Int(const json::object& o, std::string_view key,
-           std::optional<int64_t>& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (v->is_int64()) {
-    out = v->get_int64();
-  } else if (v->is_uint64() && v->get_uint64() < (uint64_t(1) << 62)) {
-    out = static_cast<int64_t>(v->get_uint64());
-  } else {
-    return Serialization("Field " + std::string(key) + " must be an integer.");
-  }
-  return Status::Ok();
-}
-
-// Reads the configuration fields present in `o` over `c` (so an update
-// changes only what it names).
-Status ReadConfig(const json::object& o, FunctionConfig& c) {
-  if (Status s = String(o, "FunctionName", c.name, true); !s.ok()) return s;
-  std::optional<int64_t> timeout, memory;
-  if (Status s = Int(o, "Timeout", timeout); !s.ok()) return s;
-  if (Status s = Int(o, "MemorySize", memory); !s.ok()) return s;
-  if (timeout) c.timeout_seconds = *timeout;
-  if (memory) c.memory_mb = *memory;
+// Reads the configuration fields present over `c` (so an update changes
+// only what it names).
+void ReadConfig(FieldReader& r, FunctionConfig& c) {
+  r.Require("FunctionName", c.name);
+  r.Read("Timeout", c.timeout_seconds);
+  r.Read("MemorySize", c.memory_mb);
   std::string mode;
-  if (Status s = String(o, "Mode", mode, false); !s.ok()) return s;
+  r.Read("Mode", mode);
   if (mode == "warm") {
     c.mode = compute::Mode::kWarm;
   } else if (mode == "cold") {
     c.mode = compute::Mode::kCold;
   } else if (!mode.empty()) {
-    return Status(ErrorCode::kInvalidParameterValueException,
-                  "Mode '" + mode + "' must be cold or warm.");
+    r.Fail(Status(ErrorCode::kInvalidParameterValueException,
+                  "Mode '" + mode + "' must be cold or warm."));
   }
-  if (const json::value* code = o.if_contains("Code");
-      code != nullptr && !code->is_null()) {
-    if (!code->is_object())
-      return Serialization("Field Code must be an object.");
-    const json::object& co = code->get_object();
-    if (const json::value* cmd = co.if_contains("Command"); cmd != nullptr) {
-      if (!cmd->is_array()) {
-        return Serialization("Field Code.Command must be a list of strings.");
-      }
-      c.command.clear();
-      for (size_t i = 0; i < cmd->get_array().size(); ++i) {
-        const json::value& arg = cmd->get_array()[i];
-        if (!arg.is_string()) {
-          return Serialization("Field Code.Command[" + std::to_string(i) +
-                               "] must be a string.");
-        }
-        c.command.emplace_back(arg.get_string());
-      }
-    }
-    if (Status s = String(co, "WorkingDirectory", c.working_dir, false);
-        !s.ok()) {
-      return s;
-    }
+  if (std::optional<FieldReader> code = r.Object("Code")) {
+    code->Read("Command", c.command);
+    code->Read("WorkingDirectory", c.working_dir);
   }
-  if (const json::value* env = o.if_contains("Environment");
-      env != nullptr && !env->is_null()) {
-    const json::value* vars =
-        env->is_object() ? env->get_object().if_contains("Variables") : nullptr;
-    if (!env->is_object() || (vars != nullptr && !vars->is_object())) {
-      return Serialization(
-          "Field Environment must be {\"Variables\": {name: value}}.");
-    }
-    if (vars != nullptr) {
-      c.env.clear();
-      for (const auto& [k, v] : vars->get_object()) {
-        if (!v.is_string()) {
-          return Serialization("Field Environment.Variables." + std::string(k) +
-                               " must be a string.");
-        }
-        c.env[std::string(k)] = std::string(v.get_string());
-      }
-    }
+  if (std::optional<FieldReader> env = r.Object("Environment")) {
+    env->Read("Variables", c.env);
   }
-  return Status::Ok();
 }
 
 void WriteConfig(JsonWriter& w, const FunctionConfig& c) {
@@ -173,14 +93,11 @@ std::string ConfigBody(const FunctionConfig& c) {
 
 ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
 
-// Wraps a handler that needs the function service.
+// Wraps a handler that needs the function service (the dispatcher routes
+// here only when it is set: Services::Serves).
 Handler WithFunctions(
     std::function<void(FunctionService&, std::string_view, ApiCallback&)> f) {
   return [f](Services& s, std::string_view body, ApiCallback& done) {
-    if (s.functions == nullptr) {
-      return done(LambdaError(Status(ErrorCode::kUnknownOperationException,
-                                     "This engine serves no functions.")));
-    }
     f(*s.functions, body, done);
   };
 }
@@ -188,8 +105,7 @@ Handler WithFunctions(
 void CreateFunction(FunctionService& fs, std::string_view body,
                     ApiCallback& done) {
   FunctionConfig c;
-  Status read =
-      ReadBody(body, [&](const json::object& o) { return ReadConfig(o, c); });
+  Status read = ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c); });
   if (!read.ok()) return done(LambdaError(read));
   auto created = fs.CreateFunction(std::move(c));
   if (!created.ok()) return done(LambdaError(created.status()));
@@ -199,9 +115,8 @@ void CreateFunction(FunctionService& fs, std::string_view body,
 // Reads FunctionName alone.
 Result<std::string> NameOnly(std::string_view body) {
   std::string name;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    return String(o, "FunctionName", name, true);
-  });
+  Status read =
+      ReadBody(body, [&](FieldReader& r) { r.Require("FunctionName", name); });
   if (!read.ok()) return read;
   return name;
 }
@@ -233,7 +148,7 @@ void GetFunction(FunctionService& fs, std::string_view body,
 
 void ListFunctions(FunctionService& fs, std::string_view body,
                    ApiCallback& done) {
-  Status read = ReadBody(body, [](const json::object&) { return Status(); });
+  Status read = ReadBody(body, [](FieldReader&) {});
   if (!read.ok()) return done(LambdaError(read));
   JsonWriter w;
   w.BeginObject().Key("Functions").BeginArray();
@@ -257,8 +172,7 @@ void UpdateFunctionConfiguration(FunctionService& fs, std::string_view body,
   auto current = fs.GetFunction(*name);
   if (!current.ok()) return done(LambdaError(current.status()));
   FunctionConfig c = *current;
-  Status read =
-      ReadBody(body, [&](const json::object& o) { return ReadConfig(o, c); });
+  Status read = ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c); });
   if (!read.ok()) return done(LambdaError(read));
   auto updated = fs.UpdateFunctionConfiguration(std::move(c));
   if (!updated.ok()) return done(LambdaError(updated.status()));
@@ -269,17 +183,9 @@ void PutFunctionConcurrency(FunctionService& fs, std::string_view body,
                             ApiCallback& done) {
   std::string name;
   std::optional<int64_t> reserved;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status s = String(o, "FunctionName", name, true); !s.ok()) return s;
-    if (Status s = Int(o, "ReservedConcurrentExecutions", reserved); !s.ok()) {
-      return s;
-    }
-    if (!reserved) {
-      return Status(ErrorCode::kInvalidParameterValueException,
-                    "The request must contain the parameter "
-                    "ReservedConcurrentExecutions.");
-    }
-    return Status::Ok();
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("FunctionName", name);
+    r.Require("ReservedConcurrentExecutions", reserved);
   });
   if (!read.ok()) return done(LambdaError(read));
   Status s = fs.PutFunctionConcurrency(name, reserved);
@@ -313,16 +219,14 @@ std::string InvokeBody(const compute::InvokeResult& r, bool tail) {
 
 void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
   std::string name, type = "RequestResponse", log_type = "None", payload;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status s = String(o, "FunctionName", name, true); !s.ok()) return s;
-    if (Status s = String(o, "InvocationType", type, false); !s.ok()) return s;
-    if (Status s = String(o, "LogType", log_type, false); !s.ok()) return s;
-    if (const json::value* p = o.if_contains("Payload");
-        p != nullptr && !p->is_null()) {
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("FunctionName", name);
+    r.Read("InvocationType", type);
+    r.Read("LogType", log_type);
+    if (const json::value* p = r.Get("Payload")) {
       payload =
           p->is_string() ? std::string(p->get_string()) : json::serialize(*p);
     }
-    return Status::Ok();
   });
   if (!read.ok()) return done(LambdaError(read));
   if (payload.empty()) payload = "{}";
@@ -393,40 +297,26 @@ void PutEventInvokeConfig(FunctionService& fs, std::string_view body,
                           ApiCallback& done) {
   std::string name;
   compute::EventInvokeConfig c;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status s = String(o, "FunctionName", name, true); !s.ok()) return s;
-    std::optional<int64_t> retries, age;
-    if (Status s = Int(o, "MaximumRetryAttempts", retries); !s.ok()) return s;
-    if (Status s = Int(o, "MaximumEventAgeInSeconds", age); !s.ok()) return s;
-    if (retries) c.maximum_retry_attempts = *retries;
-    if (age) c.maximum_event_age_seconds = *age;
-    const json::value* dc = o.if_contains("DestinationConfig");
-    if (dc == nullptr || dc->is_null()) return Status::Ok();
-    if (!dc->is_object()) {
-      return Serialization("Field DestinationConfig must be an object.");
-    }
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("FunctionName", name);
+    r.Read("MaximumRetryAttempts", c.maximum_retry_attempts);
+    r.Read("MaximumEventAgeInSeconds", c.maximum_event_age_seconds);
+    std::optional<FieldReader> dc = r.Object("DestinationConfig");
+    if (!dc) return;
     for (auto [key, out] :
          {std::pair<const char*, std::string*>{"OnSuccess", &c.on_success},
           {"OnFailure", &c.on_failure}}) {
-      const json::value* d = dc->get_object().if_contains(key);
-      if (d == nullptr || d->is_null()) continue;
-      if (!d->is_object()) {
-        return Serialization("Field DestinationConfig." + std::string(key) +
-                             " must be an object.");
+      if (std::optional<FieldReader> d = dc->Object(key)) {
+        d->Read("Destination", *out);
       }
-      if (Status s = String(d->get_object(), "Destination", *out, false);
-          !s.ok()) {
-        return s;
-      }
-      if (!out->empty() && !out->starts_with("arn:aws:sqs:") &&
+      if (r.ok() && !out->empty() && !out->starts_with("arn:aws:sqs:") &&
           !out->starts_with("arn:aws:sns:")) {
-        return Status(ErrorCode::kInvalidParameterValueException,
-                      "Destination " + *out +
-                          " must be a queue or topic ARN (arn:aws:sqs:... or "
-                          "arn:aws:sns:...).");
+        return r.Fail(Status(ErrorCode::kInvalidParameterValueException,
+                             "Destination " + *out +
+                                 " must be a queue or topic ARN "
+                                 "(arn:aws:sqs:... or arn:aws:sns:...)."));
       }
     }
-    return Status::Ok();
   });
   if (!read.ok()) return done(LambdaError(read));
   Status s = fs.PutEventInvokeConfig(name, c);
@@ -443,53 +333,27 @@ void GetEventInvokeConfig(FunctionService& fs, std::string_view body,
 
 // ------------------------------------------------- event source mappings
 
-Status Bool(const json::object& o, std::string_view key, bool& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_bool()) {
-    return Serialization("Field " + std::string(key) + " must be a boolean.");
+// Reads the mapping fields present over `m`.
+void ReadMapping(FieldReader& r, compute::EventSourceMapping& m) {
+  r.Read("BatchSize", m.batch_size);
+  r.Read("MaximumBatchingWindowInSeconds", m.maximum_batching_window_seconds);
+  r.Read("Enabled", m.enabled);
+  if (std::optional<FieldReader> sc = r.Object("ScalingConfig")) {
+    m.maximum_concurrency.reset();
+    sc->Read("MaximumConcurrency", m.maximum_concurrency);
   }
-  out = v->get_bool();
-  return Status::Ok();
-}
-
-// Reads the mapping fields present in `o` over `m`.
-Status ReadMapping(const json::object& o, compute::EventSourceMapping& m) {
-  std::optional<int64_t> batch, window;
-  if (Status s = Int(o, "BatchSize", batch); !s.ok()) return s;
-  if (Status s = Int(o, "MaximumBatchingWindowInSeconds", window); !s.ok()) {
-    return s;
+  if (!r.Has("FunctionResponseTypes")) return;
+  std::vector<std::string> types;
+  r.Read("FunctionResponseTypes", types);
+  m.report_batch_item_failures = false;
+  for (const std::string& t : types) {
+    if (t != "ReportBatchItemFailures") {
+      return r.Fail(Status(ErrorCode::kInvalidParameterValueException,
+                           "FunctionResponseTypes may only hold "
+                           "ReportBatchItemFailures."));
+    }
+    m.report_batch_item_failures = true;
   }
-  if (batch) m.batch_size = *batch;
-  if (window) m.maximum_batching_window_seconds = *window;
-  if (Status s = Bool(o, "Enabled", m.enabled); !s.ok()) return s;
-  if (const json::value* sc = o.if_contains("ScalingConfig");
-      sc != nullptr && !sc->is_null()) {
-    if (!sc->is_object()) {
-      return Serialization("Field ScalingConfig must be an object.");
-    }
-    std::optional<int64_t> max;
-    if (Status s = Int(sc->get_object(), "MaximumConcurrency", max); !s.ok()) {
-      return s;
-    }
-    m.maximum_concurrency = max;
-  }
-  if (const json::value* types = o.if_contains("FunctionResponseTypes");
-      types != nullptr && !types->is_null()) {
-    if (!types->is_array()) {
-      return Serialization("Field FunctionResponseTypes must be a list.");
-    }
-    m.report_batch_item_failures = false;
-    for (const json::value& t : types->get_array()) {
-      if (!t.is_string() || t.get_string() != "ReportBatchItemFailures") {
-        return Status(ErrorCode::kInvalidParameterValueException,
-                      "FunctionResponseTypes may only hold "
-                      "ReportBatchItemFailures.");
-      }
-      m.report_batch_item_failures = true;
-    }
-  }
-  return Status::Ok();
 }
 
 void WriteMapping(JsonWriter& w, const compute::EventSourceMapping& m,
@@ -540,6 +404,8 @@ Handler WithMappings(std::function<void(compute::EventSourceMappings&,
                                         std::string_view, ApiCallback&)>
                          f) {
   return [f](Services& s, std::string_view body, ApiCallback& done) {
+    // Services::Serves(kLambda) asks for functions only: a dispatcher may
+    // serve functions without mappings (Dispatcher(sqs, functions)).
     if (s.mappings == nullptr) {
       return done(
           LambdaError(Status(ErrorCode::kUnknownOperationException,
@@ -551,9 +417,8 @@ Handler WithMappings(std::function<void(compute::EventSourceMappings&,
 
 Result<std::string> UuidOnly(std::string_view body) {
   std::string uuid;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    return String(o, "UUID", uuid, true);
-  });
+  Status read =
+      ReadBody(body, [&](FieldReader& r) { r.Require("UUID", uuid); });
   if (!read.ok()) return read;
   return uuid;
 }
@@ -561,15 +426,10 @@ Result<std::string> UuidOnly(std::string_view body) {
 void CreateMapping(compute::EventSourceMappings& ms, std::string_view body,
                    ApiCallback& done) {
   compute::EventSourceMapping m;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status s = String(o, "EventSourceArn", m.event_source_arn, true);
-        !s.ok()) {
-      return s;
-    }
-    if (Status s = String(o, "FunctionName", m.function_name, true); !s.ok()) {
-      return s;
-    }
-    return ReadMapping(o, m);
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("EventSourceArn", m.event_source_arn);
+    r.Require("FunctionName", m.function_name);
+    ReadMapping(r, m);
   });
   if (!read.ok()) return done(LambdaError(read));
   auto created = ms.Create(std::move(m));
@@ -588,11 +448,9 @@ void GetMapping(compute::EventSourceMappings& ms, std::string_view body,
 void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
                   ApiCallback& done) {
   std::string function, arn;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status s = String(o, "FunctionName", function, false); !s.ok()) {
-      return s;
-    }
-    return String(o, "EventSourceArn", arn, false);
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Read("FunctionName", function);
+    r.Read("EventSourceArn", arn);
   });
   if (!read.ok()) return done(LambdaError(read));
   JsonWriter w;
@@ -609,11 +467,9 @@ void UpdateMapping(compute::EventSourceMappings& ms, std::string_view body,
   auto current = ms.Get(*uuid);
   if (!current.ok()) return done(LambdaError(current.status()));
   compute::EventSourceMapping m = *current;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status s = String(o, "FunctionName", m.function_name, false); !s.ok()) {
-      return s;
-    }
-    return ReadMapping(o, m);
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Read("FunctionName", m.function_name);
+    ReadMapping(r, m);
   });
   if (!read.ok()) return done(LambdaError(read));
   auto updated = ms.Update(std::move(m));

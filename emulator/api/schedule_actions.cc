@@ -8,25 +8,23 @@
 // a field of the wrong type is a SerializationException naming it. Every
 // other rule lives in services::ScheduleService.
 #include <algorithm>
-#include <boost/json.hpp>
 #include <iterator>
 #include <utility>
 
+#include "emulator/api/arn.h"
 #include "emulator/api/handlers.h"
+#include "emulator/api/json_fields.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/schedule_service.h"
 
 namespace fanlab::api {
 namespace {
 
-namespace json = boost::json;
 using services::ScheduleService;
 using services::Target;
 
-Status Serialization(std::string message) {
-  return Status(ErrorCode::kSerializationException, std::move(message));
-}
-
+// EventBridge's word for a missing required field, which callers name as
+// EventBridge does ("name", "targets").
 Status NotNull(std::string_view member) {
   return Status(ErrorCode::kValidationException,
                 "1 validation error detected: Value null at '" +
@@ -34,113 +32,24 @@ Status NotNull(std::string_view member) {
                     "' failed to satisfy constraint: Member must not be null");
 }
 
-// Parses `body` as an object; `read` fills the request from it.
+// Parses `body` and hands its fields to `read`.
 template <typename F>
 Status ReadBody(std::string_view body, F read) {
-  if (body.empty()) body = "{}";
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    return Serialization("The request body is not valid JSON: " + ec.message() +
-                         ".");
-  }
-  if (!v.is_object()) {
-    return Serialization("The request body must be a JSON object.");
-  }
-  return read(v.get_object());
-}
-
-bool Present(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && !v->is_null();
-}
-
-// `path` names the field in errors ("Targets[2].Id").
-Status String(const json::object& o, std::string_view key,
-              std::string_view path, std::optional<std::string>& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_string()) {
-    return Serialization("Field " + std::string(path) + " must be a string.");
-  }
-  out = std::string(v->get_string());
-  return Status::Ok();
-}
-
-Status String(const json::object& o, std::string_view key, std::string& out) {
-  std::optional<std::string> value;
-  if (Status s = String(o, key, key, value); !s.ok()) return s;
-  if (value) out = std::move(*value);
-  return Status::Ok();
-}
-
-// A required string; `member` is EventBridge's name for it in errors.
-Status Required(const json::object& o, std::string_view key,
-                std::string_view member, std::string& out) {
-  if (!Present(o, key)) return NotNull(member);
-  return String(o, key, out);
-}
-
-Status Int(const json::object& o, std::string_view key,
-           std::optional<int64_t>& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (v->is_int64()) {
-    out = v->get_int64();
-  } else if (v->is_uint64() && v->get_uint64() < (uint64_t{1} << 62)) {
-    out = static_cast<int64_t>(v->get_uint64());
-  } else {
-    return Serialization("Field " + std::string(key) + " must be an integer.");
-  }
-  return Status::Ok();
-}
-
-Status Bool(const json::object& o, std::string_view key, bool& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_bool()) {
-    return Serialization("Field " + std::string(key) + " must be a boolean.");
-  }
-  out = v->get_bool();
-  return Status::Ok();
+  return ReadJsonBody(body, NotNull, read);
 }
 
 // Tags: [{Key, Value}] (accepted, not kept).
-Status Tags(const json::object& o) {
-  const json::value* v = o.if_contains("Tags");
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_array()) return Serialization("Field Tags must be a list.");
-  for (size_t i = 0; i < v->get_array().size(); ++i) {
-    const json::value& tag = v->get_array()[i];
-    if (!tag.is_object()) {
-      return Serialization("Field Tags[" + std::to_string(i) +
-                           "] must be an object.");
-    }
-    for (const char* key : {"Key", "Value"}) {
-      std::optional<std::string> ignored;
-      std::string path = "Tags[" + std::to_string(i) + "]." + key;
-      if (Status s = String(tag.get_object(), key, path, ignored); !s.ok()) {
-        return s;
-      }
-    }
-  }
-  return Status::Ok();
+void CheckTags(FieldReader& r) {
+  r.Objects("Tags", [](FieldReader& tag, size_t) {
+    std::string ignored;
+    tag.Read("Key", ignored);
+    tag.Read("Value", ignored);
+  });
 }
 
 ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
 ApiResponse Error(const Status& s) {
   return ErrorResponse(s, ApiService::kEvents);
-}
-
-// The account a rule's ARN names (DescribeRule's CreatedBy).
-std::string AccountOf(std::string_view arn) {
-  size_t at = 0;
-  for (int i = 0; i < 4 && at != std::string_view::npos; ++i) {
-    at = arn.find(':', at + 1);
-  }
-  if (at == std::string_view::npos) return "";
-  size_t end = arn.find(':', at + 1);
-  return std::string(arn.substr(at + 1, end - at - 1));
 }
 
 // A rule as DescribeRule and ListRules write it.
@@ -157,7 +66,7 @@ void WriteRule(JsonWriter& w, const services::RuleInfo& r, bool created_by) {
   if (!r.description.empty()) w.Key("Description").String(r.description);
   if (!r.role_arn.empty()) w.Key("RoleArn").String(r.role_arn);
   w.Key("EventBusName").String("default");
-  if (created_by) w.Key("CreatedBy").String(AccountOf(r.arn));
+  if (created_by) w.Key("CreatedBy").String(ArnAccount(r.arn));
   w.EndObject();
 }
 
@@ -184,33 +93,24 @@ void WriteFailed(JsonWriter& w,
 // Name + EventBusName (+ Force): DescribeRule, DeleteRule, EnableRule,
 // DisableRule.
 Status ReadRuleRequest(std::string_view body, services::RuleRequest& req) {
-  return ReadBody(body, [&](const json::object& o) {
-    if (Status s = Required(o, "Name", "name", req.name); !s.ok()) return s;
-    if (Status s = String(o, "EventBusName", req.event_bus_name); !s.ok()) {
-      return s;
-    }
-    return Bool(o, "Force", req.force);
+  return ReadBody(body, [&](FieldReader& r) {
+    r.Require("Name", req.name, "name");
+    r.Read("EventBusName", req.event_bus_name);
+    r.Read("Force", req.force);
   });
 }
 
 void PutRule(Services& s, std::string_view body, ApiCallback& done) {
   services::PutRuleRequest req;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status st = Required(o, "Name", "name", req.name); !st.ok()) return st;
-    for (auto [key, field] :
-         {std::pair{"ScheduleExpression", &req.schedule_expression},
-          std::pair{"EventPattern", &req.event_pattern},
-          std::pair{"State", &req.state}}) {
-      if (Status st = String(o, key, key, *field); !st.ok()) return st;
-    }
-    if (Status st = String(o, "Description", req.description); !st.ok()) {
-      return st;
-    }
-    if (Status st = String(o, "RoleArn", req.role_arn); !st.ok()) return st;
-    if (Status st = String(o, "EventBusName", req.event_bus_name); !st.ok()) {
-      return st;
-    }
-    return Tags(o);
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("Name", req.name, "name");
+    r.Read("ScheduleExpression", req.schedule_expression);
+    r.Read("EventPattern", req.event_pattern);
+    r.Read("State", req.state);
+    r.Read("Description", req.description);
+    r.Read("RoleArn", req.role_arn);
+    r.Read("EventBusName", req.event_bus_name);
+    CheckTags(r);
   });
   if (!read.ok()) return done(Error(read));
   Result<std::string> arn = s.schedules->PutRule(req);
@@ -234,17 +134,11 @@ void DescribeRule(Services& s, std::string_view body, ApiCallback& done) {
 
 void ListRules(Services& s, std::string_view body, ApiCallback& done) {
   services::ListRulesRequest req;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status st = String(o, "NamePrefix", req.name_prefix); !st.ok()) {
-      return st;
-    }
-    if (Status st = String(o, "EventBusName", req.event_bus_name); !st.ok()) {
-      return st;
-    }
-    if (Status st = String(o, "NextToken", req.next_token); !st.ok()) {
-      return st;
-    }
-    return Int(o, "Limit", req.limit);
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Read("NamePrefix", req.name_prefix);
+    r.Read("EventBusName", req.event_bus_name);
+    r.Read("NextToken", req.next_token);
+    r.Read("Limit", req.limit);
   });
   if (!read.ok()) return done(Error(read));
   Result<services::ListRulesResponse> list = s.schedules->ListRules(req);
@@ -273,74 +167,35 @@ Handler RuleCall(
 
 // The target fields fanlab models; any other non-null one is recorded in
 // Target::unsupported.
-Status ReadTarget(const json::object& o, const std::string& path, Target& t) {
+void ReadTarget(FieldReader& r, Target& t) {
   static constexpr std::string_view kModeled[] = {
       "Id", "Arn", "Input", "InputPath", "RoleArn", "SqsParameters"};
-  std::optional<std::string> id, arn;
-  if (Status s = String(o, "Id", path + ".Id", id); !s.ok()) return s;
-  if (Status s = String(o, "Arn", path + ".Arn", arn); !s.ok()) return s;
-  if (Status s = String(o, "Input", path + ".Input", t.input); !s.ok()) {
-    return s;
+  r.Read("Id", t.id);
+  r.Read("Arn", t.arn);
+  r.Read("Input", t.input);
+  r.Read("InputPath", t.input_path);
+  r.Read("RoleArn", t.role_arn);
+  if (std::optional<FieldReader> sqs = r.Object("SqsParameters")) {
+    sqs->Read("MessageGroupId", t.message_group_id);
   }
-  if (Status s = String(o, "InputPath", path + ".InputPath", t.input_path);
-      !s.ok()) {
-    return s;
-  }
-  std::optional<std::string> role;
-  if (Status s = String(o, "RoleArn", path + ".RoleArn", role); !s.ok()) {
-    return s;
-  }
-  t.id = id.value_or("");
-  t.arn = arn.value_or("");
-  t.role_arn = role.value_or("");
-  if (const json::value* sqs = o.if_contains("SqsParameters");
-      sqs != nullptr && !sqs->is_null()) {
-    if (!sqs->is_object()) {
-      return Serialization("Field " + path +
-                           ".SqsParameters must be an object.");
-    }
-    if (Status s =
-            String(sqs->get_object(), "MessageGroupId",
-                   path + ".SqsParameters.MessageGroupId", t.message_group_id);
-        !s.ok()) {
-      return s;
-    }
-  }
-  for (const auto& [key, value] : o) {
+  for (const auto& [key, value] : r.object()) {
     if (value.is_null()) continue;
     if (std::find(std::begin(kModeled), std::end(kModeled), key) ==
         std::end(kModeled)) {
       t.unsupported.emplace_back(key);
     }
   }
-  return Status::Ok();
 }
 
 void PutTargets(Services& s, std::string_view body, ApiCallback& done) {
   services::PutTargetsRequest req;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status st = Required(o, "Rule", "rule", req.rule); !st.ok()) return st;
-    if (Status st = String(o, "EventBusName", req.event_bus_name); !st.ok()) {
-      return st;
-    }
-    if (!Present(o, "Targets")) return NotNull("targets");
-    const json::value& targets = o.at("Targets");
-    if (!targets.is_array()) {
-      return Serialization("Field Targets must be a list.");
-    }
-    for (size_t i = 0; i < targets.get_array().size(); ++i) {
-      const json::value& t = targets.get_array()[i];
-      std::string path = "Targets[" + std::to_string(i) + "]";
-      if (!t.is_object()) {
-        return Serialization("Field " + path + " must be an object.");
-      }
-      Target target;
-      if (Status st = ReadTarget(t.get_object(), path, target); !st.ok()) {
-        return st;
-      }
-      req.targets.push_back(std::move(target));
-    }
-    return Status::Ok();
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("Rule", req.rule, "rule");
+    r.Read("EventBusName", req.event_bus_name);
+    if (!r.Has("Targets")) r.Missing("Targets", "targets");
+    r.Objects("Targets", [&req](FieldReader& t, size_t) {
+      ReadTarget(t, req.targets.emplace_back());
+    });
   });
   if (!read.ok()) return done(Error(read));
   Result<services::TargetsResponse> put = s.schedules->PutTargets(req);
@@ -352,24 +207,11 @@ void PutTargets(Services& s, std::string_view body, ApiCallback& done) {
 
 void RemoveTargets(Services& s, std::string_view body, ApiCallback& done) {
   services::RemoveTargetsRequest req;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status st = Required(o, "Rule", "rule", req.rule); !st.ok()) return st;
-    if (Status st = String(o, "EventBusName", req.event_bus_name); !st.ok()) {
-      return st;
-    }
-    if (Status st = Bool(o, "Force", req.force); !st.ok()) return st;
-    if (!Present(o, "Ids")) return NotNull("ids");
-    const json::value& ids = o.at("Ids");
-    if (!ids.is_array()) return Serialization("Field Ids must be a list.");
-    for (size_t i = 0; i < ids.get_array().size(); ++i) {
-      const json::value& id = ids.get_array()[i];
-      if (!id.is_string()) {
-        return Serialization("Field Ids[" + std::to_string(i) +
-                             "] must be a string.");
-      }
-      req.ids.emplace_back(id.get_string());
-    }
-    return Status::Ok();
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("Rule", req.rule, "rule");
+    r.Read("EventBusName", req.event_bus_name);
+    r.Read("Force", req.force);
+    r.Require("Ids", req.ids, "ids");
   });
   if (!read.ok()) return done(Error(read));
   Result<services::TargetsResponse> removed = s.schedules->RemoveTargets(req);
@@ -381,15 +223,11 @@ void RemoveTargets(Services& s, std::string_view body, ApiCallback& done) {
 
 void ListTargetsByRule(Services& s, std::string_view body, ApiCallback& done) {
   services::ListTargetsByRuleRequest req;
-  Status read = ReadBody(body, [&](const json::object& o) {
-    if (Status st = Required(o, "Rule", "rule", req.rule); !st.ok()) return st;
-    if (Status st = String(o, "EventBusName", req.event_bus_name); !st.ok()) {
-      return st;
-    }
-    if (Status st = String(o, "NextToken", req.next_token); !st.ok()) {
-      return st;
-    }
-    return Int(o, "Limit", req.limit);
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("Rule", req.rule, "rule");
+    r.Read("EventBusName", req.event_bus_name);
+    r.Read("NextToken", req.next_token);
+    r.Read("Limit", req.limit);
   });
   if (!read.ok()) return done(Error(read));
   Result<services::ListTargetsByRuleResponse> list =

@@ -2,9 +2,9 @@
 
 #include <boost/json.hpp>
 #include <concepts>
-#include <limits>
 #include <type_traits>
 
+#include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
 
@@ -220,116 +220,53 @@ FANLAB_SHAPE(ListDeadLetterSourceQueuesResponse) {
 
 // ---------------------------------------------------------------- reading
 
-// Reads one JSON object's fields into a shape, with type checks. The first
-// fault is kept (in a Status shared with nested readers) and names the
-// field's path.
+// SQS words a missing required field (VisibilityTimeout) as
+// MissingParameter.
+constexpr MissingField kMissing =
+    MustContainParameter<ErrorCode::kMissingParameter>;
+
+// Reads one JSON object's fields into a shape: the shape's field list
+// (Fields) over the one field reader (json_fields.h).
 class Reader {
  public:
-  Reader(const json::object& obj, std::string path, Status& status)
-      : obj_(obj), path_(std::move(path)), status_(status) {}
+  explicit Reader(FieldReader& r) : r_(r) {}
 
-  void operator()(std::string_view key, std::string& out, Emit = {}) {
-    if (const json::value* v = Get(key)) {
-      if (!v->is_string()) return Fail(key, "a string");
-      out.assign(v->get_string().data(), v->get_string().size());
-    }
+  template <typename T>
+  void operator()(std::string_view key, T& out, Emit = {}) {
+    r_.Read(key, out);
   }
-
-  void operator()(std::string_view key, std::optional<std::string>& out,
+  // Not a list of shapes (the template below).
+  void operator()(std::string_view key, std::vector<std::string>& out,
                   Emit = {}) {
-    if (const json::value* v = Get(key)) {
-      if (!v->is_string()) return Fail(key, "a string");
-      out.emplace(v->get_string().data(), v->get_string().size());
-    }
+    r_.Read(key, out);
   }
 
   void operator()(std::string_view key, Binary out, Emit = {}) {
-    std::optional<std::string> b64;
-    (*this)(key, b64);
-    if (!b64) return;
-    out.bytes = Base64Decode(*b64);
-    if (!out.bytes) Fail(key, "base64-encoded bytes");
-  }
-
-  void operator()(std::string_view key, bool& out, Emit = {}) {
-    if (const json::value* v = Get(key)) {
-      if (!v->is_bool()) return Fail(key, "a boolean");
-      out = v->get_bool();
-    }
-  }
-
-  void operator()(std::string_view key, std::optional<int64_t>& out,
-                  Emit = {}) {
-    if (const json::value* v = Get(key)) {
-      if (auto i = Integer(*v)) {
-        out = *i;
-      } else {
-        Fail(key, "an integer");
-      }
-    }
+    r_.ReadBase64(key, out.bytes);
   }
 
   // A required integer: absent is MissingParameter.
   void operator()(std::string_view key, int64_t& out, Emit = {}) {
-    std::optional<int64_t> v;
-    (*this)(key, v);
-    if (v) {
-      out = *v;
-    } else if (status_.ok()) {
-      status_ = Status(ErrorCode::kMissingParameter,
-                       "The request must contain the parameter " + path_ +
-                           std::string(key) + ".");
-    }
-  }
-
-  void operator()(std::string_view key, std::vector<std::string>& out,
-                  Emit = {}) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return;
-    if (!v->is_array()) return Fail(key, "a list of strings");
-    const json::array& arr = v->get_array();
-    out.reserve(arr.size());
-    for (size_t i = 0; i < arr.size(); ++i) {
-      if (!arr[i].is_string()) {
-        return Fail(std::string(key) + "[" + std::to_string(i) + "]",
-                    "a string");
-      }
-      out.emplace_back(arr[i].get_string());
-    }
-  }
-
-  void operator()(std::string_view key, std::map<std::string, std::string>& out,
-                  Emit = {}) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return;
-    if (!v->is_object()) return Fail(key, "a map of strings");
-    for (const auto& [k, item] : v->get_object()) {
-      if (!item.is_string()) {
-        return Fail(std::string(key) + "." + std::string(k), "a string");
-      }
-      out.emplace(std::string(k), std::string(item.get_string()));
-    }
+    r_.Require(key, out);
   }
 
   void operator()(std::string_view key, MessageAttributeMap& out, Emit = {}) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return;
-    if (!v->is_object()) return Fail(key, "a map of attribute values");
+    const json::value* v = r_.Get(key);
+    if (v == nullptr || !r_.ok()) return;
+    if (!v->is_object()) return r_.Fail(key, "a map of attribute values");
     for (const auto& [name, item] : v->get_object()) {
       std::string at = std::string(key) + "." + std::string(name);
-      if (!item.is_object()) return Fail(at, "an attribute value object");
-      Reader r(item.get_object(), path_ + at + ".", status_);
+      if (!item.is_object()) return r_.Fail(at, "an attribute value object");
+      FieldReader fields = r_.Nested(item.get_object(), at);
       MessageAttributeValue value;
+      Reader r(fields);
       Fields(r, value);
-      if (r.Get("StringListValues") != nullptr ||
-          r.Get("BinaryListValues") != nullptr) {
-        if (status_.ok()) {
-          status_ = Status(ErrorCode::kInvalidParameterValue,
-                           "Message attribute list values in " + path_ + at +
-                               " are not supported.");
-        }
+      if (fields.Has("StringListValues") || fields.Has("BinaryListValues")) {
+        r_.Fail(Status(ErrorCode::kInvalidParameterValue,
+                       "Message attribute list values in " + r_.Path(at) +
+                           " are not supported."));
       }
-      if (!status_.ok()) return;
+      if (!r_.ok()) return;
       out.emplace(std::string(name), std::move(value));
     }
   }
@@ -337,75 +274,15 @@ class Reader {
   // A list of objects of one shape.
   template <typename T>
   void operator()(std::string_view key, std::vector<T>& out, Emit = {}) {
-    const json::value* v = Get(key);
-    if (v == nullptr) return;
-    if (!v->is_array()) return Fail(key, "a list of objects");
-    const json::array& arr = v->get_array();
-    out.reserve(arr.size());
-    for (size_t i = 0; i < arr.size() && status_.ok(); ++i) {
-      std::string at = std::string(key) + "[" + std::to_string(i) + "]";
-      if (!arr[i].is_object()) return Fail(at, "an object");
-      Reader r(arr[i].get_object(), path_ + at + ".", status_);
+    r_.Objects(key, [&out](FieldReader& entry, size_t) {
+      Reader r(entry);
       Fields(r, out.emplace_back());
-    }
-  }
-
-  const json::value* Get(std::string_view key) const {
-    auto it = obj_.find(key);
-    if (it == obj_.end() || it->value().is_null()) return nullptr;
-    return &it->value();
+    });
   }
 
  private:
-  static std::optional<int64_t> Integer(const json::value& v) {
-    if (v.is_int64()) return v.get_int64();
-    if (v.is_uint64() &&
-        v.get_uint64() <= uint64_t(std::numeric_limits<int64_t>::max())) {
-      return int64_t(v.get_uint64());
-    }
-    if (v.is_double()) {
-      // Range first: converting an out-of-range double is undefined.
-      double d = v.get_double();
-      if (d >= -0x1p63 && d < 0x1p63 && d == double(int64_t(d))) {
-        return int64_t(d);
-      }
-    }
-    return std::nullopt;
-  }
-
-  void Fail(std::string_view key, std::string_view expected) {
-    if (!status_.ok()) return;
-    status_ = Status(ErrorCode::kSerializationException,
-                     "Field " + path_ + std::string(key) + " must be " +
-                         std::string(expected) + ".");
-  }
-
-  const json::object& obj_;
-  std::string path_;
-  Status& status_;
+  FieldReader& r_;
 };
-
-// Parses `body` into a DOM on a stack arena (one request's worth of nodes
-// without a heap allocation each) and hands the object to `read`.
-template <typename F>
-Status WithObject(std::string_view body, F read) {
-  alignas(std::max_align_t) unsigned char arena[8192];
-  json::monotonic_resource memory(arena, sizeof arena);
-  // Built in place: assigning a parse result to a value of another
-  // storage would copy the whole tree to the heap.
-  boost::system::error_code ec;
-  json::value parsed = body.empty() ? json::value(json::object(&memory))
-                                    : json::parse(body, ec, &memory);
-  if (ec) {
-    return Status(ErrorCode::kSerializationException,
-                  "The request body is not valid JSON: " + ec.message() + ".");
-  }
-  if (!parsed.is_object()) {
-    return Status(ErrorCode::kSerializationException,
-                  "The request body must be a JSON object.");
-  }
-  return read(parsed.get_object());
-}
 
 // ---------------------------------------------------------------- writing
 
@@ -482,11 +359,9 @@ class Writer {
 template <typename Shape>
 Result<Shape> ParseShape(std::string_view body) {
   Shape shape;
-  Status status = WithObject(body, [&](const json::object& obj) {
-    Status read;
-    Reader reader(obj, "", read);
+  Status status = ReadJsonBody(body, kMissing, [&shape](FieldReader& fields) {
+    Reader reader(fields);
     Fields(reader, shape);
-    return read;
   });
   if (!status.ok()) return status;
   return shape;
@@ -558,12 +433,9 @@ std::string WriteError(const Status& status) {
 
 Status ParseError(std::string_view body) {
   std::string type, message;
-  Status read = WithObject(body, [&](const json::object& obj) {
-    Status s;
-    Reader r(obj, "", s);
-    r("__type", type);
-    r("message", message);
-    return s;
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
+    r.Read("__type", type);
+    r.Read("message", message);
   });
   std::string_view name = type;
   if (size_t hash = name.rfind('#'); hash != std::string_view::npos) {

@@ -11,9 +11,11 @@
 // ScanFilter, AttributesToGet, ConditionalOperator) and secondary indexes
 // are refused with a ValidationException saying so, rather than ignored.
 #include <boost/json.hpp>
+#include <cctype>
 #include <initializer_list>
 
 #include "emulator/api/handlers.h"
+#include "emulator/api/json_fields.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/attribute_value_json.h"
 #include "emulator/services/table_service.h"
@@ -27,9 +29,8 @@ using services::AttributeValues;
 using services::Item;
 using services::TableService;
 
-Status Serialization(std::string message) {
-  return Status(ErrorCode::kSerializationException, std::move(message));
-}
+static_assert(kMaxBodyDepth >= services::kMaxJsonDepth,
+              "a request must be able to hold a 32-level item");
 
 Status Validation(std::string message) {
   return Status(ErrorCode::kValidationException, std::move(message));
@@ -45,213 +46,152 @@ Status Constraint(std::string_view value, std::string_view field,
       "' failed to satisfy constraint: " + std::string(constraint));
 }
 
+// DynamoDB's word for a missing required field, which callers name as
+// DynamoDB does ("tableName", "keySchema.1.member.keyType").
 Status NotNull(std::string_view field) {
   return Constraint("null", field, "Member must not be null");
 }
 
-// Reads the fields of one request object. The first failure sticks: later
-// reads return nothing, and status() reports it.
-class Reader {
- public:
-  explicit Reader(const json::object& o) : o_(o) {}
+// An item-shaped field ("Item", "Key", "ExclusiveStartKey").
+void ReadItem(FieldReader& r, std::string_view key, std::optional<Item>& out) {
+  const json::value* v = r.Get(key);
+  if (v == nullptr || !r.ok()) return;
+  auto item = services::ItemFromJson(*v, r.Path(key));
+  if (!item.ok()) return r.Fail(item.status());
+  out = std::move(item).value();
+}
 
-  const Status& status() const { return status_; }
-  bool ok() const { return status_.ok(); }
-  void Fail(Status s) {
-    if (status_.ok()) status_ = std::move(s);
+// A required item-shaped field; `field` is DynamoDB's name for it.
+Item RequiredItem(FieldReader& r, std::string_view key,
+                  std::string_view field) {
+  std::optional<Item> item;
+  if (!r.Has(key)) r.Missing(key, field);
+  ReadItem(r, key, item);
+  return std::move(item).value_or(Item());
+}
+
+// TableName, which every action requires.
+std::string TableName(FieldReader& r) {
+  std::string name;
+  r.Require("TableName", name, "tableName");
+  return name;
+}
+
+// A string field that must be one of `allowed`; DynamoDB lists the set in
+// its own order, which `allowed` gives. `field` is DynamoDB's name for it.
+std::optional<std::string> Enum(
+    FieldReader& r, std::string_view key, std::string_view field,
+    std::initializer_list<std::string_view> allowed) {
+  std::optional<std::string> v;
+  r.Read(key, v);
+  if (!v) return std::nullopt;
+  for (std::string_view a : allowed) {
+    if (*v == a) return v;
   }
-
-  // The field, or null when absent or JSON null (as the SDKs omit them).
-  const json::value* Get(std::string_view key) const {
-    const json::value* v = o_.if_contains(key);
-    return v == nullptr || v->is_null() ? nullptr : v;
+  std::string set;
+  for (std::string_view a : allowed) {
+    set += (set.empty() ? "" : ", ") + std::string(a);
   }
-
-  std::optional<std::string> String(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr || !ok()) return std::nullopt;
-    if (!v->is_string()) {
-      Fail(Serialization(std::string(key) + " must be a string."));
-      return std::nullopt;
-    }
-    return std::string(v->get_string());
-  }
-
-  std::optional<int64_t> Int(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr || !ok()) return std::nullopt;
-    if (v->is_int64()) return v->get_int64();
-    if (v->is_uint64() && v->get_uint64() < (uint64_t{1} << 62)) {
-      return static_cast<int64_t>(v->get_uint64());
-    }
-    Fail(Serialization(std::string(key) + " must be an integer."));
-    return std::nullopt;
-  }
-
-  std::optional<bool> Bool(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr || !ok()) return std::nullopt;
-    if (!v->is_bool()) {
-      Fail(Serialization(std::string(key) + " must be a boolean."));
-      return std::nullopt;
-    }
-    return v->get_bool();
-  }
-
-  std::optional<Item> ItemField(std::string_view key) {
-    const json::value* v = Get(key);
-    if (v == nullptr || !ok()) return std::nullopt;
-    auto item = services::ItemFromJson(*v, key);
-    if (!item.ok()) {
-      Fail(item.status());
-      return std::nullopt;
-    }
-    return std::move(item).value();
-  }
-
-  // TableName, which every action requires.
-  std::string TableName() {
-    auto name = String("TableName");
-    if (!name && ok()) Fail(NotNull("tableName"));
-    return name.value_or("");
-  }
-
-  // A required item-shaped field ("Item", "Key").
-  Item RequiredItem(std::string_view key, std::string_view field) {
-    auto item = ItemField(key);
-    if (!item && ok()) Fail(NotNull(field));
-    return item.value_or(Item());
-  }
-
-  // A string field that must be one of `allowed`; DynamoDB lists the set
-  // in its own order, which `allowed` gives.
-  std::optional<std::string> Enum(
-      std::string_view key, std::string_view field,
-      std::initializer_list<std::string_view> allowed) {
-    auto v = String(key);
-    if (!v) return std::nullopt;
-    for (std::string_view a : allowed) {
-      if (*v == a) return v;
-    }
-    std::string set;
-    for (std::string_view a : allowed) {
-      set += (set.empty() ? "" : ", ") + std::string(a);
-    }
-    Fail(Constraint("'" + *v + "'", field,
+  r.Fail(Constraint("'" + *v + "'", field,
                     "Member must satisfy enum value set: [" + set + "]"));
-    return std::nullopt;
-  }
+  return std::nullopt;
+}
 
-  services::ExpressionParameters Expressions() {
-    services::ExpressionParameters p;
-    if (const json::value* v = Get("ExpressionAttributeNames"); v && ok()) {
-      if (!v->is_object()) {
-        Fail(Serialization("ExpressionAttributeNames must be an object."));
-        return p;
-      }
-      AttributeNames names;
-      for (const auto& [k, name] : v->get_object()) {
-        if (!name.is_string()) {
-          Fail(Serialization("ExpressionAttributeNames." + std::string(k) +
-                             " must be a string."));
-          return p;
-        }
-        names.emplace(std::string(k), std::string(name.get_string()));
-      }
-      p.names = std::move(names);
-    }
-    if (const json::value* v = Get("ExpressionAttributeValues"); v && ok()) {
-      if (!v->is_object()) {
-        Fail(Serialization("ExpressionAttributeValues must be an object."));
-        return p;
-      }
-      AttributeValues values;
-      for (const auto& [k, value] : v->get_object()) {
-        auto parsed = services::AttributeValueFromJson(
-            value, "ExpressionAttributeValues." + std::string(k));
-        if (!parsed.ok()) {
-          Fail(parsed.status());
-          return p;
-        }
-        values.emplace(std::string(k), std::move(parsed).value());
-      }
-      p.values = std::move(values);
-    }
-    return p;
-  }
+// An entry of AttributeDefinitions or KeySchema: AttributeName and the
+// enum `type_key` ("AttributeType", "KeyType"), both required. DynamoDB
+// names an entry's members "<list>.<index + 1>.member.<member>", members
+// spelt in lower camel case.
+std::optional<std::pair<std::string, std::string>> NameAndType(
+    FieldReader& e, std::string_view list, size_t index,
+    std::string_view type_key,
+    std::initializer_list<std::string_view> allowed) {
+  std::string at =
+      std::string(list) + "." + std::to_string(index + 1) + ".member.";
+  std::string type_member =
+      at + char(std::tolower(type_key[0])) + std::string(type_key.substr(1));
+  std::optional<std::string> name;
+  e.Read("AttributeName", name);
+  std::optional<std::string> type = Enum(e, type_key, type_member, allowed);
+  if (!name) e.Missing("AttributeName", at + "attributeName");
+  if (!type) e.Missing(type_key, type_member);
+  if (!e.ok()) return std::nullopt;
+  return std::pair(std::move(*name), std::move(*type));
+}
 
-  // The legacy (pre-expression) parameters fanlab does not implement.
-  void RefuseLegacy(std::initializer_list<std::string_view> keys) {
-    for (std::string_view k : keys) {
-      if (Get(k) != nullptr) {
-        Fail(Validation("fanlab does not support the legacy parameter " +
+services::ExpressionParameters Expressions(FieldReader& r) {
+  services::ExpressionParameters p;
+  if (r.Has("ExpressionAttributeNames")) {
+    AttributeNames names;
+    r.Read("ExpressionAttributeNames", names);
+    p.names = std::move(names);
+  }
+  std::optional<FieldReader> values = r.Object("ExpressionAttributeValues");
+  if (!values) return p;
+  p.values.emplace();
+  for (const auto& [k, value] : values->object()) {
+    auto parsed = services::AttributeValueFromJson(value, values->Path(k));
+    if (!parsed.ok()) {
+      r.Fail(parsed.status());
+      return p;
+    }
+    p.values->emplace(std::string(k), std::move(parsed).value());
+  }
+  return p;
+}
+
+// The legacy (pre-expression) parameters fanlab does not implement.
+void RefuseLegacy(FieldReader& r,
+                  std::initializer_list<std::string_view> keys) {
+  for (std::string_view k : keys) {
+    if (r.Has(k)) {
+      r.Fail(Validation("fanlab does not support the legacy parameter " +
                         std::string(k) + "; use expressions instead"));
-      }
     }
   }
+}
 
-  // ReturnConsumedCapacity and ReturnItemCollectionMetrics are checked and
-  // otherwise ignored: fanlab meters no capacity.
-  void CheckMetering() {
-    Enum("ReturnConsumedCapacity", "returnConsumedCapacity",
-         {"INDEXES", "TOTAL", "NONE"});
-    Enum("ReturnItemCollectionMetrics", "returnItemCollectionMetrics",
-         {"SIZE", "NONE"});
+// ReturnConsumedCapacity and ReturnItemCollectionMetrics are checked and
+// otherwise ignored: fanlab meters no capacity.
+void CheckMetering(FieldReader& r) {
+  Enum(r, "ReturnConsumedCapacity", "returnConsumedCapacity",
+       {"INDEXES", "TOTAL", "NONE"});
+  Enum(r, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics",
+       {"SIZE", "NONE"});
+}
+
+services::ReturnValues ReturnValues(FieldReader& r) {
+  auto v = Enum(r, "ReturnValues", "returnValues",
+                {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"});
+  if (!v || *v == "NONE") return services::ReturnValues::kNone;
+  if (*v == "ALL_OLD") return services::ReturnValues::kAllOld;
+  if (*v == "ALL_NEW") return services::ReturnValues::kAllNew;
+  if (*v == "UPDATED_OLD") return services::ReturnValues::kUpdatedOld;
+  return services::ReturnValues::kUpdatedNew;
+}
+
+bool ReturnOldOnConditionFailure(FieldReader& r) {
+  auto v = Enum(r, "ReturnValuesOnConditionCheckFailure",
+                "returnValuesOnConditionCheckFailure", {"ALL_OLD", "NONE"});
+  return v && *v == "ALL_OLD";
+}
+
+std::optional<services::Select> Select(FieldReader& r) {
+  auto v = Enum(r, "Select", "select",
+                {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
+                 "ALL_PROJECTED_ATTRIBUTES"});
+  if (!v) return std::nullopt;
+  if (*v == "COUNT") return services::Select::kCount;
+  if (*v == "ALL_ATTRIBUTES") return services::Select::kAllAttributes;
+  if (*v == "SPECIFIC_ATTRIBUTES") {
+    return services::Select::kSpecificAttributes;
   }
+  return services::Select::kAllProjectedAttributes;
+}
 
-  services::ReturnValues ReturnValues() {
-    auto v = Enum("ReturnValues", "returnValues",
-                  {"ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"});
-    if (!v || *v == "NONE") return services::ReturnValues::kNone;
-    if (*v == "ALL_OLD") return services::ReturnValues::kAllOld;
-    if (*v == "ALL_NEW") return services::ReturnValues::kAllNew;
-    if (*v == "UPDATED_OLD") return services::ReturnValues::kUpdatedOld;
-    return services::ReturnValues::kUpdatedNew;
-  }
-
-  bool ReturnOldOnConditionFailure() {
-    auto v = Enum("ReturnValuesOnConditionCheckFailure",
-                  "returnValuesOnConditionCheckFailure", {"ALL_OLD", "NONE"});
-    return v && *v == "ALL_OLD";
-  }
-
-  std::optional<services::Select> Select() {
-    auto v = Enum("Select", "select",
-                  {"SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES",
-                   "ALL_PROJECTED_ATTRIBUTES"});
-    if (!v) return std::nullopt;
-    if (*v == "COUNT") return services::Select::kCount;
-    if (*v == "ALL_ATTRIBUTES") return services::Select::kAllAttributes;
-    if (*v == "SPECIFIC_ATTRIBUTES") {
-      return services::Select::kSpecificAttributes;
-    }
-    return services::Select::kAllProjectedAttributes;
-  }
-
- private:
-  const json::object& o_;
-  Status status_;
-};
-
-// Parses `body` as an object and hands it to `read`. Items may nest 32
-// levels, deeper than Boost.JSON's default limit.
+// Parses `body` and hands its fields to `read`.
 template <typename F>
 Status ReadBody(std::string_view body, F read) {
-  if (body.empty()) body = "{}";
-  boost::system::error_code ec;
-  json::parse_options options;
-  options.max_depth = services::kMaxJsonDepth;
-  json::value v = json::parse(body, ec, {}, options);
-  if (ec) {
-    return Serialization("The request body is not valid JSON: " + ec.message() +
-                         ".");
-  }
-  if (!v.is_object()) {
-    return Serialization("The request body must be a JSON object.");
-  }
-  Reader r(v.get_object());
-  read(r);
-  return r.status();
+  return ReadJsonBody(body, NotNull, read);
 }
 
 ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
@@ -272,10 +212,6 @@ ApiResponse ConditionFailure(const Status& s, const std::optional<Item>& item) {
   return r;
 }
 
-std::string_view TypeName(services::AttributeType t) {
-  return services::AttributeTypeName(t);
-}
-
 void WriteDescription(JsonWriter& w, const services::TableDescription& d) {
   w.BeginObject().Key("AttributeDefinitions").BeginArray();
   for (const auto& a : d.attribute_definitions) {
@@ -283,7 +219,7 @@ void WriteDescription(JsonWriter& w, const services::TableDescription& d) {
         .Key("AttributeName")
         .String(a.name)
         .Key("AttributeType")
-        .String(TypeName(a.type))
+        .String(services::AttributeTypeName(a.type))
         .EndObject();
   }
   w.EndArray().Key("TableName").String(d.table_name);
@@ -354,84 +290,45 @@ std::string AttributesBody(std::string_view key,
 
 void CreateTable(TableService& ts, std::string_view body, ApiCallback& done) {
   services::CreateTableRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.table_name = r.TableName();
-    r.RefuseLegacy({"GlobalSecondaryIndexes", "LocalSecondaryIndexes"});
-    const json::value* defs = r.Get("AttributeDefinitions");
-    const json::value* keys = r.Get("KeySchema");
-    if (r.ok() && defs == nullptr) r.Fail(NotNull("attributeDefinitions"));
-    if (r.ok() && keys == nullptr) r.Fail(NotNull("keySchema"));
-    if (!r.ok()) return;
-    if (!defs->is_array()) {
-      return r.Fail(Serialization("AttributeDefinitions must be a list."));
-    }
-    if (!keys->is_array()) {
-      return r.Fail(Serialization("KeySchema must be a list."));
-    }
-    for (size_t i = 0; i < defs->get_array().size() && r.ok(); ++i) {
-      const json::value& e = defs->get_array()[i];
-      std::string at =
-          "attributeDefinitions." + std::to_string(i + 1) + ".member";
-      if (!e.is_object()) {
-        return r.Fail(Serialization("AttributeDefinitions[" +
-                                    std::to_string(i) +
-                                    "] must be an object."));
-      }
-      Reader er(e.get_object());
-      auto name = er.String("AttributeName");
-      auto type =
-          er.Enum("AttributeType", at + ".attributeType", {"B", "N", "S"});
-      if (er.ok() && !name) er.Fail(NotNull(at + ".attributeName"));
-      if (er.ok() && !type) er.Fail(NotNull(at + ".attributeType"));
-      if (!er.ok()) return r.Fail(er.status());
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    req.table_name = TableName(r);
+    RefuseLegacy(r, {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"});
+    if (!r.Has("AttributeDefinitions"))
+      r.Missing("AttributeDefinitions", "attributeDefinitions");
+    if (!r.Has("KeySchema")) r.Missing("KeySchema", "keySchema");
+    r.Objects("AttributeDefinitions", [&](FieldReader& e, size_t i) {
+      auto d = NameAndType(e, "attributeDefinitions", i, "AttributeType",
+                           {"B", "N", "S"});
+      if (!d) return;
       req.attribute_definitions.push_back(
-          {*name, *services::AttributeTypeFromName(*type)});
-    }
-    for (size_t i = 0; i < keys->get_array().size() && r.ok(); ++i) {
-      const json::value& e = keys->get_array()[i];
-      std::string at = "keySchema." + std::to_string(i + 1) + ".member";
-      if (!e.is_object()) {
-        return r.Fail(Serialization("KeySchema[" + std::to_string(i) +
-                                    "] must be an object."));
-      }
-      Reader er(e.get_object());
-      auto name = er.String("AttributeName");
-      auto type = er.Enum("KeyType", at + ".keyType", {"HASH", "RANGE"});
-      if (er.ok() && !name) er.Fail(NotNull(at + ".attributeName"));
-      if (er.ok() && !type) er.Fail(NotNull(at + ".keyType"));
-      if (!er.ok()) return r.Fail(er.status());
-      req.key_schema.push_back({*name, *type == "HASH"
-                                           ? services::KeyType::kHash
-                                           : services::KeyType::kRange});
-    }
-    auto billing = r.Enum("BillingMode", "billingMode",
-                          {"PROVISIONED", "PAY_PER_REQUEST"});
+          {d->first, *services::AttributeTypeFromName(d->second)});
+    });
+    r.Objects("KeySchema", [&](FieldReader& e, size_t i) {
+      auto k = NameAndType(e, "keySchema", i, "KeyType", {"HASH", "RANGE"});
+      if (!k) return;
+      req.key_schema.push_back({k->first, k->second == "HASH"
+                                              ? services::KeyType::kHash
+                                              : services::KeyType::kRange});
+    });
+    auto billing = Enum(r, "BillingMode", "billingMode",
+                        {"PROVISIONED", "PAY_PER_REQUEST"});
     if (billing && *billing == "PAY_PER_REQUEST") {
       req.billing_mode = services::BillingMode::kPayPerRequest;
     }
-    if (const json::value* pt = r.Get("ProvisionedThroughput"); pt && r.ok()) {
-      if (!pt->is_object()) {
-        return r.Fail(
-            Serialization("ProvisionedThroughput must be an object."));
-      }
-      Reader pr(pt->get_object());
-      auto read_units = pr.Int("ReadCapacityUnits");
-      auto write_units = pr.Int("WriteCapacityUnits");
-      if (pr.ok() && !read_units) {
-        pr.Fail(NotNull("provisionedThroughput.readCapacityUnits"));
-      }
-      if (pr.ok() && !write_units) {
-        pr.Fail(NotNull("provisionedThroughput.writeCapacityUnits"));
-      }
-      if (!pr.ok()) return r.Fail(pr.status());
+    if (std::optional<FieldReader> pt = r.Object("ProvisionedThroughput")) {
+      std::optional<int64_t> read_units, write_units;
+      pt->Require("ReadCapacityUnits", read_units,
+                  "provisionedThroughput.readCapacityUnits");
+      pt->Require("WriteCapacityUnits", write_units,
+                  "provisionedThroughput.writeCapacityUnits");
+      if (!pt->ok()) return;
       req.provisioned_throughput =
           services::ProvisionedThroughput{*read_units, *write_units};
     }
-    if (const json::value* ss = r.Get("StreamSpecification"); ss && r.ok()) {
-      const json::value* enabled =
-          ss->is_object() ? ss->get_object().if_contains("StreamEnabled")
-                          : nullptr;
-      if (enabled != nullptr && enabled->is_bool() && enabled->get_bool()) {
+    if (std::optional<FieldReader> ss = r.Object("StreamSpecification")) {
+      bool enabled = false;
+      ss->Read("StreamEnabled", enabled);
+      if (enabled) {
         r.Fail(
             Validation("fanlab tables have no streams: StreamEnabled must "
                        "be false"));
@@ -447,7 +344,7 @@ void CreateTable(TableService& ts, std::string_view body, ApiCallback& done) {
 void DescribeOrDelete(TableService& ts, std::string_view body,
                       ApiCallback& done, bool remove) {
   std::string name;
-  Status read = ReadBody(body, [&](Reader& r) { name = r.TableName(); });
+  Status read = ReadBody(body, [&](FieldReader& r) { name = TableName(r); });
   if (!read.ok()) return done(Error(read));
   auto d = remove ? ts.DeleteTable(name) : ts.DescribeTable(name);
   if (!d.ok()) return done(Error(d.status()));
@@ -464,9 +361,9 @@ void DeleteTable(TableService& ts, std::string_view body, ApiCallback& done) {
 
 void ListTables(TableService& ts, std::string_view body, ApiCallback& done) {
   services::ListTablesRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.exclusive_start_table_name = r.String("ExclusiveStartTableName");
-    req.limit = r.Int("Limit");
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Read("ExclusiveStartTableName", req.exclusive_start_table_name);
+    r.Read("Limit", req.limit);
   });
   if (!read.ok()) return done(Error(read));
   auto list = ts.ListTables(req);
@@ -484,74 +381,73 @@ void ListTables(TableService& ts, std::string_view body, ApiCallback& done) {
 
 // ---- item actions
 
-void PutItem(TableService& ts, std::string_view body, ApiCallback& done) {
-  services::PutItemRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.table_name = r.TableName();
-    r.RefuseLegacy({"Expected", "ConditionalOperator"});
-    req.item = r.RequiredItem("Item", "item");
-    req.condition_expression = r.String("ConditionExpression");
-    req.expression = r.Expressions();
-    req.return_values = r.ReturnValues();
-    req.return_old_on_condition_failure = r.ReturnOldOnConditionFailure();
-    r.CheckMetering();
+// PutItem, DeleteItem and UpdateItem: `read_own` reads the action's own
+// fields, then come the ones the three share. The answer carries the
+// Attributes asked for, or the error with the item a failed condition saw.
+template <typename Request>
+void WriteItem(TableService& ts, std::string_view body, ApiCallback& done,
+               void (*read_own)(FieldReader&, Request&),
+               Result<services::WriteResponse> (TableService::*call)(
+                   const Request&, std::optional<Item>*)) {
+  Request req;
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    req.table_name = TableName(r);
+    read_own(r, req);
+    r.Read("ConditionExpression", req.condition_expression);
+    req.expression = Expressions(r);
+    req.return_values = ReturnValues(r);
+    req.return_old_on_condition_failure = ReturnOldOnConditionFailure(r);
+    CheckMetering(r);
   });
   if (!read.ok()) return done(Error(read));
   std::optional<Item> failed;
-  auto result = ts.PutItem(req, &failed);
+  auto result = (ts.*call)(req, &failed);
   if (!result.ok()) return done(ConditionFailure(result.status(), failed));
   done(Ok(AttributesBody("Attributes", result->attributes)));
+}
+
+void PutItem(TableService& ts, std::string_view body, ApiCallback& done) {
+  WriteItem<services::PutItemRequest>(
+      ts, body, done,
+      [](FieldReader& r, services::PutItemRequest& req) {
+        RefuseLegacy(r, {"Expected", "ConditionalOperator"});
+        req.item = RequiredItem(r, "Item", "item");
+      },
+      &TableService::PutItem);
 }
 
 void DeleteItem(TableService& ts, std::string_view body, ApiCallback& done) {
-  services::DeleteItemRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.table_name = r.TableName();
-    r.RefuseLegacy({"Expected", "ConditionalOperator"});
-    req.key = r.RequiredItem("Key", "key");
-    req.condition_expression = r.String("ConditionExpression");
-    req.expression = r.Expressions();
-    req.return_values = r.ReturnValues();
-    req.return_old_on_condition_failure = r.ReturnOldOnConditionFailure();
-    r.CheckMetering();
-  });
-  if (!read.ok()) return done(Error(read));
-  std::optional<Item> failed;
-  auto result = ts.DeleteItem(req, &failed);
-  if (!result.ok()) return done(ConditionFailure(result.status(), failed));
-  done(Ok(AttributesBody("Attributes", result->attributes)));
+  WriteItem<services::DeleteItemRequest>(
+      ts, body, done,
+      [](FieldReader& r, services::DeleteItemRequest& req) {
+        RefuseLegacy(r, {"Expected", "ConditionalOperator"});
+        req.key = RequiredItem(r, "Key", "key");
+      },
+      &TableService::DeleteItem);
 }
 
 void UpdateItem(TableService& ts, std::string_view body, ApiCallback& done) {
-  services::UpdateItemRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.table_name = r.TableName();
-    r.RefuseLegacy({"AttributeUpdates", "Expected", "ConditionalOperator"});
-    req.key = r.RequiredItem("Key", "key");
-    req.update_expression = r.String("UpdateExpression");
-    req.condition_expression = r.String("ConditionExpression");
-    req.expression = r.Expressions();
-    req.return_values = r.ReturnValues();
-    req.return_old_on_condition_failure = r.ReturnOldOnConditionFailure();
-    r.CheckMetering();
-  });
-  if (!read.ok()) return done(Error(read));
-  std::optional<Item> failed;
-  auto result = ts.UpdateItem(req, &failed);
-  if (!result.ok()) return done(ConditionFailure(result.status(), failed));
-  done(Ok(AttributesBody("Attributes", result->attributes)));
+  WriteItem<services::UpdateItemRequest>(
+      ts, body, done,
+      [](FieldReader& r, services::UpdateItemRequest& req) {
+        RefuseLegacy(r,
+                     {"AttributeUpdates", "Expected", "ConditionalOperator"});
+        req.key = RequiredItem(r, "Key", "key");
+        r.Read("UpdateExpression", req.update_expression);
+      },
+      &TableService::UpdateItem);
 }
 
 void GetItem(TableService& ts, std::string_view body, ApiCallback& done) {
   services::GetItemRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.table_name = r.TableName();
-    r.RefuseLegacy({"AttributesToGet"});
-    req.key = r.RequiredItem("Key", "key");
-    req.projection_expression = r.String("ProjectionExpression");
-    req.expression.names = r.Expressions().names;
-    req.consistent_read = r.Bool("ConsistentRead").value_or(false);
-    r.CheckMetering();
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    req.table_name = TableName(r);
+    RefuseLegacy(r, {"AttributesToGet"});
+    req.key = RequiredItem(r, "Key", "key");
+    r.Read("ProjectionExpression", req.projection_expression);
+    req.expression.names = Expressions(r).names;
+    r.Read("ConsistentRead", req.consistent_read);
+    CheckMetering(r);
   });
   if (!read.ok()) return done(Error(read));
   auto result = ts.GetItem(req);
@@ -578,21 +474,21 @@ std::string PageBody(const services::PageResponse& page) {
 
 void Query(TableService& ts, std::string_view body, ApiCallback& done) {
   services::QueryRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.table_name = r.TableName();
-    r.RefuseLegacy({"KeyConditions", "QueryFilter", "AttributesToGet",
-                    "ConditionalOperator"});
-    req.index_name = r.String("IndexName");
-    req.key_condition_expression = r.String("KeyConditionExpression");
-    req.filter_expression = r.String("FilterExpression");
-    req.projection_expression = r.String("ProjectionExpression");
-    req.expression = r.Expressions();
-    req.limit = r.Int("Limit");
-    req.scan_index_forward = r.Bool("ScanIndexForward").value_or(true);
-    req.exclusive_start_key = r.ItemField("ExclusiveStartKey");
-    req.select = r.Select();
-    req.consistent_read = r.Bool("ConsistentRead").value_or(false);
-    r.CheckMetering();
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    req.table_name = TableName(r);
+    RefuseLegacy(r, {"KeyConditions", "QueryFilter", "AttributesToGet",
+                     "ConditionalOperator"});
+    r.Read("IndexName", req.index_name);
+    r.Read("KeyConditionExpression", req.key_condition_expression);
+    r.Read("FilterExpression", req.filter_expression);
+    r.Read("ProjectionExpression", req.projection_expression);
+    req.expression = Expressions(r);
+    r.Read("Limit", req.limit);
+    r.Read("ScanIndexForward", req.scan_index_forward);
+    ReadItem(r, "ExclusiveStartKey", req.exclusive_start_key);
+    req.select = Select(r);
+    r.Read("ConsistentRead", req.consistent_read);
+    CheckMetering(r);
   });
   if (!read.ok()) return done(Error(read));
   auto page = ts.Query(req);
@@ -602,20 +498,20 @@ void Query(TableService& ts, std::string_view body, ApiCallback& done) {
 
 void Scan(TableService& ts, std::string_view body, ApiCallback& done) {
   services::ScanRequest req;
-  Status read = ReadBody(body, [&](Reader& r) {
-    req.table_name = r.TableName();
-    r.RefuseLegacy({"ScanFilter", "AttributesToGet", "ConditionalOperator"});
-    req.index_name = r.String("IndexName");
-    req.filter_expression = r.String("FilterExpression");
-    req.projection_expression = r.String("ProjectionExpression");
-    req.expression = r.Expressions();
-    req.limit = r.Int("Limit");
-    req.exclusive_start_key = r.ItemField("ExclusiveStartKey");
-    req.select = r.Select();
-    req.segment = r.Int("Segment");
-    req.total_segments = r.Int("TotalSegments");
-    req.consistent_read = r.Bool("ConsistentRead").value_or(false);
-    r.CheckMetering();
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    req.table_name = TableName(r);
+    RefuseLegacy(r, {"ScanFilter", "AttributesToGet", "ConditionalOperator"});
+    r.Read("IndexName", req.index_name);
+    r.Read("FilterExpression", req.filter_expression);
+    r.Read("ProjectionExpression", req.projection_expression);
+    req.expression = Expressions(r);
+    r.Read("Limit", req.limit);
+    ReadItem(r, "ExclusiveStartKey", req.exclusive_start_key);
+    req.select = Select(r);
+    r.Read("Segment", req.segment);
+    r.Read("TotalSegments", req.total_segments);
+    r.Read("ConsistentRead", req.consistent_read);
+    CheckMetering(r);
   });
   if (!read.ok()) return done(Error(read));
   auto page = ts.Scan(req);

@@ -2,10 +2,12 @@
 // API (TopicArn, Protocol, Endpoint, Message, Subject, MessageAttributes,
 // PublishBatchRequestEntries, ...) carried as JSON. Plus fanlab's own
 // ListEmails: the email outbox. docs/services.md lists them.
-#include <boost/json.hpp>
+#include <optional>
 #include <set>
 
+#include "emulator/api/arn.h"
 #include "emulator/api/handlers.h"
+#include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/topic_service.h"
@@ -13,213 +15,117 @@
 namespace fanlab::api {
 namespace {
 
-namespace json = boost::json;
 using services::SnsMessageAttributes;
 using services::Subscription;
 using services::TopicService;
 
 constexpr size_t kMaxBatchEntries = 10;
+// All of a batch's messages and attributes together (256 KiB), as for one
+// message.
+constexpr size_t kMaxBatchBytes = 262144;
 
 ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kSns); }
 ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
 
-Status Serialization(std::string message) {
-  return Status(ErrorCode::kSerializationException, std::move(message));
+// SNS's word for a missing required field.
+Status Missing(std::string_view name) {
+  return Status(ErrorCode::kInvalidParameterException,
+                "Invalid parameter: " + std::string(name) +
+                    " Reason: The parameter is required.");
 }
 
-Result<json::object> ParseObject(std::string_view body) {
-  if (body.empty()) return json::object();
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec) {
-    return Serialization("The request body is not valid JSON: " + ec.message() +
-                         ".");
-  }
-  if (!v.is_object()) {
-    return Serialization("The request body must be a JSON object.");
-  }
-  return std::move(v.get_object());
-}
+// An action: reads its fields from `r` and returns the response body or the
+// error (ReadAndAct).
+using TopicAction = Result<std::string> (*)(TopicService&, FieldReader& r);
 
-// Reads the string field `key` of `o` (at `path`, for errors). A missing
-// required field is InvalidParameter, as SNS names it.
-Status String(const json::object& o, std::string_view key,
-              std::string_view path, std::string& out, bool required) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) {
-    if (!required) return Status::Ok();
-    return Status(ErrorCode::kInvalidParameterException,
-                  "Invalid parameter: " + std::string(path) +
-                      " Reason: The parameter is required.");
-  }
-  if (!v->is_string()) {
-    return Serialization("Field " + std::string(path) + " must be a string.");
-  }
-  out = std::string(v->get_string());
-  return Status::Ok();
-}
-
-// A {name: string} map such as Attributes.
-Status StringMap(const json::object& o, std::string_view key,
-                 std::map<std::string, std::string>& out) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  if (!v->is_object()) {
-    return Serialization("Field " + std::string(key) +
-                         " must be an object of strings.");
-  }
-  for (const auto& [k, value] : v->get_object()) {
-    if (!value.is_string()) {
-      return Serialization("Field " + std::string(key) + "." + std::string(k) +
-                           " must be a string.");
-    }
-    out[std::string(k)] = std::string(value.get_string());
-  }
-  return Status::Ok();
+Handler With(TopicAction f) {
+  return [f](Services& s, std::string_view body, ApiCallback& done) {
+    Result<std::string> out = ReadAndAct(
+        body, Missing, [&](FieldReader& r) { return f(*s.topics, r); });
+    done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
+  };
 }
 
 // MessageAttributes: {name: {DataType, StringValue | BinaryValue (base64)}}.
-Status Attributes(const json::object& o, std::string_view path,
-                  SnsMessageAttributes& out) {
-  const json::value* v = o.if_contains("MessageAttributes");
-  if (v == nullptr || v->is_null()) return Status::Ok();
-  std::string where = std::string(path) + "MessageAttributes";
-  if (!v->is_object()) {
-    return Serialization("Field " + where + " must be an object.");
-  }
-  for (const auto& [name, value] : v->get_object()) {
-    std::string at = where + "." + std::string(name);
-    if (!value.is_object()) {
-      return Serialization("Field " + at + " must be an object.");
-    }
-    const json::object& a = value.get_object();
+void ReadAttributes(FieldReader& r, SnsMessageAttributes& out) {
+  r.Members("MessageAttributes", [&out](std::string_view name, FieldReader& a) {
     services::SnsMessageAttribute attr;
     std::string binary;
-    if (Status s =
-            String(a, "DataType", at + ".DataType", attr.data_type, true);
-        !s.ok()) {
-      return s;
-    }
-    if (Status s = String(a, "StringValue", at + ".StringValue",
-                          attr.string_value, false);
-        !s.ok()) {
-      return s;
-    }
-    if (Status s = String(a, "BinaryValue", at + ".BinaryValue", binary, false);
-        !s.ok()) {
-      return s;
-    }
+    a.Require("DataType", attr.data_type);
+    a.Read("StringValue", attr.string_value);
+    a.Read("BinaryValue", binary);
     if (!binary.empty()) {
       auto bytes = Base64Decode(binary);
       if (!bytes) {
-        return Status(
-            ErrorCode::kInvalidParameterException,
-            "Invalid parameter: " + at + ".BinaryValue must be base64.");
+        return a.Fail(Status(ErrorCode::kInvalidParameterException,
+                             "Invalid parameter: " + a.Path("BinaryValue") +
+                                 " must be base64."));
       }
       attr.binary_value = std::move(*bytes);
     }
     out[std::string(name)] = std::move(attr);
-  }
-  return Status::Ok();
+  });
 }
 
 // The fields of one Publish (or one batch entry).
-Status ReadPublish(const json::object& o, std::string_view path,
-                   services::PublishInput& in) {
-  std::string subject;
-  if (Status s =
-          String(o, "Message", std::string(path) + "Message", in.message, true);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s =
-          String(o, "Subject", std::string(path) + "Subject", subject, false);
-      !s.ok()) {
-    return s;
-  }
-  if (o.contains("Subject")) in.subject = subject;
-  if (Status s =
-          String(o, "MessageStructure", std::string(path) + "MessageStructure",
-                 in.message_structure, false);
-      !s.ok()) {
-    return s;
-  }
-  return Attributes(o, path, in.attributes);
-}
-
-// The account of an ARN ("arn:aws:sns:region:ACCOUNT:...").
-std::string Account(std::string_view arn) {
-  size_t pos = 0;
-  for (int i = 0; i < 4 && pos != std::string_view::npos; ++i) {
-    pos = arn.find(':', pos);
-    if (pos != std::string_view::npos) ++pos;
-  }
-  if (pos == std::string_view::npos) return "";
-  return std::string(arn.substr(pos, arn.find(':', pos) - pos));
-}
-
-template <typename F>
-Handler With(F f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    auto o = ParseObject(body);
-    if (!o.ok()) return done(Fail(o.status()));
-    f(*s.topics, *o, done);
-  };
-}
-
-void CreateTopic(TopicService& t, const json::object& o, ApiCallback& done) {
-  std::string name;
-  std::map<std::string, std::string> attributes;
-  if (Status s = String(o, "Name", "Name", name, true); !s.ok()) {
-    return done(Fail(s));
-  }
-  if (Status s = StringMap(o, "Attributes", attributes); !s.ok()) {
-    return done(Fail(s));
-  }
-  auto arn = t.CreateTopic(name, attributes);
-  if (!arn.ok()) return done(Fail(arn.status()));
-  JsonWriter w;
-  w.BeginObject().Key("TopicArn").String(*arn).EndObject();
-  done(Ok(w.Take()));
+void ReadPublish(FieldReader& r, services::PublishInput& in) {
+  r.Require("Message", in.message);
+  r.Read("Subject", in.subject);
+  r.Read("MessageStructure", in.message_structure);
+  ReadAttributes(r, in.attributes);
 }
 
 // Actions that name a topic (TopicArn) and answer {} or a Status.
 template <typename F>
-void OnTopic(const json::object& o, ApiCallback& done, F f) {
+Result<std::string> OnTopic(FieldReader& r, F f) {
   std::string arn;
-  if (Status s = String(o, "TopicArn", "TopicArn", arn, true); !s.ok()) {
-    return done(Fail(s));
-  }
-  Status s = f(arn);
-  done(s.ok() ? Ok("{}") : Fail(s));
+  r.Require("TopicArn", arn);
+  if (!r.ok()) return r.status();
+  if (Status s = f(arn); !s.ok()) return s;
+  return std::string("{}");
 }
 
-void DeleteTopic(TopicService& t, const json::object& o, ApiCallback& done) {
-  OnTopic(o, done, [&](const std::string& arn) { return t.DeleteTopic(arn); });
+std::string OneField(std::string_view key, std::string_view value) {
+  JsonWriter w;
+  w.BeginObject().Key(key).String(value).EndObject();
+  return w.Take();
 }
 
-void ListTopics(TopicService& t, const json::object&, ApiCallback& done) {
+Result<std::string> CreateTopic(TopicService& t, FieldReader& r) {
+  std::string name;
+  std::map<std::string, std::string> attributes;
+  r.Require("Name", name);
+  r.Read("Attributes", attributes);
+  if (!r.ok()) return r.status();
+  auto arn = t.CreateTopic(name, attributes);
+  if (!arn.ok()) return arn.status();
+  return OneField("TopicArn", *arn);
+}
+
+Result<std::string> DeleteTopic(TopicService& t, FieldReader& r) {
+  return OnTopic(r, [&](const std::string& arn) { return t.DeleteTopic(arn); });
+}
+
+Result<std::string> ListTopics(TopicService& t, FieldReader&) {
   JsonWriter w;
   w.BeginObject().Key("Topics").BeginArray();
   for (const services::Topic& topic : t.ListTopics()) {
     w.BeginObject().Key("TopicArn").String(topic.arn).EndObject();
   }
   w.EndArray().EndObject();
-  done(Ok(w.Take()));
+  return w.Take();
 }
 
-void GetTopicAttributes(TopicService& t, const json::object& o,
-                        ApiCallback& done) {
+Result<std::string> GetTopicAttributes(TopicService& t, FieldReader& r) {
   std::string arn;
-  if (Status s = String(o, "TopicArn", "TopicArn", arn, true); !s.ok()) {
-    return done(Fail(s));
-  }
+  r.Require("TopicArn", arn);
+  if (!r.ok()) return r.status();
   auto topic = t.GetTopic(arn);
-  if (!topic.ok()) return done(Fail(topic.status()));
+  if (!topic.ok()) return topic.status();
   auto subs = t.ListSubscriptionsByTopic(arn);
   std::map<std::string, std::string> attributes = topic->attributes;
   attributes["TopicArn"] = topic->arn;
-  attributes["Owner"] = Account(arn);
+  attributes["Owner"] = ArnAccount(arn);
   attributes.try_emplace("DisplayName", "");
   attributes["SubscriptionsConfirmed"] = std::to_string(subs->size());
   attributes["SubscriptionsPending"] = "0";
@@ -228,57 +134,41 @@ void GetTopicAttributes(TopicService& t, const json::object& o,
   w.BeginObject().Key("Attributes").BeginObject();
   for (const auto& [k, v] : attributes) w.Key(k).String(v);
   w.EndObject().EndObject();
-  done(Ok(w.Take()));
+  return w.Take();
 }
 
-void SetTopicAttributes(TopicService& t, const json::object& o,
-                        ApiCallback& done) {
+Result<std::string> SetTopicAttributes(TopicService& t, FieldReader& r) {
   std::string name, value;
-  if (Status s = String(o, "AttributeName", "AttributeName", name, true);
-      !s.ok()) {
-    return done(Fail(s));
-  }
-  if (Status s = String(o, "AttributeValue", "AttributeValue", value, false);
-      !s.ok()) {
-    return done(Fail(s));
-  }
-  OnTopic(o, done, [&](const std::string& arn) {
+  r.Require("AttributeName", name);
+  r.Read("AttributeValue", value);
+  return OnTopic(r, [&](const std::string& arn) {
     return t.SetTopicAttribute(arn, name, value);
   });
 }
 
-void Subscribe(TopicService& t, const json::object& o, ApiCallback& done) {
+Result<std::string> Subscribe(TopicService& t, FieldReader& r) {
   std::string topic, protocol, endpoint;
   std::map<std::string, std::string> attributes;
-  for (auto [key, out] :
-       {std::pair{"TopicArn", &topic}, std::pair{"Protocol", &protocol},
-        std::pair{"Endpoint", &endpoint}}) {
-    if (Status s = String(o, key, key, *out, true); !s.ok()) {
-      return done(Fail(s));
-    }
-  }
-  if (Status s = StringMap(o, "Attributes", attributes); !s.ok()) {
-    return done(Fail(s));
-  }
+  r.Require("TopicArn", topic);
+  r.Require("Protocol", protocol);
+  r.Require("Endpoint", endpoint);
+  r.Read("Attributes", attributes);
+  if (!r.ok()) return r.status();
   auto arn = t.Subscribe(topic, protocol, endpoint, attributes);
-  if (!arn.ok()) return done(Fail(arn.status()));
-  JsonWriter w;
-  w.BeginObject().Key("SubscriptionArn").String(*arn).EndObject();
-  done(Ok(w.Take()));
+  if (!arn.ok()) return arn.status();
+  return OneField("SubscriptionArn", *arn);
 }
 
-void Unsubscribe(TopicService& t, const json::object& o, ApiCallback& done) {
+Result<std::string> Unsubscribe(TopicService& t, FieldReader& r) {
   std::string arn;
-  if (Status s = String(o, "SubscriptionArn", "SubscriptionArn", arn, true);
-      !s.ok()) {
-    return done(Fail(s));
-  }
-  Status s = t.Unsubscribe(arn);
-  done(s.ok() ? Ok("{}") : Fail(s));
+  r.Require("SubscriptionArn", arn);
+  if (!r.ok()) return r.status();
+  if (Status s = t.Unsubscribe(arn); !s.ok()) return s;
+  return std::string("{}");
 }
 
-void WriteSubscriptions(const std::vector<Subscription>& subs,
-                        const std::string& account, ApiCallback& done) {
+std::string SubscriptionsBody(const std::vector<Subscription>& subs,
+                              std::string_view account) {
   JsonWriter w;
   w.BeginObject().Key("Subscriptions").BeginArray();
   for (const Subscription& s : subs) {
@@ -296,40 +186,34 @@ void WriteSubscriptions(const std::vector<Subscription>& subs,
         .EndObject();
   }
   w.EndArray().EndObject();
-  done(Ok(w.Take()));
+  return w.Take();
 }
 
-void ListSubscriptions(TopicService& t, const json::object&,
-                       ApiCallback& done) {
+Result<std::string> ListSubscriptions(TopicService& t, FieldReader&) {
   auto subs = t.ListSubscriptions();
-  WriteSubscriptions(subs, subs.empty() ? "" : Account(subs[0].arn), done);
+  return SubscriptionsBody(subs, subs.empty() ? "" : ArnAccount(subs[0].arn));
 }
 
-void ListSubscriptionsByTopic(TopicService& t, const json::object& o,
-                              ApiCallback& done) {
+Result<std::string> ListSubscriptionsByTopic(TopicService& t, FieldReader& r) {
   std::string arn;
-  if (Status s = String(o, "TopicArn", "TopicArn", arn, true); !s.ok()) {
-    return done(Fail(s));
-  }
+  r.Require("TopicArn", arn);
+  if (!r.ok()) return r.status();
   auto subs = t.ListSubscriptionsByTopic(arn);
-  if (!subs.ok()) return done(Fail(subs.status()));
-  WriteSubscriptions(*subs, Account(arn), done);
+  if (!subs.ok()) return subs.status();
+  return SubscriptionsBody(*subs, ArnAccount(arn));
 }
 
-void GetSubscriptionAttributes(TopicService& t, const json::object& o,
-                               ApiCallback& done) {
+Result<std::string> GetSubscriptionAttributes(TopicService& t, FieldReader& r) {
   std::string arn;
-  if (Status s = String(o, "SubscriptionArn", "SubscriptionArn", arn, true);
-      !s.ok()) {
-    return done(Fail(s));
-  }
+  r.Require("SubscriptionArn", arn);
+  if (!r.ok()) return r.status();
   auto sub = t.GetSubscription(arn);
-  if (!sub.ok()) return done(Fail(sub.status()));
+  if (!sub.ok()) return sub.status();
   JsonWriter w;
   w.BeginObject().Key("Attributes").BeginObject();
   w.Key("ConfirmationWasAuthenticated").String("true");
   w.Key("Endpoint").String(sub->endpoint);
-  w.Key("Owner").String(Account(arn));
+  w.Key("Owner").String(ArnAccount(arn));
   w.Key("PendingConfirmation").String("false");
   w.Key("Protocol").String(sub->protocol);
   w.Key("RawMessageDelivery")
@@ -337,55 +221,45 @@ void GetSubscriptionAttributes(TopicService& t, const json::object& o,
   w.Key("SubscriptionArn").String(sub->arn);
   w.Key("TopicArn").String(sub->topic_arn);
   w.EndObject().EndObject();
-  done(Ok(w.Take()));
+  return w.Take();
 }
 
-void SetSubscriptionAttributes(TopicService& t, const json::object& o,
-                               ApiCallback& done) {
+Result<std::string> SetSubscriptionAttributes(TopicService& t, FieldReader& r) {
   std::string arn, name, value;
-  for (auto [key, out] :
-       {std::pair{"SubscriptionArn", &arn}, std::pair{"AttributeName", &name},
-        std::pair{"AttributeValue", &value}}) {
-    if (Status s = String(o, key, key, *out, true); !s.ok()) {
-      return done(Fail(s));
-    }
+  r.Require("SubscriptionArn", arn);
+  r.Require("AttributeName", name);
+  r.Require("AttributeValue", value);
+  if (!r.ok()) return r.status();
+  if (Status s = t.SetSubscriptionAttribute(arn, name, value); !s.ok()) {
+    return s;
   }
-  Status s = t.SetSubscriptionAttribute(arn, name, value);
-  done(s.ok() ? Ok("{}") : Fail(s));
+  return std::string("{}");
 }
 
 // TopicArn, or TargetArn when it names a topic.
-Status TopicOf(const json::object& o, std::string& arn) {
-  if (Status s = String(o, "TopicArn", "TopicArn", arn, false); !s.ok()) {
-    return s;
-  }
+void ReadTopicOf(FieldReader& r, std::string& arn) {
+  r.Read("TopicArn", arn);
+  if (arn.empty()) r.Read("TargetArn", arn);
   if (arn.empty()) {
-    if (Status s = String(o, "TargetArn", "TargetArn", arn, false); !s.ok()) {
-      return s;
-    }
-  }
-  if (arn.empty()) {
-    return Status(ErrorCode::kInvalidParameterException,
+    r.Fail(Status(ErrorCode::kInvalidParameterException,
                   "Invalid parameter: TopicArn or TargetArn Reason: no value "
-                  "for required parameter");
+                  "for required parameter"));
   }
-  return Status::Ok();
 }
 
-void Publish(TopicService& t, const json::object& o, ApiCallback& done) {
+Result<std::string> Publish(TopicService& t, FieldReader& r) {
   services::PublishInput in;
-  if (Status s = TopicOf(o, in.topic_arn); !s.ok()) return done(Fail(s));
-  if (o.contains("PhoneNumber")) {
-    return done(Fail(Status(ErrorCode::kInvalidParameterException,
-                            "Invalid parameter: PhoneNumber: SMS is not "
-                            "supported by fanlab")));
+  ReadTopicOf(r, in.topic_arn);
+  if (r.Has("PhoneNumber")) {
+    r.Fail(Status(ErrorCode::kInvalidParameterException,
+                  "Invalid parameter: PhoneNumber: SMS is not supported by "
+                  "fanlab"));
   }
-  if (Status s = ReadPublish(o, "", in); !s.ok()) return done(Fail(s));
+  ReadPublish(r, in);
+  if (!r.ok()) return r.status();
   auto id = t.Publish(in);
-  if (!id.ok()) return done(Fail(id.status()));
-  JsonWriter w;
-  w.BeginObject().Key("MessageId").String(*id).EndObject();
-  done(Ok(w.Take()));
+  if (!id.ok()) return id.status();
+  return OneField("MessageId", *id);
 }
 
 bool ValidEntryId(std::string_view id) {
@@ -398,57 +272,63 @@ bool ValidEntryId(std::string_view id) {
   return true;
 }
 
-void PublishBatch(TopicService& t, const json::object& o, ApiCallback& done) {
+// What a batch entry adds to the batch's size: its message and its
+// attributes.
+size_t EntryBytes(const services::PublishInput& in) {
+  size_t n = in.message.size();
+  for (const auto& [name, a] : in.attributes) {
+    n += name.size() + a.data_type.size() + a.string_value.size() +
+         a.binary_value.size();
+  }
+  return n;
+}
+
+Result<std::string> PublishBatch(TopicService& t, FieldReader& r) {
+  constexpr std::string_view kEntries = "PublishBatchRequestEntries";
   std::string topic;
-  if (Status s = TopicOf(o, topic); !s.ok()) return done(Fail(s));
-  const json::value* v = o.if_contains("PublishBatchRequestEntries");
-  if (v != nullptr && !v->is_null() && !v->is_array()) {
-    return done(Fail(
-        Serialization("Field PublishBatchRequestEntries must be a list.")));
-  }
-  if (v == nullptr || v->is_null() || v->get_array().empty()) {
-    return done(Fail(Status(ErrorCode::kEmptyBatchRequest,
-                            "The batch request doesn't contain any entries")));
-  }
-  const json::array& entries = v->get_array();
-  if (entries.size() > kMaxBatchEntries) {
-    return done(Fail(
-        Status(ErrorCode::kTooManyEntriesInBatchRequest,
-               "The batch request contains more entries than permissible")));
+  ReadTopicOf(r, topic);
+  if (const boost::json::value* v = r.Get(kEntries);
+      v != nullptr && v->is_array() &&
+      v->get_array().size() > kMaxBatchEntries) {
+    r.Fail(Status(ErrorCode::kTooManyEntriesInBatchRequest,
+                  "The batch request contains more entries than permissible"));
   }
   // Read and check every entry before publishing any.
   std::vector<std::pair<std::string, services::PublishInput>> inputs;
   std::set<std::string> ids;
-  for (size_t i = 0; i < entries.size(); ++i) {
-    std::string path = "PublishBatchRequestEntries[" + std::to_string(i) + "].";
-    if (!entries[i].is_object()) {
-      return done(Fail(Serialization(
-          "Field " + path.substr(0, path.size() - 1) + " must be an object.")));
-    }
-    const json::object& e = entries[i].get_object();
+  size_t bytes = 0;
+  r.Objects(kEntries, [&](FieldReader& e, size_t) {
     std::string id;
-    if (Status s = String(e, "Id", path + "Id", id, true); !s.ok()) {
-      return done(Fail(s));
-    }
+    e.Require("Id", id);
+    if (!e.ok()) return;
     if (!ValidEntryId(id)) {
-      return done(Fail(Status(ErrorCode::kInvalidBatchEntryId,
-                              "The Id of a batch entry in a batch request "
-                              "doesn't abide by the specification")));
+      return e.Fail(Status(ErrorCode::kInvalidBatchEntryId,
+                           "The Id of a batch entry in a batch request "
+                           "doesn't abide by the specification"));
     }
     if (!ids.insert(id).second) {
-      return done(Fail(Status(ErrorCode::kBatchEntryIdsNotDistinct,
-                              "Two or more batch entries in the request have "
-                              "the same Id")));
+      return e.Fail(Status(ErrorCode::kBatchEntryIdsNotDistinct,
+                           "Two or more batch entries in the request have "
+                           "the same Id"));
     }
     services::PublishInput in;
     in.topic_arn = topic;
-    if (Status s = ReadPublish(e, path, in); !s.ok()) return done(Fail(s));
+    ReadPublish(e, in);
+    bytes += EntryBytes(in);
     inputs.emplace_back(std::move(id), std::move(in));
+  });
+  if (r.ok() && inputs.empty()) {
+    r.Fail(Status(ErrorCode::kEmptyBatchRequest,
+                  "The batch request doesn't contain any entries"));
   }
+  if (r.ok() && bytes > kMaxBatchBytes) {
+    r.Fail(Status(ErrorCode::kBatchRequestTooLong,
+                  "The length of all the batch messages put together is "
+                  "more than the limit."));
+  }
+  if (!r.ok()) return r.status();
   // A missing topic fails the whole call, as SNS does.
-  if (auto exists = t.GetTopic(topic); !exists.ok()) {
-    return done(Fail(exists.status()));
-  }
+  if (auto exists = t.GetTopic(topic); !exists.ok()) return exists.status();
   JsonWriter ok, failed;
   ok.BeginArray();
   failed.BeginArray();
@@ -475,18 +355,15 @@ void PublishBatch(TopicService& t, const json::object& o, ApiCallback& done) {
   JsonWriter w;
   w.BeginObject().Key("Successful").Raw(ok.str()).Key("Failed");
   w.Raw(failed.str()).EndObject();
-  done(Ok(w.Take()));
+  return w.Take();
 }
 
 // fanlab's own: the email outbox, optionally for one topic or address.
-void ListEmails(TopicService& t, const json::object& o, ApiCallback& done) {
+Result<std::string> ListEmails(TopicService& t, FieldReader& r) {
   std::string topic, to;
-  if (Status s = String(o, "TopicArn", "TopicArn", topic, false); !s.ok()) {
-    return done(Fail(s));
-  }
-  if (Status s = String(o, "To", "To", to, false); !s.ok()) {
-    return done(Fail(s));
-  }
+  r.Read("TopicArn", topic);
+  r.Read("To", to);
+  if (!r.ok()) return r.status();
   JsonWriter w;
   w.BeginObject().Key("Emails").BeginArray();
   for (const services::Email& e : t.outbox()) {
@@ -511,7 +388,7 @@ void ListEmails(TopicService& t, const json::object& o, ApiCallback& done) {
     w.EndObject();
   }
   w.EndArray().EndObject();
-  done(Ok(w.Take()));
+  return w.Take();
 }
 
 }  // namespace

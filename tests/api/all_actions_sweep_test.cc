@@ -64,6 +64,7 @@ const char* const kFields[] = {"Bucket",
                                "Attributes",
                                "Message",
                                "Subject",
+                               "PhoneNumber",
                                "MessageStructure",
                                "MessageAttributes",
                                "PublishBatchRequestEntries",
@@ -103,9 +104,11 @@ std::vector<json::value> Values() {
           json::parse(R"({"a":{"b":[]}})")};
 }
 
-class AllActionsSweepTest : public ::testing::Test {
- protected:
-  AllActionsSweepTest()
+// Every service but Lambda's, on a virtual clock, behind one dispatcher.
+// Two built alike answer a sequence of calls alike.
+class Emulator {
+ public:
+  Emulator()
       : queues_(clock_, {}),
         buckets_(clock_),
         tables_(clock_),
@@ -125,15 +128,61 @@ class AllActionsSweepTest : public ::testing::Test {
                              .routes = &routes_,
                              .sinks = &sinks_}) {}
 
-  // Dispatches and checks the answer's form; false when it is wrong.
-  void Check(const std::string& action, const std::string& body) {
+  // The answer, which must come exactly once.
+  ApiResponse Call(std::string_view action, std::string_view body) {
     int answers = 0;
     ApiResponse response;
     dispatcher_.Dispatch(action, body, [&](ApiResponse r) {
       ++answers;
       response = std::move(r);
     });
-    ASSERT_EQ(answers, 1) << action << " " << body;
+    EXPECT_EQ(answers, 1) << action << " " << body;
+    return response;
+  }
+
+  // Some resources, so that requests get past the lookups.
+  void AddResources() {
+    ASSERT_TRUE(buckets_.CreateBucket("bkt").ok());
+    ApiResponse table = Call(
+        "CreateTable",
+        R"({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",)"
+        R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],)"
+        R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+    ASSERT_TRUE(table.ok) << table.body;
+    ASSERT_TRUE(topics_.CreateTopic("tpc").ok());
+  }
+
+  const Dispatcher& dispatcher() const { return dispatcher_; }
+
+ private:
+  VirtualClock clock_;
+  IdGenerator ids_{3};
+  queue::QueueService queues_;
+  services::BucketService buckets_;
+  services::TableService tables_;
+  services::TopicService topics_;
+  services::ScheduleService schedules_;
+  services::RouteService routes_;
+  services::SinkService sinks_;
+  Dispatcher dispatcher_;
+};
+
+// A body naming the resources Emulator::AddResources made.
+json::object BaseBody() {
+  return {{"Bucket", "bkt"},
+          {"TableName", "tbl"},
+          {"TopicArn", "arn:aws:sns:us-east-1:000000000000:tpc"},
+          {"Name", "n"},
+          {"Rule", "n"},
+          {"Key", {{"pk", {{"S", "a"}}}}},
+          {"Item", {{"pk", {{"S", "a"}}}}}};
+}
+
+class AllActionsSweepTest : public ::testing::Test {
+ protected:
+  // Dispatches and checks the answer's form.
+  void Check(const std::string& action, const std::string& body) {
+    ApiResponse response = emulator_.Call(action, body);
     boost::system::error_code ec;
     json::value v = json::parse(response.body, ec);
     ASSERT_FALSE(ec) << action << " " << body << " -> " << response.body;
@@ -148,16 +197,11 @@ class AllActionsSweepTest : public ::testing::Test {
         << action << " " << body << " -> " << response.body;
   }
 
-  VirtualClock clock_;
-  IdGenerator ids_{3};
-  queue::QueueService queues_;
-  services::BucketService buckets_;
-  services::TableService tables_;
-  services::TopicService topics_;
-  services::ScheduleService schedules_;
-  services::RouteService routes_;
-  services::SinkService sinks_;
-  Dispatcher dispatcher_;
+  std::vector<std::string> Actions() const {
+    return emulator_.dispatcher().Actions();
+  }
+
+  Emulator emulator_;
 };
 
 TEST_F(AllActionsSweepTest, MalformedBodiesAreAnsweredOnceWithAKnownError) {
@@ -169,7 +213,7 @@ TEST_F(AllActionsSweepTest, MalformedBodiesAreAnsweredOnceWithAKnownError) {
       "{}{}",     std::string("{\"\0\":1}", 8),
       "\xff\xfe", "{\"a\":[[[[[[[[[[]]]]]]]]]]}"};
   size_t calls = 0;
-  for (const std::string& action : dispatcher_.Actions()) {
+  for (const std::string& action : Actions()) {
     for (const std::string& body : bodies) {
       Check(action, body);
       ++calls;
@@ -179,30 +223,84 @@ TEST_F(AllActionsSweepTest, MalformedBodiesAreAnsweredOnceWithAKnownError) {
 }
 
 TEST_F(AllActionsSweepTest, EveryFieldOfEveryTypeIsAnsweredOnce) {
-  // Some resources exist, so that requests get past the lookups.
-  ASSERT_TRUE(buckets_.CreateBucket("bkt").ok());
-  Check(
-      "CreateTable",
-      R"({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",)"
-      R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],)"
-      R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
-  ASSERT_TRUE(topics_.CreateTopic("tpc").ok());
-  const json::object base = {
-      {"Bucket", "bkt"},
-      {"TableName", "tbl"},
-      {"TopicArn", "arn:aws:sns:us-east-1:000000000000:tpc"},
-      {"Name", "n"},
-      {"Rule", "n"},
-      {"Key", {{"pk", {{"S", "a"}}}}},
-      {"Item", {{"pk", {{"S", "a"}}}}}};
+  emulator_.AddResources();
+  const json::object base = BaseBody();
   std::vector<json::value> values = Values();
-  for (const std::string& action : dispatcher_.Actions()) {
+  for (const std::string& action : Actions()) {
     for (const char* field : kFields) {
       for (const json::value& v : values) {
         json::object body = base;
         body[field] = v;
         Check(action, json::serialize(body));
       }
+    }
+  }
+}
+
+// Null means absent, in every service: each field set to null is answered
+// as if it were left out (two emulators, built alike, answer in lockstep).
+TEST(AllActionsNullTest, ANullFieldIsAnAbsentField) {
+  Emulator with_null, without;
+  with_null.AddResources();
+  without.AddResources();
+  json::object base = BaseBody();
+  base["Message"] = "m";  // so that Publish gets to its optional fields
+  for (const std::string& action : with_null.dispatcher().Actions()) {
+    for (const char* field : kFields) {
+      json::object nulled = base;
+      nulled[field] = nullptr;
+      json::object left_out = base;
+      left_out.erase(field);
+      ApiResponse a = with_null.Call(action, json::serialize(nulled));
+      ApiResponse b = without.Call(action, json::serialize(left_out));
+      EXPECT_EQ(a.ok, b.ok)
+          << action << " " << field << ": " << a.body << " vs " << b.body;
+      if (!a.ok || !b.ok) {
+        EXPECT_EQ(a.body, b.body) << action << " " << field;
+      }
+    }
+  }
+}
+
+// One integer rule in every service: JSON integers and integral numbers
+// (2.0) within int64 are integers; 2.5, 1e19 and 2^64 - 1 are not (S3 used
+// to clamp 2^64 - 1, the others refused 2^62 and up, the HTTP actions 2.0).
+TEST(AllActionsIntegerTest, EveryServiceReadsIntegersAlike) {
+  struct Case {
+    const char* action;
+    const char* field;
+  };
+  const Case cases[] = {
+      {"ListQueues", "MaxResults"},
+      {"ListBuckets", "MaxBuckets"},
+      {"ListObjectsV2", "MaxKeys"},
+      {"ListTables", "Limit"},
+      {"Scan", "Limit"},
+      {"ListRules", "Limit"},
+      {"ListTargetsByRule", "Limit"},
+      {"CreateSink", "StatusCode"},
+  };
+  Emulator emulator;
+  emulator.AddResources();
+  for (const Case& c : cases) {
+    for (const char* integer : {"2", "2.0", "4611686018427387904"}) {
+      json::object body = BaseBody();
+      body[c.field] = json::parse(integer);
+      ApiResponse r = emulator.Call(c.action, json::serialize(body));
+      EXPECT_NE(r.code, ErrorCode::kSerializationException)
+          << c.action << " " << c.field << "=" << integer << ": " << r.body;
+    }
+    for (const char* not_integer :
+         {"2.5", "1e19", "9223372036854775808", "18446744073709551615"}) {
+      json::object body = BaseBody();
+      body[c.field] = json::parse(not_integer);
+      ApiResponse r = emulator.Call(c.action, json::serialize(body));
+      EXPECT_EQ(r.code, ErrorCode::kSerializationException)
+          << c.action << " " << c.field << "=" << not_integer << ": " << r.body;
+      EXPECT_NE(
+          r.body.find("Field " + std::string(c.field) + " must be an integer."),
+          std::string::npos)
+          << r.body;
     }
   }
 }

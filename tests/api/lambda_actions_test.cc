@@ -110,6 +110,22 @@ TEST_F(LambdaActionsTest, BadRequestsNameWhatIsWrong) {
             "ResourceNotFoundException");
 }
 
+// The one integer rule (api/json_fields.h): Lambda used to refuse 2^62 and
+// up as not an integer, and 5.0.
+TEST_F(LambdaActionsTest, IntegersFollowTheOneRule) {
+  json::object f = Function("f", {"echo"});
+  f["Timeout"] = 5.0;
+  EXPECT_EQ(Ok("CreateFunction", f)["Timeout"], 5);
+  json::object g = Function("g", {"echo"});
+  g["MemorySize"] = int64_t{1} << 62;
+  EXPECT_EQ(Error("CreateFunction", g).first, "InvalidParameterValueException");
+  g["MemorySize"] = json::parse("18446744073709551615");
+  EXPECT_EQ(
+      Error("CreateFunction", g),
+      std::make_pair(std::string("SerializationException"),
+                     std::string("Field MemorySize must be an integer.")));
+}
+
 TEST_F(LambdaActionsTest, InvokeReturnsThePayloadAndTheLogTail) {
   Ok("CreateFunction", Function("echo", {"echo"}));
   json::object r = Ok(

@@ -267,11 +267,34 @@ TEST_F(TableActionsTest, ProtocolFaultsAreSerializationExceptions) {
             std::make_pair(std::string("SerializationException"),
                            std::string("Item.pk.S must be a string.")));
   EXPECT_EQ(Error("Query", R"({"TableName":"events","Limit":"ten"})").second,
-            "Limit must be an integer.");
+            "Field Limit must be an integer.");
   EXPECT_EQ(Error("Scan", R"({"TableName":7})").second,
-            "TableName must be a string.");
+            "Field TableName must be a string.");
   EXPECT_EQ(Error("Scan", "[]").second,
             "The request body must be a JSON object.");
+}
+
+TEST_F(TableActionsTest, StreamsAreRefusedAndTheirFieldsTypeChecked) {
+  auto create = [](std::string name, std::string streams) {
+    return R"({"TableName":")" + name + R"(",)" +
+           R"("AttributeDefinitions":[{"AttributeName":"pk",)" +
+           R"("AttributeType":"S"}],)" +
+           R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],)" +
+           R"("BillingMode":"PAY_PER_REQUEST","StreamSpecification":)" +
+           streams + "}";
+  };
+  EXPECT_EQ(
+      Error("CreateTable", create("a", R"({"StreamEnabled":true})")).first,
+      "ValidationException");
+  EXPECT_EQ(Error("CreateTable", create("a", R"({"StreamEnabled":"yes"})")),
+            std::make_pair(
+                std::string("SerializationException"),
+                std::string("Field StreamSpecification.StreamEnabled must be "
+                            "a boolean.")));
+  EXPECT_EQ(Error("CreateTable", create("a", "[]")).second,
+            "Field StreamSpecification must be an object.");
+  Ok("CreateTable", create("off", R"({"StreamEnabled":false})"));
+  Ok("CreateTable", create("null", "null"));
 }
 
 TEST_F(TableActionsTest, DeeplyNestedItemsPassTheJsonReader) {

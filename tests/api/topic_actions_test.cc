@@ -243,6 +243,61 @@ TEST_F(TopicActionsTest, PublishBatchChecksTheBatchAsAWhole) {
   EXPECT_TRUE(sent_.empty());
 }
 
+// A null field is an absent one: Subject null used to be read as "" and
+// refused as an invalid subject.
+TEST_F(TopicActionsTest, NullSubjectIsNoSubject) {
+  std::string arn = NewTopic();
+  Ok("Subscribe",
+     {{"TopicArn", arn}, {"Protocol", "email"}, {"Endpoint", "x@y.z"}});
+  Ok("Publish", {{"TopicArn", arn}, {"Message", "m"}, {"Subject", nullptr}});
+  json::object batch =
+      Ok("PublishBatch",
+         {{"TopicArn", arn},
+          {"PublishBatchRequestEntries",
+           {{{"Id", "a"}, {"Message", "n"}, {"Subject", nullptr}}}}});
+  EXPECT_EQ(batch["Successful"].as_array().size(), 1u);
+  json::array emails = Ok("ListEmails", json::object{})["Emails"].as_array();
+  ASSERT_EQ(emails.size(), 2u);
+  EXPECT_EQ(emails[0].at("Body"), "m");
+  EXPECT_EQ(emails[1].at("Body"), "n");
+  // Null elsewhere too: PhoneNumber null is no SMS.
+  Ok("Publish",
+     {{"TopicArn", arn}, {"Message", "m"}, {"PhoneNumber", nullptr}});
+}
+
+TEST_F(TopicActionsTest, PublishBatchRefusesMoreThan256KiBInAll) {
+  std::string arn = NewTopic();
+  auto batch = [&](size_t message_bytes, size_t attribute_bytes) {
+    json::array entries;
+    for (int i = 0; i < 4; ++i) {
+      entries.push_back(
+          {{"Id", "e" + std::to_string(i)},
+           {"Message", std::string(message_bytes, 'm')},
+           {"MessageAttributes",
+            {{"a",
+              {{"DataType", "String"},
+               {"StringValue", std::string(attribute_bytes, 'v')}}}}}});
+    }
+    return json::object{{"TopicArn", arn},
+                        {"PublishBatchRequestEntries", entries}};
+  };
+  // Each entry counts its message, and its attribute's name, type and
+  // value ("a", "String": 7 bytes): 4 * 65536 = 256 KiB exactly.
+  json::object fits = Ok("PublishBatch", batch(60000, 65536 - 60000 - 7));
+  EXPECT_EQ(fits["Successful"].as_array().size(), 4u);
+  ApiResponse messages = Error("PublishBatch", batch(65530, 1));
+  EXPECT_EQ(messages.code, ErrorCode::kBatchRequestTooLong);
+  EXPECT_THAT(Type(messages),
+              HasSubstr("com.amazonaws.sns#BatchRequestTooLong"));
+  EXPECT_EQ(messages.http_status, 400);
+  EXPECT_EQ(json::parse(messages.body).at("message"),
+            "The length of all the batch messages put together is more than "
+            "the limit.");
+  // Attributes count too.
+  EXPECT_EQ(Error("PublishBatch", batch(60000, 65536 - 60000 - 6)).code,
+            ErrorCode::kBatchRequestTooLong);
+}
+
 TEST_F(TopicActionsTest, ListEmailsReadsTheOutbox) {
   std::string a = NewTopic("a");
   std::string b = NewTopic("b");

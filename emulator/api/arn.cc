@@ -1,0 +1,23 @@
+#include "emulator/api/arn.h"
+
+namespace fanlab::api {
+
+std::optional<Arn> ParseArn(std::string_view text) {
+  std::string_view parts[5];
+  std::string_view rest = text;
+  for (std::string_view& part : parts) {
+    size_t colon = rest.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    part = rest.substr(0, colon);
+    rest.remove_prefix(colon + 1);
+  }
+  if (parts[0] != "arn") return std::nullopt;
+  return Arn{parts[1], parts[2], parts[3], parts[4], rest};
+}
+
+std::string_view ArnAccount(std::string_view text) {
+  std::optional<Arn> arn = ParseArn(text);
+  return arn ? arn->account : std::string_view();
+}
+
+}  // namespace fanlab::api
