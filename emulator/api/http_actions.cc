@@ -31,16 +31,10 @@ Status ReadBody(std::string_view body, F read) {
       read);
 }
 
-bool SameName(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](unsigned char x, unsigned char y) {
-    return std::tolower(x) == std::tolower(y);
-  });
-}
-
 // Header names and values, or paths, as JSON text: invalid UTF-8 would
 // make the answer invalid JSON, so such a string is shown base64-encoded.
 std::string Printable(std::string_view s) {
-  return services::IsUtf8(s) ? std::string(s) : "base64:" + Base64Encode(s);
+  return IsValidUtf8(s) ? std::string(s) : "base64:" + Base64Encode(s);
 }
 
 void WriteRoute(JsonWriter& w, const Route& r, const std::string& base_url) {
@@ -211,8 +205,9 @@ ApiResponse GetSinkRequests(services::RouteService&,
     // first spelling of the name.
     services::HttpHeaders joined;
     for (const auto& [k, v] : r.headers) {
-      auto it = std::find_if(joined.begin(), joined.end(),
-                             [&](auto& e) { return SameName(e.first, k); });
+      auto it = std::find_if(joined.begin(), joined.end(), [&](auto& e) {
+        return services::HeaderNameEquals(e.first, k);
+      });
       if (it == joined.end()) {
         joined.emplace_back(k, v);
       } else {
@@ -222,7 +217,7 @@ ApiResponse GetSinkRequests(services::RouteService&,
     w.Key("Headers").BeginObject();
     for (const auto& [k, v] : joined) w.Key(Printable(k)).String(Printable(v));
     w.EndObject();
-    bool text = services::IsUtf8(r.body);
+    bool text = IsValidUtf8(r.body);
     w.Key("Body")
         .String(text ? r.body : Base64Encode(r.body))
         .Key("IsBase64Encoded")

@@ -11,9 +11,9 @@
 #include <iterator>
 #include <utility>
 
-#include "emulator/api/arn.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
+#include "emulator/core/arn.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/schedule_service.h"
 

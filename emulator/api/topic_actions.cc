@@ -5,9 +5,9 @@
 #include <optional>
 #include <set>
 
-#include "emulator/api/arn.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
+#include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/topic_service.h"

@@ -12,6 +12,7 @@
 
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
+#include "emulator/core/utf8.h"
 
 namespace fanlab::services {
 
@@ -33,10 +34,6 @@ Status ValidateBucketName(std::string_view name);
 // key is too long") past 1024 bytes; InvalidArgument when empty or not
 // UTF-8.
 Status ValidateObjectKey(std::string_view key);
-
-// True when `s` is well-formed UTF-8: no overlong forms, no surrogates,
-// nothing past U+10FFFF.
-bool IsValidUtf8(std::string_view s);
 
 // An inclusive byte range of an object, resolved against its size.
 struct ByteRange {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emulator/core/status.h"
+#include "emulator/core/utf8.h"
 
 namespace fanlab::services {
 
@@ -88,42 +89,6 @@ inline const std::string* FindHeader(const HttpHeaders& headers,
     if (HeaderNameEquals(k, name)) found = &v;
   }
   return found;
-}
-
-// True when `bytes` is well-formed UTF-8 (shortest forms, no surrogates,
-// at most U+10FFFF): such a body can travel as JSON text; any other goes
-// base64-encoded.
-inline bool IsUtf8(std::string_view bytes) {
-  size_t i = 0;
-  while (i < bytes.size()) {
-    const unsigned char c = static_cast<unsigned char>(bytes[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t len = 0;
-    uint32_t cp = 0, min = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2, cp = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3, cp = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + len > bytes.size()) return false;
-    for (size_t k = 1; k < len; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(bytes[i + k]);
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += len;
-  }
-  return true;
 }
 
 class HttpPoster {

@@ -159,14 +159,14 @@ Result<std::vector<Segment>> ParseTemplate(std::string_view path) {
 // Any byte sequence as valid UTF-8: an invalid byte becomes U+FFFD (JSON
 // text must be UTF-8; the writer does not check).
 std::string Text(std::string_view bytes) {
-  if (IsUtf8(bytes)) return std::string(bytes);
+  if (IsValidUtf8(bytes)) return std::string(bytes);
   std::string out;
   out.reserve(bytes.size() + 8);
   size_t i = 0;
   while (i < bytes.size()) {
     size_t len = 1;
     while (len <= 4 && i + len <= bytes.size() &&
-           !IsUtf8(bytes.substr(i, len))) {
+           !IsValidUtf8(bytes.substr(i, len))) {
       ++len;
     }
     if (len <= 4 && i + len <= bytes.size()) {
@@ -720,7 +720,7 @@ std::string RouteService::BuildEvent(const HttpRequest& request,
   if (request.body.empty()) {
     w.Key("body").Null();
     w.Key("isBase64Encoded").Bool(false);
-  } else if (IsUtf8(request.body)) {
+  } else if (IsValidUtf8(request.body)) {
     w.Key("body").String(request.body);
     w.Key("isBase64Encoded").Bool(false);
   } else {

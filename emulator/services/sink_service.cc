@@ -139,7 +139,8 @@ HttpResponse SinkService::Handle(const HttpRequest& request) {
     JsonWriter w;
     w.BeginObject()
         .Key("message")
-        .String("No sink named " + std::string(IsUtf8(name) ? name : "?") + ".")
+        .String("No sink named " + std::string(IsValidUtf8(name) ? name : "?") +
+                ".")
         .EndObject();
     out.body = w.Take();
     return out;
@@ -173,9 +174,9 @@ HttpResponse SinkService::Handle(const HttpRequest& request) {
     JsonWriter w;
     w.BeginObject()
         .Key("method")
-        .String(IsUtf8(kept.method) ? kept.method : "?")
+        .String(IsValidUtf8(kept.method) ? kept.method : "?")
         .Key("path")
-        .String(IsUtf8(kept.path) ? kept.path : "?")
+        .String(IsValidUtf8(kept.path) ? kept.path : "?")
         .Key("status")
         .Int(out.status)
         .EndObject();

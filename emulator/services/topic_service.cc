@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/digest.h"
 #include "emulator/core/json_writer.h"
@@ -39,17 +40,14 @@ bool ValidTopicName(std::string_view name) {
   return true;
 }
 
-// The part of an ARN after its fifth ':' ("arn:aws:sqs:r:acct:NAME").
+// The resource of an ARN of `service` ("NAME" in "arn:aws:sqs:r:acct:NAME"),
+// or "" when `arn` is not one.
 std::string_view ArnResource(std::string_view arn, std::string_view service) {
-  std::string prefix = "arn:aws:" + std::string(service) + ":";
-  if (!arn.starts_with(prefix)) return {};
-  size_t pos = 0;
-  for (int i = 0; i < 5; ++i) {
-    pos = arn.find(':', pos);
-    if (pos == std::string_view::npos) return {};
-    ++pos;
+  std::optional<Arn> parsed = ParseArn(arn);
+  if (!parsed || parsed->partition != "aws" || parsed->service != service) {
+    return {};
   }
-  return arn.substr(pos);
+  return parsed->resource;
 }
 
 bool ValidEndpoint(std::string_view protocol, std::string_view endpoint) {

@@ -2,13 +2,13 @@
 // the actions that answer with an owner or an account read them.
 //
 // Thread safety: a free function on values.
-#ifndef FANLAB_EMULATOR_API_ARN_H_
-#define FANLAB_EMULATOR_API_ARN_H_
+#ifndef FANLAB_EMULATOR_CORE_ARN_H_
+#define FANLAB_EMULATOR_CORE_ARN_H_
 
 #include <optional>
 #include <string_view>
 
-namespace fanlab::api {
+namespace fanlab {
 
 // Views into the ARN text it was parsed from.
 struct Arn {
@@ -26,6 +26,6 @@ std::optional<Arn> ParseArn(std::string_view text);
 // The account an ARN names; "" when it is not an ARN.
 std::string_view ArnAccount(std::string_view text);
 
-}  // namespace fanlab::api
+}  // namespace fanlab
 
-#endif  // FANLAB_EMULATOR_API_ARN_H_
+#endif  // FANLAB_EMULATOR_CORE_ARN_H_

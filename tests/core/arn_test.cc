@@ -1,9 +1,9 @@
-// ARNs' parts (emulator/api/arn.h).
-#include "emulator/api/arn.h"
+// ARNs' parts (emulator/core/arn.h).
+#include "emulator/core/arn.h"
 
 #include <gtest/gtest.h>
 
-namespace fanlab::api {
+namespace fanlab {
 namespace {
 
 TEST(ArnTest, ParsesEveryPartAndKeepsTheResourceWhole) {
@@ -31,4 +31,4 @@ TEST(ArnTest, ANonArnHasNoAccount) {
 }
 
 }  // namespace
-}  // namespace fanlab::api
+}  // namespace fanlab

@@ -1,6 +1,6 @@
-#include "emulator/api/arn.h"
+#include "emulator/core/arn.h"
 
-namespace fanlab::api {
+namespace fanlab {
 
 std::optional<Arn> ParseArn(std::string_view text) {
   std::string_view parts[5];
@@ -20,4 +20,4 @@ std::string_view ArnAccount(std::string_view text) {
   return arn ? arn->account : std::string_view();
 }
 
-}  // namespace fanlab::api
+}  // namespace fanlab
