@@ -105,7 +105,9 @@ const std::vector<CommandSpec>& S3Commands() {
   static const auto* commands = new std::vector<CommandSpec>{
       {"create-bucket", "CreateBucket", "Create a bucket", {Bucket()}},
       {"delete-bucket", "DeleteBucket", "Delete an empty bucket", {Bucket()}},
-      {"head-bucket", "HeadBucket", "Whether a bucket exists (and its region)",
+      {"head-bucket",
+       "HeadBucket",
+       "Whether a bucket exists (and its region)",
        {Bucket()}},
       {"list-buckets", "ListBuckets", "List buckets", {}},
       {"put-object",
