@@ -159,13 +159,7 @@ TimePoint BucketService::Now() const {
 
 void BucketService::Publish(std::string_view kind, std::string_view bucket,
                             std::string_view key, std::string_view detail) {
-  if (observer_ == nullptr) return;
-  observer_->OnServiceEvent(ServiceEvent{.service = kService,
-                                         .kind = kind,
-                                         .at = clock_.Now(),
-                                         .resource = bucket,
-                                         .key = key,
-                                         .detail = detail});
+  Notify(observer_, kService, clock_.Now(), kind, bucket, key, detail);
 }
 
 Result<const BucketService::Bucket*> BucketService::Find(

@@ -822,13 +822,7 @@ void RouteService::Answer(Pending& p, HttpResponse response) {
 
 void RouteService::Publish(std::string_view kind, std::string_view resource,
                            std::string_view key, std::string_view detail) {
-  if (observer_ == nullptr) return;
-  observer_->OnServiceEvent({.service = "http",
-                             .kind = kind,
-                             .at = clock_.Now(),
-                             .resource = resource,
-                             .key = key,
-                             .detail = detail});
+  Notify(observer_, "http", clock_.Now(), kind, resource, key, detail);
 }
 
 }  // namespace fanlab::services

@@ -235,9 +235,7 @@ Result<ScheduleService::RulePtr> ScheduleService::Find(
 void ScheduleService::Publish(std::string_view kind, std::string_view rule,
                               std::string_view key,
                               std::string_view detail) const {
-  if (observer_ == nullptr) return;
-  observer_->OnServiceEvent(
-      ServiceEvent{"events", kind, clock_.Now(), rule, key, detail});
+  Notify(observer_, "events", clock_.Now(), kind, rule, key, detail);
 }
 
 void ScheduleService::Arm(const RulePtr& rule, TimePoint after) {

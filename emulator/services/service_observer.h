@@ -32,6 +32,21 @@ class ServiceObserver {
   virtual void OnServiceEvent(const ServiceEvent& event) = 0;
 };
 
+// Hands `observer` (when there is one) the event of `service` at `at`: what
+// each service's own publish helper does.
+inline void Notify(ServiceObserver* observer, std::string_view service,
+                   TimePoint at, std::string_view kind,
+                   std::string_view resource, std::string_view key,
+                   std::string_view detail) {
+  if (observer == nullptr) return;
+  observer->OnServiceEvent(ServiceEvent{.service = service,
+                                        .kind = kind,
+                                        .at = at,
+                                        .resource = resource,
+                                        .key = key,
+                                        .detail = detail});
+}
+
 // Hands every event to several observers, in the order they were added.
 class ServiceObserverList : public ServiceObserver {
  public:

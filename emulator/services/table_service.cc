@@ -504,9 +504,7 @@ const Table* TableService::FindTable(std::string_view name) const {
 void TableService::Publish(std::string_view kind, std::string_view table,
                            std::string_view key,
                            std::string_view detail) const {
-  if (observer_ == nullptr) return;
-  observer_->OnServiceEvent(
-      ServiceEvent{"dynamodb", kind, clock_.Now(), table, key, detail});
+  Notify(observer_, "dynamodb", clock_.Now(), kind, table, key, detail);
 }
 
 void TableService::PublishItem(std::string_view kind, const Table& table,
@@ -890,6 +888,33 @@ Result<GetItemResponse> TableService::GetItem(
   return r;
 }
 
+Result<TableService::ReadPlan> TableService::PlanRead(
+    const std::optional<std::string>& filter_expression,
+    const std::optional<std::string>& projection_expression,
+    ExpressionAttributes& attributes, const std::string& table_name,
+    const std::optional<std::string>& index_name) const {
+  ReadPlan plan;
+  if (Status s = ParseOptional(filter_expression, ExpressionKind::kFilter,
+                               attributes, plan.filter);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = ParseOptionalProjection(projection_expression, attributes,
+                                         plan.projection);
+      !s.ok()) {
+    return s;
+  }
+  if (Status s = attributes.CheckAllUsed(); !s.ok()) return s;
+  const Entry* e = Find(table_name);
+  if (e == nullptr) return NotFound();
+  if (index_name) {
+    return Invalid("The table does not have the specified index: " +
+                   *index_name);
+  }
+  plan.table = &e->table;
+  return plan;
+}
+
 Result<PageResponse> TableService::Query(const QueryRequest& request) const {
   Constraints c;
   CheckTableName(c, request.table_name, 1);
@@ -910,32 +935,19 @@ Result<PageResponse> TableService::Query(const QueryRequest& request) const {
     return s;
   }
   ExpressionAttributes attributes = AttributesOf(request.expression);
-  std::optional<Condition> key_condition, filter;
-  std::optional<ProjectionExpression> projection;
+  std::optional<Condition> key_condition;
   if (Status s = ParseOptional(request.key_condition_expression,
                                ExpressionKind::kKeyCondition, attributes,
                                key_condition);
       !s.ok()) {
     return s;
   }
-  if (Status s = ParseOptional(request.filter_expression,
-                               ExpressionKind::kFilter, attributes, filter);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = ParseOptionalProjection(request.projection_expression,
-                                         attributes, projection);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = attributes.CheckAllUsed(); !s.ok()) return s;
-  const Entry* e = Find(request.table_name);
-  if (e == nullptr) return NotFound();
-  if (request.index_name) {
-    return Invalid("The table does not have the specified index: " +
-                   *request.index_name);
-  }
-  const Table& table = e->table;
+  auto plan = PlanRead(request.filter_expression, request.projection_expression,
+                       attributes, request.table_name, request.index_name);
+  if (!plan.ok()) return plan.status();
+  const Table& table = *plan->table;
+  const std::optional<Condition>& filter = plan->filter;
+  const std::optional<ProjectionExpression>& projection = plan->projection;
   auto q = ToKeyQuery(*key_condition, table.schema());
   if (!q.ok()) return q.status();
   // The key condition is where a Query's keys go; a filter may only look
@@ -1013,26 +1025,12 @@ Result<PageResponse> TableService::Scan(const ScanRequest& request) const {
     return s;
   }
   ExpressionAttributes attributes = AttributesOf(request.expression);
-  std::optional<Condition> filter;
-  std::optional<ProjectionExpression> projection;
-  if (Status s = ParseOptional(request.filter_expression,
-                               ExpressionKind::kFilter, attributes, filter);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = ParseOptionalProjection(request.projection_expression,
-                                         attributes, projection);
-      !s.ok()) {
-    return s;
-  }
-  if (Status s = attributes.CheckAllUsed(); !s.ok()) return s;
-  const Entry* e = Find(request.table_name);
-  if (e == nullptr) return NotFound();
-  if (request.index_name) {
-    return Invalid("The table does not have the specified index: " +
-                   *request.index_name);
-  }
-  const Table& table = e->table;
+  auto plan = PlanRead(request.filter_expression, request.projection_expression,
+                       attributes, request.table_name, request.index_name);
+  if (!plan.ok()) return plan.status();
+  const Table& table = *plan->table;
+  const std::optional<Condition>& filter = plan->filter;
+  const std::optional<ProjectionExpression>& projection = plan->projection;
   std::optional<PrimaryKey> start;
   if (request.exclusive_start_key) {
     auto k = StartKey(table, *request.exclusive_start_key);

@@ -272,6 +272,19 @@ class TableService {
                std::string_view key, std::string_view detail) const;
   void PublishItem(std::string_view kind, const Table& table,
                    const PrimaryKey& key, const Item& item) const;
+  // What Query and Scan share once their own checks are done: the filter
+  // and projection parsed against `attributes` (every substitution must
+  // then be used) and the table, which has no index to name.
+  struct ReadPlan {
+    std::optional<Condition> filter;
+    std::optional<ProjectionExpression> projection;
+    const Table* table = nullptr;
+  };
+  Result<ReadPlan> PlanRead(
+      const std::optional<std::string>& filter_expression,
+      const std::optional<std::string>& projection_expression,
+      ExpressionAttributes& attributes, const std::string& table_name,
+      const std::optional<std::string>& index_name) const;
 
   Clock& clock_;
   IdGenerator ids_;

@@ -183,13 +183,7 @@ Subscription* TopicService::FindSubscription(const std::string& arn) {
 
 void TopicService::Emit(std::string_view kind, std::string_view resource,
                         std::string_view key, std::string_view detail) {
-  if (observer_ == nullptr) return;
-  observer_->OnServiceEvent(ServiceEvent{.service = "sns",
-                                         .kind = kind,
-                                         .at = clock_.Now(),
-                                         .resource = resource,
-                                         .key = key,
-                                         .detail = detail});
+  Notify(observer_, "sns", clock_.Now(), kind, resource, key, detail);
 }
 
 Result<std::string> TopicService::CreateTopic(
