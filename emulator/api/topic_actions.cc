@@ -213,6 +213,10 @@ Result<std::string> GetSubscriptionAttributes(TopicService& t, FieldReader& r) {
   w.BeginObject().Key("Attributes").BeginObject();
   w.Key("ConfirmationWasAuthenticated").String("true");
   w.Key("Endpoint").String(sub->endpoint);
+  if (!sub->filter_policy.empty()) {
+    w.Key("FilterPolicy").String(sub->filter_policy);
+    w.Key("FilterPolicyScope").String(sub->filter_policy_scope);
+  }
   w.Key("Owner").String(ArnAccount(arn));
   w.Key("PendingConfirmation").String("false");
   w.Key("Protocol").String(sub->protocol);

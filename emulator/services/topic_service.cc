@@ -254,6 +254,33 @@ Status TopicService::SetTopicAttribute(const std::string& topic_arn,
   return Status::Ok();
 }
 
+Status TopicService::SetFilter(Subscription& s, std::string_view name,
+                               const std::string& value) {
+  std::string policy = s.filter_policy, scope = s.filter_policy_scope;
+  if (name == "FilterPolicyScope") {
+    if (value != "MessageAttributes" && value != "MessageBody") {
+      return Invalid("Attributes Reason: FilterPolicyScope: Invalid value [" +
+                     value + "]. Must be MessageAttributes or MessageBody.");
+    }
+    scope = value;
+  } else {
+    policy = value;
+  }
+  std::shared_ptr<const FilterPolicy> filter;
+  if (!policy.empty()) {
+    auto parsed = FilterPolicy::Parse(
+        policy, scope == "MessageBody"
+                    ? FilterPolicy::Scope::kMessageBody
+                    : FilterPolicy::Scope::kMessageAttributes);
+    if (!parsed.ok()) return parsed.status();
+    filter = std::make_shared<const FilterPolicy>(std::move(*parsed));
+  }
+  s.filter_policy = std::move(policy);
+  s.filter_policy_scope = std::move(scope);
+  s.filter = std::move(filter);
+  return Status::Ok();
+}
+
 Result<std::string> TopicService::Subscribe(
     const std::string& topic_arn, const std::string& protocol,
     const std::string& endpoint,
@@ -284,9 +311,8 @@ Result<std::string> TopicService::Subscribe(
             v + "]. Must be true or false.");
       }
       raw = v == "true";
-    } else if (k == "FilterPolicy" || k == "FilterPolicyScope") {
-      return Invalid("Attributes Reason: " + k + " is not supported by fanlab");
-    } else if (k != "DeliveryPolicy" && k != "RedrivePolicy") {
+    } else if (k != "FilterPolicy" && k != "FilterPolicyScope" &&
+               k != "DeliveryPolicy" && k != "RedrivePolicy") {
       return Invalid("Attributes Reason: Unknown attribute " + k);
     }
   }
@@ -294,9 +320,17 @@ Result<std::string> TopicService::Subscribe(
     return Invalid("Attributes Reason: Delivery protocol [" + protocol +
                    "] does not support raw message delivery.");
   }
+  Subscription filter;
+  for (const char* key : {"FilterPolicy", "FilterPolicyScope"}) {
+    if (auto it = attributes.find(key); it != attributes.end()) {
+      if (Status s = SetFilter(filter, key, it->second); !s.ok()) return s;
+    }
+  }
   for (const Subscription& s : t->subscriptions) {
     if (s.protocol != protocol || s.endpoint != endpoint) continue;
-    if (s.raw_message_delivery != raw) {
+    if (s.raw_message_delivery != raw ||
+        s.filter_policy != filter.filter_policy ||
+        s.filter_policy_scope != filter.filter_policy_scope) {
       return Invalid(
           "Attributes Reason: Subscription already exists with different "
           "attributes");
@@ -309,6 +343,9 @@ Result<std::string> TopicService::Subscribe(
   s.protocol = protocol;
   s.endpoint = endpoint;
   s.raw_message_delivery = raw;
+  s.filter_policy = std::move(filter.filter_policy);
+  s.filter_policy_scope = std::move(filter.filter_policy_scope);
+  s.filter = std::move(filter.filter);
   t->subscriptions.push_back(s);
   JsonWriter d;
   d.BeginObject().Key("protocol").String(protocol).Key("endpoint");
@@ -367,9 +404,13 @@ Status TopicService::SetSubscriptionAttribute(const std::string& arn,
   if (s == nullptr) {
     return Status(ErrorCode::kNotFoundException, "Subscription does not exist");
   }
+  if (name == "FilterPolicy" || name == "FilterPolicyScope") {
+    return SetFilter(*s, name, value);
+  }
   if (name != "RawMessageDelivery") {
     return Invalid("AttributeName: " + name +
-                   " is not supported by fanlab (RawMessageDelivery is)");
+                   " is not supported by fanlab (RawMessageDelivery, "
+                   "FilterPolicy and FilterPolicyScope are)");
   }
   if (value != "true" && value != "false") {
     return Invalid("Attributes Reason: RawMessageDelivery: Invalid value [" +
@@ -434,6 +475,13 @@ Result<std::string> TopicService::Publish(const PublishInput& input) {
 void TopicService::Deliver(const TopicState& topic, Subscription& sub,
                            const PublishInput& input,
                            const std::string& message_id) {
+  if (sub.filter && !sub.filter->Matches(input.attributes, input.message)) {
+    ++sub.filtered_out;
+    JsonWriter d;
+    d.BeginObject().Key("messageId").String(message_id).EndObject();
+    Emit("FilteredOut", topic.topic.arn, sub.arn, d.str());
+    return;
+  }
   // The message for this protocol (MessageStructure json picks a key).
   std::string message = input.message;
   if (input.message_structure == "json") {

@@ -38,17 +38,11 @@
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
+#include "emulator/services/filter_policy.h"
 #include "emulator/services/service_observer.h"
+#include "emulator/services/topic_types.h"
 
 namespace fanlab::services {
-
-// A Publish message attribute as the SNS API carries it.
-struct SnsMessageAttribute {
-  std::string data_type;     // "String", "Number", "Binary", "String.Array"
-  std::string string_value;  // String, Number, String.Array
-  std::string binary_value;  // Binary: the raw bytes
-};
-using SnsMessageAttributes = std::map<std::string, SnsMessageAttribute>;
 
 struct Topic {
   std::string name;
@@ -62,9 +56,15 @@ struct Subscription {
   std::string protocol;  // sqs | lambda | email | email-json | http
   std::string endpoint;
   bool raw_message_delivery = false;
+  // FilterPolicy's text ("" when none), its scope ("MessageAttributes" or
+  // "MessageBody"), and the parsed policy.
+  std::string filter_policy;
+  std::string filter_policy_scope = "MessageAttributes";
+  std::shared_ptr<const FilterPolicy> filter;
   // Delivery stats, for the harness.
   uint64_t delivered = 0;
   uint64_t failed = 0;
+  uint64_t filtered_out = 0;  // messages the filter policy kept away
 };
 
 struct PublishInput {
@@ -149,9 +149,10 @@ class TopicService {
   // Returns the subscription's ARN; the same one again for an existing
   // topic + protocol + endpoint with the same attributes (other attributes:
   // InvalidParameterException). Attributes: RawMessageDelivery
-  // ("true"/"false"). InvalidParameterException: unknown protocol, an
-  // endpoint that does not fit the protocol, https (no TLS here),
-  // FilterPolicy (not supported). NotFoundException: no such topic.
+  // ("true"/"false"), FilterPolicy and FilterPolicyScope (filter_policy.h).
+  // InvalidParameterException: unknown protocol, an endpoint that does not
+  // fit the protocol, https (no TLS here), a bad policy. NotFoundException:
+  // no such topic.
   Result<std::string> Subscribe(
       const std::string& topic_arn, const std::string& protocol,
       const std::string& endpoint,
@@ -181,6 +182,10 @@ class TopicService {
   TopicState* Find(const std::string& topic_arn);
   const TopicState* Find(const std::string& topic_arn) const;
   Subscription* FindSubscription(const std::string& arn);
+  // Sets FilterPolicy or FilterPolicyScope on `s` (parsing the policy
+  // against the scope); InvalidParameterException leaves `s` as it was.
+  Status SetFilter(Subscription& s, std::string_view name,
+                   const std::string& value);
   void Deliver(const TopicState& topic, Subscription& sub,
                const PublishInput& input, const std::string& message_id);
   void PostHttp(std::string sub_arn, std::string message_id, std::string url,

@@ -165,6 +165,7 @@ TEST_F(TopicServiceTest, SubscribeChecksProtocolEndpointAndAttributes) {
            {"email", "a@b.c", {{"RawMessageDelivery", "true"}}},
            {"sqs", kQueueArn, {{"RawMessageDelivery", "yes"}}},
            {"sqs", kQueueArn, {{"FilterPolicy", "{}"}}},
+           {"sqs", kQueueArn, {{"FilterPolicyScope", "Body"}}},
            {"sqs", kQueueArn, {{"Colour", "red"}}},
        }) {
     auto r = topics_->Subscribe(topic, c.protocol, c.endpoint, c.attrs);
@@ -355,6 +356,35 @@ TEST_F(TopicServiceTest, CustomBinaryAttributeTypesKeepTheirValue) {
   EXPECT_EQ(e["MessageAttributes"].at("img").at("Value"), "/9g=");
 }
 
+TEST_F(TopicServiceTest, FilterPoliciesChooseWhatASubscriptionGets) {
+  std::string topic = NewTopic();
+  std::string sub =
+      MustSubscribe(topic, "sqs", kQueueArn,
+                    {{"FilterPolicy", R"({"Status":["Complete"]})"}});
+  MustPublish({.topic_arn = topic,
+               .message = "done",
+               .attributes = {{"Status", {"String", "Complete", ""}}}});
+  MustPublish({.topic_arn = topic,
+               .message = "failed",
+               .attributes = {{"Status", {"String", "Failed", ""}}}});
+  MustPublish({.topic_arn = topic, .message = "none"});
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(json::parse(sent_[0].body).at("Message"), "done");
+  EXPECT_EQ(topics_->GetSubscription(sub)->filtered_out, 2u);
+  EXPECT_EQ(recorder_.kinds.back(), "FilteredOut");
+  // The body scope, set afterwards: the policy is read against it.
+  ASSERT_TRUE(
+      topics_->SetSubscriptionAttribute(sub, "FilterPolicyScope", "MessageBody")
+          .ok());
+  MustPublish({.topic_arn = topic, .message = R"({"Status":"Complete"})"});
+  EXPECT_EQ(sent_.size(), 2u);
+  // Subscribing again with another policy is refused.
+  EXPECT_FALSE(topics_
+                   ->Subscribe(topic, "sqs", kQueueArn,
+                               {{"FilterPolicy", R"({"Status":["x"]})"}})
+                   .ok());
+}
+
 TEST_F(TopicServiceTest, AFailedQueueDeliveryDoesNotFailThePublish) {
   std::string topic = NewTopic();
   std::string sub = MustSubscribe(topic, "sqs", kQueueArn);
@@ -430,7 +460,7 @@ TEST_F(TopicServiceTest, SubscriptionAttributesCanTurnRawDeliveryOn) {
   EXPECT_EQ(
       topics_->SetSubscriptionAttribute(sub, "RawMessageDelivery", "1").code(),
       ErrorCode::kInvalidParameterException);
-  EXPECT_EQ(topics_->SetSubscriptionAttribute(sub, "FilterPolicy", "{}").code(),
+  EXPECT_EQ(topics_->SetSubscriptionAttribute(sub, "FilterPolicy", "[").code(),
             ErrorCode::kInvalidParameterException);
   EXPECT_EQ(
       topics_->SetSubscriptionAttribute(sub + "0", "RawMessageDelivery", "true")
