@@ -2,9 +2,10 @@
 
 #include <array>
 #include <bit>
-#include <cctype>
 #include <chrono>
 #include <vector>
+
+#include "emulator/core/ascii.h"
 
 namespace fanlab::services {
 namespace {
@@ -51,14 +52,6 @@ bool IsDigits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::toupper(static_cast<unsigned char>(a[i])) != b[i]) return false;
   }
   return true;
 }
@@ -179,7 +172,7 @@ class CronParser {
       return v;
     }
     for (int i = 0; i < f.name_count; ++i) {
-      if (EqualsNoCase(token, f.names[i])) return f.min + i;
+      if (EqualsIgnoringAsciiCase(token, f.names[i])) return f.min + i;
     }
     if (f.names != nullptr) {
       return Bad(f, token,
@@ -217,7 +210,7 @@ class CronParser {
         if (!b.ok()) return b.status();
         lo = *a;
         hi = *b;
-      } else if (f.names == kDayNames && EqualsNoCase(range, "L")) {
+      } else if (f.names == kDayNames && EqualsIgnoringAsciiCase(range, "L")) {
         lo = hi = 7;  // L alone in day-of-week: the week's last day
       } else {
         Result<int> a = Value(f, range);

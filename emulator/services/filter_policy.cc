@@ -1,13 +1,14 @@
 #include "emulator/services/filter_policy.h"
 
 #include <boost/json.hpp>
-#include <cctype>
 #include <charconv>
 #include <functional>
 #include <map>
 #include <optional>
 #include <variant>
 #include <vector>
+
+#include "emulator/core/ascii.h"
 
 namespace fanlab::services {
 namespace {
@@ -55,17 +56,6 @@ std::optional<double> ToNumber(std::string_view s) {
   return d;
 }
 
-bool SameIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 bool Equals(const Value& v, const std::optional<std::string>& text,
             const std::optional<double>& number) {
   if (text) return v.text && *v.text == *text;
@@ -90,7 +80,7 @@ bool Holds(const Condition& c, const Value& v) {
     case Condition::Kind::kSuffix:
       return v.text && v.text->ends_with(*c.text);
     case Condition::Kind::kEqualsIgnoreCase:
-      return v.text && SameIgnoringCase(*v.text, *c.text);
+      return v.text && EqualsIgnoringAsciiCase(*v.text, *c.text);
     case Condition::Kind::kAnythingBut:
       for (const Value& no : c.values) {
         if (Equals(v, no.text, no.number)) return false;

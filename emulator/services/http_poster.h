@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/core/ascii.h"
 #include "emulator/core/status.h"
 #include "emulator/core/utf8.h"
 
@@ -44,14 +45,7 @@ struct HttpResponse {
 // without case (HTTP field names are case-insensitive), every other byte
 // as it is. The one such compare the HTTP code uses.
 inline bool HeaderNameEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
+  return EqualsIgnoringAsciiCase(a, b);
 }
 
 // True when `name` can be sent as a header name: one or more token
