@@ -14,6 +14,7 @@
 #include "emulator/core/clock.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/bucket_service.h"
+#include "tests/api/dispatch_once.h"
 
 namespace fanlab::api {
 namespace {
@@ -28,14 +29,7 @@ class BucketActionsTest : public ::testing::Test {
         dispatcher_(Services{.sqs = queues_, .buckets = &buckets_}) {}
 
   ApiResponse Call(std::string_view action, std::string_view body) {
-    int calls = 0;
-    ApiResponse out;
-    dispatcher_.Dispatch(action, body, [&](ApiResponse r) {
-      ++calls;
-      out = std::move(r);
-    });
-    EXPECT_EQ(calls, 1) << action;
-    return out;
+    return DispatchOnce(dispatcher_, action, body);
   }
   ApiResponse Call(std::string_view action, const json::object& body) {
     return Call(action, json::serialize(body));

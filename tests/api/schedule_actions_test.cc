@@ -17,6 +17,7 @@
 #include "emulator/core/ids.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/schedule_service.h"
+#include "tests/api/dispatch_once.h"
 
 namespace fanlab::api {
 namespace {
@@ -46,14 +47,7 @@ class ScheduleActionsTest : public ::testing::Test {
   }
 
   ApiResponse Call(std::string_view action, std::string_view body) {
-    ApiResponse out;
-    int calls = 0;
-    dispatcher_.Dispatch(action, body, [&](ApiResponse r) {
-      ++calls;
-      out = std::move(r);
-    });
-    EXPECT_EQ(calls, 1) << action;
-    return out;
+    return DispatchOnce(dispatcher_, action, body);
   }
   ApiResponse Call(std::string_view action, const json::object& body) {
     return Call(action, json::serialize(body));

@@ -11,6 +11,7 @@
 #include "emulator/core/clock.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/table_service.h"
+#include "tests/api/dispatch_once.h"
 
 namespace fanlab::api {
 namespace {
@@ -22,14 +23,7 @@ constexpr std::string_view kDynamoDb = "com.amazonaws.dynamodb.v20120810#";
 class TableActionsTest : public ::testing::Test {
  protected:
   ApiResponse Call(std::string_view action, std::string_view body) {
-    ApiResponse out;
-    int calls = 0;
-    dispatcher_.Dispatch(action, body, [&](ApiResponse r) {
-      out = std::move(r);
-      ++calls;
-    });
-    EXPECT_EQ(calls, 1) << action;
-    return out;
+    return DispatchOnce(dispatcher_, action, body);
   }
 
   json::object Ok(std::string_view action, std::string_view body) {

@@ -11,6 +11,7 @@
 #include "emulator/api/dispatcher.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/topic_service.h"
+#include "tests/api/dispatch_once.h"
 
 namespace fanlab::api {
 namespace {
@@ -35,14 +36,7 @@ class TopicActionsTest : public ::testing::Test {
         dispatcher_(Services{.sqs = queues_, .topics = &topics_}) {}
 
   ApiResponse Call(std::string_view action, std::string_view body) {
-    ApiResponse out;
-    int answers = 0;
-    dispatcher_.Dispatch(action, body, [&](ApiResponse r) {
-      out = std::move(r);
-      ++answers;
-    });
-    EXPECT_EQ(answers, 1);
-    return out;
+    return DispatchOnce(dispatcher_, action, body);
   }
   json::object Ok(std::string_view action, const json::value& body) {
     ApiResponse r = Call(action, json::serialize(body));
