@@ -222,10 +222,19 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
 }
 
 services::HttpPoster& Engine::http_poster() { return *http_client_; }
+transport::HttpClient& Engine::http_client() { return *http_client_; }
 
 void Engine::Stop() {
   stop_ = true;
   io_->stop();  // wakes a blocked run_one*; safe from any thread
+}
+
+void Engine::Dispatch(std::string_view action, std::string_view body,
+                      std::function<void(bool ok, std::string body)> done) {
+  dispatcher_->Dispatch(action, body,
+                        [done = std::move(done)](api::ApiResponse r) {
+                          done(r.ok, std::move(r.body));
+                        });
 }
 
 void Engine::Run() { Loop(std::nullopt); }

@@ -15,8 +15,10 @@
 #define FANLAB_EMULATOR_ENGINE_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/compute/event_source_mappings.h"
@@ -104,8 +106,16 @@ class Engine {
   services::ScheduleService& schedules() { return *schedules_; }
   services::RouteService& routes() { return *routes_; }
   services::SinkService& sinks() { return *sinks_; }
-  // Outgoing HTTP calls on the engine's loop (SNS http subscriptions).
+  // Outgoing HTTP calls on the engine's loop (SNS http subscriptions, the
+  // harness's requests to routes). Calls in flight keep a virtual clock
+  // following real time.
   services::HttpPoster& http_poster();
+  transport::HttpClient& http_client();
+  // Runs `action` through the one dispatcher, as a ZeroMQ or HTTP request
+  // would (REQUIRES: the engine thread, or before Run). `done` runs once,
+  // at once or later from the loop (a long poll, an Invoke).
+  void Dispatch(std::string_view action, std::string_view body,
+                std::function<void(bool ok, std::string body)> done);
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }

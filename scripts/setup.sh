@@ -8,6 +8,7 @@ packages=(
   libssl-dev                               # MD5 / SHA-256 (libcrypto)
   libboost1.81-dev libboost-json1.81-dev   # JSON (Asio, Process later)
   libcli11-dev                             # the fanlab command line
+  libyaml-cpp-dev                          # scenario files (harness/)
   libzmq3-dev cppzmq-dev                   # the engine's transport
   libjemalloc-dev                          # the fanlab binary's allocator
   libgtest-dev libgmock-dev                # tests/

@@ -9,6 +9,7 @@
 #include "bench/queue_bench.h"
 #include "bench/schedule_bench.h"
 #include "emulator/cli/commands.h"
+#include "harness/cli/run_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
 
   fanlab::cli::AddServeCommands(app);
   fanlab::cli::AddServiceCommands(app);
+  fanlab::harness::AddRunCommands(app);
 
   CLI::App* bench = app.add_subcommand("bench", "Measure fanlab's figures");
   bench->require_subcommand(1);

@@ -377,4 +377,15 @@ std::string Queue::NextSequenceNumber() {
   return buf;
 }
 
+std::vector<const StoredMessage*> Queue::Messages() const {
+  std::vector<const StoredMessage*> out;
+  out.reserve(messages_.size());
+  for (const auto& [seq, m] : messages_) out.push_back(&m);
+  std::sort(out.begin(), out.end(),
+            [](const StoredMessage* a, const StoredMessage* b) {
+              return a->seq < b->seq;
+            });
+  return out;
+}
+
 }  // namespace fanlab::queue

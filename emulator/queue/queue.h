@@ -134,6 +134,8 @@ class Queue {
   uint64_t in_flight() const { return n_in_flight_; }
   uint64_t delayed() const { return n_delayed_; }
   bool HasDeliverable() const;
+  // Every stored message, in send order (for inspection: the harness).
+  std::vector<const StoredMessage*> Messages() const;
   // The earliest instant at which a message may become deliverable: a
   // delay or visibility timeout ending, or a retention expiry (which can
   // unlock a FIFO group). May be early (stale entries): waking then finds

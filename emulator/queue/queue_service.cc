@@ -1170,4 +1170,28 @@ Result<QueueDepth> QueueService::Depth(std::string_view queue_name) {
   return QueueDepth{q->ready(), q->in_flight(), q->delayed()};
 }
 
+Result<std::vector<PeekedMessage>> QueueService::Peek(
+    std::string_view queue_name) {
+  Queue* q = FindByName(queue_name);
+  if (q == nullptr) return NoSuchQueue();
+  q->Advance(clock_.Now());
+  std::vector<PeekedMessage> out;
+  for (const StoredMessage* m : q->Messages()) {
+    PeekedMessage p{.message_id = FormatUuid(m->id),
+                    .body = m->body,
+                    .receive_count = m->receive_count,
+                    .sent_at = m->sent_at};
+    if (m->extras) {
+      p.attributes = m->extras->attributes;
+      p.group_id = m->extras->group_id;
+    }
+    p.state =
+        m->state == MessageState::kInFlight  ? PeekedMessage::State::kInFlight
+        : m->state == MessageState::kDelayed ? PeekedMessage::State::kDelayed
+                                             : PeekedMessage::State::kVisible;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace fanlab::queue

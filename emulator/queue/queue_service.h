@@ -64,6 +64,17 @@ struct QueueDepth {
   uint64_t delayed = 0;    // ApproximateNumberOfMessagesDelayed
 };
 
+// A stored message as Peek shows it.
+struct PeekedMessage {
+  std::string message_id;
+  std::string body;
+  MessageAttributeMap attributes;  // the sender's MessageAttributes
+  std::string group_id;            // FIFO
+  uint32_t receive_count = 0;
+  enum class State { kVisible, kInFlight, kDelayed } state = State::kVisible;
+  TimePoint sent_at{};
+};
+
 class QueueService {
  public:
   using ReceiveCallback = std::function<void(Result<ReceiveMessageResponse>)>;
@@ -128,6 +139,9 @@ class QueueService {
   // --- Introspection for the harness and tests (not SQS actions). ---
   // Current depths, after applying every time-driven transition due now.
   Result<QueueDepth> Depth(std::string_view queue_name);
+  // Every message stored in the queue now, in send order, without
+  // receiving it: what a test asserts on (a DLQ's contents, ...).
+  Result<std::vector<PeekedMessage>> Peek(std::string_view queue_name);
 
   // What a consumer inside the engine (an event source mapping) needs to
   // know of a queue, by ARN.

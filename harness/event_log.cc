@@ -1,0 +1,102 @@
+#include "harness/event_log.h"
+
+#include <boost/json.hpp>
+#include <cstdio>
+
+namespace fanlab::harness {
+
+namespace json = boost::json;
+
+namespace {
+
+int64_t Millis(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+std::string_view OutcomeName(compute::InvocationRecord::Outcome o) {
+  switch (o) {
+    case compute::InvocationRecord::Outcome::kSuccess:
+      return "success";
+    case compute::InvocationRecord::Outcome::kError:
+      return "error";
+    case compute::InvocationRecord::Outcome::kTimeout:
+      return "timeout";
+    case compute::InvocationRecord::Outcome::kThrottle:
+      return "throttle";
+  }
+  return "error";
+}
+
+}  // namespace
+
+json::object Event::ToJson() const {
+  json::object o{{"seq", seq},
+                 {"atMs", Millis(at)},
+                 {"service", service},
+                 {"kind", kind},
+                 {"resource", resource}};
+  if (!key.empty()) o["key"] = key;
+  if (!detail.is_null()) o["detail"] = detail;
+  return o;
+}
+
+std::string Event::Summary() const {
+  char time[32];
+  std::snprintf(time, sizeof time, "+%.3fs",
+                std::chrono::duration<double>(at).count());
+  std::string out = std::string(time) + " " + service + " " + kind;
+  if (!resource.empty()) out += " " + resource;
+  if (!key.empty()) out += " " + key;
+  if (!detail.is_null()) {
+    std::string d = json::serialize(detail);
+    if (d.size() > 160) d = d.substr(0, 157) + "...";
+    out += " " + d;
+  }
+  return out;
+}
+
+void EventLog::Add(std::string service, std::string kind, std::string resource,
+                   std::string key, json::value detail) {
+  TimePoint now = clock_.Now();
+  last_ = now;
+  events_.push_back(Event{.seq = events_.size() + 1,
+                          .at = now - start_,
+                          .service = std::move(service),
+                          .kind = std::move(kind),
+                          .resource = std::move(resource),
+                          .key = std::move(key),
+                          .detail = std::move(detail)});
+}
+
+void EventLog::OnQueueEvent(const queue::QueueEvent& e) {
+  json::object detail;
+  if (!e.group_id.empty()) detail["group"] = e.group_id;
+  if (e.sequence != 0) detail["sequence"] = e.sequence;
+  if (e.receive_count != 0) detail["receiveCount"] = e.receive_count;
+  if (e.count != 0) detail["count"] = e.count;
+  if (!e.detail.empty()) detail["detail"] = e.detail;
+  std::string kind(queue::QueueEventKindName(e.kind));
+  Add("sqs", std::move(kind), std::string(e.queue), std::string(e.message_id),
+      detail.empty() ? json::value() : json::value(std::move(detail)));
+}
+
+void EventLog::OnServiceEvent(const services::ServiceEvent& e) {
+  json::value detail;
+  if (!e.detail.empty()) {
+    boost::system::error_code ec;
+    detail = json::parse(e.detail, ec);
+    if (ec) detail = json::string(e.detail);
+  }
+  Add(std::string(e.service), std::string(e.kind), std::string(e.resource),
+      std::string(e.key), std::move(detail));
+}
+
+void EventLog::OnInvocation(const compute::InvocationRecord& r) {
+  json::object detail{{"outcome", OutcomeName(r.outcome)},
+                      {"cold", r.cold},
+                      {"durationMs", Millis(r.duration)}};
+  if (!r.error_type.empty()) detail["errorType"] = r.error_type;
+  Add("lambda", "Invocation", r.function, r.request_id, std::move(detail));
+}
+
+}  // namespace fanlab::harness

@@ -1,0 +1,576 @@
+#include "harness/expect.h"
+
+#include <boost/json.hpp>
+#include <set>
+
+#include "emulator/core/base64.h"
+#include "emulator/engine.h"
+#include "emulator/services/attribute_value_json.h"
+#include "emulator/services/bucket_service.h"
+#include "emulator/services/sink_service.h"
+#include "emulator/services/table_service.h"
+#include "harness/json_match.h"
+#include "harness/yaml_util.h"
+
+namespace fanlab::harness {
+
+namespace json = boost::json;
+
+namespace {
+
+int64_t Millis(Duration d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+std::string Str(const json::object& o, const char* key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+// The body as JSON when it parses as an object or array.
+void AddJson(json::object& doc, const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (!ec && (v.is_object() || v.is_array())) doc["Json"] = std::move(v);
+}
+
+// DynamoDB's AttributeValue JSON to plain JSON: S → string, N → number,
+// BOOL, NULL, L → array, M → object, SS / NS / BS → arrays, B → base64.
+json::value Plain(const json::value& av) {
+  if (!av.is_object() || av.as_object().size() != 1) return av;
+  const auto& [type, v] = *av.as_object().begin();
+  if (type == "N" || type == "NS") {
+    auto number = [](const json::value& s) -> json::value {
+      boost::system::error_code ec;
+      json::value n = json::parse(s.as_string(), ec);
+      return ec ? json::value(s) : n;
+    };
+    if (type == "N") return number(v);
+    json::array out;
+    for (const auto& e : v.as_array()) out.push_back(number(e));
+    return out;
+  }
+  if (type == "L") {
+    json::array out;
+    for (const auto& e : v.as_array()) out.push_back(Plain(e));
+    return out;
+  }
+  if (type == "M") {
+    json::object out;
+    for (const auto& kv : v.as_object()) out[kv.key()] = Plain(kv.value());
+    return out;
+  }
+  if (type == "NULL") return nullptr;
+  return v;  // S, BOOL, B, SS, BS
+}
+
+struct Collection {
+  std::vector<json::value> docs;
+  std::string resource;  // for the events around a failure
+  std::string missing;   // why there is no collection (no such queue, ...)
+};
+
+Collection Invocations(const json::object& spec, const EvalInput& in) {
+  Collection c;
+  c.resource = Str(spec, "function");
+  for (const Event& e : in.events) {
+    if (e.service != "lambda" || e.kind != "Invocation") continue;
+    const json::object& d = e.detail.as_object();
+    if (!c.resource.empty() && e.resource != c.resource) continue;
+    if (spec.contains("outcome") && d.at("outcome") != spec.at("outcome")) {
+      continue;
+    }
+    if (spec.contains("error_type") &&
+        (!d.contains("errorType") ||
+         d.at("errorType") != spec.at("error_type"))) {
+      continue;
+    }
+    json::object doc{
+        {"function", e.resource}, {"requestId", e.key}, {"atMs", Millis(e.at)}};
+    for (const auto& kv : d) doc[kv.key()] = kv.value();
+    c.docs.push_back(std::move(doc));
+  }
+  return c;
+}
+
+Collection Messages(const json::object& spec, const EvalInput& in) {
+  Collection c;
+  c.resource = Str(spec, "queue");
+  auto peeked = in.engine.sqs().Peek(c.resource);
+  if (!peeked.ok()) {
+    c.missing = "there is no queue \"" + c.resource + "\" at the end";
+    return c;
+  }
+  std::string state = Str(spec, "state");
+  for (const queue::PeekedMessage& m : *peeked) {
+    const char* s =
+        m.state == queue::PeekedMessage::State::kInFlight  ? "in_flight"
+        : m.state == queue::PeekedMessage::State::kDelayed ? "delayed"
+                                                           : "visible";
+    if (!state.empty() && state != s) continue;
+    json::object attributes;
+    for (const auto& [name, a] : m.attributes) {
+      attributes[name] =
+          a.string_value
+              ? json::value(*a.string_value)
+              : json::value(Base64Encode(a.binary_value.value_or("")));
+    }
+    json::object doc{{"MessageId", m.message_id},
+                     {"Body", m.body},
+                     {"MessageAttributes", std::move(attributes)},
+                     {"ReceiveCount", m.receive_count},
+                     {"State", s}};
+    if (!m.group_id.empty()) doc["GroupId"] = m.group_id;
+    AddJson(doc, m.body);
+    c.docs.push_back(std::move(doc));
+  }
+  return c;
+}
+
+Collection Items(const json::object& spec, const EvalInput& in) {
+  Collection c;
+  c.resource = Str(spec, "table");
+  auto items = in.engine.tables().Items(c.resource);
+  if (!items.ok()) {
+    c.missing = "there is no table \"" + c.resource + "\" at the end";
+    return c;
+  }
+  for (const services::Item& item : *items) {
+    json::value av = json::parse(services::ToJson(item));
+    json::object doc;
+    for (const auto& kv : av.as_object()) doc[kv.key()] = Plain(kv.value());
+    c.docs.push_back(std::move(doc));
+  }
+  return c;
+}
+
+Collection Objects(const json::object& spec, const EvalInput& in) {
+  Collection c;
+  c.resource = Str(spec, "bucket");
+  auto& buckets = in.engine.buckets();
+  auto keys = buckets.ListKeys(c.resource, Str(spec, "prefix"));
+  if (!keys.ok()) {
+    c.missing = "there is no bucket \"" + c.resource + "\" at the end";
+    return c;
+  }
+  for (const std::string& key : *keys) {
+    auto body = buckets.GetObjectBody(c.resource, key);
+    std::string text = body.ok() ? *body : "";
+    json::object doc{{"Key", key}, {"Size", text.size()}, {"Body", text}};
+    AddJson(doc, text);
+    c.docs.push_back(std::move(doc));
+  }
+  return c;
+}
+
+Collection Emails(const json::object& spec, const EvalInput& in) {
+  Collection c;
+  c.resource = "email";
+  std::string to = Str(spec, "to");
+  for (const services::Email& e : in.engine.topics().outbox()) {
+    if (!to.empty() && e.to != to) continue;
+    json::object doc{{"To", e.to},
+                     {"Subject", e.subject},
+                     {"Body", e.body},
+                     {"TopicArn", e.topic_arn},
+                     {"MessageId", e.message_id}};
+    AddJson(doc, e.body);
+    c.docs.push_back(std::move(doc));
+  }
+  // The outbox's times come from the Publish events of the log.
+  for (json::value& doc : c.docs) {
+    for (const Event& ev : in.events) {
+      if (ev.service == "sns" && ev.key == Str(doc.as_object(), "MessageId")) {
+        doc.as_object()["atMs"] = Millis(ev.at);
+        break;
+      }
+    }
+  }
+  return c;
+}
+
+Collection Requests(const json::object& spec, const EvalInput& in) {
+  Collection c;
+  c.resource = Str(spec, "sink");
+  auto requests = in.engine.sinks().GetRequests(c.resource);
+  if (!requests.ok()) {
+    c.missing = "there is no sink \"" + c.resource + "\" at the end";
+    return c;
+  }
+  for (const services::SinkRecord& r : requests->records) {
+    json::object headers;
+    for (const auto& [name, value] : r.headers) headers[name] = value;
+    json::object doc{{"Method", r.method}, {"Path", r.path},
+                     {"Query", r.query},   {"Headers", std::move(headers)},
+                     {"Body", r.body},     {"atMs", Millis(r.time - in.start)}};
+    AddJson(doc, r.body);
+    c.docs.push_back(std::move(doc));
+  }
+  return c;
+}
+
+bool EventMatches(const Event& e, const json::object& selector) {
+  if (selector.contains("service") && e.service != Str(selector, "service")) {
+    return false;
+  }
+  if (selector.contains("kind") && e.kind != Str(selector, "kind")) {
+    return false;
+  }
+  if (selector.contains("resource") &&
+      e.resource != Str(selector, "resource")) {
+    return false;
+  }
+  if (const json::value* where = selector.if_contains("where")) {
+    return JsonMatches(*where, e.ToJson());
+  }
+  return true;
+}
+
+Collection Events(const json::object& spec, const EvalInput& in) {
+  Collection c;
+  c.resource = Str(spec, "resource");
+  json::object selector;
+  for (const char* key : {"service", "kind", "resource"}) {
+    if (spec.contains(key)) selector[key] = spec.at(key);
+  }
+  for (const Event& e : in.events) {
+    if (EventMatches(e, selector)) c.docs.push_back(e.ToJson());
+  }
+  return c;
+}
+
+std::string Describe(const std::vector<json::value>& values) {
+  std::string out = std::to_string(values.size()) +
+                    (values.size() == 1 ? " value" : " values");
+  if (values.empty()) return out;
+  out += ": ";
+  for (size_t i = 0; i < values.size() && i < 5; ++i) {
+    if (i > 0) out += ", ";
+    out += JsonShort(values[i], 160);
+  }
+  if (values.size() > 5) out += ", ...";
+  return out;
+}
+
+// The collection checks of docs/scenarios.md, in order; the first that
+// fails is the answer.
+void CheckCollection(const json::object& spec, Collection c,
+                     ExpectationResult& r) {
+  if (!c.missing.empty()) {
+    r.expected = "the collection to exist";
+    r.found = c.missing;
+    return;
+  }
+  std::vector<json::value> docs;
+  for (auto& d : c.docs) {
+    if (const json::value* where = spec.if_contains("where");
+        where != nullptr && !JsonMatches(*where, d)) {
+      continue;
+    }
+    docs.push_back(std::move(d));
+  }
+  // Time bounds apply to documents (before selection).
+  for (const char* bound : {"before", "after"}) {
+    const json::value* b = spec.if_contains(bound);
+    if (b == nullptr) continue;
+    auto limit = ParseDuration(b->is_string() ? std::string(b->as_string())
+                                              : json::serialize(*b));
+    if (!limit) continue;
+    for (const auto& d : docs) {
+      const json::value* at = d.as_object().if_contains("atMs");
+      if (at == nullptr) {
+        r.expected = std::string(bound) + " " + FormatDuration(*limit);
+        r.found = "documents without a time (" + JsonShort(d, 120) + ")";
+        return;
+      }
+      Duration t = std::chrono::milliseconds(at->to_number<int64_t>());
+      bool ok = std::string(bound) == "before" ? t <= *limit : t >= *limit;
+      if (!ok) {
+        r.expected =
+            "every one " + std::string(bound) + " " + FormatDuration(*limit);
+        r.found = "one at " + FormatDuration(t) + ": " + JsonShort(d, 160);
+        return;
+      }
+    }
+  }
+  std::vector<json::value> values;
+  if (const json::value* select = spec.if_contains("select")) {
+    for (const auto& d : docs) {
+      auto selected = JsonSelect(d, select->as_string());
+      if (!selected.ok()) {
+        r.expected = "a valid selector";
+        r.found = selected.status().message();
+        return;
+      }
+      for (auto& v : *selected) values.push_back(std::move(v));
+    }
+  } else {
+    values = std::move(docs);
+  }
+  bool checked = false;
+  auto count_check = [&](const char* key, auto ok, const char* words) {
+    const json::value* n = spec.if_contains(key);
+    if (n == nullptr || !r.expected.empty()) return;
+    checked = true;
+    int64_t want = n->to_number<int64_t>();
+    if (!ok(int64_t(values.size()), want)) {
+      r.expected = std::string(words) + " " + std::to_string(want);
+      r.found = Describe(values);
+    }
+  };
+  count_check(
+      "count", [](int64_t n, int64_t w) { return n == w; }, "count");
+  count_check(
+      "at_least", [](int64_t n, int64_t w) { return n >= w; }, "at least");
+  count_check(
+      "at_most", [](int64_t n, int64_t w) { return n <= w; }, "at most");
+  if (!r.expected.empty()) return;
+  if (const json::value* p = spec.if_contains("match")) {
+    checked = true;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (!JsonMatches(*p, values[i])) {
+        r.expected = "every value to match " + JsonShort(*p);
+        r.found = "value " + std::to_string(i) + " of " +
+                  std::to_string(values.size()) + ": " +
+                  JsonShort(values[i], 300);
+        return;
+      }
+    }
+  }
+  if (const json::value* p = spec.if_contains("contains")) {
+    checked = true;
+    bool any = false;
+    for (const auto& v : values) any = any || JsonMatches(*p, v);
+    if (!any) {
+      r.expected = "some value to match " + JsonShort(*p);
+      r.found = Describe(values);
+      return;
+    }
+  }
+  if (const json::value* p = spec.if_contains("none")) {
+    checked = true;
+    for (const auto& v : values) {
+      if (JsonMatches(*p, v)) {
+        r.expected = "no value to match " + JsonShort(*p);
+        r.found = JsonShort(v, 300);
+        return;
+      }
+    }
+  }
+  if (const json::value* p = spec.if_contains("values")) {
+    checked = true;
+    const json::array& want = p->as_array();
+    bool same = want.size() == values.size();
+    for (size_t i = 0; same && i < want.size(); ++i) {
+      same = JsonMatches(want[i], values[i]);
+    }
+    if (!same) {
+      r.expected = "the values " + JsonShort(*p, 300);
+      r.found = Describe(values);
+      return;
+    }
+  }
+  if (const json::value* p = spec.if_contains("distinct")) {
+    checked = true;
+    std::set<std::string> seen;
+    for (const auto& v : values) seen.insert(json::serialize(v));
+    if (int64_t(seen.size()) != p->to_number<int64_t>()) {
+      r.expected = std::to_string(p->to_number<int64_t>()) + " distinct values";
+      r.found =
+          std::to_string(seen.size()) + " distinct among " + Describe(values);
+      return;
+    }
+  }
+  if (const json::value* p = spec.if_contains("ordered")) {
+    checked = true;
+    bool ascending = p->as_string() == "ascending";
+    for (size_t i = 1; i < values.size(); ++i) {
+      const json::value& a = values[i - 1];
+      const json::value& b = values[i];
+      bool in_order = true;
+      if (a.is_number() && b.is_number()) {
+        double x = a.to_number<double>(), y = b.to_number<double>();
+        in_order = ascending ? x <= y : x >= y;
+      } else if (a.is_string() && b.is_string()) {
+        in_order = ascending ? a.as_string() <= b.as_string()
+                             : a.as_string() >= b.as_string();
+      } else {
+        in_order = false;
+      }
+      if (!in_order) {
+        r.expected = std::string("values in ") +
+                     (ascending ? "ascending" : "descending") + " order";
+        r.found = "value " + std::to_string(i - 1) + " " + JsonShort(a) +
+                  " then " + JsonShort(b);
+        return;
+      }
+    }
+  }
+  // With no check at all, the expectation is that there is something.
+  if (!checked && values.empty()) {
+    r.expected = "at least 1";
+    r.found = "nothing";
+  }
+}
+
+void CheckQueue(const json::object& spec, const EvalInput& in,
+                ExpectationResult& r) {
+  std::string name = Str(spec, "name");
+  auto depth = in.engine.sqs().Depth(name);
+  bool want_exists = !spec.contains("exists") || spec.at("exists").as_bool();
+  if (!depth.ok()) {
+    if (want_exists) {
+      r.expected = "queue " + name + " to exist";
+      r.found = "no such queue";
+    }
+    return;
+  }
+  if (!want_exists) {
+    r.expected = "queue " + name + " to be gone";
+    r.found = "it exists, " + std::to_string(depth->visible) + " visible, " +
+              std::to_string(depth->in_flight) + " in flight, " +
+              std::to_string(depth->delayed) + " delayed";
+    return;
+  }
+  std::pair<const char*, uint64_t> fields[] = {{"visible", depth->visible},
+                                               {"in_flight", depth->in_flight},
+                                               {"delayed", depth->delayed}};
+  for (auto [key, value] : fields) {
+    if (const json::value* want = spec.if_contains(key)) {
+      if (want->to_number<int64_t>() != int64_t(value)) {
+        r.expected = std::string(key) + " " + json::serialize(*want);
+        r.found = std::string(key) + " " + std::to_string(value);
+        return;
+      }
+    }
+  }
+}
+
+void CheckOrder(const json::object& spec, const EvalInput& in,
+                ExpectationResult& r) {
+  const json::array& selectors = spec.at("selectors").as_array();
+  std::vector<std::vector<size_t>> hits(selectors.size());
+  for (size_t i = 0; i < in.events.size(); ++i) {
+    for (size_t s = 0; s < selectors.size(); ++s) {
+      if (EventMatches(in.events[i], selectors[s].as_object())) {
+        hits[s].push_back(i);
+      }
+    }
+  }
+  for (size_t s = 0; s < selectors.size(); ++s) {
+    if (hits[s].empty()) {
+      r.expected = "events matching " + JsonShort(selectors[s]);
+      r.found = "none";
+      return;
+    }
+  }
+  for (size_t s = 0; s + 1 < selectors.size(); ++s) {
+    size_t last = hits[s].back();
+    size_t first_next = hits[s + 1].front();
+    if (last > first_next) {
+      r.expected = "every " + JsonShort(selectors[s]) + " before every " +
+                   JsonShort(selectors[s + 1]);
+      r.found = "[" + in.events[first_next].Summary() + "] came before [" +
+                in.events[last].Summary() + "]";
+      return;
+    }
+  }
+}
+
+void CheckResponse(const json::object& spec, const EvalInput& in,
+                   ExpectationResult& r) {
+  std::string step = Str(spec, "step");
+  auto it = in.responses.find(step);
+  if (it == in.responses.end() || !it->second.done) {
+    r.expected = "an answer to step " + step;
+    r.found = it == in.responses.end() ? "the step never ran"
+                                       : "no answer by the end of the run";
+    return;
+  }
+  const StepResponse& a = it->second;
+  if (const json::value* s = spec.if_contains("status")) {
+    if (s->to_number<int64_t>() != a.status) {
+      r.expected = "status " + json::serialize(*s);
+      r.found = "status " + std::to_string(a.status) + ": " +
+                JsonShort(json::value(a.body), 300);
+      return;
+    }
+  }
+  if (const json::value* ok = spec.if_contains("ok")) {
+    if (ok->as_bool() != a.ok) {
+      r.expected = ok->as_bool() ? "success" : "an error";
+      r.found = (a.ok ? "success: " : "error: ") + a.body;
+      return;
+    }
+  }
+  if (const json::value* e = spec.if_contains("error")) {
+    if (a.error != e->as_string()) {
+      r.expected = "error " + std::string(e->as_string());
+      r.found = a.error.empty() ? "success: " + a.body : "error " + a.error;
+      return;
+    }
+  }
+  if (const json::value* b = spec.if_contains("body")) {
+    if (a.body != b->as_string()) {
+      r.expected = "body " + JsonShort(*b, 300);
+      r.found = "body " + JsonShort(json::value(a.body), 300);
+      return;
+    }
+  }
+  if (const json::value* p = spec.if_contains("json")) {
+    boost::system::error_code ec;
+    json::value body = json::parse(a.body, ec);
+    if (ec || !JsonMatches(*p, body)) {
+      r.expected = "a body matching " + JsonShort(*p, 300);
+      r.found =
+          ec ? "a body that is not JSON: " + JsonShort(json::value(a.body))
+             : JsonShort(body, 300);
+      return;
+    }
+  }
+}
+
+// The last events that concern `resource` (or the last events at all).
+std::vector<std::string> Around(const std::vector<Event>& events,
+                                const std::string& resource) {
+  std::vector<std::string> out;
+  for (size_t i = events.size(); i-- > 0 && out.size() < 6;) {
+    if (resource.empty() || events[i].resource == resource) {
+      out.insert(out.begin(), events[i].Summary());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+ExpectationResult Evaluate(const Expectation& e, const EvalInput& in) {
+  ExpectationResult r{.kind = e.kind, .label = e.label, .origin = e.origin};
+  const json::object& spec = e.spec;
+  std::string resource;
+  if (e.kind == "queue") {
+    CheckQueue(spec, in, r);
+    resource = Str(spec, "name");
+  } else if (e.kind == "order") {
+    CheckOrder(spec, in, r);
+  } else if (e.kind == "response") {
+    CheckResponse(spec, in, r);
+    resource = Str(spec, "step");
+  } else {
+    Collection c;
+    if (e.kind == "invocations") c = Invocations(spec, in);
+    if (e.kind == "messages") c = Messages(spec, in);
+    if (e.kind == "items") c = Items(spec, in);
+    if (e.kind == "objects") c = Objects(spec, in);
+    if (e.kind == "emails") c = Emails(spec, in);
+    if (e.kind == "requests") c = Requests(spec, in);
+    if (e.kind == "events") c = Events(spec, in);
+    resource = c.resource;
+    CheckCollection(spec, std::move(c), r);
+  }
+  r.passed = r.expected.empty();
+  if (!r.passed) r.context = Around(in.events, resource);
+  return r;
+}
+
+}  // namespace fanlab::harness

@@ -1,0 +1,34 @@
+// Matching JSON the way expectations do: patterns that are subsets of the
+// value, and JSONPath-like selectors.
+#ifndef FANLAB_HARNESS_JSON_MATCH_H_
+#define FANLAB_HARNESS_JSON_MATCH_H_
+
+#include <boost/json/value.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/core/status.h"
+
+namespace fanlab::harness {
+
+// True when `value` matches `pattern`: an object pattern needs each of its
+// keys in `value` with a matching value (other keys are ignored); an array
+// pattern needs an array of the same length, element by element; numbers
+// compare by value (1 == 1.0); anything else compares equal.
+bool JsonMatches(const boost::json::value& pattern,
+                 const boost::json::value& value);
+
+// The values `path` selects in `root`: "$" is the root; ".name" or
+// "['name']" a member (".0" is also element 0 of an array); "[2]" an
+// element; ".*" or "[*]" every member or element. A step that finds
+// nothing selects nothing. InvalidArgument for a malformed path.
+Result<std::vector<boost::json::value>> JsonSelect(
+    const boost::json::value& root, std::string_view path);
+
+// `v` as compact JSON, cut to `max` characters.
+std::string JsonShort(const boost::json::value& v, size_t max = 200);
+
+}  // namespace fanlab::harness
+
+#endif  // FANLAB_HARNESS_JSON_MATCH_H_

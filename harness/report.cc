@@ -1,0 +1,262 @@
+#include "harness/report.h"
+
+#include <boost/json.hpp>
+#include <cstdio>
+
+#include "harness/yaml_util.h"
+
+namespace fanlab::harness {
+
+namespace json = boost::json;
+
+namespace {
+
+const char* StatusName(ScenarioResult::Status s) {
+  switch (s) {
+    case ScenarioResult::Status::kPassed:
+      return "passed";
+    case ScenarioResult::Status::kFailed:
+      return "failed";
+    case ScenarioResult::Status::kError:
+      return "error";
+  }
+  return "error";
+}
+
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", s);
+  return buf;
+}
+
+std::string Paint(const TerminalStyle& style, const char* code,
+                  const std::string& text) {
+  if (!style.color) return text;
+  return std::string("\x1b[") + code + "m" + text + "\x1b[0m";
+}
+
+std::string Where(const std::string& file, const Origin& o) {
+  std::string out = file;
+  if (o.mark.line > 0) {
+    out +=
+        ":" + std::to_string(o.mark.line) + ":" + std::to_string(o.mark.column);
+  }
+  return out;
+}
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters, even escaped.
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += "?";
+        } else {
+          out += char(c);
+        }
+    }
+  }
+  return out;
+}
+
+// The failure text of one scenario, as the terminal and JUnit show it.
+std::string FailureText(const ScenarioResult& r) {
+  std::string out;
+  for (const Diagnostic& d : r.errors) out += d.ToString() + "\n";
+  if (!r.failure.empty()) out += r.failure + "\n";
+  for (const ExpectationResult* e : r.Failures()) {
+    out += Where(r.file, e->origin) + ": expectation \"" + e->label +
+           "\" failed\n";
+    out += "  expected: " + e->expected + "\n";
+    out += "  found:    " + e->found + "\n";
+    if (!e->context.empty()) {
+      out += "  events around it:\n";
+      for (const auto& line : e->context) out += "    " + line + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void WriteFailureDetails(std::ostream& out, const ScenarioResult& r,
+                         const TerminalStyle& style) {
+  if (r.passed()) return;
+  out << Paint(style, "1", r.name) << " ("
+      << (r.file.empty() ? "built in C++" : r.file) << ", seed " << r.seed
+      << "):\n";
+  std::string text = FailureText(r);
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end - start);
+    if (line.starts_with("  expected:")) {
+      line = Paint(style, "32", line);
+    } else if (line.starts_with("  found:")) {
+      line = Paint(style, "31", line);
+    } else if (line.starts_with("    ")) {
+      line = Paint(style, "2", line);
+    }
+    out << "  " << line << "\n";
+    start = end + 1;
+  }
+}
+
+void WriteSummary(std::ostream& out, const std::vector<ScenarioResult>& results,
+                  double wall_seconds, const TerminalStyle& style) {
+  size_t width = 8;
+  for (const auto& r : results) width = std::max(width, r.name.size());
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s  %-7s  %12s  %9s  %11s\n", int(width),
+                "scenario", "result", "virtual", "wall s", "invocations");
+  out << line;
+  size_t passed = 0, failed = 0, errors = 0;
+  for (const auto& r : results) {
+    std::string status = StatusName(r.status);
+    const char* color = r.status == ScenarioResult::Status::kPassed   ? "32"
+                        : r.status == ScenarioResult::Status::kFailed ? "31"
+                                                                      : "33";
+    (r.status == ScenarioResult::Status::kPassed   ? passed
+     : r.status == ScenarioResult::Status::kFailed ? failed
+                                                   : errors)++;
+    std::snprintf(line, sizeof line, "%-*s  ", int(width), r.name.c_str());
+    out << line;
+    std::snprintf(line, sizeof line, "%-7s", status.c_str());
+    out << Paint(style, color, line);
+    std::snprintf(line, sizeof line, "  %12s  %9s  %11zu\n",
+                  FormatDuration(r.virtual_time).c_str(),
+                  Seconds(r.wall_seconds).c_str(), r.invocations);
+    out << line;
+  }
+  out << results.size() << " scenarios: " << passed << " passed, " << failed
+      << " failed, " << errors << " errors, in " << Seconds(wall_seconds)
+      << " s\n";
+}
+
+std::string ToJsonReport(const std::vector<ScenarioResult>& results,
+                         double wall_seconds) {
+  json::array scenarios;
+  size_t passed = 0, failed = 0, errors = 0;
+  for (const auto& r : results) {
+    (r.status == ScenarioResult::Status::kPassed   ? passed
+     : r.status == ScenarioResult::Status::kFailed ? failed
+                                                   : errors)++;
+    json::array expectations;
+    for (const auto& e : r.expectations) {
+      json::object o{{"kind", e.kind},
+                     {"label", e.label},
+                     {"line", e.origin.mark.line},
+                     {"column", e.origin.mark.column},
+                     {"passed", e.passed}};
+      if (!e.passed) {
+        o["expected"] = e.expected;
+        o["found"] = e.found;
+        json::array context;
+        for (const auto& c : e.context) context.push_back(json::string(c));
+        o["events"] = std::move(context);
+      }
+      expectations.push_back(std::move(o));
+    }
+    json::array errs;
+    for (const auto& d : r.errors) errs.push_back(json::string(d.ToString()));
+    json::object s{{"name", r.name},
+                   {"file", r.file},
+                   {"status", StatusName(r.status)},
+                   {"seed", r.seed},
+                   {"virtualSeconds",
+                    std::chrono::duration<double>(r.virtual_time).count()},
+                   {"wallSeconds", r.wall_seconds},
+                   {"invocations", r.invocations},
+                   {"events", r.events.size()},
+                   {"expectations", std::move(expectations)},
+                   {"errors", std::move(errs)}};
+    if (!r.failure.empty()) s["failure"] = r.failure;
+    scenarios.push_back(std::move(s));
+  }
+  json::object root{{"scenarios", std::move(scenarios)},
+                    {"passed", passed},
+                    {"failed", failed},
+                    {"errors", errors},
+                    {"wallSeconds", wall_seconds}};
+  return json::serialize(root) + "\n";
+}
+
+std::string ToJunitReport(const std::vector<ScenarioResult>& results,
+                          double wall_seconds) {
+  size_t failures = 0, errors = 0;
+  for (const auto& r : results) {
+    if (r.status == ScenarioResult::Status::kFailed) ++failures;
+    if (r.status == ScenarioResult::Status::kError) ++errors;
+  }
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += "<testsuites name=\"fanlab\" tests=\"" +
+         std::to_string(results.size()) + "\" failures=\"" +
+         std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
+         "\" time=\"" + Seconds(wall_seconds) + "\">\n";
+  out += "  <testsuite name=\"fanlab\" tests=\"" +
+         std::to_string(results.size()) + "\" failures=\"" +
+         std::to_string(failures) + "\" errors=\"" + std::to_string(errors) +
+         "\" skipped=\"0\" time=\"" + Seconds(wall_seconds) + "\">\n";
+  for (const auto& r : results) {
+    out += "    <testcase name=\"" + XmlEscape(r.name) + "\" classname=\"" +
+           XmlEscape(r.file.empty() ? "fanlab" : r.file) + "\" time=\"" +
+           Seconds(r.wall_seconds) + "\"";
+    if (r.passed()) {
+      out += "/>\n";
+      continue;
+    }
+    out += ">\n";
+    std::string text = FailureText(r);
+    if (r.status == ScenarioResult::Status::kError) {
+      std::string first = r.errors.empty() ? "error" : r.errors[0].ToString();
+      out += "      <error message=\"" + XmlEscape(first) +
+             "\" type=\"ScenarioError\">" + XmlEscape(text) + "</error>\n";
+    } else {
+      auto failed = r.Failures();
+      std::string first = failed.empty()
+                              ? r.failure
+                              : "expectation \"" + failed[0]->label +
+                                    "\": expected " + failed[0]->expected +
+                                    ", found " + failed[0]->found;
+      out += "      <failure message=\"" + XmlEscape(first) +
+             "\" type=\"ExpectationFailed\">" + XmlEscape(text) +
+             "</failure>\n";
+    }
+    out += "      <system-out>seed " + std::to_string(r.seed) + ", " +
+           std::to_string(r.events.size()) + " events, virtual time " +
+           FormatDuration(r.virtual_time) + "</system-out>\n";
+    out += "    </testcase>\n";
+  }
+  out += "  </testsuite>\n</testsuites>\n";
+  return out;
+}
+
+void WriteEventLines(std::ostream& out,
+                     const std::vector<ScenarioResult>& results) {
+  for (const auto& r : results) {
+    for (const Event& e : r.events) {
+      json::object o = e.ToJson();
+      o["scenario"] = r.name;
+      out << json::serialize(o) << "\n";
+    }
+  }
+}
+
+}  // namespace fanlab::harness

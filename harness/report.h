@@ -1,0 +1,45 @@
+// Reports of a set of runs: for people (a table on the terminal, with the
+// failures spelled out) and for machines (JSON, JUnit XML, the event log
+// as JSON lines).
+#ifndef FANLAB_HARNESS_REPORT_H_
+#define FANLAB_HARNESS_REPORT_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "harness/runner.h"
+
+namespace fanlab::harness {
+
+struct TerminalStyle {
+  bool color = false;
+};
+
+// One scenario's failure details: each failed expectation with its place
+// in the file, expected, found and the events around it; or the errors.
+void WriteFailureDetails(std::ostream& out, const ScenarioResult& r,
+                         const TerminalStyle& style);
+// The table of scenarios (result, virtual and wall time, invocations) and
+// the totals line.
+void WriteSummary(std::ostream& out, const std::vector<ScenarioResult>& results,
+                  double wall_seconds, const TerminalStyle& style);
+
+// {"scenarios": [{name, file, status, seed, virtualSeconds, wallSeconds,
+//   invocations, expectations: [{kind, label, line, column, passed,
+//   expected?, found?}], errors: [...], failure?}], "passed", "failed",
+//   "errors"}
+std::string ToJsonReport(const std::vector<ScenarioResult>& results,
+                         double wall_seconds);
+// JUnit XML: one <testsuite name="fanlab">, one <testcase> per scenario
+// with a <failure> (failed expectations) or <error> (a bad scenario).
+std::string ToJunitReport(const std::vector<ScenarioResult>& results,
+                          double wall_seconds);
+// Every event of every run, one JSON object a line, each with its
+// scenario's name.
+void WriteEventLines(std::ostream& out,
+                     const std::vector<ScenarioResult>& results);
+
+}  // namespace fanlab::harness
+
+#endif  // FANLAB_HARNESS_REPORT_H_

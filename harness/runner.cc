@@ -1,0 +1,373 @@
+#include "harness/runner.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <map>
+
+#include "emulator/engine.h"
+#include "emulator/transport/context.h"
+#include "emulator/transport/http_client.h"
+#include "harness/expect.h"
+#include "harness/yaml_util.h"
+
+namespace fanlab::harness {
+
+namespace json = boost::json;
+
+std::vector<const ExpectationResult*> ScenarioResult::Failures() const {
+  std::vector<const ExpectationResult*> out;
+  for (const auto& e : expectations) {
+    if (!e.passed) out.push_back(&e);
+  }
+  return out;
+}
+
+namespace {
+
+// The error type of an AWS JSON error body, without its namespace.
+std::string ErrorType(const std::string& body) {
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return "";
+  const json::value* t = v.as_object().if_contains("__type");
+  if (t == nullptr || !t->is_string()) return "";
+  std::string type(t->as_string());
+  return type.substr(type.find('#') + 1);
+}
+
+class Run {
+ public:
+  Run(const Scenario& s, const RunOptions& options)
+      : scenario_(s), seed_(options.seed.value_or(s.seed)) {}
+
+  ScenarioResult Go() {
+    auto wall_start = std::chrono::steady_clock::now();
+    result_.name = scenario_.name;
+    result_.file = scenario_.file;
+    result_.seed = seed_;
+    if (Start()) {
+      Setup();
+      if (result_.status != ScenarioResult::Status::kError) {
+        Replay();
+        Judge();
+      }
+    }
+    result_.wall_seconds = std::chrono::duration<double>(
+                               std::chrono::steady_clock::now() - wall_start)
+                               .count();
+    if (log_) {
+      for (const Event& e : log_->events()) {
+        if (e.service == "lambda" && e.kind == "Invocation") {
+          ++result_.invocations;
+        }
+      }
+      result_.events = log_->Take();
+    }
+    engine_.reset();  // ends the function processes
+    if (!ipc_path_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove(ipc_path_, ec);
+    }
+    return std::move(result_);
+  }
+
+ private:
+  void Fail(const Origin& origin, std::string message) {
+    result_.status = ScenarioResult::Status::kError;
+    result_.errors.push_back(
+        {scenario_.file, origin.mark, origin.path, std::move(message)});
+  }
+
+  bool Start() {
+    EngineOptions options;
+    options.virtual_clock = scenario_.virtual_clock;
+    options.seed = seed_;
+    options.functions.kill_grace = std::chrono::milliseconds(100);
+    engine_ = std::make_unique<Engine>(options, context_);
+    static std::atomic<int> counter{0};
+    ipc_path_ = (std::filesystem::temp_directory_path() /
+                 ("fanlab-run-" + std::to_string(::getpid()) + "-" +
+                  std::to_string(counter++) + ".sock"))
+                    .string();
+    auto bound = engine_->Bind("ipc://" + ipc_path_);
+    if (!bound.ok()) {
+      Fail({}, "cannot bind the engine: " + bound.status().ToString());
+      return false;
+    }
+    auto http = engine_->BindHttp("127.0.0.1:0");
+    if (!http.ok()) {
+      Fail({}, "cannot start the HTTP front: " + http.status().ToString());
+      return false;
+    }
+    base_url_ = *http;
+    start_ = engine_->clock().Now();
+    log_ = std::make_unique<EventLog>(engine_->clock(), start_);
+    engine_->queue_observers().Add(log_.get());
+    engine_->service_observers().Add(log_.get());
+    engine_->functions().SetRecordCallback(
+        [this](const compute::InvocationRecord& r) { log_->OnInvocation(r); });
+    return true;
+  }
+
+  // ${kind:NAME} and ${http} in every string of `v`.
+  void Resolve(json::value& v) {
+    if (v.is_object()) {
+      for (auto& kv : v.as_object()) Resolve(kv.value());
+    } else if (v.is_array()) {
+      for (auto& e : v.as_array()) Resolve(e);
+    } else if (v.is_string() &&
+               v.as_string().find("${") != json::string::npos) {
+      v = json::string(ResolveText(std::string(v.as_string())));
+    }
+  }
+  std::string ResolveText(std::string s) {
+    for (size_t at = s.find("${"); at != std::string::npos;) {
+      size_t end = s.find('}', at);
+      if (end == std::string::npos) break;
+      std::string inside = s.substr(at + 2, end - at - 2);
+      size_t colon = inside.find(':');
+      std::string kind = inside.substr(0, colon);
+      std::string name =
+          colon == std::string::npos ? "" : inside.substr(colon + 1);
+      std::string value;
+      if (kind == "http") {
+        value = base_url_;
+      } else if (kind == "queue_url") {
+        value = engine_->sqs().QueueUrl(name);
+      } else if (kind == "queue_arn") {
+        value = engine_->sqs().QueueArn(name);
+      } else if (kind == "topic_arn") {
+        value = "arn:aws:sns:us-east-1:000000000000:" + name;
+      } else if (kind == "function_arn") {
+        value = "arn:aws:lambda:us-east-1:000000000000:function:" + name;
+      } else if (kind == "sink_url") {
+        value = base_url_ + "/_sinks/" + name;
+      } else {
+        at = s.find("${", end);
+        continue;
+      }
+      s.replace(at, end - at + 1, value);
+      at = s.find("${", at + value.size());
+    }
+    return s;
+  }
+
+  void Setup() {
+    for (const ActionCall& call : scenario_.setup) {
+      json::value body = call.body;
+      Resolve(body);
+      bool answered = false;
+      engine_->Dispatch(
+          call.action, json::serialize(body), [&](bool ok, std::string reply) {
+            answered = true;
+            if (!ok) {
+              Fail(call.origin, call.action + " was refused: " +
+                                    ErrorType(reply) + ": " + MessageOf(reply));
+            }
+          });
+      if (!answered) {
+        Fail(call.origin, call.action + " did not answer during setup");
+      }
+      if (result_.status == ScenarioResult::Status::kError) return;
+    }
+  }
+
+  static std::string MessageOf(const std::string& body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (!ec && v.is_object()) {
+      for (const char* key : {"message", "Message"}) {
+        if (const json::value* m = v.as_object().if_contains(key);
+            m != nullptr && m->is_string()) {
+          return std::string(m->as_string());
+        }
+      }
+    }
+    return body;
+  }
+
+  void Replay() {
+    boost::asio::steady_timer guard(engine_->io());
+    guard.expires_after(scenario_.run.wall_timeout);
+    guard.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      wall_expired_ = true;
+      engine_->Stop();
+    });
+    size_t index = 0;
+    for (const Step& step : scenario_.timeline) {
+      engine_->RunUntil(start_ + step.at);
+      if (wall_expired_) break;
+      Fire(step, index++);
+    }
+    if (!wall_expired_) {
+      if (scenario_.run.duration) {
+        engine_->RunUntil(start_ + *scenario_.run.duration);
+      } else {
+        RunToQuiescence();
+      }
+    }
+    guard.cancel();
+    result_.virtual_time = engine_->clock().Now() - start_;
+    if (wall_expired_) {
+      result_.status = ScenarioResult::Status::kFailed;
+      result_.failure =
+          "the run took longer than its wall-time guard (" +
+          FormatDuration(scenario_.run.wall_timeout) + " real time) at " +
+          FormatDuration(result_.virtual_time) + " of virtual time";
+    }
+  }
+
+  // Nothing running, queued or waiting, and every queue a mapping reads
+  // is empty.
+  bool Busy() {
+    if (outstanding_ > 0) return true;
+    if (engine_->functions().running() > 0) return true;
+    if (engine_->functions().pending_events() > 0) return true;
+    if (engine_->http_client().pending() > 0) return true;
+    for (const auto& m : engine_->mappings().List("", "")) {
+      if (!m.enabled) continue;
+      std::string name =
+          m.event_source_arn.substr(m.event_source_arn.rfind(':') + 1);
+      auto depth = engine_->sqs().Depth(name);
+      if (depth.ok() &&
+          depth->visible + depth->in_flight + depth->delayed > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void RunToQuiescence() {
+    const RunSpec& run = scenario_.run;
+    Clock& clock = engine_->clock();
+    TimePoint deadline = clock.Now() + run.max_virtual;
+    Duration step =
+        std::max<Duration>(run.settle / 10, std::chrono::milliseconds(1));
+    TimePoint quiet_since = clock.Now();
+    while (!wall_expired_) {
+      TimePoint now = clock.Now();
+      if (Busy()) {
+        quiet_since = now;
+      } else {
+        TimePoint since = std::max(quiet_since, log_->last());
+        if (now - since >= run.settle) return;
+      }
+      if (now >= deadline) {
+        result_.status = ScenarioResult::Status::kFailed;
+        result_.failure = "not quiescent after " +
+                          FormatDuration(run.max_virtual) +
+                          " of virtual time past the last step (run.max)";
+        return;
+      }
+      engine_->RunUntil(std::min(deadline, now + step));
+    }
+  }
+
+  std::string StepId(const Step& step, size_t index) const {
+    return step.id.empty() ? "timeline[" + std::to_string(index) + "]"
+                           : step.id;
+  }
+
+  void Fire(const Step& step, size_t index) {
+    std::string id = StepId(step, index);
+    switch (step.kind) {
+      case Step::Kind::kAdvance:
+        log_->Add("harness", "Step", id, "",
+                  json::object{{"step", step.label}});
+        return;
+      case Step::Kind::kAction: {
+        json::value body = step.call.body;
+        Resolve(body);
+        log_->Add(
+            "harness", "Step", id, "",
+            json::object{{"step", step.label}, {"action", step.call.action}});
+        responses_[id];
+        ++outstanding_;
+        engine_->Dispatch(step.call.action, json::serialize(body),
+                          [this, id](bool ok, std::string reply) {
+                            --outstanding_;
+                            StepResponse& r = responses_[id];
+                            r.done = true;
+                            r.ok = ok;
+                            r.status = ok ? 200 : 400;
+                            if (!ok) r.error = ErrorType(reply);
+                            r.body = std::move(reply);
+                            log_->Add(
+                                "harness", "Response", id, "",
+                                json::object{{"ok", ok}, {"error", r.error}});
+                          });
+        return;
+      }
+      case Step::Kind::kHttp: {
+        transport::HttpCall call;
+        call.method = step.http.method;
+        call.url = base_url_ + ResolveText(step.http.path);
+        for (const auto& [name, value] : step.http.headers) {
+          call.headers.emplace_back(name, ResolveText(value));
+        }
+        call.body = ResolveText(step.http.body);
+        call.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+            scenario_.run.wall_timeout);
+        log_->Add("harness", "Step", id, "",
+                  json::object{{"step", step.label}});
+        responses_[id];
+        ++outstanding_;
+        engine_->http_client().Request(
+            std::move(call), [this, id](Result<services::HttpResponse> answer) {
+              --outstanding_;
+              StepResponse& r = responses_[id];
+              r.done = true;
+              r.ok = answer.ok();
+              if (answer.ok()) {
+                r.status = answer->status;
+                r.body = answer->body;
+              } else {
+                r.error = answer.status().message();
+              }
+              log_->Add("harness", "Response", id, "",
+                        json::object{{"status", r.status}});
+            });
+        return;
+      }
+    }
+  }
+
+  void Judge() {
+    EvalInput in{*engine_, log_->events(), responses_, start_};
+    for (const Expectation& e : scenario_.expect) {
+      ExpectationResult r = Evaluate(e, in);
+      if (!r.passed && result_.status == ScenarioResult::Status::kPassed) {
+        result_.status = ScenarioResult::Status::kFailed;
+      }
+      result_.expectations.push_back(std::move(r));
+    }
+  }
+
+  const Scenario& scenario_;
+  uint64_t seed_;
+  ScenarioResult result_;
+  transport::Context context_;
+  // The log outlives the engine, which may still report while it ends.
+  std::unique_ptr<EventLog> log_;
+  std::unique_ptr<Engine> engine_;
+  std::string ipc_path_;
+  std::string base_url_;
+  TimePoint start_;
+  std::map<std::string, StepResponse> responses_;
+  int outstanding_ = 0;
+  bool wall_expired_ = false;
+};
+
+}  // namespace
+
+ScenarioResult RunScenario(const Scenario& scenario,
+                           const RunOptions& options) {
+  return Run(scenario, options).Go();
+}
+
+}  // namespace fanlab::harness

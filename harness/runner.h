@@ -1,0 +1,66 @@
+// Replays a scenario on an embedded emulator and judges it.
+//
+// Each run gets its own Engine (virtual clock unless the scenario asks for
+// the real one), bound to an ipc:// endpoint in the temporary directory
+// (function processes call back on it) and to the HTTP front on
+// 127.0.0.1:0. The run happens on the calling thread: resources are
+// created through the dispatcher, the steps fire at their virtual times,
+// the engine then runs until quiescent (or for the scenario's duration),
+// and the expectations are evaluated over the final state and the event
+// log. Runs share nothing: several may go on in parallel on different
+// threads (`fanlab run -j`).
+#ifndef FANLAB_HARNESS_RUNNER_H_
+#define FANLAB_HARNESS_RUNNER_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/event_log.h"
+#include "harness/scenario.h"
+
+namespace fanlab::harness {
+
+struct RunOptions {
+  std::optional<uint64_t> seed;  // overrides the scenario's
+};
+
+struct ExpectationResult {
+  std::string kind;
+  std::string label;
+  Origin origin;
+  bool passed = false;
+  // When failed: what was expected and what was found.
+  std::string expected;
+  std::string found;
+  std::vector<std::string> context;  // the events around it, one a line
+};
+
+struct ScenarioResult {
+  enum class Status { kPassed, kFailed, kError };
+  std::string name;
+  std::string file;
+  Status status = Status::kPassed;
+  uint64_t seed = 0;
+  // kError: what is wrong with the scenario (setup refused, bad file).
+  Diagnostics errors;
+  // kFailed without a failed expectation: the run itself went wrong (the
+  // wall-time guard fired, quiescence never came).
+  std::string failure;
+  std::vector<ExpectationResult> expectations;
+  Duration virtual_time{0};
+  double wall_seconds = 0;
+  std::vector<Event> events;
+  size_t invocations = 0;
+
+  bool passed() const { return status == Status::kPassed; }
+  // The failed expectations, for assertions and reports.
+  std::vector<const ExpectationResult*> Failures() const;
+};
+
+ScenarioResult RunScenario(const Scenario& scenario,
+                           const RunOptions& options = {});
+
+}  // namespace fanlab::harness
+
+#endif  // FANLAB_HARNESS_RUNNER_H_

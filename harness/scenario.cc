@@ -1,0 +1,985 @@
+// Loading a scenario: the file is checked against the format
+// (scenario_spec.cc), then read into the model, checking what the format
+// alone cannot: names used before they are declared, duplicate names, bad
+// schedule expressions, function programs that cannot be found, files that
+// cannot be read, placeholders that name nothing. Every problem becomes a
+// Diagnostic; none stops the others from being found.
+#include "harness/scenario.h"
+
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "emulator/core/base64.h"
+#include "emulator/services/schedule_expression.h"
+#include "harness/scenario_spec.h"
+#include "harness/yaml_util.h"
+
+namespace fanlab::harness {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kRegion = "us-east-1";
+constexpr const char* kAccount = "000000000000";
+
+std::string QueueArn(const std::string& name) {
+  return std::string("arn:aws:sqs:") + kRegion + ":" + kAccount + ":" + name;
+}
+std::string TopicArn(const std::string& name) {
+  return std::string("arn:aws:sns:") + kRegion + ":" + kAccount + ":" + name;
+}
+std::string FunctionArn(const std::string& name) {
+  return std::string("arn:aws:lambda:") + kRegion + ":" + kAccount +
+         ":function:" + name;
+}
+
+// Reads the model out of a document already checked against the format
+// (wrongly typed parts are skipped: their errors are already reported).
+class Reader {
+ public:
+  Reader(std::string file, std::string base_dir, const LoadOptions& options,
+         Diagnostics& errors)
+      : file_(std::move(file)),
+        base_dir_(std::move(base_dir)),
+        options_(options),
+        errors_(errors) {}
+
+  Scenario Read(const YAML::Node& root) {
+    Scenario s;
+    s.file = file_;
+    s.name = Str(root["name"]);
+    if (s.name.empty()) {
+      s.name = fs::path(file_).stem().string();
+    }
+    s.description = Str(root["description"]);
+    if (root["seed"] && ScalarType(root["seed"]) == "integer") {
+      s.seed = root["seed"].as<uint64_t>();
+    }
+    s.virtual_clock = Str(root["clock"]) != "real";
+    // Names first, so that any part may refer to any resource.
+    const YAML::Node res = root["resources"];
+    CollectNames(res["queues"], "resources.queues", queues_);
+    CollectNames(res["functions"], "resources.functions", functions_);
+    CollectNames(res["buckets"], "resources.buckets", buckets_);
+    CollectNames(res["tables"], "resources.tables", tables_);
+    CollectNames(res["topics"], "resources.topics", topics_);
+    CollectNames(res["sinks"], "resources.sinks", sinks_);
+    for (const auto& step : Items(root["timeline"])) {
+      if (std::string id = Str(step["id"]); !id.empty()) step_ids_.insert(id);
+    }
+    ReadQueues(res["queues"], s);
+    ReadFunctions(res["functions"], s);
+    ReadBuckets(res["buckets"], s);
+    ReadTables(res["tables"], s);
+    ReadTopics(res["topics"], s);
+    ReadSinks(res["sinks"], s);
+    ReadMappings(res["mappings"], s);
+    ReadSchedules(res["schedules"], s);
+    ReadRoutes(res["routes"], s);
+    ReadTimeline(root["timeline"], s);
+    ReadRun(root["run"], s);
+    ReadExpectations(root["expect"], s);
+    return s;
+  }
+
+ private:
+  // --- Access to checked nodes -------------------------------------------
+  static std::string Str(const YAML::Node& n) {
+    return n && n.IsScalar() ? n.Scalar() : "";
+  }
+  static std::vector<YAML::Node> Items(const YAML::Node& n) {
+    std::vector<YAML::Node> out;
+    if (n && n.IsSequence()) {
+      for (const auto& item : n) out.push_back(item);
+    }
+    return out;
+  }
+  static std::optional<int64_t> Int(const YAML::Node& n) {
+    if (!n || ScalarType(n) != "integer") return std::nullopt;
+    return n.as<int64_t>();
+  }
+  static std::optional<bool> Bool(const YAML::Node& n) {
+    if (!n || ScalarType(n) != "boolean") return std::nullopt;
+    return YamlToJson(n).as_bool();
+  }
+  // A map of scalars as strings (attributes, environment, headers).
+  static json::object StringMap(const YAML::Node& n) {
+    json::object out;
+    if (!n || !n.IsMap()) return out;
+    for (const auto& kv : n) {
+      if (kv.second.IsScalar()) out[kv.first.Scalar()] = kv.second.Scalar();
+    }
+    return out;
+  }
+
+  void Error(const YAML::Node& at, const std::string& path,
+             std::string message) {
+    errors_.push_back({file_, MarkOf(at), path, std::move(message)});
+  }
+  Origin At(const YAML::Node& n, const std::string& path) const {
+    return Origin{MarkOf(n), path};
+  }
+  static std::string Index(const std::string& path, size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+  }
+
+  void CollectNames(const YAML::Node& list, const std::string& path,
+                    std::set<std::string>& names) {
+    size_t i = 0;
+    for (const auto& item : Items(list)) {
+      std::string name = Str(item["name"]);
+      if (!name.empty() && !names.insert(name).second) {
+        Error(item["name"], Index(path, i) + ".name",
+              "\"" + name + "\" is declared twice");
+      }
+      ++i;
+    }
+  }
+
+  // Checks that `node` (a name) refers to something of `kind`.
+  void Ref(const YAML::Node& node, const std::string& path,
+           const std::set<std::string>& names, const char* kind) {
+    std::string name = Str(node);
+    if (name.empty() || names.count(name) > 0) return;
+    if (name.starts_with("arn:")) return;  // created at run time, or elsewhere
+    Error(node, path,
+          "no " + std::string(kind) + " named \"" + name + "\" in resources." +
+              kind + "s");
+  }
+
+  // Checks the ${kind:NAME} placeholders in every string under `node`.
+  void Placeholders(const YAML::Node& node, const std::string& path) {
+    if (!node) return;
+    if (node.IsMap()) {
+      for (const auto& kv : node) {
+        Placeholders(kv.second, path + "." + kv.first.Scalar());
+      }
+      return;
+    }
+    if (node.IsSequence()) {
+      size_t i = 0;
+      for (const auto& item : node) Placeholders(item, Index(path, i++));
+      return;
+    }
+    if (!node.IsScalar()) return;
+    const std::string& s = node.Scalar();
+    for (size_t at = s.find("${"); at != std::string::npos;
+         at = s.find("${", at + 2)) {
+      size_t end = s.find('}', at);
+      if (end == std::string::npos) {
+        Error(node, path, "unterminated placeholder \"" + s.substr(at) + "\"");
+        return;
+      }
+      std::string inside = s.substr(at + 2, end - at - 2);
+      if (inside == "http" || inside == "i") continue;
+      size_t colon = inside.find(':');
+      std::string kind = inside.substr(0, colon);
+      std::string name =
+          colon == std::string::npos ? "" : inside.substr(colon + 1);
+      const std::set<std::string>* names =
+          kind == "queue_url" || kind == "queue_arn" ? &queues_
+          : kind == "topic_arn"                      ? &topics_
+          : kind == "function_arn"                   ? &functions_
+          : kind == "sink_url"                       ? &sinks_
+                                                     : nullptr;
+      if (names == nullptr) {
+        Error(node, path,
+              "unknown placeholder ${" + inside +
+                  "}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
+                  "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
+                  "${http} or ${i}");
+      } else if (names->count(name) == 0) {
+        Error(node, path,
+              "${" + inside + "} names no declared " +
+                  kind.substr(0, kind.find('_')) + " \"" + name + "\"");
+      }
+    }
+  }
+
+  // body / json / file: the content as text.
+  std::string Content(const YAML::Node& n, const std::string& path) {
+    if (n["json"]) return json::serialize(YamlToJson(n["json"]));
+    if (n["file"]) {
+      fs::path p = fs::path(base_dir_) / Str(n["file"]);
+      std::ifstream in(p, std::ios::binary);
+      if (!in) {
+        Error(n["file"], path + ".file", "cannot read " + p.string());
+        return "";
+      }
+      std::ostringstream text;
+      text << in.rdbuf();
+      return text.str();
+    }
+    return Str(n["body"]);
+  }
+
+  // A destination: queue:NAME, topic:NAME or an ARN.
+  std::string Destination(const YAML::Node& n, const std::string& path) {
+    std::string d = Str(n);
+    if (d.starts_with("queue:")) {
+      std::string name = d.substr(6);
+      if (!queues_.count(name))
+        Error(n, path, "no queue named \"" + name + "\"");
+      return QueueArn(name);
+    }
+    if (d.starts_with("topic:")) {
+      std::string name = d.substr(6);
+      if (!topics_.count(name))
+        Error(n, path, "no topic named \"" + name + "\"");
+      return TopicArn(name);
+    }
+    if (!d.starts_with("arn:")) {
+      Error(n, path, "a destination is queue:NAME, topic:NAME or an ARN");
+    }
+    return d;
+  }
+
+  static json::object MessageAttributes(const YAML::Node& n) {
+    json::object out;
+    if (!n || !n.IsMap()) return out;
+    for (const auto& kv : n) {
+      std::string_view type = ScalarType(kv.second);
+      bool number = type == "integer" || type == "number";
+      out[kv.first.Scalar()] =
+          json::object{{"DataType", number ? "Number" : "String"},
+                       {"StringValue", kv.second.Scalar()}};
+    }
+    return out;
+  }
+
+  // --- Resources ----------------------------------------------------------
+  void ReadQueues(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& q : Items(list)) {
+      std::string path = Index("resources.queues", i++);
+      std::string name = Str(q["name"]);
+      json::object attributes = StringMap(q["attributes"]);
+      if (name.ends_with(".fifo") && !attributes.contains("FifoQueue")) {
+        attributes["FifoQueue"] = "true";
+      }
+      if (const YAML::Node dl = q["dead_letter"]; dl && dl.IsMap()) {
+        Ref(dl["queue"], path + ".dead_letter.queue", queues_, "queue");
+        json::object policy{
+            {"deadLetterTargetArn", QueueArn(Str(dl["queue"]))},
+            {"maxReceiveCount", Int(dl["max_receive_count"]).value_or(1)}};
+        attributes["RedrivePolicy"] = json::serialize(policy);
+      }
+      json::object body{{"QueueName", name}};
+      if (!attributes.empty()) body["Attributes"] = std::move(attributes);
+      s.setup.push_back({"CreateQueue", std::move(body), At(q, path)});
+    }
+    // A dead-letter queue must exist before the queue that names it.
+    std::stable_partition(s.setup.begin(), s.setup.end(), [](const auto& c) {
+      const json::object& b = c.body;
+      return !b.contains("Attributes") ||
+             !b.at("Attributes").as_object().contains("RedrivePolicy");
+    });
+  }
+
+  void ReadFunctions(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& f : Items(list)) {
+      std::string path = Index("resources.functions", i++);
+      std::string name = Str(f["name"]);
+      json::array command;
+      if (f["command"] && f["command"].IsSequence()) {
+        for (const auto& a : f["command"])
+          command.push_back(json::string(Str(a)));
+      } else if (f["command"]) {
+        std::istringstream words(Str(f["command"]));
+        for (std::string w; words >> w;) command.push_back(json::string(w));
+      }
+      if (f["command"] && command.empty()) {
+        Error(f["command"], path + ".command", "the command is empty");
+      }
+      if (!command.empty()) {
+        std::vector<std::string> searched;
+        std::string program =
+            FindFunctionProgram(std::string(command[0].as_string()), base_dir_,
+                                options_, &searched);
+        if (program.empty()) {
+          std::string where;
+          for (const auto& p : searched)
+            where += (where.empty() ? "" : ", ") + p;
+          Error(f["command"], path + ".command",
+                "cannot find the program \"" +
+                    std::string(command[0].as_string()) + "\" (looked in " +
+                    where + "); build it or give its path");
+        } else {
+          command[0] = json::string(program);
+        }
+      }
+      json::object code{{"Command", std::move(command)}};
+      if (f["working_dir"]) {
+        code["WorkingDirectory"] = (fs::path(base_dir_) / Str(f["working_dir"]))
+                                       .lexically_normal()
+                                       .string();
+      }
+      json::object body{{"FunctionName", name},
+                        {"Code", std::move(code)},
+                        {"Mode", Str(f["mode"]) == "cold" ? "cold" : "warm"}};
+      if (auto t = DurationOf(f["timeout"])) {
+        if (*t < std::chrono::seconds(1) || *t > std::chrono::seconds(900)) {
+          Error(f["timeout"], path + ".timeout",
+                "a timeout is between 1s and 900s, not " + FormatDuration(*t));
+        }
+        body["Timeout"] =
+            std::chrono::duration_cast<std::chrono::seconds>(*t).count();
+      }
+      if (auto m = Int(f["memory"])) body["MemorySize"] = *m;
+      if (f["environment"]) {
+        Placeholders(f["environment"], path + ".environment");
+        body["Environment"] =
+            json::object{{"Variables", StringMap(f["environment"])}};
+      }
+      s.setup.push_back({"CreateFunction", std::move(body), At(f, path)});
+      if (auto r = Int(f["reserved_concurrency"])) {
+        s.setup.push_back(
+            {"PutFunctionConcurrency",
+             {{"FunctionName", name}, {"ReservedConcurrentExecutions", *r}},
+             At(f["reserved_concurrency"], path + ".reserved_concurrency")});
+      }
+      if (f["retries"] || f["max_event_age"] || f["on_success"] ||
+          f["on_failure"]) {
+        json::object config{{"FunctionName", name}};
+        if (auto r = Int(f["retries"])) config["MaximumRetryAttempts"] = *r;
+        if (auto a = DurationOf(f["max_event_age"])) {
+          config["MaximumEventAgeInSeconds"] =
+              std::chrono::duration_cast<std::chrono::seconds>(*a).count();
+        }
+        json::object destinations;
+        for (const char* key : {"on_success", "on_failure"}) {
+          if (!f[key]) continue;
+          std::string arn = Destination(f[key], path + "." + key);
+          destinations[std::string(key) == "on_success" ? "OnSuccess"
+                                                        : "OnFailure"] =
+              json::object{{"Destination", arn}};
+        }
+        if (!destinations.empty()) {
+          config["DestinationConfig"] = std::move(destinations);
+        }
+        s.setup.push_back(
+            {"PutFunctionEventInvokeConfig", std::move(config), At(f, path)});
+      }
+    }
+  }
+
+  void ReadBuckets(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& b : Items(list)) {
+      std::string path = Index("resources.buckets", i++);
+      std::string name = Str(b["name"]);
+      s.setup.push_back({"CreateBucket", {{"Bucket", name}}, At(b, path)});
+      size_t j = 0;
+      for (const auto& o : Items(b["objects"])) {
+        std::string opath = Index(path + ".objects", j++);
+        json::object put{{"Bucket", name},
+                         {"Key", Str(o["key"])},
+                         {"Body", Base64(Content(o, opath))}};
+        if (o["content_type"]) {
+          put["ContentType"] = Str(o["content_type"]);
+        } else if (o["json"]) {
+          put["ContentType"] = "application/json";
+        }
+        s.setup.push_back({"PutObject", std::move(put), At(o, opath)});
+      }
+    }
+  }
+
+  void ReadTables(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& t : Items(list)) {
+      std::string path = Index("resources.tables", i++);
+      std::string name = Str(t["name"]);
+      json::object types = StringMap(t["attribute_types"]);
+      json::array definitions, schema;
+      for (const char* role : {"hash_key", "range_key"}) {
+        std::string key = Str(t[role]);
+        if (key.empty()) continue;
+        std::string type =
+            types.contains(key) ? std::string(types.at(key).as_string()) : "S";
+        definitions.push_back(
+            json::object{{"AttributeName", key}, {"AttributeType", type}});
+        schema.push_back(json::object{
+            {"AttributeName", key},
+            {"KeyType", std::string(role) == "hash_key" ? "HASH" : "RANGE"}});
+      }
+      s.setup.push_back({"CreateTable",
+                         {{"TableName", name},
+                          {"AttributeDefinitions", std::move(definitions)},
+                          {"KeySchema", std::move(schema)},
+                          {"BillingMode", "PAY_PER_REQUEST"}},
+                         At(t, path)});
+      size_t j = 0;
+      for (const auto& item : Items(t["items"])) {
+        std::string ipath = Index(path + ".items", j++);
+        if (!item.IsMap()) {
+          Error(item, ipath, "an item is an object of attributes");
+          continue;
+        }
+        s.setup.push_back({"PutItem",
+                           {{"TableName", name},
+                            {"Item", ToAttributeValues(YamlToJson(item))}},
+                           At(item, ipath)});
+      }
+    }
+  }
+
+  void ReadTopics(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& t : Items(list)) {
+      std::string path = Index("resources.topics", i++);
+      std::string name = Str(t["name"]);
+      json::object create{{"Name", name}};
+      if (name.ends_with(".fifo")) {
+        create["Attributes"] = json::object{{"FifoTopic", "true"}};
+      }
+      s.setup.push_back({"CreateTopic", std::move(create), At(t, path)});
+      size_t j = 0;
+      for (const auto& sub : Items(t["subscriptions"])) {
+        std::string spath = Index(path + ".subscriptions", j++);
+        std::string protocol = Str(sub["protocol"]);
+        std::string endpoint = Str(sub["endpoint"]);
+        if (protocol == "sqs" && !endpoint.starts_with("arn:")) {
+          Ref(sub["endpoint"], spath + ".endpoint", queues_, "queue");
+          endpoint = QueueArn(endpoint);
+        } else if (protocol == "lambda" && !endpoint.starts_with("arn:")) {
+          Ref(sub["endpoint"], spath + ".endpoint", functions_, "function");
+          endpoint = FunctionArn(endpoint);
+        }
+        Placeholders(sub["endpoint"], spath + ".endpoint");
+        json::object attributes;
+        if (auto raw = Bool(sub["raw"])) {
+          attributes["RawMessageDelivery"] = *raw ? "true" : "false";
+        }
+        if (sub["filter_policy"]) {
+          attributes["FilterPolicy"] =
+              json::serialize(YamlToJson(sub["filter_policy"]));
+        }
+        if (sub["filter_policy_scope"]) {
+          attributes["FilterPolicyScope"] = Str(sub["filter_policy_scope"]);
+        }
+        json::object body{{"TopicArn", TopicArn(name)},
+                          {"Protocol", protocol},
+                          {"Endpoint", endpoint}};
+        if (!attributes.empty()) body["Attributes"] = std::move(attributes);
+        s.setup.push_back({"Subscribe", std::move(body), At(sub, spath)});
+      }
+    }
+  }
+
+  void ReadSinks(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& k : Items(list)) {
+      std::string path = Index("resources.sinks", i++);
+      json::object body{{"Name", Str(k["name"])}};
+      if (auto st = Int(k["status"])) body["StatusCode"] = *st;
+      if (k["body"]) body["Body"] = Str(k["body"]);
+      if (k["headers"]) body["Headers"] = StringMap(k["headers"]);
+      s.setup.push_back({"CreateSink", std::move(body), At(k, path)});
+    }
+  }
+
+  void ReadMappings(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& m : Items(list)) {
+      std::string path = Index("resources.mappings", i++);
+      Ref(m["queue"], path + ".queue", queues_, "queue");
+      Ref(m["function"], path + ".function", functions_, "function");
+      json::object body{{"EventSourceArn", QueueArn(Str(m["queue"]))},
+                        {"FunctionName", Str(m["function"])}};
+      if (auto b = Int(m["batch_size"])) body["BatchSize"] = *b;
+      if (auto w = DurationOf(m["batching_window"])) {
+        body["MaximumBatchingWindowInSeconds"] =
+            std::chrono::duration_cast<std::chrono::seconds>(*w).count();
+      }
+      if (auto c = Int(m["maximum_concurrency"])) {
+        body["ScalingConfig"] = json::object{{"MaximumConcurrency", *c}};
+      }
+      if (Bool(m["report_batch_item_failures"]).value_or(false)) {
+        body["FunctionResponseTypes"] = json::array{"ReportBatchItemFailures"};
+      }
+      if (auto e = Bool(m["enabled"])) body["Enabled"] = *e;
+      s.setup.push_back(
+          {"CreateEventSourceMapping", std::move(body), At(m, path)});
+    }
+  }
+
+  void ReadSchedules(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& r : Items(list)) {
+      std::string path = Index("resources.schedules", i++);
+      std::string name = Str(r["name"]);
+      std::string expression = Str(r["expression"]);
+      if (!expression.empty()) {
+        auto parsed = services::ScheduleExpression::Parse(expression);
+        if (!parsed.ok()) {
+          Error(r["expression"], path + ".expression",
+                parsed.status().message());
+        }
+      }
+      json::object rule{{"Name", name}, {"ScheduleExpression", expression}};
+      if (auto e = Bool(r["enabled"]))
+        rule["State"] = *e ? "ENABLED" : "DISABLED";
+      if (r["description"]) rule["Description"] = Str(r["description"]);
+      s.setup.push_back({"PutRule", std::move(rule), At(r, path)});
+      json::array targets;
+      size_t j = 0;
+      for (const auto& t : Items(r["targets"])) {
+        std::string tpath = Index(path + ".targets", j);
+        json::object target{{"Id", "target-" + std::to_string(j++)}};
+        if (t["function"]) {
+          Ref(t["function"], tpath + ".function", functions_, "function");
+          target["Arn"] = FunctionArn(Str(t["function"]));
+        } else {
+          Ref(t["queue"], tpath + ".queue", queues_, "queue");
+          target["Arn"] = QueueArn(Str(t["queue"]));
+        }
+        if (t["input"])
+          target["Input"] = json::serialize(YamlToJson(t["input"]));
+        if (t["group"]) {
+          target["SqsParameters"] =
+              json::object{{"MessageGroupId", Str(t["group"])}};
+        }
+        targets.push_back(std::move(target));
+      }
+      s.setup.push_back({"PutTargets",
+                         {{"Rule", name}, {"Targets", std::move(targets)}},
+                         At(r["targets"], path + ".targets")});
+    }
+  }
+
+  void ReadRoutes(const YAML::Node& list, Scenario& s) {
+    size_t i = 0;
+    for (const auto& r : Items(list)) {
+      std::string path = Index("resources.routes", i++);
+      Ref(r["function"], path + ".function", functions_, "function");
+      json::object body{{"Method", Str(r["method"])},
+                        {"Path", Str(r["path"])},
+                        {"FunctionName", Str(r["function"])}};
+      if (r["api_key"]) {
+        body["ApiKeyRequired"] = true;
+        body["ApiKeys"] = json::array{json::string(Str(r["api_key"]))};
+      }
+      s.setup.push_back({"CreateRoute", std::move(body), At(r, path)});
+    }
+  }
+
+  // --- Timeline -------------------------------------------------------------
+  void ReadTimeline(const YAML::Node& list, Scenario& s) {
+    Duration cursor{0};
+    size_t i = 0;
+    for (const auto& n : Items(list)) {
+      std::string path = Index("timeline", i++);
+      if (n["at"] && n["after"]) {
+        Error(n, path, "give either \"at\" or \"after\", not both");
+      }
+      if (auto at = DurationOf(n["at"])) {
+        if (*at < cursor) {
+          Error(n["at"], path + ".at",
+                "at " + FormatDuration(*at) + " is before the previous step (" +
+                    FormatDuration(cursor) + "): keep the timeline in order");
+        }
+        cursor = *at;
+      } else if (auto after = DurationOf(n["after"])) {
+        cursor += *after;
+      }
+      Step step;
+      step.origin = At(n, path);
+      step.id = Str(n["id"]);
+      if (auto d = DurationOf(n["advance"])) {
+        step.kind = Step::Kind::kAdvance;
+        step.label = "advance " + FormatDuration(*d);
+        cursor += *d;
+        step.at = cursor;
+        s.timeline.push_back(std::move(step));
+        continue;
+      }
+      if (!ReadStep(n, path, step)) continue;
+      int64_t repeat = Int(n["repeat"]).value_or(1);
+      Duration every = DurationOf(n["every"]).value_or(Duration(0));
+      for (int64_t k = 0; k < repeat; ++k) {
+        Step copy = step;
+        copy.at = cursor;
+        if (repeat > 1) {
+          ReplaceIndex(copy, k);
+          if (!copy.id.empty()) copy.id += "#" + std::to_string(k);
+        }
+        s.timeline.push_back(std::move(copy));
+        if (k + 1 < repeat) cursor += every;
+      }
+    }
+  }
+
+  static void ReplaceIn(json::value& v, const std::string& i) {
+    if (v.is_string()) {
+      std::string s(v.as_string());
+      for (size_t at = s.find("${i}"); at != std::string::npos;
+           at = s.find("${i}", at + i.size())) {
+        s.replace(at, 4, i);
+      }
+      v = json::string(s);
+    } else if (v.is_object()) {
+      for (auto& kv : v.as_object()) ReplaceIn(kv.value(), i);
+    } else if (v.is_array()) {
+      for (auto& item : v.as_array()) ReplaceIn(item, i);
+    }
+  }
+  static void ReplaceIndex(Step& step, int64_t k) {
+    std::string i = std::to_string(k);
+    json::value body = std::move(step.call.body);
+    ReplaceIn(body, i);
+    step.call.body = std::move(body.as_object());
+    json::value text = json::string(step.http.path);
+    ReplaceIn(text, i);
+    step.http.path = std::string(text.as_string());
+    text = json::string(step.http.body);
+    ReplaceIn(text, i);
+    step.http.body = std::string(text.as_string());
+  }
+
+  bool ReadStep(const YAML::Node& n, const std::string& path, Step& step) {
+    Placeholders(n, path);
+    step.call.origin = step.origin;
+    if (const YAML::Node h = n["http"]; h && h.IsMap()) {
+      step.kind = Step::Kind::kHttp;
+      std::string body = Content(h, path + ".http");
+      bool has_body = h["body"] || h["json"];
+      std::string method = Str(h["method"]);
+      if (method.empty()) method = has_body ? "POST" : "GET";
+      step.http.method = method;
+      step.http.path = Str(h["path"]);
+      if (!step.http.path.starts_with("/")) {
+        Error(h["path"], path + ".http.path", "a path starts with /");
+      }
+      step.http.body = body;
+      for (auto& kv : StringMap(h["headers"])) {
+        step.http.headers[kv.key()] = std::string(kv.value().as_string());
+      }
+      if (h["json"] && !step.http.headers.count("Content-Type")) {
+        step.http.headers["Content-Type"] = "application/json";
+      }
+      if (h["api_key"]) step.http.headers["x-api-key"] = Str(h["api_key"]);
+      step.label = method + " " + step.http.path;
+      return true;
+    }
+    step.kind = Step::Kind::kAction;
+    if (const YAML::Node v = n["invoke"]; v && v.IsMap()) {
+      Ref(v["function"], path + ".invoke.function", functions_, "function");
+      std::string type = Str(v["type"]);
+      if (type.empty()) type = "RequestResponse";
+      json::object body{{"FunctionName", Str(v["function"])},
+                        {"InvocationType", type}};
+      body["Payload"] = v["payload"] ? json::serialize(YamlToJson(v["payload"]))
+                                     : std::string("{}");
+      step.call.action = "Invoke";
+      step.call.body = std::move(body);
+      step.label = "invoke " + Str(v["function"]);
+      return true;
+    }
+    if (const YAML::Node v = n["send"]; v && v.IsMap()) {
+      Ref(v["queue"], path + ".send.queue", queues_, "queue");
+      json::object body{{"QueueUrl", "${queue_url:" + Str(v["queue"]) + "}"},
+                        {"MessageBody", Content(v, path + ".send")}};
+      if (v["attributes"])
+        body["MessageAttributes"] = MessageAttributes(v["attributes"]);
+      if (v["group"]) body["MessageGroupId"] = Str(v["group"]);
+      if (v["dedup"]) body["MessageDeduplicationId"] = Str(v["dedup"]);
+      if (auto d = DurationOf(v["delay"])) {
+        body["DelaySeconds"] =
+            std::chrono::duration_cast<std::chrono::seconds>(*d).count();
+      }
+      step.call.action = "SendMessage";
+      step.call.body = std::move(body);
+      step.label = "send to " + Str(v["queue"]);
+      return true;
+    }
+    if (const YAML::Node v = n["publish"]; v && v.IsMap()) {
+      Ref(v["topic"], path + ".publish.topic", topics_, "topic");
+      std::string message = v["json"] ? json::serialize(YamlToJson(v["json"]))
+                                      : Str(v["message"]);
+      json::object body{{"TopicArn", TopicArn(Str(v["topic"]))},
+                        {"Message", message}};
+      if (v["subject"]) body["Subject"] = Str(v["subject"]);
+      if (v["attributes"])
+        body["MessageAttributes"] = MessageAttributes(v["attributes"]);
+      step.call.action = "Publish";
+      step.call.body = std::move(body);
+      step.label = "publish to " + Str(v["topic"]);
+      return true;
+    }
+    if (const YAML::Node v = n["put_object"]; v && v.IsMap()) {
+      Ref(v["bucket"], path + ".put_object.bucket", buckets_, "bucket");
+      json::object body{{"Bucket", Str(v["bucket"])},
+                        {"Key", Str(v["key"])},
+                        {"Body", Base64(Content(v, path + ".put_object"))}};
+      if (v["content_type"]) body["ContentType"] = Str(v["content_type"]);
+      step.call.action = "PutObject";
+      step.call.body = std::move(body);
+      step.label = "put " + Str(v["bucket"]) + "/" + Str(v["key"]);
+      return true;
+    }
+    if (const YAML::Node v = n["put_item"]; v && v.IsMap()) {
+      Ref(v["table"], path + ".put_item.table", tables_, "table");
+      json::value item = YamlToJson(v["item"]);
+      if (!item.is_object()) {
+        Error(v["item"], path + ".put_item.item",
+              "an item is an object of attributes");
+        return false;
+      }
+      step.call.action = "PutItem";
+      step.call.body = {{"TableName", Str(v["table"])},
+                        {"Item", ToAttributeValues(item)}};
+      step.label = "put item in " + Str(v["table"]);
+      return true;
+    }
+    if (const YAML::Node v = n["call"]; v && v.IsMap()) {
+      json::value body =
+          v["body"] ? YamlToJson(v["body"]) : json::value(json::object{});
+      if (!body.is_object()) {
+        Error(v["body"], path + ".call.body", "a request body is an object");
+        return false;
+      }
+      step.call.action = Str(v["action"]);
+      step.call.body = std::move(body.as_object());
+      step.label = "call " + step.call.action;
+      return true;
+    }
+    return false;  // the format check reported it
+  }
+
+  // --- Run and expectations ------------------------------------------------
+  void ReadRun(const YAML::Node& n, Scenario& s) {
+    if (!n || !n.IsMap()) return;
+    if (n["until"] && n["for"]) {
+      Error(n, "run", "give either \"until: quiescent\" or \"for\", not both");
+    }
+    if (auto d = DurationOf(n["for"])) s.run.duration = *d;
+    if (auto d = DurationOf(n["settle"])) s.run.settle = *d;
+    if (auto d = DurationOf(n["max"])) s.run.max_virtual = *d;
+    if (auto d = DurationOf(n["wall_timeout"])) {
+      s.run.wall_timeout =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    }
+  }
+
+  void ReadExpectations(const YAML::Node& list, Scenario& s) {
+    static const char* kKinds[] = {
+        "invocations", "messages", "queue",  "items", "objects",
+        "emails",      "requests", "events", "order", "response"};
+    size_t i = 0;
+    for (const auto& n : Items(list)) {
+      std::string path = Index("expect", i++);
+      if (!n.IsMap()) continue;
+      for (const char* kind : kKinds) {
+        const YAML::Node v = n[kind];
+        if (!v) continue;
+        std::string kpath = path + "." + kind;
+        Expectation e;
+        e.kind = kind;
+        e.origin = At(v, kpath);
+        json::value spec = YamlToJson(v);
+        if (spec.is_array()) {
+          e.spec["selectors"] = std::move(spec);
+        } else if (spec.is_object()) {
+          e.spec = std::move(spec.as_object());
+        }
+        Ref(v["function"], kpath + ".function", functions_, "function");
+        if (std::string(kind) == "queue") {
+          Ref(v["name"], kpath + ".name", queues_, "queue");
+        } else {
+          Ref(v["queue"], kpath + ".queue", queues_, "queue");
+        }
+        Ref(v["table"], kpath + ".table", tables_, "table");
+        Ref(v["bucket"], kpath + ".bucket", buckets_, "bucket");
+        Ref(v["sink"], kpath + ".sink", sinks_, "sink");
+        if (std::string step = Str(v["step"]);
+            !step.empty() && std::string(kind) == "response" &&
+            step_ids_.count(step) == 0) {
+          Error(v["step"], kpath + ".step",
+                "no timeline step has id \"" + step + "\"");
+        }
+        if (v.IsMap() && v["select"]) {
+          std::string sel = Str(v["select"]);
+          if (!sel.starts_with("$")) {
+            Error(v["select"], kpath + ".select",
+                  "a selector starts with $ ($.Json.result, $.Body, ...)");
+          }
+        }
+        e.label = Str(n["name"]);
+        if (e.label.empty() && v.IsMap()) e.label = Str(v["name"]);
+        if (e.label.empty()) e.label = Summary(kind, e.spec);
+        s.expect.push_back(std::move(e));
+      }
+    }
+  }
+
+  static std::string Summary(const std::string& kind,
+                             const json::object& spec) {
+    std::string out = kind;
+    for (const char* key : {"function", "queue", "name", "table", "bucket",
+                            "sink", "kind", "step", "outcome"}) {
+      if (spec.contains(key) && spec.at(key).is_string()) {
+        out += " " + std::string(spec.at(key).as_string());
+      }
+    }
+    return out;
+  }
+
+ public:
+  // Plain JSON to DynamoDB's AttributeValue map.
+  static json::object ToAttributeValues(const json::value& item) {
+    json::object out;
+    for (const auto& kv : item.as_object()) {
+      out[kv.key()] = ToAttributeValue(kv.value());
+    }
+    return out;
+  }
+  static json::value ToAttributeValue(const json::value& v) {
+    switch (v.kind()) {
+      case json::kind::string:
+        return json::object{{"S", v.as_string()}};
+      case json::kind::bool_:
+        return json::object{{"BOOL", v.as_bool()}};
+      case json::kind::null:
+        return json::object{{"NULL", true}};
+      case json::kind::array: {
+        json::array l;
+        for (const auto& e : v.as_array()) l.push_back(ToAttributeValue(e));
+        return json::object{{"L", std::move(l)}};
+      }
+      case json::kind::object:
+        return json::object{{"M", ToAttributeValues(v)}};
+      default:
+        return json::object{{"N", json::serialize(v)}};
+    }
+  }
+  static std::string Base64(const std::string& bytes) {
+    return Base64Encode(bytes);
+  }
+
+ private:
+  std::string file_;
+  std::string base_dir_;
+  const LoadOptions& options_;
+  Diagnostics& errors_;
+  std::set<std::string> queues_, functions_, buckets_, tables_, topics_, sinks_,
+      step_ids_;
+};
+
+std::string ExecutableDir() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? "" : self.parent_path().string();
+}
+
+bool Executable(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+std::string FindFunctionProgram(const std::string& program,
+                                const std::string& base_dir,
+                                const LoadOptions& options,
+                                std::vector<std::string>* searched) {
+  if (program.find('/') != std::string::npos) {
+    fs::path p = fs::path(program).is_absolute() ? fs::path(program)
+                                                 : fs::path(base_dir) / program;
+    p = p.lexically_normal();
+    if (searched) searched->push_back(p.string());
+    return Executable(p) ? p.string() : "";
+  }
+  std::vector<std::string> dirs = options.function_dirs;
+  if (const char* env = std::getenv("FANLAB_FUNCTIONS_DIR"); env && *env) {
+    dirs.push_back(env);
+  }
+  if (std::string exe = ExecutableDir(); !exe.empty()) {
+    dirs.push_back(exe + "/functions");
+    dirs.push_back((fs::path(exe).parent_path() / "functions").string());
+  }
+  if (const char* path = std::getenv("PATH")) {
+    std::string all = path;
+    for (size_t start = 0; start <= all.size();) {
+      size_t end = all.find(':', start);
+      if (end == std::string::npos) end = all.size();
+      if (end > start) dirs.push_back(all.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  for (const auto& dir : dirs) {
+    fs::path p = fs::path(dir) / program;
+    if (Executable(p)) return fs::absolute(p).lexically_normal().string();
+  }
+  if (searched) {
+    size_t shown =
+        std::min<size_t>(dirs.size(), options.function_dirs.size() + 3);
+    for (size_t i = 0; i < shown; ++i) searched->push_back(dirs[i]);
+    if (dirs.size() > shown) searched->push_back("$PATH");
+  }
+  return "";
+}
+
+LoadResult ParseScenario(const std::string& text, const std::string& file,
+                         const LoadOptions& options) {
+  LoadResult result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    Mark mark{e.mark.is_null() ? 0 : e.mark.line + 1,
+              e.mark.is_null() ? 0 : e.mark.column + 1};
+    result.errors.push_back({file, mark, "", "not valid YAML: " + e.msg});
+    return result;
+  }
+  if (!root.IsMap()) {
+    result.errors.push_back({file, MarkOf(root), "",
+                             "a scenario is an object (name, resources, "
+                             "timeline, expect, ...)"});
+    return result;
+  }
+  ValidateNode(root, *ScenarioSpec(), "", file, result.errors);
+  std::string base_dir = fs::path(file).parent_path().string();
+  if (base_dir.empty()) base_dir = ".";
+  Reader reader(file, base_dir, options, result.errors);
+  Scenario s = reader.Read(root);
+  std::stable_sort(s.timeline.begin(), s.timeline.end(),
+                   [](const Step& a, const Step& b) { return a.at < b.at; });
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return std::pair(a.mark.line, a.mark.column) <
+                            std::pair(b.mark.line, b.mark.column);
+                   });
+  if (result.errors.empty()) result.scenario = std::move(s);
+  return result;
+}
+
+LoadResult LoadScenario(const std::string& path, const LoadOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.errors.push_back({path, {}, "", "cannot read the file"});
+    return r;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseScenario(text.str(), path, options);
+}
+
+std::string ScenarioJsonSchema() {
+  return ToJsonSchema(*ScenarioSpec(),
+                      "https://fanlab.dev/schemas/scenario.schema.json",
+                      "fanlab scenario");
+}
+
+}  // namespace fanlab::harness

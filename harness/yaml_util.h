@@ -1,0 +1,39 @@
+// What the harness reads out of YAML nodes: durations, JSON values, and
+// scalars typed the way YAML 1.2's core schema types them.
+#ifndef FANLAB_HARNESS_YAML_UTIL_H_
+#define FANLAB_HARNESS_YAML_UTIL_H_
+
+#include <boost/json/value.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "emulator/core/clock.h"
+
+namespace YAML {
+class Node;
+}
+
+namespace fanlab::harness {
+
+// "250ms", "30s", "5m", "2h", "1d", and sums of them ("1h30m"); a plain
+// number is seconds ("90", "1.5"). nullopt for anything else or a
+// negative value.
+std::optional<Duration> ParseDuration(std::string_view text);
+// "1h30m", "250ms", "0s": the shortest exact spelling.
+std::string FormatDuration(Duration d);
+
+// A duration node (a string as above, or a number of seconds).
+std::optional<Duration> DurationOf(const YAML::Node& node);
+
+// The node as JSON: maps become objects (keys in file order), sequences
+// arrays, and plain scalars null (~, null, empty), booleans (true/false),
+// integers, numbers, or else strings; quoted scalars are always strings.
+boost::json::value YamlToJson(const YAML::Node& node);
+
+// How a scalar node reads: "string", "integer", "number", "boolean", "null".
+std::string_view ScalarType(const YAML::Node& node);
+
+}  // namespace fanlab::harness
+
+#endif  // FANLAB_HARNESS_YAML_UTIL_H_
