@@ -14,7 +14,7 @@
 //   fanlab-batchjob worker     event {"runId", "jobId", "params"}
 //     1. GetItem $JOBS_TABLE "run#job": present and Complete -> returns
 //        {"status": "Skipped"} having done nothing (the read-then-write
-//        guard);
+//        guard); then the job's work: params.workMs of sleep, if given;
 //     2. PutItem $JOBS_TABLE {JobID: "run#job", RunID, Complete: true};
 //     3. PutObject $ARTIFACTS_BUCKET/{run}/{job}.json;
 //     4. UpdateItem $RUNS_TABLE ADD CompletedJobs 1;
@@ -46,6 +46,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace {
 
@@ -288,6 +289,17 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
       return json::serialize(json::object{
           {"runId", run_id}, {"jobId", job_id}, {"status", "Skipped"}});
     }
+  }
+  // The job's work, emulated: "workMs" in the params, real time (virtual
+  // time follows it while a function runs). Past the worker's timeout the
+  // attempt is killed and Lambda retries it.
+  if (const json::value* work = params.if_contains("workMs"); work != nullptr) {
+    if (!work->is_int64() || work->as_int64() < 0 ||
+        work->as_int64() > 900000) {
+      throw sdk::Error("InvalidInput",
+                       "params.workMs must be an integer from 0 to 900000");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(work->as_int64()));
   }
   Call("PutItem",
        {{"TableName", jobs_table},
