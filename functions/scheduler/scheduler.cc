@@ -279,12 +279,11 @@ std::string CreateSchedule(const std::string& username,
   const json::value* input = body.if_contains("input");
   if (input == nullptr) return BadRequest("input is required (any JSON value)");
   s.input = *input;
-  // An integer: 5 is, 5.0 is not.
+  // An integer: 5 is, 5.0 and "5" are not (nor anything past int64).
   const json::value* interval = body.if_contains("run_interval_minutes");
-  const int64_t minutes = interval == nullptr     ? 0
-                          : interval->is_int64()  ? interval->as_int64()
-                          : interval->is_uint64() ? 61
-                                                  : 0;
+  const int64_t minutes = interval != nullptr && interval->is_int64()
+                              ? interval->as_int64()
+                              : int64_t{0};
   if (minutes < 1 || minutes > 60) {
     return BadRequest("run_interval_minutes must be an integer from 1 to 60");
   }
