@@ -337,8 +337,8 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
   const std::string stage = RequiredEnv("STAGE");
   const std::string domain = RequiredEnv("DOMAIN");
   const int64_t priorities = IntEnv("PRIORITIES", 1, 1, kMaxPriorities);
-  const std::string operation_name =
-      Env("OPERATION").empty() ? stage : Env("OPERATION");
+  std::string operation_name = Env("OPERATION");
+  if (operation_name.empty()) operation_name = stage;
   Operation operation;
   if (operation_name == "reduce") {
     operation = Operation::kReduce;
@@ -359,7 +359,11 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
                        "NEXT_STAGE must not be set: count is the last stage");
     }
   } else {
-    if (next_stage.empty()) RequiredEnv("NEXT_STAGE");  // throws
+    if (next_stage.empty()) {
+      throw sdk::Error("InvalidInput",
+                       "The environment variable NEXT_STAGE is required "
+                       "for the reduce operation");
+    }
     next_function = RequiredEnv("NEXT_FUNCTION");
     workers = IntEnv("WORKERS", 1, 1, 1000);
   }
