@@ -1,0 +1,519 @@
+// fanlab-sqspipes: DESIGN.md §1.2's sqspipes, a multi-stage pipe over FIFO
+// priority queues (`generate → reduce → count`), one executable whose role
+// is argv[1]. README.md beside this file is the full contract; in short:
+//
+//   fanlab-sqspipes generate  the first stage, run by a schedule: each tick
+//       sends COUNT values to the next stage's queues (by priority, 10 per
+//       SendMessageBatch), then starts the next stage's WORKERS workers
+//       (Invoke, InvocationType Event).
+//   fanlab-sqspipes stage     a worker of a later stage: receives 10 at a
+//       time from the highest non-empty priority of its queues, DELETES the
+//       messages BEFORE processing them (sqspipes' at-most-once weak spot,
+//       kept on purpose), applies the stage's operation, sends the non-null
+//       outputs to the next stage's queues with the same priority; repeats
+//       until every queue of its stage is empty or the remaining time is
+//       under MIN_REMAINING_MS; then, if it sent anything, starts the next
+//       stage's WORKERS workers (Event).
+//
+// Queues: stage NAME of domain D reads the FIFO queues `D-NAME.fifo`
+// (priority 0) and `D-NAME--pK.fifo` (priority K = 1..PRIORITIES-1), which
+// the scenario declares (FifoQueue true, VisibilityTimeout 120); their URLs
+// come from GetQueueUrl, once per process. A message body is
+// {"meta":{"priority":K},"value":V}; MessageGroupId "NAME-pK" (one group
+// per queue: strict FIFO per queue, as sqspipes' single group "-");
+// MessageDeduplicationId "NAME-V".
+//
+// Environment, generate: DOMAIN, NEXT_STAGE, NEXT_FUNCTION (required);
+//   COUNT (10; 1..100000), PRIORITIES (1; 1..16), WORKERS (1; 1..1000),
+//   INTERVAL_SECONDS (60), TICK_EPOCH (ISO-8601 UTC; 1970-01-01T00:00:00Z).
+//   Event: EventBridge's Scheduled Event; tick = floor((time - TICK_EPOCH)
+//   / INTERVAL_SECONDS), or the event's integer "tick" when it has one.
+//   Values tick*COUNT + i (i = 0..COUNT-1), priority i % PRIORITIES.
+// Environment, stage: STAGE, DOMAIN (required); OPERATION (reduce|count;
+//   default STAGE); PRIORITIES; NEXT_STAGE, NEXT_FUNCTION, WORKERS
+//   (reduce: required but WORKERS; count: NEXT_STAGE must be unset);
+//   RESULTS_TABLE (count: required; reduce: optional), TRACE_URL
+//   (optional), MIN_REMAINING_MS (1000). Event: anything (ignored).
+//   Operations: reduce: V/2 for an even V, null (None: dropped) for an odd
+//   one; count: ADDs to the RESULTS_TABLE item {stage, priority}.
+#include <fanlab/function.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+namespace json = boost::json;
+namespace sdk = fanlab::sdk;
+
+constexpr int64_t kMaxPriorities = 16;  // sqspipes' cap on levels
+constexpr size_t kBatch = 10;           // SQS's most per receive and batch
+// Values are integers of magnitude at most 2^53: exact in every JSON
+// reader, and a batch's sum cannot overflow.
+constexpr int64_t kMaxValue = int64_t{1} << 53;
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+std::string RequiredEnv(const char* name) {
+  std::string v = Env(name);
+  if (v.empty()) {
+    throw sdk::Error("InvalidInput", std::string("The environment variable ") +
+                                         name + " is required");
+  }
+  return v;
+}
+
+int64_t IntEnv(const char* name, int64_t fallback, int64_t min, int64_t max) {
+  const std::string text = Env(name);
+  if (text.empty()) return fallback;
+  int64_t v = 0;
+  const auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min ||
+      v > max) {
+    throw sdk::Error("InvalidInput",
+                     std::string(name) + " must be an integer from " +
+                         std::to_string(min) + " to " + std::to_string(max) +
+                         ", not '" + text + "'");
+  }
+  return v;
+}
+
+// The one client of this process, reused by warm invocations.
+sdk::Client& Emulator() {
+  static sdk::Client client;
+  return client;
+}
+
+// Calls `action`; its answer, or sdk::Error("<action>Failed", error body).
+json::object Call(const std::string& action, const json::object& request) {
+  sdk::Client::Reply reply = Emulator().Call(action, json::serialize(request));
+  if (!reply.ok) throw sdk::Error(action + "Failed", reply.body);
+  return json::parse(reply.body).as_object();
+}
+
+// `D-NAME.fifo` for priority 0, `D-NAME--pK.fifo` for priority K.
+std::string QueueName(const std::string& domain, const std::string& stage,
+                      int64_t priority) {
+  const std::string base = domain + "-" + stage;
+  if (priority == 0) return base + ".fifo";
+  return base + "--p" + std::to_string(priority) + ".fifo";
+}
+
+// The URL of queue `name`, asked once per process (GetQueueUrl).
+const std::string& QueueUrl(const std::string& name) {
+  static std::unordered_map<std::string, std::string> urls;
+  if (auto it = urls.find(name); it != urls.end()) return it->second;
+  sdk::Client::Reply reply = Emulator().Call(
+      "GetQueueUrl", json::serialize(json::object{{"QueueName", name}}));
+  if (!reply.ok) {
+    throw sdk::Error("GetQueueUrlFailed", "Queue " + name + ": " + reply.body);
+  }
+  std::string url(json::parse(reply.body).at("QueueUrl").as_string());
+  return urls.emplace(name, std::move(url)).first->second;
+}
+
+// Sends `values[k]` (k = priority) to `stage`'s queue of priority k, in
+// order, 10 per SendMessageBatch, highest priority first. Returns how many
+// were sent (a duplicate the queue suppressed counts as sent, as SQS
+// answers it as a success).
+int64_t SendToStage(const std::string& domain, const std::string& stage,
+                    const std::vector<std::vector<int64_t>>& values) {
+  int64_t sent = 0;
+  for (int64_t p = static_cast<int64_t>(values.size()) - 1; p >= 0; --p) {
+    const std::vector<int64_t>& queue_values = values[p];
+    const std::string group = stage + "-p" + std::to_string(p);
+    for (size_t start = 0; start < queue_values.size(); start += kBatch) {
+      json::array entries;
+      for (size_t i = start; i < queue_values.size() && i < start + kBatch;
+           ++i) {
+        const int64_t v = queue_values[i];
+        entries.push_back(json::object{
+            {"Id", std::to_string(i - start)},
+            {"MessageBody", json::serialize(json::object{
+                                {"meta", {{"priority", p}}}, {"value", v}})},
+            {"MessageGroupId", group},
+            {"MessageDeduplicationId", stage + "-" + std::to_string(v)}});
+      }
+      const size_t n = entries.size();
+      json::object answer =
+          Call("SendMessageBatch",
+               {{"QueueUrl", QueueUrl(QueueName(domain, stage, p))},
+                {"Entries", std::move(entries)}});
+      if (const json::value* failed = answer.if_contains("Failed");
+          failed != nullptr && failed->is_array() &&
+          !failed->as_array().empty()) {
+        throw sdk::Error(
+            "SendMessageBatchFailed",
+            QueueName(domain, stage, p) + ": " + json::serialize(*failed));
+      }
+      sent += static_cast<int64_t>(n);
+    }
+  }
+  return sent;
+}
+
+// Starts `workers` workers of `function` with Event invocations; the
+// payload is `payload` plus {"worker": j}.
+void StartWorkers(const std::string& function, int64_t workers,
+                  const json::object& payload) {
+  for (int64_t j = 0; j < workers; ++j) {
+    json::object event = payload;
+    event["worker"] = j;
+    Call("Invoke", {{"FunctionName", function},
+                    {"InvocationType", "Event"},
+                    {"Payload", std::move(event)}});
+  }
+}
+
+// Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar.
+int64_t DaysFromCivil(int64_t y, int64_t m, int64_t d) {
+  y -= m <= 2 ? 1 : 0;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+// Seconds since the Unix epoch of "YYYY-MM-DDTHH:MM:SS[.fff]Z" (the
+// Scheduled Event's `time`; fractions are dropped), or nothing.
+std::optional<int64_t> ParseTime(std::string_view s) {
+  auto number = [&](size_t at, size_t len, int64_t min,
+                    int64_t max) -> std::optional<int64_t> {
+    if (at + len > s.size()) return std::nullopt;
+    int64_t v = 0;
+    for (size_t i = at; i < at + len; ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      v = v * 10 + (s[i] - '0');
+    }
+    if (v < min || v > max) return std::nullopt;
+    return v;
+  };
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+      s[13] != ':' || s[16] != ':') {
+    return std::nullopt;
+  }
+  const auto year = number(0, 4, 0, 9999), month = number(5, 2, 1, 12),
+             day = number(8, 2, 1, 31), hour = number(11, 2, 0, 23),
+             minute = number(14, 2, 0, 59), second = number(17, 2, 0, 59);
+  if (!year || !month || !day || !hour || !minute || !second) {
+    return std::nullopt;
+  }
+  size_t i = 19;
+  if (s[i] == '.') {
+    for (++i; i < s.size() && s[i] >= '0' && s[i] <= '9';) ++i;
+    if (i == 20) return std::nullopt;
+  }
+  if (i + 1 != s.size() || s[i] != 'Z') return std::nullopt;
+  const int64_t days = DaysFromCivil(*year, *month, *day);
+  // A day the month lacks (02-30) would land in the next month.
+  if (DaysFromCivil(*year, *month, 1) + *day - 1 != days ||
+      (*month < 12 ? DaysFromCivil(*year, *month + 1, 1)
+                   : DaysFromCivil(*year + 1, 1, 1)) <= days) {
+    return std::nullopt;
+  }
+  return days * 86400 + *hour * 3600 + *minute * 60 + *second;
+}
+
+int64_t FloorDiv(int64_t a, int64_t b) {  // REQUIRES: b > 0
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+// ---------------------------------------------------------------------------
+// generate
+
+std::string Generate(const std::string& event_text, const sdk::Context& ctx) {
+  const std::string domain = RequiredEnv("DOMAIN");
+  const std::string next_stage = RequiredEnv("NEXT_STAGE");
+  const std::string next_function = RequiredEnv("NEXT_FUNCTION");
+  const int64_t count = IntEnv("COUNT", 10, 1, 100000);
+  const int64_t priorities = IntEnv("PRIORITIES", 1, 1, kMaxPriorities);
+  const int64_t workers = IntEnv("WORKERS", 1, 1, 1000);
+  const int64_t interval = IntEnv("INTERVAL_SECONDS", 60, 1, 31622400);
+  int64_t epoch = 0;
+  if (const std::string text = Env("TICK_EPOCH"); !text.empty()) {
+    const std::optional<int64_t> t = ParseTime(text);
+    if (!t) {
+      throw sdk::Error("InvalidInput",
+                       "TICK_EPOCH must be a UTC time like "
+                       "2026-01-01T00:00:00Z, not '" +
+                           text + "'");
+    }
+    epoch = *t;
+  }
+
+  boost::system::error_code ec;
+  const json::value event = json::parse(event_text, ec);
+  if (ec || !event.is_object()) {
+    throw sdk::Error("InvalidInput", "The event must be a JSON object");
+  }
+  int64_t tick = 0;
+  if (const json::value* t = event.as_object().if_contains("tick")) {
+    if (!t->is_int64()) {
+      throw sdk::Error("InvalidInput", "The event's tick must be an integer");
+    }
+    tick = t->as_int64();
+  } else {
+    const json::value* time = event.as_object().if_contains("time");
+    const std::optional<int64_t> seconds =
+        time != nullptr && time->is_string()
+            ? ParseTime(std::string_view(time->as_string()))
+            : std::nullopt;
+    if (!seconds) {
+      throw sdk::Error("InvalidInput",
+                       "The event's time must be a UTC time like "
+                       "2026-01-01T00:01:00Z (a Scheduled Event), or the "
+                       "event must give an integer tick");
+    }
+    tick = FloorDiv(*seconds - epoch, interval);
+  }
+  if (tick > (kMaxValue - count) / count || tick < -kMaxValue / count) {
+    throw sdk::Error("InvalidInput",
+                     "The tick " + std::to_string(tick) +
+                         " gives values beyond 2^53 in magnitude");
+  }
+
+  // Values tick*COUNT + i, priority i % PRIORITIES.
+  std::vector<std::vector<int64_t>> values(priorities);
+  for (int64_t i = 0; i < count; ++i) {
+    values[i % priorities].push_back(tick * count + i);
+  }
+  SendToStage(domain, next_stage, values);
+  StartWorkers(next_function, workers,
+               {{"stage", next_stage},
+                {"startedBy", "generate/" + ctx.request_id},
+                {"tick", tick}});
+
+  json::array by_priority;
+  for (const auto& v : values) by_priority.push_back(v.size());
+  std::fprintf(stderr, "generate: tick %lld, %lld values to %s\n",
+               static_cast<long long>(tick), static_cast<long long>(count),
+               next_stage.c_str());
+  return json::serialize(json::object{{"tick", tick},
+                                      {"generated", count},
+                                      {"first", tick * count},
+                                      {"last", tick * count + count - 1},
+                                      {"byPriority", std::move(by_priority)},
+                                      {"workersStarted", workers}});
+}
+
+// ---------------------------------------------------------------------------
+// stage
+
+enum class Operation { kReduce, kCount };
+
+// reduce: v/2 for an even v; nothing (Python's None) for an odd one.
+std::optional<int64_t> Reduce(int64_t v) {
+  if (v % 2 != 0) return std::nullopt;
+  return v / 2;
+}
+
+// The value of a body {"meta":{...},"value":V}, or nothing when the body is
+// not that shape or V is not an integer within ±2^53.
+std::optional<int64_t> ValueOf(std::string_view body) {
+  boost::system::error_code ec;
+  const json::value message = json::parse(body, ec);
+  if (ec || !message.is_object()) return std::nullopt;
+  const json::value* v = message.as_object().if_contains("value");
+  if (v == nullptr || !v->is_int64()) return std::nullopt;
+  const int64_t value = v->as_int64();
+  if (value > kMaxValue || value < -kMaxValue) return std::nullopt;
+  return value;
+}
+
+std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
+  const std::string stage = RequiredEnv("STAGE");
+  const std::string domain = RequiredEnv("DOMAIN");
+  const int64_t priorities = IntEnv("PRIORITIES", 1, 1, kMaxPriorities);
+  std::string operation_name = Env("OPERATION");
+  if (operation_name.empty()) operation_name = stage;
+  Operation operation;
+  if (operation_name == "reduce") {
+    operation = Operation::kReduce;
+  } else if (operation_name == "count") {
+    operation = Operation::kCount;
+  } else {
+    throw sdk::Error("InvalidInput",
+                     "OPERATION (default: STAGE) must be reduce or count, "
+                     "not '" +
+                         operation_name + "'");
+  }
+  const std::string next_stage = Env("NEXT_STAGE");
+  std::string next_function;
+  int64_t workers = 0;
+  if (operation == Operation::kCount) {
+    if (!next_stage.empty()) {
+      throw sdk::Error("InvalidInput",
+                       "NEXT_STAGE must not be set: count is the last stage");
+    }
+  } else {
+    if (next_stage.empty()) {
+      throw sdk::Error("InvalidInput",
+                       "The environment variable NEXT_STAGE is required "
+                       "for the reduce operation");
+    }
+    next_function = RequiredEnv("NEXT_FUNCTION");
+    workers = IntEnv("WORKERS", 1, 1, 1000);
+  }
+  const std::string table = operation == Operation::kCount
+                                ? RequiredEnv("RESULTS_TABLE")
+                                : Env("RESULTS_TABLE");
+  const std::string trace_url = Env("TRACE_URL");
+  const int64_t min_remaining_ms = IntEnv("MIN_REMAINING_MS", 1000, 0, 900000);
+
+  int64_t batches = 0, received = 0, sent = 0, dropped = 0, malformed = 0;
+  json::array order;  // the priority of each batch, in processing order
+  std::string trace_error;
+  std::string stopped_by = "empty";
+  while (true) {
+    if (ctx.RemainingTimeMs() < min_remaining_ms) {
+      stopped_by = "time";
+      break;
+    }
+    // The highest non-empty priority first, 10 at a time.
+    int64_t priority = -1;
+    std::string url;
+    json::array messages;
+    for (int64_t p = priorities - 1; p >= 0 && priority < 0; --p) {
+      url = QueueUrl(QueueName(domain, stage, p));
+      json::object answer = Call("ReceiveMessage", {{"QueueUrl", url},
+                                                    {"MaxNumberOfMessages", 10},
+                                                    {"WaitTimeSeconds", 0}});
+      if (json::value* m = answer.if_contains("Messages");
+          m != nullptr && m->is_array() && !m->as_array().empty()) {
+        messages = std::move(m->as_array());
+        priority = p;
+      }
+    }
+    if (priority < 0) break;  // every queue of the stage is empty
+    ++batches;
+    order.push_back(priority);
+
+    // sqspipes deletes what it received before processing it: a worker
+    // that dies from here on loses the batch (at-most-once).
+    json::array entries;
+    for (size_t i = 0; i < messages.size(); ++i) {
+      entries.push_back(
+          json::object{{"Id", std::to_string(i)},
+                       {"ReceiptHandle", messages[i].at("ReceiptHandle")}});
+    }
+    json::object deleted =
+        Call("DeleteMessageBatch", {{"QueueUrl", url}, {"Entries", entries}});
+    if (const json::value* failed = deleted.if_contains("Failed");
+        failed != nullptr && failed->is_array() &&
+        !failed->as_array().empty()) {
+      throw sdk::Error("DeleteMessageBatchFailed", json::serialize(*failed));
+    }
+
+    int64_t batch_count = 0, batch_sum = 0, batch_dropped = 0;
+    json::array batch_values;
+    std::vector<std::vector<int64_t>> outputs(priorities);
+    for (const json::value& message : messages) {
+      const json::value* body = message.as_object().if_contains("Body");
+      const std::optional<int64_t> value =
+          body != nullptr && body->is_string()
+              ? ValueOf(std::string_view(body->as_string()))
+              : std::nullopt;
+      if (!value) {  // already deleted: logged and skipped
+        ++malformed;
+        std::fprintf(stderr, "%s: skipped a malformed message %s\n",
+                     stage.c_str(), json::serialize(message).c_str());
+        continue;
+      }
+      ++batch_count;
+      batch_sum += *value;
+      batch_values.push_back(*value);
+      if (operation == Operation::kCount) continue;  // recorded below
+      const std::optional<int64_t> output = Reduce(*value);
+      if (!output) {
+        ++batch_dropped;  // None: propagation stops here
+        continue;
+      }
+      outputs[priority].push_back(*output);
+    }
+    received += batch_count;
+    dropped += batch_dropped;
+    if (operation == Operation::kReduce) {
+      sent += SendToStage(domain, next_stage, outputs);
+    }
+    if (!table.empty() && batch_count > 0) {
+      Call("UpdateItem",
+           {{"TableName", table},
+            {"Key",
+             {{"stage", {{"S", stage}}},
+              {"priority", {{"N", std::to_string(priority)}}}}},
+            {"UpdateExpression",
+             "ADD #count :count, #sum :sum, #dropped :dropped"},
+            {"ExpressionAttributeNames",
+             {{"#count", "count"}, {"#sum", "sum"}, {"#dropped", "dropped"}}},
+            {"ExpressionAttributeValues",
+             {{":count", {{"N", std::to_string(batch_count)}}},
+              {":sum", {{"N", std::to_string(batch_sum)}}},
+              {":dropped", {{"N", std::to_string(batch_dropped)}}}}}});
+    }
+    if (!trace_url.empty()) {
+      const int64_t left = ctx.RemainingTimeMs();
+      const sdk::HttpResult r = sdk::HttpPost(
+          trace_url,
+          json::serialize(json::object{{"stage", stage},
+                                       {"worker", ctx.request_id},
+                                       {"batch", batches},
+                                       {"priority", priority},
+                                       {"values", std::move(batch_values)}}),
+          {{"Content-Type", "application/json"}},
+          static_cast<int>(left < 1 ? 1 : (left > 5000 ? 5000 : left)));
+      if (trace_error.empty() && (!r.ok() || r.status >= 300)) {
+        trace_error = trace_url + ": " +
+                      (r.ok() ? "HTTP " + std::to_string(r.status) : r.error);
+      }
+    }
+  }
+
+  int64_t started = 0;
+  if (sent > 0) {
+    StartWorkers(
+        next_function, workers,
+        {{"stage", next_stage}, {"startedBy", stage + "/" + ctx.request_id}});
+    started = workers;
+  }
+  std::fprintf(stderr,
+               "%s: %lld batches, %lld values, %lld sent, %lld dropped, "
+               "stopped by %s\n",
+               stage.c_str(), static_cast<long long>(batches),
+               static_cast<long long>(received), static_cast<long long>(sent),
+               static_cast<long long>(dropped), stopped_by.c_str());
+  // The work is done and the next workers started: only then does a trace
+  // that did not arrive fail the invocation.
+  if (!trace_error.empty()) throw sdk::Error("TraceFailed", trace_error);
+  return json::serialize(json::object{{"stage", stage},
+                                      {"batches", batches},
+                                      {"order", std::move(order)},
+                                      {"received", received},
+                                      {"sent", sent},
+                                      {"dropped", dropped},
+                                      {"malformed", malformed},
+                                      {"stoppedBy", stopped_by},
+                                      {"workersStarted", started}});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string_view role = argc == 2 ? argv[1] : "";
+  if (role == "generate") return sdk::Run(Generate);
+  if (role == "stage") return sdk::Run(StageWorker);
+  std::fprintf(stderr, "usage: fanlab-sqspipes generate|stage\n");
+  return 2;
+}
