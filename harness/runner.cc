@@ -205,11 +205,11 @@ class Run {
       Fire(step, index++);
     }
     if (!wall_expired_) {
+      // `for`: that much virtual time, then the work it started finishes.
       if (scenario_.run.duration) {
         engine_->RunUntil(start_ + *scenario_.run.duration);
-      } else {
-        RunToQuiescence();
       }
+      if (!wall_expired_) RunToQuiescence();
     }
     guard.cancel();
     result_.virtual_time = engine_->clock().Now() - start_;

@@ -60,8 +60,10 @@ struct Step {
 
 struct RunSpec {
   // Until nothing is left to do (no function running or queued, no HTTP
-  // call waiting, every queue with a mapping empty) for `settle`; or for
-  // a fixed virtual duration (`for`).
+  // call waiting, every queue with a mapping empty) for `settle`. With a
+  // `duration` (`for`), at least that much virtual time from the start
+  // first; schedules do not count as work left, so a run with a cron rule
+  // ends once the work of the last tick before `duration` is done.
   std::optional<Duration> duration;
   Duration settle = std::chrono::seconds(1);
   Duration max_virtual = std::chrono::hours(24);  // quiescence deadline
