@@ -66,7 +66,9 @@ class Reader {
     }
     s.virtual_clock = Str(root["clock"]) != "real";
     // Names first, so that any part may refer to any resource.
-    const YAML::Node res = root["resources"];
+    const YAML::Node res = root["resources"] && root["resources"].IsMap()
+                               ? root["resources"]
+                               : YAML::Node(YAML::NodeType::Map);
     CollectNames(res["queues"], "resources.queues", queues_);
     CollectNames(res["functions"], "resources.functions", functions_);
     CollectNames(res["buckets"], "resources.buckets", buckets_);

@@ -7,6 +7,7 @@
 #include "bench/engine_bench.h"
 #include "bench/invoke_bench.h"
 #include "bench/queue_bench.h"
+#include "bench/scenario_bench.h"
 #include "bench/schedule_bench.h"
 #include "emulator/cli/commands.h"
 #include "harness/cli/run_command.h"
@@ -146,6 +147,37 @@ int main(int argc, char** argv) {
       std::exit(1);
     }
     std::cout << fanlab::bench::FormatScheduleBench(result, schedule_json);
+  });
+
+  fanlab::bench::ScenarioBenchOptions scenario_options;
+  bool scenario_json = false;
+  CLI::App* scenarios = bench->add_subcommand(
+      "scenarios",
+      "Wall time of each workflow scenario (scenarios/ by default), best of "
+      "--repeat runs, against an empty scenario as the floor; targets: "
+      "scheduler-24h <= 2 s, doparallel-10k <= 1 s");
+  scenarios->add_option("paths", scenario_options.paths,
+                        "Scenario files or folders (default: scenarios)");
+  scenarios->add_option("--filter", scenario_options.filter,
+                        "Only scenarios whose name or path contains this");
+  scenarios
+      ->add_option("--repeat", scenario_options.repeat,
+                   "Runs of each scenario; the best counts (default 1)")
+      ->check(CLI::Range(1, 100));
+  scenarios->add_option("--functions-dir", scenario_options.function_dirs,
+                        "Look for functions' programs here first");
+  scenarios->add_flag("--json", scenario_json, "Print one JSON object");
+  scenarios->callback([&] {
+    std::string error;
+    auto result = fanlab::bench::RunScenarioBench(scenario_options, error);
+    if (!error.empty()) {
+      std::cerr << "fanlab bench scenarios: " << error << "\n";
+      std::exit(2);
+    }
+    std::cout << fanlab::bench::FormatScenarioBench(result, scenario_json);
+    for (const auto& s : result.scenarios) {
+      if (!s.passed) std::exit(1);
+    }
   });
 
   CLI11_PARSE(app, argc, argv);

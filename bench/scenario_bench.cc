@@ -1,0 +1,127 @@
+#include "bench/scenario_bench.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdio>
+
+#include "harness/runner.h"
+#include "harness/scenario.h"
+#include "harness/scenario_files.h"
+
+namespace fanlab::bench {
+
+namespace json = boost::json;
+
+namespace {
+
+double TargetOf(const std::string& name) {
+  if (name == "scheduler-24h") return 2.0;
+  if (name == "doparallel-10k") return 1.0;
+  return 0;
+}
+
+std::string KeyOf(std::string name) {
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::replace(name.begin(), name.end(), '.', '_');
+  return name + "_wall_s";
+}
+
+}  // namespace
+
+ScenarioBenchResult RunScenarioBench(const ScenarioBenchOptions& options,
+                                     std::string& error) {
+  ScenarioBenchResult result;
+  std::vector<std::string> files = harness::ScenarioFiles(options.paths, error);
+  if (!error.empty()) return result;
+  harness::LoadOptions load{.function_dirs = options.function_dirs};
+
+  // The floor: an engine started, bound (ipc + HTTP) and torn down.
+  harness::LoadResult empty =
+      harness::ParseScenario("name: empty\n", "empty.yaml", load);
+  result.floor_wall_s = 1e9;
+  for (int i = 0; i < std::max(3, options.repeat); ++i) {
+    auto r = harness::RunScenario(*empty.scenario);
+    result.floor_wall_s = std::min(result.floor_wall_s, r.wall_seconds);
+  }
+
+  for (const std::string& file : files) {
+    harness::LoadResult loaded = harness::LoadScenario(file, load);
+    if (!loaded.scenario) {
+      error = loaded.errors.empty() ? file + ": does not load"
+                                    : loaded.errors[0].ToString();
+      return result;
+    }
+    const harness::Scenario& s = *loaded.scenario;
+    if (!options.filter.empty() &&
+        s.name.find(options.filter) == std::string::npos &&
+        file.find(options.filter) == std::string::npos) {
+      continue;
+    }
+    ScenarioTiming t{.name = s.name,
+                     .file = file,
+                     .passed = true,
+                     .wall_s = 1e9,
+                     .target_s = TargetOf(s.name)};
+    for (int i = 0; i < std::max(1, options.repeat); ++i) {
+      harness::ScenarioResult r = harness::RunScenario(s);
+      t.passed = t.passed && r.passed();
+      t.wall_s = std::min(t.wall_s, r.wall_seconds);
+      t.virtual_s = std::chrono::duration<double>(r.virtual_time).count();
+      t.invocations = r.invocations;
+    }
+    result.scenarios.push_back(std::move(t));
+  }
+  return result;
+}
+
+std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
+  if (as_json) {
+    json::object o{{"floor_wall_s", r.floor_wall_s}};
+    json::array all;
+    for (const auto& s : r.scenarios) {
+      o[KeyOf(s.name)] = s.wall_s;
+      json::object one{{"name", s.name},
+                       {"file", s.file},
+                       {"passed", s.passed},
+                       {"wall_s", s.wall_s},
+                       {"virtual_s", s.virtual_s},
+                       {"invocations", s.invocations},
+                       {"floor_ratio",
+                        r.floor_wall_s > 0 ? s.wall_s / r.floor_wall_s : 0.0}};
+      if (s.target_s > 0) one["target_s"] = s.target_s;
+      all.push_back(std::move(one));
+    }
+    o["scenarios"] = std::move(all);
+    return json::serialize(o) + "\n";
+  }
+  size_t width = 8;
+  for (const auto& s : r.scenarios) width = std::max(width, s.name.size());
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s  %-6s  %9s  %12s  %11s  %8s  %s\n",
+                int(width), "scenario", "result", "wall s", "virtual s",
+                "invocations", "x floor", "target");
+  out += line;
+  for (const auto& s : r.scenarios) {
+    std::string target = "";
+    if (s.target_s > 0) {
+      char t[64];
+      std::snprintf(t, sizeof t, "<= %.0f s: %s", s.target_s,
+                    s.wall_s <= s.target_s ? "met" : "MISSED");
+      target = t;
+    }
+    std::snprintf(
+        line, sizeof line, "%-*s  %-6s  %9.3f  %12.1f  %11zu  %8.1f  %s\n",
+        int(width), s.name.c_str(), s.passed ? "passed" : "FAILED", s.wall_s,
+        s.virtual_s, s.invocations,
+        r.floor_wall_s > 0 ? s.wall_s / r.floor_wall_s : 0.0, target.c_str());
+    out += line;
+  }
+  std::snprintf(line, sizeof line,
+                "floor (an empty scenario: engine up and down): %.4f s\n",
+                r.floor_wall_s);
+  out += line;
+  return out;
+}
+
+}  // namespace fanlab::bench

@@ -1,0 +1,49 @@
+// `fanlab bench scenarios`: the wall time of each workflow scenario in
+// scenarios/ (or the paths given), replayed on embedded emulators one at a
+// time, best of `repeat` runs. Two have targets (DESIGN.md §6): the
+// scheduler over 24 virtual hours (scheduler-24h, ≤ 2 s) and DoParallel
+// with 10,000 tasks on warm workers (doparallel-10k, ≤ 1 s). The floor,
+// measured in the same run, is an empty scenario: an engine started,
+// bound and torn down.
+#ifndef FANLAB_BENCH_SCENARIO_BENCH_H_
+#define FANLAB_BENCH_SCENARIO_BENCH_H_
+
+#include <string>
+#include <vector>
+
+namespace fanlab::bench {
+
+struct ScenarioBenchOptions {
+  std::vector<std::string> paths{"scenarios"};
+  std::string filter;  // substring of the name or path
+  int repeat = 1;
+  std::vector<std::string> function_dirs;
+};
+
+struct ScenarioTiming {
+  std::string name;
+  std::string file;
+  bool passed = false;
+  double wall_s = 0;     // best of the repeats
+  double virtual_s = 0;  // virtual time the run covered
+  size_t invocations = 0;
+  double target_s = 0;  // 0: no target
+};
+
+struct ScenarioBenchResult {
+  std::vector<ScenarioTiming> scenarios;
+  double floor_wall_s = 0;  // an empty scenario
+};
+
+// Errors (a path that does not exist, a scenario that does not load) go
+// to `error`.
+ScenarioBenchResult RunScenarioBench(const ScenarioBenchOptions& options,
+                                     std::string& error);
+// The table, or one JSON object: {"floor_wall_s", "<name>_wall_s" for
+// each scenario (dashes become underscores: scheduler_24h_wall_s,
+// doparallel_10k_wall_s), "scenarios": [{name, passed, wall_s, ...}]}.
+std::string FormatScenarioBench(const ScenarioBenchResult& r, bool json);
+
+}  // namespace fanlab::bench
+
+#endif  // FANLAB_BENCH_SCENARIO_BENCH_H_
