@@ -29,6 +29,26 @@
 #include "harness/runner.h"
 #include "harness/scenario.h"
 
+namespace fanlab::harness {
+
+// How GoogleTest prints a result in a failed assertion: its name and
+// status, then the failure report.
+inline void PrintTo(const ScenarioResult& r, std::ostream* os) {
+  *os << "scenario " << r.name << " ("
+      << (r.passed()                                    ? "passed"
+          : r.status == ScenarioResult::Status::kFailed ? "failed"
+                                                        : "error")
+      << ")";
+  if (!r.passed()) {
+    *os << "\n";
+    WriteFailureDetails(*os, r, TerminalStyle{});
+  }
+}
+
+inline void PrintTo(const Event& e, std::ostream* os) { *os << e.Summary(); }
+
+}  // namespace fanlab::harness
+
 namespace fanlab::harness::testing {
 
 // The scenario in `path`; a test failure listing every problem (and an
