@@ -92,9 +92,13 @@ void EventLog::OnServiceEvent(const services::ServiceEvent& e) {
 }
 
 void EventLog::OnInvocation(const compute::InvocationRecord& r) {
-  json::object detail{{"outcome", OutcomeName(r.outcome)},
-                      {"cold", r.cold},
-                      {"durationMs", Millis(r.duration)}};
+  json::object detail{
+      {"outcome", OutcomeName(r.outcome)},
+      {"cold", r.cold},
+      {"durationMs", Millis(r.duration)},
+      {"durationUs",
+       std::chrono::duration_cast<std::chrono::microseconds>(r.duration)
+           .count()}};
   if (!r.error_type.empty()) detail["errorType"] = r.error_type;
   Add("lambda", "Invocation", r.function, r.request_id, std::move(detail));
 }

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <cstdio>
+#include <map>
 
 #include "harness/yaml_util.h"
 
@@ -257,6 +258,61 @@ void WriteEventLines(std::ostream& out,
       out << json::serialize(o) << "\n";
     }
   }
+}
+
+std::string ToChromeTrace(const std::vector<ScenarioResult>& results) {
+  json::array events;
+  int pid = 0;
+  for (const auto& r : results) {
+    ++pid;
+    events.push_back(json::object{{"name", "process_name"},
+                                  {"ph", "M"},
+                                  {"pid", pid},
+                                  {"args", {{"name", r.name}}}});
+    // A track (thread) per function, and one per other service.
+    std::map<std::string, int> tracks;
+    auto track = [&](const std::string& name) {
+      auto [it, added] = tracks.emplace(name, int(tracks.size()) + 1);
+      if (added) {
+        events.push_back(json::object{{"name", "thread_name"},
+                                      {"ph", "M"},
+                                      {"pid", pid},
+                                      {"tid", it->second},
+                                      {"args", {{"name", name}}}});
+      }
+      return it->second;
+    };
+    for (const Event& e : r.events) {
+      int64_t at_us =
+          std::chrono::duration_cast<std::chrono::microseconds>(e.at).count();
+      if (e.service == "lambda" && e.kind == "Invocation") {
+        const json::object& d = e.detail.as_object();
+        int64_t dur_us = d.at("durationUs").to_number<int64_t>();
+        events.push_back(json::object{
+            {"name",
+             e.resource + " " + std::string(d.at("outcome").as_string())},
+            {"cat", "lambda"},
+            {"ph", "X"},
+            {"ts", std::max<int64_t>(0, at_us - dur_us)},
+            {"dur", dur_us},
+            {"pid", pid},
+            {"tid", track("λ " + e.resource)},
+            {"args", e.ToJson()}});
+        continue;
+      }
+      events.push_back(json::object{{"name", e.kind + " " + e.resource},
+                                    {"cat", e.service},
+                                    {"ph", "i"},
+                                    {"s", "t"},
+                                    {"ts", at_us},
+                                    {"pid", pid},
+                                    {"tid", track(e.service)},
+                                    {"args", e.ToJson()}});
+    }
+  }
+  return json::serialize(json::object{{"traceEvents", std::move(events)},
+                                      {"displayTimeUnit", "ms"}}) +
+         "\n";
 }
 
 }  // namespace fanlab::harness

@@ -40,6 +40,12 @@ std::string ToJunitReport(const std::vector<ScenarioResult>& results,
 void WriteEventLines(std::ostream& out,
                      const std::vector<ScenarioResult>& results);
 
+// The event log as a Chrome trace (chrome://tracing, ui.perfetto.dev):
+// one process per scenario, one track per function with its invocations
+// as spans (start, duration, outcome), and every other event as an
+// instant on its service's track. Times are virtual microseconds.
+std::string ToChromeTrace(const std::vector<ScenarioResult>& results);
+
 }  // namespace fanlab::harness
 
 #endif  // FANLAB_HARNESS_REPORT_H_

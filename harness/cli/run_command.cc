@@ -27,7 +27,7 @@ struct RunCommandOptions {
   std::optional<uint64_t> seed;
   std::string filter;
   int jobs = 1;
-  std::string json_file, junit_file, events_file;
+  std::string json_file, junit_file, events_file, trace_file;
   std::vector<std::string> function_dirs;
   bool quiet = false;
 };
@@ -176,6 +176,9 @@ int RunAll(const RunCommandOptions& o) {
   if (!o.junit_file.empty()) {
     wrote &= WriteFile(o.junit_file, ToJunitReport(results, wall));
   }
+  if (!o.trace_file.empty()) {
+    wrote &= WriteFile(o.trace_file, ToChromeTrace(results));
+  }
   if (!o.events_file.empty()) {
     std::ofstream out(o.events_file, std::ios::binary);
     WriteEventLines(out, results);
@@ -218,6 +221,8 @@ void AddRunCommands(CLI::App& app) {
                   "Write a JUnit XML report here");
   run->add_option("--events", options->events_file,
                   "Write every event of every run here, as JSON lines");
+  run->add_option("--trace", options->trace_file,
+                  "Write the event log as a Chrome/Perfetto trace here");
   run->add_option("--functions-dir", options->function_dirs,
                   "Look for functions' programs here first (repeatable)");
   run->add_flag("-q,--quiet", options->quiet, "No progress line");
