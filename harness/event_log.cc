@@ -57,8 +57,15 @@ std::string Event::Summary() const {
 
 void EventLog::Add(std::string service, std::string kind, std::string resource,
                    std::string key, json::value detail) {
-  TimePoint now = clock_.Now();
-  last_ = now;
+  AddAt(clock_.Now(), std::move(service), std::move(kind), std::move(resource),
+        std::move(key), std::move(detail));
+}
+
+void EventLog::AddAt(TimePoint now, std::string service, std::string kind,
+                     std::string resource, std::string key,
+                     json::value detail) {
+  if (now < start_) now = start_;
+  last_ = std::max(last_, clock_.Now());
   events_.push_back(Event{.seq = events_.size() + 1,
                           .at = now - start_,
                           .service = std::move(service),
@@ -76,8 +83,9 @@ void EventLog::OnQueueEvent(const queue::QueueEvent& e) {
   if (e.count != 0) detail["count"] = e.count;
   if (!e.detail.empty()) detail["detail"] = e.detail;
   std::string kind(queue::QueueEventKindName(e.kind));
-  Add("sqs", std::move(kind), std::string(e.queue), std::string(e.message_id),
-      detail.empty() ? json::value() : json::value(std::move(detail)));
+  AddAt(e.at, "sqs", std::move(kind), std::string(e.queue),
+        std::string(e.message_id),
+        detail.empty() ? json::value() : json::value(std::move(detail)));
 }
 
 void EventLog::OnServiceEvent(const services::ServiceEvent& e) {
@@ -87,8 +95,14 @@ void EventLog::OnServiceEvent(const services::ServiceEvent& e) {
     detail = json::parse(e.detail, ec);
     if (ec) detail = json::string(e.detail);
   }
-  Add(std::string(e.service), std::string(e.kind), std::string(e.resource),
-      std::string(e.key), std::move(detail));
+  // Topics are named by ARN in the service; the log names every resource
+  // by its name.
+  std::string resource(e.resource);
+  if (resource.starts_with("arn:")) {
+    resource = resource.substr(resource.rfind(':') + 1);
+  }
+  AddAt(e.at, std::string(e.service), std::string(e.kind), std::move(resource),
+        std::string(e.key), std::move(detail));
 }
 
 void EventLog::OnInvocation(const compute::InvocationRecord& r) {

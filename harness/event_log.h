@@ -42,8 +42,12 @@ class EventLog : public queue::QueueObserver, public services::ServiceObserver {
   void OnQueueEvent(const queue::QueueEvent& event) override;
   void OnServiceEvent(const services::ServiceEvent& event) override;
   void OnInvocation(const compute::InvocationRecord& record);
+  // At the clock's now, or at `at` (when the change took effect: a
+  // visibility timeout noticed later is logged at its end).
   void Add(std::string service, std::string kind, std::string resource,
            std::string key, boost::json::value detail);
+  void AddAt(TimePoint at, std::string service, std::string kind,
+             std::string resource, std::string key, boost::json::value detail);
 
   const std::vector<Event>& events() const { return events_; }
   std::vector<Event> Take() { return std::move(events_); }

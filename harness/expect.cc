@@ -165,7 +165,7 @@ Collection Objects(const json::object& spec, const EvalInput& in) {
 
 Collection Emails(const json::object& spec, const EvalInput& in) {
   Collection c;
-  c.resource = "email";
+  c.resource = "";  // the events around: the last ones
   std::string to = Str(spec, "to");
   for (const services::Email& e : in.engine.topics().outbox()) {
     if (!to.empty() && e.to != to) continue;

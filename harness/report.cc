@@ -146,9 +146,10 @@ void WriteSummary(std::ostream& out, const std::vector<ScenarioResult>& results,
                   Seconds(r.wall_seconds).c_str(), r.invocations);
     out << line;
   }
-  out << results.size() << " scenarios: " << passed << " passed, " << failed
-      << " failed, " << errors << " errors, in " << Seconds(wall_seconds)
-      << " s\n";
+  out << results.size()
+      << (results.size() == 1 ? " scenario: " : " scenarios: ") << passed
+      << " passed, " << failed << " failed, " << errors << " errors, in "
+      << Seconds(wall_seconds) << " s\n";
 }
 
 std::string ToJsonReport(const std::vector<ScenarioResult>& results,

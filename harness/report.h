@@ -26,9 +26,10 @@ void WriteSummary(std::ostream& out, const std::vector<ScenarioResult>& results,
                   double wall_seconds, const TerminalStyle& style);
 
 // {"scenarios": [{name, file, status, seed, virtualSeconds, wallSeconds,
-//   invocations, expectations: [{kind, label, line, column, passed,
-//   expected?, found?}], errors: [...], failure?}], "passed", "failed",
-//   "errors"}
+//   invocations, events (their count), expectations: [{kind, label, line,
+//   column, passed, expected?, found?, events? (the lines around a
+//   failure)}], errors: [...], failure?}], "passed", "failed", "errors",
+//   "wallSeconds"}
 std::string ToJsonReport(const std::vector<ScenarioResult>& results,
                          double wall_seconds);
 // JUnit XML: one <testsuite name="fanlab">, one <testcase> per scenario

@@ -86,6 +86,7 @@ class Run {
     EngineOptions options;
     options.virtual_clock = scenario_.virtual_clock;
     options.seed = seed_;
+    options.queue.seed = seed_;
     options.functions.kill_grace = std::chrono::milliseconds(100);
     engine_ = std::make_unique<Engine>(options, context_);
     static std::atomic<int> counter{0};
@@ -167,6 +168,9 @@ class Run {
             if (!ok) {
               Fail(call.origin, call.action + " was refused: " +
                                     ErrorType(reply) + ": " + MessageOf(reply));
+            } else if (std::string failed = FailedEntries(reply);
+                       !failed.empty()) {
+              Fail(call.origin, call.action + " refused entries: " + failed);
             }
           });
       if (!answered) {
@@ -174,6 +178,24 @@ class Run {
       }
       if (result_.status == ScenarioResult::Status::kError) return;
     }
+  }
+
+  // PutTargets and the batch actions answer success with failed entries.
+  static std::string FailedEntries(const std::string& body) {
+    boost::system::error_code ec;
+    json::value v = json::parse(body, ec);
+    if (ec || !v.is_object()) return "";
+    const json::object& o = v.as_object();
+    const json::value* count = o.if_contains("FailedEntryCount");
+    const json::value* entries = o.if_contains("FailedEntries");
+    if (entries == nullptr) entries = o.if_contains("Failed");
+    bool failed = (count != nullptr && count->is_number() &&
+                   count->to_number<int64_t>() > 0) ||
+                  (entries != nullptr && entries->is_array() &&
+                   !entries->as_array().empty());
+    return failed && entries != nullptr ? json::serialize(*entries)
+           : failed                     ? body
+                                        : "";
   }
 
   static std::string MessageOf(const std::string& body) {

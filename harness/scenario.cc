@@ -16,8 +16,10 @@
 #include <set>
 #include <sstream>
 
+#include "emulator/core/ascii.h"
 #include "emulator/core/base64.h"
 #include "emulator/services/schedule_expression.h"
+#include "harness/json_match.h"
 #include "harness/scenario_spec.h"
 #include "harness/yaml_util.h"
 
@@ -61,8 +63,8 @@ class Reader {
       s.name = fs::path(file_).stem().string();
     }
     s.description = Str(root["description"]);
-    if (root["seed"] && ScalarType(root["seed"]) == "integer") {
-      s.seed = root["seed"].as<uint64_t>();
+    if (auto seed = Int(root["seed"]); seed && *seed >= 0) {
+      s.seed = static_cast<uint64_t>(*seed);
     }
     s.virtual_clock = Str(root["clock"]) != "real";
     // Names first, so that any part may refer to any resource.
@@ -76,7 +78,17 @@ class Reader {
     CollectNames(res["topics"], "resources.topics", topics_);
     CollectNames(res["sinks"], "resources.sinks", sinks_);
     for (const auto& step : Items(root["timeline"])) {
-      if (std::string id = Str(step["id"]); !id.empty()) step_ids_.insert(id);
+      std::string id = Str(step["id"]);
+      if (id.empty()) continue;
+      if (step["advance"]) {
+        advance_ids_.insert(id);
+      } else if (step["repeat"]) {
+        for (int64_t k = 0; k < Int(step["repeat"]).value_or(1); ++k) {
+          step_ids_.insert(id + "#" + std::to_string(k));
+        }
+      } else {
+        step_ids_.insert(id);
+      }
     }
     ReadQueues(res["queues"], s);
     ReadFunctions(res["functions"], s);
@@ -98,7 +110,20 @@ class Reader {
   static std::string Str(const YAML::Node& n) {
     return n && n.IsScalar() ? n.Scalar() : "";
   }
+  // The elements of a list of objects; an element that is not an object
+  // (the format check reported it) reads as an empty one, so that paths
+  // keep their indexes.
   static std::vector<YAML::Node> Items(const YAML::Node& n) {
+    std::vector<YAML::Node> out;
+    if (n && n.IsSequence()) {
+      for (const auto& item : n) {
+        out.push_back(item.IsMap() ? YAML::Node(item)
+                                   : YAML::Node(YAML::NodeType::Map));
+      }
+    }
+    return out;
+  }
+  static std::vector<YAML::Node> RawItems(const YAML::Node& n) {
     std::vector<YAML::Node> out;
     if (n && n.IsSequence()) {
       for (const auto& item : n) out.push_back(item);
@@ -152,10 +177,10 @@ class Reader {
            const std::set<std::string>& names, const char* kind) {
     std::string name = Str(node);
     if (name.empty() || names.count(name) > 0) return;
-    if (name.starts_with("arn:")) return;  // created at run time, or elsewhere
     Error(node, path,
           "no " + std::string(kind) + " named \"" + name + "\" in resources." +
-              kind + "s");
+              kind + "s" +
+              (name.starts_with("arn:") ? " (give its name, not an ARN)" : ""));
   }
 
   // Checks the ${kind:NAME} placeholders in every string under `node`.
@@ -260,6 +285,7 @@ class Reader {
 
   // --- Resources ----------------------------------------------------------
   void ReadQueues(const YAML::Node& list, Scenario& s) {
+    std::vector<std::pair<ActionCall, std::string>> creates;  // + its DLQ
     size_t i = 0;
     for (const auto& q : Items(list)) {
       std::string path = Index("resources.queues", i++);
@@ -277,14 +303,40 @@ class Reader {
       }
       json::object body{{"QueueName", name}};
       if (!attributes.empty()) body["Attributes"] = std::move(attributes);
-      s.setup.push_back({"CreateQueue", std::move(body), At(q, path)});
+      std::string dlq = q["dead_letter"] && q["dead_letter"].IsMap()
+                            ? Str(q["dead_letter"]["queue"])
+                            : "";
+      creates.push_back(
+          {ActionCall{"CreateQueue", std::move(body), At(q, path)}, dlq});
     }
-    // A dead-letter queue must exist before the queue that names it.
-    std::stable_partition(s.setup.begin(), s.setup.end(), [](const auto& c) {
-      const json::object& b = c.body;
-      return !b.contains("Attributes") ||
-             !b.at("Attributes").as_object().contains("RedrivePolicy");
-    });
+    // A dead-letter queue must exist before the queues that name it: each
+    // queue comes after its dead-letter queue, chains included.
+    std::vector<ActionCall> ordered;
+    std::set<std::string> created;
+    while (!creates.empty()) {
+      bool progress = false;
+      for (auto it = creates.begin(); it != creates.end();) {
+        const std::string& dlq = it->second;
+        if (dlq.empty() || created.count(dlq) > 0 || queues_.count(dlq) == 0) {
+          created.insert(
+              std::string(it->first.body.at("QueueName").as_string()));
+          ordered.push_back(std::move(it->first));
+          it = creates.erase(it);
+          progress = true;
+        } else {
+          ++it;
+        }
+      }
+      if (!progress) {
+        for (const auto& [call, dlq] : creates) {
+          errors_.push_back(
+              {file_, call.origin.mark, call.origin.path + ".dead_letter.queue",
+               "dead-letter queues form a cycle through \"" + dlq + "\""});
+        }
+        break;
+      }
+    }
+    for (auto& call : ordered) s.setup.push_back(std::move(call));
   }
 
   void ReadFunctions(const YAML::Node& list, Scenario& s) {
@@ -355,6 +407,11 @@ class Reader {
         json::object config{{"FunctionName", name}};
         if (auto r = Int(f["retries"])) config["MaximumRetryAttempts"] = *r;
         if (auto a = DurationOf(f["max_event_age"])) {
+          if (*a < std::chrono::seconds(60) || *a > std::chrono::hours(6)) {
+            Error(f["max_event_age"], path + ".max_event_age",
+                  "max_event_age is between 60s and 6h, not " +
+                      FormatDuration(*a));
+          }
           config["MaximumEventAgeInSeconds"] =
               std::chrono::duration_cast<std::chrono::seconds>(*a).count();
         }
@@ -422,7 +479,7 @@ class Reader {
                           {"BillingMode", "PAY_PER_REQUEST"}},
                          At(t, path)});
       size_t j = 0;
-      for (const auto& item : Items(t["items"])) {
+      for (const auto& item : RawItems(t["items"])) {
         std::string ipath = Index(path + ".items", j++);
         if (!item.IsMap()) {
           Error(item, ipath, "an item is an object of attributes");
@@ -443,7 +500,9 @@ class Reader {
       std::string name = Str(t["name"]);
       json::object create{{"Name", name}};
       if (name.ends_with(".fifo")) {
-        create["Attributes"] = json::object{{"FifoTopic", "true"}};
+        Error(t["name"], path + ".name",
+              "FIFO topics are not emulated (a standard topic can deliver to "
+              "FIFO queues)");
       }
       s.setup.push_back({"CreateTopic", std::move(create), At(t, path)});
       size_t j = 0;
@@ -501,6 +560,10 @@ class Reader {
                         {"FunctionName", Str(m["function"])}};
       if (auto b = Int(m["batch_size"])) body["BatchSize"] = *b;
       if (auto w = DurationOf(m["batching_window"])) {
+        if (*w > std::chrono::seconds(300)) {
+          Error(m["batching_window"], path + ".batching_window",
+                "batching_window is at most 300s, not " + FormatDuration(*w));
+        }
         body["MaximumBatchingWindowInSeconds"] =
             std::chrono::duration_cast<std::chrono::seconds>(*w).count();
       }
@@ -598,6 +661,7 @@ class Reader {
       Step step;
       step.origin = At(n, path);
       step.id = Str(n["id"]);
+      if (step.id.empty()) step.id = path;
       if (auto d = DurationOf(n["advance"])) {
         step.kind = Step::Kind::kAdvance;
         step.label = "advance " + FormatDuration(*d);
@@ -612,9 +676,9 @@ class Reader {
       for (int64_t k = 0; k < repeat; ++k) {
         Step copy = step;
         copy.at = cursor;
-        if (repeat > 1) {
+        if (n["repeat"]) {
           ReplaceIndex(copy, k);
-          if (!copy.id.empty()) copy.id += "#" + std::to_string(k);
+          copy.id += "#" + std::to_string(k);
         }
         s.timeline.push_back(std::move(copy));
         if (k + 1 < repeat) cursor += every;
@@ -641,12 +705,15 @@ class Reader {
     json::value body = std::move(step.call.body);
     ReplaceIn(body, i);
     step.call.body = std::move(body.as_object());
-    json::value text = json::string(step.http.path);
-    ReplaceIn(text, i);
-    step.http.path = std::string(text.as_string());
-    text = json::string(step.http.body);
-    ReplaceIn(text, i);
-    step.http.body = std::string(text.as_string());
+    auto replace = [&](std::string& s) {
+      json::value text = json::string(s);
+      ReplaceIn(text, i);
+      s = std::string(text.as_string());
+    };
+    replace(step.http.path);
+    replace(step.http.body);
+    replace(step.label);
+    for (auto& [name, value] : step.http.headers) replace(value);
   }
 
   bool ReadStep(const YAML::Node& n, const std::string& path, Step& step) {
@@ -655,7 +722,7 @@ class Reader {
     if (const YAML::Node h = n["http"]; h && h.IsMap()) {
       step.kind = Step::Kind::kHttp;
       std::string body = Content(h, path + ".http");
-      bool has_body = h["body"] || h["json"];
+      bool has_body = h["body"] || h["json"] || h["file"];
       std::string method = Str(h["method"]);
       if (method.empty()) method = has_body ? "POST" : "GET";
       step.http.method = method;
@@ -667,7 +734,11 @@ class Reader {
       for (auto& kv : StringMap(h["headers"])) {
         step.http.headers[kv.key()] = std::string(kv.value().as_string());
       }
-      if (h["json"] && !step.http.headers.count("Content-Type")) {
+      bool has_type = false;
+      for (const auto& [name, value] : step.http.headers) {
+        has_type = has_type || EqualsIgnoringAsciiCase(name, "Content-Type");
+      }
+      if ((h["json"] || Str(h["file"]).ends_with(".json")) && !has_type) {
         step.http.headers["Content-Type"] = "application/json";
       }
       if (h["api_key"]) step.http.headers["x-api-key"] = Str(h["api_key"]);
@@ -724,7 +795,11 @@ class Reader {
       json::object body{{"Bucket", Str(v["bucket"])},
                         {"Key", Str(v["key"])},
                         {"Body", Base64(Content(v, path + ".put_object"))}};
-      if (v["content_type"]) body["ContentType"] = Str(v["content_type"]);
+      if (v["content_type"]) {
+        body["ContentType"] = Str(v["content_type"]);
+      } else if (v["json"]) {
+        body["ContentType"] = "application/json";
+      }
       step.call.action = "PutObject";
       step.call.body = std::move(body);
       step.label = "put " + Str(v["bucket"]) + "/" + Str(v["key"]);
@@ -808,17 +883,26 @@ class Reader {
             !step.empty() && std::string(kind) == "response" &&
             step_ids_.count(step) == 0) {
           Error(v["step"], kpath + ".step",
-                "no timeline step has id \"" + step + "\"");
+                advance_ids_.count(step) > 0
+                    ? "step \"" + step + "\" is an advance: it has no answer"
+                : step_ids_.count(step + "#0") > 0
+                    ? "step \"" + step +
+                          "\" repeats: name one of its runs, \"" + step +
+                          "#0\", \"" + step + "#1\", ..."
+                    : "no timeline step has id \"" + step + "\"");
         }
         if (v.IsMap() && v["select"]) {
           std::string sel = Str(v["select"]);
-          if (!sel.starts_with("$")) {
+          if (auto parsed = JsonSelect(json::value(), sel); !parsed.ok()) {
             Error(v["select"], kpath + ".select",
-                  "a selector starts with $ ($.Json.result, $.Body, ...)");
+                  parsed.status().message() +
+                      " (write $.Json.result.*, $.Body, $['a b'][0], ...)");
           }
         }
         e.label = Str(n["name"]);
-        if (e.label.empty() && v.IsMap()) e.label = Str(v["name"]);
+        if (e.label.empty() && v.IsMap() && std::string(kind) != "queue") {
+          e.label = Str(v["name"]);
+        }
         if (e.label.empty()) e.label = Summary(kind, e.spec);
         s.expect.push_back(std::move(e));
       }
@@ -875,7 +959,7 @@ class Reader {
   const LoadOptions& options_;
   Diagnostics& errors_;
   std::set<std::string> queues_, functions_, buckets_, tables_, topics_, sinks_,
-      step_ids_;
+      step_ids_, advance_ids_;
 };
 
 std::string ExecutableDir() {
@@ -954,7 +1038,20 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
   std::string base_dir = fs::path(file).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
   Reader reader(file, base_dir, options, result.errors);
-  Scenario s = reader.Read(root);
+  Scenario s;
+  try {
+    s = reader.Read(root);
+  } catch (const std::exception& e) {
+    // A shape the reader did not expect; the format check has said why.
+    if (result.errors.empty()) {
+      result.errors.push_back({file,
+                               {},
+                               "",
+                               std::string("cannot read the "
+                                           "scenario: ") +
+                                   e.what()});
+    }
+  }
   std::stable_sort(s.timeline.begin(), s.timeline.end(),
                    [](const Step& a, const Step& b) { return a.at < b.at; });
   std::stable_sort(result.errors.begin(), result.errors.end(),

@@ -16,6 +16,12 @@ std::vector<std::string> ScenarioFiles(const std::vector<std::string>& paths,
       std::vector<std::string> found;
       for (auto it = fs::recursive_directory_iterator(path, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        // Folders named data/ hold what scenarios read (request bodies,
+        // objects), not scenarios.
+        if (it->is_directory() && it->path().filename() == "data") {
+          it.disable_recursion_pending();
+          continue;
+        }
         if (!it->is_regular_file()) continue;
         std::string name = it->path().filename().string();
         std::string ext = it->path().extension().string();

@@ -1,5 +1,7 @@
 // Finding scenario files: the files named, and every .yaml, .yml and
-// .json file under the folders named (not *.schema.json), sorted.
+// .json file under the folders named, sorted; not *.schema.json, and
+// nothing under a folder named data/ (what scenarios read: request bodies,
+// objects).
 #ifndef FANLAB_HARNESS_SCENARIO_FILES_H_
 #define FANLAB_HARNESS_SCENARIO_FILES_H_
 

@@ -35,6 +35,8 @@ std::vector<Field> CollectionChecks(std::vector<Field> fields) {
 SpecPtr Body(std::vector<Field> fields, std::string description) {
   fields.push_back({"body", String("the body, as text")});
   fields.push_back({"json", AnyJson("the body, as JSON (serialized)")});
+  fields.push_back({"file", String("the body: this file's content (a path "
+                                   "relative to the scenario)")});
   return Object(std::move(fields), std::move(description));
 }
 

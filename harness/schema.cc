@@ -123,6 +123,11 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
   switch (spec.kind) {
     case Spec::Kind::kString:
       if (!node.IsScalar() || type == "null") return expect("a string");
+      if (type != "string") {
+        return error(node, path,
+                     "expected a string, found " + Found(node) +
+                         ": quote it (\"" + node.Scalar() + "\")");
+      }
       return;
     case Spec::Kind::kScalar:
       if (!node.IsScalar() || type == "null") {
@@ -290,8 +295,9 @@ json::object SchemaOf(const Spec& spec) {
     case Spec::Kind::kDuration:
       s["oneOf"] = json::array{
           json::object{{"type", "number"}, {"minimum", 0}},
-          json::object{{"type", "string"},
-                       {"pattern", "^([0-9]+(ms|s|m|h|d))+$|^[0-9.]+$"}}};
+          json::object{
+              {"type", "string"},
+              {"pattern", "^([0-9]+(ms|s|m|h|d))+$|^[+]?[0-9]+([.][0-9]+)?$"}}};
       break;
     case Spec::Kind::kJson:
       break;
@@ -371,7 +377,8 @@ void Pretty(const json::value& v, std::string& out, int indent) {
 std::string ToJsonSchema(const Spec& spec, const std::string& id,
                          const std::string& title) {
   json::object root;
-  root["$schema"] = "https://json-schema.org/draft/2020-12/schema";
+  // Draft-07: what editors' YAML and JSON extensions implement.
+  root["$schema"] = "http://json-schema.org/draft-07/schema#";
   root["$id"] = id;
   root["title"] = title;
   for (auto& kv : SchemaOf(spec)) root[kv.key()] = kv.value();

@@ -31,7 +31,7 @@ struct Field {
 
 struct Spec {
   enum class Kind {
-    kString,
+    kString,  // a string: plain numbers and booleans must be quoted
     kInteger,
     kNumber,
     kBoolean,

@@ -62,6 +62,11 @@ int Validate(const std::vector<std::string>& paths,
     std::cerr << "fanlab validate: " << error << "\n";
     return kUsageError;
   }
+  if (files.empty()) {
+    std::cerr << "fanlab validate: no scenario files (.yaml, .yml, .json) "
+                 "there\n";
+    return kUsageError;
+  }
   LoadOptions options{.function_dirs = function_dirs};
   size_t bad = 0, problems = 0;
   for (const std::string& file : files) {
