@@ -66,7 +66,11 @@ class Reader {
     }
     s.virtual_clock = Str(root["clock"]) != "real";
     // Names first, so that any part may refer to any resource.
-    const YAML::Node res = root["resources"];
+    // An empty object when absent (or not an object, an error already
+    // reported): subscripting a missing node throws.
+    const YAML::Node given = root["resources"];
+    const YAML::Node res =
+        given && given.IsMap() ? given : YAML::Node(YAML::NodeType::Map);
     CollectNames(res["queues"], "resources.queues", queues_);
     CollectNames(res["functions"], "resources.functions", functions_);
     CollectNames(res["buckets"], "resources.buckets", buckets_);
@@ -96,7 +100,22 @@ class Reader {
   static std::string Str(const YAML::Node& n) {
     return n && n.IsScalar() ? n.Scalar() : "";
   }
+  // The elements of a list of objects. One that is not an object (a
+  // mistake the format check reports) reads as an empty object, so that
+  // reading never subscripts a scalar (yaml-cpp throws) and the elements
+  // after it keep their index.
   static std::vector<YAML::Node> Items(const YAML::Node& n) {
+    std::vector<YAML::Node> out;
+    if (n && n.IsSequence()) {
+      for (const auto& element : n) {
+        const YAML::Node& item = element;
+        out.push_back(item.IsMap() ? item : YAML::Node(YAML::NodeType::Map));
+      }
+    }
+    return out;
+  }
+  // Every element of a list, as it is.
+  static std::vector<YAML::Node> Elements(const YAML::Node& n) {
     std::vector<YAML::Node> out;
     if (n && n.IsSequence()) {
       for (const auto& item : n) out.push_back(item);
@@ -420,7 +439,7 @@ class Reader {
                           {"BillingMode", "PAY_PER_REQUEST"}},
                          At(t, path)});
       size_t j = 0;
-      for (const auto& item : Items(t["items"])) {
+      for (const auto& item : Elements(t["items"])) {
         std::string ipath = Index(path + ".items", j++);
         if (!item.IsMap()) {
           Error(item, ipath, "an item is an object of attributes");
@@ -782,7 +801,8 @@ class Reader {
       if (!n.IsMap()) continue;
       for (const char* kind : kKinds) {
         const YAML::Node v = n[kind];
-        if (!v) continue;
+        // (Anything but an object or a list is a reported format error.)
+        if (!v || (!v.IsMap() && !v.IsSequence())) continue;
         std::string kpath = path + "." + kind;
         Expectation e;
         e.kind = kind;
