@@ -836,7 +836,10 @@ class Reader {
           }
         }
         e.label = Str(n["name"]);
-        if (e.label.empty() && v.IsMap()) e.label = Str(v["name"]);
+        // A queue expectation's own `name` is the queue's, not a label.
+        if (e.label.empty() && v.IsMap() && std::string(kind) != "queue") {
+          e.label = Str(v["name"]);
+        }
         if (e.label.empty()) e.label = Summary(kind, e.spec);
         s.expect.push_back(std::move(e));
       }
