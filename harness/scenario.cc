@@ -277,6 +277,8 @@ class Reader {
 
   // --- Resources ----------------------------------------------------------
   void ReadQueues(const YAML::Node& list, Scenario& s) {
+    // Each CreateQueue with the name of its dead-letter queue ("" if none).
+    std::vector<std::pair<ActionCall, std::string>> creates;
     size_t i = 0;
     for (const auto& q : Items(list)) {
       std::string path = Index("resources.queues", i++);
@@ -285,8 +287,10 @@ class Reader {
       if (name.ends_with(".fifo") && !attributes.contains("FifoQueue")) {
         attributes["FifoQueue"] = "true";
       }
+      std::string dead_letter;
       if (const YAML::Node dl = q["dead_letter"]; dl && dl.IsMap()) {
         Ref(dl["queue"], path + ".dead_letter.queue", queues_, "queue");
+        dead_letter = Str(dl["queue"]);
         json::object policy{
             {"deadLetterTargetArn", QueueArn(Str(dl["queue"]))},
             {"maxReceiveCount", Int(dl["max_receive_count"]).value_or(1)}};
@@ -294,14 +298,25 @@ class Reader {
       }
       json::object body{{"QueueName", name}};
       if (!attributes.empty()) body["Attributes"] = std::move(attributes);
-      s.setup.push_back({"CreateQueue", std::move(body), At(q, path)});
+      creates.push_back(
+          {{"CreateQueue", std::move(body), At(q, path)}, dead_letter});
     }
-    // A dead-letter queue must exist before the queue that names it.
-    std::stable_partition(s.setup.begin(), s.setup.end(), [](const auto& c) {
-      const json::object& b = c.body;
-      return !b.contains("Attributes") ||
-             !b.at("Attributes").as_object().contains("RedrivePolicy");
-    });
+    // A dead-letter queue must exist before the queue that names it, down
+    // a chain (a -> b -> c is created c, b, a): each time, the first queue
+    // in file order whose dead-letter queue is created (or not declared
+    // here). A cycle is left in file order, for CreateQueue to refuse.
+    std::set<std::string> created;
+    while (!creates.empty()) {
+      auto ready = std::find_if(creates.begin(), creates.end(), [&](auto& c) {
+        return c.second.empty() || queues_.count(c.second) == 0 ||
+               created.count(c.second) > 0;
+      });
+      if (ready == creates.end()) ready = creates.begin();
+      created.insert(
+          std::string(ready->first.body.at("QueueName").as_string()));
+      s.setup.push_back(std::move(ready->first));
+      creates.erase(ready);
+    }
   }
 
   void ReadFunctions(const YAML::Node& list, Scenario& s) {
