@@ -86,7 +86,10 @@ class Run {
     EngineOptions options;
     options.virtual_clock = scenario_.virtual_clock;
     options.seed = seed_;
-    options.queue.seed = seed_;
+    // Message ids and receipt handles come from the queue service's own
+    // generator: seeded too (differently, so that a message id never
+    // repeats a request id), or the scenario's seed would not reach them.
+    options.queue.seed = seed_ ^ 0x717565756573ULL;
     options.functions.kill_grace = std::chrono::milliseconds(100);
     engine_ = std::make_unique<Engine>(options, context_);
     static std::atomic<int> counter{0};

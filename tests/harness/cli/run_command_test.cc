@@ -1,0 +1,137 @@
+// `fanlab run`, `fanlab validate` and `fanlab schema`
+// (harness/cli/run_command.cc) as a user runs them: the built binary,
+// found next to the functions folder, its exit codes (0 passed, 1 an
+// expectation failed, 2 a bad scenario or misuse) and what it writes.
+// Skipped when the binary has not been built.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "harness/scenario.h"
+
+namespace fanlab::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+
+class HarnessCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    binary_ = (fs::path(FANLAB_FUNCTIONS_DIR).parent_path() / "fanlab")
+                  .lexically_normal();
+    if (!fs::exists(binary_)) {
+      GTEST_SKIP() << binary_ << " is not built";
+    }
+    dir_ =
+        fs::path(::testing::TempDir()) /
+        ("harness-cli-" +
+         std::string(
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    Write("pass.yaml", R"(name: pass
+resources:
+  queues: [{name: q}]
+timeline:
+  - send: {queue: q, body: x}
+expect:
+  - queue: {name: q, visible: 1}
+)");
+    Write("fail.yaml", R"(name: fail
+resources:
+  queues: [{name: q}]
+expect:
+  - queue: {name: q, visible: 1}
+)");
+    Write("bad.yaml", "name: bad\nresources:\n  queues: [{nam: q}]\n");
+  }
+  void TearDown() override {
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  void Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+  }
+  std::string Read(const std::string& name) {
+    std::ifstream in(dir_ / name);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  std::string F(const std::string& name) { return (dir_ / name).string(); }
+
+  // Runs `fanlab ARGS`; returns the exit code, with stdout and stderr in
+  // out_ and err_.
+  int Fanlab(const std::string& args) {
+    std::string command = binary_.string() + " " + args + " >" + F("out") +
+                          " 2>" + F("err") + " </dev/null";
+    int status = std::system(command.c_str());
+    out_ = Read("out");
+    err_ = Read("err");
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  fs::path binary_, dir_;
+  std::string out_, err_;
+};
+
+TEST_F(HarnessCli, ValidateExitsZeroOrTwo) {
+  EXPECT_EQ(Fanlab("validate " + F("pass.yaml") + " " + F("fail.yaml")), 0)
+      << err_;
+  EXPECT_EQ(out_, "2 files valid\n");
+  EXPECT_EQ(Fanlab("validate " + F("bad.yaml") + " " + F("pass.yaml")), 2);
+  EXPECT_EQ(err_, F("bad.yaml") +
+                      ":3:12: resources.queues[0]: missing required key "
+                      "\"name\"\n" +
+                      F("bad.yaml") +
+                      ":3:13: resources.queues[0].nam: unknown key \"nam\" "
+                      "(did you mean \"name\"?)\n"
+                      "2 problems in 1 of 2 files\n");
+  EXPECT_EQ(Fanlab("validate " + F("nope.yaml")), 2);
+  EXPECT_EQ(err_, "fanlab validate: " + F("nope.yaml") +
+                      ": no such file or folder\n");
+}
+
+TEST_F(HarnessCli, RunExitCodes) {
+  EXPECT_EQ(Fanlab("run -q " + F("pass.yaml")), 0) << out_ << err_;
+  EXPECT_THAT(out_, HasSubstr("1 scenarios: 1 passed, 0 failed, 0 errors"));
+  EXPECT_EQ(Fanlab("run -q " + F("pass.yaml") + " " + F("fail.yaml")), 1)
+      << out_ << err_;
+  EXPECT_THAT(out_, HasSubstr("expected: visible 1"));
+  EXPECT_THAT(out_, HasSubstr("found:    visible 0"));
+  EXPECT_EQ(Fanlab("run -q " + F("pass.yaml") + " " + F("bad.yaml")), 2)
+      << out_ << err_;
+  EXPECT_THAT(out_, HasSubstr("2 scenarios: 1 passed, 0 failed, 1 errors"));
+  EXPECT_EQ(Fanlab("run -q " + F("nope")), 2);
+  EXPECT_EQ(Fanlab("run -q --filter zzz " + dir_.string()), 2);
+  EXPECT_EQ(err_, "fanlab run: no scenario matches --filter zzz\n");
+  EXPECT_EQ(Fanlab("run -q --filter pass " + dir_.string()), 0) << out_;
+  EXPECT_THAT(out_, HasSubstr("1 scenarios: 1 passed"));
+}
+
+TEST_F(HarnessCli, RunWritesReports) {
+  EXPECT_EQ(Fanlab("run -q -j 2 --junit " + F("junit.xml") + " --json " +
+                   F("report.json") + " --events " + F("events.jsonl") + " " +
+                   F("pass.yaml") + " " + F("fail.yaml")),
+            1)
+      << out_ << err_;
+  EXPECT_THAT(Read("junit.xml"), HasSubstr("tests=\"2\" failures=\"1\""));
+  EXPECT_THAT(Read("report.json"), HasSubstr("\"passed\":1,\"failed\":1"));
+  EXPECT_THAT(Read("events.jsonl"), HasSubstr("\"scenario\":\"pass\""));
+  EXPECT_THAT(Read("events.jsonl"), HasSubstr("\"scenario\":\"fail\""));
+}
+
+TEST_F(HarnessCli, SchemaPrintsTheJsonSchema) {
+  EXPECT_EQ(Fanlab("schema"), 0);
+  EXPECT_EQ(out_, ScenarioJsonSchema());
+}
+
+}  // namespace
+}  // namespace fanlab::harness
