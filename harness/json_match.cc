@@ -38,7 +38,7 @@ Result<std::vector<PathStep>> ParsePath(std::string_view path) {
     return Status(ErrorCode::kInvalidArgument,
                   "bad selector \"" + std::string(path) + "\": " + why);
   };
-  if (path.empty() || path[0] != '$') return bad("it starts with $");
+  if (path.empty() || path[0] != '$') return bad("selectors start with $");
   std::vector<PathStep> steps;
   size_t i = 1;
   while (i < path.size()) {

@@ -13,6 +13,7 @@
 #define FANLAB_HARNESS_RUNNER_H_
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,13 @@ struct ExpectationResult {
   std::string found;
   std::vector<std::string> context;  // the events around it, one a line
 };
+
+// "kind label: passed" or with expected / found (how tests print it).
+inline void PrintTo(const ExpectationResult& e, std::ostream* os) {
+  *os << e.kind << " \"" << e.label << "\": "
+      << (e.passed ? "passed"
+                   : "expected " + e.expected + ", found " + e.found);
+}
 
 struct ScenarioResult {
   enum class Status { kPassed, kFailed, kError };

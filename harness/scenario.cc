@@ -309,25 +309,17 @@ class Reader {
       creates.push_back(
           {ActionCall{"CreateQueue", std::move(body), At(q, path)}, dlq});
     }
-    // A dead-letter queue must exist before the queues that name it: each
-    // queue comes after its dead-letter queue, chains included.
-    std::vector<ActionCall> ordered;
+    // A dead-letter queue must exist before the queues that name it, down
+    // a chain (a -> b -> c is created c, b, a): each time, the first queue
+    // in file order whose dead-letter queue is created (or not declared
+    // here). A cycle cannot be created: each queue in it is reported.
     std::set<std::string> created;
     while (!creates.empty()) {
-      bool progress = false;
-      for (auto it = creates.begin(); it != creates.end();) {
-        const std::string& dlq = it->second;
-        if (dlq.empty() || created.count(dlq) > 0 || queues_.count(dlq) == 0) {
-          created.insert(
-              std::string(it->first.body.at("QueueName").as_string()));
-          ordered.push_back(std::move(it->first));
-          it = creates.erase(it);
-          progress = true;
-        } else {
-          ++it;
-        }
-      }
-      if (!progress) {
+      auto ready = std::find_if(creates.begin(), creates.end(), [&](auto& c) {
+        return c.second.empty() || queues_.count(c.second) == 0 ||
+               created.count(c.second) > 0;
+      });
+      if (ready == creates.end()) {
         for (const auto& [call, dlq] : creates) {
           errors_.push_back(
               {file_, call.origin.mark, call.origin.path + ".dead_letter.queue",
@@ -335,8 +327,11 @@ class Reader {
         }
         break;
       }
+      created.insert(
+          std::string(ready->first.body.at("QueueName").as_string()));
+      s.setup.push_back(std::move(ready->first));
+      creates.erase(ready);
     }
-    for (auto& call : ordered) s.setup.push_back(std::move(call));
   }
 
   void ReadFunctions(const YAML::Node& list, Scenario& s) {
@@ -870,41 +865,45 @@ class Reader {
         } else if (spec.is_object()) {
           e.spec = std::move(spec.as_object());
         }
-        Ref(v["function"], kpath + ".function", functions_, "function");
-        if (std::string(kind) == "queue") {
-          Ref(v["name"], kpath + ".name", queues_, "queue");
-        } else {
-          Ref(v["queue"], kpath + ".queue", queues_, "queue");
-        }
-        Ref(v["table"], kpath + ".table", tables_, "table");
-        Ref(v["bucket"], kpath + ".bucket", buckets_, "bucket");
-        Ref(v["sink"], kpath + ".sink", sinks_, "sink");
-        if (std::string step = Str(v["step"]);
-            !step.empty() && std::string(kind) == "response" &&
-            step_ids_.count(step) == 0) {
-          Error(v["step"], kpath + ".step",
-                advance_ids_.count(step) > 0
-                    ? "step \"" + step + "\" is an advance: it has no answer"
-                : step_ids_.count(step + "#0") > 0
-                    ? "step \"" + step +
-                          "\" repeats: name one of its runs, \"" + step +
-                          "#0\", \"" + step + "#1\", ..."
-                    : "no timeline step has id \"" + step + "\"");
-        }
-        if (v.IsMap() && v["select"]) {
-          std::string sel = Str(v["select"]);
-          if (auto parsed = JsonSelect(json::value(), sel); !parsed.ok()) {
-            Error(v["select"], kpath + ".select",
-                  parsed.status().message() +
-                      " (write $.Json.result.*, $.Body, $['a b'][0], ...)");
-          }
-        }
+        if (v.IsMap()) CheckExpectation(kind, v, kpath);
         e.label = Str(n["name"]);
         if (e.label.empty() && v.IsMap() && std::string(kind) != "queue") {
           e.label = Str(v["name"]);
         }
         if (e.label.empty()) e.label = Summary(kind, e.spec);
         s.expect.push_back(std::move(e));
+      }
+    }
+  }
+
+  // What an expectation names exists; its selector parses.
+  void CheckExpectation(const std::string& kind, const YAML::Node& v,
+                        const std::string& kpath) {
+    Ref(v["function"], kpath + ".function", functions_, "function");
+    if (kind == "queue") {
+      Ref(v["name"], kpath + ".name", queues_, "queue");
+    } else {
+      Ref(v["queue"], kpath + ".queue", queues_, "queue");
+    }
+    Ref(v["table"], kpath + ".table", tables_, "table");
+    Ref(v["bucket"], kpath + ".bucket", buckets_, "bucket");
+    Ref(v["sink"], kpath + ".sink", sinks_, "sink");
+    if (std::string step = Str(v["step"]);
+        !step.empty() && kind == "response" && step_ids_.count(step) == 0) {
+      Error(v["step"], kpath + ".step",
+            advance_ids_.count(step) > 0
+                ? "step \"" + step + "\" is an advance: it has no answer"
+            : step_ids_.count(step + "#0") > 0
+                ? "step \"" + step + "\" repeats: name one of its runs, \"" +
+                      step + "#0\", \"" + step + "#1\", ..."
+                : "no timeline step has id \"" + step + "\"");
+    }
+    if (v["select"]) {
+      std::string sel = Str(v["select"]);
+      if (auto parsed = JsonSelect(json::value(), sel); !parsed.ok()) {
+        Error(v["select"], kpath + ".select",
+              parsed.status().message() +
+                  " (write $.Json.result.*, $.Body, $['a b'][0], ...)");
       }
     }
   }

@@ -136,9 +136,10 @@ TEST(HarnessJsonSelect, MissingPathsSelectNothing) {
 }
 
 TEST(HarnessJsonSelect, MalformedPathsAreErrors) {
-  EXPECT_EQ(Select(kDoc, ""), "error: bad selector \"\": it starts with $");
+  EXPECT_EQ(Select(kDoc, ""),
+            "error: bad selector \"\": selectors start with $");
   EXPECT_EQ(Select(kDoc, "name"),
-            "error: bad selector \"name\": it starts with $");
+            "error: bad selector \"name\": selectors start with $");
   EXPECT_EQ(Select(kDoc, "$."),
             "error: bad selector \"$.\": an empty name after '.'");
   EXPECT_EQ(Select(kDoc, "$.a..b"),

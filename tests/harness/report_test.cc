@@ -15,6 +15,25 @@
 namespace fanlab::harness {
 namespace {
 
+// GCC 12 at -O3 warns (maybe-uninitialized) on a designated initializer of
+// ExpectationResult built in place inside push_back: build it here.
+ExpectationResult MakeExpectation(std::string kind, std::string label, int line,
+                                  int column, std::string path, bool passed,
+                                  std::string expected = "",
+                                  std::string found = "",
+                                  std::vector<std::string> context = {}) {
+  ExpectationResult e;
+  e.kind = std::move(kind);
+  e.label = std::move(label);
+  e.origin.mark = Mark{line, column};
+  e.origin.path = std::move(path);
+  e.passed = passed;
+  e.expected = std::move(expected);
+  e.found = std::move(found);
+  e.context = std::move(context);
+  return e;
+}
+
 namespace json = boost::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -44,10 +63,8 @@ std::vector<ScenarioResult> Results() {
       MakeEvent(1, std::chrono::milliseconds(0), "MessageSent", "q", "m1"),
       MakeEvent(2, std::chrono::milliseconds(1500), "MessageDeleted", "q",
                 "m1")};
-  passed.expectations.push_back({.kind = "queue",
-                                 .label = "queue q",
-                                 .origin = {{4, 5}, "expect[0].queue"},
-                                 .passed = true});
+  passed.expectations.push_back(
+      MakeExpectation("queue", "queue q", 4, 5, "expect[0].queue", true));
 
   ScenarioResult& failed = out[1];
   failed.name = "fail & <\"x\">";
@@ -58,17 +75,23 @@ std::vector<ScenarioResult> Results() {
   failed.wall_seconds = 0.25;
   failed.events = {
       MakeEvent(1, std::chrono::milliseconds(250), "MessageSent", "q", "m1")};
-  failed.expectations.push_back({.kind = "queue",
-                                 .label = "queue q",
-                                 .origin = {{6, 5}, "expect[0].queue"},
-                                 .passed = true});
-  failed.expectations.push_back({.kind = "messages",
-                                 .label = "count \"q\"",
-                                 .origin = {{7, 15}, "expect[1].messages"},
-                                 .passed = false,
-                                 .expected = "count 2",
-                                 .found = "1 value: \"<a&b>\"",
-                                 .context = {"+0.250s sqs MessageSent q m1"}});
+  // Filled member by member: GCC 12 at -O3 warns (maybe-uninitialized)
+  // on a designated initializer of this aggregate.
+  ExpectationResult held;
+  held.kind = "queue";
+  held.label = "queue q";
+  held.origin = Origin{Mark{6, 5}, "expect[0].queue"};
+  held.passed = true;
+  failed.expectations.push_back(held);
+  ExpectationResult broken;
+  broken.kind = "messages";
+  broken.label = "count \"q\"";
+  broken.origin = Origin{Mark{7, 15}, "expect[1].messages"};
+  broken.passed = false;
+  broken.expected = "count 2";
+  broken.found = "1 value: \"<a&b>\"";
+  broken.context = {"+0.250s sqs MessageSent q m1"};
+  failed.expectations.push_back(broken);
 
   ScenarioResult& stuck = out[2];
   stuck.name = "stuck";

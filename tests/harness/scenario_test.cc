@@ -435,8 +435,15 @@ TEST(HarnessScenarioLoad, ASelectorNotStartingWithDollar) {
   EXPECT_THAT(Errors(R"(expect:
   - events: {kind: Step, select: detail.step}
 )"),
-              ElementsAre("s.yaml:2:34: expect[0].events.select: a selector "
-                          "starts with $ ($.Json.result, $.Body, ...)"));
+              ElementsAre("s.yaml:2:34: expect[0].events.select: bad selector "
+                          "\"detail.step\": selectors start with $ (write "
+                          "$.Json.result.*, $.Body, $['a b'][0], ...)"));
+  EXPECT_THAT(Errors(R"(expect:
+  - events: {kind: Step, select: "$[x"}
+)"),
+              ElementsAre("s.yaml:2:34: expect[0].events.select: bad selector "
+                          "\"$[x\": a '[' is not closed (write "
+                          "$.Json.result.*, $.Body, $['a b'][0], ...)"));
 }
 
 TEST(HarnessScenarioLoad, NotYamlOrNotAnObject) {
@@ -782,7 +789,7 @@ timeline:
           R"(10s [s#0] send to q SendMessage {"QueueUrl":"${queue_url:q}","MessageBody":"job 0 of 0","MessageGroupId":"g0"})",
           R"(15s [s#1] send to q SendMessage {"QueueUrl":"${queue_url:q}","MessageBody":"job 1 of 1","MessageGroupId":"g1"})",
           R"(20s [s#2] send to q SendMessage {"QueueUrl":"${queue_url:q}","MessageBody":"job 2 of 2","MessageGroupId":"g2"})",
-          R"(21s [] send to q SendMessage {"QueueUrl":"${queue_url:q}","MessageBody":"last"})"));
+          R"(21s [timeline[1]] send to q SendMessage {"QueueUrl":"${queue_url:q}","MessageBody":"last"})"));
 }
 
 TEST(HarnessScenarioSetup, EachKindOfStep) {
@@ -808,13 +815,14 @@ timeline:
   EXPECT_THAT(
       Timeline(s),
       ElementsAre(
-          R"(0s [] invoke f Invoke {"FunctionName":"f","InvocationType":"Event","Payload":"{\"a\":1}"})",
-          R"(0s [] send to q SendMessage {"QueueUrl":"${queue_url:q}","MessageBody":"{\"n\":1}","MessageAttributes":{"kind":{"DataType":"String","StringValue":"x"},"n":{"DataType":"Number","StringValue":"2"}},"MessageDeduplicationId":"d","DelaySeconds":5})",
-          R"(0s [] publish to t Publish {"TopicArn":"arn:aws:sns:us-east-1:000000000000:t","Message":"{\"m\":1}","Subject":"S","MessageAttributes":{"p":{"DataType":"Number","StringValue":"1.5"}}})",
-          R"(0s [] put b/k PutObject {"Bucket":"b","Key":"k","Body":"YWJj","ContentType":"text/plain"})",
-          R"(0s [] put item in T PutItem {"TableName":"T","Item":{"id":{"S":"z"}}})",
-          R"(0s [] call ListQueues ListQueues {})", "1m [] advance 1m",
-          "1m [] POST /x?i=${i}", "1m [] DELETE /y", "1m [] GET /z"));
+          R"(0s [timeline[0]] invoke f Invoke {"FunctionName":"f","InvocationType":"Event","Payload":"{\"a\":1}"})",
+          R"(0s [timeline[1]] send to q SendMessage {"QueueUrl":"${queue_url:q}","MessageBody":"{\"n\":1}","MessageAttributes":{"kind":{"DataType":"String","StringValue":"x"},"n":{"DataType":"Number","StringValue":"2"}},"MessageDeduplicationId":"d","DelaySeconds":5})",
+          R"(0s [timeline[2]] publish to t Publish {"TopicArn":"arn:aws:sns:us-east-1:000000000000:t","Message":"{\"m\":1}","Subject":"S","MessageAttributes":{"p":{"DataType":"Number","StringValue":"1.5"}}})",
+          R"(0s [timeline[3]] put b/k PutObject {"Bucket":"b","Key":"k","Body":"YWJj","ContentType":"text/plain"})",
+          R"(0s [timeline[4]] put item in T PutItem {"TableName":"T","Item":{"id":{"S":"z"}}})",
+          R"(0s [timeline[5]] call ListQueues ListQueues {})",
+          "1m [timeline[6]] advance 1m", "1m [timeline[7]] POST /x?i=${i}",
+          "1m [timeline[8]] DELETE /y", "1m [timeline[9]] GET /z"));
   const Step& post = s.timeline[7];
   EXPECT_EQ(post.kind, Step::Kind::kHttp);
   EXPECT_EQ(post.http.body, R"({"a":1})");
@@ -886,7 +894,7 @@ TEST(HarnessScenarioSchema, IsJsonWithTheTopLevelProperties) {
   json::value schema = json::parse(ScenarioJsonSchema(), ec);
   ASSERT_FALSE(ec) << ec.message();
   const json::object& root = schema.as_object();
-  EXPECT_EQ(root.at("$schema"), "https://json-schema.org/draft/2020-12/schema");
+  EXPECT_EQ(root.at("$schema"), "http://json-schema.org/draft-07/schema#");
   EXPECT_EQ(root.at("type"), "object");
   EXPECT_EQ(root.at("additionalProperties"), false);
   std::vector<std::string> keys;

@@ -101,7 +101,7 @@ TEST_F(HarnessCli, ValidateExitsZeroOrTwo) {
 
 TEST_F(HarnessCli, RunExitCodes) {
   EXPECT_EQ(Fanlab("run -q " + F("pass.yaml")), 0) << out_ << err_;
-  EXPECT_THAT(out_, HasSubstr("1 scenarios: 1 passed, 0 failed, 0 errors"));
+  EXPECT_THAT(out_, HasSubstr("1 scenario: 1 passed, 0 failed, 0 errors"));
   EXPECT_EQ(Fanlab("run -q " + F("pass.yaml") + " " + F("fail.yaml")), 1)
       << out_ << err_;
   EXPECT_THAT(out_, HasSubstr("expected: visible 1"));
@@ -113,7 +113,7 @@ TEST_F(HarnessCli, RunExitCodes) {
   EXPECT_EQ(Fanlab("run -q --filter zzz " + dir_.string()), 2);
   EXPECT_EQ(err_, "fanlab run: no scenario matches --filter zzz\n");
   EXPECT_EQ(Fanlab("run -q --filter pass " + dir_.string()), 0) << out_;
-  EXPECT_THAT(out_, HasSubstr("1 scenarios: 1 passed"));
+  EXPECT_THAT(out_, HasSubstr("1 scenario: 1 passed"));
 }
 
 TEST_F(HarnessCli, RunWritesReports) {

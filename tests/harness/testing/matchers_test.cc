@@ -15,6 +15,25 @@
 namespace fanlab::harness {
 namespace {
 
+// GCC 12 at -O3 warns (maybe-uninitialized) on a designated initializer of
+// ExpectationResult built in place inside push_back: build it here.
+ExpectationResult MakeExpectation(std::string kind, std::string label, int line,
+                                  int column, std::string path, bool passed,
+                                  std::string expected = "",
+                                  std::string found = "",
+                                  std::vector<std::string> context = {}) {
+  ExpectationResult e;
+  e.kind = std::move(kind);
+  e.label = std::move(label);
+  e.origin.mark = Mark{line, column};
+  e.origin.path = std::move(path);
+  e.passed = passed;
+  e.expected = std::move(expected);
+  e.found = std::move(found);
+  e.context = std::move(context);
+  return e;
+}
+
 namespace json = boost::json;
 using ::testing::_;
 using ::testing::Contains;
@@ -42,16 +61,11 @@ ScenarioResult Failing() {
   r.file = "p.yaml";
   r.status = ScenarioResult::Status::kFailed;
   r.seed = 3;
-  r.expectations.push_back({.kind = "queue",
-                            .label = "queue done",
-                            .origin = {{9, 5}, "expect[0].queue"},
-                            .passed = true});
-  r.expectations.push_back({.kind = "invocations",
-                            .label = "invocations task",
-                            .origin = {{10, 18}, "expect[1].invocations"},
-                            .passed = false,
-                            .expected = "count 5",
-                            .found = "4 values: ..."});
+  r.expectations.push_back(
+      MakeExpectation("queue", "queue done", 9, 5, "expect[0].queue", true));
+  r.expectations.push_back(MakeExpectation("invocations", "invocations task",
+                                           10, 18, "expect[1].invocations",
+                                           false, "count 5", "4 values: ..."));
   Event sent;
   sent.service = "sqs";
   sent.kind = "MessageSent";
