@@ -247,7 +247,6 @@ void Engine::Loop(std::optional<TimePoint> until) {
     started_ = true;
   }
   auto work = boost::asio::make_work_guard(*io_);
-  auto last = std::chrono::steady_clock::now();
   // True once `until` is reached and nothing is ready to run.
   auto done = [&](size_t ran) {
     return until && ran == 0 && clock_->Now() >= *until;
@@ -258,17 +257,14 @@ void Engine::Loop(std::optional<TimePoint> until) {
     size_t ran = io_->poll();
     if (stop_) break;
     if (virtual_clock_ != nullptr) {
-      auto now = std::chrono::steady_clock::now();
       // Work outside the engine's control: a function running, or an
       // outgoing HTTP call waiting for its answer.
       bool running = functions_->running() > 0 || http_client_->pending() > 0;
-      if (running) {
-        // Virtual time follows real time (and fires what falls due, a
-        // function's deadline included).
-        virtual_clock_->Advance(
-            std::chrono::duration_cast<Duration>(now - last));
-      }
-      last = now;
+      // Virtual time follows real time meanwhile, handlers included (the
+      // one that finishes an invocation sees the time it took), and what
+      // falls due fires, a function's deadline included.
+      virtual_clock_->FollowRealTime(running);
+      if (running) virtual_clock_->CatchUp();
       if (ran > 0) continue;
       if (done(ran)) return;
       auto next = virtual_clock_->NextDeadline();

@@ -74,8 +74,23 @@ TimePoint RealClock::Now() const {
       std::chrono::system_clock::now());
 }
 
+void VirtualClock::Fold() {
+  if (!following_) return;
+  auto real = std::chrono::steady_clock::now();
+  now_ += std::chrono::duration_cast<Duration>(real - anchor_);
+  anchor_ = real;
+}
+
+void VirtualClock::FollowRealTime(bool on) {
+  if (on == following_) return;
+  Fold();
+  following_ = on;
+  anchor_ = std::chrono::steady_clock::now();
+}
+
 void VirtualClock::AdvanceTo(TimePoint t) {
-  assert(t >= now_);
+  Fold();
+  if (t < now_) t = now_;
   while (FireOneDueBy(t, /*set_time=*/true)) {
   }
   SetTime(t);
@@ -84,7 +99,7 @@ void VirtualClock::AdvanceTo(TimePoint t) {
 bool VirtualClock::AdvanceToNextTimer() {
   auto next = NextDeadline();
   if (!next) return false;
-  AdvanceTo(std::max(*next, now_));
+  AdvanceTo(std::max(*next, Now()));
   return true;
 }
 

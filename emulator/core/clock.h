@@ -101,14 +101,27 @@ class VirtualClock final : public Clock {
 
   explicit VirtualClock(TimePoint start = kDefaultStart) : now_(start) {}
 
-  TimePoint Now() const override { return now_; }
+  TimePoint Now() const override {
+    if (!following_) return now_;
+    return now_ + std::chrono::duration_cast<Duration>(
+                      std::chrono::steady_clock::now() - anchor_);
+  }
   bool IsVirtual() const override { return true; }
 
   // Moves time forward to `t`, firing every timer due on the way, each at
   // its own deadline (Now() equals the timer's deadline inside its
-  // callback). REQUIRES: t >= Now().
+  // callback). A `t` already passed (while following real time) fires
+  // what is due now.
   void AdvanceTo(TimePoint t);
-  void Advance(Duration d) { AdvanceTo(now_ + d); }
+  void Advance(Duration d) { AdvanceTo(Now() + d); }
+
+  // While on, Now() moves with real time (the engine turns it on while a
+  // function runs, so that a handler finishing an invocation sees the time
+  // it took); timers still fire only from AdvanceTo / CatchUp. Off folds
+  // the real time passed into the clock.
+  void FollowRealTime(bool on);
+  // Fires every timer that fell due while following real time.
+  void CatchUp() { AdvanceTo(Now()); }
 
   // Jumps to the earliest pending timer and fires every timer due then.
   // Returns false (and leaves time alone) when no timer is pending.
@@ -118,7 +131,12 @@ class VirtualClock final : public Clock {
   void SetTime(TimePoint t) override {
     if (t > now_) now_ = t;
   }
+  // Moves the real time passed since `anchor_` into `now_`.
+  void Fold();
+
   TimePoint now_;
+  bool following_ = false;
+  std::chrono::steady_clock::time_point anchor_;
 };
 
 }  // namespace fanlab

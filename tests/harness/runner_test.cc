@@ -641,6 +641,11 @@ expect:
   auto invocations = testing::Invocations(r, "nap", "success");
   ASSERT_THAT(invocations, SizeIs(1));
   EXPECT_GE(invocations[0].at, std::chrono::seconds(10));
+  // Virtual time followed real time while the function napped: the
+  // invocation took its 50 ms on the clock too, and ended no earlier.
+  EXPECT_GE(invocations[0].detail.at("durationUs").to_number<int64_t>(), 50000);
+  EXPECT_GE(invocations[0].at,
+            std::chrono::seconds(10) + std::chrono::milliseconds(50));
   EXPECT_GE(r.virtual_time, invocations[0].at + std::chrono::seconds(1));
   EXPECT_LT(r.virtual_time, invocations[0].at + std::chrono::seconds(2));
 }
