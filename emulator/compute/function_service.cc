@@ -189,6 +189,7 @@ Status FunctionService::DeleteFunction(const std::string& name) {
   for (auto& [id, env] : envs_) {
     if (env->fn == f && !env->current) Retire(*env);
   }
+  RecheckWaiting();  // its waiting events are dropped
   return Status::Ok();
 }
 
@@ -228,7 +229,14 @@ Status FunctionService::PutFunctionConcurrency(
     }
   }
   f->config.reserved_concurrency = reserved;
+  RecheckWaiting();  // slots may have been added, here or in the pool
   return Status::Ok();
+}
+
+void FunctionService::RecheckWaiting() {
+  std::deque<uint64_t> all;
+  all.swap(waiting_);
+  for (uint64_t key : all) ScheduleAttempt(key, Duration(0));
 }
 
 size_t FunctionService::environments(const std::string& name) const {
@@ -266,18 +274,7 @@ void FunctionService::InvokeWithId(const std::string& name, std::string payload,
   auto f = Find(name);
   // Concurrency: a reservation is the function's own pool; the others
   // share what the reservations leave of the global limit.
-  int64_t reserved_total = 0, unreserved_running = 0;
-  for (const auto& [n, g] : functions_) {
-    if (g->config.reserved_concurrency) {
-      reserved_total += *g->config.reserved_concurrency;
-    } else {
-      unreserved_running += g->in_flight;
-    }
-  }
-  bool throttled =
-      f->config.reserved_concurrency
-          ? f->in_flight >= *f->config.reserved_concurrency
-          : unreserved_running >= options_.global_concurrency - reserved_total;
+  bool throttled = !HasCapacity(*f);
   auto inv = std::make_unique<Invocation>();
   inv->request_id = std::move(request_id);
   inv->done = std::move(done);
@@ -561,6 +558,7 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
   if (inv->deadline_timer != 0) clock_.Cancel(inv->deadline_timer);
   --running_;
   --env.fn->in_flight;
+  if (!waiting_.empty()) WakeWaiting();
   InvocationRecord record{
       .request_id = inv->request_id,
       .function = env.fn->config.name,
@@ -639,6 +637,52 @@ Result<EventInvokeConfig> FunctionService::GetEventInvokeConfig(
   return f->events;
 }
 
+bool FunctionService::HasCapacity(const Function& f) const {
+  // Concurrency: a reservation is the function's own pool; the others
+  // share what the reservations leave of the global limit.
+  if (f.config.reserved_concurrency) {
+    return f.in_flight < *f.config.reserved_concurrency;
+  }
+  int64_t reserved_total = 0, unreserved_running = 0;
+  for (const auto& [n, g] : functions_) {
+    if (g->config.reserved_concurrency) {
+      reserved_total += *g->config.reserved_concurrency;
+    } else {
+      unreserved_running += g->in_flight;
+    }
+  }
+  return unreserved_running < options_.global_concurrency - reserved_total;
+}
+
+void FunctionService::WakeWaiting() {
+  for (auto it = waiting_.begin(); it != waiting_.end();) {
+    auto ev = events_.find(*it);
+    auto f = ev == events_.end() ? nullptr : Find(ev->second->function);
+    if (!f) {  // finished, or its function is gone: Attempt drops it
+      if (ev != events_.end()) ScheduleAttempt(*it, Duration(0));
+      it = waiting_.erase(it);
+      continue;
+    }
+    if (HasCapacity(*f)) {
+      ScheduleAttempt(*it, Duration(0));
+      waiting_.erase(it);
+      return;  // one slot freed, one event woken
+    }
+    ++it;
+  }
+}
+
+void FunctionService::ScheduleAttempt(uint64_t key, Duration after) {
+  auto it = events_.find(key);
+  if (it == events_.end()) return;
+  if (it->second->timer != 0) clock_.Cancel(it->second->timer);
+  std::weak_ptr<bool> alive = alive_;
+  it->second->timer =
+      clock_.ScheduleAt(clock_.Now() + after, [this, alive, key] {
+        if (!alive.expired()) Attempt(key);
+      });
+}
+
 Result<std::string> FunctionService::InvokeEvent(const std::string& name,
                                                  std::string payload) {
   if (!Find(name)) return GetFunction(name).status();
@@ -656,10 +700,7 @@ Result<std::string> FunctionService::InvokeEvent(const std::string& name,
   uint64_t key = next_event_++;
   events_[key] = std::move(ev);
   // Run from the Clock, never inside the caller's request.
-  std::weak_ptr<bool> alive = alive_;
-  events_[key]->timer = clock_.ScheduleAt(clock_.Now(), [this, alive, key] {
-    if (!alive.expired()) Attempt(key);
-  });
+  ScheduleAttempt(key, Duration(0));
   return id;
 }
 
@@ -677,6 +718,17 @@ void FunctionService::Attempt(uint64_t key) {
       std::chrono::seconds(f->events.maximum_event_age_seconds)) {
     return Finish(key, "EventAgeExceeded", nullptr);
   }
+  if (!HasCapacity(*f)) {
+    // Lambda's internal queue holds the event until the function has a
+    // free slot: it waits (no attempt, no throttle) for one to free up,
+    // or until it is too old.
+    waiting_.push_back(key);
+    ScheduleAttempt(
+        key, ev.queued +
+                 std::chrono::seconds(f->events.maximum_event_age_seconds) +
+                 std::chrono::milliseconds(1) - clock_.Now());
+    return;
+  }
   std::weak_ptr<bool> alive = alive_;
   InvokeWithId(
       ev.function, ev.payload, ev.request_id,
@@ -686,12 +738,7 @@ void FunctionService::Attempt(uint64_t key) {
         if (found == events_.end()) return;
         AsyncEvent& e = *found->second;
         auto fn = Find(e.function);
-        auto retry_after = [&](Duration d) {
-          std::weak_ptr<bool> still = alive_;
-          e.timer = clock_.ScheduleAt(clock_.Now() + d, [this, still, key] {
-            if (!still.expired()) Attempt(key);
-          });
-        };
+        auto retry_after = [&](Duration d) { ScheduleAttempt(key, d); };
         if (!r.ok()) {
           if (r.status().code() == ErrorCode::kTooManyRequestsException) {
             return retry_after(std::chrono::seconds(1));  // not an attempt

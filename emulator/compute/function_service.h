@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -122,13 +123,17 @@ class FunctionService {
   void Invoke(const std::string& name, std::string payload,
               InvokeCallback done);
   // Event invocation: queued at once (the answer is its request id), then
-  // run as concurrency allows. A function error or timeout is retried
-  // after 1 minute, then 2 (instant on the virtual clock), up to the
-  // function's MaximumRetryAttempts and while the event is younger than
-  // MaximumEventAgeInSeconds; a throttled attempt waits a second and does
-  // not count. The outcome goes to the OnSuccess / OnFailure destination in
-  // Lambda's destination record shape. Errors: ResourceNotFoundException,
-  // RequestTooLargeException (payload over 1 MB).
+  // run as concurrency allows: an event that finds every slot of its
+  // function taken waits, in order, and starts as soon as one frees up
+  // (Lambda's internal queue; no throttle is recorded, no attempt
+  // counted). A function error or timeout is retried after 1 minute, then
+  // 2 (instant on the virtual clock), up to the function's
+  // MaximumRetryAttempts and while the event is younger than
+  // MaximumEventAgeInSeconds. A synchronous throttle met anyway (a slot
+  // taken between wake-up and start) retries after a second. The outcome goes
+  // to the OnSuccess / OnFailure destination in Lambda's destination record
+  // shape. Errors: ResourceNotFoundException, RequestTooLargeException (payload
+  // over 1 MB).
   Result<std::string> InvokeEvent(const std::string& name, std::string payload);
   Status PutEventInvokeConfig(const std::string& name,
                               const EventInvokeConfig& config);
@@ -189,6 +194,13 @@ class FunctionService {
   void InvokeWithId(const std::string& name, std::string payload,
                     std::string request_id, InvokeCallback done);
   void Attempt(uint64_t event_id);
+  void ScheduleAttempt(uint64_t event_id, Duration after);
+  // True when `f` may start one more invocation now.
+  bool HasCapacity(const Function& f) const;
+  // Starts the first waiting Event invocation that has a slot now.
+  void WakeWaiting();
+  // Every waiting event tries again (the limits changed).
+  void RecheckWaiting();
   void Finish(uint64_t event_id, const char* condition,
               const InvokeResult* result);
 
@@ -203,6 +215,8 @@ class FunctionService {
   DestinationSender send_destination_;
   std::map<uint64_t, std::unique_ptr<AsyncEvent>> events_;
   uint64_t next_event_ = 1;
+  // Event invocations waiting for a free slot of their function, in order.
+  std::deque<uint64_t> waiting_;
   int64_t running_ = 0;
   uint64_t next_env_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -479,6 +479,28 @@ TEST_F(EventInvokeTest, MaximumRetryAttemptsZeroMeansOneAttempt) {
   ASSERT_EQ(sent_.size(), 1u);
 }
 
+TEST_F(EventInvokeTest, EventsBeyondTheReservationStartAsSlotsFreeUp) {
+  Create(Config("echo", {"echo"}));
+  ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 1).ok());
+  TimePoint start = clock_.Now();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto id = service_.InvokeEvent("echo", "{}");
+    ASSERT_TRUE(id.ok());
+    ids.push_back(*id);
+  }
+  Drain();
+  // One at a time, in order, each as soon as the previous one ended: no
+  // throttle, no second of backoff between them.
+  ASSERT_EQ(records_.size(), 5u);
+  for (size_t i = 0; i < records_.size(); ++i) {
+    EXPECT_EQ(records_[i].outcome, InvocationRecord::Outcome::kSuccess);
+    EXPECT_EQ(records_[i].request_id, ids[i]);
+  }
+  EXPECT_LT(clock_.Now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(service_.pending_events(), 0u);
+}
+
 TEST_F(EventInvokeTest, ThrottledEventsWaitUntilTheyAreTooOld) {
   Create(Config("echo", {"echo"}));
   ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 0).ok());
