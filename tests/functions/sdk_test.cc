@@ -602,6 +602,76 @@ TEST_F(SdkClientRouterTest,
   EXPECT_EQ(reply.body, "{\"call\":2}");
 }
 
+TEST_F(SdkClientRouterTest, CallAllPipelinesAndOrdersRepliesByRequest) {
+  Client client(endpoint_);
+  std::vector<std::string> bodies;
+  for (int i = 0; i < 5; ++i) {
+    bodies.push_back("{\"i\":" + std::to_string(i) + "}");
+  }
+  std::vector<std::vector<std::string>> requests;
+  std::thread server([&] {
+    // A window of 2: only two requests arrive before an answer goes back.
+    requests.push_back(Receive());
+    requests.push_back(Receive());
+    zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+    EXPECT_EQ(zmq::poll(&item, 1, std::chrono::milliseconds(100)), 0)
+        << "a third request came before any answer";
+    if (requests[0].size() != 4 || requests[1].size() != 4) return;
+    const std::string& who = requests[0][0];
+    // Not replies to these calls: skipped.
+    Send({who, "x" + requests[0][1], "ok", "{\"bad\":1}"});
+    Send({who, std::to_string(std::stoull(requests[1][1]) + 1), "ok",
+          "{\"unsent\":1}"});
+    Send({who, requests[0][1], "ok"});
+    // Answers out of order, the second an error.
+    Send({who, requests[1][1], "error", "{\"n\":1}"});
+    Send({who, requests[0][1], "ok", "{\"n\":0}"});
+    const auto answer = [&](size_t i) {
+      if (requests[i].size() != 4) return;
+      Send({who, requests[i][1], "ok", "{\"n\":" + std::to_string(i) + "}"});
+    };
+    requests.push_back(Receive());
+    requests.push_back(Receive());
+    answer(3);
+    answer(2);
+    requests.push_back(Receive());
+    answer(4);
+  });
+  std::vector<Client::Reply> replies =
+      client.CallAll("Invoke", bodies, /*window=*/2, 10000);
+  server.join();
+  ASSERT_EQ(requests.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(requests[i].size(), 4u);
+    EXPECT_EQ(requests[i][2], "Invoke");
+    EXPECT_EQ(requests[i][3], bodies[i]);
+  }
+  ASSERT_EQ(replies.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(replies[i].ok, i != 1) << i;
+    EXPECT_EQ(replies[i].body, "{\"n\":" + std::to_string(i) + "}");
+  }
+  EXPECT_TRUE(client.CallAll("Ping", {}).empty());
+}
+
+TEST_F(SdkClientRouterTest, CallAllGivesUpOnWhatIsUnansweredAfterTimeout) {
+  Client client(endpoint_);
+  std::thread server([&] {
+    std::vector<std::string> first = Receive();
+    std::vector<std::string> second = Receive();
+    if (first.size() != 4 || second.size() != 4) return;
+    Send({first[0], second[1], "ok", "{\"second\":1}"});
+  });
+  std::vector<Client::Reply> replies =
+      client.CallAll("Slow", {"{}", "{}"}, 8, 200);
+  server.join();
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_FALSE(replies[0].ok);
+  EXPECT_THAT(replies[0].body, HasSubstr("No answer to Slow within 200 ms."));
+  EXPECT_TRUE(replies[1].ok);
+  EXPECT_EQ(replies[1].body, "{\"second\":1}");
+}
+
 TEST(SdkClientEndpointTest, AnEmptyEndpointThrows) {
   try {
     Client client("");
