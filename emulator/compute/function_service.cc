@@ -55,6 +55,8 @@ struct FunctionService::Function {
   std::string arn;
   uint64_t generation = 1;  // bumped by UpdateFunctionConfiguration
   int64_t in_flight = 0;
+  // Event invocations waiting for a free slot, oldest first.
+  std::deque<uint64_t> waiting;
 };
 
 struct FunctionService::Invocation {
@@ -189,7 +191,9 @@ Status FunctionService::DeleteFunction(const std::string& name) {
   for (auto& [id, env] : envs_) {
     if (env->fn == f && !env->current) Retire(*env);
   }
-  RecheckWaiting();  // its waiting events are dropped
+  // Its waiting events find it gone and are dropped.
+  for (uint64_t key : f->waiting) ScheduleAttempt(key, Duration(0));
+  f->waiting.clear();
   return Status::Ok();
 }
 
@@ -234,9 +238,10 @@ Status FunctionService::PutFunctionConcurrency(
 }
 
 void FunctionService::RecheckWaiting() {
-  std::deque<uint64_t> all;
-  all.swap(waiting_);
-  for (uint64_t key : all) ScheduleAttempt(key, Duration(0));
+  for (auto& [name, f] : functions_) {
+    for (uint64_t key : f->waiting) ScheduleAttempt(key, Duration(0));
+    f->waiting.clear();
+  }
 }
 
 size_t FunctionService::environments(const std::string& name) const {
@@ -558,7 +563,7 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
   if (inv->deadline_timer != 0) clock_.Cancel(inv->deadline_timer);
   --running_;
   --env.fn->in_flight;
-  if (!waiting_.empty()) WakeWaiting();
+  WakeWaiting(*env.fn);
   InvocationRecord record{
       .request_id = inv->request_id,
       .function = env.fn->config.name,
@@ -654,22 +659,27 @@ bool FunctionService::HasCapacity(const Function& f) const {
   return unreserved_running < options_.global_concurrency - reserved_total;
 }
 
-void FunctionService::WakeWaiting() {
-  for (auto it = waiting_.begin(); it != waiting_.end();) {
-    auto ev = events_.find(*it);
-    auto f = ev == events_.end() ? nullptr : Find(ev->second->function);
-    if (!f) {  // finished, or its function is gone: Attempt drops it
-      if (ev != events_.end()) ScheduleAttempt(*it, Duration(0));
-      it = waiting_.erase(it);
-      continue;
+void FunctionService::WakeWaiting(const Function& freed) {
+  // A reservation's slot serves only its own function; a slot of the
+  // unreserved pool serves the oldest waiting event of any function
+  // without a reservation.
+  Function* next = nullptr;
+  if (freed.config.reserved_concurrency) {
+    auto f = Find(freed.config.name);
+    if (f && !f->waiting.empty() && HasCapacity(*f)) next = f.get();
+  } else {
+    for (auto& [name, f] : functions_) {
+      if (f->config.reserved_concurrency || f->waiting.empty()) continue;
+      if (next == nullptr || f->waiting.front() < next->waiting.front()) {
+        next = f.get();
+      }
     }
-    if (HasCapacity(*f)) {
-      ScheduleAttempt(*it, Duration(0));
-      waiting_.erase(it);
-      return;  // one slot freed, one event woken
-    }
-    ++it;
+    if (next != nullptr && !HasCapacity(*next)) next = nullptr;
   }
+  if (next == nullptr) return;
+  uint64_t key = next->waiting.front();
+  next->waiting.pop_front();
+  ScheduleAttempt(key, Duration(0));
 }
 
 void FunctionService::ScheduleAttempt(uint64_t key, Duration after) {
@@ -722,7 +732,7 @@ void FunctionService::Attempt(uint64_t key) {
     // Lambda's internal queue holds the event until the function has a
     // free slot: it waits (no attempt, no throttle) for one to free up,
     // or until it is too old.
-    waiting_.push_back(key);
+    f->waiting.push_back(key);
     ScheduleAttempt(
         key, ev.queued +
                  std::chrono::seconds(f->events.maximum_event_age_seconds) +

@@ -197,8 +197,8 @@ class FunctionService {
   void ScheduleAttempt(uint64_t event_id, Duration after);
   // True when `f` may start one more invocation now.
   bool HasCapacity(const Function& f) const;
-  // Starts the first waiting Event invocation that has a slot now.
-  void WakeWaiting();
+  // Starts the waiting Event invocation the slot `freed` gave up serves.
+  void WakeWaiting(const Function& freed);
   // Every waiting event tries again (the limits changed).
   void RecheckWaiting();
   void Finish(uint64_t event_id, const char* condition,
@@ -215,8 +215,6 @@ class FunctionService {
   DestinationSender send_destination_;
   std::map<uint64_t, std::unique_ptr<AsyncEvent>> events_;
   uint64_t next_event_ = 1;
-  // Event invocations waiting for a free slot of their function, in order.
-  std::deque<uint64_t> waiting_;
   int64_t running_ = 0;
   uint64_t next_env_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
