@@ -21,6 +21,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -77,6 +78,19 @@ inline Scenario ParseForTest(const std::string& yaml,
     return Scenario{};
   }
   return std::move(*r.scenario);
+}
+
+// One expectation of `kind` ("invocations", "requests", ...) with its
+// fields as JSON, as the file would give them (docs/scenarios.md): for
+// editing a loaded scenario's expectations in C++.
+inline Expectation ExpectationOf(const std::string& kind,
+                                 const std::string& json_fields,
+                                 std::string label = "") {
+  Expectation e;
+  e.kind = kind;
+  e.spec = boost::json::parse(json_fields).as_object();
+  e.label = label.empty() ? kind + " " + json_fields : std::move(label);
+  return e;
 }
 
 // Every expectation held and the run went well; on a mismatch, the
