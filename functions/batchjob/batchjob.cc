@@ -53,34 +53,12 @@ namespace {
 namespace json = boost::json;
 namespace sdk = fanlab::sdk;
 
-std::string Env(const char* name, const char* fallback = "") {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
-
-// An environment variable the role cannot work without.
-std::string RequiredEnv(const char* name) {
-  std::string v = Env(name);
-  if (v.empty()) {
-    throw sdk::Error(
-        "MissingConfiguration",
-        std::string("The environment variable ") + name + " is not set");
-  }
-  return v;
-}
-
-// The one client of this process, kept across warm invocations.
-sdk::Client& Emulator() {
-  static sdk::Client client;
-  return client;
-}
-
 // Calls `action`, waiting no longer than the invocation has left.
 sdk::Client::Reply Send(const std::string& action, const json::object& request,
                         const sdk::Context& ctx) {
   const int timeout_ms =
       static_cast<int>(std::clamp<int64_t>(ctx.RemainingTimeMs(), 1, 30000));
-  return Emulator().Call(action, json::serialize(request), timeout_ms);
+  return sdk::SharedClient().Call(action, json::serialize(request), timeout_ms);
 }
 
 // Calls `action` and returns its answer; an error answer throws
@@ -190,9 +168,9 @@ std::string Dispatch(const std::string& event_text, const sdk::Context& ctx) {
       v != nullptr && !v->is_null()) {
     run_id = IdField(event, "runId", "");
   }
-  const std::string config_bucket = RequiredEnv("CONFIG_BUCKET");
-  const std::string config_key = Env("CONFIG_KEY", "jobs.json");
-  const std::string queue_url = RequiredEnv("RUN_QUEUE_URL");
+  const std::string config_bucket = sdk::RequiredEnv("CONFIG_BUCKET");
+  const std::string config_key = sdk::EnvOr("CONFIG_KEY", "jobs.json");
+  const std::string queue_url = sdk::RequiredEnv("RUN_QUEUE_URL");
 
   const json::object object =
       Call("GetObject", {{"Bucket", config_bucket}, {"Key", config_key}}, ctx);
@@ -228,14 +206,14 @@ std::string Dispatch(const std::string& event_text, const sdk::Context& ctx) {
   json::array job_ids;
   for (const auto& [id, params] : jobs) job_ids.push_back(S(id));
   Call("PutItem",
-       {{"TableName", Env("RUNS_TABLE", "Runs")},
+       {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
         {"Item",
          {{"RunID", S(run_id)},
           {"TotalJobs", N(static_cast<int64_t>(jobs.size()))},
           {"CompletedJobs", N(0)},
           {"JobIDs", {{"L", std::move(job_ids)}}}}}},
        ctx);
-  const std::string worker = Env("WORKER_FUNCTION", "worker");
+  const std::string worker = sdk::EnvOr("WORKER_FUNCTION", "worker");
   json::array ids;
   for (auto& [id, params] : jobs) {
     Call("Invoke",
@@ -268,8 +246,8 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
     }
     params = p->as_object();
   }
-  const std::string jobs_table = Env("JOBS_TABLE", "Jobs");
-  const std::string bucket = RequiredEnv("ARTIFACTS_BUCKET");
+  const std::string jobs_table = sdk::EnvOr("JOBS_TABLE", "Jobs");
+  const std::string bucket = sdk::RequiredEnv("ARTIFACTS_BUCKET");
   const std::string job_key = run_id + "#" + job_id;
   const std::string artifact = run_id + "/" + job_id + ".json";
 
@@ -338,7 +316,7 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
         {"ContentType", "application/json"}},
        ctx);
   Call("UpdateItem",
-       {{"TableName", Env("RUNS_TABLE", "Runs")},
+       {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
         {"Key", {{"RunID", S(run_id)}}},
         {"UpdateExpression", "ADD CompletedJobs :one"},
         {"ExpressionAttributeValues", {{":one", N(1)}}}},
@@ -352,9 +330,9 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
 // summary: drains the run queue, one email per run. No fan-in: the counts
 // are whatever the workers have written by now.
 std::string Summary(const std::string&, const sdk::Context& ctx) {
-  const std::string queue_url = RequiredEnv("RUN_QUEUE_URL");
-  const std::string topic = RequiredEnv("TOPIC_ARN");
-  const std::string runs_table = Env("RUNS_TABLE", "Runs");
+  const std::string queue_url = sdk::RequiredEnv("RUN_QUEUE_URL");
+  const std::string topic = sdk::RequiredEnv("TOPIC_ARN");
+  const std::string runs_table = sdk::EnvOr("RUNS_TABLE", "Runs");
   json::array runs;
   int64_t malformed = 0;
   // Stops with a second to spare; what is left waits for the next run.

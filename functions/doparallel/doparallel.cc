@@ -58,37 +58,14 @@ constexpr const char kUsage[] =
 // How many of the job's task invocations are in flight at once.
 constexpr size_t kInvokeWindow = 256;
 
-std::string Env(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
-
-// The process's one connection to the emulator, reused by warm
-// invocations.
-sdk::Client& Emulator() {
-  static sdk::Client client;
-  return client;
-}
-
-// The error type of an emulator error body ("QueueDoesNotExist" from
-// "com.amazonaws.sqs#QueueDoesNotExist"); `fallback` when there is none.
-std::string ErrorType(const std::string& body, const std::string& fallback) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return fallback;
-  const json::value* type = v.as_object().if_contains("__type");
-  if (type == nullptr || !type->is_string()) return fallback;
-  std::string_view t = type->get_string();
-  return std::string(t.substr(t.find('#') + 1));
-}
-
 // Calls `action`; a refused call throws sdk::Error(<the emulator's error
 // type>, "<action>: <its error body>"). Returns the answer's body.
 std::string Call(const char* action, const std::string& body) {
-  sdk::Client::Reply reply = Emulator().Call(action, body);
+  sdk::Client::Reply reply = sdk::SharedClient().Call(action, body);
   if (!reply.ok) {
-    throw sdk::Error(ErrorType(reply.body, std::string(action) + "Failed"),
-                     std::string(action) + ": " + reply.body);
+    throw sdk::Error(
+        sdk::ErrorTypeOf(reply.body, std::string(action) + "Failed"),
+        std::string(action) + ": " + reply.body);
   }
   return std::move(reply.body);
 }
@@ -217,9 +194,10 @@ std::string Job(const std::string& event_text, const sdk::Context& ctx) {
       "{\"jobId\":" + sdk::JsonString(job_id) +
       ",\"queueUrl\":" + sdk::JsonString(queue_url) + ",\"total\":" + total +
       ",\"callback\":" + json::serialize(callback) + ",\"finishFunction\":" +
-      sdk::JsonString(Env("FINISH_FUNCTION", "finish")) + ",\"index\":";
+      sdk::JsonString(sdk::EnvOr("FINISH_FUNCTION", "finish")) + ",\"index\":";
   const std::string invoke_head =
-      "{\"FunctionName\":" + sdk::JsonString(Env("TASK_FUNCTION", "task")) +
+      "{\"FunctionName\":" +
+      sdk::JsonString(sdk::EnvOr("TASK_FUNCTION", "task")) +
       ",\"InvocationType\":\"Event\",\"Payload\":";
   std::vector<std::string> invokes(tasks.size());
   std::string task_event;
@@ -240,14 +218,14 @@ std::string Job(const std::string& event_text, const sdk::Context& ctx) {
   }
   // Pipelined: thousands of tasks cost a few round trips, not one each.
   const std::vector<sdk::Client::Reply> replies =
-      Emulator().CallAll("Invoke", invokes, kInvokeWindow);
+      sdk::SharedClient().CallAll("Invoke", invokes, kInvokeWindow);
   size_t failed = 0, first_failed = 0;
   for (size_t i = replies.size(); i-- > 0;) {
     if (!replies[i].ok) ++failed, first_failed = i;
   }
   if (failed > 0) {
     const std::string& answer = replies[first_failed].body;
-    throw sdk::Error(ErrorType(answer, "InvokeFailed"),
+    throw sdk::Error(sdk::ErrorTypeOf(answer, "InvokeFailed"),
                      "Invoke of task " + std::to_string(first_failed) +
                          " failed (" + std::to_string(failed) + " of " + total +
                          " failed): " + answer);

@@ -23,25 +23,11 @@ namespace {
 
 namespace json = boost::json;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
-
 std::string Reply(int status, const json::object& body) {
   return json::serialize(
       json::object{{"statusCode", status},
                    {"headers", {{"Content-Type", "application/json"}}},
                    {"body", json::serialize(body)}});
-}
-
-// The error type of an emulator error body ("ConditionalCheckFailed...").
-std::string ErrorType(const std::string& body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object() || !v.as_object().contains("__type")) return "";
-  std::string type(v.at("__type").as_string());
-  return type.substr(type.find('#') + 1);
 }
 
 std::string Handle(const std::string& event_text, const fanlab::sdk::Context&) {
@@ -63,30 +49,32 @@ std::string Handle(const std::string& event_text, const fanlab::sdk::Context&) {
     return client.Call(action, json::serialize(request));
   };
   auto put =
-      call("PutItem", {{"TableName", Env("TABLE")},
+      call("PutItem", {{"TableName", fanlab::sdk::EnvOr("TABLE")},
                        {"Item",
                         {{"id", {{"S", id}}},
                          {"item", {{"S", item}}},
                          {"body", {{"S", body}}}}},
                        {"ConditionExpression", "attribute_not_exists(id)"}});
   if (!put.ok) {
-    if (ErrorType(put.body) == "ConditionalCheckFailedException") {
+    if (fanlab::sdk::ErrorTypeOf(put.body) ==
+        "ConditionalCheckFailedException") {
       return Reply(409, {{"message", "Order " + id + " exists already"}});
     }
     throw fanlab::sdk::Error("PutItemFailed", put.body);
   }
-  auto object = call("PutObject", {{"Bucket", Env("BUCKET")},
+  auto object = call("PutObject", {{"Bucket", fanlab::sdk::EnvOr("BUCKET")},
                                    {"Key", "orders/" + id + ".json"},
                                    {"Body", fanlab::sdk::Base64Encode(body)},
                                    {"ContentType", "application/json"}});
   if (!object.ok) throw fanlab::sdk::Error("PutObjectFailed", object.body);
-  auto published = call("Publish", {{"TopicArn", Env("TOPIC_ARN")},
-                                    {"Message", "Order " + id + ": " + item},
-                                    {"Subject", "Order " + id}});
+  auto published =
+      call("Publish", {{"TopicArn", fanlab::sdk::EnvOr("TOPIC_ARN")},
+                       {"Message", "Order " + id + ": " + item},
+                       {"Subject", "Order " + id}});
   if (!published.ok) throw fanlab::sdk::Error("PublishFailed", published.body);
   std::string message_id(
       json::parse(published.body).at("MessageId").as_string());
-  if (std::string url = Env("CALLBACK_URL"); !url.empty()) {
+  if (std::string url = fanlab::sdk::EnvOr("CALLBACK_URL"); !url.empty()) {
     fanlab::sdk::HttpResult r = fanlab::sdk::HttpPost(
         url, json::serialize(json::object{{"id", id}, {"status", "accepted"}}),
         {{"Content-Type", "application/json"}});

@@ -63,37 +63,15 @@ constexpr const char kUsage[] =
 // raise): a packet is at most 64 KB.
 constexpr size_t kMaxPacketBytes = 64 * 1024;
 
-std::string Env(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
-
-// The process's one connection to the emulator, reused by warm
-// invocations.
-sdk::Client& Emulator() {
-  static sdk::Client client;
-  return client;
-}
-
-// The error type of an emulator error body ("QueueDoesNotExist" from
-// "com.amazonaws.sqs#QueueDoesNotExist"); `fallback` when there is none.
-std::string ErrorType(const std::string& body, const std::string& fallback) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return fallback;
-  const json::value* type = v.as_object().if_contains("__type");
-  if (type == nullptr || !type->is_string()) return fallback;
-  std::string_view t = type->get_string();
-  return std::string(t.substr(t.find('#') + 1));
-}
-
 // Calls `action`; a refused call throws sdk::Error(<the emulator's error
 // type>, "<action>: <its error body>"). Returns the answer as an object.
 json::object Call(const char* action, const json::object& request) {
-  sdk::Client::Reply reply = Emulator().Call(action, json::serialize(request));
+  sdk::Client::Reply reply =
+      sdk::SharedClient().Call(action, json::serialize(request));
   if (!reply.ok) {
-    throw sdk::Error(ErrorType(reply.body, std::string(action) + "Failed"),
-                     std::string(action) + ": " + reply.body);
+    throw sdk::Error(
+        sdk::ErrorTypeOf(reply.body, std::string(action) + "Failed"),
+        std::string(action) + ": " + reply.body);
   }
   boost::system::error_code ec;
   json::value v = json::parse(reply.body, ec);
@@ -195,7 +173,7 @@ std::string Setup(const std::string& event_text, const sdk::Context&) {
       Call("CreateQueue",
            {{"QueueName", queue_name},
             {"Attributes",
-             {{"VisibilityTimeout", Env("VISIBILITY_TIMEOUT", "60")}}}});
+             {{"VisibilityTimeout", sdk::EnvOr("VISIBILITY_TIMEOUT", "60")}}}});
   const json::value queue_url = Field(queue, "QueueUrl");
   const json::object attributes =
       Call("GetQueueAttributes",
@@ -207,7 +185,7 @@ std::string Setup(const std::string& event_text, const sdk::Context&) {
   const json::object mapping =
       Call("CreateEventSourceMapping",
            {{"EventSourceArn", arn},
-            {"FunctionName", Env("WORKER_FUNCTION", "worker")},
+            {"FunctionName", sdk::EnvOr("WORKER_FUNCTION", "worker")},
             {"BatchSize", 1}});
   const json::value uuid = Field(mapping, "UUID");
 
@@ -251,7 +229,7 @@ json::object WorkOn(json::object packet, const sdk::Context& ctx,
   // < the time left; RESERVE_MS (default 0) is kept back on top, for the
   // relayPass that follows.
   static const int64_t reserve_ms =
-      std::max<int64_t>(std::atoll(Env("RESERVE_MS", "0").c_str()), 0);
+      std::max<int64_t>(std::atoll(sdk::EnvOr("RESERVE_MS", "0").c_str()), 0);
   double last_unit_ms = 0;  // the first unit always gets its chance
   int64_t done = 0;
   while (todo > 0 &&
@@ -280,7 +258,7 @@ json::object WorkOn(json::object packet, const sdk::Context& ctx,
   if (todo > 0) {
     RelayPass(packet, delay_seconds, where);
   } else {
-    const std::string url = Env("RESULT_URL", "");
+    const std::string url = sdk::EnvOr("RESULT_URL", "");
     if (!url.empty()) {
       const int64_t left = std::max<int64_t>(ctx.RemainingTimeMs(), 1);
       sdk::HttpResult r = sdk::HttpPost(
@@ -288,11 +266,12 @@ json::object WorkOn(json::object packet, const sdk::Context& ctx,
           static_cast<int>(std::min<int64_t>(left, 10000)));
       if (!r.ok()) throw sdk::Error("ResultPostFailed", url + ": " + r.error);
     }
-    Call("Invoke", {{"FunctionName", Env("TEARDOWN_FUNCTION", "teardown")},
-                    {"InvocationType", "Event"},
-                    {"Payload", json::serialize(json::object{
-                                    {"QueueUrl", packet.at("QueueUrl")},
-                                    {"UUID", packet.at("UUID")}})}});
+    Call("Invoke",
+         {{"FunctionName", sdk::EnvOr("TEARDOWN_FUNCTION", "teardown")},
+          {"InvocationType", "Event"},
+          {"Payload",
+           json::serialize(json::object{{"QueueUrl", packet.at("QueueUrl")},
+                                        {"UUID", packet.at("UUID")}})}});
   }
   return {{"unitsDone", done},
           {"todo", todo},

@@ -46,34 +46,12 @@ namespace {
 namespace json = boost::json;
 namespace sdk = fanlab::sdk;
 
-std::string Env(const char* name, const char* fallback = "") {
-  const char* v = std::getenv(name);
-  return v != nullptr && *v != '\0' ? v : fallback;
-}
-
-// An environment variable the role cannot work without.
-std::string RequiredEnv(const char* name) {
-  std::string v = Env(name);
-  if (v.empty()) {
-    throw sdk::Error(
-        "MissingConfiguration",
-        std::string("The environment variable ") + name + " is not set");
-  }
-  return v;
-}
-
-// The one client of this process, kept across warm invocations.
-sdk::Client& Emulator() {
-  static sdk::Client client;
-  return client;
-}
-
 // Calls `action`, waiting no longer than the invocation has left.
 sdk::Client::Reply Send(const std::string& action, const json::object& request,
                         const sdk::Context& ctx) {
   const int timeout_ms =
       static_cast<int>(std::clamp<int64_t>(ctx.RemainingTimeMs(), 1, 30000));
-  return Emulator().Call(action, json::serialize(request), timeout_ms);
+  return sdk::SharedClient().Call(action, json::serialize(request), timeout_ms);
 }
 
 // Calls `action` and returns its answer; an error answer throws
@@ -294,10 +272,10 @@ std::string CreateSchedule(const std::string& username,
   }
   s.enabled = enabled->as_bool();
 
-  Call(
-      "PutItem",
-      {{"TableName", Env("SCHEDULES_TABLE", "Schedules")}, {"Item", ToItem(s)}},
-      ctx);
+  Call("PutItem",
+       {{"TableName", sdk::EnvOr("SCHEDULES_TABLE", "Schedules")},
+        {"Item", ToItem(s)}},
+       ctx);
   return Reply(201, ToJson(s));
 }
 
@@ -305,7 +283,7 @@ std::string ListSchedules(const std::string& username,
                           const sdk::Context& ctx) {
   const std::vector<json::object> items =
       AllItems("Query",
-               {{"TableName", Env("SCHEDULES_TABLE", "Schedules")},
+               {{"TableName", sdk::EnvOr("SCHEDULES_TABLE", "Schedules")},
                 {"KeyConditionExpression", "#u = :u"},
                 {"ExpressionAttributeNames", {{"#u", "username"}}},
                 {"ExpressionAttributeValues", {{":u", {{"S", username}}}}}},
@@ -362,11 +340,11 @@ std::string Scheduler(const std::string& event_text, const sdk::Context& ctx) {
                      "time must be an ISO 8601 time (a Scheduled Event's)");
   }
   const std::string scheduled_for(time->as_string());
-  const std::string queue_url = RequiredEnv("JOB_QUEUE_URL");
+  const std::string queue_url = sdk::RequiredEnv("JOB_QUEUE_URL");
 
   const std::vector<json::object> items =
       AllItems("Scan",
-               {{"TableName", Env("SCHEDULES_TABLE", "Schedules")},
+               {{"TableName", sdk::EnvOr("SCHEDULES_TABLE", "Schedules")},
                 {"FilterExpression", "#e = :t"},
                 {"ExpressionAttributeNames", {{"#e", "enabled"}}},
                 {"ExpressionAttributeValues", {{":t", {{"BOOL", true}}}}}},
@@ -410,8 +388,8 @@ std::string Runner(const std::string& event_text, const sdk::Context& ctx) {
   if (records == nullptr || !records->is_array()) {
     throw sdk::Error("InvalidInput", "Records must be a list");
   }
-  const std::string result_queue = RequiredEnv("RESULT_QUEUE_URL");
-  const std::string prefix = Env("ALGORITHM_PREFIX", "algorithm-");
+  const std::string result_queue = sdk::RequiredEnv("RESULT_QUEUE_URL");
+  const std::string prefix = sdk::EnvOr("ALGORITHM_PREFIX", "algorithm-");
 
   json::array failures;
   std::vector<std::string> ids;  // messageIds of the results to send

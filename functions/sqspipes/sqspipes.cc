@@ -60,22 +60,8 @@ constexpr size_t kBatch = 10;           // SQS's most per receive and batch
 // reader, and a batch's sum cannot overflow.
 constexpr int64_t kMaxValue = int64_t{1} << 53;
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
-
-std::string RequiredEnv(const char* name) {
-  std::string v = Env(name);
-  if (v.empty()) {
-    throw sdk::Error("InvalidInput", std::string("The environment variable ") +
-                                         name + " is required");
-  }
-  return v;
-}
-
 int64_t IntEnv(const char* name, int64_t fallback, int64_t min, int64_t max) {
-  const std::string text = Env(name);
+  const std::string text = sdk::EnvOr(name);
   if (text.empty()) return fallback;
   int64_t v = 0;
   const auto [end, ec] =
@@ -90,15 +76,10 @@ int64_t IntEnv(const char* name, int64_t fallback, int64_t min, int64_t max) {
   return v;
 }
 
-// The one client of this process, reused by warm invocations.
-sdk::Client& Emulator() {
-  static sdk::Client client;
-  return client;
-}
-
 // Calls `action`; its answer, or sdk::Error("<action>Failed", error body).
 json::object Call(const std::string& action, const json::object& request) {
-  sdk::Client::Reply reply = Emulator().Call(action, json::serialize(request));
+  sdk::Client::Reply reply =
+      sdk::SharedClient().Call(action, json::serialize(request));
   if (!reply.ok) throw sdk::Error(action + "Failed", reply.body);
   return json::parse(reply.body).as_object();
 }
@@ -115,7 +96,7 @@ std::string QueueName(const std::string& domain, const std::string& stage,
 const std::string& QueueUrl(const std::string& name) {
   static std::unordered_map<std::string, std::string> urls;
   if (auto it = urls.find(name); it != urls.end()) return it->second;
-  sdk::Client::Reply reply = Emulator().Call(
+  sdk::Client::Reply reply = sdk::SharedClient().Call(
       "GetQueueUrl", json::serialize(json::object{{"QueueName", name}}));
   if (!reply.ok) {
     throw sdk::Error("GetQueueUrlFailed", "Queue " + name + ": " + reply.body);
@@ -235,15 +216,15 @@ int64_t FloorDiv(int64_t a, int64_t b) {  // REQUIRES: b > 0
 // generate
 
 std::string Generate(const std::string& event_text, const sdk::Context& ctx) {
-  const std::string domain = RequiredEnv("DOMAIN");
-  const std::string next_stage = RequiredEnv("NEXT_STAGE");
-  const std::string next_function = RequiredEnv("NEXT_FUNCTION");
+  const std::string domain = sdk::RequiredEnv("DOMAIN");
+  const std::string next_stage = sdk::RequiredEnv("NEXT_STAGE");
+  const std::string next_function = sdk::RequiredEnv("NEXT_FUNCTION");
   const int64_t count = IntEnv("COUNT", 10, 1, 100000);
   const int64_t priorities = IntEnv("PRIORITIES", 1, 1, kMaxPriorities);
   const int64_t workers = IntEnv("WORKERS", 1, 1, 1000);
   const int64_t interval = IntEnv("INTERVAL_SECONDS", 60, 1, 31622400);
   int64_t epoch = 0;
-  if (const std::string text = Env("TICK_EPOCH"); !text.empty()) {
+  if (const std::string text = sdk::EnvOr("TICK_EPOCH"); !text.empty()) {
     const std::optional<int64_t> t = ParseTime(text);
     if (!t) {
       throw sdk::Error("InvalidInput",
@@ -334,10 +315,10 @@ std::optional<int64_t> ValueOf(std::string_view body) {
 }
 
 std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
-  const std::string stage = RequiredEnv("STAGE");
-  const std::string domain = RequiredEnv("DOMAIN");
+  const std::string stage = sdk::RequiredEnv("STAGE");
+  const std::string domain = sdk::RequiredEnv("DOMAIN");
   const int64_t priorities = IntEnv("PRIORITIES", 1, 1, kMaxPriorities);
-  std::string operation_name = Env("OPERATION");
+  std::string operation_name = sdk::EnvOr("OPERATION");
   if (operation_name.empty()) operation_name = stage;
   Operation operation;
   if (operation_name == "reduce") {
@@ -350,7 +331,7 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
                      "not '" +
                          operation_name + "'");
   }
-  const std::string next_stage = Env("NEXT_STAGE");
+  const std::string next_stage = sdk::EnvOr("NEXT_STAGE");
   std::string next_function;
   int64_t workers = 0;
   if (operation == Operation::kCount) {
@@ -364,13 +345,13 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
                        "The environment variable NEXT_STAGE is required "
                        "for the reduce operation");
     }
-    next_function = RequiredEnv("NEXT_FUNCTION");
+    next_function = sdk::RequiredEnv("NEXT_FUNCTION");
     workers = IntEnv("WORKERS", 1, 1, 1000);
   }
   const std::string table = operation == Operation::kCount
-                                ? RequiredEnv("RESULTS_TABLE")
-                                : Env("RESULTS_TABLE");
-  const std::string trace_url = Env("TRACE_URL");
+                                ? sdk::RequiredEnv("RESULTS_TABLE")
+                                : sdk::EnvOr("RESULTS_TABLE");
+  const std::string trace_url = sdk::EnvOr("TRACE_URL");
   const int64_t min_remaining_ms = IntEnv("MIN_REMAINING_MS", 1000, 0, 900000);
 
   int64_t batches = 0, received = 0, sent = 0, dropped = 0, malformed = 0;

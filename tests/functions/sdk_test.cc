@@ -443,6 +443,37 @@ TEST(SdkHeaderTest, ParsesTheFieldsAndNamesWhatIsWrong) {
   EXPECT_THAT(error, HasSubstr("deadlineMs is missing"));
 }
 
+TEST(SdkHelpersTest, ErrorTypeOfAnEmulatorErrorBody) {
+  EXPECT_EQ(
+      sdk::ErrorTypeOf(
+          R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":"x"})"),
+      "QueueDoesNotExist");
+  EXPECT_EQ(sdk::ErrorTypeOf(R"({"message":"x", "__type" : "Plain"})"),
+            "Plain");
+  EXPECT_EQ(sdk::ErrorTypeOf(R"({"message":"no type"})", "Fallback"),
+            "Fallback");
+  EXPECT_EQ(sdk::ErrorTypeOf("not json", "Fallback"), "Fallback");
+  EXPECT_EQ(sdk::ErrorTypeOf(R"({"__type":)", "Fallback"), "Fallback");
+}
+
+TEST(SdkHelpersTest, EnvOrAndRequiredEnv) {
+  ::setenv("FANLAB_SDK_TEST_SET", "value", 1);
+  ::setenv("FANLAB_SDK_TEST_EMPTY", "", 1);
+  ::unsetenv("FANLAB_SDK_TEST_UNSET");
+  EXPECT_EQ(sdk::EnvOr("FANLAB_SDK_TEST_SET", "d"), "value");
+  EXPECT_EQ(sdk::EnvOr("FANLAB_SDK_TEST_EMPTY", "d"), "d");
+  EXPECT_EQ(sdk::EnvOr("FANLAB_SDK_TEST_UNSET", "d"), "d");
+  EXPECT_EQ(sdk::RequiredEnv("FANLAB_SDK_TEST_SET"), "value");
+  try {
+    sdk::RequiredEnv("FANLAB_SDK_TEST_UNSET");
+    ADD_FAILURE() << "no error";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.type(), "MissingConfiguration");
+    EXPECT_EQ(e.message(),
+              "The environment variable FANLAB_SDK_TEST_UNSET is not set");
+  }
+}
+
 TEST(SdkBase64Test, MatchesTheEmulatorsEncoderAtEveryPaddingLength) {
   EXPECT_EQ(Base64Encode(""), "");
   EXPECT_EQ(Base64Encode("f"), "Zg==");

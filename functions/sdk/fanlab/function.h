@@ -921,6 +921,49 @@ class Client {
   uint64_t next_id_ = 1;
 };
 
+// The process's one Client (FANLAB_ENDPOINT), made on first use and kept
+// for the warm invocations that follow: connecting once per process, not
+// once per call.
+inline Client& SharedClient() {
+  static Client client;
+  return client;
+}
+
+// The environment variable `name`, or `fallback` when it is unset or empty.
+inline std::string EnvOr(const char* name, const char* fallback = "") {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0' ? v : fallback;
+}
+
+// The environment variable `name`; throws Error("MissingConfiguration")
+// naming it when it is unset or empty.
+inline std::string RequiredEnv(const char* name) {
+  std::string v = EnvOr(name);
+  if (v.empty()) {
+    throw Error(
+        "MissingConfiguration",
+        std::string("The environment variable ") + name + " is not set");
+  }
+  return v;
+}
+
+// The error type of an emulator error body without its namespace
+// ("QueueDoesNotExist" from {"__type": "com.amazonaws.sqs#QueueDoesNotExist",
+// ...}), or `fallback` when the body has none.
+inline std::string ErrorTypeOf(std::string_view body,
+                               std::string fallback = "") {
+  size_t key = body.find("\"__type\"");
+  if (key == std::string_view::npos) return fallback;
+  size_t open = body.find('"', body.find(':', key + 8));
+  if (open == std::string_view::npos) return fallback;
+  size_t close = body.find('"', open + 1);
+  if (close == std::string_view::npos) return fallback;
+  std::string_view type = body.substr(open + 1, close - open - 1);
+  size_t hash = type.rfind('#');
+  if (hash != std::string_view::npos) type = type.substr(hash + 1);
+  return type.empty() ? fallback : std::string(type);
+}
+
 namespace detail {
 // ASCII case-insensitive equality (HTTP field names).
 inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
