@@ -77,10 +77,15 @@ class Reader {
     CollectNames(res["tables"], "resources.tables", tables_);
     CollectNames(res["topics"], "resources.topics", topics_);
     CollectNames(res["sinks"], "resources.sinks", sinks_);
+    size_t index = 0;
     for (const auto& step : Items(root["timeline"])) {
+      std::string path = Index("timeline", index++) + ".id";
       std::string id = Str(step["id"]);
       if (id.empty()) continue;
-      if (step["advance"]) {
+      if (step_ids_.count(id) > 0 || step_ids_.count(id + "#0") > 0 ||
+          advance_ids_.count(id) > 0) {
+        Error(step["id"], path, "step id \"" + id + "\" is used twice");
+      } else if (step["advance"]) {
         advance_ids_.insert(id);
       } else if (step["repeat"]) {
         for (int64_t k = 0; k < Int(step["repeat"]).value_or(1); ++k) {

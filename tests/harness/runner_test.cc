@@ -16,9 +16,12 @@
 #include "harness/scenario.h"
 #include "harness/testing/matchers.h"
 #include "harness/yaml_util.h"
+#include "tests/harness/harness_test_util.h"
 
 namespace fanlab::harness {
 namespace {
+
+using test_util::WithTestFunction;
 
 using testing::EventsOf;
 using ::testing::HasSubstr;
@@ -26,16 +29,6 @@ using ::testing::IsEmpty;
 using testing::ParseForTest;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
-
-// `yaml` with @TF@ replaced by the test function's path.
-std::string WithTestFunction(std::string yaml) {
-  const std::string tf = FANLAB_TEST_FUNCTION;
-  for (size_t at = yaml.find("@TF@"); at != std::string::npos;
-       at = yaml.find("@TF@", at + tf.size())) {
-    yaml.replace(at, 4, tf);
-  }
-  return yaml;
-}
 
 ScenarioResult RunYaml(const std::string& yaml) {
   Scenario s = ParseForTest(WithTestFunction(yaml), {}, "s.yaml");

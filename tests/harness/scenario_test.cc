@@ -14,25 +14,18 @@
 #include <vector>
 
 #include "harness/yaml_util.h"
+#include "tests/harness/harness_test_util.h"
 
 namespace fanlab::harness {
 namespace {
+
+using test_util::WithTestFunction;
 
 namespace json = boost::json;
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-// `yaml` with @TF@ replaced by the test function's path.
-std::string WithTestFunction(std::string yaml) {
-  const std::string tf = FANLAB_TEST_FUNCTION;
-  for (size_t at = yaml.find("@TF@"); at != std::string::npos;
-       at = yaml.find("@TF@", at + tf.size())) {
-    yaml.replace(at, 4, tf);
-  }
-  return yaml;
-}
 
 // Every problem ParseScenario finds, as "file:line:column: path: message".
 std::vector<std::string> Errors(const std::string& yaml,
@@ -429,6 +422,17 @@ TEST(HarnessScenarioLoad, RunWithBothUntilAndFor) {
   EXPECT_THAT(Errors("run: {until: quiescent, for: 1h}\n"),
               ElementsAre("s.yaml:1:6: run: give either \"until: "
                           "quiescent\" or \"for\", not both"));
+}
+
+TEST(HarnessScenarioLoad, AStepIdUsedTwice) {
+  EXPECT_THAT(Errors(R"(resources:
+  queues: [{name: q}]
+timeline:
+  - {id: a, send: {queue: q, body: x}}
+  - {id: a, send: {queue: q, body: y}}
+)"),
+              ElementsAre("s.yaml:5:10: timeline[1].id: step id \"a\" is used "
+                          "twice"));
 }
 
 TEST(HarnessScenarioLoad, ASelectorNotStartingWithDollar) {

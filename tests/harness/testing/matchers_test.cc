@@ -12,27 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/harness/harness_test_util.h"
+
 namespace fanlab::harness {
 namespace {
 
-// GCC 12 at -O3 warns (maybe-uninitialized) on a designated initializer of
-// ExpectationResult built in place inside push_back: build it here.
-ExpectationResult MakeExpectation(std::string kind, std::string label, int line,
-                                  int column, std::string path, bool passed,
-                                  std::string expected = "",
-                                  std::string found = "",
-                                  std::vector<std::string> context = {}) {
-  ExpectationResult e;
-  e.kind = std::move(kind);
-  e.label = std::move(label);
-  e.origin.mark = Mark{line, column};
-  e.origin.path = std::move(path);
-  e.passed = passed;
-  e.expected = std::move(expected);
-  e.found = std::move(found);
-  e.context = std::move(context);
-  return e;
-}
+using test_util::MakeExpectation;
 
 namespace json = boost::json;
 using ::testing::_;
