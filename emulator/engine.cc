@@ -49,6 +49,11 @@ Engine::Engine(EngineOptions options, transport::Context& context)
         }
         return SendToQueue(arn, body, {});
       });
+  // A function's time is real time: the clock follows it from the moment
+  // the invocation starts (the loop turns following off once none runs).
+  functions_->SetStartCallback([this] {
+    if (virtual_clock_ != nullptr) virtual_clock_->FollowRealTime(true);
+  });
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
   observers_.Add(mappings_.get());

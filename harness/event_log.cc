@@ -41,9 +41,11 @@ json::object Event::ToJson() const {
 }
 
 std::string Event::Summary() const {
+  // Milliseconds, truncated as atMs is.
+  const long long ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(at).count();
   char time[32];
-  std::snprintf(time, sizeof time, "+%.3fs",
-                std::chrono::duration<double>(at).count());
+  std::snprintf(time, sizeof time, "+%lld.%03llds", ms / 1000, ms % 1000);
   std::string out = std::string(time) + " " + service + " " + kind;
   if (!resource.empty()) out += " " + resource;
   if (!key.empty()) out += " " + key;

@@ -289,16 +289,27 @@ std::string ToChromeTrace(const std::vector<ScenarioResult>& results) {
       if (e.service == "lambda" && e.kind == "Invocation") {
         const json::object& d = e.detail.as_object();
         int64_t dur_us = d.at("durationUs").to_number<int64_t>();
-        events.push_back(json::object{
-            {"name",
-             e.resource + " " + std::string(d.at("outcome").as_string())},
-            {"cat", "lambda"},
-            {"ph", "X"},
-            {"ts", std::max<int64_t>(0, at_us - dur_us)},
-            {"dur", dur_us},
-            {"pid", pid},
-            {"tid", track("λ " + e.resource)},
-            {"args", e.ToJson()}});
+        // An async span (begin, end) with the request id: invocations of
+        // one function overlap when it runs several at once.
+        std::string name =
+            e.resource + " " + std::string(d.at("outcome").as_string());
+        int tid = track("λ " + e.resource);
+        events.push_back(
+            json::object{{"name", name},
+                         {"cat", "lambda"},
+                         {"ph", "b"},
+                         {"id", e.key},
+                         {"ts", std::max<int64_t>(0, at_us - dur_us)},
+                         {"pid", pid},
+                         {"tid", tid},
+                         {"args", e.ToJson()}});
+        events.push_back(json::object{{"name", name},
+                                      {"cat", "lambda"},
+                                      {"ph", "e"},
+                                      {"id", e.key},
+                                      {"ts", at_us},
+                                      {"pid", pid},
+                                      {"tid", tid}});
         continue;
       }
       events.push_back(json::object{{"name", e.kind + " " + e.resource},

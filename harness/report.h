@@ -42,9 +42,10 @@ void WriteEventLines(std::ostream& out,
                      const std::vector<ScenarioResult>& results);
 
 // The event log as a Chrome trace (chrome://tracing, ui.perfetto.dev):
-// one process per scenario, one track per function with its invocations
-// as spans (start, duration, outcome), and every other event as an
-// instant on its service's track. Times are virtual microseconds.
+// one process per scenario, each invocation an async span (begin and end,
+// by request id, named by function and outcome, so that concurrent ones
+// overlap cleanly), and every other event an instant on its service's
+// track. Times are virtual microseconds.
 std::string ToChromeTrace(const std::vector<ScenarioResult>& results);
 
 }  // namespace fanlab::harness

@@ -61,8 +61,9 @@ class Run {
                                .count();
     if (log_) {
       for (const Event& e : log_->events()) {
-        if (e.service == "lambda" && e.kind == "Invocation") {
-          ++result_.invocations;
+        if (e.service == "lambda" && e.kind == "Invocation" &&
+            e.detail.as_object().at("outcome") != "throttle") {
+          ++result_.invocations;  // the ones that ran
         }
       }
       result_.events = log_->Take();
@@ -284,9 +285,9 @@ class Run {
       }
       if (now >= deadline) {
         result_.status = ScenarioResult::Status::kFailed;
-        result_.failure = "not quiescent after " +
-                          FormatDuration(run.max_virtual) +
-                          " of virtual time past the last step (run.max)";
+        result_.failure =
+            "not quiescent after " + FormatDuration(run.max_virtual) +
+            " of virtual time past the last step or run.for (run.max)";
         return;
       }
       engine_->RunUntil(std::min(deadline, now + step));

@@ -300,7 +300,8 @@ SpecPtr ScenarioSpec() {
     auto run = Object(
         {
             {"until", Enum({"quiescent"}, "the default")},
-            {"for", DurationSpec("run this much virtual time instead")},
+            {"for", DurationSpec("run at least this much virtual time from the "
+                                 "start, then until quiescent")},
             {"settle", DurationSpec("quiet time that counts as quiescent "
                                     "(default 1s)")},
             {"max", DurationSpec("virtual time allowed to reach quiescence "

@@ -281,7 +281,8 @@ json::object SchemaOf(const Spec& spec) {
     case Spec::Kind::kStringOrList:
       s["oneOf"] = json::array{
           json::object{{"type", "string"}},
-          json::object{{"type", "array"}, {"items", {{"type", "string"}}}}};
+          json::object{{"type", "array"},
+                       {"items", {{"type", json::array{"string", "number"}}}}}};
       break;
     case Spec::Kind::kInteger:
     case Spec::Kind::kNumber:

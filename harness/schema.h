@@ -78,7 +78,7 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
                   const std::string& path, const std::string& file,
                   Diagnostics& out);
 
-// `spec` as a JSON Schema (draft 2020-12) document.
+// `spec` as a JSON Schema (draft-07) document.
 std::string ToJsonSchema(const Spec& spec, const std::string& id,
                          const std::string& title);
 

@@ -180,6 +180,13 @@ int main(int argc, char** argv) {
     }
   });
 
-  CLI11_PARSE(app, argc, argv);
+  // Usage errors exit 2, as `fanlab run` documents (CLI11's own codes are
+  // 100 and up); help and --version exit 0.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
   return 0;
 }

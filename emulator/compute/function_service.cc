@@ -289,6 +289,7 @@ void FunctionService::InvokeWithId(const std::string& name, std::string payload,
                             .function = name,
                             .outcome = InvocationRecord::Outcome::kThrottle,
                             .error_type = "TooManyRequestsException",
+                            .cold = false,  // no environment was involved
                             .start = inv->start};
     if (on_record_) on_record_(record);
     return inv->done(
@@ -429,6 +430,7 @@ Result<FunctionService::Env*> FunctionService::Spawn(
 
 void FunctionService::Start(Env& env, std::unique_ptr<Invocation> inv) {
   ++running_;
+  if (on_start_) on_start_();
   ++env.fn->in_flight;
   uint64_t id = env.id;
   std::weak_ptr<bool> alive = alive_;

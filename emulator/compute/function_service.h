@@ -163,6 +163,9 @@ class FunctionService {
 
   // Every finished invocation (and throttle) is reported here.
   void SetRecordCallback(RecordCallback cb) { on_record_ = std::move(cb); }
+  // Called as an invocation starts, before its event is sent (the engine
+  // makes a virtual clock follow real time from that instant).
+  void SetStartCallback(std::function<void()> cb) { on_start_ = std::move(cb); }
 
   // Invocations running now (all functions); the engine's virtual clock
   // follows real time while this is non-zero.
@@ -212,6 +215,7 @@ class FunctionService {
   // Environments by id: process callbacks hold an id, never a pointer.
   std::map<uint64_t, std::unique_ptr<Env>> envs_;
   RecordCallback on_record_;
+  std::function<void()> on_start_;
   DestinationSender send_destination_;
   std::map<uint64_t, std::unique_ptr<AsyncEvent>> events_;
   uint64_t next_event_ = 1;

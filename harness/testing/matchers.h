@@ -39,11 +39,7 @@ inline void PrintTo(const ScenarioResult& r, std::ostream* os) {
       << (r.passed()                                    ? "passed"
           : r.status == ScenarioResult::Status::kFailed ? "failed"
                                                         : "error")
-      << ")";
-  if (!r.passed()) {
-    *os << "\n";
-    WriteFailureDetails(*os, r, TerminalStyle{});
-  }
+      << ", " << r.Failures().size() << " failed expectations)";
 }
 
 inline void PrintTo(const Event& e, std::ostream* os) { *os << e.Summary(); }

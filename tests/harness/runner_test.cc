@@ -657,8 +657,8 @@ run: {max: 3m}
 )");
   EXPECT_EQ(r.status, ScenarioResult::Status::kFailed);
   EXPECT_EQ(r.failure,
-            "not quiescent after 3m of virtual time past the last step "
-            "(run.max)");
+            "not quiescent after 3m of virtual time past the last step or "
+            "run.for (run.max)");
   EXPECT_THAT(r.expectations, IsEmpty());
   EXPECT_GE(testing::Invocations(r, "f", "error").size(), 3u);
 }
