@@ -77,6 +77,8 @@ struct FunctionService::AsyncEvent {
   TimePoint queued;
   int64_t attempts = 0;  // invocations that ran (throttles do not count)
   TimerId timer = 0;
+  bool waiting = false;  // in its function's `waiting` queue
+  bool woken = false;    // taken off that queue for a freed slot
 };
 
 struct FunctionService::Env {
@@ -191,9 +193,11 @@ Status FunctionService::DeleteFunction(const std::string& name) {
   for (auto& [id, env] : envs_) {
     if (env->fn == f && !env->current) Retire(*env);
   }
-  // Its waiting events find it gone and are dropped.
+  // Its waiting events find it gone and are dropped; a reservation it
+  // held goes back to the pool, where others may wait.
   for (uint64_t key : f->waiting) ScheduleAttempt(key, Duration(0));
   f->waiting.clear();
+  if (f->config.reserved_concurrency) RecheckWaiting();
   return Status::Ok();
 }
 
@@ -664,7 +668,8 @@ bool FunctionService::HasCapacity(const Function& f) const {
 void FunctionService::WakeWaiting(const Function& freed) {
   // A reservation's slot serves only its own function; a slot of the
   // unreserved pool serves the oldest waiting event of any function
-  // without a reservation.
+  // without a reservation. (Every key in a queue is a live event: one
+  // that leaves while waiting is taken off it.)
   Function* next = nullptr;
   if (freed.config.reserved_concurrency) {
     auto f = Find(freed.config.name);
@@ -681,6 +686,9 @@ void FunctionService::WakeWaiting(const Function& freed) {
   if (next == nullptr) return;
   uint64_t key = next->waiting.front();
   next->waiting.pop_front();
+  AsyncEvent& ev = *events_.at(key);
+  ev.waiting = false;
+  ev.woken = true;
   ScheduleAttempt(key, Duration(0));
 }
 
@@ -722,6 +730,15 @@ void FunctionService::Attempt(uint64_t key) {
   AsyncEvent& ev = *it->second;
   ev.timer = 0;
   auto f = Find(ev.function);
+  if (ev.waiting) {
+    // Its age deadline came while it waited (or its function is gone):
+    // off the queue, so that no freed slot goes to it.
+    ev.waiting = false;
+    if (f) {
+      auto at = std::find(f->waiting.begin(), f->waiting.end(), key);
+      if (at != f->waiting.end()) f->waiting.erase(at);
+    }
+  }
   if (!f) {  // deleted meanwhile: nothing left to run it
     events_.erase(it);
     return;
@@ -734,7 +751,15 @@ void FunctionService::Attempt(uint64_t key) {
     // Lambda's internal queue holds the event until the function has a
     // free slot: it waits (no attempt, no throttle) for one to free up,
     // or until it is too old.
-    f->waiting.push_back(key);
+    // A woken event that lost its slot (a synchronous invocation took it)
+    // keeps its place at the front.
+    if (ev.woken) {
+      f->waiting.push_front(key);
+    } else {
+      f->waiting.push_back(key);
+    }
+    ev.waiting = true;
+    ev.woken = false;
     ScheduleAttempt(
         key, ev.queued +
                  std::chrono::seconds(f->events.maximum_event_age_seconds) +

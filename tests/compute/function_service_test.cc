@@ -501,6 +501,37 @@ TEST_F(EventInvokeTest, EventsBeyondTheReservationStartAsSlotsFreeUp) {
   EXPECT_EQ(service_.pending_events(), 0u);
 }
 
+// An event that grows too old while waiting leaves the queue: the slot
+// freed next goes to the event behind it, not to the one that is gone.
+TEST_F(EventInvokeTest, AnExpiredWaitingEventDoesNotTakeTheNextSlot) {
+  FunctionConfig nap = Config("nap", {"sleep", "300"});
+  nap.timeout_seconds = 120;  // n0 outlives the minute n1 waits
+  Create(nap);
+  ASSERT_TRUE(service_.PutFunctionConcurrency("nap", 1).ok());
+  ASSERT_TRUE(service_
+                  .PutEventInvokeConfig("nap", {.maximum_event_age_seconds = 60,
+                                                .on_success = "arn:ok",
+                                                .on_failure = "arn:fail"})
+                  .ok());
+  ASSERT_TRUE(service_.InvokeEvent("nap", R"({"n":0})").ok());
+  clock_.AdvanceTo(clock_.Now());  // n0 starts: the one slot is taken
+  ASSERT_EQ(service_.running(), 1);
+  ASSERT_TRUE(service_.InvokeEvent("nap", R"({"n":1})").ok());
+  clock_.AdvanceTo(clock_.Now());  // n1 waits
+  clock_.Advance(seconds(61));     // ...until too old
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].second["requestContext"].at("condition"),
+            "EventAgeExceeded");
+  ASSERT_TRUE(service_.InvokeEvent("nap", R"({"n":2})").ok());
+  clock_.AdvanceTo(clock_.Now());  // n2 waits behind the slot n0 holds
+  Drain();                         // n0 ends; its slot goes to n2
+  ASSERT_EQ(sent_.size(), 3u);
+  EXPECT_EQ(sent_[1].first, "arn:ok");
+  EXPECT_EQ(sent_[1].second["requestPayload"].at("n"), 0);
+  EXPECT_EQ(sent_[2].first, "arn:ok");
+  EXPECT_EQ(sent_[2].second["requestPayload"].at("n"), 2);
+}
+
 TEST_F(EventInvokeTest, ThrottledEventsWaitUntilTheyAreTooOld) {
   Create(Config("echo", {"echo"}));
   ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 0).ok());
