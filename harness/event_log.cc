@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "harness/json_match.h"
+
 namespace fanlab::harness {
 
 namespace json = boost::json;
@@ -50,9 +52,7 @@ std::string Event::Summary() const {
   if (!resource.empty()) out += " " + resource;
   if (!key.empty()) out += " " + key;
   if (!detail.is_null()) {
-    std::string d = json::serialize(detail);
-    if (d.size() > 160) d = d.substr(0, 157) + "...";
-    out += " " + d;
+    out += " " + CutUtf8(json::serialize(detail), 160);
   }
   return out;
 }

@@ -326,6 +326,13 @@ void CheckCollection(const json::object& spec, Collection c,
       "at_most", [](int64_t n, int64_t w) { return n <= w; }, "at most");
   if (!r.expected.empty()) return;
   if (const json::value* p = spec.if_contains("match")) {
+    // "Every value matches" holds of nothing at all: without a count, a
+    // match wants at least one value.
+    if (values.empty() && !checked) {
+      r.expected = "values matching " + JsonShort(*p);
+      r.found = "nothing";
+      return;
+    }
     checked = true;
     for (size_t i = 0; i < values.size(); ++i) {
       if (!JsonMatches(*p, values[i])) {
@@ -488,6 +495,13 @@ void CheckResponse(const json::object& spec, const EvalInput& in,
     return;
   }
   const StepResponse& a = it->second;
+  // A bare `response` (or one with only a body pattern) wants success.
+  if (!spec.contains("ok") && !spec.contains("error") &&
+      !spec.contains("status") && !a.ok) {
+    r.expected = "success";
+    r.found = "error " + a.error + ": " + JsonShort(json::value(a.body), 300);
+    return;
+  }
   if (const json::value* s = spec.if_contains("status")) {
     if (s->to_number<int64_t>() != a.status) {
       r.expected = "status " + json::serialize(*s);

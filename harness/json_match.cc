@@ -153,10 +153,18 @@ Result<std::vector<json::value>> JsonSelect(const json::value& root,
   return current;
 }
 
+std::string CutUtf8(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  size_t cut = max > 3 ? max - 3 : 0;
+  // Back up over continuation bytes (10xxxxxx) to a character's start.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return std::string(s.substr(0, cut)) + "...";
+}
+
 std::string JsonShort(const json::value& v, size_t max) {
-  std::string s = json::serialize(v);
-  if (s.size() > max) s = s.substr(0, max - 3) + "...";
-  return s;
+  return CutUtf8(json::serialize(v), max);
 }
 
 }  // namespace fanlab::harness

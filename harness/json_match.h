@@ -26,8 +26,12 @@ bool JsonMatches(const boost::json::value& pattern,
 Result<std::vector<boost::json::value>> JsonSelect(
     const boost::json::value& root, std::string_view path);
 
-// `v` as compact JSON, cut to `max` characters.
+// `v` as compact JSON, cut to about `max` bytes (never inside a UTF-8
+// character) with "..." when cut.
 std::string JsonShort(const boost::json::value& v, size_t max = 200);
+// `s` cut to at most `max` bytes on a UTF-8 character boundary, with
+// "..." when cut.
+std::string CutUtf8(std::string_view s, size_t max);
 
 }  // namespace fanlab::harness
 

@@ -184,6 +184,28 @@ class Run {
     }
   }
 
+  // The function's error type when `reply` is an Invoke answer with a
+  // FunctionError ("TestError" from its payload, else "Unhandled").
+  static std::string FunctionErrorOf(const std::string& reply) {
+    boost::system::error_code ec;
+    json::value v = json::parse(reply, ec);
+    if (ec || !v.is_object()) return "";
+    const json::object& o = v.as_object();
+    const json::value* fe = o.if_contains("FunctionError");
+    if (fe == nullptr || !fe->is_string()) return "";
+    if (const json::value* payload = o.if_contains("Payload");
+        payload != nullptr && payload->is_string()) {
+      json::value p = json::parse(payload->as_string(), ec);
+      if (!ec && p.is_object()) {
+        if (const json::value* t = p.as_object().if_contains("errorType");
+            t != nullptr && t->is_string() && !t->as_string().empty()) {
+          return std::string(t->as_string());
+        }
+      }
+    }
+    return std::string(fe->as_string());
+  }
+
   // PutTargets and the batch actions answer success with failed entries.
   static std::string FailedEntries(const std::string& body) {
     boost::system::error_code ec;
@@ -314,19 +336,26 @@ class Run {
             json::object{{"step", step.label}, {"action", step.call.action}});
         responses_[id];
         ++outstanding_;
-        engine_->Dispatch(step.call.action, json::serialize(body),
-                          [this, id](bool ok, std::string reply) {
-                            --outstanding_;
-                            StepResponse& r = responses_[id];
-                            r.done = true;
-                            r.ok = ok;
-                            r.status = ok ? 200 : 400;
-                            if (!ok) r.error = ErrorType(reply);
-                            r.body = std::move(reply);
-                            log_->Add(
-                                "harness", "Response", id, "",
-                                json::object{{"ok", ok}, {"error", r.error}});
-                          });
+        engine_->Dispatch(
+            step.call.action, json::serialize(body),
+            [this, id](bool ok, std::string reply) {
+              --outstanding_;
+              StepResponse& r = responses_[id];
+              r.done = true;
+              r.ok = ok;
+              r.status = ok ? 200 : 400;
+              if (!ok) {
+                r.error = ErrorType(reply);
+              } else if (std::string failed = FunctionErrorOf(reply);
+                         !failed.empty()) {
+                // An Invoke whose function failed.
+                r.ok = false;
+                r.error = failed;
+              }
+              r.body = std::move(reply);
+              log_->Add("harness", "Response", id, "",
+                        json::object{{"ok", ok}, {"error", r.error}});
+            });
         return;
       }
       case Step::Kind::kHttp: {

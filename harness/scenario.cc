@@ -871,6 +871,9 @@ class Reader {
           e.spec = std::move(spec.as_object());
         }
         if (v.IsMap()) CheckExpectation(kind, v, kpath);
+        if (kind == std::string("order") && v.IsSequence() && v.size() < 2) {
+          Error(v, kpath, "an order needs at least two event selectors");
+        }
         e.label = Str(n["name"]);
         if (e.label.empty() && v.IsMap() && std::string(kind) != "queue") {
           e.label = Str(v["name"]);

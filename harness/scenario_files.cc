@@ -30,6 +30,10 @@ std::vector<std::string> ScenarioFiles(const std::vector<std::string>& paths,
           found.push_back(it->path().string());
         }
       }
+      if (ec) {
+        error = path + ": cannot read the folder: " + ec.message();
+        return {};
+      }
       std::sort(found.begin(), found.end());
       out.insert(out.end(), found.begin(), found.end());
     } else if (fs::exists(path, ec)) {

@@ -2,9 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "harness/json_match.h"
 #include "harness/yaml_util.h"
 
 namespace fanlab::harness {
@@ -39,8 +41,7 @@ std::string Found(const YAML::Node& node) {
   if (node.IsSequence()) return "a list";
   std::string_view type = ScalarType(node);
   if (type == "null") return "nothing (null)";
-  std::string value = node.Scalar();
-  if (value.size() > 40) value = value.substr(0, 37) + "...";
+  std::string value = CutUtf8(node.Scalar(), 40);
   return std::string(type == "integer" ? "an " : "a ") + std::string(type) +
          " (" + value + ")";
 }
@@ -58,6 +59,21 @@ size_t EditDistance(const std::string& a, const std::string& b) {
     std::swap(prev, cur);
   }
   return prev[b.size()];
+}
+
+// A key given twice in one object (YAML parsers keep one of them, which
+// one depending on how the value is read): an error at the second.
+void DuplicateKeys(const YAML::Node& node, const std::string& path,
+                   const std::string& file, Diagnostics& out) {
+  std::vector<std::string> seen;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      out.push_back({file, MarkOf(kv.first), Child(path, key),
+                     "the key \"" + key + "\" is given twice"});
+    }
+    seen.push_back(key);
+  }
 }
 
 }  // namespace
@@ -209,6 +225,7 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
     }
     case Spec::Kind::kMap:
       if (!node.IsMap()) return expect("an object");
+      DuplicateKeys(node, path, file, out);
       for (const auto& kv : node) {
         ValidateNode(kv.second, *spec.items, Child(path, kv.first.Scalar()),
                      file, out);
@@ -216,6 +233,7 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
       return;
     case Spec::Kind::kObject: {
       if (!node.IsMap()) return expect("an object");
+      DuplicateKeys(node, path, file, out);
       std::vector<std::string> kinds;
       for (const auto& kv : node) {
         const std::string key = kv.first.Scalar();

@@ -51,8 +51,10 @@ bool Quoted(const YAML::Node& node) { return node.Tag() == "!"; }
 std::optional<Duration> ParseDuration(std::string_view text) {
   if (text.empty()) return std::nullopt;
   // A plain number: seconds.
+  // Longer than this is surely a mistake (and would overflow).
+  constexpr int64_t kMaxSeconds = int64_t{100} * 366 * 24 * 3600;
   if (auto seconds = ParseNumber(std::string(text))) {
-    if (*seconds < 0) return std::nullopt;
+    if (*seconds < 0 || *seconds > double(kMaxSeconds)) return std::nullopt;
     return std::chrono::duration_cast<Duration>(
         std::chrono::duration<double>(*seconds));
   }
@@ -64,24 +66,22 @@ std::optional<Duration> ParseDuration(std::string_view text) {
     if (i == start) return std::nullopt;
     int64_t n = 0;
     auto [p, ec] = std::from_chars(text.data() + start, text.data() + i, n);
-    if (ec != std::errc()) return std::nullopt;
+    if (ec != std::errc() || n > kMaxSeconds * 1000) return std::nullopt;
     size_t unit_start = i;
     while (i < text.size() && ((text[i] >= 'a' && text[i] <= 'z'))) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
-    using namespace std::chrono;
-    if (unit == "ms") {
-      total += duration_cast<Duration>(milliseconds(n));
-    } else if (unit == "s") {
-      total += duration_cast<Duration>(seconds(n));
-    } else if (unit == "m") {
-      total += duration_cast<Duration>(minutes(n));
-    } else if (unit == "h") {
-      total += duration_cast<Duration>(hours(n));
-    } else if (unit == "d") {
-      total += duration_cast<Duration>(hours(24 * n));
-    } else {
-      return std::nullopt;
-    }
+    // The term in milliseconds, checked before it can overflow.
+    int64_t unit_ms = unit == "ms"  ? 1
+                      : unit == "s" ? 1000
+                      : unit == "m" ? 60000
+                      : unit == "h" ? 3600000
+                      : unit == "d" ? 86400000
+                                    : 0;
+    if (unit_ms == 0) return std::nullopt;
+    if (n > kMaxSeconds * 1000 / unit_ms) return std::nullopt;
+    total += std::chrono::duration_cast<Duration>(
+        std::chrono::milliseconds(n * unit_ms));
+    if (total > std::chrono::seconds(kMaxSeconds)) return std::nullopt;
   }
   return total;
 }

@@ -20,6 +20,17 @@ bool Matches(std::string_view pattern, std::string_view value) {
   return JsonMatches(json::parse(pattern), json::parse(value));
 }
 
+TEST(HarnessJsonMatch, CutsNeverSplitAUtf8Character) {
+  EXPECT_EQ(CutUtf8("short", 10), "short");
+  EXPECT_EQ(CutUtf8("abcdefghij", 8), "abcde...");
+  // "é" is two bytes: five of them are ten; a cut at byte 5 would split
+  // the third.
+  EXPECT_EQ(CutUtf8("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 9),
+            "\xc3\xa9\xc3\xa9\xc3\xa9...");
+  EXPECT_EQ(CutUtf8("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8),
+            "\xc3\xa9\xc3\xa9...");
+}
+
 TEST(HarnessJsonMatch, AnObjectPatternIsASubset) {
   EXPECT_TRUE(Matches(R"({"a": 1})", R"({"a": 1, "b": 2})"));
   EXPECT_TRUE(Matches(R"({})", R"({"a": 1})"));

@@ -584,6 +584,34 @@ TEST(HarnessRunData, TablesBucketsEmailsSinksAndRoutes) {
 
 // --- Time ----------------------------------------------------------------
 
+// A step's answer is a success only when the action succeeded and, for an
+// Invoke, the function did too; `match` over nothing is not a pass.
+TEST(HarnessRunFunctions, AFailedInvokeIsNotASuccessAndMatchNeedsValues) {
+  ScenarioResult r = RunYaml(R"(name: strict
+resources:
+  queues: [{name: q}]
+  functions: [{name: f, command: [@TF@, fail]}]
+timeline:
+  - {id: call, invoke: {function: f}}
+expect:
+  - {name: bare, response: {step: call}}
+  - {name: typed, response: {step: call, error: TestError}}
+  - {name: not ok, response: {step: call, ok: false}}
+  - {name: empty match, messages: {queue: q, match: {Body: x}}}
+  - {name: empty none, messages: {queue: q, none: {Body: x}}}
+  - {name: counted match, messages: {queue: q, count: 0, match: {Body: x}}}
+)");
+  const ExpectationResult& bare = Named(r, "bare");
+  EXPECT_FALSE(bare.passed);
+  EXPECT_EQ(bare.expected, "success");
+  EXPECT_THAT(bare.found, StartsWith("error TestError: "));
+  ExpectHeld(r, "typed");
+  ExpectHeld(r, "not ok");
+  ExpectBroken(r, "empty match", "values matching {\"Body\":\"x\"}", "nothing");
+  ExpectHeld(r, "empty none");
+  ExpectHeld(r, "counted match");
+}
+
 TEST(HarnessRunTime, ARateScheduleFiresExactlyOnTheVirtualClock) {
   ScenarioResult r = RunYaml(R"(name: ticks
 resources:

@@ -424,6 +424,24 @@ TEST(HarnessScenarioLoad, RunWithBothUntilAndFor) {
                           "quiescent\" or \"for\", not both"));
 }
 
+TEST(HarnessScenarioLoad, AKeyGivenTwiceHugeDurationsAndShortOrders) {
+  EXPECT_THAT(
+      Errors(R"(name: a
+name: b
+run: {max: 1e30, for: 99999999999999d}
+expect:
+  - order: [{kind: Step}]
+)"),
+      ElementsAre("s.yaml:2:1: name: the key \"name\" is given twice",
+                  "s.yaml:3:12: run.max: bad duration \"1e30\": use a number "
+                  "of seconds or units like 250ms, 30s, 5m, 2h, 1d, 1h30m",
+                  "s.yaml:3:23: run.for: bad duration \"99999999999999d\": "
+                  "use a number of seconds or units like 250ms, 30s, 5m, 2h, "
+                  "1d, 1h30m",
+                  "s.yaml:5:12: expect[0].order: an order needs at least two "
+                  "event selectors"));
+}
+
 TEST(HarnessScenarioLoad, AStepIdUsedTwice) {
   EXPECT_THAT(Errors(R"(resources:
   queues: [{name: q}]
