@@ -107,7 +107,7 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
     if (s.target_s > 0) {
       char t[64];
       std::snprintf(t, sizeof t, "<= %.0f s: %s", s.target_s,
-                    s.wall_s <= s.target_s ? "met" : "MISSED");
+                    s.passed && s.wall_s <= s.target_s ? "met" : "MISSED");
       target = t;
     }
     std::snprintf(

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
-#include <filesystem>
 #include <map>
 
 #include "emulator/engine.h"
@@ -69,10 +68,6 @@ class Run {
       result_.events = log_->Take();
     }
     engine_.reset();  // ends the function processes
-    if (!ipc_path_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove(ipc_path_, ec);
-    }
     return std::move(result_);
   }
 
@@ -93,12 +88,12 @@ class Run {
     options.queue.seed = seed_ ^ 0x717565756573ULL;
     options.functions.kill_grace = std::chrono::milliseconds(100);
     engine_ = std::make_unique<Engine>(options, context_);
+    // An abstract socket (Linux): no file to leave behind, no path length
+    // limit from TMPDIR.
     static std::atomic<int> counter{0};
-    ipc_path_ = (std::filesystem::temp_directory_path() /
-                 ("fanlab-run-" + std::to_string(::getpid()) + "-" +
-                  std::to_string(counter++) + ".sock"))
-                    .string();
-    auto bound = engine_->Bind("ipc://" + ipc_path_);
+    auto bound =
+        engine_->Bind("ipc://@fanlab-run-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(counter++));
     if (!bound.ok()) {
       Fail({}, "cannot bind the engine: " + bound.status().ToString());
       return false;
@@ -270,13 +265,25 @@ class Run {
     }
   }
 
-  // Nothing running, queued or waiting, and every queue a mapping reads
-  // is empty.
-  bool Busy() {
-    if (outstanding_ > 0) return true;
-    if (engine_->functions().running() > 0) return true;
-    if (engine_->functions().pending_events() > 0) return true;
-    if (engine_->http_client().pending() > 0) return true;
+  // What keeps the run from being quiescent ("" when nothing does):
+  // something running, queued or waiting, or a queue a mapping reads that
+  // is not empty.
+  std::string Busy() {
+    auto& functions = engine_->functions();
+    if (outstanding_ > 0) {
+      return std::to_string(outstanding_) + " steps waiting for an answer";
+    }
+    if (functions.running() > 0) {
+      return std::to_string(functions.running()) + " invocations running";
+    }
+    if (functions.pending_events() > 0) {
+      return std::to_string(functions.pending_events()) +
+             " Event invocations queued or waiting for a retry";
+    }
+    if (engine_->http_client().pending() > 0) {
+      return std::to_string(engine_->http_client().pending()) +
+             " outgoing HTTP calls";
+    }
     for (const auto& m : engine_->mappings().List("", "")) {
       if (!m.enabled) continue;
       std::string name =
@@ -284,10 +291,13 @@ class Run {
       auto depth = engine_->sqs().Depth(name);
       if (depth.ok() &&
           depth->visible + depth->in_flight + depth->delayed > 0) {
-        return true;
+        return "queue " + name + " (read by " + m.function_name + ") holds " +
+               std::to_string(depth->visible) + " visible, " +
+               std::to_string(depth->in_flight) + " in flight, " +
+               std::to_string(depth->delayed) + " delayed";
       }
     }
-    return false;
+    return "";
   }
 
   void RunToQuiescence() {
@@ -297,9 +307,10 @@ class Run {
     Duration step =
         std::max<Duration>(run.settle / 10, std::chrono::milliseconds(1));
     TimePoint quiet_since = clock.Now();
+    std::string busy;
     while (!wall_expired_) {
       TimePoint now = clock.Now();
-      if (Busy()) {
+      if (busy = Busy(); !busy.empty()) {
         quiet_since = now;
       } else {
         TimePoint since = std::max(quiet_since, log_->last());
@@ -309,7 +320,8 @@ class Run {
         result_.status = ScenarioResult::Status::kFailed;
         result_.failure =
             "not quiescent after " + FormatDuration(run.max_virtual) +
-            " of virtual time past the last step or run.for (run.max)";
+            " of virtual time past the last step or run.for (run.max)" +
+            (busy.empty() ? std::string(": events kept coming") : ": " + busy);
         return;
       }
       engine_->RunUntil(std::min(deadline, now + step));
@@ -410,7 +422,6 @@ class Run {
   // The log outlives the engine, which may still report while it ends.
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<Engine> engine_;
-  std::string ipc_path_;
   std::string base_url_;
   TimePoint start_;
   std::map<std::string, StepResponse> responses_;
