@@ -544,12 +544,16 @@ void CheckResponse(const json::object& spec, const EvalInput& in,
   }
 }
 
-// The last events that concern `resource` (or the last events at all).
+// The last events that concern `resource` in `service` (any service when
+// empty), or the last events at all when there is no resource.
 std::vector<std::string> Around(const std::vector<Event>& events,
-                                const std::string& resource) {
+                                const std::string& resource,
+                                std::string_view service) {
   std::vector<std::string> out;
   for (size_t i = events.size(); i-- > 0 && out.size() < 6;) {
-    if (resource.empty() || events[i].resource == resource) {
+    if (resource.empty() ||
+        (events[i].resource == resource &&
+         (service.empty() || events[i].service == service))) {
       out.insert(out.begin(), events[i].Summary());
     }
   }
@@ -583,7 +587,15 @@ ExpectationResult Evaluate(const Expectation& e, const EvalInput& in) {
     CheckCollection(spec, std::move(c), r);
   }
   r.passed = r.expected.empty();
-  if (!r.passed) r.context = Around(in.events, resource);
+  // The resource's own service: a topic and a function may share a name.
+  std::string_view service = e.kind == "invocations" ? "lambda"
+                             : e.kind == "messages" || e.kind == "queue" ? "sqs"
+                             : e.kind == "items"    ? "dynamodb"
+                             : e.kind == "objects"  ? "s3"
+                             : e.kind == "requests" ? "http"
+                             : e.kind == "response" ? "harness"
+                                                    : "";
+  if (!r.passed) r.context = Around(in.events, resource, service);
   return r;
 }
 
