@@ -443,7 +443,7 @@ class Reader {
         std::string opath = Index(path + ".objects", j++);
         json::object put{{"Bucket", name},
                          {"Key", Str(o["key"])},
-                         {"Body", Base64(Content(o, opath))}};
+                         {"Body", Base64Encode(Content(o, opath))}};
         if (o["content_type"]) {
           put["ContentType"] = Str(o["content_type"]);
         } else if (o["json"]) {
@@ -792,9 +792,10 @@ class Reader {
     }
     if (const YAML::Node v = n["put_object"]; v && v.IsMap()) {
       Ref(v["bucket"], path + ".put_object.bucket", buckets_, "bucket");
-      json::object body{{"Bucket", Str(v["bucket"])},
-                        {"Key", Str(v["key"])},
-                        {"Body", Base64(Content(v, path + ".put_object"))}};
+      json::object body{
+          {"Bucket", Str(v["bucket"])},
+          {"Key", Str(v["key"])},
+          {"Body", Base64Encode(Content(v, path + ".put_object"))}};
       if (v["content_type"]) {
         body["ContentType"] = Str(v["content_type"]);
       } else if (v["json"]) {
@@ -955,9 +956,6 @@ class Reader {
       default:
         return json::object{{"N", json::serialize(v)}};
     }
-  }
-  static std::string Base64(const std::string& bytes) {
-    return Base64Encode(bytes);
   }
 
  private:

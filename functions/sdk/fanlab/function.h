@@ -817,14 +817,8 @@ class Client {
       if (ready < 0) throw zmq::error_t();
       if (ready == 0) return NoAnswer(action, timeout_ms);
       // One reply: [request-id][status][body]; any other shape is skipped.
-      zmq::message_t part;
       std::string frames[3];
-      size_t count = 0;
-      do {
-        if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
-        if (count < 3) frames[count] = part.to_string();
-        ++count;
-      } while (part.more());
+      const size_t count = ReceiveFrames(frames);
       if (count == 3 && frames[0] == id) {
         return Reply{frames[1] == "ok", std::move(frames[2])};
       }
@@ -878,14 +872,8 @@ class Client {
       // Every reply waiting: [request-id][status][body]; other shapes, and
       // late replies to earlier calls, are skipped.
       while (true) {
-        zmq::message_t part;
         std::string frames[3];
-        size_t count = 0;
-        do {
-          if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
-          if (count < 3) frames[count] = part.to_string();
-          ++count;
-        } while (part.more());
+        const size_t count = ReceiveFrames(frames);
         if (count == 0) break;
         uint64_t id = 0;
         const auto [end, ec] = std::from_chars(
@@ -907,6 +895,19 @@ class Client {
   }
 
  private:
+  // Receives one waiting message without blocking: its first three frames
+  // into `frames`, and how many frames it had (0: none was waiting).
+  size_t ReceiveFrames(std::string (&frames)[3]) {
+    zmq::message_t part;
+    size_t count = 0;
+    do {
+      if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
+      if (count < 3) frames[count] = part.to_string();
+      ++count;
+    } while (part.more());
+    return count;
+  }
+
   static Reply NoAnswer(const std::string& action, int timeout_ms) {
     return Reply{false,
                  "{\"__type\":\"com.amazonaws.sqs#InternalError\","
