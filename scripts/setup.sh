@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev   # JSON (Asio, Process later)
   libcli11-dev                             # the fanlab command line
   libyaml-cpp-dev                          # scenario files (harness/)
+  libzip-dev                               # Lambda code packages (Code.ZipFile)
+  python3-botocore python3-boto3 awscli    # AWS's service models; compatibility tests
   libzmq3-dev cppzmq-dev                   # the engine's transport
   libjemalloc-dev                          # the fanlab binary's allocator
   libgtest-dev libgmock-dev                # tests/
