@@ -372,15 +372,28 @@ class Reader {
           command[0] = json::string(program);
         }
       }
-      json::object code{{"Command", std::move(command)}};
-      if (f["working_dir"]) {
-        code["WorkingDirectory"] = (fs::path(base_dir_) / Str(f["working_dir"]))
-                                       .lexically_normal()
-                                       .string();
+      json::object body{{"FunctionName", name}};
+      if (f["runtime"]) {
+        ReadRuntimeCode(f, path, body);
+      } else {
+        json::object code{{"Command", std::move(command)}};
+        if (f["working_dir"]) {
+          code["WorkingDirectory"] =
+              (fs::path(base_dir_) / Str(f["working_dir"]))
+                  .lexically_normal()
+                  .string();
+        }
+        body["Code"] = std::move(code);
+        for (const char* key : {"handler", "code"}) {
+          if (f[key]) {
+            Error(f[key], path + "." + key,
+                  std::string(key) +
+                      " is for a function with a runtime; a "
+                      "command is a program of its own");
+          }
+        }
       }
-      json::object body{{"FunctionName", name},
-                        {"Code", std::move(code)},
-                        {"Mode", Str(f["mode"]) == "cold" ? "cold" : "warm"}};
+      body["Mode"] = Str(f["mode"]) == "cold" ? "cold" : "warm";
       if (auto t = DurationOf(f["timeout"])) {
         if (*t < std::chrono::seconds(1) || *t > std::chrono::seconds(900)) {
           Error(f["timeout"], path + ".timeout",
@@ -430,6 +443,69 @@ class Reader {
             {"PutFunctionEventInvokeConfig", std::move(config), At(f, path)});
       }
     }
+  }
+
+  // A function run by a Lambda runtime: Runtime, Handler, and its code
+  // (Code.ZipFile, the zip's bytes in base64, or Code.Directory, a
+  // folder's absolute path).
+  void ReadRuntimeCode(const YAML::Node& f, const std::string& path,
+                       json::object& body) {
+    const std::string runtime = Str(f["runtime"]);
+    body["Runtime"] = runtime;
+    const bool language =
+        runtime.starts_with("python") || runtime.starts_with("nodejs");
+    if (f["handler"]) {
+      const std::string handler = Str(f["handler"]);
+      const size_t dot = handler.rfind('.');
+      if (dot == std::string::npos || dot == 0 || dot + 1 == handler.size()) {
+        Error(f["handler"], path + ".handler",
+              "a handler is module.function (app.handler), not \"" + handler +
+                  "\"");
+      }
+      body["Handler"] = handler;
+    } else if (language) {
+      Error(f, path,
+            "missing required key \"handler\": a " + runtime +
+                " function names its module.function (app.handler)");
+    }
+    if (f["working_dir"]) {
+      Error(f["working_dir"], path + ".working_dir",
+            "working_dir is for a command; a function with a runtime runs "
+            "in its code folder");
+    }
+    if (!f["code"]) {
+      Error(f, path,
+            "missing required key \"code\": a function with a runtime "
+            "needs its code (a folder or a .zip)");
+      return;
+    }
+    fs::path code =
+        fs::absolute(fs::path(base_dir_) / Str(f["code"])).lexically_normal();
+    if (!code.has_filename() && code != code.root_path()) {
+      code = code.parent_path();  // "code/" names the folder "code"
+    }
+    std::error_code ec;
+    if (fs::is_directory(code, ec)) {
+      body["Code"] = json::object{{"Directory", code.string()}};
+      return;
+    }
+    if (!fs::exists(code, ec)) {
+      Error(f["code"], path + ".code", "no folder or .zip at " + code.string());
+      return;
+    }
+    if (code.extension() != ".zip" || !fs::is_regular_file(code, ec)) {
+      Error(f["code"], path + ".code",
+            code.string() + " is neither a folder nor a .zip file");
+      return;
+    }
+    std::ifstream in(code, std::ios::binary);
+    if (!in) {
+      Error(f["code"], path + ".code", "cannot read " + code.string());
+      return;
+    }
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    body["Code"] = json::object{{"ZipFile", Base64Encode(bytes.str())}};
   }
 
   void ReadBuckets(const YAML::Node& list, Scenario& s) {

@@ -60,6 +60,14 @@ SpecPtr EventSelector() {
 
 }  // namespace
 
+const std::vector<std::string>& LambdaRuntimes() {
+  static const std::vector<std::string> runtimes = {
+      "provided.al2023", "provided.al2", "python3.9",  "python3.10",
+      "python3.11",      "python3.12",   "python3.13", "nodejs18.x",
+      "nodejs20.x",      "nodejs22.x"};
+  return runtimes;
+}
+
 SpecPtr ScenarioSpec() {
   static const SpecPtr spec = [] {
     auto queue = Object(
@@ -82,9 +90,19 @@ SpecPtr ScenarioSpec() {
              StringOrList("the program and its arguments; a bare program "
                           "name is a function fanlab builds "
                           "(fanlab-doparallel), a path is relative to the "
-                          "scenario file"),
-             true},
-            {"working_dir", String("relative to the scenario file")},
+                          "scenario file")},
+            {"runtime",
+             Enum(LambdaRuntimes(),
+                  "a Lambda runtime, instead of a command: the function is "
+                  "its code, run by that runtime through the Runtime API")},
+            {"handler",
+             String("module.function (app.handler); required for python "
+                    "and node runtimes, passed as _HANDLER to provided "
+                    "ones")},
+            {"code", String("with a runtime: a folder or a .zip, relative to "
+                            "the scenario file")},
+            {"working_dir",
+             String("for a command, relative to the scenario file")},
             {"timeout", DurationSpec("1s..900s, default 3s")},
             {"memory", Integer("MB", 128, 10240)},
             {"mode", Enum({"warm", "cold"},
@@ -100,7 +118,7 @@ SpecPtr ScenarioSpec() {
             {"on_failure",
              String("destination: queue:NAME, topic:NAME or an ARN")},
         },
-        "a function");
+        "a function", {"command", "runtime"});
     auto mapping = Object(
         {
             {"queue", String("the source queue"), true},

@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 #include <filesystem>
@@ -672,6 +673,132 @@ TEST(HarnessScenarioSetup, FunctionsAndTheirConfiguration) {
               R"(","sleep","10"],"WorkingDirectory":"dir/work"},"Mode":"cold","Timeout":120,"MemorySize":256,"Environment":{"Variables":{"A":"1","B":"x"}}})",
           R"(PutFunctionConcurrency {"FunctionName":"f","ReservedConcurrentExecutions":3})",
           R"(PutFunctionEventInvokeConfig {"FunctionName":"f","MaximumRetryAttempts":0,"MaximumEventAgeInSeconds":3600,"DestinationConfig":{"OnSuccess":{"Destination":"arn:aws:sqs:us-east-1:000000000000:done"},"OnFailure":{"Destination":"arn:aws:sns:us-east-1:000000000000:t"}}})"));
+}
+
+// A folder with a scenario's code beside it: code/ (a folder), fn.zip and
+// notes.txt.
+class HarnessRuntimeFunctions : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // One folder per test and process: ctest runs tests in parallel.
+    dir_ = fs::absolute(
+        fs::path(::testing::TempDir()) /
+        ("harness-runtime-" + std::to_string(getpid()) + "-" +
+         ::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::create_directories(dir_ / "code");
+    std::ofstream(dir_ / "code" / "app.py") << "def handler(e, c): pass\n";
+    std::ofstream(dir_ / "fn.zip", std::ios::binary)
+        << std::string("PK\x05\x06", 4) << std::string(18, '\0');
+    std::ofstream(dir_ / "notes.txt") << "not code";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  LoadResult Parse(const std::string& functions) {
+    return ParseScenario(
+        WithTestFunction("resources:\n  functions:\n" + functions),
+        (dir_ / "s.yaml").string(), {});
+  }
+  std::vector<std::string> Errors(const std::string& functions) {
+    LoadResult r = Parse(functions);
+    std::vector<std::string> out;
+    for (const Diagnostic& d : r.errors) {
+      std::string line = d.ToString();
+      out.push_back(line.substr(line.find("s.yaml:")));
+    }
+    return out;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(HarnessRuntimeFunctions, AFolderBecomesCodeDirectory) {
+  LoadResult r = Parse(R"(    - name: py
+      runtime: python3.12
+      handler: app.handler
+      code: ./code/
+      timeout: 10s
+    - {name: shell, runtime: provided.al2023, code: code}
+)");
+  ASSERT_TRUE(r.scenario) << r.errors.at(0).ToString();
+  const std::string code = (dir_ / "code").string();
+  EXPECT_THAT(
+      SetupLines(*r.scenario),
+      ElementsAre(
+          R"(CreateFunction {"FunctionName":"py","Runtime":"python3.12","Handler":"app.handler","Code":{"Directory":")" +
+              code + R"("},"Mode":"warm","Timeout":10})",
+          R"(CreateFunction {"FunctionName":"shell","Runtime":"provided.al2023","Code":{"Directory":")" +
+              (dir_ / "code").string() + R"("},"Mode":"warm"})"));
+}
+
+TEST_F(HarnessRuntimeFunctions, AZipBecomesCodeZipFileInBase64) {
+  LoadResult r = Parse(R"(    - name: node
+      runtime: nodejs20.x
+      handler: index.handler
+      code: fn.zip
+)");
+  ASSERT_TRUE(r.scenario) << r.errors.at(0).ToString();
+  const json::object& body = r.scenario->setup.at(0).body;
+  EXPECT_EQ(body.at("Runtime"), "nodejs20.x");
+  EXPECT_EQ(body.at("Handler"), "index.handler");
+  // base64 of "PK\5\6" and 18 zero bytes: the empty zip.
+  EXPECT_EQ(body.at("Code"),
+            json::parse(R"({"ZipFile":"UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="})"));
+}
+
+TEST_F(HarnessRuntimeFunctions, EveryRuntimeLoads) {
+  for (const char* runtime :
+       {"provided.al2023", "provided.al2", "python3.9", "python3.10",
+        "python3.11", "python3.12", "python3.13", "nodejs18.x", "nodejs20.x",
+        "nodejs22.x"}) {
+    EXPECT_THAT(Errors(std::string("    - {name: f, runtime: ") + runtime +
+                       ", handler: a.b, code: code}\n"),
+                ::testing::IsEmpty())
+        << runtime;
+  }
+}
+
+TEST_F(HarnessRuntimeFunctions, MistakesAreReportedWhereTheyAre) {
+  EXPECT_THAT(
+      Errors(
+          R"(    - {name: a, command: /bin/true, runtime: python3.12, handler: m.f, code: code}
+    - {name: b, timeout: 3s}
+    - {name: c, runtime: python2.7, handler: m.f, code: code}
+    - {name: d, runtime: provided.al2}
+    - {name: e, runtime: nodejs22.x, code: code}
+    - {name: f, runtime: python3.13, handler: app, code: code}
+    - {name: g, runtime: provided.al2023, code: nowhere}
+    - {name: h, runtime: provided.al2023, code: notes.txt}
+    - {name: i, command: /bin/true, handler: m.f, code: code}
+    - {name: j, runtime: provided.al2, code: code, working_dir: code}
+)"),
+      ElementsAre(
+          "s.yaml:3:7: resources.functions[0]: has both command, runtime: "
+          "give exactly one of command, runtime",
+          "s.yaml:4:7: resources.functions[1]: needs one of command, runtime",
+          "s.yaml:5:26: resources.functions[2].runtime: \"python2.7\" is not "
+          "one of provided.al2023, provided.al2, python3.9, python3.10, "
+          "python3.11, python3.12, python3.13, nodejs18.x, nodejs20.x, "
+          "nodejs22.x",
+          "s.yaml:6:7: resources.functions[3]: missing required key "
+          "\"code\": a function with a runtime needs its code (a folder or "
+          "a .zip)",
+          "s.yaml:7:7: resources.functions[4]: missing required key "
+          "\"handler\": a nodejs22.x function names its module.function "
+          "(app.handler)",
+          "s.yaml:8:47: resources.functions[5].handler: a handler is "
+          "module.function (app.handler), not \"app\"",
+          "s.yaml:9:49: resources.functions[6].code: no folder or .zip at " +
+              (dir_ / "nowhere").string(),
+          "s.yaml:10:49: resources.functions[7].code: " +
+              (dir_ / "notes.txt").string() +
+              " is neither a folder nor a .zip file",
+          "s.yaml:11:46: resources.functions[8].handler: handler is for a "
+          "function with a runtime; a command is a program of its own",
+          "s.yaml:11:57: resources.functions[8].code: code is for a function "
+          "with a runtime; a command is a program of its own",
+          "s.yaml:12:65: resources.functions[9].working_dir: working_dir is "
+          "for a command; a function with a runtime runs in its code "
+          "folder"));
 }
 
 TEST(HarnessScenarioSetup, TablesGetTheirKeySchemaAndPlainItems) {
