@@ -56,6 +56,8 @@ std::string_view ErrorName(ErrorCode code) {
       return "TooManyRequestsException";
     case ErrorCode::kRequestTooLargeException:
       return "RequestTooLargeException";
+    case ErrorCode::kRequestEntityTooLargeException:
+      return "RequestEntityTooLargeException";
     case ErrorCode::kNoSuchBucket:
       return "NoSuchBucket";
     case ErrorCode::kNoSuchKey:

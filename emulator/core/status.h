@@ -45,6 +45,7 @@ enum class ErrorCode {
   kInvalidParameterValueException,
   kTooManyRequestsException,
   kRequestTooLargeException,
+  kRequestEntityTooLargeException,  // a request body over the limit (413)
   // S3's (buckets).
   kNoSuchBucket,
   kNoSuchKey,

@@ -46,6 +46,8 @@ constexpr NamedCode kNamedCodes[] = {
      "InvalidParameterValueException"},
     {ErrorCode::kTooManyRequestsException, "TooManyRequestsException"},
     {ErrorCode::kRequestTooLargeException, "RequestTooLargeException"},
+    {ErrorCode::kRequestEntityTooLargeException,
+     "RequestEntityTooLargeException"},
     {ErrorCode::kNoSuchBucket, "NoSuchBucket"},
     {ErrorCode::kNoSuchKey, "NoSuchKey"},
     {ErrorCode::kBucketAlreadyOwnedByYou, "BucketAlreadyOwnedByYou"},
