@@ -16,6 +16,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "emulator/core/base64.h"
@@ -207,6 +208,34 @@ TEST_F(CodePackageTest, TheSameZipIsUnpackedOnceAndShared) {
   ASSERT_TRUE(other.ok());
   EXPECT_TRUE(other->unpacked);
   EXPECT_NE(other->directory, first->directory);
+}
+
+TEST_F(CodePackageTest, RacingUnpackersShareOneWholeCopy) {
+  std::vector<ZipEntry> entries;
+  for (int i = 0; i < 50; ++i) {
+    entries.push_back({"dir/f" + std::to_string(i), std::string(4096, 'a')});
+  }
+  const std::string zip = MakeZip(entries);
+  CodePackageStore store(root_.string());
+  std::vector<Result<CodePackage>> results(
+      4, Status(ErrorCode::kInternalError, "not run"));
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] { results[i] = store.Unpack(zip); });
+  }
+  for (auto& t : threads) t.join();
+  int unpacked = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->directory, results[0]->directory);
+    unpacked += r->unpacked ? 1 : 0;
+  }
+  EXPECT_EQ(unpacked, 1);
+  EXPECT_EQ(ReadFile(fs::path(results[0]->directory) / "dir/f49"),
+            std::string(4096, 'a'));
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(root_)) ++n;
+  EXPECT_EQ(n, 1u);  // the losers' copies are gone
 }
 
 TEST_F(CodePackageTest, RelativeRootsBecomeAbsolute) {
