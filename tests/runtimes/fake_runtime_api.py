@@ -60,6 +60,9 @@ class FakeRuntimeApi:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body leave in separate writes: without TCP_NODELAY
+            # Nagle's algorithm and delayed ACKs add 40 ms to each answer.
+            disable_nagle_algorithm = True
 
             def setup(self):
                 super().setup()

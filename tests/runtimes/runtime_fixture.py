@@ -7,6 +7,7 @@ build/<preset>/runtimes, the copy the build makes), else from the source
 tree's functions/runtimes/.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -26,9 +27,14 @@ RUNTIMES_DIR = os.path.abspath(
 SKIP = 77
 
 
-def command_for(language):
+def command_for(language, handler):
     """argv of the runtime for `language` ("python" or "node"), as the
-    emulator builds it."""
+    emulator builds it. $FANLAB_TEST_RUNTIME_ARGV (a JSON list, "{handler}"
+    replaced) runs the tests against another client instead, such as AWS's
+    aws-lambda-ric, to compare."""
+    other = os.environ.get("FANLAB_TEST_RUNTIME_ARGV")
+    if other:
+        return [arg.replace("{handler}", handler) for arg in json.loads(other)]
     if language == "python":
         return [shutil.which("python3") or "python3",
                 os.path.join(RUNTIMES_DIR, "python", "bootstrap.py")]
@@ -85,7 +91,7 @@ class RuntimeFixture(unittest.TestCase):
         environment.update(env or {})
         self.stdout_file = open(self.stdout_path, "w")
         self.stderr_file = open(self.stderr_path, "w")
-        self.proc = subprocess.Popen(command_for(self.LANGUAGE),
+        self.proc = subprocess.Popen(command_for(self.LANGUAGE, handler),
                                      cwd=self.code_dir, env=environment,
                                      stdout=self.stdout_file,
                                      stderr=self.stderr_file,
