@@ -218,6 +218,24 @@ class PythonRuntimeTest(RuntimeFixture):
             error["errorMessage"],
             "Bad handler 'app': not enough values to unpack (expected 2, got 1)")
 
+    def test_handler_not_callable_fails_at_the_call(self):
+        # As in AWS: only the attribute's presence is checked at init.
+        self.write("app.py", "handler = 42\n")
+        post = self.run_one("app.handler", {})
+        self.assertEqual(post.kind, "error")
+        self.assertEqual(post.json()["errorType"], "TypeError")
+        self.assertEqual(post.json()["errorMessage"],
+                         "'int' object is not callable")
+
+    def test_runtime_folder_is_not_on_sys_path_under_safe_path(self):
+        self.write("app.py", """
+            import sys
+            def handler(event, context):
+                return sys.path[0]
+        """)
+        post = self.run_one("app.handler", {}, env={"PYTHONSAFEPATH": "1"})
+        self.assertEqual(post.json(), self.code_dir)
+
     def test_builtin_module_conflict(self):
         error = self.init_error("sys.handler").json()
         self.assertEqual(error["errorType"], "Runtime.BuiltInModuleConflict")
