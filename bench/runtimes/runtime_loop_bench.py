@@ -9,7 +9,8 @@ For each language it reports:
   - warm round trip: microseconds per invocation over N queued invocations of
     an echo handler on one warm process (the first 10% are warm-up), for the
     bare loop (GET next, POST the event back: the least any client can do)
-    and for fanlab's runtime client, and their ratio. Wall time includes
+    and for fanlab's runtime client, and their ratio; the client's peak
+    resident memory (VmHWM). Wall time includes
     the fake server's own cost (the same for both); CPU time is the client
     process's own (user + system), which a loaded machine disturbs less.
   - start-up: wall and CPU milliseconds from spawning the process to its
@@ -138,9 +139,17 @@ def startup_run(language, mode, runtimes_dir):
     return wall * 1e3, (usage.ru_utime + usage.ru_stime) * 1e3
 
 
+def peak_rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def one_run(language, mode, runtimes_dir, invocations):
     """(wall us per warm invocation, the client's CPU us per warm
-    invocation)."""
+    invocation, the client's peak resident memory in MiB)."""
     code_dir = tempfile.mkdtemp(prefix="fanlab-bench-")
     name, text = HANDLERS[language]
     with open(os.path.join(code_dir, name), "w") as f:
@@ -159,6 +168,7 @@ def one_run(language, mode, runtimes_dir, invocations):
         posts = api.wait_posts(invocations, timeout=600)
         elapsed = time.perf_counter() - t0
         cpu = cpu_seconds(proc.pid) - cpu0
+        rss = peak_rss_mb(proc.pid)
         bad = [p for p in posts if p.kind != "response"]
         if bad:
             raise SystemExit("%s %s: %r" % (language, mode, bad[0]))
@@ -168,7 +178,7 @@ def one_run(language, mode, runtimes_dir, invocations):
         api.close()
         shutil.rmtree(code_dir, ignore_errors=True)
     measured = invocations - warmup
-    return elapsed * 1e6 / measured, cpu * 1e6 / measured
+    return elapsed * 1e6 / measured, cpu * 1e6 / measured, rss
 
 
 def interpreter_start(language):
@@ -192,11 +202,12 @@ def main():
                         default=os.environ.get("FANLAB_RUNTIMES_DIR") or
                         os.path.join(ROOT, "functions", "runtimes"))
     args = parser.parse_args()
-    print("%-7s %-7s %10s %10s %12s %12s" %
-          ("lang", "client", "wall us", "cpu us", "wall ms", "cpu ms"))
-    print("%-7s %-7s %10s %10s %12s %12s" %
-          ("", "", "/invoke", "/invoke", "to 1st GET", "to 1st GET"),
-          flush=True)
+    print("%-7s %-7s %10s %10s %8s %12s %12s" %
+          ("lang", "client", "wall us", "cpu us", "peak", "wall ms",
+           "cpu ms"))
+    print("%-7s %-7s %10s %10s %8s %12s %12s" %
+          ("", "", "/invoke", "/invoke", "RSS MiB", "to 1st GET",
+           "to 1st GET"), flush=True)
     for language in args.languages.split(","):
         if shutil.which("python3" if language == "python" else "node") is None:
             print("%-7s skipped: interpreter not found" % language)
@@ -208,19 +219,19 @@ def main():
                     startup_run(language, mode, args.runtimes_dir)
                     for _ in range(args.runs)]
             results[mode] = [statistics.median(r[i] for r in runs)
-                             for i in range(4)]
-            print("%-7s %-7s %10.1f %10.1f %12.1f %12.1f" %
+                             for i in range(5)]
+            print("%-7s %-7s %10.1f %10.1f %8.1f %12.1f %12.1f" %
                   (language, mode, *results[mode]), flush=True)
         starts = [interpreter_start(language) for _ in range(args.runs)]
         start = [statistics.median(s[i] for s in starts) for i in range(2)]
-        print("%-7s %-7s %10s %10s %12.1f %12.1f" %
-              (language, "interp", "-", "-", *start))
+        print("%-7s %-7s %10s %10s %8s %12.1f %12.1f" %
+              (language, "interp", "-", "-", "-", *start))
         bare, fanlab = results["bare"], results["fanlab"]
         print("%-7s fanlab/bare warm round trip: %.2fx wall, %.2fx client "
               "CPU; start-up CPU: +%.1f ms over the bare loop, +%.1f ms over "
               "the bare interpreter" %
               (language, fanlab[0] / bare[0], fanlab[1] / bare[1],
-               fanlab[3] - bare[3], fanlab[3] - start[1]), flush=True)
+               fanlab[4] - bare[4], fanlab[4] - start[1]), flush=True)
 
 
 if __name__ == "__main__":
