@@ -170,7 +170,9 @@ class _Client:
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
-        self._conn = http.client.HTTPConnection(host, int(port))
+        # timeout=None, not the default: a socket.setdefaulttimeout() in the
+        # user's code must not cut the wait for the next invocation short.
+        self._conn = http.client.HTTPConnection(host, int(port), timeout=None)
 
     def _request(self, method, path, body=None, headers=None):
         headers = headers or {}
