@@ -11,8 +11,8 @@ client (awslambdaric): the same error types and messages, the same context
 object, the same log format for the `logging` module. It uses the standard
 library only. functions/runtimes/README.md describes it in full.
 
-Imports are kept to what the loop needs at start (json, http.client, logging):
-everything else is imported when an error has to be reported.
+Imports are kept to what the loop needs at start (json, http.client, logging);
+traceback and decimal are imported only when an error or a Decimal needs them.
 """
 
 import http.client
@@ -164,7 +164,7 @@ def _setup_logging():
     root.addHandler(handler)
 
 
-class _Client:
+class _RuntimeApi:
     """One keep-alive HTTP/1.1 connection to the Runtime API. No timeout:
     `next` blocks for as long as the environment is idle."""
 
@@ -242,7 +242,7 @@ def _to_json(value):
     return _Encoder().encode(value)
 
 
-class _CognitoIdentity:
+class CognitoIdentity:
     __slots__ = ("cognito_identity_id", "cognito_identity_pool_id")
 
     def __repr__(self):
@@ -251,7 +251,7 @@ class _CognitoIdentity:
                 (self.cognito_identity_id, self.cognito_identity_pool_id))
 
 
-class _Client_:
+class Client:
     __slots__ = ("installation_id", "app_title", "app_version_name",
                  "app_version_code", "app_package_name")
 
@@ -260,7 +260,7 @@ class _Client_:
             "%s=%s" % (k, getattr(self, k)) for k in self.__slots__)
 
 
-class _ClientContext:
+class ClientContext:
     __slots__ = ("custom", "env", "client")
 
     def __repr__(self):
@@ -291,11 +291,11 @@ class LambdaContext:
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = invoked_function_arn
         self.tenant_id = None
-        self.client_context = _object_from(_ClientContext, client_context)
+        self.client_context = _object_from(ClientContext, client_context)
         if self.client_context is not None:
             self.client_context.client = _object_from(
-                _Client_, self.client_context.client)
-        self.identity = _object_from(_CognitoIdentity, {})
+                Client, self.client_context.client)
+        self.identity = _object_from(CognitoIdentity, {})
         if identity is not None:
             self.identity.cognito_identity_id = identity.get(
                 "cognitoIdentityId")
@@ -428,7 +428,7 @@ def main():
     sys.path[:] = [task_root] + [
         p for p in sys.path if os.path.realpath(p or ".") != runtime_dir]
     _setup_logging()
-    client = _Client(os.environ["AWS_LAMBDA_RUNTIME_API"])
+    client = _RuntimeApi(os.environ["AWS_LAMBDA_RUNTIME_API"])
     try:
         handler = _load_handler(os.environ.get("_HANDLER", ""))
     except _Fault as f:
