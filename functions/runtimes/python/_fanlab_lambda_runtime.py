@@ -193,7 +193,8 @@ class _RuntimeApi:
         response, body = self._request("GET", _API + "/invocation/next")
         if response.status != 200:
             raise RuntimeError(
-                "GET invocation/next answered %d: %r" % (response.status, body))
+                "GET invocation/next answered %d: %r" %
+                (response.status, body))
         return response, body
 
     def post_response(self, request_id, body, content_type):
@@ -225,7 +226,8 @@ def _check_posted(response, answer, what):
     # the failure itself, the loop goes on.
     if response.status != 202:
         sys.stderr.write("fanlab runtime: posting the %s answered %d: %s\n" %
-                         (what, response.status, answer.decode(errors="replace")))
+                         (what, response.status,
+                          answer.decode(errors="replace")))
 
 
 class _Encoder(json.JSONEncoder):
@@ -238,8 +240,11 @@ class _Encoder(json.JSONEncoder):
         return super().default(o)
 
 
+_ENCODER = _Encoder()
+
+
 def _to_json(value):
-    return _Encoder().encode(value)
+    return _ENCODER.encode(value)
 
 
 class CognitoIdentity:
@@ -346,7 +351,8 @@ def _load_handler(handler):
         raise _Fault("Runtime.ImportModuleError",
                      "Unable to import module '%s': %s" % (modname, e))
     except SyntaxError as e:
-        trace = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
+        trace = ['  File "%s" Line %s\n    %s' %
+                 (e.filename, e.lineno, e.text)]
         raise _Fault("Runtime.UserCodeSyntaxError",
                      "Syntax error in module '%s': %s" % (modname, e), trace)
     try:
@@ -369,26 +375,26 @@ def _parse_json_header(value, name):
 def _handle(client, handler, response, body):
     global _current_request_id
     arrived = time.monotonic()
-    header = response.getheader
-    request_id = header("Lambda-Runtime-Aws-Request-Id")
+    header = {name.lower(): value for name, value in response.getheaders()}.get
+    request_id = header("lambda-runtime-aws-request-id")
     _current_request_id = request_id
-    trace_id = header("Lambda-Runtime-Trace-Id")
+    trace_id = header("lambda-runtime-trace-id")
     if trace_id is not None:
         os.environ["_X_AMZN_TRACE_ID"] = trace_id
     else:
         os.environ.pop("_X_AMZN_TRACE_ID", None)
-    now_header = header(_NOW_HEADER)
+    now_header = header(_NOW_HEADER.lower())
     now_ms = int(now_header) if now_header else time.time() * 1000
     error = None
     try:
         context = LambdaContext(
-            request_id, int(header("Lambda-Runtime-Deadline-Ms") or 0), now_ms,
-            arrived, header("Lambda-Runtime-Invoked-Function-Arn"),
-            _parse_json_header(header("Lambda-Runtime-Client-Context"),
+            request_id, int(header("lambda-runtime-deadline-ms") or 0), now_ms,
+            arrived, header("lambda-runtime-invoked-function-arn"),
+            _parse_json_header(header("lambda-runtime-client-context"),
                                "Client Context"),
-            _parse_json_header(header("Lambda-Runtime-Cognito-Identity"),
+            _parse_json_header(header("lambda-runtime-cognito-identity"),
                                "Cognito Identity"))
-        content_type = header("Content-Type") or "application/json"
+        content_type = header("content-type") or "application/json"
         if content_type == "application/json":
             try:
                 event = json.loads(body)
