@@ -43,10 +43,19 @@ def command_for(language, handler):
 
 
 def exit_unless_found(program):
+    """Skips the whole program without `program`; fails it at once when the
+    runtimes to test are missing."""
     if shutil.which(program) is None:
         print("SKIPPED: `%s` is not on PATH; the %s runtime tests need it" %
               (program, program))
         sys.exit(SKIP)
+    language = "python" if program == "python3" else "node"
+    script = command_for(language, "")[-1]
+    if not os.environ.get("FANLAB_TEST_RUNTIME_ARGV") and \
+            not os.path.exists(script):
+        print("FAILED: %s does not exist (build the fanlab-runtimes target)" %
+              script)
+        sys.exit(1)
 
 
 class RuntimeFixture(unittest.TestCase):
