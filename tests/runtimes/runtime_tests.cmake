@@ -1,0 +1,19 @@
+# The runtime clients' tests (python_runtime_test.py, node_runtime_test.py):
+# Python unittest programs driving build/<preset>/runtimes/ through
+# fake_runtime_api.py. Exit code 77 (no python3 or no node) is a skip.
+# Included at the end of the top-level CMakeLists.txt (functions/runtimes/
+# CMakeLists.txt defers it there, where testing is enabled).
+find_program(FANLAB_PYTHON3 python3)
+if(NOT FANLAB_PYTHON3)
+  message(STATUS "python3 not found: the runtime client tests are not registered")
+  return()
+endif()
+foreach(language python node)
+  add_test(NAME runtimes_${language}
+           COMMAND ${FANLAB_PYTHON3}
+                   ${CMAKE_CURRENT_LIST_DIR}/${language}_runtime_test.py)
+  set_tests_properties(runtimes_${language} PROPERTIES
+    ENVIRONMENT "FANLAB_RUNTIMES_DIR=${CMAKE_BINARY_DIR}/runtimes"
+    SKIP_RETURN_CODE 77
+    TIMEOUT 300)
+endforeach()
