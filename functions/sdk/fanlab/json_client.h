@@ -47,8 +47,16 @@ inline boost::json::object CallJson(std::string_view action,
 // failed one's ServiceError, its message prefixed with which and how many:
 // "<action>: call 3 (2 of 10 failed): <the service's message>".
 inline std::vector<boost::json::object> CallJsonAll(
+    Client& client, std::string_view action,
+    const std::vector<boost::json::object>& requests, const Context& ctx,
+    size_t window = 256);
+
+// CallJsonAll on the process's SharedClient().
+inline std::vector<boost::json::object> CallJsonAll(
     std::string_view action, const std::vector<boost::json::object>& requests,
-    const Context& ctx, size_t window = 256);
+    const Context& ctx, size_t window = 256) {
+  return CallJsonAll(SharedClient(), action, requests, ctx, window);
+}
 
 // `text` as a JSON object. Throws Error("InvalidInput", "<what> must be a
 // JSON object: <the text's first 200 bytes>") when it is not one.
@@ -75,15 +83,16 @@ inline boost::json::object CallJson(Client& client, std::string_view action,
 }
 
 inline std::vector<boost::json::object> CallJsonAll(
-    std::string_view action, const std::vector<boost::json::object>& requests,
-    const Context& ctx, size_t window) {
+    Client& client, std::string_view action,
+    const std::vector<boost::json::object>& requests, const Context& ctx,
+    size_t window) {
   const std::string name(action);
   std::vector<std::string> bodies;
   bodies.reserve(requests.size());
   for (const boost::json::object& r : requests) {
     bodies.push_back(boost::json::serialize(r));
   }
-  const std::vector<Client::Reply> replies = SharedClient().CallAll(
+  const std::vector<Client::Reply> replies = client.CallAll(
       name, bodies, window, CallTimeoutMs(ctx.RemainingTimeMs()));
   size_t failed = 0, first_failed = 0;
   for (size_t i = replies.size(); i-- > 0;) {
