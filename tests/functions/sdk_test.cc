@@ -1,9 +1,9 @@
-// The function SDK (functions/sdk/fanlab/function.h): sdk::Run driven
-// through pipes on a thread (the ready frame, ok and error frames with
-// exact lengths, warm sequences, input written byte by byte, malformed
-// and truncated frames, end of file, a vanished reader), the header
-// parser, the JSON string escaper, and sdk::Client against a real Engine
-// and against a ROUTER socket the test drives.
+// The function SDK (functions/sdk/fanlab/: frames.h, json.h, client.h):
+// sdk::Run driven through pipes on a thread (the ready frame, ok and error
+// frames with exact lengths, warm sequences, input written byte by byte,
+// malformed and truncated frames, end of file, a vanished reader), the
+// header parser, the JSON string escaper, and sdk::Client against a real
+// Engine and against a ROUTER socket the test drives.
 #include <fanlab/function.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
