@@ -441,6 +441,15 @@ TEST(SdkHeaderTest, ParsesTheFieldsAndNamesWhatIsWrong) {
   EXPECT_FALSE(detail::ParseInvocationHeader(
       "{\"requestId\":\"id\",\"length\":3}", &h, &error));
   EXPECT_THAT(error, HasSubstr("deadlineMs is missing"));
+  EXPECT_FALSE(detail::ParseInvocationHeader(
+      "{\"requestId\":\"id\",\"deadlineMs\":1,\"length\":-1}", &h, &error));
+  EXPECT_EQ(error, "length is negative");
+  EXPECT_FALSE(detail::ParseInvocationHeader(
+      "{\"requestId\":\"id\",\"deadlineMs\":1,\"length\":1} x", &h, &error));
+  EXPECT_THAT(error, HasSubstr("trailing characters after the object at byte"));
+  EXPECT_FALSE(detail::ParseInvocationHeader(
+      "{\"requestId\":\"id\",\"nowMs\":1.5}", &h, &error));
+  EXPECT_THAT(error, HasSubstr("expected an integer at byte 26 (field nowMs)"));
 }
 
 TEST(SdkHelpersTest, ErrorTypeOfAnEmulatorErrorBody) {

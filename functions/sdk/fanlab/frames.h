@@ -71,61 +71,49 @@ struct InvocationHeader {
 // says why in `error`.
 inline bool ParseInvocationHeader(std::string_view line, InvocationHeader* out,
                                   std::string* error) {
-  JsonCursor j(line);
   bool has_id = false, has_deadline = false, has_length = false;
-  const auto fail = [&](const std::string& why) {
-    *error = why.empty() ? j.error() : why;
-    return false;
-  };
-  if (!j.Consume('{')) return fail("expected a JSON object");
-  if (!j.Consume('}')) {
-    do {
-      std::string key;
-      if (!j.String(&key)) return fail("");
-      if (!j.Consume(':')) {
-        j.Fail("expected ':'");
-        return fail("");
-      }
-      bool ok;
-      if (key == "requestId") {
-        ok = j.String(&out->request_id);
-        has_id = true;
-      } else if (key == "functionName") {
-        ok = j.String(&out->function_name);
-      } else if (key == "invokedFunctionArn") {
-        ok = j.String(&out->invoked_function_arn);
-      } else if (key == "deadlineMs") {
-        ok = j.Integer(&out->deadline_ms);
-        has_deadline = true;
-      } else if (key == "nowMs") {
-        int64_t now = 0;
-        ok = j.Integer(&now);
-        out->now_ms = now;
-      } else if (key == "length") {
-        int64_t length = 0;
-        ok = j.Integer(&length);
-        if (ok && length < 0) return fail("length is negative");
-        out->length = static_cast<uint64_t>(length);
-        has_length = true;
-      } else {
-        ok = j.SkipValue();  // a field this SDK does not know: ignored
-      }
-      if (!ok) return fail(j.error() + " (field " + key + ")");
-    } while (j.Consume(','));
-    if (!j.Consume('}')) {
-      j.Fail("expected ',' or '}'");
-      return fail("");
-    }
-  }
-  j.SkipWhitespace();
-  if (!j.AtEnd()) {
-    j.Fail("trailing characters after the object");
-    return fail("");
-  }
-  if (!has_id) return fail("requestId is missing");
-  if (!has_deadline) return fail("deadlineMs is missing");
-  if (!has_length) return fail("length is missing");
-  return true;
+  bool negative_length = false;
+  const bool read = ReadObject(
+      line,
+      [&](const std::string& key, JsonCursor& j) {
+        if (key == "requestId") {
+          has_id = true;
+          return j.String(&out->request_id);
+        }
+        if (key == "functionName") return j.String(&out->function_name);
+        if (key == "invokedFunctionArn") {
+          return j.String(&out->invoked_function_arn);
+        }
+        if (key == "deadlineMs") {
+          has_deadline = true;
+          return j.Integer(&out->deadline_ms);
+        }
+        if (key == "nowMs") {
+          int64_t now = 0;
+          if (!j.Integer(&now)) return false;
+          out->now_ms = now;
+          return true;
+        }
+        if (key == "length") {
+          int64_t length = 0;
+          if (!j.Integer(&length)) return false;
+          negative_length = length < 0;
+          out->length = static_cast<uint64_t>(length);
+          has_length = true;
+          return !negative_length;
+        }
+        return j.SkipValue();  // a field this SDK does not know: ignored
+      },
+      error);
+  if (negative_length) *error = "length is negative";
+  if (!read) return false;
+  const char* missing = !has_id         ? "requestId"
+                        : !has_deadline ? "deadlineMs"
+                        : !has_length   ? "length"
+                                        : nullptr;
+  if (missing == nullptr) return true;
+  *error = std::string(missing) + " is missing";
+  return false;
 }
 
 // Buffered reads of lines and byte counts from a descriptor.
