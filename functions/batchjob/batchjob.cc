@@ -37,6 +37,7 @@
 // "failOnce": true in a job's params makes that happen: the worker throws
 // between steps 2 and 3 on its first attempt.
 #include <fanlab/function.h>
+#include <fanlab/json_client.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -52,37 +53,6 @@ namespace {
 
 namespace json = boost::json;
 namespace sdk = fanlab::sdk;
-
-// Calls `action`, waiting no longer than the invocation has left.
-sdk::Client::Reply Send(const std::string& action, const json::object& request,
-                        const sdk::Context& ctx) {
-  const int timeout_ms =
-      static_cast<int>(std::clamp<int64_t>(ctx.RemainingTimeMs(), 1, 30000));
-  return sdk::SharedClient().Call(action, json::serialize(request), timeout_ms);
-}
-
-// Calls `action` and returns its answer; an error answer throws
-// sdk::Error("<action>Failed", the emulator's error body).
-json::object Call(const std::string& action, const json::object& request,
-                  const sdk::Context& ctx) {
-  sdk::Client::Reply reply = Send(action, request, ctx);
-  if (!reply.ok) throw sdk::Error(action + "Failed", reply.body);
-  boost::system::error_code ec;
-  json::value v = json::parse(reply.body, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.as_object());
-}
-
-// The error type of an emulator error body, without its namespace.
-std::string ErrorName(const std::string& body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return "";
-  const json::value* type = v.as_object().if_contains("__type");
-  if (type == nullptr || !type->is_string()) return "";
-  std::string s(type->as_string());
-  return s.substr(s.find('#') + 1);
-}
 
 json::object S(std::string_view s) { return {{"S", s}}; }
 json::object N(int64_t n) { return {{"N", std::to_string(n)}}; }
@@ -172,8 +142,8 @@ std::string Dispatch(const std::string& event_text, const sdk::Context& ctx) {
   const std::string config_key = sdk::EnvOr("CONFIG_KEY", "jobs.json");
   const std::string queue_url = sdk::RequiredEnv("RUN_QUEUE_URL");
 
-  const json::object object =
-      Call("GetObject", {{"Bucket", config_bucket}, {"Key", config_key}}, ctx);
+  const json::object object = sdk::CallJson(
+      "GetObject", {{"Bucket", config_bucket}, {"Key", config_key}}, ctx);
   const json::value* body = object.if_contains("Body");
   const std::string text = body != nullptr && body->is_string()
                                ? Base64Decode(body->as_string())
@@ -205,29 +175,31 @@ std::string Dispatch(const std::string& event_text, const sdk::Context& ctx) {
 
   json::array job_ids;
   for (const auto& [id, params] : jobs) job_ids.push_back(S(id));
-  Call("PutItem",
-       {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
-        {"Item",
-         {{"RunID", S(run_id)},
-          {"TotalJobs", N(static_cast<int64_t>(jobs.size()))},
-          {"CompletedJobs", N(0)},
-          {"JobIDs", {{"L", std::move(job_ids)}}}}}},
-       ctx);
+  sdk::CallJson("PutItem",
+                {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
+                 {"Item",
+                  {{"RunID", S(run_id)},
+                   {"TotalJobs", N(static_cast<int64_t>(jobs.size()))},
+                   {"CompletedJobs", N(0)},
+                   {"JobIDs", {{"L", std::move(job_ids)}}}}}},
+                ctx);
   const std::string worker = sdk::EnvOr("WORKER_FUNCTION", "worker");
   json::array ids;
   for (auto& [id, params] : jobs) {
-    Call("Invoke",
-         {{"FunctionName", worker},
-          {"InvocationType", "Event"},
-          {"Payload",
-           {{"runId", run_id}, {"jobId", id}, {"params", std::move(params)}}}},
-         ctx);
+    sdk::CallJson(
+        "Invoke",
+        {{"FunctionName", worker},
+         {"InvocationType", "Event"},
+         {"Payload",
+          {{"runId", run_id}, {"jobId", id}, {"params", std::move(params)}}}},
+        ctx);
     ids.push_back(json::string(id));
   }
-  Call("SendMessage",
-       {{"QueueUrl", queue_url},
-        {"MessageBody", json::serialize(json::object{{"runID", run_id}})}},
-       ctx);
+  sdk::CallJson(
+      "SendMessage",
+      {{"QueueUrl", queue_url},
+       {"MessageBody", json::serialize(json::object{{"runID", run_id}})}},
+      ctx);
   return json::serialize(json::object{{"runId", run_id},
                                       {"totalJobs", jobs.size()},
                                       {"jobIds", std::move(ids)}});
@@ -253,11 +225,11 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
 
   // Read, then write: two attempts can both pass, and an attempt that
   // failed after the write below makes every retry skip the job.
-  const json::object got = Call("GetItem",
-                                {{"TableName", jobs_table},
-                                 {"Key", {{"JobID", S(job_key)}}},
-                                 {"ConsistentRead", true}},
-                                ctx);
+  const json::object got = sdk::CallJson("GetItem",
+                                         {{"TableName", jobs_table},
+                                          {"Key", {{"JobID", S(job_key)}}},
+                                          {"ConsistentRead", true}},
+                                         ctx);
   const json::value* item = got.if_contains("Item");
   if (item != nullptr && item->is_object()) {
     const json::value* complete = item->as_object().if_contains("Complete");
@@ -279,25 +251,27 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(work->as_int64()));
   }
-  Call("PutItem",
-       {{"TableName", jobs_table},
-        {"Item",
-         {{"JobID", S(job_key)},
-          {"RunID", S(run_id)},
-          {"Complete", {{"BOOL", true}}}}}},
-       ctx);
+  sdk::CallJson("PutItem",
+                {{"TableName", jobs_table},
+                 {"Item",
+                  {{"JobID", S(job_key)},
+                   {"RunID", S(run_id)},
+                   {"Complete", {{"BOOL", true}}}}}},
+                ctx);
 
   // The fault knob: fail once, after the Jobs row and before the artifact
   // and the counter. The first attempt is the one whose guard found no
   // Jobs row and that finds no artifact yet (no clock, no randomness).
   if (const json::value* f = params.if_contains("failOnce");
       f != nullptr && *f == true && item == nullptr) {
-    const sdk::Client::Reply head =
-        Send("HeadObject", {{"Bucket", bucket}, {"Key", artifact}}, ctx);
-    if (!head.ok && ErrorName(head.body) != "NoSuchKey") {
-      throw sdk::Error("HeadObjectFailed", head.body);
+    bool artifact_exists = true;
+    try {
+      sdk::CallJson("HeadObject", {{"Bucket", bucket}, {"Key", artifact}}, ctx);
+    } catch (const sdk::ServiceError& e) {
+      if (e.type() != "NoSuchKey") throw;
+      artifact_exists = false;
     }
-    if (!head.ok) {
+    if (!artifact_exists) {
       throw sdk::Error("InjectedFault", "failOnce: job " + job_id + " of run " +
                                             run_id +
                                             " failed after writing its Jobs "
@@ -309,18 +283,18 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
                              {"jobId", job_id},
                              {"params", params},
                              {"status", "Complete"}};
-  Call("PutObject",
-       {{"Bucket", bucket},
-        {"Key", artifact},
-        {"Body", sdk::Base64Encode(json::serialize(content))},
-        {"ContentType", "application/json"}},
-       ctx);
-  Call("UpdateItem",
-       {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
-        {"Key", {{"RunID", S(run_id)}}},
-        {"UpdateExpression", "ADD CompletedJobs :one"},
-        {"ExpressionAttributeValues", {{":one", N(1)}}}},
-       ctx);
+  sdk::CallJson("PutObject",
+                {{"Bucket", bucket},
+                 {"Key", artifact},
+                 {"Body", sdk::Base64Encode(json::serialize(content))},
+                 {"ContentType", "application/json"}},
+                ctx);
+  sdk::CallJson("UpdateItem",
+                {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
+                 {"Key", {{"RunID", S(run_id)}}},
+                 {"UpdateExpression", "ADD CompletedJobs :one"},
+                 {"ExpressionAttributeValues", {{":one", N(1)}}}},
+                ctx);
   return json::serialize(json::object{{"runId", run_id},
                                       {"jobId", job_id},
                                       {"status", "Complete"},
@@ -337,11 +311,11 @@ std::string Summary(const std::string&, const sdk::Context& ctx) {
   int64_t malformed = 0;
   // Stops with a second to spare; what is left waits for the next run.
   while (ctx.RemainingTimeMs() > 1000) {
-    const json::object got = Call("ReceiveMessage",
-                                  {{"QueueUrl", queue_url},
-                                   {"MaxNumberOfMessages", 10},
-                                   {"WaitTimeSeconds", 0}},
-                                  ctx);
+    const json::object got = sdk::CallJson("ReceiveMessage",
+                                           {{"QueueUrl", queue_url},
+                                            {"MaxNumberOfMessages", 10},
+                                            {"WaitTimeSeconds", 0}},
+                                           ctx);
     const json::value* messages = got.if_contains("Messages");
     if (messages == nullptr || !messages->is_array() ||
         messages->as_array().empty()) {
@@ -366,11 +340,11 @@ std::string Summary(const std::string&, const sdk::Context& ctx) {
         continue;
       }
       const std::string run_id(run->as_string());
-      const json::object row = Call("GetItem",
-                                    {{"TableName", runs_table},
-                                     {"Key", {{"RunID", S(run_id)}}},
-                                     {"ConsistentRead", true}},
-                                    ctx);
+      const json::object row = sdk::CallJson("GetItem",
+                                             {{"TableName", runs_table},
+                                              {"Key", {{"RunID", S(run_id)}}},
+                                              {"ConsistentRead", true}},
+                                             ctx);
       std::string line = "No Runs row for this run.";
       if (const json::value* r = row.if_contains("Item");
           r != nullptr && r->is_object()) {
@@ -378,15 +352,15 @@ std::string Summary(const std::string&, const sdk::Context& ctx) {
                std::to_string(ItemInt(r->as_object(), "CompletedJobs", 0)) +
                "/" + std::to_string(ItemInt(r->as_object(), "TotalJobs", 0));
       }
-      Call("Publish",
-           {{"TopicArn", topic},
-            {"Message", "Summary for run: " + run_id + "\n" + line},
-            {"Subject", "Run " + run_id}},
-           ctx);
+      sdk::CallJson("Publish",
+                    {{"TopicArn", topic},
+                     {"Message", "Summary for run: " + run_id + "\n" + line},
+                     {"Subject", "Run " + run_id}},
+                    ctx);
       runs.push_back(json::string(run_id));
     }
-    Call("DeleteMessageBatch", {{"QueueUrl", queue_url}, {"Entries", entries}},
-         ctx);
+    sdk::CallJson("DeleteMessageBatch",
+                  {{"QueueUrl", queue_url}, {"Entries", entries}}, ctx);
   }
   return json::serialize(
       json::object{{"runs", std::move(runs)}, {"malformed", malformed}});

@@ -36,6 +36,7 @@
 // gone: QueueDoesNotExist), a retried task sends its message twice (the
 // count passes `total` and no finisher starts). README.md has the details.
 #include <fanlab/function.h>
+#include <fanlab/json_client.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -57,29 +58,6 @@ constexpr const char kUsage[] =
 
 // How many of the job's task invocations are in flight at once.
 constexpr size_t kInvokeWindow = 256;
-
-// Calls `action`; a refused call throws sdk::Error(<the emulator's error
-// type>, "<action>: <its error body>"). Returns the answer's body.
-std::string Call(const char* action, const std::string& body) {
-  sdk::Client::Reply reply = sdk::SharedClient().Call(action, body);
-  if (!reply.ok) {
-    throw sdk::Error(
-        sdk::ErrorTypeOf(reply.body, std::string(action) + "Failed"),
-        std::string(action) + ": " + reply.body);
-  }
-  return std::move(reply.body);
-}
-
-json::object ParseObject(const std::string& text, const char* what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    throw sdk::Error(
-        "InvalidInput",
-        std::string(what) + " must be a JSON object: " + text.substr(0, 200));
-  }
-  return std::move(v.as_object());
-}
 
 // A JSON text as a value, or the text itself as a string when it is not
 // JSON (an empty text is null).
@@ -141,7 +119,7 @@ std::string JobId(const std::string& request_id) {
 }
 
 std::string Job(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = ParseObject(event_text, "the event");
+  const json::object event = sdk::ParseObject(event_text, "the event");
   const json::value& body_value = Field(event, "body");
   if (!body_value.is_string()) {
     return BadRequest("body must be a JSON object {callback, tasks}");
@@ -181,55 +159,35 @@ std::string Job(const std::string& event_text, const sdk::Context& ctx) {
   }
 
   const std::string job_id = JobId(ctx.request_id);
-  const json::object created = ParseObject(
-      Call("CreateQueue", json::serialize(json::object{
-                              {"QueueName", "doparallel-" + job_id}})),
-      "CreateQueue's answer");
+  const json::object created = sdk::CallJson(
+      "CreateQueue", {{"QueueName", "doparallel-" + job_id}}, ctx);
   const std::string queue_url(Field(created, "QueueUrl").as_string());
 
-  // Every task's event shares all but index, endpoint and params: built
-  // once, then each Invoke body is three appends and one escape.
-  const std::string total = std::to_string(tasks.size());
-  const std::string common =
-      "{\"jobId\":" + sdk::JsonString(job_id) +
-      ",\"queueUrl\":" + sdk::JsonString(queue_url) + ",\"total\":" + total +
-      ",\"callback\":" + json::serialize(callback) + ",\"finishFunction\":" +
-      sdk::JsonString(sdk::EnvOr("FINISH_FUNCTION", "finish")) + ",\"index\":";
-  const std::string invoke_head =
-      "{\"FunctionName\":" +
-      sdk::JsonString(sdk::EnvOr("TASK_FUNCTION", "task")) +
-      ",\"InvocationType\":\"Event\",\"Payload\":";
-  std::vector<std::string> invokes(tasks.size());
-  std::string task_event;
+  // One event per task: the shared fields, then its index, endpoint and
+  // params.
+  const json::object common{
+      {"jobId", job_id},
+      {"queueUrl", queue_url},
+      {"total", tasks.size()},
+      {"callback", callback},
+      {"finishFunction", sdk::EnvOr("FINISH_FUNCTION", "finish")}};
+  const std::string task_function = sdk::EnvOr("TASK_FUNCTION", "task");
+  std::vector<json::object> invokes;
+  invokes.reserve(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
     const json::object& task = tasks[i].get_object();
     const json::value* params = task.if_contains("params");
-    task_event = common;
-    task_event += std::to_string(i);
-    task_event += ",\"endpoint\":";
-    task_event += json::serialize(task.at("endpoint"));
-    task_event += ",\"params\":";
-    task_event += params != nullptr ? json::serialize(*params) : "{}";
-    task_event += '}';
-    std::string& invoke = invokes[i];
-    invoke = invoke_head;
-    invoke += sdk::JsonString(task_event);
-    invoke += '}';
+    json::object task_event = common;
+    task_event["index"] = i;
+    task_event["endpoint"] = task.at("endpoint");
+    task_event["params"] = params != nullptr ? *params : json::object();
+    invokes.push_back({{"FunctionName", task_function},
+                       {"InvocationType", "Event"},
+                       {"Payload", json::serialize(task_event)}});
   }
-  // Pipelined: thousands of tasks cost a few round trips, not one each.
-  const std::vector<sdk::Client::Reply> replies =
-      sdk::SharedClient().CallAll("Invoke", invokes, kInvokeWindow);
-  size_t failed = 0, first_failed = 0;
-  for (size_t i = replies.size(); i-- > 0;) {
-    if (!replies[i].ok) ++failed, first_failed = i;
-  }
-  if (failed > 0) {
-    const std::string& answer = replies[first_failed].body;
-    throw sdk::Error(sdk::ErrorTypeOf(answer, "InvokeFailed"),
-                     "Invoke of task " + std::to_string(first_failed) +
-                         " failed (" + std::to_string(failed) + " of " + total +
-                         " failed): " + answer);
-  }
+  // Pipelined: thousands of tasks cost a few round trips, not one each. A
+  // refused Invoke fails the job with its error type, naming the task.
+  sdk::CallJsonAll("Invoke", invokes, ctx, kInvokeWindow);
   return GatewayReply(
       202,
       {{"jobId", job_id}, {"queueUrl", queue_url}, {"tasks", tasks.size()}});
@@ -249,12 +207,12 @@ json::value CallEndpoint(const std::string& endpoint, const json::value& params,
     if (!r.ok()) throw sdk::Error("EndpointFailed", endpoint + ": " + r.error);
     return JsonOrString(r.body);
   }
-  const json::object answer = ParseObject(
-      Call("Invoke",
-           "{\"FunctionName\":" + sdk::JsonString(endpoint) +
-               ",\"InvocationType\":\"RequestResponse\",\"Payload\":" +
-               sdk::JsonString(params_text) + "}"),
-      "Invoke's answer");
+  const json::object answer =
+      sdk::CallJson("Invoke",
+                    {{"FunctionName", endpoint},
+                     {"InvocationType", "RequestResponse"},
+                     {"Payload", params_text}},
+                    ctx);
   const json::value& payload = Field(answer, "Payload");
   const std::string payload_text =
       payload.is_string() ? std::string(payload.get_string()) : "";
@@ -266,7 +224,7 @@ json::value CallEndpoint(const std::string& endpoint, const json::value& params,
 }
 
 std::string Task(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = ParseObject(event_text, "the event");
+  const json::object event = sdk::ParseObject(event_text, "the event");
   const std::string job_id = RequireString(event, "jobId");
   const std::string queue_url = RequireString(event, "queueUrl");
   const std::string endpoint = RequireString(event, "endpoint");
@@ -277,23 +235,23 @@ std::string Task(const std::string& event_text, const sdk::Context& ctx) {
   const json::value result =
       CallEndpoint(endpoint, Field(event, "params"), ctx);
 
-  const std::string index_text = std::to_string(index);
-  Call("SendMessage",
-       "{\"QueueUrl\":" + sdk::JsonString(queue_url) + ",\"MessageBody\":" +
-           sdk::JsonString(json::serialize(
-               json::object{{"status", "Complete"}, {"result", result}})) +
-           ",\"MessageAttributes\":{\"Task\":{\"DataType\":\"String\","
-           "\"StringValue\":\"" +
-           index_text +
-           "\"},\"Status\":{\"DataType\":\"String\",\"StringValue\":"
-           "\"Complete\"}}}");
+  sdk::CallJson(
+      "SendMessage",
+      {{"QueueUrl", queue_url},
+       {"MessageBody", json::serialize(json::object{{"status", "Complete"},
+                                                    {"result", result}})},
+       {"MessageAttributes",
+        {{"Task",
+          {{"DataType", "String"}, {"StringValue", std::to_string(index)}}},
+         {"Status", {{"DataType", "String"}, {"StringValue", "Complete"}}}}}},
+      ctx);
 
   // The completeness check, as DoParallel has it (the weak spot).
-  const json::object attributes = ParseObject(
-      Call("GetQueueAttributes",
-           "{\"QueueUrl\":" + sdk::JsonString(queue_url) +
-               ",\"AttributeNames\":[\"ApproximateNumberOfMessages\"]}"),
-      "GetQueueAttributes' answer");
+  const json::object attributes = sdk::CallJson(
+      "GetQueueAttributes",
+      {{"QueueUrl", queue_url},
+       {"AttributeNames", json::array{"ApproximateNumberOfMessages"}}},
+      ctx);
   const json::value* count_value = nullptr;
   if (const json::value* a = attributes.if_contains("Attributes");
       a != nullptr && a->is_object()) {
@@ -308,14 +266,15 @@ std::string Task(const std::string& event_text, const sdk::Context& ctx) {
       std::strtoll(count_value->get_string().c_str(), nullptr, 10);
   const bool finishing = count == total;
   if (finishing) {
-    Call("Invoke", "{\"FunctionName\":" + sdk::JsonString(finish) +
-                       ",\"InvocationType\":\"Event\",\"Payload\":" +
-                       sdk::JsonString(json::serialize(json::object{
-                           {"jobId", job_id},
-                           {"queueUrl", queue_url},
-                           {"total", total},
-                           {"callback", Field(event, "callback")}})) +
-                       "}");
+    sdk::CallJson("Invoke",
+                  {{"FunctionName", finish},
+                   {"InvocationType", "Event"},
+                   {"Payload", json::serialize(json::object{
+                                   {"jobId", job_id},
+                                   {"queueUrl", queue_url},
+                                   {"total", total},
+                                   {"callback", Field(event, "callback")}})}},
+                  ctx);
   }
   return json::serialize(json::object{{"jobId", job_id},
                                       {"index", index},
@@ -334,22 +293,22 @@ int64_t IndexOrder(const std::string& key) {
 }
 
 std::string Finish(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = ParseObject(event_text, "the event");
+  const json::object event = sdk::ParseObject(event_text, "the event");
   const std::string job_id = RequireString(event, "jobId");
   const std::string queue_url = RequireString(event, "queueUrl");
   const json::value& callback = Field(event, "callback");
-  const std::string queue = sdk::JsonString(queue_url);
 
   // Drain: receive 10, delete them, until a receive brings nothing.
   std::vector<std::pair<std::string, json::value>> results;
   int64_t received = 0;
   while (true) {
-    const json::object got = ParseObject(
-        Call("ReceiveMessage",
-             "{\"QueueUrl\":" + queue +
-                 ",\"MaxNumberOfMessages\":10,\"MessageAttributeNames\":["
-                 "\"All\"],\"WaitTimeSeconds\":0}"),
-        "ReceiveMessage's answer");
+    const json::object got =
+        sdk::CallJson("ReceiveMessage",
+                      {{"QueueUrl", queue_url},
+                       {"MaxNumberOfMessages", 10},
+                       {"MessageAttributeNames", json::array{"All"}},
+                       {"WaitTimeSeconds", 0}},
+                      ctx);
     const json::value* messages = got.if_contains("Messages");
     if (messages == nullptr || !messages->is_array() ||
         messages->get_array().empty()) {
@@ -381,11 +340,11 @@ std::string Finish(const std::string& event_text, const sdk::Context& ctx) {
                          {"ReceiptHandle", Field(message, "ReceiptHandle")}});
       ++received;
     }
-    Call("DeleteMessageBatch",
-         json::serialize(json::object{{"QueueUrl", queue_url},
-                                      {"Entries", std::move(entries)}}));
+    sdk::CallJson("DeleteMessageBatch",
+                  {{"QueueUrl", queue_url}, {"Entries", std::move(entries)}},
+                  ctx);
   }
-  Call("DeleteQueue", "{\"QueueUrl\":" + queue + "}");
+  sdk::CallJson("DeleteQueue", {{"QueueUrl", queue_url}}, ctx);
 
   std::stable_sort(results.begin(), results.end(),
                    [](const auto& a, const auto& b) {

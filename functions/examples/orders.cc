@@ -11,11 +11,14 @@
 //   and answers 201 {"id": ..., "messageId": ...}.
 //
 // The event is API Gateway's REST proxy event; the reply is its
-// {statusCode, headers, body}. It calls the emulator with the SDK's Client
-// (FANLAB_ENDPOINT) and HttpPost.
+// {statusCode, headers, body}. It calls the emulator with the SDK's
+// CallJson (fanlab/json_client.h; FANLAB_ENDPOINT) and HttpPost.
 #include <fanlab/function.h>
+#include <fanlab/json_client.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -30,7 +33,9 @@ std::string Reply(int status, const json::object& body) {
                    {"body", json::serialize(body)}});
 }
 
-std::string Handle(const std::string& event_text, const fanlab::sdk::Context&) {
+std::string Handle(const std::string& event_text,
+                   const fanlab::sdk::Context& ctx) {
+  namespace sdk = fanlab::sdk;
   json::object event = json::parse(event_text).as_object();
   std::string id(event.at("pathParameters").at("id").as_string());
   std::string body = event.at("body").is_string()
@@ -44,41 +49,41 @@ std::string Handle(const std::string& event_text, const fanlab::sdk::Context&) {
   }
   std::string item(order.at("item").as_string());
 
-  fanlab::sdk::Client client;
-  auto call = [&](const char* action, const json::object& request) {
-    return client.Call(action, json::serialize(request));
-  };
-  auto put =
-      call("PutItem", {{"TableName", fanlab::sdk::EnvOr("TABLE")},
-                       {"Item",
-                        {{"id", {{"S", id}}},
-                         {"item", {{"S", item}}},
-                         {"body", {{"S", body}}}}},
-                       {"ConditionExpression", "attribute_not_exists(id)"}});
-  if (!put.ok) {
-    if (fanlab::sdk::ErrorTypeOf(put.body) ==
-        "ConditionalCheckFailedException") {
-      return Reply(409, {{"message", "Order " + id + " exists already"}});
-    }
-    throw fanlab::sdk::Error("PutItemFailed", put.body);
+  // Each call waits no longer than the invocation has left; a refusal
+  // throws sdk::ServiceError, which fails the invocation with the
+  // service's error type unless caught.
+  try {
+    sdk::CallJson("PutItem",
+                  {{"TableName", sdk::EnvOr("TABLE")},
+                   {"Item",
+                    {{"id", {{"S", id}}},
+                     {"item", {{"S", item}}},
+                     {"body", {{"S", body}}}}},
+                   {"ConditionExpression", "attribute_not_exists(id)"}},
+                  ctx);
+  } catch (const sdk::ServiceError& e) {
+    if (e.type() != "ConditionalCheckFailedException") throw;
+    return Reply(409, {{"message", "Order " + id + " exists already"}});
   }
-  auto object = call("PutObject", {{"Bucket", fanlab::sdk::EnvOr("BUCKET")},
-                                   {"Key", "orders/" + id + ".json"},
-                                   {"Body", fanlab::sdk::Base64Encode(body)},
-                                   {"ContentType", "application/json"}});
-  if (!object.ok) throw fanlab::sdk::Error("PutObjectFailed", object.body);
-  auto published =
-      call("Publish", {{"TopicArn", fanlab::sdk::EnvOr("TOPIC_ARN")},
-                       {"Message", "Order " + id + ": " + item},
-                       {"Subject", "Order " + id}});
-  if (!published.ok) throw fanlab::sdk::Error("PublishFailed", published.body);
-  std::string message_id(
-      json::parse(published.body).at("MessageId").as_string());
-  if (std::string url = fanlab::sdk::EnvOr("CALLBACK_URL"); !url.empty()) {
-    fanlab::sdk::HttpResult r = fanlab::sdk::HttpPost(
+  sdk::CallJson("PutObject",
+                {{"Bucket", sdk::EnvOr("BUCKET")},
+                 {"Key", "orders/" + id + ".json"},
+                 {"Body", sdk::Base64Encode(body)},
+                 {"ContentType", "application/json"}},
+                ctx);
+  const json::object published =
+      sdk::CallJson("Publish",
+                    {{"TopicArn", sdk::EnvOr("TOPIC_ARN")},
+                     {"Message", "Order " + id + ": " + item},
+                     {"Subject", "Order " + id}},
+                    ctx);
+  std::string message_id(published.at("MessageId").as_string());
+  if (std::string url = sdk::EnvOr("CALLBACK_URL"); !url.empty()) {
+    sdk::HttpResult r = sdk::HttpPost(
         url, json::serialize(json::object{{"id", id}, {"status", "accepted"}}),
-        {{"Content-Type", "application/json"}});
-    if (!r.ok()) throw fanlab::sdk::Error("CallbackFailed", r.error);
+        {{"Content-Type", "application/json"}},
+        sdk::CallTimeoutMs(std::min<int64_t>(ctx.RemainingTimeMs(), 10000)));
+    if (!r.ok()) throw sdk::Error("CallbackFailed", r.error);
   }
   return Reply(201, {{"id", id}, {"messageId", message_id}});
 }

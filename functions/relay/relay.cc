@@ -37,6 +37,7 @@
 // (and perhaps after the packet was sent on), and the mapping hands the
 // old packet out again after the visibility timeout. README.md has more.
 #include <fanlab/function.h>
+#include <fanlab/json_client.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -62,32 +63,6 @@ constexpr const char kUsage[] =
 // SQS's message limit as the Relay design has it (it predates the 1 MiB
 // raise): a packet is at most 64 KB.
 constexpr size_t kMaxPacketBytes = 64 * 1024;
-
-// Calls `action`; a refused call throws sdk::Error(<the emulator's error
-// type>, "<action>: <its error body>"). Returns the answer as an object.
-json::object Call(const char* action, const json::object& request) {
-  sdk::Client::Reply reply =
-      sdk::SharedClient().Call(action, json::serialize(request));
-  if (!reply.ok) {
-    throw sdk::Error(
-        sdk::ErrorTypeOf(reply.body, std::string(action) + "Failed"),
-        std::string(action) + ": " + reply.body);
-  }
-  boost::system::error_code ec;
-  json::value v = json::parse(reply.body, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.as_object());
-}
-
-json::object ParseObject(std::string_view text, const std::string& what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    throw sdk::Error("InvalidInput", what + " must be a JSON object: " +
-                                         std::string(text.substr(0, 200)));
-  }
-  return std::move(v.as_object());
-}
 
 const json::value& Field(const json::object& o, std::string_view name) {
   static const json::value kNull;
@@ -139,8 +114,8 @@ std::string PacketBody(const json::object& packet) {
 
 // ---------------------------------------------------------------- setup
 
-std::string Setup(const std::string& event_text, const sdk::Context&) {
-  const json::object event = ParseObject(event_text, "the event");
+std::string Setup(const std::string& event_text, const sdk::Context& ctx) {
+  const json::object event = sdk::ParseObject(event_text, "the event");
   const std::string name = RequireString(event, "name", "");
   const std::string queue_name = "relay-" + name;
   if (queue_name.size() > 80 ||
@@ -169,29 +144,32 @@ std::string Setup(const std::string& event_text, const sdk::Context&) {
       first_packet(json::string("http://localhost/000000000000/" + queue_name),
                    json::string(36, '0')));
 
-  const json::object queue =
-      Call("CreateQueue",
-           {{"QueueName", queue_name},
-            {"Attributes",
-             {{"VisibilityTimeout", sdk::EnvOr("VISIBILITY_TIMEOUT", "60")}}}});
+  const json::object queue = sdk::CallJson(
+      "CreateQueue",
+      {{"QueueName", queue_name},
+       {"Attributes",
+        {{"VisibilityTimeout", sdk::EnvOr("VISIBILITY_TIMEOUT", "60")}}}},
+      ctx);
   const json::value queue_url = Field(queue, "QueueUrl");
-  const json::object attributes =
-      Call("GetQueueAttributes",
-           {{"QueueUrl", queue_url}, {"AttributeNames", {"QueueArn"}}});
+  const json::object attributes = sdk::CallJson(
+      "GetQueueAttributes",
+      {{"QueueUrl", queue_url}, {"AttributeNames", {"QueueArn"}}}, ctx);
   const json::value arn =
       Field(attributes, "Attributes").is_object()
           ? Field(attributes.at("Attributes").get_object(), "QueueArn")
           : json::value();
   const json::object mapping =
-      Call("CreateEventSourceMapping",
-           {{"EventSourceArn", arn},
-            {"FunctionName", sdk::EnvOr("WORKER_FUNCTION", "worker")},
-            {"BatchSize", 1}});
+      sdk::CallJson("CreateEventSourceMapping",
+                    {{"EventSourceArn", arn},
+                     {"FunctionName", sdk::EnvOr("WORKER_FUNCTION", "worker")},
+                     {"BatchSize", 1}},
+                    ctx);
   const json::value uuid = Field(mapping, "UUID");
 
-  Call("SendMessage",
-       {{"QueueUrl", queue_url},
-        {"MessageBody", PacketBody(first_packet(queue_url, uuid))}});
+  sdk::CallJson("SendMessage",
+                {{"QueueUrl", queue_url},
+                 {"MessageBody", PacketBody(first_packet(queue_url, uuid))}},
+                ctx);
   return json::serialize(json::object{{"QueueUrl", queue_url}, {"UUID", uuid}});
 }
 
@@ -199,15 +177,17 @@ std::string Setup(const std::string& event_text, const sdk::Context&) {
 
 // Sends the packet on to its own queue: the next hop.
 void RelayPass(json::object& packet, int64_t delay_seconds,
-               const std::string& where) {
+               const std::string& where, const sdk::Context& ctx) {
   json::object& stats = packet["stats"].as_object();
   for (const char* counter : {"sqsCount", "hops"}) {
     stats[counter] =
         RequireInt(stats, counter, 0, INT64_MAX, where + "stats.", 0) + 1;
   }
-  Call("SendMessage", {{"QueueUrl", packet.at("QueueUrl")},
-                       {"MessageBody", PacketBody(packet)},
-                       {"DelaySeconds", delay_seconds}});
+  sdk::CallJson("SendMessage",
+                {{"QueueUrl", packet.at("QueueUrl")},
+                 {"MessageBody", PacketBody(packet)},
+                 {"DelaySeconds", delay_seconds}},
+                ctx);
 }
 
 // Works on one packet for as long as the time left allows; returns what
@@ -256,7 +236,7 @@ json::object WorkOn(json::object packet, const sdk::Context& ctx,
                static_cast<long long>(ctx.RemainingTimeMs()));
 
   if (todo > 0) {
-    RelayPass(packet, delay_seconds, where);
+    RelayPass(packet, delay_seconds, where, ctx);
   } else {
     const std::string url = sdk::EnvOr("RESULT_URL", "");
     if (!url.empty()) {
@@ -266,12 +246,14 @@ json::object WorkOn(json::object packet, const sdk::Context& ctx,
           static_cast<int>(std::min<int64_t>(left, 10000)));
       if (!r.ok()) throw sdk::Error("ResultPostFailed", url + ": " + r.error);
     }
-    Call("Invoke",
-         {{"FunctionName", sdk::EnvOr("TEARDOWN_FUNCTION", "teardown")},
-          {"InvocationType", "Event"},
-          {"Payload",
-           json::serialize(json::object{{"QueueUrl", packet.at("QueueUrl")},
-                                        {"UUID", packet.at("UUID")}})}});
+    sdk::CallJson(
+        "Invoke",
+        {{"FunctionName", sdk::EnvOr("TEARDOWN_FUNCTION", "teardown")},
+         {"InvocationType", "Event"},
+         {"Payload",
+          json::serialize(json::object{{"QueueUrl", packet.at("QueueUrl")},
+                                       {"UUID", packet.at("UUID")}})}},
+        ctx);
   }
   return {{"unitsDone", done},
           {"todo", todo},
@@ -280,7 +262,7 @@ json::object WorkOn(json::object packet, const sdk::Context& ctx,
 }
 
 std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = ParseObject(event_text, "the event");
+  const json::object event = sdk::ParseObject(event_text, "the event");
   const json::value& records = Field(event, "Records");
   if (!records.is_array()) {
     throw sdk::Error("InvalidInput", "Records must be an array (an SQS event)");
@@ -297,8 +279,8 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
                                            "].body must be a string");
     }
     packets.push_back(
-        WorkOn(ParseObject(body.get_string(),
-                           "Records[" + std::to_string(i) + "].body"),
+        WorkOn(sdk::ParseObject(body.get_string(),
+                                "Records[" + std::to_string(i) + "].body"),
                ctx, where));
   }
   return json::serialize(json::object{{"packets", std::move(packets)}});
@@ -306,12 +288,12 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
 
 // ------------------------------------------------------------- teardown
 
-std::string Teardown(const std::string& event_text, const sdk::Context&) {
-  const json::object event = ParseObject(event_text, "the event");
+std::string Teardown(const std::string& event_text, const sdk::Context& ctx) {
+  const json::object event = sdk::ParseObject(event_text, "the event");
   const std::string queue_url = RequireString(event, "QueueUrl", "");
   const std::string uuid = RequireString(event, "UUID", "");
-  Call("DeleteEventSourceMapping", {{"UUID", uuid}});
-  Call("DeleteQueue", {{"QueueUrl", queue_url}});
+  sdk::CallJson("DeleteEventSourceMapping", {{"UUID", uuid}}, ctx);
+  sdk::CallJson("DeleteQueue", {{"QueueUrl", queue_url}}, ctx);
   return json::serialize(
       json::object{{"QueueUrl", queue_url}, {"UUID", uuid}, {"deleted", true}});
 }

@@ -30,6 +30,7 @@
 // JOB_QUEUE_URL, RESULT_QUEUE_URL, ALGORITHM_PREFIX [algorithm-].
 // functions/scheduler/README.md has the resources and what a scenario sees.
 #include <fanlab/function.h>
+#include <fanlab/json_client.h>
 
 #include <algorithm>
 #include <boost/json.hpp>
@@ -45,36 +46,6 @@ namespace {
 
 namespace json = boost::json;
 namespace sdk = fanlab::sdk;
-
-// Calls `action`, waiting no longer than the invocation has left.
-sdk::Client::Reply Send(const std::string& action, const json::object& request,
-                        const sdk::Context& ctx) {
-  const int timeout_ms =
-      static_cast<int>(std::clamp<int64_t>(ctx.RemainingTimeMs(), 1, 30000));
-  return sdk::SharedClient().Call(action, json::serialize(request), timeout_ms);
-}
-
-// Calls `action` and returns its answer; an error answer throws
-// sdk::Error("<action>Failed", the emulator's error body).
-json::object Call(const std::string& action, const json::object& request,
-                  const sdk::Context& ctx) {
-  sdk::Client::Reply reply = Send(action, request, ctx);
-  if (!reply.ok) throw sdk::Error(action + "Failed", reply.body);
-  boost::system::error_code ec;
-  json::value v = json::parse(reply.body, ec);
-  if (ec || !v.is_object()) return {};
-  return std::move(v.as_object());
-}
-
-json::object ParseObject(std::string_view text, const char* what) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    throw sdk::Error("InvalidInput",
-                     std::string(what) + " must be a JSON object");
-  }
-  return std::move(v.as_object());
-}
 
 // ---- The table's rows ----------------------------------------------------
 
@@ -158,7 +129,7 @@ std::vector<json::object> AllItems(const std::string& action,
                                    const sdk::Context& ctx) {
   std::vector<json::object> items;
   while (true) {
-    json::object page = Call(action, request, ctx);
+    json::object page = sdk::CallJson(action, request, ctx);
     if (json::value* list = page.if_contains("Items");
         list != nullptr && list->is_array()) {
       for (json::value& item : list->as_array()) {
@@ -184,8 +155,8 @@ std::vector<size_t> SendAll(const std::string& queue_url,
           json::object{{"Id", std::to_string(i)}, {"MessageBody", bodies[i]}});
     }
     const json::object answer =
-        Call("SendMessageBatch",
-             {{"QueueUrl", queue_url}, {"Entries", entries}}, ctx);
+        sdk::CallJson("SendMessageBatch",
+                      {{"QueueUrl", queue_url}, {"Entries", entries}}, ctx);
     if (const json::value* f = answer.if_contains("Failed");
         f != nullptr && f->is_array()) {
       for (const json::value& entry : f->as_array()) {
@@ -272,10 +243,10 @@ std::string CreateSchedule(const std::string& username,
   }
   s.enabled = enabled->as_bool();
 
-  Call("PutItem",
-       {{"TableName", sdk::EnvOr("SCHEDULES_TABLE", "Schedules")},
-        {"Item", ToItem(s)}},
-       ctx);
+  sdk::CallJson("PutItem",
+                {{"TableName", sdk::EnvOr("SCHEDULES_TABLE", "Schedules")},
+                 {"Item", ToItem(s)}},
+                ctx);
   return Reply(201, ToJson(s));
 }
 
@@ -296,7 +267,7 @@ std::string ListSchedules(const std::string& username,
 }
 
 std::string Api(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = ParseObject(event_text, "The event");
+  const json::object event = sdk::ParseObject(event_text, "The event");
   const json::value* method = event.if_contains("httpMethod");
   const json::value* params = event.if_contains("pathParameters");
   const json::value* username =
@@ -331,7 +302,7 @@ int MinuteOf(std::string_view time) {
 }
 
 std::string Scheduler(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = ParseObject(event_text, "The event");
+  const json::object event = sdk::ParseObject(event_text, "The event");
   const json::value* time = event.if_contains("time");
   const int minute =
       time != nullptr && time->is_string() ? MinuteOf(time->as_string()) : -1;
@@ -383,7 +354,7 @@ std::string Scheduler(const std::string& event_text, const sdk::Context& ctx) {
 // ---- runner --------------------------------------------------------------
 
 std::string Runner(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = ParseObject(event_text, "The event");
+  const json::object event = sdk::ParseObject(event_text, "The event");
   const json::value* records = event.if_contains("Records");
   if (records == nullptr || !records->is_array()) {
     throw sdk::Error("InvalidInput", "Records must be a list");
@@ -418,17 +389,19 @@ std::string Runner(const std::string& event_text, const sdk::Context& ctx) {
       const json::value* v = job->if_contains(name);
       return v != nullptr ? *v : json::value();
     };
-    const sdk::Client::Reply invoked = Send(
-        "Invoke",
-        {{"FunctionName", prefix + std::string(algorithm->as_string())},
-         {"InvocationType", "RequestResponse"},
-         {"Payload", {{"input", field("input")}, {"apikey", field("apikey")}}}},
-        ctx);
-    if (!invoked.ok) {  // no such function, throttled, ...
-      fail("Invoke: " + invoked.body);
+    json::object answer;
+    try {
+      answer = sdk::CallJson(
+          "Invoke",
+          {{"FunctionName", prefix + std::string(algorithm->as_string())},
+           {"InvocationType", "RequestResponse"},
+           {"Payload",
+            {{"input", field("input")}, {"apikey", field("apikey")}}}},
+          ctx);
+    } catch (const sdk::ServiceError& e) {  // no such function, throttled
+      fail(e.type() + ": " + e.message());
       continue;
     }
-    const json::object answer = ParseObject(invoked.body, "Invoke's answer");
     const json::value* payload = answer.if_contains("Payload");
     json::value output;
     if (payload != nullptr && payload->is_string()) {

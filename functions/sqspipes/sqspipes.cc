@@ -37,6 +37,7 @@
 //   Operations: reduce: V/2 for an even V, null (None: dropped) for an odd
 //   one; count: ADDs to the RESULTS_TABLE item {stage, priority}.
 #include <fanlab/function.h>
+#include <fanlab/json_client.h>
 
 #include <boost/json.hpp>
 #include <charconv>
@@ -76,14 +77,6 @@ int64_t IntEnv(const char* name, int64_t fallback, int64_t min, int64_t max) {
   return v;
 }
 
-// Calls `action`; its answer, or sdk::Error("<action>Failed", error body).
-json::object Call(const std::string& action, const json::object& request) {
-  sdk::Client::Reply reply =
-      sdk::SharedClient().Call(action, json::serialize(request));
-  if (!reply.ok) throw sdk::Error(action + "Failed", reply.body);
-  return json::parse(reply.body).as_object();
-}
-
 // `D-NAME.fifo` for priority 0, `D-NAME--pK.fifo` for priority K.
 std::string QueueName(const std::string& domain, const std::string& stage,
                       int64_t priority) {
@@ -93,16 +86,18 @@ std::string QueueName(const std::string& domain, const std::string& stage,
 }
 
 // The URL of queue `name`, asked once per process (GetQueueUrl).
-const std::string& QueueUrl(const std::string& name) {
+const std::string& QueueUrl(const std::string& name, const sdk::Context& ctx) {
   static std::unordered_map<std::string, std::string> urls;
   if (auto it = urls.find(name); it != urls.end()) return it->second;
-  sdk::Client::Reply reply = sdk::SharedClient().Call(
-      "GetQueueUrl", json::serialize(json::object{{"QueueName", name}}));
-  if (!reply.ok) {
-    throw sdk::Error("GetQueueUrlFailed", "Queue " + name + ": " + reply.body);
+  const json::object answer =
+      sdk::CallJson("GetQueueUrl", {{"QueueName", name}}, ctx);
+  const json::value* url = answer.if_contains("QueueUrl");
+  if (url == nullptr || !url->is_string()) {
+    throw sdk::Error("InvalidAnswer",
+                     "GetQueueUrl of " + name +
+                         " answered no QueueUrl: " + json::serialize(answer));
   }
-  std::string url(json::parse(reply.body).at("QueueUrl").as_string());
-  return urls.emplace(name, std::move(url)).first->second;
+  return urls.emplace(name, std::string(url->get_string())).first->second;
 }
 
 // Sends `values[k]` (k = priority) to `stage`'s queue of priority k, in
@@ -110,7 +105,8 @@ const std::string& QueueUrl(const std::string& name) {
 // were sent (a duplicate the queue suppressed counts as sent, as SQS
 // answers it as a success).
 int64_t SendToStage(const std::string& domain, const std::string& stage,
-                    const std::vector<std::vector<int64_t>>& values) {
+                    const std::vector<std::vector<int64_t>>& values,
+                    const sdk::Context& ctx) {
   int64_t sent = 0;
   for (int64_t p = static_cast<int64_t>(values.size()) - 1; p >= 0; --p) {
     const std::vector<int64_t>& queue_values = values[p];
@@ -128,10 +124,11 @@ int64_t SendToStage(const std::string& domain, const std::string& stage,
             {"MessageDeduplicationId", stage + "-" + std::to_string(v)}});
       }
       const size_t n = entries.size();
-      json::object answer =
-          Call("SendMessageBatch",
-               {{"QueueUrl", QueueUrl(QueueName(domain, stage, p))},
-                {"Entries", std::move(entries)}});
+      json::object answer = sdk::CallJson(
+          "SendMessageBatch",
+          {{"QueueUrl", QueueUrl(QueueName(domain, stage, p), ctx)},
+           {"Entries", std::move(entries)}},
+          ctx);
       if (const json::value* failed = answer.if_contains("Failed");
           failed != nullptr && failed->is_array() &&
           !failed->as_array().empty()) {
@@ -148,13 +145,15 @@ int64_t SendToStage(const std::string& domain, const std::string& stage,
 // Starts `workers` workers of `function` with Event invocations; the
 // payload is `payload` plus {"worker": j}.
 void StartWorkers(const std::string& function, int64_t workers,
-                  const json::object& payload) {
+                  const json::object& payload, const sdk::Context& ctx) {
   for (int64_t j = 0; j < workers; ++j) {
     json::object event = payload;
     event["worker"] = j;
-    Call("Invoke", {{"FunctionName", function},
-                    {"InvocationType", "Event"},
-                    {"Payload", std::move(event)}});
+    sdk::CallJson("Invoke",
+                  {{"FunctionName", function},
+                   {"InvocationType", "Event"},
+                   {"Payload", std::move(event)}},
+                  ctx);
   }
 }
 
@@ -271,11 +270,12 @@ std::string Generate(const std::string& event_text, const sdk::Context& ctx) {
   for (int64_t i = 0; i < count; ++i) {
     values[i % priorities].push_back(tick * count + i);
   }
-  SendToStage(domain, next_stage, values);
+  SendToStage(domain, next_stage, values, ctx);
   StartWorkers(next_function, workers,
                {{"stage", next_stage},
                 {"startedBy", "generate/" + ctx.request_id},
-                {"tick", tick}});
+                {"tick", tick}},
+               ctx);
 
   json::array by_priority;
   for (const auto& v : values) by_priority.push_back(v.size());
@@ -368,10 +368,12 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
     std::string url;
     json::array messages;
     for (int64_t p = priorities - 1; p >= 0 && priority < 0; --p) {
-      url = QueueUrl(QueueName(domain, stage, p));
-      json::object answer = Call("ReceiveMessage", {{"QueueUrl", url},
-                                                    {"MaxNumberOfMessages", 10},
-                                                    {"WaitTimeSeconds", 0}});
+      url = QueueUrl(QueueName(domain, stage, p), ctx);
+      json::object answer = sdk::CallJson("ReceiveMessage",
+                                          {{"QueueUrl", url},
+                                           {"MaxNumberOfMessages", 10},
+                                           {"WaitTimeSeconds", 0}},
+                                          ctx);
       if (json::value* m = answer.if_contains("Messages");
           m != nullptr && m->is_array() && !m->as_array().empty()) {
         messages = std::move(m->as_array());
@@ -390,8 +392,8 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
           json::object{{"Id", std::to_string(i)},
                        {"ReceiptHandle", messages[i].at("ReceiptHandle")}});
     }
-    json::object deleted =
-        Call("DeleteMessageBatch", {{"QueueUrl", url}, {"Entries", entries}});
+    json::object deleted = sdk::CallJson(
+        "DeleteMessageBatch", {{"QueueUrl", url}, {"Entries", entries}}, ctx);
     if (const json::value* failed = deleted.if_contains("Failed");
         failed != nullptr && failed->is_array() &&
         !failed->as_array().empty()) {
@@ -427,22 +429,24 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
     received += batch_count;
     dropped += batch_dropped;
     if (operation == Operation::kReduce) {
-      sent += SendToStage(domain, next_stage, outputs);
+      sent += SendToStage(domain, next_stage, outputs, ctx);
     }
     if (!table.empty() && batch_count > 0) {
-      Call("UpdateItem",
-           {{"TableName", table},
-            {"Key",
-             {{"stage", {{"S", stage}}},
-              {"priority", {{"N", std::to_string(priority)}}}}},
-            {"UpdateExpression",
-             "ADD #count :count, #sum :sum, #dropped :dropped"},
-            {"ExpressionAttributeNames",
-             {{"#count", "count"}, {"#sum", "sum"}, {"#dropped", "dropped"}}},
-            {"ExpressionAttributeValues",
-             {{":count", {{"N", std::to_string(batch_count)}}},
-              {":sum", {{"N", std::to_string(batch_sum)}}},
-              {":dropped", {{"N", std::to_string(batch_dropped)}}}}}});
+      sdk::CallJson(
+          "UpdateItem",
+          {{"TableName", table},
+           {"Key",
+            {{"stage", {{"S", stage}}},
+             {"priority", {{"N", std::to_string(priority)}}}}},
+           {"UpdateExpression",
+            "ADD #count :count, #sum :sum, #dropped :dropped"},
+           {"ExpressionAttributeNames",
+            {{"#count", "count"}, {"#sum", "sum"}, {"#dropped", "dropped"}}},
+           {"ExpressionAttributeValues",
+            {{":count", {{"N", std::to_string(batch_count)}}},
+             {":sum", {{"N", std::to_string(batch_sum)}}},
+             {":dropped", {{"N", std::to_string(batch_dropped)}}}}}},
+          ctx);
     }
     if (!trace_url.empty()) {
       const int64_t left = ctx.RemainingTimeMs();
@@ -466,7 +470,8 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
   if (sent > 0) {
     StartWorkers(
         next_function, workers,
-        {{"stage", next_stage}, {"startedBy", stage + "/" + ctx.request_id}});
+        {{"stage", next_stage}, {"startedBy", stage + "/" + ctx.request_id}},
+        ctx);
     started = workers;
   }
   std::fprintf(stderr,

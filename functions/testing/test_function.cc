@@ -20,7 +20,14 @@
 //   call ACTION         sends the event to the emulator as ACTION's body;
 //                       returns {"ok": bool, "body": the answer}
 //   print-context       {"requestId","deadlineMs","functionName",
-//                       "invokedFunctionArn","endpoint","remainingMs"}
+//                       "invokedFunctionArn","endpoint","remainingMs",
+//                       "traceId","clientContext","cognitoIdentity",
+//                       "functionVersion","memoryLimitMb","logGroupName",
+//                       "logStreamName","traceEnv"} (traceEnv: the
+//                       variable _X_AMZN_TRACE_ID, "" when unset)
+//   init-fail           fails its initialization: TestInitError, "failing
+//                       at init" (under the Runtime API, posted to
+//                       /runtime/init/error); exits 3
 //   api-reply STATUS    an API Gateway proxy reply: statusCode STATUS,
 //                       headers {"Content-Type":"application/json",
 //                       "X-Fanlab-Mode":"api-reply"}, multiValueHeaders
@@ -31,7 +38,9 @@
 //                       fails with HttpError
 //
 // Each behaviour happens per invocation, after the ready frame; a bad mode
-// or argument exits 2 at once.
+// or argument exits 2 at once. With AWS_LAMBDA_RUNTIME_API set the binary
+// is a custom runtime's bootstrap: the same modes, served over the Lambda
+// Runtime API instead of frames (fanlab/run.h).
 #include <fanlab/function.h>
 #include <signal.h>
 #include <sys/types.h>
@@ -59,7 +68,8 @@ namespace sdk = fanlab::sdk;
 constexpr const char kUsage[] =
     "usage: fanlab-test-function echo | sleep MS | fail | crash | exit CODE "
     "| fork-ignore-term | flood-stdout BYTES | alloc MB | garbage | env | "
-    "print-context | call ACTION | api-reply STATUS | http-post URL\n";
+    "print-context | init-fail | call ACTION | api-reply STATUS | http-post "
+    "URL\n";
 
 // A non-negative decimal integer, or nullopt.
 std::optional<int64_t> ParseCount(std::string_view text) {
@@ -166,7 +176,16 @@ std::string PrintContext(const sdk::Context& ctx) {
          ",\"invokedFunctionArn\":" +
          sdk::JsonString(ctx.invoked_function_arn) +
          ",\"endpoint\":" + sdk::JsonString(ctx.endpoint) +
-         ",\"remainingMs\":" + std::to_string(ctx.RemainingTimeMs()) + "}";
+         ",\"remainingMs\":" + std::to_string(ctx.RemainingTimeMs()) +
+         ",\"traceId\":" + sdk::JsonString(ctx.trace_id) +
+         ",\"clientContext\":" + sdk::JsonString(ctx.client_context) +
+         ",\"cognitoIdentity\":" + sdk::JsonString(ctx.cognito_identity) +
+         ",\"functionVersion\":" + sdk::JsonString(ctx.function_version) +
+         ",\"memoryLimitMb\":" + std::to_string(ctx.memory_limit_mb) +
+         ",\"logGroupName\":" + sdk::JsonString(ctx.log_group_name) +
+         ",\"logStreamName\":" + sdk::JsonString(ctx.log_stream_name) +
+         ",\"traceEnv\":" + sdk::JsonString(sdk::EnvOr("_X_AMZN_TRACE_ID")) +
+         "}";
 }
 
 // The handler for `mode` (with its argument, if it takes one), or an empty
@@ -239,6 +258,11 @@ int main(int argc, char** argv) {
       if (!r.ok()) throw sdk::Error("HttpError", r.error);
       return "{\"status\":" + std::to_string(r.status) +
              ",\"body\":" + sdk::JsonString(r.body) + "}";
+    });
+  }
+  if (std::string_view(argv[1]) == "init-fail" && argc == 2) {
+    return sdk::RunWithInit([]() -> sdk::Handler {
+      throw sdk::Error("TestInitError", "failing at init");
     });
   }
   std::optional<int64_t> arg;

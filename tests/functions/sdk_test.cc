@@ -1,9 +1,9 @@
-// The function SDK (functions/sdk/fanlab/function.h): sdk::Run driven
-// through pipes on a thread (the ready frame, ok and error frames with
-// exact lengths, warm sequences, input written byte by byte, malformed
-// and truncated frames, end of file, a vanished reader), the header
-// parser, the JSON string escaper, and sdk::Client against a real Engine
-// and against a ROUTER socket the test drives.
+// The function SDK (functions/sdk/fanlab/: frames.h, json.h, client.h):
+// sdk::Run driven through pipes on a thread (the ready frame, ok and error
+// frames with exact lengths, warm sequences, input written byte by byte,
+// malformed and truncated frames, end of file, a vanished reader), the
+// header parser, the JSON string escaper, and sdk::Client against a real
+// Engine and against a ROUTER socket the test drives.
 #include <fanlab/function.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -441,6 +441,15 @@ TEST(SdkHeaderTest, ParsesTheFieldsAndNamesWhatIsWrong) {
   EXPECT_FALSE(detail::ParseInvocationHeader(
       "{\"requestId\":\"id\",\"length\":3}", &h, &error));
   EXPECT_THAT(error, HasSubstr("deadlineMs is missing"));
+  EXPECT_FALSE(detail::ParseInvocationHeader(
+      "{\"requestId\":\"id\",\"deadlineMs\":1,\"length\":-1}", &h, &error));
+  EXPECT_EQ(error, "length is negative");
+  EXPECT_FALSE(detail::ParseInvocationHeader(
+      "{\"requestId\":\"id\",\"deadlineMs\":1,\"length\":1} x", &h, &error));
+  EXPECT_THAT(error, HasSubstr("trailing characters after the object at byte"));
+  EXPECT_FALSE(detail::ParseInvocationHeader(
+      "{\"requestId\":\"id\",\"nowMs\":1.5}", &h, &error));
+  EXPECT_THAT(error, HasSubstr("expected an integer at byte 26 (field nowMs)"));
 }
 
 TEST(SdkHelpersTest, ErrorTypeOfAnEmulatorErrorBody) {

@@ -252,6 +252,16 @@ TEST(TestFunctionTest, FailWritesAnErrorFrame) {
                         "\"errorMessage\":\"failing on purpose\"}"));
 }
 
+// Under frames an initialization error has no frame: a line on stderr,
+// exit status 3, before the ready frame.
+TEST(TestFunctionTest, InitFailExitsThreeBeforeTheReadyFrame) {
+  Child c({"init-fail"}, BaseEnv());
+  c.Write(Frame("r1", "{}"));
+  ExpectExited(c.Finish(), 3);
+  EXPECT_EQ(c.result, "");
+  EXPECT_THAT(c.err, HasSubstr("TestInitError: failing at init"));
+}
+
 TEST(TestFunctionTest, ExitLeavesWithItsCodeBeforeAnyResult) {
   Child c({"exit", "3"}, BaseEnv());
   c.Write(Frame("r1", "{}"));
