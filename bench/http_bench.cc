@@ -435,7 +435,6 @@ HttpBenchResult RunHttpBench(const HttpBenchOptions& o, std::string& error) {
       return {};
     }
     r.endpoint = o.endpoint;
-    const std::string request = SendRequest(*a, o, error);
     ServerCpu cpu;
     if (o.server_pid > 0) {
       if (ProcessCpuSeconds(o.server_pid) < 0) {
@@ -445,6 +444,7 @@ HttpBenchResult RunHttpBench(const HttpBenchOptions& o, std::string& error) {
       }
       cpu = [pid = o.server_pid] { return ProcessCpuSeconds(pid); };
     }
+    const std::string request = SendRequest(*a, o, error);
     if (error.empty()) r.send = Load(*a, request, o, cpu, error);
     return error.empty() ? r : HttpBenchResult{};
   }
