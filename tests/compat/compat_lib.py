@@ -59,11 +59,11 @@ def check(condition, what):
 
 
 def raw(endpoint, action, body):
-    """One action over the AWS JSON protocol; returns the decoded answer."""
+    """One SQS action over the AWS JSON protocol; the decoded answer."""
     request = urllib.request.Request(
         endpoint + "/", data=json.dumps(body).encode(), method="POST",
         headers={"Content-Type": "application/x-amz-json-1.0",
-                 "X-Amz-Target": "Fanlab." + action})
+                 "X-Amz-Target": "AmazonSQS." + action})
     with urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as answer:
         return json.loads(answer.read() or b"{}")
 

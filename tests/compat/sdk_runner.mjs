@@ -61,7 +61,7 @@ function check(condition, what) {
 async function raw(action, body) {
   const answer = await fetch(`${endpoint}/`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `Fanlab.${action}` },
+    headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `AmazonSQS.${action}` },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(15000),
   });
