@@ -44,7 +44,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SERVICES = [("sqs", "SQS"), ("sns", "SNS"), ("s3", "S3"), ("lambda", "Lambda"),
             ("dynamodb", "DynamoDB"), ("eventbridge", "EventBridge")]
 DEADLINE_S = 170          # the whole suite (ctest's TIMEOUT is 240)
-RUNNER_TIMEOUT_S = 150    # one client's scenarios
+RUNNER_TIMEOUT_S = 160    # one client's scenarios
 SERVER_START_TIMEOUT_S = 15
 
 FUNCTION_SOURCE = '''\
