@@ -298,7 +298,12 @@ HttpLoadResult Load(const Address& a, const std::string& request,
   const double wall = Seconds(SteadyClock::now() - window_start);
   r.seconds = wall;
   r.requests_per_second = static_cast<double>(r.requests) / wall;
-  r.client_cpu = (CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - client_cpu0) / wall;
+  const double client_used = CpuSeconds(CLOCK_THREAD_CPUTIME_ID) - client_cpu0;
+  r.client_cpu = client_used / wall;
+  if (r.requests > 0) {
+    r.client_cpu_us_per_request =
+        client_used * 1e6 / static_cast<double>(r.requests);
+  }
   if (server_cpu) {
     const double used = server_cpu() - server_cpu0;
     r.server_cpu = used / wall;
@@ -489,6 +494,10 @@ HttpBenchResult RunHttpBench(const HttpBenchOptions& o, std::string& error) {
   r.send_vs_echo = r.echo.requests_per_second > 0
                        ? r.send.requests_per_second / r.echo.requests_per_second
                        : 0;
+  r.send_vs_echo_by_cpu =
+      r.send.server_cpu_us_per_request > 0
+          ? r.echo.server_cpu_us_per_request / r.send.server_cpu_us_per_request
+          : 0;
   return r;
 }
 
@@ -507,14 +516,18 @@ std::string FormatHttpBench(const HttpBenchResult& r, bool json_out) {
         "%.2f, \"send_server_cpu\": %.2f, \"send_client_cpu\": %.2f, "
         "\"echo_server_cpu\": %.2f, \"echo_client_cpu\": %.2f, "
         "\"send_server_cpu_us_per_request\": %.2f, "
-        "\"echo_server_cpu_us_per_request\": %.2f}\n",
+        "\"echo_server_cpu_us_per_request\": %.2f, "
+        "\"send_message_vs_echo_by_cpu\": %.3f, "
+        "\"send_client_cpu_us_per_request\": %.2f, "
+        "\"echo_client_cpu_us_per_request\": %.2f}\n",
         r.endpoint.c_str(), r.connections, r.body_bytes, r.send.seconds,
         static_cast<unsigned long long>(r.send.requests),
         r.send.requests_per_second, r.send.p50_us, r.send.p99_us,
         r.echo.requests_per_second, r.echo.p50_us, r.send_vs_echo, kRatioTarget,
         r.send.server_cpu, r.send.client_cpu, r.echo.server_cpu,
         r.echo.client_cpu, r.send.server_cpu_us_per_request,
-        r.echo.server_cpu_us_per_request);
+        r.echo.server_cpu_us_per_request, r.send_vs_echo_by_cpu,
+        r.send.client_cpu_us_per_request, r.echo.client_cpu_us_per_request);
     return buf;
   }
   int n = std::snprintf(
@@ -533,24 +546,30 @@ std::string FormatHttpBench(const HttpBenchResult& r, bool json_out) {
         buf + n, sizeof buf - n,
         "  %-42s %12.0f %10s\n"
         "  %-42s %12.3f %10.2f %s\n"
-        "  %-42s %12.2f %10s\n"
-        "  %-42s %12.2f %10s\n"
+        "  %-42s %5.2f / %5.2f %9s\n"
+        "  %-42s %5.2f / %5.2f %9s\n"
+        "  %-42s %12.3f %10.2f %s\n"
         "  %-42s %5.2f / %4.2f %10s\n"
         "  %-42s %5.2f / %4.2f %10s\n",
         "floor: bare HTTP echo requests/s", r.echo.requests_per_second, "-",
         "SendMessage / echo", r.send_vs_echo, kRatioTarget,
         r.send_vs_echo >= kRatioTarget ? "ok" : "BELOW",
-        "server CPU us per SendMessage", r.send.server_cpu_us_per_request, "-",
-        "server CPU us per echo", r.echo.server_cpu_us_per_request, "-",
+        "CPU us per SendMessage, server / client",
+        r.send.server_cpu_us_per_request, r.send.client_cpu_us_per_request, "-",
+        "CPU us per echo, server / client", r.echo.server_cpu_us_per_request,
+        r.echo.client_cpu_us_per_request, "-",
+        "SendMessage / echo by server CPU", r.send_vs_echo_by_cpu, kRatioTarget,
+        r.send_vs_echo_by_cpu >= kRatioTarget ? "ok" : "BELOW",
         "CPU share, server / client (SendMessage)", r.send.server_cpu,
         r.send.client_cpu, "-", "CPU share, server / client (echo)",
         r.echo.server_cpu, r.echo.client_cpu, "-");
   } else if (r.send.server_cpu > 0) {
     std::snprintf(buf + n, sizeof buf - n,
-                  "  %-42s %12.2f %10s\n"
+                  "  %-42s %5.2f / %5.2f %9s\n"
                   "  %-42s %5.2f / %4.2f %10s\n",
-                  "server CPU us per SendMessage",
-                  r.send.server_cpu_us_per_request, "-",
+                  "CPU us per SendMessage, server / client",
+                  r.send.server_cpu_us_per_request,
+                  r.send.client_cpu_us_per_request, "-",
                   "CPU share, server / client", r.send.server_cpu,
                   r.send.client_cpu, "-");
   } else {

@@ -56,6 +56,7 @@ struct HttpLoadResult {
   // machine is busy with other work, when requests/s do not.
   double server_cpu = 0;
   double server_cpu_us_per_request = 0;
+  double client_cpu_us_per_request = 0;
 };
 
 struct HttpBenchResult {
@@ -65,6 +66,10 @@ struct HttpBenchResult {
   HttpLoadResult send;  // SendMessage
   HttpLoadResult echo;  // the bare echo; zero with an endpoint
   double send_vs_echo = 0;
+  // The same ratio from the server's CPU time per request (echo's over
+  // SendMessage's): what the throughput ratio is when the server thread
+  // has a core of its own, whatever else the machine runs.
+  double send_vs_echo_by_cpu = 0;
 };
 
 // Returns an error text in `error` (and a zeroed result) when the run could
