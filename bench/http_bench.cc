@@ -583,6 +583,7 @@ void AddHttpBenchCommand(CLI::App& bench) {
   auto options = std::make_shared<HttpBenchOptions>();
   auto json = std::make_shared<bool>(false);
   auto seconds = std::make_shared<double>(3.0);
+  auto warmup = std::make_shared<double>(0.3);
   CLI::App* http = bench.add_subcommand(
       "http",
       "SendMessage over HTTP/1.1 keep-alive (AWS JSON protocol) next to a "
@@ -603,10 +604,17 @@ void AddHttpBenchCommand(CLI::App& bench) {
   http->add_option("--seconds", *seconds, "Each measured load's wall time")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
+  http->add_option("--warmup-seconds", *warmup,
+                   "Load before each measured one, not counted (a JIT-compiled "
+                   "server needs more)")
+      ->check(CLI::Range(0.0, 600.0))
+      ->capture_default_str();
   http->add_flag("--json", *json, "Print one JSON object");
-  http->callback([options, json, seconds] {
+  http->callback([options, json, seconds, warmup] {
     options->duration =
         std::chrono::milliseconds(static_cast<int64_t>(*seconds * 1000));
+    options->warmup =
+        std::chrono::milliseconds(static_cast<int64_t>(*warmup * 1000));
     std::string error;
     auto result = RunHttpBench(*options, error);
     if (!error.empty()) {

@@ -10,7 +10,10 @@
 # FANLAB defaults to build/release/fanlab. fauxqs is installed from npm
 # into a scratch folder that is removed afterwards (the newest 2.x on
 # Node.js >= 22.5, 1.9.2 before: 2.x needs node:sqlite). Without node the
-# script says so and exits 0. Prints both figures and fanlab / fauxqs.
+# script says so and exits 0. Each load is preceded by 2 s not counted
+# (Node.js's JIT compiles fauxqs's hot paths in that time). Prints both
+# figures, their server CPU time per request (from /proc: it holds when
+# other work shares the machine) and fanlab / fauxqs by each.
 set -euo pipefail
 
 json=0
@@ -87,7 +90,8 @@ fanlab_url=$(wait_for_url "$scratch/fanlab.out" "fanlab serve")
 # field NAME JSON: a number from `fanlab bench http --json`.
 field() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" <<<"$2"; }
 load() {
-  "$fanlab" bench http --endpoint "$1" --server-pid "$2" --seconds "$seconds" --json
+  "$fanlab" bench http --endpoint "$1" --server-pid "$2" --seconds "$seconds" \
+    --warmup-seconds 2 --json
 }
 fauxqs_json=$(load "$fauxqs_url" "$fauxqs_pid")
 fanlab_json=$(load "$fanlab_url" "$fanlab_pid")
