@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs whatever fanlab needs to build and test that is missing, from
-# Debian 12's packages. Idempotent; silent when nothing is missing.
+# Debian 12's packages, and the compatibility suite's JavaScript clients
+# (tests/compat, `npm ci` from its lock file). Idempotent; silent when
+# nothing is missing.
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(
   g++ cmake ninja-build pkg-config clang-format
@@ -10,23 +13,39 @@ packages=(
   libcli11-dev                             # the fanlab command line
   libyaml-cpp-dev                          # scenario files (harness/)
   libzip-dev                               # Lambda code packages (Code.ZipFile)
-  python3-botocore python3-boto3 awscli    # AWS's service models; compatibility tests
+  python3-botocore python3-boto3 awscli    # AWS's service models; tests/compat
   libzmq3-dev cppzmq-dev                   # the engine's transport
   libjemalloc-dev                          # the fanlab binary's allocator
   libgtest-dev libgmock-dev                # tests/
   libbenchmark-dev                         # bench/
 )
 
+# Node.js for tests/compat's clients: Debian's, unless a node is already
+# on PATH (from any source).
+command -v node >/dev/null || packages+=(nodejs npm)
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [ "$status" = installed ] || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "setup: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# tests/compat/node_modules, exactly as package-lock.json pins it; redone
+# only when the lock file changed since the last `npm ci`.
+compat="$root/tests/compat"
+stamp="$compat/node_modules/.fanlab-lock"
+if command -v npm >/dev/null &&
+   ! cmp -s "$compat/package-lock.json" "$stamp"; then
+  echo "setup: npm ci in tests/compat" >&2
+  (cd "$compat" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$compat/package-lock.json" "$stamp"
+fi

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "bench/engine_bench.h"
+#include "bench/http_bench.h"
 #include "bench/invoke_bench.h"
 #include "bench/queue_bench.h"
 #include "bench/scenario_bench.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
 
   CLI::App* bench = app.add_subcommand("bench", "Measure fanlab's figures");
   bench->require_subcommand(1);
+  fanlab::bench::AddHttpBenchCommand(*bench);
 
   fanlab::bench::EngineBenchOptions engine_options;
   bool json = false;
