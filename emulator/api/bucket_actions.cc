@@ -29,7 +29,6 @@ const std::string& OwnerId() {
   return id;
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
 ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kS3); }
 
 // S3 answers a missing parameter with InvalidArgument.
@@ -41,9 +40,10 @@ constexpr MissingField kMissing =
 using BucketAction = Result<std::string> (*)(BucketService&, FieldReader& r);
 
 Handler Wrap(BucketAction f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    Result<std::string> out = ReadAndAct(
-        body, kMissing, [&](FieldReader& r) { return f(*s.buckets, r); });
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    Result<std::string> out = ReadAndAct(body, kMissing, [&](FieldReader& r) {
+      return f(*c.services.buckets, r);
+    });
     done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
   };
 }
@@ -316,7 +316,7 @@ Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
 
 }  // namespace
 
-void AddBucketActions(HandlerMap& map) {
+void AddBucketActions(Registry& registry) {
   std::pair<const char*, BucketAction> actions[] = {
       {"CreateBucket", CreateBucket},   {"DeleteBucket", DeleteBucket},
       {"HeadBucket", HeadBucket},       {"ListBuckets", ListBuckets},
@@ -324,7 +324,7 @@ void AddBucketActions(HandlerMap& map) {
       {"HeadObject", HeadObject},       {"DeleteObject", DeleteObject},
       {"ListObjectsV2", ListObjectsV2},
   };
-  for (auto [name, f] : actions) map[name] = {ApiService::kS3, Wrap(f)};
+  for (auto [name, f] : actions) registry.Add(ApiService::kS3, name, Wrap(f));
 }
 
 }  // namespace fanlab::api

@@ -71,7 +71,6 @@ void WriteSink(JsonWriter& w, const Sink& s, const std::string& url) {
   w.EndObject();
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
 ApiResponse Error(const Status& s) {
   return ErrorResponse(s, ApiService::kHttp);
 }
@@ -82,8 +81,8 @@ Handler WithHttp(
     std::function<ApiResponse(services::RouteService&, services::SinkService&,
                               std::string_view)>
         f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    done(f(*s.routes, *s.sinks, body));
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    done(f(*c.services.routes, *c.services.sinks, body));
   };
 }
 
@@ -245,7 +244,7 @@ ApiResponse ClearSinkRequests(services::RouteService&,
 
 }  // namespace
 
-void AddHttpActions(HandlerMap& map) {
+void AddHttpActions(Registry& registry) {
   std::pair<const char*, Handler> actions[] = {
       {"CreateRoute", WithHttp(CreateRoute)},
       {"DeleteRoute", WithHttp(DeleteRoute)},
@@ -257,7 +256,7 @@ void AddHttpActions(HandlerMap& map) {
       {"ClearSinkRequests", WithHttp(ClearSinkRequests)},
   };
   for (auto& [name, handler] : actions) {
-    map[name] = Action{ApiService::kHttp, std::move(handler)};
+    registry.Add(ApiService::kHttp, name, std::move(handler));
   }
 }
 

@@ -91,14 +91,12 @@ std::string ConfigBody(const FunctionConfig& c) {
   return w.Take();
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-
 // Wraps a handler that needs the function service (the dispatcher routes
 // here only when it is set: Services::Serves).
 Handler WithFunctions(
     std::function<void(FunctionService&, std::string_view, ApiCallback&)> f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    f(*s.functions, body, done);
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    f(*c.services.functions, body, done);
   };
 }
 
@@ -403,15 +401,15 @@ std::string MappingBody(const compute::EventSourceMapping& m,
 Handler WithMappings(std::function<void(compute::EventSourceMappings&,
                                         std::string_view, ApiCallback&)>
                          f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
     // Services::Serves(kLambda) asks for functions only: a dispatcher may
     // serve functions without mappings (Dispatcher(sqs, functions)).
-    if (s.mappings == nullptr) {
+    if (c.services.mappings == nullptr) {
       return done(
           LambdaError(Status(ErrorCode::kUnknownOperationException,
                              "This engine serves no event source mappings.")));
     }
-    f(*s.mappings, body, done);
+    f(*c.services.mappings, body, done);
   };
 }
 
@@ -487,32 +485,35 @@ void DeleteMapping(compute::EventSourceMappings& ms, std::string_view body,
 
 }  // namespace
 
-void AddLambdaActions(HandlerMap& map) {
-  map["CreateFunction"] = {ApiService::kLambda, WithFunctions(CreateFunction)};
-  map["GetFunction"] = {ApiService::kLambda, WithFunctions(GetFunction)};
-  map["ListFunctions"] = {ApiService::kLambda, WithFunctions(ListFunctions)};
-  map["DeleteFunction"] = {ApiService::kLambda, WithFunctions(DeleteFunction)};
-  map["UpdateFunctionConfiguration"] = {
-      ApiService::kLambda, WithFunctions(UpdateFunctionConfiguration)};
-  map["PutFunctionConcurrency"] = {ApiService::kLambda,
-                                   WithFunctions(PutFunctionConcurrency)};
-  map["DeleteFunctionConcurrency"] = {ApiService::kLambda,
-                                      WithFunctions(DeleteFunctionConcurrency)};
-  map["Invoke"] = {ApiService::kLambda, WithFunctions(Invoke)};
-  map["PutFunctionEventInvokeConfig"] = {ApiService::kLambda,
-                                         WithFunctions(PutEventInvokeConfig)};
-  map["GetFunctionEventInvokeConfig"] = {ApiService::kLambda,
-                                         WithFunctions(GetEventInvokeConfig)};
-  map["CreateEventSourceMapping"] = {ApiService::kLambda,
-                                     WithMappings(CreateMapping)};
-  map["GetEventSourceMapping"] = {ApiService::kLambda,
-                                  WithMappings(GetMapping)};
-  map["ListEventSourceMappings"] = {ApiService::kLambda,
-                                    WithMappings(ListMappings)};
-  map["UpdateEventSourceMapping"] = {ApiService::kLambda,
-                                     WithMappings(UpdateMapping)};
-  map["DeleteEventSourceMapping"] = {ApiService::kLambda,
-                                     WithMappings(DeleteMapping)};
+void AddLambdaActions(Registry& registry) {
+  registry.Add(ApiService::kLambda, "CreateFunction",
+               WithFunctions(CreateFunction));
+  registry.Add(ApiService::kLambda, "GetFunction", WithFunctions(GetFunction));
+  registry.Add(ApiService::kLambda, "ListFunctions",
+               WithFunctions(ListFunctions));
+  registry.Add(ApiService::kLambda, "DeleteFunction",
+               WithFunctions(DeleteFunction));
+  registry.Add(ApiService::kLambda, "UpdateFunctionConfiguration",
+               WithFunctions(UpdateFunctionConfiguration));
+  registry.Add(ApiService::kLambda, "PutFunctionConcurrency",
+               WithFunctions(PutFunctionConcurrency));
+  registry.Add(ApiService::kLambda, "DeleteFunctionConcurrency",
+               WithFunctions(DeleteFunctionConcurrency));
+  registry.Add(ApiService::kLambda, "Invoke", WithFunctions(Invoke));
+  registry.Add(ApiService::kLambda, "PutFunctionEventInvokeConfig",
+               WithFunctions(PutEventInvokeConfig));
+  registry.Add(ApiService::kLambda, "GetFunctionEventInvokeConfig",
+               WithFunctions(GetEventInvokeConfig));
+  registry.Add(ApiService::kLambda, "CreateEventSourceMapping",
+               WithMappings(CreateMapping));
+  registry.Add(ApiService::kLambda, "GetEventSourceMapping",
+               WithMappings(GetMapping));
+  registry.Add(ApiService::kLambda, "ListEventSourceMappings",
+               WithMappings(ListMappings));
+  registry.Add(ApiService::kLambda, "UpdateEventSourceMapping",
+               WithMappings(UpdateMapping));
+  registry.Add(ApiService::kLambda, "DeleteEventSourceMapping",
+               WithMappings(DeleteMapping));
 }
 
 }  // namespace fanlab::api

@@ -194,8 +194,6 @@ Status ReadBody(std::string_view body, F read) {
   return ReadJsonBody(body, NotNull, read);
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-
 ApiResponse Error(const Status& s) {
   return ErrorResponse(s, ApiService::kDynamoDb);
 }
@@ -521,14 +519,14 @@ void Scan(TableService& ts, std::string_view body, ApiCallback& done) {
 
 Handler WithTables(void (*f)(TableService&, std::string_view, ApiCallback&)) {
   // The dispatcher only routes here when Services::tables is set.
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    f(*s.tables, body, done);
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    f(*c.services.tables, body, done);
   };
 }
 
 }  // namespace
 
-void AddTableActions(HandlerMap& map) {
+void AddTableActions(Registry& registry) {
   std::pair<const char*,
             void (*)(TableService&, std::string_view, ApiCallback&)>
       actions[] = {
@@ -544,7 +542,7 @@ void AddTableActions(HandlerMap& map) {
           {"Scan", Scan},
       };
   for (const auto& [name, f] : actions) {
-    map[name] = Action{ApiService::kDynamoDb, WithTables(f)};
+    registry.Add(ApiService::kDynamoDb, name, WithTables(f));
   }
 }
 
