@@ -206,9 +206,8 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
         "The HTTP front is bound already, at " + http_server_->url() + ".");
   }
   http_front_ = std::make_unique<transport::HttpFront>(
-      [this](std::string_view action, std::string_view body,
-             api::ApiCallback done) {
-        dispatcher_->Dispatch(action, body, std::move(done));
+      [this](api::ApiRequest request, api::ApiCallback done) {
+        dispatcher_->Dispatch(std::move(request), std::move(done));
       },
       routes_.get(), sinks_.get());
   auto server = std::make_unique<transport::HttpServer>(
