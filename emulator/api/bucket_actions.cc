@@ -10,6 +10,7 @@
 // base64, is a SerializationException naming the field.
 #include <optional>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
@@ -29,8 +30,6 @@ const std::string& OwnerId() {
   return id;
 }
 
-ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kS3); }
-
 // S3 answers a missing parameter with InvalidArgument.
 constexpr MissingField kMissing =
     MustContainParameter<ErrorCode::kInvalidArgument>;
@@ -44,7 +43,7 @@ Handler Wrap(BucketAction f) {
     Result<std::string> out = ReadAndAct(body, kMissing, [&](FieldReader& r) {
       return f(*c.services.buckets, r);
     });
-    done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
+    done(out.ok() ? Ok(std::move(out).value()) : S3Error(out.status()));
   };
 }
 

@@ -3,6 +3,7 @@
 #include <exception>
 #include <map>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/sqs_json.h"
 #include "emulator/core/json_writer.h"
@@ -39,7 +40,7 @@ void RebaseUrls(ListDeadLetterSourceQueuesResponse& r, const std::string& e) {
 
 template <typename T>
 ApiResponse Respond(Result<T> r, const std::string& endpoint) {
-  if (!r.ok()) return ErrorResponse(r.status());
+  if (!r.ok()) return SqsError(r.status());
   RebaseUrls(*r, endpoint);
   return Ok(WriteShape(*r));
 }
@@ -50,7 +51,7 @@ template <typename Request, typename Response>
 Handler Simple(Result<Response> (QueueService::*call)(const Request&)) {
   return [call](CallContext& c, std::string_view body, ApiCallback& done) {
     Result<Request> req = ParseShape<Request>(body);
-    if (!req.ok()) return done(ErrorResponse(req.status()));
+    if (!req.ok()) return done(SqsError(req.status()));
     done(Respond((c.services.sqs.*call)(*req), c.request.endpoint));
   };
 }
@@ -58,7 +59,7 @@ Handler Simple(Result<Response> (QueueService::*call)(const Request&)) {
 // ReceiveMessage may answer later, from a parked long poll.
 void Receive(CallContext& c, std::string_view body, ApiCallback& done) {
   Result<ReceiveMessageRequest> req = ParseShape<ReceiveMessageRequest>(body);
-  if (!req.ok()) return done(ErrorResponse(req.status()));
+  if (!req.ok()) return done(SqsError(req.status()));
   c.services.sqs.ReceiveMessage(
       *req, [done = std::move(done)](Result<ReceiveMessageResponse> result) {
         done(Respond(std::move(result), ""));

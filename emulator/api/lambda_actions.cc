@@ -8,10 +8,12 @@
 // Payload is always the text.
 #include <boost/json.hpp>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
+#include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
 
@@ -21,11 +23,6 @@ namespace {
 namespace json = boost::json;
 using compute::FunctionConfig;
 using compute::FunctionService;
-
-// Errors in Lambda's namespace (com.amazonaws.lambda#...).
-ApiResponse LambdaError(const Status& status) {
-  return ErrorResponse(status, ApiService::kLambda);
-}
 
 // Parses `body` and hands its fields to `read`. A missing field is
 // InvalidParameterValueException.
@@ -271,8 +268,7 @@ std::string EventConfigBody(const std::string& name,
   JsonWriter w;
   w.BeginObject()
       .Key("FunctionArn")
-      .String("arn:aws:lambda:us-east-1:000000000000:function:" + name +
-              ":$LATEST")
+      .String(FunctionArn(Account{}, name) + ":$LATEST")
       .Key("MaximumRetryAttempts")
       .Int(c.maximum_retry_attempts)
       .Key("MaximumEventAgeInSeconds")
@@ -362,8 +358,7 @@ void WriteMapping(JsonWriter& w, const compute::EventSourceMapping& m,
       .Key("EventSourceArn")
       .String(m.event_source_arn)
       .Key("FunctionArn")
-      .String("arn:aws:lambda:us-east-1:000000000000:function:" +
-              m.function_name)
+      .String(FunctionArn(Account{}, m.function_name))
       .Key("BatchSize")
       .Int(m.batch_size)
       .Key("MaximumBatchingWindowInSeconds")

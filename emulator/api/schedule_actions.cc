@@ -11,6 +11,7 @@
 #include <iterator>
 #include <utility>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/arn.h"
@@ -45,10 +46,6 @@ void CheckTags(FieldReader& r) {
     tag.Read("Key", ignored);
     tag.Read("Value", ignored);
   });
-}
-
-ApiResponse Error(const Status& s) {
-  return ErrorResponse(s, ApiService::kEvents);
 }
 
 // A rule as DescribeRule and ListRules write it.
@@ -111,9 +108,9 @@ void PutRule(CallContext& c, std::string_view body, ApiCallback& done) {
     r.Read("EventBusName", req.event_bus_name);
     CheckTags(r);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(EventsError(read));
   Result<std::string> arn = c.services.schedules->PutRule(req);
-  if (!arn.ok()) return done(Error(arn.status()));
+  if (!arn.ok()) return done(EventsError(arn.status()));
   JsonWriter w;
   w.BeginObject().Key("RuleArn").String(*arn).EndObject();
   done(Ok(w.Take()));
@@ -122,10 +119,10 @@ void PutRule(CallContext& c, std::string_view body, ApiCallback& done) {
 void DescribeRule(CallContext& c, std::string_view body, ApiCallback& done) {
   services::RuleRequest req;
   if (Status read = ReadRuleRequest(body, req); !read.ok()) {
-    return done(Error(read));
+    return done(EventsError(read));
   }
   Result<services::RuleInfo> rule = c.services.schedules->DescribeRule(req);
-  if (!rule.ok()) return done(Error(rule.status()));
+  if (!rule.ok()) return done(EventsError(rule.status()));
   JsonWriter w;
   WriteRule(w, *rule, /*created_by=*/true);
   done(Ok(w.Take()));
@@ -139,10 +136,10 @@ void ListRules(CallContext& c, std::string_view body, ApiCallback& done) {
     r.Read("NextToken", req.next_token);
     r.Read("Limit", req.limit);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(EventsError(read));
   Result<services::ListRulesResponse> list =
       c.services.schedules->ListRules(req);
-  if (!list.ok()) return done(Error(list.status()));
+  if (!list.ok()) return done(EventsError(list.status()));
   JsonWriter w;
   w.BeginObject().Key("Rules").BeginArray();
   for (const auto& r : list->rules) WriteRule(w, r, /*created_by=*/false);
@@ -158,10 +155,10 @@ Handler RuleCall(
   return [call](CallContext& c, std::string_view body, ApiCallback& done) {
     services::RuleRequest req;
     if (Status read = ReadRuleRequest(body, req); !read.ok()) {
-      return done(Error(read));
+      return done(EventsError(read));
     }
     Status st = (c.services.schedules->*call)(req);
-    done(st.ok() ? Ok("{}") : Error(st));
+    done(st.ok() ? Ok("{}") : EventsError(st));
   };
 }
 
@@ -197,9 +194,9 @@ void PutTargets(CallContext& c, std::string_view body, ApiCallback& done) {
       ReadTarget(t, req.targets.emplace_back());
     });
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(EventsError(read));
   Result<services::TargetsResponse> put = c.services.schedules->PutTargets(req);
-  if (!put.ok()) return done(Error(put.status()));
+  if (!put.ok()) return done(EventsError(put.status()));
   JsonWriter w;
   WriteFailed(w, put->failed);
   done(Ok(w.Take()));
@@ -213,10 +210,10 @@ void RemoveTargets(CallContext& c, std::string_view body, ApiCallback& done) {
     r.Read("Force", req.force);
     r.Require("Ids", req.ids, "ids");
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(EventsError(read));
   Result<services::TargetsResponse> removed =
       c.services.schedules->RemoveTargets(req);
-  if (!removed.ok()) return done(Error(removed.status()));
+  if (!removed.ok()) return done(EventsError(removed.status()));
   JsonWriter w;
   WriteFailed(w, removed->failed);
   done(Ok(w.Take()));
@@ -231,10 +228,10 @@ void ListTargetsByRule(CallContext& c, std::string_view body,
     r.Read("NextToken", req.next_token);
     r.Read("Limit", req.limit);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(EventsError(read));
   Result<services::ListTargetsByRuleResponse> list =
       c.services.schedules->ListTargetsByRule(req);
-  if (!list.ok()) return done(Error(list.status()));
+  if (!list.ok()) return done(EventsError(list.status()));
   JsonWriter w;
   w.BeginObject().Key("Targets").BeginArray();
   for (const Target& t : list->targets) {

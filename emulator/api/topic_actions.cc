@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/arn.h"
@@ -24,8 +25,6 @@ constexpr size_t kMaxBatchEntries = 10;
 // message.
 constexpr size_t kMaxBatchBytes = 262144;
 
-ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kSns); }
-
 // SNS's word for a missing required field.
 Status Missing(std::string_view name) {
   return Status(ErrorCode::kInvalidParameterException,
@@ -42,7 +41,7 @@ Handler With(TopicAction f) {
     Result<std::string> out = ReadAndAct(body, Missing, [&](FieldReader& r) {
       return f(*c.services.topics, r);
     });
-    done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
+    done(out.ok() ? Ok(std::move(out).value()) : SnsError(out.status()));
   };
 }
 
