@@ -83,8 +83,13 @@ std::string VirtualHostBucket(std::string_view host) {
 }
 
 HttpFront::HttpFront(ApiHandler api, services::RouteService* routes,
-                     services::SinkService* sinks)
-    : api_(std::move(api)), routes_(routes), sinks_(sinks) {}
+                     services::SinkService* sinks, std::string advertised_url)
+    : api_(std::move(api)),
+      routes_(routes),
+      sinks_(sinks),
+      advertised_url_(std::move(advertised_url)) {
+  while (advertised_url_.ends_with('/')) advertised_url_.pop_back();
+}
 
 std::string HttpFront::NextRequestId() {
   char id[40];
@@ -98,7 +103,11 @@ void HttpFront::Handle(HttpRequest request, Respond respond) {
   api::ApiRequest call;
   if (scope) call.access_key_id = scope->access_key_id;
   const std::string* host = FindHeader(request.headers, "Host");
-  if (host != nullptr && !host->empty()) call.endpoint = "http://" + *host;
+  if (!advertised_url_.empty()) {
+    call.endpoint = advertised_url_;
+  } else if (host != nullptr && !host->empty()) {
+    call.endpoint = "http://" + *host;
+  }
 
   if (FindHeader(request.headers, "X-Amz-Target") != nullptr &&
       request.method == "POST") {

@@ -69,9 +69,11 @@ class HttpFront {
   using Respond = std::function<void(services::HttpResponse)>;
 
   // `routes` and `sinks` may be null (then their requests are 403 and 404
-  // as if none were defined); both must outlive the front.
+  // as if none were defined); both must outlive the front. With an
+  // `advertised_url` ("http://fanlab:4566"), queue URLs carry it instead of
+  // the Host each client used.
   HttpFront(ApiHandler api, services::RouteService* routes,
-            services::SinkService* sinks);
+            services::SinkService* sinks, std::string advertised_url = "");
 
   // `respond` runs once, maybe before Handle returns.
   void Handle(services::HttpRequest request, Respond respond);
@@ -91,6 +93,7 @@ class HttpFront {
   ApiHandler api_;
   services::RouteService* routes_;
   services::SinkService* sinks_;
+  std::string advertised_url_;
   uint64_t requests_ = 0;
 };
 
