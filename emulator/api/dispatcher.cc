@@ -318,6 +318,12 @@ void Dispatcher::Dispatch(ApiRequest request, ApiCallback done) {
       handler = Handlers().Find(*service, action);
     }
   }
+  if (handler == nullptr && service && services_.Serves(*service)) {
+    return done(ErrorResponse(
+        Status(ErrorCode::kUnknownOperationException,
+               "Unknown action '" + std::string(action) + "' for " +
+                   std::string(ServiceName(*service)) + ".")));
+  }
   if (handler == nullptr) {
     bool known = !Handlers().ServicesOf(action).empty();
     return done(ErrorResponse(Status(

@@ -200,6 +200,9 @@ TEST_F(DispatcherTest, QualifiedAndTargetFormsNameTheService) {
   // The right name in the wrong service is not that service's action.
   r = Call("sns:CreateQueue", "{}");
   EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  r = Call("sqs:Publish", "{}");
+  EXPECT_NE(r.body.find("Unknown action 'Publish' for sqs."), std::string::npos)
+      << r.body;
   r = Call("AWSEvents.CreateQueue", "{}");
   EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
   r = Call("nosuch:CreateQueue", "{}");
