@@ -70,6 +70,7 @@ std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view text,
   model->api_version_ = Text(*metadata, "apiVersion");
   model->xml_namespace_ = Text(*metadata, "xmlNamespace");
   model->target_prefix_ = Text(*metadata, "targetPrefix");
+  model->json_version_ = Text(*metadata, "jsonVersion");
   // Two passes: every shape exists before references point at them.
   for (const auto& [name, v] : *shapes) {
     Shape& s = model->shapes_[std::string(name)];

@@ -94,6 +94,8 @@ class ServiceModel {
   const std::string& api_version() const { return api_version_; }
   const std::string& xml_namespace() const { return xml_namespace_; }
   const std::string& target_prefix() const { return target_prefix_; }
+  // The JSON protocol's version, "1.0" or "1.1" ("" for other protocols).
+  const std::string& json_version() const { return json_version_; }
 
   // nullptr when the model has no such operation / shape.
   const Operation* FindOperation(std::string_view name) const;
@@ -103,7 +105,8 @@ class ServiceModel {
   }
 
  private:
-  std::string protocol_, api_version_, xml_namespace_, target_prefix_;
+  std::string protocol_, api_version_, xml_namespace_, target_prefix_,
+      json_version_;
   std::map<std::string, Shape, std::less<>> shapes_;
   std::map<std::string, Operation, std::less<>> operations_;
 };

@@ -154,13 +154,18 @@ void HttpFront::Json(const HttpRequest& request, api::ApiRequest call,
   // The SQS JSON protocol marks errors for the query-protocol codes older
   // SDKs still read; the other services do not.
   bool sqs = target.starts_with("AmazonSQS.");
+  // The JSON version of the service the target names (EventBridge: 1.1).
+  std::string content_type = "application/x-amz-json-";
+  content_type += target.starts_with("AWSEvents.")
+                      ? api::ServiceModel::Get("events").json_version()
+                      : "1.0";
   call.action = target;
   call.body = request.body;
   api_(std::move(call),
-       [respond = std::move(respond), sqs](api::ApiResponse r) {
+       [respond = std::move(respond), sqs, content_type](api::ApiResponse r) {
          HttpResponse out;
          out.status = r.ok ? 200 : r.http_status;
-         out.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
+         out.headers.push_back({"Content-Type", content_type});
          if (!r.ok && sqs && !r.query_error.empty()) {
            out.headers.push_back({"x-amzn-query-error", r.query_error});
          }

@@ -39,6 +39,8 @@ TEST(ServiceModelTest, EveryEmbeddedModelParsesWithItsProtocol) {
   EXPECT_EQ(S3().protocol(), "rest-xml");
   EXPECT_EQ(ServiceModel::Get("dynamodb").target_prefix(), "DynamoDB_20120810");
   EXPECT_EQ(ServiceModel::Get("events").operations().size(), 9u);
+  EXPECT_EQ(ServiceModel::Get("events").json_version(), "1.1");
+  EXPECT_EQ(ServiceModel::Get("sqs").json_version(), "1.0");
   const Operation* invoke = Lambda().FindOperation("Invoke");
   ASSERT_NE(invoke, nullptr);
   EXPECT_EQ(invoke->method, "POST");
