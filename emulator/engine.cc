@@ -21,7 +21,8 @@ namespace fanlab {
 Engine::Engine(EngineOptions options, transport::Context& context)
     : io_(std::make_unique<boost::asio::io_context>(1)),
       ids_(options.seed),
-      http_ids_(options.seed ^ 0x68747470ULL) {
+      http_ids_(options.seed ^ 0x68747470ULL),
+      advertise_url_(options.advertise_url) {
   if (options.virtual_clock) {
     auto v = std::make_unique<VirtualClock>();
     virtual_clock_ = v.get();
@@ -206,11 +207,10 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
         "The HTTP front is bound already, at " + http_server_->url() + ".");
   }
   http_front_ = std::make_unique<transport::HttpFront>(
-      [this](std::string_view action, std::string_view body,
-             api::ApiCallback done) {
-        dispatcher_->Dispatch(action, body, std::move(done));
+      [this](api::ApiRequest request, api::ApiCallback done) {
+        dispatcher_->Dispatch(std::move(request), std::move(done));
       },
-      routes_.get(), sinks_.get());
+      routes_.get(), sinks_.get(), advertise_url_);
   auto server = std::make_unique<transport::HttpServer>(
       *io_, [this](services::HttpRequest request,
                    transport::HttpServer::Respond respond) {

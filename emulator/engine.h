@@ -61,6 +61,9 @@ struct EngineOptions {
   // Where state that outlives a run is written (objects, .eml files of
   // the email outbox); empty keeps everything in memory.
   std::string data_dir;
+  // The base URL the HTTP front advertises in queue URLs
+  // ("http://fanlab:4566"); empty: the Host each client used.
+  std::string advertise_url;
 };
 
 class Engine {
@@ -162,6 +165,7 @@ class Engine {
   std::unique_ptr<services::SinkService> sinks_;
   std::unique_ptr<transport::HttpClient> http_client_;
   std::unique_ptr<transport::HttpFront> http_front_;
+  std::string advertise_url_;
   std::unique_ptr<transport::HttpServer> http_server_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::unique_ptr<transport::ZmqServer> server_;

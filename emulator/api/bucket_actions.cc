@@ -10,6 +10,7 @@
 // base64, is a SerializationException naming the field.
 #include <optional>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
@@ -29,9 +30,6 @@ const std::string& OwnerId() {
   return id;
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kS3); }
-
 // S3 answers a missing parameter with InvalidArgument.
 constexpr MissingField kMissing =
     MustContainParameter<ErrorCode::kInvalidArgument>;
@@ -41,10 +39,11 @@ constexpr MissingField kMissing =
 using BucketAction = Result<std::string> (*)(BucketService&, FieldReader& r);
 
 Handler Wrap(BucketAction f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    Result<std::string> out = ReadAndAct(
-        body, kMissing, [&](FieldReader& r) { return f(*s.buckets, r); });
-    done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    Result<std::string> out = ReadAndAct(body, kMissing, [&](FieldReader& r) {
+      return f(*c.services.buckets, r);
+    });
+    done(out.ok() ? Ok(std::move(out).value()) : S3Error(out.status()));
   };
 }
 
@@ -316,7 +315,7 @@ Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
 
 }  // namespace
 
-void AddBucketActions(HandlerMap& map) {
+void AddBucketActions(Registry& registry) {
   std::pair<const char*, BucketAction> actions[] = {
       {"CreateBucket", CreateBucket},   {"DeleteBucket", DeleteBucket},
       {"HeadBucket", HeadBucket},       {"ListBuckets", ListBuckets},
@@ -324,7 +323,7 @@ void AddBucketActions(HandlerMap& map) {
       {"HeadObject", HeadObject},       {"DeleteObject", DeleteObject},
       {"ListObjectsV2", ListObjectsV2},
   };
-  for (auto [name, f] : actions) map[name] = {ApiService::kS3, Wrap(f)};
+  for (auto [name, f] : actions) registry.Add(ApiService::kS3, name, Wrap(f));
 }
 
 }  // namespace fanlab::api

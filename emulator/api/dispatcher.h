@@ -1,7 +1,9 @@
 // The one action dispatcher: {action, JSON body} -> JSON body | error, with
 // the request and response shapes of the AWS JSON 1.0 protocol. Every
-// transport (ZeroMQ now, HTTP adapters later) calls this and nothing else,
-// so a shape or an error is decided in exactly one place.
+// transport calls this and nothing else, so a shape or an error is decided
+// in exactly one place: ZeroMQ and `fanlab call` send the JSON shapes
+// as they are; the HTTP front's protocol codecs (query, REST-JSON,
+// REST-XML) convert the wire to and from these JSON shapes first.
 //
 // Errors come back as the JSON protocol's error body,
 // {"__type": "com.amazonaws.sqs#QueueDoesNotExist", "message": "..."},
@@ -18,6 +20,7 @@
 #define FANLAB_EMULATOR_API_DISPATCHER_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +57,13 @@ enum class ApiService {
   kHttp,      // com.fanlab.http#           (routes and sinks: fanlab's own)
 };
 
+// "sqs", "lambda", "s3", "dynamodb", "sns", "events", "http": the
+// service-qualified action form ("sns:Publish") and the SigV4 scope's
+// service name.
+std::string_view ServiceName(ApiService service);
+// The service named `name` (as above); nullopt for any other name.
+std::optional<ApiService> ServiceFromName(std::string_view name);
+
 // What a dispatcher serves. Every pointer may be null: that service's
 // actions then answer UnknownOperationException. Not owned; each must
 // outlive the dispatcher.
@@ -72,9 +82,31 @@ struct Services {
   bool Serves(ApiService service) const;
 };
 
+// One call, as a transport hands it over.
+struct ApiRequest {
+  // The action: "SendMessage"; service-qualified, "sns:Publish"; or the
+  // X-Amz-Target form, "AmazonSQS.SendMessage" (AmazonSQS,
+  // DynamoDB_20120810 and AWSEvents name their service; any other prefix
+  // is ignored). A bare name must belong to one service only.
+  std::string action;
+  std::string body;  // a JSON object; empty means {}
+  // Set by a transport that knows the service (a protocol codec does):
+  // then `action` is the bare name within it.
+  std::optional<ApiService> service;
+  // The access key id of the request's SigV4 signature (never verified);
+  // "" when unsigned. Each caller may be told apart by it.
+  std::string access_key_id;
+  // Where the client reached the emulator, "http://HOST:PORT" from its
+  // Host header: the base of the queue URLs it is answered; "" keeps the
+  // queue service's own base.
+  std::string endpoint;
+};
+
 struct ApiResponse {
   bool ok = true;
   std::string body;  // JSON: the response shape, or the error body
+  // The service that answered (errors before one is known: kSqs).
+  ApiService service = ApiService::kSqs;
   // Error details (ok == false), for transports that carry them apart.
   ErrorCode code = ErrorCode::kOk;
   int http_status = 200;
@@ -97,17 +129,20 @@ class Dispatcher {
                       compute::EventSourceMappings* mappings = nullptr)
       : Dispatcher(Services{sqs, functions, mappings}) {}
 
-  // Runs `action` ("SendMessage", or an X-Amz-Target form such as
-  // "AmazonSQS.SendMessage" or "DynamoDB_20120810.PutItem": the part before
-  // the last '.' is ignored; "Invoke", "PutObject", ... for the others)
-  // on `body` (a JSON object; empty means {}).
-  // `done` runs exactly once: before Dispatch returns, or later for a
-  // ReceiveMessage parked in a long poll.
+  // Runs `request`. An action no served service has, or a bare name that
+  // two services have, is UnknownOperationException. `done` runs exactly
+  // once: before Dispatch returns, or later for a ReceiveMessage parked in
+  // a long poll.
+  void Dispatch(ApiRequest request, ApiCallback done);
+  // Dispatch({action, body}).
   void Dispatch(std::string_view action, std::string_view body,
                 ApiCallback done);
 
-  // Every action name Dispatch serves (without the target prefix).
+  // Every action name Dispatch serves (bare; a name two services serve is
+  // listed once per service, qualified: "sns:TagResource").
   std::vector<std::string> Actions() const;
+  // The bare action names `service` serves (none when it is not served).
+  std::vector<std::string> Actions(ApiService service) const;
 
  private:
   Services services_;

@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
@@ -71,19 +72,14 @@ void WriteSink(JsonWriter& w, const Sink& s, const std::string& url) {
   w.EndObject();
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-ApiResponse Error(const Status& s) {
-  return ErrorResponse(s, ApiService::kHttp);
-}
-
 // Wraps a handler that needs the route and sink services (the dispatcher
 // routes here only when both are set: Services::Serves).
 Handler WithHttp(
     std::function<ApiResponse(services::RouteService&, services::SinkService&,
                               std::string_view)>
         f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    done(f(*s.routes, *s.sinks, body));
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    done(f(*c.services.routes, *c.services.sinks, body));
   };
 }
 
@@ -97,9 +93,9 @@ ApiResponse CreateRoute(services::RouteService& routes, services::SinkService&,
     f.Read("ApiKeyRequired", r.api_key_required);
     f.Read("ApiKeys", r.api_keys);
   });
-  if (!read.ok()) return Error(read);
+  if (!read.ok()) return HttpApiError(read);
   auto created = routes.CreateRoute(std::move(r));
-  if (!created.ok()) return Error(created.status());
+  if (!created.ok()) return HttpApiError(created.status());
   JsonWriter w;
   WriteRoute(w, *created, routes.base_url());
   return Ok(w.Take());
@@ -112,15 +108,16 @@ ApiResponse DeleteRoute(services::RouteService& routes, services::SinkService&,
     f.Require("Method", method);
     f.Require("Path", path);
   });
-  if (!read.ok()) return Error(read);
-  if (Status s = routes.DeleteRoute(method, path); !s.ok()) return Error(s);
+  if (!read.ok()) return HttpApiError(read);
+  if (Status s = routes.DeleteRoute(method, path); !s.ok())
+    return HttpApiError(s);
   return Ok("{}");
 }
 
 ApiResponse ListRoutes(services::RouteService& routes, services::SinkService&,
                        std::string_view body) {
   Status read = ReadBody(body, [](FieldReader&) {});
-  if (!read.ok()) return Error(read);
+  if (!read.ok()) return HttpApiError(read);
   JsonWriter w;
   w.BeginObject().Key("Routes").BeginArray();
   for (const Route& r : routes.ListRoutes())
@@ -147,9 +144,9 @@ ApiResponse CreateSink(services::RouteService&, services::SinkService& sinks,
     f.Read("Body", sink.body);
     f.Read("Headers", sink.headers);
   });
-  if (!read.ok()) return Error(read);
+  if (!read.ok()) return HttpApiError(read);
   auto created = sinks.CreateSink(std::move(sink));
-  if (!created.ok()) return Error(created.status());
+  if (!created.ok()) return HttpApiError(created.status());
   JsonWriter w;
   WriteSink(w, *created, sinks.Url(created->name));
   return Ok(w.Take());
@@ -163,15 +160,15 @@ Status ReadName(std::string_view body, std::string& name) {
 ApiResponse DeleteSink(services::RouteService&, services::SinkService& sinks,
                        std::string_view body) {
   std::string name;
-  if (Status s = ReadName(body, name); !s.ok()) return Error(s);
-  if (Status s = sinks.DeleteSink(name); !s.ok()) return Error(s);
+  if (Status s = ReadName(body, name); !s.ok()) return HttpApiError(s);
+  if (Status s = sinks.DeleteSink(name); !s.ok()) return HttpApiError(s);
   return Ok("{}");
 }
 
 ApiResponse ListSinks(services::RouteService&, services::SinkService& sinks,
                       std::string_view body) {
   Status read = ReadBody(body, [](FieldReader&) {});
-  if (!read.ok()) return Error(read);
+  if (!read.ok()) return HttpApiError(read);
   JsonWriter w;
   w.BeginObject().Key("Sinks").BeginArray();
   for (const Sink& s : sinks.ListSinks()) WriteSink(w, s, sinks.Url(s.name));
@@ -183,9 +180,9 @@ ApiResponse GetSinkRequests(services::RouteService&,
                             services::SinkService& sinks,
                             std::string_view body) {
   std::string name;
-  if (Status s = ReadName(body, name); !s.ok()) return Error(s);
+  if (Status s = ReadName(body, name); !s.ok()) return HttpApiError(s);
   auto got = sinks.GetRequests(name);
-  if (!got.ok()) return Error(got.status());
+  if (!got.ok()) return HttpApiError(got.status());
   JsonWriter w;
   w.BeginObject().Key("Name").String(name);
   if (std::string url = sinks.Url(name); !url.empty()) w.Key("Url").String(url);
@@ -238,14 +235,14 @@ ApiResponse ClearSinkRequests(services::RouteService&,
                               services::SinkService& sinks,
                               std::string_view body) {
   std::string name;
-  if (Status s = ReadName(body, name); !s.ok()) return Error(s);
-  if (Status s = sinks.ClearRequests(name); !s.ok()) return Error(s);
+  if (Status s = ReadName(body, name); !s.ok()) return HttpApiError(s);
+  if (Status s = sinks.ClearRequests(name); !s.ok()) return HttpApiError(s);
   return Ok("{}");
 }
 
 }  // namespace
 
-void AddHttpActions(HandlerMap& map) {
+void AddHttpActions(Registry& registry) {
   std::pair<const char*, Handler> actions[] = {
       {"CreateRoute", WithHttp(CreateRoute)},
       {"DeleteRoute", WithHttp(DeleteRoute)},
@@ -257,7 +254,7 @@ void AddHttpActions(HandlerMap& map) {
       {"ClearSinkRequests", WithHttp(ClearSinkRequests)},
   };
   for (auto& [name, handler] : actions) {
-    map[name] = Action{ApiService::kHttp, std::move(handler)};
+    registry.Add(ApiService::kHttp, name, std::move(handler));
   }
 }
 

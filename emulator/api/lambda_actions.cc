@@ -8,10 +8,12 @@
 // Payload is always the text.
 #include <boost/json.hpp>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
+#include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
 
@@ -21,11 +23,6 @@ namespace {
 namespace json = boost::json;
 using compute::FunctionConfig;
 using compute::FunctionService;
-
-// Errors in Lambda's namespace (com.amazonaws.lambda#...).
-ApiResponse LambdaError(const Status& status) {
-  return ErrorResponse(status, ApiService::kLambda);
-}
 
 // Parses `body` and hands its fields to `read`. A missing field is
 // InvalidParameterValueException.
@@ -91,14 +88,12 @@ std::string ConfigBody(const FunctionConfig& c) {
   return w.Take();
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-
 // Wraps a handler that needs the function service (the dispatcher routes
 // here only when it is set: Services::Serves).
 Handler WithFunctions(
     std::function<void(FunctionService&, std::string_view, ApiCallback&)> f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    f(*s.functions, body, done);
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    f(*c.services.functions, body, done);
   };
 }
 
@@ -273,8 +268,7 @@ std::string EventConfigBody(const std::string& name,
   JsonWriter w;
   w.BeginObject()
       .Key("FunctionArn")
-      .String("arn:aws:lambda:us-east-1:000000000000:function:" + name +
-              ":$LATEST")
+      .String(FunctionArn(Account{}, name) + ":$LATEST")
       .Key("MaximumRetryAttempts")
       .Int(c.maximum_retry_attempts)
       .Key("MaximumEventAgeInSeconds")
@@ -364,8 +358,7 @@ void WriteMapping(JsonWriter& w, const compute::EventSourceMapping& m,
       .Key("EventSourceArn")
       .String(m.event_source_arn)
       .Key("FunctionArn")
-      .String("arn:aws:lambda:us-east-1:000000000000:function:" +
-              m.function_name)
+      .String(FunctionArn(Account{}, m.function_name))
       .Key("BatchSize")
       .Int(m.batch_size)
       .Key("MaximumBatchingWindowInSeconds")
@@ -403,15 +396,15 @@ std::string MappingBody(const compute::EventSourceMapping& m,
 Handler WithMappings(std::function<void(compute::EventSourceMappings&,
                                         std::string_view, ApiCallback&)>
                          f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
     // Services::Serves(kLambda) asks for functions only: a dispatcher may
     // serve functions without mappings (Dispatcher(sqs, functions)).
-    if (s.mappings == nullptr) {
+    if (c.services.mappings == nullptr) {
       return done(
           LambdaError(Status(ErrorCode::kUnknownOperationException,
                              "This engine serves no event source mappings.")));
     }
-    f(*s.mappings, body, done);
+    f(*c.services.mappings, body, done);
   };
 }
 
@@ -487,32 +480,35 @@ void DeleteMapping(compute::EventSourceMappings& ms, std::string_view body,
 
 }  // namespace
 
-void AddLambdaActions(HandlerMap& map) {
-  map["CreateFunction"] = {ApiService::kLambda, WithFunctions(CreateFunction)};
-  map["GetFunction"] = {ApiService::kLambda, WithFunctions(GetFunction)};
-  map["ListFunctions"] = {ApiService::kLambda, WithFunctions(ListFunctions)};
-  map["DeleteFunction"] = {ApiService::kLambda, WithFunctions(DeleteFunction)};
-  map["UpdateFunctionConfiguration"] = {
-      ApiService::kLambda, WithFunctions(UpdateFunctionConfiguration)};
-  map["PutFunctionConcurrency"] = {ApiService::kLambda,
-                                   WithFunctions(PutFunctionConcurrency)};
-  map["DeleteFunctionConcurrency"] = {ApiService::kLambda,
-                                      WithFunctions(DeleteFunctionConcurrency)};
-  map["Invoke"] = {ApiService::kLambda, WithFunctions(Invoke)};
-  map["PutFunctionEventInvokeConfig"] = {ApiService::kLambda,
-                                         WithFunctions(PutEventInvokeConfig)};
-  map["GetFunctionEventInvokeConfig"] = {ApiService::kLambda,
-                                         WithFunctions(GetEventInvokeConfig)};
-  map["CreateEventSourceMapping"] = {ApiService::kLambda,
-                                     WithMappings(CreateMapping)};
-  map["GetEventSourceMapping"] = {ApiService::kLambda,
-                                  WithMappings(GetMapping)};
-  map["ListEventSourceMappings"] = {ApiService::kLambda,
-                                    WithMappings(ListMappings)};
-  map["UpdateEventSourceMapping"] = {ApiService::kLambda,
-                                     WithMappings(UpdateMapping)};
-  map["DeleteEventSourceMapping"] = {ApiService::kLambda,
-                                     WithMappings(DeleteMapping)};
+void AddLambdaActions(Registry& registry) {
+  registry.Add(ApiService::kLambda, "CreateFunction",
+               WithFunctions(CreateFunction));
+  registry.Add(ApiService::kLambda, "GetFunction", WithFunctions(GetFunction));
+  registry.Add(ApiService::kLambda, "ListFunctions",
+               WithFunctions(ListFunctions));
+  registry.Add(ApiService::kLambda, "DeleteFunction",
+               WithFunctions(DeleteFunction));
+  registry.Add(ApiService::kLambda, "UpdateFunctionConfiguration",
+               WithFunctions(UpdateFunctionConfiguration));
+  registry.Add(ApiService::kLambda, "PutFunctionConcurrency",
+               WithFunctions(PutFunctionConcurrency));
+  registry.Add(ApiService::kLambda, "DeleteFunctionConcurrency",
+               WithFunctions(DeleteFunctionConcurrency));
+  registry.Add(ApiService::kLambda, "Invoke", WithFunctions(Invoke));
+  registry.Add(ApiService::kLambda, "PutFunctionEventInvokeConfig",
+               WithFunctions(PutEventInvokeConfig));
+  registry.Add(ApiService::kLambda, "GetFunctionEventInvokeConfig",
+               WithFunctions(GetEventInvokeConfig));
+  registry.Add(ApiService::kLambda, "CreateEventSourceMapping",
+               WithMappings(CreateMapping));
+  registry.Add(ApiService::kLambda, "GetEventSourceMapping",
+               WithMappings(GetMapping));
+  registry.Add(ApiService::kLambda, "ListEventSourceMappings",
+               WithMappings(ListMappings));
+  registry.Add(ApiService::kLambda, "UpdateEventSourceMapping",
+               WithMappings(UpdateMapping));
+  registry.Add(ApiService::kLambda, "DeleteEventSourceMapping",
+               WithMappings(DeleteMapping));
 }
 
 }  // namespace fanlab::api

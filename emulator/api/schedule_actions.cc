@@ -11,6 +11,7 @@
 #include <iterator>
 #include <utility>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/arn.h"
@@ -45,11 +46,6 @@ void CheckTags(FieldReader& r) {
     tag.Read("Key", ignored);
     tag.Read("Value", ignored);
   });
-}
-
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-ApiResponse Error(const Status& s) {
-  return ErrorResponse(s, ApiService::kEvents);
 }
 
 // A rule as DescribeRule and ListRules write it.
@@ -100,7 +96,7 @@ Status ReadRuleRequest(std::string_view body, services::RuleRequest& req) {
   });
 }
 
-void PutRule(Services& s, std::string_view body, ApiCallback& done) {
+void PutRule(CallContext& c, std::string_view body, ApiCallback& done) {
   services::PutRuleRequest req;
   Status read = ReadBody(body, [&](FieldReader& r) {
     r.Require("Name", req.name, "name");
@@ -112,27 +108,27 @@ void PutRule(Services& s, std::string_view body, ApiCallback& done) {
     r.Read("EventBusName", req.event_bus_name);
     CheckTags(r);
   });
-  if (!read.ok()) return done(Error(read));
-  Result<std::string> arn = s.schedules->PutRule(req);
-  if (!arn.ok()) return done(Error(arn.status()));
+  if (!read.ok()) return done(EventsError(read));
+  Result<std::string> arn = c.services.schedules->PutRule(req);
+  if (!arn.ok()) return done(EventsError(arn.status()));
   JsonWriter w;
   w.BeginObject().Key("RuleArn").String(*arn).EndObject();
   done(Ok(w.Take()));
 }
 
-void DescribeRule(Services& s, std::string_view body, ApiCallback& done) {
+void DescribeRule(CallContext& c, std::string_view body, ApiCallback& done) {
   services::RuleRequest req;
   if (Status read = ReadRuleRequest(body, req); !read.ok()) {
-    return done(Error(read));
+    return done(EventsError(read));
   }
-  Result<services::RuleInfo> rule = s.schedules->DescribeRule(req);
-  if (!rule.ok()) return done(Error(rule.status()));
+  Result<services::RuleInfo> rule = c.services.schedules->DescribeRule(req);
+  if (!rule.ok()) return done(EventsError(rule.status()));
   JsonWriter w;
   WriteRule(w, *rule, /*created_by=*/true);
   done(Ok(w.Take()));
 }
 
-void ListRules(Services& s, std::string_view body, ApiCallback& done) {
+void ListRules(CallContext& c, std::string_view body, ApiCallback& done) {
   services::ListRulesRequest req;
   Status read = ReadBody(body, [&](FieldReader& r) {
     r.Read("NamePrefix", req.name_prefix);
@@ -140,9 +136,10 @@ void ListRules(Services& s, std::string_view body, ApiCallback& done) {
     r.Read("NextToken", req.next_token);
     r.Read("Limit", req.limit);
   });
-  if (!read.ok()) return done(Error(read));
-  Result<services::ListRulesResponse> list = s.schedules->ListRules(req);
-  if (!list.ok()) return done(Error(list.status()));
+  if (!read.ok()) return done(EventsError(read));
+  Result<services::ListRulesResponse> list =
+      c.services.schedules->ListRules(req);
+  if (!list.ok()) return done(EventsError(list.status()));
   JsonWriter w;
   w.BeginObject().Key("Rules").BeginArray();
   for (const auto& r : list->rules) WriteRule(w, r, /*created_by=*/false);
@@ -155,13 +152,13 @@ void ListRules(Services& s, std::string_view body, ApiCallback& done) {
 // DeleteRule, EnableRule, DisableRule: a RuleRequest in, {} out.
 Handler RuleCall(
     Status (ScheduleService::*call)(const services::RuleRequest&)) {
-  return [call](Services& s, std::string_view body, ApiCallback& done) {
+  return [call](CallContext& c, std::string_view body, ApiCallback& done) {
     services::RuleRequest req;
     if (Status read = ReadRuleRequest(body, req); !read.ok()) {
-      return done(Error(read));
+      return done(EventsError(read));
     }
-    Status st = (s.schedules->*call)(req);
-    done(st.ok() ? Ok("{}") : Error(st));
+    Status st = (c.services.schedules->*call)(req);
+    done(st.ok() ? Ok("{}") : EventsError(st));
   };
 }
 
@@ -187,7 +184,7 @@ void ReadTarget(FieldReader& r, Target& t) {
   }
 }
 
-void PutTargets(Services& s, std::string_view body, ApiCallback& done) {
+void PutTargets(CallContext& c, std::string_view body, ApiCallback& done) {
   services::PutTargetsRequest req;
   Status read = ReadBody(body, [&](FieldReader& r) {
     r.Require("Rule", req.rule, "rule");
@@ -197,15 +194,15 @@ void PutTargets(Services& s, std::string_view body, ApiCallback& done) {
       ReadTarget(t, req.targets.emplace_back());
     });
   });
-  if (!read.ok()) return done(Error(read));
-  Result<services::TargetsResponse> put = s.schedules->PutTargets(req);
-  if (!put.ok()) return done(Error(put.status()));
+  if (!read.ok()) return done(EventsError(read));
+  Result<services::TargetsResponse> put = c.services.schedules->PutTargets(req);
+  if (!put.ok()) return done(EventsError(put.status()));
   JsonWriter w;
   WriteFailed(w, put->failed);
   done(Ok(w.Take()));
 }
 
-void RemoveTargets(Services& s, std::string_view body, ApiCallback& done) {
+void RemoveTargets(CallContext& c, std::string_view body, ApiCallback& done) {
   services::RemoveTargetsRequest req;
   Status read = ReadBody(body, [&](FieldReader& r) {
     r.Require("Rule", req.rule, "rule");
@@ -213,15 +210,17 @@ void RemoveTargets(Services& s, std::string_view body, ApiCallback& done) {
     r.Read("Force", req.force);
     r.Require("Ids", req.ids, "ids");
   });
-  if (!read.ok()) return done(Error(read));
-  Result<services::TargetsResponse> removed = s.schedules->RemoveTargets(req);
-  if (!removed.ok()) return done(Error(removed.status()));
+  if (!read.ok()) return done(EventsError(read));
+  Result<services::TargetsResponse> removed =
+      c.services.schedules->RemoveTargets(req);
+  if (!removed.ok()) return done(EventsError(removed.status()));
   JsonWriter w;
   WriteFailed(w, removed->failed);
   done(Ok(w.Take()));
 }
 
-void ListTargetsByRule(Services& s, std::string_view body, ApiCallback& done) {
+void ListTargetsByRule(CallContext& c, std::string_view body,
+                       ApiCallback& done) {
   services::ListTargetsByRuleRequest req;
   Status read = ReadBody(body, [&](FieldReader& r) {
     r.Require("Rule", req.rule, "rule");
@@ -229,10 +228,10 @@ void ListTargetsByRule(Services& s, std::string_view body, ApiCallback& done) {
     r.Read("NextToken", req.next_token);
     r.Read("Limit", req.limit);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(EventsError(read));
   Result<services::ListTargetsByRuleResponse> list =
-      s.schedules->ListTargetsByRule(req);
-  if (!list.ok()) return done(Error(list.status()));
+      c.services.schedules->ListTargetsByRule(req);
+  if (!list.ok()) return done(EventsError(list.status()));
   JsonWriter w;
   w.BeginObject().Key("Targets").BeginArray();
   for (const Target& t : list->targets) {
@@ -257,19 +256,19 @@ void ListTargetsByRule(Services& s, std::string_view body, ApiCallback& done) {
 
 }  // namespace
 
-void AddScheduleActions(HandlerMap& map) {
-  map["PutRule"] = {ApiService::kEvents, PutRule};
-  map["DescribeRule"] = {ApiService::kEvents, DescribeRule};
-  map["ListRules"] = {ApiService::kEvents, ListRules};
-  map["DeleteRule"] = {ApiService::kEvents,
-                       RuleCall(&ScheduleService::DeleteRule)};
-  map["EnableRule"] = {ApiService::kEvents,
-                       RuleCall(&ScheduleService::EnableRule)};
-  map["DisableRule"] = {ApiService::kEvents,
-                        RuleCall(&ScheduleService::DisableRule)};
-  map["PutTargets"] = {ApiService::kEvents, PutTargets};
-  map["RemoveTargets"] = {ApiService::kEvents, RemoveTargets};
-  map["ListTargetsByRule"] = {ApiService::kEvents, ListTargetsByRule};
+void AddScheduleActions(Registry& registry) {
+  registry.Add(ApiService::kEvents, "PutRule", PutRule);
+  registry.Add(ApiService::kEvents, "DescribeRule", DescribeRule);
+  registry.Add(ApiService::kEvents, "ListRules", ListRules);
+  registry.Add(ApiService::kEvents, "DeleteRule",
+               RuleCall(&ScheduleService::DeleteRule));
+  registry.Add(ApiService::kEvents, "EnableRule",
+               RuleCall(&ScheduleService::EnableRule));
+  registry.Add(ApiService::kEvents, "DisableRule",
+               RuleCall(&ScheduleService::DisableRule));
+  registry.Add(ApiService::kEvents, "PutTargets", PutTargets);
+  registry.Add(ApiService::kEvents, "RemoveTargets", RemoveTargets);
+  registry.Add(ApiService::kEvents, "ListTargetsByRule", ListTargetsByRule);
 }
 
 }  // namespace fanlab::api

@@ -14,6 +14,7 @@
 #include <cctype>
 #include <initializer_list>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/json_writer.h"
@@ -194,17 +195,11 @@ Status ReadBody(std::string_view body, F read) {
   return ReadJsonBody(body, NotNull, read);
 }
 
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-
-ApiResponse Error(const Status& s) {
-  return ErrorResponse(s, ApiService::kDynamoDb);
-}
-
 // A failed condition, with the item as it was when the request asked for
 // it (ReturnValuesOnConditionCheckFailure ALL_OLD): DynamoDB adds "Item"
 // to the error body.
 ApiResponse ConditionFailure(const Status& s, const std::optional<Item>& item) {
-  ApiResponse r = Error(s);
+  ApiResponse r = DynamoDbError(s);
   if (item && r.body.size() > 1 && r.body.back() == '}') {
     r.body.pop_back();
     r.body += ",\"Item\":" + services::ToJson(*item) + "}";
@@ -335,9 +330,9 @@ void CreateTable(TableService& ts, std::string_view body, ApiCallback& done) {
       }
     }
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(DynamoDbError(read));
   auto d = ts.CreateTable(req);
-  if (!d.ok()) return done(Error(d.status()));
+  if (!d.ok()) return done(DynamoDbError(d.status()));
   done(Ok(DescriptionBody("TableDescription", *d)));
 }
 
@@ -345,9 +340,9 @@ void DescribeOrDelete(TableService& ts, std::string_view body,
                       ApiCallback& done, bool remove) {
   std::string name;
   Status read = ReadBody(body, [&](FieldReader& r) { name = TableName(r); });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(DynamoDbError(read));
   auto d = remove ? ts.DeleteTable(name) : ts.DescribeTable(name);
-  if (!d.ok()) return done(Error(d.status()));
+  if (!d.ok()) return done(DynamoDbError(d.status()));
   done(Ok(DescriptionBody(remove ? "TableDescription" : "Table", *d)));
 }
 
@@ -365,9 +360,9 @@ void ListTables(TableService& ts, std::string_view body, ApiCallback& done) {
     r.Read("ExclusiveStartTableName", req.exclusive_start_table_name);
     r.Read("Limit", req.limit);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(DynamoDbError(read));
   auto list = ts.ListTables(req);
-  if (!list.ok()) return done(Error(list.status()));
+  if (!list.ok()) return done(DynamoDbError(list.status()));
   JsonWriter w;
   w.BeginObject().Key("TableNames").BeginArray();
   for (const auto& n : list->table_names) w.String(n);
@@ -399,7 +394,7 @@ void WriteItem(TableService& ts, std::string_view body, ApiCallback& done,
     req.return_old_on_condition_failure = ReturnOldOnConditionFailure(r);
     CheckMetering(r);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(DynamoDbError(read));
   std::optional<Item> failed;
   auto result = (ts.*call)(req, &failed);
   if (!result.ok()) return done(ConditionFailure(result.status(), failed));
@@ -449,9 +444,9 @@ void GetItem(TableService& ts, std::string_view body, ApiCallback& done) {
     r.Read("ConsistentRead", req.consistent_read);
     CheckMetering(r);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(DynamoDbError(read));
   auto result = ts.GetItem(req);
-  if (!result.ok()) return done(Error(result.status()));
+  if (!result.ok()) return done(DynamoDbError(result.status()));
   done(Ok(AttributesBody("Item", result->item)));
 }
 
@@ -490,9 +485,9 @@ void Query(TableService& ts, std::string_view body, ApiCallback& done) {
     r.Read("ConsistentRead", req.consistent_read);
     CheckMetering(r);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(DynamoDbError(read));
   auto page = ts.Query(req);
-  if (!page.ok()) return done(Error(page.status()));
+  if (!page.ok()) return done(DynamoDbError(page.status()));
   done(Ok(PageBody(*page)));
 }
 
@@ -513,22 +508,22 @@ void Scan(TableService& ts, std::string_view body, ApiCallback& done) {
     r.Read("ConsistentRead", req.consistent_read);
     CheckMetering(r);
   });
-  if (!read.ok()) return done(Error(read));
+  if (!read.ok()) return done(DynamoDbError(read));
   auto page = ts.Scan(req);
-  if (!page.ok()) return done(Error(page.status()));
+  if (!page.ok()) return done(DynamoDbError(page.status()));
   done(Ok(PageBody(*page)));
 }
 
 Handler WithTables(void (*f)(TableService&, std::string_view, ApiCallback&)) {
   // The dispatcher only routes here when Services::tables is set.
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    f(*s.tables, body, done);
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    f(*c.services.tables, body, done);
   };
 }
 
 }  // namespace
 
-void AddTableActions(HandlerMap& map) {
+void AddTableActions(Registry& registry) {
   std::pair<const char*,
             void (*)(TableService&, std::string_view, ApiCallback&)>
       actions[] = {
@@ -544,7 +539,7 @@ void AddTableActions(HandlerMap& map) {
           {"Scan", Scan},
       };
   for (const auto& [name, f] : actions) {
-    map[name] = Action{ApiService::kDynamoDb, WithTables(f)};
+    registry.Add(ApiService::kDynamoDb, name, WithTables(f));
   }
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/arn.h"
@@ -24,9 +25,6 @@ constexpr size_t kMaxBatchEntries = 10;
 // message.
 constexpr size_t kMaxBatchBytes = 262144;
 
-ApiResponse Fail(const Status& s) { return ErrorResponse(s, ApiService::kSns); }
-ApiResponse Ok(std::string body) { return ApiResponse{true, std::move(body)}; }
-
 // SNS's word for a missing required field.
 Status Missing(std::string_view name) {
   return Status(ErrorCode::kInvalidParameterException,
@@ -39,10 +37,11 @@ Status Missing(std::string_view name) {
 using TopicAction = Result<std::string> (*)(TopicService&, FieldReader& r);
 
 Handler With(TopicAction f) {
-  return [f](Services& s, std::string_view body, ApiCallback& done) {
-    Result<std::string> out = ReadAndAct(
-        body, Missing, [&](FieldReader& r) { return f(*s.topics, r); });
-    done(out.ok() ? Ok(std::move(out).value()) : Fail(out.status()));
+  return [f](CallContext& c, std::string_view body, ApiCallback& done) {
+    Result<std::string> out = ReadAndAct(body, Missing, [&](FieldReader& r) {
+      return f(*c.services.topics, r);
+    });
+    done(out.ok() ? Ok(std::move(out).value()) : SnsError(out.status()));
   };
 }
 
@@ -397,9 +396,9 @@ Result<std::string> ListEmails(TopicService& t, FieldReader& r) {
 
 }  // namespace
 
-void AddTopicActions(HandlerMap& map) {
-  auto add = [&map](const char* name, Handler h) {
-    map[name] = Action{ApiService::kSns, std::move(h)};
+void AddTopicActions(Registry& registry) {
+  auto add = [&registry](const char* name, Handler h) {
+    registry.Add(ApiService::kSns, name, std::move(h));
   };
   add("CreateTopic", With(CreateTopic));
   add("DeleteTopic", With(DeleteTopic));

@@ -12,7 +12,8 @@ namespace {
 
 struct ServeOptions {
   std::vector<std::string> binds;
-  std::string http;  // HOST:PORT of the HTTP front; "" = none
+  std::string http;           // HOST:PORT of the HTTP front; "" = none
+  std::string advertise_url;  // queue URLs' base; "" = the client's Host
   std::string data_dir;
   std::string clock = "real";
   int64_t concurrency = 1000;
@@ -28,6 +29,7 @@ int Serve(const ServeOptions& o) {
   options.functions.kill_grace = std::chrono::milliseconds(o.kill_grace_ms);
   options.functions.idle_timeout = std::chrono::seconds(o.idle_seconds);
   options.data_dir = o.data_dir;
+  options.advertise_url = o.advertise_url;
   auto created = Engine::Create(options, context);
   if (!created.ok()) {
     std::cerr << "fanlab serve: --data-dir " << o.data_dir << ": "
@@ -102,10 +104,16 @@ void AddServeCommands(CLI::App& app) {
       ->type_name("ENDPOINT");
   serve
       ->add_option("--http", serve_options->http,
-                   "Serve HTTP (routes, sinks, the AWS JSON protocol) on a "
+                   "Serve HTTP (routes, sinks, and the AWS JSON, query, "
+                   "REST-JSON and REST-XML protocols) on a "
                    "loopback HOST:PORT, e.g. 127.0.0.1:9401; port 0 picks "
                    "a free one")
       ->type_name("HOST:PORT");
+  serve
+      ->add_option("--advertise-url", serve_options->advertise_url,
+                   "Base URL of the queue URLs the HTTP front answers, e.g. "
+                   "http://fanlab:4566; default: the Host each client used")
+      ->type_name("URL");
   serve
       ->add_option("--data-dir", serve_options->data_dir,
                    "Keep objects (s3/) and emails (emails/*.eml) in this "

@@ -20,4 +20,25 @@ std::string_view ArnAccount(std::string_view text) {
   return arn ? arn->account : std::string_view();
 }
 
+std::string MakeArn(const Account& account, std::string_view service,
+                    std::string_view resource) {
+  std::string out = "arn:" + account.partition + ":";
+  out.append(service);
+  out += ":" + account.region + ":" + account.id + ":";
+  out.append(resource);
+  return out;
+}
+
+std::string FunctionArn(const Account& account, std::string_view name) {
+  return MakeArn(account, "lambda", "function:" + std::string(name));
+}
+
+std::string QueueArn(const Account& account, std::string_view name) {
+  return MakeArn(account, "sqs", name);
+}
+
+std::string TopicArn(const Account& account, std::string_view name) {
+  return MakeArn(account, "sns", name);
+}
+
 }  // namespace fanlab

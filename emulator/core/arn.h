@@ -1,12 +1,16 @@
 // The parts of an ARN, "arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE", as
-// the actions that answer with an owner or an account read them.
+// the actions that answer with an owner or an account read them, and the
+// ARNs of the emulator's account (core/account.h) built from its parts.
 //
 // Thread safety: a free function on values.
 #ifndef FANLAB_EMULATOR_CORE_ARN_H_
 #define FANLAB_EMULATOR_CORE_ARN_H_
 
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "emulator/core/account.h"
 
 namespace fanlab {
 
@@ -25,6 +29,16 @@ std::optional<Arn> ParseArn(std::string_view text);
 
 // The account an ARN names; "" when it is not an ARN.
 std::string_view ArnAccount(std::string_view text);
+
+// "arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE" of `account`.
+std::string MakeArn(const Account& account, std::string_view service,
+                    std::string_view resource);
+// "arn:aws:lambda:REGION:ACCOUNT:function:NAME".
+std::string FunctionArn(const Account& account, std::string_view name);
+// "arn:aws:sqs:REGION:ACCOUNT:NAME".
+std::string QueueArn(const Account& account, std::string_view name);
+// "arn:aws:sns:REGION:ACCOUNT:NAME".
+std::string TopicArn(const Account& account, std::string_view name);
 
 }  // namespace fanlab
 

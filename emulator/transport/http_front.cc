@@ -1,35 +1,138 @@
 #include "emulator/transport/http_front.h"
 
+#include <cstdio>
+
+#include "emulator/api/protocol_query.h"
+#include "emulator/api/protocol_rest_json.h"
+#include "emulator/api/protocol_rest_xml.h"
+#include "emulator/api/service_model.h"
+#include "emulator/core/ascii.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/sink_service.h"
 
 namespace fanlab::transport {
 
-HttpFront::HttpFront(ApiHandler api, services::RouteService* routes,
-                     services::SinkService* sinks)
-    : api_(std::move(api)), routes_(routes), sinks_(sinks) {}
+namespace {
 
-void HttpFront::Handle(services::HttpRequest request, Respond respond) {
-  const std::string* target =
-      services::FindHeader(request.headers, "X-Amz-Target");
-  if (target != nullptr && request.method == "POST") {
-    // The SQS JSON protocol marks errors for the query-protocol codes
-    // older SDKs still read; the other services do not.
-    bool sqs = target->starts_with("AmazonSQS.");
-    std::string action = *target;
-    api_(
-        action, request.body,
-        [respond = std::move(respond), sqs](api::ApiResponse r) {
-          services::HttpResponse out;
-          out.status = r.ok ? 200 : r.http_status;
-          out.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
-          if (!r.ok && sqs && !r.query_error.empty()) {
-            out.headers.push_back({"x-amzn-query-error", r.query_error});
-          }
-          out.body = std::move(r.body);
-          respond(std::move(out));
-        });
-    return;
+using services::FindHeader;
+using services::HttpRequest;
+using services::HttpResponse;
+
+// "AKID/20261206/us-east-1/sqs/aws4_request" -> its parts.
+std::optional<SigV4Scope> ParseCredential(std::string_view credential) {
+  SigV4Scope scope;
+  std::string* parts[] = {&scope.access_key_id, &scope.date, &scope.region,
+                          &scope.service};
+  for (std::string* part : parts) {
+    size_t slash = credential.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    *part = credential.substr(0, slash);
+    credential.remove_prefix(slash + 1);
+  }
+  if (credential != "aws4_request") return std::nullopt;
+  return scope;
+}
+
+bool IsForm(const HttpRequest& request) {
+  const std::string* type = FindHeader(request.headers, "Content-Type");
+  return type != nullptr && std::string_view(*type).substr(0, 33).starts_with(
+                                "application/x-www-form-urlencoded");
+}
+
+// Host without its port.
+std::string_view HostName(std::string_view host) {
+  if (host.starts_with('[')) return host.substr(0, host.find(']') + 1);
+  return host.substr(0, host.find(':'));
+}
+
+}  // namespace
+
+std::optional<SigV4Scope> ParseSigV4(const HttpRequest& request) {
+  if (const std::string* auth = FindHeader(request.headers, "Authorization")) {
+    std::string_view a = *auth;
+    if (!a.starts_with("AWS4-HMAC-SHA256")) return std::nullopt;
+    size_t at = a.find("Credential=");
+    if (at == std::string_view::npos) return std::nullopt;
+    std::string_view credential = a.substr(at + 11);
+    credential = credential.substr(0, credential.find_first_of(", "));
+    return ParseCredential(credential);
+  }
+  if (request.query.find("X-Amz-Credential=") == std::string::npos) {
+    return std::nullopt;
+  }
+  for (const auto& [k, v] : services::ParseQuery(request.query)) {
+    if (k == "X-Amz-Credential") return ParseCredential(v);
+  }
+  return std::nullopt;
+}
+
+std::string VirtualHostBucket(std::string_view host) {
+  std::string_view name = HostName(host);
+  for (std::string_view suffix : {".s3.localhost", ".localhost"}) {
+    if (name.size() > suffix.size() &&
+        EqualsIgnoringAsciiCase(name.substr(name.size() - suffix.size()),
+                                suffix)) {
+      return std::string(name.substr(0, name.size() - suffix.size()));
+    }
+  }
+  // BUCKET.s3.REGION.amazonaws.com-style names pointed at the emulator.
+  if (size_t s3 = name.find(".s3."); s3 != std::string_view::npos && s3 > 0) {
+    return std::string(name.substr(0, s3));
+  }
+  return "";
+}
+
+HttpFront::HttpFront(ApiHandler api, services::RouteService* routes,
+                     services::SinkService* sinks, std::string advertised_url)
+    : api_(std::move(api)),
+      routes_(routes),
+      sinks_(sinks),
+      advertised_url_(std::move(advertised_url)) {
+  while (advertised_url_.ends_with('/')) advertised_url_.pop_back();
+}
+
+std::string HttpFront::NextRequestId() {
+  char id[40];
+  std::snprintf(id, sizeof id, "fa41ab00-0000-4000-8000-%012llx",
+                static_cast<unsigned long long>(++requests_));
+  return id;
+}
+
+void HttpFront::Handle(HttpRequest request, Respond respond) {
+  std::optional<SigV4Scope> scope = ParseSigV4(request);
+  api::ApiRequest call;
+  if (scope) call.access_key_id = scope->access_key_id;
+  const std::string* host = FindHeader(request.headers, "Host");
+  if (!advertised_url_.empty()) {
+    call.endpoint = advertised_url_;
+  } else if (host != nullptr && !host->empty()) {
+    call.endpoint = "http://" + *host;
+  }
+
+  if (FindHeader(request.headers, "X-Amz-Target") != nullptr &&
+      request.method == "POST") {
+    return Json(request, std::move(call), std::move(respond));
+  }
+  if (host != nullptr) {
+    if (std::string bucket = VirtualHostBucket(*host); !bucket.empty()) {
+      return RestXml(request, std::move(bucket), std::move(call),
+                     std::move(respond));
+    }
+  }
+  bool query_form = (request.method == "POST" && IsForm(request) &&
+                     (request.body.starts_with("Action=") ||
+                      request.body.find("&Action=") != std::string::npos)) ||
+                    (request.method == "GET" &&
+                     (request.query.starts_with("Action=") ||
+                      request.query.find("&Action=") != std::string::npos));
+  if (query_form) {
+    return Query(request, std::move(call), scope, std::move(respond));
+  }
+  if (scope && scope->service == "lambda") {
+    return RestJson(request, std::move(call), std::move(respond));
+  }
+  if (scope && scope->service == "s3") {
+    return RestXml(request, "", std::move(call), std::move(respond));
   }
   if (services::SinkService::IsSinkPath(request.path)) {
     if (sinks_ == nullptr) {
@@ -43,6 +146,127 @@ void HttpFront::Handle(services::HttpRequest request, Respond respond) {
                                   "MissingAuthenticationTokenException"));
   }
   routes_->Handle(request, std::move(respond));
+}
+
+void HttpFront::Json(const HttpRequest& request, api::ApiRequest call,
+                     Respond respond) {
+  const std::string& target = *FindHeader(request.headers, "X-Amz-Target");
+  // The SQS JSON protocol marks errors for the query-protocol codes older
+  // SDKs still read; the other services do not.
+  bool sqs = target.starts_with("AmazonSQS.");
+  // The JSON version of the service the target names (EventBridge: 1.1).
+  std::string content_type = "application/x-amz-json-";
+  content_type += target.starts_with("AWSEvents.")
+                      ? api::ServiceModel::Get("events").json_version()
+                      : "1.0";
+  call.action = target;
+  call.body = request.body;
+  api_(std::move(call),
+       [respond = std::move(respond), sqs, content_type](api::ApiResponse r) {
+         HttpResponse out;
+         out.status = r.ok ? 200 : r.http_status;
+         out.headers.push_back({"Content-Type", content_type});
+         if (!r.ok && sqs && !r.query_error.empty()) {
+           out.headers.push_back({"x-amzn-query-error", r.query_error});
+         }
+         out.body = std::move(r.body);
+         respond(std::move(out));
+       });
+}
+
+void HttpFront::Query(const HttpRequest& request, api::ApiRequest call,
+                      const std::optional<SigV4Scope>& scope, Respond respond) {
+  std::string id = NextRequestId();
+  // Until the service is known, errors speak SQS's query dialect.
+  const api::ServiceModel* model = &api::ServiceModel::Get("sqs-query");
+  auto fail = [&](const Status& status) {
+    api::ApiResponse r = api::ErrorResponse(status);
+    HttpResponse out;
+    out.status = status.code() == ErrorCode::kUnknownOperationException
+                     ? 400
+                     : r.http_status;
+    out.headers.push_back({"Content-Type", "text/xml"});
+    out.body = api::QueryError(*model, r, id);
+    respond(std::move(out));
+  };
+  auto form =
+      api::ParseForm(request.method == "GET" ? request.query : request.body);
+  if (!form.ok()) return fail(form.status());
+  std::string action = (*form)["Action"];
+  api::ApiService service = api::ApiService::kSqs;
+  const api::ServiceModel& sqs = api::ServiceModel::Get("sqs-query");
+  const api::ServiceModel& sns = api::ServiceModel::Get("sns");
+  if (scope && scope->service == "sns") {
+    service = api::ApiService::kSns;
+  } else if (!(scope && scope->service == "sqs") &&
+             sqs.FindOperation(action) == nullptr &&
+             sns.FindOperation(action) != nullptr) {
+    service = api::ApiService::kSns;
+  }
+  model = service == api::ApiService::kSns ? &sns : &sqs;
+  const api::Operation* op = model->FindOperation(action);
+  if (op == nullptr) {
+    return fail(Status(ErrorCode::kUnknownOperationException,
+                       "Could not find operation " + action + " for " +
+                           std::string(api::ServiceName(service)) + "."));
+  }
+  auto json = api::QueryToJson(*op, *form);
+  if (!json.ok()) return fail(json.status());
+  call.service = service;
+  call.action = action;
+  call.body = std::move(*json);
+  api_(std::move(call),
+       [respond = std::move(respond), model, op, id](api::ApiResponse r) {
+         HttpResponse out;
+         out.headers.push_back({"Content-Type", "text/xml"});
+         if (r.ok) {
+           out.body = api::QueryResponse(*model, *op, r.body, id);
+         } else {
+           out.status = r.http_status;
+           out.body = api::QueryError(*model, r, id);
+         }
+         respond(std::move(out));
+       });
+}
+
+void HttpFront::RestJson(const HttpRequest& request, api::ApiRequest call,
+                         Respond respond) {
+  const api::ServiceModel& model = api::ServiceModel::Get("lambda");
+  auto rest = api::RestJsonRequest(model, request);
+  if (!rest.ok()) {
+    api::ApiResponse r =
+        api::ErrorResponse(rest.status(), api::ApiService::kLambda);
+    if (rest.status().code() == ErrorCode::kUnknownOperationException) {
+      r.http_status = 404;
+    }
+    return respond(api::RestJsonError(r));
+  }
+  call.service = api::ApiService::kLambda;
+  call.action = rest->operation->name;
+  call.body = std::move(rest->json);
+  api_(std::move(call),
+       [respond = std::move(respond), op = rest->operation](
+           api::ApiResponse r) { respond(api::RestJsonResponse(*op, r)); });
+}
+
+void HttpFront::RestXml(const HttpRequest& request, std::string bucket,
+                        api::ApiRequest call, Respond respond) {
+  const api::ServiceModel& model = api::ServiceModel::Get("s3");
+  std::string id = NextRequestId();
+  auto rest = api::RestXmlRequest(model, request, bucket);
+  if (!rest.ok()) {
+    api::ApiResponse r =
+        api::ErrorResponse(rest.status(), api::ApiService::kS3);
+    return respond(api::RestXmlError(r, request.method, "{}", id));
+  }
+  call.service = api::ApiService::kS3;
+  call.action = rest->operation->name;
+  call.body = rest->json;
+  api_(std::move(call),
+       [respond = std::move(respond), &model, op = rest->operation,
+        json = std::move(rest->json), id](api::ApiResponse r) {
+         respond(api::RestXmlResponse(model, *op, r, json, id));
+       });
 }
 
 }  // namespace fanlab::transport

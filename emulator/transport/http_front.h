@@ -1,20 +1,36 @@
-// What the engine's HTTP listener serves, in this order:
-//   1. POST with an X-Amz-Target header (any path; SDKs use "/"): the AWS
-//      JSON protocol. "AmazonSQS.SendMessage", "DynamoDB_20120810.PutItem",
-//      ... and the JSON body go to the one api::Dispatcher; the answer is
-//      its body with Content-Type application/x-amz-json-1.0 and its HTTP
-//      status, plus x-amzn-query-error on SQS errors, so that an AWS SDK
-//      pointed at fanlab works unchanged.
-//   2. Paths under services::kSinkPrefix ("/_sinks/NAME..."): the sinks.
-//   3. Everything else: the routes (403 Missing Authentication Token when
+// What the engine's HTTP listener serves. Each request is recognised, in
+// this order, as:
+//   1. The AWS JSON protocol: a POST with an X-Amz-Target header (any
+//      path; SDKs use "/"). "AmazonSQS.SendMessage",
+//      "DynamoDB_20120810.PutItem", ... and the JSON body go to the
+//      dispatcher as they are; the answer is its body with Content-Type
+//      application/x-amz-json-1.0 and its HTTP status, plus
+//      x-amzn-query-error on SQS errors.
+//   2. S3 by host, virtual-hosted style: a Host of BUCKET.s3.localhost[:P]
+//      or BUCKET.localhost[:P] (any BUCKET.s3.* or BUCKET.localhost*).
+//   3. The query protocol: a form POST (or a GET) with an Action
+//      parameter. The service is the SigV4 scope's (sqs or sns); unsigned,
+//      the service whose model has that action (SQS first).
+//   4. REST by SigV4 scope: a request signed for "lambda" is REST-JSON,
+//      for "s3" REST-XML (path style).
+//   5. Paths under services::kSinkPrefix ("/_sinks/NAME..."): the sinks.
+//   6. Everything else: the routes (403 Missing Authentication Token when
 //      none matches).
+// docs/protocol.md describes each protocol's shapes and errors. A SigV4
+// signature (Authorization header or presigned X-Amz-Credential) is parsed,
+// never verified: its access key id travels with the call
+// (api::ApiRequest::access_key_id). Queue URLs in answers carry the Host
+// the client used (api::ApiRequest::endpoint).
 // No sockets here: transport::HttpServer feeds it, tests call it directly.
 //
 // Thread safety: none; the engine thread owns it.
 #ifndef FANLAB_EMULATOR_TRANSPORT_HTTP_FRONT_H_
 #define FANLAB_EMULATOR_TRANSPORT_HTTP_FRONT_H_
 
+#include <cstdint>
 #include <functional>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "emulator/api/dispatcher.h"
@@ -27,25 +43,58 @@ class SinkService;
 
 namespace fanlab::transport {
 
+// The credential scope of a SigV4 signature:
+// "Credential=AKID/20261206/us-east-1/sqs/aws4_request".
+struct SigV4Scope {
+  std::string access_key_id;
+  std::string date;
+  std::string region;
+  std::string service;
+};
+
+// The scope of `request`'s signature: from its Authorization header
+// ("AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...") or
+// a presigned URL's X-Amz-Credential; nullopt when unsigned or not SigV4.
+std::optional<SigV4Scope> ParseSigV4(const services::HttpRequest& request);
+
+// The bucket a virtual-hosted S3 Host names: "b" for "b.s3.localhost:4566"
+// or "b.localhost"; "" for any other host.
+std::string VirtualHostBucket(std::string_view host);
+
 class HttpFront {
  public:
   // Dispatcher::Dispatch, or a fake.
-  using ApiHandler = std::function<void(
-      std::string_view action, std::string_view body, api::ApiCallback done)>;
+  using ApiHandler =
+      std::function<void(api::ApiRequest request, api::ApiCallback done)>;
   using Respond = std::function<void(services::HttpResponse)>;
 
   // `routes` and `sinks` may be null (then their requests are 403 and 404
-  // as if none were defined); both must outlive the front.
+  // as if none were defined); both must outlive the front. With an
+  // `advertised_url` ("http://fanlab:4566"), queue URLs carry it instead of
+  // the Host each client used.
   HttpFront(ApiHandler api, services::RouteService* routes,
-            services::SinkService* sinks);
+            services::SinkService* sinks, std::string advertised_url = "");
 
   // `respond` runs once, maybe before Handle returns.
   void Handle(services::HttpRequest request, Respond respond);
 
  private:
+  void Json(const services::HttpRequest& request, api::ApiRequest call,
+            Respond respond);
+  void Query(const services::HttpRequest& request, api::ApiRequest call,
+             const std::optional<SigV4Scope>& scope, Respond respond);
+  void RestJson(const services::HttpRequest& request, api::ApiRequest call,
+                Respond respond);
+  void RestXml(const services::HttpRequest& request, std::string bucket,
+               api::ApiRequest call, Respond respond);
+  // A fresh request id for an answer.
+  std::string NextRequestId();
+
   ApiHandler api_;
   services::RouteService* routes_;
   services::SinkService* sinks_;
+  std::string advertised_url_;
+  uint64_t requests_ = 0;
 };
 
 }  // namespace fanlab::transport

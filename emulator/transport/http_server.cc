@@ -238,7 +238,11 @@ class Session : public std::enable_shared_from_this<Session> {
     if (no_body) {
       response_->content_length(boost::none);
     } else if (head_) {
-      response_->content_length(r.body.size());  // what a GET would get
+      // What a GET would get: the body's size, or the length the handler
+      // states (S3's HeadObject).
+      if (!response_->has_content_length()) {
+        response_->content_length(r.body.size());
+      }
     } else {
       response_->body() = std::move(r.body);
       response_->prepare_payload();

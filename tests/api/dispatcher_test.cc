@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -189,6 +190,52 @@ class DispatcherTest : public ::testing::Test {
 };
 
 // ------------------------------------------------------------- actions
+
+TEST_F(DispatcherTest, QualifiedAndTargetFormsNameTheService) {
+  ApiResponse r = Call("sqs:CreateQueue", R"({"QueueName":"qualified"})");
+  EXPECT_TRUE(r.ok) << r.body;
+  EXPECT_EQ(r.service, ApiService::kSqs);
+  r = Call("AmazonSQS.GetQueueUrl", R"({"QueueName":"qualified"})");
+  EXPECT_TRUE(r.ok) << r.body;
+  // The right name in the wrong service is not that service's action.
+  r = Call("sns:CreateQueue", "{}");
+  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  r = Call("sqs:Publish", "{}");
+  EXPECT_NE(r.body.find("Unknown action 'Publish' for sqs."), std::string::npos)
+      << r.body;
+  r = Call("AWSEvents.CreateQueue", "{}");
+  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  r = Call("nosuch:CreateQueue", "{}");
+  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  EXPECT_NE(r.body.find("Unknown service 'nosuch'"), std::string::npos);
+  // A service this engine does not serve.
+  r = Call("lambda:Invoke", "{}");
+  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  EXPECT_NE(r.body.find("does not serve"), std::string::npos);
+}
+
+TEST_F(DispatcherTest, ARequestCarriesItsCallerAndEndpoint) {
+  ApiRequest request;
+  request.action = "CreateQueue";
+  request.service = ApiService::kSqs;
+  request.body = R"({"QueueName":"where"})";
+  request.access_key_id = "AKIDCALLER";
+  request.endpoint = "http://127.0.0.1:4566";
+  std::optional<ApiResponse> out;
+  dispatcher_.Dispatch(request, [&](ApiResponse r) { out = std::move(r); });
+  ASSERT_TRUE(out.has_value());
+  EXPECT_EQ(json::parse(out->body).at("QueueUrl"),
+            "http://127.0.0.1:4566/000000000000/where");
+  // Without an endpoint, the queue service's own URLs.
+  ApiResponse r = Call("GetQueueUrl", R"({"QueueName":"where"})");
+  EXPECT_EQ(json::parse(r.body).at("QueueUrl"),
+            "http://localhost/000000000000/where");
+  request.action = "ListQueues";
+  request.body = "{}";
+  dispatcher_.Dispatch(request, [&](ApiResponse x) { out = std::move(x); });
+  EXPECT_EQ(json::parse(out->body).at("QueueUrls").at(0),
+            "http://127.0.0.1:4566/000000000000/where");
+}
 
 TEST_F(DispatcherTest, ActionsListsTheEighteenSqsActions) {
   std::vector<std::string> got = dispatcher_.Actions();

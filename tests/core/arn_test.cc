@@ -30,5 +30,18 @@ TEST(ArnTest, ANonArnHasNoAccount) {
             "000000000000");
 }
 
+TEST(ArnTest, BuildsTheAccountsArnsAndParsesThemBack) {
+  Account account;
+  EXPECT_EQ(FunctionArn(account, "f"),
+            "arn:aws:lambda:us-east-1:000000000000:function:f");
+  EXPECT_EQ(QueueArn(account, "q"), "arn:aws:sqs:us-east-1:000000000000:q");
+  EXPECT_EQ(TopicArn(account, "t"), "arn:aws:sns:us-east-1:000000000000:t");
+  Account other{.partition = "aws-cn", .region = "cn-north-1", .id = "123"};
+  std::string arn = MakeArn(other, "events", "rule/nightly");
+  EXPECT_EQ(arn, "arn:aws-cn:events:cn-north-1:123:rule/nightly");
+  EXPECT_EQ(ParseArn(arn)->resource, "rule/nightly");
+  EXPECT_EQ(ArnAccount(arn), "123");
+}
+
 }  // namespace
 }  // namespace fanlab
