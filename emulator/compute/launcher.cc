@@ -270,16 +270,38 @@ class MemorySampler : public std::enable_shared_from_this<MemorySampler> {
   void Tick() {
     std::map<int, uint64_t> pages;
     for (const auto& [pgid, e] : watched_) pages[pgid] = 0;
-    if (DIR* dir = ::opendir("/proc")) {
-      while (dirent* d = ::readdir(dir)) {
-        if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
-        int pgrp = 0;
-        uint64_t rss = 0;
-        if (!ReadStat(d->d_name, &pgrp, &rss)) continue;
-        auto it = pages.find(pgrp);
-        if (it != pages.end()) it->second += rss;
+    // Every kFullScanEvery ticks, all of /proc (finding the groups'
+    // members); in between, only the members known (and each group's
+    // leader): a child forked since is counted from the next full scan.
+    bool full = ticks_++ % kFullScanEvery == 0;
+    for (const auto& [pgid, n] : pages) {
+      if (members_.count(pgid) == 0) full = true;
+    }
+    if (full) {
+      members_.clear();
+      if (DIR* dir = ::opendir("/proc")) {
+        while (dirent* d = ::readdir(dir)) {
+          if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
+          int pgrp = 0;
+          uint64_t rss = 0;
+          if (!ReadStat(d->d_name, &pgrp, &rss)) continue;
+          auto it = pages.find(pgrp);
+          if (it == pages.end()) continue;
+          it->second += rss;
+          members_[pgrp].push_back(std::atoi(d->d_name));
+        }
+        ::closedir(dir);
       }
-      ::closedir(dir);
+    } else {
+      for (auto& [pgid, n] : pages) {
+        for (int pid : members_[pgid]) {
+          char name[16];
+          std::snprintf(name, sizeof name, "%d", pid);
+          int pgrp = 0;
+          uint64_t rss = 0;
+          if (ReadStat(name, &pgrp, &rss) && pgrp == pgid) n += rss;
+        }
+      }
     }
     static const uint64_t kPage =
         static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
@@ -294,8 +316,12 @@ class MemorySampler : public std::enable_shared_from_this<MemorySampler> {
     Arm();
   }
 
+  static constexpr uint64_t kFullScanEvery = 5;
+
   asio::steady_timer timer_;
   std::map<int, Entry> watched_;
+  std::map<int, std::vector<int>> members_;  // from the last full scan
+  uint64_t ticks_ = 0;
   bool armed_ = false;
 };
 

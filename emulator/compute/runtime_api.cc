@@ -200,7 +200,7 @@ void RuntimeApi::Answer(std::string_view id, bool error,
   current_.reset();
   delivered_ = false;
   if (r.body.size() > kMaxResponseBytes) {
-    reply(TooLarge());
+    RuntimeApiReply answer_later = std::move(reply);
     if (events_.on_error) {
       events_.on_error(
           request_id, "Function.ResponseSizeTooLarge",
@@ -209,17 +209,18 @@ void RuntimeApi::Answer(std::string_view id, bool error,
                     "size (" +
                         std::to_string(kMaxResponseBytes) + " bytes)."));
     }
-    return;
+    return answer_later(TooLarge());
   }
-  reply(Accepted());
+  // The caller's answer goes first; the runtime's 202 after it.
   if (!error) {
     if (events_.on_response) events_.on_response(request_id, r.body);
-    return;
+    return reply(Accepted());
   }
   auto [type, payload] = ErrorPayload(r, "Unhandled");
   if (events_.on_error) {
     events_.on_error(request_id, std::move(type), std::move(payload));
   }
+  reply(Accepted());
 }
 
 void RuntimeApi::InitError(const RuntimeApiRequest& r, RuntimeApiReply& reply) {

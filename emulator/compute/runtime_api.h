@@ -33,7 +33,8 @@
 // {"errorMessage": <the body>, "errorType": <the header's type>}.
 //
 // Thread safety: none; the engine thread owns it. Events run inside
-// Handle(), after the state has changed, so they may call Assign().
+// Handle(), after the state has changed (so they may call Assign()) and
+// before the runtime's own answer is sent (the caller hears first).
 #ifndef FANLAB_EMULATOR_COMPUTE_RUNTIME_API_H_
 #define FANLAB_EMULATOR_COMPUTE_RUNTIME_API_H_
 
