@@ -536,5 +536,40 @@ TEST_F(RuntimeFunctionsTest, ReservedConcurrencyAndColdModeHoldAsForFrames) {
   EXPECT_TRUE(records_.back().cold);
 }
 
+TEST_F(RuntimeFunctionsTest, EventRetriesAndDestinationsHoldAsForFrames) {
+  std::vector<json::object> sent;
+  service_.SetDestinationSender(
+      [&](const std::string&, const std::string& body) {
+        sent.push_back(json::parse(body).as_object());
+        return Status::Ok();
+      });
+  Create(Python("err", "error"));
+  ASSERT_TRUE(
+      service_
+          .PutEventInvokeConfig("err", {.maximum_retry_attempts = 1,
+                                        .on_failure = "arn:aws:sqs:us-east-1:"
+                                                      "000000000000:failures"})
+          .ok());
+  ASSERT_TRUE(service_.InvokeEvent("err", R"({"n":1})").ok());
+  // Play the engine: run processes, jump the clock when nothing runs.
+  auto limit = std::chrono::steady_clock::now() + seconds(30);
+  while (service_.pending_events() > 0 &&
+         std::chrono::steady_clock::now() < limit) {
+    if (io_.stopped()) io_.restart();
+    if (service_.running() > 0) {
+      io_.run_one_for(milliseconds(10));
+      continue;
+    }
+    io_.poll();
+    if (service_.running() == 0) clock_.AdvanceToNextTimer();
+  }
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0]["requestContext"].at("condition"), "RetriesExhausted");
+  EXPECT_EQ(sent[0]["requestContext"].at("approximateInvokeCount"), 2);
+  EXPECT_EQ(sent[0]["responsePayload"].at("errorType"), "ValueError");
+  EXPECT_EQ(records_.size(), 2u);
+  EXPECT_FALSE(records_[1].cold);  // the retry ran in the same environment
+}
+
 }  // namespace
 }  // namespace fanlab::compute
