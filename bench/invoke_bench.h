@@ -3,8 +3,9 @@
 //   cold invocation (spawn, event in, result out, exit) vs a bare
 //   spawn-and-wait of the same binary; warm round trip vs a bare pipe
 //   ping-pong between two processes; the Runtime API's warm round trip
-//   (a C++ bootstrap on raw sockets) vs a bare loopback HTTP request and
-//   response between two processes; how late a timeout kill lands; and a
+//   (a C++ bootstrap on raw sockets, waiting in `next`: the event out, the
+//   response in) vs a bare loopback HTTP request and response between two
+//   processes; how late a timeout kill lands; and a
 //   fan-out/fan-in of N tasks through warm workers.
 #ifndef FANLAB_BENCH_INVOKE_BENCH_H_
 #define FANLAB_BENCH_INVOKE_BENCH_H_

@@ -354,6 +354,17 @@ size_t FunctionService::environments(const std::string& name) const {
   return n;
 }
 
+size_t FunctionService::ready_environments(const std::string& name) const {
+  size_t n = 0;
+  for (const auto& [id, env] : envs_) {
+    if (env->fn->config.name == name && !env->retiring && !env->current &&
+        (!env->api || env->api->waiting())) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 // -------------------------------------------------------------- invoking
 
 Result<InvokeResult> FunctionService::DryRun(const std::string& name,

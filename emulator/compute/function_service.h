@@ -224,6 +224,9 @@ class FunctionService {
   int64_t running() const { return running_; }
   // Live environments of `name` (busy or idle).
   size_t environments(const std::string& name) const;
+  // Idle environments of `name` ready for an invocation at once: a frame
+  // process waiting for its next frame, a runtime waiting in `next`.
+  size_t ready_environments(const std::string& name) const;
 
  private:
   struct Function;
