@@ -295,6 +295,8 @@ TEST_F(RuntimeFunctionsTest, WarmRoundTripsWithInitOnlyOnTheColdStart) {
   EXPECT_GT(records_[0].init.count(), 0);
   EXPECT_FALSE(records_[1].cold);
   EXPECT_EQ(service_.environments("echo"), 1u);
+  // Ready again once its runtime waits in `next`.
+  RunUntil([&] { return service_.ready_environments("echo") == 1; });
 
   // LogResult: Lambda's lines around the function's own logs; Init
   // Duration on the cold start only.
