@@ -1,7 +1,5 @@
 #include "emulator/compute/function_service.h"
 
-#include <unistd.h>
-
 #include <boost/json.hpp>
 #include <cctype>
 #include <cstdio>
