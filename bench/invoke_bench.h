@@ -2,7 +2,10 @@
 // to the floor it stands on, measured in the same run:
 //   cold invocation (spawn, event in, result out, exit) vs a bare
 //   spawn-and-wait of the same binary; warm round trip vs a bare pipe
-//   ping-pong between two processes; how late a timeout kill lands; and a
+//   ping-pong between two processes; the Runtime API's warm round trip
+//   (a C++ bootstrap on raw sockets, waiting in `next`: the event out, the
+//   response in) vs a bare loopback HTTP request and response between two
+//   processes; how late a timeout kill lands; and a
 //   fan-out/fan-in of N tasks through warm workers.
 #ifndef FANLAB_BENCH_INVOKE_BENCH_H_
 #define FANLAB_BENCH_INVOKE_BENCH_H_
@@ -14,6 +17,9 @@ namespace fanlab::bench {
 
 struct InvokeBenchOptions {
   std::string function;  // the test function binary (echo, sleep modes)
+  // The Runtime API bootstrap; empty: fanlab-bench-bootstrap beside
+  // `function`.
+  std::string bootstrap;
   int cold_runs = 200;
   int warm_runs = 2000;
   int fanout_tasks = 10000;
@@ -23,6 +29,7 @@ struct InvokeBenchOptions {
 struct InvokeBenchResult {
   double cold_p50_us = 0, cold_p99_us = 0, spawn_floor_us = 0;
   double warm_p50_us = 0, warm_p99_us = 0, pingpong_floor_us = 0;
+  double rtapi_warm_p50_us = 0, rtapi_warm_p99_us = 0, http_floor_us = 0;
   double timeout_overshoot_ms = 0;
   int fanout_tasks = 0;
   double fanout_wall_s = 0;

@@ -18,6 +18,55 @@
 
 namespace fanlab {
 
+namespace {
+
+class HttpRuntimeApiListener : public compute::RuntimeApiListener {
+ public:
+  HttpRuntimeApiListener(std::unique_ptr<transport::HttpServer> server,
+                         std::string address)
+      : server_(std::move(server)), address_(std::move(address)) {}
+  const std::string& address() const override { return address_; }
+
+ private:
+  std::unique_ptr<transport::HttpServer> server_;
+  std::string address_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<compute::RuntimeApiListener>>
+RuntimeApiHttpListeners::Listen(Handler handler) {
+  transport::HttpServerOptions options;
+  options.max_connections = kMaxConnections;
+  options.body_limit = 16 * 1024 * 1024;
+  // `next` waits as long as the environment is idle; the read timeout
+  // only bounds a request that is slow to arrive (and an idle keep-alive).
+  auto server = std::make_unique<transport::HttpServer>(
+      io_,
+      [handler = std::move(handler)](services::HttpRequest request,
+                                     transport::HttpServer::Respond respond) {
+        compute::RuntimeApiRequest r{.method = std::move(request.method),
+                                     .path = std::move(request.path),
+                                     .headers = std::move(request.headers),
+                                     .body = std::move(request.body)};
+        handler(std::move(r), [respond = std::move(respond)](
+                                  compute::RuntimeApiResponse answer) {
+          services::HttpResponse out;
+          out.status = answer.status;
+          out.headers = std::move(answer.headers);
+          out.body = std::move(answer.body);
+          respond(std::move(out));
+        });
+      },
+      options);
+  auto bound = server->Bind("127.0.0.1:0");
+  if (!bound.ok()) return bound.status();
+  std::string address = bound->substr(std::string_view("http://").size());
+  return std::unique_ptr<compute::RuntimeApiListener>(
+      std::make_unique<HttpRuntimeApiListener>(std::move(server),
+                                               std::move(address)));
+}
+
 Engine::Engine(EngineOptions options, transport::Context& context)
     : io_(std::make_unique<boost::asio::io_context>(1)),
       ids_(options.seed),
@@ -35,6 +84,15 @@ Engine::Engine(EngineOptions options, transport::Context& context)
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
+  runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);
+  functions_->SetRuntimeApiListeners(runtime_listeners_.get());
+  // The AWS SDKs inside functions call the HTTP front (AWS_ENDPOINT_URL):
+  // without one bound, the first environment binds one on any free port.
+  functions_->SetHttpEndpointProvider([this]() -> std::string {
+    if (http_server_ != nullptr) return http_server_->url();
+    auto bound = BindHttp("127.0.0.1:0");
+    return bound.ok() ? *bound : std::string();
+  });
   topics_ = std::make_unique<services::TopicService>(
       *clock_, ids_,
       services::TopicServiceOptions{.region = options.functions.region,

@@ -53,6 +53,22 @@ class HttpServer;
 class ZmqServer;
 }  // namespace transport
 
+// The Runtime API's listeners, over the HTTP server: one loopback port per
+// execution environment, a few connections each (a runtime needs one or
+// two), bodies up to 16 MB (what passes 6 MB is refused by the Runtime API
+// itself, failing the invocation as Lambda does).
+class RuntimeApiHttpListeners : public compute::RuntimeApiListeners {
+ public:
+  static constexpr size_t kMaxConnections = 8;
+  // `io` must outlive every listener.
+  explicit RuntimeApiHttpListeners(boost::asio::io_context& io) : io_(io) {}
+  Result<std::unique_ptr<compute::RuntimeApiListener>> Listen(
+      Handler handler) override;
+
+ private:
+  boost::asio::io_context& io_;
+};
+
 struct EngineOptions {
   bool virtual_clock = false;
   uint64_t seed = 0x66616e6c6162ULL;  // request ids of invocations
@@ -148,6 +164,7 @@ class Engine {
   std::unique_ptr<queue::QueueService> sqs_;
   IdGenerator ids_;
   std::unique_ptr<compute::Launcher> launcher_;
+  std::unique_ptr<RuntimeApiHttpListeners> runtime_listeners_;
   std::unique_ptr<compute::FunctionService> functions_;
   std::unique_ptr<compute::EventSourceMappings> mappings_;
   queue::ObserverList observers_;

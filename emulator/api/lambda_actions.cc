@@ -39,8 +39,16 @@ void ReadConfig(FieldReader& r, FunctionConfig& c) {
   r.Require("FunctionName", c.name);
   r.Read("Timeout", c.timeout_seconds);
   r.Read("MemorySize", c.memory_mb);
+  bool had_runtime = !c.runtime.empty();
+  r.Read("Runtime", c.runtime);
+  r.Read("Handler", c.handler);
   std::string mode;
   r.Read("Mode", mode);
+  // A function on a Lambda runtime keeps its environments between
+  // invocations, as Lambda does, unless Mode says otherwise.
+  if (mode.empty() && !had_runtime && !c.runtime.empty()) {
+    c.mode = compute::Mode::kWarm;
+  }
   if (mode == "warm") {
     c.mode = compute::Mode::kWarm;
   } else if (mode == "cold") {
@@ -65,7 +73,7 @@ void WriteConfig(JsonWriter& w, const FunctionConfig& c) {
       .Key("FunctionArn")
       .String("arn:aws:lambda:us-east-1:000000000000:function:" + c.name)
       .Key("Runtime")
-      .String("provided.fanlab")
+      .String(c.runtime.empty() ? "provided.fanlab" : c.runtime)
       .Key("Timeout")
       .Int(c.timeout_seconds)
       .Key("MemorySize")
@@ -76,6 +84,9 @@ void WriteConfig(JsonWriter& w, const FunctionConfig& c) {
       .String("Active")
       .Key("Mode")
       .String(c.mode == compute::Mode::kWarm ? "warm" : "cold");
+  if (!c.handler.empty()) w.Key("Handler").String(c.handler);
+  if (!c.code_sha256.empty()) w.Key("CodeSha256").String(c.code_sha256);
+  if (c.code_size > 0) w.Key("CodeSize").Int(c.code_size);
   w.Key("Environment").BeginObject().Key("Variables").BeginObject();
   for (const auto& [k, v] : c.env) w.Key(k).String(v);
   w.EndObject().EndObject();
@@ -125,9 +136,12 @@ void GetFunction(FunctionService& fs, std::string_view body,
   JsonWriter w;
   w.BeginObject().Key("Configuration");
   WriteConfig(w, *c);
-  w.Key("Code").BeginObject().Key("Command").BeginArray();
-  for (const auto& arg : c->command) w.String(arg);
-  w.EndArray();
+  w.Key("Code").BeginObject();
+  if (!c->command.empty()) {
+    w.Key("Command").BeginArray();
+    for (const auto& arg : c->command) w.String(arg);
+    w.EndArray();
+  }
   if (!c->working_dir.empty()) w.Key("WorkingDirectory").String(c->working_dir);
   w.EndObject();
   if (c->reserved_concurrency) {

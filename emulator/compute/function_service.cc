@@ -3,8 +3,10 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <set>
 
 #include "emulator/core/json_writer.h"
 
@@ -47,6 +49,53 @@ Status InvalidParameter(std::string message) {
   return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
 }
 
+// The runtimes fanlab runs, in Lambda's names.
+const std::set<std::string, std::less<>>& SupportedRuntimes() {
+  static const std::set<std::string, std::less<>> kRuntimes = {
+      "provided.al2023", "provided.al2", "python3.9",  "python3.10",
+      "python3.11",      "python3.12",   "python3.13", "nodejs18.x",
+      "nodejs20.x",      "nodejs22.x"};
+  return kRuntimes;
+}
+
+bool IsProvided(std::string_view runtime) {
+  return runtime.starts_with("provided");
+}
+
+// Where fanlab's runtime clients are when nothing says otherwise.
+std::string DefaultRuntimesDir() {
+  if (const char* dir = std::getenv("FANLAB_RUNTIMES_DIR");
+      dir != nullptr && *dir != '\0') {
+    return dir;
+  }
+  std::error_code ec;
+  std::filesystem::path exe =
+      std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "runtimes";
+  return (exe.parent_path() / "runtimes").string();
+}
+
+// An X-Ray trace header for an invocation, derived from its request id.
+std::string TraceId(const std::string& request_id, TimePoint now) {
+  std::string hex;
+  for (char c : request_id) {
+    if (std::isxdigit(static_cast<unsigned char>(c))) hex += c;
+  }
+  hex.resize(32, '0');
+  char epoch[16];
+  std::snprintf(epoch, sizeof epoch, "%08llx",
+                static_cast<unsigned long long>(EpochMs(now) / 1000));
+  return "Root=1-" + std::string(epoch) + "-" + hex.substr(0, 24) +
+         ";Parent=" + hex.substr(16, 16) + ";Sampled=0";
+}
+
+std::string Millis(Duration d) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f",
+                std::chrono::duration<double, std::milli>(d).count());
+  return text;
+}
+
 }  // namespace
 
 struct FunctionService::Function {
@@ -61,6 +110,7 @@ struct FunctionService::Function {
 
 struct FunctionService::Invocation {
   std::string request_id;
+  uint64_t log_mark = 0;  // the environment's log bytes before it
   InvokeCallback done;
   TimePoint start;
   TimePoint deadline;
@@ -91,7 +141,12 @@ struct FunctionService::Env {
   TimePoint spawned;
   std::optional<Duration> init;
   bool retiring = false;
+  bool failed = false;  // not to be reused (an init error)
   TimerId idle_timer = 0;
+  std::string access_key;
+  // Runtime API environments only (the listener's handler holds the id).
+  std::unique_ptr<RuntimeApi> api;
+  std::unique_ptr<RuntimeApiListener> listener;
 };
 
 FunctionService::FunctionService(Clock& clock, Launcher& launcher,
@@ -100,7 +155,10 @@ FunctionService::FunctionService(Clock& clock, Launcher& launcher,
     : clock_(clock),
       launcher_(launcher),
       ids_(ids),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (options_.runtimes_dir.empty())
+    options_.runtimes_dir = DefaultRuntimesDir();
+}
 
 FunctionService::~FunctionService() {
   *alive_ = false;
@@ -131,9 +189,47 @@ Status FunctionService::Validate(const FunctionConfig& c) const {
         "FunctionName '" + c.name +
         "' must be 1 to 64 letters, digits, hyphens or underscores.");
   }
-  if (c.command.empty() || c.command.front().empty()) {
-    return InvalidParameter(
-        "Code.Command must be a non-empty list of strings (the argv).");
+  if (c.runtime.empty()) {
+    if (c.command.empty() || c.command.front().empty()) {
+      return InvalidParameter(
+          "Runtime is required unless Code.Command gives the process to run "
+          "(a non-empty list of strings, the argv).");
+    }
+  } else {
+    if (SupportedRuntimes().count(c.runtime) == 0) {
+      std::string names;
+      for (const auto& r : SupportedRuntimes()) {
+        names += (names.empty() ? "" : ", ") + r;
+      }
+      return InvalidParameter("Runtime '" + c.runtime +
+                              "' is not supported: use one of " + names + ".");
+    }
+    bool provided = IsProvided(c.runtime);
+    if (!c.command.empty() && (!provided || c.command.front().empty())) {
+      return InvalidParameter(
+          provided ? "Code.Command must be a non-empty list of strings."
+                   : "Code.Command cannot be given with Runtime " + c.runtime +
+                         ": the runtime runs the Handler.");
+    }
+    if (c.command.empty() && c.code_dir.empty() && c.working_dir.empty()) {
+      return InvalidParameter(
+          "Runtime " + c.runtime +
+          " needs the function's code: Code.ZipFile (or "
+          "Code.WorkingDirectory, a directory holding it).");
+    }
+    if (!provided && c.handler.empty()) {
+      return InvalidParameter("Handler is required with Runtime " + c.runtime +
+                              " (module.function).");
+    }
+  }
+  if (c.handler.size() > 128) {
+    return InvalidParameter("Handler must be at most 128 characters.");
+  }
+  for (char ch : c.handler) {
+    if (std::isspace(static_cast<unsigned char>(ch))) {
+      return InvalidParameter("Handler '" + c.handler +
+                              "' must not contain whitespace.");
+    }
   }
   if (c.timeout_seconds < 1 || c.timeout_seconds > 900) {
     return InvalidParameter("Timeout " + std::to_string(c.timeout_seconds) +
@@ -256,6 +352,17 @@ size_t FunctionService::environments(const std::string& name) const {
   return n;
 }
 
+size_t FunctionService::ready_environments(const std::string& name) const {
+  size_t n = 0;
+  for (const auto& [id, env] : envs_) {
+    if (env->fn->config.name == name && !env->retiring && !env->current &&
+        (!env->api || env->api->waiting())) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 // -------------------------------------------------------------- invoking
 
 Result<InvokeResult> FunctionService::DryRun(const std::string& name,
@@ -336,6 +443,15 @@ void FunctionService::InvokeWithId(const std::string& name, std::string payload,
   }
   std::string body = std::move(payload);
   Start(*env, std::move(inv));
+  if (env->api) {
+    const Invocation& cur = *env->current;
+    env->api->Assign({.request_id = cur.request_id,
+                      .deadline_ms = EpochMs(cur.deadline),
+                      .function_arn = f->arn,
+                      .trace_id = TraceId(cur.request_id, cur.start),
+                      .payload = std::move(body)});
+    return;
+  }
   JsonWriter header;
   const Invocation& cur = *env->current;
   header.BeginObject()
@@ -368,9 +484,10 @@ std::vector<std::string> FunctionService::EnvironmentFor(
       {"TZ", ":UTC"},
   };
   for (const auto& [k, v] : c.env) env[k] = v;  // declared ones win so far
-  std::string root = c.working_dir.empty()
-                         ? std::filesystem::current_path().string()
-                         : c.working_dir;
+  std::string root = !c.code_dir.empty() ? c.code_dir
+                     : !c.working_dir.empty()
+                         ? c.working_dir
+                         : std::filesystem::current_path().string();
   // The runtime's own variables are not the function's to override.
   env["AWS_LAMBDA_FUNCTION_NAME"] = c.name;
   env["AWS_LAMBDA_FUNCTION_VERSION"] = "$LATEST";
@@ -381,14 +498,33 @@ std::vector<std::string> FunctionService::EnvironmentFor(
   env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
   env["AWS_REGION"] = options_.region;
   env["AWS_DEFAULT_REGION"] = options_.region;
-  env["AWS_EXECUTION_ENV"] = "fanlab";
+  env["AWS_EXECUTION_ENV"] =
+      c.runtime.empty() ? "fanlab" : "AWS_Lambda_" + c.runtime;
   env["LAMBDA_TASK_ROOT"] = root;
+  // The AWS SDKs reach the emulator, with credentials of this environment
+  // (dummy, but its own: WhoCalled tells whose a call was).
+  if (!options_.http_endpoint.empty()) {
+    env["AWS_ENDPOINT_URL"] = options_.http_endpoint;
+  }
+  env["AWS_ACCESS_KEY_ID"] = AccessKeyFor(next_env_);
+  env["AWS_SECRET_ACCESS_KEY"] =
+      "fanlab/secret/" + std::to_string(next_env_) + "/not-a-real-secret";
+  env["AWS_SESSION_TOKEN"] = "fanlab-session-" + std::to_string(next_env_);
   env["FANLAB_ENDPOINT"] = options_.endpoint;
   if (!options_.http_endpoint.empty()) {
     env["FANLAB_HTTP_ENDPOINT"] = options_.http_endpoint;
   }
   env["FANLAB_FUNCTION_NAME"] = c.name;
   env["FANLAB_FUNCTION_TIMEOUT"] = std::to_string(c.timeout_seconds);
+  if (!c.runtime.empty()) {
+    env["_HANDLER"] = c.handler;
+    env["LAMBDA_RUNTIME_DIR"] =
+        IsProvided(c.runtime) ? root : options_.runtimes_dir;
+    // AWS_LAMBDA_RUNTIME_API is added by Spawn (the listener's address).
+    std::vector<std::string> out;
+    for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+    return out;
+  }
   env["FANLAB_MODE"] = c.mode == Mode::kCold ? "cold" : "warm";
   env["FANLAB_RESULT_FD"] = "3";
   if (cold != nullptr && c.mode == Mode::kCold) {
@@ -407,11 +543,26 @@ Result<FunctionService::Env*> FunctionService::Spawn(
   env->fn = f;
   env->generation = f->generation;
   env->spawned = clock_.Now();
+  if (options_.http_endpoint.empty() && http_endpoint_provider_) {
+    options_.http_endpoint = http_endpoint_provider_();
+  }
+  const FunctionConfig& c = f->config;
   LaunchSpec spec;
-  spec.argv = f->config.command;
+  auto argv = ArgvFor(c);
+  if (!argv.ok()) return argv.status();
+  spec.argv = std::move(*argv);
   spec.env = EnvironmentFor(*f, cold);
-  spec.working_dir = f->config.working_dir;
-  spec.memory_bytes = uint64_t(f->config.memory_mb) << 20;
+  spec.working_dir = c.code_dir.empty() ? c.working_dir : c.code_dir;
+  // MemorySize limits memory used, not address space (runtimes reserve
+  // far more than they touch): RLIMIT_AS stays off.
+  spec.memory_bytes = 0;
+  spec.rss_limit_bytes = uint64_t(c.memory_mb) << 20;
+  spec.memory_sample_period = options_.memory_sample_period;
+  if (!c.runtime.empty()) {
+    if (Status s = ListenFor(*env); !s.ok()) return s;
+    spec.env.push_back("AWS_LAMBDA_RUNTIME_API=" + env->listener->address());
+  }
+  env->access_key = AccessKeyFor(env->id);
   uint64_t id = env->id;
   std::weak_ptr<bool> alive = alive_;
   auto launched =
@@ -427,12 +578,17 @@ Result<FunctionService::Env*> FunctionService::Spawn(
   if (!launched.ok()) return launched.status();
   ++next_env_;
   env->process = *launched;
+  access_keys_[env->access_key] = id;
   Env* raw = env.get();
   envs_[id] = std::move(env);
   return raw;
 }
 
 void FunctionService::Start(Env& env, std::unique_ptr<Invocation> inv) {
+  // A cold environment's logs all belong to its first invocation (init
+  // included); a warm one's from here on.
+  inv->log_mark = inv->cold ? 0 : env.process->LogMark();
+  env.process->WatchMemory(true);
   ++running_;
   if (on_start_) on_start_();
   ++env.fn->in_flight;
@@ -509,6 +665,7 @@ void FunctionService::OnDeadline(uint64_t env_id) {
   env->current->deadline_timer = 0;
   env->current->timed_out = true;
   env->current->timed_out_after = clock_.Now() - env->current->start;
+  if (env->api) env->api->Abandon();  // a late answer is refused
   // The answer comes when the whole group is gone: no caller sees a
   // timeout while a process of it still runs.
   env->retiring = true;
@@ -530,6 +687,21 @@ void FunctionService::OnExit(uint64_t env_id, const ExitStatus& status) {
           ErrorPayload("Sandbox.Timedout", "RequestId: " + id +
                                                " Error: Task timed out after " +
                                                seconds + " seconds"));
+    } else if (status.out_of_memory) {
+      Complete(*env, InvocationRecord::Outcome::kError, "Runtime.OutOfMemory",
+               ErrorPayload("Runtime.OutOfMemory",
+                            "RequestId: " + id +
+                                " Error: Runtime exited with error: " +
+                                status.Describe()));
+    } else if (env->api) {
+      // A Runtime API environment ended without answering.
+      Complete(*env, InvocationRecord::Outcome::kError, "Runtime.ExitError",
+               ErrorPayload("Runtime.ExitError",
+                            "RequestId: " + id + " Error: Runtime exited " +
+                                (status.signaled || status.code != 0
+                                     ? "with error: " + status.Describe()
+                                     : std::string("without providing a "
+                                                   "reason"))));
     } else if (auto last = env->reader.Finish()) {
       if (last->kind == ResultFrame::Kind::kReady) {
         Complete(*env, InvocationRecord::Outcome::kError, "Runtime.ExitError",
@@ -560,6 +732,7 @@ void FunctionService::OnExit(uint64_t env_id, const ExitStatus& status) {
     }
   }
   if (env->idle_timer != 0) clock_.Cancel(env->idle_timer);
+  access_keys_.erase(env->access_key);
   envs_.erase(env_id);
 }
 
@@ -567,6 +740,10 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
                                std::string error_type, std::string payload) {
   std::unique_ptr<Invocation> inv = std::move(env.current);
   if (inv->deadline_timer != 0) clock_.Cancel(inv->deadline_timer);
+  if (env.api) env.api->Abandon();
+  int64_t max_memory_mb = static_cast<int64_t>(
+      (env.process->PeakMemoryBytes() + (1 << 20) - 1) >> 20);
+  env.process->WatchMemory(false);
   --running_;
   --env.fn->in_flight;
   WakeWaiting(*env.fn);
@@ -578,18 +755,19 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
       .cold = inv->cold,
       .init = inv->cold ? env.init.value_or(Duration(0)) : Duration(0),
       .duration = clock_.Now() - inv->start,
-      .start = inv->start};
+      .start = inv->start,
+      .max_memory_used_mb = max_memory_mb};
   InvokeResult result{
       .function_error = outcome == InvocationRecord::Outcome::kSuccess
                             ? std::nullopt
                             : std::optional<std::string>("Unhandled"),
       .payload = std::move(payload),
-      .log_tail = env.process->LogTail(kLogResultBytes),
+      .log_tail = LogResult(env, *inv, max_memory_mb),
       .request_id = inv->request_id};
   // What is left of the environment: a warm one that answered goes back to
   // the pool; anything else is ended.
   bool reusable = env.fn->config.mode == Mode::kWarm && !env.retiring &&
-                  env.generation == env.fn->generation &&
+                  !env.failed && env.generation == env.fn->generation &&
                   outcome != InvocationRecord::Outcome::kTimeout &&
                   env.reader.error().empty() && !env.reader.InFrame();
   if (reusable) {
@@ -611,6 +789,149 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
   }
   if (on_record_) on_record_(record);
   inv->done(std::move(result));
+}
+
+std::string FunctionService::LogResult(Env& env, const Invocation& inv,
+                                       int64_t max_memory_mb) const {
+  const std::string& id = inv.request_id;
+  Duration total = clock_.Now() - inv.start;
+  std::optional<Duration> init;
+  // A frame process that never said "ready" has no init of its own; a
+  // runtime that never asked for its event spent all of it in init.
+  if (inv.cold) init = env.init.value_or(env.api ? total : Duration(0));
+  Duration run = total - init.value_or(Duration(0));
+  if (run < Duration(0)) run = Duration(0);
+  int64_t billed = std::chrono::ceil<std::chrono::milliseconds>(run).count();
+  std::string report =
+      "END RequestId: " + id + "\nREPORT RequestId: " + id +
+      "\tDuration: " + Millis(run) +
+      " ms\tBilled Duration: " + std::to_string(std::max<int64_t>(billed, 1)) +
+      " ms\tMemory Size: " + std::to_string(env.fn->config.memory_mb) +
+      " MB\tMax Memory Used: " +
+      std::to_string(std::max<int64_t>(max_memory_mb, 1)) + " MB";
+  if (init) report += "\tInit Duration: " + Millis(*init) + " ms";
+  report += "\t\n";
+  std::string start = "START RequestId: " + id + " Version: $LATEST\n";
+  // The tail of the whole (START, logs, END, REPORT), as Lambda cuts it.
+  std::string logs = env.process->LogsSince(inv.log_mark, kLogResultBytes);
+  if (!logs.empty() && logs.back() != '\n') logs += '\n';
+  std::string all = start + logs + report;
+  if (all.size() > kLogResultBytes) all.erase(0, all.size() - kLogResultBytes);
+  return all;
+}
+
+Result<std::vector<std::string>> FunctionService::ArgvFor(
+    const FunctionConfig& c) const {
+  if (c.runtime.empty() || !c.command.empty()) return c.command;
+  std::string root = c.code_dir.empty() ? c.working_dir : c.code_dir;
+  if (IsProvided(c.runtime)) {
+    return std::vector<std::string>{
+        (std::filesystem::path(root) / "bootstrap").string()};
+  }
+  if (c.runtime.starts_with("python")) {
+    return std::vector<std::string>{
+        "python3", (std::filesystem::path(options_.runtimes_dir) / "python" /
+                    "bootstrap.py")
+                       .string()};
+  }
+  return std::vector<std::string>{
+      "node",
+      (std::filesystem::path(options_.runtimes_dir) / "node" / "bootstrap.mjs")
+          .string()};
+}
+
+Status FunctionService::ListenFor(Env& env) {
+  if (listeners_ == nullptr) {
+    return Status(ErrorCode::kInvalidParameterValue,
+                  "No Runtime API listener is configured for Runtime " +
+                      env.fn->config.runtime + ".");
+  }
+  uint64_t id = env.id;
+  std::weak_ptr<bool> alive = alive_;
+  env.api = std::make_unique<RuntimeApi>(RuntimeApiEvents{
+      .on_next =
+          [this, alive, id] {
+            if (!alive.expired()) OnRuntimeNext(id);
+          },
+      .on_response =
+          [this, alive, id](const std::string& request_id, std::string body) {
+            if (alive.expired()) return;
+            OnRuntimeAnswer(id, request_id, InvocationRecord::Outcome::kSuccess,
+                            "", std::move(body));
+          },
+      .on_error =
+          [this, alive, id](const std::string& request_id, std::string type,
+                            std::string payload) {
+            if (alive.expired()) return;
+            OnRuntimeAnswer(id, request_id, InvocationRecord::Outcome::kError,
+                            std::move(type), std::move(payload));
+          },
+      .on_init_error =
+          [this, alive, id](std::string type, std::string payload) {
+            if (!alive.expired()) {
+              OnRuntimeInitError(id, std::move(type), std::move(payload));
+            }
+          }});
+  auto listener = listeners_->Listen(
+      [this, alive, id](RuntimeApiRequest request, RuntimeApiReply reply) {
+        if (alive.expired()) return;
+        Env* e = FindEnv(id);
+        if (e == nullptr || !e->api) return;  // reply dropped: closed
+        e->api->Handle(std::move(request), std::move(reply));
+      });
+  if (!listener.ok()) return listener.status();
+  env.listener = std::move(*listener);
+  return Status::Ok();
+}
+
+void FunctionService::OnRuntimeNext(uint64_t env_id) {
+  Env* env = FindEnv(env_id);
+  if (env != nullptr && !env->init) env->init = clock_.Now() - env->spawned;
+}
+
+void FunctionService::OnRuntimeAnswer(uint64_t env_id,
+                                      const std::string& request_id,
+                                      InvocationRecord::Outcome outcome,
+                                      std::string type, std::string payload) {
+  Env* env = FindEnv(env_id);
+  if (env == nullptr || !env->current || env->current->timed_out ||
+      env->current->request_id != request_id) {
+    return;
+  }
+  Complete(*env, outcome, std::move(type), std::move(payload));
+}
+
+void FunctionService::OnRuntimeInitError(uint64_t env_id, std::string type,
+                                         std::string payload) {
+  Env* env = FindEnv(env_id);
+  if (env == nullptr) return;
+  // The runtime could not start: the environment is not used again.
+  env->failed = true;
+  if (env->current && !env->current->timed_out) {
+    Complete(*env, InvocationRecord::Outcome::kError, std::move(type),
+             std::move(payload));
+  } else {
+    Retire(*env);
+  }
+}
+
+std::string FunctionService::AccessKeyFor(uint64_t env) {
+  char key[32];
+  std::snprintf(key, sizeof key, "FLENV%015llu",
+                static_cast<unsigned long long>(env % 1000000000000000ULL));
+  return key;
+}
+
+std::optional<Caller> FunctionService::WhoCalled(
+    std::string_view access_key_id) const {
+  auto it = access_keys_.find(access_key_id);
+  if (it == access_keys_.end()) return std::nullopt;
+  auto env = envs_.find(it->second);
+  if (env == envs_.end()) return std::nullopt;
+  const Env& e = *env->second;
+  return Caller{.function = e.fn->config.name,
+                .environment = e.id,
+                .request_id = e.current ? e.current->request_id : ""};
 }
 
 void FunctionService::Retire(Env& env) {

@@ -1,6 +1,11 @@
 // Functions as Lambda runs them: declared once, invoked many times, each
 // invocation in a real process with its timeout, memory limit and
-// concurrency enforced (docs/functions.md is the process protocol).
+// concurrency enforced. A process speaks one of two interfaces
+// (docs/functions.md): AWS's Lambda Runtime API, served on loopback for
+// each execution environment (a function with a Runtime), or fanlab's own
+// frame protocol on stdin and descriptor 3 (a function given as
+// Code.Command). Both live the same life: cold and warm environments,
+// deadlines, concurrency, Event retries and destinations.
 //
 // This is the synchronous core: the function registry, RequestResponse
 // and DryRun invocations, cold and warm execution environments, deadlines
@@ -20,10 +25,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/compute/launcher.h"
 #include "emulator/compute/result_reader.h"
+#include "emulator/compute/runtime_api.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
@@ -35,8 +42,20 @@ enum class Mode { kCold, kWarm };
 // A function's configuration, as CreateFunction declares it.
 struct FunctionConfig {
   std::string name;
+  // Empty: fanlab's own process, `command`, speaking the frame protocol.
+  // "provided.al2023", "provided.al2": <code_dir>/bootstrap (or `command`
+  // when given) speaking the Runtime API; "python3.9".."python3.13",
+  // "nodejs18.x", "nodejs20.x", "nodejs22.x": fanlab's runtime client for
+  // that language running `handler`.
+  std::string runtime;
+  std::string handler;               // module.function; _HANDLER
   std::vector<std::string> command;  // argv (Code.Command)
   std::string working_dir;           // Code.WorkingDirectory
+  // The unpacked code (Code.ZipFile): LAMBDA_TASK_ROOT and the working
+  // directory. Empty: working_dir stands in for it.
+  std::string code_dir;
+  std::string code_sha256;  // base64 SHA-256 of the package (GetFunction)
+  int64_t code_size = 0;    // bytes of the package
   Mode mode = Mode::kCold;
   int64_t timeout_seconds = 3;  // 1..900
   int64_t memory_mb = 128;      // 128..10240
@@ -73,6 +92,14 @@ struct InvocationRecord {
   Duration init{0};        // spawn to ready (cold starts only)
   Duration duration{0};    // frame sent to result (or to the kill)
   TimePoint start;
+  int64_t max_memory_used_mb = 0;  // the REPORT line's Max Memory Used
+};
+
+// Who holds an execution environment's credentials (WhoCalled).
+struct Caller {
+  std::string function;
+  uint64_t environment = 0;
+  std::string request_id;  // the invocation it runs now; "" when idle
 };
 
 struct FunctionServiceOptions {
@@ -85,6 +112,12 @@ struct FunctionServiceOptions {
   Duration idle_timeout = std::chrono::minutes(10);
   std::string region = "us-east-1";
   std::string account = "000000000000";
+  // Where fanlab's runtime clients live (python/bootstrap.py,
+  // node/bootstrap.mjs). Empty: $FANLAB_RUNTIMES_DIR, else "runtimes" next
+  // to the running executable.
+  std::string runtimes_dir;
+  // How often a busy environment's memory is sampled (real time).
+  std::chrono::milliseconds memory_sample_period{20};
 };
 
 class FunctionService {
@@ -156,10 +189,29 @@ class FunctionService {
   void SetEndpoint(std::string endpoint) {
     options_.endpoint = std::move(endpoint);
   }
-  // The HTTP front's base URL functions are told (FANLAB_HTTP_ENDPOINT).
+  // The HTTP front's base URL functions are told (FANLAB_HTTP_ENDPOINT and
+  // AWS_ENDPOINT_URL).
   void SetHttpEndpoint(std::string url) {
     options_.http_endpoint = std::move(url);
   }
+  // Asked for the HTTP front's URL when an environment starts and none is
+  // known yet (the engine binds one on demand).
+  void SetHttpEndpointProvider(std::function<std::string()> provider) {
+    http_endpoint_provider_ = std::move(provider);
+  }
+  // Where Runtime API environments get their listener. Unset: functions
+  // with a Runtime fail to start (Runtime.InvalidEntrypoint). `listeners`
+  // must outlive the service.
+  void SetRuntimeApiListeners(RuntimeApiListeners* listeners) {
+    listeners_ = listeners;
+  }
+
+  // The function, environment and invocation behind an execution
+  // environment's AWS_ACCESS_KEY_ID (each environment has its own), while
+  // that environment lives; nullopt for any other key.
+  std::optional<Caller> WhoCalled(std::string_view access_key_id) const;
+  // The access key id of environment `env` ("FLENV" and 15 digits).
+  static std::string AccessKeyFor(uint64_t env);
 
   // Every finished invocation (and throttle) is reported here.
   void SetRecordCallback(RecordCallback cb) { on_record_ = std::move(cb); }
@@ -172,6 +224,9 @@ class FunctionService {
   int64_t running() const { return running_; }
   // Live environments of `name` (busy or idle).
   size_t environments(const std::string& name) const;
+  // Idle environments of `name` ready for an invocation at once: a frame
+  // process waiting for its next frame, a runtime waiting in `next`.
+  size_t ready_environments(const std::string& name) const;
 
  private:
   struct Function;
@@ -190,6 +245,18 @@ class FunctionService {
   void OnExit(uint64_t env_id, const ExitStatus& status);
   void OnDeadline(uint64_t env_id);
   void CompleteWithFrame(Env& env, const ResultFrame& frame);
+  // Runtime API environments: the argv and the listener.
+  Result<std::vector<std::string>> ArgvFor(const FunctionConfig& c) const;
+  Status ListenFor(Env& env);
+  void OnRuntimeNext(uint64_t env_id);
+  void OnRuntimeAnswer(uint64_t env_id, const std::string& request_id,
+                       InvocationRecord::Outcome outcome, std::string type,
+                       std::string payload);
+  void OnRuntimeInitError(uint64_t env_id, std::string type,
+                          std::string payload);
+  // LogResult: START, the invocation's logs, END and REPORT.
+  std::string LogResult(Env& env, const Invocation& inv,
+                        int64_t max_memory_mb) const;
   void Complete(Env& env, InvocationRecord::Outcome outcome,
                 std::string error_type, std::string payload);
   void Retire(Env& env);
@@ -216,6 +283,10 @@ class FunctionService {
   std::map<uint64_t, std::unique_ptr<Env>> envs_;
   RecordCallback on_record_;
   std::function<void()> on_start_;
+  std::function<std::string()> http_endpoint_provider_;
+  RuntimeApiListeners* listeners_ = nullptr;
+  // Access key id -> environment id.
+  std::map<std::string, uint64_t, std::less<>> access_keys_;
   DestinationSender send_destination_;
   std::map<uint64_t, std::unique_ptr<AsyncEvent>> events_;
   uint64_t next_event_ = 1;

@@ -3,6 +3,7 @@
 // Boost.Process v2 (1.81) on std::filesystem, so no Boost.Filesystem to
 // link; its config header then forgets two includes, supplied here.
 #define BOOST_PROCESS_USE_STD_FS 1
+#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -23,9 +24,13 @@
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <optional>
 #include <type_traits>
 
@@ -174,13 +179,165 @@ Result<std::filesystem::path> ResolveProgram(const LaunchSpec& spec) {
                 "Cannot run " + name + ": not found on PATH " + path + ".");
 }
 
+// The resident set size of one process, from /proc/<pid>/stat (field 24,
+// in pages), and its process group (field 5); false if it is gone.
+bool ReadStat(const char* pid, int* pgrp, uint64_t* rss_pages) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[1024];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  // "pid (comm) state ppid pgrp ...": comm may hold anything; skip past
+  // the last ')'.
+  char* p = std::strrchr(buf, ')');
+  if (p == nullptr) return false;
+  ++p;
+  // Fields after comm: 3 state, 4 ppid, 5 pgrp, ..., 24 rss.
+  int field = 2;
+  char* save = nullptr;
+  for (char* tok = ::strtok_r(p, " ", &save); tok != nullptr;
+       tok = ::strtok_r(nullptr, " ", &save)) {
+    ++field;
+    if (field == 5) *pgrp = std::atoi(tok);
+    if (field == 24) {
+      *rss_pages = std::strtoull(tok, nullptr, 10);
+      return true;
+    }
+  }
+  return false;
+}
+
+// VmHWM of one process (its peak resident set), bytes; 0 if unknown.
+uint64_t HighWaterMark(int pid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  char buf[4096];
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* at = std::strstr(buf, "VmHWM:");
+  if (at == nullptr) return 0;
+  return std::strtoull(at + 6, nullptr, 10) * 1024;  // "VmHWM:  1234 kB"
+}
+
+}  // namespace
+
+// Samples the resident memory of every watched process group: one pass
+// over /proc per tick, summing the RSS of each group's members, however
+// many groups are watched. Ticks only while something is watched.
+class MemorySampler : public std::enable_shared_from_this<MemorySampler> {
+ public:
+  using OnSample = std::function<void(uint64_t bytes)>;
+  explicit MemorySampler(asio::io_context& io) : timer_(io) {}
+
+  void Watch(int pgid, std::chrono::milliseconds period, OnSample on_sample) {
+    watched_[pgid] = Entry{period, std::move(on_sample)};
+    if (!armed_) Arm();
+  }
+  void Unwatch(int pgid) { watched_.erase(pgid); }
+
+ private:
+  struct Entry {
+    std::chrono::milliseconds period;
+    OnSample on_sample;
+  };
+
+  void Arm() {
+    if (watched_.empty()) {
+      armed_ = false;
+      return;
+    }
+    auto period = std::chrono::milliseconds::max();
+    for (const auto& [pgid, e] : watched_) period = std::min(period, e.period);
+    armed_ = true;
+    timer_.expires_after(period);
+    timer_.async_wait([weak = weak_from_this()](const error_code& ec) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->armed_ = false;
+      if (ec) return;
+      self->Tick();
+    });
+  }
+
+  void Tick() {
+    std::map<int, uint64_t> pages;
+    for (const auto& [pgid, e] : watched_) pages[pgid] = 0;
+    // Every kFullScanEvery ticks, all of /proc (finding the groups'
+    // members); in between, only the members known (and each group's
+    // leader): a child forked since is counted from the next full scan.
+    bool full = ticks_++ % kFullScanEvery == 0;
+    for (const auto& [pgid, n] : pages) {
+      if (members_.count(pgid) == 0) full = true;
+    }
+    if (full) {
+      members_.clear();
+      if (DIR* dir = ::opendir("/proc")) {
+        while (dirent* d = ::readdir(dir)) {
+          if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
+          int pgrp = 0;
+          uint64_t rss = 0;
+          if (!ReadStat(d->d_name, &pgrp, &rss)) continue;
+          auto it = pages.find(pgrp);
+          if (it == pages.end()) continue;
+          it->second += rss;
+          members_[pgrp].push_back(std::atoi(d->d_name));
+        }
+        ::closedir(dir);
+      }
+    } else {
+      for (auto& [pgid, n] : pages) {
+        for (int pid : members_[pgid]) {
+          char name[16];
+          std::snprintf(name, sizeof name, "%d", pid);
+          int pgrp = 0;
+          uint64_t rss = 0;
+          if (ReadStat(name, &pgrp, &rss) && pgrp == pgid) n += rss;
+        }
+      }
+    }
+    static const uint64_t kPage =
+        static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+    for (const auto& [pgid, n] : pages) {
+      auto it = watched_.find(pgid);
+      // A callback may have unwatched another group (or this one).
+      if (it != watched_.end()) {
+        OnSample cb = it->second.on_sample;
+        cb(n * kPage);
+      }
+    }
+    Arm();
+  }
+
+  static constexpr uint64_t kFullScanEvery = 5;
+
+  asio::steady_timer timer_;
+  std::map<int, Entry> watched_;
+  std::map<int, std::vector<int>> members_;  // from the last full scan
+  uint64_t ticks_ = 0;
+  bool armed_ = false;
+};
+
+namespace {
+
 class PosixProcess : public FunctionProcess,
                      public std::enable_shared_from_this<PosixProcess> {
  public:
-  PosixProcess(asio::io_context& io, ProcessCallbacks callbacks, size_t log_cap)
+  PosixProcess(asio::io_context& io, ProcessCallbacks callbacks,
+               const LaunchSpec& spec, std::shared_ptr<MemorySampler> sampler)
       : io_(io),
         callbacks_(std::move(callbacks)),
-        log_cap_(log_cap),
+        log_cap_(spec.log_cap),
+        rss_limit_(spec.rss_limit_bytes),
+        sample_period_(spec.memory_sample_period),
+        sampler_(std::move(sampler)),
         stdin_(io),
         results_(io),
         logs_(io),
@@ -272,22 +429,68 @@ class PosixProcess : public FunctionProcess,
   }
 
   std::string LogTail(size_t max_bytes) override {
-    if (logs_open_) {
-      int fd = logs_.native_handle();
-      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-      char buf[16384];
-      ssize_t n;
-      while ((n = ::read(fd, buf, sizeof buf)) > 0) {
-        AppendLog(std::string_view(buf, size_t(n)));
-      }
-    }
+    DrainLogs();
     if (logs_text_.size() <= max_bytes) return logs_text_;
     return logs_text_.substr(logs_text_.size() - max_bytes);
+  }
+
+  uint64_t LogMark() override {
+    DrainLogs();
+    return logged_;
+  }
+
+  std::string LogsSince(uint64_t mark, size_t max_bytes) override {
+    DrainLogs();
+    size_t n = mark >= logged_ ? 0 : static_cast<size_t>(logged_ - mark);
+    n = std::min({n, max_bytes, logs_text_.size()});
+    return logs_text_.substr(logs_text_.size() - n);
+  }
+
+  void WatchMemory(bool on) override {
+    if (on && !main_exited_) {
+      std::weak_ptr<PosixProcess> weak = weak_from_this();
+      sampler_->Watch(pid_, sample_period_, [weak](uint64_t bytes) {
+        if (auto self = weak.lock()) self->OnSample(bytes);
+      });
+    } else {
+      sampler_->Unwatch(pid_);
+    }
+  }
+
+  uint64_t PeakMemoryBytes() override {
+    // Before the first sample (a short first invocation), the main
+    // process's own high-water mark; later, the sampled group.
+    if (peak_ == 0 && !main_exited_) peak_ = HighWaterMark(pid_);
+    return peak_;
   }
 
   void Detach() override { callbacks_ = {}; }
 
  private:
+  void OnSample(uint64_t bytes) {
+    peak_ = std::max(peak_, bytes);
+    if (rss_limit_ > 0 && bytes > rss_limit_ && !out_of_memory_ &&
+        !main_exited_) {
+      out_of_memory_ = true;
+      SignalGroup(SIGKILL);
+    }
+  }
+
+  // Reads what is already in the log pipe.
+  void DrainLogs() {
+    if (!logs_open_) return;
+    int fd = logs_.native_handle();
+    if (!logs_nonblocking_) {
+      ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+      logs_nonblocking_ = true;
+    }
+    char buf[16384];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) {
+      AppendLog(std::string_view(buf, size_t(n)));
+    }
+  }
+
   void SignalGroup(int sig) {
     if (!reaped_) ::kill(-pid_, sig);
   }
@@ -348,6 +551,7 @@ class PosixProcess : public FunctionProcess,
   }
 
   void AppendLog(std::string_view bytes) {
+    logged_ += bytes.size();
     logs_text_.append(bytes);
     // Keep the tail; trim in chunks so appends stay amortised O(1).
     if (logs_text_.size() > 2 * log_cap_) {
@@ -363,6 +567,8 @@ class PosixProcess : public FunctionProcess,
     } else {
       exit_ = ExitStatus{false, WEXITSTATUS(raw)};
     }
+    exit_.out_of_memory = out_of_memory_;
+    sampler_->Unwatch(pid_);
     kill_timer_.cancel();
     // Whatever is left of the group goes now: a function's leftovers do
     // not outlive it.
@@ -415,6 +621,13 @@ class PosixProcess : public FunctionProcess,
   asio::io_context& io_;
   ProcessCallbacks callbacks_;
   size_t log_cap_;
+  uint64_t rss_limit_;
+  std::chrono::milliseconds sample_period_;
+  std::shared_ptr<MemorySampler> sampler_;
+  uint64_t peak_ = 0;
+  bool out_of_memory_ = false;
+  uint64_t logged_ = 0;  // bytes of logs ever appended
+  bool logs_nonblocking_ = false;
   asio::writable_pipe stdin_;
   asio::readable_pipe results_;
   asio::readable_pipe logs_;
@@ -446,7 +659,8 @@ std::string ExitStatus::Describe() const {
          (words != nullptr ? std::string(words) : std::to_string(code));
 }
 
-PosixLauncher::PosixLauncher(asio::io_context& io) : io_(io) {
+PosixLauncher::PosixLauncher(asio::io_context& io)
+    : io_(io), sampler_(std::make_shared<MemorySampler>(io)) {
   // Orphaned descendants of functions are reparented to us, to be reaped.
   ::prctl(PR_SET_CHILD_SUBREAPER, 1);
   // A function that closed its stdin must not kill the emulator.
@@ -460,7 +674,7 @@ Result<std::shared_ptr<FunctionProcess>> PosixLauncher::Launch(
                   "A function's command must name a program.");
   }
   auto process =
-      std::make_shared<PosixProcess>(io_, std::move(callbacks), spec.log_cap);
+      std::make_shared<PosixProcess>(io_, std::move(callbacks), spec, sampler_);
   Status started = process->Start(spec);
   if (!started.ok()) return started;
   process->Run();

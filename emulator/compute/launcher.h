@@ -36,15 +36,23 @@ struct LaunchSpec {
   std::vector<std::string> env;   // "NAME=value", the whole environment
   std::string working_dir;        // empty: the emulator's
   uint64_t memory_bytes = 0;      // RLIMIT_AS; 0: unlimited
-  uint64_t open_files = 1024;     // RLIMIT_NOFILE
-  uint64_t processes = 1024;      // RLIMIT_NPROC (not enforced for root)
-  size_t log_cap = 1 << 20;       // bytes of stdout+stderr kept (the tail)
+  // Memory actually used: while watched (FunctionProcess::WatchMemory),
+  // the resident set of the whole process group is sampled every
+  // `memory_sample_period` (real time); past `rss_limit_bytes` the group is
+  // killed (SIGKILL) and the exit is reported as out of memory. 0: no limit.
+  uint64_t rss_limit_bytes = 0;
+  std::chrono::milliseconds memory_sample_period{20};
+  uint64_t open_files = 1024;  // RLIMIT_NOFILE
+  uint64_t processes = 1024;   // RLIMIT_NPROC (not enforced for root)
+  size_t log_cap = 1 << 20;    // bytes of stdout+stderr kept (the tail)
 };
 
 // How the main process ended.
 struct ExitStatus {
   bool signaled = false;
   int code = 0;  // exit status, or the signal number when `signaled`
+  // Killed for passing rss_limit_bytes.
+  bool out_of_memory = false;
   // "exit status 2", "signal: killed", "signal: segmentation fault": the
   // words Lambda's Runtime.ExitError uses.
   std::string Describe() const;
@@ -76,6 +84,18 @@ class FunctionProcess {
   // Stops every callback (the owner has lost interest); the process is
   // still ended and reaped when it exits.
   virtual void Detach() = 0;
+  // Samples the group's memory while `on` (a busy environment); an idle
+  // one is not watched. Also samples once at once.
+  virtual void WatchMemory(bool on) = 0;
+  // The largest resident set seen for the group (sampled), and the main
+  // process's own high-water mark while it runs; bytes.
+  virtual uint64_t PeakMemoryBytes() = 0;
+  // Bytes of stdout and stderr produced so far (what is in the pipe is
+  // read first); a mark for LogsSince.
+  virtual uint64_t LogMark() = 0;
+  // The logs produced since `mark`, at most the last `max_bytes` of them
+  // (and no more than the kept tail).
+  virtual std::string LogsSince(uint64_t mark, size_t max_bytes) = 0;
 };
 
 class Launcher {
@@ -86,6 +106,8 @@ class Launcher {
   virtual Result<std::shared_ptr<FunctionProcess>> Launch(
       const LaunchSpec& spec, ProcessCallbacks callbacks) = 0;
 };
+
+class MemorySampler;
 
 class PosixLauncher : public Launcher {
  public:
@@ -98,6 +120,8 @@ class PosixLauncher : public Launcher {
 
  private:
   boost::asio::io_context& io_;
+  // One /proc scan per tick serves every watched process.
+  std::shared_ptr<MemorySampler> sampler_;
 };
 
 }  // namespace fanlab::compute

@@ -23,6 +23,9 @@ TEST(InvokeBenchTest, SmallRunMeasuresEveryFigure) {
   EXPECT_GT(r.spawn_floor_us, 0);
   EXPECT_GT(r.warm_p50_us, 0);
   EXPECT_GT(r.pingpong_floor_us, 0);
+  EXPECT_GT(r.rtapi_warm_p50_us, 0);
+  EXPECT_GE(r.rtapi_warm_p99_us, r.rtapi_warm_p50_us);
+  EXPECT_GT(r.http_floor_us, 0);
   EXPECT_GE(r.timeout_overshoot_ms,
             0);  // the answer never precedes the deadline
   EXPECT_EQ(r.fanout_tasks, 50);
@@ -30,11 +33,23 @@ TEST(InvokeBenchTest, SmallRunMeasuresEveryFigure) {
   std::string json = FormatInvokeBench(r, true);
   for (const char* key :
        {"cold_p50_us", "cold_p99_us", "spawn_floor_us", "warm_p50_us",
-        "warm_p99_us", "pingpong_floor_us", "timeout_overshoot_ms",
+        "warm_p99_us", "pingpong_floor_us", "rtapi_warm_p50_us",
+        "rtapi_warm_p99_us", "http_floor_us", "timeout_overshoot_ms",
         "fanout_tasks", "fanout_wall_s"}) {
     EXPECT_NE(json.find(std::string("\"") + key + "\""), std::string::npos)
         << key;
   }
+}
+
+TEST(InvokeBenchTest, AMissingBootstrapIsAClearError) {
+  InvokeBenchOptions o;
+  o.function = FANLAB_TEST_FUNCTION;
+  o.bootstrap = "/no/such/bootstrap";
+  o.cold_runs = 1;
+  o.warm_runs = 1;
+  std::string error;
+  RunInvokeBench(o, error);
+  EXPECT_EQ(error, "no Runtime API bootstrap at /no/such/bootstrap");
 }
 
 TEST(InvokeBenchTest, AMissingFunctionIsAClearError) {

@@ -187,6 +187,9 @@ TEST_F(FunctionServiceTest, EnvironmentIsMinimalAndCarriesTheRuntimeVariables) {
                                     "AWS_REGION",
                                     "AWS_DEFAULT_REGION",
                                     "AWS_EXECUTION_ENV",
+                                    "AWS_ACCESS_KEY_ID",
+                                    "AWS_SECRET_ACCESS_KEY",
+                                    "AWS_SESSION_TOKEN",
                                     "LAMBDA_TASK_ROOT",
                                     "FANLAB_ENDPOINT",
                                     "FANLAB_FUNCTION_NAME",
@@ -202,6 +205,23 @@ TEST_F(FunctionServiceTest, EnvironmentIsMinimalAndCarriesTheRuntimeVariables) {
   EXPECT_EQ(env["FANLAB_ENDPOINT"], "inproc://engine");
   EXPECT_EQ(env["FANLAB_MODE"], "cold");
   EXPECT_EQ(std::string(env["FANLAB_REQUEST_ID"].as_string()), r.request_id);
+  // Credentials of this environment (WhoCalled knows whose they are).
+  EXPECT_EQ(env["AWS_ACCESS_KEY_ID"].as_string(),
+            FunctionService::AccessKeyFor(1));
+}
+
+TEST_F(FunctionServiceTest, TheHttpFrontIsTheSdksEndpoint) {
+  int asked = 0;
+  service_.SetHttpEndpointProvider([&] {
+    ++asked;
+    return std::string("http://127.0.0.1:4567");
+  });
+  Create(Config("env", {"env"}));
+  json::object env = json::parse(Invoke("env").payload).as_object();
+  EXPECT_EQ(env["AWS_ENDPOINT_URL"], "http://127.0.0.1:4567");
+  EXPECT_EQ(env["FANLAB_HTTP_ENDPOINT"], "http://127.0.0.1:4567");
+  Invoke("env");
+  EXPECT_EQ(asked, 1);  // bound once, then known
 }
 
 TEST_F(FunctionServiceTest, ContextDeadlineIsOnTheEmulatorsClock) {
@@ -352,13 +372,46 @@ TEST_F(FunctionServiceTest, ReservationsMustLeaveUnreservedCapacity) {
             ErrorCode::kResourceNotFoundException);
 }
 
-TEST_F(FunctionServiceTest, MemoryLimitIsEnforced) {
-  FunctionConfig c = Config("hog", {"alloc", "1024"});
+TEST_F(FunctionServiceTest, MemoryLimitIsOnMemoryUsed) {
+  FunctionConfig c = Config("hog", {"alloc", "300"});
   c.memory_mb = 128;
   Create(c);
   InvokeResult r = Invoke("hog");
   EXPECT_EQ(r.function_error, "Unhandled");
-  EXPECT_NE(r.payload.find("bad_alloc"), std::string::npos) << r.payload;
+  EXPECT_EQ(Field(r.payload, "errorType"), "Runtime.OutOfMemory");
+  EXPECT_EQ(Field(r.payload, "errorMessage"),
+            "RequestId: " + r.request_id +
+                " Error: Runtime exited with error: signal: killed");
+  EXPECT_GE(records_.back().max_memory_used_mb, 128);
+  // Address space is not limited: reserving far more than MemorySize but
+  // touching little is fine.
+  FunctionConfig small = Config("small", {"alloc", "64"});
+  small.memory_mb = 128;
+  Create(small);
+  InvokeResult ok = Invoke("small");
+  EXPECT_FALSE(ok.function_error.has_value()) << ok.payload;
+  EXPECT_NE(ok.log_tail.find("\tMemory Size: 128 MB\tMax Memory Used: "),
+            std::string::npos)
+      << ok.log_tail;
+}
+
+TEST_F(FunctionServiceTest, LogResultHasLambdasLinesAroundTheLogs) {
+  Create(Config("warm", {"flood-stdout", "10"}, Mode::kWarm));
+  InvokeResult cold = Invoke("warm");
+  InvokeResult warm = Invoke("warm");
+  EXPECT_TRUE(cold.log_tail.starts_with("START RequestId: " + cold.request_id +
+                                        " Version: $LATEST\n"))
+      << cold.log_tail;
+  EXPECT_NE(cold.log_tail.find("END RequestId: " + cold.request_id +
+                               "\n"
+                               "REPORT RequestId: " +
+                               cold.request_id + "\tDuration: "),
+            std::string::npos)
+      << cold.log_tail;
+  EXPECT_TRUE(cold.log_tail.ends_with(" ms\t\n")) << cold.log_tail;
+  EXPECT_NE(cold.log_tail.find("\tInit Duration: "), std::string::npos);
+  EXPECT_EQ(warm.log_tail.find("\tInit Duration: "), std::string::npos);
+  EXPECT_EQ(warm.log_tail.find(cold.request_id), std::string::npos);
 }
 
 TEST_F(FunctionServiceTest, LogsComeBackButNeverMixWithTheResult) {
