@@ -656,6 +656,21 @@ class FlakyStore : public ObjectStore {
   Status DeleteObject(std::string_view b, std::string_view k) override {
     return *fail_ ? Broken() : inner_.DeleteObject(b, k);
   }
+  Status CreateUpload(std::string_view b, const UploadMeta& u) override {
+    return *fail_ ? Broken() : inner_.CreateUpload(b, u);
+  }
+  Status PutPart(std::string_view b, std::string_view id, const PartMeta& p,
+                 std::string body) override {
+    return *fail_ ? Broken() : inner_.PutPart(b, id, p, std::move(body));
+  }
+  Result<std::string> ReadPart(std::string_view b, std::string_view id,
+                               int n) const override {
+    if (*fail_) return Broken();
+    return inner_.ReadPart(b, id, n);
+  }
+  Status DeleteUpload(std::string_view b, std::string_view id) override {
+    return *fail_ ? Broken() : inner_.DeleteUpload(b, id);
+  }
 
  private:
   static Status Broken() {
