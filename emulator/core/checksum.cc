@@ -54,7 +54,7 @@ std::string BigEndian(T value) {
   return out;
 }
 
-// One-shot libcrypto digest. SHA1 and SHA256 are not on a hot path here
+// One-shot libcrypto digest. These are not on a hot path here
 // (one per object), so a fresh context per call is fine.
 std::string EvpDigest(const char* algorithm, std::string_view data) {
   EVP_MD* md = EVP_MD_fetch(nullptr, algorithm, nullptr);
@@ -85,6 +85,10 @@ std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm) {
       return "SHA1";
     case ChecksumAlgorithm::kSha256:
       return "SHA256";
+    case ChecksumAlgorithm::kSha512:
+      return "SHA512";
+    case ChecksumAlgorithm::kMd5:
+      return "MD5";
   }
   return "CRC32";
 }
@@ -92,7 +96,8 @@ std::string_view ChecksumAlgorithmName(ChecksumAlgorithm algorithm) {
 std::optional<ChecksumAlgorithm> ParseChecksumAlgorithm(std::string_view name) {
   for (auto a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
                  ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha1,
-                 ChecksumAlgorithm::kSha256}) {
+                 ChecksumAlgorithm::kSha256, ChecksumAlgorithm::kSha512,
+                 ChecksumAlgorithm::kMd5}) {
     std::string_view want = ChecksumAlgorithmName(a);
     if (want.size() != name.size()) continue;
     bool same = true;
@@ -126,8 +131,18 @@ size_t ChecksumDigestSize(ChecksumAlgorithm algorithm) {
       return 20;
     case ChecksumAlgorithm::kSha256:
       return 32;
+    case ChecksumAlgorithm::kSha512:
+      return 64;
+    case ChecksumAlgorithm::kMd5:
+      return 16;
   }
   return 0;
+}
+
+bool IsCrc(ChecksumAlgorithm algorithm) {
+  return algorithm == ChecksumAlgorithm::kCrc32 ||
+         algorithm == ChecksumAlgorithm::kCrc32c ||
+         algorithm == ChecksumAlgorithm::kCrc64Nvme;
 }
 
 uint32_t Crc32(std::string_view data, uint32_t previous) {
@@ -154,6 +169,10 @@ std::string ChecksumDigest(ChecksumAlgorithm algorithm, std::string_view data) {
       return EvpDigest("SHA1", data);
     case ChecksumAlgorithm::kSha256:
       return EvpDigest("SHA256", data);
+    case ChecksumAlgorithm::kSha512:
+      return EvpDigest("SHA512", data);
+    case ChecksumAlgorithm::kMd5:
+      return EvpDigest("MD5", data);
   }
   return "";
 }

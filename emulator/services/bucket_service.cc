@@ -622,12 +622,13 @@ Result<MultipartUpload> BucketService::CreateMultipartUpload(
                   "x-amz-checksum-algorithm header.");
   }
   bool crc64 = request.checksum_algorithm == ChecksumAlgorithm::kCrc64Nvme;
-  bool sha = request.checksum_algorithm == ChecksumAlgorithm::kSha1 ||
-             request.checksum_algorithm == ChecksumAlgorithm::kSha256;
+  // Only a CRC can be combined from the parts' into the whole object's.
+  bool not_crc =
+      request.checksum_algorithm && !IsCrc(*request.checksum_algorithm);
   upload.checksum_type = request.checksum_type.value_or(
       crc64 ? ChecksumType::kFullObject : ChecksumType::kComposite);
   if ((crc64 && upload.checksum_type == ChecksumType::kComposite) ||
-      (sha && upload.checksum_type == ChecksumType::kFullObject)) {
+      (not_crc && upload.checksum_type == ChecksumType::kFullObject)) {
     return Status(
         ErrorCode::kInvalidRequest,
         "The " + std::string(ChecksumTypeName(upload.checksum_type)) +
@@ -793,6 +794,13 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
     if (!part->checksum.empty()) {
       checksums.append(Base64Decode(part->checksum).value_or(""));
     }
+  }
+  if (request.mpu_object_size && *request.mpu_object_size != body.size()) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "The provided MpuObjectSize " +
+                      std::to_string(*request.mpu_object_size) +
+                      " does not match the object's size " +
+                      std::to_string(body.size()) + ".");
   }
   std::string suffix = "-" + std::to_string(parts.size());
   ObjectMeta meta = upload.meta.object;

@@ -257,6 +257,9 @@ struct CompleteMultipartUploadRequest {
   // A whole-object x-amz-checksum-<alg> sent with the request, when any:
   // verified against the completed object's checksum (BadDigest).
   std::optional<ObjectChecksum> checksum;
+  // x-amz-mp-object-size: the object's expected size (InvalidRequest when
+  // the listed parts add up to another).
+  std::optional<uint64_t> mpu_object_size;
 };
 
 struct ListPartsRequest {
@@ -419,7 +422,9 @@ class BucketService {
   // Starts an upload. NoSuchBucket, the key errors, PutObject's field and
   // metadata errors; InvalidRequest for CRC64NVME with COMPOSITE ("The
   // COMPOSITE checksum type cannot be used with the crc64nvme checksum
-  // algorithm.") and for more than options.max_open_uploads open uploads
+  // algorithm."), for FULL_OBJECT with an algorithm that is not a CRC, for
+  // a checksum type without an algorithm, and for more than
+  // options.max_open_uploads open uploads
   // ("fanlab holds at most N unfinished multipart uploads; complete or
   // abort one first.").
   Result<MultipartUpload> CreateMultipartUpload(
@@ -450,8 +455,9 @@ class BucketService {
   // specified entity tag may not match the part's entity tag.") for a part
   // not uploaded, an ETag or a listed checksum that differs; EntityTooSmall
   // ("Your proposed upload is smaller than the minimum allowed object
-  // size.") for a part but the last under 5 MiB; BadDigest when
-  // `checksum` differs from the result's; the write conditions.
+  // size.") for a part but the last under 5 MiB; the write conditions;
+  // InvalidRequest when mpu_object_size is not the object's size;
+  // BadDigest when `checksum` differs from the result's.
   Result<ObjectInfo> CompleteMultipartUpload(
       CompleteMultipartUploadRequest request);
   // Drops an upload and its parts. NoSuchBucket, NoSuchUpload.

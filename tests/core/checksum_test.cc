@@ -66,22 +66,43 @@ INSTANTIATE_TEST_SUITE_P(
         Base64Vector{ChecksumAlgorithm::kSha256, "",
                      "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
         Base64Vector{ChecksumAlgorithm::kSha256, "123456789",
-                     "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU="}));
+                     "FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU="},
+        Base64Vector{ChecksumAlgorithm::kSha512, "",
+                     "z4PhNX7vuL3xVChQ1m2AB9Yg5AULVxXcg/SpIdNs6c5H0NE8XYXysP+"
+                     "DGNKHfuwvY7kxvUdBeoGlODJ6+SfaPg=="},
+        Base64Vector{ChecksumAlgorithm::kSha512, "hello world",
+                     "MJ7MSJwS1utMxA9QyQLytNDtd+5RGnx6m808qG1M2G+"
+                     "YndNbxf9JlnDaNCVbRbDP2DDoH2Bdz33FVC6TrpzXbw=="},
+        Base64Vector{ChecksumAlgorithm::kMd5, "", "1B2M2Y8AsgTpgAmY7PhCfg=="},
+        Base64Vector{ChecksumAlgorithm::kMd5, "hello world",
+                     "XrY7u+Ae7tCTyyK7j1rNww=="}));
 
 TEST(ChecksumTest, AlgorithmNamesParseInAnyCase) {
   for (auto a : {ChecksumAlgorithm::kCrc32, ChecksumAlgorithm::kCrc32c,
                  ChecksumAlgorithm::kCrc64Nvme, ChecksumAlgorithm::kSha1,
-                 ChecksumAlgorithm::kSha256}) {
+                 ChecksumAlgorithm::kSha256, ChecksumAlgorithm::kSha512,
+                 ChecksumAlgorithm::kMd5}) {
     EXPECT_EQ(ParseChecksumAlgorithm(ChecksumAlgorithmName(a)), a);
   }
   EXPECT_EQ(ParseChecksumAlgorithm("crc32c"), ChecksumAlgorithm::kCrc32c);
   EXPECT_EQ(ParseChecksumAlgorithm("Crc64Nvme"), ChecksumAlgorithm::kCrc64Nvme);
-  EXPECT_EQ(ParseChecksumAlgorithm("md5"), std::nullopt);
+  EXPECT_EQ(ParseChecksumAlgorithm("md5"), ChecksumAlgorithm::kMd5);
+  EXPECT_EQ(ParseChecksumAlgorithm("XXHASH64"), std::nullopt);
   EXPECT_EQ(ParseChecksumAlgorithm("CRC3"), std::nullopt);
   EXPECT_EQ(ParseChecksumAlgorithm("CRC32CC"), std::nullopt);
   EXPECT_EQ(ParseChecksumAlgorithm(""), std::nullopt);
   EXPECT_EQ(ChecksumHeaderName(ChecksumAlgorithm::kCrc64Nvme),
             "x-amz-checksum-crc64nvme");
+}
+
+TEST(ChecksumTest, OnlyTheCrcsCombineIntoAFullObjectChecksum) {
+  EXPECT_TRUE(IsCrc(ChecksumAlgorithm::kCrc32));
+  EXPECT_TRUE(IsCrc(ChecksumAlgorithm::kCrc32c));
+  EXPECT_TRUE(IsCrc(ChecksumAlgorithm::kCrc64Nvme));
+  EXPECT_FALSE(IsCrc(ChecksumAlgorithm::kSha1));
+  EXPECT_FALSE(IsCrc(ChecksumAlgorithm::kSha256));
+  EXPECT_FALSE(IsCrc(ChecksumAlgorithm::kSha512));
+  EXPECT_FALSE(IsCrc(ChecksumAlgorithm::kMd5));
 }
 
 TEST(ChecksumTest, WellFormedMeansCanonicalBase64OfTheRightSize) {

@@ -327,6 +327,9 @@ TEST_F(MultipartTest, ChecksumTypeMustSuitTheAlgorithm) {
   EXPECT_EQ(
       create(ChecksumAlgorithm::kSha256, ChecksumType::kFullObject).code(),
       ErrorCode::kInvalidRequest);
+  EXPECT_EQ(
+      create(ChecksumAlgorithm::kSha512, ChecksumType::kFullObject).code(),
+      ErrorCode::kInvalidRequest);
   EXPECT_EQ(create(std::nullopt, ChecksumType::kFullObject).code(),
             ErrorCode::kInvalidRequest);
   EXPECT_TRUE(
@@ -385,6 +388,23 @@ TEST_F(MultipartTest, AWholeObjectChecksumSentWithCompleteIsVerified) {
   EXPECT_EQ(svc_.CompleteMultipartUpload(req).status().code(),
             ErrorCode::kBadDigest);
   req.checksum->value = right;
+  EXPECT_TRUE(svc_.CompleteMultipartUpload(req).ok());
+}
+
+TEST_F(MultipartTest, AnExpectedObjectSizeMustMatch) {
+  std::string id = Start();
+  auto p = Part(id, 1, "abcd");
+  ASSERT_TRUE(p.ok());
+  CompleteMultipartUploadRequest req{.bucket = "bkt",
+                                     .key = "obj",
+                                     .upload_id = id,
+                                     .parts = {Listed(*p)},
+                                     .mpu_object_size = 5};
+  EXPECT_EQ(svc_.CompleteMultipartUpload(req).status(),
+            Status(ErrorCode::kInvalidRequest,
+                   "The provided MpuObjectSize 5 does not match the object's "
+                   "size 4."));
+  req.mpu_object_size = 4;
   EXPECT_TRUE(svc_.CompleteMultipartUpload(req).ok());
 }
 
