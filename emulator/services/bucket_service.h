@@ -10,9 +10,10 @@
 // Headers the wire carries arrive here already parsed: conditions as
 // ReadConditions / WriteConditions (bucket_checks.h), checksums as
 // ObjectChecksum values, an aws-chunked body already decoded
-// (aws_chunked.h). Failures are Status values with
-// S3's error names and messages (NoSuchBucket "The specified bucket does
-// not exist", NoSuchKey "The specified key does not exist.", ...).
+// (aws_chunked.h). Failures are Status values with S3's error names and
+// messages (NoSuchBucket "The specified bucket does not exist", NoSuchKey
+// "The specified key does not exist.", ...); NotModified is one too, for
+// the api layer to answer 304 with.
 // docs/services.md lists every behaviour and limit.
 //
 // The service keeps the index (buckets, keys in UTF-8 byte order, every
@@ -23,8 +24,10 @@
 //
 // Every change is published to the ServiceObserver (service "s3"):
 // BucketCreated, BucketDeleted, ObjectPut (detail {"size", "etag",
-// "contentType"}) and ObjectDeleted (detail {"size", "etag"}; only when an
-// object was there). Times come from the Clock, truncated to the second as
+// "contentType"}; PutObject, CopyObject, CompleteMultipartUpload) and
+// ObjectDeleted (detail {"size", "etag"}; DeleteObject and DeleteObjects,
+// only when an object was there). Uploads and their parts publish nothing
+// until completed. Times come from the Clock, truncated to the second as
 // S3 keeps them.
 //
 // Besides the actions, a few direct accessors (GetObjectBody, ListKeys,
@@ -80,7 +83,9 @@ struct BucketServiceOptions {
   // "<data_dir>/s3" (see object_store_disk.h) and survive a restart: use
   // BucketService::Open().
   std::string data_dir;
-  // Bodies past this size are refused with EntityTooLarge.
+  // PutObject bodies and parts past this size are refused with
+  // EntityTooLarge, and CopyObject sources with InvalidRequest (S3: 5 GiB
+  // for each). An object completed from parts may be larger.
   uint64_t max_object_bytes = kDefaultMaxObjectBytes;
   // What HeadBucket and ListBuckets report as BucketRegion.
   std::string region = "us-east-1";
@@ -355,7 +360,8 @@ class BucketService {
   // there, S3's legacy answer is 200 OK (the existing bucket's record).
   Result<BucketMeta> CreateBucket(std::string_view name);
   // NoSuchBucket; BucketNotEmpty ("The bucket you tried to delete is not
-  // empty") while it holds an object.
+  // empty") while it holds an object. Its unfinished multipart uploads are
+  // aborted with it, as in S3.
   Status DeleteBucket(std::string_view name);
   // The bucket's record, or NoSuchBucket.
   Result<BucketMeta> HeadBucket(std::string_view name) const;
