@@ -586,17 +586,22 @@ Result<BucketService::Upload*> BucketService::FindUpload(
 
 Status BucketService::DropUpload(std::string_view bucket_name, Bucket& bucket,
                                  std::string_view upload_id) {
-  auto it = bucket.uploads.find(upload_id);
-  if (it == bucket.uploads.end()) return NoSuchUpload();
+  if (!bucket.uploads.contains(upload_id)) return NoSuchUpload();
   if (Status s = store_->DeleteUpload(bucket_name, upload_id); !s.ok()) {
     return s;
   }
+  ForgetUpload(bucket, upload_id);
+  return Status::Ok();
+}
+
+void BucketService::ForgetUpload(Bucket& bucket, std::string_view upload_id) {
+  auto it = bucket.uploads.find(upload_id);
+  if (it == bucket.uploads.end()) return;
   for (const auto& [number, part] : it->second.parts) {
     upload_bytes_ -= part.size;
   }
   --open_uploads_;
   bucket.uploads.erase(it);
-  return Status::Ok();
 }
 
 Result<MultipartUpload> BucketService::CreateMultipartUpload(
@@ -758,10 +763,14 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
     }
   }
   std::vector<const PartMeta*> parts;
+  // A listed checksum is compared when the upload has an algorithm (parts
+  // of an upload without one were verified as they came, and not kept).
+  bool compare_checksums = upload.meta.checksum_algorithm.has_value();
   for (const CompletedPart& c : listed) {
     auto it = upload.parts.find(c.part_number);
     if (it == upload.parts.end() || Unquoted(c.etag) != it->second.etag ||
-        (!c.checksum.empty() && c.checksum != it->second.checksum)) {
+        (compare_checksums && !c.checksum.empty() &&
+         c.checksum != it->second.checksum)) {
       return InvalidPart();
     }
     parts.push_back(&it->second);
@@ -837,15 +846,8 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
   // The object is in place: the upload is over whatever happens to its
   // parts. Should the store fail to remove them, a restart shows the upload
   // again (and AbortMultipartUpload removes it).
-  if (Status s = DropUpload(request.bucket, bucket, request.upload_id);
-      !s.ok()) {
-    auto it = bucket.uploads.find(request.upload_id);
-    for (const auto& [number, part] : it->second.parts) {
-      upload_bytes_ -= part.size;
-    }
-    --open_uploads_;
-    bucket.uploads.erase(it);
-  }
+  (void)store_->DeleteUpload(request.bucket, request.upload_id);
+  ForgetUpload(bucket, request.upload_id);
   return stored;
 }
 

@@ -248,8 +248,10 @@ struct UploadPartRequest {
 
 struct CompletedPart {
   int part_number = 0;
-  std::string etag;      // with or without its double quotes
-  std::string checksum;  // the part's ChecksumCRC32 (...) when listed, or ""
+  std::string etag;  // with or without its double quotes
+  // The part's ChecksumCRC32 (...) when listed, or "": compared when the
+  // upload has a checksum algorithm.
+  std::string checksum;
 };
 
 struct CompleteMultipartUploadRequest {
@@ -532,9 +534,10 @@ class BucketService {
   // Stores `meta` + `body` at bucket/key, then indexes and publishes it.
   Result<ObjectInfo> Store(Bucket& bucket, std::string_view bucket_name,
                            std::string key, ObjectMeta meta, std::string body);
-  // Forgets an upload: store, index and the counters.
+  // Forgets an upload: store, then index and counters (ForgetUpload).
   Status DropUpload(std::string_view bucket_name, Bucket& bucket,
                     std::string_view upload_id);
+  void ForgetUpload(Bucket& bucket, std::string_view upload_id);
   Result<GetObjectResult> Fetch(const GetObjectRequest& request,
                                 bool read_body) const;
   // Now, truncated to the second.

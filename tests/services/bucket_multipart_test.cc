@@ -171,7 +171,7 @@ TEST_F(MultipartTest, CompleteNeedsPartsInStrictlyAscendingOrder) {
 }
 
 TEST_F(MultipartTest, CompleteNeedsEveryListedPartWithItsETag) {
-  std::string id = Start();
+  std::string id = Start("obj", ChecksumAlgorithm::kCrc32);
   auto p1 = Part(id, 1, "a");
   ASSERT_TRUE(p1.ok());
   Status invalid_part(ErrorCode::kInvalidPart,
@@ -371,6 +371,29 @@ TEST_F(MultipartTest, PartChecksumsAreVerified) {
                               .body = "data",
                               .content_md5 = Base64Encode(RawMd5("x"))});
   EXPECT_EQ(md5.status().code(), ErrorCode::kBadDigest);
+}
+
+// What an SDK does when it checksums parts of an upload created without an
+// algorithm: each part's checksum is verified, and listing it is no error.
+TEST_F(MultipartTest, PartChecksumsOfAnUploadWithoutAlgorithm) {
+  std::string id = Start();
+  auto part = [&](std::string value) {
+    return svc_.UploadPart(
+        {.bucket = "bkt",
+         .key = "obj",
+         .upload_id = id,
+         .part_number = 1,
+         .body = "data",
+         .checksum = ObjectChecksum{ChecksumAlgorithm::kCrc32, value}});
+  };
+  EXPECT_EQ(part("AAAAAA==").status().code(), ErrorCode::kBadDigest);
+  std::string crc = Checksum(ChecksumAlgorithm::kCrc32, "data");
+  auto p = part(crc);
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->checksum, "");
+  auto done = Complete(id, {{1, p->etag, crc}});
+  ASSERT_TRUE(done.ok()) << done.status().ToString();
+  EXPECT_EQ(done->meta.checksum->algorithm, ChecksumAlgorithm::kCrc64Nvme);
 }
 
 TEST_F(MultipartTest, AWholeObjectChecksumSentWithCompleteIsVerified) {
