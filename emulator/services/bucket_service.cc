@@ -112,6 +112,12 @@ Status NoSuchUpload() {
                 "invalid, or the upload may have been aborted or completed.");
 }
 
+Status MalformedXml() {
+  return Status(ErrorCode::kMalformedXML,
+                "The XML you provided was not well-formed or did not validate "
+                "against our published schema");
+}
+
 Status InvalidPart() {
   return Status(ErrorCode::kInvalidPart,
                 "One or more of the specified parts could not be found. The "
@@ -479,9 +485,7 @@ Result<DeleteObjectsResult> BucketService::DeleteObjects(
     const DeleteObjectsRequest& request) {
   if (buckets_.find(request.bucket) == buckets_.end()) return NoSuchBucket();
   if (request.keys.empty() || request.keys.size() > kMaxDeleteObjectsKeys) {
-    return Status(ErrorCode::kMalformedXML,
-                  "The XML you provided was not well-formed or did not "
-                  "validate against our published schema");
+    return MalformedXml();
   }
   DeleteObjectsResult out;
   for (const std::string& key : request.keys) {
@@ -751,10 +755,7 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
   Upload& upload = **found;
   Bucket& bucket = buckets_.find(request.bucket)->second;
   const std::vector<CompletedPart>& listed = request.parts;
-  if (listed.empty()) {
-    return Status(ErrorCode::kInvalidRequest,
-                  "You must specify at least one part.");
-  }
+  if (listed.empty()) return MalformedXml();  // S3's schema wants a <Part>
   for (size_t i = 1; i < listed.size(); ++i) {
     if (listed[i].part_number <= listed[i - 1].part_number) {
       return Status(ErrorCode::kInvalidPartOrder,

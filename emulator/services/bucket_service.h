@@ -455,8 +455,8 @@ class BucketService {
   // CRC64NVME of the whole object (FULL_OBJECT); COMPOSITE, the algorithm
   // over the parts' binary checksums, "<base64>-<parts>"; FULL_OBJECT, the
   // algorithm over the whole object. Errors, in order: NoSuchBucket,
-  // NoSuchUpload; InvalidRequest "You must specify at least one part." for
-  // an empty list; InvalidPartOrder ("The list of parts was not in
+  // NoSuchUpload; MalformedXML for an empty list (S3's schema wants at
+  // least one part); InvalidPartOrder ("The list of parts was not in
   // ascending order. Parts must be ordered by part number.") unless part
   // numbers strictly ascend; InvalidPart ("One or more of the specified
   // parts could not be found. The part may not have been uploaded, or the

@@ -157,8 +157,9 @@ TEST_F(MultipartTest, CompleteNeedsPartsInStrictlyAscendingOrder) {
   auto p2 = Part(id, 2, "b");
   ASSERT_TRUE(p1.ok() && p2.ok());
   EXPECT_EQ(Complete(id, {}).status(),
-            Status(ErrorCode::kInvalidRequest,
-                   "You must specify at least one part."));
+            Status(ErrorCode::kMalformedXML,
+                   "The XML you provided was not well-formed or did not "
+                   "validate against our published schema"));
   EXPECT_EQ(Complete(id, {Listed(*p2), Listed(*p1)}).status(),
             Status(ErrorCode::kInvalidPartOrder,
                    "The list of parts was not in ascending order. Parts must "
