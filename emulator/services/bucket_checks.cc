@@ -158,6 +158,30 @@ Status CheckChecksum(const ObjectChecksum& given, std::string_view body) {
   return Status::Ok();
 }
 
+Result<std::optional<ObjectChecksum>> FindChecksum(
+    const std::map<std::string, std::string>& fields) {
+  static constexpr std::string_view kPrefix = "x-amz-checksum-";
+  std::optional<ObjectChecksum> found;
+  for (auto it = fields.lower_bound(std::string(kPrefix));
+       it != fields.end() && it->first.starts_with(kPrefix); ++it) {
+    std::string_view suffix =
+        std::string_view(it->first).substr(kPrefix.size());
+    if (suffix == "algorithm" || suffix == "type" || suffix == "mode") continue;
+    std::optional<ChecksumAlgorithm> algorithm = ParseChecksumAlgorithm(suffix);
+    if (!algorithm) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "Value for " + it->first + " header is invalid.");
+    }
+    if (found) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "Expecting a single x-amz-checksum- header. Multiple "
+                    "checksum Types are not allowed.");
+    }
+    found = ObjectChecksum{*algorithm, it->second, ChecksumType::kFullObject};
+  }
+  return found;
+}
+
 Status ValidateBucketName(std::string_view name) {
   auto invalid = [] {
     return Status(ErrorCode::kInvalidBucketName,

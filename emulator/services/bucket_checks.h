@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -120,6 +121,17 @@ Status CheckContentMd5(std::string_view content_md5, std::string_view body);
 // it is not S3's base64 of the right size; BadDigest "The CRC32 you
 // specified did not match the calculated checksum." when it differs.
 Status CheckChecksum(const ObjectChecksum& given, std::string_view body);
+
+// The checksum an upload carries, from its request headers or its
+// aws-chunked trailers (`fields`: names lower-cased, as aws_chunked.h
+// gives trailers): the one x-amz-checksum-<alg> among them, or nullopt.
+// x-amz-checksum-algorithm, -type and -mode name no value and are skipped.
+// InvalidRequest "Expecting a single x-amz-checksum- header. Multiple
+// checksum Types are not allowed." for two; InvalidRequest "Value for
+// x-amz-checksum-xxhash64 header is invalid." for an algorithm fanlab does
+// not know (the value itself is checked by CheckChecksum).
+Result<std::optional<ObjectChecksum>> FindChecksum(
+    const std::map<std::string, std::string>& fields);
 
 // Percent-encodes `s` for ListObjectsV2's EncodingType=url: every byte
 // but the unreserved characters (A-Z a-z 0-9 - . _ ~) and '/'.

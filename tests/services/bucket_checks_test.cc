@@ -253,5 +253,28 @@ TEST(DigestChecksTest, AdditionalChecksums) {
                    "Value for x-amz-checksum-crc64nvme header is invalid."));
 }
 
+TEST(DigestChecksTest, FindChecksumAmongHeadersOrTrailers) {
+  using Fields = std::map<std::string, std::string>;
+  auto none = FindChecksum(Fields{{"content-type", "text/plain"},
+                                  {"x-amz-checksum-algorithm", "CRC32"},
+                                  {"x-amz-checksum-mode", "ENABLED"},
+                                  {"x-amz-checksum-type", "COMPOSITE"}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto one = FindChecksum(Fields{{"x-amz-checksum-crc32", "DUoRhQ=="},
+                                 {"x-amz-trailer-signature", "abc"}});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(**one, (ObjectChecksum{ChecksumAlgorithm::kCrc32, "DUoRhQ=="}));
+  EXPECT_EQ(FindChecksum(Fields{{"x-amz-checksum-crc32", "a"},
+                                {"x-amz-checksum-sha256", "b"}})
+                .status(),
+            Status(ErrorCode::kInvalidRequest,
+                   "Expecting a single x-amz-checksum- header. Multiple "
+                   "checksum Types are not allowed."));
+  EXPECT_EQ(FindChecksum(Fields{{"x-amz-checksum-xxhash64", "a"}}).status(),
+            Status(ErrorCode::kInvalidRequest,
+                   "Value for x-amz-checksum-xxhash64 header is invalid."));
+}
+
 }  // namespace
 }  // namespace fanlab::services
