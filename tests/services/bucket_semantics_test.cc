@@ -11,6 +11,7 @@
 #include "emulator/core/base64.h"
 #include "emulator/core/checksum.h"
 #include "emulator/core/digest.h"
+#include "emulator/services/aws_chunked.h"
 #include "emulator/services/bucket_service.h"
 
 namespace fanlab::services {
@@ -414,6 +415,27 @@ TEST_F(SemanticsTest, AGivenChecksumIsVerifiedKeptAndReturnedOnRequest) {
   EXPECT_EQ(svc_.PutObject(req).status(),
             Status(ErrorCode::kInvalidRequest,
                    "Value for x-amz-checksum-crc32 header is invalid."));
+}
+
+// What the api layer does with an SDK's default PutObject: decode the
+// aws-chunked body, take the checksum from its trailers, put.
+TEST_F(SemanticsTest, AnAwsChunkedPutWithATrailingChecksum) {
+  auto decoded = DecodeAwsChunked(
+      "b\r\nhello world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n", 11);
+  ASSERT_TRUE(decoded.ok());
+  auto checksum = FindChecksum(decoded->trailers);
+  ASSERT_TRUE(checksum.ok() && checksum->has_value());
+  PutObjectRequest req{.bucket = "src", .key = "a", .body = decoded->data};
+  req.checksum = **checksum;
+  ObjectInfo info = Put(req);
+  EXPECT_EQ(info.meta.checksum->value, "DUoRhQ==");
+  // A trailer that does not match the body is BadDigest.
+  auto wrong = DecodeAwsChunked(
+      "b\r\nhello_world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n", 11);
+  ASSERT_TRUE(wrong.ok());
+  req.body = wrong->data;
+  req.checksum = **FindChecksum(wrong->trailers);
+  EXPECT_EQ(svc_.PutObject(req).status().code(), ErrorCode::kBadDigest);
 }
 
 TEST_F(SemanticsTest, WithoutAChecksumOneIsComputed) {
