@@ -88,6 +88,30 @@ std::string_view ErrorName(ErrorCode code) {
       return "InvalidRange";
     case ErrorCode::kMetadataTooLarge:
       return "MetadataTooLarge";
+    case ErrorCode::kNoSuchUpload:
+      return "NoSuchUpload";
+    case ErrorCode::kInvalidPart:
+      return "InvalidPart";
+    case ErrorCode::kInvalidPartOrder:
+      return "InvalidPartOrder";
+    case ErrorCode::kEntityTooSmall:
+      return "EntityTooSmall";
+    case ErrorCode::kInvalidRequest:
+      return "InvalidRequest";
+    case ErrorCode::kInvalidDigest:
+      return "InvalidDigest";
+    case ErrorCode::kBadDigest:
+      return "BadDigest";
+    case ErrorCode::kIncompleteBody:
+      return "IncompleteBody";
+    case ErrorCode::kPreconditionFailed:
+      return "PreconditionFailed";
+    case ErrorCode::kNotModified:
+      return "NotModified";
+    case ErrorCode::kNotImplemented:
+      return "NotImplemented";
+    case ErrorCode::kMalformedXML:
+      return "MalformedXML";
     case ErrorCode::kLimitExceededException:
       return "LimitExceededException";
     case ErrorCode::kSerializationException:

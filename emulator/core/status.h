@@ -57,6 +57,18 @@ enum class ErrorCode {
   kEntityTooLarge,
   kInvalidRange,
   kMetadataTooLarge,
+  kNoSuchUpload,        // 404
+  kInvalidPart,         // 400
+  kInvalidPartOrder,    // 400
+  kEntityTooSmall,      // 400
+  kInvalidRequest,      // 400
+  kInvalidDigest,       // 400
+  kBadDigest,           // 400
+  kIncompleteBody,      // 400
+  kPreconditionFailed,  // 412
+  kNotModified,         // 304: not an error on the wire, an empty answer
+  kNotImplemented,      // 501
+  kMalformedXML,        // 400
   // DynamoDB's (tables). EventBridge uses ValidationException and
   // ResourceNotFoundException too.
   kConditionalCheckFailedException,

@@ -5,6 +5,9 @@
 #include <chrono>
 #include <cstdio>
 
+#include "emulator/core/base64.h"
+#include "emulator/core/digest.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -53,7 +56,131 @@ Status InvalidRange() {
                 "The requested range is not satisfiable");
 }
 
+Status PreconditionFailed() {
+  return Status(ErrorCode::kPreconditionFailed,
+                "At least one of the pre-conditions you specified did not "
+                "hold");
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
 }  // namespace
+
+bool EtagListMatches(std::string_view list, std::string_view etag) {
+  while (true) {
+    size_t comma = list.find(',');
+    std::string_view item = Trim(list.substr(0, comma));
+    if (item.starts_with("W/")) item.remove_prefix(2);
+    if (item.size() >= 2 && item.front() == '"' && item.back() == '"') {
+      item = item.substr(1, item.size() - 2);
+    }
+    if (item == "*" || (!item.empty() && item == etag)) return true;
+    if (comma == std::string_view::npos) return false;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+Status CheckReadConditions(const ReadConditions& c, std::string_view etag,
+                           TimePoint last_modified, bool copy_source) {
+  if (!c.if_match.empty()) {
+    if (!EtagListMatches(c.if_match, etag)) return PreconditionFailed();
+  } else if (c.if_unmodified_since && last_modified > *c.if_unmodified_since) {
+    return PreconditionFailed();
+  }
+  bool not_modified = false;
+  if (!c.if_none_match.empty()) {
+    not_modified = EtagListMatches(c.if_none_match, etag);
+  } else if (c.if_modified_since) {
+    not_modified = last_modified <= *c.if_modified_since;
+  }
+  if (!not_modified) return Status::Ok();
+  if (copy_source) return PreconditionFailed();
+  return Status(ErrorCode::kNotModified, "Not Modified");
+}
+
+Status CheckWriteConditions(const WriteConditions& c,
+                            const ObjectMeta* current) {
+  if (!c.if_none_match.empty()) {
+    if (Trim(c.if_none_match) != "*") {
+      return Status(ErrorCode::kNotImplemented,
+                    "A header you provided implies functionality that is "
+                    "not implemented");
+    }
+    if (current != nullptr) return PreconditionFailed();
+  }
+  if (!c.if_match.empty()) {
+    if (current == nullptr) {
+      return Status(ErrorCode::kNoSuchKey, "The specified key does not exist.");
+    }
+    if (!EtagListMatches(c.if_match, current->etag)) {
+      return PreconditionFailed();
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckContentMd5(std::string_view content_md5, std::string_view body) {
+  std::optional<std::string> raw = Base64Decode(content_md5);
+  if (!raw || raw->size() != 16) {
+    return Status(ErrorCode::kInvalidDigest,
+                  "The Content-MD5 you specified was invalid.");
+  }
+  Md5Digest md5 = Md5(body);
+  if (std::string_view(reinterpret_cast<const char*>(md5.data()), md5.size()) !=
+      *raw) {
+    return Status(ErrorCode::kBadDigest,
+                  "The Content-MD5 you specified did not match what we "
+                  "received.");
+  }
+  return Status::Ok();
+}
+
+Status CheckChecksum(const ObjectChecksum& given, std::string_view body) {
+  if (!IsWellFormedChecksum(given.algorithm, given.value)) {
+    return Status(ErrorCode::kInvalidRequest,
+                  "Value for " + ChecksumHeaderName(given.algorithm) +
+                      " header is invalid.");
+  }
+  if (Checksum(given.algorithm, body) != given.value) {
+    return Status(ErrorCode::kBadDigest,
+                  "The " + std::string(ChecksumAlgorithmName(given.algorithm)) +
+                      " you specified did not match the calculated "
+                      "checksum.");
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<ObjectChecksum>> FindChecksum(
+    const std::map<std::string, std::string>& fields) {
+  static constexpr std::string_view kPrefix = "x-amz-checksum-";
+  std::optional<ObjectChecksum> found;
+  for (auto it = fields.lower_bound(std::string(kPrefix));
+       it != fields.end() && it->first.starts_with(kPrefix); ++it) {
+    std::string_view suffix =
+        std::string_view(it->first).substr(kPrefix.size());
+    if (suffix == "algorithm" || suffix == "type" || suffix == "mode") continue;
+    std::optional<ChecksumAlgorithm> algorithm = ParseChecksumAlgorithm(suffix);
+    if (!algorithm) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "Value for " + it->first + " header is invalid.");
+    }
+    if (found) {
+      return Status(ErrorCode::kInvalidRequest,
+                    "Expecting a single x-amz-checksum- header. Multiple "
+                    "checksum Types are not allowed.");
+    }
+    found = ObjectChecksum{*algorithm, it->second, ChecksumType::kFullObject};
+  }
+  return found;
+}
 
 Status ValidateBucketName(std::string_view name) {
   auto invalid = [] {

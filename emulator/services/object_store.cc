@@ -43,6 +43,34 @@ Result<std::string> MemoryObjectStore::ReadObject(std::string_view bucket,
   return it->second.substr(offset, length);
 }
 
+std::string_view ChecksumTypeName(ChecksumType type) {
+  return type == ChecksumType::kComposite ? "COMPOSITE" : "FULL_OBJECT";
+}
+
+Status MemoryObjectStore::PutPart(std::string_view bucket,
+                                  std::string_view upload_id,
+                                  const PartMeta& part, std::string body) {
+  parts_[Path(bucket, upload_id)][part.part_number] = std::move(body);
+  return Status::Ok();
+}
+
+Result<std::string> MemoryObjectStore::ReadPart(std::string_view bucket,
+                                                std::string_view upload_id,
+                                                int part_number) const {
+  auto it = parts_.find(Path(bucket, upload_id));
+  if (it == parts_.end() || !it->second.contains(part_number)) {
+    return Status(ErrorCode::kInternalError,
+                  "The object store holds no body for this part.");
+  }
+  return it->second.at(part_number);
+}
+
+Status MemoryObjectStore::DeleteUpload(std::string_view bucket,
+                                       std::string_view upload_id) {
+  parts_.erase(Path(bucket, upload_id));
+  return Status::Ok();
+}
+
 Status MemoryObjectStore::DeleteObject(std::string_view bucket,
                                        std::string_view key) {
   bodies_.erase(Path(bucket, key));

@@ -26,6 +26,9 @@ constexpr std::string_view kObjectExt = ".obj";
 constexpr std::string_view kTempExt = ".tmp";
 constexpr std::string_view kTempBucketPrefix = ".tmp-";
 constexpr std::string_view kTrashBucketPrefix = ".trash-";
+constexpr std::string_view kUploadsDir = "uploads";
+constexpr std::string_view kUploadFile = "upload.json";
+constexpr std::string_view kPartExt = ".part";
 
 Status IoError(std::string_view what, const fs::path& path,
                const std::error_code& ec) {
@@ -58,6 +61,34 @@ Status CheckBucket(std::string_view bucket) {
   if (IsSafeBucketDir(bucket)) return Status::Ok();
   return Status(ErrorCode::kInvalidBucketName,
                 "The specified bucket is not valid.");
+}
+
+// Upload ids are the service's own, but a client sends them back: only
+// 1-128 characters of [0-9A-Za-z_-] may name a directory.
+bool IsSafeUploadId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Status CheckUpload(std::string_view bucket, std::string_view upload_id) {
+  if (Status s = CheckBucket(bucket); !s.ok()) return s;
+  if (IsSafeUploadId(upload_id)) return Status::Ok();
+  return Status(ErrorCode::kNoSuchUpload,
+                "The specified upload does not exist.");
+}
+
+fs::path UploadDir(const std::string& root, std::string_view bucket,
+                   std::string_view upload_id) {
+  return fs::path(root) / bucket / kUploadsDir / upload_id;
+}
+
+fs::path PartFile(const fs::path& upload_dir, int part_number) {
+  return upload_dir / (std::to_string(part_number) + std::string(kPartExt));
 }
 
 // Writes `head` then `body` to a new file at `path` (replacing any).
@@ -111,12 +142,9 @@ Status WriteAtomically(const fs::path& path, std::string_view head,
 
 int64_t Micros(TimePoint t) { return t.time_since_epoch().count(); }
 
-std::string ObjectHeader(std::string_view key, const ObjectMeta& m) {
-  JsonWriter w;
-  w.BeginObject()
-      .Key("Key")
-      .String(key)
-      .Key("Size")
+// The fields of `m`, into an open JSON object.
+void WriteMeta(JsonWriter& w, const ObjectMeta& m) {
+  w.Key("Size")
       .Int(static_cast<int64_t>(m.size))
       .Key("ETag")
       .String(m.etag)
@@ -131,14 +159,70 @@ std::string ObjectHeader(std::string_view key, const ObjectMeta& m) {
   optional("ContentDisposition", m.content_disposition);
   optional("ContentEncoding", m.content_encoding);
   optional("ContentLanguage", m.content_language);
+  optional("Expires", m.expires);
   w.Key("Metadata").BeginObject();
   for (const auto& [k, v] : m.metadata) w.Key(k).String(v);
-  w.EndObject().EndObject();
-  // JsonWriter escapes control characters, so the header holds no raw
-  // '\n' and the first one in the file ends it.
+  w.EndObject();
+  if (m.checksum) {
+    w.Key("ChecksumAlgorithm")
+        .String(ChecksumAlgorithmName(m.checksum->algorithm))
+        .Key("Checksum")
+        .String(m.checksum->value)
+        .Key("ChecksumType")
+        .String(ChecksumTypeName(m.checksum->type));
+  }
+}
+
+// JsonWriter escapes control characters, so a header holds no raw '\n'
+// and the first one in the file ends it.
+std::string ObjectHeader(std::string_view key, const ObjectMeta& m) {
+  JsonWriter w;
+  w.BeginObject().Key("Key").String(key);
+  WriteMeta(w, m);
+  w.EndObject();
   std::string out = w.Take();
   out.push_back('\n');
   return out;
+}
+
+std::string PartHeader(const PartMeta& p) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("PartNumber")
+      .Int(p.part_number)
+      .Key("Size")
+      .Int(static_cast<int64_t>(p.size))
+      .Key("ETag")
+      .String(p.etag)
+      .Key("LastModified")
+      .Int(Micros(p.last_modified))
+      .Key("Checksum")
+      .String(p.checksum)
+      .EndObject();
+  std::string out = w.Take();
+  out.push_back('\n');
+  return out;
+}
+
+std::string UploadRecord(const UploadMeta& u) {
+  JsonWriter w;
+  w.BeginObject()
+      .Key("UploadId")
+      .String(u.upload_id)
+      .Key("Key")
+      .String(u.key)
+      .Key("Initiated")
+      .Int(Micros(u.initiated))
+      .Key("ChecksumType")
+      .String(ChecksumTypeName(u.checksum_type));
+  if (u.checksum_algorithm) {
+    w.Key("ChecksumAlgorithm")
+        .String(ChecksumAlgorithmName(*u.checksum_algorithm));
+  }
+  w.Key("Object").BeginObject();
+  WriteMeta(w, u.object);
+  w.EndObject().EndObject();
+  return w.Take();
 }
 
 // Reads a string field; false when present but not a string, or absent
@@ -174,31 +258,65 @@ Result<json::object> ParseObject(const fs::path& path, std::string_view text) {
   return std::move(v.get_object());
 }
 
-Result<StoredObject> ParseHeader(const fs::path& path, std::string_view line) {
-  Result<json::object> parsed = ParseObject(path, line);
-  if (!parsed.ok()) return parsed.status();
-  const json::object& o = *parsed;
-  StoredObject obj;
+bool ReadChecksumType(const json::object& o, ChecksumType& out) {
+  std::string name;
+  if (!ReadString(o, "ChecksumType", name, true)) return false;
+  if (name == ChecksumTypeName(ChecksumType::kFullObject)) {
+    out = ChecksumType::kFullObject;
+  } else if (name == ChecksumTypeName(ChecksumType::kComposite)) {
+    out = ChecksumType::kComposite;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The fields WriteMeta() wrote; false when one is missing or mistyped.
+bool ReadMeta(const json::object& o, ObjectMeta& m) {
   int64_t size = 0, modified = 0;
-  ObjectMeta& m = obj.meta;
-  if (!ReadString(o, "Key", obj.key, true) || !ReadInt(o, "Size", size) ||
-      size < 0 || !ReadString(o, "ETag", m.etag, true) ||
+  if (!ReadInt(o, "Size", size) || size < 0 ||
+      !ReadString(o, "ETag", m.etag, true) ||
       !ReadInt(o, "LastModified", modified) ||
       !ReadString(o, "ContentType", m.content_type, true) ||
       !ReadString(o, "CacheControl", m.cache_control, false) ||
       !ReadString(o, "ContentDisposition", m.content_disposition, false) ||
       !ReadString(o, "ContentEncoding", m.content_encoding, false) ||
-      !ReadString(o, "ContentLanguage", m.content_language, false)) {
-    return Corrupt(path, "missing or mistyped header field");
+      !ReadString(o, "ContentLanguage", m.content_language, false) ||
+      !ReadString(o, "Expires", m.expires, false)) {
+    return false;
   }
   m.size = static_cast<uint64_t>(size);
   m.last_modified = TimePoint(Duration(modified));
   if (const json::value* md = o.if_contains("Metadata"); md != nullptr) {
-    if (!md->is_object()) return Corrupt(path, "Metadata is not an object");
+    if (!md->is_object()) return false;
     for (const auto& [k, v] : md->get_object()) {
-      if (!v.is_string()) return Corrupt(path, "a Metadata value not a string");
+      if (!v.is_string()) return false;
       m.metadata[std::string(k)] = std::string(v.get_string());
     }
+  }
+  if (o.contains("ChecksumAlgorithm")) {
+    std::string algorithm;
+    ObjectChecksum c;
+    if (!ReadString(o, "ChecksumAlgorithm", algorithm, true) ||
+        !ReadString(o, "Checksum", c.value, true) ||
+        !ReadChecksumType(o, c.type)) {
+      return false;
+    }
+    auto parsed = ParseChecksumAlgorithm(algorithm);
+    if (!parsed) return false;
+    c.algorithm = *parsed;
+    m.checksum = std::move(c);
+  }
+  return true;
+}
+
+Result<StoredObject> ParseHeader(const fs::path& path, std::string_view line) {
+  Result<json::object> parsed = ParseObject(path, line);
+  if (!parsed.ok()) return parsed.status();
+  StoredObject obj;
+  if (!ReadString(*parsed, "Key", obj.key, true) ||
+      !ReadMeta(*parsed, obj.meta)) {
+    return Corrupt(path, "missing or mistyped header field");
   }
   return obj;
 }
@@ -244,6 +362,119 @@ Status LoadObjects(const fs::path& bucket_dir, StoredBucket& bucket) {
   return Status::Ok();
 }
 
+// The first line of `file` (its JSON header) and the file's length.
+Status ReadHeaderLine(const fs::path& file, std::string& line,
+                      uint64_t& file_size) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in || !std::getline(in, line) || in.eof()) {
+    return Corrupt(file, "no header line");
+  }
+  std::error_code ec;
+  file_size = fs::file_size(file, ec);
+  if (ec) return IoError("Could not read", file, ec);
+  return Status::Ok();
+}
+
+Result<PartMeta> LoadPart(const fs::path& file) {
+  std::string line;
+  uint64_t file_size = 0;
+  if (Status s = ReadHeaderLine(file, line, file_size); !s.ok()) return s;
+  Result<json::object> parsed = ParseObject(file, line);
+  if (!parsed.ok()) return parsed.status();
+  PartMeta part;
+  int64_t number = 0, size = 0, modified = 0;
+  if (!ReadInt(*parsed, "PartNumber", number) || number < 1 || number > 10000 ||
+      !ReadInt(*parsed, "Size", size) || size < 0 ||
+      !ReadString(*parsed, "ETag", part.etag, true) ||
+      !ReadInt(*parsed, "LastModified", modified) ||
+      !ReadString(*parsed, "Checksum", part.checksum, true)) {
+    return Corrupt(file, "missing or mistyped header field");
+  }
+  part.part_number = static_cast<int>(number);
+  part.size = static_cast<uint64_t>(size);
+  part.last_modified = TimePoint(Duration(modified));
+  if (file.filename().string() !=
+      std::to_string(part.part_number) + std::string(kPartExt)) {
+    return Corrupt(file, "its name is not its part number");
+  }
+  if (file_size != line.size() + 1 + part.size) {
+    return Corrupt(file, "its length does not match its header's Size");
+  }
+  return part;
+}
+
+Result<StoredUpload> LoadUpload(const fs::path& dir) {
+  fs::path file = dir / kUploadFile;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Corrupt(file, "missing or unreadable");
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  Result<json::object> parsed = ParseObject(file, text);
+  if (!parsed.ok()) return parsed.status();
+  StoredUpload upload;
+  UploadMeta& u = upload.meta;
+  int64_t initiated = 0;
+  const json::value* object = parsed->if_contains("Object");
+  if (!ReadString(*parsed, "UploadId", u.upload_id, true) ||
+      !ReadString(*parsed, "Key", u.key, true) ||
+      !ReadInt(*parsed, "Initiated", initiated) ||
+      !ReadChecksumType(*parsed, u.checksum_type) || object == nullptr ||
+      !object->is_object() || !ReadMeta(object->get_object(), u.object)) {
+    return Corrupt(file, "missing or mistyped field");
+  }
+  if (parsed->contains("ChecksumAlgorithm")) {
+    std::string name;
+    if (!ReadString(*parsed, "ChecksumAlgorithm", name, true) ||
+        !(u.checksum_algorithm = ParseChecksumAlgorithm(name))) {
+      return Corrupt(file, "an unknown ChecksumAlgorithm");
+    }
+  }
+  u.initiated = TimePoint(Duration(initiated));
+  if (u.upload_id != dir.filename().string()) {
+    return Corrupt(file, "its UploadId is not its directory's name");
+  }
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path& p = it->path();
+    if (p.extension() == kTempExt) {
+      stale.push_back(p);
+      continue;
+    }
+    if (p.extension() != kPartExt || !it->is_regular_file(ec)) continue;
+    Result<PartMeta> part = LoadPart(p);
+    if (!part.ok()) return part.status();
+    upload.parts.push_back(std::move(part).value());
+  }
+  if (ec) return IoError("Could not list", dir, ec);
+  for (const fs::path& p : stale) fs::remove(p, ec);
+  return upload;
+}
+
+Status LoadUploads(const fs::path& bucket_dir, StoredBucket& bucket) {
+  fs::path uploads = bucket_dir / kUploadsDir;
+  std::error_code ec;
+  if (!fs::exists(uploads, ec)) return Status::Ok();
+  std::vector<fs::path> leftovers;
+  for (fs::directory_iterator it(uploads, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.starts_with(kTempBucketPrefix) ||
+        name.starts_with(kTrashBucketPrefix)) {
+      leftovers.push_back(it->path());
+      continue;
+    }
+    if (!IsSafeUploadId(name) || !it->is_directory(ec)) continue;
+    Result<StoredUpload> upload = LoadUpload(it->path());
+    if (!upload.ok()) return upload.status();
+    bucket.uploads.push_back(std::move(upload).value());
+  }
+  if (ec) return IoError("Could not list", uploads, ec);
+  for (const fs::path& p : leftovers) fs::remove_all(p, ec);
+  return Status::Ok();
+}
+
 Result<StoredBucket> LoadBucket(const fs::path& dir) {
   fs::path file = dir / kBucketFile;
   std::ifstream in(file, std::ios::binary);
@@ -263,6 +494,7 @@ Result<StoredBucket> LoadBucket(const fs::path& dir) {
   }
   bucket.meta.creation_date = TimePoint(Duration(created));
   if (Status s = LoadObjects(dir, bucket); !s.ok()) return s;
+  if (Status s = LoadUploads(dir, bucket); !s.ok()) return s;
   return bucket;
 }
 
@@ -435,6 +667,92 @@ Status DiskObjectStore::DeleteObject(std::string_view bucket,
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternalError,
                   std::string("Could not delete an object: ") + e.what());
+  }
+}
+
+Status DiskObjectStore::CreateUpload(std::string_view bucket,
+                                     const UploadMeta& upload) {
+  if (Status s = CheckUpload(bucket, upload.upload_id); !s.ok()) return s;
+  try {
+    fs::path dir = UploadDir(root_, bucket, upload.upload_id);
+    fs::path temp =
+        dir.parent_path() / (std::string(kTempBucketPrefix) + upload.upload_id);
+    std::error_code ec;
+    fs::remove_all(temp, ec);
+    fs::create_directories(temp, ec);
+    if (ec) return IoError("Could not create", temp, ec);
+    if (Status s = WriteFile(temp / kUploadFile, UploadRecord(upload), "\n");
+        !s.ok()) {
+      fs::remove_all(temp, ec);
+      return s;
+    }
+    fs::rename(temp, dir, ec);
+    if (ec) {
+      std::error_code ignored;
+      fs::remove_all(temp, ignored);
+      return IoError("Could not rename into", dir, ec);
+    }
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternalError,
+                  std::string("Could not create an upload: ") + e.what());
+  }
+}
+
+Status DiskObjectStore::PutPart(std::string_view bucket,
+                                std::string_view upload_id,
+                                const PartMeta& part, std::string body) {
+  if (Status s = CheckUpload(bucket, upload_id); !s.ok()) return s;
+  try {
+    return WriteAtomically(
+        PartFile(UploadDir(root_, bucket, upload_id), part.part_number),
+        PartHeader(part), body);
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternalError,
+                  std::string("Could not write a part: ") + e.what());
+  }
+}
+
+Result<std::string> DiskObjectStore::ReadPart(std::string_view bucket,
+                                              std::string_view upload_id,
+                                              int part_number) const {
+  if (Status s = CheckUpload(bucket, upload_id); !s.ok()) return s;
+  try {
+    fs::path path = PartFile(UploadDir(root_, bucket, upload_id), part_number);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      return IoError("Could not open", path,
+                     std::error_code(errno, std::generic_category()));
+    }
+    std::string line;
+    if (!std::getline(in, line) || in.eof()) {
+      return Corrupt(path, "no header line");
+    }
+    return std::string((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternalError,
+                  std::string("Could not read a part: ") + e.what());
+  }
+}
+
+Status DiskObjectStore::DeleteUpload(std::string_view bucket,
+                                     std::string_view upload_id) {
+  if (Status s = CheckUpload(bucket, upload_id); !s.ok()) return s;
+  try {
+    fs::path dir = UploadDir(root_, bucket, upload_id);
+    fs::path trash = dir.parent_path() /
+                     (std::string(kTrashBucketPrefix) + std::string(upload_id));
+    std::error_code ec;
+    fs::remove_all(trash, ec);
+    // Gone in one step; Load() finishes an interrupted removal.
+    fs::rename(dir, trash, ec);
+    if (ec) return IoError("Could not remove", dir, ec);
+    fs::remove_all(trash, ec);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::kInternalError,
+                  std::string("Could not delete an upload: ") + e.what());
   }
 }
 

@@ -6,12 +6,24 @@
 //
 //   <bucket>/bucket.json      {"Name": "<bucket>", "CreationDate": <us>}
 //   <bucket>/objects/<hh>/<sha256 of the key>.obj
+//   <bucket>/uploads/<upload id>/upload.json   an unfinished multipart upload
+//   <bucket>/uploads/<upload id>/<n>.part      its part n
 //
 // An object file is one line of JSON holding the real key and the
 // metadata ({"Key", "Size", "ETag", "LastModified" (microseconds since the
 // epoch), "ContentType", "Metadata", ...}), a '\n', then the body's bytes
 // exactly. <hh> is the hash's first two hex digits, so that no directory
 // grows past a few thousand entries for a million objects.
+//
+// An upload's directory holds upload.json ({"UploadId", "Key",
+// "Initiated", "ChecksumAlgorithm", "ChecksumType", "Object": {the content
+// headers and metadata the object will get}}) and one file a part, laid
+// out as an object file ({"PartNumber", "Size", "ETag", "LastModified",
+// "Checksum"}, '\n', the part's bytes). Upload ids are 1-128 characters of
+// [0-9A-Za-z_-] (NoSuchUpload otherwise, before any path is built); an
+// upload is created as ".tmp-<id>" and renamed into place, and removed by
+// renaming it to ".trash-<id>" first, as buckets are. Deleting a bucket
+// removes its unfinished uploads with it.
 //
 // Why a hash: a key is up to 1024 bytes of anything UTF-8 allows,
 // "../../etc/passwd", "/abs", "a/../../b" and NUL included; its SHA-256 in
@@ -29,8 +41,8 @@
 // acknowledged, a power cut may.
 //
 // Other entries in the root (files, directories that are not valid bucket
-// names) are left alone and ignored. A bucket directory or object file
-// that cannot be parsed makes Load() fail, naming the file.
+// names) are left alone and ignored. A bucket directory, object, upload or
+// part file that cannot be parsed makes Load() fail, naming the file.
 //
 // Thread safety: none; one engine thread owns the store. Two processes
 // must not open the same root.
@@ -61,6 +73,15 @@ class DiskObjectStore final : public ObjectStore {
                                  uint64_t offset,
                                  uint64_t length) const override;
   Status DeleteObject(std::string_view bucket, std::string_view key) override;
+  Status CreateUpload(std::string_view bucket,
+                      const UploadMeta& upload) override;
+  Status PutPart(std::string_view bucket, std::string_view upload_id,
+                 const PartMeta& part, std::string body) override;
+  Result<std::string> ReadPart(std::string_view bucket,
+                               std::string_view upload_id,
+                               int part_number) const override;
+  Status DeleteUpload(std::string_view bucket,
+                      std::string_view upload_id) override;
 
   const std::string& root() const { return root_; }
 

@@ -143,5 +143,138 @@ TEST(BucketChecksTest, UrlEncodeKeepsUnreservedAndSlash) {
   EXPECT_EQ(UrlEncode(std::string("\0\n", 2)), "%00%0A");
 }
 
+// --- Conditions --------------------------------------------------------------
+
+TEST(EtagListTest, MatchesQuotedUnquotedListsWeakAndStar) {
+  EXPECT_TRUE(EtagListMatches("abc", "abc"));
+  EXPECT_TRUE(EtagListMatches("\"abc\"", "abc"));
+  EXPECT_TRUE(EtagListMatches("W/\"abc\"", "abc"));
+  EXPECT_TRUE(EtagListMatches("\"x\", \"abc\"", "abc"));
+  EXPECT_TRUE(EtagListMatches(" * ", "abc"));
+  EXPECT_FALSE(EtagListMatches("\"abcd\"", "abc"));
+  EXPECT_FALSE(EtagListMatches("\"x\",\"y\"", "abc"));
+  EXPECT_FALSE(EtagListMatches("\"\"", "abc"));
+  EXPECT_FALSE(EtagListMatches(",", "abc"));
+}
+
+const TimePoint kModified = TimePoint(seconds(1767225600));
+
+Status Read(ReadConditions c, bool copy = false) {
+  return CheckReadConditions(c, "etag", kModified, copy);
+}
+
+TEST(ReadConditionsTest, EachHeaderOnBothSides) {
+  EXPECT_TRUE(Read({}).ok());
+  EXPECT_TRUE(Read({.if_match = "\"etag\""}).ok());
+  EXPECT_EQ(Read({.if_match = "\"other\""}),
+            Status(ErrorCode::kPreconditionFailed,
+                   "At least one of the pre-conditions you specified did not "
+                   "hold"));
+  EXPECT_TRUE(Read({.if_none_match = "\"other\""}).ok());
+  EXPECT_EQ(Read({.if_none_match = "\"etag\""}),
+            Status(ErrorCode::kNotModified, "Not Modified"));
+  EXPECT_EQ(Read({.if_none_match = "*"}).code(), ErrorCode::kNotModified);
+  // Modified since T: strictly after T.
+  EXPECT_TRUE(Read({.if_modified_since = kModified - seconds(1)}).ok());
+  EXPECT_EQ(Read({.if_modified_since = kModified}).code(),
+            ErrorCode::kNotModified);
+  EXPECT_TRUE(Read({.if_unmodified_since = kModified}).ok());
+  EXPECT_EQ(Read({.if_unmodified_since = kModified - seconds(1)}).code(),
+            ErrorCode::kPreconditionFailed);
+}
+
+TEST(ReadConditionsTest, Rfc7232Precedence) {
+  // If-Match decides; If-Unmodified-Since is then not read.
+  EXPECT_TRUE(
+      Read({.if_match = "etag", .if_unmodified_since = kModified - seconds(1)})
+          .ok());
+  // If-None-Match decides; If-Modified-Since is then not read.
+  EXPECT_TRUE(
+      Read({.if_none_match = "other", .if_modified_since = kModified}).ok());
+  EXPECT_EQ(Read({.if_none_match = "etag",
+                  .if_modified_since = kModified - seconds(1)})
+                .code(),
+            ErrorCode::kNotModified);
+  // A 412 condition wins over a 304 one.
+  EXPECT_EQ(Read({.if_match = "other", .if_none_match = "etag"}).code(),
+            ErrorCode::kPreconditionFailed);
+}
+
+TEST(ReadConditionsTest, ACopySourceOnlyAnswers412) {
+  EXPECT_EQ(Read({.if_none_match = "etag"}, true).code(),
+            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(Read({.if_modified_since = kModified}, true).code(),
+            ErrorCode::kPreconditionFailed);
+  EXPECT_TRUE(Read({.if_modified_since = kModified - seconds(1)}, true).ok());
+}
+
+TEST(WriteConditionsTest, IfNoneMatchStarAndIfMatch) {
+  ObjectMeta current;
+  current.etag = "etag";
+  EXPECT_TRUE(CheckWriteConditions({}, nullptr).ok());
+  EXPECT_TRUE(CheckWriteConditions({}, &current).ok());
+  EXPECT_TRUE(CheckWriteConditions({.if_none_match = "*"}, nullptr).ok());
+  EXPECT_EQ(CheckWriteConditions({.if_none_match = "*"}, &current).code(),
+            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(CheckWriteConditions({.if_none_match = "\"etag\""}, nullptr),
+            Status(ErrorCode::kNotImplemented,
+                   "A header you provided implies functionality that is not "
+                   "implemented"));
+  EXPECT_TRUE(CheckWriteConditions({.if_match = "\"etag\""}, &current).ok());
+  EXPECT_EQ(CheckWriteConditions({.if_match = "other"}, &current).code(),
+            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(CheckWriteConditions({.if_match = "etag"}, nullptr),
+            Status(ErrorCode::kNoSuchKey, "The specified key does not exist."));
+}
+
+// --- Digests
+// -------------------------------------------------------------------
+
+TEST(DigestChecksTest, ContentMd5) {
+  // base64 of MD5("hello"): 5d41402abc4b2a76b9719d911017c592.
+  EXPECT_TRUE(CheckContentMd5("XUFAKrxLKna5cZ2REBfFkg==", "hello").ok());
+  EXPECT_EQ(CheckContentMd5("XUFAKrxLKna5cZ2REBfFkg==", "hellO").code(),
+            ErrorCode::kBadDigest);
+  EXPECT_EQ(CheckContentMd5("XUFAKrxLKna5cZ2REBfF", "hello").code(),
+            ErrorCode::kInvalidDigest);
+  EXPECT_EQ(CheckContentMd5("", "").code(), ErrorCode::kInvalidDigest);
+}
+
+TEST(DigestChecksTest, AdditionalChecksums) {
+  ObjectChecksum crc{ChecksumAlgorithm::kCrc32, "DUoRhQ=="};
+  EXPECT_TRUE(CheckChecksum(crc, "hello world").ok());
+  EXPECT_EQ(CheckChecksum(crc, "hello world!"),
+            Status(ErrorCode::kBadDigest,
+                   "The CRC32 you specified did not match the calculated "
+                   "checksum."));
+  ObjectChecksum sized{ChecksumAlgorithm::kCrc64Nvme, "DUoRhQ=="};
+  EXPECT_EQ(CheckChecksum(sized, "hello world"),
+            Status(ErrorCode::kInvalidRequest,
+                   "Value for x-amz-checksum-crc64nvme header is invalid."));
+}
+
+TEST(DigestChecksTest, FindChecksumAmongHeadersOrTrailers) {
+  using Fields = std::map<std::string, std::string>;
+  auto none = FindChecksum(Fields{{"content-type", "text/plain"},
+                                  {"x-amz-checksum-algorithm", "CRC32"},
+                                  {"x-amz-checksum-mode", "ENABLED"},
+                                  {"x-amz-checksum-type", "COMPOSITE"}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  auto one = FindChecksum(Fields{{"x-amz-checksum-crc32", "DUoRhQ=="},
+                                 {"x-amz-trailer-signature", "abc"}});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(**one, (ObjectChecksum{ChecksumAlgorithm::kCrc32, "DUoRhQ=="}));
+  EXPECT_EQ(FindChecksum(Fields{{"x-amz-checksum-crc32", "a"},
+                                {"x-amz-checksum-sha256", "b"}})
+                .status(),
+            Status(ErrorCode::kInvalidRequest,
+                   "Expecting a single x-amz-checksum- header. Multiple "
+                   "checksum Types are not allowed."));
+  EXPECT_EQ(FindChecksum(Fields{{"x-amz-checksum-xxhash64", "a"}}).status(),
+            Status(ErrorCode::kInvalidRequest,
+                   "Value for x-amz-checksum-xxhash64 header is invalid."));
+}
+
 }  // namespace
 }  // namespace fanlab::services

@@ -656,6 +656,21 @@ class FlakyStore : public ObjectStore {
   Status DeleteObject(std::string_view b, std::string_view k) override {
     return *fail_ ? Broken() : inner_.DeleteObject(b, k);
   }
+  Status CreateUpload(std::string_view b, const UploadMeta& u) override {
+    return *fail_ ? Broken() : inner_.CreateUpload(b, u);
+  }
+  Status PutPart(std::string_view b, std::string_view id, const PartMeta& p,
+                 std::string body) override {
+    return *fail_ ? Broken() : inner_.PutPart(b, id, p, std::move(body));
+  }
+  Result<std::string> ReadPart(std::string_view b, std::string_view id,
+                               int n) const override {
+    if (*fail_) return Broken();
+    return inner_.ReadPart(b, id, n);
+  }
+  Status DeleteUpload(std::string_view b, std::string_view id) override {
+    return *fail_ ? Broken() : inner_.DeleteUpload(b, id);
+  }
 
  private:
   static Status Broken() {
@@ -699,6 +714,53 @@ TEST(BucketServiceStoreFailureTest, AFailedWriteChangesNothing) {
   EXPECT_FALSE(svc.DeleteBucket("bkt").ok());
   fail = false;
   EXPECT_TRUE(svc.BucketExists("bkt"));
+}
+
+TEST(BucketServiceStoreFailureTest, AFailedMultipartStepChangesNothing) {
+  VirtualClock clock;
+  bool fail = false;
+  auto opened =
+      BucketService::Open(clock, {}, std::make_unique<FlakyStore>(&fail));
+  ASSERT_TRUE(opened.ok());
+  BucketService& svc = **opened;
+  ASSERT_TRUE(svc.CreateBucket("bkt").ok());
+
+  fail = true;
+  EXPECT_EQ(
+      svc.CreateMultipartUpload({.bucket = "bkt", .key = "k"}).status().code(),
+      ErrorCode::kInternalError);
+  EXPECT_EQ(svc.OpenUploadCount(), 0u);
+  fail = false;
+  auto up = svc.CreateMultipartUpload({.bucket = "bkt", .key = "k"});
+  ASSERT_TRUE(up.ok());
+  UploadPartRequest part{.bucket = "bkt",
+                         .key = "k",
+                         .upload_id = up->upload_id,
+                         .part_number = 1,
+                         .body = "abc"};
+  fail = true;
+  EXPECT_FALSE(svc.UploadPart(part).ok());
+  EXPECT_EQ(svc.UploadBytes(), 0u);
+  fail = false;
+  auto p = svc.UploadPart(part);
+  ASSERT_TRUE(p.ok());
+  fail = true;
+  EXPECT_FALSE(svc.AbortMultipartUpload("bkt", "k", up->upload_id).ok());
+  EXPECT_FALSE(svc.CompleteMultipartUpload({.bucket = "bkt",
+                                            .key = "k",
+                                            .upload_id = up->upload_id,
+                                            .parts = {{1, p->etag, ""}}})
+                   .ok());
+  fail = false;
+  EXPECT_EQ(svc.OpenUploadCount(), 1u);
+  EXPECT_EQ(svc.UploadBytes(), 3u);
+  EXPECT_EQ(svc.ObjectCount("bkt"), 0u);
+  EXPECT_TRUE(svc.CompleteMultipartUpload({.bucket = "bkt",
+                                           .key = "k",
+                                           .upload_id = up->upload_id,
+                                           .parts = {{1, p->etag, ""}}})
+                  .ok());
+  EXPECT_EQ(*svc.GetObjectBody("bkt", "k"), "abc");
 }
 
 // --- On disk -----------------------------------------------------------------

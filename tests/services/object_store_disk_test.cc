@@ -317,5 +317,142 @@ TEST_F(ObjectStoreDiskTest, OpenFailsWhereNoDirectoryCanBe) {
   EXPECT_FALSE(DiskObjectStore::Open("").ok());
 }
 
+// --- Multipart uploads ------------------------------------------------------
+
+UploadMeta Upload(std::string id, std::string key) {
+  UploadMeta u;
+  u.upload_id = std::move(id);
+  u.key = std::move(key);
+  u.initiated = kT0 + seconds(1);
+  u.object.content_type = "text/plain";
+  u.object.metadata = {{"a", "b"}};
+  u.object.expires = "Thu, 01 Jan 2037 00:00:00 GMT";
+  u.checksum_algorithm = ChecksumAlgorithm::kCrc32c;
+  u.checksum_type = ChecksumType::kFullObject;
+  return u;
+}
+
+PartMeta Part(int number, std::string_view body) {
+  return PartMeta{number, body.size(), Md5Hex(body), kT0 + seconds(2),
+                  Checksum(ChecksumAlgorithm::kCrc32c, body)};
+}
+
+TEST_F(ObjectStoreDiskTest, UploadsAndPartsReloadExactly) {
+  ASSERT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kT0}).ok());
+  UploadMeta u = Upload("abc123", "../../k");
+  ASSERT_TRUE(store_->CreateUpload("bkt", u).ok());
+  ASSERT_TRUE(store_->PutPart("bkt", "abc123", Part(1, "one"), "one").ok());
+  ASSERT_TRUE(store_->PutPart("bkt", "abc123", Part(2, "x"), "x").ok());
+  ASSERT_TRUE(store_->PutPart("bkt", "abc123", Part(2, "two"), "two").ok());
+  ObjectMeta m = Meta("body");
+  m.checksum = ObjectChecksum{ChecksumAlgorithm::kSha256, "c2hh-3",
+                              ChecksumType::kComposite};
+  m.expires = "soon";
+  ASSERT_TRUE(store_->PutObject("bkt", "obj", m, "body").ok());
+
+  store_ = Open();
+  auto loaded = store_->Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ(loaded->size(), 1u);
+  const StoredBucket& b = (*loaded)[0];
+  ASSERT_EQ(b.objects.size(), 1u);
+  EXPECT_EQ(b.objects[0].meta, m);
+  ASSERT_EQ(b.uploads.size(), 1u);
+  EXPECT_EQ(b.uploads[0].meta, u);
+  std::vector<PartMeta> parts = b.uploads[0].parts;
+  std::sort(parts.begin(), parts.end(),
+            [](const PartMeta& x, const PartMeta& y) {
+              return x.part_number < y.part_number;
+            });
+  EXPECT_EQ(parts, (std::vector<PartMeta>{Part(1, "one"), Part(2, "two")}));
+  EXPECT_EQ(*store_->ReadPart("bkt", "abc123", 2), "two");
+
+  ASSERT_TRUE(store_->DeleteUpload("bkt", "abc123").ok());
+  EXPECT_FALSE(fs::exists(root_ / "bkt" / "uploads" / "abc123"));
+  EXPECT_FALSE(store_->ReadPart("bkt", "abc123", 1).ok());
+}
+
+TEST_F(ObjectStoreDiskTest, HostileUploadIdsNeverNameAPath) {
+  ASSERT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kT0}).ok());
+  for (const std::string& id : std::vector<std::string>{
+           "..", "../../outside", "a/b", "", ".", "a.b", std::string(129, 'a'),
+           std::string("a\0b", 3)}) {
+    EXPECT_EQ(store_->CreateUpload("bkt", Upload(id, "k")).code(),
+              ErrorCode::kNoSuchUpload)
+        << id;
+    EXPECT_EQ(store_->PutPart("bkt", id, Part(1, "x"), "x").code(),
+              ErrorCode::kNoSuchUpload);
+    EXPECT_EQ(store_->ReadPart("bkt", id, 1).status().code(),
+              ErrorCode::kNoSuchUpload);
+    EXPECT_EQ(store_->DeleteUpload("bkt", id).code(), ErrorCode::kNoSuchUpload);
+  }
+  EXPECT_TRUE(
+      store_->CreateUpload("bkt", Upload(std::string(128, 'a'), "k")).ok());
+  EXPECT_EQ(AllFiles().size(), 3u);  // sentinel, bucket.json, upload.json
+}
+
+TEST_F(ObjectStoreDiskTest, DeletingABucketRemovesItsUploads) {
+  ASSERT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kT0}).ok());
+  ASSERT_TRUE(store_->CreateUpload("bkt", Upload("u1", "k")).ok());
+  ASSERT_TRUE(store_->PutPart("bkt", "u1", Part(1, "p"), "p").ok());
+  ASSERT_TRUE(store_->DeleteBucket("bkt").ok());
+  EXPECT_EQ(AllFiles(), std::vector<std::string>{"outside/sentinel"});
+}
+
+TEST_F(ObjectStoreDiskTest, LoadClearsInterruptedUploadWrites) {
+  ASSERT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kT0}).ok());
+  ASSERT_TRUE(store_->CreateUpload("bkt", Upload("u1", "k")).ok());
+  fs::path uploads = root_ / "bkt" / "uploads";
+  std::ofstream(uploads / "u1" / "3.tmp") << "half a part";
+  fs::create_directories(uploads / ".tmp-u2");
+  fs::create_directories(uploads / ".trash-u3");
+  store_ = Open();
+  auto loaded = store_->Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_EQ((*loaded)[0].uploads.size(), 1u);
+  EXPECT_FALSE(fs::exists(uploads / "u1" / "3.tmp"));
+  EXPECT_FALSE(fs::exists(uploads / ".tmp-u2"));
+  EXPECT_FALSE(fs::exists(uploads / ".trash-u3"));
+}
+
+class ObjectStoreDiskCorruptUploadTest : public ObjectStoreDiskTest {
+ protected:
+  template <typename F>
+  void ExpectLoadFails(F damage, std::string_view names) {
+    ASSERT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kT0}).ok());
+    ASSERT_TRUE(store_->CreateUpload("bkt", Upload("u1", "k")).ok());
+    ASSERT_TRUE(store_->PutPart("bkt", "u1", Part(1, "0123"), "0123").ok());
+    damage(root_ / "bkt" / "uploads" / "u1");
+    auto loaded = Open()->Load();
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_NE(loaded.status().message().find("Corrupt"), std::string::npos);
+    EXPECT_NE(loaded.status().message().find(names), std::string::npos)
+        << loaded.status().message();
+  }
+};
+
+TEST_F(ObjectStoreDiskCorruptUploadTest, TruncatedPart) {
+  ExpectLoadFails([](const fs::path& d) { fs::resize_file(d / "1.part", 5); },
+                  "1.part");
+}
+
+TEST_F(ObjectStoreDiskCorruptUploadTest, PartUnderAnotherNumber) {
+  ExpectLoadFails(
+      [](const fs::path& d) { fs::rename(d / "1.part", d / "2.part"); },
+      "2.part");
+}
+
+TEST_F(ObjectStoreDiskCorruptUploadTest, UploadRecordNotJson) {
+  ExpectLoadFails(
+      [](const fs::path& d) { std::ofstream(d / "upload.json") << "{"; },
+      "upload.json");
+}
+
+TEST_F(ObjectStoreDiskCorruptUploadTest, UploadUnderAnotherId) {
+  ExpectLoadFails(
+      [](const fs::path& d) { fs::rename(d, d.parent_path() / "u9"); },
+      "upload.json");
+}
+
 }  // namespace
 }  // namespace fanlab::services
