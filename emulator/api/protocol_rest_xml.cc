@@ -264,9 +264,11 @@ services::HttpResponse RestXmlResponse(const ServiceModel& model,
     }
     return out;
   }
+  // An output that declares body members always answers its document
+  // (DeleteObjects in quiet mode: an empty <DeleteResult/>).
   bool any = false;
   for (const Member& m : shape.members) {
-    if (m.ref.location.empty() && body.contains(m.name)) any = true;
+    if (m.ref.location.empty()) any = true;
   }
   if (!any || head) return out;
   XmlWriter w;

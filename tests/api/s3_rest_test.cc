@@ -58,7 +58,7 @@ std::string Chunked(const std::vector<std::string>& chunks,
 class S3RestTest : public ::testing::Test {
  protected:
   S3RestTest() : dispatcher_(Services{.sqs = queues_, .buckets = &buckets_}) {
-    EXPECT_EQ(Send("PUT", "/b").status, 200);
+    EXPECT_EQ(Send("PUT", "/bkt").status, 200);
   }
 
   // What the HTTP front does with one S3 request.
@@ -107,11 +107,11 @@ class S3RestTest : public ::testing::Test {
   }
 
   std::string StartUpload(std::string key, HttpHeaders headers = {}) {
-    HttpResponse r = Send("POST", "/b/" + key, "uploads", "", headers);
+    HttpResponse r = Send("POST", "/bkt/" + key, "uploads", "", headers);
     EXPECT_EQ(r.status, 200) << r.body;
     XmlNode x = Xml(r);
     EXPECT_EQ(x.name, "InitiateMultipartUploadResult");
-    EXPECT_EQ(Text(x, "Bucket"), "b");
+    EXPECT_EQ(Text(x, "Bucket"), "bkt");
     EXPECT_EQ(Text(x, "Key"), key);
     return Text(x, "UploadId");
   }
@@ -124,26 +124,27 @@ class S3RestTest : public ::testing::Test {
 };
 
 TEST_F(S3RestTest, OneMethodAndPathRoutesByQueryAndHeaders) {
-  Send("PUT", "/b/src", "", "x");
-  Send("PUT", "/b/k", "", "x");
+  Send("PUT", "/bkt/src", "", "x");
+  Send("PUT", "/bkt/k", "", "x");
   EXPECT_EQ(last_action_, "PutObject");
   std::string id = StartUpload("k");
   EXPECT_EQ(last_action_, "CreateMultipartUpload");
-  Send("PUT", "/b/k", "partNumber=1&uploadId=" + id, "x");
+  Send("PUT", "/bkt/k", "partNumber=1&uploadId=" + id, "x");
   EXPECT_EQ(last_action_, "UploadPart");
-  Send("PUT", "/b/k", "x-id=PutObject", "", {{"x-amz-copy-source", "b/src"}});
+  Send("PUT", "/bkt/k", "x-id=PutObject", "",
+       {{"x-amz-copy-source", "bkt/src"}});
   EXPECT_EQ(last_action_, "CopyObject");
-  Send("GET", "/b/k", "uploadId=" + id);
+  Send("GET", "/bkt/k", "uploadId=" + id);
   EXPECT_EQ(last_action_, "ListParts");
-  Send("GET", "/b", "uploads");
+  Send("GET", "/bkt", "uploads");
   EXPECT_EQ(last_action_, "ListMultipartUploads");
-  Send("GET", "/b");
+  Send("GET", "/bkt");
   EXPECT_EQ(last_action_, "ListObjects");
-  Send("GET", "/b/k");
+  Send("GET", "/bkt/k");
   EXPECT_EQ(last_action_, "GetObject");
-  EXPECT_EQ(Send("DELETE", "/b/k", "uploadId=" + id).status, 204);
+  EXPECT_EQ(Send("DELETE", "/bkt/k", "uploadId=" + id).status, 204);
   EXPECT_EQ(last_action_, "AbortMultipartUpload");
-  EXPECT_EQ(Send("DELETE", "/b/k").status, 204);
+  EXPECT_EQ(Send("DELETE", "/bkt/k").status, 204);
   EXPECT_EQ(last_action_, "DeleteObject");
 }
 
@@ -152,16 +153,16 @@ TEST_F(S3RestTest, MultipartUploadFromStartToObject) {
       "dir/big", {{"Content-Type", "text/plain"}, {"x-amz-meta-who", "me"}});
   ASSERT_FALSE(id.empty());
   std::string one(services::kMinPartBytes, 'a'), two = "tail";
-  HttpResponse p1 = Send("PUT", "/b/dir/big", "partNumber=1&uploadId=" + id,
+  HttpResponse p1 = Send("PUT", "/bkt/dir/big", "partNumber=1&uploadId=" + id,
                          one, {{"Content-MD5", Md5Header(one)}});
   ASSERT_EQ(p1.status, 200) << p1.body;
   std::string etag1 = Header(p1, "ETag");
   EXPECT_EQ(etag1.front(), '"');
   HttpResponse p2 =
-      Send("PUT", "/b/dir/big", "uploadId=" + id + "&partNumber=2", two);
+      Send("PUT", "/bkt/dir/big", "uploadId=" + id + "&partNumber=2", two);
   ASSERT_EQ(p2.status, 200) << p2.body;
 
-  XmlNode parts = Xml(Send("GET", "/b/dir/big", "uploadId=" + id));
+  XmlNode parts = Xml(Send("GET", "/bkt/dir/big", "uploadId=" + id));
   EXPECT_EQ(parts.name, "ListPartsResult");
   EXPECT_EQ(Text(parts, "UploadId"), id);
   EXPECT_EQ(Text(parts, "IsTruncated"), "false");
@@ -172,7 +173,7 @@ TEST_F(S3RestTest, MultipartUploadFromStartToObject) {
   EXPECT_EQ(sizes, (std::vector<std::string>{
                        std::to_string(services::kMinPartBytes), "4"}));
 
-  XmlNode uploads = Xml(Send("GET", "/b", "uploads"));
+  XmlNode uploads = Xml(Send("GET", "/bkt", "uploads"));
   EXPECT_EQ(uploads.name, "ListMultipartUploadsResult");
   ASSERT_NE(uploads.Child("Upload"), nullptr);
   EXPECT_EQ(Text(*uploads.Child("Upload"), "Key"), "dir/big");
@@ -183,37 +184,37 @@ TEST_F(S3RestTest, MultipartUploadFromStartToObject) {
       "2006-03-01/\"><Part><PartNumber>1</PartNumber><ETag>" +
       etag1 + "</ETag></Part><Part><PartNumber>2</PartNumber><ETag>" +
       Header(p2, "ETag") + "</ETag></Part></CompleteMultipartUpload>";
-  HttpResponse done = Send("POST", "/b/dir/big", "uploadId=" + id, complete);
+  HttpResponse done = Send("POST", "/bkt/dir/big", "uploadId=" + id, complete);
   ASSERT_EQ(done.status, 200) << done.body;
   XmlNode result = Xml(done);
   EXPECT_EQ(result.name, "CompleteMultipartUploadResult");
   EXPECT_EQ(Text(result, "Key"), "dir/big");
   EXPECT_TRUE(Text(result, "ETag").ends_with("-2\"")) << done.body;
 
-  HttpResponse got = Send("GET", "/b/dir/big");
+  HttpResponse got = Send("GET", "/bkt/dir/big");
   EXPECT_EQ(got.status, 200);
   EXPECT_EQ(got.body, one + two);
   EXPECT_EQ(Header(got, "Content-Type"), "text/plain");
   EXPECT_EQ(Header(got, "x-amz-meta-who"), "me");
   // The upload is gone.
-  EXPECT_EQ(ErrorCode(Send("GET", "/b/dir/big", "uploadId=" + id), 404),
+  EXPECT_EQ(ErrorCode(Send("GET", "/bkt/dir/big", "uploadId=" + id), 404),
             "NoSuchUpload");
 }
 
 TEST_F(S3RestTest, MultipartErrorsAreS3s) {
   std::string id = StartUpload("k");
   std::string q = "uploadId=" + id;
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", q + "&partNumber=0", "x"), 400),
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", q + "&partNumber=0", "x"), 400),
             "InvalidArgument");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", q + "&partNumber=10001", "x"), 400),
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", q + "&partNumber=10001", "x"), 400),
             "InvalidArgument");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", q + "&partNumber=one", "x"), 400),
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", q + "&partNumber=one", "x"), 400),
             "InvalidArgument");
   EXPECT_EQ(
-      ErrorCode(Send("PUT", "/b/k", "uploadId=nope&partNumber=1", "x"), 404),
+      ErrorCode(Send("PUT", "/bkt/k", "uploadId=nope&partNumber=1", "x"), 404),
       "NoSuchUpload");
-  HttpResponse p1 = Send("PUT", "/b/k", q + "&partNumber=1", "small");
-  HttpResponse p2 = Send("PUT", "/b/k", q + "&partNumber=2", "small");
+  HttpResponse p1 = Send("PUT", "/bkt/k", q + "&partNumber=1", "small");
+  HttpResponse p2 = Send("PUT", "/bkt/k", q + "&partNumber=2", "small");
   auto body = [](std::vector<std::pair<int, std::string>> parts) {
     std::string out = "<CompleteMultipartUpload>";
     for (auto& [n, etag] : parts) {
@@ -223,45 +224,45 @@ TEST_F(S3RestTest, MultipartErrorsAreS3s) {
     return out + "</CompleteMultipartUpload>";
   };
   std::string e1 = Header(p1, "ETag"), e2 = Header(p2, "ETag");
-  EXPECT_EQ(ErrorCode(Send("POST", "/b/k", q, body({{2, e2}, {1, e1}})), 400),
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt/k", q, body({{2, e2}, {1, e1}})), 400),
             "InvalidPartOrder");
-  EXPECT_EQ(ErrorCode(Send("POST", "/b/k", q, body({{3, e1}})), 400),
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt/k", q, body({{3, e1}})), 400),
             "InvalidPart");
-  EXPECT_EQ(ErrorCode(Send("POST", "/b/k", q, body({{1, e1}, {2, e2}})), 400),
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt/k", q, body({{1, e1}, {2, e2}})), 400),
             "EntityTooSmall");
   EXPECT_EQ(
-      ErrorCode(Send("POST", "/b/k", q, "<CompleteMultipartUpload>"), 400),
+      ErrorCode(Send("POST", "/bkt/k", q, "<CompleteMultipartUpload>"), 400),
       "MalformedXML");
-  EXPECT_EQ(ErrorCode(Send("POST", "/b/k", q, ""), 400), "MalformedXML");
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt/k", q, ""), 400), "MalformedXML");
   // A part alone completes; then the upload is gone for Abort.
-  EXPECT_EQ(Send("POST", "/b/k", q, body({{2, e2}})).status, 200);
-  EXPECT_EQ(ErrorCode(Send("DELETE", "/b/k", q), 404), "NoSuchUpload");
+  EXPECT_EQ(Send("POST", "/bkt/k", q, body({{2, e2}})).status, 200);
+  EXPECT_EQ(ErrorCode(Send("DELETE", "/bkt/k", q), 404), "NoSuchUpload");
   std::string other = StartUpload("k");
-  HttpResponse abort = Send("DELETE", "/b/k", "uploadId=" + other);
+  HttpResponse abort = Send("DELETE", "/bkt/k", "uploadId=" + other);
   EXPECT_EQ(abort.status, 204);
   EXPECT_EQ(abort.body, "");
 }
 
 TEST_F(S3RestTest, MultipartChecksumsTravelInHeadersAndXml) {
   std::string id = StartUpload("k", {{"x-amz-checksum-algorithm", "CRC32"}});
-  HttpResponse up = Send("GET", "/b", "uploads");
+  HttpResponse up = Send("GET", "/bkt", "uploads");
   EXPECT_EQ(Text(*Xml(up).Child("Upload"), "ChecksumAlgorithm"), "CRC32");
   std::string data = "part data";
   std::string crc = Checksum(ChecksumAlgorithm::kCrc32, data);
-  HttpResponse part = Send("PUT", "/b/k", "partNumber=1&uploadId=" + id, data,
+  HttpResponse part = Send("PUT", "/bkt/k", "partNumber=1&uploadId=" + id, data,
                            {{"x-amz-checksum-crc32", crc},
                             {"x-amz-sdk-checksum-algorithm", "CRC32"}});
   ASSERT_EQ(part.status, 200) << part.body;
   EXPECT_EQ(Header(part, "x-amz-checksum-crc32"), crc);
-  XmlNode parts = Xml(Send("GET", "/b/k", "uploadId=" + id));
+  XmlNode parts = Xml(Send("GET", "/bkt/k", "uploadId=" + id));
   EXPECT_EQ(Text(*parts.Child("Part"), "ChecksumCRC32"), crc);
   // A part whose checksum is not its data's.
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "partNumber=2&uploadId=" + id, "x",
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "partNumber=2&uploadId=" + id, "x",
                            {{"x-amz-checksum-crc32", crc}}),
                       400),
             "BadDigest");
   HttpResponse done =
-      Send("POST", "/b/k", "uploadId=" + id,
+      Send("POST", "/bkt/k", "uploadId=" + id,
            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>" +
                Header(part, "ETag") + "</ETag><ChecksumCRC32>" + crc +
                "</ChecksumCRC32></Part></CompleteMultipartUpload>");
@@ -271,72 +272,72 @@ TEST_F(S3RestTest, MultipartChecksumsTravelInHeadersAndXml) {
 }
 
 TEST_F(S3RestTest, CopyObjectDecodesTheSourceAndHonoursItsConditions) {
-  HttpResponse put = Send("PUT", "/b/dir/a b+c", "", "bytes",
+  HttpResponse put = Send("PUT", "/bkt/dir/a b+c", "", "bytes",
                           {{"Content-Type", "text/x"}, {"x-amz-meta-m", "1"}});
   std::string etag = Header(put, "ETag");
-  HttpResponse copy = Send("PUT", "/b/copy", "", "",
-                           {{"x-amz-copy-source", "/b/dir/a%20b%2Bc"}});
+  HttpResponse copy = Send("PUT", "/bkt/copy", "", "",
+                           {{"x-amz-copy-source", "/bkt/dir/a%20b%2Bc"}});
   ASSERT_EQ(copy.status, 200) << copy.body;
   XmlNode x = Xml(copy);
   EXPECT_EQ(x.name, "CopyObjectResult");
   EXPECT_EQ(Text(x, "ETag"), etag);
   EXPECT_NE(Text(x, "LastModified"), "<none>");
-  HttpResponse got = Send("GET", "/b/copy");
+  HttpResponse got = Send("GET", "/bkt/copy");
   EXPECT_EQ(got.body, "bytes");
   EXPECT_EQ(Header(got, "Content-Type"), "text/x");
   EXPECT_EQ(Header(got, "x-amz-meta-m"), "1");
 
   // REPLACE takes the request's headers instead.
-  copy = Send("PUT", "/b/copy2", "", "",
-              {{"x-amz-copy-source", "b/dir/a%20b%2Bc"},
+  copy = Send("PUT", "/bkt/copy2", "", "",
+              {{"x-amz-copy-source", "bkt/dir/a%20b%2Bc"},
                {"x-amz-metadata-directive", "REPLACE"},
                {"Content-Type", "text/y"},
                {"x-amz-meta-n", "2"}});
   ASSERT_EQ(copy.status, 200) << copy.body;
-  got = Send("HEAD", "/b/copy2");
+  got = Send("HEAD", "/bkt/copy2");
   EXPECT_EQ(Header(got, "Content-Type"), "text/y");
   EXPECT_EQ(Header(got, "x-amz-meta-n"), "2");
   EXPECT_EQ(Header(got, "x-amz-meta-m"), "<none>");
 
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/copy", "", "",
-                           {{"x-amz-copy-source", "b/dir/a%20b%2Bc"},
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/copy", "", "",
+                           {{"x-amz-copy-source", "bkt/dir/a%20b%2Bc"},
                             {"x-amz-copy-source-if-match", "\"other\""}}),
                       412),
             "PreconditionFailed");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/copy", "", "",
-                           {{"x-amz-copy-source", "b/dir/a%20b%2Bc"},
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/copy", "", "",
+                           {{"x-amz-copy-source", "bkt/dir/a%20b%2Bc"},
                             {"x-amz-copy-source-if-none-match", etag}}),
                       412),
             "PreconditionFailed");
-  EXPECT_EQ(Send("PUT", "/b/copy", "", "",
-                 {{"x-amz-copy-source", "b/dir/a%20b%2Bc"},
+  EXPECT_EQ(Send("PUT", "/bkt/copy", "", "",
+                 {{"x-amz-copy-source", "bkt/dir/a%20b%2Bc"},
                   {"x-amz-copy-source-if-match", etag}})
                 .status,
             200);
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/copy", "", "",
-                           {{"x-amz-copy-source", "b/missing"}}),
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/copy", "", "",
+                           {{"x-amz-copy-source", "bkt/missing"}}),
                       404),
             "NoSuchKey");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/copy", "", "",
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/copy", "", "",
                            {{"x-amz-copy-source", "nobucketnokey"}}),
                       400),
             "InvalidArgument");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/copy", "", "",
-                           {{"x-amz-copy-source", "b/copy"},
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/copy", "", "",
+                           {{"x-amz-copy-source", "bkt/copy"},
                             {"x-amz-metadata-directive", "SOMETIMES"}}),
                       400),
             "InvalidArgument");
 }
 
 TEST_F(S3RestTest, DeleteObjectsNeedsAnIntegrityHeaderAndWellFormedXml) {
-  Send("PUT", "/b/a", "", "1");
-  Send("PUT", "/b/c", "", "2");
+  Send("PUT", "/bkt/a", "", "1");
+  Send("PUT", "/bkt/c", "", "2");
   std::string xml =
       "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
       "<Object><Key>a</Key></Object><Object><Key>missing</Key></Object>"
       "<Object><Key></Key></Object></Delete>";
   HttpResponse r =
-      Send("POST", "/b", "delete", xml, {{"Content-MD5", Md5Header(xml)}});
+      Send("POST", "/bkt", "delete", xml, {{"Content-MD5", Md5Header(xml)}});
   ASSERT_EQ(r.status, 200) << r.body;
   XmlNode x = Xml(r);
   EXPECT_EQ(x.name, "DeleteResult");
@@ -347,35 +348,35 @@ TEST_F(S3RestTest, DeleteObjectsNeedsAnIntegrityHeaderAndWellFormedXml) {
   }
   EXPECT_EQ(deleted, (std::vector<std::string>{"a", "missing"}));
   EXPECT_EQ(errors, (std::vector<std::string>{"InvalidArgument"}));
-  EXPECT_EQ(ErrorCode(Send("GET", "/b/a"), 404), "NoSuchKey");
+  EXPECT_EQ(ErrorCode(Send("GET", "/bkt/a"), 404), "NoSuchKey");
 
   // Quiet, with a checksum header instead of Content-MD5.
   std::string quiet =
       "<Delete><Quiet>true</Quiet><Object><Key>c</Key></Object></Delete>";
   r = Send(
-      "POST", "/b", "delete", quiet,
+      "POST", "/bkt", "delete", quiet,
       {{"x-amz-checksum-crc32", Checksum(ChecksumAlgorithm::kCrc32, quiet)}});
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(Xml(r).Child("Deleted"), nullptr);
-  EXPECT_EQ(buckets_.ObjectCount("b"), 0u);
+  EXPECT_EQ(buckets_.ObjectCount("bkt"), 0u);
 
-  EXPECT_EQ(ErrorCode(Send("POST", "/b", "delete", quiet), 400),
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt", "delete", quiet), 400),
             "InvalidRequest");
-  EXPECT_EQ(ErrorCode(Send("POST", "/b", "delete", quiet,
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt", "delete", quiet,
                            {{"Content-MD5", Md5Header("other")}}),
                       400),
             "BadDigest");
-  EXPECT_EQ(ErrorCode(Send("POST", "/b", "delete", quiet,
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt", "delete", quiet,
                            {{"Content-MD5", "not-md5"}}),
                       400),
             "InvalidDigest");
   std::string bad = "<Delete><Object><Key>a</Key></Object>";
-  EXPECT_EQ(ErrorCode(Send("POST", "/b", "delete", bad,
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt", "delete", bad,
                            {{"Content-MD5", Md5Header(bad)}}),
                       400),
             "MalformedXML");
   std::string empty = "<Delete></Delete>";
-  EXPECT_EQ(ErrorCode(Send("POST", "/b", "delete", empty,
+  EXPECT_EQ(ErrorCode(Send("POST", "/bkt", "delete", empty,
                            {{"Content-MD5", Md5Header(empty)}}),
                       400),
             "MalformedXML");
@@ -383,17 +384,17 @@ TEST_F(S3RestTest, DeleteObjectsNeedsAnIntegrityHeaderAndWellFormedXml) {
 
 TEST_F(S3RestTest, ListObjectsVersionOnePagesWithMarkers) {
   for (const char* k : {"a", "b", "d/1", "d/2", "e"})
-    Send("PUT", "/b/" + std::string(k), "", "x");
-  XmlNode page = Xml(Send("GET", "/b", "max-keys=2"));
+    Send("PUT", "/bkt/" + std::string(k), "", "x");
+  XmlNode page = Xml(Send("GET", "/bkt", "max-keys=2"));
   EXPECT_EQ(page.name, "ListBucketResult");
   EXPECT_EQ(Text(page, "IsTruncated"), "true");
   EXPECT_EQ(Text(page, "NextMarker"), "b");
-  page = Xml(Send("GET", "/b", "marker=b&delimiter=/&max-keys=1"));
+  page = Xml(Send("GET", "/bkt", "marker=b&delimiter=/&max-keys=1"));
   EXPECT_EQ(Text(page, "Marker"), "b");
   EXPECT_EQ(Text(*page.Child("CommonPrefixes"), "Prefix"), "d/");
   EXPECT_EQ(Text(page, "NextMarker"), "d/");
   // Resuming after a common prefix skips the keys under it.
-  page = Xml(Send("GET", "/b", "marker=d/&delimiter=/"));
+  page = Xml(Send("GET", "/bkt", "marker=d/&delimiter=/"));
   EXPECT_EQ(Text(page, "IsTruncated"), "false");
   EXPECT_EQ(Text(*page.Child("Contents"), "Key"), "e");
   EXPECT_EQ(page.Child("NextMarker"), nullptr);
@@ -402,93 +403,94 @@ TEST_F(S3RestTest, ListObjectsVersionOnePagesWithMarkers) {
 TEST_F(S3RestTest, IntegrityHeadersOnPutAndChecksumModeOnGet) {
   std::string body = "hello";
   std::string sha = Checksum(ChecksumAlgorithm::kSha256, body);
-  HttpResponse put = Send("PUT", "/b/k", "", body,
+  HttpResponse put = Send("PUT", "/bkt/k", "", body,
                           {{"Content-MD5", Md5Header(body)},
                            {"x-amz-checksum-sha256", sha},
                            {"Expires", "Thu, 01 Jan 2037 00:00:00 GMT"}});
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(Header(put, "x-amz-checksum-sha256"), sha);
   HttpResponse head =
-      Send("HEAD", "/b/k", "", "", {{"x-amz-checksum-mode", "ENABLED"}});
+      Send("HEAD", "/bkt/k", "", "", {{"x-amz-checksum-mode", "ENABLED"}});
   EXPECT_EQ(Header(head, "x-amz-checksum-sha256"), sha);
   EXPECT_EQ(Header(head, "x-amz-checksum-type"), "FULL_OBJECT");
   EXPECT_EQ(Header(head, "Expires"), "Thu, 01 Jan 2037 00:00:00 GMT");
   // Without the mode, no checksum.
-  EXPECT_EQ(Header(Send("GET", "/b/k"), "x-amz-checksum-sha256"), "<none>");
+  EXPECT_EQ(Header(Send("GET", "/bkt/k"), "x-amz-checksum-sha256"), "<none>");
   // Default: CRC64NVME.
-  Send("PUT", "/b/plain", "", body);
+  Send("PUT", "/bkt/plain", "", body);
   HttpResponse got =
-      Send("GET", "/b/plain", "", "", {{"x-amz-checksum-mode", "ENABLED"}});
+      Send("GET", "/bkt/plain", "", "", {{"x-amz-checksum-mode", "ENABLED"}});
   EXPECT_EQ(Header(got, "x-amz-checksum-crc64nvme"),
             Checksum(ChecksumAlgorithm::kCrc64Nvme, body));
 
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "", body,
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "", body,
                            {{"Content-MD5", Md5Header("other")}}),
                       400),
             "BadDigest");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "", body,
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "", body,
                            {{"x-amz-checksum-crc32",
                              Checksum(ChecksumAlgorithm::kCrc32, "other")}}),
                       400),
             "BadDigest");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "", body,
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "", body,
                            {{"x-amz-checksum-crc32", "short"}}),
                       400),
             "InvalidRequest");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "", body,
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "", body,
                            {{"x-amz-sdk-checksum-algorithm", "ADLER"}}),
                       400),
             "InvalidRequest");
   std::string big_meta(3000, 'm');
   EXPECT_EQ(
-      ErrorCode(Send("PUT", "/b/k", "", body, {{"x-amz-meta-big", big_meta}}),
+      ErrorCode(Send("PUT", "/bkt/k", "", body, {{"x-amz-meta-big", big_meta}}),
                 400),
       "MetadataTooLarge");
   // Nothing changed.
-  EXPECT_EQ(Send("GET", "/b/k").body, body);
+  EXPECT_EQ(Send("GET", "/bkt/k").body, body);
 }
 
 TEST_F(S3RestTest, ConditionalReadsAndWrites) {
   clock_.Advance(std::chrono::hours(24 * 365 * 50));
-  std::string etag = Header(Send("PUT", "/b/k", "", "v1"), "ETag");
-  HttpResponse r = Send("GET", "/b/k", "", "", {{"If-None-Match", etag}});
+  std::string etag = Header(Send("PUT", "/bkt/k", "", "v1"), "ETag");
+  HttpResponse r = Send("GET", "/bkt/k", "", "", {{"If-None-Match", etag}});
   EXPECT_EQ(r.status, 304);
   EXPECT_EQ(r.body, "");
   EXPECT_EQ(
-      ErrorCode(Send("GET", "/b/k", "", "", {{"If-Match", "\"x\""}}), 412),
+      ErrorCode(Send("GET", "/bkt/k", "", "", {{"If-Match", "\"x\""}}), 412),
       "PreconditionFailed");
-  EXPECT_EQ(Send("GET", "/b/k", "", "", {{"If-Match", etag}}).status, 200);
-  EXPECT_EQ(Send("GET", "/b/k", "", "",
+  EXPECT_EQ(Send("GET", "/bkt/k", "", "", {{"If-Match", etag}}).status, 200);
+  EXPECT_EQ(Send("GET", "/bkt/k", "", "",
                  {{"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}})
                 .status,
             304);
-  EXPECT_EQ(Send("GET", "/b/k", "", "",
+  EXPECT_EQ(Send("GET", "/bkt/k", "", "",
                  {{"If-Modified-Since", "Thu, 01 Jan 1970 00:00:00 GMT"}})
                 .status,
             200);
   EXPECT_EQ(
       ErrorCode(
-          Send("GET", "/b/k", "", "",
+          Send("GET", "/bkt/k", "", "",
                {{"If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT"}}),
           412),
       "PreconditionFailed");
   // A date that does not parse is ignored, as HTTP says.
-  EXPECT_EQ(
-      Send("GET", "/b/k", "", "", {{"If-Modified-Since", "yesterday"}}).status,
-      200);
-  HttpResponse head = Send("HEAD", "/b/k", "", "", {{"If-Match", "\"x\""}});
+  EXPECT_EQ(Send("GET", "/bkt/k", "", "", {{"If-Modified-Since", "yesterday"}})
+                .status,
+            200);
+  HttpResponse head = Send("HEAD", "/bkt/k", "", "", {{"If-Match", "\"x\""}});
   EXPECT_EQ(head.status, 412);
   EXPECT_EQ(head.body, "");
 
   EXPECT_EQ(
-      ErrorCode(Send("PUT", "/b/k", "", "v2", {{"If-None-Match", "*"}}), 412),
+      ErrorCode(Send("PUT", "/bkt/k", "", "v2", {{"If-None-Match", "*"}}), 412),
       "PreconditionFailed");
-  EXPECT_EQ(Send("PUT", "/b/new", "", "v", {{"If-None-Match", "*"}}).status,
+  EXPECT_EQ(Send("PUT", "/bkt/new", "", "v", {{"If-None-Match", "*"}}).status,
             200);
   EXPECT_EQ(
-      ErrorCode(Send("PUT", "/b/k", "", "v2", {{"If-None-Match", etag}}), 501),
+      ErrorCode(Send("PUT", "/bkt/k", "", "v2", {{"If-None-Match", etag}}),
+                501),
       "NotImplemented");
-  EXPECT_EQ(Send("PUT", "/b/k", "", "v2", {{"If-Match", etag}}).status, 200);
+  EXPECT_EQ(Send("PUT", "/bkt/k", "", "v2", {{"If-Match", etag}}).status, 200);
 }
 
 TEST_F(S3RestTest, AwsChunkedBodiesAreDecodedAndTheirTrailersChecked) {
@@ -501,13 +503,13 @@ TEST_F(S3RestTest, AwsChunkedBodiesAreDecodedAndTheirTrailersChecked) {
       {"x-amz-trailer", "x-amz-checksum-crc32"},
       {"x-amz-sdk-checksum-algorithm", "CRC32"}};
   HttpResponse put = Send(
-      "PUT", "/b/k", "",
+      "PUT", "/bkt/k", "",
       Chunked({"hello, ", "chunked world"}, {"x-amz-checksum-crc32:" + crc}),
       headers);
   ASSERT_EQ(put.status, 200) << put.body;
   EXPECT_EQ(Header(put, "x-amz-checksum-crc32"), crc);
   HttpResponse got =
-      Send("GET", "/b/k", "", "", {{"x-amz-checksum-mode", "ENABLED"}});
+      Send("GET", "/bkt/k", "", "", {{"x-amz-checksum-mode", "ENABLED"}});
   EXPECT_EQ(got.body, data);
   EXPECT_EQ(Header(got, "Content-Encoding"), "<none>");
   EXPECT_EQ(Header(got, "x-amz-checksum-crc32"), crc);
@@ -517,15 +519,15 @@ TEST_F(S3RestTest, AwsChunkedBodiesAreDecodedAndTheirTrailersChecked) {
       {"Content-Encoding", "aws-chunked, gzip"},
       {"x-amz-content-sha256", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"},
       {"x-amz-decoded-content-length", std::to_string(data.size())}};
-  put = Send("PUT", "/b/g", "", Chunked({data}, {}, true), signed_headers);
+  put = Send("PUT", "/bkt/g", "", Chunked({data}, {}, true), signed_headers);
   ASSERT_EQ(put.status, 200) << put.body;
-  got = Send("GET", "/b/g");
+  got = Send("GET", "/bkt/g");
   EXPECT_EQ(got.body, data);
   EXPECT_EQ(Header(got, "Content-Encoding"), "gzip");
 
   // A trailer that is not the data's checksum.
   HttpResponse bad =
-      Send("PUT", "/b/k", "",
+      Send("PUT", "/bkt/k", "",
            Chunked({data}, {"x-amz-checksum-crc32:" +
                             Checksum(ChecksumAlgorithm::kCrc32, "other")}),
            headers);
@@ -533,25 +535,25 @@ TEST_F(S3RestTest, AwsChunkedBodiesAreDecodedAndTheirTrailersChecked) {
   // Truncated: the body stops inside a chunk.
   std::string whole = Chunked({data}, {"x-amz-checksum-crc32:" + crc});
   EXPECT_EQ(
-      ErrorCode(Send("PUT", "/b/k", "", whole.substr(0, 10), headers), 400),
+      ErrorCode(Send("PUT", "/bkt/k", "", whole.substr(0, 10), headers), 400),
       "IncompleteBody");
   // A decoded length that is not the data's.
   HttpHeaders wrong = headers;
   wrong[2].second = "99";
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "", whole, wrong), 400),
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "", whole, wrong), 400),
             "IncompleteBody");
   wrong[2].second = "lots";
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "", whole, wrong), 400),
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "", whole, wrong), 400),
             "InvalidArgument");
-  EXPECT_EQ(ErrorCode(Send("PUT", "/b/k", "", "zz\r\n", headers), 400),
+  EXPECT_EQ(ErrorCode(Send("PUT", "/bkt/k", "", "zz\r\n", headers), 400),
             "InvalidRequest");
   // The object is still the first one.
-  EXPECT_EQ(Send("GET", "/b/k").body, data);
+  EXPECT_EQ(Send("GET", "/bkt/k").body, data);
 
   // Parts too.
   std::string id = StartUpload("mp");
   HttpResponse part =
-      Send("PUT", "/b/mp", "partNumber=1&uploadId=" + id,
+      Send("PUT", "/bkt/mp", "partNumber=1&uploadId=" + id,
            Chunked({data}, {"x-amz-checksum-crc32:" + crc}), headers);
   ASSERT_EQ(part.status, 200) << part.body;
   EXPECT_EQ(
