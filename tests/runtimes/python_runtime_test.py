@@ -2,10 +2,79 @@
 driven through the fake Runtime API: what a handler sees and what the
 Runtime API receives, against AWS's documented behaviour."""
 
+import json
 import re
+import socket
+import threading
 import unittest
 
 from runtime_fixture import RuntimeFixture, exit_unless_found
+
+
+class RawRuntimeApi:
+    """A Runtime API that answers each request, in order, with scripted raw
+    bytes, to check how the client reads HTTP. `answers` is a list of
+    (bytes, close): `close` ends the connection after the answer, without
+    saying so. `requests` records (connection number, request line, body).
+    Once the answers run out, every connection is closed."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.requests = []
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.address = "127.0.0.1:%d" % self._sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self):
+        number = 0
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            number += 1
+            with conn, conn.makefile("rb") as reader:
+                while self.answers:
+                    line = reader.readline()
+                    if not line:
+                        break
+                    length = 0
+                    while True:
+                        header = reader.readline()
+                        if header in (b"\r\n", b""):
+                            break
+                        name, _, value = header.partition(b":")
+                        if name.strip().lower() == b"content-length":
+                            length = int(value)
+                    body = reader.read(length)
+                    self.requests.append((number, line.strip().decode(),
+                                          body))
+                    answer, close = self.answers.pop(0)
+                    conn.sendall(answer)
+                    if close:
+                        break
+
+    def close(self):
+        self._sock.close()
+
+
+def next_answer(request_id, event, chunked=False, extra_headers=""):
+    body = json.dumps(event).encode()
+    head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Lambda-Runtime-Aws-Request-Id: %s\r\n"
+            "Lambda-Runtime-Deadline-Ms: 99999999999999\r\n%s" %
+            (request_id, extra_headers))
+    if not chunked:
+        return (head + "Content-Length: %d\r\n\r\n" % len(body)).encode() + \
+            body
+    half = len(body) // 2
+    return (head + "Transfer-Encoding: chunked\r\n\r\n").encode() + \
+        b"%x;ext=1\r\n%s\r\n%X\r\n%s\r\n0\r\nTrailer: t\r\n\r\n" % (
+            half, body[:half], len(body) - half, body[half:])
+
+
+ACCEPTED = b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}"
 
 
 class PythonRuntimeTest(RuntimeFixture):
@@ -70,6 +139,69 @@ class PythonRuntimeTest(RuntimeFixture):
                          {"req-%d" % i for i in range(n)})
         self.assertEqual(len({p.json()["pid"] for p in posts}), 1)
         self.assertEqual(self.api.connections, 1)
+
+    # ---- HTTP to the Runtime API -----------------------------------------
+
+    def start_raw(self, answers):
+        raw = RawRuntimeApi(answers)
+        self.addCleanup(raw.close)
+        self.write("app.py", """
+            def handler(event, context):
+                return {"got": event, "id": context.aws_request_id}
+        """)
+        self.start("app.handler", {"AWS_LAMBDA_RUNTIME_API": raw.address})
+        return raw
+
+    def test_chunked_answer_and_resend_after_keep_alive_close(self):
+        raw = self.start_raw([
+            (next_answer("r1", {"a": 1}, chunked=True), False),
+            # The server drops the connection after this answer without
+            # saying so: the next GET goes out again on a new connection.
+            (ACCEPTED, True),
+            (next_answer("r2", {"b": "x" * 100000}), False),
+            (ACCEPTED, False),
+        ])
+        self.assertNotEqual(self.wait_exit(), 0)
+        self.assertEqual(
+            [(n, line.split()[1].rsplit("/", 2)[-2:]) for n, line, _ in
+             raw.requests],
+            [(1, ["invocation", "next"]), (1, ["r1", "response"]),
+             (2, ["invocation", "next"]), (2, ["r2", "response"])])
+        self.assertEqual(json.loads(raw.requests[1][2]),
+                         {"got": {"a": 1}, "id": "r1"})
+        self.assertEqual(json.loads(raw.requests[3][2]),
+                         {"got": {"b": "x" * 100000}, "id": "r2"})
+        # After the last answer the server closes everything: a clear
+        # error, not a traceback.
+        self.assertIn("the connection was closed before the answer",
+                      self.stderr())
+        self.assertNotIn("Traceback", self.stderr())
+
+    def test_answer_header_section_is_bounded(self):
+        # Up to 64 KiB of status line and headers is read; more is an error.
+        fits = "X-Pad: %s\r\n" % ("p" * 60000)
+        raw = self.start_raw([
+            (next_answer("r1", {}, extra_headers=fits), False),
+            (ACCEPTED, False),
+            (next_answer("r2", {}, extra_headers=fits + fits), False),
+        ])
+        self.assertEqual(self.wait_exit(), 1)
+        self.assertEqual(len(raw.requests), 3)
+        self.assertIn("header section longer than 65536 bytes",
+                      self.stderr())
+
+    def test_malformed_answer_is_a_clear_error(self):
+        self.start_raw([(b"HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n",
+                         False)])
+        self.assertEqual(self.wait_exit(), 1)
+        self.assertIn("malformed status line 'HTTP/1.1 2x0 OK'",
+                      self.stderr())
+
+    def test_chunk_size_must_be_hex(self):
+        self.start_raw([(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked"
+                         b"\r\n\r\nzz\r\n", False)])
+        self.assertEqual(self.wait_exit(), 1)
+        self.assertIn("malformed chunk size line b'zz'", self.stderr())
 
     # ---- context ---------------------------------------------------------
 
@@ -352,6 +484,21 @@ class PythonRuntimeTest(RuntimeFixture):
         self.assertRegex(lines[2],
                          r"^\[WARNING\]\t%s\treq-log\tcareful$" % stamp)
         self.assertEqual(lines[3], "plain print")
+
+    def test_logging_imported_only_by_the_handler_has_the_format(self):
+        self.write("app.py", """
+            import sys
+            def handler(event, context):
+                already = "logging" in sys.modules
+                import logging
+                logging.warning("late %d", 1)
+                return already
+        """)
+        post = self.run_one("app.handler", {}, request_id="req-late")
+        self.assertRegex(self.stdout(),
+                         r"^\[WARNING\]\t\S+Z\treq-late\tlate 1\n$")
+        # Nothing the runtime does at start imports it.
+        self.assertEqual(post.json(), False)
 
     def test_root_logger_level_defaults_to_warning(self):
         self.write("app.py", """
