@@ -87,7 +87,8 @@ std::string RuntimeApiRequest::Header(std::string_view name) const {
   return "";
 }
 
-RuntimeApi::RuntimeApi(RuntimeApiEvents events) : events_(std::move(events)) {}
+RuntimeApi::RuntimeApi(RuntimeApiEvents events, const Clock* clock)
+    : events_(std::move(events)), clock_(clock) {}
 
 void RuntimeApi::Handle(RuntimeApiRequest request, RuntimeApiReply reply) {
   std::string_view path = request.path;
@@ -176,6 +177,10 @@ void RuntimeApi::Deliver() {
           {"Lambda-Runtime-Invoked-Function-Arn", inv.function_arn},
           {"Lambda-Runtime-Trace-Id", inv.trace_id},
       }};
+  if (clock_ != nullptr) {
+    r.headers.emplace_back("Lambda-Runtime-Fanlab-Now-Ms",
+                           std::to_string(ToEpochMillis(clock_->Now())));
+  }
   if (!inv.client_context.empty()) {
     r.headers.emplace_back("Lambda-Runtime-Client-Context", inv.client_context);
   }
