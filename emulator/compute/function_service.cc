@@ -880,35 +880,31 @@ Status FunctionService::ListenFor(Env& env) {
   }
   uint64_t id = env.id;
   std::weak_ptr<bool> alive = alive_;
-  env.api = std::make_unique<RuntimeApi>(
-      RuntimeApiEvents{
-          .on_next =
-              [this, alive, id] {
-                if (!alive.expired()) OnRuntimeNext(id);
-              },
-          .on_response =
-              [this, alive, id](const std::string& request_id,
-                                std::string body) {
-                if (alive.expired()) return;
-                OnRuntimeAnswer(id, request_id,
-                                InvocationRecord::Outcome::kSuccess, "",
-                                std::move(body));
-              },
-          .on_error =
-              [this, alive, id](const std::string& request_id, std::string type,
-                                std::string payload) {
-                if (alive.expired()) return;
-                OnRuntimeAnswer(id, request_id,
-                                InvocationRecord::Outcome::kError,
-                                std::move(type), std::move(payload));
-              },
-          .on_init_error =
-              [this, alive, id](std::string type, std::string payload) {
-                if (!alive.expired()) {
-                  OnRuntimeInitError(id, std::move(type), std::move(payload));
-                }
-              }},
-      &clock_);
+  env.api = std::make_unique<RuntimeApi>(RuntimeApiEvents{
+      .on_next =
+          [this, alive, id] {
+            if (!alive.expired()) OnRuntimeNext(id);
+          },
+      .on_response =
+          [this, alive, id](const std::string& request_id, std::string body) {
+            if (alive.expired()) return;
+            OnRuntimeAnswer(id, request_id, InvocationRecord::Outcome::kSuccess,
+                            "", std::move(body));
+          },
+      .on_error =
+          [this, alive, id](const std::string& request_id, std::string type,
+                            std::string payload) {
+            if (alive.expired()) return;
+            OnRuntimeAnswer(id, request_id, InvocationRecord::Outcome::kError,
+                            std::move(type), std::move(payload));
+          },
+      .on_init_error =
+          [this, alive, id](std::string type, std::string payload) {
+            if (!alive.expired()) {
+              OnRuntimeInitError(id, std::move(type), std::move(payload));
+            }
+          }});
+  env.api->SetClock(&clock_);  // Lambda-Runtime-Fanlab-Now-Ms
   auto listener = listeners_->Listen(
       [this, alive, id](RuntimeApiRequest request, RuntimeApiReply reply) {
         if (alive.expired()) return;

@@ -87,8 +87,7 @@ std::string RuntimeApiRequest::Header(std::string_view name) const {
   return "";
 }
 
-RuntimeApi::RuntimeApi(RuntimeApiEvents events, const Clock* clock)
-    : events_(std::move(events)), clock_(clock) {}
+RuntimeApi::RuntimeApi(RuntimeApiEvents events) : events_(std::move(events)) {}
 
 void RuntimeApi::Handle(RuntimeApiRequest request, RuntimeApiReply reply) {
   std::string_view path = request.path;

@@ -110,15 +110,17 @@ class RuntimeApi {
   // service counts it).
   static constexpr size_t kMaxResponseBytes = 6291556;
 
-  // `clock` (may be null: no Lambda-Runtime-Fanlab-Now-Ms) must outlive
-  // the RuntimeApi.
-  explicit RuntimeApi(RuntimeApiEvents events, const Clock* clock = nullptr);
+  explicit RuntimeApi(RuntimeApiEvents events);
   RuntimeApi(const RuntimeApi&) = delete;
   RuntimeApi& operator=(const RuntimeApi&) = delete;
 
   // Answers `request` through `reply`, at once or (a `next` with nothing
   // assigned) when Assign() is called.
   void Handle(RuntimeApiRequest request, RuntimeApiReply reply);
+
+  // The emulator's clock, for Lambda-Runtime-Fanlab-Now-Ms (unset or null:
+  // no such header). `clock` must outlive the RuntimeApi.
+  void SetClock(const Clock* clock) { clock_ = clock; }
 
   // Gives the runtime its next invocation: the waiting `next` gets it now,
   // or the next one that comes. REQUIRES: !busy().
@@ -144,7 +146,7 @@ class RuntimeApi {
   void InitError(const RuntimeApiRequest& r, RuntimeApiReply& reply);
 
   RuntimeApiEvents events_;
-  const Clock* clock_;
+  const Clock* clock_ = nullptr;
   std::optional<RuntimeApiInvocation> current_;
   bool delivered_ = false;  // current_ went out through a `next`
   RuntimeApiReply pending_next_;

@@ -287,7 +287,8 @@ TEST_F(RuntimeApiTest, AbandonedInvocationsCannotBeAnswered) {
 // time left from it, not from the wall clock.
 TEST(RuntimeApiClockTest, NextCarriesTheClocksNowWhenHandedOut) {
   VirtualClock clock;
-  RuntimeApi api(RuntimeApiEvents{}, &clock);
+  RuntimeApi api(RuntimeApiEvents{});
+  api.SetClock(&clock);
   api.Assign({.request_id = "r1", .deadline_ms = 1, .payload = "{}"});
   clock.Advance(std::chrono::milliseconds(1500));
   std::optional<RuntimeApiResponse> answer;
