@@ -54,7 +54,7 @@ Status CodeRequestTooLarge(std::string_view body, std::string_view operation) {
 }
 
 // Where a function's code comes from, as a request names it.
-struct CodeSource {
+struct CodeRequest {
   std::optional<std::string> zip;  // ZipFile, decoded
   std::string s3_bucket, s3_key, s3_version;
   std::string directory;  // fanlab's Directory
@@ -65,7 +65,7 @@ struct CodeSource {
 
 // Reads ZipFile, S3Bucket, S3Key, S3ObjectVersion and Directory from `r`
 // (CreateFunction's Code, UpdateFunctionCode's body).
-void ReadCodeSource(FieldReader& r, CodeSource& code) {
+void ReadCodeSource(FieldReader& r, CodeRequest& code) {
   r.ReadBase64("ZipFile", code.zip);
   r.Read("S3Bucket", code.s3_bucket);
   r.Read("S3Key", code.s3_key);
@@ -80,7 +80,7 @@ Status InvalidCode(std::string message) {
 // The zip S3Bucket/S3Key name, read from the engine's buckets, with the
 // error Lambda gives when it cannot get it.
 Result<std::string> ReadS3Code(const services::BucketService* buckets,
-                               const CodeSource& code) {
+                               const CodeRequest& code) {
   if (code.s3_bucket.empty() || code.s3_key.empty()) {
     return InvalidCode("S3Bucket and S3Key must both be given for code in S3.");
   }
@@ -110,7 +110,7 @@ Result<std::string> ReadS3Code(const services::BucketService* buckets,
 
 // Puts the code `code` names into `c` (code_dir, code_sha256, code_size),
 // unpacking a zip. Nothing given leaves `c` as it is.
-Status ApplyCode(CallContext& ctx, const CodeSource& code,
+Status ApplyCode(CallContext& ctx, const CodeRequest& code,
                  std::string_view operation, FunctionConfig& c) {
   int sources = (code.zip ? 1 : 0) +
                 (!code.s3_bucket.empty() || !code.s3_key.empty() ? 1 : 0) +
@@ -155,7 +155,7 @@ Status ApplyCode(CallContext& ctx, const CodeSource& code,
 // Reads the configuration fields present over `c` (so an update changes
 // only what it names); `code`, when given, receives Code's source.
 void ReadConfig(FieldReader& r, FunctionConfig& c,
-                CodeSource* code_source = nullptr) {
+                CodeRequest* code_source = nullptr) {
   r.Require("FunctionName", c.name);
   r.Read("Timeout", c.timeout_seconds);
   r.Read("MemorySize", c.memory_mb);
@@ -238,7 +238,7 @@ void CreateFunction(CallContext& ctx, std::string_view body,
     return done(LambdaError(s));
   }
   FunctionConfig c;
-  CodeSource code;
+  CodeRequest code;
   Status read =
       ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c, &code); });
   if (!read.ok()) return done(LambdaError(read));
@@ -340,7 +340,7 @@ void UpdateFunctionCode(CallContext& ctx, std::string_view body,
     return done(LambdaError(s));
   }
   std::string name;
-  CodeSource code;
+  CodeRequest code;
   bool dry_run = false;
   Status read = ReadBody(body, [&](FieldReader& r) {
     r.Require("FunctionName", name);
