@@ -88,6 +88,7 @@ Engine::Engine(EngineOptions options, transport::Context& context)
   sqs_ = std::make_unique<queue::QueueService>(*clock_, options.queue);
   launcher_ = std::make_unique<compute::PosixLauncher>(*io_);
   endpoint_for_functions_ = !options.functions.endpoint.empty();
+  options.functions.data_dir = options.data_dir;  // code under lambda-code/
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
   runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);

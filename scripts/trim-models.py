@@ -39,7 +39,8 @@ OPERATIONS = {
     ],
     "lambda": [
         "CreateFunction", "GetFunction", "ListFunctions", "DeleteFunction",
-        "UpdateFunctionConfiguration", "PutFunctionConcurrency",
+        "UpdateFunctionConfiguration", "UpdateFunctionCode",
+        "PutFunctionConcurrency",
         "DeleteFunctionConcurrency", "Invoke",
         "PutFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig",
         "CreateEventSourceMapping", "GetEventSourceMapping",

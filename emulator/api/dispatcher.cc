@@ -176,6 +176,7 @@ int HttpStatus(ErrorCode code, ApiService service) {
     case ErrorCode::kResourceConflictException:
       return 409;
     case ErrorCode::kRequestTooLargeException:
+    case ErrorCode::kRequestEntityTooLargeException:
       return 413;
     case ErrorCode::kTooManyRequestsException:
       return 429;

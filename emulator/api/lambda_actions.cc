@@ -3,10 +3,17 @@
 // Environment.Variables, ...), plus fanlab's Code.Command (the argv) and
 // Mode (cold | warm). docs/protocol.md lists them.
 //
+// The code, as CreateFunction's Code and UpdateFunctionCode's body give
+// it: ZipFile (a zip in base64), S3Bucket + S3Key (a zip in fanlab's own
+// buckets), both unpacked by the function service's code package store,
+// or fanlab's Directory (an existing absolute folder, used in place).
+//
 // Invoke carries the payload as a JSON string holding the payload's text
 // (as the AWS CLI's --payload), or as an embedded JSON value; the answer's
 // Payload is always the text.
 #include <boost/json.hpp>
+#include <filesystem>
+#include <optional>
 
 #include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
@@ -16,6 +23,7 @@
 #include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/services/bucket_service.h"
 
 namespace fanlab::api {
 namespace {
@@ -33,9 +41,121 @@ Status ReadBody(std::string_view body, F read) {
       read);
 }
 
+// Lambda's limit on a CreateFunction or UpdateFunctionCode request (the
+// 50 MB zip in base64, and the rest of the request).
+constexpr size_t kMaxCodeRequestBytes = 69'905'067;
+
+Status CodeRequestTooLarge(std::string_view body, std::string_view operation) {
+  if (body.size() <= kMaxCodeRequestBytes) return Status::Ok();
+  return Status(ErrorCode::kRequestEntityTooLargeException,
+                "Request must be smaller than " +
+                    std::to_string(kMaxCodeRequestBytes) + " bytes for the " +
+                    std::string(operation) + " operation");
+}
+
+// Where a function's code comes from, as a request names it.
+struct CodeRequest {
+  std::optional<std::string> zip;  // ZipFile, decoded
+  std::string s3_bucket, s3_key, s3_version;
+  std::string directory;  // fanlab's Directory
+  bool given() const {
+    return zip || !s3_bucket.empty() || !s3_key.empty() || !directory.empty();
+  }
+};
+
+// Reads ZipFile, S3Bucket, S3Key, S3ObjectVersion and Directory from `r`
+// (CreateFunction's Code, UpdateFunctionCode's body).
+void ReadCodeSource(FieldReader& r, CodeRequest& code) {
+  r.ReadBase64("ZipFile", code.zip);
+  r.Read("S3Bucket", code.s3_bucket);
+  r.Read("S3Key", code.s3_key);
+  r.Read("S3ObjectVersion", code.s3_version);
+  r.Read("Directory", code.directory);
+}
+
+Status InvalidCode(std::string message) {
+  return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
+}
+
+// The zip S3Bucket/S3Key name, read from the engine's buckets, with the
+// error Lambda gives when it cannot get it.
+Result<std::string> ReadS3Code(const services::BucketService* buckets,
+                               const CodeRequest& code) {
+  if (code.s3_bucket.empty() || code.s3_key.empty()) {
+    return InvalidCode("S3Bucket and S3Key must both be given for code in S3.");
+  }
+  if (!code.s3_version.empty()) {
+    return InvalidCode(
+        "S3ObjectVersion is not supported: fanlab's buckets keep one "
+        "version of an object.");
+  }
+  if (buckets == nullptr) {
+    return InvalidCode("This engine serves no buckets to read code from.");
+  }
+  auto object =
+      buckets->GetObject({.bucket = code.s3_bucket, .key = code.s3_key});
+  if (object.ok()) return std::move(object->body);
+  std::string s3_code = "NoSuchKey";
+  std::string s3_message = "The specified key does not exist.";
+  if (object.status().code() == ErrorCode::kNoSuchBucket) {
+    s3_code = "NoSuchBucket";
+    s3_message = "The specified bucket does not exist";
+  } else if (object.status().code() != ErrorCode::kNoSuchKey) {
+    s3_code = std::string(object.status().name());
+    s3_message = object.status().message();
+  }
+  return InvalidCode("Error occurred while GetObject. S3 Error Code: " +
+                     s3_code + ". S3 Error Message: " + s3_message);
+}
+
+// Puts the code `code` names into `c` (code_dir, code_sha256, code_size),
+// unpacking a zip. Nothing given leaves `c` as it is.
+Status ApplyCode(CallContext& ctx, const CodeRequest& code,
+                 std::string_view operation, FunctionConfig& c) {
+  int sources = (code.zip ? 1 : 0) +
+                (!code.s3_bucket.empty() || !code.s3_key.empty() ? 1 : 0) +
+                (!code.directory.empty() ? 1 : 0);
+  if (sources == 0) return Status::Ok();
+  if (sources > 1) {
+    return InvalidCode(
+        "Please provide only one source of code: ZipFile, S3Bucket and "
+        "S3Key, or Directory.");
+  }
+  if (!code.directory.empty()) {
+    std::filesystem::path dir(code.directory);
+    std::error_code ec;
+    if (!dir.is_absolute() || !std::filesystem::is_directory(dir, ec)) {
+      return InvalidCode("Code.Directory '" + code.directory +
+                         "' must be the absolute path of an existing "
+                         "directory.");
+    }
+    c.code_dir = dir.lexically_normal().string();
+    c.code_sha256.clear();
+    c.code_size = 0;
+    return Status::Ok();
+  }
+  std::string zip;
+  compute::CodeSource source = compute::CodeSource::kZipFile;
+  if (code.zip) {
+    zip = *code.zip;
+  } else {
+    auto read = ReadS3Code(ctx.services.buckets, code);
+    if (!read.ok()) return read.status();
+    zip = std::move(*read);
+    source = compute::CodeSource::kS3Object;
+  }
+  auto package = ctx.services.functions->UnpackCode(zip, source, operation);
+  if (!package.ok()) return package.status();
+  c.code_dir = package->directory;
+  c.code_sha256 = package->code_sha256;
+  c.code_size = package->code_size;
+  return Status::Ok();
+}
+
 // Reads the configuration fields present over `c` (so an update changes
-// only what it names).
-void ReadConfig(FieldReader& r, FunctionConfig& c) {
+// only what it names); `code`, when given, receives Code's source.
+void ReadConfig(FieldReader& r, FunctionConfig& c,
+                CodeRequest* code_source = nullptr) {
   r.Require("FunctionName", c.name);
   r.Read("Timeout", c.timeout_seconds);
   r.Read("MemorySize", c.memory_mb);
@@ -57,9 +177,11 @@ void ReadConfig(FieldReader& r, FunctionConfig& c) {
     r.Fail(Status(ErrorCode::kInvalidParameterValueException,
                   "Mode '" + mode + "' must be cold or warm."));
   }
-  if (std::optional<FieldReader> code = r.Object("Code")) {
+  if (std::optional<FieldReader> code_fields = r.Object("Code")) {
+    FieldReader* code = &*code_fields;
     code->Read("Command", c.command);
     code->Read("WorkingDirectory", c.working_dir);
+    if (code_source != nullptr) ReadCodeSource(*code, *code_source);
   }
   if (std::optional<FieldReader> env = r.Object("Environment")) {
     env->Read("Variables", c.env);
@@ -86,7 +208,8 @@ void WriteConfig(JsonWriter& w, const FunctionConfig& c) {
       .String(c.mode == compute::Mode::kWarm ? "warm" : "cold");
   if (!c.handler.empty()) w.Key("Handler").String(c.handler);
   if (!c.code_sha256.empty()) w.Key("CodeSha256").String(c.code_sha256);
-  if (c.code_size > 0) w.Key("CodeSize").Int(c.code_size);
+  w.Key("CodeSize").Int(c.code_size);
+  w.Key("PackageType").String("Zip");
   w.Key("Environment").BeginObject().Key("Variables").BeginObject();
   for (const auto& [k, v] : c.env) w.Key(k).String(v);
   w.EndObject().EndObject();
@@ -108,11 +231,25 @@ Handler WithFunctions(
   };
 }
 
-void CreateFunction(FunctionService& fs, std::string_view body,
+void CreateFunction(CallContext& ctx, std::string_view body,
                     ApiCallback& done) {
+  FunctionService& fs = *ctx.services.functions;
+  if (Status s = CodeRequestTooLarge(body, "CreateFunction"); !s.ok()) {
+    return done(LambdaError(s));
+  }
   FunctionConfig c;
-  Status read = ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c); });
+  CodeRequest code;
+  Status read =
+      ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c, &code); });
   if (!read.ok()) return done(LambdaError(read));
+  // A name taken is refused before any unpacking.
+  if (fs.GetFunction(c.name).ok()) {
+    return done(LambdaError(Status(ErrorCode::kResourceConflictException,
+                                   "Function already exist: " + c.name)));
+  }
+  if (Status s = ApplyCode(ctx, code, "CreateFunction", c); !s.ok()) {
+    return done(LambdaError(s));
+  }
   auto created = fs.CreateFunction(std::move(c));
   if (!created.ok()) return done(LambdaError(created.status()));
   done(Ok(ConfigBody(*created)));
@@ -137,6 +274,12 @@ void GetFunction(FunctionService& fs, std::string_view body,
   w.BeginObject().Key("Configuration");
   WriteConfig(w, *c);
   w.Key("Code").BeginObject();
+  if (!c->code_dir.empty()) {
+    // Lambda's Location is a URL to download the zip; fanlab keeps the
+    // unpacked code only, and points at it.
+    w.Key("RepositoryType").String("S3");
+    w.Key("Location").String("file://" + c->code_dir);
+  }
   if (!c->command.empty()) {
     w.Key("Command").BeginArray();
     for (const auto& arg : c->command) w.String(arg);
@@ -183,6 +326,40 @@ void UpdateFunctionConfiguration(FunctionService& fs, std::string_view body,
   FunctionConfig c = *current;
   Status read = ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c); });
   if (!read.ok()) return done(LambdaError(read));
+  auto updated = fs.UpdateFunctionConfiguration(std::move(c));
+  if (!updated.ok()) return done(LambdaError(updated.status()));
+  done(Ok(ConfigBody(*updated)));
+}
+
+// The code replaced; the live environments retire, so the next invocation
+// runs the new code. DryRun checks (and unpacks) without replacing.
+void UpdateFunctionCode(CallContext& ctx, std::string_view body,
+                        ApiCallback& done) {
+  FunctionService& fs = *ctx.services.functions;
+  if (Status s = CodeRequestTooLarge(body, "UpdateFunctionCode"); !s.ok()) {
+    return done(LambdaError(s));
+  }
+  std::string name;
+  CodeRequest code;
+  bool dry_run = false;
+  Status read = ReadBody(body, [&](FieldReader& r) {
+    r.Require("FunctionName", name);
+    ReadCodeSource(r, code);
+    r.Read("DryRun", dry_run);
+  });
+  if (!read.ok()) return done(LambdaError(read));
+  auto current = fs.GetFunction(name);
+  if (!current.ok()) return done(LambdaError(current.status()));
+  if (!code.given()) {
+    return done(LambdaError(InvalidCode(
+        "Please provide a source for function code: ZipFile, S3Bucket and "
+        "S3Key, or Directory.")));
+  }
+  FunctionConfig c = *current;
+  if (Status s = ApplyCode(ctx, code, "UpdateFunctionCode", c); !s.ok()) {
+    return done(LambdaError(s));
+  }
+  if (dry_run) return done(Ok(ConfigBody(c)));
   auto updated = fs.UpdateFunctionConfiguration(std::move(c));
   if (!updated.ok()) return done(LambdaError(updated.status()));
   done(Ok(ConfigBody(*updated)));
@@ -495,8 +672,8 @@ void DeleteMapping(compute::EventSourceMappings& ms, std::string_view body,
 }  // namespace
 
 void AddLambdaActions(Registry& registry) {
-  registry.Add(ApiService::kLambda, "CreateFunction",
-               WithFunctions(CreateFunction));
+  registry.Add(ApiService::kLambda, "CreateFunction", CreateFunction);
+  registry.Add(ApiService::kLambda, "UpdateFunctionCode", UpdateFunctionCode);
   registry.Add(ApiService::kLambda, "GetFunction", WithFunctions(GetFunction));
   registry.Add(ApiService::kLambda, "ListFunctions",
                WithFunctions(ListFunctions));

@@ -2,8 +2,10 @@
 
 #include <boost/json.hpp>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <set>
@@ -173,6 +175,36 @@ FunctionService::~FunctionService() {
     env->process->Detach();
     env->process->Terminate(std::chrono::milliseconds(0));
   }
+  if (!private_code_root_.empty()) {
+    std::error_code ignored;
+    std::filesystem::remove_all(private_code_root_, ignored);
+  }
+}
+
+Result<CodePackage> FunctionService::UnpackCode(std::string_view zip,
+                                                CodeSource source,
+                                                std::string_view operation) {
+  if (!code_store_) {
+    std::string root;
+    if (!options_.data_dir.empty()) {
+      root =
+          (std::filesystem::path(options_.data_dir) / "lambda-code").string();
+    } else {
+      std::error_code ec;
+      std::filesystem::path tmp = std::filesystem::temp_directory_path(ec);
+      std::string pattern =
+          ((ec ? std::filesystem::path("/tmp") : tmp) / "fanlab-code-XXXXXX")
+              .string();
+      if (::mkdtemp(pattern.data()) == nullptr) {
+        return Status(ErrorCode::kInternalError,
+                      "Cannot make a directory for code packages (" + pattern +
+                          "): " + std::strerror(errno));
+      }
+      root = private_code_root_ = pattern;
+    }
+    code_store_ = std::make_unique<CodePackageStore>(std::move(root));
+  }
+  return code_store_->Unpack(zip, source, operation);
 }
 
 // ---------------------------------------------------------------- registry
@@ -872,6 +904,7 @@ Status FunctionService::ListenFor(Env& env) {
               OnRuntimeInitError(id, std::move(type), std::move(payload));
             }
           }});
+  env.api->SetClock(&clock_);  // Lambda-Runtime-Fanlab-Now-Ms
   auto listener = listeners_->Listen(
       [this, alive, id](RuntimeApiRequest request, RuntimeApiReply reply) {
         if (alive.expired()) return;

@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/compute/code_package.h"
 #include "emulator/compute/launcher.h"
 #include "emulator/compute/result_reader.h"
 #include "emulator/compute/runtime_api.h"
@@ -118,6 +119,11 @@ struct FunctionServiceOptions {
   std::string runtimes_dir;
   // How often a busy environment's memory is sampled (real time).
   std::chrono::milliseconds memory_sample_period{20};
+  // The emulator's data dir: code packages (Code.ZipFile,
+  // Code.S3Bucket/S3Key) are unpacked under <data_dir>/lambda-code. Empty:
+  // under a private directory in the system's temp dir, made on the first
+  // UnpackCode and removed with the service.
+  std::string data_dir;
 };
 
 class FunctionService {
@@ -180,6 +186,13 @@ class FunctionService {
   }
   // Event invocations queued or waiting for a retry.
   size_t pending_events() const { return events_.size(); }
+
+  // A deployment package unpacked under the code root (options' data_dir; see
+  // code_package.h for what is refused and the errors). The directory is
+  // shared by every function with the same package and kept as long as
+  // the root is.
+  Result<CodePackage> UnpackCode(std::string_view zip, CodeSource source,
+                                 std::string_view operation);
 
   // DryRun: checks the function exists and the payload is acceptable.
   Result<InvokeResult> DryRun(const std::string& name,
@@ -293,6 +306,8 @@ class FunctionService {
   int64_t running_ = 0;
   uint64_t next_env_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::unique_ptr<CodePackageStore> code_store_;  // made on first use
+  std::string private_code_root_;  // removed with the service when set
 };
 
 }  // namespace fanlab::compute

@@ -176,6 +176,10 @@ void RuntimeApi::Deliver() {
           {"Lambda-Runtime-Invoked-Function-Arn", inv.function_arn},
           {"Lambda-Runtime-Trace-Id", inv.trace_id},
       }};
+  if (clock_ != nullptr) {
+    r.headers.emplace_back("Lambda-Runtime-Fanlab-Now-Ms",
+                           std::to_string(ToEpochMillis(clock_->Now())));
+  }
   if (!inv.client_context.empty()) {
     r.headers.emplace_back("Lambda-Runtime-Client-Context", inv.client_context);
   }

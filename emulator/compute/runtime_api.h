@@ -12,7 +12,12 @@
 // `next` blocks until an invocation is assigned; its answer carries the
 // headers Lambda-Runtime-Aws-Request-Id, -Deadline-Ms,
 // -Invoked-Function-Arn, -Trace-Id and, when set, -Client-Context and
-// -Cognito-Identity; the body is the event.
+// -Cognito-Identity; the body is the event. Given the emulator's Clock, it
+// also carries fanlab's Lambda-Runtime-Fanlab-Now-Ms: the clock's now, in
+// Unix epoch milliseconds, at the moment the invocation is handed out. A
+// runtime client computes the remaining time as deadline - (that now +
+// the real time elapsed since), so that it holds on a virtual clock too
+// (where the deadline may be far from the wall clock).
 //
 // Misuse gets Lambda's status and error body {"errorMessage", "errorType"}:
 //   400 InvalidRequestID       a response or error for a request id that is
@@ -47,6 +52,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/core/clock.h"
 #include "emulator/core/status.h"
 
 namespace fanlab::compute {
@@ -112,6 +118,10 @@ class RuntimeApi {
   // assigned) when Assign() is called.
   void Handle(RuntimeApiRequest request, RuntimeApiReply reply);
 
+  // The emulator's clock, for Lambda-Runtime-Fanlab-Now-Ms (unset or null:
+  // no such header). `clock` must outlive the RuntimeApi.
+  void SetClock(const Clock* clock) { clock_ = clock; }
+
   // Gives the runtime its next invocation: the waiting `next` gets it now,
   // or the next one that comes. REQUIRES: !busy().
   void Assign(RuntimeApiInvocation invocation);
@@ -136,6 +146,7 @@ class RuntimeApi {
   void InitError(const RuntimeApiRequest& r, RuntimeApiReply& reply);
 
   RuntimeApiEvents events_;
+  const Clock* clock_ = nullptr;
   std::optional<RuntimeApiInvocation> current_;
   bool delivered_ = false;  // current_ went out through a `next`
   RuntimeApiReply pending_next_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -279,6 +280,32 @@ TEST_F(RuntimeApiTest, AbandonedInvocationsCannotBeAnswered) {
   api_.Abandon();
   EXPECT_EQ(Now("POST", Path("r1", "response"), "{}").status, 400);
   EXPECT_TRUE(responses_.empty());
+}
+
+// Given the emulator's clock, `next` carries its now as the invocation is
+// handed out (not when it was assigned): the runtime clients measure the
+// time left from it, not from the wall clock.
+TEST(RuntimeApiClockTest, NextCarriesTheClocksNowWhenHandedOut) {
+  VirtualClock clock;
+  RuntimeApi api(RuntimeApiEvents{});
+  api.SetClock(&clock);
+  api.Assign({.request_id = "r1", .deadline_ms = 1, .payload = "{}"});
+  clock.Advance(std::chrono::milliseconds(1500));
+  std::optional<RuntimeApiResponse> answer;
+  api.Handle({.method = "GET", .path = kNext},
+             [&](RuntimeApiResponse r) { answer = std::move(r); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(HeaderOf(*answer, "Lambda-Runtime-Fanlab-Now-Ms"),
+            std::to_string(ToEpochMillis(VirtualClock::kDefaultStart) + 1500));
+
+  // Without a clock there is no such header.
+  RuntimeApi plain(RuntimeApiEvents{});
+  plain.Assign({.request_id = "r2", .payload = "{}"});
+  answer.reset();
+  plain.Handle({.method = "GET", .path = kNext},
+               [&](RuntimeApiResponse r) { answer = std::move(r); });
+  ASSERT_TRUE(answer.has_value());
+  EXPECT_EQ(HeaderOf(*answer, "Lambda-Runtime-Fanlab-Now-Ms"), "<absent>");
 }
 
 }  // namespace

@@ -364,6 +364,83 @@ def lambda_(f, function):
           "Error" not in r, str(raw))
 
 
+def zipped(files):
+    """A zip of {name: text}, in memory."""
+    import zipfile
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return out.getvalue()
+
+
+def lambda_code(f):
+    """Code as AWS ships it: ZipFile, S3Bucket/S3Key, UpdateFunctionCode."""
+    import base64
+    import hashlib
+    t = "lambda/rest-json code"
+    handler = ("def handler(event, context):\n"
+               "    return {'version': '%s', 'event': event}\n")
+    v1 = zipped({"index.py": handler % "v1"})
+    r, raw = f.call("lambda", "CreateFunction", {
+        "FunctionName": "code", "Role": "arn:aws:iam::000000000000:role/r",
+        "Runtime": "python3.12", "Handler": "index.handler",
+        "Code": {"ZipFile": v1}})
+    check(t + " CreateFunction from a zip",
+          r.get("CodeSha256") == base64.b64encode(
+              hashlib.sha256(v1).digest()).decode() and
+          r.get("CodeSize") == len(v1) and r.get("Runtime") == "python3.12"
+          and r.get("Handler") == "index.handler", str(r))
+
+    def version():
+        r, raw = f.call("lambda", "Invoke",
+                        {"FunctionName": "code", "Payload": b'{"n": 1}'})
+        body = r.get("Payload")
+        body = body.read() if hasattr(body, "read") else body
+        try:
+            return json.loads(body).get("version")
+        except (TypeError, ValueError):
+            return str(r)
+    check(t + " the zip's handler runs", version() == "v1")
+    r, raw = f.call("lambda", "GetFunction", {"FunctionName": "code"})
+    check(t + " GetFunction's Code",
+          r.get("Code", {}).get("RepositoryType") == "S3" and
+          r["Code"].get("Location", "").startswith("file://"), str(r))
+    v2 = zipped({"index.py": handler % "v2"})
+    r, raw = f.call("lambda", "UpdateFunctionCode",
+                    {"FunctionName": "code", "ZipFile": v2})
+    check(t + " UpdateFunctionCode", r.get("CodeSize") == len(v2), str(r))
+    check(t + " the new code runs next", version() == "v2")
+
+    f.call("s3", "CreateBucket", {"Bucket": "code-bucket"})
+    v3 = zipped({"index.py": handler % "v3"})
+    r, raw = f.call("s3", "PutObject", {"Bucket": "code-bucket",
+                                        "Key": "fn.zip", "Body": v3})
+    r, raw = f.call("lambda", "UpdateFunctionCode", {
+        "FunctionName": "code", "S3Bucket": "code-bucket", "S3Key": "fn.zip"})
+    check(t + " UpdateFunctionCode from S3", r.get("CodeSize") == len(v3),
+          str(r))
+    check(t + " the S3 code runs", version() == "v3")
+    r, raw = f.call("lambda", "CreateFunction", {
+        "FunctionName": "nokey", "Role": "arn:aws:iam::000000000000:role/r",
+        "Runtime": "python3.12", "Handler": "index.handler",
+        "Code": {"S3Bucket": "code-bucket", "S3Key": "none.zip"}})
+    check(t + " a missing S3 key is Lambda's error",
+          error_code(r) == "InvalidParameterValueException" and
+          raw["status_code"] == 400 and
+          "S3 Error Code: NoSuchKey" in r["Error"].get("Message", ""),
+          str(r))
+    r, raw = f.call("lambda", "CreateFunction", {
+        "FunctionName": "corrupt", "Role": "arn:aws:iam::000000000000:role/r",
+        "Runtime": "python3.12", "Handler": "index.handler",
+        "Code": {"ZipFile": b"not a zip"}})
+    check(t + " a corrupt zip is Lambda's error",
+          error_code(r) == "InvalidParameterValueException" and
+          r["Error"].get("Message", "").startswith(
+              "Could not unzip uploaded file."), str(r))
+    f.call("lambda", "DeleteFunction", {"FunctionName": "code"})
+
+
 def s3(f):
     t = "s3/rest-xml"
     r, raw = f.call("s3", "CreateBucket", {"Bucket": "round-trip"})
@@ -652,6 +729,7 @@ def main():
             sqs(f)
             sns(f)
             lambda_(f, sys.argv[2])
+            lambda_code(f)
             s3(f)
             s3_multipart(f)
             json_services(f)
