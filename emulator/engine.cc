@@ -22,9 +22,11 @@ namespace fanlab {
 namespace {
 
 // The body limit of S3 and Lambda requests over the HTTP front (others:
-// 10 MB): room for the 8 MB parts `aws s3 cp` sends, or a 64 MB object in
-// one PutObject; larger objects go up in parts.
-constexpr size_t kMaxHttpFrontLargeBody = size_t{64} << 20;
+// 10 MB): room for Lambda's largest CreateFunction (a 50 MB zip is a
+// 69,905,067-byte base64 request, which Lambda's own check answers), the
+// 8 MB parts `aws s3 cp` sends, or a 70 MiB object in one PutObject;
+// larger objects go up in parts.
+constexpr size_t kMaxHttpFrontLargeBody = size_t{70} << 20;
 
 class HttpRuntimeApiListener : public compute::RuntimeApiListener {
  public:
