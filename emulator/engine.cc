@@ -4,6 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <optional>
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/engine_wiring.h"
@@ -20,6 +21,11 @@
 namespace fanlab {
 
 namespace {
+
+// The body limit of S3 and Lambda requests over the HTTP front (others:
+// 10 MB): room for the 8 MB parts `aws s3 cp` sends, or a 64 MB object in
+// one PutObject; larger objects go up in parts.
+constexpr size_t kMaxHttpFrontLargeBody = size_t{64} << 20;
 
 class HttpRuntimeApiListener : public compute::RuntimeApiListener {
  public:
@@ -209,11 +215,25 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
         DispatchAs(std::move(request), std::move(done));
       },
       routes_.get(), sinks_.get(), advertise_url_);
+  // S3 objects and parts, and Lambda code, may be larger than the 10 MB
+  // every other request is held to (docs/protocol.md).
+  transport::HttpServerOptions options;
+  options.large_body_limit = kMaxHttpFrontLargeBody;
+  options.large_body = [](const services::HttpRequest& head) {
+    std::optional<transport::SigV4Scope> scope = transport::ParseSigV4(head);
+    if (scope && (scope->service == "s3" || scope->service == "lambda")) {
+      return true;
+    }
+    const std::string* host = services::FindHeader(head.headers, "Host");
+    return host != nullptr && !transport::VirtualHostBucket(*host).empty();
+  };
   auto server = std::make_unique<transport::HttpServer>(
-      *io_, [this](services::HttpRequest request,
-                   transport::HttpServer::Respond respond) {
+      *io_,
+      [this](services::HttpRequest request,
+             transport::HttpServer::Respond respond) {
         http_front_->Handle(std::move(request), std::move(respond));
-      });
+      },
+      std::move(options));
   auto bound = server->Bind(address);
   if (!bound.ok()) return bound;
   http_server_ = std::move(server);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs whatever fanlab needs to build and test that is missing, from
 # Debian 12's packages, and the compatibility suite's JavaScript clients
-# (tests/compat, `npm ci` from its lock file). Idempotent; silent when
-# nothing is missing.
+# (tests/compat, `npm ci` from its lock file; aws-lambda-ric among them
+# builds native code, about two minutes, only when the lock changed).
+# Idempotent; silent when nothing is missing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
@@ -18,11 +19,15 @@ packages=(
   libjemalloc-dev                          # the fanlab binary's allocator
   libgtest-dev libgmock-dev                # tests/
   libbenchmark-dev                         # bench/
+  make xz-utils python3                    # aws-lambda-ric's native build
+                                           # (tests/compat: its bundled curl
+                                           # and aws-lambda-cpp; node-gyp)
 )
 
 # Node.js for tests/compat's clients: Debian's, unless a node is already
-# on PATH (from any source).
-command -v node >/dev/null || packages+=(nodejs npm)
+# on PATH (from any source); libnode-dev: the headers aws-lambda-ric's
+# native addon builds against.
+command -v node >/dev/null || packages+=(nodejs npm libnode-dev)
 
 missing=()
 for p in "${packages[@]}"; do

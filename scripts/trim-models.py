@@ -49,7 +49,9 @@ OPERATIONS = {
     "s3": [
         "ListBuckets", "CreateBucket", "HeadBucket", "DeleteBucket",
         "PutObject", "GetObject", "HeadObject", "DeleteObject",
-        "ListObjectsV2",
+        "ListObjectsV2", "ListObjects", "CopyObject", "DeleteObjects",
+        "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
+        "AbortMultipartUpload", "ListParts", "ListMultipartUploads",
     ],
     "dynamodb": [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables",

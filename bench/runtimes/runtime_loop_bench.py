@@ -202,6 +202,8 @@ def main():
                         default=os.environ.get("FANLAB_RUNTIMES_DIR") or
                         os.path.join(ROOT, "functions", "runtimes"))
     args = parser.parse_args()
+    # The clients start in their code folder: a relative path would miss.
+    args.runtimes_dir = os.path.abspath(args.runtimes_dir)
     print("%-7s %-7s %10s %10s %8s %12s %12s" %
           ("lang", "client", "wall us", "cpu us", "peak", "wall ms",
            "cpu ms"))

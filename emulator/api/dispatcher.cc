@@ -152,9 +152,13 @@ int HttpStatus(ErrorCode code, ApiService service) {
     case ApiService::kEvents:
       return 400;  // both answer every client error with 400
     case ApiService::kS3:
-      if (code == ErrorCode::kNoSuchBucket || code == ErrorCode::kNoSuchKey) {
+      if (code == ErrorCode::kNoSuchBucket || code == ErrorCode::kNoSuchKey ||
+          code == ErrorCode::kNoSuchUpload) {
         return 404;
       }
+      if (code == ErrorCode::kPreconditionFailed) return 412;
+      if (code == ErrorCode::kNotModified) return 304;
+      if (code == ErrorCode::kNotImplemented) return 501;
       if (code == ErrorCode::kBucketAlreadyOwnedByYou ||
           code == ErrorCode::kBucketNotEmpty) {
         return 409;

@@ -38,6 +38,7 @@ bool HasParam(const QueryParams& query, std::string_view name,
 // How well `op`'s template matches; -1 when it does not.
 int Match(const Operation& op, const std::vector<std::string_view>& path,
           std::string_view raw_path, const QueryParams& query,
+          const services::HttpHeaders& headers,
           std::map<std::string, std::string, std::less<>>& labels) {
   std::string_view uri = op.request_uri;
   std::string_view fixed;
@@ -46,6 +47,21 @@ int Match(const Operation& op, const std::vector<std::string_view>& path,
     uri = uri.substr(0, q);
   }
   int score = 0;
+  // A required member located in the query string or a header must be
+  // there: what tells UploadPart (?partNumber&uploadId) and CopyObject
+  // (x-amz-copy-source) from PutObject on the same path.
+  if (op.input != nullptr) {
+    for (const Member& m : op.input->members) {
+      if (!m.required) continue;
+      if (m.ref.location == "querystring") {
+        if (!HasParam(query, m.WireName(), "", true)) return -1;
+        score += 1000;
+      } else if (m.ref.location == "header") {
+        if (services::FindHeader(headers, m.WireName()) == nullptr) return -1;
+        score += 1000;
+      }
+    }
+  }
   while (!fixed.empty()) {
     size_t amp = fixed.find('&');
     std::string_view p = fixed.substr(0, amp);
@@ -95,14 +111,15 @@ const std::string* Header(const services::HttpHeaders& headers,
 
 Result<RestMatch> MatchOperation(const ServiceModel& model,
                                  std::string_view method, std::string_view path,
-                                 const QueryParams& query) {
+                                 const QueryParams& query,
+                                 const services::HttpHeaders& headers) {
   std::vector<std::string_view> segments = Segments(path);
   RestMatch best;
   int best_score = -1;
   for (const auto& [name, op] : model.operations()) {
     if (op.method != method) continue;
     std::map<std::string, std::string, std::less<>> labels;
-    int score = Match(op, segments, path, query, labels);
+    int score = Match(op, segments, path, query, headers, labels);
     if (score > best_score) {
       best_score = score;
       best.operation = &op;

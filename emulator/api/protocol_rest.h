@@ -10,8 +10,11 @@
 // the path (slashes included), and each fixed query parameter of the
 // template present (with its value, when it has one). A trailing '/' is
 // ignored. Of several matches the one with the most fixed query
-// parameters, then the most literal segments, wins. Labels are
-// percent-decoded.
+// parameters, then the most literal segments, wins. An operation whose
+// input has a required member located in the query string or a header
+// matches only when the request has it, and ranks as a fixed query
+// parameter would (S3's PutObject, UploadPart and CopyObject share one
+// method and path). Labels are percent-decoded.
 //
 // Locations (request side): "uri" (a label), "querystring" (a parameter;
 // a list takes every occurrence), "header" (case-insensitive), "headers"
@@ -49,11 +52,12 @@ struct RestMatch {
 };
 
 // The operation of `model` that `method` on `path` (percent-encoded) with
-// `query` names. No match is UnknownOperationException naming the method
-// and path.
+// `query` and `headers` names. No match is UnknownOperationException
+// naming the method and path.
 Result<RestMatch> MatchOperation(const ServiceModel& model,
                                  std::string_view method, std::string_view path,
-                                 const QueryParams& query);
+                                 const QueryParams& query,
+                                 const services::HttpHeaders& headers = {});
 
 // Adds to `out` the members of `input` located in the URI, query string
 // or headers.

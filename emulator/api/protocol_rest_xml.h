@@ -12,8 +12,8 @@
 // by the model (model_xml.h). Without a payload, an answer's body members
 // form an XML document whose root is S3's (ListBucketResult,
 // ListAllMyBucketsResult, else the output shape's locationName, else
-// OPERATIONResult), with the service's xmlns; an answer with no body
-// member has an empty body.
+// OPERATIONResult), with the service's xmlns (empty when the answer holds
+// none of them); an output with no body member has an empty body.
 //
 // Errors: S3's XML, <Error><Code>NoSuchKey</Code><Message>..</Message>
 // <Key>..</Key> (or <BucketName>) <RequestId>..</RequestId></Error>, with

@@ -116,7 +116,18 @@ std::unique_ptr<ServiceModel> ServiceModel::Parse(std::string_view text,
     if (const json::object* members = Object(o, "members")) {
       for (const auto& [m, mv] : *members) {
         if (!mv.is_object()) continue;
-        s.members.push_back(Member{std::string(m), ref(mv.get_object())});
+        s.members.push_back(
+            Member{std::string(m), ref(mv.get_object()), false});
+      }
+      if (auto it = o.find("required");
+          it != o.end() && it->value().is_array()) {
+        for (const json::value& r : it->value().get_array()) {
+          for (Member& member : s.members) {
+            if (r.is_string() && member.name == r.get_string()) {
+              member.required = true;
+            }
+          }
+        }
       }
     }
     if (const json::object* m = Object(o, "member")) s.member = ref(*m);

@@ -40,6 +40,7 @@ struct ShapeRef {
 struct Member {
   std::string name;  // as in the JSON shape
   ShapeRef ref;
+  bool required = false;  // listed in its structure's "required"
   // The name on a query or XML wire: locationName, else the member name.
   const std::string& WireName() const {
     return ref.location_name.empty() ? name : ref.location_name;

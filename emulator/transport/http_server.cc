@@ -1,5 +1,6 @@
 #include "emulator/transport/http_server.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -86,7 +87,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(
         static_cast<std::uint32_t>(server_->options.header_limit));
-    parser_->body_limit(server_->options.body_limit);
+    parser_->body_limit(std::max(server_->options.body_limit,
+                                 server_->options.large_body_limit));
     stream_.expires_after(server_->options.read_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
@@ -99,6 +101,9 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Fail(ec);
     // Read before the server went away, run after: answer nothing.
     if (closed_ || !server_->alive) return Close();
+    if (Status s = ApplyBodyLimit(); !s.ok()) {
+      return SendError(413, "Request Too Long");
+    }
     if (parser_->is_done()) return Dispatch();
     auto expect = parser_->get().find(http::field::expect);
     if (expect != parser_->get().end() &&
@@ -114,6 +119,36 @@ class Session : public std::enable_shared_from_this<Session> {
           });
     }
     ReadBody();
+  }
+
+  // Narrows the body limit to options.body_limit unless the request may
+  // carry a large body; an error when its Content-Length is past it.
+  Status ApplyBodyLimit() {
+    const HttpServerOptions& o = server_->options;
+    if (o.large_body_limit <= o.body_limit) return Status();
+    if (o.large_body) {
+      const auto& h = parser_->get();
+      services::HttpRequest head;
+      head.method = std::string(h.method_string());
+      std::string_view target = h.target();
+      size_t q = target.find('?');
+      head.path = std::string(target.substr(0, q));
+      if (q != std::string_view::npos) {
+        head.query = std::string(target.substr(q + 1));
+      }
+      for (const auto& field : h) {
+        head.headers.emplace_back(std::string(field.name_string()),
+                                  std::string(field.value()));
+      }
+      if (o.large_body(head)) return Status();
+    }
+    auto length = parser_->content_length();
+    if (length && *length > o.body_limit) {
+      return Status(ErrorCode::kRequestEntityTooLargeException,
+                    "Request Too Long");
+    }
+    parser_->body_limit(o.body_limit);
+    return Status();
   }
 
   void ReadBody() {

@@ -8,7 +8,8 @@
 // Per connection: requests are read one at a time (keep-alive; a
 // pipelined request waits for the answer to the one before it). Limits,
 // all in HttpServerOptions: the request line and headers (431 past it),
-// the body (413 past it: 10 MB, API Gateway's payload limit), the time a
+// the body (413 past it: 10 MB, API Gateway's payload limit, or
+// large_body_limit for a request large_body picks by its head), the time a
 // request may take to arrive (read_timeout; also the keep-alive idle
 // time) and to be written back (write_timeout); past either the
 // connection is closed. A request Beast cannot parse is 400 and the
@@ -39,6 +40,11 @@ namespace fanlab::transport {
 struct HttpServerOptions {
   size_t header_limit = 16 * 1024;       // request line + header fields
   size_t body_limit = 10 * 1024 * 1024;  // API Gateway's 10 MB
+  // A request for which large_body (called with its method, path, query
+  // and headers, before the body is read) returns true may carry up to
+  // large_body_limit bytes instead. 0 or no predicate: body_limit for all.
+  size_t large_body_limit = 0;
+  std::function<bool(const services::HttpRequest& head)> large_body;
   // I/O timeouts are real time, never the engine's Clock: a virtual clock
   // skips time whenever the engine is idle, which would cut every
   // connection that is merely waiting for bytes.

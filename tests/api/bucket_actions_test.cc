@@ -69,9 +69,12 @@ class BucketActionsTest : public ::testing::Test {
 
 TEST_F(BucketActionsTest, AllActionsAreServed) {
   auto actions = dispatcher_.Actions();
-  for (auto name : {"CreateBucket", "DeleteBucket", "HeadBucket", "ListBuckets",
-                    "PutObject", "GetObject", "HeadObject", "DeleteObject",
-                    "ListObjectsV2"}) {
+  for (auto name :
+       {"CreateBucket", "DeleteBucket", "HeadBucket", "ListBuckets",
+        "PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjectsV2",
+        "ListObjects", "CopyObject", "DeleteObjects", "CreateMultipartUpload",
+        "UploadPart", "CompleteMultipartUpload", "AbortMultipartUpload",
+        "ListParts", "ListMultipartUploads"}) {
     EXPECT_NE(std::find(actions.begin(), actions.end(), name), actions.end())
         << name;
   }

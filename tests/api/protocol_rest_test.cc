@@ -82,8 +82,12 @@ TEST(RestRoutingTest, LabelsGreedyLabelsAndFixedQueryParameters) {
 TEST(RestRoutingTest, NoMatchAndOverlongLabelsAreErrors) {
   auto m = MatchOperation(Lambda(), "PATCH", "/2015-03-31/functions", {});
   EXPECT_EQ(m.status().code(), ErrorCode::kUnknownOperationException);
-  // ListObjects (V1) is not served: a GET of a bucket without list-type.
-  EXPECT_FALSE(MatchOperation(S3(), "GET", "/b", {}).ok());
+  // No S3 action is a PATCH.
+  EXPECT_FALSE(MatchOperation(S3(), "PATCH", "/b", {}).ok());
+  // UploadPart needs both of its query parameters.
+  m = MatchOperation(S3(), "PUT", "/b/k", {{"uploadId", "u"}});
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->operation->name, "PutObject");
   m = MatchOperation(S3(), "GET",
                      "/b/" + std::string(kMaxUriLabelBytes + 1, 'k'), {});
   EXPECT_EQ(m.status().code(), ErrorCode::kSerializationException);

@@ -43,8 +43,8 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 SERVICES = [("sqs", "SQS"), ("sns", "SNS"), ("s3", "S3"), ("lambda", "Lambda"),
             ("dynamodb", "DynamoDB"), ("eventbridge", "EventBridge")]
-DEADLINE_S = 170          # the whole suite (ctest's TIMEOUT is 240)
-RUNNER_TIMEOUT_S = 160    # one client's scenarios
+DEADLINE_S = 540          # the whole suite (ctest's TIMEOUT is 600)
+RUNNER_TIMEOUT_S = 360    # one client's scenarios (a hang guard: the aws CLI alone takes 2-3 min)
 SERVER_START_TIMEOUT_S = 15
 
 FUNCTION_SOURCE = '''\

@@ -1,17 +1,15 @@
-// Queue -> function mappings with real processes on a virtual clock: the
-// test settles the engine's work by running the io_context while functions
-// run and firing Clock timers that are due; visibility timeouts pass by
-// advancing the clock, never by waiting.
+// Queue -> function mappings on a virtual clock, with scripted fake
+// processes (FakeLauncher): a function records the batches it gets and
+// answers as the test says; the test settles the engine's work by firing
+// the Clock's timers, and visibility timeouts pass by advancing the clock.
+// Nothing waits on a real process.
 #include "emulator/compute/event_source_mappings.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "tests/compute/fake_launcher.h"
 
 namespace fanlab::compute {
 namespace {
@@ -19,8 +17,6 @@ namespace {
 namespace json = boost::json;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-constexpr const char* kTestFunction = FANLAB_TEST_FUNCTION;
 
 class MappingsTest : public ::testing::Test {
  protected:
@@ -31,12 +27,15 @@ class MappingsTest : public ::testing::Test {
     sqs_.SetObserver(&mappings_);
     functions_.SetRecordCallback(
         [this](const InvocationRecord& r) { records_.push_back(r); });
-    dir_ = std::filesystem::temp_directory_path() /
-           ("fanlab-esm-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
+    // Records each event it gets and answers {}.
+    launcher_.Define("rec", [this](const FakeEvent& e) {
+      events_.push_back(e.payload);
+      return FakeReply::Result("{}");
+    });
+    launcher_.Define("fail", [](const FakeEvent&) {
+      return FakeReply::Error("TestError", "failing on purpose");
+    });
   }
-  ~MappingsTest() override { std::filesystem::remove_all(dir_); }
 
   std::string Queue(const std::string& name, queue::AttributeMap attrs = {}) {
     auto r = sqs_.CreateQueue({name, attrs, {}});
@@ -57,27 +56,12 @@ class MappingsTest : public ::testing::Test {
     auto r = sqs_.SendMessage(req);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
   }
-  void Function(const std::string& name, std::vector<std::string> argv,
+  void Function(const std::string& name, const std::string& program,
                 int64_t timeout = 3) {
-    FunctionConfig c{.name = name, .command = std::move(argv)};
+    FunctionConfig c{.name = name, .command = {program}};
     c.timeout_seconds = timeout;
     auto r = functions_.CreateFunction(c);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
-  }
-  // A shell function that appends each event to `log` (one per line) and
-  // answers with `answer`.
-  std::vector<std::string> Recorder(const std::string& log,
-                                    const std::string& answer = "{}") {
-    return {"/bin/sh", "-c",
-            "read -r header; event=$(cat); printf '%s\\n' \"$event\" >> " +
-                (dir_ / log).string() + "; printf '{\"status\":\"ok\"}\\n" +
-                answer + "' >&3"};
-  }
-  std::vector<std::string> Lines(const std::string& log) {
-    std::ifstream in(dir_ / log);
-    std::vector<std::string> out;
-    for (std::string line; std::getline(in, line);) out.push_back(line);
-    return out;
   }
   EventSourceMapping Map(const std::string& arn, const std::string& fn,
                          int64_t batch = 10) {
@@ -87,22 +71,13 @@ class MappingsTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : m;
   }
-  // Runs until no function runs and no timer is due now.
+  // Fires what is due now and, while a function runs, the timers it waits
+  // on; returns when no function runs and nothing is due now.
   void Settle() {
-    auto limit = std::chrono::steady_clock::now() + seconds(20);
-    while (std::chrono::steady_clock::now() < limit) {
-      // poll() stops an io_context that ran out of work; new work (a
-      // process launched by a timer) needs it running again.
-      if (io_.stopped()) io_.restart();
-      io_.poll();
+    for (int i = 0; i < 100000; ++i) {
       clock_.AdvanceTo(clock_.Now());
-      if (functions_.running() > 0) {
-        io_.run_one_for(milliseconds(10));
-        continue;
-      }
-      auto next = clock_.NextDeadline();
-      if (io_.stopped()) io_.restart();
-      if (io_.poll() == 0 && (!next || *next > clock_.Now())) return;
+      if (functions_.running() == 0) return;
+      if (!clock_.AdvanceToNextTimer()) break;
     }
     FAIL() << "did not settle";
   }
@@ -110,23 +85,31 @@ class MappingsTest : public ::testing::Test {
     auto d = sqs_.Depth(queue);
     return d.ok() ? d->visible + d->in_flight + d->delayed : 999;
   }
+  // The bodies of an event's records.
+  static std::vector<std::string> Bodies(const std::string& event) {
+    std::vector<std::string> out;
+    json::value parsed = json::parse(event);
+    for (const auto& r : parsed.at("Records").as_array()) {
+      out.push_back(std::string(r.at("body").as_string()));
+    }
+    return out;
+  }
 
-  boost::asio::io_context io_;
   VirtualClock clock_;
-  PosixLauncher launcher_{io_};
+  FakeLauncher launcher_{clock_};
   IdGenerator ids_{7};
   queue::QueueService sqs_;
   FunctionService functions_;
   EventSourceMappings mappings_;
   std::vector<InvocationRecord> records_;
-  std::filesystem::path dir_;
+  std::vector<std::string> events_;  // what "rec" got, in order
 };
 
 TEST_F(MappingsTest, CreateValidatesAsLambdaDoes) {
   std::string q = Queue("jobs", {{"VisibilityTimeout", "30"}});
   std::string fifo = Queue("jobs.fifo", {{"FifoQueue", "true"}});
-  Function("ok", {kTestFunction, "echo"}, 30);
-  Function("slow", {kTestFunction, "echo"}, 60);
+  Function("ok", "rec", 30);
+  Function("slow", "rec", 60);
   auto create = [&](EventSourceMapping m) { return mappings_.Create(m); };
   EXPECT_EQ(create({.event_source_arn = q, .function_name = "slow"})
                 .status()
@@ -156,12 +139,12 @@ TEST_F(MappingsTest, CreateValidatesAsLambdaDoes) {
 
 TEST_F(MappingsTest, DeliversBatchesAndDeletesWhatSucceeded) {
   std::string q = Queue("jobs");
-  Function("rec", Recorder("events"));
+  Function("rec", "rec");
   for (int i = 0; i < 25; ++i) Send("jobs", "m" + std::to_string(i));
   Map(q, "rec", 10);
   Settle();
   EXPECT_EQ(Depth("jobs"), 0u);
-  std::vector<std::string> events = Lines("events");
+  std::vector<std::string> events = events_;
   ASSERT_EQ(events.size(), 3u);
   size_t records = 0;
   for (const auto& e : events) {
@@ -183,13 +166,13 @@ TEST_F(MappingsTest, DeliversBatchesAndDeletesWhatSucceeded) {
 
 TEST_F(MappingsTest, NewMessagesWakeTheMapping) {
   std::string q = Queue("jobs");
-  Function("rec", Recorder("events"));
+  Function("rec", "rec");
   Map(q, "rec", 10);
   Settle();
-  EXPECT_TRUE(Lines("events").empty());
+  EXPECT_TRUE(events_.empty());
   Send("jobs", "late");
   Settle();
-  ASSERT_EQ(Lines("events").size(), 1u);
+  ASSERT_EQ(events_.size(), 1u);
   EXPECT_EQ(Depth("jobs"), 0u);
 }
 
@@ -200,7 +183,7 @@ TEST_F(MappingsTest, FailuresReturnAfterTheVisibilityTimeoutThenGoToTheDlq) {
       {{"VisibilityTimeout", "30"},
        {"RedrivePolicy",
         R"({"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:dlq","maxReceiveCount":"2"})"}});
-  Function("fail", {kTestFunction, "fail"});
+  Function("fail", "fail");
   Send("jobs", "poison");
   Map(q, "fail", 1);
   Settle();
@@ -219,14 +202,14 @@ TEST_F(MappingsTest, FailuresReturnAfterTheVisibilityTimeoutThenGoToTheDlq) {
 
 TEST_F(MappingsTest, FifoGroupsKeepTheirOrder) {
   std::string q = Queue("jobs.fifo", {{"FifoQueue", "true"}});
-  Function("rec", Recorder("events"));
+  Function("rec", "rec");
   for (const char* body : {"a1", "b1", "a2", "a3", "b2"}) {
     Send("jobs.fifo", body, std::string(1, body[0]));
   }
   Map(q, "rec", 1);
   Settle();
   std::vector<std::string> order;
-  for (const auto& e : Lines("events")) {
+  for (const auto& e : events_) {
     order.push_back(
         std::string(json::parse(e).at("Records").at(0).at("body").as_string()));
   }
@@ -242,12 +225,12 @@ TEST_F(MappingsTest, FifoGroupsKeepTheirOrder) {
 TEST_F(MappingsTest, ReportBatchItemFailuresKeepsOnlyTheFailedItems) {
   std::string q = Queue("jobs", {{"VisibilityTimeout", "30"}});
   // Fails the first record of each batch.
-  Function("partial",
-           {"/bin/sh", "-c",
-            "read -r header; event=$(cat); id=$(printf '%s' \"$event\" | "
-            "sed 's/.*\"messageId\":\"\\([^\"]*\\)\".*/\\1/'); "
-            "printf '{\"status\":\"ok\"}\\n{\"batchItemFailures\":"
-            "[{\"itemIdentifier\":\"%s\"}]}' \"$id\" >&3"});
+  launcher_.Define("partial", [](const FakeEvent& e) {
+    json::value id = json::parse(e.payload).at("Records").at(0).at("messageId");
+    return FakeReply::Result(R"({"batchItemFailures":[{"itemIdentifier":)" +
+                             json::serialize(id) + "}]}");
+  });
+  Function("partial", "partial");
   for (int i = 0; i < 3; ++i) Send("jobs", "m" + std::to_string(i));
   EventSourceMapping m{.event_source_arn = q, .function_name = "partial"};
   m.batch_size = 3;
@@ -256,13 +239,19 @@ TEST_F(MappingsTest, ReportBatchItemFailuresKeepsOnlyTheFailedItems) {
   Settle();
   EXPECT_EQ(records_.size(), 1u);
   EXPECT_EQ(Depth("jobs"), 1u);  // the one reported failed
+  // It comes back alone after its visibility timeout.
+  clock_.Advance(seconds(30));
+  Settle();
+  EXPECT_EQ(records_.size(), 2u);
 }
 
 TEST_F(MappingsTest, AMalformedBatchItemFailuresAnswerFailsTheBatch) {
   std::string q = Queue("jobs", {{"VisibilityTimeout", "30"}});
-  Function("liar",
-           Recorder("events",
-                    R"({"batchItemFailures":[{"itemIdentifier":"nope"}]})"));
+  launcher_.Define("liar", [](const FakeEvent&) {
+    return FakeReply::Result(
+        R"({"batchItemFailures":[{"itemIdentifier":"nope"}]})");
+  });
+  Function("liar", "liar");
   for (int i = 0; i < 3; ++i) Send("jobs", "m" + std::to_string(i));
   EventSourceMapping m{.event_source_arn = q, .function_name = "liar"};
   m.batch_size = 3;
@@ -272,16 +261,96 @@ TEST_F(MappingsTest, AMalformedBatchItemFailuresAnswerFailsTheBatch) {
   EXPECT_EQ(Depth("jobs"), 3u);
 }
 
+TEST_F(MappingsTest, MaximumConcurrencyBoundsTheBatchesInFlight) {
+  std::string q = Queue("jobs");
+  launcher_.Define("slow", [this](const FakeEvent& e) {
+    events_.push_back(e.payload);
+    return FakeReply::Result("{}").After(seconds(1));
+  });
+  Function("slow", "slow");
+  for (int i = 0; i < 50; ++i) Send("jobs", "m" + std::to_string(i));
+  TimePoint start = clock_.Now();
+  EventSourceMapping m{.event_source_arn = q, .function_name = "slow"};
+  m.maximum_concurrency = 2;
+  ASSERT_TRUE(mappings_.Create(m).ok());
+  Settle();
+  // Five batches of ten, two at a time, each pair as the last one ends.
+  ASSERT_EQ(records_.size(), 5u);
+  std::vector<Duration> starts;
+  for (const auto& r : records_) starts.push_back(r.start - start);
+  EXPECT_EQ(starts, (std::vector<Duration>{seconds(0), seconds(0), seconds(1),
+                                           seconds(1), seconds(2)}));
+  for (const auto& e : events_) EXPECT_EQ(Bodies(e).size(), 10u);
+  EXPECT_EQ(Depth("jobs"), 0u);
+}
+
+TEST_F(MappingsTest, TheBatchingWindowWaitsForMoreUnlessTheBatchIsFull) {
+  std::string q = Queue("jobs");
+  Function("rec", "rec");
+  EventSourceMapping m{.event_source_arn = q, .function_name = "rec"};
+  m.batch_size = 100;
+  m.maximum_batching_window_seconds = 5;
+  ASSERT_TRUE(mappings_.Create(m).ok());
+  for (int i = 0; i < 3; ++i) Send("jobs", "m" + std::to_string(i));
+  Settle();
+  EXPECT_TRUE(events_.empty());
+  clock_.Advance(seconds(4));
+  Send("jobs", "m3");
+  Settle();
+  EXPECT_TRUE(events_.empty());
+  clock_.Advance(seconds(1));  // five seconds since the first
+  Settle();
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(Bodies(events_[0]),
+            (std::vector<std::string>{"m0", "m1", "m2", "m3"}));
+  // A full batch goes at once.
+  for (int i = 0; i < 100; ++i) Send("jobs", "n" + std::to_string(i));
+  Settle();
+  ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(Bodies(events_[1]).size(), 100u);
+  EXPECT_EQ(Depth("jobs"), 0u);
+}
+
+TEST_F(MappingsTest, ATimedOutBatchComesBackAfterTheVisibilityTimeout) {
+  std::string q = Queue("jobs", {{"VisibilityTimeout", "30"}});
+  int calls = 0;
+  launcher_.Define("hang-once", [&calls, this](const FakeEvent& e) {
+    events_.push_back(e.payload);
+    return ++calls == 1 ? FakeReply::Hang() : FakeReply::Result("{}");
+  });
+  Function("stuck", "hang-once", 3);
+  Send("jobs", "m0");
+  TimePoint start = clock_.Now();
+  Map(q, "stuck", 1);
+  Settle();
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_EQ(records_[0].outcome, InvocationRecord::Outcome::kTimeout);
+  EXPECT_EQ(clock_.Now(), start + seconds(3));
+  EXPECT_EQ(Depth("jobs"), 1u);
+  clock_.AdvanceTo(start + seconds(30));
+  Settle();
+  ASSERT_EQ(records_.size(), 2u);
+  EXPECT_EQ(records_[1].outcome, InvocationRecord::Outcome::kSuccess);
+  EXPECT_EQ(records_[1].start, start + seconds(30));
+  EXPECT_EQ(json::parse(events_[1])
+                .at("Records")
+                .at(0)
+                .at("attributes")
+                .at("ApproximateReceiveCount"),
+            "2");
+  EXPECT_EQ(Depth("jobs"), 0u);
+}
+
 TEST_F(MappingsTest, DeleteStopsDelivery) {
   std::string q = Queue("jobs");
-  Function("rec", Recorder("events"));
+  Function("rec", "rec");
   EventSourceMapping created = Map(q, "rec");
   ASSERT_TRUE(mappings_.Delete(created.uuid).ok());
   EXPECT_EQ(mappings_.Get(created.uuid).status().code(),
             ErrorCode::kResourceNotFoundException);
   Send("jobs", "x");
   Settle();
-  EXPECT_TRUE(Lines("events").empty());
+  EXPECT_TRUE(events_.empty());
   EXPECT_EQ(Depth("jobs"), 1u);
 }
 

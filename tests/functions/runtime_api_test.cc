@@ -302,7 +302,7 @@ std::string Path(std::string_view rest) {
   return std::string(kPrefix) + std::string(rest);
 }
 
-TEST(RuntimeApiTest, ServesEveryInvocationOnOneConnectionThenExitsZero) {
+TEST(SdkRuntimeApiTest, ServesEveryInvocationOnOneConnectionThenExitsZero) {
   FakeRuntimeApi api({Invoke("r1", R"({"a":1})"), Invoke("r2", "[1,2]"),
                       Invoke("r3", "\"x\"")});
   std::string log;
@@ -327,7 +327,7 @@ TEST(RuntimeApiTest, ServesEveryInvocationOnOneConnectionThenExitsZero) {
   EXPECT_THAT(log, HasSubstr("the Runtime API went away"));
 }
 
-TEST(RuntimeApiTest, AFailurePostsTheErrorShapeAndTheLoopGoesOn) {
+TEST(SdkRuntimeApiTest, AFailurePostsTheErrorShapeAndTheLoopGoesOn) {
   FakeRuntimeApi api({Invoke("bad/id 1", "{}"), Invoke("r2", "{}")});
   std::string log;
   EXPECT_EQ(RunBootstrap({"fail"}, Env(api), &log), kRunEof) << log;
@@ -343,7 +343,7 @@ TEST(RuntimeApiTest, AFailurePostsTheErrorShapeAndTheLoopGoesOn) {
   EXPECT_EQ(seen[3].target, Path("invocation/r2/error"));
 }
 
-TEST(RuntimeApiTest, AnInitErrorIsPostedAndNothingIsServed) {
+TEST(SdkRuntimeApiTest, AnInitErrorIsPostedAndNothingIsServed) {
   FakeRuntimeApi api({Invoke("r1", "{}")});
   std::string log;
   EXPECT_EQ(RunBootstrap({"init-fail"}, Env(api), &log), kRunInitError) << log;
@@ -360,7 +360,7 @@ TEST(RuntimeApiTest, AnInitErrorIsPostedAndNothingIsServed) {
   EXPECT_THAT(log, HasSubstr("failing at init"));
 }
 
-TEST(RuntimeApiTest, ContextComesFromTheHeadersAndTheEnvironment) {
+TEST(SdkRuntimeApiTest, ContextComesFromTheHeadersAndTheEnvironment) {
   const int64_t deadline = NowMs() + 60000;
   Invocation inv{
       "req-7",
@@ -406,7 +406,7 @@ TEST(RuntimeApiTest, ContextComesFromTheHeadersAndTheEnvironment) {
   EXPECT_EQ(second["traceEnv"], "");
 }
 
-TEST(RuntimeApiTest, RemainingTimeRunsOnTheEmulatorsClockWhenItIsSent) {
+TEST(SdkRuntimeApiTest, RemainingTimeRunsOnTheEmulatorsClockWhenItIsSent) {
   // A virtual clock far from the wall clock: deadline 1,000,000 ms after
   // the epoch, the emulator's now 10 s before it.
   FakeRuntimeApi api(
@@ -428,7 +428,7 @@ TEST(RuntimeApiTest, RemainingTimeRunsOnTheEmulatorsClockWhenItIsSent) {
             -NowMs() + 2000000);
 }
 
-TEST(RuntimeApiTest, AClosedKeepAliveConnectionIsReopened) {
+TEST(SdkRuntimeApiTest, AClosedKeepAliveConnectionIsReopened) {
   FakeRuntimeApi api({Invoke("r1", "1"), Invoke("r2", "2")},
                      {.close_each = true});
   std::string log;
@@ -441,7 +441,7 @@ TEST(RuntimeApiTest, AClosedKeepAliveConnectionIsReopened) {
   EXPECT_EQ(seen[4].connection, 5);  // one per request
 }
 
-TEST(RuntimeApiTest, ARefusedPostIsReportedAndTheLoopGoesOn) {
+TEST(SdkRuntimeApiTest, ARefusedPostIsReportedAndTheLoopGoesOn) {
   FakeRuntimeApi api({Invoke("r1", "1"), Invoke("r2", "2")},
                      {.post_status = 413});
   std::string log;
@@ -451,7 +451,7 @@ TEST(RuntimeApiTest, ARefusedPostIsReportedAndTheLoopGoesOn) {
   EXPECT_THAT(log, HasSubstr("/response answered 413"));
 }
 
-TEST(RuntimeApiTest, NoApiAtAllIsACleanExit) {
+TEST(SdkRuntimeApiTest, NoApiAtAllIsACleanExit) {
   std::string address;
   {
     FakeRuntimeApi gone({});
@@ -463,7 +463,7 @@ TEST(RuntimeApiTest, NoApiAtAllIsACleanExit) {
   EXPECT_THAT(log, HasSubstr("cannot connect"));
 }
 
-TEST(RuntimeApiTest, BadAnswersToNextNameWhatIsWrong) {
+TEST(SdkRuntimeApiTest, BadAnswersToNextNameWhatIsWrong) {
   {
     FakeRuntimeApi api({{"", "{}", {{"Lambda-Runtime-Deadline-Ms", "1"}}}});
     std::string log;

@@ -17,3 +17,15 @@ foreach(language python node)
     SKIP_RETURN_CODE 77
     TIMEOUT 300)
 endforeach()
+
+# Users' Lambda code on a real `fanlab serve` (emulator_e2e_test.py): boto3
+# and the AWS SDK for JavaScript v3 inside functions, AWS's aws-lambda-ric
+# as a custom runtime. Exit code 77 (no boto3) is a skip; a test whose
+# node or npm package is missing skips itself and says why.
+add_test(NAME runtimes_emulator_e2e
+         COMMAND ${FANLAB_PYTHON3}
+                 ${CMAKE_CURRENT_LIST_DIR}/emulator_e2e_test.py
+                 --fanlab $<TARGET_FILE:fanlab>)
+set_tests_properties(runtimes_emulator_e2e PROPERTIES
+  SKIP_RETURN_CODE 77
+  TIMEOUT 120)

@@ -229,6 +229,44 @@ TEST(HttpServerTest, ChunkedBodyOverTheLimitIs413) {
   EXPECT_EQ(Echo(*r)["body"].as_string().size(), 1000u);
 }
 
+TEST(HttpServerTest, ALargeBodyRequestHasItsOwnBoundedLimit) {
+  HttpServerOptions options{.body_limit = 1000};
+  options.large_body_limit = 3000;
+  options.large_body = [](const services::HttpRequest& head) {
+    return head.path == "/large" &&
+           services::FindHeader(head.headers, "X-Large") != nullptr;
+  };
+  HttpServerFixture fx(options);
+  // Over a limit, a Content-Length request sends its head alone: the
+  // answer comes before the body.
+  auto post = [&](std::string path, std::string extra, size_t n,
+                  bool chunked = false, bool send_body = true) {
+    RawConnection c(fx.port_);
+    std::string head = "POST " + path + " HTTP/1.1\r\nHost: h\r\n" + extra;
+    if (chunked) {
+      char size[16];
+      snprintf(size, sizeof size, "%zx", n);
+      EXPECT_TRUE(c.Send(head + "Transfer-Encoding: chunked\r\n\r\n" + size +
+                         "\r\n" + std::string(n, 'x') + "\r\n0\r\n\r\n"));
+    } else {
+      EXPECT_TRUE(c.Send(head + "Content-Length: " + std::to_string(n) +
+                         "\r\n\r\n" + (send_body ? std::string(n, 'x') : "")));
+    }
+    auto r = c.Read();
+    return r ? r->status : 0;
+  };
+  EXPECT_EQ(post("/large", "X-Large: 1\r\n", 3000), 200);
+  EXPECT_EQ(post("/large", "X-Large: 1\r\n", 3001, false, false), 413);
+  EXPECT_EQ(post("/large", "X-Large: 1\r\n", 3001, true), 413);
+  EXPECT_EQ(post("/large", "X-Large: 1\r\n", 2500, true), 200);
+  // Every other request keeps body_limit, with or without a length.
+  EXPECT_EQ(post("/large", "", 1000), 200);
+  EXPECT_EQ(post("/large", "", 1001, false, false), 413);
+  EXPECT_EQ(post("/other", "X-Large: 1\r\n", 1001, false, false), 413);
+  EXPECT_EQ(post("/other", "", 1001, true), 413);
+  EXPECT_EQ(post("/other", "", 1000, true), 200);
+}
+
 TEST(HttpServerTest, HugeHeadersAre431AndGarbageIs400) {
   HttpServerFixture fx({.header_limit = 1024});
   RawConnection big(fx.port_);
