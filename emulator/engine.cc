@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "emulator/api/dispatcher.h"
+#include "emulator/engine_wiring.h"
 #include "emulator/services/bucket_service.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/schedule_service.h"
@@ -75,92 +76,75 @@ RuntimeApiHttpListeners::Listen(Handler handler) {
                                                std::move(address)));
 }
 
-Engine::Engine(EngineOptions options, transport::Context& context)
+Engine::Engine(EngineOptions options, transport::Context& context,
+               EngineParts parts)
     : io_(std::make_unique<boost::asio::io_context>(1)),
+      clock_(std::move(parts.clock)),
+      account_(options.account),
       ids_(options.seed),
       http_ids_(options.seed ^ 0x68747470ULL),
       advertise_url_(options.advertise_url) {
-  if (options.virtual_clock) {
-    auto v = std::make_unique<VirtualClock>();
-    virtual_clock_ = v.get();
-    clock_ = std::move(v);
-  } else {
-    clock_ = std::make_unique<RealClock>();
+  if (clock_ == nullptr) {
+    if (options.virtual_clock) {
+      clock_ = std::make_unique<VirtualClock>();
+    } else {
+      clock_ = std::make_unique<RealClock>();
+    }
   }
+  virtual_clock_ = dynamic_cast<VirtualClock*>(clock_.get());
+  launcher_ = parts.launcher ? parts.launcher(*io_)
+                             : std::make_unique<compute::PosixLauncher>(*io_);
+  runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);
+  http_client_ = std::make_unique<transport::HttpClient>(*io_);
+
+  // One account for every service.
+  options.queue.region = account_.region;
+  options.queue.account_id = account_.id;
+  options.functions.region = account_.region;
+  options.functions.account = account_.id;
+
   sqs_ = std::make_unique<queue::QueueService>(*clock_, options.queue);
-  launcher_ = std::make_unique<compute::PosixLauncher>(*io_);
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   options.functions.data_dir = options.data_dir;  // code under lambda-code/
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
-  runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);
-  functions_->SetRuntimeApiListeners(runtime_listeners_.get());
-  // The AWS SDKs inside functions call the HTTP front (AWS_ENDPOINT_URL):
-  // without one bound, the first environment binds one on any free port.
-  functions_->SetHttpEndpointProvider([this]() -> std::string {
-    if (http_server_ != nullptr) return http_server_->url();
-    auto bound = BindHttp("127.0.0.1:0");
-    return bound.ok() ? *bound : std::string();
-  });
+  ConnectFunctions();
   topics_ = std::make_unique<services::TopicService>(
       *clock_, ids_,
-      services::TopicServiceOptions{.region = options.functions.region,
-                                    .account = options.functions.account,
+      services::TopicServiceOptions{.region = account_.region,
+                                    .account = account_.id,
                                     .data_dir = options.data_dir},
-      TopicTargets());
+      wiring::TopicTargets(*sqs_, *functions_, *http_client_));
   topics_->SetObserver(&service_observers_);
-  // Event invocation destinations: queues and topics, by ARN.
-  functions_->SetDestinationSender(
-      [this](const std::string& arn, const std::string& body) -> Status {
-        if (arn.starts_with("arn:aws:sns:")) {
-          return topics_->Publish({.topic_arn = arn, .message = body}).status();
-        }
-        return SendToQueue(arn, body, {});
-      });
-  // A function's time is real time: the clock follows it from the moment
-  // the invocation starts (the loop turns following off once none runs).
-  functions_->SetStartCallback([this] {
-    if (virtual_clock_ != nullptr) virtual_clock_->FollowRealTime(true);
-  });
+  functions_->SetDestinationSender(wiring::Destinations(*sqs_, *topics_));
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
-  observers_.Add(mappings_.get());
-  sqs_->SetObserver(&observers_);
+  wiring::ConnectMappings(*sqs_, observers_, *mappings_);
   auto buckets = services::BucketService::Open(
-      *clock_,
-      {.data_dir = options.data_dir, .region = options.functions.region});
+      *clock_, {.data_dir = options.data_dir, .region = account_.region});
   if (buckets.ok()) {
     buckets_ = std::move(*buckets);
   } else {
     init_status_ = buckets.status();
     buckets_ = std::make_unique<services::BucketService>(
-        *clock_,
-        services::BucketServiceOptions{.region = options.functions.region});
+        *clock_, services::BucketServiceOptions{.region = account_.region});
   }
   buckets_->SetObserver(&service_observers_);
-  tables_ = std::make_unique<services::TableService>(*clock_);
+  tables_ = std::make_unique<services::TableService>(
+      *clock_, services::TableService::kDefaultSeed, account_);
   tables_->SetObserver(&service_observers_);
   schedules_ = std::make_unique<services::ScheduleService>(
       *clock_, ids_,
-      services::ScheduleServiceOptions{.region = options.functions.region,
-                                       .account_id = options.functions.account},
-      [this](const services::Target& target, const std::string& payload) {
-        if (target.kind == services::TargetKind::kFunction) {
-          return functions_->InvokeEvent(target.resource, payload).status();
-        }
-        return SendToQueue(target.arn, payload, {}, target.message_group_id);
-      });
+      services::ScheduleServiceOptions{.region = account_.region,
+                                       .account_id = account_.id},
+      wiring::ScheduleDelivery(*sqs_, *functions_));
   schedules_->SetObserver(&service_observers_);
   routes_ = std::make_unique<services::RouteService>(
-      *clock_, http_ids_,
-      [this](const std::string& name, std::string payload,
-             services::RouteService::InvokeDone done) {
-        functions_->Invoke(name, std::move(payload), std::move(done));
-      });
+      *clock_, http_ids_, wiring::RouteInvoker(*functions_),
+      services::RouteServiceOptions{.account = account_.id});
   sinks_ = std::make_unique<services::SinkService>(*clock_);
   routes_->SetObserver(&service_observers_);
   sinks_->SetObserver(&service_observers_);
-  http_client_ = std::make_unique<transport::HttpClient>(*io_);
   dispatcher_ = std::make_unique<api::Dispatcher>(api::Services{
       .sqs = *sqs_,
       .functions = functions_.get(),
@@ -176,26 +160,32 @@ Engine::Engine(EngineOptions options, transport::Context& context)
       *io_, context.zmq(),
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
-        dispatcher_->Dispatch(action, body, std::move(done));
+        DispatchAs(api::ApiRequest{.action = std::string(action),
+                                   .body = std::string(body)},
+                   std::move(done));
       });
 }
 
+void Engine::ConnectFunctions() {
+  functions_->SetRuntimeApiListeners(runtime_listeners_.get());
+  // The AWS SDKs inside functions call the HTTP front (AWS_ENDPOINT_URL):
+  // without one bound, the first environment binds one on any free port.
+  functions_->SetHttpEndpointProvider([this]() -> std::string {
+    if (http_server_ != nullptr) return http_server_->url();
+    auto bound = BindHttp("127.0.0.1:0");
+    return bound.ok() ? *bound : std::string();
+  });
+  // A function's time is real time: the clock follows it from the moment
+  // the invocation starts (the loop turns following off once none runs).
+  functions_->SetStartCallback([this] {
+    if (virtual_clock_ != nullptr) virtual_clock_->FollowRealTime(true);
+  });
+}
+
 Engine::~Engine() {
-  // The server's reply callbacks sit in the service's parked receives:
-  // drop the server first, then the service (which cancels its timers).
-  http_server_.reset();
-  http_client_.reset();  // calls in flight are dropped unanswered
-  server_.reset();
-  dispatcher_.reset();
+  // The back edges the members' order cannot express (see engine.h).
   sqs_->SetObserver(nullptr);
-  mappings_.reset();
-  // Routes wait on functions: they go first, dropping their requests.
-  http_front_.reset();
-  routes_.reset();
-  schedules_.reset();
-  topics_.reset();
-  functions_.reset();
-  sqs_.reset();
+  functions_->SetDestinationSender(nullptr);
 }
 
 Result<std::string> Engine::Bind(const std::string& endpoint) {
@@ -209,62 +199,12 @@ Result<std::string> Engine::Bind(const std::string& endpoint) {
 }
 
 Result<std::unique_ptr<Engine>> Engine::Create(EngineOptions options,
-                                               transport::Context& context) {
-  auto engine = std::make_unique<Engine>(std::move(options), context);
+                                               transport::Context& context,
+                                               EngineParts parts) {
+  auto engine =
+      std::make_unique<Engine>(std::move(options), context, std::move(parts));
   if (!engine->init_status_.ok()) return engine->init_status_;
   return engine;
-}
-
-Status Engine::SendToQueue(const std::string& queue_arn,
-                           const std::string& body,
-                           const services::SnsMessageAttributes& attributes,
-                           const std::optional<std::string>& group_id) {
-  auto queue = sqs_->DescribeByArn(queue_arn);
-  if (!queue.ok()) return queue.status();
-  queue::SendMessageRequest send{.queue_url = queue->url,
-                                 .message_body = body,
-                                 .message_group_id = group_id};
-  for (const auto& [name, a] : attributes) {
-    queue::MessageAttributeValue v{.data_type = a.data_type};
-    if (a.data_type.starts_with("Binary")) {
-      v.binary_value = a.binary_value;
-    } else {
-      v.string_value = a.string_value;
-    }
-    send.message_attributes.emplace(name, std::move(v));
-  }
-  return sqs_->SendMessage(send).status();
-}
-
-services::TopicTargets Engine::TopicTargets() {
-  services::TopicTargets t;
-  t.send_to_queue = [this](const std::string& arn, const std::string& body,
-                           const services::SnsMessageAttributes& attributes) {
-    return SendToQueue(arn, body, attributes);
-  };
-  t.invoke_function = [this](const std::string& arn, const std::string& event) {
-    return InvokeByArn(arn, event);
-  };
-  t.post_http = [this](const std::string& url,
-                       std::vector<std::pair<std::string, std::string>> headers,
-                       std::string body,
-                       std::function<void(Result<int>)> done) {
-    http_client_->Post(url, std::move(headers), std::move(body),
-                       std::move(done));
-  };
-  return t;
-}
-
-Status Engine::InvokeByArn(const std::string& arn, const std::string& event) {
-  // "arn:aws:lambda:<region>:<account>:function:<name>"
-  std::string_view marker = ":function:";
-  size_t at = arn.find(marker);
-  if (at == std::string::npos) {
-    return Status(ErrorCode::kInvalidParameterValueException,
-                  "Not a function ARN: " + arn);
-  }
-  return functions_->InvokeEvent(arn.substr(at + marker.size()), event)
-      .status();
 }
 
 Result<std::string> Engine::BindHttp(const std::string& address) {
@@ -275,7 +215,7 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
   }
   http_front_ = std::make_unique<transport::HttpFront>(
       [this](api::ApiRequest request, api::ApiCallback done) {
-        dispatcher_->Dispatch(std::move(request), std::move(done));
+        DispatchAs(std::move(request), std::move(done));
       },
       routes_.get(), sinks_.get(), advertise_url_);
   // S3 objects and parts, and Lambda code, may be larger than the 10 MB
@@ -315,12 +255,25 @@ void Engine::Stop() {
   io_->stop();  // wakes a blocked run_one*; safe from any thread
 }
 
+void Engine::Dispatch(api::ApiRequest request, api::ApiCallback done) {
+  DispatchAs(std::move(request), std::move(done));
+}
+
 void Engine::Dispatch(std::string_view action, std::string_view body,
-                      std::function<void(bool ok, std::string body)> done) {
-  dispatcher_->Dispatch(action, body,
-                        [done = std::move(done)](api::ApiResponse r) {
-                          done(r.ok, std::move(r.body));
-                        });
+                      api::ApiCallback done) {
+  DispatchAs(
+      api::ApiRequest{.action = std::string(action), .body = std::string(body)},
+      std::move(done));
+}
+
+void Engine::DispatchAs(api::ApiRequest request, api::ApiCallback done) {
+  // Set for the synchronous part of the call: the changes it makes (and
+  // the events they publish) happen now. A long poll answered later is
+  // not attributed.
+  std::optional<compute::Caller> outer = std::move(caller_);
+  caller_ = wiring::CallerOf(*functions_, request);
+  dispatcher_->Dispatch(std::move(request), std::move(done));
+  caller_ = std::move(outer);
 }
 
 void Engine::Run() { Loop(std::nullopt); }

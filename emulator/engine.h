@@ -17,12 +17,16 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "emulator/api/dispatcher.h"
 #include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
+#include "emulator/compute/launcher.h"
+#include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
 #include "emulator/queue/queue_service.h"
@@ -35,9 +39,6 @@ class io_context;
 }
 
 namespace fanlab {
-namespace api {
-class Dispatcher;
-}
 namespace services {
 class BucketService;
 class HttpPoster;
@@ -70,6 +71,10 @@ class RuntimeApiHttpListeners : public compute::RuntimeApiListeners {
 };
 
 struct EngineOptions {
+  // The account every service builds its ARNs from; its region is the
+  // AWS_REGION of every function environment. It overrides the region and
+  // account fields of `queue` and `functions`.
+  Account account;
   bool virtual_clock = false;
   uint64_t seed = 0x66616e6c6162ULL;  // request ids of invocations
   queue::QueueServiceOptions queue;
@@ -82,15 +87,30 @@ struct EngineOptions {
   std::string advertise_url;
 };
 
+// What the engine runs on, for tests to replace: each null part is the
+// real one.
+struct EngineParts {
+  // The clock. Null: a VirtualClock when EngineOptions::virtual_clock,
+  // else a RealClock. A VirtualClock given here is driven as the virtual
+  // clock (skipping to timers when quiescent), whatever virtual_clock says.
+  std::unique_ptr<Clock> clock;
+  // Makes the launcher of function processes on the engine's loop. Null:
+  // a PosixLauncher.
+  std::function<std::unique_ptr<compute::Launcher>(boost::asio::io_context&)>
+      launcher;
+};
+
 class Engine {
  public:
   // `context` is the ZeroMQ context inproc:// clients must share.
   // With a data_dir, use Create(): opening what is stored there can fail.
-  Engine(EngineOptions options, transport::Context& context);
+  Engine(EngineOptions options, transport::Context& context,
+         EngineParts parts = {});
   // An engine, or why there is none (a data dir that cannot be opened,
   // with the path and the reason).
   static Result<std::unique_ptr<Engine>> Create(EngineOptions options,
-                                                transport::Context& context);
+                                                transport::Context& context,
+                                                EngineParts parts = {});
   ~Engine();
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
@@ -114,6 +134,7 @@ class Engine {
   void Stop();
 
   Clock& clock() { return *clock_; }
+  const Account& account() const { return account_; }
   boost::asio::io_context& io() { return *io_; }
   // REQUIRES: called on the engine thread (or before Run).
   queue::QueueService& sqs() { return *sqs_; }
@@ -130,11 +151,21 @@ class Engine {
   // following real time.
   services::HttpPoster& http_poster();
   transport::HttpClient& http_client();
-  // Runs `action` through the one dispatcher, as a ZeroMQ or HTTP request
+  // Runs `request` through the one dispatcher, as a ZeroMQ or HTTP request
   // would (REQUIRES: the engine thread, or before Run). `done` runs once,
-  // at once or later from the loop (a long poll, an Invoke).
+  // at once or later from the loop (a long poll, an Invoke), with the
+  // whole answer: the body, and on an error its code, HTTP status and
+  // service. A request signed with a function environment's access key is
+  // that invocation's call (caller()).
+  void Dispatch(api::ApiRequest request, api::ApiCallback done);
+  // Dispatch({action, body}).
   void Dispatch(std::string_view action, std::string_view body,
-                std::function<void(bool ok, std::string body)> done);
+                api::ApiCallback done);
+  // The invocation whose API call is being dispatched now, while the
+  // dispatcher and every observer it notifies run; nullopt for calls from
+  // outside any function (and between calls). Event logs attach it to
+  // what they record.
+  const std::optional<compute::Caller>& caller() const { return caller_; }
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }
@@ -144,48 +175,57 @@ class Engine {
   }
 
  private:
-  // SendMessage to the queue with this ARN (topic deliveries, Lambda
-  // destinations).
-  Status SendToQueue(const std::string& queue_arn, const std::string& body,
-                     const services::SnsMessageAttributes& attributes,
-                     const std::optional<std::string>& group_id = {});
   void Loop(std::optional<TimePoint> until);
-  // Where topics deliver: queues, functions, HTTP endpoints.
-  services::TopicTargets TopicTargets();
-  // An Event invocation of the function with this ARN.
-  Status InvokeByArn(const std::string& function_arn, const std::string& event);
+  // Dispatches with caller_ set to the invocation `request` comes from.
+  void DispatchAs(api::ApiRequest request, api::ApiCallback done);
+  // Functions reach the HTTP front (AWS_ENDPOINT_URL) and their Runtime
+  // API listeners; their start makes a virtual clock follow real time.
+  void ConnectFunctions();
 
+  // Members are destroyed in the reverse of this order, and each one is
+  // declared after everything it refers to: a service after the services
+  // its callbacks call (engine_wiring.h), the transports after the
+  // dispatcher and services they hand requests to. So a transport goes
+  // first (its parked replies and connections drop), then the dispatcher,
+  // then the services from the most dependent down to the queues, and the
+  // loop and its clock last. The destructor only unhooks the two back
+  // edges this order cannot express (the queues' observer list holding the
+  // mappings, the functions' destination sender holding the topics).
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Clock> clock_;
-  // First, so it outlives every service that publishes to it.
+  VirtualClock* virtual_clock_ = nullptr;  // clock_, when it is virtual
+  Account account_;
+  // Observers outlive every service that publishes to them.
   services::ServiceObserverList service_observers_;
-  Status init_status_;  // what Create() reports
-  VirtualClock* virtual_clock_ = nullptr;
-  std::unique_ptr<queue::QueueService> sqs_;
+  queue::ObserverList observers_;
   IdGenerator ids_;
+  // HTTP request ids come from their own generator, so requests do not
+  // shift the ids the rest of a replay draws; the invocations a route
+  // makes take theirs from `ids_`, in arrival order.
+  IdGenerator http_ids_;
   std::unique_ptr<compute::Launcher> launcher_;
   std::unique_ptr<RuntimeApiHttpListeners> runtime_listeners_;
+  // Outgoing HTTP calls (topic deliveries, the harness's requests); calls
+  // in flight at destruction are dropped unanswered.
+  std::unique_ptr<transport::HttpClient> http_client_;
+  std::unique_ptr<queue::QueueService> sqs_;
   std::unique_ptr<compute::FunctionService> functions_;
-  std::unique_ptr<compute::EventSourceMappings> mappings_;
-  queue::ObserverList observers_;
   std::unique_ptr<services::TopicService> topics_;
+  std::unique_ptr<compute::EventSourceMappings> mappings_;
   std::unique_ptr<services::BucketService> buckets_;
   std::unique_ptr<services::TableService> tables_;
   std::unique_ptr<services::ScheduleService> schedules_;
-  bool endpoint_for_functions_ = false;
-  bool started_ = false;  // the ZeroMQ server is started
-  // The HTTP front. HTTP request ids come from their own generator, so
-  // requests do not shift the ids the rest of a replay draws; the
-  // invocations a route makes take theirs from `ids_`, in arrival order.
-  IdGenerator http_ids_;
   std::unique_ptr<services::RouteService> routes_;
   std::unique_ptr<services::SinkService> sinks_;
-  std::unique_ptr<transport::HttpClient> http_client_;
+  std::unique_ptr<api::Dispatcher> dispatcher_;
+  std::optional<compute::Caller> caller_;  // see caller()
   std::unique_ptr<transport::HttpFront> http_front_;
   std::string advertise_url_;
   std::unique_ptr<transport::HttpServer> http_server_;
-  std::unique_ptr<api::Dispatcher> dispatcher_;
   std::unique_ptr<transport::ZmqServer> server_;
+  Status init_status_;  // what Create() reports
+  bool endpoint_for_functions_ = false;
+  bool started_ = false;  // the ZeroMQ server is started
   std::atomic<bool> stop_{false};
 };
 

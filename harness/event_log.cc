@@ -39,6 +39,10 @@ json::object Event::ToJson() const {
                  {"resource", resource}};
   if (!key.empty()) o["key"] = key;
   if (!detail.is_null()) o["detail"] = detail;
+  if (caller) {
+    o["caller"] = json::object{{"function", caller->function},
+                               {"requestId", caller->request_id}};
+  }
   return o;
 }
 
@@ -54,6 +58,8 @@ std::string Event::Summary() const {
   if (!detail.is_null()) {
     out += " " + CutUtf8(json::serialize(detail), 160);
   }
+  if (caller)
+    out += " (by " + caller->function + " " + caller->request_id + ")";
   return out;
 }
 
@@ -68,13 +74,15 @@ void EventLog::AddAt(TimePoint now, std::string service, std::string kind,
                      json::value detail) {
   if (now < start_) now = start_;
   last_ = std::max(last_, clock_.Now());
-  events_.push_back(Event{.seq = events_.size() + 1,
-                          .at = now - start_,
-                          .service = std::move(service),
-                          .kind = std::move(kind),
-                          .resource = std::move(resource),
-                          .key = std::move(key),
-                          .detail = std::move(detail)});
+  events_.push_back(
+      Event{.seq = events_.size() + 1,
+            .at = now - start_,
+            .service = std::move(service),
+            .kind = std::move(kind),
+            .resource = std::move(resource),
+            .key = std::move(key),
+            .detail = std::move(detail),
+            .caller = caller_source_ ? caller_source_() : std::nullopt});
 }
 
 void EventLog::OnQueueEvent(const queue::QueueEvent& e) {

@@ -8,6 +8,8 @@
 
 #include <boost/json/value.hpp>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,8 +29,13 @@ struct Event {
   std::string resource;       // queue, function, bucket, ... name
   std::string key;            // message id, request id, object key, ...
   boost::json::value detail;  // an object (or null)
+  // The invocation whose API call made the change (a function calling
+  // SendMessage with its environment's credentials); nullopt for changes
+  // made by anything else.
+  std::optional<compute::Caller> caller;
 
-  // {"seq","atMs","service","kind","resource","key","detail"}.
+  // {"seq","atMs","service","kind","resource","key","detail"}, plus
+  // "caller": {"function","requestId"} when there is one.
   boost::json::object ToJson() const;
   // "+12.500s sqs MessageSent jobs 5f0c…": one line for failure reports.
   std::string Summary() const;
@@ -38,6 +45,13 @@ class EventLog : public queue::QueueObserver, public services::ServiceObserver {
  public:
   // `clock` must outlive the log; times are measured from `start`.
   EventLog(Clock& clock, TimePoint start) : clock_(clock), start_(start) {}
+
+  // Asked at every event for the invocation making the current API call
+  // (Engine::caller()); unset, events have no caller.
+  using CallerSource = std::function<std::optional<compute::Caller>()>;
+  void SetCallerSource(CallerSource source) {
+    caller_source_ = std::move(source);
+  }
 
   void OnQueueEvent(const queue::QueueEvent& event) override;
   void OnServiceEvent(const services::ServiceEvent& event) override;
@@ -60,6 +74,7 @@ class EventLog : public queue::QueueObserver, public services::ServiceObserver {
   TimePoint start_;
   TimePoint last_ = start_;
   std::vector<Event> events_;
+  CallerSource caller_source_;
 };
 
 }  // namespace fanlab::harness

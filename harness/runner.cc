@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <map>
 
+#include "emulator/core/arn.h"
 #include "emulator/engine.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/http_client.h"
@@ -26,17 +27,6 @@ std::vector<const ExpectationResult*> ScenarioResult::Failures() const {
 }
 
 namespace {
-
-// The error type of an AWS JSON error body, without its namespace.
-std::string ErrorType(const std::string& body) {
-  boost::system::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (ec || !v.is_object()) return "";
-  const json::value* t = v.as_object().if_contains("__type");
-  if (t == nullptr || !t->is_string()) return "";
-  std::string type(t->as_string());
-  return type.substr(type.find('#') + 1);
-}
 
 class Run {
  public:
@@ -108,6 +98,7 @@ class Run {
     log_ = std::make_unique<EventLog>(engine_->clock(), start_);
     engine_->queue_observers().Add(log_.get());
     engine_->service_observers().Add(log_.get());
+    log_->SetCallerSource([this] { return engine_->caller(); });
     engine_->functions().SetRecordCallback(
         [this](const compute::InvocationRecord& r) { log_->OnInvocation(r); });
     return true;
@@ -141,9 +132,9 @@ class Run {
       } else if (kind == "queue_arn") {
         value = engine_->sqs().QueueArn(name);
       } else if (kind == "topic_arn") {
-        value = "arn:aws:sns:us-east-1:000000000000:" + name;
+        value = TopicArn(engine_->account(), name);
       } else if (kind == "function_arn") {
-        value = "arn:aws:lambda:us-east-1:000000000000:function:" + name;
+        value = FunctionArn(engine_->account(), name);
       } else if (kind == "sink_url") {
         value = base_url_ + "/_sinks/" + name;
       } else {
@@ -162,12 +153,13 @@ class Run {
       Resolve(body);
       bool answered = false;
       engine_->Dispatch(
-          call.action, json::serialize(body), [&](bool ok, std::string reply) {
+          call.action, json::serialize(body), [&](api::ApiResponse reply) {
             answered = true;
-            if (!ok) {
-              Fail(call.origin, call.action + " was refused: " +
-                                    ErrorType(reply) + ": " + MessageOf(reply));
-            } else if (std::string failed = FailedEntries(reply);
+            if (!reply.ok) {
+              Fail(call.origin, call.action +
+                                    " was refused: " + reply.error_type + ": " +
+                                    MessageOf(reply.body));
+            } else if (std::string failed = FailedEntries(reply.body);
                        !failed.empty()) {
               Fail(call.origin, call.action + " refused entries: " + failed);
             }
@@ -350,23 +342,23 @@ class Run {
         ++outstanding_;
         engine_->Dispatch(
             step.call.action, json::serialize(body),
-            [this, id](bool ok, std::string reply) {
+            [this, id](api::ApiResponse reply) {
               --outstanding_;
               StepResponse& r = responses_[id];
               r.done = true;
-              r.ok = ok;
-              r.status = ok ? 200 : 400;
-              if (!ok) {
-                r.error = ErrorType(reply);
-              } else if (std::string failed = FunctionErrorOf(reply);
+              r.ok = reply.ok;
+              r.status = reply.http_status;
+              if (!reply.ok) {
+                r.error = reply.error_type;
+              } else if (std::string failed = FunctionErrorOf(reply.body);
                          !failed.empty()) {
                 // An Invoke whose function failed.
                 r.ok = false;
                 r.error = failed;
               }
-              r.body = std::move(reply);
+              r.body = std::move(reply.body);
               log_->Add("harness", "Response", id, "",
-                        json::object{{"ok", ok}, {"error", r.error}});
+                        json::object{{"ok", reply.ok}, {"error", r.error}});
             });
         return;
       }

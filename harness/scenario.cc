@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "emulator/core/arn.h"
 #include "emulator/core/ascii.h"
 #include "emulator/core/base64.h"
 #include "emulator/services/schedule_expression.h"
@@ -30,18 +31,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kRegion = "us-east-1";
-constexpr const char* kAccount = "000000000000";
-
+// Scenarios run on the engine's default account (EngineOptions::account).
 std::string QueueArn(const std::string& name) {
-  return std::string("arn:aws:sqs:") + kRegion + ":" + kAccount + ":" + name;
+  return fanlab::QueueArn(Account{}, name);
 }
 std::string TopicArn(const std::string& name) {
-  return std::string("arn:aws:sns:") + kRegion + ":" + kAccount + ":" + name;
+  return fanlab::TopicArn(Account{}, name);
 }
 std::string FunctionArn(const std::string& name) {
-  return std::string("arn:aws:lambda:") + kRegion + ":" + kAccount +
-         ":function:" + name;
+  return fanlab::FunctionArn(Account{}, name);
 }
 
 // Reads the model out of a document already checked against the format

@@ -215,14 +215,16 @@ ApiResponse ErrorResponse(const Status& status, ApiService service) {
   bool sender = IsSenderFault(status.code());
   bool protocol = status.code() == ErrorCode::kSerializationException ||
                   status.code() == ErrorCode::kUnknownOperationException;
+  std::string name(status.name());
+  // SNS spells SQS's batch errors with an Exception suffix.
+  if (service == ApiService::kSns && !protocol &&
+      !name.ends_with("Exception")) {
+    name += "Exception";
+  }
+  out.error_type = name;
   if (service == ApiService::kSqs || protocol) {
     out.body = WriteError(status);
   } else {
-    std::string name(status.name());
-    // SNS spells SQS's batch errors with an Exception suffix.
-    if (service == ApiService::kSns && !name.ends_with("Exception")) {
-      name += "Exception";
-    }
     JsonWriter w;
     w.BeginObject()
         .Key("__type")

@@ -109,6 +109,9 @@ struct ApiResponse {
   ApiService service = ApiService::kSqs;
   // Error details (ok == false), for transports that carry them apart.
   ErrorCode code = ErrorCode::kOk;
+  // The error body's `__type` without its namespace ("QueueDoesNotExist",
+  // SNS's "NotFoundException").
+  std::string error_type;
   int http_status = 200;
   std::string query_error;  // "AWS.SimpleQueueService.NonExistentQueue;Sender"
 };

@@ -188,12 +188,13 @@ void ReadConfig(FieldReader& r, FunctionConfig& c,
   }
 }
 
-void WriteConfig(JsonWriter& w, const FunctionConfig& c) {
+void WriteConfig(JsonWriter& w, const FunctionConfig& c,
+                 const Account& account) {
   w.BeginObject()
       .Key("FunctionName")
       .String(c.name)
       .Key("FunctionArn")
-      .String("arn:aws:lambda:us-east-1:000000000000:function:" + c.name)
+      .String(FunctionArn(account, c.name))
       .Key("Runtime")
       .String(c.runtime.empty() ? "provided.fanlab" : c.runtime)
       .Key("Timeout")
@@ -216,9 +217,9 @@ void WriteConfig(JsonWriter& w, const FunctionConfig& c) {
   w.EndObject();
 }
 
-std::string ConfigBody(const FunctionConfig& c) {
+std::string ConfigBody(const FunctionConfig& c, const Account& account) {
   JsonWriter w;
-  WriteConfig(w, c);
+  WriteConfig(w, c, account);
   return w.Take();
 }
 
@@ -252,7 +253,7 @@ void CreateFunction(CallContext& ctx, std::string_view body,
   }
   auto created = fs.CreateFunction(std::move(c));
   if (!created.ok()) return done(LambdaError(created.status()));
-  done(Ok(ConfigBody(*created)));
+  done(Ok(ConfigBody(*created, fs.account())));
 }
 
 // Reads FunctionName alone.
@@ -272,7 +273,7 @@ void GetFunction(FunctionService& fs, std::string_view body,
   if (!c.ok()) return done(LambdaError(c.status()));
   JsonWriter w;
   w.BeginObject().Key("Configuration");
-  WriteConfig(w, *c);
+  WriteConfig(w, *c, fs.account());
   w.Key("Code").BeginObject();
   if (!c->code_dir.empty()) {
     // Lambda's Location is a URL to download the zip; fanlab keeps the
@@ -304,7 +305,7 @@ void ListFunctions(FunctionService& fs, std::string_view body,
   if (!read.ok()) return done(LambdaError(read));
   JsonWriter w;
   w.BeginObject().Key("Functions").BeginArray();
-  for (const auto& c : fs.ListFunctions()) WriteConfig(w, c);
+  for (const auto& c : fs.ListFunctions()) WriteConfig(w, c, fs.account());
   w.EndArray().EndObject();
   done(Ok(w.Take()));
 }
@@ -328,7 +329,7 @@ void UpdateFunctionConfiguration(FunctionService& fs, std::string_view body,
   if (!read.ok()) return done(LambdaError(read));
   auto updated = fs.UpdateFunctionConfiguration(std::move(c));
   if (!updated.ok()) return done(LambdaError(updated.status()));
-  done(Ok(ConfigBody(*updated)));
+  done(Ok(ConfigBody(*updated, fs.account())));
 }
 
 // The code replaced; the live environments retire, so the next invocation
@@ -455,11 +456,12 @@ void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
 // ------------------------------------------------- event invoke config
 
 std::string EventConfigBody(const std::string& name,
-                            const compute::EventInvokeConfig& c) {
+                            const compute::EventInvokeConfig& c,
+                            const Account& account) {
   JsonWriter w;
   w.BeginObject()
       .Key("FunctionArn")
-      .String(FunctionArn(Account{}, name) + ":$LATEST")
+      .String(FunctionArn(account, name) + ":$LATEST")
       .Key("MaximumRetryAttempts")
       .Int(c.maximum_retry_attempts)
       .Key("MaximumEventAgeInSeconds")
@@ -505,7 +507,7 @@ void PutEventInvokeConfig(FunctionService& fs, std::string_view body,
   });
   if (!read.ok()) return done(LambdaError(read));
   Status s = fs.PutEventInvokeConfig(name, c);
-  done(s.ok() ? Ok(EventConfigBody(name, c)) : LambdaError(s));
+  done(s.ok() ? Ok(EventConfigBody(name, c, fs.account())) : LambdaError(s));
 }
 
 void GetEventInvokeConfig(FunctionService& fs, std::string_view body,
@@ -513,7 +515,8 @@ void GetEventInvokeConfig(FunctionService& fs, std::string_view body,
   auto name = NameOnly(body);
   if (!name.ok()) return done(LambdaError(name.status()));
   auto c = fs.GetEventInvokeConfig(*name);
-  done(c.ok() ? Ok(EventConfigBody(*name, *c)) : LambdaError(c.status()));
+  done(c.ok() ? Ok(EventConfigBody(*name, *c, fs.account()))
+              : LambdaError(c.status()));
 }
 
 // ------------------------------------------------- event source mappings
@@ -542,14 +545,14 @@ void ReadMapping(FieldReader& r, compute::EventSourceMapping& m) {
 }
 
 void WriteMapping(JsonWriter& w, const compute::EventSourceMapping& m,
-                  const char* state = nullptr) {
+                  const Account& account, const char* state = nullptr) {
   w.BeginObject()
       .Key("UUID")
       .String(m.uuid)
       .Key("EventSourceArn")
       .String(m.event_source_arn)
       .Key("FunctionArn")
-      .String(FunctionArn(Account{}, m.function_name))
+      .String(FunctionArn(account, m.function_name))
       .Key("BatchSize")
       .Int(m.batch_size)
       .Key("MaximumBatchingWindowInSeconds")
@@ -578,9 +581,9 @@ void WriteMapping(JsonWriter& w, const compute::EventSourceMapping& m,
 }
 
 std::string MappingBody(const compute::EventSourceMapping& m,
-                        const char* state = nullptr) {
+                        const Account& account, const char* state = nullptr) {
   JsonWriter w;
-  WriteMapping(w, m, state);
+  WriteMapping(w, m, account, state);
   return w.Take();
 }
 
@@ -617,7 +620,7 @@ void CreateMapping(compute::EventSourceMappings& ms, std::string_view body,
   });
   if (!read.ok()) return done(LambdaError(read));
   auto created = ms.Create(std::move(m));
-  done(created.ok() ? Ok(MappingBody(*created, "Creating"))
+  done(created.ok() ? Ok(MappingBody(*created, ms.account(), "Creating"))
                     : LambdaError(created.status()));
 }
 
@@ -626,7 +629,7 @@ void GetMapping(compute::EventSourceMappings& ms, std::string_view body,
   auto uuid = UuidOnly(body);
   if (!uuid.ok()) return done(LambdaError(uuid.status()));
   auto m = ms.Get(*uuid);
-  done(m.ok() ? Ok(MappingBody(*m)) : LambdaError(m.status()));
+  done(m.ok() ? Ok(MappingBody(*m, ms.account())) : LambdaError(m.status()));
 }
 
 void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
@@ -639,7 +642,7 @@ void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
   if (!read.ok()) return done(LambdaError(read));
   JsonWriter w;
   w.BeginObject().Key("EventSourceMappings").BeginArray();
-  for (const auto& m : ms.List(function, arn)) WriteMapping(w, m);
+  for (const auto& m : ms.List(function, arn)) WriteMapping(w, m, ms.account());
   w.EndArray().EndObject();
   done(Ok(w.Take()));
 }
@@ -657,7 +660,7 @@ void UpdateMapping(compute::EventSourceMappings& ms, std::string_view body,
   });
   if (!read.ok()) return done(LambdaError(read));
   auto updated = ms.Update(std::move(m));
-  done(updated.ok() ? Ok(MappingBody(*updated))
+  done(updated.ok() ? Ok(MappingBody(*updated, ms.account()))
                     : LambdaError(updated.status()));
 }
 
@@ -666,7 +669,8 @@ void DeleteMapping(compute::EventSourceMappings& ms, std::string_view body,
   auto uuid = UuidOnly(body);
   if (!uuid.ok()) return done(LambdaError(uuid.status()));
   auto m = ms.Delete(*uuid);
-  done(m.ok() ? Ok(MappingBody(*m, "Deleting")) : LambdaError(m.status()));
+  done(m.ok() ? Ok(MappingBody(*m, ms.account(), "Deleting"))
+              : LambdaError(m.status()));
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ struct ServeOptions {
   std::string advertise_url;  // queue URLs' base; "" = the client's Host
   std::string data_dir;
   std::string clock = "real";
+  Account account;
   int64_t concurrency = 1000;
   int64_t kill_grace_ms = 500;
   int64_t idle_seconds = 600;
@@ -24,6 +25,7 @@ struct ServeOptions {
 int Serve(const ServeOptions& o) {
   transport::Context context;
   EngineOptions options;
+  options.account = o.account;
   options.virtual_clock = o.clock == "virtual";
   options.functions.global_concurrency = o.concurrency;
   options.functions.kill_grace = std::chrono::milliseconds(o.kill_grace_ms);
@@ -119,6 +121,31 @@ void AddServeCommands(CLI::App& app) {
                    "Keep objects (s3/) and emails (emails/*.eml) in this "
                    "folder, reloaded on the next start; default: memory only")
       ->type_name("DIR");
+  serve
+      ->add_option("--region", serve_options->account.region,
+                   "The region of every ARN, queue and function "
+                   "environment (AWS_REGION)")
+      ->check([](const std::string& region) -> std::string {
+        // "eu-west-1", "us-gov-east-1": lowercase words and a number.
+        bool ok = !region.empty() && region.size() <= 32 &&
+                  region.front() != '-' && region.back() != '-' &&
+                  region.find("--") == std::string::npos;
+        for (char c : region) {
+          ok = ok &&
+               ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-');
+        }
+        return ok ? "" : "not a region name (like eu-west-1): " + region;
+      })
+      ->capture_default_str();
+  serve
+      ->add_option("--account-id", serve_options->account.id,
+                   "The 12-digit account id of every ARN and queue URL")
+      ->check([](const std::string& id) -> std::string {
+        bool ok = id.size() == 12 &&
+                  id.find_first_not_of("0123456789") == std::string::npos;
+        return ok ? "" : "not a 12-digit account id: " + id;
+      })
+      ->capture_default_str();
   serve->add_option("--clock", serve_options->clock, "real or virtual")
       ->check(CLI::IsMember({"real", "virtual"}))
       ->capture_default_str();

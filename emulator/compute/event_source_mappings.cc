@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
 
@@ -331,7 +332,7 @@ std::string EventSourceMappings::Event(
         .Key("eventSourceARN")
         .String(m.queue.arn)
         .Key("awsRegion")
-        .String("us-east-1")
+        .String(ArnRegion(m.queue.arn))
         .EndObject();
   }
   w.EndArray().EndObject();

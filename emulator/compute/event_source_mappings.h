@@ -44,6 +44,8 @@ class EventSourceMappings : public queue::QueueObserver {
   EventSourceMappings(Clock& clock, queue::QueueService& sqs,
                       FunctionService& functions, IdGenerator& ids);
   ~EventSourceMappings() override;
+  // The account of the functions it invokes (their ARNs).
+  Account account() const { return functions_.account(); }
 
   // Errors as Lambda's: InvalidParameterValueException (batch size out of
   // range, a window missing for batches over 10, a function timeout longer

@@ -32,6 +32,7 @@
 #include "emulator/compute/launcher.h"
 #include "emulator/compute/result_reader.h"
 #include "emulator/compute/runtime_api.h"
+#include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
@@ -111,8 +112,8 @@ struct FunctionServiceOptions {
   std::chrono::milliseconds kill_grace{500};
   // An idle warm environment older than this is reaped.
   Duration idle_timeout = std::chrono::minutes(10);
-  std::string region = "us-east-1";
-  std::string account = "000000000000";
+  std::string region = Account{}.region;
+  std::string account = Account{}.id;
   // Where fanlab's runtime clients live (python/bootstrap.py,
   // node/bootstrap.mjs). Empty: $FANLAB_RUNTIMES_DIR, else "runtimes" next
   // to the running executable.
@@ -197,6 +198,11 @@ class FunctionService {
   // DryRun: checks the function exists and the payload is acceptable.
   Result<InvokeResult> DryRun(const std::string& name,
                               const std::string& payload) const;
+
+  // The account its function ARNs name (FunctionServiceOptions).
+  Account account() const {
+    return Account{.region = options_.region, .id = options_.account};
+  }
 
   // The endpoint functions are told to call (FANLAB_ENDPOINT).
   void SetEndpoint(std::string endpoint) {

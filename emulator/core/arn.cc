@@ -20,6 +20,11 @@ std::string_view ArnAccount(std::string_view text) {
   return arn ? arn->account : std::string_view();
 }
 
+std::string_view ArnRegion(std::string_view text) {
+  std::optional<Arn> arn = ParseArn(text);
+  return arn ? arn->region : std::string_view();
+}
+
 std::string MakeArn(const Account& account, std::string_view service,
                     std::string_view resource) {
   std::string out = "arn:" + account.partition + ":";

@@ -29,6 +29,8 @@ std::optional<Arn> ParseArn(std::string_view text);
 
 // The account an ARN names; "" when it is not an ARN.
 std::string_view ArnAccount(std::string_view text);
+// The region an ARN names; "" when it is not an ARN.
+std::string_view ArnRegion(std::string_view text);
 
 // "arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE" of `account`.
 std::string MakeArn(const Account& account, std::string_view service,

@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
@@ -39,8 +40,8 @@ struct QueueConfig;
 struct StoredMessage;
 
 struct QueueServiceOptions {
-  std::string region = "us-east-1";
-  std::string account_id = "000000000000";
+  std::string region = Account{}.region;
+  std::string account_id = Account{}.id;
   // Queue URLs are "<url_base>/<account_id>/<name>". Requests are matched
   // on the last two path segments only, so any host a client rewrites the
   // URL to still names the same queue.

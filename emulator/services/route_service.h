@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "emulator/compute/function_service.h"
+#include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
@@ -60,7 +61,7 @@ struct Route {
 struct RouteServiceOptions {
   std::string stage = "prod";        // requestContext.stage
   std::string api_id = "fanlab000";  // requestContext.apiId
-  std::string account = "000000000000";
+  std::string account = Account{}.id;
   // API Gateway's integration timeout (29 s for REST APIs): a function
   // that has not answered by then is a 504, and its late answer dropped.
   Duration integration_timeout = std::chrono::seconds(29);

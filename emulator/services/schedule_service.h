@@ -46,6 +46,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
@@ -166,8 +167,8 @@ struct ListTargetsByRuleResponse {
 };
 
 struct ScheduleServiceOptions {
-  std::string region = "us-east-1";
-  std::string account_id = "000000000000";
+  std::string region = Account{}.region;
+  std::string account_id = Account{}.id;
   // EventBridge's quotas: targets per rule, rules per event bus.
   size_t max_targets_per_rule = 5;
   size_t max_rules = 300;

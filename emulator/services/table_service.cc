@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "emulator/core/arn.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/attribute_value_json.h"
 #include "emulator/services/expression_eval.h"
@@ -481,8 +482,8 @@ std::string KeyTypeName(KeyType t) {
 
 }  // namespace
 
-TableService::TableService(Clock& clock, uint64_t seed)
-    : clock_(clock), ids_(seed) {}
+TableService::TableService(Clock& clock, uint64_t seed, Account account)
+    : clock_(clock), ids_(seed), account_(std::move(account)) {}
 
 TableService::~TableService() = default;
 
@@ -624,8 +625,7 @@ Result<TableDescription> TableService::CreateTable(
       Entry{Table(request.table_name, schema), TableDescription()});
   TableDescription& m = entry->meta;
   m.table_name = request.table_name;
-  m.table_arn =
-      "arn:aws:dynamodb:us-east-1:000000000000:table/" + request.table_name;
+  m.table_arn = MakeArn(account_, "dynamodb", "table/" + request.table_name);
   m.table_id = ids_.NextUuidString();
   // Tables are usable at once: there is no CREATING phase to wait out.
   m.table_status = "ACTIVE";

@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
@@ -82,7 +83,7 @@ struct CreateTableRequest {
 
 struct TableDescription {
   std::string table_name;
-  std::string table_arn;     // arn:aws:dynamodb:us-east-1:000000000000:table/t
+  std::string table_arn;     // arn:aws:dynamodb:REGION:ACCOUNT:table/t
   std::string table_id;      // a UUID
   std::string table_status;  // "ACTIVE", or "DELETING" from DeleteTable
   TimePoint creation_time;
@@ -216,7 +217,10 @@ class TableService {
  public:
   // `clock` stamps creation times and events; it must outlive the
   // service. `seed` seeds the table ids.
-  explicit TableService(Clock& clock, uint64_t seed = 0x7461626c6573ULL);
+  // Table ARNs name `account`.
+  static constexpr uint64_t kDefaultSeed = 0x7461626c6573ULL;
+  explicit TableService(Clock& clock, uint64_t seed = kDefaultSeed,
+                        Account account = {});
   ~TableService();
   TableService(const TableService&) = delete;
   TableService& operator=(const TableService&) = delete;
@@ -288,6 +292,7 @@ class TableService {
 
   Clock& clock_;
   IdGenerator ids_;
+  Account account_;
   ServiceObserver* observer_ = nullptr;
   std::map<std::string, std::unique_ptr<Entry>, std::less<>> tables_;
 };

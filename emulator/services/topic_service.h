@@ -35,6 +35,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
@@ -90,8 +91,8 @@ struct Email {
 };
 
 struct TopicServiceOptions {
-  std::string region = "us-east-1";
-  std::string account = "000000000000";
+  std::string region = Account{}.region;
+  std::string account = Account{}.id;
   // When set, each email is also written to <data_dir>/emails/NNNNNN.eml,
   // numbered on from the files an earlier run left there.
   std::string data_dir;
