@@ -360,10 +360,10 @@ void UpdateFunctionCode(CallContext& ctx, std::string_view body,
   if (Status s = ApplyCode(ctx, code, "UpdateFunctionCode", c); !s.ok()) {
     return done(LambdaError(s));
   }
-  if (dry_run) return done(Ok(ConfigBody(c)));
+  if (dry_run) return done(Ok(ConfigBody(c, fs.account())));
   auto updated = fs.UpdateFunctionConfiguration(std::move(c));
   if (!updated.ok()) return done(LambdaError(updated.status()));
-  done(Ok(ConfigBody(*updated)));
+  done(Ok(ConfigBody(*updated, fs.account())));
 }
 
 void PutFunctionConcurrency(FunctionService& fs, std::string_view body,
