@@ -387,6 +387,27 @@ Result<std::string> DeleteObject(BucketService& b, FieldReader& r) {
   return std::string("{}");
 }
 
+// S3's EncodingType: absent, or "url", which percent-encodes every
+// key-shaped value in a listing's answer; anything else is
+// InvalidArgument.
+class KeyEncoding {
+ public:
+  static Result<KeyEncoding> From(const std::string& encoding_type) {
+    if (!encoding_type.empty() && encoding_type != "url") {
+      return Status(ErrorCode::kInvalidArgument,
+                    "Invalid Encoding Method specified in Request");
+    }
+    return KeyEncoding(!encoding_type.empty());
+  }
+  std::string operator()(const std::string& s) const {
+    return url_ ? services::UrlEncode(s) : s;
+  }
+
+ private:
+  explicit KeyEncoding(bool url) : url_(url) {}
+  bool url_;
+};
+
 Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
   services::ListObjectsV2Request req;
   std::string encoding;
@@ -400,16 +421,11 @@ Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
   r.Read("EncodingType", encoding);
   r.Read("FetchOwner", fetch_owner);
   if (!r.ok()) return r.status();
-  if (!encoding.empty() && encoding != "url") {
-    return Status(ErrorCode::kInvalidArgument,
-                  "Invalid Encoding Method specified in Request");
-  }
+  Result<KeyEncoding> encoding_type = KeyEncoding::From(encoding);
+  if (!encoding_type.ok()) return encoding_type.status();
+  const KeyEncoding enc = *encoding_type;
   auto list = b.ListObjectsV2(req);
   if (!list.ok()) return list.status();
-  // EncodingType=url percent-encodes every key-shaped value in the answer.
-  auto enc = [url = !encoding.empty()](const std::string& s) {
-    return url ? services::UrlEncode(s) : s;
-  };
   JsonWriter w;
   w.BeginObject()
       .Key("Name")
@@ -479,10 +495,9 @@ Result<std::string> ListObjects(BucketService& b, FieldReader& r) {
   r.Read("Marker", marker);
   r.Read("EncodingType", encoding);
   if (!r.ok()) return r.status();
-  if (!encoding.empty() && encoding != "url") {
-    return Status(ErrorCode::kInvalidArgument,
-                  "Invalid Encoding Method specified in Request");
-  }
+  Result<KeyEncoding> encoding_type = KeyEncoding::From(encoding);
+  if (!encoding_type.ok()) return encoding_type.status();
+  const KeyEncoding enc = *encoding_type;
   req.start_after = marker;
   // A marker that is a common prefix skips every key under it: no UTF-8
   // key has a 0xFF byte, so marker + "\xff" sorts after all of them.
@@ -494,9 +509,6 @@ Result<std::string> ListObjects(BucketService& b, FieldReader& r) {
   }
   auto list = b.ListObjectsV2(req);
   if (!list.ok()) return list.status();
-  auto enc = [url = !encoding.empty()](const std::string& s) {
-    return url ? services::UrlEncode(s) : s;
-  };
   JsonWriter w;
   w.BeginObject()
       .Key("Name")
@@ -902,15 +914,11 @@ Result<std::string> ListMultipartUploads(BucketService& b, FieldReader& r) {
   r.Read("UploadIdMarker", req.upload_id_marker);
   r.Read("EncodingType", encoding);
   if (!r.ok()) return r.status();
-  if (!encoding.empty() && encoding != "url") {
-    return Status(ErrorCode::kInvalidArgument,
-                  "Invalid Encoding Method specified in Request");
-  }
+  Result<KeyEncoding> encoding_type = KeyEncoding::From(encoding);
+  if (!encoding_type.ok()) return encoding_type.status();
+  const KeyEncoding enc = *encoding_type;
   auto list = b.ListMultipartUploads(req);
   if (!list.ok()) return list.status();
-  auto enc = [url = !encoding.empty()](const std::string& s) {
-    return url ? services::UrlEncode(s) : s;
-  };
   JsonWriter w;
   w.BeginObject()
       .Key("Bucket")
