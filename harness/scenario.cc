@@ -1072,6 +1072,10 @@ std::string FindFunctionProgram(const std::string& program,
   if (std::string exe = ExecutableDir(); !exe.empty()) {
     dirs.push_back(exe + "/functions");
     dirs.push_back((fs::path(exe).parent_path() / "functions").string());
+    // An installed fanlab: <prefix>/bin/fanlab, <prefix>/lib/fanlab/functions.
+    dirs.push_back(
+        (fs::path(exe).parent_path() / "lib" / "fanlab" / "functions")
+            .string());
   }
   if (const char* path = std::getenv("PATH")) {
     std::string all = path;

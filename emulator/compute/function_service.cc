@@ -74,7 +74,24 @@ std::string DefaultRuntimesDir() {
   std::filesystem::path exe =
       std::filesystem::read_symlink("/proc/self/exe", ec);
   if (ec) return "runtimes";
-  return (exe.parent_path() / "runtimes").string();
+  // A build tree keeps them beside the executable; an installed fanlab in
+  // <prefix>/lib/fanlab/runtimes, found from <prefix>/bin or, for a user's
+  // own test binary linking the installed harness, at the prefix it was
+  // installed to.
+  std::filesystem::path beside = exe.parent_path() / "runtimes";
+  std::filesystem::path installed =
+      exe.parent_path().parent_path() / "lib" / "fanlab" / "runtimes";
+  if (!std::filesystem::is_directory(beside, ec) &&
+      std::filesystem::is_directory(installed, ec)) {
+    return installed.string();
+  }
+#ifdef FANLAB_INSTALL_RUNTIMES_DIR
+  if (!std::filesystem::is_directory(beside, ec) &&
+      std::filesystem::is_directory(FANLAB_INSTALL_RUNTIMES_DIR, ec)) {
+    return FANLAB_INSTALL_RUNTIMES_DIR;
+  }
+#endif
+  return beside.string();
 }
 
 // An X-Ray trace header for an invocation, derived from its request id.

@@ -116,7 +116,8 @@ struct FunctionServiceOptions {
   std::string account = Account{}.id;
   // Where fanlab's runtime clients live (python/bootstrap.py,
   // node/bootstrap.mjs). Empty: $FANLAB_RUNTIMES_DIR, else "runtimes" next
-  // to the running executable.
+  // to the running executable, else an installed fanlab's
+  // <prefix>/lib/fanlab/runtimes.
   std::string runtimes_dir;
   // How often a busy environment's memory is sampled (real time).
   std::chrono::milliseconds memory_sample_period{20};
