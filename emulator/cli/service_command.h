@@ -56,20 +56,37 @@ Result<SqsRequest> TranslateService(const ServiceSpec& service,
 // The command line after `sqs`, parsed.
 struct SqsInvocation {
   SqsArgs args;
+  // --endpoint-url (or --endpoint), else $FANLAB_ENDPOINT, else
+  // tcp://127.0.0.1:9400. Its scheme picks the transport (endpoint.h).
   std::string endpoint;
   int timeout_ms = 30000;
+  std::string output = "json";  // --output: json, text or table
+  std::string region;           // --region: accepted, as the aws CLI's
+  std::string outfile;  // the positional OUTFILE, when the command has one
 };
+
+// The exit codes, the aws CLI's (and 2 for an endpoint that cannot be
+// reached, reported within about two seconds).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNoEndpoint = 2;
+inline constexpr int kExitUsage = 252;    // a bad command line
+inline constexpr int kExitService = 254;  // the service answered an error
+inline constexpr int kExitOther = 255;    // no answer in time, ...
 
 // Parses `args` (the words after `fanlab sqs`). On --help, prints the help
 // on `out` and returns exit code 0; on a parse error (unknown command or
 // flag, bad value, missing flag) prints CLI11's message on `err` and returns
-// exit code 2.
+// kExitUsage. Words after a lone `--` are the argv of a command that takes
+// one (`lambda create-function ... -- /bin/sh -c 'echo hi'`).
 std::variant<SqsInvocation, int> ParseSqsArgs(
     const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 // Parses, translates and sends through `client` (whatever --endpoint says),
-// printing the reply JSON pretty-printed on `out`. Returns the exit code:
-// 0 ok; 1 error reply (printed on `err`); 2 bad command line or no reply.
+// printing the reply on `out` in the --output format. Returns the exit
+// code: kExitOk; kExitService for an error reply, printed on `err` as the
+// aws CLI prints it ("An error occurred (QueueDoesNotExist) when calling
+// the GetQueueUrl operation: ..."); kExitUsage for a bad command line;
+// kExitOther when no reply came.
 int RunSqs(const std::vector<std::string>& args, transport::Client& client,
            std::ostream& out, std::ostream& err);
 
@@ -82,6 +99,9 @@ int RunLambda(const std::vector<std::string>& args, transport::Client& client,
               std::ostream& out, std::ostream& err);
 int RunService(const ServiceSpec& service, const std::vector<std::string>& args,
                transport::Client& client, std::ostream& out, std::ostream& err);
+// As above, connecting to --endpoint-url by its scheme, as the shell does.
+int RunService(const ServiceSpec& service, const std::vector<std::string>& args,
+               std::ostream& out, std::ostream& err);
 
 // `value` as JSON with a 2-space indent (a body that is not JSON is returned
 // as it is).

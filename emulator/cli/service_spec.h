@@ -16,12 +16,13 @@ enum class Kind {
   kInt,          // a JSON number (integer)
   kList,         // a JSON array of strings; the flag takes many values
   kMap,          // a map of strings: JSON, shorthand K=V,K2=V2, or file://
-  kJsonObject,   // a JSON object, or file://
-  kJsonArray,    // a JSON array, or file://
+  kJsonObject,   // a JSON object, aws shorthand (K=V,K2={...}), or file://
+  kJsonArray,    // a JSON array, or one shorthand structure per value, or
+                 // file://
   kJsonValue,    // any JSON text, or file://
   kEnvironment,  // {"Variables": {...}}, Variables={K=V,K2=V2}, or file://
   kBool,         // true or false
-  kFileBase64,   // a file's path: its bytes, base64-encoded
+  kFileBase64,   // a file's path (or fileb://path): its bytes, base64-encoded
 };
 
 struct FlagSpec {
@@ -37,6 +38,11 @@ struct CommandSpec {
   const char* action;
   const char* help;
   std::vector<FlagSpec> flags;
+  // The reply field an `outfile` argument receives, as with the aws CLI
+  // (`lambda invoke ... out.json`: Payload; `s3api get-object ... out.bin`:
+  // Body, base64-decoded); the rest of the reply is printed. Null: no
+  // outfile.
+  const char* outfile = nullptr;
 };
 
 // The services `fanlab <service> <command>` covers.

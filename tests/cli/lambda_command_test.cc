@@ -120,9 +120,10 @@ TEST(LambdaCommandTest, SessionAgainstAnEngine) {
         0)
         << out;
     EXPECT_THAT(out, HasSubstr(R"("Payload": "{\"hi\":1}")"));
-    EXPECT_EQ(run({"invoke", "--function-name", "nope"}, &out), 1);
+    EXPECT_EQ(run({"invoke", "--function-name", "nope"}, &out), kExitService);
     EXPECT_THAT(out, HasSubstr("ResourceNotFoundException"));
-    EXPECT_EQ(run({"invoke"}, &out), 2);  // --function-name is required
+    EXPECT_EQ(run({"invoke"}, &out),
+              kExitUsage);  // --function-name is required
   }
   engine.Stop();
   loop.join();

@@ -124,7 +124,7 @@ TEST_F(ServiceCommandTest, EachServiceAnswersItsCommands) {
       << out;
   EXPECT_EQ(
       Run(S3Service(), {"get-object", "--bucket", "bkt", "--key", "k"}, &out),
-      1);
+      kExitService);
   EXPECT_THAT(out, HasSubstr("NoSuchKey"));
 
   EXPECT_EQ(
@@ -144,7 +144,7 @@ TEST_F(ServiceCommandTest, EachServiceAnswersItsCommands) {
                                         "--condition-expression",
                                         "attribute_not_exists(id)"};
   EXPECT_EQ(Run(DynamoDbService(), put, &out), 0) << out;
-  EXPECT_EQ(Run(DynamoDbService(), put, &out), 1);
+  EXPECT_EQ(Run(DynamoDbService(), put, &out), kExitService);
   EXPECT_THAT(out, HasSubstr("ConditionalCheckFailedException"));
 
   EXPECT_EQ(Run(SnsService(), {"create-topic", "--name", "t"}, &out), 0);
@@ -175,14 +175,14 @@ TEST_F(ServiceCommandTest, EachServiceAnswersItsCommands) {
                 {"put-rule", "--name", "bad", "--schedule-expression",
                  "cron(0 12 * * * *)"},
                 &out),
-            1);
+            kExitService);
   EXPECT_THAT(out, HasSubstr("ValidationException"));
 
   EXPECT_EQ(Run(HttpService(), {"create-sink", "--name", "cb"}, &out), 0)
       << out;
   EXPECT_EQ(Run(HttpService(), {"get-sink-requests", "--name", "cb"}, &out), 0);
   EXPECT_THAT(out, HasSubstr(R"("Requests": [])"));
-  EXPECT_EQ(Run(HttpService(), {"get-sink-requests"}, &out), 2);
+  EXPECT_EQ(Run(HttpService(), {"get-sink-requests"}, &out), kExitUsage);
 }
 
 }  // namespace

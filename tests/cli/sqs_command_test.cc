@@ -18,6 +18,7 @@ namespace {
 
 namespace json = boost::json;
 using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 // Parses `args` (the words after `fanlab sqs`) and translates them; returns
 // the action and the body, parsed.
@@ -302,42 +303,42 @@ TEST(SqsTranslateTest, BadJsonNamesTheFlag) {
                       "b", "--message-attributes", "nope"}),
       HasSubstr("--message-attributes: invalid JSON"));
 
-  // RunSqs reports it with exit 2, before sending anything.
+  // RunSqs reports it as a usage error, before sending anything.
   transport::Context context;
   transport::Client client(context, "inproc://sqs-command-test-nobody");
   std::ostringstream out, err;
   EXPECT_EQ(
       RunSqs({"send-message-batch", "--queue-url", kUrl, "--entries", "[oops"},
              client, out, err),
-      2);
+      kExitUsage);
   EXPECT_THAT(err.str(), HasSubstr("--entries: invalid JSON"));
   EXPECT_EQ(out.str(), "");
 }
 
-TEST(SqsParseTest, BadCommandLinesExit2WithCli11Message) {
+TEST(SqsParseTest, BadCommandLinesExitWithTheUsageCode) {
   auto [code, message] =
       ParseFailure({"send-message", "--queue-url", kUrl, "--message-body", "b",
                     "--delay-seconds", "1.5"});
-  EXPECT_EQ(code, 2);
+  EXPECT_EQ(code, kExitUsage);
   EXPECT_THAT(message, HasSubstr("--delay-seconds"));
   EXPECT_THAT(message, HasSubstr("not an integer"));
 
   std::tie(code, message) = ParseFailure({"purge-queue"});
-  EXPECT_EQ(code, 2);
+  EXPECT_EQ(code, kExitUsage);
   EXPECT_THAT(message, HasSubstr("--queue-url is required"));
 
   std::tie(code, message) =
       ParseFailure({"purge-queue", "--queue-url", kUrl, "--bogus", "1"});
-  EXPECT_EQ(code, 2);
+  EXPECT_EQ(code, kExitUsage);
 
   std::tie(code, message) = ParseFailure({"no-such-command"});
-  EXPECT_EQ(code, 2);
+  EXPECT_EQ(code, kExitUsage);
 
   std::tie(code, message) = ParseFailure({});
-  EXPECT_EQ(code, 2);
+  EXPECT_EQ(code, kExitUsage);
 
   std::tie(code, message) = ParseFailure({"list-queues", "--timeout-ms", "0"});
-  EXPECT_EQ(code, 2);
+  EXPECT_EQ(code, kExitUsage);
 }
 
 TEST(SqsParseTest, HelpExits0OnOut) {
@@ -603,19 +604,18 @@ TEST_F(SqsEndToEndTest, RedrivePolicyMovesToDeadLetterQueue) {
             json::array{json::value(url)});
 }
 
-TEST_F(SqsEndToEndTest, ErrorReplyExits1WithJsonOnErr) {
+TEST_F(SqsEndToEndTest, ErrorReplyIsTheAwsCliLineWithExit254) {
   std::ostringstream out, err;
   EXPECT_EQ(
       RunSqs({"get-queue-url", "--queue-name", "missing"}, *client_, out, err),
-      1);
+      kExitService);
   EXPECT_EQ(out.str(), "");
-  auto body = json::parse(err.str());
-  EXPECT_EQ(body.at("__type"), "com.amazonaws.sqs#QueueDoesNotExist");
-  // Pretty-printed, like the replies on stdout.
-  EXPECT_THAT(err.str(), HasSubstr("{\n  \"__type\""));
+  EXPECT_THAT(err.str(),
+              StartsWith("An error occurred (QueueDoesNotExist) when calling "
+                         "the GetQueueUrl operation: "));
 }
 
-TEST(SqsNoServerTest, NoReplyExits2WithHint) {
+TEST(SqsNoServerTest, NoReplyExits255WithHint) {
   transport::Context context;
   // Nothing is bound there: the request is never answered.
   transport::Client client(context, "inproc://sqs-command-test-no-server");
@@ -623,7 +623,7 @@ TEST(SqsNoServerTest, NoReplyExits2WithHint) {
   EXPECT_EQ(RunSqs({"list-queues", "--timeout-ms", "50", "--endpoint",
                     "inproc://sqs-command-test-no-server"},
                    client, out, err),
-            2);
+            kExitOther);
   EXPECT_THAT(err.str(), HasSubstr("fanlab serve"));
   EXPECT_THAT(err.str(), HasSubstr("inproc://sqs-command-test-no-server"));
   EXPECT_EQ(out.str(), "");
