@@ -137,8 +137,7 @@ int64_t PassDelay(const json::value& delays, int64_t count) {
                                list.size() - 1)];
   }
   if (!d->is_number()) return 0;
-  return std::clamp<int64_t>(static_cast<int64_t>(d->to_number<double>()), 0,
-                             900);
+  return static_cast<int64_t>(std::clamp(d->to_number<double>(), 0.0, 900.0));
 }
 
 // relayPass(): sqsCount + 1, then the packet to its own queue with this
