@@ -2,15 +2,19 @@
 // design): a dispatcher, one asynchronous worker per job, and a summary
 // that drains a run queue into a topic. One executable; the role is argv[1]:
 //
-//   fanlab-batchjob dispatch   event {"runId": "r1"} (runId optional: the
-//                              invocation's request id when absent)
+//   fanlab-batchjob dispatch   behind an API route (GET or POST
+//                              .../dispatch), or invoked with {"runId"}
+//     The run id: the event's "runId", or behind a route the query's
+//     runId or the JSON body's "runId"; the request id when there is none.
 //     1. GetObject $CONFIG_BUCKET/$CONFIG_KEY: {"jobs": [{"id": "a", ...}]},
 //        each job's fields other than "id" being its params;
-//     2. PutItem $RUNS_TABLE {RunID, TotalJobs, CompletedJobs: 0, JobIDs};
-//     3. Invoke $WORKER_FUNCTION once per job, InvocationType Event, with
+//     2. Invoke $WORKER_FUNCTION once per job, InvocationType Event, with
 //        {"runId", "jobId", "params"};
+//     3. UpdateItem $RUNS_TABLE RunID: SET TotalJobs, JobIDs ADD
+//        CompletedJobs 0 (a worker may have counted already);
 //     4. SendMessage {"runID": id} to $RUN_QUEUE_URL;
-//     returns {"runId", "totalJobs", "jobIds"}.
+//     answers API Gateway's proxy response {statusCode: 200, headers, body:
+//     {"runId", "totalJobs", "jobIds"}}; a bad run id 400 {"message"}.
 //   fanlab-batchjob worker     event {"runId", "jobId", "params"}
 //     1. GetItem $JOBS_TABLE "run#job": present and Complete -> returns
 //        {"status": "Skipped"} having done nothing (the read-then-write
@@ -19,12 +23,13 @@
 //     3. PutObject $ARTIFACTS_BUCKET/{run}/{job}.json;
 //     4. UpdateItem $RUNS_TABLE ADD CompletedJobs 1;
 //     returns {"runId", "jobId", "status": "Complete", "artifact"}.
-//   fanlab-batchjob summary    any event
-//     Receives $RUN_QUEUE_URL 10 at a time until it is empty; for each
-//     {"runID"} reads the Runs row and publishes "Summary for run: <id>"
-//     and "Completed jobs: <CompletedJobs>/<TotalJobs>" to $TOPIC_ARN
-//     (Subject "Run <id>"), then deletes the messages;
-//     returns {"runs": [ids], "malformed": n}.
+//   fanlab-batchjob summary    behind an API route, or any event
+//     One ReceiveMessage of at most 10 from $RUN_QUEUE_URL (up to 10 runs
+//     cleared per call); for each {"runID"} reads the Runs row and
+//     publishes "Summary for run: <id>" and "Completed jobs:
+//     <CompletedJobs>/<TotalJobs>" to $TOPIC_ARN (Subject "Run <id>"),
+//     then deletes the messages; answers the proxy response
+//     {statusCode: 200, headers, body: {"runs": [ids], "malformed": n}}.
 //
 // Environment (defaults in brackets): CONFIG_BUCKET, CONFIG_KEY
 // [jobs.json], RUNS_TABLE [Runs], JOBS_TABLE [Jobs], WORKER_FUNCTION
@@ -108,6 +113,20 @@ bool ValidId(std::string_view id) {
   });
 }
 
+// API Gateway's proxy response: what a Lambda behind a route returns.
+std::string ProxyReply(int status, const json::object& body) {
+  return json::serialize(
+      json::object{{"statusCode", status},
+                   {"headers", {{"Content-Type", "application/json"}}},
+                   {"body", json::serialize(body)}});
+}
+
+// Whether the event is API Gateway's (REST or HTTP API) proxy event.
+bool IsApiEvent(const json::object& event) {
+  return event.contains("httpMethod") || event.contains("routeKey") ||
+         event.contains("requestContext");
+}
+
 json::object ParseEvent(const std::string& text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
@@ -133,10 +152,34 @@ std::string IdField(const json::object& o, std::string_view field,
 // then the run queue.
 std::string Dispatch(const std::string& event_text, const sdk::Context& ctx) {
   const json::object event = ParseEvent(event_text);
+  // Where the run id may be: the event itself, or behind a route the
+  // query string, then a JSON body.
+  json::object source = event;
+  if (IsApiEvent(event)) {
+    source.clear();
+    const json::value* query = event.if_contains("queryStringParameters");
+    const json::value* body = event.if_contains("body");
+    if (query != nullptr && query->is_object() &&
+        query->as_object().contains("runId")) {
+      source = query->as_object();
+    } else if (body != nullptr && body->is_string() &&
+               !body->as_string().empty()) {
+      boost::system::error_code ec;
+      json::value parsed = json::parse(body->as_string(), ec);
+      if (ec || !parsed.is_object()) {
+        return ProxyReply(400, {{"message", "The body must be a JSON object"}});
+      }
+      source = std::move(parsed.as_object());
+    }
+  }
   std::string run_id = ctx.request_id;
-  if (const json::value* v = event.if_contains("runId");
+  if (const json::value* v = source.if_contains("runId");
       v != nullptr && !v->is_null()) {
-    run_id = IdField(event, "runId", "");
+    try {
+      run_id = IdField(source, "runId", "");
+    } catch (const sdk::Error& e) {
+      return ProxyReply(400, {{"message", e.message()}});
+    }
   }
   const std::string config_bucket = sdk::RequiredEnv("CONFIG_BUCKET");
   const std::string config_key = sdk::EnvOr("CONFIG_KEY", "jobs.json");
@@ -173,16 +216,12 @@ std::string Dispatch(const std::string& event_text, const sdk::Context& ctx) {
     jobs.emplace_back(std::move(id), std::move(params));
   }
 
+  // The design's order: the workers first, then the Runs row, then the
+  // queue. A fast worker's ADD may reach the row before this write, so the
+  // write sets the run's fields and adds 0 to CompletedJobs rather than
+  // replacing the row.
   json::array job_ids;
   for (const auto& [id, params] : jobs) job_ids.push_back(S(id));
-  sdk::CallJson("PutItem",
-                {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
-                 {"Item",
-                  {{"RunID", S(run_id)},
-                   {"TotalJobs", N(static_cast<int64_t>(jobs.size()))},
-                   {"CompletedJobs", N(0)},
-                   {"JobIDs", {{"L", std::move(job_ids)}}}}}},
-                ctx);
   const std::string worker = sdk::EnvOr("WORKER_FUNCTION", "worker");
   json::array ids;
   for (auto& [id, params] : jobs) {
@@ -196,13 +235,24 @@ std::string Dispatch(const std::string& event_text, const sdk::Context& ctx) {
     ids.push_back(json::string(id));
   }
   sdk::CallJson(
+      "UpdateItem",
+      {{"TableName", sdk::EnvOr("RUNS_TABLE", "Runs")},
+       {"Key", {{"RunID", S(run_id)}}},
+       {"UpdateExpression",
+        "SET TotalJobs = :total, JobIDs = :ids ADD CompletedJobs :zero"},
+       {"ExpressionAttributeValues",
+        {{":total", N(static_cast<int64_t>(jobs.size()))},
+         {":ids", {{"L", std::move(job_ids)}}},
+         {":zero", N(0)}}}},
+      ctx);
+  sdk::CallJson(
       "SendMessage",
       {{"QueueUrl", queue_url},
        {"MessageBody", json::serialize(json::object{{"runID", run_id}})}},
       ctx);
-  return json::serialize(json::object{{"runId", run_id},
-                                      {"totalJobs", jobs.size()},
-                                      {"jobIds", std::move(ids)}});
+  return ProxyReply(200, {{"runId", run_id},
+                          {"totalJobs", jobs.size()},
+                          {"jobIds", std::move(ids)}});
 }
 
 // worker: the guard, the Jobs row, the artifact, the Runs counter.
@@ -301,28 +351,28 @@ std::string Worker(const std::string& event_text, const sdk::Context& ctx) {
                                       {"artifact", artifact}});
 }
 
-// summary: drains the run queue, one email per run. No fan-in: the counts
-// are whatever the workers have written by now.
+// summary: clears up to 10 runs from the run queue, one email each. No
+// fan-in: the counts are whatever the workers have written by now.
 std::string Summary(const std::string&, const sdk::Context& ctx) {
   const std::string queue_url = sdk::RequiredEnv("RUN_QUEUE_URL");
   const std::string topic = sdk::RequiredEnv("TOPIC_ARN");
   const std::string runs_table = sdk::EnvOr("RUNS_TABLE", "Runs");
   json::array runs;
   int64_t malformed = 0;
-  // Stops with a second to spare; what is left waits for the next run.
-  while (ctx.RemainingTimeMs() > 1000) {
+  // One receive: at most 10 runs per call; the rest wait for the next.
+  {
     const json::object got = sdk::CallJson("ReceiveMessage",
                                            {{"QueueUrl", queue_url},
                                             {"MaxNumberOfMessages", 10},
                                             {"WaitTimeSeconds", 0}},
                                            ctx);
     const json::value* messages = got.if_contains("Messages");
-    if (messages == nullptr || !messages->is_array() ||
-        messages->as_array().empty()) {
-      break;
-    }
+    static const json::array kNone;
+    const json::array& list = messages != nullptr && messages->is_array()
+                                  ? messages->as_array()
+                                  : kNone;
     json::array entries;
-    for (const json::value& m : messages->as_array()) {
+    for (const json::value& m : list) {
       const json::object& message = m.as_object();
       entries.push_back(
           json::object{{"Id", std::to_string(entries.size())},
@@ -359,11 +409,12 @@ std::string Summary(const std::string&, const sdk::Context& ctx) {
                     ctx);
       runs.push_back(json::string(run_id));
     }
-    sdk::CallJson("DeleteMessageBatch",
-                  {{"QueueUrl", queue_url}, {"Entries", entries}}, ctx);
+    if (!entries.empty()) {
+      sdk::CallJson("DeleteMessageBatch",
+                    {{"QueueUrl", queue_url}, {"Entries", entries}}, ctx);
+    }
   }
-  return json::serialize(
-      json::object{{"runs", std::move(runs)}, {"malformed", malformed}});
+  return ProxyReply(200, {{"runs", std::move(runs)}, {"malformed", malformed}});
 }
 
 }  // namespace

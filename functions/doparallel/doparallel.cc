@@ -1,50 +1,68 @@
 // fanlab-doparallel: DoParallel, fan-out/fan-in with a callback
-// (DESIGN.md §1.1). One executable; argv[1] picks the function:
+// (DESIGN.md §1.1). The design is one web app behind API routes whose
+// hops are HTTP calls through those routes; here each route is one role
+// (argv[1]), and every role behind a route answers API Gateway's proxy
+// response {statusCode, headers, body}:
 //
-//   job     behind the route POST /v1/job (API Gateway proxy event).
-//           Body {callback?, tasks: [{endpoint, params?}, ...]}. Creates
-//           the standard queue doparallel-<jobId> (jobId from the request
-//           id), invokes $TASK_FUNCTION once per task (InvocationType
-//           Event) with {jobId, queueUrl, index, total, endpoint, params,
-//           callback, finishFunction}, answers 202 {jobId, queueUrl, tasks}.
-//           Bad input answers 400 {"message": "...<field>..."}.
-//   task    calls its endpoint: an http:// URL is POSTed the params as JSON
-//           (result: the reply body, as JSON when it parses, else the
+//   job     POST /v1/job. Body {callback?, tasks: [{endpoint, params?}]}.
+//           Creates the standard queue doparallel-<jobId> (jobId from the
+//           request id), then POSTs each task to $DO_TASK_URL as JSON
+//           {jobId, queueUrl, index, total, endpoint, params, callback},
+//           waiting for each answer as the design does, with up to
+//           $TASK_CONCURRENCY of them in flight at once (default 1: one
+//           after the other). Answers 200 {"status":"Success","msg":"Job
+//           Executed", jobId, queueUrl, tasks, failedTasks}. Bad input:
+//           400 {"message": "...<field>..."}.
+//   task    POST /v1/task (or an invoke with that JSON as the event).
+//           Calls its endpoint: an http:// URL is POSTed the params as
+//           JSON (result: the reply body, as JSON when it parses, else the
 //           text); anything else is a function name invoked synchronously
 //           with the params (result: its payload). Sends
 //           {"status":"Complete","result":...} to the job queue with the
 //           message attributes Task=<index>, Status=Complete, then reads
-//           ApproximateNumberOfMessages and, when it equals total, invokes
-//           finishFunction (Event) with {jobId, queueUrl, total, callback}.
-//   finish  drains the job queue (ReceiveMessage 10 at a time, then
-//           DeleteMessageBatch, until a receive returns nothing), deletes
-//           it, and POSTs {"status":"Success","msg":"Job Finished",
-//           "result":{"<index>":{"status","result"},...}} to the callback
-//           (none: no POST).
+//           ApproximateNumberOfMessages and, when it equals total, POSTs
+//           {jobId, queueUrl, total, callback} to $FINISH_JOB_URL. Answers
+//           200 {"status":"Success","msg":"Task Executed", jobId, index,
+//           count, finishCalled, finishStatus}.
+//   finish  POST /v1/finish (or an invoke). Drains the job queue
+//           (ReceiveMessage 10 at a time, then DeleteMessageBatch, until a
+//           receive returns nothing), deletes it, and POSTs
+//           {"status":"Success","msg":"Job Finished","result":{"<index>":
+//           {"status","result"},...}} to the callback (none: no POST).
+//           Answers 200 {"status":"Success","msg":"Job Finished", jobId,
+//           received, tasks, callbackStatus}.
+//   test    POST /v1/test: a task endpoint for trying DoParallel without
+//           one of your own: 200 {"result": "true"} for a JSON body, 400
+//           otherwise.
 //   work    a task endpoint function: {"square": n*n} when the event has a
 //           number "n", else {"echo": event}.
 //
 // Environment:
-//   TASK_FUNCTION    (job)  the task function's name; default "task"
-//   FINISH_FUNCTION  (job)  the finish function's name, passed to each task
-//                           as finishFunction; default "finish"
-//   FANLAB_ENDPOINT  (job, task, finish)  set by the emulator
+//   DO_TASK_URL       (job)   the task route's URL (${http}/v1/task)
+//   FINISH_JOB_URL    (task)  the finish route's URL (${http}/v1/finish)
+//   TASK_CONCURRENCY  (job)   task POSTs in flight at once; default 1
+//   FANLAB_ENDPOINT   (all)   set by the emulator
 //
 // The completeness check is DoParallel's known weak spot and is kept as
 // the design has it: messages in flight are not counted, two tasks can
-// both read `total` and start two finishers (the second finds the queue
-// gone: QueueDoesNotExist), a retried task sends its message twice (the
-// count passes `total` and no finisher starts). README.md has the details.
+// both read `total` and call two finishers (the second finds the queue
+// gone: QueueDoesNotExist), a task run twice sends its message twice (the
+// count passes `total` and no finisher is called). README.md has the
+// details.
 #include <fanlab/function.h>
 #include <fanlab/json_client.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/json.hpp>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -54,10 +72,10 @@ namespace json = boost::json;
 namespace sdk = fanlab::sdk;
 
 constexpr const char kUsage[] =
-    "usage: fanlab-doparallel job | task | finish | work\n";
+    "usage: fanlab-doparallel job | task | finish | test | work\n";
 
-// How many of the job's task invocations are in flight at once.
-constexpr size_t kInvokeWindow = 256;
+// The most task POSTs the job keeps in flight (TASK_CONCURRENCY's cap).
+constexpr int64_t kMaxTaskConcurrency = 256;
 
 // A JSON text as a value, or the text itself as a string when it is not
 // JSON (an empty text is null).
@@ -93,7 +111,7 @@ int64_t RequireInt(const json::object& o, const char* name) {
   throw sdk::Error("InvalidInput", std::string(name) + " must be an integer");
 }
 
-// ------------------------------------------------------------------ job
+// ------------------------------------------------------------ the routes
 
 std::string GatewayReply(int status, const json::object& body) {
   return json::serialize(
@@ -105,6 +123,41 @@ std::string GatewayReply(int status, const json::object& body) {
 std::string BadRequest(std::string message) {
   return GatewayReply(400, {{"message", std::move(message)}});
 }
+
+// Whether the event is API Gateway's proxy event (REST or HTTP API).
+bool IsRouteEvent(const json::object& event) {
+  return event.contains("httpMethod") || event.contains("routeKey") ||
+         event.contains("requestContext");
+}
+
+// The JSON object a route was POSTed, or the event itself when the role
+// was invoked directly; nullopt (and `*error`) when the body is no JSON
+// object.
+std::optional<json::object> RoutePayload(const json::object& event,
+                                         const std::string& what,
+                                         std::string* error) {
+  if (!IsRouteEvent(event)) return event;
+  const json::value& body = Field(event, "body");
+  if (!body.is_string() || Field(event, "isBase64Encoded") == true) {
+    *error = "body must be a JSON object " + what;
+    return std::nullopt;
+  }
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body.get_string(), ec);
+  if (ec || !parsed.is_object()) {
+    *error = "body must be a JSON object " + what;
+    return std::nullopt;
+  }
+  return std::move(parsed.get_object());
+}
+
+// The most a call out of `ctx`'s invocation may wait, in ms.
+int CallTimeoutMs(const sdk::Context& ctx) {
+  return static_cast<int>(
+      std::clamp<int64_t>(ctx.RemainingTimeMs(), 1, 15 * 60 * 1000));
+}
+
+// ------------------------------------------------------------------ job
 
 // The job id: the request id with anything but [A-Za-z0-9_-] replaced by
 // '-', cut so that "doparallel-<jobId>" fits SQS's 80 characters.
@@ -118,21 +171,63 @@ std::string JobId(const std::string& request_id) {
   return id.empty() ? "job" : id;
 }
 
+// POSTs each of `bodies` to `url` (http://host[:port]/path), `concurrency`
+// at a time, each waiting for its answer; one kept-alive connection per
+// request in flight. Returns how many got none or a status other than 200
+// (each logged); a URL that is not http://host[:port]/path fails them all.
+size_t PostEach(const std::string& url, const std::vector<std::string>& bodies,
+                size_t concurrency, const sdk::Context& ctx) {
+  std::string_view rest(url);
+  std::string authority, target = "/";
+  if (rest.starts_with("http://")) {
+    rest.remove_prefix(7);
+    const size_t slash = rest.find('/');
+    authority = rest.substr(0, slash);
+    if (slash != std::string_view::npos) target = rest.substr(slash);
+    if (authority.find(':') == std::string::npos || authority.back() == ']') {
+      authority += ":80";
+    }
+  }
+  if (!sdk::HttpConnection::FromAddress(authority)) {
+    std::fprintf(stderr, "job: %s is not an http://host[:port]/path URL\n",
+                 url.c_str());
+    return bodies.size();
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<size_t> failed{0};
+  auto post = [&] {
+    sdk::HttpConnection connection =
+        *sdk::HttpConnection::FromAddress(authority);
+    for (size_t i = next++; i < bodies.size(); i = next++) {
+      const sdk::HttpResult r = connection.Request(
+          "POST", target, bodies[i], {{"Content-Type", "application/json"}},
+          std::chrono::milliseconds(CallTimeoutMs(ctx)));
+      if (!r.ok() || r.status != 200) {
+        ++failed;
+        std::fprintf(stderr, "job: task %zu: %s\n", i,
+                     r.ok() ? ("HTTP " + std::to_string(r.status) + " " +
+                               r.body.substr(0, 200))
+                                  .c_str()
+                            : r.error.c_str());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 1; t < std::min(concurrency, bodies.size()); ++t) {
+    threads.emplace_back(post);
+  }
+  post();
+  for (std::thread& t : threads) t.join();
+  return failed;
+}
+
 std::string Job(const std::string& event_text, const sdk::Context& ctx) {
   const json::object event = sdk::ParseObject(event_text, "the event");
-  const json::value& body_value = Field(event, "body");
-  if (!body_value.is_string()) {
-    return BadRequest("body must be a JSON object {callback, tasks}");
-  }
-  if (Field(event, "isBase64Encoded") == json::value(true)) {
-    return BadRequest("body must be JSON text, not binary");
-  }
-  boost::system::error_code ec;
-  json::value body = json::parse(body_value.get_string(), ec);
-  if (ec || !body.is_object()) {
-    return BadRequest("body must be a JSON object {callback, tasks}");
-  }
-  const json::object& request = body.as_object();
+  std::string error;
+  const std::optional<json::object> payload =
+      RoutePayload(event, "{callback, tasks}", &error);
+  if (!payload) return BadRequest(error);
+  const json::object& request = *payload;
 
   // callback: an http:// URL, or absent/null for a job nobody waits on.
   const json::value& callback = Field(request, "callback");
@@ -157,40 +252,50 @@ std::string Job(const std::string& event_text, const sdk::Context& ctx) {
                         "or a function name)");
     }
   }
+  const std::string task_url = sdk::EnvOr("DO_TASK_URL");
+  if (task_url.empty()) {
+    return GatewayReply(500,
+                        {{"status", "Error"}, {"msg", "DO_TASK_URL not set."}});
+  }
+  const std::string concurrency_text = sdk::EnvOr("TASK_CONCURRENCY", "1");
+  const int64_t concurrency = std::atoll(concurrency_text.c_str());
+  if (concurrency < 1 || concurrency > kMaxTaskConcurrency) {
+    throw sdk::Error("InvalidConfiguration",
+                     "TASK_CONCURRENCY must be an integer from 1 to " +
+                         std::to_string(kMaxTaskConcurrency) + ", not '" +
+                         concurrency_text + "'");
+  }
 
   const std::string job_id = JobId(ctx.request_id);
   const json::object created = sdk::CallJson(
       "CreateQueue", {{"QueueName", "doparallel-" + job_id}}, ctx);
   const std::string queue_url(Field(created, "QueueUrl").as_string());
 
-  // One event per task: the shared fields, then its index, endpoint and
+  // One request per task: the shared fields, then its index, endpoint and
   // params.
-  const json::object common{
-      {"jobId", job_id},
-      {"queueUrl", queue_url},
-      {"total", tasks.size()},
-      {"callback", callback},
-      {"finishFunction", sdk::EnvOr("FINISH_FUNCTION", "finish")}};
-  const std::string task_function = sdk::EnvOr("TASK_FUNCTION", "task");
-  std::vector<json::object> invokes;
-  invokes.reserve(tasks.size());
+  const json::object common{{"jobId", job_id},
+                            {"queueUrl", queue_url},
+                            {"total", tasks.size()},
+                            {"callback", callback}};
+  std::vector<std::string> bodies;
+  bodies.reserve(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
     const json::object& task = tasks[i].get_object();
     const json::value* params = task.if_contains("params");
-    json::object task_event = common;
-    task_event["index"] = i;
-    task_event["endpoint"] = task.at("endpoint");
-    task_event["params"] = params != nullptr ? *params : json::object();
-    invokes.push_back({{"FunctionName", task_function},
-                       {"InvocationType", "Event"},
-                       {"Payload", json::serialize(task_event)}});
+    json::object task_request = common;
+    task_request["index"] = i;
+    task_request["endpoint"] = task.at("endpoint");
+    task_request["params"] = params != nullptr ? *params : json::object();
+    bodies.push_back(json::serialize(task_request));
   }
-  // Pipelined: thousands of tasks cost a few round trips, not one each. A
-  // refused Invoke fails the job with its error type, naming the task.
-  sdk::CallJsonAll("Invoke", invokes, ctx, kInvokeWindow);
-  return GatewayReply(
-      202,
-      {{"jobId", job_id}, {"queueUrl", queue_url}, {"tasks", tasks.size()}});
+  const size_t failed =
+      PostEach(task_url, bodies, static_cast<size_t>(concurrency), ctx);
+  return GatewayReply(200, {{"status", "Success"},
+                            {"msg", "Job Executed"},
+                            {"jobId", job_id},
+                            {"queueUrl", queue_url},
+                            {"tasks", tasks.size()},
+                            {"failedTasks", failed}});
 }
 
 // ----------------------------------------------------------------- task
@@ -200,10 +305,9 @@ json::value CallEndpoint(const std::string& endpoint, const json::value& params,
                          const sdk::Context& ctx) {
   const std::string params_text = json::serialize(params);
   if (endpoint.starts_with("http://")) {
-    const int64_t left = std::max<int64_t>(ctx.RemainingTimeMs(), 1);
-    sdk::HttpResult r = sdk::HttpPost(
-        endpoint, params_text, {{"Content-Type", "application/json"}},
-        static_cast<int>(std::min<int64_t>(left, 30000)));
+    sdk::HttpResult r = sdk::HttpPost(endpoint, params_text,
+                                      {{"Content-Type", "application/json"}},
+                                      CallTimeoutMs(ctx));
     if (!r.ok()) throw sdk::Error("EndpointFailed", endpoint + ": " + r.error);
     return JsonOrString(r.body);
   }
@@ -224,13 +328,24 @@ json::value CallEndpoint(const std::string& endpoint, const json::value& params,
 }
 
 std::string Task(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = sdk::ParseObject(event_text, "the event");
-  const std::string job_id = RequireString(event, "jobId");
-  const std::string queue_url = RequireString(event, "queueUrl");
-  const std::string endpoint = RequireString(event, "endpoint");
-  const std::string finish = RequireString(event, "finishFunction");
-  const int64_t index = RequireInt(event, "index");
-  const int64_t total = RequireInt(event, "total");
+  std::string error;
+  const std::optional<json::object> payload = RoutePayload(
+      sdk::ParseObject(event_text, "the event"),
+      "{jobId, queueUrl, index, total, endpoint, params, callback}", &error);
+  if (!payload) return BadRequest(error);
+  const json::object& event = *payload;
+  std::string job_id, queue_url, endpoint;
+  int64_t index = 0, total = 0;
+  try {
+    job_id = RequireString(event, "jobId");
+    queue_url = RequireString(event, "queueUrl");
+    endpoint = RequireString(event, "endpoint");
+    index = RequireInt(event, "index");
+    total = RequireInt(event, "total");
+  } catch (const sdk::Error& e) {
+    return BadRequest(e.message());
+  }
+  const std::string finish_url = sdk::RequiredEnv("FINISH_JOB_URL");
 
   const json::value result =
       CallEndpoint(endpoint, Field(event, "params"), ctx);
@@ -265,21 +380,26 @@ std::string Task(const std::string& event_text, const sdk::Context& ctx) {
   const int64_t count =
       std::strtoll(count_value->get_string().c_str(), nullptr, 10);
   const bool finishing = count == total;
+  int finish_status = 0;
   if (finishing) {
-    sdk::CallJson("Invoke",
-                  {{"FunctionName", finish},
-                   {"InvocationType", "Event"},
-                   {"Payload", json::serialize(json::object{
-                                   {"jobId", job_id},
-                                   {"queueUrl", queue_url},
-                                   {"total", total},
-                                   {"callback", Field(event, "callback")}})}},
-                  ctx);
+    // The design's notify_manager: a POST to the finish route, waited on.
+    const sdk::HttpResult r = sdk::HttpPost(
+        finish_url,
+        json::serialize(json::object{{"jobId", job_id},
+                                     {"queueUrl", queue_url},
+                                     {"total", total},
+                                     {"callback", Field(event, "callback")}}),
+        {{"Content-Type", "application/json"}}, CallTimeoutMs(ctx));
+    if (!r.ok()) throw sdk::Error("FinishFailed", finish_url + ": " + r.error);
+    finish_status = r.status;
   }
-  return json::serialize(json::object{{"jobId", job_id},
-                                      {"index", index},
-                                      {"count", count},
-                                      {"finishInvoked", finishing}});
+  return GatewayReply(200, {{"status", "Success"},
+                            {"msg", "Task Executed"},
+                            {"jobId", job_id},
+                            {"index", index},
+                            {"count", count},
+                            {"finishCalled", finishing},
+                            {"finishStatus", finish_status}});
 }
 
 // --------------------------------------------------------------- finish
@@ -293,9 +413,19 @@ int64_t IndexOrder(const std::string& key) {
 }
 
 std::string Finish(const std::string& event_text, const sdk::Context& ctx) {
-  const json::object event = sdk::ParseObject(event_text, "the event");
-  const std::string job_id = RequireString(event, "jobId");
-  const std::string queue_url = RequireString(event, "queueUrl");
+  std::string error;
+  const std::optional<json::object> payload =
+      RoutePayload(sdk::ParseObject(event_text, "the event"),
+                   "{jobId, queueUrl, total, callback}", &error);
+  if (!payload) return BadRequest(error);
+  const json::object& event = *payload;
+  std::string job_id, queue_url;
+  try {
+    job_id = RequireString(event, "jobId");
+    queue_url = RequireString(event, "queueUrl");
+  } catch (const sdk::Error& e) {
+    return BadRequest(e.message());
+  }
   const json::value& callback = Field(event, "callback");
 
   // Drain: receive 10, delete them, until a receive brings nothing.
@@ -356,21 +486,41 @@ std::string Finish(const std::string& event_text, const sdk::Context& ctx) {
   int callback_status = 0;
   if (callback.is_string() && !callback.get_string().empty()) {
     const std::string url(callback.get_string());
-    const int64_t left = std::max<int64_t>(ctx.RemainingTimeMs(), 1);
     sdk::HttpResult r = sdk::HttpPost(
         url,
         json::serialize(json::object{{"status", "Success"},
                                      {"msg", "Job Finished"},
                                      {"result", std::move(result)}}),
-        {{"Content-Type", "application/json"}},
-        static_cast<int>(std::min<int64_t>(left, 30000)));
+        {{"Content-Type", "application/json"}}, CallTimeoutMs(ctx));
     if (!r.ok()) throw sdk::Error("CallbackFailed", url + ": " + r.error);
     callback_status = r.status;
   }
-  return json::serialize(json::object{{"jobId", job_id},
-                                      {"received", received},
-                                      {"tasks", tasks},
-                                      {"callbackStatus", callback_status}});
+  return GatewayReply(200, {{"status", "Success"},
+                            {"msg", "Job Finished"},
+                            {"jobId", job_id},
+                            {"received", received},
+                            {"tasks", tasks},
+                            {"callbackStatus", callback_status}});
+}
+
+// ----------------------------------------------------------------- test
+
+// The design's /v1/test: a JSON body that is not empty or false (null,
+// false, 0, "", {}, [] are refused, as the design's truth test refuses
+// them) answers {"result": "true"}.
+std::string Test(const std::string& event_text, const sdk::Context&) {
+  const json::object event = sdk::ParseObject(event_text, "the event");
+  const json::value& body = Field(event, "body");
+  boost::system::error_code ec;
+  json::value v;
+  if (body.is_string()) v = json::parse(body.get_string(), ec);
+  const bool empty = !body.is_string() || ec || v.is_null() || v == false ||
+                     (v.is_number() && v.to_number<double>() == 0) ||
+                     (v.is_string() && v.get_string().empty()) ||
+                     (v.is_object() && v.get_object().empty()) ||
+                     (v.is_array() && v.get_array().empty());
+  if (empty) return BadRequest("body must be JSON, not empty or false");
+  return GatewayReply(200, {{"result", "true"}});
 }
 
 // ----------------------------------------------------------------- work
@@ -407,6 +557,8 @@ int main(int argc, char** argv) {
     handler = Task;
   } else if (role == "finish") {
     handler = Finish;
+  } else if (role == "test") {
+    handler = Test;
   } else if (role == "work") {
     handler = Work;
   } else {

@@ -5,26 +5,34 @@
 //
 //   fanlab-scheduler api        behind POST and GET /user/{username}/schedules
 //     (API Gateway's REST proxy event, answers {statusCode, headers, body})
-//     POST body {"algorithm", "apikey", "input", "run_interval_minutes",
-//     "enabled"}: every field checked (400 {"message"} naming the field),
-//     PutItem $SCHEDULES_TABLE {username, id, algorithm, apikey, input (its
-//     JSON text), run_interval_minutes, enabled} with id = the request id,
-//     201 with the schedule. GET: 200 with the user's schedules (Query).
+//     POST body: what the scheduler's own Schedule record accepts, no more
+//     and no less: {"algorithm": string, "apikey": string, "input": string,
+//     "run_interval_minutes": 0..4294967295, "enabled"?: bool or null
+//     (default true), "id"?: UUID or null, "username"?: string or null
+//     (both replaced)}, other fields ignored; a broken one answers 400
+//     {"message"} naming it. PutItem $SCHEDULES_TABLE {username, id,
+//     algorithm, apikey, input, run_interval_minutes, enabled} with id =
+//     the request id, 201 with the schedule. GET: 200 with the user's
+//     schedules (Query).
 //   fanlab-scheduler scheduler  target of cron(0/1 * * * ? *)
 //     The minute of the Scheduled Event's "time"; Scan for enabled rows;
-//     each due one (minute % run_interval_minutes == 0) goes to
-//     $JOB_QUEUE_URL as {username, id, algorithm, apikey, input,
+//     each due one (minute % run_interval_minutes == 0; interval 0 never)
+//     goes to $JOB_QUEUE_URL as {username, id, algorithm, apikey, input,
 //     scheduledFor: <time>}.
 //   fanlab-scheduler runner     SQS event source mapping on the job queue
-//     For each record: Invoke $ALGORITHM_PREFIX<algorithm> (RequestResponse)
+//     For each record: Invoke the algorithm's function (RequestResponse)
 //     with {input, apikey}, then SendMessageBatch {scheduleId, username,
-//     algorithm, scheduledFor, output} to $RESULT_QUEUE_URL. Records whose
-//     algorithm failed are answered as batchItemFailures (the mapping needs
-//     FunctionResponseTypes ["ReportBatchItemFailures"]); when every record
-//     failed the invocation throws, so the batch returns either way.
+//     algorithm, scheduledFor, output} to $RESULT_QUEUE_URL. The function
+//     is $ALGORITHM_PREFIX + the algorithm with every character outside
+//     [A-Za-z0-9_-] made '-' ("rowell/Hello/0.2.0" -> algorithm-rowell-
+//     Hello-0-2-0). Records whose algorithm failed are answered as
+//     batchItemFailures (the mapping needs FunctionResponseTypes
+//     ["ReportBatchItemFailures"]); when every record failed the invocation
+//     throws, so the batch returns either way.
 //   fanlab-scheduler algorithm  an emulated algorithm
-//     {input: {"numbers": [...]}} -> {"sum", "count"}; any other input ->
-//     {"echo": input}; a "numbers" list holding a non-number is an error.
+//     input text holding a JSON {"numbers": [...]} -> {"sum", "count"}; any
+//     other input -> {"echo": input}; a "numbers" list holding a
+//     non-number is an error.
 //
 // Environment (defaults in brackets): SCHEDULES_TABLE [Schedules],
 // JOB_QUEUE_URL, RESULT_QUEUE_URL, ALGORITHM_PREFIX [algorithm-].
@@ -34,6 +42,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
@@ -55,7 +64,7 @@ struct Schedule {
   std::string id;
   std::string algorithm;
   std::string apikey;
-  json::value input;
+  std::string input;  // text, handed to the algorithm as it is
   int64_t run_interval_minutes = 0;
   bool enabled = false;
 };
@@ -66,7 +75,7 @@ json::object ToItem(const Schedule& s) {
       {"id", {{"S", s.id}}},
       {"algorithm", {{"S", s.algorithm}}},
       {"apikey", {{"S", s.apikey}}},
-      {"input", {{"S", json::serialize(s.input)}}},
+      {"input", {{"S", s.input}}},
       {"run_interval_minutes", {{"N", std::to_string(s.run_interval_minutes)}}},
       {"enabled", {{"BOOL", s.enabled}}}};
 }
@@ -92,14 +101,7 @@ Schedule FromItem(const json::object& item) {
   s.id = StringAttr(item, "id");
   s.algorithm = StringAttr(item, "algorithm");
   s.apikey = StringAttr(item, "apikey");
-  // input is kept as its JSON text (a map would do as well; text keeps
-  // every JSON value as it was sent).
-  if (const json::value* in = Attr(item, "input", "S");
-      in != nullptr && in->is_string()) {
-    boost::system::error_code ec;
-    s.input = json::parse(in->as_string(), ec);
-    if (ec) s.input = in->as_string();
-  }
+  s.input = StringAttr(item, "input");
   if (const json::value* n = Attr(item, "run_interval_minutes", "N");
       n != nullptr && n->is_string()) {
     const std::string_view text = n->as_string();
@@ -186,14 +188,31 @@ std::string BadRequest(const std::string& message) {
   return Reply(400, json::object{{"message", message}});
 }
 
-// Algorithm names become function names (ALGORITHM_PREFIX + name, which
-// Lambda caps at 64 characters of letters, digits, '-' and '_').
-bool ValidAlgorithm(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
+// The function that runs `algorithm`: ALGORITHM_PREFIX + the name with
+// every character Lambda refuses in a function name made '-'. A name that
+// comes out longer than Lambda's 64 characters is refused by the Invoke.
+std::string AlgorithmFunction(std::string_view algorithm) {
+  std::string name = sdk::EnvOr("ALGORITHM_PREFIX", "algorithm-");
+  for (char c : algorithm) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '-' || c == '_';
+    name.push_back(ok ? c : '-');
+  }
+  return name;
+}
+
+// A UUID as text: 8-4-4-4-12 hexadecimal digits, or the 32 digits alone.
+bool IsUuid(std::string_view s) {
+  const bool hyphenated = s.size() == 36;
+  if (!hyphenated && s.size() != 32) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (hyphenated && (i == 8 || i == 13 || i == 18 || i == 23)) {
+      if (s[i] != '-') return false;
+    } else if (!std::isxdigit(static_cast<unsigned char>(s[i]))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string CreateSchedule(const std::string& username,
@@ -212,36 +231,46 @@ std::string CreateSchedule(const std::string& username,
   s.username = username;
   s.id = ctx.request_id;
 
-  const json::value* algorithm = body.if_contains("algorithm");
-  if (algorithm == nullptr || !algorithm->is_string() ||
-      !ValidAlgorithm(algorithm->as_string())) {
-    return BadRequest(
-        "algorithm must be a string of 1-64 letters, digits, '-' or '_'");
+  // The scheduler's Schedule record: three required strings, a required
+  // unsigned 32-bit interval, an optional flag, and an optional id and
+  // username that the path and the request replace. Anything else is
+  // ignored.
+  for (const char* name : {"algorithm", "apikey", "input"}) {
+    const json::value* v = body.if_contains(name);
+    if (v == nullptr || !v->is_string()) {
+      return BadRequest(std::string(name) + " must be a string");
+    }
   }
-  s.algorithm = algorithm->as_string();
-  const json::value* apikey = body.if_contains("apikey");
-  if (apikey == nullptr || !apikey->is_string() ||
-      apikey->as_string().empty()) {
-    return BadRequest("apikey must be a non-empty string");
-  }
-  s.apikey = apikey->as_string();
-  const json::value* input = body.if_contains("input");
-  if (input == nullptr) return BadRequest("input is required (any JSON value)");
-  s.input = *input;
-  // An integer: 5 is, 5.0 and "5" are not (nor anything past int64).
+  s.algorithm = body.at("algorithm").as_string();
+  s.apikey = body.at("apikey").as_string();
+  s.input = body.at("input").as_string();
+  // An integer: 5 is, 5.0, "5" and -1 are not (nor anything past 2^32 - 1).
   const json::value* interval = body.if_contains("run_interval_minutes");
-  const int64_t minutes = interval != nullptr && interval->is_int64()
-                              ? interval->as_int64()
-                              : int64_t{0};
-  if (minutes < 1 || minutes > 60) {
-    return BadRequest("run_interval_minutes must be an integer from 1 to 60");
+  if (interval == nullptr || !interval->is_number() || interval->is_double() ||
+      (interval->is_int64() &&
+       (interval->as_int64() < 0 || interval->as_int64() > 4294967295)) ||
+      (interval->is_uint64() && interval->as_uint64() > 4294967295u)) {
+    return BadRequest(
+        "run_interval_minutes must be an integer from 0 to 4294967295");
   }
-  s.run_interval_minutes = minutes;
-  const json::value* enabled = body.if_contains("enabled");
-  if (enabled == nullptr || !enabled->is_bool()) {
-    return BadRequest("enabled must be true or false");
+  s.run_interval_minutes = interval->to_number<int64_t>();
+  s.enabled = true;
+  if (const json::value* enabled = body.if_contains("enabled");
+      enabled != nullptr && !enabled->is_null()) {
+    if (!enabled->is_bool()) {
+      return BadRequest("enabled must be true, false or null");
+    }
+    s.enabled = enabled->as_bool();
   }
-  s.enabled = enabled->as_bool();
+  if (const json::value* id = body.if_contains("id");
+      id != nullptr && !id->is_null() &&
+      (!id->is_string() || !IsUuid(id->as_string()))) {
+    return BadRequest("id must be a UUID or null (it is replaced)");
+  }
+  if (const json::value* name = body.if_contains("username");
+      name != nullptr && !name->is_null() && !name->is_string()) {
+    return BadRequest("username must be a string or null (it is replaced)");
+  }
 
   sdk::CallJson("PutItem",
                 {{"TableName", sdk::EnvOr("SCHEDULES_TABLE", "Schedules")},
@@ -324,7 +353,8 @@ std::string Scheduler(const std::string& event_text, const sdk::Context& ctx) {
   for (const json::object& item : items) {
     const Schedule s = FromItem(item);
     if (s.run_interval_minutes < 1) {
-      std::fprintf(stderr, "scheduler: skipping %s/%s: no interval\n",
+      // Interval 0 never divides a minute: skipped, and said so every tick.
+      std::fprintf(stderr, "scheduler: skipping %s/%s: interval 0\n",
                    s.username.c_str(), s.id.c_str());
       continue;
     }
@@ -360,7 +390,6 @@ std::string Runner(const std::string& event_text, const sdk::Context& ctx) {
     throw sdk::Error("InvalidInput", "Records must be a list");
   }
   const std::string result_queue = sdk::RequiredEnv("RESULT_QUEUE_URL");
-  const std::string prefix = sdk::EnvOr("ALGORITHM_PREFIX", "algorithm-");
 
   json::array failures;
   std::vector<std::string> ids;  // messageIds of the results to send
@@ -380,8 +409,7 @@ std::string Runner(const std::string& event_text, const sdk::Context& ctx) {
         !ec && body.is_object() ? &body.as_object() : nullptr;
     const json::value* algorithm =
         job != nullptr ? job->if_contains("algorithm") : nullptr;
-    if (algorithm == nullptr || !algorithm->is_string() ||
-        !ValidAlgorithm(algorithm->as_string())) {
+    if (algorithm == nullptr || !algorithm->is_string()) {
       fail("the body is not a job with an algorithm");
       continue;
     }
@@ -393,7 +421,7 @@ std::string Runner(const std::string& event_text, const sdk::Context& ctx) {
     try {
       answer = sdk::CallJson(
           "Invoke",
-          {{"FunctionName", prefix + std::string(algorithm->as_string())},
+          {{"FunctionName", AlgorithmFunction(algorithm->as_string())},
            {"InvocationType", "RequestResponse"},
            {"Payload",
             {{"input", field("input")}, {"apikey", field("apikey")}}}},
@@ -446,8 +474,15 @@ std::string Algorithm(const std::string& event_text, const sdk::Context&) {
   if (event.is_object() && event.as_object().contains("input")) {
     input = event.at("input");
   }
+  // The schedules' input is text; text holding JSON is read as that JSON.
+  json::value parsed_input;
+  if (input.is_string()) {
+    parsed_input = json::parse(input.as_string(), ec);
+    if (ec) parsed_input = nullptr;
+  }
+  const json::value& data = input.is_string() ? parsed_input : input;
   const json::value* numbers =
-      input.is_object() ? input.as_object().if_contains("numbers") : nullptr;
+      data.is_object() ? data.as_object().if_contains("numbers") : nullptr;
   if (numbers == nullptr || !numbers->is_array()) {
     return json::serialize(json::object{{"echo", std::move(input)}});
   }

@@ -3,50 +3,70 @@
 // is argv[1]. README.md beside this file is the full contract; in short:
 //
 //   fanlab-sqspipes generate  the first stage, run by a schedule: each tick
-//       sends COUNT values to the next stage's queues (by priority, 10 per
-//       SendMessageBatch), then starts the next stage's WORKERS workers
-//       (Invoke, InvocationType Event).
+//       runs EXECUTIONS executions, INTERVAL seconds apart (a number, or a
+//       callable's successive answers); each sends COUNT values to the
+//       next stage's queues (by priority, 10 per SendMessageBatch). The
+//       next stage's WORKERS workers are started (Invoke, InvocationType
+//       Event) after the first execution and again after the last.
 //   fanlab-sqspipes stage     a worker of a later stage: receives 10 at a
 //       time from the highest non-empty priority of its queues, DELETES the
 //       messages BEFORE processing them (sqspipes' at-most-once weak spot,
 //       kept on purpose), applies the stage's operation, sends the non-null
-//       outputs to the next stage's queues with the same priority; repeats
-//       until every queue of its stage is empty or the remaining time is
-//       under MIN_REMAINING_MS; then, if it sent anything, starts the next
-//       stage's WORKERS workers (Event).
+//       outputs to the next stage's queues with the same priority (null
+//       ones too when IGNORE_NONE is false); repeats until every queue of
+//       its stage has stayed empty for IDLE_MS (0: is empty) or the
+//       remaining time is under MIN_REMAINING_MS; then, if it sent
+//       anything, starts the next stage's WORKERS workers (Event). A
+//       long-running worker (IDLE_MS > 0) also starts them after its first
+//       send.
 //
 // Queues: stage NAME of domain D reads the FIFO queues `D-NAME.fifo`
 // (priority 0) and `D-NAME--pK.fifo` (priority K = 1..PRIORITIES-1), which
 // the scenario declares (FifoQueue true, VisibilityTimeout 120); their URLs
 // come from GetQueueUrl, once per process. A message body is
-// {"meta":{"priority":K},"value":V}; MessageGroupId "NAME-pK" (one group
-// per queue: strict FIFO per queue, as sqspipes' single group "-");
-// MessageDeduplicationId "NAME-V".
+// {"meta":{"priority":K},"value":V} (V an integer, or null); MessageGroupId
+// "NAME-pK" (one group per queue: strict FIFO per queue, as sqspipes'
+// single group "-"); MessageDeduplicationId "NAME-V" ("NAME-none-<the
+// input's MessageId>" for a null).
 //
 // Environment, generate: DOMAIN, NEXT_STAGE, NEXT_FUNCTION (required);
 //   COUNT (10; 1..100000), PRIORITIES (1; 1..16), WORKERS (1; 1..1000),
-//   INTERVAL_SECONDS (60), TICK_EPOCH (ISO-8601 UTC; 1970-01-01T00:00:00Z).
+//   INTERVAL_SECONDS (60: the schedule's period), TICK_EPOCH (ISO-8601
+//   UTC; 1970-01-01T00:00:00Z), EXECUTIONS (1; 1..10000), INTERVAL (0:
+//   seconds between executions, sub-second allowed; "0.1,0.5" the
+//   successive answers of a callable, cycled; "uniform:A:B" a random
+//   number of seconds in [A, B), seeded by INTERVAL_SEED (1) and the
+//   tick), MIN_REMAINING_MS (1000: no execution starts with less left).
 //   Event: EventBridge's Scheduled Event; tick = floor((time - TICK_EPOCH)
 //   / INTERVAL_SECONDS), or the event's integer "tick" when it has one.
-//   Values tick*COUNT + i (i = 0..COUNT-1), priority i % PRIORITIES.
+//   Execution e's values (tick*EXECUTIONS + e)*COUNT + i (i = 0..COUNT-1),
+//   priority i % PRIORITIES.
 // Environment, stage: STAGE, DOMAIN (required); OPERATION (reduce|count;
 //   default STAGE); PRIORITIES; NEXT_STAGE, NEXT_FUNCTION, WORKERS
 //   (reduce: required but WORKERS; count: NEXT_STAGE must be unset);
 //   RESULTS_TABLE (count: required; reduce: optional), TRACE_URL
-//   (optional), MIN_REMAINING_MS (1000). Event: anything (ignored).
-//   Operations: reduce: V/2 for an even V, null (None: dropped) for an odd
-//   one; count: ADDs to the RESULTS_TABLE item {stage, priority}.
+//   (optional), MIN_REMAINING_MS (1000), IDLE_MS (0; 0..900000),
+//   IGNORE_NONE (true|false; true). Event: anything (ignored).
+//   Operations: reduce: V/2 for an even V, null (None) for an odd one or
+//   a null; count: ADDs to the RESULTS_TABLE item {stage, priority} (a
+//   null counts, adds 0 to the sum and 1 to "nones"). A None is dropped
+//   (counted in "dropped") unless IGNORE_NONE is false, when it goes on
+//   like any output.
 #include <fanlab/function.h>
 #include <fanlab/json_client.h>
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -100,28 +120,38 @@ const std::string& QueueUrl(const std::string& name, const sdk::Context& ctx) {
   return urls.emplace(name, std::string(url->get_string())).first->second;
 }
 
+// A value on its way to the next stage: an integer, or null (a None let
+// through), and what makes its deduplication id.
+struct Output {
+  json::value value;
+  std::string dedup;  // "V", or "none-<the input's MessageId>"
+};
+
+Output IntOutput(int64_t v) { return {v, std::to_string(v)}; }
+
 // Sends `values[k]` (k = priority) to `stage`'s queue of priority k, in
 // order, 10 per SendMessageBatch, highest priority first. Returns how many
 // were sent (a duplicate the queue suppressed counts as sent, as SQS
 // answers it as a success).
 int64_t SendToStage(const std::string& domain, const std::string& stage,
-                    const std::vector<std::vector<int64_t>>& values,
+                    const std::vector<std::vector<Output>>& values,
                     const sdk::Context& ctx) {
   int64_t sent = 0;
   for (int64_t p = static_cast<int64_t>(values.size()) - 1; p >= 0; --p) {
-    const std::vector<int64_t>& queue_values = values[p];
+    const std::vector<Output>& queue_values = values[p];
     const std::string group = stage + "-p" + std::to_string(p);
     for (size_t start = 0; start < queue_values.size(); start += kBatch) {
       json::array entries;
       for (size_t i = start; i < queue_values.size() && i < start + kBatch;
            ++i) {
-        const int64_t v = queue_values[i];
+        const Output& v = queue_values[i];
         entries.push_back(json::object{
             {"Id", std::to_string(i - start)},
-            {"MessageBody", json::serialize(json::object{
-                                {"meta", {{"priority", p}}}, {"value", v}})},
+            {"MessageBody",
+             json::serialize(json::object{{"meta", {{"priority", p}}},
+                                          {"value", v.value}})},
             {"MessageGroupId", group},
-            {"MessageDeduplicationId", stage + "-" + std::to_string(v)}});
+            {"MessageDeduplicationId", stage + "-" + v.dedup}});
       }
       const size_t n = entries.size();
       json::object answer = sdk::CallJson(
@@ -214,6 +244,62 @@ int64_t FloorDiv(int64_t a, int64_t b) {  // REQUIRES: b > 0
 // ---------------------------------------------------------------------------
 // generate
 
+// sqspipes' `interval`: the seconds to wait between two executions of the
+// first task, a number or a callable returning one. INTERVAL is "" or a
+// number (every wait), "a,b,c" (a callable's successive answers, cycled),
+// or "uniform:A:B" (a callable answering a random number in [A, B); the
+// generator seeded with `seed`).
+class Interval {
+ public:
+  Interval(const std::string& text, uint64_t seed) : random_(seed) {
+    auto number = [&](std::string_view t) {
+      double v = -1;
+      const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      if (ec != std::errc() || end != t.data() + t.size() || !(v >= 0) ||
+          v > 900) {
+        throw sdk::Error("InvalidInput",
+                         "INTERVAL must be seconds from 0 to 900, a list of "
+                         "them (\"0.1,0.5\") or uniform:A:B, not '" +
+                             text + "'");
+      }
+      return v;
+    };
+    std::string_view rest = text;
+    if (rest.starts_with("uniform:")) {
+      rest.remove_prefix(8);
+      const size_t colon = rest.find(':');
+      low_ = number(rest.substr(0, colon));
+      high_ = number(colon == std::string_view::npos ? std::string_view()
+                                                     : rest.substr(colon + 1));
+      if (high_ < low_) number("-1");  // refused with the message above
+      uniform_ = true;
+      return;
+    }
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      list_.push_back(number(rest.substr(0, comma)));
+      rest = comma == std::string_view::npos ? std::string_view()
+                                             : rest.substr(comma + 1);
+    }
+    if (list_.empty()) list_.push_back(0);
+  }
+
+  // The next wait, in seconds.
+  double Next() {
+    if (uniform_) {
+      return std::uniform_real_distribution<double>(low_, high_)(random_);
+    }
+    return list_[next_++ % list_.size()];
+  }
+
+ private:
+  std::mt19937_64 random_;
+  bool uniform_ = false;
+  double low_ = 0, high_ = 0;
+  std::vector<double> list_;
+  size_t next_ = 0;
+};
+
 std::string Generate(const std::string& event_text, const sdk::Context& ctx) {
   const std::string domain = sdk::RequiredEnv("DOMAIN");
   const std::string next_stage = sdk::RequiredEnv("NEXT_STAGE");
@@ -222,6 +308,9 @@ std::string Generate(const std::string& event_text, const sdk::Context& ctx) {
   const int64_t priorities = IntEnv("PRIORITIES", 1, 1, kMaxPriorities);
   const int64_t workers = IntEnv("WORKERS", 1, 1, 1000);
   const int64_t interval = IntEnv("INTERVAL_SECONDS", 60, 1, 31622400);
+  const int64_t executions = IntEnv("EXECUTIONS", 1, 1, 10000);
+  const int64_t min_remaining_ms = IntEnv("MIN_REMAINING_MS", 1000, 0, 900000);
+  const int64_t interval_seed = IntEnv("INTERVAL_SEED", 1, 0, INT64_MAX);
   int64_t epoch = 0;
   if (const std::string text = sdk::EnvOr("TICK_EPOCH"); !text.empty()) {
     const std::optional<int64_t> t = ParseTime(text);
@@ -259,35 +348,71 @@ std::string Generate(const std::string& event_text, const sdk::Context& ctx) {
     }
     tick = FloorDiv(*seconds - epoch, interval);
   }
-  if (tick > (kMaxValue - count) / count || tick < -kMaxValue / count) {
+  const int64_t per_tick = count * executions;
+  if (tick > (kMaxValue - per_tick) / per_tick ||
+      tick < -kMaxValue / per_tick) {
     throw sdk::Error("InvalidInput",
                      "The tick " + std::to_string(tick) +
                          " gives values beyond 2^53 in magnitude");
   }
+  Interval waits(sdk::EnvOr("INTERVAL"), static_cast<uint64_t>(interval_seed) ^
+                                             static_cast<uint64_t>(tick));
 
-  // Values tick*COUNT + i, priority i % PRIORITIES.
-  std::vector<std::vector<int64_t>> values(priorities);
-  for (int64_t i = 0; i < count; ++i) {
-    values[i % priorities].push_back(tick * count + i);
+  // Execution e: values (tick*EXECUTIONS + e)*COUNT + i, priority
+  // i % PRIORITIES; the wait before the next one is the interval's.
+  const json::object start_event{{"stage", next_stage},
+                                 {"startedBy", "generate/" + ctx.request_id},
+                                 {"tick", tick}};
+  std::vector<int64_t> by_priority(priorities, 0);
+  json::array waited;
+  int64_t done = 0, started = 0;
+  std::string stopped_by = "done";
+  for (int64_t e = 0; e < executions; ++e) {
+    if (e > 0) {
+      const double seconds = waits.Next();
+      if (ctx.RemainingTimeMs() - seconds * 1000 < min_remaining_ms) {
+        stopped_by = "time";
+        break;
+      }
+      waited.push_back(seconds);
+      std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+    }
+    std::vector<std::vector<Output>> values(priorities);
+    const int64_t first = (tick * executions + e) * count;
+    for (int64_t i = 0; i < count; ++i) {
+      values[i % priorities].push_back(IntOutput(first + i));
+      ++by_priority[i % priorities];
+    }
+    SendToStage(domain, next_stage, values, ctx);
+    ++done;
+    // The workers run while the first task goes on; the last start picks
+    // up what a worker that ran out of messages left behind.
+    if (e == 0) {
+      StartWorkers(next_function, workers, start_event, ctx);
+      started += workers;
+    }
   }
-  SendToStage(domain, next_stage, values, ctx);
-  StartWorkers(next_function, workers,
-               {{"stage", next_stage},
-                {"startedBy", "generate/" + ctx.request_id},
-                {"tick", tick}},
-               ctx);
+  if (done > 1) {
+    StartWorkers(next_function, workers, start_event, ctx);
+    started += workers;
+  }
 
-  json::array by_priority;
-  for (const auto& v : values) by_priority.push_back(v.size());
-  std::fprintf(stderr, "generate: tick %lld, %lld values to %s\n",
-               static_cast<long long>(tick), static_cast<long long>(count),
-               next_stage.c_str());
-  return json::serialize(json::object{{"tick", tick},
-                                      {"generated", count},
-                                      {"first", tick * count},
-                                      {"last", tick * count + count - 1},
-                                      {"byPriority", std::move(by_priority)},
-                                      {"workersStarted", workers}});
+  std::fprintf(stderr,
+               "generate: tick %lld, %lld executions of %lld values to %s\n",
+               static_cast<long long>(tick), static_cast<long long>(done),
+               static_cast<long long>(count), next_stage.c_str());
+  json::array priorities_json;
+  for (int64_t n : by_priority) priorities_json.push_back(n);
+  return json::serialize(
+      json::object{{"tick", tick},
+                   {"executions", done},
+                   {"generated", done * count},
+                   {"first", tick * per_tick},
+                   {"last", tick * per_tick + done * count - 1},
+                   {"byPriority", std::move(priorities_json)},
+                   {"waited", std::move(waited)},
+                   {"stoppedBy", stopped_by},
+                   {"workersStarted", started}});
 }
 
 // ---------------------------------------------------------------------------
@@ -295,23 +420,25 @@ std::string Generate(const std::string& event_text, const sdk::Context& ctx) {
 
 enum class Operation { kReduce, kCount };
 
-// reduce: v/2 for an even v; nothing (Python's None) for an odd one.
-std::optional<int64_t> Reduce(int64_t v) {
-  if (v % 2 != 0) return std::nullopt;
-  return v / 2;
+// reduce: v/2 for an even v; nothing (Python's None) for an odd one or a
+// None.
+std::optional<int64_t> Reduce(std::optional<int64_t> v) {
+  if (!v || *v % 2 != 0) return std::nullopt;
+  return *v / 2;
 }
 
-// The value of a body {"meta":{...},"value":V}, or nothing when the body is
-// not that shape or V is not an integer within ±2^53.
-std::optional<int64_t> ValueOf(std::string_view body) {
+// The value of a body {"meta":{...},"value":V}: V, an integer within ±2^53
+// or null (nullopt inside). Nothing when the body is not that shape.
+std::optional<std::optional<int64_t>> ValueOf(std::string_view body) {
   boost::system::error_code ec;
   const json::value message = json::parse(body, ec);
   if (ec || !message.is_object()) return std::nullopt;
   const json::value* v = message.as_object().if_contains("value");
+  if (v != nullptr && v->is_null()) return std::optional<int64_t>();
   if (v == nullptr || !v->is_int64()) return std::nullopt;
   const int64_t value = v->as_int64();
   if (value > kMaxValue || value < -kMaxValue) return std::nullopt;
-  return value;
+  return std::optional<int64_t>(value);
 }
 
 std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
@@ -353,8 +480,19 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
                                 : sdk::EnvOr("RESULTS_TABLE");
   const std::string trace_url = sdk::EnvOr("TRACE_URL");
   const int64_t min_remaining_ms = IntEnv("MIN_REMAINING_MS", 1000, 0, 900000);
+  const int64_t idle_ms = IntEnv("IDLE_MS", 0, 0, 900000);
+  const std::string ignore_none_text = sdk::EnvOr("IGNORE_NONE", "true");
+  if (ignore_none_text != "true" && ignore_none_text != "false") {
+    throw sdk::Error(
+        "InvalidInput",
+        "IGNORE_NONE must be true or false, not '" + ignore_none_text + "'");
+  }
+  const bool ignore_none = ignore_none_text == "true";
 
   int64_t batches = 0, received = 0, sent = 0, dropped = 0, malformed = 0;
+  int64_t nones = 0, started = 0, sent_when_started = 0;
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_message = Clock::now();
   json::array order;  // the priority of each batch, in processing order
   std::string trace_error;
   std::string stopped_by = "empty";
@@ -380,7 +518,17 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
         priority = p;
       }
     }
-    if (priority < 0) break;  // every queue of the stage is empty
+    if (priority < 0) {  // every queue of the stage is empty
+      // A long-running worker waits for more, as sqspipes' workers do,
+      // until IDLE_MS pass without a message.
+      const auto idle = Clock::now() - last_message;
+      if (idle >= std::chrono::milliseconds(idle_ms)) break;
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(std::chrono::milliseconds(50),
+                                    std::chrono::milliseconds(idle_ms) - idle));
+      continue;
+    }
+    last_message = Clock::now();
     ++batches;
     order.push_back(priority);
 
@@ -400,12 +548,12 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
       throw sdk::Error("DeleteMessageBatchFailed", json::serialize(*failed));
     }
 
-    int64_t batch_count = 0, batch_sum = 0, batch_dropped = 0;
+    int64_t batch_count = 0, batch_sum = 0, batch_dropped = 0, batch_nones = 0;
     json::array batch_values;
-    std::vector<std::vector<int64_t>> outputs(priorities);
+    std::vector<std::vector<Output>> outputs(priorities);
     for (const json::value& message : messages) {
       const json::value* body = message.as_object().if_contains("Body");
-      const std::optional<int64_t> value =
+      const std::optional<std::optional<int64_t>> value =
           body != nullptr && body->is_string()
               ? ValueOf(std::string_view(body->as_string()))
               : std::nullopt;
@@ -416,37 +564,65 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
         continue;
       }
       ++batch_count;
-      batch_sum += *value;
-      batch_values.push_back(*value);
+      if (*value) {
+        batch_sum += **value;
+        batch_values.push_back(**value);
+      } else {
+        ++batch_nones;
+        batch_values.push_back(nullptr);
+      }
       if (operation == Operation::kCount) continue;  // recorded below
       const std::optional<int64_t> output = Reduce(*value);
-      if (!output) {
+      if (output) {
+        outputs[priority].push_back(IntOutput(*output));
+      } else if (ignore_none) {
         ++batch_dropped;  // None: propagation stops here
-        continue;
+      } else {
+        const json::value* id = message.as_object().if_contains("MessageId");
+        outputs[priority].push_back(
+            {nullptr,
+             "none-" + (id != nullptr && id->is_string()
+                            ? std::string(id->as_string())
+                            : std::to_string(received + batch_count))});
       }
-      outputs[priority].push_back(*output);
     }
+    nones += batch_nones;
     received += batch_count;
     dropped += batch_dropped;
     if (operation == Operation::kReduce) {
       sent += SendToStage(domain, next_stage, outputs, ctx);
+      // A long-running worker starts the next stage's workers as soon as
+      // it has sent them something, not when it stops.
+      if (idle_ms > 0 && started == 0 && sent > 0) {
+        StartWorkers(next_function, workers,
+                     {{"stage", next_stage},
+                      {"startedBy", stage + "/" + ctx.request_id}},
+                     ctx);
+        started = workers;
+        sent_when_started = sent;
+      }
     }
     if (!table.empty() && batch_count > 0) {
-      sdk::CallJson(
-          "UpdateItem",
-          {{"TableName", table},
-           {"Key",
-            {{"stage", {{"S", stage}}},
-             {"priority", {{"N", std::to_string(priority)}}}}},
-           {"UpdateExpression",
-            "ADD #count :count, #sum :sum, #dropped :dropped"},
-           {"ExpressionAttributeNames",
-            {{"#count", "count"}, {"#sum", "sum"}, {"#dropped", "dropped"}}},
-           {"ExpressionAttributeValues",
-            {{":count", {{"N", std::to_string(batch_count)}}},
-             {":sum", {{"N", std::to_string(batch_sum)}}},
-             {":dropped", {{"N", std::to_string(batch_dropped)}}}}}},
-          ctx);
+      json::object names{
+          {"#count", "count"}, {"#sum", "sum"}, {"#dropped", "dropped"}};
+      json::object values{{":count", {{"N", std::to_string(batch_count)}}},
+                          {":sum", {{"N", std::to_string(batch_sum)}}},
+                          {":dropped", {{"N", std::to_string(batch_dropped)}}}};
+      std::string update = "ADD #count :count, #sum :sum, #dropped :dropped";
+      if (batch_nones > 0) {
+        update += ", #nones :nones";
+        names["#nones"] = "nones";
+        values[":nones"] = {{"N", std::to_string(batch_nones)}};
+      }
+      sdk::CallJson("UpdateItem",
+                    {{"TableName", table},
+                     {"Key",
+                      {{"stage", {{"S", stage}}},
+                       {"priority", {{"N", std::to_string(priority)}}}}},
+                     {"UpdateExpression", update},
+                     {"ExpressionAttributeNames", std::move(names)},
+                     {"ExpressionAttributeValues", std::move(values)}},
+                    ctx);
     }
     if (!trace_url.empty()) {
       const int64_t left = ctx.RemainingTimeMs();
@@ -466,13 +642,12 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
     }
   }
 
-  int64_t started = 0;
-  if (sent > 0) {
+  if (sent > sent_when_started) {
     StartWorkers(
         next_function, workers,
         {{"stage", next_stage}, {"startedBy", stage + "/" + ctx.request_id}},
         ctx);
-    started = workers;
+    started += workers;
   }
   std::fprintf(stderr,
                "%s: %lld batches, %lld values, %lld sent, %lld dropped, "
@@ -489,6 +664,7 @@ std::string StageWorker(const std::string& /*event*/, const sdk::Context& ctx) {
                                       {"received", received},
                                       {"sent", sent},
                                       {"dropped", dropped},
+                                      {"nones", nones},
                                       {"malformed", malformed},
                                       {"stoppedBy", stopped_by},
                                       {"workersStarted", started}});

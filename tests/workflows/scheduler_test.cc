@@ -28,9 +28,12 @@ TEST(SchedulerWorkflow, ThreeHoursRunExactlyTheDueSchedules) {
   ScenarioResult r = RunScenario(s);
   ASSERT_THAT(r, Passed());
   EXPECT_THAT(Invocations(r, "scheduler", "success"), SizeIs(180));
-  // every minute, every 15 minutes, every hour; the disabled one never.
+  // every minute, every 15 minutes, every hour, the seed's sample every 30
+  // minutes; the disabled one never.
   EXPECT_THAT(EventsOf(r, "sqs", "MessageSent", "results"),
-              SizeIs(180 + 12 + 3));
+              SizeIs(180 + 12 + 3 + 6));
+  EXPECT_THAT(Invocations(r, "algorithm-rowell-Hello-0-2-0", "success"),
+              SizeIs(6));
   EXPECT_THAT(Invocations(r, "runner", "throttle"), SizeIs(0));
   EXPECT_THAT(Invocations(r, "algorithm-echo", "success"), SizeIs(12));
 }

@@ -29,5 +29,17 @@ TEST(SqsPipesWorkflow, TwoWorkersPerStageGiveExactTotals) {
   EXPECT_THAT(EventsOf(r, "sqs", "MessageDeleted"), SizeIs(60 + 30));
 }
 
+// The first task's interval, sub-second and a callable's successive answers
+// (0.1, 0.3, 0.1, 0.3 s between five executions), a long-running worker,
+// and ignore_none off.
+TEST(SqsPipesWorkflow, ASubSecondCallableIntervalFeedsALongRunningWorker) {
+  ScenarioResult r = RunScenario(
+      LoadForTest(ScenarioPath("interval.yaml"), BuildTreeOptions()));
+  EXPECT_THAT(r, Passed());
+  const std::vector<Event> ticks = Invocations(r, "generate", "success");
+  ASSERT_THAT(ticks, SizeIs(1));
+  EXPECT_GE(ticks[0].detail.at("durationMs").to_number<int64_t>(), 800);
+}
+
 }  // namespace
 }  // namespace fanlab::harness
