@@ -208,6 +208,7 @@ class Loader {
       return std::move(stack_);
     }
     CollectResources(resources);
+    AddImplicitResources();
     for (const std::string& id : Order()) Create(resources_.at(id));
     ReadOutputs(root["Outputs"]);
     return std::move(stack_);
@@ -547,6 +548,12 @@ class Loader {
     return value;
   }
 
+  // IAM is global: its ARNs name no region.
+  std::string IamArn(const std::string& role) const {
+    return "arn:" + options_.account.partition +
+           ":iam::" + options_.account.id + ":role/" + role;
+  }
+
   std::string StackId() const {
     return MakeArn(options_.account, "cloudformation",
                    "stack/" + options_.stack_name +
@@ -792,6 +799,28 @@ class Loader {
           }
         }
       }
+    }
+  }
+
+  // The resources SAM generates and templates refer to: a function's
+  // role (FunctionIdRole) unless the template declares one by that id.
+  // IAM is not emulated: they only answer Ref and Fn::GetAtt Arn.
+  void AddImplicitResources() {
+    std::vector<std::string> roles;
+    for (const auto& [id, r] : resources_) {
+      if (r.type == "AWS::Serverless::Function" &&
+          resources_.count(id + "Role") == 0) {
+        roles.push_back(id + "Role");
+      }
+    }
+    for (const std::string& id : roles) {
+      Resource role;
+      role.id = id;
+      role.type = "AWS::IAM::Role";
+      role.done = true;
+      role.ref = json::string(id);
+      role.attrs["Arn"] = json::string(IamArn(id));
+      resources_.emplace(id, std::move(role));
     }
   }
 
@@ -1096,7 +1125,6 @@ class Loader {
       return;
     }
     const std::string& t = r.type;
-    size_t errors_before = errors_.size();
     if (t == "AWS::SQS::Queue") {
       Queue(r);
     } else if (t == "AWS::SNS::Topic") {
@@ -1127,13 +1155,18 @@ class Loader {
       Note(r.node["Type"], "Resources." + r.id + ".Type",
            t + ": fanlab does not check permissions; accepted and ignored");
       r.ref = json::string(r.id);
-      r.attrs["Arn"] =
-          json::string(MakeArn(options_.account, "iam", "role/" + r.id));
+      r.attrs["Arn"] = json::string(IamArn(r.id));
+    } else if (t == "AWS::Logs::LogGroup" || t == "AWS::CloudWatch::Alarm" ||
+               t == "AWS::ResourceGroups::Group" ||
+               t == "AWS::ApplicationInsights::Application") {
+      // Monitoring: nothing a function or a message would notice.
+      Note(r.node["Type"], "Resources." + r.id + ".Type",
+           t + ": monitoring has no effect in fanlab; accepted and ignored");
+      r.ref = json::string(r.id);
     } else {
       Unsupported(r.node["Type"], "Resources." + r.id + ".Type",
                   "the resource type " + t);
     }
-    (void)errors_before;
     r.done = true;
   }
 

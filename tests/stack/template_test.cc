@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 
 // Templates are read as if from a file in a temporary folder holding a
 // code folder `code/` and a package `code.zip`.
@@ -552,6 +553,64 @@ TEST_F(TemplateTest, NestingIsBounded) {
       "      Tags: " +
       deep + "\n");
   EXPECT_THAT(Errors(r), ElementsAre(HasSubstr("nested more than 64 deep")));
+}
+
+// What `sam init` writes for a Python hello world, as it is: generated
+// role, monitoring resources and Outputs included.
+TEST_F(TemplateTest, SamInitHelloWorldLoadsWithNotesOnly) {
+  Stack s = Ok(R"y(AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: >
+  sam-app
+
+Globals:
+  Function:
+    Timeout: 3
+    MemorySize: 128
+    LoggingConfig:
+      LogFormat: JSON
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: code/
+      Handler: app.lambda_handler
+      Runtime: python3.13
+      Architectures:
+      - x86_64
+      Events:
+        HelloWorld:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+  ApplicationResourceGroup:
+    Type: AWS::ResourceGroups::Group
+    Properties:
+      Name:
+        Fn::Sub: ApplicationInsights-SAM-${AWS::StackName}
+      ResourceQuery:
+        Type: CLOUDFORMATION_STACK_1_0
+  ApplicationInsightsMonitoring:
+    Type: AWS::ApplicationInsights::Application
+    Properties:
+      ResourceGroupName:
+        Ref: ApplicationResourceGroup
+      AutoConfigurationEnabled: 'true'
+Outputs:
+  HelloWorldApi:
+    Description: API Gateway endpoint URL for Prod stage for Hello World function
+    Value: !Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}.amazonaws.com/Prod/hello/"
+  HelloWorldFunction:
+    Value: !GetAtt HelloWorldFunction.Arn
+  HelloWorldFunctionIamRole:
+    Value: !GetAtt HelloWorldFunctionRole.Arn
+)y");
+  EXPECT_THAT(Actions(s), ElementsAre("CreateFunction", "CreateRoute"));
+  EXPECT_THAT(s.warnings, SizeIs(4));  // logging, architectures, 2 monitoring
+  ASSERT_THAT(s.outputs, SizeIs(3));
+  EXPECT_EQ(s.outputs[2].second,
+            "arn:aws:iam::000000000000:role/HelloWorldFunctionRole");
 }
 
 TEST(ParameterOverrides, KeyValueWordsAndSamsForm) {
