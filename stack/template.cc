@@ -1894,6 +1894,21 @@ StackResult ParseTemplate(const std::string& text, const std::string& file,
   }
   Loader loader(file, options, result.errors);
   Stack stack = loader.Read(root);
+  // Globals are evaluated once per resource they apply to: the same
+  // mistake is reported once.
+  auto dedupe = [](Diagnostics& list) {
+    Diagnostics out;
+    for (auto& d : list) {
+      bool seen = std::any_of(out.begin(), out.end(), [&](const auto& o) {
+        return o.mark.line == d.mark.line && o.mark.column == d.mark.column &&
+               o.path == d.path && o.message == d.message;
+      });
+      if (!seen) out.push_back(std::move(d));
+    }
+    list = std::move(out);
+  };
+  dedupe(result.errors);
+  dedupe(stack.warnings);
   if (result.errors.empty()) result.stack = std::move(stack);
   return result;
 }

@@ -613,6 +613,19 @@ Outputs:
             "arn:aws:iam::000000000000:role/HelloWorldFunctionRole");
 }
 
+TEST_F(TemplateTest, AMistakeInGlobalsIsReportedOnce) {
+  StackResult r = Parse(R"(Globals:
+  Function:
+    Timeout: !Ref Missing
+Resources:
+  A: {Type: AWS::Serverless::Function, Properties: {Runtime: python3.12, Handler: a.h, CodeUri: code}}
+  B: {Type: AWS::Serverless::Function, Properties: {Runtime: python3.12, Handler: a.h, CodeUri: code}}
+)");
+  EXPECT_THAT(Errors(r), ElementsAre("3:14: Globals.Function.Timeout: "
+                                     "\"Missing\" is neither a parameter nor "
+                                     "a resource of this template"));
+}
+
 TEST(ParameterOverrides, KeyValueWordsAndSamsForm) {
   std::string error;
   auto p = ParseParameterOverrides(
