@@ -37,6 +37,9 @@ bool IsNoValue(const json::value& v) {
 // The api id every route is served under (RouteServiceOptions::api_id).
 constexpr const char* kApiId = "fanlab000";
 
+// A node that is not there (a default YAML::Node is a null that is).
+YAML::Node Absent() { return YAML::Node(YAML::NodeType::Undefined); }
+
 Mark MarkOf(const YAML::Node& n) {
   if (!n) return {};
   YAML::Mark m = n.Mark();
@@ -380,7 +383,7 @@ class Loader {
         Error(arg, path, "Fn::If takes [condition, value if true, if false]");
         return nullptr;
       }
-      bool holds = Condition(a[0].Scalar(), a[0]);
+      bool holds = Condition(a[0].Scalar(), a[0], path + "[0]");
       return holds ? Eval(a[1], path + "[1]") : Eval(a[2], path + "[2]");
     }
     if (fn == "Fn::Select") {
@@ -440,12 +443,10 @@ class Loader {
             StringArg(a[i], path + "[" + std::to_string(i) + "]", false, fn);
       }
       const YAML::Node& maps = mappings_;
-      const YAML::Node top =
-          maps && maps.IsMap() ? maps[keys[0]] : YAML::Node();
-      const YAML::Node second =
-          top && top.IsMap() ? top[keys[1]] : YAML::Node();
+      const YAML::Node top = maps && maps.IsMap() ? maps[keys[0]] : Absent();
+      const YAML::Node second = top && top.IsMap() ? top[keys[1]] : Absent();
       const YAML::Node at =
-          second && second.IsMap() ? second[keys[2]] : YAML::Node();
+          second && second.IsMap() ? second[keys[2]] : Absent();
       if (!at) {
         Error(arg, path,
               "no Mappings." + keys[0] + "." + keys[1] + "." + keys[2]);
@@ -525,15 +526,16 @@ class Loader {
     return false;
   }
 
-  bool Condition(const std::string& name, const YAML::Node& at) {
+  bool Condition(const std::string& name, const YAML::Node& at,
+                 const std::string& path = "") {
     if (auto it = condition_values_.find(name); it != condition_values_.end()) {
       return it->second;
     }
     YAML::Node def = conditions_node_ && conditions_node_.IsMap()
                          ? conditions_node_[name]
-                         : YAML::Node();
+                         : Absent();
     if (!def) {
-      Error(at, "", "no condition named \"" + name + "\" in Conditions");
+      Error(at, path, "no condition named \"" + name + "\" in Conditions");
       condition_values_[name] = false;
       return false;
     }
@@ -1228,12 +1230,15 @@ class Loader {
         Error(p.NodeOf("Subscription"), p.PathOf("Subscription"),
               "Subscription is a list of {Protocol, Endpoint}");
       } else {
+        size_t i = 0;
         for (const auto& s : subs->as_array()) {
           const json::object* o = s.if_object();
+          std::string path =
+              p.PathOf("Subscription") + "[" + std::to_string(i++) + "]";
           if (o == nullptr || !o->contains("Protocol") ||
               !o->contains("Endpoint")) {
-            Error(p.NodeOf("Subscription"), p.PathOf("Subscription"),
-                  "each subscription is {Protocol, Endpoint}");
+            Error(p.NodeOf("Subscription"), path,
+                  "a subscription is {Protocol, Endpoint}");
             continue;
           }
           Call("Subscribe",
@@ -1686,7 +1691,7 @@ class Loader {
               const YAML::Node& events_key, const std::string& events_path) {
     const YAML::Node properties = r.node["Properties"];
     const YAML::Node nodes =
-        properties && properties.IsMap() ? properties["Events"] : YAML::Node();
+        properties && properties.IsMap() ? properties["Events"] : Absent();
     if (!events.is_object()) {
       Error(events_key, events_path, "Events is a map of named events");
       return;
@@ -1722,6 +1727,12 @@ class Loader {
         }
       }
       const std::string what = "an event of Type " + type;
+      if ((type == "SQS" && !p.values.contains("Queue")) ||
+          (type == "SNS" && !p.values.contains("Topic"))) {
+        Error(p.node, p.path,
+              what + " needs its " + (type == "SQS" ? "Queue" : "Topic"));
+        continue;
+      }
       if (type == "SQS") {
         json::object body{{"EventSourceArn", Text(p, "Queue")},
                           {"FunctionName", function}};

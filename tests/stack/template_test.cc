@@ -528,6 +528,17 @@ TEST_F(TemplateTest, EachPlainResourceType) {
       60);
 }
 
+TEST_F(TemplateTest, FindInMapOfAMissingKeyIsAnError) {
+  StackResult r = Parse(R"(Mappings:
+  M: {a: {b: 1}}
+Resources:
+  Q:
+    Type: AWS::SQS::Queue
+    Properties: {DelaySeconds: !FindInMap [M, a, c]}
+)");
+  EXPECT_THAT(Errors(r), ElementsAre(HasSubstr("no Mappings.M.a.c")));
+}
+
 TEST_F(TemplateTest, OutputsAreEvaluated) {
   Stack s = Ok(R"(Resources:
   Q: {Type: AWS::SQS::Queue}
@@ -624,6 +635,30 @@ Resources:
   EXPECT_THAT(Errors(r), ElementsAre("3:14: Globals.Function.Timeout: "
                                      "\"Missing\" is neither a parameter nor "
                                      "a resource of this template"));
+}
+
+TEST_F(TemplateTest, AnEventWithoutItsSourceIsAnError) {
+  StackResult r = Parse(R"(Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: code
+      Events:
+        Q: {Type: SQS, Properties: {BatchSize: 1}}
+        T: {Type: SNS}
+        I: {Type: Schedule, Properties: {Schedule: !If [Nope, a, b]}}
+)");
+  EXPECT_THAT(
+      Errors(r),
+      ElementsAre(
+          "11:57: Resources.Fn.Properties.Events.I.Properties.Schedule[0]: "
+          "no condition named \"Nope\" in Conditions",
+          "9:36: Resources.Fn.Properties.Events.Q.Properties: an event of "
+          "Type SQS needs its Queue",
+          "10:12: Resources.Fn.Properties.Events.T.Properties: an event of "
+          "Type SNS needs its Topic"));
 }
 
 TEST(ParameterOverrides, KeyValueWordsAndSamsForm) {
