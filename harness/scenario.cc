@@ -23,6 +23,7 @@
 #include "harness/json_match.h"
 #include "harness/scenario_spec.h"
 #include "harness/yaml_util.h"
+#include "stack/template.h"
 
 namespace fanlab::harness {
 
@@ -93,6 +94,7 @@ class Reader {
         step_ids_.insert(id);
       }
     }
+    ReadStack(root, s);
     ReadQueues(res["queues"], s);
     ReadFunctions(res["functions"], s);
     ReadBuckets(res["buckets"], s);
@@ -287,6 +289,41 @@ class Reader {
   }
 
   // --- Resources ----------------------------------------------------------
+  // stack: a template's resources, created first; their names join the
+  // scenario's, so steps and expectations can name them. A call refused
+  // at setup is reported at the `stack` key, with the template's place.
+  void ReadStack(const YAML::Node& root, Scenario& s) {
+    if (!root["stack"]) return;
+    stack::TemplateOptions options;
+    if (const YAML::Node p = root["parameters"]; p && p.IsMap()) {
+      for (const auto& kv : p)
+        options.parameters[kv.first.Scalar()] = Str(kv.second);
+    }
+    const std::string file =
+        (fs::path(base_dir_) / Str(root["stack"])).string();
+    stack::StackResult loaded = stack::LoadTemplate(file, options);
+    errors_.insert(errors_.end(), loaded.errors.begin(), loaded.errors.end());
+    if (!loaded.stack) return;
+    for (const stack::StackCall& c : loaded.stack->calls) {
+      std::string where = Str(root["stack"]) + ":" +
+                          std::to_string(c.mark.line) + ":" +
+                          std::to_string(c.mark.column) + " " + c.path;
+      s.setup.push_back(
+          {c.action, c.body, At(root["stack"], "stack " + where)});
+    }
+    const std::pair<const char*, std::set<std::string>*> kinds[] = {
+        {"queue", &queues_},
+        {"function", &functions_},
+        {"topic", &topics_},
+        {"bucket", &buckets_},
+        {"table", &tables_}};
+    for (const auto& [kind, names] : kinds) {
+      auto it = loaded.stack->names.find(kind);
+      if (it != loaded.stack->names.end())
+        names->insert(it->second.begin(), it->second.end());
+    }
+  }
+
   void ReadQueues(const YAML::Node& list, Scenario& s) {
     std::vector<std::pair<ActionCall, std::string>> creates;  // + its DLQ
     size_t i = 0;

@@ -335,6 +335,10 @@ SpecPtr ScenarioSpec() {
             {"description", String()},
             {"seed", Integer("the seed of ids and request ids", 0)},
             {"clock", Enum({"virtual", "real"}, "default virtual")},
+            {"stack", String("a SAM or CloudFormation template whose "
+                             "resources are created before the others "
+                             "(docs/templates.md)")},
+            {"parameters", MapOf(Scalar(), "the template's parameter values")},
             {"resources", resources},
             {"timeline", Array(step)},
             {"run", run},

@@ -10,8 +10,10 @@
 #include "bench/queue_bench.h"
 #include "bench/scenario_bench.h"
 #include "bench/schedule_bench.h"
+#include "bench/up_bench.h"
 #include "emulator/cli/commands.h"
 #include "harness/cli/run_command.h"
+#include "stack/cli/up_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -23,10 +25,12 @@ int main(int argc, char** argv) {
   fanlab::cli::AddServeCommands(app);
   fanlab::cli::AddServiceCommands(app);
   fanlab::harness::AddRunCommands(app);
+  fanlab::stack::AddUpCommand(app);
 
   CLI::App* bench = app.add_subcommand("bench", "Measure fanlab's figures");
   bench->require_subcommand(1);
   fanlab::bench::AddHttpBenchCommand(*bench);
+  fanlab::bench::AddUpBenchCommand(*bench);
 
   fanlab::bench::EngineBenchOptions engine_options;
   bool json = false;

@@ -20,6 +20,7 @@ struct ServeOptions {
   int64_t concurrency = 1000;
   int64_t kill_grace_ms = 500;
   int64_t idle_seconds = 600;
+  ServeReadyHook ready;  // `fanlab up`: runs before serving
 };
 
 int Serve(const ServeOptions& o) {
@@ -49,6 +50,7 @@ int Serve(const ServeOptions& o) {
     }
     std::cout << "fanlab serve: listening on " << *bound << "\n";
   }
+  std::string http_url;
   if (!o.http.empty()) {
     auto url = engine.BindHttp(o.http);
     if (!url.ok()) {
@@ -57,6 +59,10 @@ int Serve(const ServeOptions& o) {
     }
     std::cout << "fanlab serve: HTTP on " << *url << " (sinks under " << *url
               << "/_sinks/NAME)\n";
+    http_url = *url;
+  }
+  if (o.ready) {
+    if (int rc = o.ready(engine, http_url); rc != 0) return rc;
   }
   std::cout << "fanlab serve: clock " << o.clock << "; SIGINT or SIGTERM stops"
             << std::endl;
@@ -93,10 +99,11 @@ int Call(const CallOptions& o) {
 
 }  // namespace
 
-void AddServeCommands(CLI::App& app) {
+CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
+                          const std::string& help, ServeReadyHook ready) {
   auto serve_options = std::make_shared<ServeOptions>();
-  CLI::App* serve = app.add_subcommand(
-      "serve", "Run the emulator, serving the AWS JSON protocol over ZeroMQ");
+  serve_options->ready = std::move(ready);
+  CLI::App* serve = app.add_subcommand(name, help);
   serve
       ->add_option("--bind", serve_options->binds,
                    std::string("Endpoint to listen on (repeatable): "
@@ -165,6 +172,13 @@ void AddServeCommands(CLI::App& app) {
       ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->capture_default_str();
   serve->callback([serve_options] { std::exit(Serve(*serve_options)); });
+  return serve;
+}
+
+void AddServeCommands(CLI::App& app) {
+  AddServeCommand(app, "serve",
+                  "Run the emulator, serving the AWS JSON protocol over ZeroMQ",
+                  {});
 
   auto call_options = std::make_shared<CallOptions>();
   CLI::App* call = app.add_subcommand(
