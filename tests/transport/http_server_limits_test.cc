@@ -138,6 +138,34 @@ TEST(HttpServerLimitsTest, HeaderFieldsPastTheCountAre431) {
   EXPECT_EQ(fx.requests_, 1);
 }
 
+TEST(HttpServerLimitsTest, ChunkLinesAndTrailersAreBounded) {
+  LimitsFixture fx({.header_limit = 1024});
+  const std::string head =
+      "POST /c HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked"
+      "\r\n\r\n";
+  // A chunk-size line past 4 KB (endless extensions) is malformed.
+  RawConnection line(fx.port_);
+  ASSERT_TRUE(line.Send(head + "5;" + std::string(5000, 'e')));
+  auto r = line.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  // Trailer fields count against the header limit.
+  RawConnection trailers(fx.port_);
+  ASSERT_TRUE(trailers.Send(
+      head + "3\r\nabc\r\n0\r\nX-T: " + std::string(2000, 't') + "\r\n\r\n"));
+  r = trailers.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  // Within both, the body is the chunks' bytes.
+  RawConnection ok(fx.port_);
+  ASSERT_TRUE(
+      ok.Send(head + "3;ext=1\r\nabc\r\n2\r\nde\r\n0\r\nX-T: t\r\n\r\n"));
+  r = ok.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(fx.requests_, 1);
+}
+
 TEST(HttpServerLimitsTest, SlowlorisIsCutAtTheHeaderTimeoutWhateverItsPace) {
   LimitsFixture fx({.header_timeout = seconds(10)});
   RawConnection c(fx.port_);
