@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -169,7 +170,8 @@ size_t AnswerLength(const std::string& in, int& status, std::string_view& body,
 struct Connection {
   int fd = -1;
   std::string in;
-  size_t written = 0;  // bytes of the current request sent
+  size_t written = 0;         // bytes of the current request sent
+  bool watching_out = false;  // EPOLLOUT is on
   SteadyClock::time_point started;
 };
 
@@ -198,7 +200,6 @@ HttpLoadResult Load(const Address& a, const std::string& request,
                     std::string& error) {
   HttpLoadResult r;
   std::vector<Connection> conns(o.connections);
-  std::vector<pollfd> fds(o.connections);
   auto close_all = [&] {
     for (auto& c : conns) {
       if (c.fd >= 0) close(c.fd);
@@ -225,6 +226,32 @@ HttpLoadResult Load(const Address& a, const std::string& request,
   const auto warm_end = begin + o.warmup;
   const auto end = warm_end + o.duration;
   char buf[64 * 1024];
+  // Level-triggered epoll: one call finds every connection with an
+  // answer, whatever their number; EPOLLOUT only while a request is
+  // partly sent.
+  const int ep = epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) {
+    error = std::string("epoll_create1: ") + std::strerror(errno);
+    close_all();
+    return r;
+  }
+  auto control = [&](int op, size_t i, bool out) {
+    epoll_event ev{};
+    ev.events = out ? EPOLLIN | EPOLLOUT : EPOLLIN;
+    ev.data.u64 = i;
+    epoll_ctl(ep, op, conns[i].fd, &ev);
+  };
+  auto watch = [&](size_t i, bool out) { control(EPOLL_CTL_MOD, i, out); };
+  for (size_t i = 0; i < conns.size(); ++i) {
+    conns[i].watching_out = conns[i].written < request.size();
+    control(EPOLL_CTL_ADD, i, conns[i].watching_out);
+  }
+  auto done_with = [&] {
+    close(ep);
+    close_all();
+  };
+  std::vector<epoll_event> events(conns.size());
+  auto checked = begin;
   while (true) {
     const auto now = SteadyClock::now();
     if (!counting && now >= warm_end) {
@@ -234,36 +261,44 @@ HttpLoadResult Load(const Address& a, const std::string& request,
       if (server_cpu) server_cpu0 = server_cpu();
     }
     if (now >= end) break;
-    for (size_t i = 0; i < conns.size(); ++i) {
-      fds[i].fd = conns[i].fd;
-      fds[i].events =
-          POLLIN | (conns[i].written < request.size() ? POLLOUT : 0);
-      fds[i].revents = 0;
-      if (now - conns[i].started > o.io_timeout) {
-        error =
-            "no answer within " + std::to_string(o.io_timeout.count()) + " ms";
-        close_all();
-        return r;
+    if (now - checked > std::chrono::milliseconds(100)) {
+      checked = now;
+      for (const Connection& c : conns) {
+        if (now - c.started > o.io_timeout) {
+          error = "no answer within " + std::to_string(o.io_timeout.count()) +
+                  " ms";
+          done_with();
+          return r;
+        }
       }
     }
-    if (poll(fds.data(), fds.size(), 100) < 0 && errno != EINTR) {
-      error = std::string("poll: ") + std::strerror(errno);
-      close_all();
+    int ready =
+        epoll_wait(ep, events.data(), static_cast<int>(events.size()), 100);
+    if (ready < 0 && errno != EINTR) {
+      error = std::string("epoll_wait: ") + std::strerror(errno);
+      done_with();
       return r;
     }
-    for (size_t i = 0; i < conns.size(); ++i) {
+    for (int e = 0; e < ready; ++e) {
+      const size_t i = events[e].data.u64;
       Connection& c = conns[i];
-      if (fds[i].revents & POLLOUT && !Flush(c, request, error)) {
-        close_all();
-        return r;
+      if (events[e].events & EPOLLOUT) {
+        if (!Flush(c, request, error)) {
+          done_with();
+          return r;
+        }
+        if (c.written == request.size()) {
+          c.watching_out = false;
+          watch(i, false);
+        }
       }
-      if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      if (!(events[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
       ssize_t n = recv(c.fd, buf, sizeof buf, 0);
       if (n <= 0) {
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) continue;
         error = n == 0 ? "the server closed a connection"
                        : std::string("recv: ") + std::strerror(errno);
-        close_all();
+        done_with();
         return r;
       }
       c.in.append(buf, static_cast<size_t>(n));
@@ -271,13 +306,13 @@ HttpLoadResult Load(const Address& a, const std::string& request,
       std::string_view body;
       const size_t length = AnswerLength(c.in, status, body, error);
       if (!error.empty()) {
-        close_all();
+        done_with();
         return r;
       }
       if (length == 0) continue;
       if (status != 200) {
         error = "status " + std::to_string(status) + ": " + std::string(body);
-        close_all();
+        done_with();
         return r;
       }
       const auto done = SteadyClock::now();
@@ -290,8 +325,12 @@ HttpLoadResult Load(const Address& a, const std::string& request,
       c.written = 0;
       c.started = done;
       if (!Flush(c, request, error)) {
-        close_all();
+        done_with();
         return r;
+      }
+      if (c.written < request.size()) {
+        c.watching_out = true;
+        watch(i, true);
       }
     }
   }
@@ -317,7 +356,7 @@ HttpLoadResult Load(const Address& a, const std::string& request,
     r.p50_us = latencies_ns[latencies_ns.size() / 2] / 1e3;
     r.p99_us = latencies_ns[latencies_ns.size() * 99 / 100] / 1e3;
   }
-  close_all();
+  done_with();
   return r;
 }
 

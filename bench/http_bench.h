@@ -9,7 +9,7 @@
 // (another SQS emulator, or a running `fanlab serve --http`): the queue is
 // made with CreateQueue and its QueueUrl read from the answer.
 //
-// The load generator is one thread driving every connection with poll():
+// The load generator is one thread driving every connection with epoll:
 // each request is a prebuilt byte string, each answer is framed by its
 // Content-Length. The result gives the CPU share of the client thread and
 // of the server (its thread when embedded; its process with a server pid)

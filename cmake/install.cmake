@@ -3,7 +3,7 @@
 #   lib/fanlab/functions/fanlab-*       the workflows' and test functions
 #   lib/fanlab/runtimes/{python,node}/  the Lambda runtime clients
 #   include/fanlab/*.h                  the C++ function SDK
-#   include/fanlab-harness/...          the harness and emulator headers
+#   include/fanlab-harness/...          the harness, stack and emulator headers
 #   lib/libfanlab_*.a                   the harness and the emulator under it
 #   lib/cmake/fanlab/                   find_package(fanlab): fanlab::harness,
 #                                       fanlab::sdk
@@ -29,7 +29,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/functions/runtimes/python
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/functions/sdk/fanlab
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
-foreach(dir emulator harness)
+foreach(dir emulator harness stack)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fanlab-harness
           FILES_MATCHING PATTERN "*.h"
@@ -39,7 +39,7 @@ endforeach()
 # The libraries behind fanlab::harness, with the names users link.
 set(FANLAB_EXPORTED_LIBRARIES
   fanlab_core fanlab_queue fanlab_compute fanlab_services fanlab_api
-  fanlab_transport fanlab_engine fanlab_harness)
+  fanlab_transport fanlab_engine fanlab_stack fanlab_harness)
 foreach(lib ${FANLAB_EXPORTED_LIBRARIES})
   string(REPLACE "fanlab_" "" name ${lib})
   set_target_properties(${lib} PROPERTIES EXPORT_NAME ${name})

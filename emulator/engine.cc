@@ -83,7 +83,8 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       account_(options.account),
       ids_(options.seed),
       http_ids_(options.seed ^ 0x68747470ULL),
-      advertise_url_(options.advertise_url) {
+      advertise_url_(options.advertise_url),
+      http_hostnames_(options.http_hostnames) {
   if (clock_ == nullptr) {
     if (options.virtual_clock) {
       clock_ = std::make_unique<VirtualClock>();
@@ -217,7 +218,9 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
       [this](api::ApiRequest request, api::ApiCallback done) {
         DispatchAs(std::move(request), std::move(done));
       },
-      routes_.get(), sinks_.get(), advertise_url_);
+      routes_.get(), sinks_.get(),
+      transport::HttpFrontOptions{.advertised_url = advertise_url_,
+                                  .hostnames = http_hostnames_});
   // S3 objects and parts, and Lambda code, may be larger than the 10 MB
   // every other request is held to (docs/protocol.md).
   transport::HttpServerOptions options;

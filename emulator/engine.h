@@ -85,6 +85,9 @@ struct EngineOptions {
   // The base URL the HTTP front advertises in queue URLs
   // ("http://fanlab:4566"); empty: the Host each client used.
   std::string advertise_url;
+  // Host names the HTTP front serves beyond the loopback ones
+  // (transport::HttpFrontOptions::hostnames).
+  std::vector<std::string> http_hostnames;
 };
 
 // What the engine runs on, for tests to replace: each null part is the
@@ -221,6 +224,7 @@ class Engine {
   std::optional<compute::Caller> caller_;  // see caller()
   std::unique_ptr<transport::HttpFront> http_front_;
   std::string advertise_url_;
+  std::vector<std::string> http_hostnames_;
   std::unique_ptr<transport::HttpServer> http_server_;
   std::unique_ptr<transport::ZmqServer> server_;
   Status init_status_;  // what Create() reports

@@ -14,6 +14,7 @@ struct ServeOptions {
   std::vector<std::string> binds;
   std::string http;           // HOST:PORT of the HTTP front; "" = none
   std::string advertise_url;  // queue URLs' base; "" = the client's Host
+  std::vector<std::string> hostnames;  // served by the HTTP front
   std::string data_dir;
   std::string clock = "real";
   Account account;
@@ -33,6 +34,7 @@ int Serve(const ServeOptions& o) {
   options.functions.idle_timeout = std::chrono::seconds(o.idle_seconds);
   options.data_dir = o.data_dir;
   options.advertise_url = o.advertise_url;
+  options.http_hostnames = o.hostnames;
   auto created = Engine::Create(options, context);
   if (!created.ok()) {
     std::cerr << "fanlab serve: --data-dir " << o.data_dir << ": "
@@ -123,6 +125,12 @@ CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
                    "Base URL of the queue URLs the HTTP front answers, e.g. "
                    "http://fanlab:4566; default: the Host each client used")
       ->type_name("URL");
+  serve
+      ->add_option("--hostname", serve_options->hostnames,
+                   "A host name the HTTP front serves (with its subdomains) "
+                   "besides localhost, *.localhost, 127.0.0.1 and [::1] and "
+                   "the --advertise-url's; repeatable")
+      ->type_name("NAME");
   serve
       ->add_option("--data-dir", serve_options->data_dir,
                    "Keep objects (s3/) and emails (emails/*.eml) in this "

@@ -1,11 +1,14 @@
 #include "emulator/transport/http_front.h"
 
+#include <arpa/inet.h>
+
 #include <cstdio>
 
 #include "emulator/api/protocol_query.h"
 #include "emulator/api/protocol_rest_json.h"
 #include "emulator/api/protocol_rest_xml.h"
 #include "emulator/api/service_model.h"
+#include "emulator/api/xml.h"
 #include "emulator/core/ascii.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/sink_service.h"
@@ -45,7 +48,83 @@ std::string_view HostName(std::string_view host) {
   return host.substr(0, host.find(':'));
 }
 
+// True when `name` is `base` or a subdomain of it, without case.
+bool NameOrSubdomain(std::string_view name, std::string_view base) {
+  if (base.empty()) return false;
+  if (EqualsIgnoringAsciiCase(name, base)) return true;
+  return name.size() > base.size() + 1 &&
+         name[name.size() - base.size() - 1] == '.' &&
+         EqualsIgnoringAsciiCase(name.substr(name.size() - base.size()), base);
+}
+
+// "http://fanlab:4566/x" -> "fanlab:4566"; "" when not http(s).
+std::string_view UrlAuthority(std::string_view url) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (url.size() > scheme.size() &&
+        EqualsIgnoringAsciiCase(url.substr(0, scheme.size()), scheme)) {
+      url.remove_prefix(scheme.size());
+      return url.substr(0, url.find_first_of("/?#"));
+    }
+  }
+  return "";
+}
+
+// A JSON string literal of `text`.
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      char esc[8];
+      std::snprintf(esc, sizeof esc, "\\u%04x", u);
+      out += esc;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
 }  // namespace
+
+bool IsServedHost(std::string_view host,
+                  const std::vector<std::string>& hostnames) {
+  std::string_view name = HostName(host);
+  std::string_view port = host.substr(name.size());
+  if (!port.empty()) {
+    if (port.size() < 2 || port[0] != ':' ||
+        port.find_first_not_of("0123456789", 1) != std::string_view::npos) {
+      return false;
+    }
+  }
+  if (name.ends_with('.')) name.remove_suffix(1);
+  if (name.empty()) return false;
+  if (name == "[::1]" || NameOrSubdomain(name, "localhost")) return true;
+  in_addr ip{};
+  if (inet_pton(AF_INET, std::string(name).c_str(), &ip) == 1) {
+    return (ntohl(ip.s_addr) >> 24) == 127;
+  }
+  for (const std::string& served : hostnames) {
+    std::string_view base = served;
+    if (base.ends_with('.')) base.remove_suffix(1);
+    if (NameOrSubdomain(name, base)) return true;
+  }
+  return false;
+}
+
+bool IsServedOrigin(std::string_view origin,
+                    const std::vector<std::string>& hostnames) {
+  std::string_view authority = UrlAuthority(origin);
+  // An origin is scheme://host[:port], nothing after.
+  if (authority.empty() ||
+      origin.size() != origin.find("//") + 2 + authority.size()) {
+    return false;
+  }
+  return IsServedHost(authority, hostnames);
+}
 
 std::optional<SigV4Scope> ParseSigV4(const HttpRequest& request) {
   if (const std::string* auth = FindHeader(request.headers, "Authorization")) {
@@ -84,11 +163,103 @@ std::string VirtualHostBucket(std::string_view host) {
 
 HttpFront::HttpFront(ApiHandler api, services::RouteService* routes,
                      services::SinkService* sinks, std::string advertised_url)
+    : HttpFront(std::move(api), routes, sinks,
+                HttpFrontOptions{.advertised_url = std::move(advertised_url)}) {
+}
+
+HttpFront::HttpFront(ApiHandler api, services::RouteService* routes,
+                     services::SinkService* sinks, HttpFrontOptions options)
     : api_(std::move(api)),
       routes_(routes),
       sinks_(sinks),
-      advertised_url_(std::move(advertised_url)) {
+      advertised_url_(std::move(options.advertised_url)),
+      hostnames_(std::move(options.hostnames)),
+      auth_token_(std::move(options.auth_token)) {
   while (advertised_url_.ends_with('/')) advertised_url_.pop_back();
+  std::string_view advertised = HostName(UrlAuthority(advertised_url_));
+  if (!advertised.empty()) hostnames_.emplace_back(advertised);
+}
+
+std::optional<HttpResponse> HttpFront::Refusal(
+    const HttpRequest& request, const std::string* host,
+    const std::optional<SigV4Scope>& scope, Protocol protocol) {
+  int status = 403;
+  std::string code, message;
+  const std::string* origin = FindHeader(request.headers, "Origin");
+  const std::string* site = FindHeader(request.headers, "Sec-Fetch-Site");
+  // No Host at all is no browser's request (they always send one).
+  if (host != nullptr && !IsServedHost(*host, hostnames_)) {
+    code = "AccessDenied";
+    message = "Host '" + *host +
+              "' is not served: use localhost, 127.0.0.1 or [::1], or give "
+              "the name to fanlab serve --hostname.";
+  } else if (origin != nullptr && !IsServedOrigin(*origin, hostnames_)) {
+    code = "AccessDenied";
+    message = "Cross-origin requests are refused (Origin '" + *origin + "').";
+  } else if (site != nullptr && EqualsIgnoringAsciiCase(*site, "cross-site")) {
+    code = "AccessDenied";
+    message = "Cross-site requests are refused (Sec-Fetch-Site: cross-site).";
+  } else if (!auth_token_.empty() && protocol != Protocol::kOther &&
+             !(scope && scope->access_key_id == auth_token_)) {
+    message = "The security token included in the request is invalid.";
+    switch (protocol) {
+      case Protocol::kQuery:
+        code = "InvalidClientTokenId";
+        break;
+      case Protocol::kRestXml:
+        code = "InvalidAccessKeyId";
+        message =
+            "The AWS Access Key Id you provided does not exist in our "
+            "records.";
+        break;
+      default:
+        code = "UnrecognizedClientException";
+        status = protocol == Protocol::kJson ? 400 : 403;
+        break;
+    }
+  } else {
+    return std::nullopt;
+  }
+  HttpResponse out;
+  out.status = status;
+  switch (protocol) {
+    case Protocol::kJson: {
+      const std::string* target = FindHeader(request.headers, "X-Amz-Target");
+      if (code == "AccessDenied") code = "AccessDeniedException";
+      out.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
+      if (target != nullptr && target->starts_with("AmazonSQS.")) {
+        out.headers.push_back({"x-amzn-query-error", code + ";Sender"});
+      }
+      out.body = "{\"__type\":\"com.amazon.coral.service#" + code +
+                 "\",\"message\":" + JsonString(message) + "}";
+      break;
+    }
+    case Protocol::kQuery:
+      out.headers.push_back({"Content-Type", "text/xml"});
+      out.body = "<ErrorResponse><Error><Type>Sender</Type><Code>" + code +
+                 "</Code><Message>" + api::XmlEscape(message) +
+                 "</Message></Error><RequestId>" + NextRequestId() +
+                 "</RequestId></ErrorResponse>";
+      break;
+    case Protocol::kRestJson:
+      if (code == "AccessDenied") code = "AccessDeniedException";
+      out.headers.push_back({"Content-Type", "application/json"});
+      out.headers.push_back({"x-amzn-ErrorType", code});
+      out.body = "{\"Type\":\"User\",\"message\":" + JsonString(message) + "}";
+      break;
+    case Protocol::kRestXml:
+      out.headers.push_back({"Content-Type", "application/xml"});
+      out.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>" +
+                 code + "</Code><Message>" + api::XmlEscape(message) +
+                 "</Message><RequestId>" + NextRequestId() +
+                 "</RequestId></Error>";
+      break;
+    case Protocol::kOther:
+      out.headers.push_back({"Content-Type", "application/json"});
+      out.body = "{\"message\":" + JsonString(message) + "}";
+      break;
+  }
+  return out;
 }
 
 std::string HttpFront::NextRequestId() {
@@ -100,39 +271,50 @@ std::string HttpFront::NextRequestId() {
 
 void HttpFront::Handle(HttpRequest request, Respond respond) {
   std::optional<SigV4Scope> scope = ParseSigV4(request);
+  const std::string* host = FindHeader(request.headers, "Host");
+
+  Protocol protocol = Protocol::kOther;
+  std::string bucket;
+  if (FindHeader(request.headers, "X-Amz-Target") != nullptr &&
+      request.method == "POST") {
+    protocol = Protocol::kJson;
+  } else if (host != nullptr && !(bucket = VirtualHostBucket(*host)).empty()) {
+    protocol = Protocol::kRestXml;
+  } else if ((request.method == "POST" && IsForm(request) &&
+              (request.body.starts_with("Action=") ||
+               request.body.find("&Action=") != std::string::npos)) ||
+             (request.method == "GET" &&
+              (request.query.starts_with("Action=") ||
+               request.query.find("&Action=") != std::string::npos))) {
+    protocol = Protocol::kQuery;
+  } else if (scope && scope->service == "lambda") {
+    protocol = Protocol::kRestJson;
+  } else if (scope && scope->service == "s3") {
+    protocol = Protocol::kRestXml;
+  }
+  if (auto refused = Refusal(request, host, scope, protocol)) {
+    return respond(std::move(*refused));
+  }
+
   api::ApiRequest call;
   if (scope) call.access_key_id = scope->access_key_id;
-  const std::string* host = FindHeader(request.headers, "Host");
   if (!advertised_url_.empty()) {
     call.endpoint = advertised_url_;
   } else if (host != nullptr && !host->empty()) {
     call.endpoint = "http://" + *host;
   }
-
-  if (FindHeader(request.headers, "X-Amz-Target") != nullptr &&
-      request.method == "POST") {
-    return Json(request, std::move(call), std::move(respond));
-  }
-  if (host != nullptr) {
-    if (std::string bucket = VirtualHostBucket(*host); !bucket.empty()) {
+  switch (protocol) {
+    case Protocol::kJson:
+      return Json(request, std::move(call), std::move(respond));
+    case Protocol::kRestXml:
       return RestXml(request, std::move(bucket), std::move(call),
                      std::move(respond));
-    }
-  }
-  bool query_form = (request.method == "POST" && IsForm(request) &&
-                     (request.body.starts_with("Action=") ||
-                      request.body.find("&Action=") != std::string::npos)) ||
-                    (request.method == "GET" &&
-                     (request.query.starts_with("Action=") ||
-                      request.query.find("&Action=") != std::string::npos));
-  if (query_form) {
-    return Query(request, std::move(call), scope, std::move(respond));
-  }
-  if (scope && scope->service == "lambda") {
-    return RestJson(request, std::move(call), std::move(respond));
-  }
-  if (scope && scope->service == "s3") {
-    return RestXml(request, "", std::move(call), std::move(respond));
+    case Protocol::kQuery:
+      return Query(request, std::move(call), scope, std::move(respond));
+    case Protocol::kRestJson:
+      return RestJson(request, std::move(call), std::move(respond));
+    case Protocol::kOther:
+      break;
   }
   if (services::SinkService::IsSinkPath(request.path)) {
     if (sinks_ == nullptr) {

@@ -16,6 +16,19 @@
 //   5. Paths under services::kSinkPrefix ("/_sinks/NAME..."): the sinks.
 //   6. Everything else: the routes (403 Missing Authentication Token when
 //      none matches).
+// Before any of that, the front refuses (403, in the shape of the protocol
+// the request speaks, AccessDenied; a plain JSON message for routes and
+// sinks) what a web page could send: a Host that is not served
+// (IsServedHost), an Origin that is not a served origin (IsServedOrigin;
+// "null" included), and `Sec-Fetch-Site: cross-site`. CORS preflights
+// from elsewhere carry such an Origin and are refused the same way. With
+// an auth token, every request of the AWS protocols (1 to 4) must be
+// signed with the token as its access key id (Authorization's
+// Credential=TOKEN/... or a presigned X-Amz-Credential), else the
+// protocol's own error for an unknown key: UnrecognizedClientException
+// (JSON, REST-JSON), InvalidClientTokenId (query), InvalidAccessKeyId
+// (S3). Sinks and routes are not AWS APIs and take no token (a route is
+// the user's own API; the Runtime API has listeners of its own).
 // docs/protocol.md describes each protocol's shapes and errors. A SigV4
 // signature (Authorization header or presigned X-Amz-Credential) is parsed,
 // never verified: its access key id travels with the call
@@ -32,6 +45,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/services/http_poster.h"
@@ -61,6 +75,30 @@ std::optional<SigV4Scope> ParseSigV4(const services::HttpRequest& request);
 // or "b.localhost"; "" for any other host.
 std::string VirtualHostBucket(std::string_view host);
 
+// What the front serves, beyond the loopback names.
+struct HttpFrontOptions {
+  // The base URL queue URLs carry ("http://fanlab:4566") instead of the
+  // Host each client used; its host is served too.
+  std::string advertised_url;
+  // More host names to serve (`fanlab serve --hostname`), each with its
+  // subdomains ("fanlab" serves "fanlab:4566" and "b.fanlab").
+  std::vector<std::string> hostnames;
+  // Non-empty: the access key id every AWS-protocol request must sign
+  // with.
+  std::string auth_token;
+};
+
+// True when `host` (a Host header: NAME or NAME:PORT) names this machine
+// or a served name: localhost and every *.localhost, 127.x.y.z, [::1],
+// `hostnames` and their subdomains; names compare without case, a
+// trailing dot ignored. A port must be digits.
+bool IsServedHost(std::string_view host,
+                  const std::vector<std::string>& hostnames);
+// True when `origin` (an Origin header) is http:// or https:// and a
+// served host (IsServedHost); false for "null" and anything else.
+bool IsServedOrigin(std::string_view origin,
+                    const std::vector<std::string>& hostnames);
+
 class HttpFront {
  public:
   // Dispatcher::Dispatch, or a fake.
@@ -74,6 +112,8 @@ class HttpFront {
   // the Host each client used.
   HttpFront(ApiHandler api, services::RouteService* routes,
             services::SinkService* sinks, std::string advertised_url = "");
+  HttpFront(ApiHandler api, services::RouteService* routes,
+            services::SinkService* sinks, HttpFrontOptions options);
 
   // `respond` runs once, maybe before Handle returns.
   void Handle(services::HttpRequest request, Respond respond);
@@ -89,11 +129,20 @@ class HttpFront {
                api::ApiRequest call, Respond respond);
   // A fresh request id for an answer.
   std::string NextRequestId();
+  // Which protocol a request speaks (the order of the list above).
+  enum class Protocol { kJson, kQuery, kRestJson, kRestXml, kOther };
+  // Why `request` is refused before it is served (Host, Origin, token),
+  // as the answer to send; nullopt to serve it.
+  std::optional<services::HttpResponse> Refusal(
+      const services::HttpRequest& request, const std::string* host,
+      const std::optional<SigV4Scope>& scope, Protocol protocol);
 
   ApiHandler api_;
   services::RouteService* routes_;
   services::SinkService* sinks_;
   std::string advertised_url_;
+  std::vector<std::string> hostnames_;  // options.hostnames + advertised
+  std::string auth_token_;
   uint64_t requests_ = 0;
 };
 
