@@ -2,6 +2,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "emulator/cli/commands.h"
 #include "emulator/engine.h"
@@ -20,6 +21,7 @@ struct ServeOptions {
   int64_t concurrency = 1000;
   int64_t kill_grace_ms = 500;
   int64_t idle_seconds = 600;
+  std::optional<uint64_t> seed;  // unset: ids from the OS (real clock)
 };
 
 int Serve(const ServeOptions& o) {
@@ -32,6 +34,10 @@ int Serve(const ServeOptions& o) {
   options.functions.idle_timeout = std::chrono::seconds(o.idle_seconds);
   options.data_dir = o.data_dir;
   options.advertise_url = o.advertise_url;
+  if (o.seed) {
+    options.seed = *o.seed;
+    options.queue.seed = *o.seed ^ 0x717565756573ULL;  // as the harness
+  }
   auto created = Engine::Create(options, context);
   if (!created.ok()) {
     std::cerr << "fanlab serve: --data-dir " << o.data_dir << ": "
@@ -164,6 +170,9 @@ void AddServeCommands(CLI::App& app) {
                    "An idle warm environment is ended after this")
       ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->capture_default_str();
+  serve->add_option("--seed", serve_options->seed,
+                    "Seed of every id and receipt handle (a replay); "
+                    "default: from the OS on the real clock");
   serve->callback([serve_options] { std::exit(Serve(*serve_options)); });
 
   auto call_options = std::make_shared<CallOptions>();
