@@ -2,6 +2,8 @@
 // row by row, for standard and FIFO queues. Rows whose outcome is the same
 // for both kinds are TEST_P over the queue kind; the rows that differ have
 // one test per kind.
+#include "emulator/queue/receipt_handle.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
