@@ -22,6 +22,9 @@ namespace fanlab {
 
 namespace {
 
+// The seed of a replay when none is given (EngineOptions::seed).
+constexpr uint64_t kDefaultSeed = 0x66616e6c6162ULL;
+
 // The body limit of S3 and Lambda requests over the HTTP front (others:
 // 10 MB): room for Lambda's largest CreateFunction (a 50 MB zip is a
 // 69,905,067-byte base64 request, which Lambda's own check answers), the
@@ -81,8 +84,8 @@ Engine::Engine(EngineOptions options, transport::Context& context,
     : io_(std::make_unique<boost::asio::io_context>(1)),
       clock_(std::move(parts.clock)),
       account_(options.account),
-      ids_(options.seed),
-      http_ids_(options.seed ^ 0x68747470ULL),
+      ids_(options.seed.value_or(kDefaultSeed)),
+      http_ids_(options.seed.value_or(kDefaultSeed) ^ 0x68747470ULL),
       advertise_url_(options.advertise_url),
       http_hostnames_(options.http_hostnames) {
   if (clock_ == nullptr) {
@@ -93,6 +96,13 @@ Engine::Engine(EngineOptions options, transport::Context& context,
     }
   }
   virtual_clock_ = dynamic_cast<VirtualClock*>(clock_.get());
+  if (!options.seed && virtual_clock_ == nullptr) {
+    // Not a replay: ids, and receipt handles, unlike any earlier run's.
+    uint64_t seed = OsRandomSeed();
+    ids_ = IdGenerator(seed);
+    http_ids_ = IdGenerator(seed ^ 0x68747470ULL);
+    options.queue.seed = OsRandomSeed();
+  }
   launcher_ = parts.launcher ? parts.launcher(*io_)
                              : std::make_unique<compute::PosixLauncher>(*io_);
   runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);
@@ -190,6 +200,8 @@ Engine::~Engine() {
 }
 
 Result<std::string> Engine::Bind(const std::string& endpoint) {
+  // An engine whose data dir could not be opened is not served.
+  if (!init_status_.ok()) return init_status_;
   auto bound = server_->Bind(endpoint);
   // Functions are other processes: they need an ipc:// or tcp:// endpoint.
   if (bound.ok() && !endpoint_for_functions_ && !bound->starts_with("inproc")) {
@@ -209,6 +221,7 @@ Result<std::unique_ptr<Engine>> Engine::Create(EngineOptions options,
 }
 
 Result<std::string> Engine::BindHttp(const std::string& address) {
+  if (!init_status_.ok()) return init_status_;
   if (http_server_ != nullptr) {
     return Status(
         ErrorCode::kInvalidParameterValue,

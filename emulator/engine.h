@@ -76,7 +76,11 @@ struct EngineOptions {
   // account fields of `queue` and `functions`.
   Account account;
   bool virtual_clock = false;
-  uint64_t seed = 0x66616e6c6162ULL;  // request ids of invocations
+  // Seeds the engine's ids (request ids of invocations, ...). Unset: a
+  // fixed seed on the virtual clock (a run replays); on the real clock one
+  // from the OS, for the engine's ids and the queue's (`queue.seed`), so
+  // that no id or receipt handle repeats an earlier run's.
+  std::optional<uint64_t> seed;
   queue::QueueServiceOptions queue;
   compute::FunctionServiceOptions functions;
   // Where state that outlives a run is written (objects, .eml files of
@@ -107,6 +111,9 @@ class Engine {
  public:
   // `context` is the ZeroMQ context inproc:// clients must share.
   // With a data_dir, use Create(): opening what is stored there can fail.
+  // An engine constructed here whose data dir cannot be opened keeps its
+  // state in memory but refuses every Bind and BindHttp with that error,
+  // so it is never served as if the data dir were in use.
   Engine(EngineOptions options, transport::Context& context,
          EngineParts parts = {});
   // An engine, or why there is none (a data dir that cannot be opened,

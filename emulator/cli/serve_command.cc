@@ -2,6 +2,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "emulator/cli/commands.h"
 #include "emulator/engine.h"
@@ -21,7 +22,8 @@ struct ServeOptions {
   int64_t concurrency = 1000;
   int64_t kill_grace_ms = 500;
   int64_t idle_seconds = 600;
-  ServeReadyHook ready;  // `fanlab up`: runs before serving
+  ServeReadyHook ready;          // `fanlab up`: runs before serving
+  std::optional<uint64_t> seed;  // unset: ids from the OS (real clock)
 };
 
 int Serve(const ServeOptions& o) {
@@ -35,6 +37,10 @@ int Serve(const ServeOptions& o) {
   options.data_dir = o.data_dir;
   options.advertise_url = o.advertise_url;
   options.http_hostnames = o.hostnames;
+  if (o.seed) {
+    options.seed = *o.seed;
+    options.queue.seed = *o.seed ^ 0x717565756573ULL;  // as the harness
+  }
   auto created = Engine::Create(options, context);
   if (!created.ok()) {
     std::cerr << "fanlab serve: --data-dir " << o.data_dir << ": "
@@ -179,6 +185,9 @@ CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
                    "An idle warm environment is ended after this")
       ->check(CLI::Range(int64_t{1}, int64_t{86400}))
       ->capture_default_str();
+  serve->add_option("--seed", serve_options->seed,
+                    "Seed of every id and receipt handle (a replay); "
+                    "default: from the OS on the real clock");
   serve->callback([serve_options] { std::exit(Serve(*serve_options)); });
   return serve;
 }

@@ -47,6 +47,20 @@ std::string ErrorPayload(std::string_view type, std::string_view message) {
   return w.Take();
 }
 
+// The error type and payload of an invocation whose result channel broke:
+// a payload over Lambda's limit (Function.ResponseSizeTooLarge, Lambda's
+// message), or anything else that is not a frame (Runtime.InvalidResponse).
+std::pair<std::string, std::string> ReaderFailure(const ResultReader& reader,
+                                                  const std::string& id) {
+  if (reader.too_large()) {
+    return {"Function.ResponseSizeTooLarge",
+            ErrorPayload("Function.ResponseSizeTooLarge", reader.error())};
+  }
+  return {"Runtime.InvalidResponse",
+          ErrorPayload("Runtime.InvalidResponse",
+                       "RequestId: " + id + " Error: " + reader.error())};
+}
+
 Status InvalidParameter(std::string message) {
   return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
 }
@@ -671,13 +685,11 @@ void FunctionService::OnResultBytes(uint64_t env_id, std::string_view bytes) {
   }
   if (!env->reader.error().empty()) {
     if (env->current && !env->current->timed_out) {
-      Complete(*env, InvocationRecord::Outcome::kError,
-               "Runtime.InvalidResponse",
-               ErrorPayload("Runtime.InvalidResponse",
-                            "RequestId: " + env->current->request_id +
-                                " Error: " + env->reader.error()));
+      auto [type, payload] =
+          ReaderFailure(env->reader, env->current->request_id);
+      Complete(*env, InvocationRecord::Outcome::kError, type, payload);
     }
-    Retire(*env);
+    Retire(*env);  // a result over the limit: the process is not read on
   }
 }
 
@@ -762,10 +774,8 @@ void FunctionService::OnExit(uint64_t env_id, const ExitStatus& status) {
         CompleteWithFrame(*env, *last);
       }
     } else if (!env->reader.error().empty()) {
-      Complete(
-          *env, InvocationRecord::Outcome::kError, "Runtime.InvalidResponse",
-          ErrorPayload("Runtime.InvalidResponse",
-                       "RequestId: " + id + " Error: " + env->reader.error()));
+      auto [type, payload] = ReaderFailure(env->reader, id);
+      Complete(*env, InvocationRecord::Outcome::kError, type, payload);
     } else if (status.signaled || status.code != 0) {
       Complete(*env, InvocationRecord::Outcome::kError, "Runtime.ExitError",
                ErrorPayload("Runtime.ExitError",

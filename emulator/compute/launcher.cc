@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,6 +32,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <type_traits>
 
@@ -45,8 +47,13 @@ using boost::system::error_code;
 // before giving up on them (a descendant that left the group may hold
 // them open).
 constexpr auto kPipeDrainLimit = std::chrono::seconds(1);
-// How often to look again for group members still dying after SIGKILL.
+// How often to look again for group members and orphans still dying after
+// SIGKILL: at first, then at most.
 constexpr auto kReapRetry = std::chrono::milliseconds(1);
+constexpr auto kReapRetryMax = std::chrono::milliseconds(50);
+// How long a launcher being destroyed waits for its processes' trees to
+// die and be reaped.
+constexpr auto kShutdownReapLimit = std::chrono::seconds(1);
 
 const char* SignalWords(int sig) {
   switch (sig) {
@@ -120,6 +127,10 @@ struct ChildSetup {
     }
     // If the emulator dies, so does the function.
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // The function's own orphans (double-forked, setsid'd) come back to
+    // its main process rather than to the emulator: while it lives, its
+    // whole tree is below it, to be signalled (kept across exec).
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
     // Dispositions and the mask are inherited across exec: start clean.
     sigset_t none;
     sigemptyset(&none);
@@ -127,8 +138,16 @@ struct ChildSetup {
     for (int sig = 1; sig < NSIG; ++sig) {
       if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
     }
+    // Never above the emulator's own hard limit: raising it needs
+    // privilege, and an emulator started under a low hard limit must still
+    // run functions (with that limit).
     auto limit = [](int resource, uint64_t value) {
-      rlimit r{static_cast<rlim_t>(value), static_cast<rlim_t>(value)};
+      rlimit now{};
+      rlim_t want = static_cast<rlim_t>(value);
+      if (::getrlimit(resource, &now) == 0 && now.rlim_max != RLIM_INFINITY) {
+        want = std::min(want, now.rlim_max);
+      }
+      rlimit r{want, want};
       return ::setrlimit(resource, &r) == 0;
     };
     if ((spec->memory_bytes > 0 && !limit(RLIMIT_AS, spec->memory_bytes)) ||
@@ -179,9 +198,17 @@ Result<std::filesystem::path> ResolveProgram(const LaunchSpec& spec) {
                 "Cannot run " + name + ": not found on PATH " + path + ".");
 }
 
-// The resident set size of one process, from /proc/<pid>/stat (field 24,
-// in pages), and its process group (field 5); false if it is gone.
-bool ReadStat(const char* pid, int* pgrp, uint64_t* rss_pages) {
+// What /proc/<pid>/stat says of one process: its state ('Z': a zombie),
+// parent, process group and resident set (in pages).
+struct ProcStat {
+  char state = '?';
+  int ppid = 0;
+  int pgrp = 0;
+  uint64_t rss_pages = 0;
+};
+
+// False if the process is gone.
+bool ReadStat(const char* pid, ProcStat* out) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%s/stat", pid);
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -202,13 +229,144 @@ bool ReadStat(const char* pid, int* pgrp, uint64_t* rss_pages) {
   for (char* tok = ::strtok_r(p, " ", &save); tok != nullptr;
        tok = ::strtok_r(nullptr, " ", &save)) {
     ++field;
-    if (field == 5) *pgrp = std::atoi(tok);
+    if (field == 3) out->state = tok[0];
+    if (field == 4) out->ppid = std::atoi(tok);
+    if (field == 5) out->pgrp = std::atoi(tok);
     if (field == 24) {
-      *rss_pages = std::strtoull(tok, nullptr, 10);
+      out->rss_pages = std::strtoull(tok, nullptr, 10);
       return true;
     }
   }
   return false;
+}
+
+bool ReadStat(int pid, ProcStat* out) {
+  char name[16];
+  std::snprintf(name, sizeof name, "%d", pid);
+  return ReadStat(name, out);
+}
+
+// The children of `pid` (every thread's), from /proc/<pid>/task/*/children;
+// where the kernel lacks those files, from a scan of /proc for the parent.
+std::vector<int> ChildrenOf(int pid) {
+  std::vector<int> out;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR* tasks = ::opendir(path);
+  if (tasks == nullptr) return out;
+  bool have_files = false;
+  while (dirent* t = ::readdir(tasks)) {
+    if (t->d_name[0] < '1' || t->d_name[0] > '9') continue;
+    char file[320];
+    std::snprintf(file, sizeof file, "/proc/%d/task/%s/children", pid,
+                  t->d_name);
+    int fd = ::open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    have_files = true;
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, size_t(n));
+    ::close(fd);
+    const char* c = text.c_str();
+    while (*c != '\0') {
+      char* end = nullptr;
+      long child = std::strtol(c, &end, 10);
+      if (end == c) break;
+      if (child > 0) out.push_back(static_cast<int>(child));
+      c = end;
+      while (*c == ' ') ++c;
+    }
+  }
+  ::closedir(tasks);
+  if (have_files) return out;
+  if (DIR* all = ::opendir("/proc")) {
+    while (dirent* d = ::readdir(all)) {
+      if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
+      ProcStat st;
+      if (ReadStat(d->d_name, &st) && st.ppid == pid) {
+        out.push_back(std::atoi(d->d_name));
+      }
+    }
+    ::closedir(all);
+  }
+  return out;
+}
+
+// Sends `sig` to `pid` only if it is still the child of `parent`: the
+// pidfd pins the process, so a pid reused after a descendant's exit (reaped
+// by its own parent) never gets a signal meant for the function.
+void SignalChild(int pid, int parent, int sig) {
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0) return;
+  ProcStat st;
+  if (ReadStat(pid, &st) && st.ppid == parent && st.state != 'Z') {
+    ::syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0);
+  }
+  ::close(fd);
+}
+
+// Signals a function's main process and its whole tree. The main process
+// is its descendants' subreaper, so whatever they double-forked or moved
+// to another session or group is still below it. Returns how many living
+// descendants were found. REQUIRES: `leader` not yet reaped.
+size_t SignalTree(int leader, int sig) {
+  ::kill(-leader, sig);  // the group: members just forked included
+  size_t found = 0;
+  std::vector<int> parents{leader};
+  // A bound on the walk against a fork bomb: what escapes it dies with the
+  // main process (orphans are swept then).
+  constexpr size_t kMaxWalk = 65536;
+  for (size_t i = 0; i < parents.size() && parents.size() < kMaxWalk; ++i) {
+    for (int child : ChildrenOf(parents[i])) {
+      SignalChild(child, parents[i], sig);
+      parents.push_back(child);
+      ++found;
+    }
+  }
+  ::kill(leader, sig);
+  return found;
+}
+
+// Every function process whose main process has not been reaped (by
+// Boost.Process) yet, for the whole emulator: several engines, each with
+// its launcher, may share the process (and its subreaper role).
+struct LiveProcesses {
+  std::mutex mu;  // also held across each fork, so that a sweep never
+                  // mistakes a main process just forked for an orphan
+  struct Owner {
+    const void* launcher;
+    const void* process;
+  };
+  std::map<int, Owner> mains;
+};
+
+LiveProcesses& Live() {
+  static LiveProcesses* live = new LiveProcesses;  // never destroyed
+  return *live;
+}
+
+// Kills and reaps every child of the emulator that a function left
+// behind: not a live main process, and out of the emulator's own process
+// group (a child other code started stays in it, and is left alone).
+// Orphans come back to the emulator only when their function's main
+// process ends, so every one found here belongs to an ended environment.
+// Returns how many were found (0: none is left).
+size_t SweepOrphans() {
+  std::lock_guard<std::mutex> lock(Live().mu);
+  const int self = ::getpid();
+  const int own_group = ::getpgrp();
+  size_t found = 0;
+  for (int pid : ChildrenOf(self)) {
+    if (Live().mains.contains(pid)) continue;
+    ProcStat st;
+    if (!ReadStat(pid, &st) || st.pgrp == own_group) continue;
+    ++found;
+    // Our own child: its pid is not reused before we reap it.
+    if (st.state != 'Z') ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, WNOHANG);
+  }
+  return found;
 }
 
 // VmHWM of one process (its peak resident set), bytes; 0 if unknown.
@@ -282,24 +440,20 @@ class MemorySampler : public std::enable_shared_from_this<MemorySampler> {
       if (DIR* dir = ::opendir("/proc")) {
         while (dirent* d = ::readdir(dir)) {
           if (d->d_name[0] < '1' || d->d_name[0] > '9') continue;
-          int pgrp = 0;
-          uint64_t rss = 0;
-          if (!ReadStat(d->d_name, &pgrp, &rss)) continue;
-          auto it = pages.find(pgrp);
+          ProcStat st;
+          if (!ReadStat(d->d_name, &st)) continue;
+          auto it = pages.find(st.pgrp);
           if (it == pages.end()) continue;
-          it->second += rss;
-          members_[pgrp].push_back(std::atoi(d->d_name));
+          it->second += st.rss_pages;
+          members_[st.pgrp].push_back(std::atoi(d->d_name));
         }
         ::closedir(dir);
       }
     } else {
       for (auto& [pgid, n] : pages) {
         for (int pid : members_[pgid]) {
-          char name[16];
-          std::snprintf(name, sizeof name, "%d", pid);
-          int pgrp = 0;
-          uint64_t rss = 0;
-          if (ReadStat(name, &pgrp, &rss) && pgrp == pgid) n += rss;
+          ProcStat st;
+          if (ReadStat(pid, &st) && st.pgrp == pgid) n += st.rss_pages;
         }
       }
     }
@@ -331,8 +485,10 @@ class PosixProcess : public FunctionProcess,
                      public std::enable_shared_from_this<PosixProcess> {
  public:
   PosixProcess(asio::io_context& io, ProcessCallbacks callbacks,
-               const LaunchSpec& spec, std::shared_ptr<MemorySampler> sampler)
+               const LaunchSpec& spec, std::shared_ptr<MemorySampler> sampler,
+               const void* launcher)
       : io_(io),
+        launcher_(launcher),
         callbacks_(std::move(callbacks)),
         log_cap_(spec.log_cap),
         rss_limit_(spec.rss_limit_bytes),
@@ -343,6 +499,17 @@ class PosixProcess : public FunctionProcess,
         logs_(io),
         kill_timer_(io),
         drain_timer_(io) {}
+
+  // A process whose loop is gone before it ended (its io_context is being
+  // destroyed): Boost.Process kills and reaps it here.
+  ~PosixProcess() override {
+    process_.reset();
+    std::lock_guard<std::mutex> live(Live().mu);
+    auto it = Live().mains.find(pid_);
+    if (it != Live().mains.end() && it->second.process == this) {
+      Live().mains.erase(it);
+    }
+  }
 
   Status Start(const LaunchSpec& spec) {
     auto program = ResolveProgram(spec);
@@ -362,6 +529,7 @@ class PosixProcess : public FunctionProcess,
     for (const auto& e : spec.env) envp.push_back(e.c_str());
     envp.push_back(nullptr);
     ChildSetup setup{&spec, envp.data(), result_writer.native_handle()};
+    std::unique_lock<std::mutex> live(Live().mu);
     if (spec.working_dir.empty()) {
       process_.emplace(bp::default_process_launcher()(
           asio::any_io_executor(io_.get_executor()), ec, *program, args,
@@ -384,6 +552,8 @@ class PosixProcess : public FunctionProcess,
           "Cannot run " + program->string() + ": " + ec.message() + ".");
     }
     pid_ = process_->id();
+    Live().mains[pid_] = {launcher_, this};
+    live.unlock();
     // The child sets its own group too; doing it here as well closes the
     // window in which a signal to the group would miss it (EACCES once the
     // child has exec'd: it has then done it itself).
@@ -491,8 +661,14 @@ class PosixProcess : public FunctionProcess,
     }
   }
 
+  // The whole tree while the main process lives; after, what is left of
+  // its group (its other orphans are swept: see Reap).
   void SignalGroup(int sig) {
-    if (!reaped_) ::kill(-pid_, sig);
+    if (!main_exited_) {
+      SignalTree(pid_, sig);
+    } else if (!reaped_) {
+      ::kill(-pid_, sig);
+    }
   }
 
   void WriteNext() {
@@ -568,6 +744,14 @@ class PosixProcess : public FunctionProcess,
       exit_ = ExitStatus{false, WEXITSTATUS(raw)};
     }
     exit_.out_of_memory = out_of_memory_;
+    {
+      // Boost.Process has reaped it: the pid may be reused now.
+      std::lock_guard<std::mutex> live(Live().mu);
+      auto it = Live().mains.find(pid_);
+      if (it != Live().mains.end() && it->second.process == this) {
+        Live().mains.erase(it);
+      }
+    }
     sampler_->Unwatch(pid_);
     kill_timer_.cancel();
     // Whatever is left of the group goes now: a function's leftovers do
@@ -585,9 +769,11 @@ class PosixProcess : public FunctionProcess,
     Reap();
   }
 
-  // Reaps every member of the group (they come back to us as orphans:
-  // we are the subreaper), retrying while some are still dying.
+  // Reaps every member of the group and every orphan the tree left (they
+  // come back to us: we are the subreaper), retrying while some are still
+  // dying.
   void Reap() {
+    bool dying = false;
     while (true) {
       siginfo_t info{};
       int rc =
@@ -596,12 +782,23 @@ class PosixProcess : public FunctionProcess,
       if (info.si_pid == 0) {
         // Members alive but not dead yet: SIGKILL is on its way.
         ::kill(-pid_, SIGKILL);
-        reap_timer_ = std::make_unique<asio::steady_timer>(io_);
-        reap_timer_->expires_after(kReapRetry);
-        reap_timer_->async_wait(
-            [self = shared_from_this()](const error_code&) { self->Reap(); });
-        return;
+        dying = true;
+        break;
       }
+    }
+    // Any orphan: the main process's children were handed to us as it
+    // ended, and theirs as each of them is killed; none is left once a
+    // sweep finds nothing.
+    if (SweepOrphans() > 0) dying = true;
+    if (dying) {
+      reap_retry_ = reap_retry_ == std::chrono::milliseconds(0)
+                        ? kReapRetry
+                        : std::min(2 * reap_retry_, kReapRetryMax);
+      reap_timer_ = std::make_unique<asio::steady_timer>(io_);
+      reap_timer_->expires_after(reap_retry_);
+      reap_timer_->async_wait(
+          [self = shared_from_this()](const error_code&) { self->Reap(); });
+      return;
     }
     reaped_ = true;
     MaybeFinish();
@@ -619,6 +816,7 @@ class PosixProcess : public FunctionProcess,
   }
 
   asio::io_context& io_;
+  const void* launcher_;
   ProcessCallbacks callbacks_;
   size_t log_cap_;
   uint64_t rss_limit_;
@@ -634,6 +832,7 @@ class PosixProcess : public FunctionProcess,
   asio::steady_timer kill_timer_;
   asio::steady_timer drain_timer_;
   std::unique_ptr<asio::steady_timer> reap_timer_;
+  std::chrono::milliseconds reap_retry_{0};
   std::optional<bp::process> process_;
   int pid_ = -1;
   std::deque<std::string> pending_;
@@ -667,14 +866,42 @@ PosixLauncher::PosixLauncher(asio::io_context& io)
   ::signal(SIGPIPE, SIG_IGN);
 }
 
+PosixLauncher::~PosixLauncher() {
+  // Ends what is still running of this launcher's functions (their owners
+  // normally have: an environment's shutdown), then reaps what their trees
+  // left, for a bounded time: the loop that would do it may never run
+  // again. Main processes themselves are reaped by Boost.Process when
+  // their owners let go of them.
+  std::vector<int> mine;
+  {
+    std::lock_guard<std::mutex> live(Live().mu);
+    for (const auto& [pid, owner] : Live().mains) {
+      if (owner.launcher == this) mine.push_back(pid);
+    }
+  }
+  for (int pid : mine) SignalTree(pid, SIGKILL);
+  auto deadline = std::chrono::steady_clock::now() + kShutdownReapLimit;
+  auto all_dead = [&] {
+    for (int pid : mine) {
+      ProcStat st;
+      if (ReadStat(pid, &st) && st.state != 'Z') return false;
+    }
+    return true;
+  };
+  while (std::chrono::steady_clock::now() < deadline &&
+         !(all_dead() && SweepOrphans() == 0)) {
+    ::usleep(1000);
+  }
+}
+
 Result<std::shared_ptr<FunctionProcess>> PosixLauncher::Launch(
     const LaunchSpec& spec, ProcessCallbacks callbacks) {
   if (spec.argv.empty() || spec.argv.front().empty()) {
     return Status(ErrorCode::kInvalidParameterValue,
                   "A function's command must name a program.");
   }
-  auto process =
-      std::make_shared<PosixProcess>(io_, std::move(callbacks), spec, sampler_);
+  auto process = std::make_shared<PosixProcess>(io_, std::move(callbacks), spec,
+                                                sampler_, this);
   Status started = process->Start(spec);
   if (!started.ok()) return started;
   process->Run();

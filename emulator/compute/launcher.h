@@ -6,10 +6,14 @@
 // A process gets argv only (no shell), exactly the environment given, a
 // working directory, its own process group, resource limits, a stdin pipe
 // for invocation frames, descriptor 3 for result frames, and one pipe for
-// stdout and stderr together (its logs, kept up to a cap). When its main
-// process exits, whatever is left of its group is killed and every member
-// reaped (the emulator is the children's subreaper), so a function leaves
-// no orphan and no zombie. docs/functions.md is the contract.
+// stdout and stderr together (its logs, kept up to a cap). The main
+// process is its own descendants' subreaper: whatever they double-fork or
+// move to another session or group stays below it while it runs, so a
+// signal (Terminate, the memory limit) reaches the whole tree. When the
+// main process exits, what is left of its tree comes back to the emulator
+// (the subreaper of every function) and is killed and reaped, so a
+// function leaves no orphan and no zombie. docs/functions.md is the
+// contract.
 //
 // Thread safety: none; everything runs on the io_context's thread.
 #ifndef FANLAB_EMULATOR_COMPUTE_LAUNCHER_H_
@@ -42,6 +46,8 @@ struct LaunchSpec {
   // killed (SIGKILL) and the exit is reported as out of memory. 0: no limit.
   uint64_t rss_limit_bytes = 0;
   std::chrono::milliseconds memory_sample_period{20};
+  // Limits, each at most the emulator's own hard limit (a process may not
+  // raise its hard limits).
   uint64_t open_files = 1024;  // RLIMIT_NOFILE
   uint64_t processes = 1024;   // RLIMIT_NPROC (not enforced for root)
   size_t log_cap = 1 << 20;    // bytes of stdout+stderr kept (the tail)
@@ -61,8 +67,9 @@ struct ExitStatus {
 struct ProcessCallbacks {
   // Bytes read from descriptor 3, as they come.
   std::function<void(std::string_view chunk)> on_result;
-  // The main process has exited and its whole group has been reaped;
-  // every result byte has been delivered before this runs.
+  // The main process has exited and its whole group, and every orphan of
+  // its tree, has been killed and reaped; every result byte has been
+  // delivered before this runs.
   std::function<void(const ExitStatus&)> on_exit;
 };
 
@@ -74,8 +81,9 @@ class FunctionProcess {
   virtual void Write(std::string bytes) = 0;
   // Closes stdin once everything queued is written.
   virtual void CloseStdin() = 0;
-  // SIGTERM to the whole group now, SIGKILL after `grace` (real time); a
-  // zero grace is SIGKILL at once.
+  // SIGTERM to the whole tree now, SIGKILL after `grace` (real time); a
+  // zero grace is SIGKILL at once. The tree: the main process, its group,
+  // and every descendant, escaped ones (setsid, double fork) included.
   virtual void Terminate(std::chrono::milliseconds grace) = 0;
   // The last `max_bytes` of stdout and stderr. Reads what is already in
   // the log pipe first: logs written before a result may not have been
@@ -113,8 +121,13 @@ class PosixLauncher : public Launcher {
  public:
   // Makes this process the subreaper of its descendants (so orphaned
   // function children come back to it to be reaped). `io` must outlive
-  // every process launched.
+  // every process launched. Several launchers (engines) may share one
+  // process: a function's leftovers are told from other children by
+  // their process group (other code's children stay in the emulator's).
   explicit PosixLauncher(boost::asio::io_context& io);
+  // Kills what is still running of its processes' trees and reaps the
+  // orphans (waiting at most a second).
+  ~PosixLauncher() override;
   Result<std::shared_ptr<FunctionProcess>> Launch(
       const LaunchSpec& spec, ProcessCallbacks callbacks) override;
 

@@ -19,6 +19,16 @@ void ResultReader::Fail(std::string what) {
   header_.reset();
 }
 
+void ResultReader::FailTooLarge() {
+  if (error_.empty()) {
+    too_large_ = true;
+    error_ = "Response payload size exceeded maximum allowed payload size (" +
+             std::to_string(max_payload_) + " bytes).";
+  }
+  buffer_.clear();
+  header_.reset();
+}
+
 bool ResultReader::ParseHeader(std::string_view line) {
   std::string shown(line.substr(0, 80));
   boost::system::error_code ec;
@@ -58,6 +68,10 @@ bool ResultReader::ParseHeader(std::string_view line) {
   } else if (h.kind == ResultFrame::Kind::kReady) {
     h.length = 0;
   }
+  if (h.length && *h.length > max_payload_) {
+    FailTooLarge();
+    return false;
+  }
   header_ = h;
   return true;
 }
@@ -80,7 +94,10 @@ std::vector<ResultFrame> ResultReader::Feed(std::string_view bytes) {
       buffer_.erase(0, nl + 1);
       offset_ += nl + 1;
     }
-    if (!header_->length) return out;  // open-ended: wait for Finish()
+    if (!header_->length) {  // open-ended: wait for Finish()
+      if (buffer_.size() > max_payload_) FailTooLarge();
+      return out;
+    }
     if (buffer_.size() < *header_->length) return out;
     ResultFrame frame{header_->kind, buffer_.substr(0, *header_->length)};
     buffer_.erase(0, *header_->length);

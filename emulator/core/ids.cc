@@ -1,5 +1,12 @@
 #include "emulator/core/ids.h"
 
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+
 namespace fanlab {
 namespace {
 
@@ -13,6 +20,27 @@ uint64_t SplitMix64(uint64_t& x) {
 uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 }  // namespace
+
+uint64_t OsRandomSeed() {
+  uint64_t seed = 0;
+  size_t got = 0;
+  auto* bytes = reinterpret_cast<unsigned char*>(&seed);
+  while (got < sizeof seed) {
+    ssize_t n = ::getrandom(bytes + got, sizeof seed - got, 0);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+    } else if (n < 0 && errno != EINTR) {
+      break;
+    }
+  }
+  if (got == sizeof seed) return seed;
+  static std::atomic<uint64_t> counter{0};
+  uint64_t x =
+      static_cast<uint64_t>(
+          std::chrono::system_clock::now().time_since_epoch().count()) ^
+      (static_cast<uint64_t>(::getpid()) << 32) ^ counter.fetch_add(1);
+  return SplitMix64(x);
+}
 
 std::string FormatUuid(const Uuid& id) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -116,6 +116,7 @@ StoredMessage Queue::Remove(StoredMessage& m) {
   StoredMessage out = std::move(m);
   messages_.erase(out.seq);
   CompactTransitions();
+  CompactReady();
   return out;
 }
 
@@ -180,7 +181,9 @@ void Queue::Advance(TimePoint now) {
 
 void Queue::CompactTransitions() {
   size_t live = n_in_flight_ + n_delayed_;
-  if (transitions_.size() < 1024 || transitions_.size() < 2 * live) return;
+  if (transitions_.size() < kCompactFloor || transitions_.size() < 2 * live) {
+    return;
+  }
   std::vector<Transition> keep;
   keep.reserve(live);
   while (!transitions_.empty()) {
@@ -193,6 +196,22 @@ void Queue::CompactTransitions() {
     }
   }
   transitions_ = decltype(transitions_)(std::greater<>(), std::move(keep));
+}
+
+void Queue::CompactReady() {
+  if (config_.fifo || ready_.size() < kCompactFloor ||
+      ready_.size() < 2 * n_ready_) {
+    return;
+  }
+  std::vector<uint64_t> keep;
+  keep.reserve(n_ready_);
+  while (!ready_.empty()) {
+    uint64_t seq = ready_.top();
+    ready_.pop();
+    StoredMessage* m = Find(seq);
+    if (m != nullptr && m->state == MessageState::kReady) keep.push_back(seq);
+  }
+  ready_ = decltype(ready_)(std::greater<>(), std::move(keep));
 }
 
 uint64_t Queue::Store(NewMessage in, TimePoint now) {
@@ -241,7 +260,9 @@ void Queue::Deliver(StoredMessage& m, Duration visibility, TimePoint now,
   SetState(m, MessageState::kInFlight);
   transitions_.push({m.visible_at, m.seq, m.receipt});
   Emit(QueueEventKind::kMessageReceived, now, &m);
-  out.push_back({&m, ReceiptHandle{uid_, m.seq, m.receipt}});
+  out.push_back(
+      {&m, ReceiptHandle{
+               .queue_uid = uid_, .message_seq = m.seq, .receipt = m.receipt}});
 }
 
 std::vector<Delivery> Queue::Receive(size_t max, Duration visibility,

@@ -141,6 +141,11 @@ class Queue {
   // unlock a FIFO group). May be early (stale entries): waking then finds
   // nothing to do.
   std::optional<TimePoint> NextWake();
+  // What the queue holds internally (QueueFootprint, types.h).
+  QueueFootprint footprint() const {
+    return {messages_.size(), ready_.size(), transitions_.size(),
+            late_expiry_.size(), groups_.size()};
+  }
   // The earliest pending delay or visibility end (may be stale).
   std::optional<TimePoint> NextTransition() const {
     if (transitions_.empty()) return std::nullopt;
@@ -202,6 +207,12 @@ class Queue {
   // Drops stale entries once they outnumber live ones, so deleted
   // messages with long visibility timeouts do not pile up in the heap.
   void CompactTransitions();
+  // The same for the ready heap: messages that leave it other than by
+  // being received (deleted while visible, expired unread, moved to a
+  // dead-letter queue) leave entries behind.
+  void CompactReady();
+  // Below this many entries an index is never compacted.
+  static constexpr size_t kCompactFloor = 1024;
   // The oldest live message by seq (retention order of unmoved messages).
   StoredMessage* Oldest();
   void Expire(StoredMessage& m, TimePoint at);

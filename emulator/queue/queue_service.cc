@@ -171,7 +171,8 @@ QueueService::QueueService(Clock& clock, QueueServiceOptions options)
     : clock_(clock),
       options_(std::move(options)),
       ids_(options_.seed),
-      handle_key_(ids_.NextU64()) {}
+      handle_key_(ids_.NextU64()),
+      epoch_(ids_.NextU64()) {}
 
 QueueService::~QueueService() {
   for (auto& [id, w] : waiters_) clock_.Cancel(w.timer);
@@ -730,7 +731,9 @@ Result<ReceiveMessageResponse> QueueService::TryReceive(
           StoredMessage* m = q.Find(e.seq);
           q.SetVisibility(*m, now + visibility, now);
           e.visible_at = m->visible_at;
-          deliveries.push_back({m, ReceiptHandle{q.uid(), e.seq, e.receipt}});
+          deliveries.push_back({m, ReceiptHandle{.queue_uid = q.uid(),
+                                                 .message_seq = e.seq,
+                                                 .receipt = e.receipt}});
         }
       } else {
         q.ForgetAttempt(*attempt_id);
@@ -782,7 +785,9 @@ Result<ReceiveMessageResponse> QueueService::TryReceive(
     const StoredMessage& m = *d.message;
     Message msg;
     msg.message_id = FormatUuid(m.id);
-    msg.receipt_handle = EncodeReceiptHandle(d.handle, handle_key_);
+    ReceiptHandle handle = d.handle;
+    handle.epoch = epoch_;
+    msg.receipt_handle = EncodeReceiptHandle(handle, handle_key_);
     msg.md5_of_body = ToHex(m.body_md5);
     msg.body = m.body;
     if (!wanted.empty()) {
@@ -974,7 +979,7 @@ Result<QueueService::HandleTarget> QueueService::ResolveHandle(
     Queue& q, const std::string& handle) {
   if (handle.empty()) return Missing("ReceiptHandle");
   auto h = DecodeReceiptHandle(handle, handle_key_);
-  if (!h || h->queue_uid != q.uid()) {
+  if (!h || h->epoch != epoch_ || h->queue_uid != q.uid()) {
     return Status(ErrorCode::kReceiptHandleIsInvalid,
                   "The input receipt handle \"" + handle +
                       "\" is not a valid receipt handle.");
@@ -1168,6 +1173,13 @@ Result<QueueDepth> QueueService::Depth(std::string_view queue_name) {
   if (q == nullptr) return NoSuchQueue();
   q->Advance(clock_.Now());
   return QueueDepth{q->ready(), q->in_flight(), q->delayed()};
+}
+
+Result<QueueFootprint> QueueService::Footprint(std::string_view queue_name) {
+  Queue* q = FindByName(queue_name);
+  if (q == nullptr) return NoSuchQueue();
+  q->Advance(clock_.Now());
+  return q->footprint();
 }
 
 Result<std::vector<PeekedMessage>> QueueService::Peek(

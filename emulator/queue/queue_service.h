@@ -48,6 +48,10 @@ struct QueueServiceOptions {
   std::string url_base = "http://localhost";
   // What ReceiveMessage reports as SenderId.
   std::string sender_id = "AIDAFANLABEMULATOR000";
+  // Seeds message ids, the receipt-handle key and the epoch (which run of
+  // the engine issued a handle). A run that must not repeat an earlier
+  // one's ids and handles passes one from OsRandomSeed() (the engine does
+  // on the real clock unless given a seed); equal seeds replay.
   uint64_t seed = 1;
   // SQS's limit of in-flight messages per queue (OverLimit past it).
   size_t max_inflight_messages = 120000;
@@ -143,6 +147,8 @@ class QueueService {
   // Every message stored in the queue now, in send order, without
   // receiving it: what a test asserts on (a DLQ's contents, ...).
   Result<std::vector<PeekedMessage>> Peek(std::string_view queue_name);
+  // What the queue holds internally now (after the transitions due).
+  Result<QueueFootprint> Footprint(std::string_view queue_name);
 
   // What a consumer inside the engine (an event source mapping) needs to
   // know of a queue, by ARN.
@@ -215,6 +221,7 @@ class QueueService {
   QueueObserver* observer_ = nullptr;
   uint64_t next_queue_uid_ = 1;
   uint64_t handle_key_;  // keys receipt-handle check words
+  uint64_t epoch_;       // this run's, in every receipt handle
   std::unordered_map<std::string, std::unique_ptr<Queue>> queues_;
   std::unordered_map<std::string, TimePoint> recently_deleted_;
   std::deque<std::pair<TimePoint, std::string>> deletion_order_;

@@ -12,7 +12,8 @@ uint64_t Mix(uint64_t z) {
 }
 
 uint64_t CheckWord(const ReceiptHandle& h, uint64_t key) {
-  return Mix(key ^ Mix(h.queue_uid + 0x9e3779b97f4a7c15ULL) ^
+  return Mix(key ^ Mix(h.epoch ^ 0x2545f4914f6cdd1dULL) ^
+             Mix(h.queue_uid + 0x9e3779b97f4a7c15ULL) ^
              Mix(h.message_seq * 0xc2b2ae3d27d4eb4fULL) ^
              Mix(h.receipt + 0x165667b19e3779f9ULL));
 }
@@ -31,8 +32,9 @@ uint64_t Get(std::string_view in, size_t pos) {
 
 std::string EncodeReceiptHandle(const ReceiptHandle& h, uint64_t key) {
   std::string raw;
-  raw.reserve(33);
-  raw += '\x01';  // format version
+  raw.reserve(41);
+  raw += '\x02';  // format version
+  Put(raw, h.epoch);
   Put(raw, h.queue_uid);
   Put(raw, h.message_seq);
   Put(raw, h.receipt);
@@ -42,11 +44,11 @@ std::string EncodeReceiptHandle(const ReceiptHandle& h, uint64_t key) {
 
 std::optional<ReceiptHandle> DecodeReceiptHandle(std::string_view text,
                                                  uint64_t key) {
-  if (text.size() != 44) return std::nullopt;
+  if (text.size() != 56) return std::nullopt;
   auto raw = Base64Decode(text);
-  if (!raw || raw->size() != 33 || (*raw)[0] != '\x01') return std::nullopt;
-  ReceiptHandle h{Get(*raw, 1), Get(*raw, 9), Get(*raw, 17)};
-  if (Get(*raw, 25) != CheckWord(h, key)) return std::nullopt;
+  if (!raw || raw->size() != 41 || (*raw)[0] != '\x02') return std::nullopt;
+  ReceiptHandle h{Get(*raw, 1), Get(*raw, 9), Get(*raw, 17), Get(*raw, 25)};
+  if (Get(*raw, 33) != CheckWord(h, key)) return std::nullopt;
   return h;
 }
 

@@ -8,6 +8,7 @@
 #ifndef FANLAB_EMULATOR_QUEUE_TYPES_H_
 #define FANLAB_EMULATOR_QUEUE_TYPES_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -222,6 +223,19 @@ struct ListDeadLetterSourceQueuesRequest {
 struct ListDeadLetterSourceQueuesResponse {
   std::vector<std::string> queue_urls;  // "queueUrls" on the wire
   std::optional<std::string> next_token;
+};
+
+// What one queue holds internally, stale index entries included: a queue's
+// memory follows its messages, not its history. Every index stays within a
+// constant factor of the live messages it serves (plus a small floor),
+// however many messages came and went, and however they went (received and
+// deleted, expired unread, purged).
+struct QueueFootprint {
+  size_t messages = 0;       // stored messages
+  size_t ready_index = 0;    // ready-heap entries (standard queues)
+  size_t transitions = 0;    // delay and visibility-end entries
+  size_t late_expiries = 0;  // messages moved in from a source queue
+  size_t groups = 0;         // FIFO message groups
 };
 
 // Actions that return nothing but success.

@@ -91,11 +91,34 @@ fs::path PartFile(const fs::path& upload_dir, int part_number) {
   return upload_dir / (std::to_string(part_number) + std::string(kPartExt));
 }
 
+// Refuses a path under `root` that passes through a symbolic link: a bucket
+// folder (or a folder inside one) replaced by a link would let objects be
+// written, read or removed outside the data dir. Checks every component
+// that exists, from the first below the root down to `path` itself; what
+// does not exist yet is created as a real folder or file.
+Status RefuseLinks(const fs::path& root, const fs::path& path) {
+  fs::path at = root;
+  for (const fs::path& part : path.lexically_relative(root)) {
+    at /= part;
+    std::error_code ec;
+    fs::file_status st = fs::symlink_status(at, ec);
+    if (ec || !fs::exists(st)) return Status::Ok();
+    if (fs::is_symlink(st)) {
+      return Status(ErrorCode::kInternalError,
+                    "Refusing the symbolic link " + at.string() +
+                        " in the data dir: buckets and their contents must "
+                        "be real folders and files.");
+    }
+  }
+  return Status::Ok();
+}
+
 // Writes `head` then `body` to a new file at `path` (replacing any).
 // POSIX rather than ofstream, for the OS's reason when it fails.
 Status WriteFile(const fs::path& path, std::string_view head,
                  std::string_view body) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(),
+                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd < 0) {
     return IoError("Could not create", path,
                    std::error_code(errno, std::generic_category()));
@@ -542,7 +565,12 @@ Result<std::vector<StoredBucket>> DiskObjectStore::Load() {
         leftovers.push_back(it->path());
         continue;
       }
-      if (!IsSafeBucketDir(name) || !it->is_directory(ec)) continue;
+      if (!IsSafeBucketDir(name)) continue;
+      if (it->is_symlink(ec)) return RefuseLinks(root_, it->path());
+      if (!it->is_directory(ec)) continue;
+      for (std::string_view sub : {kObjectsDir, kUploadsDir}) {
+        if (Status s = RefuseLinks(root_, it->path() / sub); !s.ok()) return s;
+      }
       Result<StoredBucket> bucket = LoadBucket(it->path());
       if (!bucket.ok()) return bucket.status();
       out.push_back(std::move(bucket).value());
@@ -618,6 +646,7 @@ Status DiskObjectStore::PutObject(std::string_view bucket, std::string_view key,
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   try {
     fs::path path = fs::path(root_) / ObjectPath(bucket, key);
+    if (Status s = RefuseLinks(root_, path); !s.ok()) return s;
     std::error_code ec;
     fs::create_directories(path.parent_path(), ec);
     if (ec) return IoError("Could not create", path.parent_path(), ec);
@@ -635,6 +664,7 @@ Result<std::string> DiskObjectStore::ReadObject(std::string_view bucket,
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   try {
     fs::path path = fs::path(root_) / ObjectPath(bucket, key);
+    if (Status s = RefuseLinks(root_, path); !s.ok()) return s;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       return IoError("Could not open", path,
@@ -660,6 +690,7 @@ Status DiskObjectStore::DeleteObject(std::string_view bucket,
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   try {
     fs::path path = fs::path(root_) / ObjectPath(bucket, key);
+    if (Status s = RefuseLinks(root_, path); !s.ok()) return s;
     std::error_code ec;
     fs::remove(path, ec);
     if (ec) return IoError("Could not remove", path, ec);
@@ -677,6 +708,8 @@ Status DiskObjectStore::CreateUpload(std::string_view bucket,
     fs::path dir = UploadDir(root_, bucket, upload.upload_id);
     fs::path temp =
         dir.parent_path() / (std::string(kTempBucketPrefix) + upload.upload_id);
+    if (Status s = RefuseLinks(root_, temp); !s.ok()) return s;
+    if (Status s = RefuseLinks(root_, dir); !s.ok()) return s;
     std::error_code ec;
     fs::remove_all(temp, ec);
     fs::create_directories(temp, ec);
@@ -704,9 +737,10 @@ Status DiskObjectStore::PutPart(std::string_view bucket,
                                 const PartMeta& part, std::string body) {
   if (Status s = CheckUpload(bucket, upload_id); !s.ok()) return s;
   try {
-    return WriteAtomically(
-        PartFile(UploadDir(root_, bucket, upload_id), part.part_number),
-        PartHeader(part), body);
+    fs::path path =
+        PartFile(UploadDir(root_, bucket, upload_id), part.part_number);
+    if (Status s = RefuseLinks(root_, path); !s.ok()) return s;
+    return WriteAtomically(path, PartHeader(part), body);
   } catch (const std::exception& e) {
     return Status(ErrorCode::kInternalError,
                   std::string("Could not write a part: ") + e.what());
@@ -719,6 +753,7 @@ Result<std::string> DiskObjectStore::ReadPart(std::string_view bucket,
   if (Status s = CheckUpload(bucket, upload_id); !s.ok()) return s;
   try {
     fs::path path = PartFile(UploadDir(root_, bucket, upload_id), part_number);
+    if (Status s = RefuseLinks(root_, path); !s.ok()) return s;
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       return IoError("Could not open", path,
@@ -741,6 +776,7 @@ Status DiskObjectStore::DeleteUpload(std::string_view bucket,
   if (Status s = CheckUpload(bucket, upload_id); !s.ok()) return s;
   try {
     fs::path dir = UploadDir(root_, bucket, upload_id);
+    if (Status s = RefuseLinks(root_, dir.parent_path()); !s.ok()) return s;
     fs::path trash = dir.parent_path() /
                      (std::string(kTrashBucketPrefix) + std::string(upload_id));
     std::error_code ec;

@@ -40,6 +40,13 @@
 // .trash-*). Nothing is fsync'ed: a killed process loses nothing it
 // acknowledged, a power cut may.
 //
+// Symbolic links are refused, not followed: a bucket folder, or a folder
+// or file inside one, that is a link makes Load() fail naming it, and any
+// operation reaching through one fails the same way (files are opened with
+// O_NOFOLLOW too), so nothing is written, read or removed outside the root.
+// (The check runs before each operation: a link swapped in by another
+// process at that very moment is not guarded against.)
+//
 // Other entries in the root (files, directories that are not valid bucket
 // names) are left alone and ignored. A bucket directory, object, upload or
 // part file that cannot be parsed makes Load() fail, naming the file.

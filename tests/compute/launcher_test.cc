@@ -7,6 +7,8 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -31,6 +33,40 @@ bool GroupHasMembers(int pgid) {
     if (p.pgrp == pgid) return true;
   }
   return false;
+}
+
+// Processes whose command line holds `marker` (alive or zombies).
+int CountWithMarker(const std::string& marker) {
+  int n = 0;
+  for (const auto& p : testing::AllProcesses()) {
+    if (p.cmdline.find(marker) != std::string::npos) ++n;
+  }
+  return n;
+}
+
+// Zombies among this process's children: what was never reaped.
+int OwnZombies() {
+  int n = 0;
+  for (const auto& p : testing::AllProcesses()) {
+    if (p.ppid == ::getpid() && p.state == 'Z') ++n;
+  }
+  return n;
+}
+
+// A function that leaves processes behind the ways daemons do: a
+// double-forked sleeper in a session of its own still holding the result
+// and log pipes, and another that closed them; then it answers and exits.
+// Both sleepers carry `marker` in their command line.
+std::vector<std::string> EscapingCommand(const std::string& marker,
+                                         const std::string& then) {
+  return {"/bin/sh", "-c",
+          "(setsid sleep " + marker +
+              " &); "
+              "(setsid sh -c 'sleep " +
+              marker +
+              " & exit 0' "
+              "</dev/null >/dev/null 2>&1 3>&- &); " +
+              then};
 }
 
 class LauncherTest : public ::testing::Test {
@@ -286,6 +322,122 @@ TEST_F(LauncherTest, DetachStopsCallbacksButTheProcessIsStillReaped) {
   io_.run_for(std::chrono::seconds(20));  // returns once all is reaped
   EXPECT_FALSE(called);
   EXPECT_FALSE(GroupHasMembers(pgid));
+}
+
+TEST_F(LauncherTest, EscapedDescendantsOfAThousandRunsAreKilledAndReaped) {
+  // Each run's main process answers and exits while its double-forked,
+  // setsid'd sleepers still run: all of them must be gone, and reaped, by
+  // the time the last on_exit has run. Eight at a time keep both cores
+  // busy.
+  const std::string marker = "86401.5";
+  constexpr int kRuns = 1000;
+  constexpr int kInFlight = 8;
+  int started = 0, finished = 0, answered = 0;
+  std::function<void()> start_one = [&] {
+    ++started;
+    auto launched = launcher_.Launch(
+        Spec(EscapingCommand(marker, "printf ok >&3")),
+        {.on_result = [&](std::string_view b) { answered += b == "ok"; },
+         .on_exit =
+             [&](const ExitStatus&) {
+               ++finished;
+               if (started < kRuns) start_one();
+             }});
+    ASSERT_TRUE(launched.ok()) << launched.status().ToString();
+    (*launched)->CloseStdin();
+  };
+  for (int i = 0; i < kInFlight; ++i) start_one();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (finished < kRuns && std::chrono::steady_clock::now() < deadline) {
+    io_.run_one_for(milliseconds(100));
+  }
+  ASSERT_EQ(finished, kRuns);
+  EXPECT_EQ(answered, kRuns);
+  EXPECT_EQ(CountWithMarker(marker), 0);
+  EXPECT_EQ(OwnZombies(), 0);
+}
+
+TEST_F(LauncherTest, TerminateReachesDescendantsThatLeftTheGroup) {
+  // The sleepers have left the group and the session, but stay below the
+  // main process (its subreaper) while it runs: Terminate finds them.
+  const std::string marker = "86402.5";
+  Run run = Launch(Spec(EscapingCommand(
+                       marker, "echo up >&3; trap '' TERM; sleep 1000 & wait")),
+                   "", /*close_stdin=*/false);
+  auto below_main = [&] {
+    int n = 0;
+    for (const auto& p : testing::AllProcesses()) {
+      if (p.cmdline.find(marker) != std::string::npos &&
+          p.ppid == run.process->pid() && p.pgrp != run.process->pid()) {
+        ++n;
+      }
+    }
+    return n;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (below_main() < 2 && std::chrono::steady_clock::now() < deadline) {
+    io_.run_one_for(milliseconds(10));
+  }
+  ASSERT_EQ(below_main(), 2);
+  run.process->Terminate(milliseconds(50));
+  Finish(run);
+  EXPECT_EQ(run.exit->code, SIGKILL);
+  EXPECT_EQ(CountWithMarker(marker), 0);
+  EXPECT_EQ(OwnZombies(), 0);
+}
+
+TEST_F(LauncherTest, ALauncherGoingAwayEndsItsProcessesTrees) {
+  const std::string marker = "86403.5";
+  auto io = std::make_unique<boost::asio::io_context>();
+  auto launcher = std::make_unique<PosixLauncher>(*io);
+  std::string result;
+  auto launched = launcher->Launch(
+      Spec(EscapingCommand(marker, "echo up >&3; exec sleep 1000")),
+      {.on_result = [&](std::string_view b) { result += b; }});
+  ASSERT_TRUE(launched.ok());
+  while (result.empty()) io->run_one_for(milliseconds(100));
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (CountWithMarker(marker) < 2 &&
+         std::chrono::steady_clock::now() < deadline) {
+    io->run_one_for(milliseconds(10));
+  }
+  ASSERT_EQ(CountWithMarker(marker), 2);
+  launched = Status(ErrorCode::kInternalError, "dropped");
+  launcher.reset();  // the environment's shutdown, without a loop to run
+  io.reset();
+  EXPECT_EQ(CountWithMarker(marker), 0);
+  EXPECT_EQ(OwnZombies(), 0);
+}
+
+TEST_F(LauncherTest, LimitsAreClampedToTheEmulatorsHardLimits) {
+  // An emulator started with an open-files hard limit under the 1024 a
+  // function asks for still runs functions (with its own limit). Lowering
+  // a hard limit cannot be undone: the emulator here is a forked child.
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    rlimit low{256, 256};
+    if (::setrlimit(RLIMIT_NOFILE, &low) != 0) ::_exit(2);
+    boost::asio::io_context io;
+    PosixLauncher launcher(io);
+    LaunchSpec spec;
+    spec.argv = {"/bin/sh", "-c", "ulimit -n >&3"};
+    spec.env = {"PATH=/usr/bin:/bin"};
+    std::string result;
+    bool done = false;
+    auto launched = launcher.Launch(
+        spec, {.on_result = [&](std::string_view b) { result += b; },
+               .on_exit = [&](const ExitStatus&) { done = true; }});
+    if (!launched.ok()) ::_exit(3);
+    (*launched)->CloseStdin();
+    while (!done) io.run_one_for(milliseconds(100));
+    ::_exit(result == "256\n" ? 0 : 4);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0)
+      << "2: setrlimit, 3: launch refused, 4: wrong limit";
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ struct ProcInfo {
   int pid = 0;
   int ppid = 0;
   int pgrp = 0;
+  char state = '?';     // 'Z': a zombie
   std::string cmdline;  // arguments joined by NUL bytes
 };
 
@@ -37,6 +38,7 @@ inline std::vector<ProcInfo> AllProcesses() {
     std::istringstream rest(line.substr(close + 2));
     std::string state;
     rest >> state >> p.ppid >> p.pgrp;
+    p.state = state.empty() ? '?' : state[0];
     std::ifstream cmdline(entry.path() / "cmdline");
     p.cmdline.assign(std::istreambuf_iterator<char>(cmdline),
                      std::istreambuf_iterator<char>());

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+
 namespace fanlab::compute {
 namespace {
 
@@ -95,6 +98,51 @@ TEST(ResultReaderTest, StreamEndingInsideAFrameIsAnError) {
   header.Feed("{\"status\":");
   EXPECT_FALSE(header.Finish().has_value());
   EXPECT_NE(header.error().find("inside a frame header"), std::string::npos);
+}
+
+TEST(ResultReaderTest, APayloadOverLambdasLimitIsRefusedWhenAnnounced) {
+  ResultReader r;
+  EXPECT_EQ(ResultReader::kMaxPayloadBytes, 6291556u);
+  EXPECT_TRUE(r.Feed("{\"status\":\"ok\",\"length\":6291557}\n{").empty());
+  EXPECT_TRUE(r.too_large());
+  EXPECT_EQ(r.error(),
+            "Response payload size exceeded maximum allowed payload size "
+            "(6291556 bytes).");
+  EXPECT_EQ(r.buffered(), 0u);
+  EXPECT_TRUE(r.Feed(std::string(1 << 16, 'x')).empty());
+  EXPECT_EQ(r.buffered(), 0u);  // nothing more is kept
+  EXPECT_FALSE(r.Finish().has_value());
+}
+
+TEST(ResultReaderTest, AnOpenEndedPayloadIsCutOffAtTheLimitNotBuffered) {
+  // 200 MiB written in 64 KiB chunks: the reader stops at the limit and
+  // never holds more than the limit and a chunk.
+  ResultReader r;
+  EXPECT_TRUE(r.Feed("{\"status\":\"ok\"}\n").empty());
+  const std::string chunk(1 << 16, 'x');
+  size_t most = 0;
+  for (int i = 0; i < 3200; ++i) {
+    EXPECT_TRUE(r.Feed(chunk).empty());
+    most = std::max(most, r.buffered());
+  }
+  EXPECT_TRUE(r.too_large());
+  EXPECT_LE(most, ResultReader::kMaxPayloadBytes + chunk.size());
+  EXPECT_EQ(r.buffered(), 0u);
+  EXPECT_FALSE(r.Finish().has_value());
+}
+
+TEST(ResultReaderTest, APayloadOfExactlyTheLimitPasses) {
+  ResultReader r(10);
+  auto frames = r.Feed("{\"status\":\"ok\",\"length\":10}\n0123456789");
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_FALSE(r.too_large());
+  EXPECT_TRUE(r.Feed("{\"status\":\"error\"}\n0123456789").empty());
+  auto last = r.Finish();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->payload, "0123456789");
+  ResultReader over(10);
+  over.Feed("{\"status\":\"error\"}\n0123456789A");
+  EXPECT_TRUE(over.too_large());
 }
 
 }  // namespace

@@ -138,5 +138,14 @@ TEST(FormatUuidTest, KnownBytes) {
   EXPECT_EQ(FormatUuid(ff), "ffffffff-ffff-ffff-ffff-ffffffffffff");
 }
 
+TEST(IdsTest, OsRandomSeedsNeverRepeat) {
+  std::set<uint64_t> seen;
+  for (int i = 0; i < 1000; ++i) seen.insert(OsRandomSeed());
+  EXPECT_EQ(seen.size(), 1000u);
+  // Generators seeded from the OS give different ids.
+  IdGenerator a(OsRandomSeed()), b(OsRandomSeed());
+  EXPECT_NE(a.NextUuidString(), b.NextUuidString());
+}
+
 }  // namespace
 }  // namespace fanlab

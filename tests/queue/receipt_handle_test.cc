@@ -2,6 +2,8 @@
 // row by row, for standard and FIFO queues. Rows whose outcome is the same
 // for both kinds are TEST_P over the queue kind; the rows that differ have
 // one test per kind.
+#include "emulator/queue/receipt_handle.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -470,6 +472,57 @@ TEST_F(FifoReceiptHandleTest, StaleHandleRefusedWhileMessageHeldAgain) {
   EXPECT_EQ(c.code(), ErrorCode::kMessageNotInflight) << c.ToString();
   EXPECT_EQ(Depth("q.fifo").in_flight, 1u);
   EXPECT_TRUE(Delete(url, second->receipt_handle).ok());
+}
+
+// A handle carries the run (epoch) that issued it; the check word covers it.
+TEST(ReceiptHandleCodecTest, TheEpochTravelsInTheHandleAndIsChecked) {
+  ReceiptHandle h{
+      .epoch = 0x1234, .queue_uid = 1, .message_seq = 2, .receipt = 3};
+  std::string text = EncodeReceiptHandle(h, 42);
+  EXPECT_EQ(text.size(), 56u);
+  auto back = DecodeReceiptHandle(text, 42);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->epoch, 0x1234u);
+  ReceiptHandle other = h;
+  other.epoch = 0x1235;
+  EXPECT_NE(EncodeReceiptHandle(other, 42), text);
+  EXPECT_FALSE(DecodeReceiptHandle(text, 43).has_value());
+}
+
+// Two runs of the service (seeded differently, as the engine does on the
+// real clock): the first run's handle is ReceiptHandleIsInvalid in the
+// second, though queue, message number and receive are the same.
+TEST(ReceiptHandleCodecTest, AHandleFromAnEarlierRunIsInvalid) {
+  VirtualClock clock;
+  auto run = [&](uint64_t seed, std::string* handle) {
+    auto service = std::make_unique<QueueService>(
+        clock, QueueServiceOptions{.seed = seed});
+    auto url = service->CreateQueue({"q", {}, {}})->queue_url;
+    SendMessageRequest send;
+    send.queue_url = url;
+    send.message_body = "m";
+    EXPECT_TRUE(service->SendMessage(send).ok());
+    ReceiveMessageRequest receive;
+    receive.queue_url = url;
+    receive.visibility_timeout = 300;
+    auto got = service->ReceiveMessageNow(receive);
+    EXPECT_TRUE(got.ok() && got->messages.size() == 1);
+    if (handle != nullptr && got.ok() && !got->messages.empty()) {
+      *handle = got->messages[0].receipt_handle;
+    }
+    return service;
+  };
+  std::string stale, fresh;
+  run(1, &stale);
+  auto second = run(2, &fresh);
+  DeleteMessageRequest del;
+  del.queue_url = second->CreateQueue({"q", {}, {}})->queue_url;
+  del.receipt_handle = stale;
+  auto r = second->DeleteMessage(del);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kReceiptHandleIsInvalid);
+  del.receipt_handle = fresh;
+  EXPECT_TRUE(second->DeleteMessage(del).ok());
 }
 
 }  // namespace

@@ -148,5 +148,46 @@ TEST_F(RegressionTest, CreateQueueChecksTagLimitsLikeTagQueue) {
   EXPECT_TRUE(r.ok()) << r.status().ToString();
 }
 
+// A rate(1 minute) rule into a queue nobody read grew the emulator's memory
+// steadily while the depth stayed at 1: each message that expired unread
+// left its entry in the ready heap, which only a receive ever trimmed.
+TEST_F(RegressionTest, MessagesExpiringUnreadLeaveNoEntriesBehind) {
+  std::string url = Create("unread", {{"MessageRetentionPeriod", "60"}});
+  constexpr int kTicks = 20000;  // two weeks of minutes
+  for (int i = 0; i < kTicks; ++i) {
+    Send(url, "tick");
+    clock_.Advance(seconds(60));
+  }
+  auto depth = service_.Depth("unread");
+  ASSERT_TRUE(depth.ok());
+  EXPECT_EQ(depth->visible, 0u);
+  auto f = service_.Footprint("unread");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->messages, 0u);
+  // Within the compaction floor (1024), not one entry per message ever sent.
+  EXPECT_LE(f->ready_index, 1024u);
+  EXPECT_LE(f->transitions, 1024u);
+  EXPECT_EQ(f->late_expiries, 0u);
+
+  // The same with delayed messages (a transition entry each) and a FIFO
+  // queue (a group each).
+  std::string delayed = Create(
+      "delayed", {{"MessageRetentionPeriod", "60"}, {"DelaySeconds", "30"}});
+  std::string fifo = Create("unread.fifo", {{"MessageRetentionPeriod", "60"}});
+  for (int i = 0; i < kTicks / 4; ++i) {
+    Send(delayed, "tick");
+    Send(fifo, "tick", "group-" + std::to_string(i));
+    clock_.Advance(seconds(60));
+  }
+  auto fd = service_.Footprint("delayed");
+  auto ff = service_.Footprint("unread.fifo");
+  ASSERT_TRUE(fd.ok() && ff.ok());
+  EXPECT_EQ(fd->messages, 0u);
+  EXPECT_LE(fd->ready_index, 1024u);
+  EXPECT_LE(fd->transitions, 1024u);
+  EXPECT_EQ(ff->messages, 0u);
+  EXPECT_EQ(ff->groups, 0u);
+}
+
 }  // namespace
 }  // namespace fanlab::queue::testing

@@ -454,5 +454,62 @@ TEST_F(ObjectStoreDiskCorruptUploadTest, UploadUnderAnotherId) {
       "upload.json");
 }
 
+// A bucket folder replaced by a symbolic link (to a folder outside the data
+// dir that looks like a bucket) is refused at load, not followed.
+TEST_F(ObjectStoreDiskTest, ASymlinkedBucketFolderIsRefusedAtLoad) {
+  fs::create_directories(dir_ / "outside" / "evil" / "objects");
+  std::ofstream(dir_ / "outside" / "evil" / "bucket.json")
+      << R"({"Name":"evil","CreationDate":1})";
+  fs::create_directory_symlink(dir_ / "outside" / "evil", root_ / "evil");
+  auto loaded = store_->Load();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("symbolic link"), std::string::npos)
+      << loaded.status().message();
+  EXPECT_NE(loaded.status().message().find((root_ / "evil").string()),
+            std::string::npos);
+}
+
+// A link swapped in for a bucket folder, or a folder inside one, while the
+// store runs: every write, read and removal through it is refused, and
+// nothing lands outside the root.
+TEST_F(ObjectStoreDiskTest, NothingIsWrittenThroughASymlinkInTheDataDir) {
+  ASSERT_TRUE(store_->CreateBucket(BucketMeta{"bkt", kT0}).ok());
+  Put("bkt", "k", "before");
+  fs::create_directories(dir_ / "outside" / "objects");
+  fs::rename(root_ / "bkt" / "objects", dir_ / "moved-objects");
+  fs::create_directory_symlink(dir_ / "outside" / "objects",
+                               root_ / "bkt" / "objects");
+  Status put = store_->PutObject("bkt", "k2", Meta("x"), "x");
+  EXPECT_FALSE(put.ok());
+  EXPECT_NE(put.message().find("symbolic link"), std::string::npos)
+      << put.message();
+  EXPECT_FALSE(store_->ReadObject("bkt", "k", 0, 6).ok());
+  EXPECT_FALSE(store_->DeleteObject("bkt", "k").ok());
+
+  // The whole bucket folder a link: uploads and parts refused too.
+  ASSERT_TRUE(store_->CreateBucket(BucketMeta{"b2", kT0}).ok());
+  fs::remove_all(root_ / "b2");
+  fs::create_directories(dir_ / "outside" / "b2");
+  fs::create_directory_symlink(dir_ / "outside" / "b2", root_ / "b2");
+  EXPECT_FALSE(store_->PutObject("b2", "k", Meta("x"), "x").ok());
+  UploadMeta u;
+  u.upload_id = "abc123";
+  u.key = "k";
+  u.initiated = kT0;
+  EXPECT_FALSE(store_->CreateUpload("b2", u).ok());
+  PartMeta part;
+  part.part_number = 1;
+  EXPECT_FALSE(store_->PutPart("b2", "abc123", part, "p").ok());
+
+  // Outside the root: only what the test put there.
+  std::vector<std::string> outside;
+  for (const auto& e : fs::recursive_directory_iterator(dir_ / "outside")) {
+    if (e.is_regular_file()) {
+      outside.push_back(fs::relative(e.path(), dir_).string());
+    }
+  }
+  EXPECT_EQ(outside, std::vector<std::string>{"outside/sentinel"});
+}
+
 }  // namespace
 }  // namespace fanlab::services
