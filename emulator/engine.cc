@@ -106,6 +106,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   sqs_ = std::make_unique<queue::QueueService>(*clock_, options.queue);
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   options.functions.data_dir = options.data_dir;  // code under lambda-code/
+  options.functions.auth_token = options.auth_token;
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
   ConnectFunctions();
@@ -157,13 +158,15 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       .sinks = sinks_.get(),
   });
   server_ = std::make_unique<transport::ZmqServer>(
-      *io_, context.zmq(),
+      *io_, context,
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
         DispatchAs(api::ApiRequest{.action = std::string(action),
                                    .body = std::string(body)},
                    std::move(done));
-      });
+      },
+      transport::ZmqServerOptions{.auth_token = options.auth_token,
+                                  .allow_remote = options.allow_remote});
 }
 
 void Engine::ConnectFunctions() {

@@ -85,6 +85,12 @@ struct EngineOptions {
   // The base URL the HTTP front advertises in queue URLs
   // ("http://fanlab:4566"); empty: the Host each client used.
   std::string advertise_url;
+  // The secret ZeroMQ peers present (PLAIN password), HTTP clients use as
+  // their access key id, and functions receive (FANLAB_AUTH_TOKEN); empty:
+  // none asked.
+  std::string auth_token;
+  // Non-loopback ZeroMQ endpoints may be bound (REQUIRES auth_token).
+  bool allow_remote = false;
 };
 
 // What the engine runs on, for tests to replace: each null part is the

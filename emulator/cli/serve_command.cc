@@ -5,6 +5,7 @@
 
 #include "emulator/cli/commands.h"
 #include "emulator/engine.h"
+#include "emulator/transport/auth_token.h"
 #include "emulator/transport/client.h"
 
 namespace fanlab::cli {
@@ -20,11 +21,44 @@ struct ServeOptions {
   int64_t concurrency = 1000;
   int64_t kill_grace_ms = 500;
   int64_t idle_seconds = 600;
+  std::string auth_token;
+  std::string auth_token_file;
+  bool allow_remote = false;
 };
 
+// The token from --auth-token or --auth-token-file (generated into it when
+// it does not exist), checked; "" for none.
+Result<std::string> AuthToken(const ServeOptions& o) {
+  if (o.auth_token_file.empty()) {
+    if (o.auth_token.empty()) return std::string();
+    Status valid = transport::ValidateAuthToken(o.auth_token);
+    if (!valid.ok()) return valid;
+    return o.auth_token;
+  }
+  auto file = transport::LoadOrCreateAuthTokenFile(o.auth_token_file);
+  if (!file.ok()) return file.status();
+  if (file->created) {
+    std::cout << "fanlab serve: generated an auth token into "
+              << o.auth_token_file << " (mode 0600)\n";
+  }
+  return file->token;
+}
+
 int Serve(const ServeOptions& o) {
+  auto token = AuthToken(o);
+  if (!token.ok()) {
+    std::cerr << "fanlab serve: " << token.status().message() << "\n";
+    return 2;
+  }
+  if (o.allow_remote && token->empty()) {
+    std::cerr << "fanlab serve: --allow-remote needs --auth-token or "
+                 "--auth-token-file: remote peers must present a token.\n";
+    return 2;
+  }
   transport::Context context;
   EngineOptions options;
+  options.auth_token = *token;
+  options.allow_remote = o.allow_remote;
   options.account = o.account;
   options.virtual_clock = o.clock == "virtual";
   options.functions.global_concurrency = o.concurrency;
@@ -58,6 +92,10 @@ int Serve(const ServeOptions& o) {
     std::cout << "fanlab serve: HTTP on " << *url << " (sinks under " << *url
               << "/_sinks/NAME)\n";
   }
+  if (!options.auth_token.empty()) {
+    std::cout << "fanlab serve: clients present the auth token "
+                 "(FANLAB_AUTH_TOKEN; the access key id over HTTP)\n";
+  }
   std::cout << "fanlab serve: clock " << o.clock << "; SIGINT or SIGTERM stops"
             << std::endl;
   boost::asio::signal_set signals(engine.io(), SIGINT, SIGTERM);
@@ -74,17 +112,23 @@ struct CallOptions {
   std::string action;
   std::string body = "{}";
   std::string endpoint = kDefaultEndpoint;
+  std::string auth_token;  // "": FANLAB_AUTH_TOKEN
   int timeout_ms = 30000;
 };
 
 int Call(const CallOptions& o) {
   transport::Context context;
-  transport::Client client(context, o.endpoint);
+  transport::Client client(context, o.endpoint,
+                           o.auth_token.empty()
+                               ? std::nullopt
+                               : std::optional<std::string>(o.auth_token));
   auto reply =
       client.Call(o.action, o.body, std::chrono::milliseconds(o.timeout_ms));
   if (!reply.ok()) {
     std::cerr << "fanlab call: " << reply.status().message()
-              << " Is `fanlab serve` listening on " << o.endpoint << "?\n";
+              << " Is `fanlab serve` listening on " << o.endpoint
+              << ", and does it ask for an auth token (--auth-token, "
+                 "FANLAB_AUTH_TOKEN)?\n";
     return 2;
   }
   (reply->ok ? std::cout : std::cerr) << reply->body << "\n";
@@ -100,10 +144,27 @@ void AddServeCommands(CLI::App& app) {
   serve
       ->add_option("--bind", serve_options->binds,
                    std::string("Endpoint to listen on (repeatable): "
-                               "inproc://, ipc:// or loopback tcp://; "
-                               "default ") +
+                               "inproc://, ipc:// (this user only), or "
+                               "tcp://, ws://, wss:// on a loopback host "
+                               "(any host with --allow-remote); default ") +
                        kDefaultEndpoint)
       ->type_name("ENDPOINT");
+  auto* token =
+      serve
+          ->add_option("--auth-token", serve_options->auth_token,
+                       "A secret every client must present: ZeroMQ peers "
+                       "(FANLAB_AUTH_TOKEN), HTTP clients (as access key "
+                       "id); functions get it. 8-128 of A-Z a-z 0-9 - _ . ~")
+          ->type_name("TOKEN");
+  serve
+      ->add_option("--auth-token-file", serve_options->auth_token_file,
+                   "Read the auth token from this file (mode 0600); when "
+                   "it does not exist, generate one into it")
+      ->type_name("PATH")
+      ->excludes(token);
+  serve->add_flag("--allow-remote", serve_options->allow_remote,
+                  "Let --bind listen beyond this machine (non-loopback "
+                  "hosts); needs an auth token");
   serve
       ->add_option("--http", serve_options->http,
                    "Serve HTTP (routes, sinks, and the AWS JSON, query, "
@@ -176,6 +237,9 @@ void AddServeCommands(CLI::App& app) {
       ->capture_default_str();
   call->add_option("--endpoint", call_options->endpoint, "Server endpoint")
       ->capture_default_str();
+  call->add_option("--auth-token", call_options->auth_token,
+                   "The server's auth token; default: FANLAB_AUTH_TOKEN")
+      ->type_name("TOKEN");
   call->add_option("--timeout-ms", call_options->timeout_ms,
                    "How long to wait for the reply")
       ->check(CLI::PositiveNumber)

@@ -1,6 +1,7 @@
 #include "emulator/transport/client.h"
 
 #include <charconv>
+#include <cstdlib>
 #include <zmq.hpp>
 
 namespace fanlab::transport {
@@ -9,11 +10,20 @@ struct Client::Socket {
   zmq::socket_t socket;
 };
 
-Client::Client(Context& context, const std::string& endpoint)
+Client::Client(Context& context, const std::string& endpoint,
+               std::optional<std::string> auth_token)
     : socket_(std::make_unique<Socket>(
           Socket{zmq::socket_t(context.zmq(), zmq::socket_type::dealer)})) {
   zmq::socket_t& s = socket_->socket;
   s.set(zmq::sockopt::linger, 0);
+  if (!auth_token) {
+    const char* from_env = std::getenv("FANLAB_AUTH_TOKEN");
+    auth_token = from_env != nullptr ? from_env : "";
+  }
+  if (!auth_token->empty()) {
+    s.set(zmq::sockopt::plain_username, "fanlab");
+    s.set(zmq::sockopt::plain_password, *auth_token);
+  }
   s.set(zmq::sockopt::sndhwm, 1000000);
   s.set(zmq::sockopt::rcvhwm, 1000000);
   s.connect(endpoint);

@@ -27,7 +27,11 @@ struct Reply {
 class Client {
  public:
   // `context` must outlive the client (and be the engine's for inproc://).
-  Client(Context& context, const std::string& endpoint);
+  // `auth_token` is presented to a server that asks for one (PLAIN
+  // mechanism, user "fanlab", the token as password); nullopt takes
+  // FANLAB_AUTH_TOKEN from the environment, "" presents none.
+  Client(Context& context, const std::string& endpoint,
+         std::optional<std::string> auth_token = std::nullopt);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
