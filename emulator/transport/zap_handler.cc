@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <vector>
 #include <zmq_addon.hpp>
@@ -99,12 +100,12 @@ void ZapHandler::Serve(zmq::socket_t socket) {
     std::vector<zmq::message_t> request;
     try {
       if (!zmq::recv_multipart(socket, std::back_inserter(request))) continue;
-    } catch (const zmq::error_t&) {
-      return;  // ETERM: the context is shutting down
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return;  // the context is shutting down
+      continue;                      // EINTR: a signal to the process
     }
-    if (request.size() < 6) continue;  // not ZAP: nothing to answer
     bool allowed = false;
-    if (request[0].to_string_view() == "1.0") {
+    if (request.size() >= 6 && request[0].to_string_view() == "1.0") {
       std::optional<std::string> token;
       {
         std::lock_guard<std::mutex> lock(mu_);
@@ -120,9 +121,12 @@ void ZapHandler::Serve(zmq::socket_t socket) {
           Allows(*token, mechanism, request[3].to_string_view(), password);
     }
     if (!allowed) refused_.fetch_add(1);
+    // A REP socket answers every request, even a malformed one.
+    std::string_view request_id =
+        request.size() >= 2 ? request[1].to_string_view() : "";
     std::vector<zmq::const_buffer> reply{
         zmq::str_buffer("1.0"),
-        zmq::buffer(request[1].data(), request[1].size()),
+        zmq::buffer(request_id),
         allowed ? zmq::str_buffer("200") : zmq::str_buffer("400"),
         allowed ? zmq::str_buffer("OK") : zmq::str_buffer("Refused"),
         zmq::str_buffer(""),
@@ -130,8 +134,8 @@ void ZapHandler::Serve(zmq::socket_t socket) {
     };
     try {
       (void)zmq::send_multipart(socket, reply);
-    } catch (const zmq::error_t&) {
-      return;
+    } catch (const zmq::error_t& e) {
+      if (e.num() == ETERM) return;
     }
   }
 }
