@@ -87,7 +87,8 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       ids_(options.seed.value_or(kDefaultSeed)),
       http_ids_(options.seed.value_or(kDefaultSeed) ^ 0x68747470ULL),
       advertise_url_(options.advertise_url),
-      http_hostnames_(options.http_hostnames) {
+      http_hostnames_(options.http_hostnames),
+      auth_token_(options.auth_token) {
   if (clock_ == nullptr) {
     if (options.virtual_clock) {
       clock_ = std::make_unique<VirtualClock>();
@@ -117,6 +118,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   sqs_ = std::make_unique<queue::QueueService>(*clock_, options.queue);
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   options.functions.data_dir = options.data_dir;  // code under lambda-code/
+  options.functions.auth_token = options.auth_token;
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
   ConnectFunctions();
@@ -168,13 +170,15 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       .sinks = sinks_.get(),
   });
   server_ = std::make_unique<transport::ZmqServer>(
-      *io_, context.zmq(),
+      *io_, context,
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
         DispatchAs(api::ApiRequest{.action = std::string(action),
                                    .body = std::string(body)},
                    std::move(done));
-      });
+      },
+      transport::ZmqServerOptions{.auth_token = options.auth_token,
+                                  .allow_remote = options.allow_remote});
 }
 
 void Engine::ConnectFunctions() {
@@ -232,8 +236,13 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
         DispatchAs(std::move(request), std::move(done));
       },
       routes_.get(), sinks_.get(),
-      transport::HttpFrontOptions{.advertised_url = advertise_url_,
-                                  .hostnames = http_hostnames_});
+      transport::HttpFrontOptions{
+          .advertised_url = advertise_url_,
+          .hostnames = http_hostnames_,
+          .auth_token = auth_token_,
+          .also_accept = [this](std::string_view key) {
+            return functions_->WhoCalled(key).has_value();
+          }});
   // S3 objects and parts, and Lambda code, may be larger than the 10 MB
   // every other request is held to (docs/protocol.md).
   transport::HttpServerOptions options;

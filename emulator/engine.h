@@ -92,6 +92,12 @@ struct EngineOptions {
   // Host names the HTTP front serves beyond the loopback ones
   // (transport::HttpFrontOptions::hostnames).
   std::vector<std::string> http_hostnames;
+  // The secret ZeroMQ peers present (PLAIN password), HTTP clients use as
+  // their access key id, and functions receive (FANLAB_AUTH_TOKEN); empty:
+  // none asked.
+  std::string auth_token;
+  // Non-loopback ZeroMQ endpoints may be bound (REQUIRES auth_token).
+  bool allow_remote = false;
 };
 
 // What the engine runs on, for tests to replace: each null part is the
@@ -232,6 +238,7 @@ class Engine {
   std::unique_ptr<transport::HttpFront> http_front_;
   std::string advertise_url_;
   std::vector<std::string> http_hostnames_;
+  std::string auth_token_;  // the HTTP front's (EngineOptions::auth_token)
   std::unique_ptr<transport::HttpServer> http_server_;
   std::unique_ptr<transport::ZmqServer> server_;
   Status init_status_;  // what Create() reports

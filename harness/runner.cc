@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "emulator/core/arn.h"
@@ -27,6 +29,43 @@ std::vector<const ExpectationResult*> ScenarioResult::Failures() const {
 }
 
 namespace {
+
+// A fresh directory only this user can enter (mkdtemp makes it 0700) for
+// the engine's ipc:// socket: no other user can connect to it, whatever
+// the socket file's own mode. Under $XDG_RUNTIME_DIR, else /tmp (not
+// $TMPDIR: a socket path has at most 107 bytes). Removed with its socket.
+class PrivateSocketDir {
+ public:
+  PrivateSocketDir() = default;
+  PrivateSocketDir(const PrivateSocketDir&) = delete;
+  PrivateSocketDir& operator=(const PrivateSocketDir&) = delete;
+  ~PrivateSocketDir() {
+    if (dir_.empty()) return;
+    ::unlink(socket_path().c_str());  // if ZeroMQ has not yet
+    ::rmdir(dir_.c_str());
+  }
+  // The ipc:// endpoint inside a new directory, or why there is none.
+  Result<std::string> Make() {
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    std::string base = runtime != nullptr && *runtime == '/' &&
+                               ::access(runtime, W_OK | X_OK) == 0
+                           ? runtime
+                           : "/tmp";
+    std::string pattern =
+        base + "/fanlab-run-" + std::to_string(::getpid()) + "-XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr) {
+      return Status(ErrorCode::kInternalError,
+                    "cannot make a directory for the engine's socket (" +
+                        pattern + "): " + std::strerror(errno));
+    }
+    dir_ = pattern;
+    return "ipc://" + socket_path();
+  }
+
+ private:
+  std::string socket_path() const { return dir_ + "/engine"; }
+  std::string dir_;
+};
 
 class Run {
  public:
@@ -78,12 +117,11 @@ class Run {
     options.queue.seed = seed_ ^ 0x717565756573ULL;
     options.functions.kill_grace = std::chrono::milliseconds(100);
     engine_ = std::make_unique<Engine>(options, context_);
-    // An abstract socket (Linux): no file to leave behind, no path length
-    // limit from TMPDIR.
-    static std::atomic<int> counter{0};
-    auto bound =
-        engine_->Bind("ipc://@fanlab-run-" + std::to_string(::getpid()) + "-" +
-                      std::to_string(counter++));
+    // Reachable by this user only (an abstract socket would be open to
+    // every local user: file permissions do not apply to it).
+    auto endpoint = socket_dir_.Make();
+    auto bound = endpoint.ok() ? engine_->Bind(*endpoint)
+                               : Result<std::string>(endpoint.status());
     if (!bound.ok()) {
       Fail({}, "cannot bind the engine: " + bound.status().ToString());
       return false;
@@ -411,6 +449,7 @@ class Run {
   uint64_t seed_;
   ScenarioResult result_;
   transport::Context context_;
+  PrivateSocketDir socket_dir_;  // outlives the engine bound in it
   // The log outlives the engine, which may still report while it ends.
   std::unique_ptr<EventLog> log_;
   std::unique_ptr<Engine> engine_;

@@ -164,7 +164,8 @@ Result<transport::Reply> HttpCall(std::string_view base_url,
                                   std::string_view service,
                                   std::string_view action,
                                   std::string_view body,
-                                  std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds timeout,
+                                  std::string_view auth_token) {
   boost::asio::io_context io;
   transport::HttpClientOptions options;
   options.timeout = timeout;
@@ -175,14 +176,20 @@ Result<transport::Reply> HttpCall(std::string_view base_url,
   call.url = std::string(base_url);
   if (call.url.ends_with('/')) call.url.pop_back();
   call.url += "/";
-  std::string target = std::string(service) + ":" + std::string(action);
+  std::string target = service.empty()
+                           ? std::string(action)
+                           : std::string(service) + ":" + std::string(action);
   call.headers.push_back({"X-Amz-Target", target});
   call.headers.push_back({"Content-Type", "application/x-amz-json-1.0"});
-  if (const char* token = std::getenv("FANLAB_AUTH_TOKEN");
-      token != nullptr && *token != '\0') {
+  std::string token(auth_token);
+  if (const char* env = std::getenv("FANLAB_AUTH_TOKEN");
+      token.empty() && env != nullptr) {
+    token = env;
+  }
+  if (!token.empty()) {
     // Only the access key id is read; the signature is not checked.
     call.headers.push_back(
-        {"Authorization", "AWS4-HMAC-SHA256 Credential=" + std::string(token) +
+        {"Authorization", "AWS4-HMAC-SHA256 Credential=" + token +
                               "/20240101/us-east-1/" + std::string(service) +
                               "/aws4_request, SignedHeaders=host, "
                               "Signature=0"});

@@ -34,15 +34,17 @@ Status CheckReachable(std::string_view endpoint,
                       std::chrono::milliseconds timeout);
 
 // One call to the HTTP front at `base_url` ("http://127.0.0.1:4566"):
-// POST / with X-Amz-Target "<service>:<action>" and the JSON body, signed
-// with FANLAB_AUTH_TOKEN (when set) as the access key id. A reply of any
-// HTTP status is a Reply (ok for 2xx); no reply within `timeout` is an
+// POST / with X-Amz-Target "<service>:<action>" (just `action` when
+// `service` is empty) and the JSON body, signed with `auth_token` (empty:
+// $FANLAB_AUTH_TOKEN, when set) as the access key id. A reply of any HTTP
+// status is a Reply (ok for 2xx); no reply within `timeout` is an
 // InternalError.
 Result<transport::Reply> HttpCall(std::string_view base_url,
                                   std::string_view service,
                                   std::string_view action,
                                   std::string_view body,
-                                  std::chrono::milliseconds timeout);
+                                  std::chrono::milliseconds timeout,
+                                  std::string_view auth_token = {});
 
 }  // namespace fanlab::cli
 

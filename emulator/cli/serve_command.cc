@@ -5,7 +5,9 @@
 #include <optional>
 
 #include "emulator/cli/commands.h"
+#include "emulator/cli/endpoint.h"
 #include "emulator/engine.h"
+#include "emulator/transport/auth_token.h"
 #include "emulator/transport/client.h"
 
 namespace fanlab::cli {
@@ -24,11 +26,44 @@ struct ServeOptions {
   int64_t idle_seconds = 600;
   ServeReadyHook ready;          // `fanlab up`: runs before serving
   std::optional<uint64_t> seed;  // unset: ids from the OS (real clock)
+  std::string auth_token;
+  std::string auth_token_file;
+  bool allow_remote = false;
 };
 
+// The token from --auth-token or --auth-token-file (generated into it when
+// it does not exist), checked; "" for none.
+Result<std::string> AuthToken(const ServeOptions& o) {
+  if (o.auth_token_file.empty()) {
+    if (o.auth_token.empty()) return std::string();
+    Status valid = transport::ValidateAuthToken(o.auth_token);
+    if (!valid.ok()) return valid;
+    return o.auth_token;
+  }
+  auto file = transport::LoadOrCreateAuthTokenFile(o.auth_token_file);
+  if (!file.ok()) return file.status();
+  if (file->created) {
+    std::cout << "fanlab serve: generated an auth token into "
+              << o.auth_token_file << " (mode 0600)\n";
+  }
+  return file->token;
+}
+
 int Serve(const ServeOptions& o) {
+  auto token = AuthToken(o);
+  if (!token.ok()) {
+    std::cerr << "fanlab serve: " << token.status().message() << "\n";
+    return 2;
+  }
+  if (o.allow_remote && token->empty()) {
+    std::cerr << "fanlab serve: --allow-remote needs --auth-token or "
+                 "--auth-token-file: remote peers must present a token.\n";
+    return 2;
+  }
   transport::Context context;
   EngineOptions options;
+  options.auth_token = *token;
+  options.allow_remote = o.allow_remote;
   options.account = o.account;
   options.virtual_clock = o.clock == "virtual";
   options.functions.global_concurrency = o.concurrency;
@@ -72,6 +107,10 @@ int Serve(const ServeOptions& o) {
   if (o.ready) {
     if (int rc = o.ready(engine, http_url); rc != 0) return rc;
   }
+  if (!options.auth_token.empty()) {
+    std::cout << "fanlab serve: clients present the auth token "
+                 "(FANLAB_AUTH_TOKEN; the access key id over HTTP)\n";
+  }
   std::cout << "fanlab serve: clock " << o.clock << "; SIGINT or SIGTERM stops"
             << std::endl;
   boost::asio::signal_set signals(engine.io(), SIGINT, SIGTERM);
@@ -88,17 +127,47 @@ struct CallOptions {
   std::string action;
   std::string body = "{}";
   std::string endpoint = kDefaultEndpoint;
+  std::string auth_token;  // "": FANLAB_AUTH_TOKEN
   int timeout_ms = 30000;
 };
 
 int Call(const CallOptions& o) {
-  transport::Context context;
-  transport::Client client(context, o.endpoint);
-  auto reply =
-      client.Call(o.action, o.body, std::chrono::milliseconds(o.timeout_ms));
+  // The endpoint's scheme picks the transport; a dead one is reported at
+  // once (exit 2), as by the service commands.
+  auto transport = cli::TransportOf(o.endpoint);
+  if (!transport.ok()) {
+    std::cerr << "fanlab call: " << transport.status().message() << "\n";
+    return 2;
+  }
+  if (Status reachable =
+          cli::CheckReachable(o.endpoint, std::chrono::milliseconds(2000));
+      !reachable.ok()) {
+    std::cerr << "fanlab call: cannot reach " << o.endpoint << ": "
+              << reachable.message()
+              << ". Start one with `fanlab serve`, or point --endpoint at a "
+                 "running one.\n";
+    return 2;
+  }
+  Result<transport::Reply> reply =
+      Status(ErrorCode::kInternalError, "no call was made");
+  if (*transport == cli::Transport::kHttp) {
+    reply =
+        cli::HttpCall(o.endpoint, "", o.action, o.body,
+                      std::chrono::milliseconds(o.timeout_ms), o.auth_token);
+  } else {
+    transport::Context context;
+    transport::Client client(context, o.endpoint,
+                             o.auth_token.empty()
+                                 ? std::nullopt
+                                 : std::optional<std::string>(o.auth_token));
+    reply =
+        client.Call(o.action, o.body, std::chrono::milliseconds(o.timeout_ms));
+  }
   if (!reply.ok()) {
     std::cerr << "fanlab call: " << reply.status().message()
-              << " Is `fanlab serve` listening on " << o.endpoint << "?\n";
+              << " Is `fanlab serve` listening on " << o.endpoint
+              << ", and does it ask for an auth token (--auth-token, "
+                 "FANLAB_AUTH_TOKEN)?\n";
     return 2;
   }
   (reply->ok ? std::cout : std::cerr) << reply->body << "\n";
@@ -115,10 +184,27 @@ CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
   serve
       ->add_option("--bind", serve_options->binds,
                    std::string("Endpoint to listen on (repeatable): "
-                               "inproc://, ipc:// or loopback tcp://; "
-                               "default ") +
+                               "inproc://, ipc:// (this user only), or "
+                               "tcp://, ws://, wss:// on a loopback host "
+                               "(any host with --allow-remote); default ") +
                        kDefaultEndpoint)
       ->type_name("ENDPOINT");
+  auto* token =
+      serve
+          ->add_option("--auth-token", serve_options->auth_token,
+                       "A secret every client must present: ZeroMQ peers "
+                       "(FANLAB_AUTH_TOKEN), HTTP clients (as access key "
+                       "id); functions get it. 8-128 of A-Z a-z 0-9 - _ . ~")
+          ->type_name("TOKEN");
+  serve
+      ->add_option("--auth-token-file", serve_options->auth_token_file,
+                   "Read the auth token from this file (mode 0600); when "
+                   "it does not exist, generate one into it")
+      ->type_name("PATH")
+      ->excludes(token);
+  serve->add_flag("--allow-remote", serve_options->allow_remote,
+                  "Let --bind listen beyond this machine (non-loopback "
+                  "hosts); needs an auth token");
   serve
       ->add_option("--http", serve_options->http,
                    "Serve HTTP (routes, sinks, and the AWS JSON, query, "
@@ -207,6 +293,9 @@ void AddServeCommands(CLI::App& app) {
       ->capture_default_str();
   call->add_option("--endpoint", call_options->endpoint, "Server endpoint")
       ->capture_default_str();
+  call->add_option("--auth-token", call_options->auth_token,
+                   "The server's auth token; default: FANLAB_AUTH_TOKEN")
+      ->type_name("TOKEN");
   call->add_option("--timeout-ms", call_options->timeout_ms,
                    "How long to wait for the reply")
       ->check(CLI::PositiveNumber)

@@ -574,6 +574,10 @@ std::vector<std::string> FunctionService::EnvironmentFor(
       "fanlab/secret/" + std::to_string(next_env_) + "/not-a-real-secret";
   env["AWS_SESSION_TOKEN"] = "fanlab-session-" + std::to_string(next_env_);
   env["FANLAB_ENDPOINT"] = options_.endpoint;
+  // What the emulator asks of callers (ZeroMQ and HTTP): their calls work.
+  if (!options_.auth_token.empty()) {
+    env["FANLAB_AUTH_TOKEN"] = options_.auth_token;
+  }
   if (!options_.http_endpoint.empty()) {
     env["FANLAB_HTTP_ENDPOINT"] = options_.http_endpoint;
   }

@@ -106,6 +106,7 @@ struct Caller {
 
 struct FunctionServiceOptions {
   std::string endpoint;       // FANLAB_ENDPOINT given to functions
+  std::string auth_token;     // FANLAB_AUTH_TOKEN given to functions
   std::string http_endpoint;  // FANLAB_HTTP_ENDPOINT: the HTTP front's URL
   int64_t global_concurrency = 1000;
   // SIGTERM to SIGKILL at a deadline.

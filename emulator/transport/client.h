@@ -27,7 +27,11 @@ struct Reply {
 class Client {
  public:
   // `context` must outlive the client (and be the engine's for inproc://).
-  Client(Context& context, const std::string& endpoint);
+  // `auth_token` is presented to a server that asks for one (PLAIN
+  // mechanism, user "fanlab", the token as password); nullopt takes
+  // FANLAB_AUTH_TOKEN from the environment, "" presents none.
+  Client(Context& context, const std::string& endpoint,
+         std::optional<std::string> auth_token = std::nullopt);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -40,14 +44,21 @@ class Client {
       std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
   // Pipelined mode: Send returns the request id at once; Receive returns
-  // the next reply (any order), or nullopt after `timeout`.
+  // the next reply (any order), or nullopt after `timeout` or as soon as
+  // the server refuses the connection (refused()).
   uint64_t Send(std::string_view action, std::string_view body);
   std::optional<Reply> Receive(std::chrono::milliseconds timeout);
+
+  // The server refused a handshake (ZeroMQ closes such a connection
+  // without a frame; the socket's events tell). Call then fails at once
+  // with an InternalError saying so.
+  bool refused() const { return refused_; }
 
  private:
   struct Socket;
   std::unique_ptr<Socket> socket_;
   uint64_t next_id_ = 1;
+  bool refused_ = false;
 };
 
 }  // namespace fanlab::transport

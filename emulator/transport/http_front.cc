@@ -174,7 +174,8 @@ HttpFront::HttpFront(ApiHandler api, services::RouteService* routes,
       sinks_(sinks),
       advertised_url_(std::move(options.advertised_url)),
       hostnames_(std::move(options.hostnames)),
-      auth_token_(std::move(options.auth_token)) {
+      auth_token_(std::move(options.auth_token)),
+      also_accept_(std::move(options.also_accept)) {
   while (advertised_url_.ends_with('/')) advertised_url_.pop_back();
   std::string_view advertised = HostName(UrlAuthority(advertised_url_));
   if (!advertised.empty()) hostnames_.emplace_back(advertised);
@@ -200,7 +201,9 @@ std::optional<HttpResponse> HttpFront::Refusal(
     code = "AccessDenied";
     message = "Cross-site requests are refused (Sec-Fetch-Site: cross-site).";
   } else if (!auth_token_.empty() && protocol != Protocol::kOther &&
-             !(scope && scope->access_key_id == auth_token_)) {
+             !(scope &&
+               (scope->access_key_id == auth_token_ ||
+                (also_accept_ && also_accept_(scope->access_key_id))))) {
     message = "The security token included in the request is invalid.";
     switch (protocol) {
       case Protocol::kQuery:

@@ -84,8 +84,11 @@ struct HttpFrontOptions {
   // subdomains ("fanlab" serves "fanlab:4566" and "b.fanlab").
   std::vector<std::string> hostnames;
   // Non-empty: the access key id every AWS-protocol request must sign
-  // with.
+  // with ...
   std::string auth_token;
+  // ... or one this accepts (the engine: a function environment's own
+  // credentials, which its SDK calls sign with).
+  std::function<bool(std::string_view access_key_id)> also_accept;
 };
 
 // True when `host` (a Host header: NAME or NAME:PORT) names this machine
@@ -143,6 +146,7 @@ class HttpFront {
   std::string advertised_url_;
   std::vector<std::string> hostnames_;  // options.hostnames + advertised
   std::string auth_token_;
+  std::function<bool(std::string_view)> also_accept_;
   uint64_t requests_ = 0;
 };
 

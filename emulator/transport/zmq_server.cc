@@ -4,16 +4,11 @@
 
 #include <boost/asio/post.hpp>
 
+#include "emulator/transport/endpoint_policy.h"
+#include "emulator/transport/zap_handler.h"
+
 namespace fanlab::transport {
 namespace {
-
-bool IsLoopbackTcp(std::string_view endpoint) {
-  if (!endpoint.starts_with("tcp://")) return true;
-  std::string_view host = endpoint.substr(6);
-  host = host.substr(0, host.rfind(':'));
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]" ||
-         host.starts_with("127.");
-}
 
 std::string ErrorBody(std::string_view message) {
   return api::ErrorResponse(
@@ -23,21 +18,31 @@ std::string ErrorBody(std::string_view message) {
 
 }  // namespace
 
-ZmqServer::ZmqServer(boost::asio::io_context& io, zmq::context_t& context,
-                     Handler handler)
+ZmqServer::ZmqServer(boost::asio::io_context& io, Context& context,
+                     Handler handler, ZmqServerOptions options)
     : io_(io),
-      socket_(context, zmq::socket_type::router),
+      context_(context),
+      options_(std::move(options)),
+      socket_(context.zmq(), zmq::socket_type::router),
       readable_(io),
       handler_(std::move(handler)) {
   socket_.set(zmq::sockopt::linger, 0);
-  // Replies must never block the engine: with a large high-water mark a
-  // slow peer queues, and a vanished one is dropped (not ROUTER_MANDATORY).
-  socket_.set(zmq::sockopt::sndhwm, 1000000);
-  socket_.set(zmq::sockopt::rcvhwm, 1000000);
+  // Replies never block the engine: a send to a full queue fails at once
+  // (ROUTER_MANDATORY: EAGAIN rather than a silent drop) and the reply
+  // waits in the peer's backlog; a send to a vanished peer fails with
+  // EHOSTUNREACH and the reply is dropped.
+  socket_.set(zmq::sockopt::router_mandatory, 1);
+  socket_.set(zmq::sockopt::sndhwm, options_.reply_hwm);
+  socket_.set(zmq::sockopt::rcvhwm, options_.request_hwm);
+  socket_.set(zmq::sockopt::maxmsgsize, options_.max_message_size);
 }
 
 ZmqServer::~ZmqServer() {
   *alive_ = false;
+  if (!zap_domain_.empty()) {
+    auto zap = context_.zap();
+    if (zap.ok()) (*zap)->Remove(zap_domain_);
+  }
   // The descriptor belongs to the ZeroMQ socket: release, never close it.
   if (readable_.is_open()) {
     boost::system::error_code ignored;
@@ -47,11 +52,13 @@ ZmqServer::~ZmqServer() {
 }
 
 Result<std::string> ZmqServer::Bind(const std::string& endpoint) {
-  if (!IsLoopbackTcp(endpoint)) {
-    return Status(ErrorCode::kInvalidParameterValue,
-                  "Refusing to bind " + endpoint +
-                      ": only loopback TCP addresses (127.0.0.1, [::1]) are "
-                      "served.");
+  Status allowed = CheckBindEndpoint(
+      endpoint, {.allow_remote = options_.allow_remote,
+                 .has_auth_token = !options_.auth_token.empty()});
+  if (!allowed.ok()) return allowed;
+  if (*ClassifyEndpoint(endpoint) != EndpointReach::kProcess) {
+    Status secured = Secure();
+    if (!secured.ok()) return secured;
   }
   try {
     socket_.bind(endpoint);
@@ -62,6 +69,21 @@ Result<std::string> ZmqServer::Bind(const std::string& endpoint) {
   std::string bound = socket_.get(zmq::sockopt::last_endpoint);
   endpoints_.push_back(bound);
   return bound;
+}
+
+// Peers that handshake (every transport but inproc://) are checked by the
+// context's ZAP handler under this server's domain; set before the first
+// such bind, as a listener takes the socket's options when it is made.
+Status ZmqServer::Secure() {
+  if (!zap_domain_.empty()) return Status();
+  auto zap = context_.zap();
+  if (!zap.ok()) return zap.status();
+  zap_domain_ = (*zap)->Add(options_.auth_token);
+  socket_.set(zmq::sockopt::zap_domain, zap_domain_);
+  if (!options_.auth_token.empty()) {
+    socket_.set(zmq::sockopt::plain_server, 1);
+  }
+  return Status();
 }
 
 void ZmqServer::Start() {
@@ -98,7 +120,11 @@ void ZmqServer::Drain() {
       HandleOne(frames);
     }
     Arm();
-    if (!(socket_.get(zmq::sockopt::events) & ZMQ_POLLIN)) return;
+    // Reading ZMQ_EVENTS processes ZeroMQ's pending commands, among them
+    // the ones that reopen a full peer queue: flush after it.
+    bool readable = socket_.get(zmq::sockopt::events) & ZMQ_POLLIN;
+    bool flushed = FlushBacklogs();
+    if (!readable && !flushed) return;
     readable_.cancel();  // its handler sees operation_aborted
   }
 }
@@ -107,6 +133,7 @@ void ZmqServer::HandleOne(std::vector<zmq::message_t>& frames) {
   // frames[0] is the peer's routing id. A REQ peer adds an empty delimiter.
   std::vector<std::string> envelope;
   envelope.push_back(frames[0].to_string());
+  if (dropped_.contains(envelope[0])) return;  // it never reads: ignored
   size_t first = 1;
   bool req_peer = frames.size() > 1 && frames[1].size() == 0;
   if (req_peer) {
@@ -139,13 +166,25 @@ void ZmqServer::HandleOne(std::vector<zmq::message_t>& frames) {
 
 void ZmqServer::Reply(std::vector<std::string> envelope, bool ok,
                       std::string body) {
-  for (auto& part : envelope) {
-    (void)socket_.send(zmq::buffer(part),
-                       zmq::send_flags::sndmore | zmq::send_flags::dontwait);
+  const std::string peer = envelope[0];
+  if (dropped_.contains(peer)) return;
+  std::vector<std::string> frames = std::move(envelope);
+  frames.emplace_back(ok ? "ok" : "error");
+  frames.push_back(std::move(body));
+  // In order: behind the replies already waiting, else straight on. A
+  // peer that went away (kGone) loses its reply.
+  if (backlogs_.contains(peer) || TrySend(frames) == Sent::kFull) {
+    Backlog& backlog = backlogs_[peer];
+    size_t bytes = 0;
+    for (const auto& f : frames) bytes += f.size();
+    if (backlog.bytes + bytes > options_.backlog_bytes) {
+      DropPeer(peer);
+    } else {
+      backlog.bytes += bytes;
+      backlog_total_ += bytes;
+      backlog.replies.push_back(std::move(frames));
+    }
   }
-  (void)socket_.send(zmq::buffer(std::string_view(ok ? "ok" : "error")),
-                     zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-  (void)socket_.send(zmq::buffer(body), zmq::send_flags::dontwait);
   // A send can consume the edge that announced new input: look again once
   // the current handler is done.
   if (recheck_posted_) return;
@@ -153,11 +192,61 @@ void ZmqServer::Reply(std::vector<std::string> envelope, bool ok,
   boost::asio::post(io_, [this, alive = alive_] {
     if (!*alive) return;
     recheck_posted_ = false;
-    if (socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) {
+    if ((socket_.get(zmq::sockopt::events) & ZMQ_POLLIN) ||
+        !backlogs_.empty()) {
       readable_.cancel();  // its handler sees operation_aborted
       Drain();
     }
   });
+}
+
+ZmqServer::Sent ZmqServer::TrySend(const std::vector<std::string>& frames) {
+  try {
+    // The routing frame decides: a full queue refuses it (nothing sent),
+    // and once it is taken the rest of the message always is.
+    for (size_t i = 0; i < frames.size(); ++i) {
+      auto flags = zmq::send_flags::dontwait;
+      if (i + 1 < frames.size()) flags = flags | zmq::send_flags::sndmore;
+      if (!socket_.send(zmq::buffer(frames[i]), flags)) return Sent::kFull;
+    }
+  } catch (const zmq::error_t&) {
+    return Sent::kGone;  // EHOSTUNREACH: no such peer any more
+  }
+  return Sent::kSent;
+}
+
+bool ZmqServer::FlushBacklogs() {
+  bool any = false;
+  for (auto it = backlogs_.begin(); it != backlogs_.end();) {
+    Backlog& b = it->second;
+    while (!b.replies.empty()) {
+      Sent sent = TrySend(b.replies.front());
+      if (sent == Sent::kFull) break;
+      size_t bytes = 0;
+      for (const auto& f : b.replies.front()) bytes += f.size();
+      b.bytes -= bytes;
+      backlog_total_ -= bytes;
+      b.replies.pop_front();
+      any = any || sent == Sent::kSent;
+    }
+    it = b.replies.empty() ? backlogs_.erase(it) : std::next(it);
+  }
+  return any;
+}
+
+void ZmqServer::DropPeer(const std::string& peer) {
+  auto backlog = backlogs_.find(peer);
+  if (backlog != backlogs_.end()) {
+    backlog_total_ -= backlog->second.bytes;
+    backlogs_.erase(backlog);
+  }
+  ++dropped_peers_;
+  dropped_.insert(peer);
+  dropped_order_.push_back(peer);
+  if (dropped_order_.size() > kMaxDropped) {
+    dropped_.erase(dropped_order_.front());
+    dropped_order_.pop_front();
+  }
 }
 
 }  // namespace fanlab::transport

@@ -35,7 +35,8 @@ class Client {
     std::string body;  // JSON
   };
 
-  // Connects to `endpoint` (default: FANLAB_ENDPOINT). Throws Error
+  // Connects to `endpoint` (default: FANLAB_ENDPOINT), presenting
+  // FANLAB_AUTH_TOKEN when it is set. Throws Error
   // ("InvalidEndpoint") when the endpoint is empty, zmq::error_t when
   // ZeroMQ refuses it.
   explicit Client(const std::string& endpoint = EndpointFromEnvironment())
@@ -45,6 +46,14 @@ class Client {
                   "No endpoint to call: FANLAB_ENDPOINT is not set");
     }
     socket_.set(zmq::sockopt::linger, 0);
+    // An emulator started with an auth token asks every peer for it
+    // (PLAIN mechanism, the token as password); functions get it in
+    // FANLAB_AUTH_TOKEN.
+    const char* token = std::getenv("FANLAB_AUTH_TOKEN");
+    if (token != nullptr && *token != '\0') {
+      socket_.set(zmq::sockopt::plain_username, "fanlab");
+      socket_.set(zmq::sockopt::plain_password, token);
+    }
     socket_.connect(endpoint);
   }
 
