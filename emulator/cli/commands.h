@@ -14,6 +14,9 @@ namespace fanlab::cli {
 
 // Where `fanlab serve` listens and `fanlab call` connects by default.
 inline constexpr const char* kDefaultEndpoint = "tcp://127.0.0.1:9400";
+// Where `fanlab serve` serves HTTP unless told otherwise: LocalStack's port,
+// so that AWS_ENDPOINT_URL=http://localhost:4566 setups work as they are.
+inline constexpr const char* kDefaultHttpAddress = "127.0.0.1:4566";
 
 // `fanlab serve` and `fanlab call`.
 void AddServeCommands(CLI::App& app);

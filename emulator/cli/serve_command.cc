@@ -94,10 +94,13 @@ int Serve(const ServeOptions& o) {
     std::cout << "fanlab serve: listening on " << *bound << "\n";
   }
   std::string http_url;
-  if (!o.http.empty()) {
+  if (!o.http.empty() && o.http != "none") {
     auto url = engine.BindHttp(o.http);
     if (!url.ok()) {
-      std::cerr << "fanlab serve: " << url.status().message() << "\n";
+      std::cerr << "fanlab serve: HTTP on " << o.http << ": "
+                << url.status().message()
+                << " (another fanlab serve? --http HOST:PORT picks another "
+                   "address, --http none serves no HTTP)\n";
       return 2;
     }
     std::cout << "fanlab serve: HTTP on " << *url << " (sinks under " << *url
@@ -209,9 +212,11 @@ CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
       ->add_option("--http", serve_options->http,
                    "Serve HTTP (routes, sinks, and the AWS JSON, query, "
                    "REST-JSON and REST-XML protocols) on a "
-                   "loopback HOST:PORT, e.g. 127.0.0.1:9401; port 0 picks "
-                   "a free one")
-      ->type_name("HOST:PORT");
+                   "loopback HOST:PORT; port 0 picks a free one; none "
+                   "serves no HTTP")
+      ->type_name("HOST:PORT")
+      ->default_val(kDefaultHttpAddress)
+      ->capture_default_str();
   serve
       ->add_option("--advertise-url", serve_options->advertise_url,
                    "Base URL of the queue URLs the HTTP front answers, e.g. "
