@@ -6,7 +6,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
+#include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -175,8 +178,35 @@ double Percentile(std::vector<double> v, double p) {
 
 }  // namespace
 
+// A fresh directory for the bench's ipc:// sockets, removed with everything
+// in it when the bench ends (a bench leaves nothing in /tmp).
+class SocketDir {
+ public:
+  SocketDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "fanlab-bench-XXXXXX")
+            .string();
+    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~SocketDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  SocketDir(const SocketDir&) = delete;
+  SocketDir& operator=(const SocketDir&) = delete;
+  // "ipc://<dir>/<name>.sock" (under /tmp when the directory failed).
+  std::string Endpoint(const std::string& name) const {
+    return "ipc://" + (path_.empty() ? std::string("/tmp") : path_) + "/" +
+           name + ".sock";
+  }
+
+ private:
+  std::string path_;
+};
+
 QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   QueueBenchResult r;
+  SocketDir sockets;  // outlives the context and every socket below
   transport::Context ctx;
   std::unique_ptr<Engine> engine;
   std::thread engine_thread;
@@ -184,7 +214,7 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   const std::string pid = std::to_string(getpid());
   if (endpoint.empty()) {
     engine = std::make_unique<Engine>(EngineOptions{}, ctx);
-    auto bound = engine->Bind("ipc:///tmp/fanlab-bench-" + pid + ".sock");
+    auto bound = engine->Bind(sockets.Endpoint("engine"));
     if (!bound.ok()) {
       error = bound.status().message();
       return r;
@@ -269,7 +299,7 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   stop_engine();
 
   // 3. The floor: a bare echo on the same kind of transport.
-  std::string echo_endpoint = "ipc:///tmp/fanlab-bench-echo-" + pid + ".sock";
+  std::string echo_endpoint = sockets.Endpoint("echo");
   if (endpoint.starts_with("tcp://")) echo_endpoint = "tcp://127.0.0.1:*";
   if (endpoint.starts_with("inproc://")) echo_endpoint = "inproc://echo";
   {
