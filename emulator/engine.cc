@@ -272,7 +272,9 @@ void Engine::DispatchAs(api::ApiRequest request, api::ApiCallback done) {
   // not attributed.
   std::optional<compute::Caller> outer = std::move(caller_);
   caller_ = wiring::CallerOf(*functions_, request);
-  dispatcher_->Dispatch(std::move(request), std::move(done));
+  if (faults_ == nullptr || !InjectFault(request, done)) {
+    dispatcher_->Dispatch(std::move(request), std::move(done));
+  }
   caller_ = std::move(outer);
 }
 

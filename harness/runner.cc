@@ -9,9 +9,11 @@
 
 #include "emulator/core/arn.h"
 #include "emulator/engine.h"
+#include "emulator/sim/seeded_faults.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/http_client.h"
 #include "harness/expect.h"
+#include "harness/invariants.h"
 #include "harness/yaml_util.h"
 
 namespace fanlab::harness {
@@ -101,7 +103,27 @@ class Run {
     log_->SetCallerSource([this] { return engine_->caller(); });
     engine_->functions().SetRecordCallback(
         [this](const compute::InvocationRecord& r) { log_->OnInvocation(r); });
+    if (!scenario_.faults.empty()) StartFaults();
     return true;
+  }
+
+  // Each fault that fires is an event: which one, where, and the seed of
+  // its stream.
+  void StartFaults() {
+    faults_ = std::make_unique<sim::SeededFaults>(scenario_.faults, seed_);
+    faults_->SetFiredCallback([this](const sim::FiredFault& f) {
+      json::object detail{{"fault", f.spec->label},
+                          {"kind", sim::FaultKindName(f.spec->kind)},
+                          {"site", f.site},
+                          {"match", f.match},
+                          {"seed", std::to_string(f.seed)}};
+      if (!f.action.empty()) detail["action"] = f.action;
+      if (!f.function.empty()) detail["function"] = f.function;
+      log_->Add("sim", "FaultFired", f.resource,
+                !f.request_id.empty() ? f.request_id : f.message_id,
+                std::move(detail));
+    });
+    engine_->SetFaults(faults_.get());
   }
 
   // ${kind:NAME} and ${http} in every string of `v`.
@@ -405,14 +427,32 @@ class Run {
       }
       result_.expectations.push_back(std::move(r));
     }
+    for (const InvariantSpec& i : scenario_.invariants) {
+      ExpectationResult r = CheckInvariant(i, log_->events());
+      if (!r.passed) {
+        // The faults that fired explain most broken invariants.
+        size_t listed = 0;
+        for (const Event& e : log_->events()) {
+          if (e.kind == "FaultFired" && listed++ < 8) {
+            r.context.push_back(e.Summary());
+          }
+        }
+        if (result_.status == ScenarioResult::Status::kPassed) {
+          result_.status = ScenarioResult::Status::kFailed;
+        }
+      }
+      result_.expectations.push_back(std::move(r));
+    }
   }
 
   const Scenario& scenario_;
   uint64_t seed_;
   ScenarioResult result_;
   transport::Context context_;
-  // The log outlives the engine, which may still report while it ends.
+  // The log and the faults outlive the engine, which may still report
+  // and consult them while it ends.
   std::unique_ptr<EventLog> log_;
+  std::unique_ptr<sim::SeededFaults> faults_;
   std::unique_ptr<Engine> engine_;
   std::string base_url_;
   TimePoint start_;

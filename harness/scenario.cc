@@ -19,8 +19,10 @@
 #include "emulator/core/arn.h"
 #include "emulator/core/ascii.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/utf8.h"
 #include "emulator/services/schedule_expression.h"
 #include "harness/json_match.h"
+#include "harness/scenario_sim.h"
 #include "harness/scenario_spec.h"
 #include "harness/yaml_util.h"
 
@@ -57,6 +59,15 @@ class Reader {
     Scenario s;
     s.file = file_;
     s.name = Str(root["name"]);
+    // A name goes into reports, event logs and file names: text only.
+    if (!IsValidUtf8(s.name)) {
+      Error(root["name"], "name", "the name is not valid UTF-8");
+    } else if (std::any_of(s.name.begin(), s.name.end(), [](char c) {
+                 return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+               })) {
+      Error(root["name"], "name",
+            "the name holds a control character (NUL, a newline, ...)");
+    }
     if (s.name.empty()) {
       s.name = fs::path(file_).stem().string();
     }
@@ -105,6 +116,10 @@ class Reader {
     ReadTimeline(root["timeline"], s);
     ReadRun(root["run"], s);
     ReadExpectations(root["expect"], s);
+    ReadFaults(root["faults"], file_,
+               DeclaredNames{.functions = functions_, .queues = queues_},
+               s.faults, errors_);
+    ReadInvariants(root["invariants"], file_, s.invariants, errors_);
     return s;
   }
 
@@ -1052,6 +1067,29 @@ bool Executable(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
+// Where the second document of `text` starts: its `---` line (the
+// parser's mark of an empty document is not reliable).
+Mark SecondDocument(const std::string& text, const YAML::Node& second) {
+  int line = 0;
+  bool content = false;  // the first document has begun
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    ++line;
+    if (l.starts_with("---") &&
+        (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r')) {
+      if (content) return Mark{line, 1};
+      content = true;  // an explicit start of the first document
+      continue;
+    }
+    if (l.starts_with("...")) continue;
+    size_t first = l.find_first_not_of(" \t\r");
+    if (first != std::string::npos && l[first] != '#' && l[first] != '%') {
+      content = true;
+    }
+  }
+  return MarkOf(second);
+}
+
 }  // namespace
 
 std::string FindFunctionProgram(const std::string& program,
@@ -1100,7 +1138,16 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
   LoadResult result;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      // Only one scenario per file: a second document would be ignored.
+      result.errors.push_back(
+          {file, SecondDocument(text, documents[1]), "",
+           "a scenario file holds one YAML document; this one starts a "
+           "second (remove the `---` or split the file)"});
+      return result;
+    }
+    if (!documents.empty()) root = documents[0];
   } catch (const YAML::Exception& e) {
     Mark mark{e.mark.is_null() ? 0 : e.mark.line + 1,
               e.mark.is_null() ? 0 : e.mark.column + 1};

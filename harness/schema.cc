@@ -124,6 +124,20 @@ Mark MarkOf(const YAML::Node& node) {
   return Mark{m.line + 1, m.column + 1};
 }
 
+std::string Closest(const std::string& word,
+                    const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(3, word.size() / 4 + 1);
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
 void ValidateNode(const YAML::Node& node, const Spec& spec,
                   const std::string& path, const std::string& file,
                   Diagnostics& out) {
