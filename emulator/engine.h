@@ -228,6 +228,7 @@ class Engine {
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::optional<compute::Caller> caller_;  // see caller()
   sim::FaultInjector* faults_ = nullptr;
+  bool outside_call_ = false;  // Dispatch() is running: not a function's
   std::unique_ptr<transport::HttpFront> http_front_;
   std::string advertise_url_;
   std::unique_ptr<transport::HttpServer> http_server_;

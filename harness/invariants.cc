@@ -76,16 +76,31 @@ class Verdict {
   size_t problems_ = 0;
 };
 
-// The end of each invocation: request id -> its Invocation event (the
-// last one when retried under the same id).
-std::map<std::string, const Event*> Invocations(
-    const std::vector<Event>& events) {
-  std::map<std::string, const Event*> out;
-  for (const Event& e : events) {
-    if (e.service == "lambda" && e.kind == "Invocation") out[e.key] = &e;
+// The ends of each invocation's attempts: request id -> its Invocation
+// events in order (an Event invocation retried keeps its request id).
+class Attempts {
+ public:
+  explicit Attempts(const std::vector<Event>& events) {
+    for (const Event& e : events) {
+      if (e.service == "lambda" && e.kind == "Invocation") {
+        ends_[e.key].push_back(&e);
+      }
+    }
   }
-  return out;
-}
+  // The end of the attempt of `request_id` that was running at `e` (the
+  // first to end after it); null when none ended.
+  const Event* EndAfter(const std::string& request_id, const Event& e) const {
+    auto it = ends_.find(request_id);
+    if (it == ends_.end()) return nullptr;
+    for (const Event* end : it->second) {
+      if (end->seq > e.seq) return end;
+    }
+    return nullptr;
+  }
+
+ private:
+  std::map<std::string, std::vector<const Event*>> ends_;
+};
 
 ExpectationResult NoMessageLost(const InvariantSpec& spec,
                                 const std::vector<Event>& events) {
@@ -93,7 +108,7 @@ ExpectationResult NoMessageLost(const InvariantSpec& spec,
   Verdict v(spec,
             "every message sent deleted after a successful handling, in a "
             "dead-letter queue, or still queued");
-  auto invocations = Invocations(events);
+  Attempts attempts(events);
   struct Tracked {
     const Event* sent = nullptr;
     const Event* deleted = nullptr;  // by an invocation, judged at the end
@@ -139,19 +154,19 @@ ExpectationResult NoMessageLost(const InvariantSpec& spec,
   for (auto& [id, m] : messages) {
     if (m.done || m.deleted == nullptr) continue;
     const Event* del = m.deleted;
-    auto inv = invocations.find(del->caller->request_id);
-    if (inv == invocations.end()) {
+    const Event* end = attempts.EndAfter(del->caller->request_id, *del);
+    if (end == nullptr) {
       v.Break("message " + id + " was deleted by " + del->caller->function +
                   " " + del->caller->request_id + ", which never finished",
               {m.sent, del});
       continue;
     }
-    std::string outcome = DetailStr(*inv->second, "outcome");
+    std::string outcome = DetailStr(*end, "outcome");
     if (outcome != "success") {
       v.Break("message " + id + " was deleted by " + del->caller->function +
                   " " + del->caller->request_id + ", which then ended in " +
                   outcome,
-              {m.sent, del, inv->second});
+              {m.sent, del, end});
     }
   }
   return v.Done();
@@ -163,7 +178,7 @@ ExpectationResult NoDoubleHandling(const InvariantSpec& spec,
   Verdict v(spec,
             "no message received again while the invocation that received "
             "it before still runs");
-  auto invocations = Invocations(events);
+  Attempts attempts(events);
   // Message id -> the receives made by invocations so far.
   std::map<std::string, std::vector<const Event*>> receives;
   for (const Event& e : events) {
@@ -172,13 +187,12 @@ ExpectationResult NoDoubleHandling(const InvariantSpec& spec,
     for (const Event* r : before) {
       if (!r->caller) continue;
       if (e.caller && e.caller->request_id == r->caller->request_id) continue;
-      auto end = invocations.find(r->caller->request_id);
-      bool running = end == invocations.end() || end->second->at > e.at;
-      if (running) {
+      const Event* end = attempts.EndAfter(r->caller->request_id, *r);
+      if (end == nullptr || end->seq > e.seq) {
         v.Break("message " + e.key + " of " + e.resource +
                     " was received again while " + r->caller->function + " " +
                     r->caller->request_id + " still handled it",
-                {r, &e, end == invocations.end() ? nullptr : end->second});
+                {r, &e, end});
         break;
       }
     }

@@ -647,6 +647,16 @@ void FunctionService::StartFault(Env& env) {
   });
 }
 
+std::vector<Caller> FunctionService::RunningInvocations() const {
+  std::vector<Caller> out;
+  for (const auto& [id, env] : envs_) {
+    if (env->current) {
+      out.push_back({env->fn->config.name, id, env->current->request_id});
+    }
+  }
+  return out;
+}
+
 bool FunctionService::KillInvocation(std::string_view request_id,
                                      bool as_timeout) {
   for (auto& [id, env] : envs_) {

@@ -243,6 +243,9 @@ class FunctionService {
   // killed at once: as a crash (Runtime.ExitError) or as its timeout
   // (Sandbox.Timedout). False when no invocation of that id runs.
   bool KillInvocation(std::string_view request_id, bool as_timeout);
+  // The invocations running now (function and request id), by
+  // environment.
+  std::vector<Caller> RunningInvocations() const;
   // Consulted as each invocation starts (a fault may crash or time it
   // out); null: no faults. Must outlive the service.
   void SetFaults(sim::FaultInjector* faults) { faults_ = faults; }

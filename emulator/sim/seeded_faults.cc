@@ -52,6 +52,7 @@ std::optional<FaultSpec::Kind> ParseFaultKind(std::string_view name) {
 }
 
 bool GlobMatch(std::string_view pattern, std::string_view text) {
+  if (pattern.empty()) return true;
   // Iterative, with one backtrack point: linear in practice, no recursion.
   size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
