@@ -14,6 +14,7 @@
 #include "emulator/transport/http_client.h"
 #include "harness/expect.h"
 #include "harness/invariants.h"
+#include "harness/json_match.h"
 #include "harness/yaml_util.h"
 
 namespace fanlab::harness {
@@ -159,6 +160,8 @@ class Run {
         value = FunctionArn(engine_->account(), name);
       } else if (kind == "sink_url") {
         value = base_url_ + "/_sinks/" + name;
+      } else if (inside.starts_with("steps.")) {
+        value = StepValue(inside.substr(6));
       } else {
         at = s.find("${", end);
         continue;
@@ -167,6 +170,27 @@ class Run {
       at = s.find("${", at + value.size());
     }
     return s;
+  }
+
+  // "ID.json.PATH", "ID.body", "ID.status": from the answer of step ID
+  // (empty while it has none). A string is inserted as it is, any other
+  // JSON value serialized.
+  std::string StepValue(const std::string& ref) {
+    size_t dot = ref.find('.');
+    auto it = responses_.find(ref.substr(0, dot));
+    if (it == responses_.end() || dot == std::string::npos) return "";
+    const StepResponse& r = it->second;
+    std::string what = ref.substr(dot + 1);
+    if (what == "body") return r.body;
+    if (what == "status") return std::to_string(r.status);
+    boost::system::error_code ec;
+    json::value body = json::parse(r.body, ec);
+    if (ec) return "";
+    std::string path = what == "json" ? "$" : "$" + what.substr(4);
+    auto selected = JsonSelect(body, path);
+    if (!selected.ok() || selected->empty()) return "";
+    const json::value& v = selected->front();
+    return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
   }
 
   void Setup() {

@@ -198,7 +198,15 @@ class Reader {
     Error(node, path,
           "no " + std::string(kind) + " named \"" + name + "\" in resources." +
               kind + "s" +
-              (name.starts_with("arn:") ? " (give its name, not an ARN)" : ""));
+              (name.starts_with("arn:") ? " (give its name, not an ARN)"
+                                        : DidYouMean(name, names)));
+  }
+
+  // " (did you mean \"x\"?)" for the closest of `names`, or "".
+  static std::string DidYouMean(const std::string& word,
+                                const std::set<std::string>& names) {
+    std::string best = Closest(word, {names.begin(), names.end()});
+    return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
   }
 
   // Checks the ${kind:NAME} placeholders in every string under `node`.
@@ -226,6 +234,10 @@ class Reader {
       }
       std::string inside = s.substr(at + 2, end - at - 2);
       if (inside == "http" || inside == "i") continue;
+      if (inside.starts_with("steps.")) {
+        StepValue(node, path, inside);
+        continue;
+      }
       size_t colon = inside.find(':');
       std::string kind = inside.substr(0, colon);
       std::string name =
@@ -241,12 +253,33 @@ class Reader {
               "unknown placeholder ${" + inside +
                   "}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
                   "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
-                  "${http} or ${i}");
+                  "${steps.ID.json.PATH}, ${http} or ${i}");
       } else if (names->count(name) == 0) {
         Error(node, path,
               "${" + inside + "} names no declared " +
-                  kind.substr(0, kind.find('_')) + " \"" + name + "\"");
+                  kind.substr(0, kind.find('_')) + " \"" + name + "\"" +
+                  DidYouMean(name, *names));
       }
+    }
+  }
+
+  // ${steps.ID.json.PATH}, ${steps.ID.body}, ${steps.ID.status}: an
+  // earlier step's answer (the runner fills it in when the step fires).
+  void StepValue(const YAML::Node& node, const std::string& path,
+                 const std::string& inside) {
+    std::string rest = inside.substr(6);
+    size_t dot = rest.find('.');
+    std::string id = rest.substr(0, dot);
+    std::string what = dot == std::string::npos ? "" : rest.substr(dot + 1);
+    if (step_ids_.count(id) == 0) {
+      Error(node, path,
+            "${" + inside + "} names no timeline step \"" + id + "\"" +
+                DidYouMean(id, step_ids_));
+    } else if (what != "body" && what != "status" &&
+               !what.starts_with("json.") && what != "json") {
+      Error(node, path,
+            "${" + inside + "}: use ${steps." + id + ".json.PATH}, ${steps." +
+                id + ".body} or ${steps." + id + ".status}");
     }
   }
 
@@ -994,7 +1027,8 @@ class Reader {
             : step_ids_.count(step + "#0") > 0
                 ? "step \"" + step + "\" repeats: name one of its runs, \"" +
                       step + "#0\", \"" + step + "#1\", ..."
-                : "no timeline step has id \"" + step + "\"");
+                : "no timeline step has id \"" + step + "\"" +
+                      DidYouMean(step, step_ids_));
     }
     if (v["select"]) {
       std::string sel = Str(v["select"]);
