@@ -114,8 +114,8 @@ TEST(Invariants, NoDoubleHandlingWhileTheFirstConsumerRuns) {
       .Invocation("w", "r1", "error")
       .Add("sqs", "MessageReceived", "q", "m1", nullptr, By("w", "r2"))
       .Invocation("w", "r2", "success");
-  EXPECT_TRUE(CheckInvariant(Named("no-double-handling"), later.events())
-                  .passed);
+  EXPECT_TRUE(
+      CheckInvariant(Named("no-double-handling"), later.events()).passed);
 }
 
 TEST(Invariants, FifoOrderPerGroup) {
@@ -154,8 +154,9 @@ TEST(Invariants, UniqueOverAnySelector) {
   log.Add("http", "SinkRequest", "cb", "1", json::object{{"job", "j1"}})
       .Add("http", "SinkRequest", "cb", "2", json::object{{"job", "j2"}})
       .Add("http", "SinkRequest", "other", "3", json::object{{"job", "j1"}});
-  InvariantSpec per_job = Named(
-      "unique", {{"service", "http"}, {"resource", "cb"}, {"by", "$.detail.job"}});
+  InvariantSpec per_job =
+      Named("unique",
+            {{"service", "http"}, {"resource", "cb"}, {"by", "$.detail.job"}});
   EXPECT_TRUE(CheckInvariant(per_job, log.events()).passed);
   log.Add("http", "SinkRequest", "cb", "4", json::object{{"job", "j1"}});
   ExpectationResult r = CheckInvariant(per_job, log.events());
@@ -171,9 +172,9 @@ TEST(Invariants, MaxConcurrencyFromEachInvocationsSpan) {
       .Invocation("task", "b", "success", 5000)
       .Invocation("task", "c", "success", 5000)
       .Invocation("other", "d", "throttle", 5000);
-  EXPECT_TRUE(CheckInvariant(Named("max-concurrency", {{"max", 3}}),
-                             log.events())
-                  .passed);
+  EXPECT_TRUE(
+      CheckInvariant(Named("max-concurrency", {{"max", 3}}), log.events())
+          .passed);
   ExpectationResult r = CheckInvariant(
       Named("max-concurrency", {{"function", "task"}, {"max", 2}}),
       log.events());
@@ -183,9 +184,9 @@ TEST(Invariants, MaxConcurrencyFromEachInvocationsSpan) {
   Log serial;
   serial.Invocation("task", "a", "success", 1000)
       .Invocation("task", "b", "success", 1000);
-  EXPECT_TRUE(CheckInvariant(Named("max-concurrency", {{"max", 1}}),
-                             serial.events())
-                  .passed);
+  EXPECT_TRUE(
+      CheckInvariant(Named("max-concurrency", {{"max", 1}}), serial.events())
+          .passed);
 }
 
 }  // namespace

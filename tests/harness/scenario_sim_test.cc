@@ -64,14 +64,14 @@ faults:
   - {fault: duplicate, action: SendMessage}
   - {fault: error, error: InternalError, probability: 2}
 )"),
-              ElementsAre(HasSubstr("5:12: faults[0].fault: \"crahs\" is not "
+              ElementsAre(HasSubstr("5:13: faults[0].fault: \"crahs\" is not "
                                     "one of crash,"),
-                          HasSubstr("6:12: faults[1].error: an error fault "
+                          HasSubstr("6:13: faults[1].error: an error fault "
                                     "needs `error`"),
                           HasSubstr("7:30: faults[2].function: no function "
                                     "named \"wroker\" in resources.functions "
                                     "(did you mean \"worker\"?)"),
-                          HasSubstr("8:12: faults[3].delay: delay needs"),
+                          HasSubstr("8:13: faults[3].delay: delay needs"),
                           HasSubstr("faults[4].when: `when` is for crash"),
                           HasSubstr("faults[5].action: a duplicate hits"),
                           HasSubstr("faults[6].probability: a number from 0 "
@@ -90,23 +90,24 @@ invariants:
   EXPECT_EQ(s.invariants[1].params.at("queue"), "*.fifo");
   EXPECT_EQ(s.invariants[2].label, "eight at most");
   EXPECT_FALSE(s.invariants[2].params.contains("name"));
-  EXPECT_THAT(Errors(R"(name: i
+  EXPECT_THAT(
+      Errors(R"(name: i
 invariants:
   - no-mesage-lost
   - unique: {service: http}
   - max-concurrency: {fucntion: task, max: 0}
   - [a, b]
 )"),
-              ElementsAre(HasSubstr("3:5: invariants[0]: no invariant named "
-                                    "\"no-mesage-lost\" (did you mean "
-                                    "\"no-message-lost\"?)"),
-                          HasSubstr("4:5: invariants[1]: unique needs the "
-                                    "parameter \"by\""),
-                          HasSubstr("max-concurrency has no parameter "
-                                    "\"fucntion\" (did you mean \"function\"?)"),
-                          HasSubstr("max-concurrency: max is a whole number"),
-                          HasSubstr("6:5: invariants[3]: an invariant is a "
-                                    "name")));
+      ElementsAre(HasSubstr("3:5: invariants[0]: no invariant named "
+                            "\"no-mesage-lost\" (did you mean "
+                            "\"no-message-lost\"?)"),
+                  HasSubstr("4:5: invariants[1]: unique needs the "
+                            "parameter \"by\""),
+                  HasSubstr("max-concurrency has no parameter "
+                            "\"fucntion\" (did you mean \"function\"?)"),
+                  HasSubstr("max-concurrency: max is a whole number"),
+                  HasSubstr("6:5: invariants[3]: an invariant is a "
+                            "name")));
 }
 
 TEST(ScenarioLanguage, OneDocumentAndATextName) {
@@ -148,10 +149,10 @@ expect:
 
 TEST(ScenarioLanguage, JsonCarriedAsText) {
   json::value v = json::parse(R"({"Payload": "{\"total\": 3, \"ok\": true}"})");
-  EXPECT_TRUE(JsonMatches(json::parse(R"({"Payload": {"json": {"total": 3}}})"),
-                          v));
-  EXPECT_FALSE(JsonMatches(
-      json::parse(R"({"Payload": {"json": {"total": 4}}})"), v));
+  EXPECT_TRUE(
+      JsonMatches(json::parse(R"({"Payload": {"json": {"total": 3}}})"), v));
+  EXPECT_FALSE(
+      JsonMatches(json::parse(R"({"Payload": {"json": {"total": 4}}})"), v));
   // Text that is not JSON matches no pattern; an object value keeps "json"
   // as an ordinary key.
   EXPECT_FALSE(JsonMatches(json::parse(R"({"json": 1})"), json::value("x")));
@@ -192,7 +193,8 @@ expect:
   - events: {service: sim, kind: FaultFired, count: 2, select: $.detail.kind, values: [throttle, error]}
 )");
   ScenarioResult r = RunScenario(s);
-  for (const auto* f : r.Failures()) ADD_FAILURE() << ::testing::PrintToString(*f);
+  for (const auto* f : r.Failures())
+    ADD_FAILURE() << ::testing::PrintToString(*f);
   EXPECT_TRUE(r.passed()) << r.failure;
   // The same seed fires the same faults with the same stream seeds.
   ScenarioResult again = RunScenario(s);
@@ -223,7 +225,8 @@ invariants:
   ASSERT_EQ(r.Failures().size(), 1u);
   const ExpectationResult& f = *r.Failures()[0];
   EXPECT_EQ(f.kind, "invariant");
-  EXPECT_THAT(f.found, HasSubstr("was still in queue jobs when it was deleted"));
+  EXPECT_THAT(f.found,
+              HasSubstr("was still in queue jobs when it was deleted"));
   ASSERT_FALSE(f.context.empty());
   EXPECT_THAT(f.context.back(), HasSubstr("sim FaultFired jobs"));
   EXPECT_THAT(f.context.back(), HasSubstr("\"seed\""));

@@ -145,8 +145,7 @@ TEST(SeededFaults, DeliveriesDuplicateAtOnceOrLapseLater) {
   lapse.delay = std::chrono::seconds(5);
   SeededFaults faults({dup, lapse}, 1);
   EXPECT_EQ(faults.OnDelivery("relay-r1", "m1"), Duration(0));
-  EXPECT_EQ(faults.OnDelivery("jobs", "m2"),
-            Duration(std::chrono::seconds(5)));
+  EXPECT_EQ(faults.OnDelivery("jobs", "m2"), Duration(std::chrono::seconds(5)));
   EXPECT_FALSE(faults.OnDelivery("other", "m3").has_value());
   // A duplicate with action Invoke hits Event invocations only.
   FaultSpec event = dup;
