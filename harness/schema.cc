@@ -126,11 +126,12 @@ Mark MarkOf(const YAML::Node& node) {
 
 std::string Closest(const std::string& word,
                     const std::vector<std::string>& candidates) {
+  // A third of the word's characters at most, and never all of them.
   std::string best;
-  size_t best_distance = std::max<size_t>(3, word.size() / 4 + 1);
+  size_t best_distance = word.size() / 3 + 2;
   for (const auto& c : candidates) {
     size_t d = EditDistance(word, c);
-    if (d < best_distance) {
+    if (d < best_distance && d < word.size()) {
       best_distance = d;
       best = c;
     }
