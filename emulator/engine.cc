@@ -281,12 +281,14 @@ void Engine::Stop() {
 }
 
 void Engine::Dispatch(api::ApiRequest request, api::ApiCallback done) {
+  outside_call_ = true;  // the embedder's own call, never a function's
   DispatchAs(std::move(request), std::move(done));
+  outside_call_ = false;
 }
 
 void Engine::Dispatch(std::string_view action, std::string_view body,
                       api::ApiCallback done) {
-  DispatchAs(
+  Dispatch(
       api::ApiRequest{.action = std::string(action), .body = std::string(body)},
       std::move(done));
 }
@@ -296,8 +298,10 @@ void Engine::DispatchAs(api::ApiRequest request, api::ApiCallback done) {
   // the events they publish) happen now. A long poll answered later is
   // not attributed.
   std::optional<compute::Caller> outer = std::move(caller_);
-  caller_ = wiring::CallerOf(*functions_, request);
-  dispatcher_->Dispatch(std::move(request), std::move(done));
+  caller_ = wiring::CallerOf(*functions_, request, !outside_call_);
+  if (faults_ == nullptr || !InjectFault(request, done)) {
+    dispatcher_->Dispatch(std::move(request), std::move(done));
+  }
   caller_ = std::move(outer);
 }
 

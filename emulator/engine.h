@@ -32,6 +32,7 @@
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/service_observer.h"
 #include "emulator/services/topic_service.h"
+#include "emulator/sim/fault_injector.h"
 #include "emulator/transport/context.h"
 
 namespace boost::asio {
@@ -182,6 +183,10 @@ class Engine {
   // outside any function (and between calls). Event logs attach it to
   // what they record.
   const std::optional<compute::Caller>& caller() const { return caller_; }
+  // Faults (emulator/sim/fault_injector.h), consulted at every API call,
+  // invocation start and queue delivery; null: none. Must outlive the
+  // engine (or be reset to null first).
+  void SetFaults(sim::FaultInjector* faults);
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }
@@ -194,6 +199,9 @@ class Engine {
   void Loop(std::optional<TimePoint> until);
   // Dispatches with caller_ set to the invocation `request` comes from.
   void DispatchAs(api::ApiRequest request, api::ApiCallback done);
+  // The fault for `request` (engine_faults.cc): true when it took the
+  // call over (answered it, or will dispatch it itself).
+  bool InjectFault(api::ApiRequest& request, api::ApiCallback& done);
   // Functions reach the HTTP front (AWS_ENDPOINT_URL) and their Runtime
   // API listeners; their start makes a virtual clock follow real time.
   void ConnectFunctions();
@@ -235,6 +243,8 @@ class Engine {
   std::unique_ptr<services::SinkService> sinks_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
   std::optional<compute::Caller> caller_;  // see caller()
+  sim::FaultInjector* faults_ = nullptr;
+  bool outside_call_ = false;  // Dispatch() is running: not a function's
   std::unique_ptr<transport::HttpFront> http_front_;
   std::string advertise_url_;
   std::vector<std::string> http_hostnames_;

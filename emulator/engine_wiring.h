@@ -78,10 +78,13 @@ void ConnectMappings(queue::QueueService& sqs, queue::ObserverList& observers,
                      compute::EventSourceMappings& mappings);
 
 // The invocation that made `request`: the execution environment holding
-// its SigV4 access key id, nullopt for unsigned calls and keys no
-// environment holds (a client outside the emulator).
+// its SigV4 access key id, nullopt for keys no environment holds (a
+// client outside the emulator). An unsigned call (fanlab's frames carry no
+// credentials) is, with `unsigned_from_function`, the only invocation
+// running when exactly one runs, else nullopt.
 std::optional<compute::Caller> CallerOf(
-    const compute::FunctionService& functions, const api::ApiRequest& request);
+    const compute::FunctionService& functions, const api::ApiRequest& request,
+    bool unsigned_from_function = false);
 
 }  // namespace fanlab::wiring
 

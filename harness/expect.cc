@@ -252,6 +252,22 @@ std::string Describe(const std::vector<json::value>& values) {
   return out;
 }
 
+// `between: [from, to]`: the document's time is in that window (both
+// ends included); a document without a time is outside every window.
+bool InWindow(const json::value& window, const json::value& doc) {
+  if (!window.is_array() || window.as_array().size() != 2) return true;
+  const json::value* at = doc.as_object().if_contains("atMs");
+  if (at == nullptr || !at->is_number()) return false;
+  Duration t = std::chrono::milliseconds(at->to_number<int64_t>());
+  auto bound = [](const json::value& b) {
+    return ParseDuration(b.is_string() ? std::string(b.as_string())
+                                       : json::serialize(b));
+  };
+  auto from = bound(window.as_array()[0]);
+  auto to = bound(window.as_array()[1]);
+  return (!from || t >= *from) && (!to || t <= *to);
+}
+
 // The collection checks of docs/scenarios.md, in order; the first that
 // fails is the answer.
 void CheckCollection(const json::object& spec, Collection c,
@@ -265,6 +281,10 @@ void CheckCollection(const json::object& spec, Collection c,
   for (auto& d : c.docs) {
     if (const json::value* where = spec.if_contains("where");
         where != nullptr && !JsonMatches(*where, d)) {
+      continue;
+    }
+    if (const json::value* window = spec.if_contains("between");
+        window != nullptr && !InWindow(*window, d)) {
       continue;
     }
     docs.push_back(std::move(d));

@@ -86,6 +86,15 @@ Result<std::vector<PathStep>> ParsePath(std::string_view path) {
 
 bool JsonMatches(const json::value& pattern, const json::value& value) {
   if (pattern.is_object()) {
+    // {"json": P} against a string: JSON carried as text (a Lambda
+    // Payload, an SNS envelope's Message), parsed and matched against P.
+    if (value.is_string() && pattern.as_object().size() == 1) {
+      if (const json::value* inner = pattern.as_object().if_contains("json")) {
+        boost::system::error_code ec;
+        json::value parsed = json::parse(value.as_string(), ec);
+        return !ec && JsonMatches(*inner, parsed);
+      }
+    }
     if (!value.is_object()) return false;
     const json::object& v = value.as_object();
     for (const auto& kv : pattern.as_object()) {

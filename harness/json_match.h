@@ -15,7 +15,9 @@ namespace fanlab::harness {
 // True when `value` matches `pattern`: an object pattern needs each of its
 // keys in `value` with a matching value (other keys are ignored); an array
 // pattern needs an array of the same length, element by element; numbers
-// compare by value (1 == 1.0); anything else compares equal.
+// compare by value (1 == 1.0); anything else compares equal. A pattern
+// {"json": P} against a string parses the string as JSON and matches it
+// against P (JSON carried as text: a Lambda Payload, an SNS Message).
 bool JsonMatches(const boost::json::value& pattern,
                  const boost::json::value& value);
 

@@ -11,9 +11,12 @@
 
 #include "emulator/core/arn.h"
 #include "emulator/engine.h"
+#include "emulator/sim/seeded_faults.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/http_client.h"
 #include "harness/expect.h"
+#include "harness/invariants.h"
+#include "harness/json_match.h"
 #include "harness/yaml_util.h"
 
 namespace fanlab::harness {
@@ -139,7 +142,27 @@ class Run {
     log_->SetCallerSource([this] { return engine_->caller(); });
     engine_->functions().SetRecordCallback(
         [this](const compute::InvocationRecord& r) { log_->OnInvocation(r); });
+    if (!scenario_.faults.empty()) StartFaults();
     return true;
+  }
+
+  // Each fault that fires is an event: which one, where, and the seed of
+  // its stream.
+  void StartFaults() {
+    faults_ = std::make_unique<sim::SeededFaults>(scenario_.faults, seed_);
+    faults_->SetFiredCallback([this](const sim::FiredFault& f) {
+      json::object detail{{"fault", f.spec->label},
+                          {"kind", sim::FaultKindName(f.spec->kind)},
+                          {"site", f.site},
+                          {"match", f.match},
+                          {"seed", std::to_string(f.seed)}};
+      if (!f.action.empty()) detail["action"] = f.action;
+      if (!f.function.empty()) detail["function"] = f.function;
+      log_->Add("sim", "FaultFired", f.resource,
+                !f.request_id.empty() ? f.request_id : f.message_id,
+                std::move(detail));
+    });
+    engine_->SetFaults(faults_.get());
   }
 
   // ${kind:NAME} and ${http} in every string of `v`.
@@ -175,6 +198,8 @@ class Run {
         value = FunctionArn(engine_->account(), name);
       } else if (kind == "sink_url") {
         value = base_url_ + "/_sinks/" + name;
+      } else if (inside.starts_with("steps.")) {
+        value = StepValue(inside.substr(6));
       } else {
         at = s.find("${", end);
         continue;
@@ -183,6 +208,27 @@ class Run {
       at = s.find("${", at + value.size());
     }
     return s;
+  }
+
+  // "ID.json.PATH", "ID.body", "ID.status": from the answer of step ID
+  // (empty while it has none). A string is inserted as it is, any other
+  // JSON value serialized.
+  std::string StepValue(const std::string& ref) {
+    size_t dot = ref.find('.');
+    auto it = responses_.find(ref.substr(0, dot));
+    if (it == responses_.end() || dot == std::string::npos) return "";
+    const StepResponse& r = it->second;
+    std::string what = ref.substr(dot + 1);
+    if (what == "body") return r.body;
+    if (what == "status") return std::to_string(r.status);
+    boost::system::error_code ec;
+    json::value body = json::parse(r.body, ec);
+    if (ec) return "";
+    std::string path = what == "json" ? "$" : "$" + what.substr(4);
+    auto selected = JsonSelect(body, path);
+    if (!selected.ok() || selected->empty()) return "";
+    const json::value& v = selected->front();
+    return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
   }
 
   void Setup() {
@@ -443,6 +489,22 @@ class Run {
       }
       result_.expectations.push_back(std::move(r));
     }
+    for (const InvariantSpec& i : scenario_.invariants) {
+      ExpectationResult r = CheckInvariant(i, log_->events());
+      if (!r.passed) {
+        // The faults that fired explain most broken invariants.
+        size_t listed = 0;
+        for (const Event& e : log_->events()) {
+          if (e.kind == "FaultFired" && listed++ < 8) {
+            r.context.push_back(e.Summary());
+          }
+        }
+        if (result_.status == ScenarioResult::Status::kPassed) {
+          result_.status = ScenarioResult::Status::kFailed;
+        }
+      }
+      result_.expectations.push_back(std::move(r));
+    }
   }
 
   const Scenario& scenario_;
@@ -450,8 +512,10 @@ class Run {
   ScenarioResult result_;
   transport::Context context_;
   PrivateSocketDir socket_dir_;  // outlives the engine bound in it
-  // The log outlives the engine, which may still report while it ends.
+  // The log and the faults outlive the engine, which may still report
+  // and consult them while it ends.
   std::unique_ptr<EventLog> log_;
+  std::unique_ptr<sim::SeededFaults> faults_;
   std::unique_ptr<Engine> engine_;
   std::string base_url_;
   TimePoint start_;

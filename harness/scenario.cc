@@ -19,8 +19,10 @@
 #include "emulator/core/arn.h"
 #include "emulator/core/ascii.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/utf8.h"
 #include "emulator/services/schedule_expression.h"
 #include "harness/json_match.h"
+#include "harness/scenario_sim.h"
 #include "harness/scenario_spec.h"
 #include "harness/yaml_util.h"
 #include "stack/template.h"
@@ -58,6 +60,15 @@ class Reader {
     Scenario s;
     s.file = file_;
     s.name = Str(root["name"]);
+    // A name goes into reports, event logs and file names: text only.
+    if (!IsValidUtf8(s.name)) {
+      Error(root["name"], "name", "the name is not valid UTF-8");
+    } else if (std::any_of(s.name.begin(), s.name.end(), [](char c) {
+                 return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+               })) {
+      Error(root["name"], "name",
+            "the name holds a control character (NUL, a newline, ...)");
+    }
     if (s.name.empty()) {
       s.name = fs::path(file_).stem().string();
     }
@@ -107,6 +118,10 @@ class Reader {
     ReadTimeline(root["timeline"], s);
     ReadRun(root["run"], s);
     ReadExpectations(root["expect"], s);
+    ReadFaults(root["faults"], file_,
+               DeclaredNames{.functions = functions_, .queues = queues_},
+               s.faults, errors_);
+    ReadInvariants(root["invariants"], file_, s.invariants, errors_);
     return s;
   }
 
@@ -185,7 +200,15 @@ class Reader {
     Error(node, path,
           "no " + std::string(kind) + " named \"" + name + "\" in resources." +
               kind + "s" +
-              (name.starts_with("arn:") ? " (give its name, not an ARN)" : ""));
+              (name.starts_with("arn:") ? " (give its name, not an ARN)"
+                                        : DidYouMean(name, names)));
+  }
+
+  // " (did you mean \"x\"?)" for the closest of `names`, or "".
+  static std::string DidYouMean(const std::string& word,
+                                const std::set<std::string>& names) {
+    std::string best = Closest(word, {names.begin(), names.end()});
+    return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
   }
 
   // Checks the ${kind:NAME} placeholders in every string under `node`.
@@ -213,6 +236,10 @@ class Reader {
       }
       std::string inside = s.substr(at + 2, end - at - 2);
       if (inside == "http" || inside == "i") continue;
+      if (inside.starts_with("steps.")) {
+        StepValue(node, path, inside);
+        continue;
+      }
       size_t colon = inside.find(':');
       std::string kind = inside.substr(0, colon);
       std::string name =
@@ -228,12 +255,33 @@ class Reader {
               "unknown placeholder ${" + inside +
                   "}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
                   "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
-                  "${http} or ${i}");
+                  "${steps.ID.json.PATH}, ${http} or ${i}");
       } else if (names->count(name) == 0) {
         Error(node, path,
               "${" + inside + "} names no declared " +
-                  kind.substr(0, kind.find('_')) + " \"" + name + "\"");
+                  kind.substr(0, kind.find('_')) + " \"" + name + "\"" +
+                  DidYouMean(name, *names));
       }
+    }
+  }
+
+  // ${steps.ID.json.PATH}, ${steps.ID.body}, ${steps.ID.status}: an
+  // earlier step's answer (the runner fills it in when the step fires).
+  void StepValue(const YAML::Node& node, const std::string& path,
+                 const std::string& inside) {
+    std::string rest = inside.substr(6);
+    size_t dot = rest.find('.');
+    std::string id = rest.substr(0, dot);
+    std::string what = dot == std::string::npos ? "" : rest.substr(dot + 1);
+    if (step_ids_.count(id) == 0) {
+      Error(node, path,
+            "${" + inside + "} names no timeline step \"" + id + "\"" +
+                DidYouMean(id, step_ids_));
+    } else if (what != "body" && what != "status" &&
+               !what.starts_with("json.") && what != "json") {
+      Error(node, path,
+            "${" + inside + "}: use ${steps." + id + ".json.PATH}, ${steps." +
+                id + ".body} or ${steps." + id + ".status}");
     }
   }
 
@@ -1016,7 +1064,8 @@ class Reader {
             : step_ids_.count(step + "#0") > 0
                 ? "step \"" + step + "\" repeats: name one of its runs, \"" +
                       step + "#0\", \"" + step + "#1\", ..."
-                : "no timeline step has id \"" + step + "\"");
+                : "no timeline step has id \"" + step + "\"" +
+                      DidYouMean(step, step_ids_));
     }
     if (v["select"]) {
       std::string sel = Str(v["select"]);
@@ -1089,6 +1138,29 @@ bool Executable(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
+// Where the second document of `text` starts: its `---` line (the
+// parser's mark of an empty document is not reliable).
+Mark SecondDocument(const std::string& text, const YAML::Node& second) {
+  int line = 0;
+  bool content = false;  // the first document has begun
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) {
+    ++line;
+    if (l.starts_with("---") &&
+        (l.size() == 3 || l[3] == ' ' || l[3] == '\t' || l[3] == '\r')) {
+      if (content) return Mark{line, 1};
+      content = true;  // an explicit start of the first document
+      continue;
+    }
+    if (l.starts_with("...")) continue;
+    size_t first = l.find_first_not_of(" \t\r");
+    if (first != std::string::npos && l[first] != '#' && l[first] != '%') {
+      content = true;
+    }
+  }
+  return MarkOf(second);
+}
+
 }  // namespace
 
 std::string FindFunctionProgram(const std::string& program,
@@ -1141,7 +1213,16 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
   LoadResult result;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      // Only one scenario per file: a second document would be ignored.
+      result.errors.push_back(
+          {file, SecondDocument(text, documents[1]), "",
+           "a scenario file holds one YAML document; this one starts a "
+           "second (remove the `---` or split the file)"});
+      return result;
+    }
+    if (!documents.empty()) root = documents[0];
   } catch (const YAML::Exception& e) {
     Mark mark{e.mark.is_null() ? 0 : e.mark.line + 1,
               e.mark.is_null() ? 0 : e.mark.column + 1};

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "emulator/core/clock.h"
+#include "emulator/sim/fault_injector.h"
 #include "harness/diagnostic.h"
 
 namespace fanlab::harness {
@@ -80,6 +81,15 @@ struct Expectation {
   Origin origin;
 };
 
+// An invariant the whole run keeps (harness/invariants.h): a built-in's
+// name and its parameters.
+struct InvariantSpec {
+  std::string name;  // "no-message-lost"
+  boost::json::object params;
+  std::string label;  // the `name` given, else empty
+  Origin origin;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -90,6 +100,10 @@ struct Scenario {
   std::vector<Step> timeline;     // sorted by `at` (stable)
   RunSpec run;
   std::vector<Expectation> expect;
+  // Faults the run injects (emulator/sim/fault_injector.h), each with its
+  // own stream of the run's seed.
+  std::vector<sim::FaultSpec> faults;
+  std::vector<InvariantSpec> invariants;
 };
 
 struct LoadOptions {

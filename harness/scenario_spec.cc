@@ -3,6 +3,8 @@
 // explains each part with examples.
 #include "harness/scenario_spec.h"
 
+#include "harness/scenario_sim.h"
+
 namespace fanlab::harness {
 
 namespace {
@@ -25,6 +27,9 @@ std::vector<Field> CollectionChecks(std::vector<Field> fields) {
       {"distinct", Integer("this many distinct values", 0)},
       {"ordered", Enum({"ascending", "descending"},
                        "the values are sorted so (numbers or strings)")},
+      {"between",
+       Array(DurationSpec(),
+             "keep only the documents whose time is in [from, to]")},
       {"before", DurationSpec("every document's time is at most this")},
       {"after", DurationSpec("every document's time is at least this")},
   };
@@ -343,6 +348,8 @@ SpecPtr ScenarioSpec() {
             {"timeline", Array(step)},
             {"run", run},
             {"expect", Array(expectation)},
+            {"faults", FaultsSpec()},
+            {"invariants", InvariantsSpec()},
         },
         "a fanlab scenario");
   }();

@@ -124,6 +124,21 @@ Mark MarkOf(const YAML::Node& node) {
   return Mark{m.line + 1, m.column + 1};
 }
 
+std::string Closest(const std::string& word,
+                    const std::vector<std::string>& candidates) {
+  // A third of the word's characters at most, and never all of them.
+  std::string best;
+  size_t best_distance = word.size() / 3 + 2;
+  for (const auto& c : candidates) {
+    size_t d = EditDistance(word, c);
+    if (d < best_distance && d < word.size()) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
 void ValidateNode(const YAML::Node& node, const Spec& spec,
                   const std::string& path, const std::string& file,
                   Diagnostics& out) {

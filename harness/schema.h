@@ -82,6 +82,11 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
 std::string ToJsonSchema(const Spec& spec, const std::string& id,
                          const std::string& title);
 
+// The candidate closest to `word` (a few edits away at most), for "did
+// you mean"; "" when none is close.
+std::string Closest(const std::string& word,
+                    const std::vector<std::string>& candidates);
+
 // The mark of a node (1-based).
 Mark MarkOf(const YAML::Node& node);
 

@@ -665,6 +665,51 @@ void FunctionService::Start(Env& env, std::unique_ptr<Invocation> inv) {
     if (!alive.expired()) OnDeadline(id);
   });
   env.current = std::move(inv);
+  if (faults_) StartFault(env);
+}
+
+void FunctionService::StartFault(Env& env) {
+  sim::InvocationFault f = faults_->OnInvocationStart(
+      env.fn->config.name, env.current->request_id);
+  if (f.act == sim::InvocationFault::Act::kNone) return;
+  // From the loop: the invocation is under way (its event sent) first.
+  std::weak_ptr<bool> alive = alive_;
+  clock_.ScheduleAfter(Duration(0), [this, alive, id = env.current->request_id,
+                                     timeout = f.act ==
+                                               sim::InvocationFault::Act::
+                                                   kTimeout] {
+    if (!alive.expired()) KillInvocation(id, timeout);
+  });
+}
+
+std::vector<Caller> FunctionService::RunningInvocations() const {
+  std::vector<Caller> out;
+  for (const auto& [id, env] : envs_) {
+    if (env->current) {
+      out.push_back({env->fn->config.name, id, env->current->request_id});
+    }
+  }
+  return out;
+}
+
+bool FunctionService::KillInvocation(std::string_view request_id,
+                                     bool as_timeout) {
+  for (auto& [id, env] : envs_) {
+    if (!env->current || env->current->request_id != request_id ||
+        env->current->timed_out) {
+      continue;
+    }
+    if (as_timeout) {
+      clock_.Cancel(env->current->deadline_timer);
+      OnDeadline(id);
+    } else {
+      if (env->api) env->api->Abandon();
+      env->retiring = true;
+      env->process->Terminate(std::chrono::milliseconds(0));
+    }
+    return true;
+  }
+  return false;
 }
 
 FunctionService::Env* FunctionService::FindEnv(uint64_t id) {

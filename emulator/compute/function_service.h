@@ -36,6 +36,7 @@
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
+#include "emulator/sim/fault_injector.h"
 
 namespace fanlab::compute {
 
@@ -240,6 +241,17 @@ class FunctionService {
   // makes a virtual clock follow real time from that instant).
   void SetStartCallback(std::function<void()> cb) { on_start_ = std::move(cb); }
 
+  // Ends the running invocation `request_id` now, its process group
+  // killed at once: as a crash (Runtime.ExitError) or as its timeout
+  // (Sandbox.Timedout). False when no invocation of that id runs.
+  bool KillInvocation(std::string_view request_id, bool as_timeout);
+  // The invocations running now (function and request id), by
+  // environment.
+  std::vector<Caller> RunningInvocations() const;
+  // Consulted as each invocation starts (a fault may crash or time it
+  // out); null: no faults. Must outlive the service.
+  void SetFaults(sim::FaultInjector* faults) { faults_ = faults; }
+
   // Invocations running now (all functions); the engine's virtual clock
   // follows real time while this is non-zero.
   int64_t running() const { return running_; }
@@ -262,6 +274,8 @@ class FunctionService {
   Result<Env*> Spawn(const std::shared_ptr<Function>& f,
                      const Invocation* cold);
   void Start(Env& env, std::unique_ptr<Invocation> inv);
+  // The fault (if any) for the invocation `env` has just started.
+  void StartFault(Env& env);
   void OnResultBytes(uint64_t env_id, std::string_view bytes);
   void OnExit(uint64_t env_id, const ExitStatus& status);
   void OnDeadline(uint64_t env_id);
@@ -306,6 +320,7 @@ class FunctionService {
   std::function<void()> on_start_;
   std::function<std::string()> http_endpoint_provider_;
   RuntimeApiListeners* listeners_ = nullptr;
+  sim::FaultInjector* faults_ = nullptr;
   // Access key id -> environment id.
   std::map<std::string, uint64_t, std::less<>> access_keys_;
   DestinationSender send_destination_;

@@ -700,6 +700,16 @@ void QueueService::MoveToDeadLetterQueue(Queue& from, StoredMessage&& m) {
   MarkServe(*target);
 }
 
+void QueueService::LapseFaults(Queue& q, const std::vector<Delivery>& got,
+                               TimePoint now) {
+  for (const Delivery& d : got) {
+    auto again = faults_->OnDelivery(q.name(), FormatUuid(d.message->id));
+    if (StoredMessage* m = again ? q.Find(d.message->seq) : nullptr) {
+      q.SetVisibility(*m, now + *again, now);
+    }
+  }
+}
+
 Result<ReceiveMessageResponse> QueueService::TryReceive(
     Queue& q, const ReceiveMessageRequest& req) {
   const TimePoint now = clock_.Now();
@@ -759,6 +769,7 @@ Result<ReceiveMessageResponse> QueueService::TryReceive(
                              [this](Queue& from, StoredMessage&& m) {
                                MoveToDeadLetterQueue(from, std::move(m));
                              });
+      if (faults_) LapseFaults(q, deliveries, now);
     }
     if (attempt_id != nullptr && !deliveries.empty()) {
       Queue::Attempt attempt{now + kAttemptWindow, {}};

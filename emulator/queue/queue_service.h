@@ -32,12 +32,14 @@
 #include "emulator/core/status.h"
 #include "emulator/queue/observer.h"
 #include "emulator/queue/types.h"
+#include "emulator/sim/fault_injector.h"
 
 namespace fanlab::queue {
 
 class Queue;
 struct QueueConfig;
 struct StoredMessage;
+struct Delivery;
 
 struct QueueServiceOptions {
   std::string region = Account{}.region;
@@ -93,6 +95,9 @@ class QueueService {
   // Every state change is published to `observer` (nullptr: none). The
   // observer must outlive the service or be reset first.
   void SetObserver(QueueObserver* observer) { observer_ = observer; }
+  // Consulted at every delivery (a fault may make a received message
+  // visible again early); null: no faults. Must outlive the service.
+  void SetFaults(sim::FaultInjector* faults) { faults_ = faults; }
 
   // Idempotent for a name whose queue has every attribute given equal to
   // its current value; QueueNameExists otherwise.
@@ -181,6 +186,8 @@ class QueueService {
   Result<SendMessageResponse> SendTo(Queue& q, const SendView& m);
   Result<ReceiveMessageResponse> TryReceive(Queue& q,
                                             const ReceiveMessageRequest& req);
+  // A fault may make what was just received visible again early.
+  void LapseFaults(Queue& q, const std::vector<Delivery>& got, TimePoint now);
   void MoveToDeadLetterQueue(Queue& from, StoredMessage&& m);
   // What a receipt handle points at, after due transitions are applied:
   // `message` null when it no longer exists; `current` when no later
@@ -219,6 +226,7 @@ class QueueService {
   QueueServiceOptions options_;
   IdGenerator ids_;
   QueueObserver* observer_ = nullptr;
+  sim::FaultInjector* faults_ = nullptr;
   uint64_t next_queue_uid_ = 1;
   uint64_t handle_key_;  // keys receipt-handle check words
   uint64_t epoch_;       // this run's, in every receipt handle

@@ -86,7 +86,7 @@ TEST(HarnessScenarioLoad, UnknownKeyFarFromAnyListsTheKeys) {
               ElementsAre("s.yaml:2:1: flavour: unknown key \"flavour\"; "
                           "expected one of name, description, seed, clock, "
                           "stack, parameters, resources, timeline, run, "
-                          "expect"));
+                          "expect, faults, invariants"));
 }
 
 TEST(HarnessScenarioLoad, WrongTypes) {
@@ -248,21 +248,21 @@ expect:
           "s.yaml:3:37: resources.functions[0].on_failure: no queue named "
           "\"nope\"",
           "s.yaml:4:22: resources.mappings[0].queue: no queue named \"qq\" "
-          "in resources.queues",
+          "in resources.queues (did you mean \"q\"?)",
           "s.yaml:4:36: resources.mappings[0].function: no function named "
-          "\"ff\" in resources.functions",
+          "\"ff\" in resources.functions (did you mean \"f\"?)",
           "s.yaml:7:49: resources.topics[0].subscriptions[0].endpoint: no "
-          "queue named \"qz\" in resources.queues",
+          "queue named \"qz\" in resources.queues (did you mean \"q\"?)",
           "s.yaml:11:25: resources.schedules[0].targets[0].queue: no queue "
           "named \"nowhere\" in resources.queues",
           "s.yaml:13:19: timeline[0].send.queue: no queue named \"q2\" in "
-          "resources.queues",
+          "resources.queues (did you mean \"q\"?)",
           "s.yaml:14:23: timeline[1].put_item.table: no table named \"T\" in "
           "resources.tables",
           "s.yaml:15:26: timeline[2].put_object.bucket: no bucket named "
           "\"B\" in resources.buckets",
           "s.yaml:16:22: timeline[3].publish.topic: no topic named \"t2\" in "
-          "resources.topics",
+          "resources.topics (did you mean \"t\"?)",
           "s.yaml:17:24: timeline[4].invoke.function: no function named "
           "\"g\" in resources.functions",
           "s.yaml:19:22: expect[0].requests.sink: no sink named \"hook\" in "
@@ -305,7 +305,7 @@ TEST(HarnessScenarioLoad, PlaceholdersNamingNothing) {
           "s.yaml:10:15: resources.functions[0].environment.WHAT: unknown "
           "placeholder ${bogus:x}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
           "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
-          "${http} or ${i}",
+          "${steps.ID.json.PATH}, ${http} or ${i}",
           "s.yaml:11:15: resources.functions[0].environment.OPEN: "
           "unterminated placeholder \"${queue_arn:q\""));
 }
@@ -530,7 +530,7 @@ timeline:
                   "\"soon\": use a number of seconds or units like 250ms, "
                   "30s, 5m, 2h, 1d, 1h30m",
                   "s.yaml:12:19: timeline[0].send.queue: no queue named "
-                  "\"job\" in resources.queues"));
+                  "\"job\" in resources.queues (did you mean \"jobs\"?)"));
 }
 
 TEST(HarnessScenarioLoad, LoadScenarioReadsAFileAndReportsAMissingOne) {
@@ -1053,7 +1053,7 @@ TEST(HarnessScenarioSchema, IsJsonWithTheTopLevelProperties) {
   }
   EXPECT_THAT(keys, ElementsAre("name", "description", "seed", "clock", "stack",
                                 "parameters", "resources", "timeline", "run",
-                                "expect"));
+                                "expect", "faults", "invariants"));
   // A timeline step: exactly one kind, as oneOf of required keys.
   const json::value& step = root.at("properties").at("timeline").at("items");
   EXPECT_EQ(step.at("oneOf").as_array().size(), 8u);
