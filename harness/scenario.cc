@@ -73,6 +73,7 @@ class Reader {
       s.name = fs::path(file_).stem().string();
     }
     s.description = Str(root["description"]);
+    s.expect_failure = Str(root["expect_failure"]);
     if (auto seed = Int(root["seed"]); seed && *seed >= 0) {
       s.seed = static_cast<uint64_t>(*seed);
     }

@@ -93,6 +93,10 @@ struct InvariantSpec {
 struct Scenario {
   std::string name;
   std::string description;
+  // Non-empty: the scenario shows a weak spot, so it is expected to fail
+  // (an expectation or invariant broken) and says why; it passes when it
+  // fails that way, and fails when everything holds.
+  std::string expect_failure;
   std::string file;  // empty for a scenario built in C++
   uint64_t seed = 1;
   bool virtual_clock = true;

@@ -187,6 +187,10 @@ SpecPtr ScenarioSpec() {
              true},
             {"enabled", Boolean()},
             {"description", String()},
+            {"expect_failure",
+             String("why the scenario is expected to fail: it shows a "
+                    "weak spot; it passes when an expectation or invariant "
+                    "breaks, and fails when everything holds")},
             {"targets", Array(target), true},
         },
         "a schedule rule");
@@ -338,6 +342,10 @@ SpecPtr ScenarioSpec() {
         {
             {"name", String("defaults to the file's name")},
             {"description", String()},
+            {"expect_failure",
+             String("why the scenario is expected to fail: it shows a "
+                    "weak spot; it passes when an expectation or invariant "
+                    "breaks, and fails when everything holds")},
             {"seed", Integer("the seed of ids and request ids", 0)},
             {"clock", Enum({"virtual", "real"}, "default virtual")},
             {"stack", String("a SAM or CloudFormation template whose "

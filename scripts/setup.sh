@@ -19,6 +19,7 @@ packages=(
   libjemalloc-dev                          # the fanlab binary's allocator
   libgtest-dev libgmock-dev                # tests/
   libbenchmark-dev                         # bench/
+  chromium-headless-shell                  # `fanlab run --html`: its browser test
   make xz-utils python3                    # aws-lambda-ric's native build
                                            # (tests/compat: its bundled curl
                                            # and aws-lambda-cpp; node-gyp)

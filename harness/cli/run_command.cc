@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "harness/report.h"
+#include "harness/report_html.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/scenario_files.h"
@@ -27,7 +28,7 @@ struct RunCommandOptions {
   std::optional<uint64_t> seed;
   std::string filter;
   int jobs = 1;
-  std::string json_file, junit_file, events_file, trace_file;
+  std::string json_file, junit_file, events_file, trace_file, html_file;
   std::vector<std::string> function_dirs;
   bool quiet = false;
 };
@@ -184,6 +185,9 @@ int RunAll(const RunCommandOptions& o) {
   if (!o.trace_file.empty()) {
     wrote &= WriteFile(o.trace_file, ToChromeTrace(results));
   }
+  if (!o.html_file.empty()) {
+    wrote &= WriteFile(o.html_file, ToHtmlReport(results, wall));
+  }
   if (!o.events_file.empty()) {
     std::ofstream out(o.events_file, std::ios::binary);
     WriteEventLines(out, results);
@@ -228,6 +232,9 @@ void AddRunCommands(CLI::App& app) {
                   "Write every event of every run here, as JSON lines");
   run->add_option("--trace", options->trace_file,
                   "Write the event log as a Chrome/Perfetto trace here");
+  run->add_option("--html", options->html_file,
+                  "Write a self-contained HTML report here: results, a "
+                  "timeline per scenario, the failures");
   run->add_option("--functions-dir", options->function_dirs,
                   "Look for functions' programs here first (repeatable)");
   run->add_flag("-q,--quiet", options->quiet, "No progress line");

@@ -84,9 +84,10 @@ resources:
 TEST(HarnessScenarioLoad, UnknownKeyFarFromAnyListsTheKeys) {
   EXPECT_THAT(Errors("name: x\nflavour: mint\n"),
               ElementsAre("s.yaml:2:1: flavour: unknown key \"flavour\"; "
-                          "expected one of name, description, seed, clock, "
-                          "stack, parameters, resources, timeline, run, "
-                          "expect, faults, invariants"));
+                          "expected one of name, description, "
+                          "expect_failure, seed, clock, stack, parameters, "
+                          "resources, timeline, run, expect, faults, "
+                          "invariants"));
 }
 
 TEST(HarnessScenarioLoad, WrongTypes) {
@@ -1051,9 +1052,10 @@ TEST(HarnessScenarioSchema, IsJsonWithTheTopLevelProperties) {
   for (const auto& kv : root.at("properties").as_object()) {
     keys.push_back(std::string(kv.key()));
   }
-  EXPECT_THAT(keys, ElementsAre("name", "description", "seed", "clock", "stack",
-                                "parameters", "resources", "timeline", "run",
-                                "expect", "faults", "invariants"));
+  EXPECT_THAT(keys, ElementsAre("name", "description", "expect_failure",
+                                "seed", "clock", "stack", "parameters",
+                                "resources", "timeline", "run", "expect",
+                                "faults", "invariants"));
   // A timeline step: exactly one kind, as oneOf of required keys.
   const json::value& step = root.at("properties").at("timeline").at("items");
   EXPECT_EQ(step.at("oneOf").as_array().size(), 8u);
