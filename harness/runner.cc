@@ -5,7 +5,11 @@
 #include <atomic>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
+#include <mutex>
+#include <set>
 
 #include "emulator/core/arn.h"
 #include "emulator/engine.h"
@@ -31,7 +35,9 @@ namespace {
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& options)
-      : scenario_(s), seed_(options.seed.value_or(s.seed)) {}
+      : scenario_(s),
+        seed_(options.seed.value_or(s.seed)),
+        deterministic_(!options.real_time && s.virtual_clock) {}
 
   ScenarioResult Go() {
     auto wall_start = std::chrono::steady_clock::now();
@@ -57,6 +63,8 @@ class Run {
       }
       result_.events = log_->Take();
     }
+    result_.deterministic = deterministic_;
+    if (engine_) result_.rounds = engine_->rounds();
     engine_.reset();  // ends the function processes
     return std::move(result_);
   }
@@ -77,7 +85,25 @@ class Run {
     // repeats a request id), or the scenario's seed would not reach them.
     options.queue.seed = seed_ ^ 0x717565756573ULL;
     options.functions.kill_grace = std::chrono::milliseconds(100);
-    engine_ = std::make_unique<Engine>(options, context_);
+    options.deterministic = deterministic_;
+    if (deterministic_) {
+      // The ZeroMQ context starts its I/O threads with the engine's first
+      // socket: the threads that appear meanwhile are the ones that carry
+      // messages to and from the functions, which must be idle too before
+      // a round is served. One engine is made at a time, so that threads
+      // of parallel runs are not mistaken for these.
+      static std::mutex making;
+      std::lock_guard lock(making);
+      std::set<int> before = ThreadIds();
+      engine_ = std::make_unique<Engine>(options, context_);
+      std::vector<int> started;
+      for (int tid : ThreadIds()) {
+        if (before.count(tid) == 0) started.push_back(tid);
+      }
+      engine_->WatchThreads(std::move(started));
+    } else {
+      engine_ = std::make_unique<Engine>(options, context_);
+    }
     // An abstract socket (Linux): no file to leave behind, no path length
     // limit from TMPDIR.
     static std::atomic<int> counter{0};
@@ -101,7 +127,20 @@ class Run {
     log_->SetCallerSource([this] { return engine_->caller(); });
     engine_->functions().SetRecordCallback(
         [this](const compute::InvocationRecord& r) { log_->OnInvocation(r); });
+    engine_->functions().SetAsyncNoteCallback(
+        [this](const compute::AsyncNote& n) { log_->OnAsyncNote(n); });
     return true;
+  }
+
+  // The threads of this process.
+  static std::set<int> ThreadIds() {
+    std::set<int> out;
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::directory_iterator("/proc/self/task", ec)) {
+      out.insert(std::atoi(e.path().filename().c_str()));
+    }
+    return out;
   }
 
   // ${kind:NAME} and ${http} in every string of `v`.
@@ -168,6 +207,10 @@ class Run {
         Fail(call.origin, call.action + " did not answer during setup");
       }
       if (result_.status == ScenarioResult::Status::kError) return;
+    }
+    for (const auto& [name, range] : scenario_.virtual_durations) {
+      (void)engine_->functions().SetVirtualDuration(name, range.first,
+                                                    range.second);
     }
   }
 
@@ -409,6 +452,7 @@ class Run {
 
   const Scenario& scenario_;
   uint64_t seed_;
+  bool deterministic_;
   ScenarioResult result_;
   transport::Context context_;
   // The log outlives the engine, which may still report while it ends.

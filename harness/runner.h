@@ -24,6 +24,12 @@ namespace fanlab::harness {
 
 struct RunOptions {
   std::optional<uint64_t> seed;  // overrides the scenario's
+  // Off (the default, with a virtual clock): a deterministic run, where
+  // the engine holds what function processes send and serves it in seeded
+  // rounds, and invocations take their functions' virtual durations (same
+  // seed, same event log; docs/scenarios.md). On: functions run at their
+  // own pace and the virtual clock follows real time while they do.
+  bool real_time = false;
 };
 
 struct ExpectationResult {
@@ -60,6 +66,8 @@ struct ScenarioResult {
   double wall_seconds = 0;
   std::vector<Event> events;
   size_t invocations = 0;
+  bool deterministic = false;
+  uint64_t rounds = 0;  // deterministic runs: rounds the engine served
 
   bool passed() const { return status == Status::kPassed; }
   // The failed expectations, for assertions and reports.

@@ -90,6 +90,9 @@ struct Scenario {
   std::vector<Step> timeline;     // sorted by `at` (stable)
   RunSpec run;
   std::vector<Expectation> expect;
+  // Deterministic runs: each function's virtual duration, [min, max]
+  // (`duration`, `duration_max`); functions not named take none.
+  std::map<std::string, std::pair<Duration, Duration>> virtual_durations;
 };
 
 struct LoadOptions {

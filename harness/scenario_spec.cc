@@ -110,6 +110,13 @@ SpecPtr ScenarioSpec() {
                           "process per invocation")},
             {"environment", MapOf(Scalar(), "environment variables")},
             {"reserved_concurrency", Integer("", 0)},
+            {"duration",
+             DurationSpec("deterministic runs: the virtual time each "
+                          "invocation takes (default 0)")},
+            {"duration_max",
+             DurationSpec("deterministic runs: each invocation draws its "
+                          "virtual time from [duration, duration_max], "
+                          "seeded")},
             {"retries",
              Integer("Event invocations' MaximumRetryAttempts", 0, 2)},
             {"max_event_age", DurationSpec("60s..6h")},
