@@ -13,6 +13,7 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/engine_wiring.h"
@@ -461,8 +462,10 @@ bool Engine::Idle() const {
 // (nanosleep) is busy; any other wait (for a reply, its next event, a
 // lock) is idle. docs/scenarios.md says what a function must avoid.
 void Engine::DeterministicLoop(std::optional<TimePoint> until) {
+  // run_one_for waits in whole milliseconds (epoll's unit): the short
+  // waits here are the thread's own, between polls.
   constexpr int kIdleChecks = 2;
-  constexpr auto kIdleGap = std::chrono::microseconds(30);
+  constexpr auto kBusyWait = std::chrono::microseconds(20);
   int idle_checks = 0;
   while (!stop_) {
     if (io_->stopped()) io_->restart();
@@ -473,11 +476,11 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
     if (stop_) break;
     if (!Idle()) {
       idle_checks = 0;
-      if (io_->run_one_for(std::chrono::microseconds(100)) > 0) continue;
+      std::this_thread::sleep_for(kBusyWait);
       continue;
     }
     if (++idle_checks < kIdleChecks) {
-      if (io_->run_one_for(kIdleGap) > 0) idle_checks = 0;
+      std::this_thread::yield();
       continue;
     }
     idle_checks = 0;
