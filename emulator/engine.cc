@@ -456,7 +456,7 @@ bool Engine::Idle() const {
 // from the engine (or for its next event), and whatever it sent is held.
 // Once every one of them is idle (no thread running or in disk sleep, and
 // none of the ZeroMQ threads carrying messages either) and the loop has
-// drained every ready handler, twice in a row, the round is served in a
+// drained every ready handler, three times in a row, the round is served in a
 // seeded order; with nothing held, virtual time moves to the next timer.
 // A thread computing (R), in disk sleep (D) or in a real sleep of its own
 // (nanosleep) is busy; any other wait (for a reply, its next event, a
@@ -464,7 +464,7 @@ bool Engine::Idle() const {
 void Engine::DeterministicLoop(std::optional<TimePoint> until) {
   // run_one_for waits in whole milliseconds (epoll's unit): the short
   // waits here are the thread's own, between polls.
-  constexpr int kIdleChecks = 2;
+  constexpr int kIdleChecks = 3;
   constexpr auto kBusyWait = std::chrono::microseconds(20);
   int idle_checks = 0;
   while (!stop_) {
@@ -480,7 +480,7 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
       continue;
     }
     if (++idle_checks < kIdleChecks) {
-      std::this_thread::yield();
+      std::this_thread::sleep_for(kBusyWait);
       continue;
     }
     idle_checks = 0;
