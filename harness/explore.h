@@ -40,7 +40,9 @@ struct ExploreResult {
   std::optional<uint64_t> failing_seed;
   ScenarioResult failure;
   // The scenario with the fewest steps that still fails the same way under
-  // that seed, and its run (the failure itself when nothing could go).
+  // that seed (every expectation that failed still fails; ones about the
+  // steps dropped may fail too), and its run (the failure itself when
+  // nothing could go).
   Scenario shrunk;
   ScenarioResult shrunk_result;
   size_t shrink_runs = 0;
