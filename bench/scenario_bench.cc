@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <cstdio>
 
+#include "harness/explore.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/scenario_files.h"
@@ -70,6 +71,13 @@ ScenarioBenchResult RunScenarioBench(const ScenarioBenchOptions& options,
       t.invocations = r.invocations;
     }
     result.scenarios.push_back(std::move(t));
+    if (s.name == "doparallel-basic") {
+      harness::ExploreResult e = harness::Explore(
+          s, harness::ExploreOptions{.seeds = 100, .jobs = 2, .shrink = false});
+      if (e.wall_seconds > 0) {
+        result.doparallel_basic_seeds_per_s = double(e.runs) / e.wall_seconds;
+      }
+    }
   }
   return result;
 }
@@ -90,6 +98,9 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
                         r.floor_wall_s > 0 ? s.wall_s / r.floor_wall_s : 0.0}};
       if (s.target_s > 0) one["target_s"] = s.target_s;
       all.push_back(std::move(one));
+    }
+    if (r.doparallel_basic_seeds_per_s > 0) {
+      o["doparallel_basic_seeds_per_s"] = r.doparallel_basic_seeds_per_s;
     }
     o["scenarios"] = std::move(all);
     return json::serialize(o) + "\n";
@@ -121,6 +132,13 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
                 "floor (an empty scenario: engine up and down): %.4f s\n",
                 r.floor_wall_s);
   out += line;
+  if (r.doparallel_basic_seeds_per_s > 0) {
+    std::snprintf(line, sizeof line,
+                  "exploration: doparallel-basic, 100 seeds with -j2: %.1f "
+                  "seeds/s (goal >= 100)\n",
+                  r.doparallel_basic_seeds_per_s);
+    out += line;
+  }
   return out;
 }
 

@@ -33,6 +33,9 @@ struct ScenarioTiming {
 struct ScenarioBenchResult {
   std::vector<ScenarioTiming> scenarios;
   double floor_wall_s = 0;  // an empty scenario
+  // Exploration speed: doparallel-basic (when among the scenarios) run
+  // deterministically under 100 seeds, two at a time (goal >= 100).
+  double doparallel_basic_seeds_per_s = 0;
 };
 
 // Errors (a path that does not exist, a scenario that does not load) go
@@ -41,7 +44,8 @@ ScenarioBenchResult RunScenarioBench(const ScenarioBenchOptions& options,
                                      std::string& error);
 // The table, or one JSON object: {"floor_wall_s", "<name>_wall_s" for
 // each scenario (dashes become underscores: scheduler_24h_wall_s,
-// doparallel_10k_wall_s), "scenarios": [{name, passed, wall_s, ...}]}.
+// doparallel_10k_wall_s), "doparallel_basic_seeds_per_s" when measured,
+// "scenarios": [{name, passed, wall_s, ...}]}.
 std::string FormatScenarioBench(const ScenarioBenchResult& r, bool json);
 
 }  // namespace fanlab::bench

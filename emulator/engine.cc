@@ -1,10 +1,19 @@
 #include "emulator/engine.h"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <optional>
+#include <sstream>
+#include <thread>
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/engine_wiring.h"
@@ -88,7 +97,9 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       http_ids_(options.seed.value_or(kDefaultSeed) ^ 0x68747470ULL),
       advertise_url_(options.advertise_url),
       http_hostnames_(options.http_hostnames),
-      auth_token_(options.auth_token) {
+      auth_token_(options.auth_token),
+      deterministic_(options.deterministic),
+      round_rng_(options.seed.value_or(kDefaultSeed) ^ 0x726f756e64ULL) {
   if (clock_ == nullptr) {
     if (options.virtual_clock) {
       clock_ = std::make_unique<VirtualClock>();
@@ -119,9 +130,19 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   endpoint_for_functions_ = !options.functions.endpoint.empty();
   options.functions.data_dir = options.data_dir;  // code under lambda-code/
   options.functions.auth_token = options.auth_token;
+  if (deterministic_) {
+    options.functions.deterministic = true;
+    options.functions.seed =
+        options.seed.value_or(kDefaultSeed) ^ 0x6475726174696f6eULL;
+  }
   functions_ = std::make_unique<compute::FunctionService>(
       *clock_, *launcher_, ids_, options.functions);
   ConnectFunctions();
+  if (deterministic_) {
+    functions_->SetGate([this](std::string key, std::function<void()> input) {
+      Admit(std::move(key), std::move(input));
+    });
+  }
   topics_ = std::make_unique<services::TopicService>(
       *clock_, ids_,
       services::TopicServiceOptions{.region = account_.region,
@@ -173,9 +194,15 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       *io_, context,
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
-        DispatchAs(api::ApiRequest{.action = std::string(action),
-                                   .body = std::string(body)},
-                   std::move(done));
+        auto request = std::make_shared<api::ApiRequest>(api::ApiRequest{
+            .action = std::string(action), .body = std::string(body)});
+        std::string key;
+        if (deterministic_) {
+          key = "z" + SourceOf(server_->peer_pid()) + " " + request->action +
+                "\n" + request->body;
+        }
+        Admit(std::move(key),
+              [this, request, done] { DispatchAs(std::move(*request), done); });
       },
       transport::ZmqServerOptions{.auth_token = options.auth_token,
                                   .allow_remote = options.allow_remote});
@@ -192,8 +219,11 @@ void Engine::ConnectFunctions() {
   });
   // A function's time is real time: the clock follows it from the moment
   // the invocation starts (the loop turns following off once none runs).
+  // Deterministic runs: an invocation takes its virtual duration instead.
   functions_->SetStartCallback([this] {
-    if (virtual_clock_ != nullptr) virtual_clock_->FollowRealTime(true);
+    if (virtual_clock_ != nullptr && !deterministic_) {
+      virtual_clock_->FollowRealTime(true);
+    }
   });
 }
 
@@ -259,7 +289,25 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
       *io_,
       [this](services::HttpRequest request,
              transport::HttpServer::Respond respond) {
-        http_front_->Handle(std::move(request), std::move(respond));
+        std::string key;
+        if (deterministic_) {
+          // Signed calls name their environment (its access key); the rest
+          // are named by what they say.
+          const std::string* auth =
+              services::FindHeader(request.headers, "Authorization");
+          std::string who;
+          if (auth != nullptr) {
+            size_t at = auth->find("FLENV");
+            if (at != std::string::npos) who = auth->substr(at, 20);
+          }
+          key = "h" + who + " " + request.method + " " + request.path + "\n" +
+                request.body;
+        }
+        auto shared =
+            std::make_shared<services::HttpRequest>(std::move(request));
+        Admit(std::move(key), [this, shared, respond] {
+          http_front_->Handle(std::move(*shared), respond);
+        });
       },
       std::move(options));
   auto bound = server->Bind(address);
@@ -309,10 +357,191 @@ void Engine::Run() { Loop(std::nullopt); }
 
 void Engine::RunUntil(TimePoint until) { Loop(until); }
 
+void Engine::Admit(std::string key, std::function<void()> input) {
+  if (!deterministic_) return input();
+  held_.push_back({std::move(key), std::move(input)});
+}
+
+void Engine::ServeRound() {
+  std::vector<Held> round = std::move(held_);
+  held_.clear();
+  ++rounds_;
+  // Groups in key order, each in its arrival order (one source's inputs
+  // come in the order it sent them); then a seeded shuffle of the groups.
+  std::stable_sort(round.begin(), round.end(),
+                   [](const Held& a, const Held& b) { return a.key < b.key; });
+  std::vector<std::pair<size_t, size_t>> groups;  // [begin, end)
+  for (size_t i = 0; i < round.size();) {
+    size_t j = i + 1;
+    while (j < round.size() && round[j].key == round[i].key) ++j;
+    groups.emplace_back(i, j);
+    i = j;
+  }
+  for (size_t i = groups.size(); i > 1; --i) {
+    uint64_t z = (round_rng_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    std::swap(groups[i - 1], groups[z % i]);
+  }
+  for (auto [begin, end] : groups) {
+    for (size_t i = begin; i < end; ++i) round[i].input();
+  }
+}
+
+namespace {
+
+// The state letter of /proc/<path>/stat ("R", "S", "D", ...), or 0 when
+// it is gone.
+char ThreadState(const std::string& stat_path) {
+  char buf[512];
+  int fd = ::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  // "pid (comm) S ...": the comm may hold spaces and parentheses.
+  const char* close_paren = std::strrchr(buf, ')');
+  if (close_paren == nullptr || close_paren[1] == 0) return 0;
+  return close_paren[2];
+}
+
+// A thread sleeping on its own (nanosleep, clock_nanosleep: a real
+// sleep inside the function) counts as busy: it will go on by itself.
+bool SleepingOnItsOwn(const std::string& task) {
+  std::ifstream in(task + "/syscall");
+  long number = -1;
+  if (!(in >> number)) return false;
+  return number == SYS_nanosleep || number == SYS_clock_nanosleep;
+}
+
+bool Busy(char state) { return state == 'R' || state == 'D'; }
+
+// Every thread of `pid` and of its descendants is idle.
+bool TreeIdle(int pid, int depth = 0) {
+  std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(task_dir.c_str());
+  if (dir == nullptr) return true;  // gone
+  bool idle = true;
+  std::vector<int> children;
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    std::string base = task_dir + "/" + e->d_name;
+    char state = ThreadState(base + "/stat");
+    if (Busy(state) || (state == 'S' && SleepingOnItsOwn(base))) {
+      idle = false;
+      break;
+    }
+    if (depth < 8) {
+      std::ifstream in(base + "/children");
+      int child;
+      while (in >> child) children.push_back(child);
+    }
+  }
+  ::closedir(dir);
+  if (!idle) return false;
+  for (int child : children) {
+    if (!TreeIdle(child, depth + 1)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Engine::SourceOf(int pid) const {
+  // The process itself, or the environment's process it descends from.
+  for (int depth = 0; pid > 1 && depth < 8; ++depth) {
+    if (uint64_t env = functions_->EnvironmentOfProcess(pid); env != 0) {
+      return "e" + std::to_string(env);
+    }
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t paren = line.rfind(')');
+    if (paren == std::string::npos) break;
+    std::istringstream rest(line.substr(paren + 1));
+    char state;
+    int parent = 0;
+    rest >> state >> parent;
+    pid = parent;
+  }
+  return "";
+}
+
+bool Engine::Idle() const {
+  for (int tid : watched_threads_) {
+    if (Busy(ThreadState("/proc/self/task/" + std::to_string(tid) + "/stat"))) {
+      return false;
+    }
+  }
+  for (int pid : functions_->ProcessIds()) {
+    if (!TreeIdle(pid)) return false;
+  }
+  return true;
+}
+
+// A deterministic run's loop. What happens between two rounds depends on
+// the function processes alone: each runs until it waits for an answer
+// from the engine (or for its next event), and whatever it sent is held.
+// Once every one of them is idle (no thread running or in disk sleep, and
+// none of the ZeroMQ threads carrying messages either) and the loop has
+// drained every ready handler, three times in a row, the round is served in a
+// seeded order; with nothing held, virtual time moves to the next timer.
+// A thread computing (R), in disk sleep (D) or in a real sleep of its own
+// (nanosleep) is busy; any other wait (for a reply, its next event, a
+// lock) is idle. docs/scenarios.md says what a function must avoid.
+void Engine::DeterministicLoop(std::optional<TimePoint> until) {
+  // run_one_for waits in whole milliseconds (epoll's unit): the short
+  // waits here are the thread's own, between polls.
+  constexpr int kIdleChecks = 3;
+  constexpr auto kBusyWait = std::chrono::microseconds(20);
+  int idle_checks = 0;
+  while (!stop_) {
+    if (io_->stopped()) io_->restart();
+    if (io_->poll() > 0) {
+      idle_checks = 0;
+      continue;
+    }
+    if (stop_) break;
+    if (!Idle()) {
+      idle_checks = 0;
+      std::this_thread::sleep_for(kBusyWait);
+      continue;
+    }
+    if (++idle_checks < kIdleChecks) {
+      std::this_thread::sleep_for(kBusyWait);
+      continue;
+    }
+    idle_checks = 0;
+    if (!held_.empty()) {
+      ServeRound();
+      continue;
+    }
+    auto next = virtual_clock_->NextDeadline();
+    TimePoint now = clock_->Now();
+    if (next && *next <= now) {
+      virtual_clock_->AdvanceTo(now);  // what is due now fires first
+      continue;
+    }
+    if (until && now >= *until) return;
+    if (until && (!next || *next > *until)) {
+      virtual_clock_->AdvanceTo(*until);
+    } else if (!virtual_clock_->AdvanceToNextTimer()) {
+      io_->run_one();
+    }
+  }
+}
+
 void Engine::Loop(std::optional<TimePoint> until) {
   if (!started_) {
     server_->Start();
     started_ = true;
+  }
+  if (deterministic_ && virtual_clock_ != nullptr) {
+    auto work = boost::asio::make_work_guard(*io_);
+    DeterministicLoop(until);
+    return;
   }
   auto work = boost::asio::make_work_guard(*io_);
   // True once `until` is reached and nothing is ready to run.

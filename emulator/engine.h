@@ -99,6 +99,14 @@ struct EngineOptions {
   std::string auth_token;
   // Non-loopback ZeroMQ endpoints may be bound (REQUIRES auth_token).
   bool allow_remote = false;
+  // Deterministic runs (needs the virtual clock): what function processes
+  // send (API calls over ZeroMQ and the HTTP front, HTTP to routes and
+  // sinks, Runtime API requests, result frames, their exits) is held and
+  // served in rounds, each once every function process is idle (see
+  // Engine::Loop), in an order drawn from `seed`; virtual time moves only
+  // between rounds, and an invocation takes its function's virtual
+  // duration. Same seed, same history.
+  bool deterministic = false;
 };
 
 // What the engine runs on, for tests to replace: each null part is the
@@ -187,6 +195,14 @@ class Engine {
   // invocation start and queue delivery; null: none. Must outlive the
   // engine (or be reset to null first).
   void SetFaults(sim::FaultInjector* faults);
+  // Deterministic runs: threads of this process that must be idle too
+  // before a round is served (the ZeroMQ context's I/O threads, which
+  // carry requests and replies between the engine and the functions).
+  void WatchThreads(std::vector<int> thread_ids) {
+    watched_threads_ = std::move(thread_ids);
+  }
+  // Deterministic runs: rounds served so far.
+  uint64_t rounds() const { return rounds_; }
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }
@@ -197,6 +213,19 @@ class Engine {
 
  private:
   void Loop(std::optional<TimePoint> until);
+  void DeterministicLoop(std::optional<TimePoint> until);
+  // Runs `input` now, or (deterministic runs) holds it for the next
+  // round under `key`, which names it the same way in every run.
+  void Admit(std::string key, std::function<void()> input);
+  // Runs every held input: grouped by key (a group keeps its arrival
+  // order), the groups in an order drawn from the seed.
+  void ServeRound();
+  // No thread of any function process (or their children) and no watched
+  // thread is running or in uninterruptible sleep.
+  bool Idle() const;
+  // "e<number>" of the environment process `pid` is or descends from;
+  // "" when none is.
+  std::string SourceOf(int pid) const;
   // Dispatches with caller_ set to the invocation `request` comes from.
   void DispatchAs(api::ApiRequest request, api::ApiCallback done);
   // The fault for `request` (engine_faults.cc): true when it took the
@@ -251,6 +280,15 @@ class Engine {
   std::string auth_token_;  // the HTTP front's (EngineOptions::auth_token)
   std::unique_ptr<transport::HttpServer> http_server_;
   std::unique_ptr<transport::ZmqServer> server_;
+  bool deterministic_ = false;
+  struct Held {
+    std::string key;
+    std::function<void()> input;
+  };
+  std::vector<Held> held_;
+  uint64_t round_rng_ = 0;  // splitmix64 state
+  uint64_t rounds_ = 0;
+  std::vector<int> watched_threads_;
   Status init_status_;  // what Create() reports
   bool endpoint_for_functions_ = false;
   bool started_ = false;  // the ZeroMQ server is started

@@ -46,6 +46,16 @@ json::object Event::ToJson() const {
   return o;
 }
 
+json::object Event::ToCompareJson(bool deterministic) const {
+  json::object o = ToJson();
+  if (!deterministic && service == "lambda" && kind == "Invocation" &&
+      o.contains("detail") && o["detail"].is_object()) {
+    o["detail"].as_object().erase("durationMs");
+    o["detail"].as_object().erase("durationUs");
+  }
+  return o;
+}
+
 std::string Event::Summary() const {
   // Milliseconds, truncated as atMs is.
   const long long ms =
@@ -125,6 +135,21 @@ void EventLog::OnInvocation(const compute::InvocationRecord& r) {
            .count()}};
   if (!r.error_type.empty()) detail["errorType"] = r.error_type;
   Add("lambda", "Invocation", r.function, r.request_id, std::move(detail));
+}
+
+void EventLog::OnAsyncNote(const compute::AsyncNote& n) {
+  json::object detail{{"attempts", n.attempts}};
+  if (!n.error_type.empty()) detail["errorType"] = n.error_type;
+  std::string kind;
+  if (n.kind == compute::AsyncNote::Kind::kRetryScheduled) {
+    kind = "EventRetryScheduled";
+    detail["retryAtMs"] = Millis(n.retry_at - start_);
+  } else {
+    kind = "EventDropped";
+    detail["condition"] = n.condition;
+    if (!n.destination.empty()) detail["destination"] = n.destination;
+  }
+  Add("lambda", std::move(kind), n.function, n.request_id, std::move(detail));
 }
 
 }  // namespace fanlab::harness

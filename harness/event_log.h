@@ -37,6 +37,11 @@ struct Event {
   // {"seq","atMs","service","kind","resource","key","detail"}, plus
   // "caller": {"function","requestId"} when there is one.
   boost::json::object ToJson() const;
+  // The comparison form (`fanlab run --events-compare`): ToJson() without
+  // the fields a run cannot reproduce. A deterministic run reproduces
+  // every field (its durations are virtual); a real-time run drops an
+  // Invocation's durationMs and durationUs (wall time).
+  boost::json::object ToCompareJson(bool deterministic) const;
   // "+12.500s sqs MessageSent jobs 5f0c…": one line for failure reports.
   std::string Summary() const;
 };
@@ -56,6 +61,8 @@ class EventLog : public queue::QueueObserver, public services::ServiceObserver {
   void OnQueueEvent(const queue::QueueEvent& event) override;
   void OnServiceEvent(const services::ServiceEvent& event) override;
   void OnInvocation(const compute::InvocationRecord& record);
+  // lambda EventRetryScheduled / EventDropped, keyed by the request id.
+  void OnAsyncNote(const compute::AsyncNote& note);
   // At the clock's now, or at `at` (when the change took effect: a
   // visibility timeout noticed later is logged at its end).
   void Add(std::string service, std::string kind, std::string resource,

@@ -130,7 +130,7 @@ void WriteSummary(std::ostream& out, const std::vector<ScenarioResult>& results,
   out << line;
   size_t passed = 0, failed = 0, errors = 0;
   for (const auto& r : results) {
-    std::string status = StatusName(r.status);
+    std::string status = r.failed_as_expected ? "xfail" : StatusName(r.status);
     const char* color = r.status == ScenarioResult::Status::kPassed   ? "32"
                         : r.status == ScenarioResult::Status::kFailed ? "31"
                                                                       : "33";

@@ -43,7 +43,7 @@ json::object ScenarioData(const ScenarioResult& r) {
     failures.push_back(json::object{
         {"kind", e->kind},
         {"label", e->label},
-        {"line", e->origin.line},
+        {"line", e->origin.mark.line},
         {"expected", e->expected},
         {"found", e->found},
         {"context", std::move(context)},

@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
+#include <mutex>
+#include <set>
 
 #include "emulator/core/arn.h"
 #include "emulator/engine.h"
@@ -73,7 +76,9 @@ class PrivateSocketDir {
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& options)
-      : scenario_(s), seed_(options.seed.value_or(s.seed)) {}
+      : scenario_(s),
+        seed_(options.seed.value_or(s.seed)),
+        deterministic_(!options.real_time && s.virtual_clock) {}
 
   ScenarioResult Go() {
     auto wall_start = std::chrono::steady_clock::now();
@@ -99,6 +104,8 @@ class Run {
       }
       result_.events = log_->Take();
     }
+    result_.deterministic = deterministic_;
+    if (engine_) result_.rounds = engine_->rounds();
     engine_.reset();  // ends the function processes
     return std::move(result_);
   }
@@ -119,12 +126,32 @@ class Run {
     // repeats a request id), or the scenario's seed would not reach them.
     options.queue.seed = seed_ ^ 0x717565756573ULL;
     options.functions.kill_grace = std::chrono::milliseconds(100);
-    engine_ = std::make_unique<Engine>(options, context_);
+    options.deterministic = deterministic_;
     // Reachable by this user only (an abstract socket would be open to
     // every local user: file permissions do not apply to it).
     auto endpoint = socket_dir_.Make();
-    auto bound = endpoint.ok() ? engine_->Bind(*endpoint)
-                               : Result<std::string>(endpoint.status());
+    Result<std::string> bound = endpoint.status();
+    if (deterministic_) {
+      // The ZeroMQ context starts its I/O threads with the engine's first
+      // socket, and its ZAP handler (the same-uid check of ipc://) with the
+      // first bind: the threads that appear meanwhile carry messages to and
+      // from the functions, and must be idle too before a round is served.
+      // One engine is made at a time, so that threads of parallel runs are
+      // not mistaken for these.
+      static std::mutex making;
+      std::lock_guard lock(making);
+      std::set<int> before = ThreadIds();
+      engine_ = std::make_unique<Engine>(options, context_);
+      if (endpoint.ok()) bound = engine_->Bind(*endpoint);
+      std::vector<int> started;
+      for (int tid : ThreadIds()) {
+        if (before.count(tid) == 0) started.push_back(tid);
+      }
+      engine_->WatchThreads(std::move(started));
+    } else {
+      engine_ = std::make_unique<Engine>(options, context_);
+      if (endpoint.ok()) bound = engine_->Bind(*endpoint);
+    }
     if (!bound.ok()) {
       Fail({}, "cannot bind the engine: " + bound.status().ToString());
       return false;
@@ -142,6 +169,8 @@ class Run {
     log_->SetCallerSource([this] { return engine_->caller(); });
     engine_->functions().SetRecordCallback(
         [this](const compute::InvocationRecord& r) { log_->OnInvocation(r); });
+    engine_->functions().SetAsyncNoteCallback(
+        [this](const compute::AsyncNote& n) { log_->OnAsyncNote(n); });
     if (!scenario_.faults.empty()) StartFaults();
     return true;
   }
@@ -163,6 +192,17 @@ class Run {
                 std::move(detail));
     });
     engine_->SetFaults(faults_.get());
+  }
+
+  // The threads of this process.
+  static std::set<int> ThreadIds() {
+    std::set<int> out;
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::directory_iterator("/proc/self/task", ec)) {
+      out.insert(std::atoi(e.path().filename().c_str()));
+    }
+    return out;
   }
 
   // ${kind:NAME} and ${http} in every string of `v`.
@@ -252,6 +292,10 @@ class Run {
         Fail(call.origin, call.action + " did not answer during setup");
       }
       if (result_.status == ScenarioResult::Status::kError) return;
+    }
+    for (const auto& [name, range] : scenario_.virtual_durations) {
+      (void)engine_->functions().SetVirtualDuration(name, range.first,
+                                                    range.second);
     }
   }
 
@@ -505,10 +549,22 @@ class Run {
       }
       result_.expectations.push_back(std::move(r));
     }
+    if (!scenario_.expect_failure.empty() && result_.failure.empty()) {
+      // A weak spot shown on purpose: breaking is the pass.
+      if (result_.status == ScenarioResult::Status::kFailed) {
+        result_.status = ScenarioResult::Status::kPassed;
+        result_.failed_as_expected = true;
+      } else if (result_.status == ScenarioResult::Status::kPassed) {
+        result_.status = ScenarioResult::Status::kFailed;
+        result_.failure = "expected to fail (" + scenario_.expect_failure +
+                          "), but every expectation and invariant held";
+      }
+    }
   }
 
   const Scenario& scenario_;
   uint64_t seed_;
+  bool deterministic_;
   ScenarioResult result_;
   transport::Context context_;
   PrivateSocketDir socket_dir_;  // outlives the engine bound in it

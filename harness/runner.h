@@ -24,6 +24,12 @@ namespace fanlab::harness {
 
 struct RunOptions {
   std::optional<uint64_t> seed;  // overrides the scenario's
+  // Off (the default, with a virtual clock): a deterministic run, where
+  // the engine holds what function processes send and serves it in seeded
+  // rounds, and invocations take their functions' virtual durations (same
+  // seed, same event log; docs/scenarios.md). On: functions run at their
+  // own pace and the virtual clock follows real time while they do.
+  bool real_time = false;
 };
 
 struct ExpectationResult {
@@ -56,10 +62,15 @@ struct ScenarioResult {
   // wall-time guard fired, quiescence never came).
   std::string failure;
   std::vector<ExpectationResult> expectations;
+  // A scenario with expect_failure whose expectations or invariants broke,
+  // as it says they would: it passed, and its broken ones are kept here.
+  bool failed_as_expected = false;
   Duration virtual_time{0};
   double wall_seconds = 0;
   std::vector<Event> events;
   size_t invocations = 0;
+  bool deterministic = false;
+  uint64_t rounds = 0;  // deterministic runs: rounds the engine served
 
   bool passed() const { return status == Status::kPassed; }
   // The failed expectations, for assertions and reports.

@@ -493,6 +493,17 @@ class Reader {
             json::object{{"Variables", StringMap(f["environment"])}};
       }
       s.setup.push_back({"CreateFunction", std::move(body), At(f, path)});
+      if (auto d = DurationOf(f["duration"])) {
+        Duration max = DurationOf(f["duration_max"]).value_or(*d);
+        if (max < *d) {
+          Error(f["duration_max"], path + ".duration_max",
+                "duration_max is at least duration (" + FormatDuration(*d) +
+                    "), not " + FormatDuration(max));
+        }
+        s.virtual_durations[name] = {*d, max};
+      } else if (auto m = DurationOf(f["duration_max"])) {
+        s.virtual_durations[name] = {Duration(0), *m};
+      }
       if (auto r = Int(f["reserved_concurrency"])) {
         s.setup.push_back(
             {"PutFunctionConcurrency",

@@ -108,6 +108,9 @@ struct Scenario {
   // own stream of the run's seed.
   std::vector<sim::FaultSpec> faults;
   std::vector<InvariantSpec> invariants;
+  // Deterministic runs: each function's virtual duration, [min, max]
+  // (`duration`, `duration_max`); functions not named take none.
+  std::map<std::string, std::pair<Duration, Duration>> virtual_durations;
 };
 
 struct LoadOptions {

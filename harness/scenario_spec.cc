@@ -27,9 +27,8 @@ std::vector<Field> CollectionChecks(std::vector<Field> fields) {
       {"distinct", Integer("this many distinct values", 0)},
       {"ordered", Enum({"ascending", "descending"},
                        "the values are sorted so (numbers or strings)")},
-      {"between",
-       Array(DurationSpec(),
-             "keep only the documents whose time is in [from, to]")},
+      {"between", Array(DurationSpec(),
+                        "keep only the documents whose time is in [from, to]")},
       {"before", DurationSpec("every document's time is at most this")},
       {"after", DurationSpec("every document's time is at least this")},
   };
@@ -115,6 +114,13 @@ SpecPtr ScenarioSpec() {
                           "process per invocation")},
             {"environment", MapOf(Scalar(), "environment variables")},
             {"reserved_concurrency", Integer("", 0)},
+            {"duration",
+             DurationSpec("deterministic runs: the virtual time each "
+                          "invocation takes (default 0)")},
+            {"duration_max",
+             DurationSpec("deterministic runs: each invocation draws its "
+                          "virtual time from [duration, duration_max], "
+                          "seeded")},
             {"retries",
              Integer("Event invocations' MaximumRetryAttempts", 0, 2)},
             {"max_event_age", DurationSpec("60s..6h")},

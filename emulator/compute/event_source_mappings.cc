@@ -280,8 +280,10 @@ void EventSourceMappings::Poll(const std::string& uuid) {
         });
   }
   // Nothing visible now: look again when a delay or visibility timeout
-  // ends (only while no batch of ours is out: its end polls anyway).
-  if (m.in_flight == 0 && m.pending.empty()) {
+  // ends, batches of ours out or not (a message whose visibility lapses
+  // while the batch holding it still runs is delivered again, as SQS
+  // hands it out again). With every slot taken, the end of a batch polls.
+  if (m.pending.empty() && m.in_flight < max_concurrency) {
     if (m.wake_timer != 0) clock_.Cancel(m.wake_timer);
     m.wake_timer = 0;
     if (auto next = sqs_.NextTransition(m.queue.name)) {

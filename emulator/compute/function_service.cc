@@ -151,6 +151,11 @@ struct FunctionService::Invocation {
   bool cold = true;
   bool timed_out = false;
   Duration timed_out_after{0};
+  // Deterministic runs: when its answer may be taken, and the answer
+  // waiting for that instant (run at once if the process exits first).
+  TimePoint virtual_end;
+  std::function<void(Env&)> held;
+  TimerId held_timer = 0;
 };
 
 struct FunctionService::AsyncEvent {
@@ -188,7 +193,8 @@ FunctionService::FunctionService(Clock& clock, Launcher& launcher,
     : clock_(clock),
       launcher_(launcher),
       ids_(ids),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      duration_rng_(options_.seed) {
   if (options_.runtimes_dir.empty())
     options_.runtimes_dir = DefaultRuntimesDir();
 }
@@ -366,6 +372,8 @@ Result<FunctionConfig> FunctionService::UpdateFunctionConfiguration(
   if (!f) return GetFunction(config.name).status();
   if (Status s = Validate(config); !s.ok()) return s;
   config.reserved_concurrency = f->config.reserved_concurrency;
+  config.virtual_duration = f->config.virtual_duration;
+  config.virtual_duration_max = f->config.virtual_duration_max;
   f->config = std::move(config);
   f->generation++;
   for (auto& [id, env] : envs_) {
@@ -632,16 +640,22 @@ Result<FunctionService::Env*> FunctionService::Spawn(
   env->access_key = AccessKeyFor(env->id);
   uint64_t id = env->id;
   std::weak_ptr<bool> alive = alive_;
-  auto launched =
-      launcher_.Launch(spec, {.on_result =
-                                  [this, alive, id](std::string_view bytes) {
-                                    if (!alive.expired())
-                                      OnResultBytes(id, bytes);
-                                  },
-                              .on_exit =
-                                  [this, alive, id](const ExitStatus& status) {
-                                    if (!alive.expired()) OnExit(id, status);
-                                  }});
+  auto launched = launcher_.Launch(
+      spec, {.on_result =
+                 [this, alive, id](std::string_view bytes) {
+                   if (alive.expired()) return;
+                   Admit("r" + std::to_string(id),
+                         [this, alive, id, copy = std::string(bytes)] {
+                           if (!alive.expired()) OnResultBytes(id, copy);
+                         });
+                 },
+             .on_exit =
+                 [this, alive, id](const ExitStatus& status) {
+                   if (alive.expired()) return;
+                   Admit("x" + std::to_string(id), [this, alive, id, status] {
+                     if (!alive.expired()) OnExit(id, status);
+                   });
+                 }});
   if (!launched.ok()) return launched.status();
   ++next_env_;
   env->process = *launched;
@@ -664,6 +678,9 @@ void FunctionService::Start(Env& env, std::unique_ptr<Invocation> inv) {
   inv->deadline_timer = clock_.ScheduleAt(inv->deadline, [this, alive, id] {
     if (!alive.expired()) OnDeadline(id);
   });
+  if (options_.deterministic) {
+    inv->virtual_end = inv->start + VirtualDuration(env.fn->config);
+  }
   env.current = std::move(inv);
   if (faults_) StartFault(env);
 }
@@ -712,6 +729,92 @@ bool FunctionService::KillInvocation(std::string_view request_id,
   return false;
 }
 
+Status FunctionService::SetVirtualDuration(const std::string& name,
+                                           Duration min, Duration max) {
+  auto f = Find(name);
+  if (!f) return GetFunction(name).status();
+  f->config.virtual_duration = min;
+  f->config.virtual_duration_max = max;
+  return Status::Ok();
+}
+
+Duration FunctionService::VirtualDuration(const FunctionConfig& c) {
+  if (c.virtual_duration_max <= c.virtual_duration) return c.virtual_duration;
+  // splitmix64: the same draws for the same seed on every platform.
+  uint64_t z = (duration_rng_ += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  z ^= z >> 31;
+  uint64_t span =
+      uint64_t((c.virtual_duration_max - c.virtual_duration).count()) + 1;
+  return c.virtual_duration + Duration(int64_t(z % span));
+}
+
+void FunctionService::Note(const AsyncNote& note) {
+  if (on_async_note_) on_async_note_(note);
+}
+
+std::string FunctionService::ErrorTypeOf(const std::string& payload) {
+  boost::system::error_code ec;
+  json::value v = json::parse(payload, ec);
+  if (!ec && v.is_object()) {
+    if (const json::value* t = v.get_object().if_contains("errorType");
+        t != nullptr && t->is_string()) {
+      return std::string(t->get_string());
+    }
+  }
+  return "Unhandled";
+}
+
+void FunctionService::Admit(std::string key, std::function<void()> input) {
+  if (gate_) {
+    gate_(std::move(key), std::move(input));
+  } else {
+    input();
+  }
+}
+
+bool FunctionService::HoldAnswer(Env& env, std::function<void(Env&)> answer) {
+  if (!options_.deterministic || !env.current ||
+      clock_.Now() >= env.current->virtual_end) {
+    return false;
+  }
+  Invocation& inv = *env.current;
+  inv.held = std::move(answer);
+  uint64_t id = env.id;
+  std::string request_id = inv.request_id;
+  std::weak_ptr<bool> alive = alive_;
+  inv.held_timer =
+      clock_.ScheduleAt(inv.virtual_end, [this, alive, id, request_id] {
+        if (alive.expired()) return;
+        Env* e = FindEnv(id);
+        if (e == nullptr || !e->current || e->current->timed_out ||
+            e->current->request_id != request_id || !e->current->held) {
+          return;
+        }
+        e->current->held_timer = 0;
+        auto held = std::move(e->current->held);
+        e->current->held = nullptr;
+        held(*e);
+      });
+  return true;
+}
+
+uint64_t FunctionService::EnvironmentOfProcess(int pid) const {
+  for (const auto& [id, env] : envs_) {
+    if (env->process && env->process->pid() == pid) return id;
+  }
+  return 0;
+}
+
+std::vector<int> FunctionService::ProcessIds() const {
+  std::vector<int> out;
+  for (const auto& [id, env] : envs_) {
+    if (env->process) out.push_back(env->process->pid());
+  }
+  return out;
+}
+
 FunctionService::Env* FunctionService::FindEnv(uint64_t id) {
   auto it = envs_.find(id);
   return it == envs_.end() ? nullptr : it->second.get();
@@ -725,10 +828,14 @@ void FunctionService::OnResultBytes(uint64_t env_id, std::string_view bytes) {
       if (!env->init) env->init = clock_.Now() - env->spawned;
       continue;
     }
-    if (!env->current || env->current->timed_out) {
+    if (!env->current || env->current->timed_out || env->current->held) {
       // A result nobody asked for: the environment is out of step.
       Retire(*env);
       return;
+    }
+    if (HoldAnswer(*env,
+                   [this, frame](Env& e) { CompleteWithFrame(e, frame); })) {
+      continue;
     }
     CompleteWithFrame(*env, frame);
   }
@@ -785,6 +892,14 @@ void FunctionService::OnDeadline(uint64_t env_id) {
 void FunctionService::OnExit(uint64_t env_id, const ExitStatus& status) {
   Env* env = FindEnv(env_id);
   if (env == nullptr) return;
+  if (env->current && env->current->held) {
+    // It answered, and ended before its virtual duration was over: the
+    // answer counts, now.
+    if (env->current->held_timer != 0) clock_.Cancel(env->current->held_timer);
+    auto held = std::move(env->current->held);
+    env->current->held = nullptr;
+    held(*env);
+  }
   if (env->current) {
     const std::string id = env->current->request_id;
     if (env->current->timed_out) {
@@ -848,6 +963,7 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
                                std::string error_type, std::string payload) {
   std::unique_ptr<Invocation> inv = std::move(env.current);
   if (inv->deadline_timer != 0) clock_.Cancel(inv->deadline_timer);
+  if (inv->held_timer != 0) clock_.Cancel(inv->held_timer);
   if (env.api) env.api->Abandon();
   int64_t max_memory_mb = static_cast<int64_t>(
       (env.process->PeakMemoryBytes() + (1 << 20) - 1) >> 20);
@@ -984,9 +1100,15 @@ Status FunctionService::ListenFor(Env& env) {
   auto listener = listeners_->Listen(
       [this, alive, id](RuntimeApiRequest request, RuntimeApiReply reply) {
         if (alive.expired()) return;
-        Env* e = FindEnv(id);
-        if (e == nullptr || !e->api) return;  // reply dropped: closed
-        e->api->Handle(std::move(request), std::move(reply));
+        std::string key = "a" + std::to_string(id) + " " + request.method +
+                          " " + request.path + "\n" + request.body;
+        auto shared = std::make_shared<RuntimeApiRequest>(std::move(request));
+        Admit(std::move(key), [this, alive, id, shared, reply] {
+          if (alive.expired()) return;
+          Env* e = FindEnv(id);
+          if (e == nullptr || !e->api) return;  // reply dropped: closed
+          e->api->Handle(std::move(*shared), reply);
+        });
       });
   if (!listener.ok()) return listener.status();
   env.listener = std::move(*listener);
@@ -1004,9 +1126,13 @@ void FunctionService::OnRuntimeAnswer(uint64_t env_id,
                                       std::string type, std::string payload) {
   Env* env = FindEnv(env_id);
   if (env == nullptr || !env->current || env->current->timed_out ||
-      env->current->request_id != request_id) {
+      env->current->request_id != request_id || env->current->held) {
     return;
   }
+  auto answer = [this, outcome, type, payload](Env& e) {
+    Complete(e, outcome, type, payload);
+  };
+  if (HoldAnswer(*env, answer)) return;
   Complete(*env, outcome, std::move(type), std::move(payload));
 }
 
@@ -1219,8 +1345,15 @@ void FunctionService::Attempt(uint64_t key) {
         if (e.attempts > max_retries) {
           return Finish(key, "RetriesExhausted", &*r);
         }
-        retry_after(e.attempts == 1 ? Duration(std::chrono::minutes(1))
-                                    : Duration(std::chrono::minutes(2)));
+        Duration wait = e.attempts == 1 ? Duration(std::chrono::minutes(1))
+                                        : Duration(std::chrono::minutes(2));
+        Note({.kind = AsyncNote::Kind::kRetryScheduled,
+              .function = e.function,
+              .request_id = e.request_id,
+              .attempts = e.attempts,
+              .error_type = ErrorTypeOf(r->payload),
+              .retry_at = clock_.Now() + wait});
+        retry_after(wait);
       });
 }
 
@@ -1231,10 +1364,22 @@ void FunctionService::Finish(uint64_t key, const char* condition,
   std::unique_ptr<AsyncEvent> ev = std::move(it->second);
   events_.erase(it);
   auto f = Find(ev->function);
-  if (!f || !send_destination_) return;
   bool success = std::string_view(condition) == "Success";
-  const std::string& arn =
-      success ? f->events.on_success : f->events.on_failure;
+  const std::string arn = !f        ? ""
+                          : success ? f->events.on_success
+                                    : f->events.on_failure;
+  if (!success) {
+    // Given up on (too old, or out of retries): said whether or not a
+    // destination hears of it.
+    Note({.kind = AsyncNote::Kind::kDropped,
+          .function = ev->function,
+          .request_id = ev->request_id,
+          .attempts = ev->attempts,
+          .condition = condition,
+          .error_type = result ? ErrorTypeOf(result->payload) : "",
+          .destination = arn});
+  }
+  if (!f || !send_destination_) return;
   if (arn.empty()) return;
   // Lambda's destination record.
   std::string stamp = FormatIso8601(clock_.Now());

@@ -64,6 +64,12 @@ struct FunctionConfig {
   int64_t memory_mb = 128;      // 128..10240
   std::map<std::string, std::string> env;
   std::optional<int64_t> reserved_concurrency;  // PutFunctionConcurrency
+  // Deterministic runs (FunctionServiceOptions::deterministic): the
+  // virtual time an invocation takes, from its start to its answer. With
+  // virtual_duration_max above virtual_duration, each invocation draws
+  // its own from [virtual_duration, virtual_duration_max] (seeded).
+  Duration virtual_duration{0};
+  Duration virtual_duration_max{0};
 };
 
 // PutFunctionEventInvokeConfig: how Event invocations are retried and
@@ -98,6 +104,22 @@ struct InvocationRecord {
   int64_t max_memory_used_mb = 0;  // the REPORT line's Max Memory Used
 };
 
+// What became of an Event invocation between its attempts, for observers
+// and the harness: a retry scheduled after a failed attempt, or the event
+// given up on (too old: EventAgeExceeded; out of retries:
+// RetriesExhausted), whether or not an OnFailure destination is told.
+struct AsyncNote {
+  enum class Kind { kRetryScheduled, kDropped };
+  Kind kind = Kind::kRetryScheduled;
+  std::string function;
+  std::string request_id;
+  int64_t attempts = 0;     // attempts that ran so far
+  std::string condition;    // kDropped: EventAgeExceeded, RetriesExhausted
+  std::string error_type;   // the last attempt's error type, if any
+  TimePoint retry_at;       // kRetryScheduled: when the next attempt runs
+  std::string destination;  // kDropped: the OnFailure ARN told, or ""
+};
+
 // Who holds an execution environment's credentials (WhoCalled).
 struct Caller {
   std::string function;
@@ -128,6 +150,11 @@ struct FunctionServiceOptions {
   // under a private directory in the system's temp dir, made on the first
   // UnpackCode and removed with the service.
   std::string data_dir;
+  // Deterministic runs: an answer is held until the invocation's virtual
+  // duration has passed on the clock (a result frame, or a Runtime API
+  // response or error), and the durations are drawn from `seed`.
+  bool deterministic = false;
+  uint64_t seed = 0;
 };
 
 class FunctionService {
@@ -148,6 +175,10 @@ class FunctionService {
   Result<FunctionConfig> CreateFunction(FunctionConfig config);
   Result<FunctionConfig> GetFunction(const std::string& name) const;
   std::vector<FunctionConfig> ListFunctions() const;
+  // Sets a function's virtual duration, [min, max] (deterministic runs).
+  // Errors: ResourceNotFoundException.
+  Status SetVirtualDuration(const std::string& name, Duration min,
+                            Duration max);
   // Ends the function's idle environments; running invocations finish.
   Status DeleteFunction(const std::string& name);
   // Replaces everything but the name; live environments are retired.
@@ -237,6 +268,11 @@ class FunctionService {
 
   // Every finished invocation (and throttle) is reported here.
   void SetRecordCallback(RecordCallback cb) { on_record_ = std::move(cb); }
+  // Every Event invocation retry scheduled and every one given up on.
+  using AsyncNoteCallback = std::function<void(const AsyncNote&)>;
+  void SetAsyncNoteCallback(AsyncNoteCallback cb) {
+    on_async_note_ = std::move(cb);
+  }
   // Called as an invocation starts, before its event is sent (the engine
   // makes a virtual clock follow real time from that instant).
   void SetStartCallback(std::function<void()> cb) { on_start_ = std::move(cb); }
@@ -251,6 +287,19 @@ class FunctionService {
   // Consulted as each invocation starts (a fault may crash or time it
   // out); null: no faults. Must outlive the service.
   void SetFaults(sim::FaultInjector* faults) { faults_ = faults; }
+  // Deterministic runs: every input a function process gives the service
+  // (result frame bytes, its exit, a Runtime API request) is handed to
+  // `gate`, which runs it at once or later, in an order of its choosing.
+  // `key` names the input's source the same way in every run of one
+  // seed: the environment's number and what the input is. Unset: inputs
+  // are handled as they come.
+  using Gate =
+      std::function<void(std::string key, std::function<void()> input)>;
+  void SetGate(Gate gate) { gate_ = std::move(gate); }
+  // The process ids of every live environment (its process group leader).
+  std::vector<int> ProcessIds() const;
+  // The number of the live environment whose process is `pid`; 0 for none.
+  uint64_t EnvironmentOfProcess(int pid) const;
 
   // Invocations running now (all functions); the engine's virtual clock
   // follows real time while this is non-zero.
@@ -308,6 +357,17 @@ class FunctionService {
   void RecheckWaiting();
   void Finish(uint64_t event_id, const char* condition,
               const InvokeResult* result);
+  void Note(const AsyncNote& note);
+  // The errorType of an error payload ("Unhandled" when it names none).
+  static std::string ErrorTypeOf(const std::string& payload);
+  // Through gate_ when set, else at once.
+  void Admit(std::string key, std::function<void()> input);
+  // Deterministic runs: true when `env`'s answer must wait for the
+  // invocation's virtual end; `answer` then runs at that instant (if the
+  // invocation is still the environment's and has not timed out).
+  bool HoldAnswer(Env& env, std::function<void(Env&)> answer);
+  // Draws an invocation's virtual duration.
+  Duration VirtualDuration(const FunctionConfig& c);
 
   Clock& clock_;
   Launcher& launcher_;
@@ -317,6 +377,7 @@ class FunctionService {
   // Environments by id: process callbacks hold an id, never a pointer.
   std::map<uint64_t, std::unique_ptr<Env>> envs_;
   RecordCallback on_record_;
+  AsyncNoteCallback on_async_note_;
   std::function<void()> on_start_;
   std::function<std::string()> http_endpoint_provider_;
   RuntimeApiListeners* listeners_ = nullptr;
@@ -329,6 +390,8 @@ class FunctionService {
   int64_t running_ = 0;
   uint64_t next_env_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Gate gate_;
+  uint64_t duration_rng_ = 0;  // splitmix64 state (deterministic runs)
   std::unique_ptr<CodePackageStore> code_store_;  // made on first use
   std::string private_code_root_;  // removed with the service when set
 };

@@ -1,5 +1,6 @@
 #include "emulator/transport/zmq_server.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
@@ -156,6 +157,15 @@ void ZmqServer::HandleOne(std::vector<zmq::message_t>& frames) {
                           frames[first].size());
   std::string_view body(static_cast<const char*>(frames[first + 1].data()),
                         frames[first + 1].size());
+  peer_pid_ = 0;
+  // The descriptor a frame was read from (-1 when ZeroMQ does not say).
+  if (int fd = zmq_msg_get(frames.back().handle(), ZMQ_SRCFD); fd >= 0) {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+      peer_pid_ = cred.pid;
+    }
+  }
   handler_(action, body,
            [this, alive = alive_,
             envelope = std::move(envelope)](api::ApiResponse r) mutable {

@@ -90,6 +90,10 @@ class ZmqServer {
   // Starts serving on the io_context.
   void Start();
 
+  // While the handler runs: the process id of the request's ipc:// peer
+  // (SO_PEERCRED of the connection it came on); 0 when unknown.
+  int peer_pid() const { return peer_pid_; }
+
  private:
   void Arm();
   void Drain();
@@ -126,6 +130,7 @@ class ZmqServer {
   std::deque<std::string> dropped_order_;
   uint64_t dropped_peers_ = 0;
   bool recheck_posted_ = false;
+  int peer_pid_ = 0;
   // Shared with reply callbacks, which may outlive a request's frame.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -4,18 +4,23 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/json.hpp>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
+#include "harness/explore.h"
 #include "harness/report.h"
 #include "harness/report_html.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/scenario_files.h"
+#include "harness/yaml_util.h"
 
 namespace fanlab::harness {
 
@@ -28,7 +33,9 @@ struct RunCommandOptions {
   std::optional<uint64_t> seed;
   std::string filter;
   int jobs = 1;
-  std::string json_file, junit_file, events_file, trace_file, html_file;
+  std::string json_file, junit_file, events_file, trace_file, html_file,
+      compare_file;
+  bool real_time = false;
   std::vector<std::string> function_dirs;
   bool quiet = false;
 };
@@ -141,7 +148,7 @@ int RunAll(const RunCommandOptions& o) {
 
   auto wall_start = std::chrono::steady_clock::now();
   std::atomic<size_t> next{0};
-  RunOptions run{.seed = o.seed};
+  RunOptions run{.seed = o.seed, .real_time = o.real_time};
   auto worker = [&] {
     for (size_t i = next++; i < items.size(); i = next++) {
       Item& item = items[i];
@@ -197,6 +204,21 @@ int RunAll(const RunCommandOptions& o) {
       wrote = false;
     }
   }
+  if (!o.compare_file.empty()) {
+    std::ofstream out(o.compare_file, std::ios::binary);
+    for (const auto& r : results) {
+      for (const Event& e : r.events) {
+        boost::json::object line = e.ToCompareJson(r.deterministic);
+        line["scenario"] = r.name;
+        out << boost::json::serialize(line) << "\n";
+      }
+    }
+    out.flush();
+    if (!out) {
+      std::cerr << "fanlab run: cannot write " << o.compare_file << "\n";
+      wrote = false;
+    }
+  }
   bool errors = false, failures = false;
   for (const auto& r : results) {
     errors |= r.status == ScenarioResult::Status::kError;
@@ -204,6 +226,95 @@ int RunAll(const RunCommandOptions& o) {
   }
   if (errors || !wrote) return kUsageError;
   return failures ? 1 : 0;
+}
+
+struct ExploreCommandOptions {
+  std::string path;
+  uint64_t seeds = 100;
+  uint64_t first_seed = 1;
+  int jobs = 1;
+  std::string shard = "1/1";
+  std::string trace_file;
+  std::vector<std::string> function_dirs;
+  bool no_shrink = false;
+  bool real_time = false;
+};
+
+int ExploreFile(const ExploreCommandOptions& o) {
+  ExploreOptions explore{.first_seed = o.first_seed,
+                         .seeds = o.seeds,
+                         .jobs = o.jobs,
+                         .shrink = !o.no_shrink,
+                         .real_time = o.real_time};
+  int index = 0, count = 0;
+  char slash = 0;
+  std::istringstream shard(o.shard);
+  if (!(shard >> index >> slash >> count) || slash != '/' || count < 1 ||
+      index < 1 || index > count || !shard.eof()) {
+    std::cerr << "fanlab explore: --shard is i/n with 1 <= i <= n, not \""
+              << o.shard << "\"\n";
+    return kUsageError;
+  }
+  explore.shard_index = index;
+  explore.shard_count = count;
+  LoadResult loaded =
+      LoadScenario(o.path, LoadOptions{.function_dirs = o.function_dirs});
+  if (!loaded.scenario) {
+    for (const Diagnostic& d : loaded.errors) std::cerr << d.ToString() << "\n";
+    return kUsageError;
+  }
+  const Scenario& s = *loaded.scenario;
+  ExploreResult r = Explore(s, explore);
+  std::printf("%s: %llu seeds run in %.2f s (%.1f seeds/s)%s\n", s.name.c_str(),
+              static_cast<unsigned long long>(r.runs), r.wall_seconds,
+              r.wall_seconds > 0 ? r.runs / r.wall_seconds : 0,
+              count > 1 ? (", shard " + o.shard).c_str() : "");
+  if (!r.failing_seed) {
+    std::printf("no failure\n");
+    return 0;
+  }
+  if (r.failure.status == ScenarioResult::Status::kError) {
+    for (const Diagnostic& d : r.failure.errors) {
+      std::cerr << d.ToString() << "\n";
+    }
+    return kUsageError;
+  }
+  const uint64_t seed = *r.failing_seed;
+  std::printf("seed %llu fails:\n", static_cast<unsigned long long>(seed));
+  if (!r.failure.failure.empty()) {
+    std::printf("  %s\n", r.failure.failure.c_str());
+  }
+  for (const ExpectationResult* e : r.failure.Failures()) {
+    std::printf("  %s \"%s\": expected %s, found %s\n", e->kind.c_str(),
+                e->label.c_str(), e->expected.c_str(), e->found.c_str());
+  }
+  std::printf("replay: fanlab run %s --seed %llu%s\n", o.path.c_str(),
+              static_cast<unsigned long long>(seed),
+              o.real_time ? " --real-time" : "");
+  std::printf(
+      "shortest failing trace (%zu of %zu steps, %zu shrinking "
+      "runs):\n",
+      r.shrunk.timeline.size(), s.timeline.size(), r.shrink_runs);
+  for (const Step& step : r.shrunk.timeline) {
+    std::printf("  step %s at +%s: %s\n",
+                step.id.empty() ? "(unnamed)" : step.id.c_str(),
+                FormatDuration(step.at).c_str(), step.label.c_str());
+  }
+  constexpr size_t kShown = 60;
+  const auto& events = r.shrunk_result.events;
+  for (size_t i = 0; i < events.size() && i < kShown; ++i) {
+    std::printf("  %s\n", events[i].Summary().c_str());
+  }
+  if (events.size() > kShown) {
+    std::printf("  ... %zu more events\n", events.size() - kShown);
+  }
+  std::string trace = o.trace_file.empty()
+                          ? "fanlab-explore-" + s.name + "-" +
+                                std::to_string(seed) + ".trace.json"
+                          : o.trace_file;
+  if (!WriteFile(trace, ToTraceEvents(r.shrunk_result))) return kUsageError;
+  std::printf("trace (chrome://tracing, ui.perfetto.dev): %s\n", trace.c_str());
+  return 1;
 }
 
 }  // namespace
@@ -230,6 +341,14 @@ void AddRunCommands(CLI::App& app) {
                   "Write a JUnit XML report here");
   run->add_option("--events", options->events_file,
                   "Write every event of every run here, as JSON lines");
+  run->add_option("--events-compare", options->compare_file,
+                  "Write every event as JSON lines without the fields a run "
+                  "cannot reproduce: same seed, same file "
+                  "(docs/scenarios.md)");
+  run->add_flag("--real-time", options->real_time,
+                "Let functions run at their own pace, the virtual clock "
+                "following real time while they do, instead of the "
+                "deterministic default");
   run->add_option("--trace", options->trace_file,
                   "Write the event log as a Chrome/Perfetto trace here");
   run->add_option("--html", options->html_file,
@@ -239,6 +358,40 @@ void AddRunCommands(CLI::App& app) {
                   "Look for functions' programs here first (repeatable)");
   run->add_flag("-q,--quiet", options->quiet, "No progress line");
   run->callback([options] { std::exit(RunAll(*options)); });
+
+  auto explore_options = std::make_shared<ExploreCommandOptions>();
+  CLI::App* explore = app.add_subcommand(
+      "explore",
+      "Run a scenario under many seeds (deterministically) until one fails; "
+      "print its seed, the replay command, the shortest failing trace "
+      "found by dropping steps, and write a Chrome/Perfetto trace of it. "
+      "Exit 0: no seed failed; 1: one did; 2: misuse or a bad scenario");
+  explore->add_option("file", explore_options->path, "The scenario file")
+      ->required();
+  explore
+      ->add_option("--seeds", explore_options->seeds,
+                   "How many seeds (default 100)")
+      ->check(CLI::PositiveNumber);
+  explore->add_option("--first-seed", explore_options->first_seed,
+                      "The first seed (default 1)");
+  explore
+      ->add_option("-j,--jobs", explore_options->jobs,
+                   "Seeds run in parallel (default 1)")
+      ->check(CLI::Range(1, 64));
+  explore->add_option("--shard", explore_options->shard,
+                      "i/n: run only every n-th seed, starting with the i-th "
+                      "(CI machines split the seeds)");
+  explore->add_option("--trace", explore_options->trace_file,
+                      "Where the failing run's trace goes (default "
+                      "fanlab-explore-NAME-SEED.trace.json)");
+  explore->add_option("--functions-dir", explore_options->function_dirs,
+                      "Look for functions' programs here first (repeatable)");
+  explore->add_flag("--no-shrink", explore_options->no_shrink,
+                    "Report the failing seed without shrinking it");
+  explore->add_flag("--real-time", explore_options->real_time,
+                    "Non-deterministic runs (seeds do not replay)");
+  explore->callback(
+      [explore_options] { std::exit(ExploreFile(*explore_options)); });
 
   auto validate_paths = std::make_shared<std::vector<std::string>>();
   auto validate_dirs = std::make_shared<std::vector<std::string>>();

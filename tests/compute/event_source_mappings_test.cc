@@ -341,6 +341,40 @@ TEST_F(MappingsTest, ATimedOutBatchComesBackAfterTheVisibilityTimeout) {
   EXPECT_EQ(Depth("jobs"), 0u);
 }
 
+// SQS hands a message out again once its visibility timeout lapses, even
+// while the batch that holds it still runs: the mapping must look again
+// then, not only when its last batch returns or the queue changes.
+TEST_F(MappingsTest, AMessageWhoseVisibilityLapsesMidBatchIsDeliveredAgain) {
+  std::string q = Queue("jobs", {{"VisibilityTimeout", "30"}});
+  int calls = 0;
+  launcher_.Define("slow-once", [&calls, this](const FakeEvent& e) {
+    events_.push_back(e.payload);
+    return ++calls == 1 ? FakeReply::Result("{}").After(seconds(5))
+                        : FakeReply::Result("{}");
+  });
+  Function("slow", "slow-once", 10);
+  Map(q, "slow", 1);
+  // Shorter than the batch's run (the mapping checked the timeout when it
+  // was made; a later change is the queue owner's business).
+  auto set = sqs_.SetQueueAttributes(
+      {.queue_url = Url("jobs"), .attributes = {{"VisibilityTimeout", "2"}}});
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  TimePoint start = clock_.Now();
+  Send("jobs", "m0");
+  Settle();
+  ASSERT_EQ(records_.size(), 2u);
+  // The second delivery starts when the first receive's visibility lapses,
+  // while the first batch still runs.
+  EXPECT_EQ(records_[0].start, start + seconds(2));
+  EXPECT_EQ(records_[1].start, start);
+  EXPECT_EQ(json::parse(events_[1])
+                .at("Records")
+                .at(0)
+                .at("attributes")
+                .at("ApproximateReceiveCount"),
+            "2");
+}
+
 TEST_F(MappingsTest, DeleteStopsDelivery) {
   std::string q = Queue("jobs");
   Function("rec", "rec");

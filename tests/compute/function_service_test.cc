@@ -765,6 +765,52 @@ TEST_F(EventInvokeTest, ErrorsAreRetriedAfterOneThenTwoMinutes) {
             "Unhandled");
 }
 
+TEST_F(EventInvokeTest, RetriesAndDropsAreReported) {
+  std::vector<AsyncNote> notes;
+  service_.SetAsyncNoteCallback(
+      [&notes](const AsyncNote& n) { notes.push_back(n); });
+  Create(Config("fail", "fail"));
+  ASSERT_TRUE(
+      service_.PutEventInvokeConfig("fail", {.maximum_retry_attempts = 1})
+          .ok());
+  TimePoint start = clock_.Now();
+  auto id = service_.InvokeEvent("fail", "{}");
+  ASSERT_TRUE(id.ok());
+  Drain();
+  // No destination: the drop is said all the same.
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].kind, AsyncNote::Kind::kRetryScheduled);
+  EXPECT_EQ(notes[0].request_id, *id);
+  EXPECT_EQ(notes[0].function, "fail");
+  EXPECT_EQ(notes[0].attempts, 1);
+  EXPECT_EQ(notes[0].retry_at, start + std::chrono::minutes(1));
+  EXPECT_EQ(notes[1].kind, AsyncNote::Kind::kDropped);
+  EXPECT_EQ(notes[1].condition, "RetriesExhausted");
+  EXPECT_EQ(notes[1].attempts, 2);
+  EXPECT_EQ(notes[1].destination, "");
+  EXPECT_TRUE(sent_.empty());
+}
+
+TEST_F(EventInvokeTest, AnEventTooOldIsReportedDropped) {
+  std::vector<AsyncNote> notes;
+  service_.SetAsyncNoteCallback(
+      [&notes](const AsyncNote& n) { notes.push_back(n); });
+  Create(Config("echo", "echo"));
+  ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 0).ok());
+  ASSERT_TRUE(
+      service_
+          .PutEventInvokeConfig("echo", {.maximum_event_age_seconds = 60,
+                                         .on_failure = "arn:dlq"})
+          .ok());
+  ASSERT_TRUE(service_.InvokeEvent("echo", "{}").ok());
+  Drain();
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].kind, AsyncNote::Kind::kDropped);
+  EXPECT_EQ(notes[0].condition, "EventAgeExceeded");
+  EXPECT_EQ(notes[0].attempts, 0);
+  EXPECT_EQ(notes[0].destination, "arn:dlq");
+}
+
 TEST_F(EventInvokeTest, MaximumRetryAttemptsZeroMeansOneAttempt) {
   Create(Config("fail", "fail"));
   ASSERT_TRUE(service_

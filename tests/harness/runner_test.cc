@@ -35,6 +35,13 @@ ScenarioResult RunYaml(const std::string& yaml) {
   return RunScenario(s);
 }
 
+// Functions that sleep and time out on the real clock: a real-time run
+// (in a deterministic one a sleep holds virtual time still).
+ScenarioResult RunYamlRealTime(const std::string& yaml) {
+  Scenario s = ParseForTest(WithTestFunction(yaml), {}, "s.yaml");
+  return RunScenario(s, RunOptions{.real_time = true});
+}
+
 // The result of the expectation named `label` (an empty failed one, and a
 // test failure, when there is none).
 const ExpectationResult& Named(const ScenarioResult& r,
@@ -424,7 +431,7 @@ expect:
 )";
 
 TEST(HarnessRunFunctions, OutcomesMappingsAndDeadLetters) {
-  ScenarioResult r = RunYaml(kFunctions);
+  ScenarioResult r = RunYamlRealTime(kFunctions);
   EXPECT_EQ(r.status, ScenarioResult::Status::kFailed);
   EXPECT_THAT(r.errors, IsEmpty());
   EXPECT_EQ(r.failure, "");
@@ -648,7 +655,7 @@ TEST(HarnessRunTime, NothingToDoEndsAfterTheSettleTime) {
 }
 
 TEST(HarnessRunTime, AnEventInvokeEndsTheRunSoonAfterItFinishes) {
-  ScenarioResult r = RunYaml(R"(name: quiet
+  ScenarioResult r = RunYamlRealTime(R"(name: quiet
 resources:
   functions: [{name: nap, command: [@TF@, sleep, "50"]}]
 timeline:
