@@ -154,14 +154,17 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
   wiring::ConnectMappings(*sqs_, observers_, *mappings_);
-  auto buckets = services::BucketService::Open(
-      *clock_, {.data_dir = options.data_dir, .region = account_.region});
+  auto buckets =
+      services::BucketService::Open(*clock_, {.data_dir = options.data_dir,
+                                              .region = account_.region,
+                                              .account_id = account_.id});
   if (buckets.ok()) {
     buckets_ = std::move(*buckets);
   } else {
     init_status_ = buckets.status();
     buckets_ = std::make_unique<services::BucketService>(
-        *clock_, services::BucketServiceOptions{.region = account_.region});
+        *clock_, services::BucketServiceOptions{.region = account_.region,
+                                                .account_id = account_.id});
   }
   buckets_->SetObserver(&service_observers_);
   tables_ = std::make_unique<services::TableService>(

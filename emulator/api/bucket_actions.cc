@@ -40,11 +40,14 @@ using services::BucketService;
 using services::ChecksumType;
 using services::ObjectChecksum;
 
-// The owner every bucket and object reports: the emulator's one account.
-constexpr std::string_view kOwnerName = "fanlab";
-const std::string& OwnerId() {
-  static const std::string id = Sha256Hex("fanlab:000000000000");
-  return id;
+// The owner every bucket and object reports: the buckets' account.
+struct Owner {
+  std::string id;  // S3's canonical user id
+  std::string display_name;
+};
+Owner OwnerOf(const BucketService& b) {
+  Account account = b.account();
+  return {account.CanonicalUserId(), account.display_name};
 }
 
 // S3 answers a missing parameter with InvalidArgument.
@@ -238,17 +241,18 @@ Result<std::string> HeadBucket(BucketService& b, FieldReader& r) {
   return w.Take();
 }
 
-void WriteOwner(JsonWriter& w) {
+void WriteOwner(JsonWriter& w, const Owner& owner) {
   w.Key("Owner")
       .BeginObject()
       .Key("DisplayName")
-      .String(kOwnerName)
+      .String(owner.display_name)
       .Key("ID")
-      .String(OwnerId())
+      .String(owner.id)
       .EndObject();
 }
 
 Result<std::string> ListBuckets(BucketService& b, FieldReader& r) {
+  const Owner owner = OwnerOf(b);
   services::ListBucketsRequest req;
   r.Read("Prefix", req.prefix);
   r.Read("MaxBuckets", req.max_buckets);
@@ -269,7 +273,7 @@ Result<std::string> ListBuckets(BucketService& b, FieldReader& r) {
         .EndObject();
   }
   w.EndArray();
-  WriteOwner(w);
+  WriteOwner(w, owner);
   if (!req.prefix.empty()) w.Key("Prefix").String(req.prefix);
   if (!list->continuation_token.empty()) {
     w.Key("ContinuationToken").String(list->continuation_token);
@@ -409,6 +413,7 @@ class KeyEncoding {
 };
 
 Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
+  const Owner owner = OwnerOf(b);
   services::ListObjectsV2Request req;
   std::string encoding;
   bool fetch_owner = false;
@@ -466,7 +471,7 @@ Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
           .Int(static_cast<int64_t>(obj.meta.size))
           .Key("StorageClass")
           .String("STANDARD");
-      if (fetch_owner) WriteOwner(w);
+      if (fetch_owner) WriteOwner(w, owner);
       w.EndObject();
     }
     w.EndArray();
@@ -486,6 +491,7 @@ Result<std::string> ListObjectsV2(BucketService& b, FieldReader& r) {
 // Marker; NextMarker is the last key or common prefix listed when the
 // answer is truncated.
 Result<std::string> ListObjects(BucketService& b, FieldReader& r) {
+  const Owner owner = OwnerOf(b);
   services::ListObjectsV2Request req;
   std::string encoding, marker;
   r.Require("Bucket", req.bucket);
@@ -546,7 +552,7 @@ Result<std::string> ListObjects(BucketService& b, FieldReader& r) {
           .Int(static_cast<int64_t>(obj.meta.size))
           .Key("StorageClass")
           .String("STANDARD");
-      WriteOwner(w);
+      WriteOwner(w, owner);
       w.EndObject();
     }
     w.EndArray();
@@ -832,18 +838,19 @@ Result<std::string> AbortMultipartUpload(BucketService& b, FieldReader& r) {
   return std::string("{}");
 }
 
-void WriteInitiator(JsonWriter& w) {
+void WriteInitiator(JsonWriter& w, const Owner& owner) {
   w.Key("Initiator")
       .BeginObject()
       .Key("ID")
-      .String(OwnerId())
+      .String(owner.id)
       .Key("DisplayName")
-      .String(kOwnerName)
+      .String(owner.display_name)
       .EndObject();
-  WriteOwner(w);
+  WriteOwner(w, owner);
 }
 
 Result<std::string> ListParts(BucketService& b, FieldReader& r) {
+  const Owner owner = OwnerOf(b);
   services::ListPartsRequest req;
   int64_t marker = 0;
   r.Require("Bucket", req.bucket);
@@ -891,7 +898,7 @@ Result<std::string> ListParts(BucketService& b, FieldReader& r) {
     }
     w.EndArray();
   }
-  WriteInitiator(w);
+  WriteInitiator(w, owner);
   w.Key("StorageClass").String("STANDARD");
   if (up.checksum_algorithm) {
     w.Key("ChecksumAlgorithm")
@@ -904,6 +911,7 @@ Result<std::string> ListParts(BucketService& b, FieldReader& r) {
 }
 
 Result<std::string> ListMultipartUploads(BucketService& b, FieldReader& r) {
+  const Owner owner = OwnerOf(b);
   services::ListMultipartUploadsRequest req;
   std::string encoding;
   r.Require("Bucket", req.bucket);
@@ -953,7 +961,7 @@ Result<std::string> ListMultipartUploads(BucketService& b, FieldReader& r) {
           .String(FormatIso8601(up.initiated))
           .Key("StorageClass")
           .String("STANDARD");
-      WriteInitiator(w);
+      WriteInitiator(w, owner);
       if (up.checksum_algorithm) {
         w.Key("ChecksumAlgorithm")
             .String(ChecksumAlgorithmName(*up.checksum_algorithm))

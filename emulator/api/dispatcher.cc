@@ -144,45 +144,15 @@ std::string_view Namespace(ApiService service) {
   return "com.amazonaws.sqs#";
 }
 
-// The HTTP status of an error as each service answers it.
+// The HTTP status of an error as `service` answers it: the one its kind
+// declares, except that DynamoDB and EventBridge answer every client error
+// with 400 (also one that another service declared, passed on).
 int HttpStatus(ErrorCode code, ApiService service) {
-  if (!IsSenderFault(code)) return 500;
-  switch (service) {
-    case ApiService::kDynamoDb:
-    case ApiService::kEvents:
-      return 400;  // both answer every client error with 400
-    case ApiService::kS3:
-      if (code == ErrorCode::kNoSuchBucket || code == ErrorCode::kNoSuchKey ||
-          code == ErrorCode::kNoSuchUpload) {
-        return 404;
-      }
-      if (code == ErrorCode::kPreconditionFailed) return 412;
-      if (code == ErrorCode::kNotModified) return 304;
-      if (code == ErrorCode::kNotImplemented) return 501;
-      if (code == ErrorCode::kBucketAlreadyOwnedByYou ||
-          code == ErrorCode::kBucketNotEmpty) {
-        return 409;
-      }
-      if (code == ErrorCode::kInvalidRange) return 416;
-      return 400;
-    case ApiService::kSns:
-      return code == ErrorCode::kNotFoundException ? 404 : 400;
-    default:
-      break;
+  if (code.sender_fault() &&
+      (service == ApiService::kDynamoDb || service == ApiService::kEvents)) {
+    return 400;
   }
-  switch (code) {
-    case ErrorCode::kResourceNotFoundException:
-      return 404;
-    case ErrorCode::kResourceConflictException:
-      return 409;
-    case ErrorCode::kRequestTooLargeException:
-    case ErrorCode::kRequestEntityTooLargeException:
-      return 413;
-    case ErrorCode::kTooManyRequestsException:
-      return 429;
-    default:
-      return 400;
-  }
+  return code.http_status();
 }
 
 }  // namespace
@@ -212,9 +182,9 @@ ApiResponse ErrorResponse(const Status& status, ApiService service) {
   out.ok = false;
   out.service = service;
   out.code = status.code();
-  bool sender = IsSenderFault(status.code());
-  bool protocol = status.code() == ErrorCode::kSerializationException ||
-                  status.code() == ErrorCode::kUnknownOperationException;
+  bool sender = status.code().sender_fault();
+  bool protocol = status.code() == common::kSerializationException ||
+                  status.code() == common::kUnknownOperationException;
   std::string name(status.name());
   // SNS spells SQS's batch errors with an Exception suffix.
   if (service == ApiService::kSns && !protocol &&
@@ -235,8 +205,8 @@ ApiResponse ErrorResponse(const Status& status, ApiService service) {
     out.body = w.Take();
   }
   out.http_status = HttpStatus(status.code(), service);
-  out.query_error =
-      std::string(WireCode(status.code())) + (sender ? ";Sender" : ";Receiver");
+  out.query_error = std::string(status.code().query_code()) +
+                    (sender ? ";Sender" : ";Receiver");
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/json_fields.h"
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/json_writer.h"
@@ -23,14 +24,9 @@ namespace {
 using services::Route;
 using services::Sink;
 
-// Parses `body` and hands its fields to `read`. A missing field is
-// InvalidParameterValueException, as Lambda words it.
-template <typename F>
-Status ReadBody(std::string_view body, F read) {
-  return ReadJsonBody(
-      body, MustContainParameter<ErrorCode::kInvalidParameterValueException>,
-      read);
-}
+// A missing field is InvalidParameterValueException, as Lambda words it.
+constexpr MissingField kMissing =
+    MustContainParameter<lambda::kInvalidParameterValueException>;
 
 // Header names and values, or paths, as JSON text: invalid UTF-8 would
 // make the answer invalid JSON, so such a string is shown base64-encoded.

@@ -51,13 +51,25 @@ inline constexpr size_t kMaxBodyDepth = 128;
 // (the field's path unless the caller names it otherwise).
 using MissingField = Status (*)(std::string_view name);
 
-// "The request must contain the parameter <name>." as error `code`: the
+// "The request must contain the parameter <name>." as error `kind`: the
 // wording that SQS (MissingParameter), S3 (InvalidArgument), Lambda and
 // fanlab's HTTP actions (InvalidParameterValueException) share.
-template <ErrorCode code>
+template <const ErrorKind& kind>
 Status MustContainParameter(std::string_view name) {
-  return Status(code, "The request must contain the parameter " +
+  return Status(kind, "The request must contain the parameter " +
                           std::string(name) + ".");
+}
+
+// "1 validation error detected: Value null at '<member>' failed to satisfy
+// constraint: Member must not be null" as error `kind`: the wording that
+// DynamoDB and EventBridge (ValidationException) share, the callers naming
+// the member as each service does.
+template <const ErrorKind& kind>
+Status MemberMustNotBeNull(std::string_view member) {
+  return Status(kind, "1 validation error detected: Value null at '" +
+                          std::string(member) +
+                          "' failed to satisfy constraint: Member must not "
+                          "be null");
 }
 
 // A SerializationException: the request is not a well-formed call.

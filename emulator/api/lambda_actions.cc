@@ -20,6 +20,7 @@
 #include "emulator/api/json_fields.h"
 #include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
@@ -32,14 +33,9 @@ namespace json = boost::json;
 using compute::FunctionConfig;
 using compute::FunctionService;
 
-// Parses `body` and hands its fields to `read`. A missing field is
-// InvalidParameterValueException.
-template <typename F>
-Status ReadBody(std::string_view body, F read) {
-  return ReadJsonBody(
-      body, MustContainParameter<ErrorCode::kInvalidParameterValueException>,
-      read);
-}
+// A missing field is InvalidParameterValueException, as Lambda words it.
+constexpr MissingField kMissing =
+    MustContainParameter<lambda::kInvalidParameterValueException>;
 
 // Lambda's limit on a CreateFunction or UpdateFunctionCode request (the
 // 50 MB zip in base64, and the rest of the request).

@@ -128,7 +128,7 @@ std::string ErrorShapeName(const ApiResponse& response) {
   if (size_t hash = name.rfind('#'); hash != std::string::npos) {
     name.erase(0, hash + 1);
   }
-  if (name.empty()) name = std::string(fanlab::ErrorName(response.code));
+  if (name.empty()) name = std::string(response.code.name());
   return name;
 }
 
@@ -236,7 +236,7 @@ std::string QueryError(const ServiceModel& model, const ApiResponse& response,
                        std::string_view request_id) {
   XmlWriter w;
   w.Open("ErrorResponse", model.xml_namespace()).Open("Error");
-  w.Element("Type", IsSenderFault(response.code) ? "Sender" : "Receiver");
+  w.Element("Type", response.code.sender_fault() ? "Sender" : "Receiver");
   w.Element("Code", QueryErrorCode(model, response));
   w.Element("Message", ErrorMessage(response));
   w.Close("Error").Element("RequestId", request_id).Close("ErrorResponse");

@@ -30,7 +30,7 @@ std::pair<std::string, std::string> NameAndMessage(const ApiResponse& r) {
   if (size_t hash = name.rfind('#'); hash != std::string::npos) {
     name.erase(0, hash + 1);
   }
-  if (name.empty()) name = ErrorName(r.code);
+  if (name.empty()) name = r.code.name();
   return {name, message};
 }
 
@@ -124,7 +124,7 @@ services::HttpResponse RestJsonError(const ApiResponse& response) {
   JsonWriter w;
   w.BeginObject()
       .Key("Type")
-      .String(IsSenderFault(response.code) ? "User" : "Service")
+      .String(response.code.sender_fault() ? "User" : "Service")
       .Key("message")
       .String(message)
       .EndObject();

@@ -313,7 +313,7 @@ services::HttpResponse RestXmlError(const ApiResponse& response,
     code = "MethodNotAllowed";
     out.status = 405;
   }
-  if (code.empty()) code = ErrorName(response.code);
+  if (code.empty()) code = response.code.name();
   out.headers.push_back({"x-amz-request-id", std::string(request_id)});
   if (method == "HEAD") return out;
   json::value req = json::parse(json_request, ec);

@@ -16,6 +16,7 @@
 #include "emulator/api/json_fields.h"
 #include "emulator/core/arn.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/services/events_errors.h"
 #include "emulator/services/schedule_service.h"
 
 namespace fanlab::api {
@@ -26,18 +27,8 @@ using services::Target;
 
 // EventBridge's word for a missing required field, which callers name as
 // EventBridge does ("name", "targets").
-Status NotNull(std::string_view member) {
-  return Status(ErrorCode::kValidationException,
-                "1 validation error detected: Value null at '" +
-                    std::string(member) +
-                    "' failed to satisfy constraint: Member must not be null");
-}
-
-// Parses `body` and hands its fields to `read`.
-template <typename F>
-Status ReadBody(std::string_view body, F read) {
-  return ReadJsonBody(body, NotNull, read);
-}
+constexpr MissingField kMissing =
+    MemberMustNotBeNull<events::kValidationException>;
 
 // Tags: [{Key, Value}] (accepted, not kept).
 void CheckTags(FieldReader& r) {

@@ -4,6 +4,7 @@
 #include <concepts>
 #include <type_traits>
 
+#include "emulator/api/error_registry.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
@@ -441,8 +442,8 @@ Status ParseError(std::string_view body) {
   if (size_t hash = name.rfind('#'); hash != std::string_view::npos) {
     name.remove_prefix(hash + 1);
   }
-  ErrorCode code = ErrorCodeFromName(name);
-  if (!read.ok() || name.empty() || code == ErrorCode::kOk) {
+  ErrorCode code = FindError(name, "sqs");
+  if (!read.ok() || name.empty() || code.ok()) {
     return Status(ErrorCode::kInternalError,
                   "The engine answered with a malformed error body: " +
                       std::string(body.substr(0, 200)));

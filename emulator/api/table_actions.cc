@@ -19,6 +19,7 @@
 #include "emulator/api/json_fields.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/attribute_value_json.h"
+#include "emulator/services/dynamodb_errors.h"
 #include "emulator/services/table_service.h"
 
 namespace fanlab::api {
@@ -49,9 +50,8 @@ Status Constraint(std::string_view value, std::string_view field,
 
 // DynamoDB's word for a missing required field, which callers name as
 // DynamoDB does ("tableName", "keySchema.1.member.keyType").
-Status NotNull(std::string_view field) {
-  return Constraint("null", field, "Member must not be null");
-}
+constexpr MissingField kMissing =
+    MemberMustNotBeNull<dynamodb::kValidationException>;
 
 // An item-shaped field ("Item", "Key", "ExclusiveStartKey").
 void ReadItem(FieldReader& r, std::string_view key, std::optional<Item>& out) {
@@ -187,12 +187,6 @@ std::optional<services::Select> Select(FieldReader& r) {
     return services::Select::kSpecificAttributes;
   }
   return services::Select::kAllProjectedAttributes;
-}
-
-// Parses `body` and hands its fields to `read`.
-template <typename F>
-Status ReadBody(std::string_view body, F read) {
-  return ReadJsonBody(body, NotNull, read);
 }
 
 // A failed condition, with the item as it was when the request asked for

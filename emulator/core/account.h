@@ -8,12 +8,20 @@
 
 #include <string>
 
+#include "emulator/core/digest.h"
+
 namespace fanlab {
 
 struct Account {
   std::string partition = "aws";
   std::string region = "us-east-1";
   std::string id = "000000000000";
+  // What S3 reports as the owner's DisplayName.
+  std::string display_name = "fanlab";
+
+  // S3's canonical user id for this account (Owner.ID): 64 hex digits,
+  // the same for the same id.
+  std::string CanonicalUserId() const { return Sha256Hex("fanlab:" + id); }
 };
 
 }  // namespace fanlab

@@ -1,12 +1,13 @@
-// Expected failures as values. Every error fanlab reports carries the name
-// its AWS counterpart uses (SQS's error shapes first), so that a transport
-// can map a Status onto the wire without translation tables elsewhere.
+// Expected failures as values. Every error fanlab reports carries the
+// ErrorKind its AWS counterpart uses, declared by the service that reports
+// it, so that a transport maps a Status onto the wire from the kind alone.
 //
 // Thread safety: Status and Result are plain values.
 #ifndef FANLAB_EMULATOR_CORE_STATUS_H_
 #define FANLAB_EMULATOR_CORE_STATUS_H_
 
 #include <cassert>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,91 +15,76 @@
 
 namespace fanlab {
 
-// The error shapes of the SQS API (and, later, of the other services).
-// ErrorName() gives the JSON protocol's shape name, WireCode() the legacy
-// query protocol's code that HTTP adapters put in x-amzn-query-error.
-enum class ErrorCode {
-  kOk = 0,
-  kQueueDoesNotExist,
-  kQueueNameExists,
-  kQueueDeletedRecently,
-  kPurgeQueueInProgress,
-  kReceiptHandleIsInvalid,
-  kInvalidParameterValue,
-  kInvalidAttributeName,
-  kInvalidAttributeValue,
-  kMissingParameter,
-  kInvalidMessageContents,
-  kMessageNotInflight,
-  kOverLimit,
-  kBatchEntryIdsNotDistinct,
-  kTooManyEntriesInBatchRequest,
-  kEmptyBatchRequest,
-  kInvalidBatchEntryId,
-  kBatchRequestTooLong,
-  kInvalidIdFormat,
-  kUnsupportedOperation,
-  kInvalidAction,
-  // Lambda's error shapes.
-  kResourceNotFoundException,
-  kResourceConflictException,
-  kInvalidParameterValueException,
-  kTooManyRequestsException,
-  kRequestTooLargeException,
-  kRequestEntityTooLargeException,  // a request body over the limit (413)
-  // S3's (buckets).
-  kNoSuchBucket,
-  kNoSuchKey,
-  kBucketAlreadyOwnedByYou,
-  kBucketNotEmpty,
-  kInvalidBucketName,
-  kInvalidArgument,
-  kKeyTooLongError,
-  kEntityTooLarge,
-  kInvalidRange,
-  kMetadataTooLarge,
-  kNoSuchUpload,        // 404
-  kInvalidPart,         // 400
-  kInvalidPartOrder,    // 400
-  kEntityTooSmall,      // 400
-  kInvalidRequest,      // 400
-  kInvalidDigest,       // 400
-  kBadDigest,           // 400
-  kIncompleteBody,      // 400
-  kPreconditionFailed,  // 412
-  kNotModified,         // 304: not an error on the wire, an empty answer
-  kNotImplemented,      // 501
-  kMalformedXML,        // 400
-  // DynamoDB's (tables). EventBridge uses ValidationException and
-  // ResourceNotFoundException too.
-  kConditionalCheckFailedException,
-  kValidationException,
-  kResourceInUseException,
-  kLimitExceededException,  // EventBridge
-  // SNS's (topics).
-  kNotFoundException,
-  kInvalidParameterException,
-  // Protocol-level faults (the request is not a well-formed call at all).
-  kSerializationException,     // malformed JSON, a field of the wrong type
-  kUnknownOperationException,  // no such action
-  kInternalError,              // stays last: ErrorCodeFromName() walks up to it
+// What one error is on the wire. Each service declares its own errors, as
+// `inline constexpr ErrorKind` constants in its own header beside it
+// (queue/sqs_errors.h, compute/lambda_errors.h, services/s3_errors.h, ...;
+// the errors every service shares are in core/common_errors.h), and the
+// protocol codecs read everything they write from the kind: no table of
+// names elsewhere. A kind is identified by its address, so it can be
+// neither copied nor moved.
+struct ErrorKind {
+  // `owner`: the declaring service's short name ("sqs", "lambda", "s3",
+  // "dynamodb", "sns", "events"; "" for the shared ones). `shape`: the
+  // error shape's name (JSON `__type` without its namespace, REST-XML's
+  // Code). `status`: the HTTP status the declaring service answers it
+  // with. `code`: the query protocol's code (x-amzn-query-error, <Code>)
+  // when it differs from the shape's name. `caller_at_fault`: the caller
+  // is to blame ("Sender", "User"), not the service ("Receiver",
+  // "Service").
+  constexpr ErrorKind(std::string_view owner, std::string_view shape,
+                      int status, std::string_view code = {},
+                      bool caller_at_fault = true)
+      : service(owner),
+        name(shape),
+        query_code(code.empty() ? shape : code),
+        http_status(status),
+        sender_fault(caller_at_fault) {}
+  ErrorKind(const ErrorKind&) = delete;
+  ErrorKind& operator=(const ErrorKind&) = delete;
+
+  std::string_view service;
+  std::string_view name;        // "QueueDoesNotExist"
+  std::string_view query_code;  // "AWS.SimpleQueueService.NonExistentQueue"
+  int http_status;
+  bool sender_fault;
 };
 
-// "QueueDoesNotExist", "InvalidParameterValue", ... ("" for kOk).
-std::string_view ErrorName(ErrorCode code);
-// The code whose ErrorName() is `name` (or `name` without an "Exception"
-// suffix, SNS's spelling of the batch errors); kOk when there is none.
-ErrorCode ErrorCodeFromName(std::string_view name);
-// The query-protocol code that HTTP adapters put in x-amzn-query-error:
-// "AWS.SimpleQueueService.NonExistentQueue" for kQueueDoesNotExist,
-// "QueueAlreadyExists" for kQueueNameExists, the
-// "AWS.SimpleQueueService.<Name>" form for the codes SQS spells that way
-// (QueueDeletedRecently, PurgeQueueInProgress, MessageNotInflight, the batch
-// errors, UnsupportedOperation), else the same as ErrorName().
-std::string_view WireCode(ErrorCode code);
-// True when the caller is at fault (HTTP 4xx, "Sender"); false for
-// kInternalError.
-bool IsSenderFault(ErrorCode code);
+// Which error a Status carries: a handle on an ErrorKind, or none (OK).
+// Cheap to copy; equal when it names the same kind. Every ErrorKind
+// converts to it, so `status.code() == sqs::kQueueDoesNotExist` reads as
+// it should.
+class ErrorCode {
+ public:
+  static const ErrorCode kOk;  // no error
+
+  constexpr ErrorCode() = default;
+  constexpr ErrorCode(const ErrorKind& kind)  // NOLINT: implicit by design
+      : kind_(&kind) {}
+
+  bool ok() const { return kind_ == nullptr; }
+  // The kind; nullptr for kOk.
+  const ErrorKind* kind() const { return kind_; }
+  // The kind's fields; for kOk: "", "", 200 and false.
+  std::string_view name() const { return kind_ ? kind_->name : ""; }
+  std::string_view query_code() const { return kind_ ? kind_->query_code : ""; }
+  int http_status() const { return kind_ ? kind_->http_status : 200; }
+  bool sender_fault() const { return kind_ && kind_->sender_fault; }
+
+  friend bool operator==(const ErrorCode&, const ErrorCode&) = default;
+
+ private:
+  const ErrorKind* kind_ = nullptr;
+};
+inline constexpr ErrorCode ErrorCode::kOk{};
+
+// Test output: the name, "OK" for kOk.
+std::ostream& operator<<(std::ostream& out, ErrorCode code);
+std::ostream& operator<<(std::ostream& out, const ErrorKind& kind);
+
+// Shorthands: code.name(), code.query_code(), code.sender_fault().
+inline std::string_view ErrorName(ErrorCode code) { return code.name(); }
+inline std::string_view WireCode(ErrorCode code) { return code.query_code(); }
+inline bool IsSenderFault(ErrorCode code) { return code.sender_fault(); }
 
 class [[nodiscard]] Status {
  public:
@@ -108,10 +94,10 @@ class [[nodiscard]] Status {
 
   static Status Ok() { return Status(); }
 
-  bool ok() const { return code_ == ErrorCode::kOk; }
+  bool ok() const { return code_.ok(); }
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
-  std::string_view name() const { return ErrorName(code_); }
+  std::string_view name() const { return code_.name(); }
   // "QueueDoesNotExist: The specified queue does not exist."
   std::string ToString() const;
 

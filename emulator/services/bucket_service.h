@@ -45,6 +45,7 @@
 #include <string_view>
 #include <vector>
 
+#include "emulator/core/account.h"
 #include "emulator/core/checksum.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
@@ -88,7 +89,9 @@ struct BucketServiceOptions {
   // for each). An object completed from parts may be larger.
   uint64_t max_object_bytes = kDefaultMaxObjectBytes;
   // What HeadBucket and ListBuckets report as BucketRegion.
-  std::string region = "us-east-1";
+  std::string region = Account{}.region;
+  // The account that owns every bucket and object (Owner, Initiator).
+  std::string account_id = Account{}.id;
   // Unfinished multipart uploads, across all buckets: past this many,
   // CreateMultipartUpload is refused (InvalidRequest).
   size_t max_open_uploads = kDefaultMaxOpenUploads;
@@ -354,6 +357,9 @@ class BucketService {
   void SetObserver(ServiceObserver* observer) { observer_ = observer; }
 
   const BucketServiceOptions& options() const { return options_; }
+  Account account() const {
+    return Account{.region = options_.region, .id = options_.account_id};
+  }
 
   // --- Buckets ---------------------------------------------------------
 

@@ -147,7 +147,7 @@ TEST(RestJsonTest, BodiesQueryStringsAndTheirErrors) {
 
 TEST(RestJsonTest, ErrorsCarryTheTypeHeaderAndLambdasBody) {
   for (auto [code, status] :
-       {std::pair{ErrorCode::kResourceNotFoundException, 404},
+       {std::pair<ErrorCode, int>{ErrorCode::kResourceNotFoundException, 404},
         {ErrorCode::kResourceConflictException, 409},
         {ErrorCode::kTooManyRequestsException, 429},
         {ErrorCode::kInvalidParameterValueException, 400},
