@@ -56,8 +56,6 @@ struct ByteRange {
 //   byte is at or past the end (any range of an empty object) or the
 //   suffix is 0 bytes; a suffix range of an empty object is the whole
 //   (empty) object.
-// Until the ErrorCode set has InvalidRange, the error is InvalidArgument
-// carrying S3's message.
 Result<std::optional<ByteRange>> ResolveRange(std::string_view range,
                                               uint64_t size);
 
