@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "emulator/api/sqs_json.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/engine.h"
 #include "emulator/transport/client.h"
 #include "emulator/transport/echo.h"
@@ -239,7 +240,7 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
     auto created = client.CreateQueue({.queue_name = name});
     if (!created.ok()) {
       error = created.status().ToString();
-      if (created.status().code() == ErrorCode::kInternalError) {
+      if (created.status().code() == common::kInternalError) {
         error += " Is a fanlab server listening there?";
       }
       stop_engine();

@@ -17,6 +17,7 @@
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/engine_wiring.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/services/bucket_service.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/schedule_service.h"
@@ -261,7 +262,7 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
   if (!init_status_.ok()) return init_status_;
   if (http_server_ != nullptr) {
     return Status(
-        ErrorCode::kInvalidParameterValue,
+        sqs::kInvalidParameterValue,
         "The HTTP front is bound already, at " + http_server_->url() + ".");
   }
   http_front_ = std::make_unique<transport::HttpFront>(

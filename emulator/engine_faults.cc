@@ -3,6 +3,7 @@
 // deliveries are consulted by FunctionService and QueueService themselves.
 #include <boost/json.hpp>
 
+#include "emulator/core/common_errors.h"
 #include "emulator/engine.h"
 
 namespace fanlab {
@@ -103,7 +104,7 @@ bool Engine::InjectFault(api::ApiRequest& request, api::ApiCallback& done) {
         }
       }
       api::ApiResponse reply =
-          api::ErrorResponse(Status(ErrorCode::kInternalError, fault.message),
+          api::ErrorResponse(Status(common::kInternalError, fault.message),
                              service.value_or(api::ApiService::kSqs));
       json::value error = json::parse(reply.body, ec);
       if (!ec && error.is_object()) {
@@ -132,7 +133,7 @@ bool Engine::InjectFault(api::ApiRequest& request, api::ApiCallback& done) {
         functions_->KillInvocation(id, timeout);
         // The answer goes to a process already killed; nothing took
         // effect.
-        done(api::ErrorResponse(Status(ErrorCode::kInternalError,
+        done(api::ErrorResponse(Status(common::kInternalError,
                                        "The caller was crashed by a fault "
                                        "before the call.")));
         return true;

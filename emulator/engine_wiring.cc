@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/arn.h"
 
 namespace fanlab::wiring {
@@ -33,7 +34,7 @@ Status InvokeByArn(compute::FunctionService& functions,
   std::optional<Arn> arn = ParseArn(function_arn);
   constexpr std::string_view kPrefix = "function:";
   if (!arn || arn->service != "lambda" || !arn->resource.starts_with(kPrefix)) {
-    return Status(ErrorCode::kInvalidParameterValueException,
+    return Status(lambda::kInvalidParameterValueException,
                   "Not a function ARN: " + function_arn);
   }
   return functions

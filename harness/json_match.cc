@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <charconv>
 
+#include "emulator/services/s3_errors.h"
+
 namespace fanlab::harness {
 
 namespace json = boost::json;
@@ -35,7 +37,7 @@ struct PathStep {
 
 Result<std::vector<PathStep>> ParsePath(std::string_view path) {
   auto bad = [&](std::string why) {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "bad selector \"" + std::string(path) + "\": " + why);
   };
   if (path.empty() || path[0] != '$') return bad("selectors start with $");

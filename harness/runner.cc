@@ -13,6 +13,7 @@
 #include <set>
 
 #include "emulator/core/arn.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/engine.h"
 #include "emulator/sim/seeded_faults.h"
 #include "emulator/transport/context.h"
@@ -60,7 +61,7 @@ class PrivateSocketDir {
     std::string pattern =
         base + "/fanlab-run-" + std::to_string(::getpid()) + "-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) {
-      return Status(ErrorCode::kInternalError,
+      return Status(common::kInternalError,
                     "cannot make a directory for the engine's socket (" +
                         pattern + "): " + std::strerror(errno));
     }

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/engine.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/transport/context.h"
 
 namespace fanlab {
@@ -20,7 +22,7 @@ class RecordingLauncher : public compute::Launcher {
   Result<std::shared_ptr<compute::FunctionProcess>> Launch(
       const compute::LaunchSpec& spec, compute::ProcessCallbacks) override {
     launched_.push_back(spec.argv.empty() ? "" : spec.argv[0]);
-    return Status(ErrorCode::kInvalidParameterValue, "no processes here");
+    return Status(sqs::kInvalidParameterValue, "no processes here");
   }
 
  private:
@@ -74,7 +76,7 @@ TEST_F(EnginePartsTest, DispatchAnswersTheWholeResponse) {
 
   api::ApiResponse missing = Call("GetQueueUrl", R"({"QueueName":"nope"})");
   EXPECT_FALSE(missing.ok);
-  EXPECT_EQ(missing.code, ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(missing.code, sqs::kQueueDoesNotExist);
   EXPECT_EQ(missing.error_type, "QueueDoesNotExist");
   EXPECT_EQ(missing.http_status, 400);
   EXPECT_EQ(missing.service, api::ApiService::kSqs);
@@ -82,7 +84,7 @@ TEST_F(EnginePartsTest, DispatchAnswersTheWholeResponse) {
   api::ApiResponse no_function =
       Call("GetFunction", R"({"FunctionName":"nope"})");
   EXPECT_FALSE(no_function.ok);
-  EXPECT_EQ(no_function.code, ErrorCode::kResourceNotFoundException);
+  EXPECT_EQ(no_function.code, lambda::kResourceNotFoundException);
   EXPECT_EQ(no_function.error_type, "ResourceNotFoundException");
   EXPECT_EQ(no_function.http_status, 404);
   EXPECT_EQ(no_function.service, api::ApiService::kLambda);

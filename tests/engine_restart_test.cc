@@ -12,6 +12,7 @@
 #include <string>
 
 #include "emulator/engine.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/transport/context.h"
 
 namespace fanlab {
@@ -69,8 +70,7 @@ TEST_F(EngineRestartTest, RealClockRunsShareNoIdsAndRefuseEachOthersHandles) {
   // The stale handle names the same queue, message number and receive as
   // the new consumer's: it must not delete that message.
   Status stale = Delete(*second, before.receipt_handle);
-  EXPECT_EQ(stale.code(), ErrorCode::kReceiptHandleIsInvalid)
-      << stale.ToString();
+  EXPECT_EQ(stale.code(), sqs::kReceiptHandleIsInvalid) << stale.ToString();
   auto depth = second->sqs().Depth("q");
   ASSERT_TRUE(depth.ok());
   EXPECT_EQ(depth->in_flight, 1u);

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "emulator/compute/lambda_errors.h"
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::wiring {
 namespace {
 
@@ -19,7 +22,7 @@ class RecordingLauncher : public compute::Launcher {
   Result<std::shared_ptr<compute::FunctionProcess>> Launch(
       const compute::LaunchSpec& spec, compute::ProcessCallbacks) override {
     launched.push_back(spec.argv.empty() ? "" : spec.argv[0]);
-    return Status(ErrorCode::kInvalidParameterValue, "no processes here");
+    return Status(sqs::kInvalidParameterValue, "no processes here");
   }
   std::vector<std::string> launched;
 };
@@ -97,7 +100,7 @@ TEST_F(WiringTest, SendToQueueByArnCarriesAttributesAndGroups) {
   EXPECT_EQ(got[0].attributes.at("MessageGroupId"), "g1");
 
   EXPECT_EQ(SendToQueueByArn(sqs_, sqs_.QueueArn("missing"), "x").code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
 }
 
 TEST_F(WiringTest, InvokeByArnTakesFunctionArnsOnly) {
@@ -110,11 +113,11 @@ TEST_F(WiringTest, InvokeByArnTakesFunctionArnsOnly) {
       InvokeByArn(functions_,
                   "arn:aws:lambda:us-east-1:000000000000:function:nope", "{}")
           .code(),
-      ErrorCode::kResourceNotFoundException);
+      lambda::kResourceNotFoundException);
   for (const char* bad : {"worker", "arn:aws:sqs:us-east-1:000000000000:worker",
                           "arn:aws:lambda:us-east-1:000000000000:layer:x"}) {
     Status s = InvokeByArn(functions_, bad, "{}");
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValueException) << bad;
+    EXPECT_EQ(s.code(), lambda::kInvalidParameterValueException) << bad;
     EXPECT_NE(s.message().find(bad), std::string::npos) << s.message();
   }
 }
@@ -149,7 +152,7 @@ TEST_F(WiringTest, TopicTargetsReachQueuesFunctionsAndHttp) {
                    "arn:aws:lambda:us-east-1:000000000000:function:f", "{}")
                   .ok());
   EXPECT_EQ(t.invoke_function("f", "{}").code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   int status = 0;
   t.post_http("http://127.0.0.1:9/hook", {}, "payload",
               [&](Result<int> r) { status = r.ok() ? *r : -1; });
@@ -175,7 +178,7 @@ TEST_F(WiringTest, ScheduleDeliveryInvokesOrSends) {
   to_function.kind = services::TargetKind::kFunction;
   to_function.resource = "job";
   EXPECT_EQ(deliver(to_function, "{}").code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   Function("job");
   EXPECT_TRUE(deliver(to_function, "{}").ok());
 }
@@ -187,7 +190,7 @@ TEST_F(WiringTest, RouteInvokerCallsTheFunctionSynchronously) {
          [&](Result<compute::InvokeResult> r) { answer = r.status(); });
   clock_.RunDue();
   ASSERT_TRUE(answer.has_value());
-  EXPECT_EQ(answer->code(), ErrorCode::kResourceNotFoundException);
+  EXPECT_EQ(answer->code(), lambda::kResourceNotFoundException);
 }
 
 TEST_F(WiringTest, ConnectMappingsShareTheQueueEventsWithOtherObservers) {

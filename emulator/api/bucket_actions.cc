@@ -32,6 +32,7 @@
 #include "emulator/services/bucket_checks.h"
 #include "emulator/services/bucket_service.h"
 #include "emulator/services/route_service.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::api {
 namespace {
@@ -51,8 +52,7 @@ Owner OwnerOf(const BucketService& b) {
 }
 
 // S3 answers a missing parameter with InvalidArgument.
-constexpr MissingField kMissing =
-    MustContainParameter<ErrorCode::kInvalidArgument>;
+constexpr MissingField kMissing = MustContainParameter<s3::kInvalidArgument>;
 
 // An action: reads its fields from `r` and returns the response body or the
 // error (ReadAndAct).
@@ -111,7 +111,7 @@ Result<std::optional<ChecksumAlgorithm>> ParseAlgorithm(
   if (value.empty()) return std::optional<ChecksumAlgorithm>();
   std::optional<ChecksumAlgorithm> a = ParseChecksumAlgorithm(value);
   if (!a) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "Value for " + std::string(header) + " header is invalid.");
   }
   return a;
@@ -398,7 +398,7 @@ class KeyEncoding {
  public:
   static Result<KeyEncoding> From(const std::string& encoding_type) {
     if (!encoding_type.empty() && encoding_type != "url") {
-      return Status(ErrorCode::kInvalidArgument,
+      return Status(s3::kInvalidArgument,
                     "Invalid Encoding Method specified in Request");
     }
     return KeyEncoding(!encoding_type.empty());
@@ -573,7 +573,7 @@ Result<std::string> ListObjects(BucketService& b, FieldReader& r) {
 Status ParseCopySource(std::string_view source,
                        services::CopyObjectRequest& req) {
   auto bad = [&] {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "Invalid copy source object key: x-amz-copy-source must "
                   "be bucket/key, not '" +
                       std::string(source.substr(0, 256)) + "'.");
@@ -582,7 +582,7 @@ Status ParseCopySource(std::string_view source,
     std::string_view query = source.substr(q + 1);
     source = source.substr(0, q);
     if (query.starts_with("versionId=") && query != "versionId=null") {
-      return Status(ErrorCode::kNotImplemented,
+      return Status(s3::kNotImplemented,
                     "A header you provided implies functionality that is not "
                     "implemented: fanlab keeps no object versions.");
     }
@@ -617,7 +617,7 @@ Result<std::string> CopyObject(BucketService& b, FieldReader& r) {
   } else if (directive == "REPLACE") {
     req.metadata_directive = services::MetadataDirective::kReplace;
   } else {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "Unknown metadata directive: " + directive.substr(0, 64));
   }
   if (Status s = ParseCopySource(source, req); !s.ok()) return s;
@@ -645,7 +645,7 @@ Result<std::string> DeleteObjects(BucketService& b, FieldReader& r) {
   std::optional<FieldReader> del = r.Object("Delete");
   if (!r.ok()) return r.status();
   if (!del) {
-    return Status(ErrorCode::kMalformedXML,
+    return Status(s3::kMalformedXML,
                   "The XML you provided was not well-formed or did not "
                   "validate against our published schema");
   }
@@ -656,7 +656,7 @@ Result<std::string> DeleteObjects(BucketService& b, FieldReader& r) {
     req.keys.push_back(std::move(key));
   });
   if (!r.ok()) {
-    return Status(ErrorCode::kMalformedXML,
+    return Status(s3::kMalformedXML,
                   "The XML you provided was not well-formed or did not "
                   "validate against our published schema: " +
                       r.status().message());
@@ -709,7 +709,7 @@ Result<std::string> CreateMultipartUpload(BucketService& b, FieldReader& r) {
   } else if (type == "FULL_OBJECT") {
     req.checksum_type = ChecksumType::kFullObject;
   } else if (!type.empty()) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "Value for x-amz-checksum-type header is invalid.");
   }
   auto up = b.CreateMultipartUpload(std::move(req));
@@ -800,7 +800,7 @@ Result<std::string> CompleteMultipartUpload(BucketService& b, FieldReader& r) {
   if (!r.ok()) return r.status();
   if (size) {
     if (*size < 0) {
-      return Status(ErrorCode::kInvalidRequest,
+      return Status(s3::kInvalidRequest,
                     "Value for x-amz-mp-object-size header is invalid.");
     }
     req.mpu_object_size = static_cast<uint64_t>(*size);

@@ -6,6 +6,7 @@
 #include "emulator/api/errors.h"
 #include "emulator/api/handlers.h"
 #include "emulator/api/sqs_json.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/queue/queue_service.h"
 
@@ -265,7 +266,7 @@ void Dispatcher::Dispatch(ApiRequest request, ApiCallback done) {
     service = ServiceFromName(action.substr(0, colon));
     if (!service) {
       return done(ErrorResponse(
-          Status(ErrorCode::kUnknownOperationException,
+          Status(common::kUnknownOperationException,
                  "Unknown service '" + std::string(action.substr(0, colon)) +
                      "' in action '" + std::string(action) + "'.")));
     }
@@ -284,7 +285,7 @@ void Dispatcher::Dispatch(ApiRequest request, ApiCallback done) {
     }
     if (owners.size() > 1) {
       return done(ErrorResponse(
-          Status(ErrorCode::kUnknownOperationException,
+          Status(common::kUnknownOperationException,
                  "Action '" + std::string(action) +
                      "' belongs to several services: qualify it, as in '" +
                      std::string(ServiceName(owners[0])) + ":" +
@@ -297,14 +298,14 @@ void Dispatcher::Dispatch(ApiRequest request, ApiCallback done) {
   }
   if (handler == nullptr && service && services_.Serves(*service)) {
     return done(ErrorResponse(
-        Status(ErrorCode::kUnknownOperationException,
+        Status(common::kUnknownOperationException,
                "Unknown action '" + std::string(action) + "' for " +
                    std::string(ServiceName(*service)) + ".")));
   }
   if (handler == nullptr) {
     bool known = !Handlers().ServicesOf(action).empty();
     return done(ErrorResponse(Status(
-        ErrorCode::kUnknownOperationException,
+        common::kUnknownOperationException,
         known ? "This engine does not serve '" + std::string(action) + "'."
               : "Unknown action '" + std::string(action) + "'.")));
   }
@@ -326,7 +327,7 @@ void Dispatcher::Dispatch(ApiRequest request, ApiCallback done) {
   } catch (const std::exception& e) {
     if (answer) {
       answer(ErrorResponse(Status(
-          ErrorCode::kInternalError,
+          common::kInternalError,
           "The engine failed on this request (" + name + "): " + e.what())));
     }
   }

@@ -82,7 +82,7 @@ Handler WithHttp(
 ApiResponse CreateRoute(services::RouteService& routes, services::SinkService&,
                         std::string_view body) {
   Route r;
-  Status read = ReadBody(body, [&](FieldReader& f) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& f) {
     f.Require("Method", r.method);
     f.Require("Path", r.path);
     f.Require("FunctionName", r.function);
@@ -100,7 +100,7 @@ ApiResponse CreateRoute(services::RouteService& routes, services::SinkService&,
 ApiResponse DeleteRoute(services::RouteService& routes, services::SinkService&,
                         std::string_view body) {
   std::string method, path;
-  Status read = ReadBody(body, [&](FieldReader& f) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& f) {
     f.Require("Method", method);
     f.Require("Path", path);
   });
@@ -112,7 +112,7 @@ ApiResponse DeleteRoute(services::RouteService& routes, services::SinkService&,
 
 ApiResponse ListRoutes(services::RouteService& routes, services::SinkService&,
                        std::string_view body) {
-  Status read = ReadBody(body, [](FieldReader&) {});
+  Status read = ReadJsonBody(body, kMissing, [](FieldReader&) {});
   if (!read.ok()) return HttpApiError(read);
   JsonWriter w;
   w.BeginObject().Key("Routes").BeginArray();
@@ -127,7 +127,7 @@ ApiResponse ListRoutes(services::RouteService& routes, services::SinkService&,
 ApiResponse CreateSink(services::RouteService&, services::SinkService& sinks,
                        std::string_view body) {
   Sink sink;
-  Status read = ReadBody(body, [&](FieldReader& f) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& f) {
     f.Require("Name", sink.name);
     std::optional<int64_t> status;
     f.Read("StatusCode", status);
@@ -150,7 +150,8 @@ ApiResponse CreateSink(services::RouteService&, services::SinkService& sinks,
 
 // The actions that take only {Name}.
 Status ReadName(std::string_view body, std::string& name) {
-  return ReadBody(body, [&](FieldReader& f) { f.Require("Name", name); });
+  return ReadJsonBody(body, kMissing,
+                      [&](FieldReader& f) { f.Require("Name", name); });
 }
 
 ApiResponse DeleteSink(services::RouteService&, services::SinkService& sinks,
@@ -163,7 +164,7 @@ ApiResponse DeleteSink(services::RouteService&, services::SinkService& sinks,
 
 ApiResponse ListSinks(services::RouteService&, services::SinkService& sinks,
                       std::string_view body) {
-  Status read = ReadBody(body, [](FieldReader&) {});
+  Status read = ReadJsonBody(body, kMissing, [](FieldReader&) {});
   if (!read.ok()) return HttpApiError(read);
   JsonWriter w;
   w.BeginObject().Key("Sinks").BeginArray();

@@ -4,13 +4,14 @@
 #include <limits>
 
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
 
 namespace fanlab::api {
 
 namespace json = boost::json;
 
 Status SerializationError(std::string message) {
-  return Status(ErrorCode::kSerializationException, std::move(message));
+  return Status(common::kSerializationException, std::move(message));
 }
 
 std::optional<int64_t> JsonInteger(const json::value& v) {

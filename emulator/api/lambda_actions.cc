@@ -23,8 +23,10 @@
 #include "emulator/compute/lambda_errors.h"
 #include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/bucket_service.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::api {
 namespace {
@@ -43,7 +45,7 @@ constexpr size_t kMaxCodeRequestBytes = 69'905'067;
 
 Status CodeRequestTooLarge(std::string_view body, std::string_view operation) {
   if (body.size() <= kMaxCodeRequestBytes) return Status::Ok();
-  return Status(ErrorCode::kRequestEntityTooLargeException,
+  return Status(lambda::kRequestEntityTooLargeException,
                 "Request must be smaller than " +
                     std::to_string(kMaxCodeRequestBytes) + " bytes for the " +
                     std::string(operation) + " operation");
@@ -70,7 +72,7 @@ void ReadCodeSource(FieldReader& r, CodeRequest& code) {
 }
 
 Status InvalidCode(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
+  return Status(lambda::kInvalidParameterValueException, std::move(message));
 }
 
 // The zip S3Bucket/S3Key name, read from the engine's buckets, with the
@@ -93,10 +95,10 @@ Result<std::string> ReadS3Code(const services::BucketService* buckets,
   if (object.ok()) return std::move(object->body);
   std::string s3_code = "NoSuchKey";
   std::string s3_message = "The specified key does not exist.";
-  if (object.status().code() == ErrorCode::kNoSuchBucket) {
+  if (object.status().code() == s3::kNoSuchBucket) {
     s3_code = "NoSuchBucket";
     s3_message = "The specified bucket does not exist";
-  } else if (object.status().code() != ErrorCode::kNoSuchKey) {
+  } else if (object.status().code() != s3::kNoSuchKey) {
     s3_code = std::string(object.status().name());
     s3_message = object.status().message();
   }
@@ -170,7 +172,7 @@ void ReadConfig(FieldReader& r, FunctionConfig& c,
   } else if (mode == "cold") {
     c.mode = compute::Mode::kCold;
   } else if (!mode.empty()) {
-    r.Fail(Status(ErrorCode::kInvalidParameterValueException,
+    r.Fail(Status(lambda::kInvalidParameterValueException,
                   "Mode '" + mode + "' must be cold or warm."));
   }
   if (std::optional<FieldReader> code_fields = r.Object("Code")) {
@@ -236,12 +238,12 @@ void CreateFunction(CallContext& ctx, std::string_view body,
   }
   FunctionConfig c;
   CodeRequest code;
-  Status read =
-      ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c, &code); });
+  Status read = ReadJsonBody(body, kMissing,
+                             [&](FieldReader& r) { ReadConfig(r, c, &code); });
   if (!read.ok()) return done(LambdaError(read));
   // A name taken is refused before any unpacking.
   if (fs.GetFunction(c.name).ok()) {
-    return done(LambdaError(Status(ErrorCode::kResourceConflictException,
+    return done(LambdaError(Status(lambda::kResourceConflictException,
                                    "Function already exist: " + c.name)));
   }
   if (Status s = ApplyCode(ctx, code, "CreateFunction", c); !s.ok()) {
@@ -255,8 +257,8 @@ void CreateFunction(CallContext& ctx, std::string_view body,
 // Reads FunctionName alone.
 Result<std::string> NameOnly(std::string_view body) {
   std::string name;
-  Status read =
-      ReadBody(body, [&](FieldReader& r) { r.Require("FunctionName", name); });
+  Status read = ReadJsonBody(
+      body, kMissing, [&](FieldReader& r) { r.Require("FunctionName", name); });
   if (!read.ok()) return read;
   return name;
 }
@@ -297,7 +299,7 @@ void GetFunction(FunctionService& fs, std::string_view body,
 
 void ListFunctions(FunctionService& fs, std::string_view body,
                    ApiCallback& done) {
-  Status read = ReadBody(body, [](FieldReader&) {});
+  Status read = ReadJsonBody(body, kMissing, [](FieldReader&) {});
   if (!read.ok()) return done(LambdaError(read));
   JsonWriter w;
   w.BeginObject().Key("Functions").BeginArray();
@@ -321,7 +323,8 @@ void UpdateFunctionConfiguration(FunctionService& fs, std::string_view body,
   auto current = fs.GetFunction(*name);
   if (!current.ok()) return done(LambdaError(current.status()));
   FunctionConfig c = *current;
-  Status read = ReadBody(body, [&](FieldReader& r) { ReadConfig(r, c); });
+  Status read =
+      ReadJsonBody(body, kMissing, [&](FieldReader& r) { ReadConfig(r, c); });
   if (!read.ok()) return done(LambdaError(read));
   auto updated = fs.UpdateFunctionConfiguration(std::move(c));
   if (!updated.ok()) return done(LambdaError(updated.status()));
@@ -339,7 +342,7 @@ void UpdateFunctionCode(CallContext& ctx, std::string_view body,
   std::string name;
   CodeRequest code;
   bool dry_run = false;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("FunctionName", name);
     ReadCodeSource(r, code);
     r.Read("DryRun", dry_run);
@@ -366,7 +369,7 @@ void PutFunctionConcurrency(FunctionService& fs, std::string_view body,
                             ApiCallback& done) {
   std::string name;
   std::optional<int64_t> reserved;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("FunctionName", name);
     r.Require("ReservedConcurrentExecutions", reserved);
   });
@@ -402,7 +405,7 @@ std::string InvokeBody(const compute::InvokeResult& r, bool tail) {
 
 void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
   std::string name, type = "RequestResponse", log_type = "None", payload;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("FunctionName", name);
     r.Read("InvocationType", type);
     r.Read("LogType", log_type);
@@ -415,7 +418,7 @@ void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
   if (payload.empty()) payload = "{}";
   if (log_type != "None" && log_type != "Tail") {
     return done(LambdaError(
-        Status(ErrorCode::kInvalidParameterValueException,
+        Status(lambda::kInvalidParameterValueException,
                "LogType '" + log_type + "' must be None or Tail.")));
   }
   bool tail = log_type == "Tail";
@@ -439,7 +442,7 @@ void Invoke(FunctionService& fs, std::string_view body, ApiCallback& done) {
   }
   if (type != "RequestResponse") {
     return done(
-        LambdaError(Status(ErrorCode::kInvalidParameterValueException,
+        LambdaError(Status(lambda::kInvalidParameterValueException,
                            "InvocationType '" + type +
                                "' must be RequestResponse, Event or DryRun.")));
   }
@@ -480,7 +483,7 @@ void PutEventInvokeConfig(FunctionService& fs, std::string_view body,
                           ApiCallback& done) {
   std::string name;
   compute::EventInvokeConfig c;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("FunctionName", name);
     r.Read("MaximumRetryAttempts", c.maximum_retry_attempts);
     r.Read("MaximumEventAgeInSeconds", c.maximum_event_age_seconds);
@@ -494,7 +497,7 @@ void PutEventInvokeConfig(FunctionService& fs, std::string_view body,
       }
       if (r.ok() && !out->empty() && !out->starts_with("arn:aws:sqs:") &&
           !out->starts_with("arn:aws:sns:")) {
-        return r.Fail(Status(ErrorCode::kInvalidParameterValueException,
+        return r.Fail(Status(lambda::kInvalidParameterValueException,
                              "Destination " + *out +
                                  " must be a queue or topic ARN "
                                  "(arn:aws:sqs:... or arn:aws:sns:...)."));
@@ -532,7 +535,7 @@ void ReadMapping(FieldReader& r, compute::EventSourceMapping& m) {
   m.report_batch_item_failures = false;
   for (const std::string& t : types) {
     if (t != "ReportBatchItemFailures") {
-      return r.Fail(Status(ErrorCode::kInvalidParameterValueException,
+      return r.Fail(Status(lambda::kInvalidParameterValueException,
                            "FunctionResponseTypes may only hold "
                            "ReportBatchItemFailures."));
     }
@@ -591,7 +594,7 @@ Handler WithMappings(std::function<void(compute::EventSourceMappings&,
     // serve functions without mappings (Dispatcher(sqs, functions)).
     if (c.services.mappings == nullptr) {
       return done(
-          LambdaError(Status(ErrorCode::kUnknownOperationException,
+          LambdaError(Status(common::kUnknownOperationException,
                              "This engine serves no event source mappings.")));
     }
     f(*c.services.mappings, body, done);
@@ -600,8 +603,8 @@ Handler WithMappings(std::function<void(compute::EventSourceMappings&,
 
 Result<std::string> UuidOnly(std::string_view body) {
   std::string uuid;
-  Status read =
-      ReadBody(body, [&](FieldReader& r) { r.Require("UUID", uuid); });
+  Status read = ReadJsonBody(body, kMissing,
+                             [&](FieldReader& r) { r.Require("UUID", uuid); });
   if (!read.ok()) return read;
   return uuid;
 }
@@ -609,7 +612,7 @@ Result<std::string> UuidOnly(std::string_view body) {
 void CreateMapping(compute::EventSourceMappings& ms, std::string_view body,
                    ApiCallback& done) {
   compute::EventSourceMapping m;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("EventSourceArn", m.event_source_arn);
     r.Require("FunctionName", m.function_name);
     ReadMapping(r, m);
@@ -631,7 +634,7 @@ void GetMapping(compute::EventSourceMappings& ms, std::string_view body,
 void ListMappings(compute::EventSourceMappings& ms, std::string_view body,
                   ApiCallback& done) {
   std::string function, arn;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Read("FunctionName", function);
     r.Read("EventSourceArn", arn);
   });
@@ -650,7 +653,7 @@ void UpdateMapping(compute::EventSourceMappings& ms, std::string_view body,
   auto current = ms.Get(*uuid);
   if (!current.ok()) return done(LambdaError(current.status()));
   compute::EventSourceMapping m = *current;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Read("FunctionName", m.function_name);
     ReadMapping(r, m);
   });

@@ -5,6 +5,7 @@
 #include "emulator/api/json_fields.h"
 #include "emulator/api/model_xml.h"
 #include "emulator/api/xml.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/route_service.h"
 
@@ -215,10 +216,10 @@ std::string QueryResponse(const ServiceModel& model, const Operation& operation,
 
 std::string QueryErrorCode(const ServiceModel& model,
                            const ApiResponse& response) {
-  if (response.code == ErrorCode::kSerializationException) {
+  if (response.code == common::kSerializationException) {
     return "MalformedQueryString";
   }
-  if (response.code == ErrorCode::kUnknownOperationException) {
+  if (response.code == common::kUnknownOperationException) {
     return "InvalidAction";
   }
   std::string name = ErrorShapeName(response);

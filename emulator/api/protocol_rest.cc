@@ -5,6 +5,7 @@
 #include "emulator/api/json_fields.h"
 #include "emulator/api/model_xml.h"
 #include "emulator/core/ascii.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/services/route_service.h"
 
 namespace fanlab::api {
@@ -127,7 +128,7 @@ Result<RestMatch> MatchOperation(const ServiceModel& model,
     }
   }
   if (best.operation == nullptr) {
-    return Status(ErrorCode::kUnknownOperationException,
+    return Status(common::kUnknownOperationException,
                   "No action of this service is " + std::string(method) + " " +
                       std::string(path.substr(0, 256)) + ".");
   }

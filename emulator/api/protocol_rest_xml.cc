@@ -9,9 +9,11 @@
 #include "emulator/api/xml.h"
 #include "emulator/core/ascii.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/services/aws_chunked.h"
 #include "emulator/services/bucket_checks.h"
 #include "emulator/services/route_service.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::api {
 
@@ -100,7 +102,7 @@ Status DecodeChunked(const services::HttpRequest& request,
       n = n * 10 + static_cast<uint64_t>(c - '0');
     }
     if (!digits) {
-      return Status(ErrorCode::kInvalidArgument,
+      return Status(s3::kInvalidArgument,
                     "x-amz-decoded-content-length must be a number of bytes, "
                     "not '" +
                         v->substr(0, 64) + "'.");
@@ -112,7 +114,7 @@ Status DecodeChunked(const services::HttpRequest& request,
   data = std::move(decoded->data);
   for (auto& [name, value] : decoded->trailers) {
     if (services::FindHeader(headers, name) != nullptr) {
-      return Status(ErrorCode::kInvalidRequest,
+      return Status(s3::kInvalidRequest,
                     name + " was sent both as a header and as a trailer.");
     }
     headers.push_back({name, value});
@@ -145,7 +147,7 @@ Status CheckBodyIntegrity(const services::HttpRequest& request) {
   auto checksum = services::FindChecksum(fields);
   if (!checksum.ok()) return checksum.status();
   if (md5 == nullptr && !checksum->has_value()) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "Missing required header for this request: Content-MD5 "
                   "(or an x-amz-checksum-* header).");
   }
@@ -299,17 +301,17 @@ services::HttpResponse RestXmlError(const ApiResponse& response,
   }
   services::HttpResponse out;
   out.status = response.http_status;
-  if (response.code == ErrorCode::kNotModified) {
+  if (response.code == s3::kNotModified) {
     // Not an error on the wire: 304 with no body.
     out.status = 304;
     out.headers.push_back({"x-amz-request-id", std::string(request_id)});
     return out;
   }
-  if (response.code == ErrorCode::kSerializationException) {
+  if (response.code == common::kSerializationException) {
     code = message.find("XML") != std::string::npos ? "MalformedXML"
                                                     : "InvalidArgument";
     out.status = 400;
-  } else if (response.code == ErrorCode::kUnknownOperationException) {
+  } else if (response.code == common::kUnknownOperationException) {
     code = "MethodNotAllowed";
     out.status = 405;
   }

@@ -80,7 +80,7 @@ void WriteFailed(JsonWriter& w,
 // Name + EventBusName (+ Force): DescribeRule, DeleteRule, EnableRule,
 // DisableRule.
 Status ReadRuleRequest(std::string_view body, services::RuleRequest& req) {
-  return ReadBody(body, [&](FieldReader& r) {
+  return ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("Name", req.name, "name");
     r.Read("EventBusName", req.event_bus_name);
     r.Read("Force", req.force);
@@ -89,7 +89,7 @@ Status ReadRuleRequest(std::string_view body, services::RuleRequest& req) {
 
 void PutRule(CallContext& c, std::string_view body, ApiCallback& done) {
   services::PutRuleRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("Name", req.name, "name");
     r.Read("ScheduleExpression", req.schedule_expression);
     r.Read("EventPattern", req.event_pattern);
@@ -121,7 +121,7 @@ void DescribeRule(CallContext& c, std::string_view body, ApiCallback& done) {
 
 void ListRules(CallContext& c, std::string_view body, ApiCallback& done) {
   services::ListRulesRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Read("NamePrefix", req.name_prefix);
     r.Read("EventBusName", req.event_bus_name);
     r.Read("NextToken", req.next_token);
@@ -177,7 +177,7 @@ void ReadTarget(FieldReader& r, Target& t) {
 
 void PutTargets(CallContext& c, std::string_view body, ApiCallback& done) {
   services::PutTargetsRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("Rule", req.rule, "rule");
     r.Read("EventBusName", req.event_bus_name);
     if (!r.Has("Targets")) r.Missing("Targets", "targets");
@@ -195,7 +195,7 @@ void PutTargets(CallContext& c, std::string_view body, ApiCallback& done) {
 
 void RemoveTargets(CallContext& c, std::string_view body, ApiCallback& done) {
   services::RemoveTargetsRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("Rule", req.rule, "rule");
     r.Read("EventBusName", req.event_bus_name);
     r.Read("Force", req.force);
@@ -213,7 +213,7 @@ void RemoveTargets(CallContext& c, std::string_view body, ApiCallback& done) {
 void ListTargetsByRule(CallContext& c, std::string_view body,
                        ApiCallback& done) {
   services::ListTargetsByRuleRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Require("Rule", req.rule, "rule");
     r.Read("EventBusName", req.event_bus_name);
     r.Read("NextToken", req.next_token);

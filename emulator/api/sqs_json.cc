@@ -7,7 +7,9 @@
 #include "emulator/api/error_registry.h"
 #include "emulator/api/json_fields.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::api {
 namespace json = boost::json;
@@ -223,8 +225,7 @@ FANLAB_SHAPE(ListDeadLetterSourceQueuesResponse) {
 
 // SQS words a missing required field (VisibilityTimeout) as
 // MissingParameter.
-constexpr MissingField kMissing =
-    MustContainParameter<ErrorCode::kMissingParameter>;
+constexpr MissingField kMissing = MustContainParameter<sqs::kMissingParameter>;
 
 // Reads one JSON object's fields into a shape: the shape's field list
 // (Fields) over the one field reader (json_fields.h).
@@ -263,7 +264,7 @@ class Reader {
       Reader r(fields);
       Fields(r, value);
       if (fields.Has("StringListValues") || fields.Has("BinaryListValues")) {
-        r_.Fail(Status(ErrorCode::kInvalidParameterValue,
+        r_.Fail(Status(sqs::kInvalidParameterValue,
                        "Message attribute list values in " + r_.Path(at) +
                            " are not supported."));
       }
@@ -417,8 +418,8 @@ FANLAB_SQS_SHAPES(FANLAB_INSTANTIATE)
 #undef FANLAB_SQS_SHAPES
 
 std::string WriteError(const Status& status) {
-  bool protocol = status.code() == ErrorCode::kSerializationException ||
-                  status.code() == ErrorCode::kUnknownOperationException;
+  bool protocol = status.code() == common::kSerializationException ||
+                  status.code() == common::kUnknownOperationException;
   std::string type =
       protocol ? "com.amazon.coral.service#" : "com.amazonaws.sqs#";
   type += status.name();
@@ -444,7 +445,7 @@ Status ParseError(std::string_view body) {
   }
   ErrorCode code = FindError(name, "sqs");
   if (!read.ok() || name.empty() || code.ok()) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   "The engine answered with a malformed error body: " +
                       std::string(body.substr(0, 200)));
   }

@@ -35,7 +35,7 @@ static_assert(kMaxBodyDepth >= services::kMaxJsonDepth,
               "a request must be able to hold a 32-level item");
 
 Status Validation(std::string message) {
-  return Status(ErrorCode::kValidationException, std::move(message));
+  return Status(dynamodb::kValidationException, std::move(message));
 }
 
 // "1 validation error detected: Value <value> at '<field>' failed to
@@ -279,7 +279,7 @@ std::string AttributesBody(std::string_view key,
 
 void CreateTable(TableService& ts, std::string_view body, ApiCallback& done) {
   services::CreateTableRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     req.table_name = TableName(r);
     RefuseLegacy(r, {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"});
     if (!r.Has("AttributeDefinitions"))
@@ -333,7 +333,8 @@ void CreateTable(TableService& ts, std::string_view body, ApiCallback& done) {
 void DescribeOrDelete(TableService& ts, std::string_view body,
                       ApiCallback& done, bool remove) {
   std::string name;
-  Status read = ReadBody(body, [&](FieldReader& r) { name = TableName(r); });
+  Status read = ReadJsonBody(body, kMissing,
+                             [&](FieldReader& r) { name = TableName(r); });
   if (!read.ok()) return done(DynamoDbError(read));
   auto d = remove ? ts.DeleteTable(name) : ts.DescribeTable(name);
   if (!d.ok()) return done(DynamoDbError(d.status()));
@@ -350,7 +351,7 @@ void DeleteTable(TableService& ts, std::string_view body, ApiCallback& done) {
 
 void ListTables(TableService& ts, std::string_view body, ApiCallback& done) {
   services::ListTablesRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     r.Read("ExclusiveStartTableName", req.exclusive_start_table_name);
     r.Read("Limit", req.limit);
   });
@@ -379,7 +380,7 @@ void WriteItem(TableService& ts, std::string_view body, ApiCallback& done,
                Result<services::WriteResponse> (TableService::*call)(
                    const Request&, std::optional<Item>*)) {
   Request req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     req.table_name = TableName(r);
     read_own(r, req);
     r.Read("ConditionExpression", req.condition_expression);
@@ -429,7 +430,7 @@ void UpdateItem(TableService& ts, std::string_view body, ApiCallback& done) {
 
 void GetItem(TableService& ts, std::string_view body, ApiCallback& done) {
   services::GetItemRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     req.table_name = TableName(r);
     RefuseLegacy(r, {"AttributesToGet"});
     req.key = RequiredItem(r, "Key", "key");
@@ -463,7 +464,7 @@ std::string PageBody(const services::PageResponse& page) {
 
 void Query(TableService& ts, std::string_view body, ApiCallback& done) {
   services::QueryRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     req.table_name = TableName(r);
     RefuseLegacy(r, {"KeyConditions", "QueryFilter", "AttributesToGet",
                      "ConditionalOperator"});
@@ -487,7 +488,7 @@ void Query(TableService& ts, std::string_view body, ApiCallback& done) {
 
 void Scan(TableService& ts, std::string_view body, ApiCallback& done) {
   services::ScanRequest req;
-  Status read = ReadBody(body, [&](FieldReader& r) {
+  Status read = ReadJsonBody(body, kMissing, [&](FieldReader& r) {
     req.table_name = TableName(r);
     RefuseLegacy(r, {"ScanFilter", "AttributesToGet", "ConditionalOperator"});
     r.Read("IndexName", req.index_name);

@@ -11,6 +11,7 @@
 #include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/services/sns_errors.h"
 #include "emulator/services/topic_service.h"
 
 namespace fanlab::api {
@@ -27,7 +28,7 @@ constexpr size_t kMaxBatchBytes = 262144;
 
 // SNS's word for a missing required field.
 Status Missing(std::string_view name) {
-  return Status(ErrorCode::kInvalidParameterException,
+  return Status(sns::kInvalidParameterException,
                 "Invalid parameter: " + std::string(name) +
                     " Reason: The parameter is required.");
 }
@@ -56,7 +57,7 @@ void ReadAttributes(FieldReader& r, SnsMessageAttributes& out) {
     if (!binary.empty()) {
       auto bytes = Base64Decode(binary);
       if (!bytes) {
-        return a.Fail(Status(ErrorCode::kInvalidParameterException,
+        return a.Fail(Status(sns::kInvalidParameterException,
                              "Invalid parameter: " + a.Path("BinaryValue") +
                                  " must be base64."));
       }
@@ -244,7 +245,7 @@ void ReadTopicOf(FieldReader& r, std::string& arn) {
   r.Read("TopicArn", arn);
   if (arn.empty()) r.Read("TargetArn", arn);
   if (arn.empty()) {
-    r.Fail(Status(ErrorCode::kInvalidParameterException,
+    r.Fail(Status(sns::kInvalidParameterException,
                   "Invalid parameter: TopicArn or TargetArn Reason: no value "
                   "for required parameter"));
   }
@@ -254,7 +255,7 @@ Result<std::string> Publish(TopicService& t, FieldReader& r) {
   services::PublishInput in;
   ReadTopicOf(r, in.topic_arn);
   if (r.Has("PhoneNumber")) {
-    r.Fail(Status(ErrorCode::kInvalidParameterException,
+    r.Fail(Status(sns::kInvalidParameterException,
                   "Invalid parameter: PhoneNumber: SMS is not supported by "
                   "fanlab"));
   }
@@ -293,7 +294,7 @@ Result<std::string> PublishBatch(TopicService& t, FieldReader& r) {
   if (const boost::json::value* v = r.Get(kEntries);
       v != nullptr && v->is_array() &&
       v->get_array().size() > kMaxBatchEntries) {
-    r.Fail(Status(ErrorCode::kTooManyEntriesInBatchRequest,
+    r.Fail(Status(sns::kTooManyEntriesInBatchRequestException,
                   "The batch request contains more entries than permissible"));
   }
   // Read and check every entry before publishing any.
@@ -305,12 +306,12 @@ Result<std::string> PublishBatch(TopicService& t, FieldReader& r) {
     e.Require("Id", id);
     if (!e.ok()) return;
     if (!ValidEntryId(id)) {
-      return e.Fail(Status(ErrorCode::kInvalidBatchEntryId,
+      return e.Fail(Status(sns::kInvalidBatchEntryIdException,
                            "The Id of a batch entry in a batch request "
                            "doesn't abide by the specification"));
     }
     if (!ids.insert(id).second) {
-      return e.Fail(Status(ErrorCode::kBatchEntryIdsNotDistinct,
+      return e.Fail(Status(sns::kBatchEntryIdsNotDistinctException,
                            "Two or more batch entries in the request have "
                            "the same Id"));
     }
@@ -321,11 +322,11 @@ Result<std::string> PublishBatch(TopicService& t, FieldReader& r) {
     inputs.emplace_back(std::move(id), std::move(in));
   });
   if (r.ok() && inputs.empty()) {
-    r.Fail(Status(ErrorCode::kEmptyBatchRequest,
+    r.Fail(Status(sns::kEmptyBatchRequestException,
                   "The batch request doesn't contain any entries"));
   }
   if (r.ok() && bytes > kMaxBatchBytes) {
-    r.Fail(Status(ErrorCode::kBatchRequestTooLong,
+    r.Fail(Status(sns::kBatchRequestTooLongException,
                   "The length of all the batch messages put together is "
                   "more than the limit."));
   }

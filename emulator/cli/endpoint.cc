@@ -13,16 +13,18 @@
 #include <cstring>
 #include <optional>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/transport/http_client.h"
 
 namespace fanlab::cli {
 namespace {
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValue, std::move(message));
+  return Status(sqs::kInvalidParameterValue, std::move(message));
 }
 Status Unreachable(std::string message) {
-  return Status(ErrorCode::kInternalError, std::move(message));
+  return Status(common::kInternalError, std::move(message));
 }
 
 std::string_view SchemeOf(std::string_view endpoint) {

@@ -6,6 +6,7 @@
 
 #include "emulator/cli/commands.h"
 #include "emulator/cli/endpoint.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/engine.h"
 #include "emulator/transport/auth_token.h"
 #include "emulator/transport/client.h"
@@ -152,7 +153,7 @@ int Call(const CallOptions& o) {
     return 2;
   }
   Result<transport::Reply> reply =
-      Status(ErrorCode::kInternalError, "no call was made");
+      Status(common::kInternalError, "no call was made");
   if (*transport == cli::Transport::kHttp) {
     reply =
         cli::HttpCall(o.endpoint, "", o.action, o.body,

@@ -21,6 +21,7 @@
 #include "emulator/cli/service_spec.h"
 #include "emulator/cli/shorthand.h"
 #include "emulator/core/base64.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::cli {
 namespace {
@@ -28,7 +29,7 @@ namespace {
 namespace json = boost::json;
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValue, std::move(message));
+  return Status(sqs::kInvalidParameterValue, std::move(message));
 }
 
 std::string FlagName(const FlagSpec& flag) {

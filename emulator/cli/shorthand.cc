@@ -6,6 +6,7 @@
 #include <string>
 
 #include "emulator/api/service_model.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::cli {
 namespace {
@@ -134,7 +135,7 @@ class Parser {
     return pos_ < text_.size() ? std::string(1, text_[pos_]) : "end";
   }
   Status Error(const std::string& what) const {
-    return Status(ErrorCode::kInvalidParameterValue,
+    return Status(sqs::kInvalidParameterValue,
                   "shorthand: " + what + " at offset " + std::to_string(pos_) +
                       " of '" + std::string(text_) + "'");
   }

@@ -14,7 +14,9 @@
 #include <set>
 #include <vector>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/digest.h"
 
 namespace fanlab::compute {
@@ -29,18 +31,18 @@ constexpr int kMaxLinkHops = 40;
 constexpr uint64_t kMaxLinkTarget = 4096;
 
 Status Refused(const std::string& reason) {
-  return Status(ErrorCode::kInvalidParameterValueException,
+  return Status(lambda::kInvalidParameterValueException,
                 std::string(kCouldNotUnzip) + " (" + reason + ")");
 }
 
 Status TooBigUnzipped(uint64_t limit) {
   return Status(
-      ErrorCode::kInvalidParameterValueException,
+      lambda::kInvalidParameterValueException,
       "Unzipped size must be smaller than " + std::to_string(limit) + " bytes");
 }
 
 Status OsError(const std::string& what, const fs::path& path, int err) {
-  return Status(ErrorCode::kInternalError,
+  return Status(common::kInternalError,
                 what + " " + path.string() + ": " + std::strerror(err));
 }
 
@@ -380,7 +382,7 @@ Result<CodePackage> UnpackOrThrow(const std::string& root_dir,
   if (source == CodeSource::kZipFile && zip.size() > options.max_zipped_bytes) {
     // Lambda's limit is on the request, whose ZipFile is base64.
     uint64_t request_limit = (options.max_zipped_bytes * 4 + 2) / 3;
-    return Status(ErrorCode::kRequestEntityTooLargeException,
+    return Status(lambda::kRequestEntityTooLargeException,
                   "Request must be smaller than " +
                       std::to_string(request_limit) + " bytes for the " +
                       std::string(operation) + " operation");
@@ -465,7 +467,7 @@ Result<CodePackage> CodePackageStore::Unpack(std::string_view zip,
   try {
     return UnpackOrThrow(root_, options_, zip, source, operation);
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not unpack the code: ") + e.what());
   }
 }

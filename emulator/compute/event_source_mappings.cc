@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
@@ -15,11 +16,11 @@ using queue::QueueEventKind;
 namespace {
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
+  return Status(lambda::kInvalidParameterValueException, std::move(message));
 }
 
 Status NoMapping(const std::string& uuid) {
-  return Status(ErrorCode::kResourceNotFoundException,
+  return Status(lambda::kResourceNotFoundException,
                 "The resource you requested does not exist. (Event source "
                 "mapping " +
                     uuid + ")");
@@ -124,7 +125,7 @@ Status EventSourceMappings::Validate(
 Result<EventSourceMapping> EventSourceMappings::Create(EventSourceMapping c) {
   auto queue = sqs_.DescribeByArn(c.event_source_arn);
   if (!queue.ok()) {
-    return Status(ErrorCode::kResourceNotFoundException,
+    return Status(lambda::kResourceNotFoundException,
                   "Queue not found: " + c.event_source_arn);
   }
   if (Status s = Validate(c, *queue); !s.ok()) return s;
@@ -403,8 +404,8 @@ void EventSourceMappings::OnResult(const std::string& uuid,
   // Poll again from the Clock, not from here (this may run inside
   // Dispatch). A throttled function gets a second of rest, as Lambda backs
   // off.
-  bool throttled = !result.ok() && result.status().code() ==
-                                       ErrorCode::kTooManyRequestsException;
+  bool throttled = !result.ok() &&
+                   result.status().code() == lambda::kTooManyRequestsException;
   SchedulePoll(m, throttled ? Duration(std::chrono::seconds(1)) : Duration(0));
 }
 

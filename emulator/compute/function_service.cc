@@ -10,7 +10,10 @@
 #include <filesystem>
 #include <set>
 
+#include "emulator/compute/lambda_errors.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::compute {
 namespace json = boost::json;
@@ -62,7 +65,7 @@ std::pair<std::string, std::string> ReaderFailure(const ResultReader& reader,
 }
 
 Status InvalidParameter(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
+  return Status(lambda::kInvalidParameterValueException, std::move(message));
 }
 
 // The runtimes fanlab runs, in Lambda's names.
@@ -233,7 +236,7 @@ Result<CodePackage> FunctionService::UnpackCode(std::string_view zip,
           ((ec ? std::filesystem::path("/tmp") : tmp) / "fanlab-code-XXXXXX")
               .string();
       if (::mkdtemp(pattern.data()) == nullptr) {
-        return Status(ErrorCode::kInternalError,
+        return Status(common::kInternalError,
                       "Cannot make a directory for code packages (" + pattern +
                           "): " + std::strerror(errno));
       }
@@ -321,7 +324,7 @@ Status FunctionService::Validate(const FunctionConfig& c) const {
 Result<FunctionConfig> FunctionService::CreateFunction(FunctionConfig config) {
   if (Status s = Validate(config); !s.ok()) return s;
   if (functions_.count(config.name) != 0) {
-    return Status(ErrorCode::kResourceConflictException,
+    return Status(lambda::kResourceConflictException,
                   "Function already exist: " + config.name);
   }
   auto f = std::make_shared<Function>();
@@ -337,7 +340,7 @@ Result<FunctionConfig> FunctionService::GetFunction(
     const std::string& name) const {
   auto f = Find(name);
   if (!f) {
-    return Status(ErrorCode::kResourceNotFoundException,
+    return Status(lambda::kResourceNotFoundException,
                   "Function not found: arn:aws:lambda:" + options_.region +
                       ":" + options_.account + ":function:" + name);
   }
@@ -440,7 +443,7 @@ Result<InvokeResult> FunctionService::DryRun(const std::string& name,
                                              const std::string& payload) const {
   if (!Find(name)) return GetFunction(name).status();
   if (payload.size() > kSyncPayloadLimit) {
-    return Status(ErrorCode::kRequestTooLargeException,
+    return Status(lambda::kRequestTooLargeException,
                   "Request must be smaller than 6291456 bytes for the "
                   "InvokeFunction operation");
   }
@@ -475,7 +478,7 @@ void FunctionService::InvokeWithId(const std::string& name, std::string payload,
                             .start = inv->start};
     if (on_record_) on_record_(record);
     return inv->done(
-        Status(ErrorCode::kTooManyRequestsException, "Rate Exceeded."));
+        Status(lambda::kTooManyRequestsException, "Rate Exceeded."));
   }
   inv->deadline = inv->start + std::chrono::seconds(f->config.timeout_seconds);
   // A warm function reuses an idle environment of its current version.
@@ -686,17 +689,16 @@ void FunctionService::Start(Env& env, std::unique_ptr<Invocation> inv) {
 }
 
 void FunctionService::StartFault(Env& env) {
-  sim::InvocationFault f = faults_->OnInvocationStart(
-      env.fn->config.name, env.current->request_id);
+  sim::InvocationFault f =
+      faults_->OnInvocationStart(env.fn->config.name, env.current->request_id);
   if (f.act == sim::InvocationFault::Act::kNone) return;
   // From the loop: the invocation is under way (its event sent) first.
   std::weak_ptr<bool> alive = alive_;
-  clock_.ScheduleAfter(Duration(0), [this, alive, id = env.current->request_id,
-                                     timeout = f.act ==
-                                               sim::InvocationFault::Act::
-                                                   kTimeout] {
-    if (!alive.expired()) KillInvocation(id, timeout);
-  });
+  clock_.ScheduleAfter(
+      Duration(0), [this, alive, id = env.current->request_id,
+                    timeout = f.act == sim::InvocationFault::Act::kTimeout] {
+        if (!alive.expired()) KillInvocation(id, timeout);
+      });
 }
 
 std::vector<Caller> FunctionService::RunningInvocations() const {
@@ -1066,7 +1068,7 @@ Result<std::vector<std::string>> FunctionService::ArgvFor(
 
 Status FunctionService::ListenFor(Env& env) {
   if (listeners_ == nullptr) {
-    return Status(ErrorCode::kInvalidParameterValue,
+    return Status(sqs::kInvalidParameterValue,
                   "No Runtime API listener is configured for Runtime " +
                       env.fn->config.runtime + ".");
   }
@@ -1263,7 +1265,7 @@ Result<std::string> FunctionService::InvokeEvent(const std::string& name,
                                                  std::string payload) {
   if (!Find(name)) return GetFunction(name).status();
   if (payload.size() > kAsyncPayloadLimit) {
-    return Status(ErrorCode::kRequestTooLargeException,
+    return Status(lambda::kRequestTooLargeException,
                   "Request must be smaller than 1048576 bytes for the "
                   "InvokeAsync operation");
   }
@@ -1333,7 +1335,7 @@ void FunctionService::Attempt(uint64_t key) {
         auto fn = Find(e.function);
         auto retry_after = [&](Duration d) { ScheduleAttempt(key, d); };
         if (!r.ok()) {
-          if (r.status().code() == ErrorCode::kTooManyRequestsException) {
+          if (r.status().code() == lambda::kTooManyRequestsException) {
             return retry_after(std::chrono::seconds(1));  // not an attempt
           }
           events_.erase(found);  // the function is gone

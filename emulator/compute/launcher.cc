@@ -36,6 +36,9 @@
 #include <optional>
 #include <type_traits>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::compute {
 namespace {
 
@@ -174,7 +177,7 @@ Result<std::filesystem::path> ResolveProgram(const LaunchSpec& spec) {
     }
     if (runnable(p)) return p;
     return Status(
-        ErrorCode::kInvalidParameterValue,
+        sqs::kInvalidParameterValue,
         "Cannot run " + p.string() + ": " +
             (fs::exists(p) ? "not an executable file" : "no such file") + ".");
   }
@@ -194,7 +197,7 @@ Result<std::filesystem::path> ResolveProgram(const LaunchSpec& spec) {
     if (runnable(dir / name)) return dir / name;
     start = end + 1;
   }
-  return Status(ErrorCode::kInvalidParameterValue,
+  return Status(sqs::kInvalidParameterValue,
                 "Cannot run " + name + ": not found on PATH " + path + ".");
 }
 
@@ -521,7 +524,7 @@ class PosixProcess : public FunctionProcess,
     if (!ec) asio::connect_pipe(results_, result_writer, ec);
     if (!ec) asio::connect_pipe(logs_, log_writer, ec);
     if (ec) {
-      return Status(ErrorCode::kInternalError,
+      return Status(common::kInternalError,
                     "Cannot create pipes: " + ec.message());
     }
     std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
@@ -548,7 +551,7 @@ class PosixProcess : public FunctionProcess,
     if (ec) {
       process_.reset();
       return Status(
-          ErrorCode::kInvalidParameterValue,
+          sqs::kInvalidParameterValue,
           "Cannot run " + program->string() + ": " + ec.message() + ".");
     }
     pid_ = process_->id();
@@ -897,7 +900,7 @@ PosixLauncher::~PosixLauncher() {
 Result<std::shared_ptr<FunctionProcess>> PosixLauncher::Launch(
     const LaunchSpec& spec, ProcessCallbacks callbacks) {
   if (spec.argv.empty() || spec.argv.front().empty()) {
-    return Status(ErrorCode::kInvalidParameterValue,
+    return Status(sqs::kInvalidParameterValue,
                   "A function's command must name a program.");
   }
   auto process = std::make_shared<PosixProcess>(io_, std::move(callbacks), spec,

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "emulator/core/digest.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::queue {
 namespace {
@@ -131,7 +132,7 @@ bool IsValidNumber(std::string_view s) {
 }
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValue, std::move(message));
+  return Status(sqs::kInvalidParameterValue, std::move(message));
 }
 
 bool IsAttributeNameChar(char c) {
@@ -192,11 +193,11 @@ std::string Md5OfMessageAttributes(const MessageAttributeMap& attrs) {
 
 Status ValidateMessageBody(std::string_view body) {
   if (body.empty()) {
-    return Status(ErrorCode::kMissingParameter,
+    return Status(sqs::kMissingParameter,
                   "The request must contain the parameter MessageBody.");
   }
   if (!IsValidSqsText(body)) {
-    return Status(ErrorCode::kInvalidMessageContents,
+    return Status(sqs::kInvalidMessageContents,
                   "Invalid characters found. Valid unicode characters are "
                   "#x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | "
                   "#x10000 to #x10FFFF");
@@ -242,7 +243,7 @@ Status ValidateMessageAttributes(const MessageAttributeMap& attrs,
                        "' must contain non-empty message attribute value.");
       }
       if (!IsValidSqsText(*value.string_value)) {
-        return Status(ErrorCode::kInvalidMessageContents,
+        return Status(sqs::kInvalidMessageContents,
                       "The message attribute '" + name +
                           "' contains invalid characters.");
       }

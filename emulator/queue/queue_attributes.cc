@@ -5,17 +5,18 @@
 #include <functional>
 #include <map>
 
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::queue {
 namespace {
 
 Status BadValue(const std::string& name, const std::string& why) {
-  return Status(ErrorCode::kInvalidAttributeValue,
+  return Status(sqs::kInvalidAttributeValue,
                 "Invalid value for the parameter " + name + ". Reason: " + why);
 }
 
 Status BadName(const std::string& name) {
-  return Status(ErrorCode::kInvalidAttributeName,
-                "Unknown Attribute " + name + ".");
+  return Status(sqs::kInvalidAttributeName, "Unknown Attribute " + name + ".");
 }
 
 std::optional<int64_t> ParseInt(const std::string& s) {
@@ -192,7 +193,7 @@ Status ApplyQueueAttributes(const AttributeMap& attrs, bool creating,
   for (const auto& [name, value] : attrs) {
     if (name == "FifoQueue") {
       if (!creating) {
-        return Status(ErrorCode::kInvalidAttributeName,
+        return Status(sqs::kInvalidAttributeName,
                       "FifoQueue can only be set when the queue is created.");
       }
       Status s = ParseBool(name, value, next.fifo);
@@ -209,7 +210,7 @@ Status ApplyQueueAttributes(const AttributeMap& attrs, bool creating,
     auto it = Rules().find(name);
     if (it != Rules().end() && it->second.fifo_only && !next.fifo) {
       return Status(
-          ErrorCode::kInvalidAttributeName,
+          sqs::kInvalidAttributeName,
           "Unknown Attribute " + name + ". It applies to FIFO queues only.");
     }
   }

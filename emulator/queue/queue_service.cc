@@ -9,6 +9,7 @@
 #include "emulator/queue/queue.h"
 #include "emulator/queue/queue_attributes.h"
 #include "emulator/queue/receipt_handle.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::queue {
 namespace {
@@ -18,7 +19,7 @@ constexpr size_t kMaxTags = 50;
 constexpr Duration kAttemptWindow = std::chrono::minutes(5);
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValue, std::move(message));
+  return Status(sqs::kInvalidParameterValue, std::move(message));
 }
 
 Status InvalidValue(const std::string& parameter, const std::string& value,
@@ -28,13 +29,12 @@ Status InvalidValue(const std::string& parameter, const std::string& value,
 }
 
 Status Missing(const std::string& parameter) {
-  return Status(ErrorCode::kMissingParameter,
+  return Status(sqs::kMissingParameter,
                 "The request must contain the parameter " + parameter + ".");
 }
 
 Status NoSuchQueue() {
-  return Status(ErrorCode::kQueueDoesNotExist,
-                "The specified queue does not exist.");
+  return Status(sqs::kQueueDoesNotExist, "The specified queue does not exist.");
 }
 
 Status CheckRange(const char* parameter, std::optional<int64_t> v, int64_t lo,
@@ -51,12 +51,12 @@ Status CheckRange(const char* parameter, std::optional<int64_t> v, int64_t lo,
 template <typename Entry>
 Status CheckBatch(const std::vector<Entry>& entries, const char* entry_shape) {
   if (entries.empty()) {
-    return Status(ErrorCode::kEmptyBatchRequest,
+    return Status(sqs::kEmptyBatchRequest,
                   std::string("There should be at least one ") + entry_shape +
                       " in the request.");
   }
   if (entries.size() > kMaxBatchEntries) {
-    return Status(ErrorCode::kTooManyEntriesInBatchRequest,
+    return Status(sqs::kTooManyEntriesInBatchRequest,
                   "Maximum number of entries per request are 10. You have "
                   "sent " +
                       std::to_string(entries.size()) + ".");
@@ -64,7 +64,7 @@ Status CheckBatch(const std::vector<Entry>& entries, const char* entry_shape) {
   for (size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     if (!IsValidBatchEntryId(e.id)) {
-      return Status(ErrorCode::kInvalidBatchEntryId,
+      return Status(sqs::kInvalidBatchEntryId,
                     "A batch entry id can only contain alphanumeric "
                     "characters, hyphens and underscores. It can be at most "
                     "80 letters long.");
@@ -72,7 +72,7 @@ Status CheckBatch(const std::vector<Entry>& entries, const char* entry_shape) {
     // At most 10 entries: a scan beats building a set on this hot path.
     auto same_id = [&](const auto& other) { return other.id == e.id; };
     if (std::any_of(entries.begin(), entries.begin() + i, same_id)) {
-      return Status(ErrorCode::kBatchEntryIdsNotDistinct,
+      return Status(sqs::kBatchEntryIdsNotDistinct,
                     "Id " + e.id + " repeated.");
     }
   }
@@ -243,7 +243,7 @@ Status QueueService::ValidateRedrive(const Queue* self,
   const std::string& target_arn = config.redrive_policy->dead_letter_target_arn;
   auto bad = [&](const std::string& why) {
     return Status(
-        ErrorCode::kInvalidParameterValue,
+        sqs::kInvalidParameterValue,
         "Value " + target_arn +
             " for parameter RedrivePolicy is invalid. Reason: " + why);
   };
@@ -285,7 +285,7 @@ Result<CreateQueueResponse> QueueService::CreateQueue(
     for (const auto& [name, value] : req.attributes) {
       if (ConfigAttribute(existing->config(), name) !=
           ConfigAttribute(config, name)) {
-        return Status(ErrorCode::kQueueNameExists,
+        return Status(sqs::kQueueNameExists,
                       "A queue already exists with the same name and a "
                       "different value for attribute " +
                           name);
@@ -298,7 +298,7 @@ Result<CreateQueueResponse> QueueService::CreateQueue(
   auto deleted = recently_deleted_.find(req.queue_name);
   if (deleted != recently_deleted_.end()) {
     if (now < deleted->second + options_.deleted_queue_cooldown) {
-      return Status(ErrorCode::kQueueDeletedRecently,
+      return Status(sqs::kQueueDeletedRecently,
                     "You must wait 60 seconds after deleting a queue before "
                     "you can create another queue with the same name.");
     }
@@ -386,7 +386,7 @@ Result<Empty> QueueService::PurgeQueue(const PurgeQueueRequest& req) {
   Queue& q = **found;
   const TimePoint now = clock_.Now();
   if (q.last_purge_at && now < *q.last_purge_at + options_.purge_cooldown) {
-    return Status(ErrorCode::kPurgeQueueInProgress,
+    return Status(sqs::kPurgeQueueInProgress,
                   "Only one PurgeQueue operation on " + q.name() +
                       " is allowed every 60 seconds.");
   }
@@ -436,8 +436,7 @@ Result<GetQueueAttributesResponse> QueueService::GetQueueAttributes(
     }
     if (std::find(kReadOnly.begin(), kReadOnly.end(), n) == kReadOnly.end() &&
         std::find(settable.begin(), settable.end(), n) == settable.end()) {
-      return Status(ErrorCode::kInvalidAttributeName,
-                    "Unknown Attribute " + n + ".");
+      return Status(sqs::kInvalidAttributeName, "Unknown Attribute " + n + ".");
     }
     names.push_back(n);
   }
@@ -643,7 +642,7 @@ Result<SendMessageBatchResponse> QueueService::SendMessageBatch(
     total += MessageSize(e.message_body, e.message_attributes);
   }
   if (total > static_cast<size_t>(kMaxMessageSizeLimit)) {
-    return Status(ErrorCode::kBatchRequestTooLong,
+    return Status(sqs::kBatchRequestTooLong,
                   "Batch requests cannot be longer than 1048576 bytes. You "
                   "have sent " +
                       std::to_string(total) + " bytes.");
@@ -755,7 +754,7 @@ Result<ReceiveMessageResponse> QueueService::TryReceive(
     size_t max = static_cast<size_t>(req.max_number_of_messages.value_or(1));
     if (q.in_flight() >= options_.max_inflight_messages) {
       if (!q.fifo()) {
-        return Status(ErrorCode::kOverLimit,
+        return Status(sqs::kOverLimit,
                       "The maximum number of in-flight messages (" +
                           std::to_string(options_.max_inflight_messages) +
                           ") for queue " + q.name() + " is reached.");
@@ -991,7 +990,7 @@ Result<QueueService::HandleTarget> QueueService::ResolveHandle(
   if (handle.empty()) return Missing("ReceiptHandle");
   auto h = DecodeReceiptHandle(handle, handle_key_);
   if (!h || h->epoch != epoch_ || h->queue_uid != q.uid()) {
-    return Status(ErrorCode::kReceiptHandleIsInvalid,
+    return Status(sqs::kReceiptHandleIsInvalid,
                   "The input receipt handle \"" + handle +
                       "\" is not a valid receipt handle.");
   }
@@ -1040,7 +1039,7 @@ Status QueueService::ChangeVisibilityIn(Queue& q, const std::string& handle,
   }
   if (!target->held) {
     if (q.fifo()) {
-      return Status(ErrorCode::kMessageNotInflight,
+      return Status(sqs::kMessageNotInflight,
                     "The message referred to isn't in flight.");
     }
     return Status::Ok();  // standard: an expired handle changes nothing

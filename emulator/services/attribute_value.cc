@@ -5,6 +5,7 @@
 
 #include "emulator/core/base64.h"
 #include "emulator/services/attribute_value_number.h"
+#include "emulator/services/dynamodb_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -13,7 +14,7 @@ constexpr std::string_view kInvalid =
     "One or more parameter values were invalid: ";
 
 Status Invalid(std::string_view detail) {
-  return Status(ErrorCode::kValidationException,
+  return Status(dynamodb::kValidationException,
                 std::string(kInvalid) + std::string(detail));
 }
 

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
+#include "emulator/services/dynamodb_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -19,12 +21,12 @@ json::value ParseDeep(std::string_view text, boost::system::error_code& ec) {
 }
 
 Status Serialization(std::string_view path, std::string_view what) {
-  return Status(ErrorCode::kSerializationException,
+  return Status(common::kSerializationException,
                 std::string(path) + " must be " + std::string(what) + ".");
 }
 
 Status Validation(std::string message) {
-  return Status(ErrorCode::kValidationException, std::move(message));
+  return Status(dynamodb::kValidationException, std::move(message));
 }
 
 Result<std::string> StringField(const json::value& v, std::string_view path) {
@@ -174,7 +176,7 @@ Result<Item> ParseItem(std::string_view text) {
   boost::system::error_code ec;
   json::value v = ParseDeep(text, ec);
   if (ec) {
-    return Status(ErrorCode::kSerializationException,
+    return Status(common::kSerializationException,
                   "The item is not valid JSON: " + ec.message() + ".");
   }
   return ItemFromJson(v, "Item");
@@ -184,7 +186,7 @@ Result<AttributeValue> ParseAttributeValue(std::string_view text) {
   boost::system::error_code ec;
   json::value v = ParseDeep(text, ec);
   if (ec) {
-    return Status(ErrorCode::kSerializationException,
+    return Status(common::kSerializationException,
                   "The value is not valid JSON: " + ec.message() + ".");
   }
   return AttributeValueFromJson(v, "Value");

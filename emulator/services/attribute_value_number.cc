@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "emulator/services/dynamodb_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -26,7 +28,7 @@ struct Decimal {
 constexpr int64_t kExponentClamp = int64_t{1} << 40;
 
 Status NotNumeric(std::string_view text) {
-  return Status(ErrorCode::kValidationException,
+  return Status(dynamodb::kValidationException,
                 "The parameter cannot be converted to a numeric value: " +
                     std::string(text));
 }
@@ -93,18 +95,18 @@ bool Parse(std::string_view s, Decimal& out) {
 Status CheckRange(const Decimal& d) {
   if (d.zero()) return Status::Ok();
   if (d.adjusted() > kMaxNumberExponent) {
-    return Status(ErrorCode::kValidationException,
+    return Status(dynamodb::kValidationException,
                   "Number overflow. Attempting to store a number with "
                   "magnitude larger than supported range");
   }
   if (d.adjusted() < kMinNumberExponent) {
-    return Status(ErrorCode::kValidationException,
+    return Status(dynamodb::kValidationException,
                   "Number underflow. Attempting to store a number with "
                   "magnitude smaller than supported range");
   }
   if (d.digits.size() > static_cast<size_t>(kMaxNumberDigits)) {
     return Status(
-        ErrorCode::kValidationException,
+        dynamodb::kValidationException,
         "Attempting to store more than 38 significant digits in a Number");
   }
   return Status::Ok();

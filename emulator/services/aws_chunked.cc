@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "emulator/services/s3_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -61,15 +63,14 @@ class Decoder {
 
  private:
   [[noreturn]] void Malformed(std::string_view what) const {
-    throw Failure{ErrorCode::kInvalidRequest,
-                  "Malformed aws-chunked body at byte " + std::to_string(pos_) +
-                      ": " + std::string(what) + "."};
+    throw Failure{s3::kInvalidRequest, "Malformed aws-chunked body at byte " +
+                                           std::to_string(pos_) + ": " +
+                                           std::string(what) + "."};
   }
   [[noreturn]] void Truncated(std::string_view expected) const {
-    throw Failure{ErrorCode::kIncompleteBody,
-                  "The aws-chunked body ended at byte " +
-                      std::to_string(in_.size()) + ": " +
-                      std::string(expected) + "."};
+    throw Failure{s3::kIncompleteBody, "The aws-chunked body ended at byte " +
+                                           std::to_string(in_.size()) + ": " +
+                                           std::string(expected) + "."};
   }
 
   bool AtEnd() const { return pos_ == in_.size(); }
@@ -189,7 +190,7 @@ Result<AwsChunkedBody> DecodeAwsChunked(
     return Status(f.code, std::move(f.message));
   }
   if (decoded_length && *decoded_length != out.data.size()) {
-    return Status(ErrorCode::kIncompleteBody,
+    return Status(s3::kIncompleteBody,
                   "The decoded body is " + std::to_string(out.data.size()) +
                       " bytes but x-amz-decoded-content-length says " +
                       std::to_string(*decoded_length) + ".");

@@ -7,6 +7,7 @@
 
 #include "emulator/core/base64.h"
 #include "emulator/core/digest.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -52,12 +53,11 @@ std::optional<uint64_t> ParseDigits(std::string_view s) {
 }
 
 Status InvalidRange() {
-  return Status(ErrorCode::kInvalidRange,
-                "The requested range is not satisfiable");
+  return Status(s3::kInvalidRange, "The requested range is not satisfiable");
 }
 
 Status PreconditionFailed() {
-  return Status(ErrorCode::kPreconditionFailed,
+  return Status(s3::kPreconditionFailed,
                 "At least one of the pre-conditions you specified did not "
                 "hold");
 }
@@ -103,14 +103,14 @@ Status CheckReadConditions(const ReadConditions& c, std::string_view etag,
   }
   if (!not_modified) return Status::Ok();
   if (copy_source) return PreconditionFailed();
-  return Status(ErrorCode::kNotModified, "Not Modified");
+  return Status(s3::kNotModified, "Not Modified");
 }
 
 Status CheckWriteConditions(const WriteConditions& c,
                             const ObjectMeta* current) {
   if (!c.if_none_match.empty()) {
     if (Trim(c.if_none_match) != "*") {
-      return Status(ErrorCode::kNotImplemented,
+      return Status(s3::kNotImplemented,
                     "A header you provided implies functionality that is "
                     "not implemented");
     }
@@ -118,7 +118,7 @@ Status CheckWriteConditions(const WriteConditions& c,
   }
   if (!c.if_match.empty()) {
     if (current == nullptr) {
-      return Status(ErrorCode::kNoSuchKey, "The specified key does not exist.");
+      return Status(s3::kNoSuchKey, "The specified key does not exist.");
     }
     if (!EtagListMatches(c.if_match, current->etag)) {
       return PreconditionFailed();
@@ -130,13 +130,13 @@ Status CheckWriteConditions(const WriteConditions& c,
 Status CheckContentMd5(std::string_view content_md5, std::string_view body) {
   std::optional<std::string> raw = Base64Decode(content_md5);
   if (!raw || raw->size() != 16) {
-    return Status(ErrorCode::kInvalidDigest,
+    return Status(s3::kInvalidDigest,
                   "The Content-MD5 you specified was invalid.");
   }
   Md5Digest md5 = Md5(body);
   if (std::string_view(reinterpret_cast<const char*>(md5.data()), md5.size()) !=
       *raw) {
-    return Status(ErrorCode::kBadDigest,
+    return Status(s3::kBadDigest,
                   "The Content-MD5 you specified did not match what we "
                   "received.");
   }
@@ -145,12 +145,12 @@ Status CheckContentMd5(std::string_view content_md5, std::string_view body) {
 
 Status CheckChecksum(const ObjectChecksum& given, std::string_view body) {
   if (!IsWellFormedChecksum(given.algorithm, given.value)) {
-    return Status(ErrorCode::kInvalidRequest,
-                  "Value for " + ChecksumHeaderName(given.algorithm) +
-                      " header is invalid.");
+    return Status(s3::kInvalidRequest, "Value for " +
+                                           ChecksumHeaderName(given.algorithm) +
+                                           " header is invalid.");
   }
   if (Checksum(given.algorithm, body) != given.value) {
-    return Status(ErrorCode::kBadDigest,
+    return Status(s3::kBadDigest,
                   "The " + std::string(ChecksumAlgorithmName(given.algorithm)) +
                       " you specified did not match the calculated "
                       "checksum.");
@@ -169,11 +169,11 @@ Result<std::optional<ObjectChecksum>> FindChecksum(
     if (suffix == "algorithm" || suffix == "type" || suffix == "mode") continue;
     std::optional<ChecksumAlgorithm> algorithm = ParseChecksumAlgorithm(suffix);
     if (!algorithm) {
-      return Status(ErrorCode::kInvalidRequest,
+      return Status(s3::kInvalidRequest,
                     "Value for " + it->first + " header is invalid.");
     }
     if (found) {
-      return Status(ErrorCode::kInvalidRequest,
+      return Status(s3::kInvalidRequest,
                     "Expecting a single x-amz-checksum- header. Multiple "
                     "checksum Types are not allowed.");
     }
@@ -184,8 +184,7 @@ Result<std::optional<ObjectChecksum>> FindChecksum(
 
 Status ValidateBucketName(std::string_view name) {
   auto invalid = [] {
-    return Status(ErrorCode::kInvalidBucketName,
-                  "The specified bucket is not valid.");
+    return Status(s3::kInvalidBucketName, "The specified bucket is not valid.");
   };
   if (name.size() < 3 || name.size() > 63) return invalid();
   if (!IsLowerAlnum(name.front()) || !IsLowerAlnum(name.back())) {
@@ -208,15 +207,14 @@ Status ValidateBucketName(std::string_view name) {
 
 Status ValidateObjectKey(std::string_view key) {
   if (key.empty()) {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "The object key must be at least one byte long.");
   }
   if (key.size() > kMaxKeyBytes) {
-    return Status(ErrorCode::kKeyTooLongError, "Your key is too long");
+    return Status(s3::kKeyTooLongError, "Your key is too long");
   }
   if (!IsValidUtf8(key)) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "The object key must be valid UTF-8.");
+    return Status(s3::kInvalidArgument, "The object key must be valid UTF-8.");
   }
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 #include "emulator/core/digest.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/object_store_disk.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -40,7 +41,7 @@ Result<Marker> DecodeToken(std::string_view token, std::string_view kinds) {
   if (!raw || raw->size() <= kTokenMagic.size() ||
       std::string_view(*raw).substr(0, kTokenMagic.size()) != kTokenMagic ||
       kinds.find((*raw)[kTokenMagic.size()]) == std::string_view::npos) {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "The continuation token provided is incorrect");
   }
   return Marker{(*raw)[kTokenMagic.size()],
@@ -62,12 +63,11 @@ auto PastPrefix(const Map& map, std::string_view prefix) {
 }
 
 Status NoSuchBucket() {
-  return Status(ErrorCode::kNoSuchBucket,
-                "The specified bucket does not exist");
+  return Status(s3::kNoSuchBucket, "The specified bucket does not exist");
 }
 
 Status NoSuchKey() {
-  return Status(ErrorCode::kNoSuchKey, "The specified key does not exist.");
+  return Status(s3::kNoSuchKey, "The specified key does not exist.");
 }
 
 std::string Quoted(std::string_view etag) {
@@ -87,7 +87,7 @@ Result<std::map<std::string, std::string>> NormalizeMetadata(
   size_t bytes = 0;
   for (auto& [name, value] : in) {
     if (!IsValidUtf8(name) || !IsValidUtf8(value) || name.empty()) {
-      return Status(ErrorCode::kInvalidArgument,
+      return Status(s3::kInvalidArgument,
                     "Metadata names must be non-empty and, with their values, "
                     "valid UTF-8.");
     }
@@ -100,26 +100,26 @@ Result<std::map<std::string, std::string>> NormalizeMetadata(
   }
   if (bytes > kMaxMetadataBytes) {
     return Status(
-        ErrorCode::kMetadataTooLarge,
+        s3::kMetadataTooLarge,
         "Your metadata headers exceed the maximum allowed metadata size.");
   }
   return out;
 }
 
 Status NoSuchUpload() {
-  return Status(ErrorCode::kNoSuchUpload,
+  return Status(s3::kNoSuchUpload,
                 "The specified upload does not exist. The upload ID may be "
                 "invalid, or the upload may have been aborted or completed.");
 }
 
 Status MalformedXml() {
-  return Status(ErrorCode::kMalformedXML,
+  return Status(s3::kMalformedXML,
                 "The XML you provided was not well-formed or did not validate "
                 "against our published schema");
 }
 
 Status InvalidPart() {
-  return Status(ErrorCode::kInvalidPart,
+  return Status(s3::kInvalidPart,
                 "One or more of the specified parts could not be found. The "
                 "part may not have been uploaded, or the specified entity tag "
                 "may not match the part's entity tag.");
@@ -158,7 +158,7 @@ Status ApplyContentFields(ContentFields fields, ObjectMeta& meta) {
         &fields.content_disposition, &fields.content_encoding,
         &fields.content_language, &fields.expires}) {
     if (!IsValidUtf8(*field)) {
-      return Status(ErrorCode::kInvalidArgument,
+      return Status(s3::kInvalidArgument,
                     "Content headers must be valid UTF-8.");
     }
   }
@@ -189,7 +189,7 @@ std::string ObjectDetail(const ObjectMeta& meta, bool content_type) {
 }
 
 Status InvalidMaxArgument(std::string_view name) {
-  return Status(ErrorCode::kInvalidArgument,
+  return Status(s3::kInvalidArgument,
                 "Argument " + std::string(name) +
                     " must be an integer between 0 and 2147483647");
 }
@@ -281,7 +281,7 @@ Result<BucketMeta> BucketService::CreateBucket(std::string_view name) {
     if (options_.region == "us-east-1") {
       return BucketMeta{std::string(name), it->second.creation_date};
     }
-    return Status(ErrorCode::kBucketAlreadyOwnedByYou,
+    return Status(s3::kBucketAlreadyOwnedByYou,
                   "Your previous request to create the named bucket "
                   "succeeded and you already own it.");
   }
@@ -301,7 +301,7 @@ Status BucketService::DeleteBucket(std::string_view name) {
   auto it = buckets_.find(name);
   if (it == buckets_.end()) return NoSuchBucket();
   if (!it->second.objects.empty()) {
-    return Status(ErrorCode::kBucketNotEmpty,
+    return Status(s3::kBucketNotEmpty,
                   "The bucket you tried to delete is not empty");
   }
   // Unfinished uploads do not keep a bucket alive, in S3 either.
@@ -327,7 +327,7 @@ Result<ListBucketsResult> BucketService::ListBuckets(
     const ListBucketsRequest& request) const {
   int64_t max = request.max_buckets.value_or(kMaxListBuckets);
   if (max < 1 || max > kMaxListBuckets) {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "Argument MaxBuckets must be an integer between 1 and "
                   "10000.");
   }
@@ -359,7 +359,7 @@ Result<ObjectInfo> BucketService::PutObject(PutObjectRequest request) {
   if (bucket_it == buckets_.end()) return NoSuchBucket();
   if (Status s = ValidateObjectKey(request.key); !s.ok()) return s;
   if (request.body.size() > options_.max_object_bytes) {
-    return Status(ErrorCode::kEntityTooLarge,
+    return Status(s3::kEntityTooLarge,
                   "Your proposed upload exceeds the maximum allowed size");
   }
   ObjectMeta meta;
@@ -513,7 +513,7 @@ Result<ObjectInfo> BucketService::CopyObject(CopyObjectRequest request) {
   if (request.source_bucket == request.bucket &&
       request.source_key == request.key &&
       request.metadata_directive == MetadataDirective::kCopy) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "This copy request is illegal because it is trying to copy "
                   "an object to itself without changing the object's "
                   "metadata, storage class, website redirect location or "
@@ -526,7 +526,7 @@ Result<ObjectInfo> BucketService::CopyObject(CopyObjectRequest request) {
     return s;
   }
   if (source.size > options_.max_object_bytes) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "The specified copy source is larger than the maximum "
                   "allowable size for a copy source: " +
                       std::to_string(options_.max_object_bytes));
@@ -626,7 +626,7 @@ Result<MultipartUpload> BucketService::CreateMultipartUpload(
   }
   upload.checksum_algorithm = request.checksum_algorithm;
   if (request.checksum_type && !request.checksum_algorithm) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "The x-amz-checksum-type header can only be used with the "
                   "x-amz-checksum-algorithm header.");
   }
@@ -639,14 +639,14 @@ Result<MultipartUpload> BucketService::CreateMultipartUpload(
   if ((crc64 && upload.checksum_type == ChecksumType::kComposite) ||
       (not_crc && upload.checksum_type == ChecksumType::kFullObject)) {
     return Status(
-        ErrorCode::kInvalidRequest,
+        s3::kInvalidRequest,
         "The " + std::string(ChecksumTypeName(upload.checksum_type)) +
             " checksum type cannot be used with the " +
             Lower(ChecksumAlgorithmName(*request.checksum_algorithm)) +
             " checksum algorithm.");
   }
   if (open_uploads_ >= options_.max_open_uploads) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "fanlab holds at most " +
                       std::to_string(options_.max_open_uploads) +
                       " unfinished multipart uploads; complete or abort one "
@@ -688,12 +688,12 @@ Result<PartMeta> BucketService::UploadPart(UploadPartRequest request) {
   if (!found.ok()) return found.status();
   Upload& upload = **found;
   if (request.part_number < 1 || request.part_number > kMaxPartNumber) {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "Part number must be an integer between 1 and 10000, "
                   "inclusive");
   }
   if (request.body.size() > options_.max_object_bytes) {
-    return Status(ErrorCode::kEntityTooLarge,
+    return Status(s3::kEntityTooLarge,
                   "Your proposed upload exceeds the maximum allowed size");
   }
   if (request.content_md5) {
@@ -708,7 +708,7 @@ Result<PartMeta> BucketService::UploadPart(UploadPartRequest request) {
   if (request.checksum) {
     if (algorithm && request.checksum->algorithm != *algorithm) {
       return Status(
-          ErrorCode::kInvalidRequest,
+          s3::kInvalidRequest,
           "Checksum Type mismatch occurred, expected checksum Type: " +
               Lower(ChecksumAlgorithmName(*algorithm)) +
               ", actual checksum Type: " +
@@ -728,7 +728,7 @@ Result<PartMeta> BucketService::UploadPart(UploadPartRequest request) {
   }
   if (upload_bytes_ - replaced + request.body.size() >
       options_.max_upload_bytes) {
-    return Status(ErrorCode::kEntityTooLarge,
+    return Status(s3::kEntityTooLarge,
                   "fanlab holds at most " +
                       std::to_string(options_.max_upload_bytes) +
                       " bytes of unfinished multipart uploads; complete or "
@@ -758,7 +758,7 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
   if (listed.empty()) return MalformedXml();  // S3's schema wants a <Part>
   for (size_t i = 1; i < listed.size(); ++i) {
     if (listed[i].part_number <= listed[i - 1].part_number) {
-      return Status(ErrorCode::kInvalidPartOrder,
+      return Status(s3::kInvalidPartOrder,
                     "The list of parts was not in ascending order. Parts "
                     "must be ordered by part number.");
     }
@@ -778,7 +778,7 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
   }
   for (size_t i = 0; i + 1 < parts.size(); ++i) {
     if (parts[i]->size < kMinPartBytes) {
-      return Status(ErrorCode::kEntityTooSmall,
+      return Status(s3::kEntityTooSmall,
                     "Your proposed upload is smaller than the minimum "
                     "allowed object size.");
     }
@@ -806,7 +806,7 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
     }
   }
   if (request.mpu_object_size && *request.mpu_object_size != body.size()) {
-    return Status(ErrorCode::kInvalidRequest,
+    return Status(s3::kInvalidRequest,
                   "The provided MpuObjectSize " +
                       std::to_string(*request.mpu_object_size) +
                       " does not match the object's size " +
@@ -836,7 +836,7 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
       (request.checksum->algorithm != meta.checksum->algorithm ||
        Unquoted(request.checksum->value) != meta.checksum->value)) {
     return Status(
-        ErrorCode::kBadDigest,
+        s3::kBadDigest,
         "The " +
             std::string(ChecksumAlgorithmName(request.checksum->algorithm)) +
             " you specified did not match the calculated checksum.");
@@ -880,7 +880,7 @@ Result<ListPartsResult> BucketService::ListParts(
     out.max_parts = std::min(*request.max_parts, kMaxListParts);
   }
   if (request.part_number_marker < 0) {
-    return Status(ErrorCode::kInvalidArgument,
+    return Status(s3::kInvalidArgument,
                   "Argument part-number-marker must be an integer between 0 "
                   "and 2147483647");
   }
@@ -972,7 +972,7 @@ Result<ListObjectsV2Result> BucketService::ListObjectsV2(
   ListObjectsV2Result out;
   if (request.max_keys) {
     if (*request.max_keys < 0) {
-      return Status(ErrorCode::kInvalidArgument,
+      return Status(s3::kInvalidArgument,
                     "Argument maxKeys must be an integer between 0 and "
                     "2147483647");
     }

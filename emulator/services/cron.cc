@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "emulator/core/ascii.h"
+#include "emulator/services/events_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -132,7 +133,7 @@ class CronParser {
 
  private:
   Status Fail(std::string detail) const {
-    return Status(ErrorCode::kValidationException,
+    return Status(events::kValidationException,
                   std::string(text_) + ": " + detail);
   }
   Status Bad(const Field& f, std::string_view token,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 
+#include "emulator/services/dynamodb_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -265,7 +267,7 @@ class Parser {
   }
 
   Status Prefixed(std::string message) const {
-    return Status(ErrorCode::kValidationException,
+    return Status(dynamodb::kValidationException,
                   "Invalid " + std::string(ExpressionKindName(kind_)) + ": " +
                       std::move(message));
   }
@@ -1077,7 +1079,7 @@ Status ExpressionAttributes::CheckAllUsed() const {
     }
   }
   if (!unused.empty()) {
-    return Status(ErrorCode::kValidationException,
+    return Status(dynamodb::kValidationException,
                   "Value provided in ExpressionAttributeNames unused in "
                   "expressions: keys: " +
                       Keys(unused));
@@ -1088,7 +1090,7 @@ Status ExpressionAttributes::CheckAllUsed() const {
     }
   }
   if (!unused.empty()) {
-    return Status(ErrorCode::kValidationException,
+    return Status(dynamodb::kValidationException,
                   "Value provided in ExpressionAttributeValues unused in "
                   "expressions: keys: " +
                       Keys(unused));
@@ -1100,12 +1102,12 @@ Status CheckExpressionAttributeMaps(const AttributeNames* names,
                                     const AttributeValues* values) {
   if (names != nullptr) {
     if (names->empty()) {
-      return Status(ErrorCode::kValidationException,
+      return Status(dynamodb::kValidationException,
                     "ExpressionAttributeNames must not be empty");
     }
     for (const auto& [k, v] : *names) {
       if (!ValidKey(k, '#')) {
-        return Status(ErrorCode::kValidationException,
+        return Status(dynamodb::kValidationException,
                       "ExpressionAttributeNames contains invalid key: Syntax "
                       "error; key: \"" +
                           k + "\"");
@@ -1114,12 +1116,12 @@ Status CheckExpressionAttributeMaps(const AttributeNames* names,
   }
   if (values != nullptr) {
     if (values->empty()) {
-      return Status(ErrorCode::kValidationException,
+      return Status(dynamodb::kValidationException,
                     "ExpressionAttributeValues must not be empty");
     }
     for (const auto& [k, v] : *values) {
       if (!ValidKey(k, ':')) {
-        return Status(ErrorCode::kValidationException,
+        return Status(dynamodb::kValidationException,
                       "ExpressionAttributeValues contains invalid key: Syntax "
                       "error; key: \"" +
                           k + "\"");

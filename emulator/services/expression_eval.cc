@@ -5,12 +5,13 @@
 #include <optional>
 
 #include "emulator/services/attribute_value_number.h"
+#include "emulator/services/dynamodb_errors.h"
 
 namespace fanlab::services {
 namespace {
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kValidationException, std::move(message));
+  return Status(dynamodb::kValidationException, std::move(message));
 }
 
 Status IncorrectType() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "emulator/core/ascii.h"
+#include "emulator/services/sns_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -19,7 +20,7 @@ constexpr size_t kMaxKeys = 5;            // SNS: attribute names per policy
 constexpr size_t kMaxCombinations = 150;  // SNS: values, multiplied out
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterException,
+  return Status(sns::kInvalidParameterException,
                 "Invalid parameter: FilterPolicy: " + std::move(message));
 }
 

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "emulator/core/common_errors.h"
+
 namespace fanlab::services {
 
 std::string MemoryObjectStore::Path(std::string_view bucket,
@@ -33,11 +35,11 @@ Result<std::string> MemoryObjectStore::ReadObject(std::string_view bucket,
   auto it = bodies_.find(Path(bucket, key));
   // Both are broken preconditions; answer rather than crash the engine.
   if (it == bodies_.end()) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   "The object store holds no body for this key.");
   }
   if (offset > it->second.size() || length > it->second.size() - offset) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   "The read is past the end of the object.");
   }
   return it->second.substr(offset, length);
@@ -59,7 +61,7 @@ Result<std::string> MemoryObjectStore::ReadPart(std::string_view bucket,
                                                 int part_number) const {
   auto it = parts_.find(Path(bucket, upload_id));
   if (it == parts_.end() || !it->second.contains(part_number)) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   "The object store holds no body for this part.");
   }
   return it->second.at(part_number);

@@ -11,8 +11,10 @@
 #include <system_error>
 #include <utility>
 
+#include "emulator/core/common_errors.h"
 #include "emulator/core/digest.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -32,14 +34,14 @@ constexpr std::string_view kPartExt = ".part";
 
 Status IoError(std::string_view what, const fs::path& path,
                const std::error_code& ec) {
-  return Status(ErrorCode::kInternalError,
+  return Status(common::kInternalError,
                 std::string(what) + " " + path.string() + ": " + ec.message());
 }
 
 Status Corrupt(const fs::path& path, std::string_view why) {
-  return Status(ErrorCode::kInternalError, "Corrupt file in the data dir, " +
-                                               path.string() + ": " +
-                                               std::string(why));
+  return Status(common::kInternalError, "Corrupt file in the data dir, " +
+                                            path.string() + ": " +
+                                            std::string(why));
 }
 
 // A bucket directory name that is one plain path component: what S3's
@@ -59,8 +61,7 @@ bool IsSafeBucketDir(std::string_view name) {
 
 Status CheckBucket(std::string_view bucket) {
   if (IsSafeBucketDir(bucket)) return Status::Ok();
-  return Status(ErrorCode::kInvalidBucketName,
-                "The specified bucket is not valid.");
+  return Status(s3::kInvalidBucketName, "The specified bucket is not valid.");
 }
 
 // Upload ids are the service's own, but a client sends them back: only
@@ -78,8 +79,7 @@ bool IsSafeUploadId(std::string_view id) {
 Status CheckUpload(std::string_view bucket, std::string_view upload_id) {
   if (Status s = CheckBucket(bucket); !s.ok()) return s;
   if (IsSafeUploadId(upload_id)) return Status::Ok();
-  return Status(ErrorCode::kNoSuchUpload,
-                "The specified upload does not exist.");
+  return Status(s3::kNoSuchUpload, "The specified upload does not exist.");
 }
 
 fs::path UploadDir(const std::string& root, std::string_view bucket,
@@ -104,7 +104,7 @@ Status RefuseLinks(const fs::path& root, const fs::path& path) {
     fs::file_status st = fs::symlink_status(at, ec);
     if (ec || !fs::exists(st)) return Status::Ok();
     if (fs::is_symlink(st)) {
-      return Status(ErrorCode::kInternalError,
+      return Status(common::kInternalError,
                     "Refusing the symbolic link " + at.string() +
                         " in the data dir: buckets and their contents must "
                         "be real folders and files.");
@@ -539,7 +539,7 @@ std::string DiskObjectStore::ObjectPath(std::string_view bucket,
 Result<std::unique_ptr<DiskObjectStore>> DiskObjectStore::Open(
     std::string root) {
   if (root.empty()) {
-    return Status(ErrorCode::kInternalError, "The data dir must not be empty.");
+    return Status(common::kInternalError, "The data dir must not be empty.");
   }
   std::error_code ec;
   fs::create_directories(root, ec);
@@ -579,7 +579,7 @@ Result<std::vector<StoredBucket>> DiskObjectStore::Load() {
     for (const fs::path& p : leftovers) fs::remove_all(p, ec);
     return out;
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   "Could not load " + root_ + ": " + e.what());
   }
 }
@@ -614,7 +614,7 @@ Status DiskObjectStore::CreateBucket(const BucketMeta& bucket) {
     }
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   "Could not create bucket " + bucket.name + ": " + e.what());
   }
 }
@@ -636,7 +636,7 @@ Status DiskObjectStore::DeleteBucket(std::string_view bucket) {
     return Status::Ok();
   } catch (const std::exception& e) {
     return Status(
-        ErrorCode::kInternalError,
+        common::kInternalError,
         "Could not delete bucket " + std::string(bucket) + ": " + e.what());
   }
 }
@@ -652,7 +652,7 @@ Status DiskObjectStore::PutObject(std::string_view bucket, std::string_view key,
     if (ec) return IoError("Could not create", path.parent_path(), ec);
     return WriteAtomically(path, ObjectHeader(key, meta), body);
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not write an object: ") + e.what());
   }
 }
@@ -680,7 +680,7 @@ Result<std::string> DiskObjectStore::ReadObject(std::string_view bucket,
     }
     return out;
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not read an object: ") + e.what());
   }
 }
@@ -696,7 +696,7 @@ Status DiskObjectStore::DeleteObject(std::string_view bucket,
     if (ec) return IoError("Could not remove", path, ec);
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not delete an object: ") + e.what());
   }
 }
@@ -727,7 +727,7 @@ Status DiskObjectStore::CreateUpload(std::string_view bucket,
     }
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not create an upload: ") + e.what());
   }
 }
@@ -742,7 +742,7 @@ Status DiskObjectStore::PutPart(std::string_view bucket,
     if (Status s = RefuseLinks(root_, path); !s.ok()) return s;
     return WriteAtomically(path, PartHeader(part), body);
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not write a part: ") + e.what());
   }
 }
@@ -766,7 +766,7 @@ Result<std::string> DiskObjectStore::ReadPart(std::string_view bucket,
     return std::string((std::istreambuf_iterator<char>(in)),
                        std::istreambuf_iterator<char>());
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not read a part: ") + e.what());
   }
 }
@@ -787,7 +787,7 @@ Status DiskObjectStore::DeleteUpload(std::string_view bucket,
     fs::remove_all(trash, ec);
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Could not delete an upload: ") + e.what());
   }
 }

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <set>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/sink_service.h"
@@ -50,7 +51,7 @@ constexpr std::string_view kMethods[] = {"GET",   "POST", "PUT",     "DELETE",
                                          "PATCH", "HEAD", "OPTIONS", "ANY"};
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
+  return Status(lambda::kInvalidParameterValueException, std::move(message));
 }
 
 bool IsLiteralChar(char c) {
@@ -492,7 +493,7 @@ Result<Route> RouteService::CreateRoute(Route route) {
   }
   if (node != nullptr && node->methods.count(route.method) != 0) {
     return Status(
-        ErrorCode::kResourceConflictException,
+        lambda::kResourceConflictException,
         "Method " + route.method + " already exists on " + route.path + ".");
   }
 
@@ -557,7 +558,7 @@ Status RouteService::DeleteRoute(std::string_view method,
   }
   if (!segments.ok() || chain.size() != segments->size() + 1 ||
       chain.back()->methods.erase(m) == 0) {
-    return Status(ErrorCode::kResourceNotFoundException,
+    return Status(lambda::kResourceNotFoundException,
                   "No route " + m + " " + std::string(path) + ".");
   }
   for (size_t i = chain.size() - 1; i > 0 && chain[i]->Empty(); --i) {
@@ -774,7 +775,7 @@ void RouteService::Handle(const HttpRequest& request, Respond respond) {
 HttpResponse RouteService::MapReply(
     const Result<compute::InvokeResult>& result) {
   if (!result.ok()) {
-    if (result.status().code() == ErrorCode::kRequestTooLargeException) {
+    if (result.status().code() == lambda::kRequestTooLargeException) {
       return GatewayResponse(413, "Request Too Long", "");
     }
     return GatewayResponse(500, "Internal server error",

@@ -4,13 +4,15 @@
 #include <cstdio>
 #include <limits>
 
+#include "emulator/services/dynamodb_errors.h"
+
 namespace fanlab::services {
 namespace {
 
 namespace chr = std::chrono;
 
 Status Invalid(std::string_view text, std::string_view detail) {
-  return Status(ErrorCode::kValidationException,
+  return Status(dynamodb::kValidationException,
                 std::string(text) + ": " + std::string(detail));
 }
 

@@ -6,7 +6,9 @@
 #include <set>
 #include <utility>
 
+#include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/services/events_errors.h"
 #include "emulator/services/schedule_expression.h"
 
 namespace fanlab::services {
@@ -52,7 +54,7 @@ constexpr size_t kMaxIdsPerRemove = 100;
 constexpr int64_t kMaxPageSize = 100;
 
 Status Validation(std::string message) {
-  return Status(ErrorCode::kValidationException, std::move(message));
+  return Status(events::kValidationException, std::move(message));
 }
 
 // EventBridge's wording for a field that breaks its model's constraints.
@@ -65,7 +67,7 @@ Status Constraint(std::string_view value, std::string_view at,
 }
 
 Status LimitExceeded() {
-  return Status(ErrorCode::kLimitExceededException,
+  return Status(events::kLimitExceededException,
                 "The requested resource exceeds the maximum number allowed.");
 }
 
@@ -216,7 +218,7 @@ Status ScheduleService::CheckBus(std::string_view bus) const {
                  ":event-bus/default") {
     return Status::Ok();
   }
-  return Status(ErrorCode::kResourceNotFoundException,
+  return Status(events::kResourceNotFoundException,
                 "Event bus " + std::string(bus) + " does not exist.");
 }
 
@@ -226,7 +228,7 @@ Result<ScheduleService::RulePtr> ScheduleService::Find(
   auto it = rules_.find(name);
   if (it == rules_.end()) {
     return Status(
-        ErrorCode::kResourceNotFoundException,
+        events::kResourceNotFoundException,
         "Rule " + std::string(name) + " does not exist on EventBus default.");
   }
   return it->second;
@@ -312,7 +314,7 @@ void ScheduleService::Deliver(RuleEntry& rule, const Target& target,
                               std::string_view event_id) {
   auto send = [&](const std::string& payload) {
     if (!delivery_) {
-      return Status(ErrorCode::kInternalError,
+      return Status(common::kInternalError,
                     "No delivery is wired to the schedule service.");
     }
     return delivery_(target, payload);

@@ -2,17 +2,18 @@
 
 #include <algorithm>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/json_writer.h"
 
 namespace fanlab::services {
 namespace {
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValueException, std::move(message));
+  return Status(lambda::kInvalidParameterValueException, std::move(message));
 }
 
 Status NotFound(std::string_view name) {
-  return Status(ErrorCode::kResourceNotFoundException,
+  return Status(lambda::kResourceNotFoundException,
                 "No sink named " + std::string(name) + ".");
 }
 
@@ -74,7 +75,7 @@ Result<Sink> SinkService::CreateSink(Sink sink) {
     }
   }
   if (sinks_.count(sink.name) != 0) {
-    return Status(ErrorCode::kResourceConflictException,
+    return Status(lambda::kResourceConflictException,
                   "A sink named " + sink.name + " already exists.");
   }
   if (!sink.body.empty() &&

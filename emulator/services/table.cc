@@ -1,10 +1,12 @@
 #include "emulator/services/table.h"
 
+#include "emulator/services/dynamodb_errors.h"
+
 namespace fanlab::services {
 namespace {
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kValidationException, std::move(message));
+  return Status(dynamodb::kValidationException, std::move(message));
 }
 
 Status KeyMismatch() {

@@ -5,6 +5,7 @@
 #include "emulator/core/arn.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/services/attribute_value_json.h"
+#include "emulator/services/dynamodb_errors.h"
 #include "emulator/services/expression_eval.h"
 
 namespace fanlab::services {
@@ -21,11 +22,11 @@ constexpr std::string_view kInvalid =
     "One or more parameter values were invalid: ";
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kValidationException, std::move(message));
+  return Status(dynamodb::kValidationException, std::move(message));
 }
 
 Status NotFound() {
-  return Status(ErrorCode::kResourceNotFoundException,
+  return Status(dynamodb::kResourceNotFoundException,
                 "Requested resource not found");
 }
 
@@ -112,7 +113,7 @@ ExpressionAttributes AttributesOf(const ExpressionParameters& p) {
 }
 
 Status ConditionFailed() {
-  return Status(ErrorCode::kConditionalCheckFailedException,
+  return Status(dynamodb::kConditionalCheckFailedException,
                 "The conditional request failed");
 }
 
@@ -612,7 +613,7 @@ Result<TableDescription> TableService::CreateTable(
                    "number of attributes defined in AttributeDefinitions");
   }
   if (Find(request.table_name) != nullptr) {
-    return Status(ErrorCode::kResourceInUseException,
+    return Status(dynamodb::kResourceInUseException,
                   "Table already exists: " + request.table_name);
   }
 
@@ -661,7 +662,7 @@ Result<TableDescription> TableService::DeleteTable(std::string_view name) {
   if (Status s = CheckItemTableName(name); !s.ok()) return s;
   auto it = tables_.find(name);
   if (it == tables_.end()) {
-    return Status(ErrorCode::kResourceNotFoundException,
+    return Status(dynamodb::kResourceNotFoundException,
                   "Requested resource not found: Table: " + std::string(name) +
                       " not found");
   }
@@ -686,7 +687,7 @@ Result<TableDescription> TableService::DescribeTable(
   if (Status s = CheckItemTableName(name); !s.ok()) return s;
   const Entry* e = Find(name);
   if (e == nullptr) {
-    return Status(ErrorCode::kResourceNotFoundException,
+    return Status(dynamodb::kResourceNotFoundException,
                   "Requested resource not found: Table: " + std::string(name) +
                       " not found");
   }

@@ -7,8 +7,10 @@
 
 #include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/digest.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/services/sns_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -22,12 +24,12 @@ constexpr int kHttpRetries = 3;        // SNS's default HTTP delivery policy
 constexpr Duration kHttpRetryDelay = std::chrono::seconds(20);
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterException,
+  return Status(sns::kInvalidParameterException,
                 "Invalid parameter: " + std::move(message));
 }
 
 Status TopicNotFound() {
-  return Status(ErrorCode::kNotFoundException, "Topic does not exist");
+  return Status(sns::kNotFoundException, "Topic does not exist");
 }
 
 bool ValidTopicName(std::string_view name) {
@@ -369,7 +371,7 @@ Status TopicService::Unsubscribe(const std::string& subscription_arn) {
       }
     }
   }
-  return Status(ErrorCode::kNotFoundException, "Subscription does not exist");
+  return Status(sns::kNotFoundException, "Subscription does not exist");
 }
 
 std::vector<Subscription> TopicService::ListSubscriptions() const {
@@ -392,7 +394,7 @@ Result<Subscription> TopicService::GetSubscription(
   auto* self = const_cast<TopicService*>(this);
   Subscription* s = self->FindSubscription(arn);
   if (s == nullptr) {
-    return Status(ErrorCode::kNotFoundException, "Subscription does not exist");
+    return Status(sns::kNotFoundException, "Subscription does not exist");
   }
   return *s;
 }
@@ -402,7 +404,7 @@ Status TopicService::SetSubscriptionAttribute(const std::string& arn,
                                               const std::string& value) {
   Subscription* s = FindSubscription(arn);
   if (s == nullptr) {
-    return Status(ErrorCode::kNotFoundException, "Subscription does not exist");
+    return Status(sns::kNotFoundException, "Subscription does not exist");
   }
   if (name == "FilterPolicy" || name == "FilterPolicyScope") {
     return SetFilter(*s, name, value);
@@ -537,7 +539,7 @@ void TopicService::Deliver(const TopicState& topic, Subscription& sub,
   Status status;
   if (sub.protocol == "sqs") {
     if (!targets_.send_to_queue) {
-      status = Status(ErrorCode::kInternalError, "no queues to deliver to");
+      status = Status(common::kInternalError, "no queues to deliver to");
     } else if (sub.raw_message_delivery) {
       status = targets_.send_to_queue(sub.endpoint, message, input.attributes);
     } else {
@@ -549,10 +551,9 @@ void TopicService::Deliver(const TopicState& topic, Subscription& sub,
     w.Key("EventSource").String("aws:sns").Key("EventVersion").String("1.0");
     w.Key("EventSubscriptionArn").String(sub.arn).Key("Sns");
     w.Raw(envelope(true)).EndObject().EndArray().EndObject();
-    status =
-        targets_.invoke_function
-            ? targets_.invoke_function(sub.endpoint, w.str())
-            : Status(ErrorCode::kInternalError, "no functions to deliver to");
+    status = targets_.invoke_function
+                 ? targets_.invoke_function(sub.endpoint, w.str())
+                 : Status(common::kInternalError, "no functions to deliver to");
   } else if (sub.protocol == "email" || sub.protocol == "email-json") {
     Email e;
     e.message_id = message_id;
@@ -587,7 +588,7 @@ void TopicService::Deliver(const TopicState& topic, Subscription& sub,
         e.file = file.string();
       } else {
         status =
-            Status(ErrorCode::kInternalError, "cannot write " + file.string());
+            Status(common::kInternalError, "cannot write " + file.string());
       }
     }
     outbox_.push_back(std::move(e));
@@ -616,7 +617,7 @@ void TopicService::PostHttp(
   if (!targets_.post_http) {
     return DeliveryDone(
         sub_arn, message_id,
-        Status(ErrorCode::kInternalError, "no HTTP client to deliver with"));
+        Status(common::kInternalError, "no HTTP client to deliver with"));
   }
   std::weak_ptr<bool> alive = alive_;
   auto answered = [=, this](Result<int> answer) mutable {
@@ -629,7 +630,7 @@ void TopicService::PostHttp(
       return DeliveryDone(
           sub_arn, message_id,
           answer.ok()
-              ? Status(ErrorCode::kInternalError,
+              ? Status(common::kInternalError,
                        "HTTP " + std::to_string(*answer) + " from " + url)
               : answer.status());
     }

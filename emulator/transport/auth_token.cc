@@ -8,11 +8,14 @@
 #include <cerrno>
 #include <cstring>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::transport {
 namespace {
 
 Status Invalid(std::string message) {
-  return Status(ErrorCode::kInvalidParameterValue, std::move(message));
+  return Status(sqs::kInvalidParameterValue, std::move(message));
 }
 
 std::string Errno() { return std::strerror(errno); }
@@ -46,7 +49,7 @@ Result<std::string> GenerateAuthToken() {
     ssize_t n = ::getrandom(bytes + got, sizeof(bytes) - got, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      return Status(ErrorCode::kInternalError,
+      return Status(common::kInternalError,
                     "Cannot draw a random auth token: " + Errno());
     }
     got += static_cast<size_t>(n);

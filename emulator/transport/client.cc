@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <zmq.hpp>
 
+#include "emulator/core/common_errors.h"
+
 namespace fanlab::transport {
 
 namespace {
@@ -113,7 +115,7 @@ Result<Reply> Client::Call(std::string_view action, std::string_view body,
     if (left.count() < 0) left = std::chrono::milliseconds(0);
     auto r = Receive(left);
     if (!r && refused_) {
-      return Status(ErrorCode::kInternalError,
+      return Status(common::kInternalError,
                     "The server refused the connection (" +
                         std::string(action) +
                         " not sent): a wrong or missing auth token "
@@ -121,7 +123,7 @@ Result<Reply> Client::Call(std::string_view action, std::string_view body,
                         "socket.");
     }
     if (!r) {
-      return Status(ErrorCode::kInternalError,
+      return Status(common::kInternalError,
                     "No reply to " + std::string(action) + " within " +
                         std::to_string(timeout.count()) + " ms.");
     }

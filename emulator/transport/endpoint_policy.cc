@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::transport {
 namespace {
 
@@ -24,7 +26,7 @@ constexpr SchemeRule kSchemes[] = {
 
 Status Refuse(std::string_view endpoint, std::string_view why) {
   return Status(
-      ErrorCode::kInvalidParameterValue,
+      sqs::kInvalidParameterValue,
       "Refusing to bind " + std::string(endpoint) + ": " + std::string(why));
 }
 

@@ -9,6 +9,9 @@
 #include <charconv>
 #include <map>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::transport {
 
 namespace asio = boost::asio;
@@ -19,12 +22,12 @@ using tcp = asio::ip::tcp;
 namespace {
 
 Status BadUrl(std::string_view url, std::string_view why) {
-  return Status(ErrorCode::kInvalidParameterValue,
+  return Status(sqs::kInvalidParameterValue,
                 "Cannot call '" + std::string(url) + "': " + std::string(why));
 }
 
 Status Failed(const std::string& what) {
-  return Status(ErrorCode::kInternalError, what);
+  return Status(common::kInternalError, what);
 }
 
 class Call;

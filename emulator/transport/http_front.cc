@@ -10,6 +10,7 @@
 #include "emulator/api/service_model.h"
 #include "emulator/api/xml.h"
 #include "emulator/core/ascii.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/sink_service.h"
 
@@ -367,7 +368,7 @@ void HttpFront::Query(const HttpRequest& request, api::ApiRequest call,
   auto fail = [&](const Status& status) {
     api::ApiResponse r = api::ErrorResponse(status);
     HttpResponse out;
-    out.status = status.code() == ErrorCode::kUnknownOperationException
+    out.status = status.code() == common::kUnknownOperationException
                      ? 400
                      : r.http_status;
     out.headers.push_back({"Content-Type", "text/xml"});
@@ -391,7 +392,7 @@ void HttpFront::Query(const HttpRequest& request, api::ApiRequest call,
   model = service == api::ApiService::kSns ? &sns : &sqs;
   const api::Operation* op = model->FindOperation(action);
   if (op == nullptr) {
-    return fail(Status(ErrorCode::kUnknownOperationException,
+    return fail(Status(common::kUnknownOperationException,
                        "Could not find operation " + action + " for " +
                            std::string(api::ServiceName(service)) + "."));
   }
@@ -421,7 +422,7 @@ void HttpFront::RestJson(const HttpRequest& request, api::ApiRequest call,
   if (!rest.ok()) {
     api::ApiResponse r =
         api::ErrorResponse(rest.status(), api::ApiService::kLambda);
-    if (rest.status().code() == ErrorCode::kUnknownOperationException) {
+    if (rest.status().code() == common::kUnknownOperationException) {
       r.http_status = 404;
     }
     return respond(api::RestJsonError(r));

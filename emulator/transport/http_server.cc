@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "emulator/core/ascii.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::transport {
 
@@ -863,7 +864,7 @@ HttpServer::~HttpServer() {
 
 Result<std::string> HttpServer::Bind(const std::string& address) {
   auto invalid = [&](const std::string& why) {
-    return Status(ErrorCode::kInvalidParameterValue,
+    return Status(sqs::kInvalidParameterValue,
                   "Cannot serve HTTP on '" + address + "': " + why);
   };
   if (impl_->acceptor.is_open()) return invalid("the server is bound already.");

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "emulator/api/sqs_json.h"
+#include "emulator/core/common_errors.h"
 
 namespace fanlab::transport {
 using namespace fanlab::queue;
@@ -15,7 +16,7 @@ namespace {
 constexpr size_t kMaxBatch = 10;  // SQS's entries per batch request
 
 Status NoAnswer(std::string_view action, milliseconds timeout) {
-  return Status(ErrorCode::kInternalError,
+  return Status(common::kInternalError,
                 "No answer to " + std::string(action) + " within " +
                     std::to_string(timeout.count()) + " ms.");
 }
@@ -27,7 +28,7 @@ Result<Response> Decode(const Reply& reply) {
   Result<Response> r = api::ParseShape<Response>(reply.body);
   if (!r.ok()) {
     return Status(
-        ErrorCode::kInternalError,
+        common::kInternalError,
         "The engine's answer does not parse: " + r.status().message());
   }
   return r;

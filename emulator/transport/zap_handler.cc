@@ -7,6 +7,8 @@
 #include <vector>
 #include <zmq_addon.hpp>
 
+#include "emulator/core/common_errors.h"
+
 namespace fanlab::transport {
 namespace {
 
@@ -52,7 +54,7 @@ Result<std::unique_ptr<ZapHandler>> ZapHandler::Start(zmq::context_t& context) {
   try {
     socket.bind(kZapEndpoint);
   } catch (const zmq::error_t& e) {
-    return Status(ErrorCode::kInternalError,
+    return Status(common::kInternalError,
                   std::string("Cannot start the ZeroMQ authentication "
                               "handler (") +
                       kZapEndpoint + "): " + e.what());

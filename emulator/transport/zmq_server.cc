@@ -5,6 +5,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/transport/endpoint_policy.h"
 #include "emulator/transport/zap_handler.h"
 
@@ -13,7 +15,7 @@ namespace {
 
 std::string ErrorBody(std::string_view message) {
   return api::ErrorResponse(
-             Status(ErrorCode::kSerializationException, std::string(message)))
+             Status(common::kSerializationException, std::string(message)))
       .body;
 }
 
@@ -64,7 +66,7 @@ Result<std::string> ZmqServer::Bind(const std::string& endpoint) {
   try {
     socket_.bind(endpoint);
   } catch (const zmq::error_t& e) {
-    return Status(ErrorCode::kInvalidParameterValue,
+    return Status(sqs::kInvalidParameterValue,
                   "Cannot bind " + endpoint + ": " + e.what());
   }
   std::string bound = socket_.get(zmq::sockopt::last_endpoint);

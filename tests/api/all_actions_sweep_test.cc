@@ -12,6 +12,9 @@
 #include <vector>
 
 #include "emulator/api/dispatcher.h"
+#include "emulator/api/error_registry.h"
+#include "emulator/compute/lambda_errors.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/status.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/bucket_service.h"
@@ -117,7 +120,7 @@ class Emulator {
         routes_(clock_, ids_,
                 [](const std::string&, std::string,
                    services::RouteService::InvokeDone done) {
-                  done(Status(ErrorCode::kResourceNotFoundException, "none"));
+                  done(Status(lambda::kResourceNotFoundException, "none"));
                 }),
         sinks_(clock_),
         dispatcher_(Services{.sqs = queues_,
@@ -191,9 +194,9 @@ class AllActionsSweepTest : public ::testing::Test {
         << action << " " << body << " -> " << response.body;
     std::string type(v.at("__type").as_string());
     std::string name = type.substr(type.find('#') + 1);
-    EXPECT_NE(ErrorCodeFromName(name), ErrorCode::kOk)
+    EXPECT_NE(api::FindError(name), ErrorCode::kOk)
         << action << " " << body << " -> " << response.body;
-    EXPECT_NE(response.code, ErrorCode::kInternalError)
+    EXPECT_NE(response.code, common::kInternalError)
         << action << " " << body << " -> " << response.body;
   }
 
@@ -287,7 +290,7 @@ TEST(AllActionsIntegerTest, EveryServiceReadsIntegersAlike) {
       json::object body = BaseBody();
       body[c.field] = json::parse(integer);
       ApiResponse r = emulator.Call(c.action, json::serialize(body));
-      EXPECT_NE(r.code, ErrorCode::kSerializationException)
+      EXPECT_NE(r.code, common::kSerializationException)
           << c.action << " " << c.field << "=" << integer << ": " << r.body;
     }
     for (const char* not_integer :
@@ -295,7 +298,7 @@ TEST(AllActionsIntegerTest, EveryServiceReadsIntegersAlike) {
       json::object body = BaseBody();
       body[c.field] = json::parse(not_integer);
       ApiResponse r = emulator.Call(c.action, json::serialize(body));
-      EXPECT_EQ(r.code, ErrorCode::kSerializationException)
+      EXPECT_EQ(r.code, common::kSerializationException)
           << c.action << " " << c.field << "=" << not_integer << ": " << r.body;
       EXPECT_NE(
           r.body.find("Field " + std::string(c.field) + " must be an integer."),

@@ -20,8 +20,10 @@
 #include <vector>
 
 #include "emulator/core/clock.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/status.h"
 #include "emulator/queue/queue_service.h"
+#include "emulator/queue/sqs_errors.h"
 
 namespace fanlab::api::testing {
 namespace {
@@ -199,18 +201,18 @@ TEST_F(DispatcherTest, QualifiedAndTargetFormsNameTheService) {
   EXPECT_TRUE(r.ok) << r.body;
   // The right name in the wrong service is not that service's action.
   r = Call("sns:CreateQueue", "{}");
-  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  EXPECT_EQ(r.code, common::kUnknownOperationException);
   r = Call("sqs:Publish", "{}");
   EXPECT_NE(r.body.find("Unknown action 'Publish' for sqs."), std::string::npos)
       << r.body;
   r = Call("AWSEvents.CreateQueue", "{}");
-  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  EXPECT_EQ(r.code, common::kUnknownOperationException);
   r = Call("nosuch:CreateQueue", "{}");
-  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  EXPECT_EQ(r.code, common::kUnknownOperationException);
   EXPECT_NE(r.body.find("Unknown service 'nosuch'"), std::string::npos);
   // A service this engine does not serve.
   r = Call("lambda:Invoke", "{}");
-  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  EXPECT_EQ(r.code, common::kUnknownOperationException);
   EXPECT_NE(r.body.find("does not serve"), std::string::npos);
 }
 
@@ -277,7 +279,7 @@ TEST_F(DispatcherTest, CreateQueueWithAttributesAndTags) {
       "CreateQueue",
       {{"QueueName", "orders"}, {"Attributes", {{"VisibilityTimeout", "46"}}}});
   ExpectSqsError(clash, "QueueNameExists");
-  EXPECT_EQ(clash.code, ErrorCode::kQueueNameExists);
+  EXPECT_EQ(clash.code, sqs::kQueueNameExists);
   EXPECT_EQ(clash.http_status, 400);
   EXPECT_EQ(clash.query_error, "QueueAlreadyExists;Sender");
 }
@@ -670,7 +672,7 @@ TEST_F(DispatcherTest,
       {{"QueueUrl", url}, {"ReceiptHandle", Str(got[0], "ReceiptHandle")}});
   std::string message = ExpectSqsError(r, "MissingParameter");
   EXPECT_NE(message.find("VisibilityTimeout"), std::string::npos) << message;
-  EXPECT_EQ(r.code, ErrorCode::kMissingParameter);
+  EXPECT_EQ(r.code, sqs::kMissingParameter);
   EXPECT_EQ(r.http_status, 400);
   EXPECT_EQ(r.query_error, "MissingParameter;Sender");
 }
@@ -786,7 +788,7 @@ TEST_F(DispatcherTest, UnknownActionIsUnknownOperationException) {
        {"Frobnicate", "", "sendmessage", "SendMessage ", "AmazonSQS."}) {
     ApiResponse r = Call(action, "{}");
     ExpectError(r, kUnknownOperation);
-    EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException) << action;
+    EXPECT_EQ(r.code, common::kUnknownOperationException) << action;
     EXPECT_EQ(r.http_status, 400) << action;
   }
 }
@@ -798,7 +800,7 @@ TEST_F(DispatcherTest, MalformedJsonIsSerializationException) {
         "{\"QueueUrl\":\"x\"} trailing"}) {
     ApiResponse r = Call("SendMessage", body);
     ExpectError(r, kSerialization);
-    EXPECT_EQ(r.code, ErrorCode::kSerializationException) << body;
+    EXPECT_EQ(r.code, common::kSerializationException) << body;
     EXPECT_EQ(r.http_status, 400) << body;
   }
   EXPECT_EQ(Attribute(url, "ApproximateNumberOfMessages"), "0");
@@ -1022,7 +1024,7 @@ TEST_F(DispatcherTest, MissingQueueIsQueueDoesNotExistForEveryQueueAction) {
     ApiResponse r = Call(action, body);
     std::string message = ExpectSqsError(r, "QueueDoesNotExist");
     EXPECT_FALSE(message.empty()) << action;
-    EXPECT_EQ(r.code, ErrorCode::kQueueDoesNotExist) << action;
+    EXPECT_EQ(r.code, sqs::kQueueDoesNotExist) << action;
     EXPECT_EQ(r.http_status, 400) << action;
     EXPECT_EQ(r.query_error, "AWS.SimpleQueueService.NonExistentQueue;Sender")
         << action;
@@ -1030,7 +1032,7 @@ TEST_F(DispatcherTest, MissingQueueIsQueueDoesNotExistForEveryQueueAction) {
 }
 
 TEST_F(DispatcherTest, ErrorResponseOfAnInternalErrorIsA500Receiver) {
-  ApiResponse r = ErrorResponse(Status(ErrorCode::kInternalError, "boom"));
+  ApiResponse r = ErrorResponse(Status(common::kInternalError, "boom"));
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.http_status, 500);
   EXPECT_TRUE(r.query_error.ends_with(";Receiver")) << r.query_error;
@@ -1329,7 +1331,7 @@ TEST_F(DispatcherTest, GarbageBodiesEachGetExactlyOneAnswer) {
           << type;
       EXPECT_TRUE(o.contains("message")) << labels[i];
       EXPECT_EQ(a.response.http_status, 400) << labels[i] << " -> " << type;
-      EXPECT_NE(a.response.code, ErrorCode::kInternalError) << labels[i];
+      EXPECT_NE(a.response.code, common::kInternalError) << labels[i];
     }
   }
   EXPECT_GT(ok, 0u);  // some garbage was still a valid call

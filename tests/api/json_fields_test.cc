@@ -12,12 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/services/dynamodb_errors.h"
+#include "emulator/services/s3_errors.h"
+
 namespace fanlab::api {
 namespace {
 
 Status TestMissing(std::string_view name) {
-  return Status(ErrorCode::kValidationException,
-                "missing " + std::string(name));
+  return Status(dynamodb::kValidationException, "missing " + std::string(name));
 }
 
 // Reads `body` with `read`, under TestMissing.
@@ -39,7 +42,7 @@ TEST(JsonFieldsTest, TheBodyIsAJsonObjectOrASerializationException) {
   EXPECT_TRUE(Read("{}", [](FieldReader&) {}).ok());
   for (std::string_view body : {"{", "{}{}", "nope", "\xff"}) {
     Status s = Read(body, [](FieldReader&) { ADD_FAILURE() << "read"; });
-    EXPECT_EQ(s.code(), ErrorCode::kSerializationException) << body;
+    EXPECT_EQ(s.code(), common::kSerializationException) << body;
     EXPECT_TRUE(s.message().starts_with("The request body is not valid JSON"))
         << s.message();
   }
@@ -53,7 +56,7 @@ TEST(JsonFieldsTest, TheBodyIsAJsonObjectOrASerializationException) {
 TEST(JsonFieldsTest, OneDepthLimitForEveryBody) {
   EXPECT_TRUE(Read(Nested(kMaxBodyDepth), [](FieldReader&) {}).ok());
   EXPECT_EQ(Read(Nested(kMaxBodyDepth + 1), [](FieldReader&) {}).code(),
-            ErrorCode::kSerializationException);
+            common::kSerializationException);
 }
 
 TEST(JsonFieldsTest, NullIsAbsent) {
@@ -198,7 +201,7 @@ TEST(JsonFieldsTest, TheFirstFailureSticksAndLaterReadsDoNothing) {
   Status s = Read(R"({"A":1,"B":"read"})", [&](FieldReader& r) {
     r.Read("A", a);
     r.Read("B", b);
-    r.Fail(Status(ErrorCode::kInvalidArgument, "later"));
+    r.Fail(Status(s3::kInvalidArgument, "later"));
     r.Missing("C");
     EXPECT_FALSE(r.ok());
   });
@@ -253,8 +256,8 @@ TEST(JsonFieldsTest, NestedReadersWalkListsAndMapsInOrder) {
 }
 
 TEST(JsonFieldsTest, MustContainParameterIsTheSharedWording) {
-  EXPECT_EQ(MustContainParameter<ErrorCode::kInvalidArgument>("Key"),
-            Status(ErrorCode::kInvalidArgument,
+  EXPECT_EQ(MustContainParameter<s3::kInvalidArgument>("Key"),
+            Status(s3::kInvalidArgument,
                    "The request must contain the parameter Key."));
 }
 

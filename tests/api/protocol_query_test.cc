@@ -5,6 +5,9 @@
 #include <boost/json.hpp>
 
 #include "emulator/api/xml.h"
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
+#include "emulator/services/sns_errors.h"
 
 namespace fanlab::api {
 namespace {
@@ -34,7 +37,7 @@ TEST(QueryProtocolTest, FormDecodingTreatsPlusAsSpace) {
 
 TEST(QueryProtocolTest, AParameterTwiceAndTheLimitsAreErrors) {
   EXPECT_EQ(ParseForm("a=1&a=2").status().code(),
-            ErrorCode::kSerializationException);
+            common::kSerializationException);
   std::string many;
   for (size_t i = 0; i <= kMaxFormParams; ++i) {
     many += "p" + std::to_string(i) + "=1&";
@@ -105,7 +108,7 @@ TEST(QueryProtocolTest, AValueOfTheWrongTypeNamesItsParameter) {
   auto params = ParseForm("QueueUrl=u&VisibilityTimeout=soon");
   auto body = QueryToJson(*Sqs().FindOperation("ReceiveMessage"), *params);
   ASSERT_FALSE(body.ok());
-  EXPECT_EQ(body.status().code(), ErrorCode::kSerializationException);
+  EXPECT_EQ(body.status().code(), common::kSerializationException);
   EXPECT_NE(body.status().message().find("VisibilityTimeout"),
             std::string::npos);
   params = ParseForm("Name=t&Attributes.entry.1.value=v");
@@ -144,8 +147,8 @@ TEST(QueryProtocolTest, AnswersWrapTheResultAndFlattenAsTheModelSays) {
 }
 
 TEST(QueryProtocolTest, ErrorsCarryTheModelsQueryCode) {
-  ApiResponse sqs = ErrorResponse(Status(ErrorCode::kQueueDoesNotExist, "gone"),
-                                  ApiService::kSqs);
+  ApiResponse sqs =
+      ErrorResponse(Status(sqs::kQueueDoesNotExist, "gone"), ApiService::kSqs);
   std::string xml = QueryError(Sqs(), sqs, "r");
   auto root = ParseXml(xml);
   ASSERT_TRUE(root.ok());
@@ -155,13 +158,13 @@ TEST(QueryProtocolTest, ErrorsCarryTheModelsQueryCode) {
   EXPECT_EQ(root->Child("Error")->Child("Type")->text, "Sender");
   EXPECT_EQ(root->Child("Error")->Child("Message")->text, "gone");
 
-  ApiResponse sns = ErrorResponse(
-      Status(ErrorCode::kNotFoundException, "no topic"), ApiService::kSns);
+  ApiResponse sns = ErrorResponse(Status(sns::kNotFoundException, "no topic"),
+                                  ApiService::kSns);
   EXPECT_EQ(QueryErrorCode(Sns(), sns), "NotFound");
-  EXPECT_EQ(
-      QueryErrorCode(Sns(), ErrorResponse(Status(
-                                ErrorCode::kUnknownOperationException, "x"))),
-      "InvalidAction");
+  EXPECT_EQ(QueryErrorCode(
+                Sns(),
+                ErrorResponse(Status(common::kUnknownOperationException, "x"))),
+            "InvalidAction");
 }
 
 }  // namespace

@@ -9,7 +9,10 @@
 #include "emulator/api/protocol_rest_xml.h"
 #include "emulator/api/service_model.h"
 #include "emulator/api/xml.h"
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::api {
 namespace {
@@ -81,7 +84,7 @@ TEST(RestRoutingTest, LabelsGreedyLabelsAndFixedQueryParameters) {
 
 TEST(RestRoutingTest, NoMatchAndOverlongLabelsAreErrors) {
   auto m = MatchOperation(Lambda(), "PATCH", "/2015-03-31/functions", {});
-  EXPECT_EQ(m.status().code(), ErrorCode::kUnknownOperationException);
+  EXPECT_EQ(m.status().code(), common::kUnknownOperationException);
   // No S3 action is a PATCH.
   EXPECT_FALSE(MatchOperation(S3(), "PATCH", "/b", {}).ok());
   // UploadPart needs both of its query parameters.
@@ -90,7 +93,7 @@ TEST(RestRoutingTest, NoMatchAndOverlongLabelsAreErrors) {
   EXPECT_EQ(m->operation->name, "PutObject");
   m = MatchOperation(S3(), "GET",
                      "/b/" + std::string(kMaxUriLabelBytes + 1, 'k'), {});
-  EXPECT_EQ(m.status().code(), ErrorCode::kSerializationException);
+  EXPECT_EQ(m.status().code(), common::kSerializationException);
 }
 
 TEST(RestJsonTest, InvokeTakesTheRawBodyAndItsHeaders) {
@@ -142,16 +145,16 @@ TEST(RestJsonTest, BodiesQueryStringsAndTheirErrors) {
   EXPECT_NE(call.status().message().find("MaxItems"), std::string::npos);
   call = RestJsonRequest(Lambda(),
                          Request("POST", "/2015-03-31/functions", "", "[1]"));
-  EXPECT_EQ(call.status().code(), ErrorCode::kSerializationException);
+  EXPECT_EQ(call.status().code(), common::kSerializationException);
 }
 
 TEST(RestJsonTest, ErrorsCarryTheTypeHeaderAndLambdasBody) {
   for (auto [code, status] :
-       {std::pair<ErrorCode, int>{ErrorCode::kResourceNotFoundException, 404},
-        {ErrorCode::kResourceConflictException, 409},
-        {ErrorCode::kTooManyRequestsException, 429},
-        {ErrorCode::kInvalidParameterValueException, 400},
-        {ErrorCode::kRequestTooLargeException, 413}}) {
+       {std::pair<ErrorCode, int>{lambda::kResourceNotFoundException, 404},
+        {lambda::kResourceConflictException, 409},
+        {lambda::kTooManyRequestsException, 429},
+        {lambda::kInvalidParameterValueException, 400},
+        {lambda::kRequestTooLargeException, 413}}) {
     auto out =
         RestJsonError(ErrorResponse(Status(code, "why"), ApiService::kLambda));
     EXPECT_EQ(out.status, status);
@@ -189,7 +192,7 @@ TEST(RestXmlTest, AStructurePayloadIsReadAsXml) {
   EXPECT_EQ(json::parse(call->json).at("CreateBucketConfiguration"),
             json::parse(R"({"LocationConstraint":"eu-west-1"})"));
   call = RestXmlRequest(S3(), Request("PUT", "/b", "", "<Create"), "");
-  EXPECT_EQ(call.status().code(), ErrorCode::kSerializationException);
+  EXPECT_EQ(call.status().code(), common::kSerializationException);
 }
 
 TEST(RestXmlTest, GetObjectAnswersRawBytesAndHttpDates) {
@@ -229,7 +232,7 @@ TEST(RestXmlTest, ListAnswersAreS3sXml) {
 
 TEST(RestXmlTest, ErrorsNameTheKeyAndHeadErrorsAreBodiless) {
   ApiResponse e =
-      ErrorResponse(Status(ErrorCode::kNoSuchKey, "gone"), ApiService::kS3);
+      ErrorResponse(Status(s3::kNoSuchKey, "gone"), ApiService::kS3);
   auto out = RestXmlError(e, "GET", R"({"Bucket":"b","Key":"k"})", "rid");
   EXPECT_EQ(out.status, 404);
   auto root = ParseXml(out.body);

@@ -14,6 +14,7 @@
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/core/clock.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/ids.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/schedule_service.h"
@@ -106,7 +107,7 @@ TEST_F(ScheduleActionsTest, ServesTheRuleActionsOnlyWithASchedulesService) {
   sqs_only.Dispatch("PutRule", R"({"Name":"r"})", [&](ApiResponse r) {
     ++calls;
     EXPECT_FALSE(r.ok);
-    EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+    EXPECT_EQ(r.code, common::kUnknownOperationException);
   });
   EXPECT_EQ(calls, 1);
 }
@@ -358,7 +359,7 @@ TEST_F(ScheduleActionsTest, WrongTypesAreSerializationErrors) {
   }
   ApiResponse malformed = Call("PutRule", std::string_view("{\"Name\":"));
   EXPECT_FALSE(malformed.ok);
-  EXPECT_EQ(malformed.code, ErrorCode::kSerializationException);
+  EXPECT_EQ(malformed.code, common::kSerializationException);
 }
 
 TEST_F(ScheduleActionsTest, AnEmptyBodyIsAnEmptyRequest) {

@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "emulator/api/error_registry.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/status.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/queue/types.h"
 
 namespace fanlab::api {
@@ -703,7 +705,7 @@ TEST(SqsJsonTest, BodyThatIsNotJsonIsASerializationException) {
        {"{", "not json", R"({"QueueUrl":)", R"({"a":1,})", "{'a':1}",
         R"({"QueueUrl":"x"} trailing)", "\xff"}) {
     Status s = ParseStatus<DeleteQueueRequest>(body);
-    EXPECT_EQ(s.code(), ErrorCode::kSerializationException) << body;
+    EXPECT_EQ(s.code(), common::kSerializationException) << body;
     EXPECT_THAT(s.message(), HasSubstr("not valid JSON")) << body;
   }
 }
@@ -712,7 +714,7 @@ TEST(SqsJsonTest, BodyThatIsNotAnObjectIsASerializationException) {
   for (std::string_view body :
        {"[]", R"([{"QueueUrl":"u"}])", R"("u")", "42", "null", "true"}) {
     Status s = ParseStatus<DeleteQueueRequest>(body);
-    EXPECT_EQ(s.code(), ErrorCode::kSerializationException) << body;
+    EXPECT_EQ(s.code(), common::kSerializationException) << body;
     EXPECT_THAT(s.message(), HasSubstr("must be a JSON object")) << body;
   }
 }
@@ -728,7 +730,7 @@ TEST(SqsJsonTest, EmptyBodyReadsAsAnEmptyObject) {
   EXPECT_EQ(del->queue_url, "");
   // Like {}: the one required integer is then missing.
   EXPECT_EQ(ParseStatus<ChangeMessageVisibilityRequest>("").code(),
-            ErrorCode::kMissingParameter);
+            sqs::kMissingParameter);
 }
 
 // ------------------------------------------------------------ type faults
@@ -737,7 +739,7 @@ TEST(SqsJsonTest, EmptyBodyReadsAsAnEmptyObject) {
 template <typename T>
 std::string SerializationMessage(std::string_view body) {
   Status s = ParseStatus<T>(body);
-  EXPECT_EQ(s.code(), ErrorCode::kSerializationException)
+  EXPECT_EQ(s.code(), common::kSerializationException)
       << body << " -> " << s.ToString();
   return s.message();
 }
@@ -870,7 +872,7 @@ TEST(SqsJsonTest, ListValuesInAMessageAttributeAreInvalidParameterValue) {
         R"({"x":{"DataType":"String","StringValue":"v",")" +
         std::string(field) + R"(":["a"]}}})";
     Status s = ParseStatus<SendMessageRequest>(body);
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue) << body;
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue) << body;
     EXPECT_THAT(s.message(), HasSubstr("MessageAttributes.x")) << body;
   }
   // In a batch entry, the path says which.
@@ -878,7 +880,7 @@ TEST(SqsJsonTest, ListValuesInAMessageAttributeAreInvalidParameterValue) {
       R"({"QueueUrl":"u","Entries":[{"Id":"a","MessageBody":"m"},)"
       R"({"Id":"b","MessageBody":"m","MessageAttributes":{"y":{)"
       R"("DataType":"String","StringListValues":["a"]}}}]})");
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(s.code(), sqs::kInvalidParameterValue);
   EXPECT_THAT(s.message(), HasSubstr("Entries[1].MessageAttributes.y"));
   // Null list values are absent.
   auto ok = ParseShape<SendMessageRequest>(
@@ -893,7 +895,7 @@ TEST(SqsJsonTest, ChangeMessageVisibilityWithoutVisibilityTimeoutIsMissing) {
        {R"({"QueueUrl":"u","ReceiptHandle":"h"})",
         R"({"QueueUrl":"u","ReceiptHandle":"h","VisibilityTimeout":null})"}) {
     Status s = ParseStatus<ChangeMessageVisibilityRequest>(body);
-    EXPECT_EQ(s.code(), ErrorCode::kMissingParameter) << body;
+    EXPECT_EQ(s.code(), sqs::kMissingParameter) << body;
     EXPECT_EQ(s.message(),
               "The request must contain the parameter VisibilityTimeout.")
         << body;
@@ -976,19 +978,19 @@ TEST(SqsJsonTest, LargeBodiesRoundTrip) {
 // ------------------------------------------------------------ error bodies
 
 TEST(SqsJsonErrorTest, WriteErrorUsesTheSqsOrTheProtocolNamespace) {
-  EXPECT_EQ(WriteError(Status(ErrorCode::kQueueDoesNotExist,
+  EXPECT_EQ(WriteError(Status(sqs::kQueueDoesNotExist,
                               "The specified queue does not exist.")),
             R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist",)"
             R"("message":"The specified queue does not exist."})");
-  EXPECT_EQ(WriteError(Status(ErrorCode::kSerializationException, "bad")),
+  EXPECT_EQ(WriteError(Status(common::kSerializationException, "bad")),
             R"({"__type":"com.amazon.coral.service#SerializationException",)"
             R"("message":"bad"})");
-  EXPECT_EQ(WriteError(Status(ErrorCode::kUnknownOperationException, "no")),
+  EXPECT_EQ(WriteError(Status(common::kUnknownOperationException, "no")),
             R"({"__type":"com.amazon.coral.service#)"
             R"(UnknownOperationException","message":"no"})");
-  EXPECT_EQ(WriteError(Status(ErrorCode::kInternalError, "boom")),
+  EXPECT_EQ(WriteError(Status(common::kInternalError, "boom")),
             R"({"__type":"com.amazonaws.sqs#InternalError","message":"boom"})");
-  EXPECT_EQ(WriteError(Status(ErrorCode::kInvalidParameterValue, "a\"b\n")),
+  EXPECT_EQ(WriteError(Status(sqs::kInvalidParameterValue, "a\"b\n")),
             R"({"__type":"com.amazonaws.sqs#InvalidParameterValue",)"
             R"("message":"a\"b\n"})");
 }
@@ -1009,10 +1011,10 @@ TEST(SqsJsonErrorTest, EveryErrorCodeRoundTrips) {
 TEST(SqsJsonErrorTest, ParseErrorAcceptsAnyNamespace) {
   Status s = ParseError(
       R"({"__type":"com.amazonaws.sqs#PurgeQueueInProgress","message":"m"})");
-  EXPECT_EQ(s, Status(ErrorCode::kPurgeQueueInProgress, "m"));
+  EXPECT_EQ(s, Status(sqs::kPurgeQueueInProgress, "m"));
   s = ParseError(R"({"message":"m","__type":"com.amazon.coral.service#)"
                  R"(SerializationException","extra":1})");
-  EXPECT_EQ(s, Status(ErrorCode::kSerializationException, "m"));
+  EXPECT_EQ(s, Status(common::kSerializationException, "m"));
 }
 
 TEST(SqsJsonErrorTest, ParseErrorOfAMalformedBodyIsAnInternalError) {
@@ -1024,14 +1026,14 @@ TEST(SqsJsonErrorTest, ParseErrorOfAMalformedBodyIsAnInternalError) {
         R"({"__type":"com.amazonaws.sqs#QueueDoesNotExist","message":5})",
         R"({"__type":"com.amazonaws.sqs#Ok","message":"m"})"}) {
     Status s = ParseError(body);
-    EXPECT_EQ(s.code(), ErrorCode::kInternalError) << body;
+    EXPECT_EQ(s.code(), common::kInternalError) << body;
     EXPECT_THAT(s.message(), HasSubstr("malformed error body")) << body;
     EXPECT_THAT(s.message(), HasSubstr(std::string(body))) << body;
   }
   // A long body is quoted only in part.
   const std::string long_body(1000, 'x');
   Status s = ParseError(long_body);
-  EXPECT_EQ(s.code(), ErrorCode::kInternalError);
+  EXPECT_EQ(s.code(), common::kInternalError);
   EXPECT_THAT(s.message(), HasSubstr(std::string(200, 'x')));
   EXPECT_THAT(s.message(), ::testing::Not(HasSubstr(std::string(201, 'x'))));
 }

@@ -9,7 +9,9 @@
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/core/clock.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/queue/queue_service.h"
+#include "emulator/services/dynamodb_errors.h"
 #include "emulator/services/table_service.h"
 #include "tests/api/dispatch_once.h"
 
@@ -87,7 +89,7 @@ TEST_F(TableActionsTest, ServesTheTableActions) {
   ApiResponse r;
   sqs_only.Dispatch("PutItem", "{}", [&](ApiResponse a) { r = std::move(a); });
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.code, ErrorCode::kUnknownOperationException);
+  EXPECT_EQ(r.code, common::kUnknownOperationException);
 }
 
 TEST_F(TableActionsTest, CreateDescribeListDelete) {
@@ -252,7 +254,7 @@ TEST_F(TableActionsTest, ItemErrors) {
 TEST_F(TableActionsTest, ProtocolFaultsAreSerializationExceptions) {
   ApiResponse r = Call("PutItem", "{not json");
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.code, ErrorCode::kSerializationException);
+  EXPECT_EQ(r.code, common::kSerializationException);
   EXPECT_NE(r.body.find("com.amazon.coral.service#SerializationException"),
             std::string::npos);
   CreateEvents();
@@ -343,7 +345,7 @@ TEST_F(TableActionsTest, ConditionalCheckFailedCarriesTheItemWhenAsked) {
       Call("PutItem", put + R"(,"ReturnValuesOnConditionCheckFailure":)"
                             R"("ALL_OLD"})");
   ASSERT_FALSE(r.ok);
-  EXPECT_EQ(r.code, ErrorCode::kConditionalCheckFailedException);
+  EXPECT_EQ(r.code, dynamodb::kConditionalCheckFailedException);
   json::object body = json::parse(r.body).as_object();
   EXPECT_EQ(body.at("__type"),
             "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException");

@@ -10,6 +10,7 @@
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/queue/queue_service.h"
+#include "emulator/services/sns_errors.h"
 #include "emulator/services/topic_service.h"
 #include "tests/api/dispatch_once.h"
 
@@ -280,7 +281,7 @@ TEST_F(TopicActionsTest, PublishBatchRefusesMoreThan256KiBInAll) {
   json::object fits = Ok("PublishBatch", batch(60000, 65536 - 60000 - 7));
   EXPECT_EQ(fits["Successful"].as_array().size(), 4u);
   ApiResponse messages = Error("PublishBatch", batch(65530, 1));
-  EXPECT_EQ(messages.code, ErrorCode::kBatchRequestTooLong);
+  EXPECT_EQ(messages.code, sns::kBatchRequestTooLongException);
   EXPECT_THAT(Type(messages),
               HasSubstr("com.amazonaws.sns#BatchRequestTooLong"));
   EXPECT_EQ(messages.http_status, 400);
@@ -289,7 +290,7 @@ TEST_F(TopicActionsTest, PublishBatchRefusesMoreThan256KiBInAll) {
             "the limit.");
   // Attributes count too.
   EXPECT_EQ(Error("PublishBatch", batch(60000, 65536 - 60000 - 6)).code,
-            ErrorCode::kBatchRequestTooLong);
+            sns::kBatchRequestTooLongException);
 }
 
 TEST_F(TopicActionsTest, ListEmailsReadsTheOutbox) {

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "emulator/core/common_errors.h"
+
 namespace fanlab::api {
 namespace {
 
@@ -28,7 +30,7 @@ TEST(XmlTest, MalformedDocumentsNameTheByte) {
         "<A><!-- open</A>", "<A><![CDATA[x</A>", "<A>&amp</A>", "<>"}) {
     auto r = ParseXml(bad);
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().code(), ErrorCode::kSerializationException) << bad;
+    EXPECT_EQ(r.status().code(), common::kSerializationException) << bad;
     EXPECT_NE(r.status().message().find("not well-formed at byte"),
               std::string::npos)
         << r.status().message();

@@ -18,6 +18,7 @@
 #include "emulator/cli/service_command.h"
 #include "emulator/cli/service_spec.h"
 #include "emulator/cli/shorthand.h"
+#include "emulator/queue/sqs_errors.h"
 #include "tests/engine_fixture.h"
 
 namespace fanlab::cli {
@@ -42,7 +43,7 @@ TEST(ShorthandTest, ErrorsNameTheOffset) {
     auto v = ParseShorthand(bad);
     ASSERT_FALSE(v.ok()) << bad;
     EXPECT_THAT(v.status().message(), HasSubstr("at offset")) << bad;
-    EXPECT_EQ(v.status().code(), ErrorCode::kInvalidParameterValue);
+    EXPECT_EQ(v.status().code(), sqs::kInvalidParameterValue);
   }
 }
 

@@ -19,7 +19,9 @@
 #include <thread>
 #include <vector>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/base64.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/core/digest.h"
 
 namespace fanlab::compute {
@@ -130,7 +132,7 @@ class CodePackageTest : public ::testing::Test {
                      CodePackageOptions options = {}) {
     auto r = Unpack(zip, options);
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValueException);
+    EXPECT_EQ(r.status().code(), lambda::kInvalidParameterValueException);
     EXPECT_TRUE(r.status().message().starts_with(kCouldNotUnzip))
         << r.status().message();
     EXPECT_NE(r.status().message().find(reason), std::string::npos)
@@ -218,7 +220,7 @@ TEST_F(CodePackageTest, RacingUnpackersShareOneWholeCopy) {
   const std::string zip = MakeZip(entries);
   CodePackageStore store(root_.string());
   std::vector<Result<CodePackage>> results(
-      4, Status(ErrorCode::kInternalError, "not run"));
+      4, Status(common::kInternalError, "not run"));
   std::vector<std::thread> threads;
   for (size_t i = 0; i < results.size(); ++i) {
     threads.emplace_back([&, i] { results[i] = store.Unpack(zip); });
@@ -270,7 +272,7 @@ TEST_F(CodePackageTest, ZippedSizeLimitAppliesToDirectUploads) {
   auto r = CodePackageStore(root_.string(), below)
                .Unpack(zip, CodeSource::kZipFile, "UpdateFunctionCode");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kRequestEntityTooLargeException);
+  EXPECT_EQ(r.status().code(), lambda::kRequestEntityTooLargeException);
   uint64_t request_limit = (below.max_zipped_bytes * 4 + 2) / 3;
   EXPECT_EQ(r.status().message(), "Request must be smaller than " +
                                       std::to_string(request_limit) +
@@ -314,7 +316,7 @@ TEST_F(CodePackageTest, ZipBombsAreStoppedByTheBytesWrittenNotTheHeaders) {
   options.max_unzipped_bytes = 64 << 10;
   auto r = Unpack(zip, options);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValueException);
+  EXPECT_EQ(r.status().code(), lambda::kInvalidParameterValueException);
   EXPECT_EQ(r.status().message(),
             "Unzipped size must be smaller than 65536 bytes");
   ExpectNothingLeft();

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include "emulator/compute/lambda_errors.h"
 #include "tests/compute/fake_launcher.h"
 
 namespace fanlab::compute {
@@ -126,14 +127,14 @@ TEST_F(MappingsTest, CreateValidatesAsLambdaDoes) {
   EventSourceMapping fifo_big{.event_source_arn = fifo, .function_name = "ok"};
   fifo_big.batch_size = 11;
   EXPECT_EQ(create(fifo_big).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   EXPECT_EQ(create({.event_source_arn = q + "x", .function_name = "ok"})
                 .status()
                 .code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   EXPECT_EQ(
       create({.event_source_arn = q, .function_name = "nope"}).status().code(),
-      ErrorCode::kResourceNotFoundException);
+      lambda::kResourceNotFoundException);
   EXPECT_EQ(mappings_.List("ok", "").size(), 1u);
 }
 
@@ -381,7 +382,7 @@ TEST_F(MappingsTest, DeleteStopsDelivery) {
   EventSourceMapping created = Map(q, "rec");
   ASSERT_TRUE(mappings_.Delete(created.uuid).ok());
   EXPECT_EQ(mappings_.Get(created.uuid).status().code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   Send("jobs", "x");
   Settle();
   EXPECT_TRUE(events_.empty());

@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 #include <utility>
 
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::compute {
 namespace json = boost::json;
 
@@ -407,7 +409,7 @@ Result<std::shared_ptr<FunctionProcess>> FakeLauncher::Launch(
   }
   auto found = programs_.find(program);
   if (found == programs_.end()) {
-    return Status(ErrorCode::kInvalidParameterValue,
+    return Status(sqs::kInvalidParameterValue,
                   "cannot start '" + program +
                       "': No such file or directory (no fake program of "
                       "that name is defined)");

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::compute {
 namespace {
 
@@ -66,11 +68,11 @@ TEST_F(FakeLauncherTest, NothingHappensInsideTheCallThatCausedIt) {
 TEST_F(FakeLauncherTest, UndefinedOrFailingProgramsDoNotStart) {
   LaunchSpec spec{.argv = {"/no/such"}};
   auto missing = launcher_.Launch(spec, {});
-  EXPECT_EQ(missing.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(missing.status().code(), sqs::kInvalidParameterValue);
   EXPECT_NE(missing.status().message().find("/no/such"), std::string::npos);
   launcher_.Define(
       "echo", [](const FakeEvent& e) { return FakeReply::Result(e.payload); });
-  launcher_.FailLaunch("echo", Status(ErrorCode::kInvalidParameterValue,
+  launcher_.FailLaunch("echo", Status(sqs::kInvalidParameterValue,
                                       "cannot start 'echo': out of pids"));
   spec.argv = {"echo"};
   EXPECT_EQ(launcher_.Launch(spec, {}).status().message(),

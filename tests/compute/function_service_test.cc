@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <set>
 
+#include "emulator/compute/lambda_errors.h"
 #include "tests/compute/fake_launcher.h"
 #include "tests/compute/proc_util.h"
 
@@ -110,23 +111,23 @@ class FunctionServiceTest : public ::testing::Test {
 TEST_F(FunctionServiceTest, RegistryValidatesAndAnswersLikeLambda) {
   FunctionConfig bad = Config("bad name!", "echo");
   EXPECT_EQ(service_.CreateFunction(bad).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   FunctionConfig slow = Config("slow", "echo");
   slow.timeout_seconds = 901;
   EXPECT_EQ(service_.CreateFunction(slow).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   FunctionConfig small = Config("small", "echo");
   small.memory_mb = 64;
   EXPECT_EQ(service_.CreateFunction(small).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   FunctionConfig no_command = Config("nocmd", "");
   no_command.command.clear();
   EXPECT_EQ(service_.CreateFunction(no_command).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
 
   Create(Config("echo", "echo"));
   EXPECT_EQ(service_.CreateFunction(Config("echo", "echo")).status().code(),
-            ErrorCode::kResourceConflictException);
+            lambda::kResourceConflictException);
   ASSERT_TRUE(service_.GetFunction("echo").ok());
   EXPECT_EQ(service_.GetFunction("echo")->timeout_seconds, 3);
   EXPECT_EQ(service_.GetFunction("echo")->memory_mb, 128);
@@ -139,11 +140,11 @@ TEST_F(FunctionServiceTest, RegistryValidatesAndAnswersLikeLambda) {
   EXPECT_EQ(service_.UpdateFunctionConfiguration(Config("nope", "echo"))
                 .status()
                 .code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
 
   ASSERT_TRUE(service_.DeleteFunction("echo").ok());
   auto gone = service_.GetFunction("echo");
-  EXPECT_EQ(gone.status().code(), ErrorCode::kResourceNotFoundException);
+  EXPECT_EQ(gone.status().code(), lambda::kResourceNotFoundException);
   EXPECT_EQ(gone.status().message(),
             "Function not found: "
             "arn:aws:lambda:us-east-1:000000000000:function:echo");
@@ -383,7 +384,7 @@ TEST_F(FunctionServiceTest, ATimeoutIsAnsweredOnlyOnceTheProcessHasEnded) {
   auto during_grace = Start("stuck");
   ASSERT_TRUE(during_grace->has_value());
   EXPECT_EQ((*during_grace)->status().code(),
-            ErrorCode::kTooManyRequestsException);
+            lambda::kTooManyRequestsException);
   clock_.Advance(milliseconds(50));
   ASSERT_TRUE(slot->has_value());
   ASSERT_TRUE((*slot)->ok());
@@ -455,7 +456,7 @@ TEST_F(FunctionServiceTest, ReservedConcurrencyThrottlesTheExtraCall) {
   auto b = Start("slow");
   auto third = Start("slow");
   ASSERT_TRUE(third->has_value());  // answered at once
-  EXPECT_EQ((*third)->status().code(), ErrorCode::kTooManyRequestsException);
+  EXPECT_EQ((*third)->status().code(), lambda::kTooManyRequestsException);
   EXPECT_EQ((*third)->status().message(), "Rate Exceeded.");
   EXPECT_EQ(records_.back().outcome, InvocationRecord::Outcome::kThrottle);
   EXPECT_FALSE(records_.back().cold);
@@ -485,12 +486,12 @@ TEST_F(FunctionServiceTest, UnreservedFunctionsShareWhatReservationsLeave) {
   for (const auto& s : slots) EXPECT_FALSE(s->has_value());
   auto extra = Start("c");
   ASSERT_TRUE(extra->has_value());
-  EXPECT_EQ((*extra)->status().code(), ErrorCode::kTooManyRequestsException);
+  EXPECT_EQ((*extra)->status().code(), lambda::kTooManyRequestsException);
   // a's own pool is untouched, and holds 60.
   for (int i = 0; i < 60; ++i) EXPECT_FALSE(Start("a")->has_value());
   auto a_extra = Start("a");
   ASSERT_TRUE(a_extra->has_value());
-  EXPECT_EQ((*a_extra)->status().code(), ErrorCode::kTooManyRequestsException);
+  EXPECT_EQ((*a_extra)->status().code(), lambda::kTooManyRequestsException);
   EXPECT_EQ(service_.running(), 200);
   // b's 70 time out and give their slots back to the shared pool.
   clock_.Advance(seconds(1));
@@ -505,10 +506,10 @@ TEST_F(FunctionServiceTest, ReservationsMustLeaveUnreservedCapacity) {
   // Global 200: at least 100 stay unreserved.
   EXPECT_TRUE(service_.PutFunctionConcurrency("a", 60).ok());
   Status too_much = service_.PutFunctionConcurrency("b", 41);
-  EXPECT_EQ(too_much.code(), ErrorCode::kInvalidParameterValueException);
+  EXPECT_EQ(too_much.code(), lambda::kInvalidParameterValueException);
   EXPECT_TRUE(service_.PutFunctionConcurrency("b", 40).ok());
   EXPECT_EQ(service_.PutFunctionConcurrency("nope", 1).code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
 }
 
 TEST_F(FunctionServiceTest, InitAndRunTimesAreAccountedApart) {
@@ -604,11 +605,11 @@ TEST_F(FunctionServiceTest, PassingTheMemoryLimitIsOutOfMemory) {
 TEST_F(FunctionServiceTest, UnknownFunctionAndOversizedPayloadAreRefused) {
   auto missing = Start("nope");
   ASSERT_TRUE(missing->has_value());
-  EXPECT_EQ((*missing)->status().code(), ErrorCode::kResourceNotFoundException);
+  EXPECT_EQ((*missing)->status().code(), lambda::kResourceNotFoundException);
   Create(Config("echo", "echo"));
   auto big = Start("echo", std::string(6 * 1024 * 1024 + 1, 'x'));
   ASSERT_TRUE(big->has_value());
-  EXPECT_EQ((*big)->status().code(), ErrorCode::kRequestTooLargeException);
+  EXPECT_EQ((*big)->status().code(), lambda::kRequestTooLargeException);
   auto dry = service_.DryRun("echo", "{}");
   ASSERT_TRUE(dry.ok());
   EXPECT_EQ(dry->status_code, 204);
@@ -908,16 +909,16 @@ TEST_F(EventInvokeTest, LimitsAndValidation) {
   EXPECT_EQ(service_.InvokeEvent("echo", std::string(1024 * 1024 + 1, 'x'))
                 .status()
                 .code(),
-            ErrorCode::kRequestTooLargeException);
+            lambda::kRequestTooLargeException);
   EXPECT_EQ(service_.InvokeEvent("nope", "{}").status().code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   EXPECT_EQ(service_.PutEventInvokeConfig("echo", {.maximum_retry_attempts = 3})
                 .code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   EXPECT_EQ(
       service_.PutEventInvokeConfig("echo", {.maximum_event_age_seconds = 59})
           .code(),
-      ErrorCode::kInvalidParameterValueException);
+      lambda::kInvalidParameterValueException);
   auto defaults = service_.GetEventInvokeConfig("echo");
   ASSERT_TRUE(defaults.ok());
   EXPECT_EQ(defaults->maximum_retry_attempts, 2);

@@ -19,6 +19,8 @@
 #include <sstream>
 #include <string>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
 #include "tests/compute/proc_util.h"
 
 namespace fanlab::compute {
@@ -167,7 +169,7 @@ TEST_F(LauncherTest, WorkingDirectoryAndRelativeProgramPath) {
 TEST_F(LauncherTest, MissingProgramIsAClearError) {
   auto r = launcher_.Launch(Spec({"/no/such/program"}), {});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue);
   EXPECT_NE(r.status().message().find("/no/such/program"), std::string::npos);
   EXPECT_NE(r.status().message().find("no such file"), std::string::npos);
 
@@ -179,7 +181,7 @@ TEST_F(LauncherTest, MissingProgramIsAClearError) {
 
   auto empty = launcher_.Launch(Spec({}), {});
   ASSERT_FALSE(empty.ok());
-  EXPECT_EQ(empty.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(empty.status().code(), sqs::kInvalidParameterValue);
 }
 
 TEST_F(LauncherTest, NonExecutableOrUnrunnableFilesAreRefused) {
@@ -204,7 +206,7 @@ TEST_F(LauncherTest, NonExecutableOrUnrunnableFilesAreRefused) {
   // the reason comes back from the child.
   auto garbage = launcher_.Launch(Spec({(dir / "garbage").string()}), {});
   ASSERT_FALSE(garbage.ok());
-  EXPECT_EQ(garbage.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(garbage.status().code(), sqs::kInvalidParameterValue);
   EXPECT_NE(garbage.status().message().find("Exec format error"),
             std::string::npos)
       << garbage.status().message();
@@ -318,7 +320,7 @@ TEST_F(LauncherTest, DetachStopsCallbacksButTheProcessIsStillReaped) {
   ASSERT_TRUE(launched.ok());
   int pgid = (*launched)->pid();
   (*launched)->Detach();
-  launched = Status(ErrorCode::kInternalError, "dropped");
+  launched = Status(common::kInternalError, "dropped");
   io_.run_for(std::chrono::seconds(20));  // returns once all is reaped
   EXPECT_FALSE(called);
   EXPECT_FALSE(GroupHasMembers(pgid));
@@ -402,7 +404,7 @@ TEST_F(LauncherTest, ALauncherGoingAwayEndsItsProcessesTrees) {
     io->run_one_for(milliseconds(10));
   }
   ASSERT_EQ(CountWithMarker(marker), 2);
-  launched = Status(ErrorCode::kInternalError, "dropped");
+  launched = Status(common::kInternalError, "dropped");
   launcher.reset();  // the environment's shutdown, without a loop to run
   io.reset();
   EXPECT_EQ(CountWithMarker(marker), 0);

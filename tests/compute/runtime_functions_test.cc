@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "emulator/compute/function_service.h"
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/engine.h"
 
 namespace fanlab::compute {
@@ -237,7 +238,7 @@ TEST_F(RuntimeFunctionsTest, ValidationFollowsLambda) {
   FunctionConfig bad = Python("bad", "echo");
   bad.runtime = "java21";
   auto r = service_.CreateFunction(bad);
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValueException);
+  EXPECT_EQ(r.status().code(), lambda::kInvalidParameterValueException);
   EXPECT_NE(r.status().message().find("Runtime 'java21' is not supported"),
             std::string::npos);
   FunctionConfig py;
@@ -525,7 +526,7 @@ TEST_F(RuntimeFunctionsTest, ReservedConcurrencyAndColdModeHoldAsForFrames) {
   auto a = Start("slow");
   auto b = Start("slow");
   ASSERT_TRUE(b->has_value());
-  EXPECT_EQ((*b)->status().code(), ErrorCode::kTooManyRequestsException);
+  EXPECT_EQ((*b)->status().code(), lambda::kTooManyRequestsException);
   clock_.Advance(seconds(5));
   RunUntil([&] { return a->has_value(); });
   EXPECT_EQ(Str(Parse((**a)->payload), "errorType"), "Sandbox.Timedout");

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/services/s3_errors.h"
+
 namespace fanlab::harness {
 namespace {
 
@@ -168,7 +170,7 @@ TEST(HarnessJsonSelect, MalformedPathsAreErrors) {
             "1");
   auto r = JsonSelect(json::parse(kDoc), "$[");
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(r.status().code(), s3::kInvalidArgument);
 }
 
 TEST(HarnessJsonMatch, JsonShortCutsLongValues) {

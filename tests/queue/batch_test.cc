@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/core/status.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/queue/types.h"
 #include "tests/queue/queue_fixture.h"
 
@@ -105,8 +106,7 @@ class BatchRequestTest : public QueueServiceTest,
 
 TEST_P(BatchRequestTest, EmptyBatchIsEmptyBatchRequest) {
   Outcome o = Run({});
-  EXPECT_EQ(o.status.code(), ErrorCode::kEmptyBatchRequest)
-      << o.status.ToString();
+  EXPECT_EQ(o.status.code(), sqs::kEmptyBatchRequest) << o.status.ToString();
   ExpectUntouched();
 }
 
@@ -134,14 +134,14 @@ TEST_P(BatchRequestTest, TenEntriesAreAccepted) {
 
 TEST_P(BatchRequestTest, ElevenEntriesAreTooManyEntriesInBatchRequest) {
   Outcome o = Run(Ids(11));
-  EXPECT_EQ(o.status.code(), ErrorCode::kTooManyEntriesInBatchRequest)
+  EXPECT_EQ(o.status.code(), sqs::kTooManyEntriesInBatchRequest)
       << o.status.ToString();
   ExpectUntouched();
 }
 
 TEST_P(BatchRequestTest, DuplicateEntryIdsAreBatchEntryIdsNotDistinct) {
   Outcome o = Run({"a", "b", "a"});
-  EXPECT_EQ(o.status.code(), ErrorCode::kBatchEntryIdsNotDistinct)
+  EXPECT_EQ(o.status.code(), sqs::kBatchEntryIdsNotDistinct)
       << o.status.ToString();
   ExpectUntouched();
 }
@@ -151,7 +151,7 @@ TEST_P(BatchRequestTest, MalformedEntryIdIsInvalidBatchEntryId) {
            "a b", std::string(81, 'x'), "", "a.b", "caf\xc3\xa9", "a/b"}) {
     SCOPED_TRACE("id \"" + bad + "\"");
     Outcome o = Run({"good", bad});
-    EXPECT_EQ(o.status.code(), ErrorCode::kInvalidBatchEntryId)
+    EXPECT_EQ(o.status.code(), sqs::kInvalidBatchEntryId)
         << o.status.ToString();
   }
   ExpectUntouched();
@@ -168,8 +168,7 @@ TEST_P(BatchRequestTest, EntryIdOf80AllowedCharsIsAccepted) {
 
 TEST_P(BatchRequestTest, MissingQueueIsQueueDoesNotExist) {
   Outcome o = RunOn("http://localhost/000000000000/missing", Ids(2));
-  EXPECT_EQ(o.status.code(), ErrorCode::kQueueDoesNotExist)
-      << o.status.ToString();
+  EXPECT_EQ(o.status.code(), sqs::kQueueDoesNotExist) << o.status.ToString();
   ExpectUntouched();
 }
 
@@ -241,7 +240,7 @@ TEST_F(BatchTest, TotalSizeOverOneMiBIsBatchRequestTooLong) {
                                Entry("b", std::string(600 * 1024, 'b'))}};
   auto r = service_.SendMessageBatch(req);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kBatchRequestTooLong)
+  EXPECT_EQ(r.status().code(), sqs::kBatchRequestTooLong)
       << r.status().ToString();
   EXPECT_EQ(Depth("batch").visible, 0u);
 }
@@ -259,7 +258,7 @@ TEST_F(BatchTest, TotalSizeOfExactlyOneMiBIsAcceptedOneByteMoreIsNot) {
                                 Entry("b", std::string(kOneMiB / 2 + 1, 'b'))}};
   auto r = service_.SendMessageBatch(over);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kBatchRequestTooLong)
+  EXPECT_EQ(r.status().code(), sqs::kBatchRequestTooLong)
       << r.status().ToString();
   EXPECT_EQ(Depth("batch").visible, 2u);
 }
@@ -273,7 +272,7 @@ TEST_F(BatchTest, TotalSizeCountsMessageAttributes) {
                               {Entry("a", std::string(kOneMiB / 2, 'a')), b}};
   auto r = service_.SendMessageBatch(req);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kBatchRequestTooLong)
+  EXPECT_EQ(r.status().code(), sqs::kBatchRequestTooLong)
       << r.status().ToString();
   EXPECT_EQ(Depth("batch").visible, 0u);
 }

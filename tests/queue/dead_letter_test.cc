@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/queue/sqs_errors.h"
 #include "tests/queue/queue_fixture.h"
 
 namespace fanlab::queue::testing {
@@ -55,8 +56,8 @@ class DeadLetterTest : public QueueServiceTest {
 // is unusable. The doc names no single code for these: SQS answers
 // InvalidParameterValue, the attribute rules say InvalidAttributeValue.
 bool IsRefusedPolicy(const Status& s) {
-  return s.code() == ErrorCode::kInvalidAttributeValue ||
-         s.code() == ErrorCode::kInvalidParameterValue;
+  return s.code() == sqs::kInvalidAttributeValue ||
+         s.code() == sqs::kInvalidParameterValue;
 }
 
 TEST_F(DeadLetterTest, RedrivePolicySetByCreateQueueIsReturned) {
@@ -215,13 +216,13 @@ TEST_F(DeadLetterTest, MaxReceiveCountBounds) {
       CreateStatus("thousand", {{"RedrivePolicy", Policy("dlq", 1000)}}).ok());
   for (int64_t bad : {int64_t{0}, int64_t{1001}, int64_t{-1}}) {
     Status c = CreateStatus("bad", {{"RedrivePolicy", Policy("dlq", bad)}});
-    EXPECT_EQ(c.code(), ErrorCode::kInvalidAttributeValue)
+    EXPECT_EQ(c.code(), sqs::kInvalidAttributeValue)
         << bad << ": " << c.ToString();
   }
   std::string src = Create("src");
   for (int64_t bad : {int64_t{0}, int64_t{1001}}) {
     Status s = SetPolicy(src, Policy("dlq", bad));
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidAttributeValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidAttributeValue)
         << bad << ": " << s.ToString();
   }
   EXPECT_EQ(Attribute(src, "RedrivePolicy"), "");
@@ -249,7 +250,7 @@ TEST_F(DeadLetterTest, MalformedRedrivePolicyIsInvalidAttributeValue) {
         R"({"deadLetterTargetArn":")" + arn + R"("})",
         R"({"deadLetterTargetArn":")" + arn + R"(","maxReceiveCount":"x"})"}) {
     Status s = CreateStatus("src", {{"RedrivePolicy", bad}});
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidAttributeValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidAttributeValue)
         << bad << ": " << s.ToString();
   }
 }
@@ -420,13 +421,13 @@ TEST_F(DeadLetterTest, ListDeadLetterSourceQueuesErrors) {
   auto missing = service_.ListDeadLetterSourceQueues(
       {"http://localhost/000000000000/missing", std::nullopt, std::nullopt});
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.status().code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(missing.status().code(), sqs::kQueueDoesNotExist);
 
   std::string dlq = Create("dlq");
   for (int64_t bad : {int64_t{0}, int64_t{1001}}) {
     auto r = service_.ListDeadLetterSourceQueues({dlq, std::nullopt, bad});
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue) << bad;
+    EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue) << bad;
   }
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "emulator/core/status.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/queue/types.h"
 #include "tests/queue/queue_fixture.h"
 
@@ -165,7 +166,7 @@ TEST_F(DedupTest, DuplicateOfAnInFlightMessageChangesNothing) {
 TEST_F(DedupTest, RefusedSendDoesNotTakeTheDedupId) {
   auto bad = service_.SendMessage(Request(url_, "bad\x01", "g", "d-1"));
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidMessageContents);
+  EXPECT_EQ(bad.status().code(), sqs::kInvalidMessageContents);
 
   auto good = service_.SendMessage(Request(url_, "good", "g", "d-1"));
   ASSERT_TRUE(good.ok()) << good.status().ToString();
@@ -222,7 +223,7 @@ TEST_F(DedupTest, ContentBasedDedupWindowIsFiveMinutes) {
 TEST_F(DedupTest, NeitherDedupIdNorContentBasedDedupIsInvalid) {
   auto r = service_.SendMessage(Request(url_, "x", "g", std::nullopt));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue)
       << r.status().ToString();
   EXPECT_EQ(Depth("dedup.fifo").visible, 0u);
   EXPECT_EQ(observer_.Count(QueueEventKind::kMessageSent), 0u);
@@ -238,7 +239,7 @@ TEST_F(DedupTest, DedupIdOf128CharsIsAcceptedAnd129Refused) {
     SCOPED_TRACE(bad);
     auto r = service_.SendMessage(Request(url_, "y", "g", bad));
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue)
         << r.status().ToString();
   }
   EXPECT_EQ(Depth("dedup.fifo").visible, 1u);

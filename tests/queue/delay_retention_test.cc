@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/queue/sqs_errors.h"
 #include "tests/queue/queue_fixture.h"
 
 namespace fanlab::queue::testing {
@@ -128,7 +129,7 @@ TEST_F(DelayRetentionTest, PerMessageDelayBounds) {
   EXPECT_TRUE(SendDelayed(url, "max", 900).ok());
   for (int64_t bad : {int64_t{901}, int64_t{-1}}) {
     Status s = SendDelayed(url, "bad", bad);
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue)
         << bad << ": " << s.ToString();
   }
   EXPECT_EQ(Depth("q").delayed, 1u) << "a refused message was stored";
@@ -149,14 +150,14 @@ TEST_F(DelayRetentionTest, QueueDelaySecondsBounds) {
   EXPECT_TRUE(CreateStatus("min", {{"DelaySeconds", "0"}}).ok());
   for (const char* bad : {"901", "-1", "ten"}) {
     Status s = CreateStatus("bad", {{"DelaySeconds", bad}});
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidAttributeValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidAttributeValue)
         << bad << ": " << s.ToString();
   }
   std::string url = Create("q");
   EXPECT_TRUE(SetAttribute(url, "DelaySeconds", "900").ok());
   EXPECT_EQ(Attribute(url, "DelaySeconds"), "900");
   Status s = SetAttribute(url, "DelaySeconds", "901");
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidAttributeValue) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kInvalidAttributeValue) << s.ToString();
   EXPECT_EQ(Attribute(url, "DelaySeconds"), "900");
 }
 
@@ -211,15 +212,14 @@ TEST_F(DelayRetentionTest, RetentionBounds) {
       CreateStatus("max", {{"MessageRetentionPeriod", "1209600"}}).ok());
   for (const char* bad : {"59", "1209601", "0", "-60", "x"}) {
     Status s = CreateStatus("bad", {{"MessageRetentionPeriod", bad}});
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidAttributeValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidAttributeValue)
         << bad << ": " << s.ToString();
   }
   std::string url = Create("q");
   Status s59 = SetAttribute(url, "MessageRetentionPeriod", "59");
-  EXPECT_EQ(s59.code(), ErrorCode::kInvalidAttributeValue) << s59.ToString();
+  EXPECT_EQ(s59.code(), sqs::kInvalidAttributeValue) << s59.ToString();
   Status s_big = SetAttribute(url, "MessageRetentionPeriod", "1209601");
-  EXPECT_EQ(s_big.code(), ErrorCode::kInvalidAttributeValue)
-      << s_big.ToString();
+  EXPECT_EQ(s_big.code(), sqs::kInvalidAttributeValue) << s_big.ToString();
   EXPECT_EQ(Attribute(url, "MessageRetentionPeriod"), "345600");
 }
 
@@ -263,7 +263,7 @@ TEST_F(DelayRetentionTest, MessageExpiresWhileInFlight) {
   EXPECT_EQ(Depth("q").in_flight, 0u);
   EXPECT_EQ(Attribute(url, "ApproximateNumberOfMessagesNotVisible"), "0");
   Status c = ChangeVisibility(url, got[0].receipt_handle, 10);
-  EXPECT_EQ(c.code(), ErrorCode::kInvalidParameterValue) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kInvalidParameterValue) << c.ToString();
   ASSERT_EQ(ExpiryInstants().size(), 1u);
   EXPECT_EQ(ExpiryInstants()[0], t0 + seconds(60));
   // Its in-flight period would have ended at 359 s: it must not come back.
@@ -332,7 +332,7 @@ TEST_F(DelayRetentionTest, ExpiredMessageCannotBeDeletedOrChanged) {
   ASSERT_EQ(got.size(), 1u);
   Advance(seconds(60));
   Status c = ChangeVisibility(url, got[0].receipt_handle, 30);
-  EXPECT_EQ(c.code(), ErrorCode::kInvalidParameterValue) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kInvalidParameterValue) << c.ToString();
   Status d = Delete(url, got[0].receipt_handle);
   EXPECT_TRUE(d.ok()) << d.ToString();
   EXPECT_EQ(observer_.Count(QueueEventKind::kMessageDeleted), 0u)

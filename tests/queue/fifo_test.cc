@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/core/status.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/queue/types.h"
 #include "tests/queue/queue_fixture.h"
 
@@ -270,8 +271,7 @@ TEST_F(FifoTest, StandardQueueSendHasNoSequenceNumber) {
 TEST_F(FifoTest, MissingMessageGroupIdIsMissingParameter) {
   auto r = service_.SendMessage(Request("a1", std::nullopt));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kMissingParameter)
-      << r.status().ToString();
+  EXPECT_EQ(r.status().code(), sqs::kMissingParameter) << r.status().ToString();
   EXPECT_EQ(Depth("orders.fifo").visible, 0u);
   EXPECT_EQ(observer_.Count(QueueEventKind::kMessageSent), 0u);
 }
@@ -282,7 +282,7 @@ TEST_F(FifoTest, MessageGroupIdOf128CharsIsAcceptedAnd129Refused) {
 
   auto r = service_.SendMessage(Request("b", std::string(129, 'g')));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue)
       << r.status().ToString();
   EXPECT_EQ(Depth("orders.fifo").visible, 1u);
 }
@@ -298,7 +298,7 @@ TEST_F(FifoTest, MessageGroupIdAlphabet) {
     SCOPED_TRACE(bad);
     auto r = service_.SendMessage(Request("b", bad));
     ASSERT_FALSE(r.ok());
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue)
         << r.status().ToString();
   }
 }
@@ -308,7 +308,7 @@ TEST_F(FifoTest, PerMessageDelaySecondsIsRefused) {
   req.delay_seconds = 5;
   auto r = service_.SendMessage(req);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue)
       << r.status().ToString();
   QueueDepth d = Depth("orders.fifo");
   EXPECT_EQ(d.visible + d.delayed, 0u);
@@ -338,7 +338,7 @@ TEST_F(FifoTest, MessageDeduplicationIdOnStandardQueueIsRefused) {
   req.message_deduplication_id = "d-1";
   auto r = service_.SendMessage(req);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue)
       << r.status().ToString();
   EXPECT_EQ(Depth("plain").visible, 0u);
 }
@@ -485,7 +485,7 @@ TEST_F(FifoTest, ReceiveRequestAttemptIdOf129CharsIsRefused) {
 
   auto r = ReceiveWithAttempt(std::string(129, 'r'), 1);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue)
       << r.status().ToString();
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
 #include "tests/queue/queue_fixture.h"
 
 namespace fanlab::queue::testing {
@@ -25,7 +27,7 @@ struct Outcome {
 
   bool called() const { return calls > 0; }
   ErrorCode code() const {
-    return result ? result->status().code() : ErrorCode::kInternalError;
+    return result ? result->status().code() : common::kInternalError;
   }
   size_t size() const {
     return result && result->ok() ? (*result)->messages.size() : 0;
@@ -275,7 +277,7 @@ TEST_F(LongPollTest, WaitTimeSecondsBounds) {
   for (int64_t bad : {int64_t{21}, int64_t{-1}}) {
     auto out = Poll(url, bad);
     ASSERT_TRUE(out->called()) << bad;
-    EXPECT_EQ(out->code(), ErrorCode::kInvalidParameterValue) << bad;
+    EXPECT_EQ(out->code(), sqs::kInvalidParameterValue) << bad;
   }
   EXPECT_EQ(service_.ParkedReceives(), 0u);
   auto max = Poll(url, 20);
@@ -287,7 +289,7 @@ TEST_F(LongPollTest, QueueWaitTimeAttributeBounds) {
   auto bad = service_.CreateQueue(
       {"bad", {{"ReceiveMessageWaitTimeSeconds", "21"}}, {}});
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().code(), ErrorCode::kInvalidAttributeValue);
+  EXPECT_EQ(bad.status().code(), sqs::kInvalidAttributeValue);
   std::string url = Create("q", {{"ReceiveMessageWaitTimeSeconds", "20"}});
   EXPECT_EQ(Attribute(url, "ReceiveMessageWaitTimeSeconds"), "20");
 }
@@ -342,8 +344,8 @@ TEST_F(LongPollTest, DeleteQueueFailsParkedReceives) {
   ASSERT_TRUE(service_.DeleteQueue({url}).ok());
   ASSERT_TRUE(one->called());
   ASSERT_TRUE(two->called());
-  EXPECT_EQ(one->code(), ErrorCode::kQueueDoesNotExist);
-  EXPECT_EQ(two->code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(one->code(), sqs::kQueueDoesNotExist);
+  EXPECT_EQ(two->code(), sqs::kQueueDoesNotExist);
   EXPECT_EQ(service_.ParkedReceives(), 0u);
   clock_.Advance(seconds(30));
   EXPECT_EQ(one->calls, 1);
@@ -364,7 +366,7 @@ TEST_F(LongPollTest, DeleteQueueLeavesOtherQueuesWaitersParked) {
 TEST_F(LongPollTest, CallbackMayCallBackIntoTheService) {
   std::string url = Create("q");
   std::string out_url = Create("out");
-  Status deleted(ErrorCode::kInternalError, "callback did not run");
+  Status deleted(common::kInternalError, "callback did not run");
   std::shared_ptr<Outcome> nested;
 
   ReceiveMessageRequest req;
@@ -426,7 +428,7 @@ TEST_F(LongPollTest, FifoSendWakesParkedReceive) {
 TEST_F(LongPollTest, ParkedReceiveOnMissingQueueFailsAtOnce) {
   auto out = Poll("http://localhost/000000000000/missing", 20);
   ASSERT_TRUE(out->called());
-  EXPECT_EQ(out->code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(out->code(), sqs::kQueueDoesNotExist);
   EXPECT_EQ(service_.ParkedReceives(), 0u);
 }
 

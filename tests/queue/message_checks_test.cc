@@ -8,6 +8,7 @@
 
 #include "emulator/core/digest.h"
 #include "emulator/core/status.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/queue/types.h"
 
 namespace fanlab::queue {
@@ -131,38 +132,30 @@ INSTANTIATE_TEST_SUITE_P(
 INSTANTIATE_TEST_SUITE_P(
     Refused, ValidateMessageBodyTest,
     ::testing::Values(
-        BodyCase{"Empty", "", ErrorCode::kMissingParameter},
-        BodyCase{"Control01", "\x01", ErrorCode::kInvalidMessageContents},
-        BodyCase{"Control1F", "ab\x1f", ErrorCode::kInvalidMessageContents},
-        BodyCase{"Nul", std::string("a\0b", 3),
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"VerticalTab", "\v", ErrorCode::kInvalidMessageContents},
-        BodyCase{"UFFFE", "\xef\xbf\xbe", ErrorCode::kInvalidMessageContents},
-        BodyCase{"UFFFF", "ok\xef\xbf\xbf", ErrorCode::kInvalidMessageContents},
-        BodyCase{"LoneContinuation", "a\x80z",
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"OverlongSlash", "\xc0\xaf",
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"OverlongC1", "\xc1\x81", ErrorCode::kInvalidMessageContents},
+        BodyCase{"Empty", "", sqs::kMissingParameter},
+        BodyCase{"Control01", "\x01", sqs::kInvalidMessageContents},
+        BodyCase{"Control1F", "ab\x1f", sqs::kInvalidMessageContents},
+        BodyCase{"Nul", std::string("a\0b", 3), sqs::kInvalidMessageContents},
+        BodyCase{"VerticalTab", "\v", sqs::kInvalidMessageContents},
+        BodyCase{"UFFFE", "\xef\xbf\xbe", sqs::kInvalidMessageContents},
+        BodyCase{"UFFFF", "ok\xef\xbf\xbf", sqs::kInvalidMessageContents},
+        BodyCase{"LoneContinuation", "a\x80z", sqs::kInvalidMessageContents},
+        BodyCase{"OverlongSlash", "\xc0\xaf", sqs::kInvalidMessageContents},
+        BodyCase{"OverlongC1", "\xc1\x81", sqs::kInvalidMessageContents},
         BodyCase{"OverlongThreeByte", "\xe0\x80\xaf",
-                 ErrorCode::kInvalidMessageContents},
+                 sqs::kInvalidMessageContents},
         BodyCase{"OverlongFourByte", "\xf0\x80\x80\xaf",
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"SurrogateD800", "\xed\xa0\x80",
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"SurrogateDFFF", "\xed\xbf\xbf",
-                 ErrorCode::kInvalidMessageContents},
+                 sqs::kInvalidMessageContents},
+        BodyCase{"SurrogateD800", "\xed\xa0\x80", sqs::kInvalidMessageContents},
+        BodyCase{"SurrogateDFFF", "\xed\xbf\xbf", sqs::kInvalidMessageContents},
         BodyCase{"AboveU10FFFF", "\xf4\x90\x80\x80",
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"ByteF5", "\xf5\x80\x80\x80",
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"ByteFF", "\xff", ErrorCode::kInvalidMessageContents},
-        BodyCase{"TruncatedTwoByte", "ab\xc3",
-                 ErrorCode::kInvalidMessageContents},
+                 sqs::kInvalidMessageContents},
+        BodyCase{"ByteF5", "\xf5\x80\x80\x80", sqs::kInvalidMessageContents},
+        BodyCase{"ByteFF", "\xff", sqs::kInvalidMessageContents},
+        BodyCase{"TruncatedTwoByte", "ab\xc3", sqs::kInvalidMessageContents},
         BodyCase{"TruncatedFourByte", "\xf0\x9f\x98",
-                 ErrorCode::kInvalidMessageContents},
-        BodyCase{"LeadThenAscii", "\xe2\x82x",
-                 ErrorCode::kInvalidMessageContents}),
+                 sqs::kInvalidMessageContents},
+        BodyCase{"LeadThenAscii", "\xe2\x82x", sqs::kInvalidMessageContents}),
     BodyCaseName);
 
 TEST(ValidateMessageBodyTest, LargeValidBodyIsAccepted) {
@@ -175,8 +168,7 @@ TEST(ValidateMessageBodyTest, LargeValidBodyIsAccepted) {
 TEST(ValidateMessageBodyTest, InvalidCharacterAfterLongValidPrefix) {
   std::string body(100000, 'a');
   body += '\x02';
-  EXPECT_EQ(ValidateMessageBody(body).code(),
-            ErrorCode::kInvalidMessageContents);
+  EXPECT_EQ(ValidateMessageBody(body).code(), sqs::kInvalidMessageContents);
 }
 
 // ---------------------------------------------------------------------------
@@ -199,7 +191,7 @@ TEST(ValidateMessageAttributesTest, TenAreAccepted) {
 
 TEST(ValidateMessageAttributesTest, ElevenAreRefused) {
   EXPECT_EQ(ValidateMessageAttributes(ManyAttributes(11), false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 TEST(ValidateMessageAttributesTest, EveryKindOfValueIsAccepted) {
@@ -225,7 +217,7 @@ TEST_P(AttributeNameTest, ChecksName) {
   if (valid) {
     EXPECT_TRUE(s.ok()) << "name \"" << name << "\": " << s.ToString();
   } else {
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue)
         << "name \"" << name << "\"";
   }
 }
@@ -264,7 +256,7 @@ TEST_P(DataTypeTest, ChecksDataType) {
   if (valid) {
     EXPECT_TRUE(s.ok()) << "type \"" << type << "\": " << s.ToString();
   } else {
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue)
         << "type \"" << type << "\"";
   }
 }
@@ -299,32 +291,32 @@ TEST(ValidateMessageAttributesTest, PlainBinaryAndNumberAreAccepted) {
 TEST(ValidateMessageAttributesTest, StringWithoutStringValueIsRefused) {
   MessageAttributeMap attrs{{"a", {"String", std::nullopt, std::nullopt}}};
   EXPECT_EQ(ValidateMessageAttributes(attrs, false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
   MessageAttributeMap only_binary{{"a", {"String", std::nullopt, "raw"}}};
   EXPECT_EQ(ValidateMessageAttributes(only_binary, false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 TEST(ValidateMessageAttributesTest, NumberWithoutStringValueIsRefused) {
   MessageAttributeMap attrs{{"a", {"Number", std::nullopt, std::nullopt}}};
   EXPECT_EQ(ValidateMessageAttributes(attrs, false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 TEST(ValidateMessageAttributesTest, BinaryWithoutBinaryValueIsRefused) {
   MessageAttributeMap attrs{{"a", {"Binary", std::nullopt, std::nullopt}}};
   EXPECT_EQ(ValidateMessageAttributes(attrs, false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
   MessageAttributeMap only_string{{"a", {"Binary", "text", std::nullopt}}};
   EXPECT_EQ(ValidateMessageAttributes(only_string, false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 TEST(ValidateMessageAttributesTest, OneBadAttributeAmongGoodOnesIsRefused) {
   MessageAttributeMap attrs = ManyAttributes(5);
   attrs["bad"] = {"Binary", std::nullopt, std::nullopt};
   EXPECT_EQ(ValidateMessageAttributes(attrs, false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 class NumberValueTest
@@ -337,7 +329,7 @@ TEST_P(NumberValueTest, ChecksNumber) {
   if (valid) {
     EXPECT_TRUE(s.ok()) << "number \"" << value << "\": " << s.ToString();
   } else {
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue)
         << "number \"" << value << "\"";
   }
 }
@@ -362,7 +354,7 @@ INSTANTIATE_TEST_SUITE_P(Invalid, NumberValueTest,
 TEST(ValidateMessageAttributesTest, CustomNumberTypeStillChecksTheNumber) {
   MessageAttributeMap attrs{{"n", Num("abc", "Number.float")}};
   EXPECT_EQ(ValidateMessageAttributes(attrs, false).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 TEST(ValidateMessageAttributesTest, SystemAcceptsAwsTraceHeader) {
@@ -376,7 +368,7 @@ TEST(ValidateMessageAttributesTest, SystemAcceptsAwsTraceHeader) {
 TEST(ValidateMessageAttributesTest, SystemRefusesOtherNames) {
   MessageAttributeMap attrs{{"Foo", Str("bar")}};
   EXPECT_EQ(ValidateMessageAttributes(attrs, /*system=*/true).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
   // The same attribute is a fine user attribute.
   EXPECT_TRUE(ValidateMessageAttributes(attrs, /*system=*/false).ok());
 }
@@ -385,13 +377,13 @@ TEST(ValidateMessageAttributesTest, SystemRefusesExtraNameBesideTraceHeader) {
   MessageAttributeMap attrs{{"AWSTraceHeader", Str("Root=1-a-b")},
                             {"Other", Str("x")}};
   EXPECT_EQ(ValidateMessageAttributes(attrs, /*system=*/true).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 TEST(ValidateMessageAttributesTest, SystemTraceHeaderMustBeAString) {
   MessageAttributeMap attrs{{"AWSTraceHeader", Bin("Root=1-a-b")}};
   EXPECT_EQ(ValidateMessageAttributes(attrs, /*system=*/true).code(),
-            ErrorCode::kInvalidParameterValue);
+            sqs::kInvalidParameterValue);
 }
 
 // ---------------------------------------------------------------------------

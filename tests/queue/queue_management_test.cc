@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/queue/sqs_errors.h"
 #include "tests/queue/queue_fixture.h"
 
 namespace fanlab::queue::testing {
@@ -57,7 +58,7 @@ TEST_F(QueueManagementTest, NameOf80CharactersIsAccepted) {
 
 TEST_F(QueueManagementTest, NameOf81CharactersIsRefused) {
   Status s = CreateStatus(std::string(81, 'a'));
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kInvalidParameterValue) << s.ToString();
   EXPECT_TRUE(service_.QueueNames().empty());
 }
 
@@ -67,7 +68,7 @@ TEST_F(QueueManagementTest, FifoSuffixCountsTowardTheLimit) {
   EXPECT_TRUE(ok.ok()) << ok.ToString();
   Status bad =
       CreateStatus(std::string(76, 'f') + ".fifo", {{"FifoQueue", "true"}});
-  EXPECT_EQ(bad.code(), ErrorCode::kInvalidParameterValue) << bad.ToString();
+  EXPECT_EQ(bad.code(), sqs::kInvalidParameterValue) << bad.ToString();
 }
 
 TEST_F(QueueManagementTest, NameCharacters) {
@@ -76,7 +77,7 @@ TEST_F(QueueManagementTest, NameCharacters) {
   for (const char* bad :
        {"a.b", "a b", "a/b", "a:b", "caf\xc3\xa9", "q*", "a.fifo.x"}) {
     Status s = CreateStatus(bad);
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue)
         << bad << ": " << s.ToString();
   }
 }
@@ -84,24 +85,23 @@ TEST_F(QueueManagementTest, NameCharacters) {
 TEST_F(QueueManagementTest, EmptyNameIsRefused) {
   Status s = CreateStatus("");
   EXPECT_FALSE(s.ok());
-  EXPECT_TRUE(s.code() == ErrorCode::kInvalidParameterValue ||
-              s.code() == ErrorCode::kMissingParameter)
+  EXPECT_TRUE(s.code() == sqs::kInvalidParameterValue ||
+              s.code() == sqs::kMissingParameter)
       << s.ToString();
 }
 
 TEST_F(QueueManagementTest, FifoSuffixRequiresFifoQueueTrue) {
   Status no_attr = CreateStatus("q.fifo");
-  EXPECT_EQ(no_attr.code(), ErrorCode::kInvalidParameterValue)
-      << no_attr.ToString();
+  EXPECT_EQ(no_attr.code(), sqs::kInvalidParameterValue) << no_attr.ToString();
   Status false_attr = CreateStatus("q.fifo", {{"FifoQueue", "false"}});
-  EXPECT_EQ(false_attr.code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(false_attr.code(), sqs::kInvalidParameterValue)
       << false_attr.ToString();
   EXPECT_TRUE(service_.QueueNames().empty());
 }
 
 TEST_F(QueueManagementTest, FifoQueueTrueRequiresFifoSuffix) {
   Status s = CreateStatus("q", {{"FifoQueue", "true"}});
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kInvalidParameterValue) << s.ToString();
   EXPECT_TRUE(service_.QueueNames().empty());
 }
 
@@ -132,7 +132,7 @@ TEST_F(QueueManagementTest, CreateQueueDoesNotResetExistingQueue) {
 TEST_F(QueueManagementTest, CreateQueueWithDifferentAttributeIsNameExists) {
   Create("q", {{"VisibilityTimeout", "60"}});
   Status s = CreateStatus("q", {{"VisibilityTimeout", "61"}});
-  EXPECT_EQ(s.code(), ErrorCode::kQueueNameExists) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kQueueNameExists) << s.ToString();
   EXPECT_EQ(WireCode(s.code()), "QueueAlreadyExists");
   EXPECT_EQ(Attribute(service_.QueueUrl("q"), "VisibilityTimeout"), "60");
 }
@@ -143,7 +143,7 @@ TEST_F(QueueManagementTest, CreateQueueComparesOnlyAttributesGiven) {
   EXPECT_TRUE(CreateStatus("q", {{"DelaySeconds", "0"}}).ok())
       << "DelaySeconds=0 equals the queue's default";
   Status s = CreateStatus("q", {{"DelaySeconds", "5"}});
-  EXPECT_EQ(s.code(), ErrorCode::kQueueNameExists) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kQueueNameExists) << s.ToString();
 }
 
 TEST_F(QueueManagementTest, CreateQueueComparesAgainstCurrentValues) {
@@ -151,7 +151,7 @@ TEST_F(QueueManagementTest, CreateQueueComparesAgainstCurrentValues) {
   ASSERT_TRUE(SetAttributes(url, {{"VisibilityTimeout", "45"}}).ok());
   EXPECT_TRUE(CreateStatus("q", {{"VisibilityTimeout", "45"}}).ok());
   Status s = CreateStatus("q", {{"VisibilityTimeout", "30"}});
-  EXPECT_EQ(s.code(), ErrorCode::kQueueNameExists) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kQueueNameExists) << s.ToString();
 }
 
 TEST_F(QueueManagementTest, CreateFifoQueueIsIdempotent) {
@@ -171,9 +171,9 @@ TEST_F(QueueManagementTest, DeleteQueueDropsQueueAndMessages) {
   EXPECT_EQ(observer_.Count(QueueEventKind::kQueueDeleted), 1u);
   EXPECT_FALSE(service_.Depth("q").ok());
   Status again = service_.DeleteQueue({url}).status();
-  EXPECT_EQ(again.code(), ErrorCode::kQueueDoesNotExist) << again.ToString();
+  EXPECT_EQ(again.code(), sqs::kQueueDoesNotExist) << again.ToString();
   auto url_r = service_.GetQueueUrl({"q", std::nullopt});
-  EXPECT_EQ(url_r.status().code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(url_r.status().code(), sqs::kQueueDoesNotExist);
 }
 
 TEST_F(QueueManagementTest, RecreateWithin60SecondsIsQueueDeletedRecently) {
@@ -181,11 +181,10 @@ TEST_F(QueueManagementTest, RecreateWithin60SecondsIsQueueDeletedRecently) {
   TimePoint t0 = clock_.Now();
   ASSERT_TRUE(service_.DeleteQueue({url}).ok());
   Status now = CreateStatus("q");
-  EXPECT_EQ(now.code(), ErrorCode::kQueueDeletedRecently) << now.ToString();
+  EXPECT_EQ(now.code(), sqs::kQueueDeletedRecently) << now.ToString();
   clock_.AdvanceTo(t0 + seconds(60) - kTick);
   Status almost = CreateStatus("q");
-  EXPECT_EQ(almost.code(), ErrorCode::kQueueDeletedRecently)
-      << almost.ToString();
+  EXPECT_EQ(almost.code(), sqs::kQueueDeletedRecently) << almost.ToString();
   clock_.AdvanceTo(t0 + seconds(60));
   Status later = CreateStatus("q");
   EXPECT_TRUE(later.ok()) << later.ToString();
@@ -233,9 +232,9 @@ TEST_F(QueueManagementTest, GetQueueUrl) {
   EXPECT_EQ(owned->queue_url, url);
 
   auto missing = service_.GetQueueUrl({"nope", std::nullopt});
-  EXPECT_EQ(missing.status().code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(missing.status().code(), sqs::kQueueDoesNotExist);
   auto other_owner = service_.GetQueueUrl({"q", "123456789012"});
-  EXPECT_EQ(other_owner.status().code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(other_owner.status().code(), sqs::kQueueDoesNotExist);
 }
 
 TEST_F(QueueManagementTest, UrlWithAnotherHostStillResolves) {
@@ -260,7 +259,7 @@ TEST_F(QueueManagementTest, UrlOfUnknownQueueOrAccountIsQueueDoesNotExist) {
        {std::string(kUrlBase) + "nope",
         std::string("http://localhost/123456789012/q")}) {
     auto r = GetAttributes(url, {"All"});
-    EXPECT_EQ(r.status().code(), ErrorCode::kQueueDoesNotExist)
+    EXPECT_EQ(r.status().code(), sqs::kQueueDoesNotExist)
         << "'" << url << "': " << r.status().ToString();
   }
 }
@@ -270,21 +269,21 @@ TEST_F(QueueManagementTest, ActionsOnMissingQueueAreQueueDoesNotExist) {
   EXPECT_EQ(service_.SendMessage({.queue_url = url, .message_body = "m"})
                 .status()
                 .code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
   ReceiveMessageRequest rreq;
   rreq.queue_url = url;
   EXPECT_EQ(service_.ReceiveMessageNow(rreq).status().code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
   EXPECT_EQ(SetAttributes(url, {{"DelaySeconds", "1"}}).code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
   EXPECT_EQ(service_.PurgeQueue({url}).status().code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
   EXPECT_EQ(service_.DeleteQueue({url}).status().code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
   EXPECT_EQ(service_.ListQueueTags({url}).status().code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
   EXPECT_EQ(service_.TagQueue({url, {{"k", "v"}}}).status().code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
 }
 
 // --- ListQueues -------------------------------------------------------------
@@ -373,7 +372,7 @@ TEST_F(QueueManagementTest, ListQueuesMaxResultsBounds) {
   EXPECT_TRUE(List(std::nullopt, 1000).ok());
   for (int64_t bad : {int64_t{0}, int64_t{1001}, int64_t{-1}}) {
     auto r = List(std::nullopt, bad);
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue) << bad;
+    EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue) << bad;
   }
 }
 
@@ -425,12 +424,11 @@ TEST_F(QueueManagementTest, GetNamedAttributesReturnsOnlyThose) {
 TEST_F(QueueManagementTest, UnknownAttributeNameIsInvalidAttributeName) {
   std::string url = Create("q");
   auto get = GetAttributes(url, {"VisibilityTimeout", "Bogus"});
-  EXPECT_EQ(get.status().code(), ErrorCode::kInvalidAttributeName);
+  EXPECT_EQ(get.status().code(), sqs::kInvalidAttributeName);
   Status set = SetAttributes(url, {{"Bogus", "1"}});
-  EXPECT_EQ(set.code(), ErrorCode::kInvalidAttributeName) << set.ToString();
+  EXPECT_EQ(set.code(), sqs::kInvalidAttributeName) << set.ToString();
   Status create = CreateStatus("other", {{"Bogus", "1"}});
-  EXPECT_EQ(create.code(), ErrorCode::kInvalidAttributeName)
-      << create.ToString();
+  EXPECT_EQ(create.code(), sqs::kInvalidAttributeName) << create.ToString();
 }
 
 TEST_F(QueueManagementTest, SetQueueAttributesChangesValues) {
@@ -492,10 +490,10 @@ TEST_F(QueueManagementTest, BadAttributeValuesAreInvalidAttributeValue) {
            {"KmsDataKeyReusePeriodSeconds", "59"},
            {"KmsDataKeyReusePeriodSeconds", "86401"}}) {
     Status set = SetAttributes(url, {{name, value}});
-    EXPECT_EQ(set.code(), ErrorCode::kInvalidAttributeValue)
+    EXPECT_EQ(set.code(), sqs::kInvalidAttributeValue)
         << "Set " << name << "=" << value << ": " << set.ToString();
     Status create = CreateStatus("new", {{name, value}});
-    EXPECT_EQ(create.code(), ErrorCode::kInvalidAttributeValue)
+    EXPECT_EQ(create.code(), sqs::kInvalidAttributeValue)
         << "Create " << name << "=" << value << ": " << create.ToString();
   }
   EXPECT_EQ(Attribute(url, "VisibilityTimeout"), "30");
@@ -509,7 +507,7 @@ TEST_F(QueueManagementTest, ReadOnlyAttributeSetIsInvalidAttributeName) {
                            "ApproximateNumberOfMessagesDelayed",
                            "CreatedTimestamp", "LastModifiedTimestamp"}) {
     Status s = SetAttributes(url, {{name, "1"}});
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidAttributeName)
+    EXPECT_EQ(s.code(), sqs::kInvalidAttributeName)
         << name << ": " << s.ToString();
   }
 }
@@ -522,7 +520,7 @@ TEST_F(QueueManagementTest, FifoOnlyAttributeOnStandardIsInvalidAttributeName) {
            {"DeduplicationScope", "queue"},
            {"FifoThroughputLimit", "perQueue"}}) {
     Status s = SetAttributes(url, {{name, value}});
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidAttributeName)
+    EXPECT_EQ(s.code(), sqs::kInvalidAttributeName)
         << name << ": " << s.ToString();
   }
 }
@@ -567,7 +565,7 @@ TEST_F(QueueManagementTest, PurgeRemovesStoredDelayedAndInFlightMessages) {
   Advance(seconds(200));
   EXPECT_TRUE(Receive(url).empty());
   Status cmv = ChangeVisibility(url, held[0].receipt_handle, 10);
-  EXPECT_EQ(cmv.code(), ErrorCode::kInvalidParameterValue) << cmv.ToString();
+  EXPECT_EQ(cmv.code(), sqs::kInvalidParameterValue) << cmv.ToString();
 }
 
 TEST_F(QueueManagementTest, SecondPurgeWithin60SecondsIsRefused) {
@@ -575,11 +573,10 @@ TEST_F(QueueManagementTest, SecondPurgeWithin60SecondsIsRefused) {
   TimePoint t0 = clock_.Now();
   ASSERT_TRUE(service_.PurgeQueue({url}).ok());
   Status now = service_.PurgeQueue({url}).status();
-  EXPECT_EQ(now.code(), ErrorCode::kPurgeQueueInProgress) << now.ToString();
+  EXPECT_EQ(now.code(), sqs::kPurgeQueueInProgress) << now.ToString();
   clock_.AdvanceTo(t0 + seconds(60) - kTick);
   Status almost = service_.PurgeQueue({url}).status();
-  EXPECT_EQ(almost.code(), ErrorCode::kPurgeQueueInProgress)
-      << almost.ToString();
+  EXPECT_EQ(almost.code(), sqs::kPurgeQueueInProgress) << almost.ToString();
   clock_.AdvanceTo(t0 + seconds(60));
   Status later = service_.PurgeQueue({url}).status();
   EXPECT_TRUE(later.ok()) << later.ToString();
@@ -631,7 +628,7 @@ TEST_F(QueueManagementTest, AtMost50Tags) {
   // Overwriting an existing key keeps 50.
   EXPECT_TRUE(service_.TagQueue({url, {{"k0", "w"}}}).ok());
   Status over = service_.TagQueue({url, {{"k50", "v"}}}).status();
-  EXPECT_EQ(over.code(), ErrorCode::kInvalidParameterValue) << over.ToString();
+  EXPECT_EQ(over.code(), sqs::kInvalidParameterValue) << over.ToString();
   auto tags = service_.ListQueueTags({url});
   ASSERT_TRUE(tags.ok());
   EXPECT_EQ(tags->tags.size(), 50u);
@@ -639,8 +636,7 @@ TEST_F(QueueManagementTest, AtMost50Tags) {
   TagMap fifty_one = fifty;
   fifty_one["k50"] = "v";
   Status create = CreateStatus("other", {}, fifty_one);
-  EXPECT_EQ(create.code(), ErrorCode::kInvalidParameterValue)
-      << create.ToString();
+  EXPECT_EQ(create.code(), sqs::kInvalidParameterValue) << create.ToString();
 }
 
 TEST_F(QueueManagementTest, TagKeyAndValueLengths) {
@@ -649,14 +645,14 @@ TEST_F(QueueManagementTest, TagKeyAndValueLengths) {
   EXPECT_TRUE(service_.TagQueue({url, {{"k", std::string(256, 'v')}}}).ok());
   Status long_key =
       service_.TagQueue({url, {{std::string(129, 'k'), "v"}}}).status();
-  EXPECT_EQ(long_key.code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(long_key.code(), sqs::kInvalidParameterValue)
       << long_key.ToString();
   Status long_value =
       service_.TagQueue({url, {{"k", std::string(257, 'v')}}}).status();
-  EXPECT_EQ(long_value.code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(long_value.code(), sqs::kInvalidParameterValue)
       << long_value.ToString();
   Status empty_key = service_.TagQueue({url, {{"", "v"}}}).status();
-  EXPECT_EQ(empty_key.code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(empty_key.code(), sqs::kInvalidParameterValue)
       << empty_key.ToString();
   auto tags = service_.ListQueueTags({url});
   ASSERT_TRUE(tags.ok());
@@ -690,7 +686,7 @@ TEST_F(InFlightLimitTest, StandardReceiveAtTheLimitIsOverLimit) {
   }
   auto over = ReceiveRaw(url, 1);
   ASSERT_FALSE(over.ok()) << "a 4th message went in flight";
-  EXPECT_EQ(over.status().code(), ErrorCode::kOverLimit);
+  EXPECT_EQ(over.status().code(), sqs::kOverLimit);
   EXPECT_EQ(Depth("q").in_flight, 3u);
   EXPECT_EQ(Depth("q").visible, 2u);
 
@@ -714,7 +710,7 @@ TEST_F(InFlightLimitTest, ExpiredVisibilityFreesTheSlots) {
   std::string url = Create("q");
   for (int i = 0; i < 4; ++i) Send(url, "m");
   ASSERT_TRUE(ReceiveRaw(url, 3).ok());
-  EXPECT_EQ(ReceiveRaw(url, 1).status().code(), ErrorCode::kOverLimit);
+  EXPECT_EQ(ReceiveRaw(url, 1).status().code(), sqs::kOverLimit);
   Advance(seconds(30));
   auto r = ReceiveRaw(url, 1);
   ASSERT_TRUE(r.ok()) << r.status().ToString();

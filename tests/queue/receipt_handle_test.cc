@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/queue/sqs_errors.h"
 #include "tests/queue/queue_fixture.h"
 
 namespace fanlab::queue::testing {
@@ -65,10 +66,10 @@ TEST_P(ReceiptHandleTest, MalformedHandleIsReceiptHandleIsInvalid) {
        {std::string("not-a-receipt-handle"), std::string(64, 'A'),
         std::string("AQEB") + std::string(200, 'x')}) {
     Status d = Delete(url, bad);
-    EXPECT_EQ(d.code(), ErrorCode::kReceiptHandleIsInvalid)
+    EXPECT_EQ(d.code(), sqs::kReceiptHandleIsInvalid)
         << "DeleteMessage(" << bad << "): " << d.ToString();
     Status c = ChangeVisibility(url, bad, 0);
-    EXPECT_EQ(c.code(), ErrorCode::kReceiptHandleIsInvalid)
+    EXPECT_EQ(c.code(), sqs::kReceiptHandleIsInvalid)
         << "ChangeMessageVisibility(" << bad << "): " << c.ToString();
   }
   EXPECT_EQ(Depth(name).in_flight, 1u) << "a bad handle touched the message";
@@ -87,9 +88,9 @@ TEST_P(ReceiptHandleTest, HandleOfAnotherQueueIsReceiptHandleIsInvalid) {
   ASSERT_TRUE(from_b.has_value());
 
   Status d = Delete(url_b, from_a->receipt_handle);
-  EXPECT_EQ(d.code(), ErrorCode::kReceiptHandleIsInvalid) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kReceiptHandleIsInvalid) << d.ToString();
   Status c = ChangeVisibility(url_b, from_a->receipt_handle, 0);
-  EXPECT_EQ(c.code(), ErrorCode::kReceiptHandleIsInvalid) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kReceiptHandleIsInvalid) << c.ToString();
 
   EXPECT_EQ(Depth(name_a).in_flight, 1u);
   EXPECT_EQ(Depth(name_b).in_flight, 1u);
@@ -111,7 +112,7 @@ TEST_P(ReceiptHandleTest, HandleOfDeletedAndRecreatedQueueIsNotValidThere) {
   // The old handle names another queue (the deleted one): it must not
   // delete what the new queue's consumer holds.
   Status d = Delete(url, m->receipt_handle);
-  EXPECT_EQ(d.code(), ErrorCode::kReceiptHandleIsInvalid) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kReceiptHandleIsInvalid) << d.ToString();
   EXPECT_EQ(Depth(name).in_flight, 1u);
 }
 
@@ -179,7 +180,7 @@ TEST_P(ReceiptHandleTest, ChangeVisibilityPastTwelveHoursIsRefused) {
   ASSERT_TRUE(m.has_value());
   clock_.AdvanceTo(t0 + seconds(200));
   Status past = ChangeVisibility(url, m->receipt_handle, 43001);
-  EXPECT_EQ(past.code(), ErrorCode::kInvalidParameterValue) << past.ToString();
+  EXPECT_EQ(past.code(), sqs::kInvalidParameterValue) << past.ToString();
   Status at_cap = ChangeVisibility(url, m->receipt_handle, 43000);
   EXPECT_TRUE(at_cap.ok()) << at_cap.ToString();
 }
@@ -204,9 +205,9 @@ TEST_P(ReceiptHandleTest, ChangeVisibilityOfDeletedMessageIsInvalidParameter) {
   ASSERT_TRUE(m.has_value());
   ASSERT_TRUE(Delete(url, m->receipt_handle).ok());
   Status c = ChangeVisibility(url, m->receipt_handle, 10);
-  EXPECT_EQ(c.code(), ErrorCode::kInvalidParameterValue) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kInvalidParameterValue) << c.ToString();
   Status zero = ChangeVisibility(url, m->receipt_handle, 0);
-  EXPECT_EQ(zero.code(), ErrorCode::kInvalidParameterValue) << zero.ToString();
+  EXPECT_EQ(zero.code(), sqs::kInvalidParameterValue) << zero.ToString();
   EXPECT_EQ(Total(name), 0u) << "a deleted message came back";
 }
 
@@ -218,7 +219,7 @@ TEST_P(ReceiptHandleTest, HandleOfPurgedMessage) {
   ASSERT_TRUE(m.has_value());
   ASSERT_TRUE(service_.PurgeQueue({url}).ok());
   Status c = ChangeVisibility(url, m->receipt_handle, 10);
-  EXPECT_EQ(c.code(), ErrorCode::kInvalidParameterValue) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kInvalidParameterValue) << c.ToString();
   Status d = Delete(url, m->receipt_handle);
   EXPECT_TRUE(d.ok()) << d.ToString();
 }
@@ -231,7 +232,7 @@ TEST_P(ReceiptHandleTest, HandleOfMessageExpiredInFlight) {
   ASSERT_TRUE(m.has_value());
   Advance(seconds(60));
   Status c = ChangeVisibility(url, m->receipt_handle, 10);
-  EXPECT_EQ(c.code(), ErrorCode::kInvalidParameterValue) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kInvalidParameterValue) << c.ToString();
   Status d = Delete(url, m->receipt_handle);
   EXPECT_TRUE(d.ok()) << d.ToString();
   EXPECT_EQ(Total(name), 0u);
@@ -253,7 +254,7 @@ TEST_P(ReceiptHandleTest, HandleOfMessageMovedToDeadLetterQueue) {
   ASSERT_EQ(Depth(dlq_name).visible, 1u);
 
   Status c = ChangeVisibility(url, m->receipt_handle, 10);
-  EXPECT_EQ(c.code(), ErrorCode::kInvalidParameterValue) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kInvalidParameterValue) << c.ToString();
   Status d = Delete(url, m->receipt_handle);
   EXPECT_TRUE(d.ok()) << d.ToString();
   EXPECT_EQ(Depth(dlq_name).visible, 1u)
@@ -273,8 +274,7 @@ TEST_P(ReceiptHandleTest, StaleHandleNeverDeletesMessageHeldByAnotherConsumer) {
 
   Status stale = Delete(url, first->receipt_handle);
   if (fifo()) {
-    EXPECT_EQ(stale.code(), ErrorCode::kInvalidParameterValue)
-        << stale.ToString();
+    EXPECT_EQ(stale.code(), sqs::kInvalidParameterValue) << stale.ToString();
   } else {
     EXPECT_TRUE(stale.ok()) << stale.ToString();
   }
@@ -301,7 +301,7 @@ TEST_P(ReceiptHandleTest,
 
   Status stale = ChangeVisibility(url, first->receipt_handle, 0);
   if (fifo()) {
-    EXPECT_EQ(stale.code(), ErrorCode::kMessageNotInflight) << stale.ToString();
+    EXPECT_EQ(stale.code(), sqs::kMessageNotInflight) << stale.ToString();
   } else {
     EXPECT_TRUE(stale.ok()) << stale.ToString();
   }
@@ -415,7 +415,7 @@ TEST_F(FifoReceiptHandleTest, ExpiredHandleDeleteIsInvalidParameterValue) {
   ASSERT_TRUE(m.has_value());
   Advance(seconds(30));
   Status d = Delete(url, m->receipt_handle);
-  EXPECT_EQ(d.code(), ErrorCode::kInvalidParameterValue) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kInvalidParameterValue) << d.ToString();
   EXPECT_EQ(Depth("q.fifo").visible, 1u) << "expired handle deleted it";
 }
 
@@ -427,7 +427,7 @@ TEST_F(FifoReceiptHandleTest,
   ASSERT_TRUE(m.has_value());
   Advance(seconds(30));
   Status c = ChangeVisibility(url, m->receipt_handle, 600);
-  EXPECT_EQ(c.code(), ErrorCode::kMessageNotInflight) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kMessageNotInflight) << c.ToString();
   EXPECT_EQ(Depth("q.fifo").visible, 1u);
 }
 
@@ -442,7 +442,7 @@ TEST_F(FifoReceiptHandleTest, HandleExpiresExactlyAtVisibilityEnd) {
   EXPECT_TRUE(Delete(url, got[0].receipt_handle).ok());
   clock_.AdvanceTo(t0 + seconds(30));
   Status d = Delete(url, got[1].receipt_handle);
-  EXPECT_EQ(d.code(), ErrorCode::kInvalidParameterValue) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kInvalidParameterValue) << d.ToString();
   EXPECT_EQ(Depth("q.fifo").visible, 1u);
 }
 
@@ -453,9 +453,9 @@ TEST_F(FifoReceiptHandleTest, HandleAfterChangeVisibilityZeroHasExpired) {
   ASSERT_TRUE(m.has_value());
   ASSERT_TRUE(ChangeVisibility(url, m->receipt_handle, 0).ok());
   Status d = Delete(url, m->receipt_handle);
-  EXPECT_EQ(d.code(), ErrorCode::kInvalidParameterValue) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kInvalidParameterValue) << d.ToString();
   Status c = ChangeVisibility(url, m->receipt_handle, 30);
-  EXPECT_EQ(c.code(), ErrorCode::kMessageNotInflight) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kMessageNotInflight) << c.ToString();
   EXPECT_EQ(Depth("q.fifo").visible, 1u);
 }
 
@@ -467,9 +467,9 @@ TEST_F(FifoReceiptHandleTest, StaleHandleRefusedWhileMessageHeldAgain) {
   auto second = ReceiveOne(url);
   ASSERT_TRUE(second.has_value());
   Status d = Delete(url, first->receipt_handle);
-  EXPECT_EQ(d.code(), ErrorCode::kInvalidParameterValue) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kInvalidParameterValue) << d.ToString();
   Status c = ChangeVisibility(url, first->receipt_handle, 0);
-  EXPECT_EQ(c.code(), ErrorCode::kMessageNotInflight) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kMessageNotInflight) << c.ToString();
   EXPECT_EQ(Depth("q.fifo").in_flight, 1u);
   EXPECT_TRUE(Delete(url, second->receipt_handle).ok());
 }
@@ -520,7 +520,7 @@ TEST(ReceiptHandleCodecTest, AHandleFromAnEarlierRunIsInvalid) {
   del.receipt_handle = stale;
   auto r = second->DeleteMessage(del);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kReceiptHandleIsInvalid);
+  EXPECT_EQ(r.status().code(), sqs::kReceiptHandleIsInvalid);
   del.receipt_handle = fresh;
   EXPECT_TRUE(second->DeleteMessage(del).ok());
 }

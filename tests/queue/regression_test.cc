@@ -1,6 +1,7 @@
 // Regression tests, one per defect found in review, named after the bug.
 #include <gtest/gtest.h>
 
+#include "emulator/queue/sqs_errors.h"
 #include "tests/queue/queue_fixture.h"
 
 namespace fanlab::queue::testing {
@@ -141,9 +142,9 @@ TEST_F(RegressionTest, ManyDeletesWithLongVisibilityKeepLiveTimersExact) {
 // CreateQueue took tags without SQS's key/value limits (TagQueue had them).
 TEST_F(RegressionTest, CreateQueueChecksTagLimitsLikeTagQueue) {
   auto r = service_.CreateQueue({"q", {}, {{std::string(129, 'k'), "v"}}});
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue);
   r = service_.CreateQueue({"q", {}, {{"k", std::string(257, 'v')}}});
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue);
   r = service_.CreateQueue({"q", {}, {{"k", std::string(256, 'v')}}});
   EXPECT_TRUE(r.ok()) << r.status().ToString();
 }

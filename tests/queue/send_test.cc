@@ -15,6 +15,7 @@
 #include "emulator/core/clock.h"
 #include "emulator/core/digest.h"
 #include "emulator/core/status.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/queue/types.h"
 #include "tests/queue/queue_fixture.h"
 #include "tests/test_util.h"
@@ -182,7 +183,7 @@ TEST_P(SendTest, BodyOfExactlyOneMiBIsAccepted) {
 
 TEST_P(SendTest, BodyOfOneMiBPlusOneByteIsRefused) {
   ExpectRefused(Request(std::string(kOneMiB + 1, 'a')),
-                ErrorCode::kInvalidParameterValue);
+                sqs::kInvalidParameterValue);
   EXPECT_EQ(Depth(Name("send")).visible, 0u);
   EXPECT_EQ(observer_.Count(QueueEventKind::kMessageSent), 0u);
 }
@@ -196,11 +197,11 @@ TEST_P(SendTest, MessageAttributesCountTowardsTheSize) {
 
   SendMessageRequest over = Request(std::string(kOneMiB - 20, 'a'));
   over.message_attributes["n"] = StringAttr(std::string(14, 'v'));
-  ExpectRefused(over, ErrorCode::kInvalidParameterValue);
+  ExpectRefused(over, sqs::kInvalidParameterValue);
 
   SendMessageRequest binary_over = Request(std::string(kOneMiB - 20, 'a'));
   binary_over.message_attributes["n"] = BinaryAttr(std::string(14, '\0'));
-  ExpectRefused(binary_over, ErrorCode::kInvalidParameterValue);
+  ExpectRefused(binary_over, sqs::kInvalidParameterValue);
 
   EXPECT_EQ(Depth(Name("send")).visible, 1u);
 }
@@ -211,11 +212,11 @@ TEST_P(SendTest, MaximumMessageSizeAttributeLowersTheLimit) {
   auto ok = TrySend(Request(std::string(1024, 'a'), url));
   EXPECT_TRUE(ok.ok()) << ok.status().ToString();
   ExpectRefused(Request(std::string(1025, 'a'), url),
-                ErrorCode::kInvalidParameterValue);
+                sqs::kInvalidParameterValue);
 
   SendMessageRequest with_attr = Request(std::string(1000, 'a'), url);
   with_attr.message_attributes["n"] = StringAttr(std::string(18, 'v'));  // 25
-  ExpectRefused(with_attr, ErrorCode::kInvalidParameterValue);
+  ExpectRefused(with_attr, sqs::kInvalidParameterValue);
 
   EXPECT_EQ(Depth(Name("small")).visible, 1u);
 }
@@ -241,8 +242,7 @@ TEST_P(SendTest, DisallowedCharactersAreInvalidMessageContents) {
   };
   for (const std::string& body : bad) {
     SCOPED_TRACE(::testing::PrintToString(body));
-    ExpectRefused(Request("ok " + body + " ok"),
-                  ErrorCode::kInvalidMessageContents);
+    ExpectRefused(Request("ok " + body + " ok"), sqs::kInvalidMessageContents);
   }
   EXPECT_EQ(Depth(Name("send")).visible, 0u);
 }
@@ -264,7 +264,7 @@ TEST_P(SendTest, EveryAllowedCharacterRangeIsAccepted) {
 }
 
 TEST_P(SendTest, EmptyBodyIsMissingParameter) {
-  ExpectRefused(Request(""), ErrorCode::kMissingParameter);
+  ExpectRefused(Request(""), sqs::kMissingParameter);
   EXPECT_EQ(Depth(Name("send")).visible, 0u);
 }
 
@@ -375,7 +375,7 @@ TEST_P(SendTest, TenMessageAttributesAreAcceptedElevenRefused) {
   SendMessageRequest eleven = Request("eleven");
   eleven.message_attributes = ten.message_attributes;
   eleven.message_attributes["a10"] = StringAttr("v");
-  ExpectRefused(eleven, ErrorCode::kInvalidParameterValue);
+  ExpectRefused(eleven, sqs::kInvalidParameterValue);
   EXPECT_EQ(Depth(Name("send")).visible, 1u);
 }
 
@@ -402,7 +402,7 @@ TEST_P(SendTest, MalformedMessageAttributesAreRefused) {
     SCOPED_TRACE(name + " " + value.data_type);
     SendMessageRequest req = Request("x");
     req.message_attributes[name] = value;
-    ExpectRefused(req, ErrorCode::kInvalidParameterValue);
+    ExpectRefused(req, sqs::kInvalidParameterValue);
   }
   EXPECT_EQ(Depth(Name("send")).visible, 0u);
 
@@ -514,11 +514,11 @@ TEST_P(SendTest, AwsTraceHeaderRoundTrips) {
 TEST_P(SendTest, OnlyAwsTraceHeaderIsASystemAttribute) {
   SendMessageRequest unknown = Request("x");
   unknown.message_system_attributes["SentTimestamp"] = StringAttr("1");
-  ExpectRefused(unknown, ErrorCode::kInvalidParameterValue);
+  ExpectRefused(unknown, sqs::kInvalidParameterValue);
 
   SendMessageRequest binary = Request("x");
   binary.message_system_attributes["AWSTraceHeader"] = BinaryAttr("Root=1");
-  ExpectRefused(binary, ErrorCode::kInvalidParameterValue);
+  ExpectRefused(binary, sqs::kInvalidParameterValue);
 
   EXPECT_EQ(Depth(Name("send")).visible, 0u);
 }
@@ -529,7 +529,7 @@ TEST_P(SendTest, OnlyAwsTraceHeaderIsASystemAttribute) {
 TEST_P(SendTest, SendToAMissingQueueIsQueueDoesNotExist) {
   ExpectRefused(
       Request("x", "http://localhost/000000000000/" + Name("missing")),
-      ErrorCode::kQueueDoesNotExist);
+      sqs::kQueueDoesNotExist);
 }
 
 TEST_P(SendTest, ObserverSeesMessageSentWithTheMessageId) {

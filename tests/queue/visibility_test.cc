@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/queue/sqs_errors.h"
 #include "tests/queue/queue_fixture.h"
 
 namespace fanlab::queue::testing {
@@ -135,7 +136,7 @@ TEST_F(VisibilityTest, ReceiveOverrideOutOfRangeIsInvalidParameterValue) {
   Send(url, "m");
   for (int64_t bad : {int64_t{-1}, int64_t{43201}}) {
     Status s = ReceiveWithVisibility(url, bad);
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue)
         << bad << ": " << s.ToString();
   }
   // A refused receive receives nothing.
@@ -219,7 +220,7 @@ TEST_F(VisibilityTest, ChangeVisibilityPastTwelveHoursIsRejectedNotClamped) {
   clock_.AdvanceTo(t0 + seconds(10));
   // 10 + 43191 = 43201 s after the receive: one second past the cap.
   Status s = ChangeVisibility(url, m->receipt_handle, 43191);
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kInvalidParameterValue) << s.ToString();
   EXPECT_EQ(observer_.Count(QueueEventKind::kVisibilityChanged), 0u);
   // Not clamped to the cap: the original 30 s timeout still holds.
   clock_.AdvanceTo(t0 + seconds(30) - kTick);
@@ -240,7 +241,7 @@ TEST_F(VisibilityTest, TwelveHourCapCountsFromReceiveNotFromLastChange) {
   // 1500 + 41700 = 43200: accepted; 1500 + 41701: refused.
   EXPECT_TRUE(ChangeVisibility(url, m->receipt_handle, 41700).ok());
   Status s = ChangeVisibility(url, m->receipt_handle, 41701);
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kInvalidParameterValue) << s.ToString();
 }
 
 TEST_F(VisibilityTest, TwelveHourCapWithMaximalReceiveOverride) {
@@ -252,7 +253,7 @@ TEST_F(VisibilityTest, TwelveHourCapWithMaximalReceiveOverride) {
   clock_.AdvanceTo(t0 + seconds(1));
   EXPECT_TRUE(ChangeVisibility(url, m->receipt_handle, 43199).ok());
   Status s = ChangeVisibility(url, m->receipt_handle, 43200);
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kInvalidParameterValue) << s.ToString();
 }
 
 TEST_F(VisibilityTest, TwelveHourCapRestartsWithEveryInFlightPeriod) {
@@ -269,7 +270,7 @@ TEST_F(VisibilityTest, TwelveHourCapRestartsWithEveryInFlightPeriod) {
                        << ok.ToString();
   clock_.AdvanceTo(t0 + seconds(31));
   Status s = ChangeVisibility(url, m->receipt_handle, 43200);
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kInvalidParameterValue) << s.ToString();
 }
 
 TEST_F(VisibilityTest, ChangeVisibilityOutOfRangeIsInvalidParameterValue) {
@@ -279,7 +280,7 @@ TEST_F(VisibilityTest, ChangeVisibilityOutOfRangeIsInvalidParameterValue) {
   ASSERT_TRUE(m.has_value());
   for (int64_t bad : {int64_t{-1}, int64_t{43201}}) {
     Status s = ChangeVisibility(url, m->receipt_handle, bad);
-    EXPECT_EQ(s.code(), ErrorCode::kInvalidParameterValue)
+    EXPECT_EQ(s.code(), sqs::kInvalidParameterValue)
         << bad << ": " << s.ToString();
   }
   EXPECT_EQ(Depth("q").in_flight, 1u);

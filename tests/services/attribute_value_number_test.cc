@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "emulator/services/dynamodb_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -18,7 +20,7 @@ std::string Canon(std::string_view text) {
 std::string Error(std::string_view text) {
   auto r = CanonicalNumber(text);
   EXPECT_FALSE(r.ok()) << text << " was accepted as " << (r.ok() ? *r : "");
-  EXPECT_EQ(r.status().code(), ErrorCode::kValidationException);
+  EXPECT_EQ(r.status().code(), dynamodb::kValidationException);
   return r.status().message();
 }
 

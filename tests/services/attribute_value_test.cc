@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "emulator/core/common_errors.h"
 #include "emulator/services/attribute_value_json.h"
 
 namespace fanlab::services {
@@ -63,7 +64,7 @@ TEST(AttributeValueTest, EmptyAndAmbiguousValuesAreRefused) {
 
 TEST(AttributeValueTest, WrongJsonTypesAreSerializationErrorsWithAPath) {
   Status s = ValueError(R"({"S":5})");
-  EXPECT_EQ(s.code(), ErrorCode::kSerializationException);
+  EXPECT_EQ(s.code(), common::kSerializationException);
   EXPECT_EQ(s.message(), "Value.S must be a string.");
   EXPECT_EQ(ValueError(R"({"L":[{"SS":["a",1]}]})").message(),
             "Value.L[0].SS[1] must be a string.");

@@ -6,6 +6,8 @@
 #include <random>
 #include <string>
 
+#include "emulator/services/s3_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -62,11 +64,11 @@ TEST(AwsChunkedTest, EmptyBodyAndBinaryData) {
 
 TEST(AwsChunkedTest, DecodedLengthMustMatch) {
   auto shorter = DecodeAwsChunked("3\r\nabc\r\n0\r\n\r\n", 4);
-  EXPECT_EQ(shorter.status(), Status(ErrorCode::kIncompleteBody,
+  EXPECT_EQ(shorter.status(), Status(s3::kIncompleteBody,
                                      "The decoded body is 3 bytes but "
                                      "x-amz-decoded-content-length says 4."));
   EXPECT_EQ(DecodeAwsChunked("3\r\nabc\r\n0\r\n\r\n", 2).status().code(),
-            ErrorCode::kIncompleteBody);
+            s3::kIncompleteBody);
   EXPECT_TRUE(DecodeAwsChunked("3\r\nabc\r\n0\r\n\r\n", 3).ok());
 }
 
@@ -83,8 +85,8 @@ TEST_P(AwsChunkedErrorTest, NamesTheProblemAndTheByte) {
   EXPECT_EQ(r.status(), Status(GetParam().code, GetParam().message));
 }
 
-constexpr ErrorCode kMalformed = ErrorCode::kInvalidRequest;
-constexpr ErrorCode kShort = ErrorCode::kIncompleteBody;
+constexpr ErrorCode kMalformed = s3::kInvalidRequest;
+constexpr ErrorCode kShort = s3::kIncompleteBody;
 
 INSTANTIATE_TEST_SUITE_P(
     Errors, AwsChunkedErrorTest,
@@ -163,7 +165,7 @@ TEST(AwsChunkedLimitsTest, SixteenTrailersPassSeventeenDoNot) {
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->trailers.size(), 16u);
   auto r = DecodeAwsChunked("0\r\n" + trailers + "t16:v\r\n\r\n", 0);
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidRequest);
+  EXPECT_EQ(r.status().code(), s3::kInvalidRequest);
   EXPECT_NE(r.status().message().find("more than 16 trailers"),
             std::string::npos);
 }
@@ -175,7 +177,7 @@ TEST(AwsChunkedLimitsTest, TrailerBytesAreBounded) {
   EXPECT_TRUE(DecodeAwsChunked("0\r\n" + fits + "\r\n", 0).ok());
   std::string over = name + std::string(16384, 'v') + "\r\n";
   auto r = DecodeAwsChunked("0\r\n" + over + "\r\n", 0);
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidRequest);
+  EXPECT_EQ(r.status().code(), s3::kInvalidRequest);
   EXPECT_NE(r.status().message().find("longer than 16384 bytes"),
             std::string::npos);
 }
@@ -202,8 +204,8 @@ TEST(AwsChunkedFuzzTest, TruncationsAndGarbageFailCleanly) {
   for (size_t n = 0; n < good.size(); ++n) {
     auto r = DecodeAwsChunked(good.substr(0, n), std::nullopt);
     ASSERT_FALSE(r.ok()) << n;
-    EXPECT_TRUE(r.status().code() == ErrorCode::kIncompleteBody ||
-                r.status().code() == ErrorCode::kInvalidRequest)
+    EXPECT_TRUE(r.status().code() == s3::kIncompleteBody ||
+                r.status().code() == s3::kInvalidRequest)
         << r.status().ToString();
   }
   std::mt19937 rng(42);
@@ -233,8 +235,7 @@ TEST(AwsChunkedFuzzTest, TruncationsAndGarbageFailCleanly) {
     }
     ++failures;
     ErrorCode code = r.status().code();
-    ASSERT_TRUE(code == ErrorCode::kIncompleteBody ||
-                code == ErrorCode::kInvalidRequest)
+    ASSERT_TRUE(code == s3::kIncompleteBody || code == s3::kInvalidRequest)
         << r.status().ToString();
     EXPECT_FALSE(r.status().message().empty());
   }

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "emulator/services/s3_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -30,7 +32,7 @@ class BucketNameInvalidTest : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(BucketNameInvalidTest, IsRefusedWithS3sErrorAndMessage) {
   Status s = ValidateBucketName(GetParam());
-  EXPECT_EQ(s.code(), ErrorCode::kInvalidBucketName) << GetParam();
+  EXPECT_EQ(s.code(), s3::kInvalidBucketName) << GetParam();
   EXPECT_EQ(s.message(), "The specified bucket is not valid.");
 }
 
@@ -56,16 +58,15 @@ TEST(BucketChecksTest, KeysOfOneTo1024BytesOfUtf8AreValid) {
   std::string euros;
   for (int i = 0; i < 341; ++i) euros += "\xe2\x82\xac";
   EXPECT_TRUE(ValidateObjectKey(euros + "x").ok());
-  EXPECT_EQ(ValidateObjectKey(euros + "xy").code(),
-            ErrorCode::kKeyTooLongError);
+  EXPECT_EQ(ValidateObjectKey(euros + "xy").code(), s3::kKeyTooLongError);
 }
 
 TEST(BucketChecksTest, BadKeysGetS3sErrors) {
   Status too_long = ValidateObjectKey(std::string(1025, 'k'));
-  EXPECT_EQ(too_long.code(), ErrorCode::kKeyTooLongError);
+  EXPECT_EQ(too_long.code(), s3::kKeyTooLongError);
   EXPECT_EQ(too_long.message(), "Your key is too long");
-  EXPECT_EQ(ValidateObjectKey("").code(), ErrorCode::kInvalidArgument);
-  EXPECT_EQ(ValidateObjectKey("bad\xff").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ValidateObjectKey("").code(), s3::kInvalidArgument);
+  EXPECT_EQ(ValidateObjectKey("bad\xff").code(), s3::kInvalidArgument);
 }
 
 TEST(BucketChecksTest, Utf8Validation) {
@@ -167,20 +168,19 @@ TEST(ReadConditionsTest, EachHeaderOnBothSides) {
   EXPECT_TRUE(Read({}).ok());
   EXPECT_TRUE(Read({.if_match = "\"etag\""}).ok());
   EXPECT_EQ(Read({.if_match = "\"other\""}),
-            Status(ErrorCode::kPreconditionFailed,
+            Status(s3::kPreconditionFailed,
                    "At least one of the pre-conditions you specified did not "
                    "hold"));
   EXPECT_TRUE(Read({.if_none_match = "\"other\""}).ok());
   EXPECT_EQ(Read({.if_none_match = "\"etag\""}),
-            Status(ErrorCode::kNotModified, "Not Modified"));
-  EXPECT_EQ(Read({.if_none_match = "*"}).code(), ErrorCode::kNotModified);
+            Status(s3::kNotModified, "Not Modified"));
+  EXPECT_EQ(Read({.if_none_match = "*"}).code(), s3::kNotModified);
   // Modified since T: strictly after T.
   EXPECT_TRUE(Read({.if_modified_since = kModified - seconds(1)}).ok());
-  EXPECT_EQ(Read({.if_modified_since = kModified}).code(),
-            ErrorCode::kNotModified);
+  EXPECT_EQ(Read({.if_modified_since = kModified}).code(), s3::kNotModified);
   EXPECT_TRUE(Read({.if_unmodified_since = kModified}).ok());
   EXPECT_EQ(Read({.if_unmodified_since = kModified - seconds(1)}).code(),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
 }
 
 TEST(ReadConditionsTest, Rfc7232Precedence) {
@@ -194,17 +194,17 @@ TEST(ReadConditionsTest, Rfc7232Precedence) {
   EXPECT_EQ(Read({.if_none_match = "etag",
                   .if_modified_since = kModified - seconds(1)})
                 .code(),
-            ErrorCode::kNotModified);
+            s3::kNotModified);
   // A 412 condition wins over a 304 one.
   EXPECT_EQ(Read({.if_match = "other", .if_none_match = "etag"}).code(),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
 }
 
 TEST(ReadConditionsTest, ACopySourceOnlyAnswers412) {
   EXPECT_EQ(Read({.if_none_match = "etag"}, true).code(),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
   EXPECT_EQ(Read({.if_modified_since = kModified}, true).code(),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
   EXPECT_TRUE(Read({.if_modified_since = kModified - seconds(1)}, true).ok());
 }
 
@@ -215,16 +215,16 @@ TEST(WriteConditionsTest, IfNoneMatchStarAndIfMatch) {
   EXPECT_TRUE(CheckWriteConditions({}, &current).ok());
   EXPECT_TRUE(CheckWriteConditions({.if_none_match = "*"}, nullptr).ok());
   EXPECT_EQ(CheckWriteConditions({.if_none_match = "*"}, &current).code(),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
   EXPECT_EQ(CheckWriteConditions({.if_none_match = "\"etag\""}, nullptr),
-            Status(ErrorCode::kNotImplemented,
+            Status(s3::kNotImplemented,
                    "A header you provided implies functionality that is not "
                    "implemented"));
   EXPECT_TRUE(CheckWriteConditions({.if_match = "\"etag\""}, &current).ok());
   EXPECT_EQ(CheckWriteConditions({.if_match = "other"}, &current).code(),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
   EXPECT_EQ(CheckWriteConditions({.if_match = "etag"}, nullptr),
-            Status(ErrorCode::kNoSuchKey, "The specified key does not exist."));
+            Status(s3::kNoSuchKey, "The specified key does not exist."));
 }
 
 // --- Digests
@@ -234,22 +234,22 @@ TEST(DigestChecksTest, ContentMd5) {
   // base64 of MD5("hello"): 5d41402abc4b2a76b9719d911017c592.
   EXPECT_TRUE(CheckContentMd5("XUFAKrxLKna5cZ2REBfFkg==", "hello").ok());
   EXPECT_EQ(CheckContentMd5("XUFAKrxLKna5cZ2REBfFkg==", "hellO").code(),
-            ErrorCode::kBadDigest);
+            s3::kBadDigest);
   EXPECT_EQ(CheckContentMd5("XUFAKrxLKna5cZ2REBfF", "hello").code(),
-            ErrorCode::kInvalidDigest);
-  EXPECT_EQ(CheckContentMd5("", "").code(), ErrorCode::kInvalidDigest);
+            s3::kInvalidDigest);
+  EXPECT_EQ(CheckContentMd5("", "").code(), s3::kInvalidDigest);
 }
 
 TEST(DigestChecksTest, AdditionalChecksums) {
   ObjectChecksum crc{ChecksumAlgorithm::kCrc32, "DUoRhQ=="};
   EXPECT_TRUE(CheckChecksum(crc, "hello world").ok());
   EXPECT_EQ(CheckChecksum(crc, "hello world!"),
-            Status(ErrorCode::kBadDigest,
+            Status(s3::kBadDigest,
                    "The CRC32 you specified did not match the calculated "
                    "checksum."));
   ObjectChecksum sized{ChecksumAlgorithm::kCrc64Nvme, "DUoRhQ=="};
   EXPECT_EQ(CheckChecksum(sized, "hello world"),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "Value for x-amz-checksum-crc64nvme header is invalid."));
 }
 
@@ -268,11 +268,11 @@ TEST(DigestChecksTest, FindChecksumAmongHeadersOrTrailers) {
   EXPECT_EQ(FindChecksum(Fields{{"x-amz-checksum-crc32", "a"},
                                 {"x-amz-checksum-sha256", "b"}})
                 .status(),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "Expecting a single x-amz-checksum- header. Multiple "
                    "checksum Types are not allowed."));
   EXPECT_EQ(FindChecksum(Fields{{"x-amz-checksum-xxhash64", "a"}}).status(),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "Value for x-amz-checksum-xxhash64 header is invalid."));
 }
 

@@ -14,6 +14,7 @@
 #include "emulator/core/checksum.h"
 #include "emulator/core/digest.h"
 #include "emulator/services/bucket_service.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -109,9 +110,8 @@ TEST_F(MultipartTest, CompletedObjectJoinsThePartsWithS3sETag) {
   EXPECT_EQ(events_.kinds, std::vector<std::string>{"ObjectPut"});
   EXPECT_EQ(svc_.OpenUploadCount(), 0u);
   EXPECT_EQ(svc_.UploadBytes(), 0u);
-  EXPECT_EQ(Part(id, 3, "x").status().code(), ErrorCode::kNoSuchUpload);
-  EXPECT_EQ(Complete(id, {Listed(*p1)}).status().code(),
-            ErrorCode::kNoSuchUpload);
+  EXPECT_EQ(Part(id, 3, "x").status().code(), s3::kNoSuchUpload);
+  EXPECT_EQ(Complete(id, {Listed(*p1)}).status().code(), s3::kNoSuchUpload);
 }
 
 TEST_F(MultipartTest, OnePartUploadAndUnlistedPartsAreDropped) {
@@ -132,7 +132,7 @@ TEST_F(MultipartTest, PartNumbersRunFromOneTo10000) {
   EXPECT_TRUE(Part(id, 10000, "b").ok());
   for (int bad : {0, -1, 10001}) {
     EXPECT_EQ(Part(id, bad, "c").status(),
-              Status(ErrorCode::kInvalidArgument,
+              Status(s3::kInvalidArgument,
                      "Part number must be an integer between 1 and 10000, "
                      "inclusive"))
         << bad;
@@ -146,7 +146,7 @@ TEST_F(MultipartTest, AReplacedPartIsTheOneUsed) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(svc_.UploadBytes(), 7u);
   auto stale = Complete(id, {{1, Md5Hex("first"), ""}});
-  EXPECT_EQ(stale.status().code(), ErrorCode::kInvalidPart);
+  EXPECT_EQ(stale.status().code(), s3::kInvalidPart);
   ASSERT_TRUE(Complete(id, {Listed(*again)}).ok());
   EXPECT_EQ(*svc_.GetObjectBody("bkt", "obj"), "second!");
 }
@@ -157,15 +157,15 @@ TEST_F(MultipartTest, CompleteNeedsPartsInStrictlyAscendingOrder) {
   auto p2 = Part(id, 2, "b");
   ASSERT_TRUE(p1.ok() && p2.ok());
   EXPECT_EQ(Complete(id, {}).status(),
-            Status(ErrorCode::kMalformedXML,
+            Status(s3::kMalformedXML,
                    "The XML you provided was not well-formed or did not "
                    "validate against our published schema"));
   EXPECT_EQ(Complete(id, {Listed(*p2), Listed(*p1)}).status(),
-            Status(ErrorCode::kInvalidPartOrder,
+            Status(s3::kInvalidPartOrder,
                    "The list of parts was not in ascending order. Parts must "
                    "be ordered by part number."));
   EXPECT_EQ(Complete(id, {Listed(*p1), Listed(*p1)}).status().code(),
-            ErrorCode::kInvalidPartOrder);
+            s3::kInvalidPartOrder);
   // A refused completion leaves the upload as it was.
   EXPECT_EQ(svc_.OpenUploadCount(), 1u);
   EXPECT_TRUE(Complete(id, {Listed(*p1), Listed(*p2)}).ok());
@@ -175,7 +175,7 @@ TEST_F(MultipartTest, CompleteNeedsEveryListedPartWithItsETag) {
   std::string id = Start("obj", ChecksumAlgorithm::kCrc32);
   auto p1 = Part(id, 1, "a");
   ASSERT_TRUE(p1.ok());
-  Status invalid_part(ErrorCode::kInvalidPart,
+  Status invalid_part(s3::kInvalidPart,
                       "One or more of the specified parts could not be found. "
                       "The part may not have been uploaded, or the specified "
                       "entity tag may not match the part's entity tag.");
@@ -192,7 +192,7 @@ TEST_F(MultipartTest, EveryPartButTheLastIsAtLeastFiveMiB) {
   auto s2 = Part(small_id, 2, "b", "small");
   ASSERT_TRUE(s1.ok() && s2.ok());
   EXPECT_EQ(Complete(small_id, {Listed(*s1), Listed(*s2)}, "small").status(),
-            Status(ErrorCode::kEntityTooSmall,
+            Status(s3::kEntityTooSmall,
                    "Your proposed upload is smaller than the minimum allowed "
                    "object size."));
   // The same part last is fine; exactly 5 MiB before it is fine.
@@ -207,7 +207,7 @@ TEST_F(MultipartTest, EveryPartButTheLastIsAtLeastFiveMiB) {
 TEST_F(MultipartTest, AnUploadBelongsToItsBucketAndKey) {
   std::string id = Start("obj");
   ASSERT_TRUE(svc_.CreateBucket("other").ok());
-  Status no_upload(ErrorCode::kNoSuchUpload,
+  Status no_upload(s3::kNoSuchUpload,
                    "The specified upload does not exist. The upload ID may be "
                    "invalid, or the upload may have been aborted or "
                    "completed.");
@@ -226,7 +226,7 @@ TEST_F(MultipartTest, AnUploadBelongsToItsBucketAndKey) {
                              .part_number = 1})
                 .status()
                 .code(),
-            ErrorCode::kNoSuchBucket);
+            s3::kNoSuchBucket);
   EXPECT_EQ(svc_.AbortMultipartUpload("bkt", "another-key", id), no_upload);
   EXPECT_TRUE(svc_.AbortMultipartUpload("bkt", "obj", id).ok());
   EXPECT_EQ(svc_.AbortMultipartUpload("bkt", "obj", id), no_upload);
@@ -239,19 +239,19 @@ TEST_F(MultipartTest, CreateChecksTheKeyAndTheFields) {
   EXPECT_EQ(svc_.CreateMultipartUpload({.bucket = "missing", .key = "k"})
                 .status()
                 .code(),
-            ErrorCode::kNoSuchBucket);
+            s3::kNoSuchBucket);
   EXPECT_EQ(svc_.CreateMultipartUpload(
                     {.bucket = "bkt", .key = std::string(1025, 'k')})
                 .status()
                 .code(),
-            ErrorCode::kKeyTooLongError);
+            s3::kKeyTooLongError);
   EXPECT_EQ(svc_.CreateMultipartUpload(
                     {.bucket = "bkt",
                      .key = "k",
                      .metadata = {{"big", std::string(2048, 'v')}}})
                 .status()
                 .code(),
-            ErrorCode::kMetadataTooLarge);
+            s3::kMetadataTooLarge);
   // The object gets the upload's headers and metadata.
   auto up =
       svc_.CreateMultipartUpload({.bucket = "bkt",
@@ -322,17 +322,17 @@ TEST_F(MultipartTest, ChecksumTypeMustSuitTheAlgorithm) {
         .status();
   };
   EXPECT_EQ(create(ChecksumAlgorithm::kCrc64Nvme, ChecksumType::kComposite),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "The COMPOSITE checksum type cannot be used with the "
                    "crc64nvme checksum algorithm."));
   EXPECT_EQ(
       create(ChecksumAlgorithm::kSha256, ChecksumType::kFullObject).code(),
-      ErrorCode::kInvalidRequest);
+      s3::kInvalidRequest);
   EXPECT_EQ(
       create(ChecksumAlgorithm::kSha512, ChecksumType::kFullObject).code(),
-      ErrorCode::kInvalidRequest);
+      s3::kInvalidRequest);
   EXPECT_EQ(create(std::nullopt, ChecksumType::kFullObject).code(),
-            ErrorCode::kInvalidRequest);
+            s3::kInvalidRequest);
   EXPECT_TRUE(
       create(ChecksumAlgorithm::kSha256, ChecksumType::kComposite).ok());
   EXPECT_TRUE(
@@ -357,12 +357,12 @@ TEST_F(MultipartTest, PartChecksumsAreVerified) {
                   .ok());
   EXPECT_EQ(with({ChecksumAlgorithm::kSha256,
                   Checksum(ChecksumAlgorithm::kSha256, "other")}),
-            Status(ErrorCode::kBadDigest,
+            Status(s3::kBadDigest,
                    "The SHA256 you specified did not match the calculated "
                    "checksum."));
   EXPECT_EQ(with({ChecksumAlgorithm::kCrc32,
                   Checksum(ChecksumAlgorithm::kCrc32, "data")}),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "Checksum Type mismatch occurred, expected checksum Type: "
                    "sha256, actual checksum Type: crc32"));
   auto md5 = svc_.UploadPart({.bucket = "bkt",
@@ -371,7 +371,7 @@ TEST_F(MultipartTest, PartChecksumsAreVerified) {
                               .part_number = 2,
                               .body = "data",
                               .content_md5 = Base64Encode(RawMd5("x"))});
-  EXPECT_EQ(md5.status().code(), ErrorCode::kBadDigest);
+  EXPECT_EQ(md5.status().code(), s3::kBadDigest);
 }
 
 // What an SDK does when it checksums parts of an upload created without an
@@ -387,7 +387,7 @@ TEST_F(MultipartTest, PartChecksumsOfAnUploadWithoutAlgorithm) {
          .body = "data",
          .checksum = ObjectChecksum{ChecksumAlgorithm::kCrc32, value}});
   };
-  EXPECT_EQ(part("AAAAAA==").status().code(), ErrorCode::kBadDigest);
+  EXPECT_EQ(part("AAAAAA==").status().code(), s3::kBadDigest);
   std::string crc = Checksum(ChecksumAlgorithm::kCrc32, "data");
   auto p = part(crc);
   ASSERT_TRUE(p.ok());
@@ -409,8 +409,7 @@ TEST_F(MultipartTest, AWholeObjectChecksumSentWithCompleteIsVerified) {
       .bucket = "bkt", .key = "obj", .upload_id = id, .parts = {Listed(*p)}};
   req.checksum = ObjectChecksum{ChecksumAlgorithm::kCrc32, "AAAAAA==-1",
                                 ChecksumType::kComposite};
-  EXPECT_EQ(svc_.CompleteMultipartUpload(req).status().code(),
-            ErrorCode::kBadDigest);
+  EXPECT_EQ(svc_.CompleteMultipartUpload(req).status().code(), s3::kBadDigest);
   req.checksum->value = right;
   EXPECT_TRUE(svc_.CompleteMultipartUpload(req).ok());
 }
@@ -425,7 +424,7 @@ TEST_F(MultipartTest, AnExpectedObjectSizeMustMatch) {
                                      .parts = {Listed(*p)},
                                      .mpu_object_size = 5};
   EXPECT_EQ(svc_.CompleteMultipartUpload(req).status(),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "The provided MpuObjectSize 5 does not match the object's "
                    "size 4."));
   req.mpu_object_size = 4;
@@ -444,7 +443,7 @@ TEST_F(MultipartTest, CompleteHonoursWriteConditions) {
                                      .parts = {Listed(*p)},
                                      .conditions = {.if_none_match = "*"}};
   EXPECT_EQ(svc_.CompleteMultipartUpload(req).status().code(),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
   EXPECT_EQ(svc_.OpenUploadCount(), 1u);
   req.conditions = {.if_match = Md5Hex("x")};
   EXPECT_TRUE(svc_.CompleteMultipartUpload(req).ok());
@@ -463,7 +462,7 @@ TEST_F(MultipartLimitsTest, OpenUploadsAreCapped) {
   Start("b");
   auto third = svc_.CreateMultipartUpload({.bucket = "bkt", .key = "c"});
   EXPECT_EQ(third.status(),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "fanlab holds at most 2 unfinished multipart uploads; "
                    "complete or abort one first."));
   ASSERT_TRUE(svc_.AbortMultipartUpload("bkt", "a", a).ok());
@@ -477,13 +476,12 @@ TEST_F(MultipartLimitsTest, BytesInUnfinishedPartsAreCapped) {
   ASSERT_TRUE(Part(b, 1, "1234", "b").ok());  // exactly 10
   EXPECT_EQ(svc_.UploadBytes(), 10u);
   EXPECT_EQ(Part(b, 2, "x", "b").status(),
-            Status(ErrorCode::kEntityTooLarge,
+            Status(s3::kEntityTooLarge,
                    "fanlab holds at most 10 bytes of unfinished multipart "
                    "uploads; complete or abort one first."));
   // Replacing a part frees its old bytes first.
   EXPECT_TRUE(Part(b, 1, "abcd", "b").ok());
-  EXPECT_EQ(Part(b, 1, "abcde", "b").status().code(),
-            ErrorCode::kEntityTooLarge);
+  EXPECT_EQ(Part(b, 1, "abcde", "b").status().code(), s3::kEntityTooLarge);
   ASSERT_TRUE(svc_.AbortMultipartUpload("bkt", "a", a).ok());
   EXPECT_EQ(svc_.UploadBytes(), 4u);
   EXPECT_TRUE(Part(b, 2, "123456", "b").ok());
@@ -536,7 +534,7 @@ TEST_F(MultipartTest, ListPartsPagesInPartNumberOrder) {
               {.bucket = "bkt", .key = "obj", .upload_id = id, .max_parts = -1})
           .status()
           .code(),
-      ErrorCode::kInvalidArgument);
+      s3::kInvalidArgument);
 }
 
 TEST_F(MultipartTest, ListUploadsByKeyThenTimeWithPrefixesAndPages) {
@@ -599,9 +597,9 @@ TEST_F(MultipartTest, ListUploadsByKeyThenTimeWithPrefixesAndPages) {
   EXPECT_EQ(svc_.ListMultipartUploads({.bucket = "bkt", .max_uploads = -1})
                 .status()
                 .code(),
-            ErrorCode::kInvalidArgument);
+            s3::kInvalidArgument);
   EXPECT_EQ(svc_.ListMultipartUploads({.bucket = "nope"}).status().code(),
-            ErrorCode::kNoSuchBucket);
+            s3::kNoSuchBucket);
 }
 
 // --- On disk ---------------------------------------------------------------

@@ -13,6 +13,7 @@
 #include "emulator/core/digest.h"
 #include "emulator/services/aws_chunked.h"
 #include "emulator/services/bucket_service.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -96,7 +97,7 @@ TEST_F(SemanticsTest, CopyWithReplaceTakesTheRequestsHeaders) {
                              .metadata = {{"big", std::string(2048, 'x')}}})
                 .status()
                 .code(),
-            ErrorCode::kMetadataTooLarge);
+            s3::kMetadataTooLarge);
 }
 
 TEST_F(SemanticsTest, CopyOntoItselfNeedsReplace) {
@@ -104,7 +105,7 @@ TEST_F(SemanticsTest, CopyOntoItselfNeedsReplace) {
   auto same = svc_.CopyObject(
       {.source_bucket = "src", .source_key = "a", .bucket = "src", .key = "a"});
   EXPECT_EQ(same.status(),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "This copy request is illegal because it is trying to "
                    "copy an object to itself without changing the object's "
                    "metadata, storage class, website redirect location or "
@@ -132,11 +133,11 @@ TEST_F(SemanticsTest, CopyErrors) {
         .status()
         .code();
   };
-  EXPECT_EQ(copy("nope", "a", "dst", "b"), ErrorCode::kNoSuchBucket);
-  EXPECT_EQ(copy("src", "a", "nope", "b"), ErrorCode::kNoSuchBucket);
-  EXPECT_EQ(copy("src", "missing", "dst", "b"), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(copy("nope", "a", "dst", "b"), s3::kNoSuchBucket);
+  EXPECT_EQ(copy("src", "a", "nope", "b"), s3::kNoSuchBucket);
+  EXPECT_EQ(copy("src", "missing", "dst", "b"), s3::kNoSuchKey);
   EXPECT_EQ(copy("src", "a", "dst", std::string(1025, 'k')),
-            ErrorCode::kKeyTooLongError);
+            s3::kKeyTooLongError);
   EXPECT_EQ(svc_.ObjectCount("dst"), 0u);
 }
 
@@ -175,7 +176,7 @@ TEST_F(SemanticsTest, CopySourceLargerThanThePutLimitIsRefused) {
                             .bucket = "bkt",
                             .key = "copy2"})
                 .status(),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "The specified copy source is larger than the maximum "
                    "allowable size for a copy source: 5242880"));
 }
@@ -217,15 +218,14 @@ TEST_F(SemanticsTest, CopySourceConditionsFailWith412Only) {
   };
   TimePoint t = a.meta.last_modified;
   EXPECT_EQ(copy({.if_match = a.meta.etag}), ErrorCode::kOk);
-  EXPECT_EQ(copy({.if_match = "\"nope\""}), ErrorCode::kPreconditionFailed);
-  EXPECT_EQ(copy({.if_none_match = a.meta.etag}),
-            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(copy({.if_match = "\"nope\""}), s3::kPreconditionFailed);
+  EXPECT_EQ(copy({.if_none_match = a.meta.etag}), s3::kPreconditionFailed);
   EXPECT_EQ(copy({.if_none_match = "\"nope\""}), ErrorCode::kOk);
-  EXPECT_EQ(copy({.if_modified_since = t}), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(copy({.if_modified_since = t}), s3::kPreconditionFailed);
   EXPECT_EQ(copy({.if_modified_since = t - seconds(1)}), ErrorCode::kOk);
   EXPECT_EQ(copy({.if_unmodified_since = t}), ErrorCode::kOk);
   EXPECT_EQ(copy({.if_unmodified_since = t - seconds(1)}),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
 }
 
 TEST_F(SemanticsTest, CopyDestinationConditions) {
@@ -241,8 +241,8 @@ TEST_F(SemanticsTest, CopyDestinationConditions) {
         .status()
         .code();
   };
-  EXPECT_EQ(copy({.if_none_match = "*"}), ErrorCode::kPreconditionFailed);
-  EXPECT_EQ(copy({.if_match = "\"other\""}), ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(copy({.if_none_match = "*"}), s3::kPreconditionFailed);
+  EXPECT_EQ(copy({.if_match = "\"other\""}), s3::kPreconditionFailed);
   EXPECT_EQ(*svc_.GetObjectBody("dst", "b"), "old");
   EXPECT_EQ(copy({.if_match = existing.meta.etag}), ErrorCode::kOk);
   EXPECT_EQ(*svc_.GetObjectBody("dst", "b"), "x");
@@ -279,7 +279,7 @@ TEST_F(SemanticsTest, DeleteObjectsTakesOneTo1000Keys) {
   for (int i = 0; i < 1000; ++i) keys.push_back("k" + std::to_string(i));
   EXPECT_TRUE(svc_.DeleteObjects({.bucket = "src", .keys = keys}).ok());
   keys.push_back("one-too-many");
-  Status malformed(ErrorCode::kMalformedXML,
+  Status malformed(s3::kMalformedXML,
                    "The XML you provided was not well-formed or did not "
                    "validate against our published schema");
   EXPECT_EQ(svc_.DeleteObjects({.bucket = "src", .keys = keys}).status(),
@@ -287,7 +287,7 @@ TEST_F(SemanticsTest, DeleteObjectsTakesOneTo1000Keys) {
   EXPECT_EQ(svc_.DeleteObjects({.bucket = "src"}).status(), malformed);
   EXPECT_EQ(
       svc_.DeleteObjects({.bucket = "nope", .keys = {"a"}}).status().code(),
-      ErrorCode::kNoSuchBucket);
+      s3::kNoSuchBucket);
 }
 
 // --- Conditional reads and writes --------------------------------------------
@@ -306,16 +306,16 @@ TEST_F(SemanticsTest, ConditionalGetAndHead) {
   EXPECT_EQ(get({}), ErrorCode::kOk);
   EXPECT_EQ(get({.if_match = "\"" + a.meta.etag + "\""}), ErrorCode::kOk);
   EXPECT_EQ(get({.if_match = "*"}), ErrorCode::kOk);
-  EXPECT_EQ(get({.if_match = "\"x\""}), ErrorCode::kPreconditionFailed);
-  EXPECT_EQ(get({.if_none_match = a.meta.etag}), ErrorCode::kNotModified);
+  EXPECT_EQ(get({.if_match = "\"x\""}), s3::kPreconditionFailed);
+  EXPECT_EQ(get({.if_none_match = a.meta.etag}), s3::kNotModified);
   EXPECT_EQ(get({.if_none_match = "\"x\", \"" + a.meta.etag + "\""}),
-            ErrorCode::kNotModified);
+            s3::kNotModified);
   EXPECT_EQ(get({.if_none_match = "\"x\""}), ErrorCode::kOk);
-  EXPECT_EQ(get({.if_modified_since = t}), ErrorCode::kNotModified);
+  EXPECT_EQ(get({.if_modified_since = t}), s3::kNotModified);
   EXPECT_EQ(get({.if_modified_since = t - seconds(1)}), ErrorCode::kOk);
   EXPECT_EQ(get({.if_unmodified_since = t}), ErrorCode::kOk);
   EXPECT_EQ(get({.if_unmodified_since = t - seconds(1)}),
-            ErrorCode::kPreconditionFailed);
+            s3::kPreconditionFailed);
   // S3's documented pairs.
   EXPECT_EQ(
       get({.if_match = a.meta.etag, .if_unmodified_since = t - seconds(1)}),
@@ -324,17 +324,16 @@ TEST_F(SemanticsTest, ConditionalGetAndHead) {
             ErrorCode::kOk);
   EXPECT_EQ(
       get({.if_none_match = a.meta.etag, .if_modified_since = t - seconds(1)}),
-      ErrorCode::kNotModified);
+      s3::kNotModified);
 }
 
 TEST_F(SemanticsTest, ConditionsComeBeforeTheRange) {
   ObjectInfo a = Put("src", "a", "hello");
   GetObjectRequest req{.bucket = "src", .key = "a", .range = "bytes=99-"};
   req.conditions.if_match = "\"x\"";
-  EXPECT_EQ(svc_.GetObject(req).status().code(),
-            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(svc_.GetObject(req).status().code(), s3::kPreconditionFailed);
   req.conditions.if_match = a.meta.etag;
-  EXPECT_EQ(svc_.GetObject(req).status().code(), ErrorCode::kInvalidRange);
+  EXPECT_EQ(svc_.GetObject(req).status().code(), s3::kInvalidRange);
 }
 
 TEST_F(SemanticsTest, PutIfNoneMatchStarOnlyCreates) {
@@ -343,22 +342,21 @@ TEST_F(SemanticsTest, PutIfNoneMatchStarOnlyCreates) {
   EXPECT_TRUE(svc_.PutObject(req).ok());
   req.body = "second";
   EXPECT_EQ(svc_.PutObject(req).status(),
-            Status(ErrorCode::kPreconditionFailed,
+            Status(s3::kPreconditionFailed,
                    "At least one of the pre-conditions you specified did not "
                    "hold"));
   EXPECT_EQ(*svc_.GetObjectBody("src", "a"), "first");
   req.conditions.if_none_match = "\"some-etag\"";
-  EXPECT_EQ(svc_.PutObject(req).status().code(), ErrorCode::kNotImplemented);
+  EXPECT_EQ(svc_.PutObject(req).status().code(), s3::kNotImplemented);
 }
 
 TEST_F(SemanticsTest, PutIfMatchReplacesOnlyThatVersion) {
   PutObjectRequest req{.bucket = "src", .key = "a", .body = "new"};
   req.conditions.if_match = Md5Hex("old");
-  EXPECT_EQ(svc_.PutObject(req).status().code(), ErrorCode::kNoSuchKey);
+  EXPECT_EQ(svc_.PutObject(req).status().code(), s3::kNoSuchKey);
   Put("src", "a", "old");
   req.conditions.if_match = "\"" + Md5Hex("other") + "\"";
-  EXPECT_EQ(svc_.PutObject(req).status().code(),
-            ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(svc_.PutObject(req).status().code(), s3::kPreconditionFailed);
   req.conditions.if_match = "\"" + Md5Hex("old") + "\"";
   EXPECT_TRUE(svc_.PutObject(req).ok());
   EXPECT_EQ(*svc_.GetObjectBody("src", "a"), "new");
@@ -372,14 +370,14 @@ TEST_F(SemanticsTest, ContentMd5IsVerified) {
   EXPECT_TRUE(svc_.PutObject(req).ok());
   req.content_md5 = Md5Base64("other");
   EXPECT_EQ(svc_.PutObject(req).status(),
-            Status(ErrorCode::kBadDigest,
+            Status(s3::kBadDigest,
                    "The Content-MD5 you specified did not match what we "
                    "received."));
   for (const std::string& bad : std::vector<std::string>{
            "", "not base64!", "AAAAAA==", Md5Hex("hello")}) {
     req.content_md5 = bad;
     EXPECT_EQ(svc_.PutObject(req).status(),
-              Status(ErrorCode::kInvalidDigest,
+              Status(s3::kInvalidDigest,
                      "The Content-MD5 you specified was invalid."))
         << bad;
   }
@@ -408,12 +406,12 @@ TEST_F(SemanticsTest, AGivenChecksumIsVerifiedKeptAndReturnedOnRequest) {
 
   req.checksum->value = "AAAAAA==";
   EXPECT_EQ(svc_.PutObject(req).status(),
-            Status(ErrorCode::kBadDigest,
+            Status(s3::kBadDigest,
                    "The CRC32 you specified did not match the calculated "
                    "checksum."));
   req.checksum->value = "AAAA";
   EXPECT_EQ(svc_.PutObject(req).status(),
-            Status(ErrorCode::kInvalidRequest,
+            Status(s3::kInvalidRequest,
                    "Value for x-amz-checksum-crc32 header is invalid."));
 }
 
@@ -435,7 +433,7 @@ TEST_F(SemanticsTest, AnAwsChunkedPutWithATrailingChecksum) {
   ASSERT_TRUE(wrong.ok());
   req.body = wrong->data;
   req.checksum = **FindChecksum(wrong->trailers);
-  EXPECT_EQ(svc_.PutObject(req).status().code(), ErrorCode::kBadDigest);
+  EXPECT_EQ(svc_.PutObject(req).status().code(), s3::kBadDigest);
 }
 
 TEST_F(SemanticsTest, WithoutAChecksumOneIsComputed) {
@@ -474,7 +472,7 @@ TEST_F(SemanticsTest, ContentHeadersAndExpiresAreKept) {
               {.bucket = "src", .key = "b", .expires = std::string("\xff", 1)})
           .status()
           .code(),
-      ErrorCode::kInvalidArgument);
+      s3::kInvalidArgument);
 }
 
 TEST_F(SemanticsTest, UserMetadataIsAtMostTwoKilobytes) {
@@ -485,7 +483,7 @@ TEST_F(SemanticsTest, UserMetadataIsAtMostTwoKilobytes) {
   std::map<std::string, std::string> over{{"k", std::string(2048, 'v')}};
   EXPECT_EQ(
       svc_.PutObject({.bucket = "src", .key = "a", .metadata = over}).status(),
-      Status(ErrorCode::kMetadataTooLarge,
+      Status(s3::kMetadataTooLarge,
              "Your metadata headers exceed the maximum allowed "
              "metadata size."));
 }

@@ -16,7 +16,9 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/common_errors.h"
 #include "emulator/core/digest.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -111,7 +113,7 @@ TEST_F(BucketServiceTest, CreateBucketTwiceElsewhereIsBucketAlreadyOwnedByYou) {
   ASSERT_TRUE(svc.CreateBucket("dup").ok());
   auto again = svc.CreateBucket("dup");
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.status().code(), ErrorCode::kBucketAlreadyOwnedByYou);
+  EXPECT_EQ(again.status().code(), s3::kBucketAlreadyOwnedByYou);
   EXPECT_EQ(again.status().message(),
             "Your previous request to create the named bucket succeeded and "
             "you already own it.");
@@ -121,7 +123,7 @@ TEST_F(BucketServiceTest, CreateBucketRefusesInvalidNames) {
   for (std::string_view name : {"ab", "Upper", "a_b", "192.168.1.1", "x..y"}) {
     auto r = svc_.CreateBucket(name);
     ASSERT_FALSE(r.ok()) << name;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidBucketName);
+    EXPECT_EQ(r.status().code(), s3::kInvalidBucketName);
     EXPECT_FALSE(svc_.BucketExists(name));
   }
   EXPECT_TRUE(recorder_.events.empty());
@@ -129,20 +131,20 @@ TEST_F(BucketServiceTest, CreateBucketRefusesInvalidNames) {
 
 TEST_F(BucketServiceTest, DeleteBucketErrors) {
   Status missing = svc_.DeleteBucket("nope");
-  EXPECT_EQ(missing.code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(missing.code(), s3::kNoSuchBucket);
   EXPECT_EQ(missing.message(), "The specified bucket does not exist");
 
   Create("full");
   Put("full", "k", "v");
   Status full = svc_.DeleteBucket("full");
-  EXPECT_EQ(full.code(), ErrorCode::kBucketNotEmpty);
+  EXPECT_EQ(full.code(), s3::kBucketNotEmpty);
   EXPECT_EQ(full.message(), "The bucket you tried to delete is not empty");
   EXPECT_TRUE(svc_.BucketExists("full"));
 
   ASSERT_TRUE(svc_.DeleteObject("full", "k").ok());
   EXPECT_TRUE(svc_.DeleteBucket("full").ok());
   EXPECT_FALSE(svc_.BucketExists("full"));
-  EXPECT_EQ(svc_.HeadBucket("full").status().code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(svc_.HeadBucket("full").status().code(), s3::kNoSuchBucket);
   // The name is free again.
   Create("full");
 }
@@ -183,11 +185,11 @@ TEST_F(BucketServiceTest, ListBucketsInNameOrderWithPrefixAndPages) {
 TEST_F(BucketServiceTest, ListBucketsErrors) {
   for (int64_t bad : {0, -1, 10001}) {
     EXPECT_EQ(svc_.ListBuckets({.max_buckets = bad}).status().code(),
-              ErrorCode::kInvalidArgument);
+              s3::kInvalidArgument);
   }
   EXPECT_EQ(
       svc_.ListBuckets({.continuation_token = "not-a-token"}).status().code(),
-      ErrorCode::kInvalidArgument);
+      s3::kInvalidArgument);
 }
 
 // --- Objects ---------------------------------------------------------------
@@ -249,17 +251,17 @@ TEST_F(BucketServiceTest, PutObjectReplaces) {
 
 TEST_F(BucketServiceTest, PutObjectErrors) {
   auto no_bucket = svc_.PutObject({.bucket = "nope", .key = "k"});
-  EXPECT_EQ(no_bucket.status().code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(no_bucket.status().code(), s3::kNoSuchBucket);
 
   Create("bkt");
   auto too_long =
       svc_.PutObject({.bucket = "bkt", .key = std::string(1025, 'k')});
-  EXPECT_EQ(too_long.status().code(), ErrorCode::kKeyTooLongError);
+  EXPECT_EQ(too_long.status().code(), s3::kKeyTooLongError);
   EXPECT_EQ(too_long.status().message(), "Your key is too long");
   EXPECT_EQ(svc_.PutObject({.bucket = "bkt", .key = ""}).status().code(),
-            ErrorCode::kInvalidArgument);
+            s3::kInvalidArgument);
   EXPECT_EQ(svc_.PutObject({.bucket = "bkt", .key = "\xc3"}).status().code(),
-            ErrorCode::kInvalidArgument);
+            s3::kInvalidArgument);
   EXPECT_TRUE(
       svc_.PutObject({.bucket = "bkt", .key = std::string(1024, 'k')}).ok());
 
@@ -274,7 +276,7 @@ TEST_F(BucketServiceTest, PutObjectErrors) {
       {.bucket = "bkt",
        .key = "m2",
        .metadata = {{name, std::string(2049 - name.size(), 'v')}}});
-  EXPECT_EQ(over.status().code(), ErrorCode::kMetadataTooLarge);
+  EXPECT_EQ(over.status().code(), s3::kMetadataTooLarge);
   EXPECT_EQ(over.status().message(),
             "Your metadata headers exceed the maximum allowed metadata size.");
   EXPECT_FALSE(
@@ -300,7 +302,7 @@ TEST(BucketServiceLimitsTest, ObjectSizeLimitIsConfigurable) {
   auto big = svc.PutObject(
       {.bucket = "bkt", .key = "k", .body = std::string(11, 'y')});
   ASSERT_FALSE(big.ok());
-  EXPECT_EQ(big.status().code(), ErrorCode::kEntityTooLarge);
+  EXPECT_EQ(big.status().code(), s3::kEntityTooLarge);
   EXPECT_EQ(big.status().message(),
             "Your proposed upload exceeds the maximum allowed size");
   EXPECT_EQ(*svc.GetObjectBody("bkt", "k"), std::string(10, 'x'));
@@ -335,13 +337,13 @@ TEST_F(BucketServiceTest, GetAndHeadErrors) {
       return head ? svc_.HeadObject(r) : svc_.GetObject(r);
     };
     auto no_bucket = call({"nope", "k"});
-    EXPECT_EQ(no_bucket.status().code(), ErrorCode::kNoSuchBucket);
+    EXPECT_EQ(no_bucket.status().code(), s3::kNoSuchBucket);
     Create(head ? "bkt-head" : "bkt-get");
     auto no_key = call({head ? "bkt-head" : "bkt-get", "k"});
-    EXPECT_EQ(no_key.status().code(), ErrorCode::kNoSuchKey);
+    EXPECT_EQ(no_key.status().code(), s3::kNoSuchKey);
     EXPECT_EQ(no_key.status().message(), "The specified key does not exist.");
     EXPECT_EQ(call({"bkt-get", std::string(1025, 'k')}).status().code(),
-              ErrorCode::kKeyTooLongError);
+              s3::kKeyTooLongError);
   }
 }
 
@@ -358,13 +360,12 @@ TEST_F(BucketServiceTest, DeleteObject) {
   Create("bkt");
   Put("bkt", "k", "v");
   EXPECT_TRUE(svc_.DeleteObject("bkt", "k").ok());
-  EXPECT_EQ(svc_.GetObject({"bkt", "k"}).status().code(),
-            ErrorCode::kNoSuchKey);
+  EXPECT_EQ(svc_.GetObject({"bkt", "k"}).status().code(), s3::kNoSuchKey);
   // A key that is not there: S3 answers 204 all the same.
   EXPECT_TRUE(svc_.DeleteObject("bkt", "k").ok());
   EXPECT_TRUE(svc_.DeleteObject("bkt", "never-was").ok());
-  EXPECT_EQ(svc_.DeleteObject("nope", "k").code(), ErrorCode::kNoSuchBucket);
-  EXPECT_EQ(svc_.DeleteObject("bkt", "").code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(svc_.DeleteObject("nope", "k").code(), s3::kNoSuchBucket);
+  EXPECT_EQ(svc_.DeleteObject("bkt", "").code(), s3::kInvalidArgument);
   EXPECT_EQ(svc_.ObjectCount("bkt"), 0u);
 }
 
@@ -375,14 +376,12 @@ TEST_F(BucketServiceTest, DirectAccessForTheHarness) {
   Put("bkt", "runs/2/a.json", "C");
   Put("bkt", "other", "D");
   EXPECT_EQ(*svc_.GetObjectBody("bkt", "runs/1/b.json"), "B");
-  EXPECT_EQ(svc_.GetObjectBody("bkt", "x").status().code(),
-            ErrorCode::kNoSuchKey);
-  EXPECT_EQ(svc_.GetObjectBody("nope", "x").status().code(),
-            ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(svc_.GetObjectBody("bkt", "x").status().code(), s3::kNoSuchKey);
+  EXPECT_EQ(svc_.GetObjectBody("nope", "x").status().code(), s3::kNoSuchBucket);
   EXPECT_EQ(*svc_.ListKeys("bkt", "runs/1/"),
             (std::vector<std::string>{"runs/1/a.json", "runs/1/b.json"}));
   EXPECT_EQ(svc_.ListKeys("bkt")->size(), 4u);
-  EXPECT_EQ(svc_.ListKeys("nope").status().code(), ErrorCode::kNoSuchBucket);
+  EXPECT_EQ(svc_.ListKeys("nope").status().code(), s3::kNoSuchBucket);
   EXPECT_EQ(svc_.ObjectCount("bkt"), 4u);
   EXPECT_EQ(svc_.ObjectCount("nope"), 0u);
 }
@@ -479,7 +478,7 @@ TEST_F(BucketServiceTest, ListMaxKeysLimits) {
   EXPECT_TRUE(zero.next_continuation_token.empty());
 
   auto negative = svc_.ListObjectsV2({.bucket = "bkt", .max_keys = -1});
-  EXPECT_EQ(negative.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(negative.status().code(), s3::kInvalidArgument);
 }
 
 TEST_F(BucketServiceTest, ListNotTruncatedWhenTheRestRollsIntoTheLastPrefix) {
@@ -518,7 +517,7 @@ TEST_F(BucketServiceTest, ContinuationTokensAreStableAndChecked) {
   for (std::string bad : {"garbage", "Zm9v", "!!!!"}) {
     auto r = svc_.ListObjectsV2({.bucket = "bkt", .continuation_token = bad});
     ASSERT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_EQ(r.status().code(), s3::kInvalidArgument);
     EXPECT_EQ(r.status().message(),
               "The continuation token provided is incorrect");
   }
@@ -531,7 +530,7 @@ TEST_F(BucketServiceTest, ContinuationTokensAreStableAndChecked) {
                           .continuation_token = buckets->continuation_token})
           .ok());
   EXPECT_EQ(svc_.ListObjectsV2({.bucket = "nope"}).status().code(),
-            ErrorCode::kNoSuchBucket);
+            s3::kNoSuchBucket);
 }
 
 // Brute force: every entry (key or common prefix) of a full listing.
@@ -674,7 +673,7 @@ class FlakyStore : public ObjectStore {
 
  private:
   static Status Broken() {
-    return Status(ErrorCode::kInternalError, "disk on fire");
+    return Status(common::kInternalError, "disk on fire");
   }
   bool* fail_;
   MemoryObjectStore inner_;
@@ -694,15 +693,14 @@ TEST(BucketServiceStoreFailureTest, AFailedWriteChangesNothing) {
   size_t events = recorder.events.size();
 
   fail = true;
-  EXPECT_EQ(svc.CreateBucket("other").status().code(),
-            ErrorCode::kInternalError);
+  EXPECT_EQ(svc.CreateBucket("other").status().code(), common::kInternalError);
   EXPECT_EQ(svc.PutObject({.bucket = "bkt", .key = "k", .body = "new"})
                 .status()
                 .message(),
             "disk on fire");
-  EXPECT_EQ(svc.DeleteObject("bkt", "k").code(), ErrorCode::kInternalError);
+  EXPECT_EQ(svc.DeleteObject("bkt", "k").code(), common::kInternalError);
   EXPECT_EQ(svc.GetObject({"bkt", "k"}).status().code(),
-            ErrorCode::kInternalError);
+            common::kInternalError);
   fail = false;
 
   EXPECT_FALSE(svc.BucketExists("other"));
@@ -728,7 +726,7 @@ TEST(BucketServiceStoreFailureTest, AFailedMultipartStepChangesNothing) {
   fail = true;
   EXPECT_EQ(
       svc.CreateMultipartUpload({.bucket = "bkt", .key = "k"}).status().code(),
-      ErrorCode::kInternalError);
+      common::kInternalError);
   EXPECT_EQ(svc.OpenUploadCount(), 0u);
   fail = false;
   auto up = svc.CreateMultipartUpload({.bucket = "bkt", .key = "k"});
@@ -833,14 +831,14 @@ TEST_F(BucketServiceDiskTest, ARestartKeepsBucketsObjectsAndMetadata) {
   // And it keeps working after the restart.
   ASSERT_TRUE(svc->DeleteBucket("empty-one").ok());
   EXPECT_FALSE(fs::exists(dir_ / "s3" / "empty-one"));
-  EXPECT_EQ(svc->DeleteBucket("artifacts").code(), ErrorCode::kBucketNotEmpty);
+  EXPECT_EQ(svc->DeleteBucket("artifacts").code(), s3::kBucketNotEmpty);
 }
 
 TEST_F(BucketServiceDiskTest, OpenFailsOnAnUnusableDataDir) {
   std::ofstream(dir_ / "file") << "x";
   auto s = BucketService::Open(clock_, {.data_dir = (dir_ / "file").string()});
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), ErrorCode::kInternalError);
+  EXPECT_EQ(s.status().code(), common::kInternalError);
 }
 
 TEST_F(BucketServiceDiskTest, OpenWithoutADataDirIsInMemory) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/services/events_errors.h"
 #include "emulator/services/schedule_expression.h"
 
 namespace fanlab::services {
@@ -231,7 +232,7 @@ TEST_P(CronParseErrorTest, NamesTheFieldAndTheToken) {
   const BadCase& c = GetParam();
   Result<CronExpression> parsed = CronExpression::Parse(c.expression);
   ASSERT_FALSE(parsed.ok()) << c.expression;
-  EXPECT_EQ(parsed.status().code(), ErrorCode::kValidationException);
+  EXPECT_EQ(parsed.status().code(), events::kValidationException);
   EXPECT_EQ(parsed.status().message(),
             std::string(c.expression) + ": " + c.message);
 }

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "emulator/services/dynamodb_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -36,7 +38,7 @@ class ExpressionTest : public ::testing::Test {
                         ExpressionKind kind = ExpressionKind::kCondition) {
     auto c = Cond(text, kind);
     EXPECT_FALSE(c.ok()) << text << " parsed";
-    EXPECT_EQ(c.status().code(), ErrorCode::kValidationException);
+    EXPECT_EQ(c.status().code(), dynamodb::kValidationException);
     return c.status().message();
   }
   Result<UpdateExpression> Update(std::string_view text) {

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "emulator/services/sns_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -101,7 +103,7 @@ TEST(FilterPolicyTest, BadPoliciesAreRefusedNamingWhatIsWrong) {
     auto p = FilterPolicy::Parse(text, Scope::kMessageAttributes);
     EXPECT_FALSE(p.ok()) << text;
     if (p.ok()) return std::string();
-    EXPECT_EQ(p.status().code(), ErrorCode::kInvalidParameterException);
+    EXPECT_EQ(p.status().code(), sns::kInvalidParameterException);
     return p.status().message();
   };
   EXPECT_THAT(bad("[]"), HasSubstr("JSON object"));

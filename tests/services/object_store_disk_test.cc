@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "emulator/core/common_errors.h"
 #include "emulator/core/digest.h"
+#include "emulator/services/s3_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -156,13 +158,12 @@ TEST_F(ObjectStoreDiskTest, UnsafeBucketNamesAreRefusedByTheStoreItself) {
        std::vector<std::string>{"", ".", "..", "../x", "a/b", "/abs", "..a",
                                 std::string("a\0b", 3), "UPPER", ".tmp-x"}) {
     EXPECT_EQ(store_->CreateBucket(BucketMeta{bucket, kT0}).code(),
-              ErrorCode::kInvalidBucketName)
+              s3::kInvalidBucketName)
         << bucket;
     EXPECT_EQ(store_->PutObject(bucket, "k", Meta("x"), "x").code(),
-              ErrorCode::kInvalidBucketName)
+              s3::kInvalidBucketName)
         << bucket;
-    EXPECT_EQ(store_->DeleteBucket(bucket).code(),
-              ErrorCode::kInvalidBucketName);
+    EXPECT_EQ(store_->DeleteBucket(bucket).code(), s3::kInvalidBucketName);
     EXPECT_FALSE(store_->ReadObject(bucket, "k", 0, 1).ok());
     EXPECT_FALSE(store_->DeleteObject(bucket, "k").ok());
   }
@@ -274,7 +275,7 @@ class ObjectStoreDiskCorruptTest : public ObjectStoreDiskTest {
     ASSERT_NE(reopened, nullptr);
     auto loaded = reopened->Load();
     ASSERT_FALSE(loaded.ok());
-    EXPECT_EQ(loaded.status().code(), ErrorCode::kInternalError);
+    EXPECT_EQ(loaded.status().code(), common::kInternalError);
     EXPECT_NE(loaded.status().message().find("Corrupt"), std::string::npos)
         << loaded.status().message();
   }
@@ -378,13 +379,13 @@ TEST_F(ObjectStoreDiskTest, HostileUploadIdsNeverNameAPath) {
            "..", "../../outside", "a/b", "", ".", "a.b", std::string(129, 'a'),
            std::string("a\0b", 3)}) {
     EXPECT_EQ(store_->CreateUpload("bkt", Upload(id, "k")).code(),
-              ErrorCode::kNoSuchUpload)
+              s3::kNoSuchUpload)
         << id;
     EXPECT_EQ(store_->PutPart("bkt", id, Part(1, "x"), "x").code(),
-              ErrorCode::kNoSuchUpload);
+              s3::kNoSuchUpload);
     EXPECT_EQ(store_->ReadPart("bkt", id, 1).status().code(),
-              ErrorCode::kNoSuchUpload);
-    EXPECT_EQ(store_->DeleteUpload("bkt", id).code(), ErrorCode::kNoSuchUpload);
+              s3::kNoSuchUpload);
+    EXPECT_EQ(store_->DeleteUpload("bkt", id).code(), s3::kNoSuchUpload);
   }
   EXPECT_TRUE(
       store_->CreateUpload("bkt", Upload(std::string(128, 'a'), "k")).ok());

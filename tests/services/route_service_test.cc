@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/base64.h"
 #include "tests/test_util.h"
 
@@ -158,11 +159,10 @@ TEST_F(RouteServiceTest, TemplatesOverTheLimitsAreRefused) {
                                  "/" + std::string(kMaxRoutePathBytes, 'a')}) {
     auto created =
         routes_.CreateRoute({.method = "GET", .path = bad, .function = "f"});
-    EXPECT_EQ(created.status().code(),
-              ErrorCode::kInvalidParameterValueException)
+    EXPECT_EQ(created.status().code(), lambda::kInvalidParameterValueException)
         << bad.size();
     EXPECT_EQ(routes_.DeleteRoute("GET", bad).code(),
-              ErrorCode::kResourceNotFoundException);
+              lambda::kResourceNotFoundException);
   }
   EXPECT_TRUE(routes_.ListRoutes().empty());
 
@@ -221,9 +221,9 @@ TEST_F(RouteServiceTest, LiteralBeatsParamBeatsGreedyAndMethodBeatsAny) {
 TEST_F(RouteServiceTest, DeleteRemovesTheMethodAndPrunesTheTree) {
   Add("GET", "/user/{username}");
   EXPECT_EQ(routes_.DeleteRoute("GET", "/user/{other}").code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   EXPECT_EQ(routes_.DeleteRoute("POST", "/user/{username}").code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   EXPECT_TRUE(routes_.DeleteRoute("get", "/user/{username}").ok());
   EXPECT_EQ(Matched("GET", "/user/bob"), "-");
   EXPECT_TRUE(routes_.ListRoutes().empty());
@@ -418,12 +418,12 @@ TEST_F(RouteServiceTest, FunctionErrorsTimeoutsAndInvokeFailures) {
   EXPECT_EQ((*answer)->body, R"({"message":"Endpoint request timed out"})");
 
   answer = Send(Get("/r"));
-  calls_.back().done(Status(ErrorCode::kTooManyRequestsException, "Rate"));
+  calls_.back().done(Status(lambda::kTooManyRequestsException, "Rate"));
   EXPECT_EQ((*answer)->status, 500);
   EXPECT_EQ((*answer)->body, R"({"message":"Internal server error"})");
 
   answer = Send(Get("/r"));
-  calls_.back().done(Status(ErrorCode::kRequestTooLargeException, "big"));
+  calls_.back().done(Status(lambda::kRequestTooLargeException, "big"));
   EXPECT_EQ((*answer)->status, 413);
   EXPECT_EQ(routes_.pending(), 0u);
 }
@@ -516,8 +516,7 @@ TEST_F(RouteServiceTest, SynchronousInvokeAnswersAreServed) {
   RouteService sync(
       clock_, ids_,
       [](const std::string&, std::string, RouteService::InvokeDone done) {
-        done(Status(ErrorCode::kResourceNotFoundException,
-                    "Function not found"));
+        done(Status(lambda::kResourceNotFoundException, "Function not found"));
       });
   ASSERT_TRUE(
       sync.CreateRoute({.method = "GET", .path = "/", .function = "gone"})

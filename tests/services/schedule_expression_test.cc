@@ -10,6 +10,8 @@
 #include <ostream>
 #include <string>
 
+#include "emulator/services/dynamodb_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -58,7 +60,7 @@ class ScheduleRateErrorTest : public ::testing::TestWithParam<BadRate> {};
 TEST_P(ScheduleRateErrorTest, IsRefusedWithAReason) {
   Result<ScheduleExpression> r = ScheduleExpression::Parse(GetParam().text);
   ASSERT_FALSE(r.ok()) << GetParam().text;
-  EXPECT_EQ(r.status().code(), ErrorCode::kValidationException);
+  EXPECT_EQ(r.status().code(), dynamodb::kValidationException);
   EXPECT_EQ(r.status().message(),
             std::string(GetParam().text) + ": " + GetParam().message);
 }

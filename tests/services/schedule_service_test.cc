@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/services/events_errors.h"
 #include "emulator/services/schedule_expression.h"
 
 namespace fanlab::services {
@@ -64,7 +65,7 @@ class ScheduleServiceTest : public ::testing::Test {
     service_.SetDelivery([this](const Target& t, const std::string& payload) {
       delivered_.push_back({t.id, t.kind, t.resource, payload, clock_.Now()});
       if (refuse_.count(t.id) != 0) {
-        return Status(ErrorCode::kResourceNotFoundException,
+        return Status(events::kResourceNotFoundException,
                       "Function not found: " + t.resource);
       }
       return Status::Ok();
@@ -529,7 +530,7 @@ TEST_F(ScheduleServiceTest, PutRuleRefusesBadFields) {
     EXPECT_EQ(s.code(), code) << s.ToString();
     EXPECT_EQ(s.message(), msg);
   };
-  const ErrorCode kValidation = ErrorCode::kValidationException;
+  const ErrorCode kValidation = events::kValidationException;
   expect(put({.name = ""}), kValidation,
          "1 validation error detected: Value '' at 'name' failed to satisfy "
          "constraint: Member must have length greater than or equal to 1");
@@ -578,7 +579,7 @@ TEST_F(ScheduleServiceTest, PutRuleRefusesBadFields) {
              "' at 'description' failed to satisfy constraint: Member must "
              "have length less than or equal to 512");
   expect(put({.name = "r", .event_bus_name = "orders"}),
-         ErrorCode::kResourceNotFoundException,
+         events::kResourceNotFoundException,
          "Event bus orders does not exist.");
   EXPECT_TRUE(put({.name = "r", .event_bus_name = "default"}).ok());
   EXPECT_TRUE(put({.name = "r",
@@ -598,7 +599,7 @@ TEST_F(ScheduleServiceTest, PutRuleStopsAtTheRuleQuota) {
   }
   req.name = "c";
   Status s = small.PutRule(req).status();
-  EXPECT_EQ(s.code(), ErrorCode::kLimitExceededException);
+  EXPECT_EQ(s.code(), events::kLimitExceededException);
   EXPECT_EQ(s.message(),
             "The requested resource exceeds the maximum number allowed.");
   req.name = "a";  // replacing an existing rule is not a new one
@@ -622,12 +623,12 @@ TEST_F(ScheduleServiceTest, DescribeRuleAndItsErrors) {
   EXPECT_EQ(r->description, "noon");
 
   Status missing = service_.DescribeRule({"nope"}).status();
-  EXPECT_EQ(missing.code(), ErrorCode::kResourceNotFoundException);
+  EXPECT_EQ(missing.code(), events::kResourceNotFoundException);
   EXPECT_EQ(missing.message(), "Rule nope does not exist on EventBus default.");
   Status bus = service_.DescribeRule({"r", "other"}).status();
   EXPECT_EQ(bus.message(), "Event bus other does not exist.");
   EXPECT_EQ(service_.DescribeRule({"bad name"}).status().code(),
-            ErrorCode::kValidationException);
+            events::kValidationException);
 }
 
 TEST_F(ScheduleServiceTest, ListRulesByPrefixInPages) {
@@ -664,16 +665,16 @@ TEST_F(ScheduleServiceTest, ListRulesByPrefixInPages) {
             "satisfy constraint: Member must have value less than or equal "
             "to 100");
   EXPECT_EQ(service_.ListRules({.event_bus_name = "x"}).status().code(),
-            ErrorCode::kResourceNotFoundException);
+            events::kResourceNotFoundException);
   EXPECT_EQ(service_.ListRules({.name_prefix = "a b"}).status().code(),
-            ErrorCode::kValidationException);
+            events::kValidationException);
 }
 
 TEST_F(ScheduleServiceTest, DeleteRuleRefusesARuleWithTargets) {
   Put("r", "rate(1 minute)");
   PutTargets("r", {Function("f", "f")});
   Status s = service_.DeleteRule({"r"});
-  EXPECT_EQ(s.code(), ErrorCode::kValidationException);
+  EXPECT_EQ(s.code(), events::kValidationException);
   EXPECT_EQ(s.message(), "Rule can't be deleted since it has targets.");
   // Force is for managed rules: it does not bypass the targets.
   EXPECT_EQ(service_.DeleteRule({"r", "", true}).message(), s.message());
@@ -687,16 +688,16 @@ TEST_F(ScheduleServiceTest, DeleteRuleRefusesARuleWithTargets) {
   // Deleting again (or a rule never made) succeeds, as in EventBridge.
   EXPECT_TRUE(service_.DeleteRule({"r"}).ok());
   EXPECT_EQ(service_.DeleteRule({"r", "other"}).code(),
-            ErrorCode::kResourceNotFoundException);
+            events::kResourceNotFoundException);
 }
 
 TEST_F(ScheduleServiceTest, EnableAndDisableNeedTheRule) {
   for (Status s :
        {service_.EnableRule({"nope"}), service_.DisableRule({"nope"})}) {
-    EXPECT_EQ(s.code(), ErrorCode::kResourceNotFoundException);
+    EXPECT_EQ(s.code(), events::kResourceNotFoundException);
     EXPECT_EQ(s.message(), "Rule nope does not exist on EventBus default.");
   }
-  EXPECT_EQ(service_.EnableRule({""}).code(), ErrorCode::kValidationException);
+  EXPECT_EQ(service_.EnableRule({""}).code(), events::kValidationException);
 }
 
 // --- Targets -----------------------------------------------------------------
@@ -804,7 +805,7 @@ TEST_F(ScheduleServiceTest, PutTargetsRequestFaultsChangeNothing) {
         .status();
   };
   Status missing = put("nope", {Function("f", "f")});
-  EXPECT_EQ(missing.code(), ErrorCode::kResourceNotFoundException);
+  EXPECT_EQ(missing.code(), events::kResourceNotFoundException);
   EXPECT_EQ(missing.message(), "Rule nope does not exist on EventBus default.");
   EXPECT_EQ(put("r", {}).message(),
             "1 validation error detected: Value '[]' at 'targets' failed to "
@@ -833,12 +834,12 @@ TEST_F(ScheduleServiceTest, PutTargetsRequestFaultsChangeNothing) {
             "once.");
   Target big = Function("big", "f");
   big.input = std::string(8193, ' ');
-  EXPECT_EQ(put("r", {big}).code(), ErrorCode::kValidationException);
+  EXPECT_EQ(put("r", {big}).code(), events::kValidationException);
 
   // Six targets on one rule: over the quota of five, and none is put.
   std::vector<Target> six(eleven.begin(), eleven.begin() + 6);
   EXPECT_EQ(put("r", six),
-            Status(ErrorCode::kLimitExceededException,
+            Status(events::kLimitExceededException,
                    "The requested resource exceeds the maximum number "
                    "allowed."));
   PutTargets("r", std::vector<Target>(eleven.begin(), eleven.begin() + 5));
@@ -849,7 +850,7 @@ TEST_F(ScheduleServiceTest, PutTargetsRequestFaultsChangeNothing) {
   EXPECT_EQ(Info("r").target_count, 5u);
   EXPECT_EQ(
       service_.PutTargets({"r", "other", {Function("f", "f")}}).status().code(),
-      ErrorCode::kResourceNotFoundException);
+      events::kResourceNotFoundException);
 }
 
 TEST_F(ScheduleServiceTest, RemoveTargetsAndItsErrors) {
@@ -862,7 +863,7 @@ TEST_F(ScheduleServiceTest, RemoveTargetsAndItsErrors) {
   EXPECT_EQ(observer_.events.back().detail, R"({"RemoveTargets":["a","c"]})");
 
   EXPECT_EQ(service_.RemoveTargets({"nope", "", {"a"}}).status().code(),
-            ErrorCode::kResourceNotFoundException);
+            events::kResourceNotFoundException);
   EXPECT_EQ(service_.RemoveTargets({"r", "", {}}).status().message(),
             "1 validation error detected: Value '[]' at 'ids' failed to "
             "satisfy constraint: Member must have length greater than or "
@@ -871,7 +872,7 @@ TEST_F(ScheduleServiceTest, RemoveTargetsAndItsErrors) {
       service_.RemoveTargets({"r", "", std::vector<std::string>(101, "a")})
           .status()
           .code(),
-      ErrorCode::kValidationException);
+      events::kValidationException);
   EXPECT_EQ(service_.RemoveTargets({"r", "", {"a", "b c"}}).status().message(),
             "1 validation error detected: Value 'b c' at 'ids.2.member' "
             "failed to satisfy constraint: Member must satisfy regular "
@@ -897,10 +898,10 @@ TEST_F(ScheduleServiceTest, ListTargetsByRuleInPages) {
   EXPECT_EQ(service_.ListTargetsByRule(req).status().message(),
             "The NextToken is not valid.");
   EXPECT_EQ(service_.ListTargetsByRule({.rule = "nope"}).status().code(),
-            ErrorCode::kResourceNotFoundException);
+            events::kResourceNotFoundException);
   EXPECT_EQ(
       service_.ListTargetsByRule({.rule = "r", .limit = 0}).status().code(),
-      ErrorCode::kValidationException);
+      events::kValidationException);
 }
 
 // --- Observer and harness view

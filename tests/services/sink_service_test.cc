@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include "emulator/compute/lambda_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -41,17 +43,17 @@ class SinkServiceTest : public ::testing::Test {
 
 TEST_F(SinkServiceTest, CreateValidatesAndListsByName) {
   EXPECT_EQ(sinks_.CreateSink({.name = ""}).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   EXPECT_EQ(sinks_.CreateSink({.name = "a/b"}).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   EXPECT_EQ(sinks_.CreateSink({.name = std::string(81, 'a')}).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   EXPECT_EQ(sinks_.CreateSink({.name = "x", .status_code = 99}).status().code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
   EXPECT_EQ(sinks_.CreateSink({.name = "x", .headers = {{"X-A", "1\r\nB: 2"}}})
                 .status()
                 .code(),
-            ErrorCode::kInvalidParameterValueException);
+            lambda::kInvalidParameterValueException);
 
   auto created = sinks_.CreateSink({.name = "cb-2", .body = "thanks"});
   ASSERT_TRUE(created.ok());
@@ -59,7 +61,7 @@ TEST_F(SinkServiceTest, CreateValidatesAndListsByName) {
   // A body without a Content-Type is text/plain.
   EXPECT_EQ(*FindHeader(created->headers, "content-type"), "text/plain");
   EXPECT_EQ(sinks_.CreateSink({.name = "cb-2"}).status().code(),
-            ErrorCode::kResourceConflictException);
+            lambda::kResourceConflictException);
   ASSERT_TRUE(sinks_.CreateSink({.name = "a_1", .status_code = 500}).ok());
   auto all = sinks_.ListSinks();
   ASSERT_EQ(all.size(), 2u);
@@ -68,11 +70,11 @@ TEST_F(SinkServiceTest, CreateValidatesAndListsByName) {
 
   EXPECT_TRUE(sinks_.DeleteSink("a_1").ok());
   EXPECT_EQ(sinks_.DeleteSink("a_1").code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   EXPECT_EQ(sinks_.GetRequests("a_1").status().code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   EXPECT_EQ(sinks_.ClearRequests("a_1").code(),
-            ErrorCode::kResourceNotFoundException);
+            lambda::kResourceNotFoundException);
   EXPECT_EQ(events_.seen,
             (std::vector<std::string>{"SinkCreated cb-2 ", "SinkCreated a_1 ",
                                       "SinkDeleted a_1 "}));
@@ -150,7 +152,7 @@ TEST_F(SinkServiceTest, InterimStatusesAreRefused) {
   for (int status : {100, 101, 103, 199, 600}) {
     EXPECT_EQ(
         sinks_.CreateSink({.name = "s", .status_code = status}).status().code(),
-        ErrorCode::kInvalidParameterValueException)
+        lambda::kInvalidParameterValueException)
         << status;
   }
   EXPECT_TRUE(sinks_.CreateSink({.name = "low", .status_code = 200}).ok());
@@ -172,8 +174,7 @@ TEST_F(SinkServiceTest, HeadersThatCannotBeSentAreRefused) {
                                 {{"X-A", std::string("a\0b", 3)}},
                                 {{"X-A", "a\nb"}}}) {
     auto created = sinks_.CreateSink({.name = "s", .headers = bad});
-    EXPECT_EQ(created.status().code(),
-              ErrorCode::kInvalidParameterValueException)
+    EXPECT_EQ(created.status().code(), lambda::kInvalidParameterValueException)
         << bad[0].first;
   }
   EXPECT_TRUE(sinks_.ListSinks().empty());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/services/attribute_value_json.h"
+#include "emulator/services/dynamodb_errors.h"
 
 namespace fanlab::services {
 namespace {
@@ -137,7 +138,7 @@ TEST_F(TableServiceTest, CreateTablePublishesAndRefusesDuplicates) {
             R"({"TableName":"orders","KeySchema":[{"AttributeName":"pk",)"
             R"("KeyType":"HASH"}]})");
   auto again = tables_.CreateTable(Schema("orders", ""));
-  EXPECT_EQ(again.status(), Status(ErrorCode::kResourceInUseException,
+  EXPECT_EQ(again.status(), Status(dynamodb::kResourceInUseException,
                                    "Table already exists: orders"));
 }
 
@@ -163,7 +164,7 @@ TEST_F(TableServiceTest, CreateTableValidatesTheKeySchema) {
   auto error = [&](CreateTableRequest r) {
     auto d = tables_.CreateTable(r);
     EXPECT_FALSE(d.ok());
-    EXPECT_EQ(d.status().code(), ErrorCode::kValidationException);
+    EXPECT_EQ(d.status().code(), dynamodb::kValidationException);
     return d.status().message();
   };
   CreateTableRequest r = Schema("tab1", "S");
@@ -241,10 +242,10 @@ TEST_F(TableServiceTest, DeleteTable) {
   EXPECT_EQ(recorder_.events[0].detail,
             R"({"TableName":"users","ItemCount":1})");
   EXPECT_EQ(tables_.DescribeTable("users").status(),
-            Status(ErrorCode::kResourceNotFoundException,
+            Status(dynamodb::kResourceNotFoundException,
                    "Requested resource not found: Table: users not found"));
   EXPECT_EQ(tables_.DeleteTable("users").status().code(),
-            ErrorCode::kResourceNotFoundException);
+            dynamodb::kResourceNotFoundException);
 }
 
 TEST_F(TableServiceTest, ListTablesPages) {
@@ -393,7 +394,7 @@ TEST_F(TableServiceTest, ConditionalPut) {
   r.return_old_on_condition_failure = true;
   std::optional<Item> failed;
   auto again = tables_.PutItem(r, &failed);
-  EXPECT_EQ(again.status(), Status(ErrorCode::kConditionalCheckFailedException,
+  EXPECT_EQ(again.status(), Status(dynamodb::kConditionalCheckFailedException,
                                    "The conditional request failed"));
   ASSERT_TRUE(failed);
   EXPECT_EQ(ToJson(*failed), R"({"pk":{"S":"u1"},"v":{"N":"1"}})");
@@ -405,7 +406,7 @@ TEST_F(TableServiceTest, ConditionalPut) {
   r.expression.values = AttributeValues{{":expected", N("1")}};
   EXPECT_TRUE(tables_.PutItem(r).ok());
   EXPECT_EQ(tables_.PutItem(r).status().code(),
-            ErrorCode::kConditionalCheckFailedException);
+            dynamodb::kConditionalCheckFailedException);
 }
 
 TEST_F(TableServiceTest, SubstitutionsMustBeUsed) {
@@ -432,8 +433,7 @@ TEST_F(TableServiceTest, SubstitutionsMustBeUsed) {
   r.expression.names.reset();
   r.table_name = "nope";
   r.condition_expression = "attribute_not_exists(";
-  EXPECT_EQ(tables_.PutItem(r).status().code(),
-            ErrorCode::kValidationException);
+  EXPECT_EQ(tables_.PutItem(r).status().code(), dynamodb::kValidationException);
 }
 
 TEST_F(TableServiceTest, DeleteItem) {
@@ -447,7 +447,7 @@ TEST_F(TableServiceTest, DeleteItem) {
   std::optional<Item> failed;
   r.return_old_on_condition_failure = true;
   EXPECT_EQ(tables_.DeleteItem(r, &failed).status().code(),
-            ErrorCode::kConditionalCheckFailedException);
+            dynamodb::kConditionalCheckFailedException);
   EXPECT_TRUE(failed);
   r.expression.values = AttributeValues{{":min", N("0")}};
   r.return_values = ReturnValues::kAllOld;
@@ -585,7 +585,7 @@ TEST_F(TableServiceTest, UpdateCannotNestPastTheLimit) {
     ASSERT_TRUE(tables_.UpdateItem(r).ok()) << depth;
   }
   recorder_.events.clear();
-  const Status too_deep(ErrorCode::kValidationException,
+  const Status too_deep(dynamodb::kValidationException,
                         "Nesting Levels have exceeded supported limits");
   EXPECT_EQ(tables_.UpdateItem(r).status(), too_deep);
   // The longest path DynamoDB takes (32 steps) on the deepest item.
@@ -670,13 +670,13 @@ TEST_F(TableServiceTest, ConditionalUpdate) {
       AttributeValues{{":open", S("open")}, {":closed", S("closed")}};
   ASSERT_TRUE(tables_.UpdateItem(r).ok());
   EXPECT_EQ(tables_.UpdateItem(r).status().code(),
-            ErrorCode::kConditionalCheckFailedException);
+            dynamodb::kConditionalCheckFailedException);
   // A condition on an item that does not exist sees an empty item.
   r.key = J(R"({"pk":{"S":"u9"}})");
   r.condition_expression = "attribute_exists(pk)";
   r.expression.values = AttributeValues{{":closed", S("closed")}};
   EXPECT_EQ(tables_.UpdateItem(r).status().code(),
-            ErrorCode::kConditionalCheckFailedException);
+            dynamodb::kConditionalCheckFailedException);
   EXPECT_FALSE(*tables_.Get("users", r.key));
 }
 
@@ -858,7 +858,7 @@ TEST_F(TableServiceTest, KeyConditionsAreCheckedAgainstTheSchema) {
   QueryRequest missing = Q("pk = :a", {{":a", S("a")}});
   missing.table_name = "nope";
   EXPECT_EQ(tables_.Query(missing).status().code(),
-            ErrorCode::kResourceNotFoundException);
+            dynamodb::kResourceNotFoundException);
   QueryRequest limited = Q("pk = :a", {{":a", S("a")}});
   limited.limit = 0;
   EXPECT_EQ(QueryError(limited),
@@ -985,9 +985,9 @@ TEST_F(TableServiceTest, HarnessAccessors) {
   EXPECT_EQ((*found)->at("v").scalar(), "7");
   EXPECT_FALSE(*tables_.Get("users", J(R"({"pk":{"S":"u2"}})")));
   EXPECT_EQ(tables_.Get("nope", {}).status().code(),
-            ErrorCode::kResourceNotFoundException);
+            dynamodb::kResourceNotFoundException);
   EXPECT_EQ(tables_.Items("nope").status().code(),
-            ErrorCode::kResourceNotFoundException);
+            dynamodb::kResourceNotFoundException);
   EXPECT_EQ(tables_.FindTable("nope"), nullptr);
 }
 

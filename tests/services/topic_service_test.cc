@@ -11,6 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
+#include "emulator/services/sns_errors.h"
+
 namespace fanlab::services {
 namespace {
 
@@ -123,12 +127,12 @@ TEST_F(TopicServiceTest, CreateTopicRefusesBadNamesFifoAndOtherAttributes) {
            "", "has space", "dot.name", std::string(257, 'a')}) {
     auto r = topics_->CreateTopic(name);
     ASSERT_FALSE(r.ok()) << name;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterException);
+    EXPECT_EQ(r.status().code(), sns::kInvalidParameterException);
   }
   EXPECT_EQ(topics_->CreateTopic("jobs.fifo").status().code(),
-            ErrorCode::kInvalidParameterException);
+            sns::kInvalidParameterException);
   EXPECT_EQ(topics_->CreateTopic("t", {{"Nope", "x"}}).status().code(),
-            ErrorCode::kInvalidParameterException);
+            sns::kInvalidParameterException);
   ASSERT_TRUE(topics_->CreateTopic("t", {{"DisplayName", "A"}}).ok());
   auto again = topics_->CreateTopic("t", {{"DisplayName", "B"}});
   ASSERT_FALSE(again.ok());
@@ -141,11 +145,11 @@ TEST_F(TopicServiceTest, DeleteTopicDropsItsSubscriptionsAndIgnoresUnknown) {
   ASSERT_TRUE(topics_->DeleteTopic(topic).ok());
   EXPECT_TRUE(topics_->ListTopics().empty());
   EXPECT_EQ(topics_->GetSubscription(sub).status().code(),
-            ErrorCode::kNotFoundException);
+            sns::kNotFoundException);
   EXPECT_TRUE(topics_->DeleteTopic(topic).ok());  // SNS: not an error
   EXPECT_EQ(
       topics_->Publish({.topic_arn = topic, .message = "x"}).status().code(),
-      ErrorCode::kNotFoundException);
+      sns::kNotFoundException);
 }
 
 TEST_F(TopicServiceTest, SubscribeChecksProtocolEndpointAndAttributes) {
@@ -170,10 +174,10 @@ TEST_F(TopicServiceTest, SubscribeChecksProtocolEndpointAndAttributes) {
        }) {
     auto r = topics_->Subscribe(topic, c.protocol, c.endpoint, c.attrs);
     ASSERT_FALSE(r.ok()) << c.protocol << " " << c.endpoint;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterException);
+    EXPECT_EQ(r.status().code(), sns::kInvalidParameterException);
   }
   EXPECT_EQ(topics_->Subscribe(topic + "x", "sqs", kQueueArn).status().code(),
-            ErrorCode::kNotFoundException);
+            sns::kNotFoundException);
 }
 
 TEST_F(TopicServiceTest, SubscribingTwiceAnswersTheSameSubscription) {
@@ -185,7 +189,7 @@ TEST_F(TopicServiceTest, SubscribingTwiceAnswersTheSameSubscription) {
   EXPECT_EQ(topics_->ListSubscriptionsByTopic(topic)->size(), 2u);
   ASSERT_TRUE(topics_->Unsubscribe(a).ok());
   EXPECT_EQ(topics_->ListSubscriptions().size(), 1u);
-  EXPECT_EQ(topics_->Unsubscribe(a).code(), ErrorCode::kNotFoundException);
+  EXPECT_EQ(topics_->Unsubscribe(a).code(), sns::kNotFoundException);
 }
 
 TEST_F(TopicServiceTest, QueuesGetTheNotificationEnvelope) {
@@ -315,7 +319,7 @@ TEST_F(TopicServiceTest, FailedHttpPostsAreRetriedThreeTimes20SecondsApart) {
     EXPECT_EQ(posts_.size(), static_cast<size_t>(retry)) << retry;
     clock_.Advance(std::chrono::seconds(1));
     ASSERT_EQ(posts_.size(), static_cast<size_t>(retry + 1)) << retry;
-    posts_.back().done(Status(ErrorCode::kInternalError, "refused"));
+    posts_.back().done(Status(common::kInternalError, "refused"));
   }
   clock_.Advance(std::chrono::minutes(5));
   EXPECT_EQ(posts_.size(), 4u);
@@ -340,7 +344,7 @@ TEST_F(TopicServiceTest, ResubscribingWithOtherAttributesIsRefused) {
   auto again = topics_->Subscribe(topic, "sqs", kQueueArn,
                                   {{"RawMessageDelivery", "true"}});
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.status().code(), ErrorCode::kInvalidParameterException);
+  EXPECT_EQ(again.status().code(), sns::kInvalidParameterException);
   EXPECT_THAT(again.status().message(), HasSubstr("different attributes"));
 }
 
@@ -388,7 +392,7 @@ TEST_F(TopicServiceTest, FilterPoliciesChooseWhatASubscriptionGets) {
 TEST_F(TopicServiceTest, AFailedQueueDeliveryDoesNotFailThePublish) {
   std::string topic = NewTopic();
   std::string sub = MustSubscribe(topic, "sqs", kQueueArn);
-  queue_status_ = Status(ErrorCode::kQueueDoesNotExist, "gone");
+  queue_status_ = Status(sqs::kQueueDoesNotExist, "gone");
   EXPECT_TRUE(topics_->Publish({.topic_arn = topic, .message = "m"}).ok());
   EXPECT_EQ(topics_->GetSubscription(sub)->failed, 1u);
   EXPECT_EQ(recorder_.kinds.back(), "DeliveryFailed");
@@ -401,7 +405,7 @@ TEST_F(TopicServiceTest, PublishChecksMessageSubjectAndAttributes) {
     if (in.message.empty()) in.message = "m";
     return topics_->Publish(in).status().code();
   };
-  const ErrorCode bad = ErrorCode::kInvalidParameterException;
+  const ErrorCode bad = sns::kInvalidParameterException;
   EXPECT_EQ(code({.message = std::string(262144, 'a')}), ErrorCode::kOk);
   EXPECT_EQ(code({.message = std::string(262145, 'a')}), bad);
   EXPECT_EQ(code({.message = std::string(262140, 'a'),
@@ -459,13 +463,13 @@ TEST_F(TopicServiceTest, SubscriptionAttributesCanTurnRawDeliveryOn) {
   EXPECT_TRUE(topics_->GetSubscription(sub)->raw_message_delivery);
   EXPECT_EQ(
       topics_->SetSubscriptionAttribute(sub, "RawMessageDelivery", "1").code(),
-      ErrorCode::kInvalidParameterException);
+      sns::kInvalidParameterException);
   EXPECT_EQ(topics_->SetSubscriptionAttribute(sub, "FilterPolicy", "[").code(),
-            ErrorCode::kInvalidParameterException);
+            sns::kInvalidParameterException);
   EXPECT_EQ(
       topics_->SetSubscriptionAttribute(sub + "0", "RawMessageDelivery", "true")
           .code(),
-      ErrorCode::kNotFoundException);
+      sns::kNotFoundException);
 }
 
 }  // namespace

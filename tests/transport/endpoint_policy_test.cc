@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "emulator/queue/sqs_errors.h"
+
 namespace fanlab::transport {
 namespace {
 
@@ -34,7 +36,7 @@ TEST_P(EndpointPolicyTest, FollowsTheSchemeTable) {
   EXPECT_EQ(remote.ok(), c.with_remote_token == Want::kBound)
       << c.endpoint << ": " << remote.message();
   if (!by_default.ok()) {
-    EXPECT_EQ(by_default.code(), ErrorCode::kInvalidParameterValue);
+    EXPECT_EQ(by_default.code(), sqs::kInvalidParameterValue);
     EXPECT_NE(by_default.message().find(c.endpoint), std::string::npos)
         << by_default.message();
   }

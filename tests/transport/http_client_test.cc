@@ -8,6 +8,8 @@
 #include <boost/asio/io_context.hpp>
 #include <optional>
 
+#include "emulator/core/common_errors.h"
+#include "emulator/queue/sqs_errors.h"
 #include "emulator/transport/http_server.h"
 
 namespace fanlab::transport {
@@ -53,7 +55,7 @@ class HttpClientTest : public ::testing::Test {
     });
     EXPECT_FALSE(got.has_value()) << "answered inside Request";
     RunUntil(got);
-    if (!got) return Status(ErrorCode::kInternalError, "no answer");
+    if (!got) return Status(common::kInternalError, "no answer");
     return std::move(*got);
   }
 
@@ -105,10 +107,10 @@ TEST_F(HttpClientTest, BadUrlsFailLaterWithInvalidParameterValue) {
                           "http://h:0/", "http://h:99999/", "http://a b/"}) {
     auto r = Call({.url = url});
     ASSERT_FALSE(r.ok()) << url;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue) << url;
+    EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue) << url;
   }
   auto r = Call({.method = "BREW", .url = base_});
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue);
 }
 
 TEST_F(HttpClientTest, RefusedConnectionsAndTimeoutsAreInternalErrors) {
@@ -120,14 +122,14 @@ TEST_F(HttpClientTest, RefusedConnectionsAndTimeoutsAreInternalErrors) {
   }
   auto r = Call({.url = closed + "/x"});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInternalError);
+  EXPECT_EQ(r.status().code(), common::kInternalError);
   EXPECT_NE(r.status().message().find("cannot connect"), std::string::npos)
       << r.status().message();
 
   // A server that never answers: the call's own deadline ends it.
   r = Call({.url = base_ + "/never", .timeout = milliseconds(50)});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInternalError);
+  EXPECT_EQ(r.status().code(), common::kInternalError);
   EXPECT_NE(r.status().message().find("within 50 ms"), std::string::npos)
       << r.status().message();
 }
@@ -179,14 +181,13 @@ TEST_F(HttpClientTest, HeadersThatCannotBeSentAreRefusedAndNothingIsSent) {
                                           {{"X-A", "a\x7F"}}}) {
     auto r = Call({.url = base_ + "/x", .headers = bad});
     ASSERT_FALSE(r.ok()) << bad[0].first;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue)
-        << bad[0].first;
+    EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue) << bad[0].first;
   }
   std::optional<Result<int>> got;
   client_.Post(base_ + "/x", {{"Bad Name", "v"}}, "",
                [&](Result<int> r) { got = std::move(r); });
   RunUntil(got);
-  EXPECT_EQ(got->status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(got->status().code(), sqs::kInvalidParameterValue);
   EXPECT_TRUE(seen_.empty());
   // A tab and non-ASCII bytes are fine in a value.
   auto r = Call({.url = base_ + "/x", .headers = {{"X-A", "a\tb \xC3\xA9"}}});
@@ -200,7 +201,7 @@ TEST_F(HttpClientTest, HeadersThatCannotBeSentAreRefusedAndNothingIsSent) {
 TEST_F(HttpClientTest, TraceWithABodyIsAnErrorNotAnException) {
   auto r = Call({.method = "TRACE", .url = base_ + "/t", .body = "x"});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue);
   EXPECT_TRUE(seen_.empty());
 }
 
@@ -222,7 +223,7 @@ TEST_F(HttpClientTest, PendingCountsEveryCallUntilItsDoneRuns) {
       [&](Result<services::HttpResponse> r) { refused = std::move(r); });
   EXPECT_EQ(client_.pending(), 2u);
   RunUntil(refused);
-  EXPECT_EQ(refused->status().code(), ErrorCode::kInvalidParameterValue);
+  EXPECT_EQ(refused->status().code(), sqs::kInvalidParameterValue);
   EXPECT_EQ(client_.pending(), 1u);
   // The held call stays pending however long the server takes...
   while (held_.empty()) io_.run_one_for(milliseconds(100));

@@ -12,6 +12,7 @@
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/api/xml.h"
+#include "emulator/compute/lambda_errors.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/ids.h"
 #include "emulator/queue/queue_service.h"
@@ -42,7 +43,7 @@ class HttpFrontSweepTest : public ::testing::Test {
         routes_(clock_, ids_,
                 [](const std::string&, std::string,
                    services::RouteService::InvokeDone done) {
-                  done(Status(ErrorCode::kResourceNotFoundException, "none"));
+                  done(Status(lambda::kResourceNotFoundException, "none"));
                 }),
         sinks_(clock_),
         dispatcher_(api::Services{.sqs = queues_,

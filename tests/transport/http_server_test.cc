@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "emulator/queue/sqs_errors.h"
 #include "tests/transport/http_test_util.h"
 
 namespace fanlab::transport {
@@ -102,7 +103,7 @@ TEST(HttpServerTest, BindsLoopbackOnlyAndReportsThePort) {
                           "127.0.0.1", "127.0.0.1:x", "127.0.0.1:70000"}) {
     auto r = server.Bind(bad);
     EXPECT_FALSE(r.ok()) << bad;
-    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidParameterValue);
+    EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue);
   }
   auto url = server.Bind("localhost:0");
   ASSERT_TRUE(url.ok()) << url.status().ToString();

@@ -20,8 +20,10 @@
 #include <thread>
 #include <vector>
 
+#include "emulator/core/common_errors.h"
 #include "emulator/core/digest.h"
 #include "emulator/engine.h"
+#include "emulator/queue/sqs_errors.h"
 #include "tests/test_util.h"
 
 namespace fanlab::transport {
@@ -165,10 +167,10 @@ TEST_P(SqsClientTest, CreateQueueGetQueueUrlListQueuesDeleteQueue) {
 
   EXPECT_TRUE(client_.DeleteQueue({QueueUrl("jobs")}).ok());
   Status gone = client_.GetQueueUrl({"jobs", std::nullopt}).status();
-  EXPECT_EQ(gone.code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(gone.code(), sqs::kQueueDoesNotExist);
   EXPECT_EQ(gone.message(), "The specified queue does not exist.");
   EXPECT_EQ(client_.DeleteQueue({QueueUrl("jobs")}).code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
 }
 
 TEST_P(SqsClientTest, GetAndSetQueueAttributes) {
@@ -192,11 +194,11 @@ TEST_P(SqsClientTest, GetAndSetQueueAttributes) {
   EXPECT_EQ(all->attributes.at("VisibilityTimeout"), "120");
 
   Status bad = client_.SetQueueAttributes({url, {{"VisibilityTimeout", "x"}}});
-  EXPECT_EQ(bad.code(), ErrorCode::kInvalidAttributeValue) << bad.ToString();
+  EXPECT_EQ(bad.code(), sqs::kInvalidAttributeValue) << bad.ToString();
   EXPECT_FALSE(bad.message().empty());
   EXPECT_EQ(
       client_.GetQueueAttributes({url, {"NoSuchAttribute"}}).status().code(),
-      ErrorCode::kInvalidAttributeName);
+      sqs::kInvalidAttributeName);
 }
 
 TEST_P(SqsClientTest, SendReceiveDeleteWithEveryAttributeType) {
@@ -242,7 +244,7 @@ TEST_P(SqsClientTest, SendReceiveDeleteWithEveryAttributeType) {
   EXPECT_EQ(Attribute(url, "ApproximateNumberOfMessages"), "0");
 
   Status bad = client_.DeleteMessage({url, "garbage"});
-  EXPECT_EQ(bad.code(), ErrorCode::kReceiptHandleIsInvalid) << bad.ToString();
+  EXPECT_EQ(bad.code(), sqs::kReceiptHandleIsInvalid) << bad.ToString();
 }
 
 TEST_P(SqsClientTest, FifoSendReturnsASequenceNumberAndDeduplicates) {
@@ -262,8 +264,7 @@ TEST_P(SqsClientTest, FifoSendReturnsASequenceNumberAndDeduplicates) {
   EXPECT_EQ(Attribute(url, "ApproximateNumberOfMessages"), "1");
 
   send.message_group_id.reset();
-  EXPECT_EQ(client_.SendMessage(send).status().code(),
-            ErrorCode::kMissingParameter);
+  EXPECT_EQ(client_.SendMessage(send).status().code(), sqs::kMissingParameter);
 }
 
 TEST_P(SqsClientTest, ChangeMessageVisibilityMakesAMessageVisibleAgain) {
@@ -286,7 +287,7 @@ TEST_P(SqsClientTest, ChangeMessageVisibilityMakesAMessageVisibleAgain) {
 
   Status negative = client_.ChangeMessageVisibility(
       {url, second->messages[0].receipt_handle, -1});
-  EXPECT_EQ(negative.code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(negative.code(), sqs::kInvalidParameterValue)
       << negative.ToString();
 }
 
@@ -345,13 +346,13 @@ TEST_P(SqsClientTest, TheThreeBatchActions) {
 
   // Request-level faults are the Status.
   Status empty = client_.DeleteMessageBatch({url, {}}).status();
-  EXPECT_EQ(empty.code(), ErrorCode::kEmptyBatchRequest) << empty.ToString();
+  EXPECT_EQ(empty.code(), sqs::kEmptyBatchRequest) << empty.ToString();
   Status dup = client_
                    .SendMessageBatch({url,
                                       {{"a", "1", {}, {}, {}, {}, {}},
                                        {"a", "2", {}, {}, {}, {}, {}}}})
                    .status();
-  EXPECT_EQ(dup.code(), ErrorCode::kBatchEntryIdsNotDistinct) << dup.ToString();
+  EXPECT_EQ(dup.code(), sqs::kBatchEntryIdsNotDistinct) << dup.ToString();
 }
 
 TEST_P(SqsClientTest, TagQueueUntagQueueListQueueTags) {
@@ -371,9 +372,9 @@ TEST_P(SqsClientTest, TagQueueUntagQueueListQueueTags) {
   EXPECT_EQ(listed->tags, (TagMap{{"b", "2"}}));
 
   EXPECT_EQ(client_.TagQueue({QueueUrl("ghost"), {{"a", "1"}}}).code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
   EXPECT_EQ(client_.UntagQueue({QueueUrl("ghost"), {"a"}}).code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
 }
 
 TEST_P(SqsClientTest, ListDeadLetterSourceQueues) {
@@ -396,7 +397,7 @@ TEST_P(SqsClientTest, ListDeadLetterSourceQueues) {
   EXPECT_EQ(client_.ListDeadLetterSourceQueues({QueueUrl("ghost"), {}, {}})
                 .status()
                 .code(),
-            ErrorCode::kQueueDoesNotExist);
+            sqs::kQueueDoesNotExist);
 }
 
 TEST_P(SqsClientTest, PurgeQueue) {
@@ -409,7 +410,7 @@ TEST_P(SqsClientTest, PurgeQueue) {
   EXPECT_TRUE(ReceiveAll(url, 1).empty());
   // The clock has not moved: a second purge is too soon.
   Status again = client_.PurgeQueue({url});
-  EXPECT_EQ(again.code(), ErrorCode::kPurgeQueueInProgress) << again.ToString();
+  EXPECT_EQ(again.code(), sqs::kPurgeQueueInProgress) << again.ToString();
   EXPECT_THAT(again.message(), HasSubstr("purged"));
 }
 
@@ -430,16 +431,16 @@ TEST_P(SqsClientTest, LongPollOnAnEmptyQueueAnswersEmpty) {
 
 TEST_P(SqsClientTest, EngineErrorsComeBackAsStatusesWithTheirCode) {
   Status missing = client_.GetQueueUrl({"missing", std::nullopt}).status();
-  EXPECT_EQ(missing.code(), ErrorCode::kQueueDoesNotExist);
+  EXPECT_EQ(missing.code(), sqs::kQueueDoesNotExist);
   EXPECT_EQ(missing.message(), "The specified queue does not exist.");
 
   Status send =
       client_.SendMessage({QueueUrl("ghost"), "m", {}, {}, {}, {}, {}})
           .status();
-  EXPECT_EQ(send.code(), ErrorCode::kQueueDoesNotExist) << send.ToString();
+  EXPECT_EQ(send.code(), sqs::kQueueDoesNotExist) << send.ToString();
 
   Status bad_name = client_.CreateQueue({"bad name!", {}, {}}).status();
-  EXPECT_EQ(bad_name.code(), ErrorCode::kInvalidParameterValue)
+  EXPECT_EQ(bad_name.code(), sqs::kInvalidParameterValue)
       << bad_name.ToString();
   EXPECT_FALSE(bad_name.message().empty());
 
@@ -448,13 +449,13 @@ TEST_P(SqsClientTest, EngineErrorsComeBackAsStatusesWithTheirCode) {
   too_many.queue_url = url;
   too_many.max_number_of_messages = 11;
   Status r = client_.ReceiveMessage(too_many).status();
-  EXPECT_EQ(r.code(), ErrorCode::kInvalidParameterValue) << r.ToString();
+  EXPECT_EQ(r.code(), sqs::kInvalidParameterValue) << r.ToString();
   EXPECT_THAT(r.message(), HasSubstr("MaxNumberOfMessages"));
 
   Status clash =
       client_.CreateQueue({"errors", {{"VisibilityTimeout", "99"}}, {}})
           .status();
-  EXPECT_EQ(clash.code(), ErrorCode::kQueueNameExists) << clash.ToString();
+  EXPECT_EQ(clash.code(), sqs::kQueueNameExists) << clash.ToString();
 
   // The client goes on working after errors.
   auto ok = client_.GetQueueUrl({"errors", std::nullopt});
@@ -551,18 +552,18 @@ TEST_P(SqsClientTest, OneInvalidEntryFailsAloneTheRestSucceed) {
 
 TEST_P(SqsClientTest, BatchHelpersOnAnUnknownQueueAreQueueDoesNotExist) {
   Status s = client_.SendBodies(QueueUrl("ghost"), Bodies(12, "m")).status();
-  EXPECT_EQ(s.code(), ErrorCode::kQueueDoesNotExist) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kQueueDoesNotExist) << s.ToString();
   EXPECT_EQ(s.message(), "The specified queue does not exist.");
   Status d = client_
                  .DeleteMessages(
                      QueueUrl("ghost"),
                      std::vector<DeleteMessageBatchRequestEntry>{{"", "h"}})
                  .status();
-  EXPECT_EQ(d.code(), ErrorCode::kQueueDoesNotExist) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kQueueDoesNotExist) << d.ToString();
   Status c =
       client_.ChangeMessageVisibilities(QueueUrl("ghost"), {{"", "h", 0}})
           .status();
-  EXPECT_EQ(c.code(), ErrorCode::kQueueDoesNotExist) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kQueueDoesNotExist) << c.ToString();
 }
 
 // Nothing to send still sends one (empty) batch: the engine's answer is
@@ -573,15 +574,15 @@ TEST_P(SqsClientTest, EmptyInputIsTheEnginesEmptyBatchRequest) {
   EXPECT_EQ(RequestsSentBy([&] { sent = client_.SendBodies(url, {}); }), 1u);
   ASSERT_TRUE(sent.has_value());
   Status s = sent->status();
-  EXPECT_EQ(s.code(), ErrorCode::kEmptyBatchRequest) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kEmptyBatchRequest) << s.ToString();
   EXPECT_EQ(s.message(),
             "There should be at least one SendMessageBatchRequestEntry in the "
             "request.");
   Status d = client_.DeleteMessages(url, std::vector<Message>{}).status();
-  EXPECT_EQ(d.code(), ErrorCode::kEmptyBatchRequest) << d.ToString();
+  EXPECT_EQ(d.code(), sqs::kEmptyBatchRequest) << d.ToString();
   EXPECT_THAT(d.message(), HasSubstr("DeleteMessageBatchRequestEntry"));
   Status c = client_.ChangeMessageVisibilities(url, {}).status();
-  EXPECT_EQ(c.code(), ErrorCode::kEmptyBatchRequest) << c.ToString();
+  EXPECT_EQ(c.code(), sqs::kEmptyBatchRequest) << c.ToString();
   EXPECT_THAT(c.message(),
               HasSubstr("ChangeMessageVisibilityBatchRequestEntry"));
 }
@@ -595,7 +596,7 @@ TEST_P(SqsClientTest, ABatchRefusedAsAWholeIsTheStatus) {
   entries[10].id = "x";
   entries[11].id = "x";  // both in the second batch
   Status s = client_.SendMessages(url, entries).status();
-  EXPECT_EQ(s.code(), ErrorCode::kBatchEntryIdsNotDistinct) << s.ToString();
+  EXPECT_EQ(s.code(), sqs::kBatchEntryIdsNotDistinct) << s.ToString();
   // The first batch was sent anyway.
   EXPECT_EQ(Attribute(url, "ApproximateNumberOfMessages"), "10");
 }
@@ -680,14 +681,14 @@ TEST(SqsClientNoAnswerTest, UnservedEndpointIsAnInternalErrorNamingTheAction) {
   auto start = std::chrono::steady_clock::now();
   Status list = client.ListQueues({}).status();
   auto waited = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(list.code(), ErrorCode::kInternalError);
+  EXPECT_EQ(list.code(), common::kInternalError);
   EXPECT_THAT(list.message(), HasSubstr("ListQueues"));
   EXPECT_THAT(list.message(), HasSubstr("100 ms"));
   EXPECT_GE(waited, milliseconds(90));  // zmq_poll's clock is coarse
   EXPECT_LT(waited, seconds(5));
 
   Status del = client.DeleteQueue({QueueUrl("q")});
-  EXPECT_EQ(del.code(), ErrorCode::kInternalError);
+  EXPECT_EQ(del.code(), common::kInternalError);
   EXPECT_THAT(del.message(), HasSubstr("DeleteQueue"));
 
   // A receive without a long poll waits just the timeout.
@@ -696,7 +697,7 @@ TEST(SqsClientNoAnswerTest, UnservedEndpointIsAnInternalErrorNamingTheAction) {
   receive.wait_time_seconds = 0;
   start = std::chrono::steady_clock::now();
   Status got = client.ReceiveMessage(receive).status();
-  EXPECT_EQ(got.code(), ErrorCode::kInternalError);
+  EXPECT_EQ(got.code(), common::kInternalError);
   EXPECT_THAT(got.message(), HasSubstr("ReceiveMessage"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(5));
 
@@ -704,7 +705,7 @@ TEST(SqsClientNoAnswerTest, UnservedEndpointIsAnInternalErrorNamingTheAction) {
   start = std::chrono::steady_clock::now();
   Status batch = client.SendBodies(QueueUrl("q"), {"a", "b"}).status();
   waited = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(batch.code(), ErrorCode::kInternalError);
+  EXPECT_EQ(batch.code(), common::kInternalError);
   EXPECT_THAT(batch.message(), HasSubstr("SendMessageBatch"));
   EXPECT_GE(waited, milliseconds(90));  // zmq_poll's clock is coarse
   EXPECT_LT(waited, seconds(5));
