@@ -79,7 +79,8 @@ class Run {
   Run(const Scenario& s, const RunOptions& options)
       : scenario_(s),
         seed_(options.seed.value_or(s.seed)),
-        deterministic_(!options.real_time && s.virtual_clock) {}
+        deterministic_(!options.real_time && s.virtual_clock &&
+                       s.run.deterministic) {}
 
   ScenarioResult Go() {
     auto wall_start = std::chrono::steady_clock::now();

@@ -1019,6 +1019,7 @@ class Reader {
       s.run.wall_timeout =
           std::chrono::duration_cast<std::chrono::milliseconds>(*d);
     }
+    if (auto b = Bool(n["deterministic"])) s.run.deterministic = *b;
   }
 
   void ReadExpectations(const YAML::Node& list, Scenario& s) {

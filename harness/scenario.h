@@ -69,6 +69,10 @@ struct RunSpec {
   Duration settle = std::chrono::seconds(1);
   Duration max_virtual = std::chrono::hours(24);  // quiescence deadline
   std::chrono::milliseconds wall_timeout{60000};
+  // false (`run: {deterministic: false}`): the run follows real time inside
+  // handlers, as `fanlab run --real-time` does, for a scenario whose
+  // functions' own real work (sleeps, CPU) is what it is about.
+  bool deterministic = true;
 };
 
 // One expectation: its kind ("invocations", "messages", "queue", "items",

@@ -341,6 +341,9 @@ SpecPtr ScenarioSpec() {
                                  "(default 24h)")},
             {"wall_timeout",
              DurationSpec("real time allowed for the run (default 60s)")},
+            {"deterministic",
+             Boolean("false: follow real time inside handlers, as "
+                     "--real-time does (default true)")},
         },
         "how long to run after the last step");
 
