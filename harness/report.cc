@@ -10,8 +10,6 @@ namespace fanlab::harness {
 
 namespace json = boost::json;
 
-namespace {
-
 const char* StatusName(ScenarioResult::Status s) {
   switch (s) {
     case ScenarioResult::Status::kPassed:
@@ -23,6 +21,8 @@ const char* StatusName(ScenarioResult::Status s) {
   }
   return "error";
 }
+
+namespace {
 
 std::string Seconds(double s) {
   char buf[32];

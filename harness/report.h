@@ -12,6 +12,9 @@
 
 namespace fanlab::harness {
 
+// "passed", "failed" or "error": how every report names a status.
+const char* StatusName(ScenarioResult::Status s);
+
 struct TerminalStyle {
   bool color = false;
 };

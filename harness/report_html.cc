@@ -2,22 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include "harness/report.h"
+
 namespace fanlab::harness {
 namespace {
 
 namespace json = boost::json;
-
-const char* StatusName(ScenarioResult::Status s) {
-  switch (s) {
-    case ScenarioResult::Status::kPassed:
-      return "passed";
-    case ScenarioResult::Status::kFailed:
-      return "failed";
-    case ScenarioResult::Status::kError:
-      return "error";
-  }
-  return "error";
-}
 
 double Ms(Duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
