@@ -132,7 +132,9 @@ class Run {
     // Reachable by this user only (an abstract socket would be open to
     // every local user: file permissions do not apply to it).
     auto endpoint = socket_dir_.Make();
-    Result<std::string> bound = endpoint.status();
+    // Replaced by the bind's answer once the engine exists.
+    Result<std::string> bound =
+        endpoint.ok() ? Result<std::string>(std::string()) : endpoint.status();
     if (deterministic_) {
       // The ZeroMQ context starts its I/O threads with the engine's first
       // socket, and its ZAP handler (the same-uid check of ipc://) with the
