@@ -13,12 +13,13 @@ double Ms(Duration d) {
   return std::chrono::duration<double, std::milli>(d).count();
 }
 
-// What the page draws, per scenario: the events it needs, pared down.
+// What the page draws, per scenario: the events it needs, pared down. A
+// scenario that failed as its expect_failure says shows as "xfail".
 json::object ScenarioData(const ScenarioResult& r) {
   json::object s;
   s["name"] = r.name;
   s["file"] = r.file;
-  s["status"] = StatusName(r.status);
+  s["status"] = r.failed_as_expected ? "xfail" : StatusName(r.status);
   s["seed"] = r.seed;
   s["virtualMs"] = Ms(r.virtual_time);
   s["wallSeconds"] = r.wall_seconds;
@@ -92,7 +93,7 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}
 h1{font-size:1.4em}h2{font-size:1.15em;margin:1.6em 0 .3em}
 table.summary{border-collapse:collapse}
 .summary td,.summary th{padding:.2em .8em;border-bottom:1px solid #ddd;text-align:left}
-.passed{color:#1a7f37}.failed,.error{color:#c62828}
+.passed{color:#1a7f37}.xfail{color:#8a6d00}.failed,.error{color:#c62828}
 .scenario{border-top:2px solid #eee;margin-top:1em}
 svg{display:block;margin:.4em 0}
 svg text{font-size:11px;fill:#444}
