@@ -1,6 +1,6 @@
 // `fanlab bench engine`: the queue engine's throughput and memory, measured
 // in process on one core, with the floor each figure stands on measured in
-// the same run (DESIGN.md §6: ratios are what hold on noisy machines).
+// the same run (ratios are what hold on noisy machines).
 #ifndef FANLAB_BENCH_ENGINE_BENCH_H_
 #define FANLAB_BENCH_ENGINE_BENCH_H_
 

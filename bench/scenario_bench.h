@@ -1,6 +1,6 @@
 // `fanlab bench scenarios`: the wall time of each workflow scenario in
 // scenarios/ (or the paths given), replayed on embedded emulators one at a
-// time, best of `repeat` runs. Two have targets (DESIGN.md §6): the
+// time, best of `repeat` runs. Two have targets (README, Figures): the
 // scheduler over 24 virtual hours (scheduler-24h, ≤ 2 s) and DoParallel
 // with 10,000 tasks on warm workers (doparallel-10k, ≤ 1 s). The floor,
 // measured in the same run, is an empty scenario: an engine started,

@@ -1,4 +1,4 @@
-// fanlab-batchjob: the batch job of DESIGN.md §1 (workflow 3, an AWS SAM
+// fanlab-batchjob: the batch job (the third seed workflow, an AWS SAM
 // design): a dispatcher, one asynchronous worker per job, and a summary
 // that drains a run queue into a topic. One executable; the role is argv[1]:
 //

@@ -1,5 +1,5 @@
 // fanlab-doparallel: DoParallel, fan-out/fan-in with a callback
-// (DESIGN.md §1.1). The design is one web app behind API routes whose
+// (the first seed workflow, README.md). The design is one web app behind API routes whose
 // hops are HTTP calls through those routes; here each route is one role
 // (argv[1]), and every role behind a route answers API Gateway's proxy
 // response {statusCode, headers, body}:

@@ -1,6 +1,6 @@
-// fanlab-relay: Relay, long tasks cut into time-limited hops (DESIGN.md
-// §1.4), on the relay library's four calls: setup, getRelayPkt, relayPass
-// and tearDown. One executable; argv[1] picks the function:
+// fanlab-relay: Relay, long tasks cut into time-limited hops (the fourth
+// seed workflow), on the relay library's four calls: setup, getRelayPkt,
+// relayPass and tearDown. One executable; argv[1] picks the function:
 //
 //   setup     event {name, units, unitMs, parts?, delaySeconds?, custom?}.
 //             setup(): creates the standard queue relay-<name>

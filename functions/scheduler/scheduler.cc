@@ -1,4 +1,4 @@
-// fanlab-scheduler: the scheduler of DESIGN.md §1 (workflow 5): schedules
+// fanlab-scheduler: the scheduler (the fifth seed workflow): schedules
 // kept in a table, a cron tick that sends the due ones to a job queue, a
 // runner that calls the algorithm and sends its answer to a result queue.
 // One executable; the role is argv[1]:

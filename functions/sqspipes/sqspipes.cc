@@ -1,4 +1,4 @@
-// fanlab-sqspipes: DESIGN.md §1.2's sqspipes, a multi-stage pipe over FIFO
+// fanlab-sqspipes: the second seed workflow, a multi-stage pipe over FIFO
 // priority queues (`generate → reduce → count`), one executable whose role
 // is argv[1]. README.md beside this file is the full contract; in short:
 //

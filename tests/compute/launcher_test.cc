@@ -46,6 +46,17 @@ int CountWithMarker(const std::string& marker) {
   return n;
 }
 
+// The escaped sleepers themselves ("sleep MARKER"), not the short-lived
+// shells that fork them: their count settles at 2 once both have escaped.
+int SleepersWithMarker(const std::string& marker) {
+  int n = 0;
+  const std::string argv = std::string("sleep") + '\0' + marker;
+  for (const auto& p : testing::AllProcesses()) {
+    if (p.cmdline.starts_with(argv)) ++n;
+  }
+  return n;
+}
+
 // Zombies among this process's children: what was never reaped.
 int OwnZombies() {
   int n = 0;
@@ -369,7 +380,10 @@ TEST_F(LauncherTest, TerminateReachesDescendantsThatLeftTheGroup) {
   auto below_main = [&] {
     int n = 0;
     for (const auto& p : testing::AllProcesses()) {
-      if (p.cmdline.find(marker) != std::string::npos &&
+      // Only the sleepers: the shell that forks the second one also
+      // carries the marker, for a moment, and is not a descendant that
+      // escaped.
+      if (p.cmdline.starts_with(std::string("sleep") + '\0' + marker) &&
           p.ppid == run.process->pid() && p.pgrp != run.process->pid()) {
         ++n;
       }
@@ -399,11 +413,11 @@ TEST_F(LauncherTest, ALauncherGoingAwayEndsItsProcessesTrees) {
   ASSERT_TRUE(launched.ok());
   while (result.empty()) io->run_one_for(milliseconds(100));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (CountWithMarker(marker) < 2 &&
+  while (SleepersWithMarker(marker) < 2 &&
          std::chrono::steady_clock::now() < deadline) {
     io->run_one_for(milliseconds(10));
   }
-  ASSERT_EQ(CountWithMarker(marker), 2);
+  ASSERT_EQ(SleepersWithMarker(marker), 2);
   launched = Status(common::kInternalError, "dropped");
   launcher.reset();  // the environment's shutdown, without a loop to run
   io.reset();
