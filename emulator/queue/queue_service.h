@@ -12,7 +12,8 @@
 // that needs a wake-up, and they schedule timers on the Clock (the engine
 // loop, or a test driving a VirtualClock, fires them).
 //
-// Thread safety: none. One engine thread owns the service (docs/architecture.md).
+// Thread safety: none. One engine thread owns the service
+// (docs/architecture.md).
 #ifndef FANLAB_EMULATOR_QUEUE_QUEUE_SERVICE_H_
 #define FANLAB_EMULATOR_QUEUE_QUEUE_SERVICE_H_
 

@@ -33,7 +33,8 @@
 // Besides the actions, a few direct accessors (GetObjectBody, ListKeys,
 // ...) let the harness assert on contents without going through JSON.
 //
-// Thread safety: none. One engine thread owns the service (docs/architecture.md).
+// Thread safety: none. One engine thread owns the service
+// (docs/architecture.md).
 #ifndef FANLAB_EMULATOR_SERVICES_BUCKET_SERVICE_H_
 #define FANLAB_EMULATOR_SERVICES_BUCKET_SERVICE_H_
 

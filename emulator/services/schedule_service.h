@@ -33,7 +33,8 @@
 // an EventPattern is refused. docs/services.md lists every
 // action, field and limit.
 //
-// Thread safety: none. One engine thread owns the service (docs/architecture.md).
+// Thread safety: none. One engine thread owns the service
+// (docs/architecture.md).
 #ifndef FANLAB_EMULATOR_SERVICES_SCHEDULE_SERVICE_H_
 #define FANLAB_EMULATOR_SERVICES_SCHEDULE_SERVICE_H_
 

@@ -1,7 +1,7 @@
 // fanlab-doparallel: DoParallel, fan-out/fan-in with a callback
-// (the first seed workflow, README.md). The design is one web app behind API routes whose
-// hops are HTTP calls through those routes; here each route is one role
-// (argv[1]), and every role behind a route answers API Gateway's proxy
+// (the first seed workflow, README.md). The design is one web app behind API
+// routes whose hops are HTTP calls through those routes; here each route is one
+// role (argv[1]), and every role behind a route answers API Gateway's proxy
 // response {statusCode, headers, body}:
 //
 //   job     POST /v1/job. Body {callback?, tasks: [{endpoint, params?}]}.
