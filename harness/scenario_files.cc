@@ -7,6 +7,30 @@ namespace fanlab::harness {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Folders that hold what scenarios use, not scenarios: data/ (request
+// bodies, objects), node_modules/, and hidden folders (.aws-sam/, .git/).
+bool SkippedFolder(const std::string& name) {
+  return name == "data" || name == "node_modules" ||
+         (name.size() > 1 && name[0] == '.');
+}
+
+// Files beside scenarios that are YAML or JSON too: a stack's template,
+// its samconfig, and npm's manifests.
+bool SkippedFile(const std::string& name) {
+  static constexpr const char* kNames[] = {
+      "template.yaml", "template.yml",   "template.json",  "samconfig.yaml",
+      "samconfig.yml", "samconfig.json", "package.json",   "package-lock.json",
+      "tsconfig.json", "serverless.yml", "serverless.yaml"};
+  for (const char* skipped : kNames) {
+    if (name == skipped) return true;
+  }
+  return name.ends_with(".schema.json");
+}
+
+}  // namespace
+
 std::vector<std::string> ScenarioFiles(const std::vector<std::string>& paths,
                                        std::string& error) {
   std::vector<std::string> out;
@@ -16,16 +40,15 @@ std::vector<std::string> ScenarioFiles(const std::vector<std::string>& paths,
       std::vector<std::string> found;
       for (auto it = fs::recursive_directory_iterator(path, ec);
            !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        // Folders named data/ hold what scenarios read (request bodies,
-        // objects), not scenarios.
-        if (it->is_directory() && it->path().filename() == "data") {
+        if (it->is_directory() &&
+            SkippedFolder(it->path().filename().string())) {
           it.disable_recursion_pending();
           continue;
         }
         if (!it->is_regular_file()) continue;
         std::string name = it->path().filename().string();
         std::string ext = it->path().extension().string();
-        if (name.ends_with(".schema.json")) continue;
+        if (SkippedFile(name)) continue;
         if (ext == ".yaml" || ext == ".yml" || ext == ".json") {
           found.push_back(it->path().string());
         }

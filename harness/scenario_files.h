@@ -1,7 +1,10 @@
 // Finding scenario files: the files named, and every .yaml, .yml and
-// .json file under the folders named, sorted; not *.schema.json, and
-// nothing under a folder named data/ (what scenarios read: request bodies,
-// objects).
+// .json file under the folders named, sorted. A folder search passes over
+// what lives beside scenarios in a project: folders named data/ (what
+// scenarios read: request bodies, objects) and node_modules/, hidden
+// folders, *.schema.json, a stack's template.{yaml,yml,json},
+// samconfig.*, serverless.{yml,yaml}, package.json, package-lock.json and
+// tsconfig.json. Files named directly are always taken.
 #ifndef FANLAB_HARNESS_SCENARIO_FILES_H_
 #define FANLAB_HARNESS_SCENARIO_FILES_H_
 

@@ -30,7 +30,11 @@ class HarnessScenarioFiles : public ::testing::Test {
     for (const char* f :
          {"b.yaml", "a.yml", "notes.txt", "scenario.schema.json", "sub/c.json",
           "sub/deeper/d.yaml", "sub/deeper/other.schema.json", "sub/e.YAML.bak",
-          "z/x.yaml"}) {
+          "z/x.yaml", "app/template.yaml", "app/package.json",
+          "app/package-lock.json", "app/samconfig.toml", "app/samconfig.yaml",
+          "app/node_modules/m/package.json", "app/node_modules/m/x.yaml",
+          "app/.aws-sam/build/template.yaml", "app/scenarios/run.yaml",
+          "app/data/body.json"}) {
       fs::path p = root_ / f;
       fs::create_directories(p.parent_path());
       std::ofstream(p) << "name: x\n";
@@ -48,9 +52,20 @@ class HarnessScenarioFiles : public ::testing::Test {
 
 TEST_F(HarnessScenarioFiles, FoldersAreSearchedRecursivelyAndSorted) {
   std::string error;
-  EXPECT_THAT(ScenarioFiles({root_.string()}, error),
-              ElementsAre(P("a.yml"), P("b.yaml"), P("sub/c.json"),
-                          P("sub/deeper/d.yaml"), P("z/x.yaml")));
+  EXPECT_THAT(
+      ScenarioFiles({root_.string()}, error),
+      ElementsAre(P("a.yml"), P("app/scenarios/run.yaml"), P("b.yaml"),
+                  P("sub/c.json"), P("sub/deeper/d.yaml"), P("z/x.yaml")));
+  EXPECT_EQ(error, "");
+}
+
+TEST_F(HarnessScenarioFiles,
+       AProjectsTemplateAndManifestsAreNamedOnlyDirectly) {
+  std::string error;
+  EXPECT_THAT(ScenarioFiles({P("app")}, error),
+              ElementsAre(P("app/scenarios/run.yaml")));
+  EXPECT_THAT(ScenarioFiles({P("app/template.yaml")}, error),
+              ElementsAre(P("app/template.yaml")));
   EXPECT_EQ(error, "");
 }
 
