@@ -55,3 +55,14 @@ if command -v npm >/dev/null &&
   (cd "$compat" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   cp "$compat/package-lock.json" "$stamp"
 fi
+
+# examples/relay/node_modules (the relay example's AWS SDK clients, the
+# same versions as tests/compat's: npm's cache serves them), the same way.
+relay="$root/examples/relay"
+stamp="$relay/node_modules/.fanlab-lock"
+if command -v npm >/dev/null &&
+   ! cmp -s "$relay/package-lock.json" "$stamp"; then
+  echo "setup: npm ci in examples/relay" >&2
+  (cd "$relay" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$relay/package-lock.json" "$stamp"
+fi
