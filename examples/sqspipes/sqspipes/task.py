@@ -143,9 +143,10 @@ class TaskRunner(object):
             urls.append(url)
         self._out_queue_urls = urls
 
-    def _in_queues(self, min_priority, max_priority, retry_seconds):
+    def _in_queues(self, min_priority, max_priority, retry_seconds, until):
         """(priority, url) of the queues this task reads, highest priority
-        first, waiting for the task before to create them."""
+        first, waiting for the task before to create them; None when
+        until() says to stop first."""
         wanted = []
         for priority in reversed(range(len(self.in_queue_names))):
             if min_priority is not None and priority < min_priority:
@@ -160,6 +161,8 @@ class TaskRunner(object):
                 if waited:
                     print('OK')
                 return found
+            if until is not None and until():
+                return None
             if not waited:
                 print('Waiting for input queues...')
                 waited = True
@@ -214,7 +217,9 @@ class TaskRunner(object):
             in_queues = []
             if self.in_queue_names:
                 in_queues = self._in_queues(min_priority, max_priority,
-                                            poll_interval)
+                                            poll_interval, until)
+                if in_queues is None:
+                    return
             executions = 0
             idle_passes = 0
             while until is None or not until():
