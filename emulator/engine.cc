@@ -310,6 +310,7 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
         auto shared =
             std::make_shared<services::HttpRequest>(std::move(request));
         Admit(std::move(key), [this, shared, respond] {
+          if (faults_ != nullptr && InjectHttpFault(shared, respond)) return;
           http_front_->Handle(std::move(*shared), respond);
         });
       },

@@ -47,6 +47,8 @@ class RouteService;
 class ScheduleService;
 class SinkService;
 class TableService;
+struct HttpRequest;
+struct HttpResponse;
 }  // namespace services
 namespace transport {
 class HttpClient;
@@ -231,6 +233,10 @@ class Engine {
   // The fault for `request` (engine_faults.cc): true when it took the
   // call over (answered it, or will dispatch it itself).
   bool InjectFault(api::ApiRequest& request, api::ApiCallback& done);
+  // The same for an HTTP request to a route or a sink (down, slow).
+  bool InjectHttpFault(
+      const std::shared_ptr<services::HttpRequest>& request,
+      const std::function<void(services::HttpResponse)>& respond);
   // Functions reach the HTTP front (AWS_ENDPOINT_URL) and their Runtime
   // API listeners; their start makes a virtual clock follow real time.
   void ConnectFunctions();

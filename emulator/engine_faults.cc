@@ -5,6 +5,9 @@
 
 #include "emulator/core/common_errors.h"
 #include "emulator/engine.h"
+#include "emulator/services/route_service.h"
+#include "emulator/services/sink_service.h"
+#include "emulator/transport/http_front.h"
 
 namespace fanlab {
 
@@ -64,6 +67,43 @@ void Engine::SetFaults(sim::FaultInjector* faults) {
   faults_ = faults;
   functions_->SetFaults(faults);
   sqs_->SetFaults(faults);
+  topics_->SetFaults(faults);
+}
+
+bool Engine::InjectHttpFault(
+    const std::shared_ptr<services::HttpRequest>& request,
+    const std::function<void(services::HttpResponse)>& respond) {
+  sim::HttpSite site{.method = request->method, .path = request->path};
+  std::string resource;
+  if (services::SinkService::IsSinkPath(request->path)) {
+    std::string_view rest =
+        std::string_view(request->path).substr(services::kSinkPrefix.size());
+    resource = std::string(rest.substr(0, rest.find('/')));
+    site.target = sim::HttpSite::Target::kSink;
+  } else if (std::optional<services::RouteMatch> match =
+                 routes_->Match(request->method, request->path)) {
+    resource = match->route->path;
+    site.target = sim::HttpSite::Target::kRoute;
+  } else {
+    return false;  // an AWS API call, or nothing served there
+  }
+  site.resource = resource;
+  sim::HttpFault fault = faults_->OnHttpRequest(site);
+  switch (fault.act) {
+    case sim::HttpFault::Act::kNone:
+      return false;
+    case sim::HttpFault::Act::kDown:
+      // As a load balancer answers for a service with nothing behind it:
+      // the route's function or the sink never sees the request.
+      respond(services::GatewayResponse(503, "Service Unavailable", ""));
+      return true;
+    case sim::HttpFault::Act::kSlow:
+      clock_->ScheduleAfter(fault.delay, [this, request, respond] {
+        http_front_->Handle(std::move(*request), respond);
+      });
+      return true;
+  }
+  return false;
 }
 
 bool Engine::InjectFault(api::ApiRequest& request, api::ApiCallback& done) {

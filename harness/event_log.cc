@@ -138,6 +138,10 @@ void EventLog::OnInvocation(const compute::InvocationRecord& r) {
 }
 
 void EventLog::OnAsyncNote(const compute::AsyncNote& n) {
+  if (n.kind == compute::AsyncNote::Kind::kQueued) {
+    Add("lambda", "EventQueued", n.function, n.request_id, json::value());
+    return;
+  }
   json::object detail{{"attempts", n.attempts}};
   if (!n.error_type.empty()) detail["errorType"] = n.error_type;
   std::string kind;

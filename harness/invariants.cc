@@ -354,6 +354,59 @@ ExpectationResult MaxConcurrency(const InvariantSpec& spec,
   return v.Done();
 }
 
+ExpectationResult EventInvocationsEnd(const InvariantSpec& spec,
+                                      const std::vector<Event>& events) {
+  const std::string pattern = Param(spec, "function");
+  Verdict v(spec,
+            "every Event invocation ends: in success, or given up on with a "
+            "logged drop (and its destination told)");
+  // Request id -> the event's acceptance and the last word on it.
+  struct Fate {
+    const Event* queued = nullptr;
+    const Event* last = nullptr;
+  };
+  std::map<std::string, Fate> fates;
+  std::vector<std::string> order;  // request ids, as accepted
+  for (const Event& e : events) {
+    if (e.service != "lambda" || !sim::GlobMatch(pattern, e.resource)) {
+      continue;
+    }
+    if (e.kind == "EventQueued") {
+      fates[e.key].queued = &e;
+      order.push_back(e.key);
+      continue;
+    }
+    auto it = fates.find(e.key);
+    if (it == fates.end()) continue;  // not an Event invocation
+    if (e.kind == "Invocation" || e.kind == "EventRetryScheduled" ||
+        e.kind == "EventDropped") {
+      it->second.last = &e;
+    }
+  }
+  for (const std::string& id : order) {
+    const Fate& f = fates[id];
+    const Event* last = f.last;
+    const std::string function = f.queued->resource;
+    if (last == nullptr) {
+      v.Break("Event invocation " + id + " of " + function +
+                  " never ran by the end of the run",
+              {f.queued});
+    } else if (last->kind == "EventRetryScheduled") {
+      v.Break("Event invocation " + id + " of " + function +
+                  " was still waiting for a retry at the end of the run",
+              {f.queued, last});
+    } else if (last->kind == "Invocation") {
+      std::string outcome = DetailStr(*last, "outcome");
+      if (outcome != "success") {
+        v.Break("Event invocation " + id + " of " + function + " ended in " +
+                    outcome + " with no retry and no drop logged",
+                {f.queued, last});
+      }
+    }
+  }
+  return v.Done();
+}
+
 }  // namespace
 
 const std::vector<InvariantInfo>& BuiltinInvariants() {
@@ -385,6 +438,11 @@ const std::vector<InvariantInfo>& BuiltinInvariants() {
        "never more than `max` invocations (of `function`) at once",
        {"function", "max"},
        {"max"}},
+      {"event-invocations-end",
+       "every Event invocation (of `function`) ends in success or in a "
+       "logged drop",
+       {"function"},
+       {}},
   };
   return all;
 }
@@ -404,6 +462,9 @@ ExpectationResult CheckInvariant(const InvariantSpec& spec,
   if (spec.name == "dlq-accounting") return DlqAccounting(spec, events);
   if (spec.name == "unique") return Unique(spec, events);
   if (spec.name == "max-concurrency") return MaxConcurrency(spec, events);
+  if (spec.name == "event-invocations-end") {
+    return EventInvocationsEnd(spec, events);
+  }
   Verdict v(spec, "a built-in invariant");
   v.Break("no invariant named \"" + spec.name + "\"", {});
   return v.Done();

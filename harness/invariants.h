@@ -21,6 +21,10 @@
 //                        {service, kind, resource, where, by (required)}
 //   max-concurrency      never more than `max` invocations of the functions
 //                        running at once      {function, max (required)}
+//   event-invocations-end
+//                        every Event invocation accepted ends in success or
+//                        in a logged drop (EventDropped: too old, out of
+//                        retries, its function deleted)      {function}
 // `queue` and `function` are name patterns (`*`, `?`); absent: all.
 #ifndef FANLAB_HARNESS_INVARIANTS_H_
 #define FANLAB_HARNESS_INVARIANTS_H_

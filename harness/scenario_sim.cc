@@ -16,12 +16,7 @@ namespace {
 
 std::vector<std::string> FaultKindNames() {
   std::vector<std::string> out;
-  for (auto kind :
-       {sim::FaultSpec::Kind::kCrash, sim::FaultSpec::Kind::kTimeout,
-        sim::FaultSpec::Kind::kError, sim::FaultSpec::Kind::kThrottle,
-        sim::FaultSpec::Kind::kDuplicate,
-        sim::FaultSpec::Kind::kVisibilityLapse, sim::FaultSpec::Kind::kDelay,
-        sim::FaultSpec::Kind::kReorder, sim::FaultSpec::Kind::kDeleteQueue}) {
+  for (auto kind : sim::AllFaultKinds()) {
     out.emplace_back(sim::FaultKindName(kind));
   }
   return out;
@@ -50,7 +45,8 @@ SpecPtr FaultsSpec() {
                                 "DeleteMessageBatch, ...); a pattern")},
               {"resource",
                String("the queue, topic, table, bucket or function the call "
-                      "or delivery names; a pattern (doparallel-*)")},
+                      "or delivery names, the sink's name or the route's "
+                      "path (down, slow); a pattern (doparallel-*)")},
               {"when", Enum({"before", "after"},
                             "crash or time out before the call takes effect "
                             "(default) or after it")},
@@ -61,7 +57,7 @@ SpecPtr FaultsSpec() {
               {"error", String("the error code (ServiceUnavailable, "
                                "InternalError, ...)")},
               {"delay",
-               DurationSpec("delay: how long; reorder: the most; "
+               DurationSpec("delay, slow: how long; reorder: the most; "
                             "visibility_lapse: when the message is visible "
                             "again (default at once)")},
           },
@@ -144,8 +140,9 @@ void ReadFaults(const YAML::Node& list, const std::string& file,
       case Kind::kDuplicate:
         if (at_call && f.action != "Invoke") {
           error(n["action"], "action",
-                "a duplicate hits queue deliveries (no action; `resource` "
-                "the queue) or Event invocations (action: Invoke)");
+                "a duplicate hits queue deliveries and topic notifications "
+                "(no action; `resource` the queue or topic) or Event "
+                "invocations (action: Invoke)");
         }
         break;
       case Kind::kVisibilityLapse:
@@ -153,6 +150,20 @@ void ReadFaults(const YAML::Node& list, const std::string& file,
           error(n["action"], "action",
                 "a visibility lapse hits queue deliveries: give the queue "
                 "as `resource`, no action");
+        }
+        break;
+      case Kind::kDown:
+      case Kind::kSlow:
+        if (at_call || !f.function.empty()) {
+          error(at_call ? n["action"] : n["function"],
+                at_call ? "action" : "function",
+                std::string(sim::FaultKindName(f.kind)) +
+                    " hits HTTP routes and sinks: give the sink's name or "
+                    "the route's path (/orders/{id}) as `resource`, no " +
+                    (at_call ? "action" : "function"));
+        }
+        if (f.kind == Kind::kSlow && !n["delay"]) {
+          error(n["fault"], "delay", "slow needs `delay`");
         }
         break;
       case Kind::kDelay:

@@ -1275,6 +1275,7 @@ Result<std::string> FunctionService::InvokeEvent(const std::string& name,
   ev->payload = std::move(payload);
   ev->queued = clock_.Now();
   std::string id = ev->request_id;
+  Note({.kind = AsyncNote::Kind::kQueued, .function = name, .request_id = id});
   uint64_t key = next_event_++;
   events_[key] = std::move(ev);
   // Run from the Clock, never inside the caller's request.
@@ -1298,6 +1299,11 @@ void FunctionService::Attempt(uint64_t key) {
     }
   }
   if (!f) {  // deleted meanwhile: nothing left to run it
+    Note({.kind = AsyncNote::Kind::kDropped,
+          .function = ev.function,
+          .request_id = ev.request_id,
+          .attempts = ev.attempts,
+          .condition = "FunctionDeleted"});
     events_.erase(it);
     return;
   }
@@ -1338,7 +1344,13 @@ void FunctionService::Attempt(uint64_t key) {
           if (r.status().code() == lambda::kTooManyRequestsException) {
             return retry_after(std::chrono::seconds(1));  // not an attempt
           }
-          events_.erase(found);  // the function is gone
+          // The function is gone.
+          Note({.kind = AsyncNote::Kind::kDropped,
+                .function = e.function,
+                .request_id = e.request_id,
+                .attempts = e.attempts,
+                .condition = "FunctionDeleted"});
+          events_.erase(found);
           return;
         }
         ++e.attempts;

@@ -104,17 +104,19 @@ struct InvocationRecord {
   int64_t max_memory_used_mb = 0;  // the REPORT line's Max Memory Used
 };
 
-// What became of an Event invocation between its attempts, for observers
-// and the harness: a retry scheduled after a failed attempt, or the event
-// given up on (too old: EventAgeExceeded; out of retries:
-// RetriesExhausted), whether or not an OnFailure destination is told.
+// What became of an Event invocation, for observers and the harness: the
+// event accepted (queued), a retry scheduled after a failed attempt, or
+// the event given up on (too old: EventAgeExceeded; out of retries:
+// RetriesExhausted; its function deleted: FunctionDeleted), whether or
+// not an OnFailure destination is told.
 struct AsyncNote {
-  enum class Kind { kRetryScheduled, kDropped };
+  enum class Kind { kQueued, kRetryScheduled, kDropped };
   Kind kind = Kind::kRetryScheduled;
   std::string function;
   std::string request_id;
   int64_t attempts = 0;     // attempts that ran so far
-  std::string condition;    // kDropped: EventAgeExceeded, RetriesExhausted
+  std::string condition;    // kDropped: EventAgeExceeded, RetriesExhausted,
+                            // FunctionDeleted
   std::string error_type;   // the last attempt's error type, if any
   TimePoint retry_at;       // kRetryScheduled: when the next attempt runs
   std::string destination;  // kDropped: the OnFailure ARN told, or ""

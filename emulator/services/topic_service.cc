@@ -469,7 +469,16 @@ Result<std::string> TopicService::Publish(const PublishInput& input) {
   for (const Subscription& s : t->subscriptions) arns.push_back(s.arn);
   for (const std::string& arn : arns) {
     Subscription* s = FindSubscription(arn);
-    if (s != nullptr) Deliver(*t, *s, input, message_id);
+    if (s == nullptr) continue;
+    Deliver(*t, *s, input, message_id);
+    // A duplicate delivery (a fault): the same notification again, as
+    // SNS's at-least-once delivery allows.
+    s = FindSubscription(arn);
+    if (faults_ != nullptr && s != nullptr &&
+        (!s->filter || s->filter->Matches(input.attributes, input.message)) &&
+        faults_->OnNotification(t->topic.name, arn, message_id)) {
+      Deliver(*t, *s, input, message_id);
+    }
   }
   return message_id;
 }

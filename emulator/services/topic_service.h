@@ -42,6 +42,7 @@
 #include "emulator/services/filter_policy.h"
 #include "emulator/services/service_observer.h"
 #include "emulator/services/topic_types.h"
+#include "emulator/sim/fault_injector.h"
 
 namespace fanlab::services {
 
@@ -129,6 +130,9 @@ class TopicService {
   TopicService& operator=(const TopicService&) = delete;
 
   void SetObserver(ServiceObserver* observer) { observer_ = observer; }
+  // Consulted at every delivery to a subscription (a fault may deliver a
+  // notification twice); null: no faults. Must outlive the service.
+  void SetFaults(sim::FaultInjector* faults) { faults_ = faults; }
   // The base of the UnsubscribeURL in envelopes (the HTTP front's URL).
   void SetPublicUrl(std::string url) { options_.public_url = std::move(url); }
 
@@ -203,6 +207,7 @@ class TopicService {
   TopicServiceOptions options_;
   TopicTargets targets_;
   ServiceObserver* observer_ = nullptr;
+  sim::FaultInjector* faults_ = nullptr;
   std::map<std::string, std::unique_ptr<TopicState>> topics_;  // by ARN
   std::vector<Email> outbox_;
   uint64_t eml_files_ = 0;  // .eml files in the data dir

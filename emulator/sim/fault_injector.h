@@ -2,7 +2,7 @@
 // throttled PutItem, a message delivered twice) and the one interface the
 // engine consults to make them happen.
 //
-// The engine asks at three narrow waists, and only these:
+// The engine asks at five narrow waists, and only these:
 //   - every API call, whoever makes it (Engine's dispatch): OnCall may
 //     answer it with an error, hold it for a while, dispatch it twice, or
 //     crash / time out the invocation that makes it, before or after the
@@ -11,7 +11,11 @@
 //     or time out that invocation;
 //   - every delivery of a message by a receive (QueueService): OnDelivery
 //     may make the message visible again early (a duplicate delivery, a
-//     visibility timeout that lapses while its consumer still works).
+//     visibility timeout that lapses while its consumer still works);
+//   - every notification a topic delivers to a subscription
+//     (TopicService): OnNotification may deliver it twice;
+//   - every HTTP request to a route or a sink (Engine's HTTP front):
+//     OnHttpRequest may answer it as a service that is down, or late.
 // A null injector (the default everywhere) means no fault: each hook is a
 // one-line `if (faults_)` at its call site.
 //
@@ -23,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "emulator/core/clock.h"
 
@@ -40,6 +45,8 @@ struct FaultSpec {
     kDelay,            // the call is dispatched `delay` later
     kReorder,          // the call is dispatched a seeded 0..`delay` later
     kDeleteQueue,      // the queue the call names is deleted before it
+    kDown,             // an HTTP route or sink answers 503, unreached
+    kSlow,             // an HTTP route or sink is reached `delay` later
   };
   enum class When { kBefore, kAfter };
 
@@ -61,6 +68,8 @@ struct FaultSpec {
 
 // "crash", "visibility_lapse", ...: the names scenarios use.
 std::string_view FaultKindName(FaultSpec::Kind kind);
+// Every kind, in the order docs/scenarios.md lists them.
+const std::vector<FaultSpec::Kind>& AllFaultKinds();
 std::optional<FaultSpec::Kind> ParseFaultKind(std::string_view name);
 
 // An API call about to be dispatched.
@@ -97,6 +106,22 @@ struct InvocationFault {
   Act act = Act::kNone;
 };
 
+// An HTTP request to a route or a sink, about to be served.
+struct HttpSite {
+  enum class Target { kRoute, kSink };
+  Target target = Target::kRoute;
+  std::string_view resource;  // the sink's name, or the route's template
+  std::string_view method;
+  std::string_view path;
+};
+
+// What to do with an HTTP request.
+struct HttpFault {
+  enum class Act { kNone, kDown, kSlow };
+  Act act = Act::kNone;
+  Duration delay{0};  // kSlow
+};
+
 class FaultInjector {
  public:
   virtual ~FaultInjector() = default;
@@ -108,6 +133,14 @@ class FaultInjector {
   // nullopt to leave it alone.
   virtual std::optional<Duration> OnDelivery(std::string_view queue,
                                              std::string_view message_id) = 0;
+  // Topic `topic` is about to deliver notification `message_id` to
+  // `subscription_arn`: true to deliver it twice (the same MessageId).
+  virtual bool OnNotification(std::string_view /*topic*/,
+                              std::string_view /*subscription_arn*/,
+                              std::string_view /*message_id*/) {
+    return false;
+  }
+  virtual HttpFault OnHttpRequest(const HttpSite& /*site*/) { return {}; }
 };
 
 }  // namespace fanlab::sim

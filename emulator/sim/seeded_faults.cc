@@ -6,7 +6,7 @@ namespace fanlab::sim {
 
 namespace {
 
-constexpr std::array<std::pair<FaultSpec::Kind, std::string_view>, 9>
+constexpr std::array<std::pair<FaultSpec::Kind, std::string_view>, 11>
     kKindNames = {{
         {FaultSpec::Kind::kCrash, "crash"},
         {FaultSpec::Kind::kTimeout, "timeout"},
@@ -17,6 +17,8 @@ constexpr std::array<std::pair<FaultSpec::Kind, std::string_view>, 9>
         {FaultSpec::Kind::kDelay, "delay"},
         {FaultSpec::Kind::kReorder, "reorder"},
         {FaultSpec::Kind::kDeleteQueue, "delete_queue"},
+        {FaultSpec::Kind::kDown, "down"},
+        {FaultSpec::Kind::kSlow, "slow"},
     }};
 
 // SplitMix64's finalizer: spreads the fault's index over the seed's bits.
@@ -42,6 +44,15 @@ std::string_view FaultKindName(FaultSpec::Kind kind) {
     if (k == kind) return name;
   }
   return "error";
+}
+
+const std::vector<FaultSpec::Kind>& AllFaultKinds() {
+  static const std::vector<FaultSpec::Kind> kinds = [] {
+    std::vector<FaultSpec::Kind> out;
+    for (const auto& [k, name] : kKindNames) out.push_back(k);
+    return out;
+  }();
+  return kinds;
 }
 
 std::optional<FaultSpec::Kind> ParseFaultKind(std::string_view name) {
@@ -164,6 +175,8 @@ CallFault SeededFaults::OnCall(const CallSite& call) {
         if (f.action.empty() || !call.event_invoke) continue;
         break;
       case Kind::kVisibilityLapse:
+      case Kind::kDown:
+      case Kind::kSlow:
         continue;
       default:
         break;
@@ -216,6 +229,8 @@ CallFault SeededFaults::OnCall(const CallSite& call) {
         out.act = CallFault::Act::kDeleteQueue;
         break;
       case Kind::kVisibilityLapse:
+      case Kind::kDown:
+      case Kind::kSlow:
         break;
     }
     Report(i, FiredFault{.site = "call",
@@ -261,6 +276,43 @@ std::optional<Duration> SeededFaults::OnDelivery(std::string_view queue,
     return f.kind == FaultSpec::Kind::kDuplicate ? Duration(0) : f.delay;
   }
   return std::nullopt;
+}
+
+bool SeededFaults::OnNotification(std::string_view topic,
+                                  std::string_view subscription_arn,
+                                  std::string_view message_id) {
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    const FaultSpec& f = specs_[i];
+    if (f.kind != FaultSpec::Kind::kDuplicate || !f.action.empty() ||
+        !GlobMatch(f.resource, topic) || !Fires(i)) {
+      continue;
+    }
+    (void)subscription_arn;
+    Report(i, FiredFault{.site = "notification",
+                         .resource = std::string(topic),
+                         .message_id = std::string(message_id)});
+    return true;
+  }
+  return false;
+}
+
+HttpFault SeededFaults::OnHttpRequest(const HttpSite& site) {
+  for (size_t i = 0; i < specs_.size(); ++i) {
+    const FaultSpec& f = specs_[i];
+    if ((f.kind != FaultSpec::Kind::kDown &&
+         f.kind != FaultSpec::Kind::kSlow) ||
+        !GlobMatch(f.resource, site.resource) || !Fires(i)) {
+      continue;
+    }
+    Report(i,
+           FiredFault{.site = site.target == HttpSite::Target::kSink ? "sink"
+                                                                     : "route",
+                      .action = std::string(site.method),
+                      .resource = std::string(site.resource)});
+    if (f.kind == FaultSpec::Kind::kDown) return {HttpFault::Act::kDown};
+    return {HttpFault::Act::kSlow, f.delay};
+  }
+  return {};
 }
 
 }  // namespace fanlab::sim

@@ -47,12 +47,13 @@ struct FiredFault {
   const FaultSpec* spec = nullptr;
   uint64_t seed = 0;   // the seed of its stream
   uint64_t match = 0;  // which of its matches (1-based)
-  std::string site;    // "call", "invocation" or "delivery"
+  // "call", "invocation", "delivery", "notification", "route" or "sink"
+  std::string site;
   std::string action;  // the call's action ("" otherwise)
   std::string resource;
   std::string function;
   std::string request_id;  // the invocation concerned, if any
-  std::string message_id;  // a delivery's message
+  std::string message_id;  // a delivery's or notification's message
 };
 
 class SeededFaults : public FaultInjector {
@@ -67,6 +68,9 @@ class SeededFaults : public FaultInjector {
                                     std::string_view request_id) override;
   std::optional<Duration> OnDelivery(std::string_view queue,
                                      std::string_view message_id) override;
+  bool OnNotification(std::string_view topic, std::string_view subscription_arn,
+                      std::string_view message_id) override;
+  HttpFault OnHttpRequest(const HttpSite& site) override;
 
   const std::vector<FaultSpec>& specs() const { return specs_; }
   // How often each fault fired so far (by index).

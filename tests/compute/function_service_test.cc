@@ -779,16 +779,18 @@ TEST_F(EventInvokeTest, RetriesAndDropsAreReported) {
   ASSERT_TRUE(id.ok());
   Drain();
   // No destination: the drop is said all the same.
-  ASSERT_EQ(notes.size(), 2u);
-  EXPECT_EQ(notes[0].kind, AsyncNote::Kind::kRetryScheduled);
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(notes[0].kind, AsyncNote::Kind::kQueued);
   EXPECT_EQ(notes[0].request_id, *id);
-  EXPECT_EQ(notes[0].function, "fail");
-  EXPECT_EQ(notes[0].attempts, 1);
-  EXPECT_EQ(notes[0].retry_at, start + std::chrono::minutes(1));
-  EXPECT_EQ(notes[1].kind, AsyncNote::Kind::kDropped);
-  EXPECT_EQ(notes[1].condition, "RetriesExhausted");
-  EXPECT_EQ(notes[1].attempts, 2);
-  EXPECT_EQ(notes[1].destination, "");
+  EXPECT_EQ(notes[1].kind, AsyncNote::Kind::kRetryScheduled);
+  EXPECT_EQ(notes[1].request_id, *id);
+  EXPECT_EQ(notes[1].function, "fail");
+  EXPECT_EQ(notes[1].attempts, 1);
+  EXPECT_EQ(notes[1].retry_at, start + std::chrono::minutes(1));
+  EXPECT_EQ(notes[2].kind, AsyncNote::Kind::kDropped);
+  EXPECT_EQ(notes[2].condition, "RetriesExhausted");
+  EXPECT_EQ(notes[2].attempts, 2);
+  EXPECT_EQ(notes[2].destination, "");
   EXPECT_TRUE(sent_.empty());
 }
 
@@ -805,11 +807,27 @@ TEST_F(EventInvokeTest, AnEventTooOldIsReportedDropped) {
           .ok());
   ASSERT_TRUE(service_.InvokeEvent("echo", "{}").ok());
   Drain();
-  ASSERT_EQ(notes.size(), 1u);
-  EXPECT_EQ(notes[0].kind, AsyncNote::Kind::kDropped);
-  EXPECT_EQ(notes[0].condition, "EventAgeExceeded");
-  EXPECT_EQ(notes[0].attempts, 0);
-  EXPECT_EQ(notes[0].destination, "arn:dlq");
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[0].kind, AsyncNote::Kind::kQueued);
+  EXPECT_EQ(notes[1].kind, AsyncNote::Kind::kDropped);
+  EXPECT_EQ(notes[1].condition, "EventAgeExceeded");
+  EXPECT_EQ(notes[1].attempts, 0);
+  EXPECT_EQ(notes[1].destination, "arn:dlq");
+}
+
+TEST_F(EventInvokeTest, AnEventWhoseFunctionIsDeletedIsReportedDropped) {
+  std::vector<AsyncNote> notes;
+  service_.SetAsyncNoteCallback(
+      [&notes](const AsyncNote& n) { notes.push_back(n); });
+  Create(Config("echo", "echo"));
+  auto id = service_.InvokeEvent("echo", "{}");
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(service_.DeleteFunction("echo").ok());
+  Drain();
+  ASSERT_EQ(notes.size(), 2u);
+  EXPECT_EQ(notes[1].kind, AsyncNote::Kind::kDropped);
+  EXPECT_EQ(notes[1].request_id, *id);
+  EXPECT_EQ(notes[1].condition, "FunctionDeleted");
 }
 
 TEST_F(EventInvokeTest, MaximumRetryAttemptsZeroMeansOneAttempt) {

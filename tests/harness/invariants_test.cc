@@ -189,5 +189,35 @@ TEST(Invariants, MaxConcurrencyFromEachInvocationsSpan) {
           .passed);
 }
 
+TEST(Invariants, EveryEventInvocationEndsInSuccessOrALoggedDrop) {
+  Log log;
+  log.Add("lambda", "EventQueued", "ok", "r1")
+      .Invocation("ok", "r1", "success")
+      .Add("lambda", "EventQueued", "flaky", "r2")
+      .Invocation("flaky", "r2", "error")
+      .Add("lambda", "EventRetryScheduled", "flaky", "r2")
+      .Invocation("flaky", "r2", "error")
+      .Add("lambda", "EventDropped", "flaky", "r2")
+      .Invocation("sync", "r3", "error");  // not an Event invocation
+  EXPECT_TRUE(
+      CheckInvariant(Named("event-invocations-end"), log.events()).passed);
+
+  log.Add("lambda", "EventQueued", "late", "r4")
+      .Invocation("late", "r4", "error")
+      .Add("lambda", "EventRetryScheduled", "late", "r4")
+      .Add("lambda", "EventQueued", "never", "r5")
+      .Add("lambda", "EventQueued", "silent", "r6")
+      .Invocation("silent", "r6", "timeout");
+  ExpectationResult r =
+      CheckInvariant(Named("event-invocations-end"), log.events());
+  EXPECT_FALSE(r.passed);
+  EXPECT_THAT(r.found, HasSubstr("r4 of late was still waiting for a retry"));
+  EXPECT_THAT(r.found, HasSubstr("(and 2 more)"));
+  EXPECT_TRUE(CheckInvariant(Named("event-invocations-end",
+                                   json::object{{"function", "ok"}}),
+                             log.events())
+                  .passed);
+}
+
 }  // namespace
 }  // namespace fanlab::harness

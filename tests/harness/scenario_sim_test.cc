@@ -232,5 +232,73 @@ invariants:
   EXPECT_THAT(f.context.back(), HasSubstr("\"seed\""));
 }
 
+TEST(ScenarioRun, SinksDownOrSlowAndTopicsDeliveringTwice) {
+  Scenario s = Load(R"(name: http and topics
+resources:
+  queues: [{name: inbox}]
+  sinks: [{name: hook}, {name: late}]
+  topics:
+    - name: news
+      subscriptions: [{protocol: sqs, endpoint: inbox, raw: true}]
+timeline:
+  - id: down
+    http: {path: /_sinks/hook, body: x}
+  - id: slow
+    http: {path: /_sinks/late, body: y}
+  - id: up
+    after: 10s
+    http: {path: /_sinks/hook, body: z}
+  - publish: {topic: news, message: hello}
+faults:
+  - {fault: down, resource: hook, nth: 1}
+  - {fault: slow, resource: late, delay: 5s}
+  - {fault: duplicate, resource: news}
+expect:
+  - response: {step: down, status: 503}
+  - response: {step: slow, status: 200}
+  - response: {step: up, status: 200}
+  - requests: {sink: hook, count: 1, match: {Body: z}}
+  - events: {service: http, kind: SinkRequest, resource: late, between: [5s, 5s], count: 1}
+  - messages: {queue: inbox, count: 2, match: {Body: hello}}
+  - events: {service: sim, kind: FaultFired, count: 3, select: $.detail.site, values: [sink, sink, notification]}
+)");
+  ScenarioResult r = RunScenario(s);
+  for (const auto* f : r.Failures())
+    ADD_FAILURE() << ::testing::PrintToString(*f);
+  EXPECT_TRUE(r.passed()) << r.failure;
+}
+
+TEST(ScenarioFaults, DownAndSlowHitRoutesAndSinksOnly) {
+  EXPECT_THAT(Errors(R"(name: f
+faults:
+  - {fault: down, action: Invoke}
+  - {fault: slow, resource: hook}
+)"),
+              ElementsAre(HasSubstr("faults[0].action: down hits HTTP routes "
+                                    "and sinks"),
+                          HasSubstr("faults[1].delay: slow needs `delay`")));
+}
+
+TEST(ScenarioRun, EventInvocationsAreQueuedRetriedAndDropped) {
+  Scenario s = Load(R"(name: events end
+resources:
+  functions:
+    - {name: ok, command: fanlab-test-function echo}
+    - {name: fails, command: fanlab-test-function fail, retries: 1}
+timeline:
+  - invoke: {function: ok, type: Event, payload: {}}
+  - invoke: {function: fails, type: Event, payload: {}}
+invariants:
+  - event-invocations-end
+expect:
+  - events: {service: lambda, kind: EventQueued, count: 2}
+  - events: {service: lambda, kind: EventDropped, resource: fails, count: 1, match: {detail: {condition: RetriesExhausted}}}
+)");
+  ScenarioResult r = RunScenario(s);
+  for (const auto* f : r.Failures())
+    ADD_FAILURE() << ::testing::PrintToString(*f);
+  EXPECT_TRUE(r.passed()) << r.failure;
+}
+
 }  // namespace
 }  // namespace fanlab::harness

@@ -176,5 +176,41 @@ TEST(SeededFaults, ReorderDelaysWithinItsBound) {
   EXPECT_TRUE(varied);
 }
 
+TEST(SeededFaults, TopicsDuplicateAndHttpTargetsGoDownOrSlow) {
+  FaultSpec dup;
+  dup.kind = FaultSpec::Kind::kDuplicate;
+  dup.resource = "news";
+  FaultSpec down;
+  down.kind = FaultSpec::Kind::kDown;
+  down.resource = "hook";
+  FaultSpec slow;
+  slow.kind = FaultSpec::Kind::kSlow;
+  slow.resource = "/orders/*";
+  slow.delay = std::chrono::seconds(2);
+  SeededFaults faults({dup, down, slow}, 3);
+  std::vector<std::string> sites;
+  faults.SetFiredCallback(
+      [&](const FiredFault& f) { sites.push_back(f.site); });
+  EXPECT_TRUE(faults.OnNotification("news", "arn:sub", "m1"));
+  EXPECT_FALSE(faults.OnNotification("other", "arn:sub", "m2"));
+  EXPECT_EQ(faults
+                .OnHttpRequest({.target = HttpSite::Target::kSink,
+                                .resource = "hook",
+                                .method = "POST",
+                                .path = "/_sinks/hook"})
+                .act,
+            HttpFault::Act::kDown);
+  HttpFault late = faults.OnHttpRequest({.target = HttpSite::Target::kRoute,
+                                         .resource = "/orders/{id}",
+                                         .method = "GET",
+                                         .path = "/orders/7"});
+  EXPECT_EQ(late.act, HttpFault::Act::kSlow);
+  EXPECT_EQ(late.delay, std::chrono::seconds(2));
+  // Neither hits API calls.
+  EXPECT_EQ(faults.OnCall(Call("SendMessage", "hook")).act,
+            CallFault::Act::kNone);
+  EXPECT_EQ(sites, (std::vector<std::string>{"notification", "sink", "route"}));
+}
+
 }  // namespace
 }  // namespace fanlab::sim
