@@ -210,6 +210,8 @@ int SetUpRing(io_uring& ring) {
 
 }  // namespace
 
+// What RunIoUring needs: a ring, receives, and a ring of provided
+// buffers (kernels from 5.19).
 bool TcpFloorServer::IoUringAvailable() {
   io_uring ring;
   if (io_uring_queue_init(4, &ring, 0) != 0) return false;
@@ -217,7 +219,22 @@ bool TcpFloorServer::IoUringAvailable() {
   bool ok =
       probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_RECV);
   if (probe != nullptr) io_uring_free_probe(probe);
+  const size_t bytes = 8 * sizeof(io_uring_buf);
+  void* mapped = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                      MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (ok && mapped != MAP_FAILED) {
+    auto* br = static_cast<io_uring_buf_ring*>(mapped);
+    io_uring_buf_ring_init(br);
+    io_uring_buf_reg reg{};
+    reg.ring_addr = reinterpret_cast<uint64_t>(br);
+    reg.ring_entries = 8;
+    reg.bgid = kBufferGroup;
+    ok = io_uring_register_buf_ring(&ring, &reg, 0) == 0;
+  } else {
+    ok = false;
+  }
   io_uring_queue_exit(&ring);
+  if (mapped != MAP_FAILED) munmap(mapped, bytes);
   return ok;
 }
 
@@ -228,6 +245,10 @@ void TcpFloorServer::RunIoUring() {
   const size_t ring_bytes = kBuffers * sizeof(io_uring_buf);
   void* mapped = mmap(nullptr, ring_bytes, PROT_READ | PROT_WRITE,
                       MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+  if (mapped == MAP_FAILED) {
+    io_uring_queue_exit(&ring);
+    return;
+  }
   std::vector<char> storage(size_t{kBuffers} * kBufferSize);
   auto* br = static_cast<io_uring_buf_ring*>(mapped);
   io_uring_buf_ring_init(br);
