@@ -693,7 +693,8 @@ void AddHttpBenchCommand(CLI::App& bench) {
   CLI::App* http = bench.add_subcommand(
       "http",
       "SendMessage over HTTP/1.1 keep-alive (AWS JSON protocol) next to a "
-      "bare HTTP echo on the same server stack");
+      "bare HTTP echo on the same server stack and the raw loopback TCP "
+      "floor (epoll; io_uring where available)");
   http->add_option("--endpoint", options->endpoint,
                    "Load this server (http://127.0.0.1:PORT) with "
                    "SendMessage only; default: an embedded engine and echo");
