@@ -28,6 +28,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/tcp_floor.h"
 #include "emulator/engine.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/http_server.h"
@@ -466,6 +467,14 @@ ServerCpu CpuOfThread(std::thread& t) {
   return [clock] { return CpuSeconds(clock); };
 }
 
+// The CPU time of this process less the calling thread's (the load's):
+// the server's, with whatever kernel workers it started, when the server
+// is the process's only other busy thread.
+double ProcessLessThisThread() {
+  return CpuSeconds(CLOCK_PROCESS_CPUTIME_ID) -
+         CpuSeconds(CLOCK_THREAD_CPUTIME_ID);
+}
+
 }  // namespace
 
 HttpBenchResult RunHttpBench(const HttpBenchOptions& o, std::string& error) {
@@ -493,6 +502,41 @@ HttpBenchResult RunHttpBench(const HttpBenchOptions& o, std::string& error) {
     return error.empty() ? r : HttpBenchResult{};
   }
   r.endpoint = "embedded";
+  // The same bytes the SendMessage load sends.
+  const std::string echo_body = boost::json::serialize(boost::json::object{
+      {"QueueUrl", "http://localhost/000000000000/bench-http"},
+      {"MessageBody", std::string(o.body_bytes, 'x')}});
+
+  {
+    // The bytes the echo answers with, fixed.
+    const std::string answer =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\n"
+        "Content-Length: " +
+        std::to_string(echo_body.size()) + "\r\n\r\n" + echo_body;
+    r.io_uring = TcpFloorServer::IoUringAvailable();
+    for (auto loop :
+         {TcpFloorServer::Loop::kEpoll, TcpFloorServer::Loop::kIoUring}) {
+      if (loop == TcpFloorServer::Loop::kIoUring && !r.io_uring) break;
+      // A five-digit port in Host, as the OS's picks have: the floor
+      // counts bytes, so the request must be as long as the echo's.
+      Address a{"127.0.0.1", 65535};
+      const std::string request =
+          Request(a, "AmazonSQS.SendMessage", echo_body);
+      TcpFloorServer floor(loop, request.size(), answer);
+      a.port = floor.Start(error);
+      if (a.port == 0) {
+        error = "raw TCP floor: " + error;
+        return {};
+      }
+      HttpLoadResult& into =
+          loop == TcpFloorServer::Loop::kEpoll ? r.raw : r.raw_uring;
+      into = Load(a, request, o, ProcessLessThisThread, error);
+      if (!error.empty()) {
+        error = "raw TCP floor: " + error;
+        return {};
+      }
+    }
+  }
 
   {
     EchoServer echo;
@@ -502,11 +546,7 @@ HttpBenchResult RunHttpBench(const HttpBenchOptions& o, std::string& error) {
       return {};
     }
     const Address a = *ParseUrl(*url);
-    // The same bytes the SendMessage load sends.
-    const std::string body = boost::json::serialize(boost::json::object{
-        {"QueueUrl", "http://localhost/000000000000/bench-http"},
-        {"MessageBody", std::string(o.body_bytes, 'x')}});
-    r.echo = Load(a, Request(a, "AmazonSQS.SendMessage", body), o,
+    r.echo = Load(a, Request(a, "AmazonSQS.SendMessage", echo_body), o,
                   CpuOfThread(echo.thread()), error);
     if (!error.empty()) {
       error = "echo: " + error;
@@ -541,7 +581,7 @@ HttpBenchResult RunHttpBench(const HttpBenchOptions& o, std::string& error) {
 }
 
 std::string FormatHttpBench(const HttpBenchResult& r, bool json_out) {
-  char buf[2048];
+  char buf[4096];
   const bool embedded = r.echo.requests_per_second > 0;
   if (json_out) {
     std::snprintf(
@@ -558,7 +598,13 @@ std::string FormatHttpBench(const HttpBenchResult& r, bool json_out) {
         "\"echo_server_cpu_us_per_request\": %.2f, "
         "\"send_message_vs_echo_by_cpu\": %.3f, "
         "\"send_client_cpu_us_per_request\": %.2f, "
-        "\"echo_client_cpu_us_per_request\": %.2f}\n",
+        "\"echo_client_cpu_us_per_request\": %.2f, "
+        "\"raw_tcp_requests_per_second\": %.0f, "
+        "\"raw_tcp_server_cpu_us_per_request\": %.2f, "
+        "\"raw_tcp_client_cpu_us_per_request\": %.2f, \"io_uring\": %s, "
+        "\"raw_uring_requests_per_second\": %.0f, "
+        "\"raw_uring_server_cpu_us_per_request\": %.2f, "
+        "\"raw_uring_client_cpu_us_per_request\": %.2f}\n",
         r.endpoint.c_str(), r.connections, r.body_bytes, r.send.seconds,
         static_cast<unsigned long long>(r.send.requests),
         r.send.requests_per_second, r.send.p50_us, r.send.p99_us,
@@ -566,7 +612,11 @@ std::string FormatHttpBench(const HttpBenchResult& r, bool json_out) {
         r.send.server_cpu, r.send.client_cpu, r.echo.server_cpu,
         r.echo.client_cpu, r.send.server_cpu_us_per_request,
         r.echo.server_cpu_us_per_request, r.send_vs_echo_by_cpu,
-        r.send.client_cpu_us_per_request, r.echo.client_cpu_us_per_request);
+        r.send.client_cpu_us_per_request, r.echo.client_cpu_us_per_request,
+        r.raw.requests_per_second, r.raw.server_cpu_us_per_request,
+        r.raw.client_cpu_us_per_request, r.io_uring ? "true" : "false",
+        r.raw_uring.requests_per_second, r.raw_uring.server_cpu_us_per_request,
+        r.raw_uring.client_cpu_us_per_request);
     return buf;
   }
   int n = std::snprintf(
@@ -602,6 +652,23 @@ std::string FormatHttpBench(const HttpBenchResult& r, bool json_out) {
         "CPU share, server / client (SendMessage)", r.send.server_cpu,
         r.send.client_cpu, "-", "CPU share, server / client (echo)",
         r.echo.server_cpu, r.echo.client_cpu, "-");
+    n += std::snprintf(
+        buf + n, sizeof buf - n,
+        "  %-42s %12.0f %10s\n"
+        "  %-42s %5.2f / %5.2f %9s\n",
+        "raw TCP floor (epoll) requests/s", r.raw.requests_per_second, "-",
+        "CPU us per raw request, server / client",
+        r.raw.server_cpu_us_per_request, r.raw.client_cpu_us_per_request, "-");
+    if (r.io_uring) {
+      std::snprintf(buf + n, sizeof buf - n,
+                    "  %-42s %12.0f %10s\n"
+                    "  %-42s %5.2f / %5.2f %9s\n",
+                    "raw TCP floor (io_uring) requests/s",
+                    r.raw_uring.requests_per_second, "-",
+                    "CPU us per io_uring request, server / client",
+                    r.raw_uring.server_cpu_us_per_request,
+                    r.raw_uring.client_cpu_us_per_request, "-");
+    }
   } else if (r.send.server_cpu > 0) {
     std::snprintf(buf + n, sizeof buf - n,
                   "  %-42s %5.2f / %5.2f %9s\n"
@@ -626,7 +693,8 @@ void AddHttpBenchCommand(CLI::App& bench) {
   CLI::App* http = bench.add_subcommand(
       "http",
       "SendMessage over HTTP/1.1 keep-alive (AWS JSON protocol) next to a "
-      "bare HTTP echo on the same server stack");
+      "bare HTTP echo on the same server stack and the raw loopback TCP "
+      "floor (epoll; io_uring where available)");
   http->add_option("--endpoint", options->endpoint,
                    "Load this server (http://127.0.0.1:PORT) with "
                    "SendMessage only; default: an embedded engine and echo");

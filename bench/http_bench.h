@@ -1,9 +1,13 @@
 // `fanlab bench http`: SendMessage over the HTTP front (AWS JSON protocol,
 // HTTP/1.1 keep-alive, one request in flight per connection), and in the
-// same run the floor it stands on: a bare echo on the same HTTP server
-// (transport::HttpServer answering every request with its own body, no
-// work done) under the same load. The ratio says how much of the HTTP
-// stack's capacity the SQS path keeps.
+// same run the floors it stands on, each under the same load: a bare echo
+// on the same HTTP server (transport::HttpServer answering every request
+// with its own body, no work done), and below it the least any server
+// can do over loopback TCP (bench/tcp_floor.h: a fixed answer per
+// fixed-size request, no parsing; an epoll loop, and an io_uring loop
+// where the build and kernel have one). The ratio to the echo says how
+// much of the HTTP stack's capacity the SQS path keeps; the raw floor
+// says what no server on this machine can go below.
 //
 // With an endpoint, only the SendMessage load runs, against that server
 // (another SQS emulator, or a running `fanlab serve --http`): the queue is
@@ -65,6 +69,12 @@ struct HttpBenchResult {
   size_t body_bytes = 0;
   HttpLoadResult send;  // SendMessage
   HttpLoadResult echo;  // the bare echo; zero with an endpoint
+  // The raw TCP floors (zero with an endpoint; raw_uring zero when
+  // io_uring is not available). Their server CPU is the process's less
+  // the load thread's: it counts any kernel worker io_uring starts.
+  HttpLoadResult raw;
+  HttpLoadResult raw_uring;
+  bool io_uring = false;
   double send_vs_echo = 0;
   // The same ratio from the server's CPU time per request (echo's over
   // SendMessage's): what the throughput ratio is when the server thread

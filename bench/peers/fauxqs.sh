@@ -5,24 +5,33 @@
 # protocol) against each server in turn, each in its own process on a
 # loopback port the OS picks.
 #
-#   bench/peers/fauxqs.sh [--json] [--seconds S] [FANLAB]
+#   bench/peers/fauxqs.sh [--json] [--seconds S] [--warmup S] [FANLAB]
 #
 # FANLAB defaults to build/release/fanlab. fauxqs is installed from npm
 # into a scratch folder that is removed afterwards (the newest 2.x on
 # Node.js >= 22.5, 1.9.2 before: 2.x needs node:sqlite). Without node the
 # script says so and exits 0. Each load is preceded by 2 s not counted
-# (Node.js's JIT compiles fauxqs's hot paths in that time). Prints both
+# (--warmup: Node.js's JIT compiles fauxqs's hot paths in that time on a
+# quiet machine; on a busy one it needs longer, else fauxqs's CPU per
+# request still counts the compiling). Prints both
 # figures, their server CPU time per request (from /proc: it holds when
-# other work shares the machine) and fanlab / fauxqs by each.
+# other work shares the machine) and fanlab / fauxqs by each. Then the
+# floor under both, in the same session: the raw loopback TCP server of
+# `fanlab bench http` (a fixed answer per fixed-size request, no parsing;
+# epoll, and io_uring where available) under the same load. When that
+# floor costs more server CPU per request than fauxqs / 10, no server on
+# this machine can be 10x fauxqs over loopback TCP.
 set -euo pipefail
 
 json=0
 seconds=3
+warmup=2
 fanlab=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --json) json=1 ;;
     --seconds) seconds="$2"; shift ;;
+    --warmup) warmup="$2"; shift ;;
     *) fanlab="$1" ;;
   esac
   shift
@@ -91,10 +100,11 @@ fanlab_url=$(wait_for_url "$scratch/fanlab.out" "fanlab serve")
 field() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p" <<<"$2"; }
 load() {
   "$fanlab" bench http --endpoint "$1" --server-pid "$2" --seconds "$seconds" \
-    --warmup-seconds 2 --json
+    --warmup-seconds "$warmup" --json
 }
 fauxqs_json=$(load "$fauxqs_url" "$fauxqs_pid")
 fanlab_json=$(load "$fanlab_url" "$fanlab_pid")
+floor_json=$("$fanlab" bench http --seconds "$seconds" --json)
 fauxqs_rps=$(field send_message_requests_per_second "$fauxqs_json")
 fanlab_rps=$(field send_message_requests_per_second "$fanlab_json")
 fauxqs_us=$(field send_server_cpu_us_per_request "$fauxqs_json")
@@ -107,11 +117,21 @@ ratio=$(awk -v a="$fanlab_rps" -v b="$fauxqs_rps" \
 # shares the machine, when requests/s do not.
 cpu_ratio=$(awk -v a="$fauxqs_us" -v b="$fanlab_us" \
   'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')
+floor_us=$(field raw_tcp_server_cpu_us_per_request "$floor_json")
+uring_us=$(field raw_uring_server_cpu_us_per_request "$floor_json")
+# The least server CPU per request over loopback TCP: io_uring's floor
+# where it ran, else epoll's.
+best_us=$(awk -v a="$floor_us" -v b="$uring_us" \
+  'BEGIN { printf "%.2f", (b > 0 && b < a ? b : a) }')
+tenth_us=$(awk -v f="$fauxqs_us" 'BEGIN { printf "%.2f", f / 10 }')
+reachable=$(awk -v b="$best_us" -v t="$tenth_us" \
+  'BEGIN { print (b <= t ? "true" : "false") }')
 
 if [ "$json" = 1 ]; then
-  printf '{"fauxqs_version": "%s", "node_version": "%s", "fanlab_requests_per_second": %s, "fauxqs_requests_per_second": %s, "fanlab_vs_fauxqs": %s, "target_fanlab_vs_fauxqs": 10, "fanlab_server_cpu_us_per_request": %s, "fauxqs_server_cpu_us_per_request": %s, "fanlab_vs_fauxqs_by_cpu": %s, "fanlab_server_cpu": %s, "fauxqs_server_cpu": %s}\n' \
+  printf '{"fauxqs_version": "%s", "node_version": "%s", "fanlab_requests_per_second": %s, "fauxqs_requests_per_second": %s, "fanlab_vs_fauxqs": %s, "target_fanlab_vs_fauxqs": 10, "fanlab_server_cpu_us_per_request": %s, "fauxqs_server_cpu_us_per_request": %s, "fanlab_vs_fauxqs_by_cpu": %s, "fanlab_server_cpu": %s, "fauxqs_server_cpu": %s, "raw_tcp_server_cpu_us_per_request": %s, "raw_uring_server_cpu_us_per_request": %s, "fauxqs_over_10_us": %s, "ten_x_reachable_over_loopback": %s}\n' \
     "$version" "$(node --version)" "$fanlab_rps" "$fauxqs_rps" "$ratio" \
-    "$fanlab_us" "$fauxqs_us" "$cpu_ratio" "$fanlab_cpu" "$fauxqs_cpu"
+    "$fanlab_us" "$fauxqs_us" "$cpu_ratio" "$fanlab_cpu" "$fauxqs_cpu" \
+    "$floor_us" "$uring_us" "$tenth_us" "$reachable"
 else
   verdict=$(awk -v r="$ratio" 'BEGIN { print (r >= 10 ? "ok" : "BELOW") }')
   printf 'SendMessage over HTTP, 16 keep-alive connections, 100-byte bodies\n'
@@ -119,4 +139,9 @@ else
   printf '  %-36s %10s %14s %10s\n' "fanlab serve --http" "$fanlab_rps" "$fanlab_us" "$fanlab_cpu"
   printf '  %-36s %10s %14s %10s\n' "fauxqs $version (node $(node --version))" "$fauxqs_rps" "$fauxqs_us" "$fauxqs_cpu"
   printf '  %-36s %10s %14s  (target 10 in requests/s: %s)\n' "fanlab / fauxqs" "$ratio" "$cpu_ratio" "$verdict"
+  printf '  %-36s %10s %14s\n' "raw TCP floor (epoll)" "-" "$floor_us"
+  if [ "$uring_us" != "0.00" ]; then
+    printf '  %-36s %10s %14s\n' "raw TCP floor (io_uring)" "-" "$uring_us"
+  fi
+  printf '  %-36s %10s %14s  (10x reachable over loopback: %s)\n' "fauxqs / 10" "-" "$tenth_us" "$reachable"
 fi

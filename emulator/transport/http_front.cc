@@ -309,7 +309,7 @@ void HttpFront::Handle(HttpRequest request, Respond respond) {
   }
   switch (protocol) {
     case Protocol::kJson:
-      return Json(request, std::move(call), std::move(respond));
+      return Json(std::move(request), std::move(call), std::move(respond));
     case Protocol::kRestXml:
       return RestXml(request, std::move(bucket), std::move(call),
                      std::move(respond));
@@ -334,24 +334,28 @@ void HttpFront::Handle(HttpRequest request, Respond respond) {
   routes_->Handle(request, std::move(respond));
 }
 
-void HttpFront::Json(const HttpRequest& request, api::ApiRequest call,
+void HttpFront::Json(HttpRequest&& request, api::ApiRequest call,
                      Respond respond) {
   const std::string& target = *FindHeader(request.headers, "X-Amz-Target");
   // The SQS JSON protocol marks errors for the query-protocol codes older
   // SDKs still read; the other services do not.
   bool sqs = target.starts_with("AmazonSQS.");
   // The JSON version of the service the target names (EventBridge: 1.1).
-  std::string content_type = "application/x-amz-json-";
-  content_type += target.starts_with("AWSEvents.")
-                      ? api::ServiceModel::Get("events").json_version()
-                      : "1.0";
+  static const std::string kJson10 = "application/x-amz-json-1.0";
+  const std::string* content_type = &kJson10;
+  if (target.starts_with("AWSEvents.")) {
+    static const std::string kEvents =
+        "application/x-amz-json-" +
+        api::ServiceModel::Get("events").json_version();
+    content_type = &kEvents;
+  }
   call.action = target;
-  call.body = request.body;
+  call.body = std::move(request.body);  // the front's own: no copy
   api_(std::move(call),
        [respond = std::move(respond), sqs, content_type](api::ApiResponse r) {
          HttpResponse out;
          out.status = r.ok ? 200 : r.http_status;
-         out.headers.push_back({"Content-Type", content_type});
+         out.headers.push_back({"Content-Type", *content_type});
          if (!r.ok && sqs && !r.query_error.empty()) {
            out.headers.push_back({"x-amzn-query-error", r.query_error});
          }

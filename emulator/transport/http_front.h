@@ -122,7 +122,7 @@ class HttpFront {
   void Handle(services::HttpRequest request, Respond respond);
 
  private:
-  void Json(const services::HttpRequest& request, api::ApiRequest call,
+  void Json(services::HttpRequest&& request, api::ApiRequest call,
             Respond respond);
   void Query(const services::HttpRequest& request, api::ApiRequest call,
              const std::optional<SigV4Scope>& scope, Respond respond);

@@ -69,10 +69,31 @@ constexpr size_t kCopiedBody = 16 * 1024;
 // How long a closing connection drains what the client still sends.
 constexpr std::chrono::milliseconds kLingerTime{1000};
 
-bool IsToken(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-         (c >= '0' && c <= '9') ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+// The token characters of RFC 9110 5.6.2, by byte: a table, as every
+// byte of every method and header name is looked up.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = true;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = true;
+  for (int c = '0'; c <= '9'; ++c) t[c] = true;
+  for (char c : std::string_view("!#$%&'*+-.^_`|~")) {
+    t[static_cast<unsigned char>(c)] = true;
+  }
+  return t;
+}();
+
+bool IsToken(char c) { return kTokenChars[static_cast<unsigned char>(c)]; }
+
+// Where "\r\n\r\n" starts in [p, p + n), or null: what memmem finds,
+// from memchr's fast scan for each line feed (a head has a few lines).
+const char* FindHeadEnd(const char* p, size_t n) {
+  const char* end = p + n;
+  for (const char* at = p + std::min<size_t>(n, 3); at < end; ++at) {
+    at = static_cast<const char*>(std::memchr(at, '\n', end - at));
+    if (at == nullptr) return nullptr;
+    if (at[-1] == '\r' && at[-2] == '\n' && at[-3] == '\r') return at - 3;
+  }
+  return nullptr;
 }
 
 // True when the comma-separated list `value` holds `token` (any case).
@@ -340,8 +361,8 @@ class Session : public std::enable_shared_from_this<Session> {
     const char* base = buffer_.data() + begin_;
     size_t size = end_ - begin_;
     size_t from = scan_ > begin_ + 3 ? scan_ - 3 - begin_ : 0;
-    const void* found =
-        from < size ? memmem(base + from, size - from, "\r\n\r\n", 4) : nullptr;
+    const char* found =
+        from < size ? FindHeadEnd(base + from, size - from) : nullptr;
     if (found == nullptr) {
       scan_ = end_;
       if (size > o.header_limit) {
@@ -349,7 +370,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return Parsed::kNeedMore;
     }
-    size_t head_size = static_cast<const char*>(found) - base + 4;
+    size_t head_size = found - base + 4;
     scan_ = 0;
     if (head_size > o.header_limit) {
       return Fail(431, "Request Header Fields Too Large");

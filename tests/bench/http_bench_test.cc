@@ -9,6 +9,7 @@
 #include <memory>
 #include <thread>
 
+#include "bench/tcp_floor.h"
 #include "emulator/engine.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/http_server.h"
@@ -40,11 +41,21 @@ TEST(HttpBenchTest, SmallRunMeasuresSendMessageAndTheEcho) {
   EXPECT_GT(r.send_vs_echo, 0);
   EXPECT_GT(r.send.client_cpu, 0);
   EXPECT_GE(r.send.server_cpu, 0);
+  // The raw TCP floors answered under the same load (io_uring's where
+  // this build and kernel have it).
+  EXPECT_GT(r.raw.requests, 0u);
+  EXPECT_GT(r.raw.server_cpu_us_per_request, 0);
+  EXPECT_EQ(r.io_uring, TcpFloorServer::IoUringAvailable());
+  if (r.io_uring) {
+    EXPECT_GT(r.raw_uring.requests, 0u);
+  }
   std::string json = FormatHttpBench(r, true);
   for (const char* key :
        {"send_message_requests_per_second", "echo_requests_per_second",
         "send_message_vs_echo", "send_server_cpu", "send_client_cpu",
-        "send_server_cpu_us_per_request", "send_message_p99_us"}) {
+        "send_server_cpu_us_per_request", "send_message_p99_us",
+        "raw_tcp_server_cpu_us_per_request", "io_uring",
+        "raw_uring_server_cpu_us_per_request"}) {
     EXPECT_NE(json.find(std::string("\"") + key + "\""), std::string::npos)
         << key;
   }
