@@ -325,12 +325,19 @@ int ExploreFile(const ExploreCommandOptions& o) {
   if (events.size() > kShown) {
     std::printf("  ... %zu more events\n", events.size() - kShown);
   }
-  std::string trace = o.trace_file.empty()
-                          ? "fanlab-explore-" + s.name + "-" +
-                                std::to_string(seed) + ".trace.json"
-                          : o.trace_file;
-  if (!WriteFile(trace, ToTraceEvents(r.shrunk_result))) return kUsageError;
-  std::printf("trace (chrome://tracing, ui.perfetto.dev): %s\n", trace.c_str());
+  // A file only where asked: nothing lands in the working directory
+  // unbidden.
+  if (o.trace_file.empty()) {
+    std::printf(
+        "trace: add --trace FILE to write it for chrome://tracing or "
+        "ui.perfetto.dev\n");
+    return 1;
+  }
+  if (!WriteFile(o.trace_file, ToTraceEvents(r.shrunk_result))) {
+    return kUsageError;
+  }
+  std::printf("trace (chrome://tracing, ui.perfetto.dev): %s\n",
+              o.trace_file.c_str());
   return 1;
 }
 
@@ -401,8 +408,8 @@ void AddRunCommands(CLI::App& app) {
                       "i/n: run only every n-th seed, starting with the i-th "
                       "(CI machines split the seeds)");
   explore->add_option("--trace", explore_options->trace_file,
-                      "Where the failing run's trace goes (default "
-                      "fanlab-explore-NAME-SEED.trace.json)");
+                      "Write the shortest failing run's trace (Chrome/"
+                      "Perfetto JSON) to this file; none without it");
   explore->add_option("--functions-dir", explore_options->function_dirs,
                       "Look for functions' programs here first (repeatable)");
   explore->add_flag("--no-shrink", explore_options->no_shrink,
