@@ -29,8 +29,9 @@ tcp://127.0.0.1:9400 (ZeroMQ) are rewritten to the checker's server; in
 outputs its addresses are written back to the defaults. FANLAB_ENDPOINT
 points at the server's ZeroMQ endpoint.
 
-Expected output is compared line by line, trailing blank lines and runs of
-spaces ignored, with these placeholders:
+Expected output is compared line by line (indentation exact; trailing blank
+lines, trailing spaces and runs of spaces inside a line ignored), with
+these placeholders:
   ...            (or …) inside a line: any text
   a line of ...  any number of lines, none included
   a UUID         any UUID
@@ -125,7 +126,10 @@ def line_pattern(expected):
 def normalize(lines):
     # A carriage return starts the line over, as on a terminal (progress
     # lines that a program redraws).
-    lines = [re.sub(r"\s+", " ", l.rstrip("\r").split("\r")[-1]).strip()
+    # Indentation counts; runs of spaces inside a line (table columns that
+    # widen with a number) do not.
+    lines = [l.rstrip("\r").split("\r")[-1].rstrip() for l in lines]
+    lines = [l[:len(l) - len(l.lstrip())] + re.sub(r"\s+", " ", l.lstrip())
              for l in lines]
     while lines and not lines[-1]:
         lines.pop()
