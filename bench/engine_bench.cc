@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/progress.h"
 #include "emulator/core/clock.h"
 #include "emulator/queue/queue_service.h"
 
@@ -162,8 +163,11 @@ void MeasureMemory(const EngineBenchOptions& o, EngineBenchResult& r) {
 
 EngineBenchResult RunEngineBench(const EngineBenchOptions& options) {
   EngineBenchResult r;
+  BenchStage("the floor (the same bodies through a deque)");
   MeasureFloor(options, r);
+  BenchStage("message lifecycles");
   MeasureLifecycles(options, r);
+  BenchStage("bytes per queued message");
   MeasureMemory(options, r);
   return r;
 }

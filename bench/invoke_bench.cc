@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/progress.h"
 #include "emulator/compute/function_service.h"
 #include "emulator/engine.h"
 
@@ -546,6 +547,7 @@ InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& o,
                 .string();
   Harness h(runtimes_dir);
   // Cold.
+  BenchStage("cold invocations (" + std::to_string(o.cold_runs) + ")");
   if (!h.Create({.name = "cold", .command = {o.function, "echo"}}, error)) {
     return r;
   }
@@ -560,9 +562,11 @@ InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& o,
   }
   r.cold_p50_us = Percentile(cold, 0.5);
   r.cold_p99_us = Percentile(cold, 0.99);
+  BenchStage("the spawn floor");
   r.spawn_floor_us = SpawnFloorUs(o.function, o.cold_runs);
 
   // Warm.
+  BenchStage("warm round trips (" + std::to_string(o.warm_runs) + ")");
   if (!h.Create({.name = "warm",
                  .command = {o.function, "echo"},
                  .mode = compute::Mode::kWarm},
@@ -581,6 +585,7 @@ InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& o,
   }
   r.warm_p50_us = Percentile(warm, 0.5);
   r.warm_p99_us = Percentile(warm, 0.99);
+  BenchStage("the pipe ping-pong floor");
   r.pingpong_floor_us = PingPongFloorUs(o.warm_runs);
 
   // Runtime API warm round trip, and its floor.
@@ -600,6 +605,7 @@ InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& o,
                 error)) {
     return r;
   }
+  BenchStage("Runtime API round trips (" + std::to_string(o.warm_runs) + ")");
   h.Invoke("rtapi");  // the cold start
   std::vector<double> rtapi;
   for (int i = 0; i < o.warm_runs; ++i) {
@@ -615,9 +621,11 @@ InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& o,
   }
   r.rtapi_warm_p50_us = Percentile(rtapi, 0.5);
   r.rtapi_warm_p99_us = Percentile(rtapi, 0.99);
+  BenchStage("the loopback HTTP floor");
   r.http_floor_us = HttpFloorUs(o.warm_runs);
 
   // Python's and Node.js's runtimes next to their bare loops.
+  BenchStage("Python and Node.js runtimes, next to bare loops");
   LanguageFigures(h, o, runtimes_dir, r, error);
   if (!error.empty()) return r;
 
@@ -626,6 +634,7 @@ InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& o,
   compute::FunctionConfig slow{.name = "slow",
                                .command = {o.function, "sleep", "100000"}};
   slow.timeout_seconds = 1;
+  BenchStage("timeout overshoot (a 1 s timeout)");
   if (!h.Create(slow, error)) return r;
   bool done = false;
   auto t0 = SteadyClock::now();
@@ -642,6 +651,7 @@ InvokeBenchResult RunInvokeBench(const InvokeBenchOptions& o,
                                   .command = {o.function, "echo"},
                                   .mode = compute::Mode::kWarm};
   if (!h.Create(workers, error)) return r;
+  BenchStage("fan-out/fan-in of " + std::to_string(o.fanout_tasks) + " tasks");
   int launched = 0, finished = 0, failed = 0;
   auto fan_start = SteadyClock::now();
   std::function<void()> next = [&] {

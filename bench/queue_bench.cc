@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench/progress.h"
 #include "emulator/api/sqs_json.h"
 #include "emulator/core/common_errors.h"
 #include "emulator/engine.h"
@@ -250,6 +251,7 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   }
 
   // 1. Batched, pipelined producers and consumers.
+  BenchStage("batched, pipelined messages");
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> deleted{0}, requests{0};
   std::atomic<int64_t> finished_ns{0};
@@ -284,6 +286,7 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
       double(requests + total / uint64_t(o.batch)) / r.seconds;
 
   // 2. Unbatched synchronous round trips (SendMessage of 100 bytes).
+  BenchStage("unbatched round trips");
   bool ok = true;
   double seconds = 0;
   const std::string send = api::WriteShape(queue::SendMessageRequest{
@@ -300,6 +303,7 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   stop_engine();
 
   // 3. The floor: a bare echo on the same kind of transport.
+  BenchStage("the floor (a bare ZeroMQ echo)");
   std::string echo_endpoint = sockets.Endpoint("echo");
   if (endpoint.starts_with("tcp://")) echo_endpoint = "tcp://127.0.0.1:*";
   if (endpoint.starts_with("inproc://")) echo_endpoint = "inproc://echo";

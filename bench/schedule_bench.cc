@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "bench/progress.h"
 #include "emulator/engine.h"
 #include "emulator/services/schedule_service.h"
 
@@ -73,6 +74,7 @@ ScheduleBenchResult RunScheduleBench(const ScheduleBenchOptions& o,
       error = created.status().ToString();
       return r;
     }
+    BenchStage(std::to_string(o.hours) + " virtual hours, a function target");
     r.wall_s =
         Replay(engine, "arn:aws:lambda:us-east-1:000000000000:function:tick",
                o.hours, error);
@@ -88,6 +90,7 @@ ScheduleBenchResult RunScheduleBench(const ScheduleBenchOptions& o,
       error = queue.status().ToString();
       return r;
     }
+    BenchStage("the floor: the same hours, a queue target");
     r.queue_floor_wall_s = Replay(
         engine, "arn:aws:sqs:us-east-1:000000000000:ticks", o.hours, error);
     auto depth = engine.sqs().GetQueueAttributes(

@@ -12,8 +12,10 @@
 #include <iostream>
 #include <vector>
 
+#include "bench/progress.h"
 #include "emulator/engine.h"
 #include "emulator/transport/context.h"
+#include "harness/report_progress.h"
 #include "stack/deploy.h"
 #include "stack/template.h"
 
@@ -81,6 +83,8 @@ UpBenchResult RunUpBench(const UpBenchOptions& options, std::string& error) {
   size_t floor_resources = 0, floor_calls = 0;
   for (int i = 0; i < r.runs && error.empty(); ++i) {
     // Interleaved, so that both see the same machine.
+    BenchStage("up " + std::to_string(i + 1) + "/" + std::to_string(r.runs) +
+               ", next to an empty template");
     double f = UpOnce(kFloorTemplate, "floor.yaml", floor_resources,
                       floor_calls, error);
     if (f < 0) break;
@@ -140,7 +144,9 @@ void AddUpBenchCommand(CLI::App& bench) {
   up->add_flag("--json", *json, "One JSON object");
   up->callback([options, json] {
     std::string error;
+    BenchProgress progress("fanlab bench up", harness::StderrIsTerminal());
     UpBenchResult r = RunUpBench(*options, error);
+    progress.Done();
     if (!error.empty()) {
       std::cerr << "fanlab bench up: " << error << "\n";
       std::exit(2);

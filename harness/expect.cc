@@ -252,6 +252,32 @@ std::string Describe(const std::vector<json::value>& values) {
   return out;
 }
 
+// The first values whole, for the terminal (Describe's words say how many
+// there are).
+json::value FirstValues(const std::vector<json::value>& values, size_t n = 5) {
+  json::array out;
+  for (size_t i = 0; i < values.size() && i < n; ++i) out.push_back(values[i]);
+  return out;
+}
+
+std::string ValuesWords(const std::vector<json::value>& values, size_t n = 5) {
+  std::string words = std::to_string(values.size()) +
+                      (values.size() == 1 ? " value" : " values");
+  if (values.size() > n) words += ", the first " + std::to_string(n);
+  return words;
+}
+
+void SetJson(ExpectationResult& r, std::string expected_words,
+             const json::value* expected, std::string found_words,
+             const json::value* found, bool compare) {
+  r.json = FailureJson{
+      .expected_words = std::move(expected_words),
+      .expected = expected != nullptr ? json::serialize(*expected) : "",
+      .found_words = std::move(found_words),
+      .found = found != nullptr ? json::serialize(*found) : "",
+      .compare = compare};
+}
+
 // `between: [from, to]`: the document's time is in that window (both
 // ends included); a document without a time is outside every window.
 bool InWindow(const json::value& window, const json::value& doc) {
@@ -309,6 +335,8 @@ void CheckCollection(const json::object& spec, Collection c,
         r.expected =
             "every one " + std::string(bound) + " " + FormatDuration(*limit);
         r.found = "one at " + FormatDuration(t) + ": " + JsonShort(d, 160);
+        SetJson(r, r.expected, nullptr, "one at " + FormatDuration(t), &d,
+                false);
         return;
       }
     }
@@ -336,6 +364,10 @@ void CheckCollection(const json::object& spec, Collection c,
     if (!ok(int64_t(values.size()), want)) {
       r.expected = std::string(words) + " " + std::to_string(want);
       r.found = Describe(values);
+      if (!values.empty()) {
+        json::value first = FirstValues(values);
+        SetJson(r, r.expected, nullptr, ValuesWords(values), &first, false);
+      }
     }
   };
   count_check(
@@ -360,6 +392,10 @@ void CheckCollection(const json::object& spec, Collection c,
         r.found = "value " + std::to_string(i) + " of " +
                   std::to_string(values.size()) + ": " +
                   JsonShort(values[i], 300);
+        SetJson(r, "every value to match", p,
+                "value " + std::to_string(i) + " of " +
+                    std::to_string(values.size()),
+                &values[i], true);
         return;
       }
     }
@@ -371,6 +407,9 @@ void CheckCollection(const json::object& spec, Collection c,
     if (!any) {
       r.expected = "some value to match " + JsonShort(*p);
       r.found = Describe(values);
+      json::value first = FirstValues(values);
+      SetJson(r, "some value to match", p, ValuesWords(values),
+              values.empty() ? nullptr : &first, false);
       return;
     }
   }
@@ -380,6 +419,7 @@ void CheckCollection(const json::object& spec, Collection c,
       if (JsonMatches(*p, v)) {
         r.expected = "no value to match " + JsonShort(*p);
         r.found = JsonShort(v, 300);
+        SetJson(r, "no value to match", p, "this one", &v, false);
         return;
       }
     }
@@ -394,6 +434,9 @@ void CheckCollection(const json::object& spec, Collection c,
     if (!same) {
       r.expected = "the values " + JsonShort(*p, 300);
       r.found = Describe(values);
+      // Both whole (up to 50), so that a missing or extra value shows.
+      json::value found = FirstValues(values, 50);
+      SetJson(r, "the values", p, ValuesWords(values, 50), &found, true);
       return;
     }
   }
@@ -520,6 +563,10 @@ void CheckResponse(const json::object& spec, const EvalInput& in,
       !spec.contains("status") && !a.ok) {
     r.expected = "success";
     r.found = "error " + a.error + ": " + JsonShort(json::value(a.body), 300);
+    boost::system::error_code ec;
+    json::value body = json::parse(a.body, ec);
+    if (ec) body = json::string(a.body);
+    SetJson(r, "success", nullptr, "error " + a.error, &body, false);
     return;
   }
   if (const json::value* s = spec.if_contains("status")) {
@@ -548,6 +595,8 @@ void CheckResponse(const json::object& spec, const EvalInput& in,
     if (a.body != b->as_string()) {
       r.expected = "body " + JsonShort(*b, 300);
       r.found = "body " + JsonShort(json::value(a.body), 300);
+      json::value found = json::string(a.body);
+      SetJson(r, "body", b, "body", &found, true);
       return;
     }
   }
@@ -559,6 +608,7 @@ void CheckResponse(const json::object& spec, const EvalInput& in,
       r.found =
           ec ? "a body that is not JSON: " + JsonShort(json::value(a.body))
              : JsonShort(body, 300);
+      if (!ec) SetJson(r, "a body matching", p, "the body", &body, true);
       return;
     }
   }

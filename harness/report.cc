@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "harness/report_diff.h"
 #include "harness/yaml_util.h"
 
 namespace fanlab::harness {
@@ -77,19 +78,36 @@ std::string XmlEscape(const std::string& s) {
   return out;
 }
 
-// The failure text of one scenario, as the terminal and JUnit show it.
-std::string FailureText(const ScenarioResult& r) {
+// The failure text of one scenario, as the terminal and JUnit show it:
+// expected and found on a line each, or, when JSON values are at stake,
+// each followed by its JSON laid out, the differences marked.
+std::string FailureText(const ScenarioResult& r, const TerminalStyle& style) {
   std::string out;
   for (const Diagnostic& d : r.errors) out += d.ToString() + "\n";
   if (!r.failure.empty()) out += r.failure + "\n";
   for (const ExpectationResult* e : r.Failures()) {
     out += Where(r.file, e->origin) + ": expectation \"" + e->label +
            "\" failed\n";
-    out += "  expected: " + e->expected + "\n";
-    out += "  found:    " + e->found + "\n";
+    if (e->json) {
+      const FailureJson& j = *e->json;
+      JsonDiffStyle diff_style{.color = style.color};
+      for (const std::string& line :
+           RenderExpectedFound(j.expected_words, j.expected, j.found_words,
+                               j.found, j.compare, diff_style)) {
+        const char* color = line.starts_with("expected:") ? "32"
+                            : line.starts_with("found:")  ? "31"
+                                                          : nullptr;
+        out += "  " + (color ? Paint(style, color, line) : line) + "\n";
+      }
+    } else {
+      out += "  " + Paint(style, "32", "expected: " + e->expected) + "\n";
+      out += "  " + Paint(style, "31", "found:    " + e->found) + "\n";
+    }
     if (!e->context.empty()) {
       out += "  events around it:\n";
-      for (const auto& line : e->context) out += "    " + line + "\n";
+      for (const auto& line : e->context) {
+        out += Paint(style, "2", "    " + line) + "\n";
+      }
     }
   }
   return out;
@@ -103,19 +121,11 @@ void WriteFailureDetails(std::ostream& out, const ScenarioResult& r,
   out << Paint(style, "1", r.name) << " ("
       << (r.file.empty() ? "built in C++" : r.file) << ", seed " << r.seed
       << "):\n";
-  std::string text = FailureText(r);
+  std::string text = FailureText(r, style);
   size_t start = 0;
   while (start < text.size()) {
     size_t end = text.find('\n', start);
-    std::string line = text.substr(start, end - start);
-    if (line.starts_with("  expected:")) {
-      line = Paint(style, "32", line);
-    } else if (line.starts_with("  found:")) {
-      line = Paint(style, "31", line);
-    } else if (line.starts_with("    ")) {
-      line = Paint(style, "2", line);
-    }
-    out << "  " << line << "\n";
+    out << "  " << text.substr(start, end - start) << "\n";
     start = end + 1;
   }
 }
@@ -173,6 +183,12 @@ std::string ToJsonReport(const std::vector<ScenarioResult>& results,
         json::array context;
         for (const auto& c : e.context) context.push_back(json::string(c));
         o["events"] = std::move(context);
+        if (e.json && !e.json->expected.empty()) {
+          o["expectedJson"] = json::parse(e.json->expected);
+        }
+        if (e.json && !e.json->found.empty()) {
+          o["foundJson"] = json::parse(e.json->found);
+        }
       }
       expectations.push_back(std::move(o));
     }
@@ -225,7 +241,7 @@ std::string ToJunitReport(const std::vector<ScenarioResult>& results,
       continue;
     }
     out += ">\n";
-    std::string text = FailureText(r);
+    std::string text = FailureText(r, TerminalStyle{});
     if (r.status == ScenarioResult::Status::kError) {
       std::string first = r.errors.empty() ? "error" : r.errors[0].ToString();
       out += "      <error message=\"" + XmlEscape(first) +

@@ -20,7 +20,9 @@ struct TerminalStyle {
 };
 
 // One scenario's failure details: each failed expectation with its place
-// in the file, expected, found and the events around it; or the errors.
+// in the file, expected, found (values as indented JSON, both sides
+// aligned, the differing paths marked: report_diff.h) and the events
+// around it; or the errors.
 void WriteFailureDetails(std::ostream& out, const ScenarioResult& r,
                          const TerminalStyle& style);
 // The table of scenarios (result, virtual and wall time, invocations) and
@@ -31,8 +33,9 @@ void WriteSummary(std::ostream& out, const std::vector<ScenarioResult>& results,
 // {"scenarios": [{name, file, status, seed, virtualSeconds, wallSeconds,
 //   invocations, events (their count), expectations: [{kind, label, line,
 //   column, passed, expected?, found?, events? (the lines around a
-//   failure)}], errors: [...], failure?}], "passed", "failed", "errors",
-//   "wallSeconds"}
+//   failure), expectedJson?, foundJson? (the values behind expected and
+//   found, whole)}], errors: [...], failure?}], "passed", "failed",
+//   "errors", "wallSeconds"}
 std::string ToJsonReport(const std::vector<ScenarioResult>& results,
                          double wall_seconds);
 // JUnit XML: one <testsuite name="fanlab">, one <testcase> per scenario

@@ -32,15 +32,26 @@ struct RunOptions {
   bool real_time = false;
 };
 
+// The values behind a failure, whole, for reports that lay them out (the
+// terminal shows them as indented JSON with the differences marked).
+struct FailureJson {
+  std::string expected_words;  // "every value to match"
+  std::string expected;        // serialized JSON; empty: none
+  std::string found_words;     // "value 0 of 2"
+  std::string found;           // serialized JSON; empty: none
+  bool compare = false;        // whether `found` was matched against it
+};
+
 struct ExpectationResult {
   std::string kind;
   std::string label;
   Origin origin;
   bool passed = false;
-  // When failed: what was expected and what was found.
+  // When failed: what was expected and what was found (one line each).
   std::string expected;
   std::string found;
   std::vector<std::string> context;  // the events around it, one a line
+  std::optional<FailureJson> json;   // when JSON values are at stake
 };
 
 // "kind label: passed" or with expected / found (how tests print it).

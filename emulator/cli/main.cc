@@ -7,12 +7,14 @@
 #include "bench/engine_bench.h"
 #include "bench/http_bench.h"
 #include "bench/invoke_bench.h"
+#include "bench/progress.h"
 #include "bench/queue_bench.h"
 #include "bench/scenario_bench.h"
 #include "bench/schedule_bench.h"
 #include "bench/up_bench.h"
 #include "emulator/cli/commands.h"
 #include "harness/cli/run_command.h"
+#include "harness/report_progress.h"
 #include "stack/cli/up_command.h"
 
 int main(int argc, char** argv) {
@@ -47,7 +49,10 @@ int main(int argc, char** argv) {
                    "Messages queued for the memory figure")
       ->check(CLI::Range(uint64_t{10}, uint64_t{100000000}));
   engine->callback([&] {
+    fanlab::bench::BenchProgress progress("fanlab bench engine",
+                                          fanlab::harness::StderrIsTerminal());
     auto result = fanlab::bench::RunEngineBench(engine_options);
+    progress.Done();
     std::cout << fanlab::bench::FormatEngineBench(result, json);
   });
 
@@ -84,7 +89,10 @@ int main(int argc, char** argv) {
   queue->add_flag("--json", queue_json, "Print one JSON object");
   queue->callback([&] {
     std::string error;
+    fanlab::bench::BenchProgress progress("fanlab bench queue",
+                                          fanlab::harness::StderrIsTerminal());
     auto result = fanlab::bench::RunQueueBench(queue_options, error);
+    progress.Done();
     if (!error.empty()) {
       std::cerr << "fanlab bench queue: " << error << "\n";
       std::exit(1);
@@ -119,7 +127,10 @@ int main(int argc, char** argv) {
   invoke->add_flag("--json", invoke_json, "Print one JSON object");
   invoke->callback([&] {
     std::string error;
+    fanlab::bench::BenchProgress progress("fanlab bench invoke",
+                                          fanlab::harness::StderrIsTerminal());
     auto result = fanlab::bench::RunInvokeBench(invoke_options, error);
+    progress.Done();
     if (!error.empty()) {
       std::cerr << "fanlab bench invoke: " << error << "\n";
       std::exit(1);
@@ -147,7 +158,10 @@ int main(int argc, char** argv) {
   schedule->callback([&] {
     schedule_options.warm = !schedule_cold;
     std::string error;
+    fanlab::bench::BenchProgress progress("fanlab bench schedule",
+                                          fanlab::harness::StderrIsTerminal());
     auto result = fanlab::bench::RunScheduleBench(schedule_options, error);
+    progress.Done();
     if (!error.empty()) {
       std::cerr << "fanlab bench schedule: " << error << "\n";
       std::exit(1);
@@ -175,7 +189,10 @@ int main(int argc, char** argv) {
   scenarios->add_flag("--json", scenario_json, "Print one JSON object");
   scenarios->callback([&] {
     std::string error;
+    fanlab::bench::BenchProgress progress("fanlab bench scenarios",
+                                          fanlab::harness::StderrIsTerminal());
     auto result = fanlab::bench::RunScenarioBench(scenario_options, error);
+    progress.Done();
     if (!error.empty()) {
       std::cerr << "fanlab bench scenarios: " << error << "\n";
       std::exit(2);

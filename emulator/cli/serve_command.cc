@@ -1,6 +1,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <optional>
 
@@ -297,7 +298,13 @@ void AddServeCommands(CLI::App& app) {
       ->required();
   call->add_option("json", call_options->body, "Request body (JSON object)")
       ->capture_default_str();
-  call->add_option("--endpoint", call_options->endpoint, "Server endpoint")
+  // As the service commands: $FANLAB_ENDPOINT, else the default.
+  if (const char* env = std::getenv("FANLAB_ENDPOINT"); env && *env) {
+    call_options->endpoint = env;
+  }
+  call->add_option("--endpoint,--endpoint-url", call_options->endpoint,
+                   "Server endpoint: tcp://, ipc:// or http:// (env "
+                   "FANLAB_ENDPOINT)")
       ->capture_default_str();
   call->add_option("--auth-token", call_options->auth_token,
                    "The server's auth token; default: FANLAB_AUTH_TOKEN")

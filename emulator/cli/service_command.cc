@@ -1,5 +1,7 @@
 #include "emulator/cli/service_command.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
@@ -7,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -725,6 +728,12 @@ std::variant<SqsInvocation, int> ParseArgs(const ServiceSpec& service,
       }
     }
   }
+  if (auto command = invocation.args.flags.find("command");
+      command != invocation.args.flags.end() && !command->second.empty()) {
+    command->second.front() = ResolveCommandProgram(
+        command->second.front(),
+        invocation.args.flags.contains("working-directory"));
+  }
   return invocation;
 }
 
@@ -833,6 +842,43 @@ int RunService(const ServiceSpec& service, const std::vector<std::string>& args,
 int RunService(const ServiceSpec& service, const std::vector<std::string>& args,
                std::ostream& out, std::ostream& err) {
   return Run(service, args, nullptr, out, err);
+}
+
+std::string ResolveCommandProgram(const std::string& program,
+                                  bool has_working_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  auto runnable = [&ec](const fs::path& p) {
+    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (program.empty()) return program;
+  if (program.find('/') != std::string::npos) {
+    if (has_working_dir || fs::path(program).is_absolute()) return program;
+    return fs::absolute(program, ec).lexically_normal().string();
+  }
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("FANLAB_FUNCTIONS_DIR"); env && *env) {
+    dirs.emplace_back(env);
+  }
+  if (fs::path self = fs::read_symlink("/proc/self/exe", ec); !ec) {
+    fs::path exe = self.parent_path();
+    dirs.push_back(exe / "functions");
+    dirs.push_back(exe.parent_path() / "functions");
+    dirs.push_back(exe.parent_path() / "lib" / "fanlab" / "functions");
+  }
+  if (const char* path = std::getenv("PATH")) {
+    std::string all = path;
+    for (size_t start = 0; start <= all.size();) {
+      size_t end = std::min(all.find(':', start), all.size());
+      if (end > start) dirs.emplace_back(all.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  for (const auto& dir : dirs) {
+    fs::path p = dir / program;
+    if (runnable(p)) return fs::absolute(p, ec).lexically_normal().string();
+  }
+  return program;
 }
 
 std::string PrettyJson(const std::string& body) {

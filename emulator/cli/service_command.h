@@ -103,6 +103,17 @@ int RunService(const ServiceSpec& service, const std::vector<std::string>& args,
 int RunService(const ServiceSpec& service, const std::vector<std::string>& args,
                std::ostream& out, std::ostream& err);
 
+// A --command program as the command line sends it (the server runs it
+// from its own working directory): a relative path (with a slash) made
+// absolute against the current directory, unless `has_working_dir` (the
+// server resolves it against --working-directory); a bare name looked up
+// where scenarios look up theirs: $FANLAB_FUNCTIONS_DIR, the functions/
+// folder of this fanlab (functions/, ../functions, ../lib/fanlab/functions
+// next to the executable), then $PATH. Unchanged when not found: the
+// server then refuses it (InvalidParameterValueException).
+std::string ResolveCommandProgram(const std::string& program,
+                                  bool has_working_dir);
+
 // `value` as JSON with a 2-space indent (a body that is not JSON is returned
 // as it is).
 std::string PrettyJson(const std::string& body);

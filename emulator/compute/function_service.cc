@@ -321,8 +321,32 @@ Status FunctionService::Validate(const FunctionConfig& c) const {
   return Status::Ok();
 }
 
+namespace {
+
+// A Code.Command's program is checked when the function is created or its
+// command changes, as Lambda refuses bad code at once rather than at the
+// first invocation: resolved as the launcher will (against the working
+// directory, or on the function's PATH).
+Status CheckCommand(const Launcher& launcher, const FunctionConfig& c) {
+  if (c.command.empty()) return Status::Ok();
+  LaunchSpec spec;
+  spec.argv = c.command;
+  spec.working_dir = c.code_dir.empty() ? c.working_dir : c.code_dir;
+  auto path = c.env.find("PATH");
+  spec.env.push_back("PATH=" +
+                     (path == c.env.end()
+                          ? std::string("/usr/local/bin:/usr/bin:/bin")
+                          : path->second));
+  Status s = launcher.CheckProgram(spec);
+  if (s.ok()) return s;
+  return InvalidParameter("Code.Command: " + std::string(s.message()));
+}
+
+}  // namespace
+
 Result<FunctionConfig> FunctionService::CreateFunction(FunctionConfig config) {
   if (Status s = Validate(config); !s.ok()) return s;
+  if (Status s = CheckCommand(launcher_, config); !s.ok()) return s;
   if (functions_.count(config.name) != 0) {
     return Status(lambda::kResourceConflictException,
                   "Function already exist: " + config.name);
@@ -374,6 +398,11 @@ Result<FunctionConfig> FunctionService::UpdateFunctionConfiguration(
   auto f = Find(config.name);
   if (!f) return GetFunction(config.name).status();
   if (Status s = Validate(config); !s.ok()) return s;
+  if (config.command != f->config.command ||
+      config.working_dir != f->config.working_dir ||
+      config.code_dir != f->config.code_dir) {
+    if (Status s = CheckCommand(launcher_, config); !s.ok()) return s;
+  }
   config.reserved_concurrency = f->config.reserved_concurrency;
   config.virtual_duration = f->config.virtual_duration;
   config.virtual_duration_max = f->config.virtual_duration_max;

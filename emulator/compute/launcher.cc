@@ -911,4 +911,12 @@ Result<std::shared_ptr<FunctionProcess>> PosixLauncher::Launch(
   return std::shared_ptr<FunctionProcess>(process);
 }
 
+Status PosixLauncher::CheckProgram(const LaunchSpec& spec) const {
+  if (spec.argv.empty() || spec.argv.front().empty()) {
+    return Status(sqs::kInvalidParameterValue,
+                  "A function's command must name a program.");
+  }
+  return ResolveProgram(spec).status();
+}
+
 }  // namespace fanlab::compute

@@ -113,6 +113,15 @@ class Launcher {
   // InvalidParameterValue naming it and the reason.
   virtual Result<std::shared_ptr<FunctionProcess>> Launch(
       const LaunchSpec& spec, ProcessCallbacks callbacks) = 0;
+  // Whether Launch would find `spec.argv[0]` (resolved against
+  // `spec.working_dir` and the PATH in `spec.env`, as Launch does) as an
+  // executable file, without starting anything: InvalidParameterValue
+  // naming it and the reason, as Launch would fail. The default finds
+  // every program (a test fake's programs are names, not files).
+  virtual Status CheckProgram(const LaunchSpec& spec) const {
+    (void)spec;
+    return Status::Ok();
+  }
 };
 
 class MemorySampler;
@@ -130,6 +139,7 @@ class PosixLauncher : public Launcher {
   ~PosixLauncher() override;
   Result<std::shared_ptr<FunctionProcess>> Launch(
       const LaunchSpec& spec, ProcessCallbacks callbacks) override;
+  Status CheckProgram(const LaunchSpec& spec) const override;
 
  private:
   boost::asio::io_context& io_;

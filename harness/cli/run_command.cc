@@ -3,6 +3,7 @@
 #include <fnmatch.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "harness/explore.h"
 #include "harness/report.h"
 #include "harness/report_html.h"
+#include "harness/report_progress.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/scenario_files.h"
@@ -138,12 +140,24 @@ int RunAll(const RunCommandOptions& o) {
   const bool tty = ::isatty(STDOUT_FILENO) != 0;
   const char* no_color = std::getenv("NO_COLOR");
   TerminalStyle style{.color = tty && (no_color == nullptr || !*no_color)};
+  // Progress on stderr, only when it is a terminal: scenarios done,
+  // passed and failed so far, the one started last, the time so far.
+  ProgressLine progress_line(std::cerr, !o.quiet && StderrIsTerminal(),
+                             std::chrono::milliseconds(250), TerminalColumns());
   std::mutex mu;
-  size_t done = 0;
-  auto progress = [&](const std::string& name) {
-    if (!tty || o.quiet) return;
-    std::cout << "\r\x1b[2K[" << done << "/" << items.size() << "] " << name
-              << std::flush;
+  size_t done = 0, passed = 0, failed = 0, in_error = 0;
+  std::vector<std::string> running;  // names, in the order they started
+  auto progress = [&] {
+    std::string names;
+    for (const auto& n : running) names += (names.empty() ? "" : ", ") + n;
+    progress_line.Update(
+        RunProgressText(done, items.size(), passed, failed, in_error, names));
+  };
+  auto count = [&](const ScenarioResult& r) {
+    ++done;
+    (r.status == ScenarioResult::Status::kPassed   ? passed
+     : r.status == ScenarioResult::Status::kFailed ? failed
+                                                   : in_error)++;
   };
 
   auto wall_start = std::chrono::steady_clock::now();
@@ -154,17 +168,20 @@ int RunAll(const RunCommandOptions& o) {
       Item& item = items[i];
       if (!item.scenario) {
         std::lock_guard lock(mu);
-        ++done;
+        count(item.result);
         continue;
       }
       {
         std::lock_guard lock(mu);
-        progress(item.scenario->name);
+        running.push_back(item.scenario->name);
+        progress();
       }
       item.result = RunScenario(*item.scenario, run);
       std::lock_guard lock(mu);
-      ++done;
-      progress(item.scenario->name);
+      count(item.result);
+      running.erase(
+          std::find(running.begin(), running.end(), item.scenario->name));
+      progress();
     }
   };
   int jobs = std::max(1, std::min<int>(o.jobs, int(items.size())));
@@ -175,7 +192,7 @@ int RunAll(const RunCommandOptions& o) {
   double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                               wall_start)
                     .count();
-  if (tty && !o.quiet) std::cout << "\r\x1b[2K";
+  progress_line.Clear();
 
   std::vector<ScenarioResult> results;
   for (auto& item : items) results.push_back(std::move(item.result));
@@ -308,12 +325,19 @@ int ExploreFile(const ExploreCommandOptions& o) {
   if (events.size() > kShown) {
     std::printf("  ... %zu more events\n", events.size() - kShown);
   }
-  std::string trace = o.trace_file.empty()
-                          ? "fanlab-explore-" + s.name + "-" +
-                                std::to_string(seed) + ".trace.json"
-                          : o.trace_file;
-  if (!WriteFile(trace, ToTraceEvents(r.shrunk_result))) return kUsageError;
-  std::printf("trace (chrome://tracing, ui.perfetto.dev): %s\n", trace.c_str());
+  // A file only where asked: nothing lands in the working directory
+  // unbidden.
+  if (o.trace_file.empty()) {
+    std::printf(
+        "trace: add --trace FILE to write it for chrome://tracing or "
+        "ui.perfetto.dev\n");
+    return 1;
+  }
+  if (!WriteFile(o.trace_file, ToTraceEvents(r.shrunk_result))) {
+    return kUsageError;
+  }
+  std::printf("trace (chrome://tracing, ui.perfetto.dev): %s\n",
+              o.trace_file.c_str());
   return 1;
 }
 
@@ -356,7 +380,9 @@ void AddRunCommands(CLI::App& app) {
                   "timeline per scenario, the failures");
   run->add_option("--functions-dir", options->function_dirs,
                   "Look for functions' programs here first (repeatable)");
-  run->add_flag("-q,--quiet", options->quiet, "No progress line");
+  run->add_flag("-q,--quiet", options->quiet,
+                "No progress line (drawn on stderr only when it is a "
+                "terminal)");
   run->callback([options] { std::exit(RunAll(*options)); });
 
   auto explore_options = std::make_shared<ExploreCommandOptions>();
@@ -382,8 +408,8 @@ void AddRunCommands(CLI::App& app) {
                       "i/n: run only every n-th seed, starting with the i-th "
                       "(CI machines split the seeds)");
   explore->add_option("--trace", explore_options->trace_file,
-                      "Where the failing run's trace goes (default "
-                      "fanlab-explore-NAME-SEED.trace.json)");
+                      "Write the shortest failing run's trace (Chrome/"
+                      "Perfetto JSON) to this file; none without it");
   explore->add_option("--functions-dir", explore_options->function_dirs,
                       "Look for functions' programs here first (repeatable)");
   explore->add_flag("--no-shrink", explore_options->no_shrink,

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <boost/json.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -91,6 +93,32 @@ TEST(LambdaTranslateTest, RequiredFlagsAndUnknownCommands) {
   EXPECT_EQ(unknown.status().message(), "unknown command 'frobnicate'");
 }
 
+TEST(LambdaCommandTest, CommandProgramsResolveAsScenariosResolveThem) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::path(::testing::TempDir()) / "fanlab-resolve-functions";
+  fs::create_directories(dir);
+  std::ofstream(dir / "my-fn") << "#!/bin/sh\n";
+  fs::permissions(dir / "my-fn", fs::perms::owner_all);
+  std::ofstream(dir / "not-runnable") << "#!/bin/sh\n";
+  ::setenv("FANLAB_FUNCTIONS_DIR", dir.c_str(), 1);
+  EXPECT_EQ(ResolveCommandProgram("my-fn", false), (dir / "my-fn").string());
+  // Not executable: passed on as given, for the server to refuse.
+  EXPECT_EQ(ResolveCommandProgram("not-runnable", false), "not-runnable");
+  ::unsetenv("FANLAB_FUNCTIONS_DIR");
+  // Then $PATH.
+  std::string sh = ResolveCommandProgram("sh", false);
+  EXPECT_TRUE(sh == "/usr/bin/sh" || sh == "/bin/sh") << sh;
+  EXPECT_EQ(ResolveCommandProgram("no-such-fanlab-program", false),
+            "no-such-fanlab-program");
+  // Paths: relative ones against this directory, unless the function has
+  // a working directory of its own.
+  EXPECT_EQ(ResolveCommandProgram("/opt/fn", false), "/opt/fn");
+  EXPECT_EQ(ResolveCommandProgram("./bin/fn", false),
+            (fs::current_path() / "bin/fn").string());
+  EXPECT_EQ(ResolveCommandProgram("./bin/fn", true), "./bin/fn");
+  fs::remove_all(dir);
+}
+
 TEST(LambdaCommandTest, SessionAgainstAnEngine) {
   transport::Context context;
   EngineOptions options;
@@ -124,6 +152,29 @@ TEST(LambdaCommandTest, SessionAgainstAnEngine) {
     EXPECT_THAT(out, HasSubstr("ResourceNotFoundException"));
     EXPECT_EQ(run({"invoke"}, &out),
               kExitUsage);  // --function-name is required
+
+    // A program that is not there is refused at create time, in Lambda's
+    // words; a bare name is found where scenarios find functions.
+    EXPECT_EQ(run({"create-function", "--function-name", "gone", "--",
+                   "/no/such/fanlab-program"},
+                  &out),
+              kExitService);
+    EXPECT_THAT(out, HasSubstr("InvalidParameterValueException"));
+    EXPECT_THAT(out, HasSubstr("/no/such/fanlab-program: no such file"));
+    std::string dir = std::filesystem::path(FANLAB_TEST_FUNCTION).parent_path();
+    ::setenv("FANLAB_FUNCTIONS_DIR", dir.c_str(), 1);
+    EXPECT_EQ(run({"create-function", "--function-name", "bare", "--",
+                   "fanlab-test-function", "echo"},
+                  &out),
+              0)
+        << out;
+    ::unsetenv("FANLAB_FUNCTIONS_DIR");
+    EXPECT_EQ(
+        run({"invoke", "--function-name", "bare", "--payload", R"({"b":2})"},
+            &out),
+        0)
+        << out;
+    EXPECT_THAT(out, HasSubstr(R"("Payload": "{\"b\":2}")"));
   }
   engine.Stop();
   loop.join();

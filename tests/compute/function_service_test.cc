@@ -616,6 +616,59 @@ TEST_F(FunctionServiceTest, UnknownFunctionAndOversizedPayloadAreRefused) {
   EXPECT_TRUE(launcher_.launched().empty());
 }
 
+// A launcher whose CheckProgram refuses one program, as the real one
+// refuses a missing file.
+class CheckingLauncher : public FakeLauncher {
+ public:
+  using FakeLauncher::FakeLauncher;
+  Status CheckProgram(const LaunchSpec& spec) const override {
+    checked.push_back(spec);
+    if (spec.argv.front() != "/no/such/binary") return Status::Ok();
+    return Status(lambda::kInvalidParameterValueException,
+                  "Cannot run /no/such/binary: no such file.");
+  }
+  mutable std::vector<LaunchSpec> checked;
+};
+
+TEST(FunctionServiceCommandCheck, CreateAndCodeUpdatesCheckTheProgram) {
+  VirtualClock clock;
+  CheckingLauncher launcher(clock);
+  IdGenerator ids(42);
+  FunctionService service(clock, launcher, ids, {.endpoint = "inproc://e"});
+  FunctionConfig c;
+  c.name = "broken";
+  c.command = {"/no/such/binary", "arg"};
+  auto created = service.CreateFunction(c);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), lambda::kInvalidParameterValueException);
+  EXPECT_EQ(created.status().message(),
+            "Code.Command: Cannot run /no/such/binary: no such file.");
+  EXPECT_FALSE(service.GetFunction("broken").ok());
+
+  // Resolved as a launch would be: the working directory, the PATH the
+  // function's environment declares.
+  c.name = "fine";
+  c.command = {"worker"};
+  c.working_dir = "/srv/fn";
+  c.env["PATH"] = "/opt/bin";
+  ASSERT_TRUE(service.CreateFunction(c).ok());
+  ASSERT_EQ(launcher.checked.size(), 2u);
+  EXPECT_EQ(launcher.checked[1].working_dir, "/srv/fn");
+  EXPECT_EQ(launcher.checked[1].env, std::vector<std::string>{"PATH=/opt/bin"});
+
+  // A configuration change leaves the command alone and is not checked; a
+  // new command is.
+  c.timeout_seconds = 10;
+  ASSERT_TRUE(service.UpdateFunctionConfiguration(c).ok());
+  EXPECT_EQ(launcher.checked.size(), 2u);
+  c.command = {"/no/such/binary"};
+  auto updated = service.UpdateFunctionConfiguration(c);
+  ASSERT_FALSE(updated.ok());
+  EXPECT_EQ(updated.status().code(), lambda::kInvalidParameterValueException);
+  EXPECT_EQ(service.GetFunction("fine")->command,
+            std::vector<std::string>{"worker"});
+}
+
 TEST_F(FunctionServiceTest, ACommandThatCannotRunFailsTheInvocation) {
   Create(Config("broken", "/no/such/binary"));
   InvokeResult r = Invoke("broken");

@@ -195,6 +195,39 @@ TEST_F(LauncherTest, MissingProgramIsAClearError) {
   EXPECT_EQ(empty.status().code(), sqs::kInvalidParameterValue);
 }
 
+TEST_F(LauncherTest, CheckProgramFindsWhatLaunchWouldWithoutStartingIt) {
+  EXPECT_TRUE(launcher_.CheckProgram(Spec({"sh", "-c", "exit 0"})).ok());
+  EXPECT_TRUE(launcher_.CheckProgram(Spec({"/bin/sh"})).ok());
+
+  Status missing = launcher_.CheckProgram(Spec({"/no/such/program"}));
+  EXPECT_EQ(missing.code(), sqs::kInvalidParameterValue);
+  EXPECT_EQ(missing.message(), "Cannot run /no/such/program: no such file.");
+  Status off_path = launcher_.CheckProgram(Spec({"no-such-program-anywhere"}));
+  EXPECT_NE(off_path.message().find("not found on PATH /usr/bin:/bin"),
+            std::string::npos)
+      << off_path.message();
+  // A folder, and a file without the execute bit.
+  EXPECT_NE(launcher_.CheckProgram(Spec({"/tmp"}))
+                .message()
+                .find("not an executable file"),
+            std::string::npos);
+  auto dir = std::filesystem::temp_directory_path() /
+             ("fanlab-launcher-check-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "fn.sh") << "#!/bin/sh\n";
+  LaunchSpec relative = Spec({"./fn.sh"});
+  relative.working_dir = dir.string();
+  EXPECT_NE(
+      launcher_.CheckProgram(relative).message().find("not an executable file"),
+      std::string::npos);
+  std::filesystem::permissions(dir / "fn.sh",
+                               std::filesystem::perms::owner_all);
+  EXPECT_TRUE(launcher_.CheckProgram(relative).ok());
+  EXPECT_EQ(launcher_.CheckProgram(Spec({})).code(),
+            sqs::kInvalidParameterValue);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(LauncherTest, NonExecutableOrUnrunnableFilesAreRefused) {
   auto dir = std::filesystem::temp_directory_path() /
              ("fanlab-launcher-x-" + std::to_string(getpid()));

@@ -351,5 +351,58 @@ TEST(HarnessReport, EventSummaryLine) {
                             "key": "m-1", "detail": {"count": 2}})"));
 }
 
+TEST(HarnessReport, FailedValuesShowAsAlignedJsonWithTheDifferencesMarked) {
+  ScenarioResult r;
+  r.name = "poison";
+  r.file = "p.yaml";
+  r.status = ScenarioResult::Status::kFailed;
+  ExpectationResult e;
+  e.kind = "invocations";
+  e.label = "worker succeeds";
+  e.origin = Origin{Mark{16, 18}, "expect[0].invocations"};
+  e.expected = "every value to match {\"outcome\":\"success\"}";
+  e.found = "value 0 of 2: {...}";
+  e.json = FailureJson{.expected_words = "every value to match",
+                       .expected = R"({"outcome":"success"})",
+                       .found_words = "value 0 of 2",
+                       .found = R"({"function":"worker","outcome":"error"})",
+                       .compare = true};
+  r.expectations.push_back(e);
+
+  std::ostringstream out;
+  WriteFailureDetails(out, r, TerminalStyle{});
+  EXPECT_EQ(out.str(),
+            "poison (p.yaml, seed 0):\n"
+            "  p.yaml:16:18: expectation \"worker succeeds\" failed\n"
+            "    expected: every value to match:\n"
+            "              {\n"
+            "            ~   \"outcome\": \"success\"\n"
+            "              }\n"
+            "    found:    value 0 of 2:\n"
+            "              {\n"
+            "                \"function\": \"worker\",\n"
+            "            ~   \"outcome\": \"error\"\n"
+            "              }\n"
+            "    differs at: $.outcome\n");
+
+  // JUnit carries the same layout; the JSON report the values whole.
+  std::vector<ScenarioResult> results{r};
+  EXPECT_THAT(ToJunitReport(results, 1.0),
+              HasSubstr("\n          ~   &quot;outcome&quot;: "
+                        "&quot;error&quot;\n"));
+  json::value report = json::parse(ToJsonReport(results, 1.0));
+  const json::value& x = report.at("scenarios").at(0).at("expectations").at(0);
+  EXPECT_EQ(x.at("expectedJson"), json::parse(R"({"outcome":"success"})"));
+  EXPECT_EQ(x.at("foundJson").at("function"), "worker");
+  EXPECT_EQ(x.at("found"), "value 0 of 2: {...}");
+
+  std::ostringstream colored;
+  WriteFailureDetails(colored, r, TerminalStyle{.color = true});
+  EXPECT_THAT(colored.str(),
+              HasSubstr("\x1b[32mexpected: every value to match:\x1b[0m"));
+  EXPECT_THAT(colored.str(),
+              HasSubstr("\x1b[31m~   \"outcome\": \"error\"\x1b[0m"));
+}
+
 }  // namespace
 }  // namespace fanlab::harness

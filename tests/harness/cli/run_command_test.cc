@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "harness/scenario.h"
 
@@ -97,6 +99,27 @@ TEST_F(HarnessCli, ValidateExitsZeroOrTwo) {
   EXPECT_EQ(Fanlab("validate " + F("nope.yaml")), 2);
   EXPECT_EQ(err_, "fanlab validate: " + F("nope.yaml") +
                       ": no such file or folder\n");
+}
+
+TEST_F(HarnessCli, NoProgressLineWhenStderrIsNotATerminal) {
+  // Run from the scenarios' folder, with a TERM that could draw: stderr
+  // here is a file.
+  std::string command = "cd " + dir_.string() + " && TERM=xterm " +
+                        binary_.string() +
+                        " run pass.yaml fail.yaml >out 2>err </dev/null";
+  int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_EQ(Read("err"), "");
+  EXPECT_EQ(Read("out").find('\r'), std::string::npos) << Read("out");
+  // Nor does a run write a file it was not asked for.
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir_)) {
+    files.push_back(e.path().filename().string());
+  }
+  std::sort(files.begin(), files.end());
+  EXPECT_EQ(files, (std::vector<std::string>{"bad.yaml", "err", "fail.yaml",
+                                             "out", "pass.yaml"}));
 }
 
 TEST_F(HarnessCli, RunExitCodes) {
