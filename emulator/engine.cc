@@ -198,8 +198,12 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       *io_, context,
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
+        // A frame naming its environment's access key is attributed
+        // exactly as a signed HTTP request is (DispatchAs).
         auto request = std::make_shared<api::ApiRequest>(api::ApiRequest{
-            .action = std::string(action), .body = std::string(body)});
+            .action = std::string(action),
+            .body = std::string(body),
+            .access_key_id = std::string(server_->access_key_id())});
         std::string key;
         if (deterministic_) {
           key = "z" + SourceOf(server_->peer_pid()) + " " + request->action +
