@@ -155,6 +155,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
   wiring::ConnectMappings(*sqs_, observers_, *mappings_);
+  mappings_->SetObserver(&service_observers_);
   auto buckets =
       services::BucketService::Open(*clock_, {.data_dir = options.data_dir,
                                               .region = account_.region,
