@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include "emulator/core/common_errors.h"
+#include "emulator/transport/zmq_server.h"
 
 namespace fanlab::transport {
 
@@ -45,8 +46,12 @@ Client::Client(Context& context, const std::string& endpoint,
                std::optional<std::string> access_key_id)
     : socket_(std::make_unique<Socket>(context.zmq())) {
   if (!access_key_id) {
+    // Longer than the server takes: not a function environment's key.
     const char* from_env = std::getenv("AWS_ACCESS_KEY_ID");
     access_key_id = from_env != nullptr ? from_env : "";
+    if (access_key_id->size() > ZmqServer::kMaxAccessKeyIdSize) {
+      access_key_id->clear();
+    }
   }
   access_key_id_ = std::move(*access_key_id);
   zmq::socket_t& s = socket_->socket;

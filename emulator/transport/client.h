@@ -33,7 +33,7 @@ class Client {
   // `access_key_id` goes with every request as its access-key-id frame
   // (docs/protocol.md), naming the function environment that calls;
   // nullopt takes AWS_ACCESS_KEY_ID from the environment (what a function
-  // environment sets), "" sends none.
+  // environment sets; one over 128 bytes is not sent), "" sends none.
   Client(Context& context, const std::string& endpoint,
          std::optional<std::string> auth_token = std::nullopt,
          std::optional<std::string> access_key_id = std::nullopt);

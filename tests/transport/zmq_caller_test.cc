@@ -177,6 +177,16 @@ TEST(ZmqCallerTest, TheClientSendsItsEnvironmentsKeyOrTheOneGiven) {
     Client given(server.context(), server.endpoint(), "", "AKIDGIVEN");
     EXPECT_EQ(key_of(given), "AKIDGIVEN");
   }
+  {
+    // Longer than the server takes: not an environment's, not sent.
+    AccessKeyEnv env(std::string(129, 'K').c_str());
+    Client too_long(server.context(), server.endpoint(), "");
+    EXPECT_EQ(key_of(too_long), "");
+    sdk::Client sdk_too_long(server.endpoint());
+    sdk::Client::Reply r = sdk_too_long.Call("ListQueues", "{}", 10000);
+    ASSERT_TRUE(r.ok) << r.body;
+    EXPECT_EQ(KeyOf(r.body), "");
+  }
   AccessKeyEnv unset(nullptr);
   Client outside(server.context(), server.endpoint(), "");
   EXPECT_EQ(key_of(outside), "");
