@@ -155,6 +155,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
   wiring::ConnectMappings(*sqs_, observers_, *mappings_);
+  mappings_->SetObserver(&service_observers_);
   auto buckets =
       services::BucketService::Open(*clock_, {.data_dir = options.data_dir,
                                               .region = account_.region,
@@ -198,8 +199,12 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       *io_, context,
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
+        // A frame naming its environment's access key is attributed
+        // exactly as a signed HTTP request is (DispatchAs).
         auto request = std::make_shared<api::ApiRequest>(api::ApiRequest{
-            .action = std::string(action), .body = std::string(body)});
+            .action = std::string(action),
+            .body = std::string(body),
+            .access_key_id = std::string(server_->access_key_id())});
         std::string key;
         if (deterministic_) {
           key = "z" + SourceOf(server_->peer_pid()) + " " + request->action +

@@ -105,8 +105,9 @@ std::optional<compute::Caller> CallerOf(
     const compute::FunctionService& functions, const api::ApiRequest& request,
     bool unsigned_from_function) {
   if (request.access_key_id.empty()) {
-    // fanlab's frames carry no credentials: an unsigned call from a
-    // transport is the only running invocation's, when one alone runs.
+    // A frame without the access-key-id frame names nobody: an unsigned
+    // call from a transport is the only running invocation's, when one
+    // alone runs.
     if (!unsigned_from_function) return std::nullopt;
     std::vector<compute::Caller> running = functions.RunningInvocations();
     if (running.size() != 1) return std::nullopt;

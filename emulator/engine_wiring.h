@@ -79,9 +79,9 @@ void ConnectMappings(queue::QueueService& sqs, queue::ObserverList& observers,
 
 // The invocation that made `request`: the execution environment holding
 // its SigV4 access key id, nullopt for keys no environment holds (a
-// client outside the emulator). An unsigned call (fanlab's frames carry no
-// credentials) is, with `unsigned_from_function`, the only invocation
-// running when exactly one runs, else nullopt.
+// client outside the emulator). A call that names no key (a frame without
+// the access-key-id frame) is, with `unsigned_from_function`, the only
+// invocation running when exactly one runs, else nullopt.
 std::optional<compute::Caller> CallerOf(
     const compute::FunctionService& functions, const api::ApiRequest& request,
     bool unsigned_from_function = false);

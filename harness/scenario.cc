@@ -1242,6 +1242,11 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
     result.errors.push_back({file, mark, "", "not valid YAML: " + e.msg});
     return result;
   }
+  // `<<: *defaults` merge keys, once, before anything reads the tree.
+  for (Diagnostic& d : ResolveMergeKeys(root)) {
+    d.file = file;
+    result.errors.push_back(std::move(d));
+  }
   if (!root.IsMap()) {
     result.errors.push_back({file, MarkOf(root), "",
                              "a scenario is an object (name, resources, "

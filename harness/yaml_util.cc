@@ -5,6 +5,11 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cmath>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace fanlab::harness {
 
@@ -46,7 +51,110 @@ std::optional<double> ParseNumber(const std::string& s) {
 
 bool Quoted(const YAML::Node& node) { return node.Tag() == "!"; }
 
+// A merge key: the plain scalar `<<`, or any scalar tagged !!merge.
+bool IsMergeKey(const YAML::Node& key) {
+  if (!key.IsScalar()) return false;
+  return (key.Tag() == "?" && key.Scalar() == "<<") ||
+         key.Tag() == "tag:yaml.org,2002:merge";
+}
+
+Mark MarkOfNode(const YAML::Node& node) {
+  YAML::Mark m = node.Mark();
+  if (m.is_null()) return Mark{};
+  return Mark{m.line + 1, m.column + 1};
+}
+
+// Resolves the merge keys under one root: remembers the collections it has
+// been through (by identity; aliases share nodes) so each is done once.
+class MergeResolver {
+ public:
+  explicit MergeResolver(Diagnostics& problems) : problems_(problems) {}
+
+  void Resolve(YAML::Node node) {
+    if (!node.IsMap() && !node.IsSequence()) return;
+    if (!FirstVisit(node)) return;
+    if (node.IsSequence()) {
+      for (YAML::Node item : node) Resolve(item);
+      return;
+    }
+    // The values first: a merged map has its own merges done by then.
+    std::vector<std::pair<YAML::Node, YAML::Node>> entries;
+    bool any_merge = false;
+    for (auto kv : node) {
+      entries.emplace_back(kv.first, kv.second);
+      any_merge = any_merge || IsMergeKey(kv.first);
+    }
+    for (auto& [key, value] : entries) Resolve(value);
+    if (any_merge) Merge(node, entries);
+  }
+
+ private:
+  bool FirstVisit(const YAML::Node& node) {
+    std::vector<YAML::Node>& same_place = seen_[node.Mark().pos];
+    for (const YAML::Node& n : same_place) {
+      if (n.is(node)) return false;
+    }
+    same_place.push_back(node);
+    return true;
+  }
+
+  void Merge(YAML::Node map,
+             const std::vector<std::pair<YAML::Node, YAML::Node>>& entries) {
+    std::set<std::string> taken;  // scalar keys present so far
+    for (const auto& [key, value] : entries) {
+      if (!IsMergeKey(key) && key.IsScalar()) taken.insert(key.Scalar());
+    }
+    std::vector<std::pair<YAML::Node, YAML::Node>> merged;
+    for (const auto& [key, value] : entries) {
+      if (!IsMergeKey(key)) {
+        merged.emplace_back(key, value);
+        continue;
+      }
+      std::vector<YAML::Node> sources;
+      bool ok = value.IsMap();
+      if (ok) {
+        sources.push_back(value);
+      } else if (value.IsSequence()) {
+        ok = true;
+        for (YAML::Node item : value) {
+          ok = ok && item.IsMap();
+          sources.push_back(item);
+        }
+      }
+      if (!ok) {
+        problems_.push_back(
+            {"", MarkOfNode(value), "",
+             "`<<` (a YAML merge key) takes a map, an alias of one "
+             "(`<<: *defaults`) or a list of them (`<<: [*a, *b]`)"});
+        continue;
+      }
+      for (const YAML::Node& source : sources) {
+        for (auto kv : source) {
+          if (IsMergeKey(kv.first)) continue;  // a cycle's unresolved merge
+          if (kv.first.IsScalar() && !taken.insert(kv.first.Scalar()).second) {
+            continue;
+          }
+          merged.emplace_back(kv.first, kv.second);
+        }
+      }
+    }
+    // In place, so that the map keeps its own mark and aliases of it see
+    // the merge too.
+    for (const auto& [key, value] : entries) map.remove(key);
+    for (const auto& [key, value] : merged) map.force_insert(key, value);
+  }
+
+  Diagnostics& problems_;
+  std::unordered_map<int, std::vector<YAML::Node>> seen_;  // by pos
+};
+
 }  // namespace
+
+Diagnostics ResolveMergeKeys(YAML::Node root) {
+  Diagnostics problems;
+  MergeResolver(problems).Resolve(root);
+  return problems;
+}
 
 std::optional<Duration> ParseDuration(std::string_view text) {
   if (text.empty()) return std::nullopt;

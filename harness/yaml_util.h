@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "emulator/core/clock.h"
+#include "harness/diagnostic.h"
 
 namespace YAML {
 class Node;
@@ -33,6 +34,19 @@ boost::json::value YamlToJson(const YAML::Node& node);
 
 // How a scalar node reads: "string", "integer", "number", "boolean", "null".
 std::string_view ScalarType(const YAML::Node& node);
+
+// Resolves YAML 1.1 merge keys in every map reachable from `root`, in
+// place: a plain `<<` key (or one tagged !!merge) whose value is a map
+// (`<<: *defaults`) or a list of maps (`<<: [*a, *b]`) is replaced by the
+// keys of those maps that the map does not have itself. Explicit keys win
+// over merged ones, wherever they stand; in a list, an earlier map wins
+// over a later one; a merged map's own merge keys count as its keys. The
+// merged keys take the place of the `<<` entry, in their map's order. Keys
+// and values are the anchored nodes themselves, so their marks point where
+// they were written. A `<<` with any other value is removed and reported
+// (file left empty, the mark of the value). Aliases share nodes: each map
+// is resolved once, cycles included.
+Diagnostics ResolveMergeKeys(YAML::Node root);
 
 }  // namespace fanlab::harness
 

@@ -136,6 +136,7 @@ Result<EventSourceMapping> EventSourceMappings::Create(EventSourceMapping c) {
   m->queue = *queue;
   Mapping& ref = *m;
   mappings_[c.uuid] = std::move(m);
+  Publish("EventSourceMappingCreated", c, ref.queue.name);
   SchedulePoll(ref);  // messages may be waiting already
   return c;
 }
@@ -172,6 +173,7 @@ Result<EventSourceMapping> EventSourceMappings::Update(EventSourceMapping c) {
   if (Status s = Validate(c, m.queue); !s.ok()) return s;
   c.last_modified = clock_.Now();
   m.config = c;
+  Publish("EventSourceMappingUpdated", c, m.queue.name);
   SchedulePoll(m);
   return c;
 }
@@ -185,6 +187,7 @@ Result<EventSourceMapping> EventSourceMappings::Delete(
     if (t != 0) clock_.Cancel(t);
   }
   EventSourceMapping config = m.config;
+  Publish("EventSourceMappingDeleted", config, m.queue.name);
   // Messages gathered but not sent go back after their visibility timeout,
   // as they would with Lambda.
   if (m.in_flight > 0) {
@@ -249,6 +252,8 @@ void EventSourceMappings::Poll(const std::string& uuid) {
       m.config.enabled = false;
       m.config.state_transition_reason =
           "Queue deleted: " + got.status().message();
+      m.config.last_modified = clock_.Now();
+      Publish("EventSourceMappingUpdated", m.config, m.queue.name);
       return;
     }
     if (m.pending.empty() && !got->messages.empty()) {
@@ -340,6 +345,38 @@ std::string EventSourceMappings::Event(
   }
   w.EndArray().EndObject();
   return w.Take();
+}
+
+void EventSourceMappings::Publish(std::string_view kind,
+                                  const EventSourceMapping& m,
+                                  std::string_view queue_name) const {
+  if (observer_ == nullptr) return;
+  JsonWriter w;
+  w.BeginObject()
+      .Key("eventSourceArn")
+      .String(m.event_source_arn)
+      .Key("queue")
+      .String(queue_name)
+      .Key("batchSize")
+      .Int(m.batch_size)
+      .Key("maximumBatchingWindowInSeconds")
+      .Int(m.maximum_batching_window_seconds)
+      .Key("enabled")
+      .Bool(m.enabled)
+      .Key("stateTransitionReason")
+      .String(m.state_transition_reason);
+  if (m.maximum_concurrency) {
+    w.Key("maximumConcurrency").Int(*m.maximum_concurrency);
+  }
+  if (m.report_batch_item_failures) {
+    w.Key("functionResponseTypes")
+        .BeginArray()
+        .String("ReportBatchItemFailures")
+        .EndArray();
+  }
+  w.EndObject();
+  services::Notify(observer_, "lambda", clock_.Now(), kind, m.function_name,
+                   m.uuid, w.Take());
 }
 
 void EventSourceMappings::Dispatch(Mapping& m) {

@@ -9,6 +9,11 @@
 // wakes the mapping; a mapping with nothing visible but messages delayed
 // or in flight sets one Clock timer for when the first of them may return.
 //
+// Every change of a mapping (created, updated, disabled because its queue
+// is gone, deleted) is published to the ServiceObserver set with
+// SetObserver: service "lambda", resource the function's name, key the
+// mapping's UUID, detail the mapping's settings after the change.
+//
 // Thread safety: none; the engine thread owns it.
 #ifndef FANLAB_EMULATOR_COMPUTE_EVENT_SOURCE_MAPPINGS_H_
 #define FANLAB_EMULATOR_COMPUTE_EVENT_SOURCE_MAPPINGS_H_
@@ -22,6 +27,7 @@
 #include "emulator/compute/function_service.h"
 #include "emulator/queue/observer.h"
 #include "emulator/queue/queue_service.h"
+#include "emulator/services/service_observer.h"
 
 namespace fanlab::compute {
 
@@ -62,6 +68,13 @@ class EventSourceMappings : public queue::QueueObserver {
 
   void OnQueueEvent(const queue::QueueEvent& event) override;
 
+  // Where EventSourceMappingCreated, EventSourceMappingUpdated and
+  // EventSourceMappingDeleted go; null: nowhere. Must outlive this object
+  // (or be reset to null first).
+  void SetObserver(services::ServiceObserver* observer) {
+    observer_ = observer;
+  }
+
  private:
   struct Mapping;
   Status Validate(const EventSourceMapping& m,
@@ -73,12 +86,16 @@ class EventSourceMappings : public queue::QueueObserver {
                 Result<InvokeResult> result);
   std::string Event(const Mapping& m,
                     const std::vector<queue::Message>& batch) const;
+  // Publishes `kind` for `m` (its settings as the detail).
+  void Publish(std::string_view kind, const EventSourceMapping& m,
+               std::string_view queue_name) const;
 
   Clock& clock_;
   queue::QueueService& sqs_;
   FunctionService& functions_;
   IdGenerator& ids_;
   std::map<std::string, std::unique_ptr<Mapping>> mappings_;
+  services::ServiceObserver* observer_ = nullptr;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

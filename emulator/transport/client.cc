@@ -3,9 +3,11 @@
 #include <atomic>
 #include <charconv>
 #include <cstdlib>
+#include <utility>
 #include <zmq.hpp>
 
 #include "emulator/core/common_errors.h"
+#include "emulator/transport/zmq_server.h"
 
 namespace fanlab::transport {
 
@@ -40,8 +42,18 @@ struct Client::Socket {
 };
 
 Client::Client(Context& context, const std::string& endpoint,
-               std::optional<std::string> auth_token)
+               std::optional<std::string> auth_token,
+               std::optional<std::string> access_key_id)
     : socket_(std::make_unique<Socket>(context.zmq())) {
+  if (!access_key_id) {
+    // Longer than the server takes: not a function environment's key.
+    const char* from_env = std::getenv("AWS_ACCESS_KEY_ID");
+    access_key_id = from_env != nullptr ? from_env : "";
+    if (access_key_id->size() > ZmqServer::kMaxAccessKeyIdSize) {
+      access_key_id->clear();
+    }
+  }
+  access_key_id_ = std::move(*access_key_id);
   zmq::socket_t& s = socket_->socket;
   s.set(zmq::sockopt::linger, 0);
   if (!auth_token) {
@@ -65,7 +77,12 @@ uint64_t Client::Send(std::string_view action, std::string_view body) {
   zmq::socket_t& s = socket_->socket;
   s.send(zmq::buffer(id_text), zmq::send_flags::sndmore);
   s.send(zmq::buffer(action), zmq::send_flags::sndmore);
-  s.send(zmq::buffer(body), zmq::send_flags::none);
+  if (access_key_id_.empty()) {
+    s.send(zmq::buffer(body), zmq::send_flags::none);
+  } else {
+    s.send(zmq::buffer(body), zmq::send_flags::sndmore);
+    s.send(zmq::buffer(access_key_id_), zmq::send_flags::none);
+  }
   return id;
 }
 

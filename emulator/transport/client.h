@@ -30,8 +30,13 @@ class Client {
   // `auth_token` is presented to a server that asks for one (PLAIN
   // mechanism, user "fanlab", the token as password); nullopt takes
   // FANLAB_AUTH_TOKEN from the environment, "" presents none.
+  // `access_key_id` goes with every request as its access-key-id frame
+  // (docs/protocol.md), naming the function environment that calls;
+  // nullopt takes AWS_ACCESS_KEY_ID from the environment (what a function
+  // environment sets; one over 128 bytes is not sent), "" sends none.
   Client(Context& context, const std::string& endpoint,
-         std::optional<std::string> auth_token = std::nullopt);
+         std::optional<std::string> auth_token = std::nullopt,
+         std::optional<std::string> access_key_id = std::nullopt);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -57,6 +62,7 @@ class Client {
  private:
   struct Socket;
   std::unique_ptr<Socket> socket_;
+  std::string access_key_id_;  // "" sends no access-key-id frame
   uint64_t next_id_ = 1;
   bool refused_ = false;
 };

@@ -147,18 +147,33 @@ void ZmqServer::HandleOne(std::vector<zmq::message_t>& frames) {
     first = 2;
   }
   size_t parts = frames.size() - first;
-  if (parts != 2) {
+  if (parts != 2 && parts != 3) {
     Reply(std::move(envelope), false,
           ErrorBody("Expected the frames " +
                     std::string(req_peer ? "[action][json-body]"
                                          : "[request-id][action][json-body]") +
-                    ", got " + std::to_string(frames.size() - 1) + " frames."));
+                    " and optionally [access-key-id], got " +
+                    std::to_string(frames.size() - 1) + " frames."));
     return;
   }
   std::string_view action(static_cast<const char*>(frames[first].data()),
                           frames[first].size());
   std::string_view body(static_cast<const char*>(frames[first + 1].data()),
                         frames[first + 1].size());
+  std::string_view access_key_id;
+  if (parts == 3) {
+    access_key_id =
+        std::string_view(static_cast<const char*>(frames[first + 2].data()),
+                         frames[first + 2].size());
+    if (access_key_id.size() > kMaxAccessKeyIdSize) {
+      Reply(
+          std::move(envelope), false,
+          ErrorBody("The access-key-id frame is " +
+                    std::to_string(access_key_id.size()) + " bytes; at most " +
+                    std::to_string(kMaxAccessKeyIdSize) + " are allowed."));
+      return;
+    }
+  }
   peer_pid_ = 0;
   // The descriptor a frame was read from (-1 when ZeroMQ does not say).
   if (int fd = zmq_msg_get(frames.back().handle(), ZMQ_SRCFD); fd >= 0) {
@@ -168,12 +183,14 @@ void ZmqServer::HandleOne(std::vector<zmq::message_t>& frames) {
       peer_pid_ = cred.pid;
     }
   }
+  access_key_id_ = access_key_id;
   handler_(action, body,
            [this, alive = alive_,
             envelope = std::move(envelope)](api::ApiResponse r) mutable {
              if (!*alive) return;
              Reply(std::move(envelope), r.ok, std::move(r.body));
            });
+  access_key_id_ = {};
 }
 
 void ZmqServer::Reply(std::vector<std::string> envelope, bool ok,

@@ -2,12 +2,15 @@
 // inproc://, ipc://, tcp://, ws:// and wss:// endpoints, driven from the
 // engine's Asio loop without ever blocking it. docs/protocol.md gives the
 // framing:
-//   DEALER client: [request-id][action][json-body] ->
+//   DEALER client: [request-id][action][json-body]([access-key-id]) ->
 //                  [request-id][status][json-body]
-//   REQ client:    [action][json-body] -> [status][json-body]
-// status is "ok" or "error". Requests are handed to a Handler, whose answer
-// may come later (a parked long poll); the reply then goes to the same
-// peer, or is dropped if the peer went away.
+//   REQ client:    [action][json-body]([access-key-id]) ->
+//                  [status][json-body]
+// status is "ok" or "error". The optional last frame names the caller: a
+// function environment's AWS_ACCESS_KEY_ID (at most kMaxAccessKeyIdSize
+// bytes; empty is the same as none), handed on as access_key_id(). Requests are
+// handed to a Handler, whose answer may come later (a parked long poll); the
+// reply then goes to the same peer, or is dropped if the peer went away.
 //
 // Who may connect (endpoint_policy.h, zap_handler.h): endpoints reach this
 // machine only unless allow_remote and an auth token are given; ipc://
@@ -93,6 +96,13 @@ class ZmqServer {
   // While the handler runs: the process id of the request's ipc:// peer
   // (SO_PEERCRED of the connection it came on); 0 when unknown.
   int peer_pid() const { return peer_pid_; }
+  // While the handler runs: the access key id the request's last frame
+  // carried; "" when it had none.
+  std::string_view access_key_id() const { return access_key_id_; }
+
+  // The longest access key id frame; a longer one is refused with a
+  // SerializationException (AWS's own ids are 16 to 128 characters).
+  static constexpr size_t kMaxAccessKeyIdSize = 128;
 
  private:
   void Arm();
@@ -131,6 +141,7 @@ class ZmqServer {
   uint64_t dropped_peers_ = 0;
   bool recheck_posted_ = false;
   int peer_pid_ = 0;
+  std::string_view access_key_id_;  // into the frame being handled
   // Shared with reply callbacks, which may outlive a request's frame.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

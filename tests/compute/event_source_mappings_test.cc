@@ -389,5 +389,85 @@ TEST_F(MappingsTest, DeleteStopsDelivery) {
   EXPECT_EQ(Depth("jobs"), 1u);
 }
 
+// The ServiceEvents a mapping's life publishes, as the event log keeps
+// them.
+class RecordingObserver : public services::ServiceObserver {
+ public:
+  struct Seen {
+    std::string service, kind, resource, key;
+    json::object detail;
+  };
+  void OnServiceEvent(const services::ServiceEvent& e) override {
+    seen.push_back({std::string(e.service), std::string(e.kind),
+                    std::string(e.resource), std::string(e.key),
+                    json::parse(e.detail).as_object()});
+  }
+  std::vector<Seen> seen;
+};
+
+TEST_F(MappingsTest, EveryChangeOfAMappingIsPublished) {
+  RecordingObserver observer;
+  mappings_.SetObserver(&observer);
+  std::string q = Queue("jobs");
+  Function("rec", "rec");
+  EventSourceMapping created = Map(q, "rec", 5);
+  EventSourceMapping changed = created;
+  changed.enabled = false;
+  changed.maximum_concurrency = 4;
+  changed.report_batch_item_failures = true;
+  ASSERT_TRUE(mappings_.Update(changed).ok());
+  // A refused change publishes nothing.
+  changed.batch_size = 0;
+  EXPECT_FALSE(mappings_.Update(changed).ok());
+  ASSERT_TRUE(mappings_.Delete(created.uuid).ok());
+  EXPECT_FALSE(mappings_.Delete(created.uuid).ok());
+
+  ASSERT_EQ(observer.seen.size(), 3u);
+  const char* kinds[] = {"EventSourceMappingCreated",
+                         "EventSourceMappingUpdated",
+                         "EventSourceMappingDeleted"};
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(observer.seen[i].service, "lambda");
+    EXPECT_EQ(observer.seen[i].kind, kinds[i]);
+    EXPECT_EQ(observer.seen[i].resource, "rec");
+    EXPECT_EQ(observer.seen[i].key, created.uuid);
+    EXPECT_EQ(observer.seen[i].detail.at("eventSourceArn"), json::value(q));
+    EXPECT_EQ(observer.seen[i].detail.at("queue"), "jobs");
+    EXPECT_EQ(observer.seen[i].detail.at("batchSize"), 5);
+  }
+  EXPECT_EQ(observer.seen[0].detail.at("enabled"), true);
+  EXPECT_EQ(observer.seen[0].detail.at("maximumBatchingWindowInSeconds"), 0);
+  EXPECT_FALSE(observer.seen[0].detail.contains("maximumConcurrency"));
+  EXPECT_EQ(observer.seen[1].detail.at("enabled"), false);
+  EXPECT_EQ(observer.seen[1].detail.at("maximumConcurrency"), 4);
+  EXPECT_EQ(observer.seen[1].detail.at("functionResponseTypes"),
+            json::array{"ReportBatchItemFailures"});
+  EXPECT_EQ(observer.seen[2].detail.at("enabled"), false);
+  mappings_.SetObserver(nullptr);
+}
+
+TEST_F(MappingsTest, AMappingWhoseQueueIsGoneIsPublishedDisabled) {
+  RecordingObserver observer;
+  mappings_.SetObserver(&observer);
+  std::string q = Queue("jobs");
+  Function("rec", "rec");
+  EventSourceMapping created = Map(q, "rec");
+  Settle();
+  ASSERT_TRUE(sqs_.DeleteQueue({Url("jobs")}).ok());
+  // The mapping finds out at its next poll.
+  mappings_.OnQueueEvent(
+      {.kind = queue::QueueEventKind::kMessageSent, .queue = "jobs"});
+  Settle();
+  ASSERT_EQ(observer.seen.size(), 2u);
+  EXPECT_EQ(observer.seen[1].kind, "EventSourceMappingUpdated");
+  EXPECT_EQ(observer.seen[1].key, created.uuid);
+  EXPECT_EQ(observer.seen[1].detail.at("enabled"), false);
+  EXPECT_EQ(std::string(
+                observer.seen[1].detail.at("stateTransitionReason").as_string())
+                .rfind("Queue deleted: ", 0),
+            0u);
+  mappings_.SetObserver(nullptr);
+}
+
 }  // namespace
 }  // namespace fanlab::compute

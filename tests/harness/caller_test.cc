@@ -7,12 +7,16 @@
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "harness/runner.h"
 #include "harness/scenario.h"
 #include "harness/testing/matchers.h"
+#include "tests/harness/harness_test_util.h"
 
 namespace fanlab::harness {
 namespace {
@@ -132,6 +136,109 @@ expect:
   EXPECT_EQ(outside, 1);
   EXPECT_EQ(callers,
             std::set<std::string>(invocations.begin(), invocations.end()));
+}
+
+// The C++ SDK's calls over fanlab's frames: `fanlab-test-function call
+// SendMessage` sends its event as a SendMessage over ZeroMQ. Each
+// invocation lasts 200ms of virtual time, so the second starts (in an
+// environment of its own) and calls while the first still runs.
+constexpr const char* kTwoSenders = R"(name: frames
+resources:
+  queues: [{name: out}]
+  functions:
+    - {name: sender, command: [@CMD@], duration: 200ms, retries: 0}
+timeline:
+  - invoke: {function: sender, type: Event, payload: {QueueUrl: "${queue_url:out}", MessageBody: a}}
+  - invoke: {function: sender, type: Event, payload: {QueueUrl: "${queue_url:out}", MessageBody: b}}
+@FAULTS@)";
+
+// kTwoSenders with `command` and `faults` filled in.
+Scenario TwoSenders(const std::string& command,
+                    const std::string& faults = "") {
+  std::string yaml = kTwoSenders;
+  yaml.replace(yaml.find("@CMD@"), 5, command);
+  yaml.replace(yaml.find("@FAULTS@"), 8, faults);
+  return testing::ParseForTest(test_util::WithTestFunction(yaml), {},
+                               "frames.yaml");
+}
+
+struct Seen {
+  std::map<std::string, std::string> outcomes;          // request id -> outcome
+  std::vector<std::optional<compute::Caller>> senders;  // per MessageSent
+  std::vector<const Event*> faults;
+};
+
+Seen Look(const ScenarioResult& r) {
+  Seen seen;
+  for (const Event& e : r.events) {
+    if (e.service == "lambda" && e.kind == "Invocation") {
+      seen.outcomes[e.key] =
+          json::value_to<std::string>(e.detail.at("outcome"));
+    }
+    if (e.service == "sqs" && e.kind == "MessageSent") {
+      seen.senders.push_back(e.caller);
+    }
+    if (e.kind == "FaultFired") seen.faults.push_back(&e);
+  }
+  return seen;
+}
+
+TEST(FrameCallerTest, InvocationsRunningAtOnceEachNameTheirOwnCalls) {
+  ScenarioResult r = RunScenario(TwoSenders("@TF@, call, SendMessage"));
+  ASSERT_TRUE(r.passed()) << r.failure;
+  Seen seen = Look(r);
+  ASSERT_EQ(seen.outcomes.size(), 2u);
+  ASSERT_EQ(seen.senders.size(), 2u);
+  std::set<std::string> callers;
+  for (const auto& caller : seen.senders) {
+    ASSERT_TRUE(caller.has_value());
+    EXPECT_EQ(caller->function, "sender");
+    EXPECT_EQ(seen.outcomes[caller->request_id], "success")
+        << caller->request_id;
+    callers.insert(caller->request_id);
+  }
+  EXPECT_EQ(callers.size(), 2u);
+}
+
+TEST(FrameCallerTest, ACrashAtACallKillsTheInvocationThatMadeIt) {
+  // The second SendMessage, made while both invocations run, kills its
+  // caller before it takes effect: that invocation fails, the other one's
+  // message is the only one sent, and the fault names the victim.
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    RunOptions options;
+    options.seed = seed;
+    ScenarioResult r =
+        RunScenario(TwoSenders("@TF@, call, SendMessage",
+                               "faults:\n  - {fault: crash, function: sender, "
+                               "action: SendMessage, nth: 2}\n"),
+                    options);
+    ASSERT_TRUE(r.passed()) << r.failure;
+    Seen seen = Look(r);
+    ASSERT_EQ(seen.faults.size(), 1u) << "seed " << seed;
+    const std::string victim = seen.faults[0]->key;
+    ASSERT_EQ(seen.outcomes.count(victim), 1u) << victim;
+    EXPECT_EQ(seen.outcomes[victim], "error");
+    ASSERT_EQ(seen.senders.size(), 1u);
+    ASSERT_TRUE(seen.senders[0].has_value());
+    EXPECT_NE(seen.senders[0]->request_id, victim);
+    EXPECT_EQ(seen.outcomes[seen.senders[0]->request_id], "success");
+  }
+}
+
+TEST(FrameCallerTest, FramesWithoutAKeyAreTheOnlyRunningInvocations) {
+  // Without AWS_ACCESS_KEY_ID the SDK sends no access-key-id frame: the
+  // first call, made while only its invocation runs, is that one's; the
+  // second, made while both run, is nobody's.
+  ScenarioResult r = RunScenario(TwoSenders(
+      "/usr/bin/env, -u, AWS_ACCESS_KEY_ID, @TF@, call, SendMessage"));
+  ASSERT_TRUE(r.passed()) << r.failure;
+  Seen seen = Look(r);
+  ASSERT_EQ(seen.outcomes.size(), 2u);
+  for (const auto& [id, outcome] : seen.outcomes) EXPECT_EQ(outcome, "success");
+  ASSERT_EQ(seen.senders.size(), 2u);
+  ASSERT_TRUE(seen.senders[0].has_value());
+  EXPECT_EQ(seen.outcomes.count(seen.senders[0]->request_id), 1u);
+  EXPECT_FALSE(seen.senders[1].has_value());
 }
 
 }  // namespace

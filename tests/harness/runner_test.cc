@@ -462,10 +462,13 @@ TEST(HarnessRunFunctions, OutcomesMappingsAndDeadLetters) {
   EXPECT_EQ(broken.found,
             "{\"StatusCode\":200,\"ExecutedVersion\":\"$LATEST\",\"Payload\":"
             "\"{\\\"hello\\\":\\\"world\\\"}\"}");
-  // The events around a failed invocations expectation are the function's.
+  // The events around a failed invocations expectation are the function's:
+  // its mapping's creation and its invocations.
   const ExpectationResult& errors = Named(r, "errors broken");
-  ASSERT_THAT(errors.context, SizeIs(2));
-  EXPECT_THAT(errors.context[0], HasSubstr(" lambda Invocation failer "));
+  ASSERT_THAT(errors.context, SizeIs(3));
+  EXPECT_THAT(errors.context[0],
+              HasSubstr(" lambda EventSourceMappingCreated failer "));
+  EXPECT_THAT(errors.context[1], HasSubstr(" lambda Invocation failer "));
 }
 
 // --- Tables, buckets, topics, sinks and routes ---------------------------

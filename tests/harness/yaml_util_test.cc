@@ -10,6 +10,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fanlab::harness {
 namespace {
@@ -148,6 +149,89 @@ TEST(HarnessYamlToJson, ScalarTypeNamesEachKind) {
   EXPECT_EQ(ScalarType(doc["z"]), "null");
   EXPECT_EQ(ScalarType(doc["m"]), "object");
   EXPECT_EQ(ScalarType(doc["l"]), "array");
+}
+
+// The document after its merge keys are resolved, as JSON text with keys
+// in order; the problems as "line:column message".
+std::string Merged(const std::string& yaml,
+                   std::vector<std::string>* problems = nullptr) {
+  YAML::Node doc = YAML::Load(yaml);
+  for (const Diagnostic& d : ResolveMergeKeys(doc)) {
+    if (problems != nullptr) {
+      problems->push_back(std::to_string(d.mark.line) + ":" +
+                          std::to_string(d.mark.column) + " " + d.message);
+    }
+  }
+  return json::serialize(YamlToJson(doc));
+}
+
+TEST(HarnessYamlMerge, ExplicitKeysWinAndMergedOnesTakeThePlaceOfTheKey) {
+  EXPECT_EQ(Merged("base: &b {timeout: 10, memory: 256}\n"
+                   "f: {name: x, <<: *b, memory: 512}\n"),
+            R"({"base":{"timeout":10,"memory":256},)"
+            R"("f":{"name":"x","timeout":10,"memory":512}})");
+  // Block style, the merge first.
+  EXPECT_EQ(Merged("- &w\n  name: a\n  command: run\n"
+                   "- <<: *w\n  name: b\n"),
+            R"([{"name":"a","command":"run"},{"command":"run","name":"b"}])");
+}
+
+TEST(HarnessYamlMerge, InAListEarlierMapsWin) {
+  EXPECT_EQ(Merged("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\n"
+                   "c: {<<: [*a, *b], w: 0}\n"),
+            R"({"a":{"x":1,"y":1},"b":{"y":2,"z":2},)"
+            R"("c":{"x":1,"y":1,"z":2,"w":0}})");
+  // An empty list merges nothing.
+  EXPECT_EQ(Merged("c: {<<: [], w: 0}\n"), R"({"c":{"w":0}})");
+}
+
+TEST(HarnessYamlMerge, MergedMapsBringTheirOwnMerges) {
+  EXPECT_EQ(Merged("a: &a {x: 1}\nb: &b {<<: *a, y: 2}\nc: {<<: *b, z: 3}\n"),
+            R"({"a":{"x":1},"b":{"x":1,"y":2},"c":{"x":1,"y":2,"z":3}})");
+  // Nested deeper than the top, and in maps inside lists.
+  EXPECT_EQ(Merged("defaults: &d {retries: 0}\n"
+                   "resources:\n  functions:\n    - {name: f, <<: *d}\n"),
+            R"({"defaults":{"retries":0},)"
+            R"("resources":{"functions":[{"name":"f","retries":0}]}})");
+  // A map that merges itself ends.
+  EXPECT_EQ(Merged("a: &a {x: 1, <<: *a}\n"), R"({"a":{"x":1}})");
+}
+
+TEST(HarnessYamlMerge, OnlyAPlainOrTaggedKeyMerges) {
+  // Quoted, it is an ordinary key (left for the format check to refuse).
+  EXPECT_EQ(Merged("b: &b {x: 1}\nc: {\"<<\": *b}\n"),
+            R"({"b":{"x":1},"c":{"<<":{"x":1}}})");
+  EXPECT_EQ(Merged("b: &b {x: 1}\nc: {!!merge \"<<\": *b}\n"),
+            R"({"b":{"x":1},"c":{"x":1}})");
+}
+
+TEST(HarnessYamlMerge, MarksPointWhereTheNodesWereWritten) {
+  YAML::Node doc = YAML::Load(
+      "base: &b\n  timeout: 10\n"
+      "f:\n  name: x\n  <<: *b\n");
+  EXPECT_TRUE(ResolveMergeKeys(doc).empty());
+  YAML::Node f = doc["f"];
+  EXPECT_EQ(f.Mark().line + 1, 4);  // the map keeps its own place
+  EXPECT_EQ(f["timeout"].Mark().line + 1, 2);
+  EXPECT_EQ(f["timeout"].Mark().column + 1, 12);
+  for (auto kv : f) {
+    if (kv.first.Scalar() == "timeout") {
+      EXPECT_EQ(kv.first.Mark().line + 1, 2);
+      EXPECT_EQ(kv.first.Mark().column + 1, 3);
+    }
+  }
+}
+
+TEST(HarnessYamlMerge, AnythingButMapsIsReportedWhereItIs) {
+  std::vector<std::string> problems;
+  EXPECT_EQ(
+      Merged("a: {<<: 5, x: 1}\nb:\n  <<: [{y: 1}, z]\n  w: 2\n", &problems),
+      R"({"a":{"x":1},"b":{"w":2}})");
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0],
+            "1:9 `<<` (a YAML merge key) takes a map, an alias of one "
+            "(`<<: *defaults`) or a list of them (`<<: [*a, *b]`)");
+  EXPECT_EQ(problems[1].substr(0, 4), "3:7 ");
 }
 
 }  // namespace

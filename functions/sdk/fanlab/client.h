@@ -36,11 +36,20 @@ class Client {
   };
 
   // Connects to `endpoint` (default: FANLAB_ENDPOINT), presenting
-  // FANLAB_AUTH_TOKEN when it is set. Throws Error
+  // FANLAB_AUTH_TOKEN when it is set. Every request carries the
+  // environment's AWS_ACCESS_KEY_ID, when it is set, as its access-key-id
+  // frame: the emulator then knows which invocation made the call (its
+  // event log's `caller`, a fault that crashes the caller). Throws Error
   // ("InvalidEndpoint") when the endpoint is empty, zmq::error_t when
   // ZeroMQ refuses it.
   explicit Client(const std::string& endpoint = EndpointFromEnvironment())
       : socket_(context_, zmq::socket_type::dealer) {
+    // The emulator takes up to 128 bytes (AWS's longest key id); a longer
+    // one is not a function environment's and is not sent.
+    if (const char* key = std::getenv("AWS_ACCESS_KEY_ID");
+        key != nullptr && std::char_traits<char>::length(key) <= 128) {
+      access_key_id_ = key;
+    }
     if (endpoint.empty()) {
       throw Error("InvalidEndpoint",
                   "No endpoint to call: FANLAB_ENDPOINT is not set");
@@ -57,7 +66,8 @@ class Client {
     socket_.connect(endpoint);
   }
 
-  // Sends [request-id][action][json_body] and waits for the reply bearing
+  // Sends [request-id][action][json_body] (and [access-key-id] when the
+  // environment has one) and waits for the reply bearing
   // the same id (a late reply to an earlier call is skipped). Reply::ok is
   // false with the emulator's error body when it answered "error", and
   // with {"__type":"com.amazonaws.sqs#InternalError","message":...} when
@@ -68,9 +78,7 @@ class Client {
                           std::chrono::milliseconds(timeout_ms);
     const std::string id = std::to_string(next_id_++);
     socket_.set(zmq::sockopt::sndtimeo, timeout_ms < 0 ? 0 : timeout_ms);
-    if (!socket_.send(zmq::buffer(id), zmq::send_flags::sndmore) ||
-        !socket_.send(zmq::buffer(action), zmq::send_flags::sndmore) ||
-        !socket_.send(zmq::buffer(json_body), zmq::send_flags::none)) {
+    if (!SendRequest(id, action, json_body)) {
       return NoAnswer(action, timeout_ms);
     }
     while (true) {
@@ -119,9 +127,7 @@ class Client {
     while (done < n) {
       while (sent < n && sent - done < window) {
         const std::string id = std::to_string(first_id + sent);
-        if (!socket_.send(zmq::buffer(id), zmq::send_flags::sndmore) ||
-            !socket_.send(zmq::buffer(action), zmq::send_flags::sndmore) ||
-            !socket_.send(zmq::buffer(bodies[sent]), zmq::send_flags::none)) {
+        if (!SendRequest(id, action, bodies[sent])) {
           finish(sent, NoAnswer(action, timeout_ms));
         }
         ++sent;
@@ -161,6 +167,20 @@ class Client {
   }
 
  private:
+  // Sends one request's frames; false when ZeroMQ would not take them in
+  // time (sndtimeo).
+  bool SendRequest(const std::string& id, const std::string& action,
+                   const std::string& json_body) {
+    const bool keyed = !access_key_id_.empty();
+    return socket_.send(zmq::buffer(id), zmq::send_flags::sndmore) &&
+           socket_.send(zmq::buffer(action), zmq::send_flags::sndmore) &&
+           socket_.send(zmq::buffer(json_body), keyed
+                                                    ? zmq::send_flags::sndmore
+                                                    : zmq::send_flags::none) &&
+           (!keyed ||
+            socket_.send(zmq::buffer(access_key_id_), zmq::send_flags::none));
+  }
+
   // Receives one waiting message without blocking: its first three frames
   // into `frames`, and how many frames it had (0: none was waiting).
   size_t ReceiveFrames(std::string (&frames)[3]) {
@@ -185,6 +205,7 @@ class Client {
 
   zmq::context_t context_;
   zmq::socket_t socket_;
+  std::string access_key_id_;  // "" sends no access-key-id frame
   uint64_t next_id_ = 1;
 };
 
