@@ -152,6 +152,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       wiring::TopicTargets(*sqs_, *functions_, *http_client_));
   topics_->SetObserver(&service_observers_);
   functions_->SetDestinationSender(wiring::Destinations(*sqs_, *topics_));
+  functions_->SetDeadLetterSender(wiring::DeadLetters(*sqs_, *topics_));
   mappings_ = std::make_unique<compute::EventSourceMappings>(*clock_, *sqs_,
                                                              *functions_, ids_);
   wiring::ConnectMappings(*sqs_, observers_, *mappings_);
@@ -169,6 +170,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
                                                 .account_id = account_.id});
   }
   buckets_->SetObserver(&service_observers_);
+  buckets_->SetNotifier(wiring::BucketNotifier(*sqs_, *functions_, *topics_));
   tables_ = std::make_unique<services::TableService>(
       *clock_, services::TableService::kDefaultSeed, account_);
   tables_->SetObserver(&service_observers_);
@@ -240,6 +242,7 @@ Engine::~Engine() {
   // The back edges the members' order cannot express (see engine.h).
   sqs_->SetObserver(nullptr);
   functions_->SetDestinationSender(nullptr);
+  functions_->SetDeadLetterSender(nullptr);
 }
 
 Result<std::string> Engine::Bind(const std::string& endpoint) {

@@ -54,6 +54,29 @@ compute::FunctionService::DestinationSender Destinations(
   };
 }
 
+compute::FunctionService::DeadLetterSender DeadLetters(
+    queue::QueueService& sqs, services::TopicService& topics) {
+  return
+      [&sqs, &topics](const compute::FunctionService::DeadLetter& d) -> Status {
+        services::SnsMessageAttributes attributes;
+        attributes["RequestID"] = {.data_type = "String",
+                                   .string_value = d.request_id};
+        attributes["ErrorCode"] = {.data_type = "Number",
+                                   .string_value = d.error_code};
+        attributes["ErrorMessage"] = {.data_type = "String",
+                                      .string_value = d.error_message};
+        std::optional<Arn> parsed = ParseArn(d.target_arn);
+        if (parsed && parsed->service == "sns") {
+          return topics
+              .Publish({.topic_arn = d.target_arn,
+                        .message = d.payload,
+                        .attributes = std::move(attributes)})
+              .status();
+        }
+        return SendToQueueByArn(sqs, d.target_arn, d.payload, attributes);
+      };
+}
+
 services::TopicTargets TopicTargets(queue::QueueService& sqs,
                                     compute::FunctionService& functions,
                                     services::HttpPoster& poster) {
@@ -84,6 +107,27 @@ services::ScheduleService::Delivery ScheduleDelivery(
     }
     return SendToQueueByArn(sqs, target.arn, payload, {},
                             target.message_group_id);
+  };
+}
+
+services::BucketService::Notifier BucketNotifier(
+    queue::QueueService& sqs, compute::FunctionService& functions,
+    services::TopicService& topics) {
+  return [&sqs, &functions, &topics](const services::NotificationRule& rule,
+                                     const std::string& record) -> Status {
+    switch (rule.kind) {
+      case services::NotificationTargetKind::kFunction:
+        return InvokeByArn(functions, rule.arn, record);
+      case services::NotificationTargetKind::kQueue:
+        return SendToQueueByArn(sqs, rule.arn, record);
+      case services::NotificationTargetKind::kTopic:
+        return topics
+            .Publish({.topic_arn = rule.arn,
+                      .message = record,
+                      .subject = "Amazon S3 Notification"})
+            .status();
+    }
+    return Status::Ok();
   };
 }
 

@@ -5,8 +5,10 @@
 // connects one service to another.
 //
 //   function destinations -> Destinations()     -> topics | queues
+//   dead letters          -> DeadLetters()      -> topics | queues
 //   topic subscriptions   -> TopicTargets()     -> queues | functions | HTTP
 //   schedule targets      -> ScheduleDelivery() -> functions | queues
+//   bucket notifications  -> BucketNotifier()   -> functions | queues | topics
 //   HTTP routes           -> RouteInvoker()     -> functions
 //   queue events          -> ConnectMappings()  -> event source mappings
 //                                                  (-> functions)
@@ -30,6 +32,7 @@
 #include "emulator/core/status.h"
 #include "emulator/queue/observer.h"
 #include "emulator/queue/queue_service.h"
+#include "emulator/services/bucket_service.h"
 #include "emulator/services/http_poster.h"
 #include "emulator/services/route_service.h"
 #include "emulator/services/schedule_service.h"
@@ -56,6 +59,12 @@ Status InvokeByArn(compute::FunctionService& functions,
 compute::FunctionService::DestinationSender Destinations(
     queue::QueueService& sqs, services::TopicService& topics);
 
+// Where an Event invocation given up on goes as a dead letter: a topic ARN
+// is published to, any other ARN is a queue's; RequestID, ErrorCode and
+// ErrorMessage are message attributes.
+compute::FunctionService::DeadLetterSender DeadLetters(
+    queue::QueueService& sqs, services::TopicService& topics);
+
 // Where topics deliver: queue subscriptions to the queues, lambda ones to
 // Event invocations, http ones through `poster`.
 services::TopicTargets TopicTargets(queue::QueueService& sqs,
@@ -66,6 +75,13 @@ services::TopicTargets TopicTargets(queue::QueueService& sqs,
 // queue targets SendMessage (with the target's message group on FIFO).
 services::ScheduleService::Delivery ScheduleDelivery(
     queue::QueueService& sqs, compute::FunctionService& functions);
+
+// Where bucket notifications deliver S3's event record: a function rule
+// is an Event invocation, a queue rule SendMessage, a topic rule Publish
+// (subject "Amazon S3 Notification").
+services::BucketService::Notifier BucketNotifier(
+    queue::QueueService& sqs, compute::FunctionService& functions,
+    services::TopicService& topics);
 
 // How an HTTP route calls its function: a RequestResponse invocation.
 services::RouteService::Invoker RouteInvoker(

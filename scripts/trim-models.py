@@ -53,6 +53,8 @@ OPERATIONS = {
         "ListObjectsV2", "ListObjects", "CopyObject", "DeleteObjects",
         "CreateMultipartUpload", "UploadPart", "CompleteMultipartUpload",
         "AbortMultipartUpload", "ListParts", "ListMultipartUploads",
+        "PutBucketNotificationConfiguration",
+        "GetBucketNotificationConfiguration",
     ],
     "dynamodb": [
         "CreateTable", "DeleteTable", "DescribeTable", "ListTables",

@@ -213,6 +213,16 @@ class Loader {
     CollectResources(resources);
     AddImplicitResources();
     for (const std::string& id : Order()) Create(resources_.at(id));
+    // Each bucket's notification rules, gathered from its own
+    // NotificationConfiguration and the S3 events naming it, in one call
+    // once every function, queue and topic exists.
+    for (auto& [bucket, n] : notifications_) {
+      stack_.calls.push_back(
+          {"PutBucketNotificationConfiguration",
+           {{"Bucket", bucket}, {"NotificationConfiguration", n.config}},
+           n.mark,
+           n.path});
+    }
     ReadOutputs(root["Outputs"]);
     return std::move(stack_);
   }
@@ -1283,6 +1293,10 @@ class Loader {
     Props p = PropertiesOf(r, nullptr);
     std::string name = Text(p, "BucketName");
     if (name.empty()) name = Lower(r.id);
+    if (const json::value* n = p.Get("NotificationConfiguration")) {
+      BucketNotifications(name, *n, p.NodeOf("NotificationConfiguration"),
+                          p.PathOf("NotificationConfiguration"));
+    }
     Leftovers(p, r.type,
               {"BucketEncryption", "PublicAccessBlockConfiguration",
                "OwnershipControls", "AccessControl"});
@@ -1550,13 +1564,26 @@ class Loader {
               "Environment is {Variables: {NAME: value}}");
       }
     }
-    for (const char* key : {"DeadLetterQueue", "DeadLetterConfig"}) {
-      if (p.values.contains(key)) {
-        p.used.insert(key);
-        Unsupported(p.NodeOf(key), p.PathOf(key),
-                    std::string(key) +
-                        " (fanlab sends failed asynchronous events to "
-                        "EventInvokeConfig's OnFailure destination instead)");
+    // SAM's DeadLetterQueue {Type: SQS | SNS, TargetArn} and
+    // CloudFormation's DeadLetterConfig {TargetArn}: Lambda's
+    // DeadLetterConfig.
+    const char* dlq_key = serverless ? "DeadLetterQueue" : "DeadLetterConfig";
+    if (const json::value* dlq = p.Get(dlq_key)) {
+      const json::object* o = dlq->if_object();
+      std::optional<std::string> target;
+      if (o != nullptr && o->contains("TargetArn")) {
+        target = TextOf(o->at("TargetArn"));
+      }
+      std::string type = o != nullptr && o->contains("Type")
+                             ? TextOf(o->at("Type")).value_or("")
+                             : std::string(serverless ? "" : "SQS");
+      if (!target || (type != "SQS" && type != "SNS") ||
+          o->size() != (serverless ? 2u : 1u)) {
+        Error(p.NodeOf(dlq_key), p.PathOf(dlq_key),
+              serverless ? "DeadLetterQueue is {Type: SQS | SNS, TargetArn}"
+                         : "DeadLetterConfig is {TargetArn}");
+      } else {
+        body["DeadLetterConfig"] = json::object{{"TargetArn", *target}};
       }
     }
     Call("CreateFunction", std::move(body), r);
@@ -1684,6 +1711,137 @@ class Loader {
     Listed(r, kApiId, "", "${http}");
   }
 
+  // --- S3 notifications
+  // -------------------------------------------------------
+  struct Notifications {
+    json::object config;  // S3's NotificationConfiguration (API shape)
+    Mark mark;
+    std::string path;
+  };
+
+  // {S3Key: {Rules: [{Name, Value}]}} as the API's {Key: {FilterRules}}.
+  std::optional<json::object> S3Filter(const json::value& v,
+                                       const YAML::Node& at,
+                                       const std::string& path) {
+    const json::object* o = v.if_object();
+    const json::value* key = o == nullptr ? nullptr : o->if_contains("S3Key");
+    const json::object* k = key == nullptr ? nullptr : key->if_object();
+    const json::value* rules = k == nullptr ? nullptr : k->if_contains("Rules");
+    if (rules == nullptr || !rules->is_array() || o->size() != 1) {
+      Error(at, path, "a Filter is {S3Key: {Rules: [{Name, Value}]}}");
+      return std::nullopt;
+    }
+    json::array out;
+    for (const auto& rule : rules->as_array()) {
+      const json::object* r = rule.if_object();
+      std::optional<std::string> name, value;
+      if (r != nullptr && r->contains("Name") && r->contains("Value")) {
+        name = TextOf(r->at("Name"));
+        value = TextOf(r->at("Value"));
+      }
+      std::string lower = name.value_or("");
+      for (char& c : lower) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      }
+      if (!value || (lower != "prefix" && lower != "suffix")) {
+        Error(at, path + ".S3Key.Rules",
+              "a rule is {Name: prefix | suffix, Value: text}");
+        return std::nullopt;
+      }
+      out.push_back(json::object{{"Name", lower}, {"Value", *value}});
+    }
+    return json::object{{"Key", json::object{{"FilterRules", std::move(out)}}}};
+  }
+
+  // Adds one rule to `bucket`'s configuration: `list` is
+  // LambdaFunctionConfigurations, QueueConfigurations or
+  // TopicConfigurations, `arn_key` its ARN member.
+  void AddNotification(const std::string& bucket, const std::string& id,
+                       const char* list, const char* arn_key,
+                       const std::string& arn, json::array events,
+                       const json::value* filter, const YAML::Node& at,
+                       const std::string& path) {
+    json::object rule{{arn_key, arn}, {"Events", std::move(events)}};
+    if (!id.empty()) rule["Id"] = id;
+    if (filter != nullptr) {
+      auto f = S3Filter(*filter, at, path + ".Filter");
+      if (!f) return;
+      rule["Filter"] = std::move(*f);
+    }
+    auto [it, fresh] = notifications_.try_emplace(bucket);
+    if (fresh) {
+      it->second.mark = MarkOf(at);
+      it->second.path = path;
+    }
+    json::value& l = it->second.config[list];
+    if (!l.is_array()) l = json::array{};
+    l.as_array().push_back(std::move(rule));
+  }
+
+  // AWS::S3::Bucket's NotificationConfiguration.
+  void BucketNotifications(const std::string& bucket, const json::value& v,
+                           const YAML::Node& at, const std::string& path) {
+    const json::object* o = v.if_object();
+    if (o == nullptr) {
+      Error(at, path, "NotificationConfiguration is a map");
+      return;
+    }
+    struct Kind {
+      const char* cfn;
+      const char* target;
+      const char* list;
+      const char* arn_key;
+    };
+    static constexpr Kind kKinds[] = {
+        {"LambdaConfigurations", "Function", "LambdaFunctionConfigurations",
+         "LambdaFunctionArn"},
+        {"QueueConfigurations", "Queue", "QueueConfigurations", "QueueArn"},
+        {"TopicConfigurations", "Topic", "TopicConfigurations", "TopicArn"},
+    };
+    for (const auto& [key, list] : *o) {
+      const Kind* kind = nullptr;
+      for (const Kind& k : kKinds) {
+        if (key == k.cfn) kind = &k;
+      }
+      if (kind == nullptr) {
+        Unsupported(at, path + "." + std::string(key),
+                    "the notification configuration " + std::string(key));
+        continue;
+      }
+      if (!list.is_array()) {
+        Error(at, path + "." + std::string(key), "a list of configurations");
+        continue;
+      }
+      size_t i = 0;
+      for (const auto& c : list.as_array()) {
+        std::string at_path =
+            path + "." + std::string(key) + "[" + std::to_string(i++) + "]";
+        const json::object* co = c.if_object();
+        std::optional<std::string> event, target;
+        if (co != nullptr && co->contains("Event") &&
+            co->contains(kind->target)) {
+          event = TextOf(co->at("Event"));
+          target = TextOf(co->at(kind->target));
+        }
+        if (!event || !target) {
+          Error(at, at_path,
+                std::string("a configuration is {Event, ") + kind->target +
+                    ", Filter}");
+          continue;
+        }
+        for (const auto& [ck, ignored] : *co) {
+          if (ck != "Event" && ck != kind->target && ck != "Filter") {
+            Unsupported(at, at_path + "." + std::string(ck),
+                        "the property " + std::string(ck));
+          }
+        }
+        AddNotification(bucket, "", kind->list, kind->arn_key, *target,
+                        json::array{json::string(*event)},
+                        co->if_contains("Filter"), at, at_path);
+      }
+    }
+  }
+
   // --- A SAM function's Events
   // -------------------------------------------------
   void Events(const Resource& r, const std::string& function,
@@ -1761,8 +1919,23 @@ class Loader {
         Leftovers(p, what);
         Call("Subscribe", std::move(body), r, path);
       } else if (type == "S3") {
-        Unsupported(type_node, path + ".Type",
-                    "an S3 event (fanlab's buckets send no notifications)");
+        std::string bucket = Text(p, "Bucket");
+        const json::value* names = p.Get("Events");
+        json::array list;
+        if (names != nullptr && names->is_string()) {
+          list.push_back(*names);
+        } else if (names != nullptr && names->is_array()) {
+          list = names->as_array();
+        }
+        if (bucket.empty() || list.empty()) {
+          Error(p.node, p.path,
+                what + " needs its Bucket and Events (a string or a list)");
+          continue;
+        }
+        AddNotification(bucket, r.id + event, "LambdaFunctionConfigurations",
+                        "LambdaFunctionArn", arn, std::move(list),
+                        p.Get("Filter"), p.NodeOf("Events"), path);
+        Leftovers(p, what);
       } else {
         Unsupported(type_node, path + ".Type", what);
       }
@@ -1783,15 +1956,15 @@ class Loader {
       return;
     }
     p.used.insert(type == "Api" ? "RestApiId" : "ApiId");
+    std::string format;
     if (type == "HttpApi") {
-      std::string format = Text(p, "PayloadFormatVersion");
-      if (format != "1.0") {
-        Unsupported(
-            p.NodeOf("PayloadFormatVersion"), p.PathOf("PayloadFormatVersion"),
-            "an HttpApi event with payload format " +
-                (format.empty() ? std::string("2.0 (the default)") : format) +
-                ": fanlab's routes send the 1.0 proxy event; set "
-                "PayloadFormatVersion: \"1.0\"");
+      // An HttpApi event's payload format defaults to 2.0, as SAM's does.
+      format = Text(p, "PayloadFormatVersion");
+      if (format.empty()) format = "2.0";
+      if (format != "1.0" && format != "2.0") {
+        Error(p.NodeOf("PayloadFormatVersion"),
+              p.PathOf("PayloadFormatVersion"),
+              "PayloadFormatVersion is \"1.0\" or \"2.0\"");
         return;
       }
       p.used.insert("TimeoutInMillis");
@@ -1811,9 +1984,10 @@ class Loader {
     p.used.insert("RequestParameters");
     p.used.insert("RequestModel");
     Leftovers(p, what);
-    Call("CreateRoute",
-         {{"Method", method}, {"Path", route_path}, {"FunctionName", function}},
-         r, path);
+    json::object body{
+        {"Method", method}, {"Path", route_path}, {"FunctionName", function}};
+    if (!format.empty()) body["PayloadFormatVersion"] = format;
+    Call("CreateRoute", std::move(body), r, path);
     Listed(r, function, "", method + " ${http}" + route_path,
            "route (" + type + ")");
   }
@@ -1879,7 +2053,8 @@ class Loader {
   std::map<std::string, json::value> parameters_;
   std::map<std::string, YAML::Node> globals_;
   std::map<std::string, Resource> resources_;
-  std::vector<std::string> order_;  // file order
+  std::vector<std::string> order_;                      // file order
+  std::map<std::string, Notifications> notifications_;  // by bucket name
 };
 
 }  // namespace

@@ -983,6 +983,115 @@ Result<std::string> ListMultipartUploads(BucketService& b, FieldReader& r) {
   return w.Take();
 }
 
+// --- Event notifications ---------------------------------------------------
+
+// The three lists of a NotificationConfiguration, S3's member names.
+struct NotificationList {
+  const char* list;
+  const char* arn;
+  services::NotificationTargetKind kind;
+};
+constexpr NotificationList kNotificationLists[] = {
+    {"LambdaFunctionConfigurations", "LambdaFunctionArn",
+     services::NotificationTargetKind::kFunction},
+    {"QueueConfigurations", "QueueArn",
+     services::NotificationTargetKind::kQueue},
+    {"TopicConfigurations", "TopicArn",
+     services::NotificationTargetKind::kTopic},
+};
+
+Result<std::string> PutBucketNotificationConfiguration(BucketService& b,
+                                                       FieldReader& r) {
+  std::string name;
+  r.Require("Bucket", name);
+  services::NotificationConfiguration config;
+  if (!r.Has("NotificationConfiguration")) {
+    r.Missing("NotificationConfiguration");
+  } else if (auto c = r.Object("NotificationConfiguration")) {
+    for (const NotificationList& l : kNotificationLists) {
+      c->Objects(l.list, [&](FieldReader& e, size_t) {
+        services::NotificationRule rule;
+        rule.kind = l.kind;
+        e.Read("Id", rule.id);
+        e.Require(l.arn, rule.arn);
+        e.Require("Events", rule.events);
+        if (auto filter = e.Object("Filter")) {
+          if (auto key = filter->Object("Key")) {
+            key->Objects("FilterRules", [&](FieldReader& f, size_t) {
+              std::string which, value;
+              f.Require("Name", which);
+              f.Require("Value", value);
+              for (char& ch : which) {
+                if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch + 32);
+              }
+              if (which == "prefix") {
+                rule.prefix = value;
+              } else if (which == "suffix") {
+                rule.suffix = value;
+              } else {
+                f.Fail(Status(s3::kInvalidArgument,
+                              "FilterRule.Name must be prefix or suffix."));
+              }
+            });
+          }
+        }
+        config.rules.push_back(std::move(rule));
+      });
+    }
+    // EventBridgeConfiguration (all events to EventBridge) is not sent.
+    if (c->Has("EventBridgeConfiguration")) {
+      c->Fail(Status(s3::kNotImplemented,
+                     "EventBridgeConfiguration is not implemented by fanlab."));
+    }
+  }
+  if (!r.ok()) return r.status();
+  if (Status s = b.PutBucketNotificationConfiguration(name, std::move(config));
+      !s.ok()) {
+    return s;
+  }
+  return std::string("{}");
+}
+
+Result<std::string> GetBucketNotificationConfiguration(BucketService& b,
+                                                       FieldReader& r) {
+  std::string name;
+  r.Require("Bucket", name);
+  if (!r.ok()) return r.status();
+  auto config = b.GetBucketNotificationConfiguration(name);
+  if (!config.ok()) return config.status();
+  JsonWriter w;
+  w.BeginObject();
+  for (const NotificationList& l : kNotificationLists) {
+    bool any = false;
+    for (const services::NotificationRule& rule : config->rules) {
+      if (rule.kind != l.kind) continue;
+      if (!any) w.Key(l.list).BeginArray();
+      any = true;
+      w.BeginObject().Key("Id").String(rule.id).Key(l.arn).String(rule.arn);
+      w.Key("Events").BeginArray();
+      for (const auto& e : rule.events) w.String(e);
+      w.EndArray();
+      if (!rule.prefix.empty() || !rule.suffix.empty()) {
+        w.Key("Filter").BeginObject().Key("Key").BeginObject();
+        w.Key("FilterRules").BeginArray();
+        if (!rule.prefix.empty()) {
+          w.BeginObject().Key("Name").String("Prefix");
+          w.Key("Value").String(rule.prefix).EndObject();
+        }
+        if (!rule.suffix.empty()) {
+          w.BeginObject().Key("Name").String("Suffix");
+          w.Key("Value").String(rule.suffix).EndObject();
+        }
+        w.EndArray().EndObject().EndObject();
+      }
+      w.EndObject();
+    }
+    if (any) w.EndArray();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
 }  // namespace
 
 void AddBucketActions(Registry& registry) {
@@ -1005,6 +1114,10 @@ void AddBucketActions(Registry& registry) {
       {"AbortMultipartUpload", AbortMultipartUpload},
       {"ListParts", ListParts},
       {"ListMultipartUploads", ListMultipartUploads},
+      {"PutBucketNotificationConfiguration",
+       PutBucketNotificationConfiguration},
+      {"GetBucketNotificationConfiguration",
+       GetBucketNotificationConfiguration},
   };
   for (auto [name, f] : actions) registry.Add(ApiService::kS3, name, Wrap(f));
 }

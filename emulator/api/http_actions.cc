@@ -49,6 +49,7 @@ void WriteRoute(JsonWriter& w, const Route& r, const std::string& base_url) {
   w.Key("ApiKeys").BeginArray();
   for (const auto& k : r.api_keys) w.String(k);
   w.EndArray();
+  w.Key("PayloadFormatVersion").String(r.payload_format);
   if (!base_url.empty()) w.Key("Url").String(base_url + r.path);
   w.EndObject();
 }
@@ -88,6 +89,7 @@ ApiResponse CreateRoute(services::RouteService& routes, services::SinkService&,
     f.Require("FunctionName", r.function);
     f.Read("ApiKeyRequired", r.api_key_required);
     f.Read("ApiKeys", r.api_keys);
+    f.Read("PayloadFormatVersion", r.payload_format);
   });
   if (!read.ok()) return HttpApiError(read);
   auto created = routes.CreateRoute(std::move(r));

@@ -184,6 +184,18 @@ void ReadConfig(FieldReader& r, FunctionConfig& c,
   if (std::optional<FieldReader> env = r.Object("Environment")) {
     env->Read("Variables", c.env);
   }
+  if (std::optional<FieldReader> dlq = r.Object("DeadLetterConfig")) {
+    std::string arn;
+    dlq->Read("TargetArn", arn);
+    std::optional<Arn> parsed = ParseArn(arn);
+    if (!arn.empty() &&
+        (!parsed || (parsed->service != "sqs" && parsed->service != "sns"))) {
+      r.Fail(Status(lambda::kInvalidParameterValueException,
+                    "DeadLetterConfig.TargetArn '" + arn +
+                        "' must be an SQS queue or SNS topic ARN."));
+    }
+    c.dead_letter_target_arn = arn;  // "" removes it, as Lambda does
+  }
 }
 
 void WriteConfig(JsonWriter& w, const FunctionConfig& c,
@@ -209,6 +221,10 @@ void WriteConfig(JsonWriter& w, const FunctionConfig& c,
   if (!c.code_sha256.empty()) w.Key("CodeSha256").String(c.code_sha256);
   w.Key("CodeSize").Int(c.code_size);
   w.Key("PackageType").String("Zip");
+  if (!c.dead_letter_target_arn.empty()) {
+    w.Key("DeadLetterConfig").BeginObject();
+    w.Key("TargetArn").String(c.dead_letter_target_arn).EndObject();
+  }
   w.Key("Environment").BeginObject().Key("Variables").BeginObject();
   for (const auto& [k, v] : c.env) w.Key(k).String(v);
   w.EndObject().EndObject();

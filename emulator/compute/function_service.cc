@@ -1400,6 +1400,26 @@ void FunctionService::Attempt(uint64_t key) {
       });
 }
 
+void FunctionService::SendDeadLetter(const Function& f, const AsyncEvent& ev,
+                                     const InvokeResult* result) {
+  std::string message = "Event age exceeded";
+  if (result != nullptr) {
+    boost::system::error_code ec;
+    json::value payload = json::parse(result->payload, ec);
+    const json::value* m = !ec && payload.is_object()
+                               ? payload.as_object().if_contains("errorMessage")
+                               : nullptr;
+    message = m != nullptr && m->is_string() ? std::string(m->as_string())
+                                             : result->payload;
+  }
+  if (message.size() > 1024) message.resize(1024);
+  (void)send_dead_letter_({.target_arn = f.config.dead_letter_target_arn,
+                           .payload = ev.payload,
+                           .request_id = ev.request_id,
+                           .error_code = "200",
+                           .error_message = std::move(message)});
+}
+
 void FunctionService::Finish(uint64_t key, const char* condition,
                              const InvokeResult* result) {
   auto it = events_.find(key);
@@ -1421,6 +1441,9 @@ void FunctionService::Finish(uint64_t key, const char* condition,
           .condition = condition,
           .error_type = result ? ErrorTypeOf(result->payload) : "",
           .destination = arn});
+    if (f && send_dead_letter_ && !f->config.dead_letter_target_arn.empty()) {
+      SendDeadLetter(*f, *ev, result);
+    }
   }
   if (!f || !send_destination_) return;
   if (arn.empty()) return;

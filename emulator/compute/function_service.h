@@ -64,6 +64,9 @@ struct FunctionConfig {
   int64_t memory_mb = 128;      // 128..10240
   std::map<std::string, std::string> env;
   std::optional<int64_t> reserved_concurrency;  // PutFunctionConcurrency
+  // DeadLetterConfig.TargetArn: a queue or topic ARN that gets the event of
+  // an Event invocation given up on; "" for none.
+  std::string dead_letter_target_arn;
   // Deterministic runs (FunctionServiceOptions::deterministic): the
   // virtual time an invocation takes, from its start to its answer. With
   // virtual_duration_max above virtual_duration, each invocation draws
@@ -221,6 +224,23 @@ class FunctionService {
   void SetDestinationSender(DestinationSender send) {
     send_destination_ = std::move(send);
   }
+  // An Event invocation given up on (out of retries, or too old), for the
+  // function's dead-letter queue or topic: the event as it came, with
+  // Lambda's message attributes RequestID, ErrorCode (a Number: 200 for a
+  // function error, else the throttle's or the failure's status) and
+  // ErrorMessage (the last error's message, at most 1 KB). Sent besides
+  // any OnFailure destination. Unset: dead letters are not delivered.
+  struct DeadLetter {
+    std::string target_arn;
+    std::string payload;
+    std::string request_id;
+    std::string error_code;
+    std::string error_message;
+  };
+  using DeadLetterSender = std::function<Status(const DeadLetter&)>;
+  void SetDeadLetterSender(DeadLetterSender send) {
+    send_dead_letter_ = std::move(send);
+  }
   // Event invocations queued or waiting for a retry.
   size_t pending_events() const { return events_.size(); }
 
@@ -359,6 +379,10 @@ class FunctionService {
   void RecheckWaiting();
   void Finish(uint64_t event_id, const char* condition,
               const InvokeResult* result);
+  // To f's dead-letter target: `ev` given up on after `result` (nullptr
+  // when no attempt answered).
+  void SendDeadLetter(const Function& f, const AsyncEvent& ev,
+                      const InvokeResult* result);
   void Note(const AsyncNote& note);
   // The errorType of an error payload ("Unhandled" when it names none).
   static std::string ErrorTypeOf(const std::string& payload);
@@ -387,6 +411,7 @@ class FunctionService {
   // Access key id -> environment id.
   std::map<std::string, uint64_t, std::less<>> access_keys_;
   DestinationSender send_destination_;
+  DeadLetterSender send_dead_letter_;
   std::map<uint64_t, std::unique_ptr<AsyncEvent>> events_;
   uint64_t next_event_ = 1;
   int64_t running_ = 0;

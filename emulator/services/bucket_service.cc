@@ -404,20 +404,84 @@ Result<ObjectInfo> BucketService::PutObject(PutObjectRequest request) {
   meta.etag = Md5Hex(request.body);
   meta.last_modified = Now();
   return Store(bucket_it->second, bucket_it->first, std::move(request.key),
-               std::move(meta), std::move(request.body));
+               std::move(meta), std::move(request.body), "ObjectCreated:Put");
 }
 
 Result<ObjectInfo> BucketService::Store(Bucket& bucket,
                                         std::string_view bucket_name,
                                         std::string key, ObjectMeta meta,
-                                        std::string body) {
+                                        std::string body,
+                                        std::string_view event) {
   if (Status s = store_->PutObject(bucket_name, key, meta, std::move(body));
       !s.ok()) {
     return s;
   }
   bucket.objects[key] = meta;
   Publish("ObjectPut", bucket_name, key, ObjectDetail(meta, true));
+  SendNotifications(bucket, bucket_name, event, key, meta);
   return ObjectInfo{std::move(key), std::move(meta)};
+}
+
+void BucketService::SendNotifications(const Bucket& bucket,
+                                      std::string_view bucket_name,
+                                      std::string_view event,
+                                      std::string_view key,
+                                      const ObjectMeta& meta) {
+  if (bucket.notifications.rules.empty()) return;
+  S3EventFacts facts;
+  bool built = false;
+  for (const NotificationRule& rule : bucket.notifications.rules) {
+    if (!NotificationMatches(rule, event, key)) continue;
+    if (!built) {
+      facts.event_name = std::string(event);
+      facts.bucket = std::string(bucket_name);
+      facts.key = std::string(key);
+      facts.size = meta.size;
+      facts.etag = meta.etag;
+      facts.sequencer = S3EventSequencer(++sequencer_);
+      facts.request_id = facts.sequencer;
+      facts.time = clock_.Now();
+      facts.region = options_.region;
+      facts.account_id = options_.account_id;
+      built = true;
+    }
+    Status sent = notifier_ ? notifier_(rule, S3EventRecord(facts, rule.id))
+                            : Status::Ok();
+    if (!sent.ok()) {
+      JsonWriter detail;
+      detail.BeginObject()
+          .Key("configurationId")
+          .String(rule.id)
+          .Key("arn")
+          .String(rule.arn)
+          .Key("error")
+          .String(sent.ToString())
+          .EndObject();
+      Publish("NotificationFailed", bucket_name, key, detail.str());
+    }
+  }
+}
+
+Status BucketService::PutBucketNotificationConfiguration(
+    std::string_view bucket, NotificationConfiguration config) {
+  auto it = buckets_.find(bucket);
+  if (it == buckets_.end()) return NoSuchBucket();
+  if (Status s = ValidateNotificationConfiguration(config); !s.ok()) return s;
+  int n = 0;
+  for (NotificationRule& rule : config.rules) {
+    ++n;
+    if (rule.id.empty()) rule.id = "Notification" + std::to_string(n);
+  }
+  it->second.notifications = std::move(config);
+  return Status::Ok();
+}
+
+Result<NotificationConfiguration>
+BucketService::GetBucketNotificationConfiguration(
+    std::string_view bucket) const {
+  auto it = buckets_.find(bucket);
+  if (it == buckets_.end()) return NoSuchBucket();
+  return it->second.notifications;
 }
 
 Result<GetObjectResult> BucketService::Fetch(const GetObjectRequest& request,
@@ -476,8 +540,11 @@ Status BucketService::DeleteObject(std::string_view bucket,
       .String(Quoted(it->second.etag))
       .EndObject();
   std::string deleted = it->first;
+  ObjectMeta meta = std::move(it->second);
   objects.erase(it);
   Publish("ObjectDeleted", bucket_it->first, deleted, detail.str());
+  SendNotifications(bucket_it->second, bucket_it->first, "ObjectRemoved:Delete",
+                    deleted, meta);
   return Status::Ok();
 }
 
@@ -572,7 +639,7 @@ Result<ObjectInfo> BucketService::CopyObject(CopyObjectRequest request) {
   meta.etag = Md5Hex(*body);
   meta.last_modified = Now();
   return Store(dest_it->second, dest_it->first, std::move(request.key),
-               std::move(meta), std::move(body).value());
+               std::move(meta), std::move(body).value(), "ObjectCreated:Copy");
 }
 
 // --- Multipart uploads -----------------------------------------------------
@@ -842,7 +909,8 @@ Result<ObjectInfo> BucketService::CompleteMultipartUpload(
             " you specified did not match the calculated checksum.");
   }
   auto stored = Store(bucket, buckets_.find(request.bucket)->first,
-                      std::move(request.key), std::move(meta), std::move(body));
+                      std::move(request.key), std::move(meta), std::move(body),
+                      "ObjectCreated:CompleteMultipartUpload");
   if (!stored.ok()) return stored.status();
   // The object is in place: the upload is over whatever happens to its
   // parts. Should the store fail to remove them, a restart shows the upload

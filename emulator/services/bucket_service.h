@@ -30,6 +30,17 @@
 // until completed. Times come from the Clock, truncated to the second as
 // S3 keeps them.
 //
+// Event notifications (bucket_notifications.h): each bucket keeps one
+// NotificationConfiguration (PutBucketNotificationConfiguration replaces
+// it, DeleteBucket drops it); every object created (PutObject,
+// CopyObject, CompleteMultipartUpload) or deleted (DeleteObject,
+// DeleteObjects, only when an object was there) is sent, as S3's event
+// record, to the Notifier once per rule it matches, after the change and
+// its ObjectPut / ObjectDeleted event. A delivery the Notifier refuses is
+// published as NotificationFailed (resource: the bucket, key: the object's
+// key, detail {"configurationId", "arn", "error"}). Configurations are
+// kept in memory only.
+//
 // Besides the actions, a few direct accessors (GetObjectBody, ListKeys,
 // ...) let the harness assert on contents without going through JSON.
 //
@@ -39,6 +50,7 @@
 #define FANLAB_EMULATOR_SERVICES_BUCKET_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -52,6 +64,7 @@
 #include "emulator/core/ids.h"
 #include "emulator/core/status.h"
 #include "emulator/services/bucket_checks.h"
+#include "emulator/services/bucket_notifications.h"
 #include "emulator/services/object_store.h"
 #include "emulator/services/service_observer.h"
 
@@ -357,6 +370,21 @@ class BucketService {
   // must outlive the service or be reset first.
   void SetObserver(ServiceObserver* observer) { observer_ = observer; }
 
+  // Delivers one event record to one rule's target; called on the engine
+  // thread, during the action that changed the object.
+  using Notifier = std::function<Status(const NotificationRule& rule,
+                                        const std::string& record)>;
+  void SetNotifier(Notifier notifier) { notifier_ = std::move(notifier); }
+
+  // Replaces the bucket's notification rules (an empty configuration
+  // removes them); a rule without an Id gets one. NoSuchBucket; the
+  // errors of ValidateNotificationConfiguration.
+  Status PutBucketNotificationConfiguration(std::string_view bucket,
+                                            NotificationConfiguration config);
+  // NoSuchBucket.
+  Result<NotificationConfiguration> GetBucketNotificationConfiguration(
+      std::string_view bucket) const;
+
   const BucketServiceOptions& options() const { return options_; }
   Account account() const {
     return Account{.region = options_.region, .id = options_.account_id};
@@ -527,6 +555,7 @@ class BucketService {
     // Keys in UTF-8 byte order: std::string compares as unsigned bytes.
     std::map<std::string, ObjectMeta, std::less<>> objects;
     std::map<std::string, Upload, std::less<>> uploads;  // by upload id
+    NotificationConfiguration notifications;
   };
 
   BucketService(Clock& clock, BucketServiceOptions options,
@@ -538,9 +567,15 @@ class BucketService {
   // NoSuchUpload.
   Result<Upload*> FindUpload(std::string_view bucket, std::string_view key,
                              std::string_view upload_id);
-  // Stores `meta` + `body` at bucket/key, then indexes and publishes it.
+  // Stores `meta` + `body` at bucket/key, then indexes and publishes it
+  // and sends `event` ("ObjectCreated:Put") to the matching rules.
   Result<ObjectInfo> Store(Bucket& bucket, std::string_view bucket_name,
-                           std::string key, ObjectMeta meta, std::string body);
+                           std::string key, ObjectMeta meta, std::string body,
+                           std::string_view event);
+  // Sends the record of `event` on bucket/key to every rule it matches.
+  void SendNotifications(const Bucket& bucket, std::string_view bucket_name,
+                         std::string_view event, std::string_view key,
+                         const ObjectMeta& meta);
   // Forgets an upload: store, then index and counters (ForgetUpload).
   Status DropUpload(std::string_view bucket_name, Bucket& bucket,
                     std::string_view upload_id);
@@ -557,6 +592,8 @@ class BucketService {
   std::unique_ptr<ObjectStore> store_;
   std::map<std::string, Bucket, std::less<>> buckets_;
   ServiceObserver* observer_ = nullptr;
+  Notifier notifier_;
+  uint64_t sequencer_ = 0;
   IdGenerator ids_;
   size_t open_uploads_ = 0;
   uint64_t upload_bytes_ = 0;

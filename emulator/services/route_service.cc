@@ -360,6 +360,77 @@ std::optional<HttpResponse> ParseReply(std::string_view payload) {
   return out;
 }
 
+// Reads a function's answer by the HTTP API's 2.0 rules; nullopt when it
+// is malformed (not JSON; statusCode not an integer from 200 to 599;
+// headers not an object of strings, numbers or booleans; cookies not a
+// list of strings; body not a string; bad base64).
+std::optional<HttpResponse> ParseReplyV2(std::string_view payload) {
+  boost::system::error_code ec;
+  json::value v = json::parse(payload, ec);
+  if (ec) return std::nullopt;
+  HttpResponse out;
+  const json::object* o = v.if_object();
+  if (o == nullptr || !o->contains("statusCode")) {
+    // No statusCode: the answer itself is the body, as JSON; a string
+    // answer is its text.
+    out.body =
+        v.is_string() ? std::string(v.get_string()) : std::string(payload);
+    out.headers.push_back({"Content-Type", "application/json"});
+    return out;
+  }
+  const json::value& status = o->at("statusCode");
+  if (!status.is_int64() || status.get_int64() < 200 ||
+      status.get_int64() > 599) {
+    return std::nullopt;
+  }
+  out.status = static_cast<int>(status.get_int64());
+  bool content_type = false;
+  if (const json::value* h = o->if_contains("headers");
+      h != nullptr && !h->is_null()) {
+    if (!h->is_object()) return std::nullopt;
+    for (const auto& [k, val] : h->get_object()) {
+      if (val.is_null()) continue;
+      std::optional<std::string> text = HeaderValue(val);
+      if (!text || !ValidHeaderName(k) || !ValidHeaderValue(*text)) {
+        return std::nullopt;
+      }
+      out.headers.push_back(
+          {IsRemapped(k) ? "x-amzn-Remapped-" + std::string(k) : std::string(k),
+           std::move(*text)});
+      content_type = content_type || HeaderNameEquals(k, "Content-Type");
+    }
+  }
+  if (const json::value* c = o->if_contains("cookies");
+      c != nullptr && !c->is_null()) {
+    if (!c->is_array()) return std::nullopt;
+    for (const json::value& cookie : c->get_array()) {
+      if (!cookie.is_string() || !ValidHeaderValue(cookie.get_string())) {
+        return std::nullopt;
+      }
+      out.headers.push_back({"Set-Cookie", std::string(cookie.get_string())});
+    }
+  }
+  if (!content_type)
+    out.headers.push_back({"Content-Type", "application/json"});
+  bool base64 = false;
+  if (const json::value* b = o->if_contains("isBase64Encoded");
+      b != nullptr && !b->is_null()) {
+    if (!b->is_bool()) return std::nullopt;
+    base64 = b->get_bool();
+  }
+  if (const json::value* b = o->if_contains("body");
+      b != nullptr && !b->is_null()) {
+    if (!b->is_string()) return std::nullopt;
+    out.body = std::string(b->get_string());
+  }
+  if (base64) {
+    std::optional<std::string> decoded = Base64Decode(out.body);
+    if (!decoded) return std::nullopt;
+    out.body = std::move(*decoded);
+  }
+  return out;
+}
+
 // The errorType of a function error payload, or "".
 std::string ErrorType(std::string_view payload) {
   boost::system::error_code ec;
@@ -464,6 +535,11 @@ Result<Route> RouteService::CreateRoute(Route route) {
   }
   if (route.api_key_required && route.api_keys.empty()) {
     return Invalid("ApiKeyRequired needs at least one key in ApiKeys.");
+  }
+  if (route.payload_format.empty()) route.payload_format = "1.0";
+  if (route.payload_format != "1.0" && route.payload_format != "2.0") {
+    return Invalid("PayloadFormatVersion '" + route.payload_format +
+                   "' must be 1.0 or 2.0.");
   }
   for (const std::string& key : route.api_keys) {
     if (key.empty()) return Invalid("An API key must not be empty.");
@@ -639,6 +715,107 @@ bool RouteService::Walk(const Node& node,
   return false;
 }
 
+std::string RouteService::BuildEventV2(const HttpRequest& request,
+                                       const RouteMatch& match,
+                                       const std::string& request_id) const {
+  const Route& route = *match.route;
+  TimePoint now = clock_.Now();
+  const std::string* host = FindHeader(request.headers, "Host");
+  const std::string* agent = FindHeader(request.headers, "User-Agent");
+  // Header names lower-cased; repeated headers joined with commas; the
+  // Cookie headers become the cookies list.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::string> cookies;
+  for (const auto& [k, v] : request.headers) {
+    std::string name = Text(k);
+    for (char& c : name) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    if (name == "cookie") {
+      std::string_view rest = v;
+      while (!rest.empty()) {
+        size_t semi = rest.find(';');
+        std::string_view one = rest.substr(0, semi);
+        while (!one.empty() && one.front() == ' ') one.remove_prefix(1);
+        while (!one.empty() && one.back() == ' ') one.remove_suffix(1);
+        if (!one.empty()) cookies.push_back(Text(one));
+        if (semi == std::string_view::npos) break;
+        rest.remove_prefix(semi + 1);
+      }
+      continue;
+    }
+    auto it = std::find_if(headers.begin(), headers.end(),
+                           [&](const auto& e) { return e.first == name; });
+    if (it == headers.end()) {
+      headers.push_back({std::move(name), Text(v)});
+    } else {
+      it->second += "," + Text(v);
+    }
+  }
+  auto query = Group(ParseQuery(request.query), /*fold_case=*/false);
+  std::string path = Text(request.path);
+  std::string route_key = route.method + " " + route.path;
+
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("version").String("2.0");
+  w.Key("routeKey").String(route_key);
+  w.Key("rawPath").String(path);
+  w.Key("rawQueryString").String(Text(request.query));
+  if (!cookies.empty()) {
+    w.Key("cookies").BeginArray();
+    for (const auto& c : cookies) w.String(c);
+    w.EndArray();
+  }
+  w.Key("headers").BeginObject();
+  for (const auto& [k, v] : headers) w.Key(k).String(v);
+  w.EndObject();
+  if (!query.empty()) {
+    w.Key("queryStringParameters").BeginObject();
+    for (const auto& [k, values] : query) {
+      std::string joined;
+      for (const auto& v : values) {
+        if (!joined.empty()) joined += ",";
+        joined += v;
+      }
+      w.Key(Text(k)).String(Text(joined));
+    }
+    w.EndObject();
+  }
+  if (!match.path_parameters.empty()) {
+    w.Key("pathParameters").BeginObject();
+    for (const auto& [k, v] : match.path_parameters) w.Key(k).String(Text(v));
+    w.EndObject();
+  }
+  w.Key("requestContext").BeginObject();
+  w.Key("accountId").String(options_.account);
+  w.Key("apiId").String(options_.api_id);
+  w.Key("domainName").String(host != nullptr ? Text(*host) : "");
+  w.Key("domainPrefix").String(options_.api_id);
+  w.Key("http").BeginObject();
+  w.Key("method").String(Text(request.method));
+  w.Key("path").String(path);
+  w.Key("protocol").String("HTTP/1.1");
+  w.Key("sourceIp").String(Text(request.source_ip));
+  w.Key("userAgent").String(agent != nullptr ? Text(*agent) : "");
+  w.EndObject();  // http
+  w.Key("requestId").String(request_id);
+  w.Key("routeKey").String(route_key);
+  w.Key("stage").String("$default");
+  w.Key("time").String(RequestTime(now));
+  w.Key("timeEpoch").Int(ToEpochMillis(now));
+  w.EndObject();  // requestContext
+  if (!request.body.empty()) {
+    bool text = IsValidUtf8(request.body);
+    w.Key("body").String(text ? request.body : Base64Encode(request.body));
+    w.Key("isBase64Encoded").Bool(!text);
+  } else {
+    w.Key("isBase64Encoded").Bool(false);
+  }
+  w.EndObject();
+  return w.Take();
+}
+
 std::string RouteService::BuildEvent(const HttpRequest& request,
                                      const RouteMatch& match,
                                      const std::string& request_id,
@@ -755,31 +932,46 @@ void RouteService::Handle(const HttpRequest& request, Respond respond) {
     return Answer(*p, GatewayResponse(403, "Forbidden", "ForbiddenException"));
   }
 
-  std::string event = BuildEvent(request, *match, p->request_id, api_key);
+  const bool v2 = route.payload_format == "2.0";
+  std::string event = v2 ? BuildEventV2(request, *match, p->request_id)
+                         : BuildEvent(request, *match, p->request_id, api_key);
   uint64_t id = next_pending_++;
-  p->timer = clock_.ScheduleAfter(options_.integration_timeout, [this, id] {
+  p->timer = clock_.ScheduleAfter(options_.integration_timeout, [this, id, v2] {
     pending_.at(id)->timer = 0;
-    Finish(id, GatewayResponse(504, "Endpoint request timed out", ""));
+    Finish(id, v2 ? GatewayResponse(503, "Service Unavailable", "")
+                  : GatewayResponse(504, "Endpoint request timed out", ""));
   });
   pending_[id] = std::move(p);
   std::weak_ptr<bool> alive = alive_;
   invoker_(route.function, std::move(event),
-           [this, alive, id](Result<compute::InvokeResult> result) {
+           [this, alive, id, v2](Result<compute::InvokeResult> result) {
              if (alive.expired()) return;
              // Gone: answered by the integration timeout already.
              if (pending_.count(id) == 0) return;
-             Finish(id, MapReply(result));
+             Finish(id, MapReply(result, v2));
            });
 }
 
-HttpResponse RouteService::MapReply(
-    const Result<compute::InvokeResult>& result) {
+HttpResponse RouteService::MapReply(const Result<compute::InvokeResult>& result,
+                                    bool v2) {
   if (!result.ok()) {
     if (result.status().code() == lambda::kRequestTooLargeException) {
       return GatewayResponse(413, "Request Too Long", "");
     }
     return GatewayResponse(500, "Internal server error",
                            "InternalServerErrorException");
+  }
+  if (v2) {
+    // The HTTP API's own gateway errors.
+    if (result->function_error) {
+      if (ErrorType(result->payload) == "Sandbox.Timedout") {
+        return GatewayResponse(503, "Service Unavailable", "");
+      }
+      return GatewayResponse(500, "Internal Server Error", "");
+    }
+    std::optional<HttpResponse> reply = ParseReplyV2(result->payload);
+    if (!reply) return GatewayResponse(500, "Internal Server Error", "");
+    return std::move(*reply);
   }
   if (result->function_error) {
     if (ErrorType(result->payload) == "Sandbox.Timedout") {

@@ -4,6 +4,17 @@
 // event and answers {statusCode, headers, multiValueHeaders, body,
 // isBase64Encoded}. docs/services.md is the user's view.
 //
+// A route with payload format "2.0" is served as an HTTP API's Lambda
+// integration instead: the function gets the version 2.0 event (routeKey,
+// rawPath, rawQueryString, cookies, lower-case headers and query values
+// joined with commas, requestContext.http) and its answer is read by the
+// 2.0 rules: an answer without statusCode (a string, an object, any JSON)
+// is a 200 application/json body; one with statusCode gives statusCode,
+// headers, cookies (each a Set-Cookie header), body and isBase64Encoded.
+// Its gateway errors are the HTTP API's: 500 {"message":"Internal Server
+// Error"} for a function error or a malformed answer, 503 {"message":
+// "Service Unavailable"} for a timeout.
+//
 // Matching, as API Gateway does it: the path is cut into segments; at each
 // level a literal segment beats a {param}, which beats a greedy {name+}
 // (one or more segments, always last); a method beats ANY. A request no
@@ -56,6 +67,8 @@ struct Route {
   // Set by CreateRoute: the resource's id (the same for every method of
   // one path, like API Gateway's resourceId).
   std::string resource_id;
+  // "1.0" (REST API proxy event, the default) or "2.0" (HTTP API).
+  std::string payload_format = "1.0";
 };
 
 struct RouteServiceOptions {
@@ -99,7 +112,8 @@ class RouteService {
   // '.', '_', '-', or a last "{name+}"; a name used twice; two {params}
   // of different names at one level; a path under the reserved "/_sinks";
   // a path over kMaxRoutePathBytes or kMaxRouteSegments; no FunctionName;
-  // ApiKeyRequired without ApiKeys),
+  // ApiKeyRequired without ApiKeys; a payload format other than "1.0" or
+  // "2.0"),
   // ResourceConflictException (the method is already defined on the
   // path, ANY included).
   Result<Route> CreateRoute(Route route);
@@ -149,7 +163,10 @@ class RouteService {
   void Finish(uint64_t id, HttpResponse response);
   // Adds x-amzn-RequestId, publishes RouteRequest, responds.
   void Answer(Pending& p, HttpResponse response);
-  static HttpResponse MapReply(const Result<compute::InvokeResult>& result);
+  static HttpResponse MapReply(const Result<compute::InvokeResult>& result,
+                               bool v2);
+  std::string BuildEventV2(const HttpRequest& request, const RouteMatch& match,
+                           const std::string& request_id) const;
   std::string BuildEvent(const HttpRequest& request, const RouteMatch& match,
                          const std::string& request_id,
                          const std::string* api_key) const;

@@ -883,6 +883,74 @@ TEST_F(EventInvokeTest, AnEventWhoseFunctionIsDeletedIsReportedDropped) {
   EXPECT_EQ(notes[1].condition, "FunctionDeleted");
 }
 
+TEST_F(EventInvokeTest, DeadLettersCarryTheEventAndLambdasAttributes) {
+  std::vector<FunctionService::DeadLetter> letters;
+  service_.SetDeadLetterSender(
+      [&letters](const FunctionService::DeadLetter& d) {
+        letters.push_back(d);
+        return Status::Ok();
+      });
+  FunctionConfig c = Config("fail", "fail");
+  c.dead_letter_target_arn = "arn:aws:sqs:us-east-1:000000000000:dead";
+  Create(c);
+  ASSERT_TRUE(
+      service_.PutEventInvokeConfig("fail", {.on_failure = "arn:fail"}).ok());
+  auto id = service_.InvokeEvent("fail", R"({"n":7})");
+  ASSERT_TRUE(id.ok());
+  Drain();
+  EXPECT_EQ(records_.size(), 3u);  // after the retries, not before
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].target_arn, "arn:aws:sqs:us-east-1:000000000000:dead");
+  EXPECT_EQ(letters[0].payload, R"({"n":7})");
+  EXPECT_EQ(letters[0].request_id, *id);
+  EXPECT_EQ(letters[0].error_code, "200");
+  EXPECT_EQ(letters[0].error_message, "failing on purpose");
+  // Besides the OnFailure destination.
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_[0].first, "arn:fail");
+
+  // ErrorMessage is cut at 1 KB.
+  launcher_.Define("fail-long", [](const FakeEvent&) {
+    return FakeReply::Error("TestError", std::string(3000, 'x'));
+  });
+  c = Config("long", "fail-long");
+  c.dead_letter_target_arn = "arn:aws:sqs:us-east-1:000000000000:dead";
+  Create(c);
+  ASSERT_TRUE(service_.InvokeEvent("long", "{}").ok());
+  Drain();
+  ASSERT_EQ(letters.size(), 2u);
+  EXPECT_EQ(letters[1].error_message, std::string(1024, 'x'));
+
+  // A success sends none; nor does a function without a target.
+  Create(Config("echo", "echo"));
+  ASSERT_TRUE(service_.InvokeEvent("echo", "{}").ok());
+  Create(Config("fail2", "fail"));
+  ASSERT_TRUE(service_.InvokeEvent("fail2", "{}").ok());
+  Drain();
+  EXPECT_EQ(letters.size(), 2u);
+}
+
+TEST_F(EventInvokeTest, AnEventTooOldIsDeadLettered) {
+  std::vector<FunctionService::DeadLetter> letters;
+  service_.SetDeadLetterSender(
+      [&letters](const FunctionService::DeadLetter& d) {
+        letters.push_back(d);
+        return Status::Ok();
+      });
+  FunctionConfig c = Config("echo", "echo");
+  c.dead_letter_target_arn = "arn:aws:sns:us-east-1:000000000000:dead";
+  Create(c);
+  ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 0).ok());
+  ASSERT_TRUE(
+      service_.PutEventInvokeConfig("echo", {.maximum_event_age_seconds = 60})
+          .ok());
+  ASSERT_TRUE(service_.InvokeEvent("echo", R"("old")").ok());
+  Drain();
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].payload, R"("old")");
+  EXPECT_EQ(letters[0].error_message, "Event age exceeded");
+}
+
 TEST_F(EventInvokeTest, MaximumRetryAttemptsZeroMeansOneAttempt) {
   Create(Config("fail", "fail"));
   ASSERT_TRUE(service_

@@ -640,6 +640,83 @@ def s3_multipart(f):
           b"<Code>MalformedXML</Code>" in raw["body"], str(raw))
 
 
+def s3_notifications(f, function):
+    """A bucket's notification rules over REST-XML; a queue rule delivers."""
+    t = "s3/rest-xml notifications"
+    f.call("s3", "CreateBucket", {"Bucket": "notified"})
+    r, raw = f.call("sqs", "CreateQueue", {"QueueName": "s3-events"})
+    url = r.get("QueueUrl", "")
+    arn = "arn:aws:sqs:us-east-1:000000000000:s3-events"
+    r, raw = f.call("s3", "PutBucketNotificationConfiguration", {
+        "Bucket": "notified", "NotificationConfiguration": {
+            "QueueConfigurations": [{
+                "Id": "incoming", "QueueArn": arn,
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [
+                    {"Name": "prefix", "Value": "in/"}]}}}]}})
+    ok(t + " PutBucketNotificationConfiguration", r, raw)
+    r, raw = f.call("s3", "GetBucketNotificationConfiguration",
+                    {"Bucket": "notified"})
+    q = r.get("QueueConfigurations", [{}])[0]
+    check(t + " GetBucketNotificationConfiguration",
+          q.get("Id") == "incoming" and q.get("QueueArn") == arn and
+          q.get("Events") == ["s3:ObjectCreated:*"] and
+          q.get("Filter", {}).get("Key", {}).get("FilterRules") ==
+          [{"Name": "Prefix", "Value": "in/"}], str(r))
+    f.call("s3", "PutObject", {"Bucket": "notified", "Key": "in/a b",
+                               "Body": b"hello"})
+    f.call("s3", "PutObject", {"Bucket": "notified", "Key": "out/x",
+                               "Body": b"x"})
+    r, raw = f.call("sqs", "ReceiveMessage", {"QueueUrl": url,
+                                              "MaxNumberOfMessages": 10})
+    bodies = [json.loads(m["Body"]) for m in r.get("Messages", [])]
+    check(t + " one record, for the key under in/",
+          len(bodies) == 1 and
+          bodies[0]["Records"][0]["eventName"] == "ObjectCreated:Put" and
+          bodies[0]["Records"][0]["s3"]["object"]["key"] == "in/a+b", str(r))
+    r, raw = f.call("s3", "PutBucketNotificationConfiguration", {
+        "Bucket": "notified", "NotificationConfiguration": {
+            "QueueConfigurations": [{"QueueArn": arn,
+                                     "Events": ["s3:Bogus"]}]}})
+    check(t + " a bad event is InvalidArgument",
+          error_code(r) == "InvalidArgument", str(r))
+    t = "lambda/rest-json DeadLetterConfig"
+    raw = f.send("POST", "/", {"X-Amz-Target": "fanlab.CreateFunction",
+                               "Content-Type": "application/x-amz-json-1.0"},
+                 json.dumps({"FunctionName": "dl",
+                             "Code": {"Command": [function, "fail"]}}))
+    check(t + " create through JSON", raw["status_code"] == 200, str(raw))
+    r, raw = f.call("sqs", "CreateQueue", {"QueueName": "dead-letters"})
+    dead_url = r.get("QueueUrl", "")
+    dead = "arn:aws:sqs:us-east-1:000000000000:dead-letters"
+    r, raw = f.call("lambda", "UpdateFunctionConfiguration", {
+        "FunctionName": "dl", "DeadLetterConfig": {"TargetArn": dead}})
+    check(t + " UpdateFunctionConfiguration",
+          r.get("DeadLetterConfig", {}).get("TargetArn") == dead, str(r))
+    r, raw = f.call("lambda", "GetFunction", {"FunctionName": "dl"})
+    check(t + " GetFunction", r.get("Configuration", {}).get(
+        "DeadLetterConfig", {}).get("TargetArn") == dead, str(r))
+    r, raw = f.call("lambda", "UpdateFunctionConfiguration", {
+        "FunctionName": "dl", "DeadLetterConfig": {"TargetArn": "nope"}})
+    check(t + " a target that is no queue or topic",
+          error_code(r) == "InvalidParameterValueException", str(r))
+    f.call("lambda", "PutFunctionEventInvokeConfig", {
+        "FunctionName": "dl", "MaximumRetryAttempts": 0})
+    r, raw = f.call("lambda", "Invoke", {"FunctionName": "dl",
+                                         "InvocationType": "Event",
+                                         "Payload": b'{"n": 1}'})
+    r, raw = f.call("sqs", "ReceiveMessage", {
+        "QueueUrl": dead_url, "WaitTimeSeconds": 10,
+        "MessageAttributeNames": ["All"]})
+    m = (r.get("Messages") or [{}])[0]
+    attrs = m.get("MessageAttributes", {})
+    check(t + " the failed event is dead-lettered with Lambda's attributes",
+          m.get("Body") == '{"n": 1}' and
+          attrs.get("ErrorCode", {}).get("StringValue") == "200" and
+          attrs.get("ErrorCode", {}).get("DataType") == "Number" and
+          "RequestID" in attrs and "ErrorMessage" in attrs, str(r))
+
+
 def json_services(f):
     t = "dynamodb/json"
     r, raw = f.call("dynamodb", "CreateTable", {
@@ -732,6 +809,7 @@ def main():
             lambda_code(f)
             s3(f)
             s3_multipart(f)
+            s3_notifications(f, sys.argv[2])
             json_services(f)
             garbage(f)
         finally:

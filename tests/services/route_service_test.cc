@@ -443,6 +443,172 @@ TEST_F(RouteServiceTest, IntegrationTimeoutAnswers504AndDropsTheLateReply) {
   EXPECT_EQ(clock_.PendingTimers(), 0u);
 }
 
+// --- HTTP API routes (payload format 2.0) ---------------------------------
+
+TEST_F(RouteServiceTest, PayloadFormatIsOneOrTwo) {
+  EXPECT_EQ(Add("GET", "/a").payload_format, "1.0");
+  auto bad = routes_.CreateRoute({.method = "GET",
+                                  .path = "/b",
+                                  .function = "f",
+                                  .payload_format = "3.0"});
+  EXPECT_EQ(bad.status().code(), lambda::kInvalidParameterValueException);
+  EXPECT_THAT(bad.status().message(), HasSubstr("1.0 or 2.0"));
+  auto v2 = routes_.CreateRoute({.method = "GET",
+                                 .path = "/b",
+                                 .function = "f",
+                                 .payload_format = "2.0"});
+  ASSERT_TRUE(v2.ok());
+  EXPECT_EQ(v2->payload_format, "2.0");
+}
+
+TEST_F(RouteServiceTest, VersionTwoEventHasTheHttpApiShape) {
+  ASSERT_TRUE(routes_
+                  .CreateRoute({.method = "POST",
+                                .path = "/user/{username}/schedules",
+                                .function = "schedules",
+                                .payload_format = "2.0"})
+                  .ok());
+  clock_.Advance(std::chrono::milliseconds(1234));
+  HttpRequest req{.method = "POST",
+                  .path = "/user/b%C3%B6b/schedules",
+                  .query = "a=1&b=x%20y&a=2",
+                  .headers = {{"Host", "127.0.0.1:8080"},
+                              {"User-Agent", "curl/8.0"},
+                              {"X-Multi", "one"},
+                              {"x-multi", "two"},
+                              {"Cookie", "s=1; theme=dark"}},
+                  .body = R"({"algorithm":"sum"})",
+                  .source_ip = "127.0.0.1"};
+  auto answer = Send(req);
+  ASSERT_EQ(calls_.size(), 1u);
+  json::object e = json::parse(calls_[0].payload).as_object();
+  EXPECT_EQ(e["version"], "2.0");
+  EXPECT_EQ(e["routeKey"], "POST /user/{username}/schedules");
+  EXPECT_EQ(e["rawPath"], "/user/b%C3%B6b/schedules");
+  EXPECT_EQ(e["rawQueryString"], "a=1&b=x%20y&a=2");
+  EXPECT_EQ(e["cookies"], (json::array{"s=1", "theme=dark"}));
+  // Lower-case names, repeats joined with commas, the cookies moved out.
+  EXPECT_EQ(e["headers"], (json::object{{"host", "127.0.0.1:8080"},
+                                        {"user-agent", "curl/8.0"},
+                                        {"x-multi", "one,two"}}));
+  EXPECT_EQ(e["queryStringParameters"],
+            (json::object{{"a", "1,2"}, {"b", "x y"}}));
+  EXPECT_EQ(e["pathParameters"], (json::object{{"username",
+                                                "b\xC3\xB6"
+                                                "b"}}));
+  EXPECT_FALSE(e.contains("multiValueHeaders"));
+  EXPECT_FALSE(e.contains("resource"));
+  EXPECT_EQ(e["body"], R"({"algorithm":"sum"})");
+  EXPECT_EQ(e["isBase64Encoded"], false);
+  json::object& c = e["requestContext"].as_object();
+  EXPECT_EQ(c["routeKey"], "POST /user/{username}/schedules");
+  EXPECT_EQ(c["stage"], "$default");
+  EXPECT_EQ(c["accountId"], "000000000000");
+  EXPECT_EQ(c["apiId"], "fanlab000");
+  EXPECT_EQ(c["domainName"], "127.0.0.1:8080");
+  EXPECT_EQ(c["timeEpoch"], 1767225601234);
+  EXPECT_EQ(c["time"], "01/Jan/2026:00:00:01 +0000");
+  EXPECT_TRUE(testing::IsUuidV4(c["requestId"].as_string()));
+  EXPECT_EQ(c["http"], (json::object{{"method", "POST"},
+                                     {"path", "/user/b%C3%B6b/schedules"},
+                                     {"protocol", "HTTP/1.1"},
+                                     {"sourceIp", "127.0.0.1"},
+                                     {"userAgent", "curl/8.0"}}));
+  Reply(R"({"statusCode":201,"body":"made","cookies":["a=1","b=2"]})");
+  ASSERT_TRUE(answer->has_value());
+  EXPECT_EQ((*answer)->status, 201);
+  EXPECT_EQ((*answer)->body, "made");
+  std::vector<std::string> set_cookies;
+  for (const auto& [k, v] : (*answer)->headers) {
+    if (k == "Set-Cookie") set_cookies.push_back(v);
+  }
+  EXPECT_EQ(set_cookies, (std::vector<std::string>{"a=1", "b=2"}));
+}
+
+TEST_F(RouteServiceTest, VersionTwoOmitsAbsentParts) {
+  ASSERT_TRUE(routes_
+                  .CreateRoute({.method = "GET",
+                                .path = "/plain",
+                                .function = "f",
+                                .payload_format = "2.0"})
+                  .ok());
+  Send(Get("/plain"));
+  json::object e = json::parse(calls_.back().payload).as_object();
+  for (const char* absent :
+       {"cookies", "queryStringParameters", "pathParameters", "body"}) {
+    EXPECT_FALSE(e.contains(absent)) << absent;
+  }
+  EXPECT_EQ(e["rawQueryString"], "");
+}
+
+TEST_F(RouteServiceTest, VersionTwoAnswersWithoutStatusCodeAreJsonBodies) {
+  ASSERT_TRUE(routes_
+                  .CreateRoute({.method = "GET",
+                                .path = "/r",
+                                .function = "f",
+                                .payload_format = "2.0"})
+                  .ok());
+  struct Case {
+    std::string reply;
+    std::string body;
+  };
+  for (const Case& c :
+       std::vector<Case>{{R"("Hello from Lambda!")", "Hello from Lambda!"},
+                         {R"([{"id":1}])", R"([{"id":1}])"},
+                         {R"({"message":"hi"})", R"({"message":"hi"})"},
+                         {"42", "42"}}) {
+    auto answer = Send(Get("/r"));
+    Reply(c.reply);
+    ASSERT_TRUE(answer->has_value());
+    EXPECT_EQ((*answer)->status, 200) << c.reply;
+    EXPECT_EQ((*answer)->body, c.body);
+    EXPECT_EQ(Header(**answer, "Content-Type"), "application/json");
+  }
+  // With statusCode: the 2.0 fields; headers as given, unknown fields
+  // ignored (a REST API would refuse them).
+  auto answer = Send(Get("/r"));
+  Reply(R"({"statusCode":404,"headers":{"content-type":"text/plain"},)"
+        R"("body":"aGk=","isBase64Encoded":true,"extra":1})");
+  EXPECT_EQ((*answer)->status, 404);
+  EXPECT_EQ((*answer)->body, "hi");
+  EXPECT_EQ(Header(**answer, "content-type"), "text/plain");
+}
+
+TEST_F(RouteServiceTest, VersionTwoGatewayErrorsAreTheHttpApis) {
+  ASSERT_TRUE(routes_
+                  .CreateRoute({.method = "GET",
+                                .path = "/r",
+                                .function = "f",
+                                .payload_format = "2.0"})
+                  .ok());
+  for (const char* malformed :
+       {"not json", R"({"statusCode":"200"})", R"({"statusCode":99})",
+        R"({"statusCode":200,"cookies":"a=1"})",
+        R"({"statusCode":200,"headers":{"a b":"x"}})",
+        R"({"statusCode":200,"body":{}})"}) {
+    auto answer = Send(Get("/r"));
+    Reply(malformed);
+    EXPECT_EQ((*answer)->status, 500) << malformed;
+    EXPECT_EQ((*answer)->body, R"({"message":"Internal Server Error"})");
+  }
+  auto answer = Send(Get("/r"));
+  calls_.back().done(compute::InvokeResult{
+      .function_error = "Unhandled",
+      .payload = R"({"errorType":"TestError","errorMessage":"boom"})"});
+  EXPECT_EQ((*answer)->status, 500);
+  answer = Send(Get("/r"));
+  calls_.back().done(compute::InvokeResult{
+      .function_error = "Unhandled",
+      .payload = R"({"errorType":"Sandbox.Timedout","errorMessage":"x"})"});
+  EXPECT_EQ((*answer)->status, 503);
+  EXPECT_EQ((*answer)->body, R"({"message":"Service Unavailable"})");
+  // The integration timeout too.
+  answer = Send(Get("/r"));
+  clock_.Advance(std::chrono::seconds(29));
+  ASSERT_TRUE(answer->has_value());
+  EXPECT_EQ((*answer)->status, 503);
+}
+
 TEST_F(RouteServiceTest, AnsweredRequestsCancelTheirTimer) {
   Add("GET", "/r");
   Send(Get("/r"));

@@ -144,6 +144,16 @@ TEST_F(DeployTest, ScenarioReplaysAgainstATemplate) {
               ::testing::Not(IsEmpty()));
 }
 
+// S3 notifications (to a function and to a queue), an HttpApi route with
+// payload format 2.0, and a function's DeadLetterQueue, end to end with
+// python3.12 handlers.
+TEST_F(DeployTest, NotificationsHttpApiAndDeadLettersReplay) {
+  using namespace ::fanlab::harness::testing;
+  harness::ScenarioResult r = harness::RunScenario(
+      LoadForTest(TestData("gaps/scenario.yaml"), BuildTreeOptions()));
+  EXPECT_THAT(r, Passed());
+}
+
 TEST(StackScenario, TemplateErrorsAreScenarioErrors) {
   fs::path dir = fs::temp_directory_path() /
                  ("fanlab-stack-scenario-" + std::to_string(::getpid()));

@@ -450,21 +450,120 @@ Resources:
       Runtime: python3.12
       Handler: app.handler
       CodeUri: code
-      DeadLetterQueue: {Type: SQS, TargetArn: arn:aws:sqs:us-east-1:0:q}
+      DeadLetterQueue: {Type: Kinesis, TargetArn: arn:aws:sqs:us-east-1:0:q}
       Events:
-        Upload:
-          Type: S3
-          Properties: {Bucket: !Ref B, Events: s3:ObjectCreated:*}
+        Stream:
+          Type: Kinesis
+          Properties: {Stream: arn}
         Http:
           Type: HttpApi
-          Properties: {Path: /, Method: GET}
+          Properties: {Path: /, Method: GET, PayloadFormatVersion: "3.0"}
+        Upload:
+          Type: S3
+          Properties: {Bucket: !Ref B}
 )");
   EXPECT_THAT(Errors(r),
               ElementsAre(HasSubstr("10:7: Resources.Fn.Properties."
-                                    "DeadLetterQueue: DeadLetterQueue"),
+                                    "DeadLetterQueue: DeadLetterQueue is "
+                                    "{Type: SQS | SNS, TargetArn}"),
                           HasSubstr("13:17: Resources.Fn.Properties.Events."
-                                    "Upload.Type: an S3 event"),
-                          HasSubstr("payload format 2.0 (the default)")));
+                                    "Stream.Type: an event of Type Kinesis"),
+                          HasSubstr("Http.Properties.PayloadFormatVersion: "
+                                    "PayloadFormatVersion is \"1.0\" or "
+                                    "\"2.0\""),
+                          HasSubstr("Upload.Properties: an event of Type S3 "
+                                    "needs its Bucket and Events")));
+}
+
+TEST_F(TemplateTest, HttpApiEventsDefaultToPayloadFormatTwo) {
+  Stack s = Ok(R"(Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: code
+      Events:
+        V2: {Type: HttpApi, Properties: {Path: /v2, Method: GET}}
+        V1: {Type: HttpApi, Properties: {Path: /v1, Method: GET, PayloadFormatVersion: "1.0"}}
+        Rest: {Type: Api, Properties: {Path: /rest, Method: GET}}
+)");
+  EXPECT_EQ(Body(s, "CreateRoute", 0).at("PayloadFormatVersion"), "2.0");
+  EXPECT_EQ(Body(s, "CreateRoute", 1).at("PayloadFormatVersion"), "1.0");
+  EXPECT_FALSE(Body(s, "CreateRoute", 2).contains("PayloadFormatVersion"));
+}
+
+TEST_F(TemplateTest, S3EventsAndBucketNotificationsBecomeOneCallPerBucket) {
+  Stack s = Ok(R"(Transform: AWS::Serverless-2016-10-31
+Resources:
+  Uploads:
+    Type: AWS::S3::Bucket
+    Properties:
+      NotificationConfiguration:
+        QueueConfigurations:
+          - Event: s3:ObjectRemoved:*
+            Queue: !GetAtt Removed.Arn
+        TopicConfigurations:
+          - {Event: "s3:ObjectCreated:Copy", Topic: !Ref Copies}
+  Removed: {Type: AWS::SQS::Queue}
+  Copies: {Type: AWS::SNS::Topic}
+  Thumbs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: code
+      Events:
+        Jpg:
+          Type: S3
+          Properties:
+            Bucket: !Ref Uploads
+            Events: s3:ObjectCreated:*
+            Filter: {S3Key: {Rules: [{Name: prefix, Value: in/}, {Name: Suffix, Value: .jpg}]}}
+)");
+  EXPECT_EQ(Actions(s).back(), "PutBucketNotificationConfiguration");
+  EXPECT_EQ(
+      json::serialize(Body(s, "PutBucketNotificationConfiguration")),
+      R"({"Bucket":"uploads","NotificationConfiguration":{)"
+      R"("QueueConfigurations":[{"QueueArn":)"
+      R"("arn:aws:sqs:us-east-1:000000000000:Removed",)"
+      R"("Events":["s3:ObjectRemoved:*"]}],)"
+      R"("TopicConfigurations":[{"TopicArn":)"
+      R"("arn:aws:sns:us-east-1:000000000000:Copies",)"
+      R"("Events":["s3:ObjectCreated:Copy"]}],)"
+      R"("LambdaFunctionConfigurations":[{"LambdaFunctionArn":)"
+      R"("arn:aws:lambda:us-east-1:000000000000:function:Thumbs",)"
+      R"("Events":["s3:ObjectCreated:*"],"Id":"ThumbsJpg",)"
+      R"("Filter":{"Key":{"FilterRules":[{"Name":"prefix","Value":"in/"},)"
+      R"({"Name":"suffix","Value":".jpg"}]}}}]}})");
+}
+
+TEST_F(TemplateTest, DeadLetterTargetsBecomeDeadLetterConfig) {
+  Stack s = Ok(R"(Transform: AWS::Serverless-2016-10-31
+Resources:
+  Dead: {Type: AWS::SQS::Queue}
+  Sam:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: code
+      DeadLetterQueue: {Type: SQS, TargetArn: !GetAtt Dead.Arn}
+  Cfn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      Code: code
+      DeadLetterConfig: {TargetArn: arn:aws:sns:us-east-1:000000000000:t}
+)");
+  EXPECT_EQ(
+      json::serialize(Body(s, "CreateFunction", 0).at("DeadLetterConfig")),
+      R"({"TargetArn":"arn:aws:sqs:us-east-1:000000000000:Dead"})");
+  EXPECT_EQ(
+      json::serialize(Body(s, "CreateFunction", 1).at("DeadLetterConfig")),
+      R"({"TargetArn":"arn:aws:sns:us-east-1:000000000000:t"})");
 }
 
 TEST_F(TemplateTest, EachPlainResourceType) {
