@@ -177,6 +177,13 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
   }
   size_t width = 8;
   for (const auto& s : r.scenarios) width = std::max(width, s.name.size());
+  auto example_name = [](const ExampleTiming& e) {
+    return "examples/" + e.folder + "/ (" + std::to_string(e.scenarios) +
+           (e.scenarios == 1 ? " scenario)" : " scenarios)");
+  };
+  for (const auto& e : r.examples) {
+    width = std::max(width, example_name(e).size());
+  }
   std::string out;
   char line[512];
   std::snprintf(line, sizeof line, "%-*s  %-6s  %9s  %12s  %11s  %8s  %s\n",
@@ -199,8 +206,7 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
     out += line;
   }
   for (const auto& e : r.examples) {
-    std::string name = "examples/" + e.folder + "/ (" +
-                       std::to_string(e.scenarios) + " scenarios)";
+    std::string name = example_name(e);
     char target[64];
     std::snprintf(target, sizeof target, "<= %.0f s: %s", e.target_s,
                   e.passed && e.wall_s <= e.target_s ? "met" : "MISSED");
