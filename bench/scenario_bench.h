@@ -1,10 +1,13 @@
 // `fanlab bench scenarios`: the wall time of each workflow scenario in
-// scenarios/ (or the paths given), replayed on embedded emulators one at a
-// time, best of `repeat` runs. Two have targets (README, Figures): the
-// scheduler over 24 virtual hours (scheduler-24h, ≤ 2 s) and DoParallel
-// with 10,000 tasks on warm workers (doparallel-10k, ≤ 1 s). The floor,
-// measured in the same run, is an empty scenario: an engine started,
-// bound and torn down.
+// scenarios/ and bench/scenarios/ (or the paths given), replayed on
+// embedded emulators one at a time, best of `repeat` runs, and of each
+// example folder's scenarios (examples/*/, all of a folder's replayed
+// one after the other). Some have targets (README, Figures): the
+// scheduler over 24 virtual hours (scheduler-24h, ≤ 2 s), DoParallel with
+// 10,000 tasks on warm workers (doparallel-10k and, tasks at full
+// concurrency, doparallel-10k-concurrent, ≤ 1 s), each example folder
+// (≤ 2 s). The floor, measured in the same run, is an empty scenario: an
+// engine started, bound and torn down.
 #ifndef FANLAB_BENCH_SCENARIO_BENCH_H_
 #define FANLAB_BENCH_SCENARIO_BENCH_H_
 
@@ -15,6 +18,11 @@ namespace fanlab::bench {
 
 struct ScenarioBenchOptions {
   std::vector<std::string> paths{"scenarios"};
+  // Measured too, when `paths` is left as it is and they exist.
+  std::vector<std::string> extra_paths{"bench/scenarios"};
+  // Each folder under it with scenarios is measured as a whole; empty or
+  // absent: none.
+  std::string examples_dir = "examples";
   std::string filter;  // substring of the name or path
   int repeat = 1;
   std::vector<std::string> function_dirs;
@@ -30,8 +38,19 @@ struct ScenarioTiming {
   double target_s = 0;  // 0: no target
 };
 
+// An example folder: every scenario in it replayed, one after the other.
+struct ExampleTiming {
+  std::string folder;  // its name under the examples dir
+  size_t scenarios = 0;
+  bool passed = false;
+  double wall_s = 0;  // the sum of its scenarios' runs, best of the repeats
+  size_t invocations = 0;
+  double target_s = 2.0;
+};
+
 struct ScenarioBenchResult {
   std::vector<ScenarioTiming> scenarios;
+  std::vector<ExampleTiming> examples;
   double floor_wall_s = 0;  // an empty scenario
   // Exploration speed: doparallel-basic (when among the scenarios) run
   // deterministically under 100 seeds, two at a time (goal >= 100).
@@ -44,8 +63,10 @@ ScenarioBenchResult RunScenarioBench(const ScenarioBenchOptions& options,
                                      std::string& error);
 // The table, or one JSON object: {"floor_wall_s", "<name>_wall_s" for
 // each scenario (dashes become underscores: scheduler_24h_wall_s,
-// doparallel_10k_wall_s), "doparallel_basic_seeds_per_s" when measured,
-// "scenarios": [{name, passed, wall_s, ...}]}.
+// doparallel_10k_wall_s), "example_<folder>_wall_s" for each example
+// folder, "doparallel_basic_seeds_per_s" when measured, "scenarios":
+// [{name, passed, wall_s, ...}], "examples": [{folder, scenarios, passed,
+// wall_s, ...}]}.
 std::string FormatScenarioBench(const ScenarioBenchResult& r, bool json);
 
 }  // namespace fanlab::bench

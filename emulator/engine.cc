@@ -140,9 +140,23 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       *clock_, *launcher_, ids_, options.functions);
   ConnectFunctions();
   if (deterministic_) {
-    functions_->SetGate([this](std::string key, std::function<void()> input) {
-      Admit(std::move(key), std::move(input));
-    });
+    functions_->SetGate(
+        [this](std::string key, uint64_t env, std::function<void()> input) {
+          Arrived(env);
+          Admit(std::move(key), std::move(input));
+        });
+    functions_->SetProcessCallback(
+        [this](uint64_t env, int pid,
+               compute::FunctionService::ProcessChange change) {
+          if (change == compute::FunctionService::ProcessChange::kGone) {
+            procs_.erase(env);
+            return;
+          }
+          Proc& p = procs_[env];
+          p.pid = pid;
+          p.awake = true;
+          p.returned = false;
+        });
   }
   topics_ = std::make_unique<services::TopicService>(
       *clock_, ids_,
@@ -207,13 +221,25 @@ Engine::Engine(EngineOptions options, transport::Context& context,
             .action = std::string(action),
             .body = std::string(body),
             .access_key_id = std::string(server_->access_key_id())});
-        std::string key;
-        if (deterministic_) {
-          key = "z" + SourceOf(server_->peer_pid()) + " " + request->action +
-                "\n" + request->body;
+        if (!deterministic_) {
+          return DispatchAs(std::move(*request), std::move(done));
         }
-        Admit(std::move(key),
-              [this, request, done] { DispatchAs(std::move(*request), done); });
+        uint64_t env = EnvOf(server_->peer_pid());
+        // A tcp peer has no pid to go by; its key names its environment.
+        if (const std::string& who = request->access_key_id;
+            env == 0 && who.starts_with("FLENV") &&
+            functions_->WhoCalled(who)) {
+          env = std::strtoull(who.c_str() + 5, nullptr, 10);
+        }
+        std::string key = "z" + (env != 0 ? "e" + std::to_string(env) : "") +
+                          " " + request->action + "\n" + request->body;
+        uint64_t to = Arrived(env);
+        Admit(std::move(key), [this, request, done, to] {
+          DispatchAs(std::move(*request), [this, done, to](api::ApiResponse r) {
+            Woke(to);
+            done(std::move(r));
+          });
+        });
       },
       transport::ZmqServerOptions{.auth_token = options.auth_token,
                                   .allow_remote = options.allow_remote});
@@ -301,25 +327,39 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
       *io_,
       [this](services::HttpRequest request,
              transport::HttpServer::Respond respond) {
-        std::string key;
-        if (deterministic_) {
-          // Signed calls name their environment (its access key); the rest
-          // are named by what they say.
-          const std::string* auth =
-              services::FindHeader(request.headers, "Authorization");
-          std::string who;
-          if (auth != nullptr) {
-            size_t at = auth->find("FLENV");
-            if (at != std::string::npos) who = auth->substr(at, 20);
-          }
-          key = "h" + who + " " + request.method + " " + request.path + "\n" +
-                request.body;
+        if (!deterministic_) {
+          auto shared =
+              std::make_shared<services::HttpRequest>(std::move(request));
+          if (faults_ != nullptr && InjectHttpFault(shared, respond)) return;
+          return http_front_->Handle(std::move(*shared), std::move(respond));
         }
+        // Signed calls name their environment (its access key); the rest
+        // are named by what they say.
+        const std::string* auth =
+            services::FindHeader(request.headers, "Authorization");
+        std::string who;
+        uint64_t env = 0;
+        if (auth != nullptr) {
+          size_t at = auth->find("FLENV");
+          if (at != std::string::npos) {
+            who = auth->substr(at, 20);
+            if (functions_->WhoCalled(who)) {
+              env = std::strtoull(who.c_str() + 5, nullptr, 10);
+            }
+          }
+        }
+        std::string key = "h" + who + " " + request.method + " " +
+                          request.path + "\n" + request.body;
+        uint64_t to = Arrived(env);
         auto shared =
             std::make_shared<services::HttpRequest>(std::move(request));
-        Admit(std::move(key), [this, shared, respond] {
-          if (faults_ != nullptr && InjectHttpFault(shared, respond)) return;
-          http_front_->Handle(std::move(*shared), respond);
+        Admit(std::move(key), [this, shared, respond, to] {
+          auto answer = [this, respond, to](services::HttpResponse a) {
+            Woke(to);
+            respond(std::move(a));
+          };
+          if (faults_ != nullptr && InjectHttpFault(shared, answer)) return;
+          http_front_->Handle(std::move(*shared), std::move(answer));
         });
       },
       std::move(options));
@@ -404,34 +444,44 @@ void Engine::ServeRound() {
 
 namespace {
 
-// The state letter of /proc/<path>/stat ("R", "S", "D", ...), or 0 when
-// it is gone.
-char ThreadState(const std::string& stat_path) {
-  char buf[512];
-  int fd = ::open(stat_path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
+// Reads the start of a /proc file into `buf` (NUL-terminated); false when
+// it cannot be read (the thread or process is gone).
+bool ReadProc(const std::string& path, char* buf, size_t size) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = ::read(fd, buf, size - 1);
   ::close(fd);
-  if (n <= 0) return 0;
+  if (n <= 0) return false;
   buf[n] = 0;
+  return true;
+}
+
+// True when the thread whose /proc directory is `task` will go on by
+// itself: running or runnable (R), in disk sleep (D), in a sleep of its
+// own (nanosleep, clock_nanosleep), or waiting to write what fanlab has
+// not read yet (a full pipe or socket: fanlab reads it, and the thread
+// goes on). Any other wait (for an answer from fanlab, its next event, a
+// lock) is idle; a thread gone or a zombie is idle.
+bool ThreadBusy(const std::string& task) {
+  char buf[512];
+  if (!ReadProc(task + "/stat", buf, sizeof buf)) return false;
   // "pid (comm) S ...": the comm may hold spaces and parentheses.
   const char* close_paren = std::strrchr(buf, ')');
-  if (close_paren == nullptr || close_paren[1] == 0) return 0;
-  return close_paren[2];
+  if (close_paren == nullptr || close_paren[1] == 0) return false;
+  char state = close_paren[2];
+  if (state == 'R' || state == 'D') return true;
+  if (state != 'S') return false;
+  // Where in the kernel it sleeps: "0" while it runs.
+  if (!ReadProc(task + "/wchan", buf, sizeof buf)) return false;
+  std::string_view wchan(buf);
+  return wchan == "0" || wchan.find("nanosleep") != std::string_view::npos ||
+         wchan.find("_write") != std::string_view::npos ||
+         wchan.find("sendmsg") != std::string_view::npos ||
+         wchan.find("send_pskb") != std::string_view::npos ||
+         wchan.find("wait_memory") != std::string_view::npos;
 }
 
-// A thread sleeping on its own (nanosleep, clock_nanosleep: a real
-// sleep inside the function) counts as busy: it will go on by itself.
-bool SleepingOnItsOwn(const std::string& task) {
-  std::ifstream in(task + "/syscall");
-  long number = -1;
-  if (!(in >> number)) return false;
-  return number == SYS_nanosleep || number == SYS_clock_nanosleep;
-}
-
-bool Busy(char state) { return state == 'R' || state == 'D'; }
-
-// Every thread of `pid` and of its descendants is idle.
+// Every thread of `pid` and of its descendants is idle (ThreadBusy).
 bool TreeIdle(int pid, int depth = 0) {
   std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
   DIR* dir = ::opendir(task_dir.c_str());
@@ -441,15 +491,21 @@ bool TreeIdle(int pid, int depth = 0) {
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
     std::string base = task_dir + "/" + e->d_name;
-    char state = ThreadState(base + "/stat");
-    if (Busy(state) || (state == 'S' && SleepingOnItsOwn(base))) {
+    if (ThreadBusy(base)) {
       idle = false;
       break;
     }
     if (depth < 8) {
-      std::ifstream in(base + "/children");
-      int child;
-      while (in >> child) children.push_back(child);
+      char buf[256];
+      if (ReadProc(base + "/children", buf, sizeof buf)) {
+        for (char* at = buf; *at != 0;) {
+          char* end = nullptr;
+          long child = std::strtol(at, &end, 10);
+          if (end == at) break;
+          children.push_back(int(child));
+          at = end;
+        }
+      }
     }
   }
   ::closedir(dir);
@@ -462,34 +518,86 @@ bool TreeIdle(int pid, int depth = 0) {
 
 }  // namespace
 
-std::string Engine::SourceOf(int pid) const {
-  // The process itself, or the environment's process it descends from.
-  for (int depth = 0; pid > 1 && depth < 8; ++depth) {
-    if (uint64_t env = functions_->EnvironmentOfProcess(pid); env != 0) {
-      return "e" + std::to_string(env);
-    }
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string line;
-    std::getline(stat, line);
-    size_t paren = line.rfind(')');
-    if (paren == std::string::npos) break;
-    std::istringstream rest(line.substr(paren + 1));
-    char state;
-    int parent = 0;
-    rest >> state >> parent;
-    pid = parent;
+uint64_t Engine::EnvOf(int pid) {
+  if (pid <= 1) return 0;
+  if (uint64_t env = functions_->EnvironmentOfProcess(pid); env != 0) {
+    return env;
   }
-  return "";
+  // A descendant of an environment's process (a shell's child, a
+  // runtime's worker): found once by its parents, then remembered.
+  if (auto it = env_of_pid_.find(pid); it != env_of_pid_.end()) {
+    if (procs_.count(it->second) != 0) return it->second;
+    env_of_pid_.erase(it);
+  }
+  int at = pid;
+  for (int depth = 0; at > 1 && depth < 8; ++depth) {
+    char buf[512];
+    if (!ReadProc("/proc/" + std::to_string(at) + "/stat", buf, sizeof buf)) {
+      break;
+    }
+    const char* paren = std::strrchr(buf, ')');
+    if (paren == nullptr || paren[1] == 0) break;
+    at = std::atoi(paren + 4);  // ") S PPID"
+    if (uint64_t env = functions_->EnvironmentOfProcess(at); env != 0) {
+      env_of_pid_[pid] = env;
+      return env;
+    }
+  }
+  return 0;
 }
 
-bool Engine::Idle() const {
-  for (int tid : watched_threads_) {
-    if (Busy(ThreadState("/proc/self/task/" + std::to_string(tid) + "/stat"))) {
+uint64_t Engine::Arrived(uint64_t env) {
+  if (env == 0) {
+    // From a process not known (an HTTP call without an environment's
+    // key, or one of the engine's own): when one process only may be
+    // running, it is that one's. After an answer to a process not known,
+    // any may be.
+    uint64_t only = 0;
+    int awake = 0;
+    for (const auto& [id, p] : procs_) {
+      if (p.awake) {
+        only = id;
+        ++awake;
+      }
+    }
+    if (awake != 1 || unknown_woken_) {
+      unknown_input_ = true;
+      return 0;
+    }
+    env = only;
+  }
+  if (auto it = procs_.find(env); it != procs_.end()) {
+    it->second.awake = true;  // it was running to send this
+    it->second.returned = true;
+  }
+  return env;
+}
+
+void Engine::Woke(uint64_t env) {
+  if (env == 0) {
+    unknown_woken_ = true;
+    return;
+  }
+  if (auto it = procs_.find(env); it != procs_.end()) {
+    it->second.awake = true;
+    it->second.returned = false;
+  }
+}
+
+bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
+  idle.clear();
+  for (auto& [id, p] : procs_) {
+    // After an answer to a process not known, every one is checked.
+    bool check = unknown_woken_ || (p.awake && (p.returned || suspects));
+    if (!check) {
+      if (p.awake) return false;
+      continue;
+    }
+    if (!TreeIdle(p.pid)) {
+      p.awake = true;
       return false;
     }
-  }
-  for (int pid : functions_->ProcessIds()) {
-    if (!TreeIdle(pid)) return false;
+    idle.push_back(id);
   }
   return true;
 }
@@ -497,36 +605,94 @@ bool Engine::Idle() const {
 // A deterministic run's loop. What happens between two rounds depends on
 // the function processes alone: each runs until it waits for an answer
 // from the engine (or for its next event), and whatever it sent is held.
-// Once every one of them is idle (no thread running or in disk sleep, and
-// none of the ZeroMQ threads carrying messages either) and the loop has
-// drained every ready handler, three times in a row, the round is served in a
-// seeded order; with nothing held, virtual time moves to the next timer.
-// A thread computing (R), in disk sleep (D) or in a real sleep of its own
-// (nanosleep) is busy; any other wait (for a reply, its next event, a
-// lock) is idle. docs/scenarios.md says what a function must avoid.
+// The engine knows from its own protocol which processes it has set
+// going (an answer, an event frame, a Runtime API answer, a signal, a
+// spawn) and which have called back since (an API call, a Runtime API
+// request, a result frame, their exit); it waits on its sockets for the
+// ones still out, without looking at them. A process that has called
+// back is checked once in /proc (every thread and child idle: waiting,
+// not running, not in a sleep of its own, not writing what fanlab has
+// not read), which catches a second call still on its way (threads, an
+// async SDK): while one is busy the check is repeated, ever less often.
+// Then the ZeroMQ threads carrying messages must be idle, and the loop
+// must have drained every ready handler: the round is served in a seeded
+// order; with nothing held, virtual time moves to the next timer.
+// A process that stays out without calling back (blocked on something
+// else, or its call came without an environment's key and more than one
+// process was out), and every process after an answer to a process not
+// known, is a suspect: it is checked once the sockets have been quiet
+// for a millisecond, and only three such passes in a row, everything
+// idle each time, count (a connection's handshake between the ZeroMQ
+// threads leaves a process waiting while its call is still on its way;
+// an answer over loopback TCP may reach its process a little later).
+// docs/scenarios.md says what a function must avoid.
 void Engine::DeterministicLoop(std::optional<TimePoint> until) {
-  // run_one_for waits in whole milliseconds (epoll's unit): the short
-  // waits here are the thread's own, between polls.
-  constexpr int kIdleChecks = 3;
-  constexpr auto kBusyWait = std::chrono::microseconds(20);
-  int idle_checks = 0;
+  using std::chrono::microseconds;
+  constexpr auto kFirstRecheck = microseconds(10);
+  constexpr auto kLastRecheck = microseconds(1000);
+  constexpr auto kQuiet = std::chrono::milliseconds(1);
+  constexpr int kSuspectPasses = 3;
+  auto recheck = kFirstRecheck;
+  bool quiet = false;  // a wait for a process to call back timed out
+  int passes = 0;      // passes in a row that found every suspect idle
+  std::vector<uint64_t> idle;
+  auto again = [&] {
+    std::this_thread::sleep_for(recheck);
+    recheck = std::min(recheck * 2, kLastRecheck);
+  };
   while (!stop_) {
     if (io_->stopped()) io_->restart();
     if (io_->poll() > 0) {
-      idle_checks = 0;
+      passes = 0;
       continue;
     }
     if (stop_) break;
-    if (!Idle()) {
-      idle_checks = 0;
-      std::this_thread::sleep_for(kBusyWait);
+    if (unknown_woken_ && !quiet) {
+      // An answer went to a process not known: over loopback TCP, it may
+      // reach that process a little later. The sockets first stay quiet
+      // for a millisecond (its call back, if it comes, wakes the loop).
+      passes = 0;
+      quiet = io_->run_one_for(kQuiet) == 0;
       continue;
     }
-    if (++idle_checks < kIdleChecks) {
-      std::this_thread::sleep_for(kBusyWait);
+    bool suspects = quiet || unknown_input_ || unknown_woken_;
+    if (!Settle(suspects, idle)) {
+      passes = 0;
+      bool out = false;  // set going, and not called back
+      for (const auto& [id, p] : procs_) out = out || (p.awake && !p.returned);
+      if (out) {
+        // Its call wakes the loop at once.
+        quiet = quiet || io_->run_one_for(kQuiet) == 0;
+      } else {
+        again();
+      }
       continue;
     }
-    idle_checks = 0;
+    bool carrying = false;
+    for (int tid : watched_threads_) {
+      if (ThreadBusy("/proc/self/task/" + std::to_string(tid))) {
+        carrying = true;
+        break;
+      }
+    }
+    if (carrying) {
+      passes = 0;
+      again();
+      continue;
+    }
+    // What arrived meanwhile is taken first.
+    if (io_->poll() > 0) {
+      passes = 0;
+      continue;
+    }
+    if (suspects && ++passes < kSuspectPasses) {
+      again();
+      continue;
+    }
+    for (uint64_t id : idle) procs_[id].awake = false;
+    quiet = unknown_input_ = unknown_woken_ = false;
+    passes = 0;
+    recheck = kFirstRecheck;
     if (!held_.empty()) {
       ServeRound();
       continue;

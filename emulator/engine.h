@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -219,15 +220,24 @@ class Engine {
   // Runs `input` now, or (deterministic runs) holds it for the next
   // round under `key`, which names it the same way in every run.
   void Admit(std::string key, std::function<void()> input);
+  // Deterministic runs: an input came from environment `env`'s process
+  // (0: not known). Returns the environment its answer goes back to:
+  // `env`, or when `env` is 0 the one process that may be running, if
+  // only one may (0: not known).
+  uint64_t Arrived(uint64_t env);
   // Runs every held input: grouped by key (a group keeps its arrival
   // order), the groups in an order drawn from the seed.
   void ServeRound();
-  // No thread of any function process (or their children) and no watched
-  // thread is running or in uninterruptible sleep.
-  bool Idle() const;
-  // "e<number>" of the environment process `pid` is or descends from;
-  // "" when none is.
-  std::string SourceOf(int pid) const;
+  // Deterministic runs: what fanlab sent to environment `env`'s process
+  // (an answer, an event) sets it going; 0: to a process not known.
+  void Woke(uint64_t env);
+  // Checks in /proc the processes that may still be running (see
+  // DeterministicLoop): true when every one is idle, their ids in `idle`
+  // (marked idle only once the whole pass holds). `suspects` checks too
+  // the ones set going that have not called back.
+  bool Settle(bool suspects, std::vector<uint64_t>& idle);
+  // The environment process `pid` is or descends from; 0 when none is.
+  uint64_t EnvOf(int pid);
   // Dispatches with caller_ set to the invocation `request` comes from.
   void DispatchAs(api::ApiRequest request, api::ApiCallback done);
   // The fault for `request` (engine_faults.cc): true when it took the
@@ -295,7 +305,22 @@ class Engine {
   uint64_t round_rng_ = 0;  // splitmix64 state
   uint64_t rounds_ = 0;
   std::vector<int> watched_threads_;
-  Status init_status_;  // what Create() reports
+  // Deterministic runs: the live function processes, by environment.
+  // `awake`: it may be running (fanlab set it going, or it sent something,
+  // and /proc has not shown it idle since); `returned`: it has sent
+  // something since it was last set going.
+  struct Proc {
+    int pid = 0;
+    bool awake = true;
+    bool returned = false;
+  };
+  std::map<uint64_t, Proc> procs_;
+  // An answer went to a process not known: every process is checked.
+  bool unknown_woken_ = false;
+  // An input came from a process not known.
+  bool unknown_input_ = false;
+  std::map<int, uint64_t> env_of_pid_;  // EnvOf's cache (descendants)
+  Status init_status_;                  // what Create() reports
   bool endpoint_for_functions_ = false;
   bool started_ = false;  // the ZeroMQ server is started
   std::atomic<bool> stop_{false};

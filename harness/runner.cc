@@ -129,6 +129,12 @@ class Run {
     options.queue.seed = seed_ ^ 0x717565756573ULL;
     options.functions.kill_grace = std::chrono::milliseconds(100);
     options.deterministic = deterministic_;
+    // Rounds stretch a run's wall time, and with it the real-time memory
+    // samples (each a pass over /proc): fewer of them, the limit still
+    // enforced.
+    if (deterministic_) {
+      options.functions.memory_sample_period = std::chrono::milliseconds(100);
+    }
     // Reachable by this user only (an abstract socket would be open to
     // every local user: file permissions do not apply to it).
     auto endpoint = socket_dir_.Make();

@@ -576,6 +576,7 @@ void FunctionService::InvokeWithId(const std::string& name, std::string payload,
   frame += body;
   env->process->Write(std::move(frame));
   if (f->config.mode == Mode::kCold) env->process->CloseStdin();
+  NoteProcess(*env, ProcessChange::kWoken);
 }
 
 std::vector<std::string> FunctionService::EnvironmentFor(
@@ -676,7 +677,7 @@ Result<FunctionService::Env*> FunctionService::Spawn(
       spec, {.on_result =
                  [this, alive, id](std::string_view bytes) {
                    if (alive.expired()) return;
-                   Admit("r" + std::to_string(id),
+                   Admit("r" + std::to_string(id), id,
                          [this, alive, id, copy = std::string(bytes)] {
                            if (!alive.expired()) OnResultBytes(id, copy);
                          });
@@ -684,9 +685,18 @@ Result<FunctionService::Env*> FunctionService::Spawn(
              .on_exit =
                  [this, alive, id](const ExitStatus& status) {
                    if (alive.expired()) return;
-                   Admit("x" + std::to_string(id), [this, alive, id, status] {
-                     if (!alive.expired()) OnExit(id, status);
-                   });
+                   Env* e = FindEnv(id);
+                   if (e == nullptr) return;
+                   NoteProcess(*e, ProcessChange::kGone);
+                   if (e->retiring && !e->current) {
+                     // Answered and retiring: nothing observable follows.
+                     OnExit(id, status);
+                     return;
+                   }
+                   Admit("x" + std::to_string(id), id,
+                         [this, alive, id, status] {
+                           if (!alive.expired()) OnExit(id, status);
+                         });
                  }});
   if (!launched.ok()) return launched.status();
   ++next_env_;
@@ -694,6 +704,7 @@ Result<FunctionService::Env*> FunctionService::Spawn(
   access_keys_[env->access_key] = id;
   Env* raw = env.get();
   envs_[id] = std::move(env);
+  NoteProcess(*raw, ProcessChange::kWoken);
   return raw;
 }
 
@@ -754,6 +765,7 @@ bool FunctionService::KillInvocation(std::string_view request_id,
       if (env->api) env->api->Abandon();
       env->retiring = true;
       env->process->Terminate(std::chrono::milliseconds(0));
+      NoteProcess(*env, ProcessChange::kWoken);
     }
     return true;
   }
@@ -797,11 +809,18 @@ std::string FunctionService::ErrorTypeOf(const std::string& payload) {
   return "Unhandled";
 }
 
-void FunctionService::Admit(std::string key, std::function<void()> input) {
+void FunctionService::Admit(std::string key, uint64_t env,
+                            std::function<void()> input) {
   if (gate_) {
-    gate_(std::move(key), std::move(input));
+    gate_(std::move(key), env, std::move(input));
   } else {
     input();
+  }
+}
+
+void FunctionService::NoteProcess(const Env& env, ProcessChange change) {
+  if (on_process_ && env.process) {
+    on_process_(env.id, env.process->pid(), change);
   }
 }
 
@@ -918,6 +937,7 @@ void FunctionService::OnDeadline(uint64_t env_id) {
   // timeout while a process of it still runs.
   env->retiring = true;
   env->process->Terminate(options_.kill_grace);
+  NoteProcess(*env, ProcessChange::kWoken);
 }
 
 void FunctionService::OnExit(uint64_t env_id, const ExitStatus& status) {
@@ -1134,11 +1154,20 @@ Status FunctionService::ListenFor(Env& env) {
         std::string key = "a" + std::to_string(id) + " " + request.method +
                           " " + request.path + "\n" + request.body;
         auto shared = std::make_shared<RuntimeApiRequest>(std::move(request));
-        Admit(std::move(key), [this, alive, id, shared, reply] {
+        // The answer (at once, or a `next` answered later) sets the
+        // runtime going again.
+        RuntimeApiReply woken = [this, alive, id,
+                                 reply](RuntimeApiResponse answer) {
+          if (!alive.expired()) {
+            if (Env* e = FindEnv(id)) NoteProcess(*e, ProcessChange::kWoken);
+          }
+          reply(std::move(answer));
+        };
+        Admit(std::move(key), id, [this, alive, id, shared, woken] {
           if (alive.expired()) return;
           Env* e = FindEnv(id);
           if (e == nullptr || !e->api) return;  // reply dropped: closed
-          e->api->Handle(std::move(*shared), reply);
+          e->api->Handle(std::move(*shared), woken);
         });
       });
   if (!listener.ok()) return listener.status();
@@ -1203,8 +1232,12 @@ std::optional<Caller> FunctionService::WhoCalled(
 void FunctionService::Retire(Env& env) {
   if (env.retiring && env.current == nullptr) return;
   env.retiring = true;
+  if (env.idle_timer != 0) clock_.Cancel(env.idle_timer);
+  env.idle_timer = 0;
   env.process->CloseStdin();
   env.process->Terminate(options_.kill_grace);
+  // Answered: whatever it does until it exits is not waited for.
+  NoteProcess(env, env.current ? ProcessChange::kWoken : ProcessChange::kGone);
 }
 
 // ------------------------------------------------------- Event invokes

@@ -313,11 +313,24 @@ class FunctionService {
   // (result frame bytes, its exit, a Runtime API request) is handed to
   // `gate`, which runs it at once or later, in an order of its choosing.
   // `key` names the input's source the same way in every run of one
-  // seed: the environment's number and what the input is. Unset: inputs
-  // are handled as they come.
-  using Gate =
-      std::function<void(std::string key, std::function<void()> input)>;
+  // seed: the environment's number and what the input is; `env` is that
+  // environment's number. Unset: inputs are handled as they come. The
+  // exit of a process already answered and retiring is not an input: it
+  // is handled at once (nothing observable follows from it).
+  using Gate = std::function<void(std::string key, uint64_t env,
+                                  std::function<void()> input)>;
   void SetGate(Gate gate) { gate_ = std::move(gate); }
+  // What the service does to environments' processes, for a gate that
+  // must know which of them may be running:
+  //   kWoken  the process was started, or was sent something (its event
+  //           frame, the answer to a Runtime API request, the end of its
+  //           stdin, a signal): it runs until it waits for fanlab again;
+  //   kGone   it has exited, or it has answered and is retiring (its exit
+  //           is handled at once, out of the gate): it no longer counts.
+  enum class ProcessChange { kWoken, kGone };
+  using ProcessCallback =
+      std::function<void(uint64_t env, int pid, ProcessChange change)>;
+  void SetProcessCallback(ProcessCallback cb) { on_process_ = std::move(cb); }
   // The process ids of every live environment (its process group leader).
   std::vector<int> ProcessIds() const;
   // The number of the live environment whose process is `pid`; 0 for none.
@@ -387,7 +400,9 @@ class FunctionService {
   // The errorType of an error payload ("Unhandled" when it names none).
   static std::string ErrorTypeOf(const std::string& payload);
   // Through gate_ when set, else at once.
-  void Admit(std::string key, std::function<void()> input);
+  void Admit(std::string key, uint64_t env, std::function<void()> input);
+  // Tells on_process_ (when set).
+  void NoteProcess(const Env& env, ProcessChange change);
   // Deterministic runs: true when `env`'s answer must wait for the
   // invocation's virtual end; `answer` then runs at that instant (if the
   // invocation is still the environment's and has not timed out).
@@ -418,6 +433,7 @@ class FunctionService {
   uint64_t next_env_ = 1;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   Gate gate_;
+  ProcessCallback on_process_;
   uint64_t duration_rng_ = 0;  // splitmix64 state (deterministic runs)
   std::unique_ptr<CodePackageStore> code_store_;  // made on first use
   std::string private_code_root_;  // removed with the service when set
