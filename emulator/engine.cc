@@ -244,6 +244,10 @@ Status Engine::OpenStore(const EngineOptions& options) {
   store_ = std::move(*store);
   const persist::Image& image = store_->image();
   if (Status s = sqs_->Restore(image); !s.ok()) return s;
+  objects_ = std::make_unique<ObjectJournal>(*functions_, *mappings_);
+  objects_->Restore(image, [](const std::string& warning) {
+    std::cerr << "fanlab: warning: " << warning << "\n";
+  });
   store_->ReleaseImage();
   sqs_->SetJournal(&store_->log());
   store_->SetOnPending([this] { ScheduleFlush(); });
@@ -414,7 +418,12 @@ void Engine::DispatchAs(api::ApiRequest request, api::ApiCallback done) {
   caller_ = wiring::CallerOf(*functions_, request, !outside_call_);
   if (store_ != nullptr) {
     // The answer goes out once the changes it acknowledges are written.
-    done = [this, done = std::move(done)](api::ApiResponse r) mutable {
+    done = [this, done = std::move(done),
+            may_change = ObjectJournal::MayChange(request.action)](
+               api::ApiResponse r) mutable {
+      if (r.ok && may_change && r.service == api::ApiService::kLambda) {
+        objects_->Sync(store_->log());
+      }
       if (!store_->log().pending() && deferred_.empty()) {
         return done(std::move(r));
       }

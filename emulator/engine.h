@@ -29,6 +29,7 @@
 #include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
+#include "emulator/engine_journal.h"
 #include "emulator/persist/store.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/service_observer.h"
@@ -295,6 +296,8 @@ class Engine {
   std::unique_ptr<services::RouteService> routes_;
   std::unique_ptr<services::SinkService> sinks_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
+  // Functions and mappings under a data dir (null without one).
+  std::unique_ptr<ObjectJournal> objects_;
   std::optional<compute::Caller> caller_;  // see caller()
   sim::FaultInjector* faults_ = nullptr;
   bool outside_call_ = false;  // Dispatch() is running: not a function's

@@ -235,8 +235,9 @@ CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
   serve
       ->add_option("--data-dir", serve_options->data_dir,
                    "Keep state in this folder, reloaded on the next start: "
-                   "queues and their messages (state/), objects (s3/), "
-                   "function code (lambda-code/), emails (emails/*.eml); "
+                   "queues and their messages, functions and mappings "
+                   "(state/), objects (s3/), function code (lambda-code/), "
+                   "emails (emails/*.eml); "
                    "default: memory only")
       ->type_name("DIR");
   serve

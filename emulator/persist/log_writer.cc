@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "emulator/core/checksum.h"
 #include "emulator/core/common_errors.h"
@@ -79,6 +80,12 @@ Status LogWriter::Flush() {
   buffer_.clear();
   if (fsync_ == FsyncPolicy::kAlways) return Sync();
   return Status::Ok();
+}
+
+void LogWriter::SwapFile(LogWriter& other) {
+  std::swap(path_, other.path_);
+  std::swap(fd_, other.fd_);
+  std::swap(written_, other.written_);
 }
 
 Status LogWriter::Sync() {

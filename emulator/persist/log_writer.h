@@ -60,6 +60,10 @@ class LogWriter {
   // Bytes in the file, and gathered.
   uint64_t size() const { return written_ + buffer_.size(); }
   const std::string& path() const { return path_; }
+  // Goes on in `other`'s file (a new log after a snapshot) and leaves
+  // `other` this one's: writers handed out stay valid. REQUIRES: neither
+  // has records pending.
+  void SwapFile(LogWriter& other);
   // Runs when the first record is gathered after a flush (the engine
   // schedules the flush of its loop turn).
   void SetOnPending(std::function<void()> fn) { on_pending_ = std::move(fn); }

@@ -102,7 +102,6 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 }
 
 void Store::SetOnPending(std::function<void()> fn) {
-  on_pending_ = fn;
   log_->SetOnPending(std::move(fn));
 }
 
@@ -133,8 +132,9 @@ Status Store::Compact(const std::function<void(LogWriter&)>& dump) {
   SyncFolder(folder_);
   std::error_code ec;
   fs::remove(LogPath(generation_), ec);
-  (*fresh)->SetOnPending(on_pending_);
-  log_ = std::move(*fresh);
+  // The services hold on to log_: it moves to the new file, and the old
+  // one closes with `fresh`.
+  log_->SwapFile(**fresh);
   generation_ = next;
   snapshot_bytes_ = bytes;
   return Status::Ok();

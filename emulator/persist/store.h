@@ -53,11 +53,12 @@ class Store {
   // ReleaseImage() frees it.
   const Image& image() const { return image_; }
   void ReleaseImage() { image_ = Image{}; }
-  // Where the services' changes go.
+  // Where the services' changes go; the same writer for the store's
+  // lifetime (compaction moves it to the new log file).
   LogWriter& log() { return *log_; }
   // Writes the gathered changes (LogWriter::Flush).
   Status Flush() { return log_->Flush(); }
-  // LogWriter::SetOnPending, kept across compactions.
+  // LogWriter::SetOnPending.
   void SetOnPending(std::function<void()> fn);
 
   // The log has grown past the bound (StoreOptions::compact_bytes).
@@ -81,7 +82,6 @@ class Store {
   uint64_t generation_ = 0;
   uint64_t snapshot_bytes_ = 0;
   std::unique_ptr<LogWriter> log_;
-  std::function<void()> on_pending_;
 };
 
 }  // namespace fanlab::persist
