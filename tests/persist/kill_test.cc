@@ -38,8 +38,11 @@ class KillTest : public persist::testing::TempDirTest {
     const std::string endpoint = Endpoint();
     pid_t pid = ::fork();
     if (pid == 0) {
-      std::FILE* out = std::freopen(log.c_str(), "a", stderr);
-      (void)out;
+      // Its banner and warnings go to a file the failures print.
+      if (std::freopen(log.c_str(), "a", stderr) == nullptr ||
+          std::freopen(log.c_str(), "a", stdout) == nullptr) {
+        ::_exit(126);
+      }
       ::execl(FANLAB_BINARY, FANLAB_BINARY, "serve", "--data-dir", data.c_str(),
               "--bind", endpoint.c_str(), "--http", "none",
               static_cast<char*>(nullptr));
