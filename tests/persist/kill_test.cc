@@ -95,6 +95,7 @@ TEST_F(KillTest, NoAcknowledgedMessageIsLostOrResurrected) {
       receive.queue_url = url;
       receive.max_number_of_messages = 10;
       receive.visibility_timeout = 2;
+      receive.wait_time_seconds = 0;  // the client waits for no long poll
       auto got = client.ReceiveMessage(receive);
       if (!got.ok()) continue;
       for (const auto& m : got->messages) {
