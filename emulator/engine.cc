@@ -281,8 +281,10 @@ void Engine::FlushJournal() {
     done(std::move(response));
   }
   if (written.ok() && !store_->log().pending() && store_->ShouldCompact()) {
-    Status compacted =
-        store_->Compact([this](persist::LogWriter& out) { sqs_->Dump(out); });
+    Status compacted = store_->Compact([this](persist::LogWriter& out) {
+      sqs_->Dump(out);
+      objects_->Dump(out);
+    });
     if (!compacted.ok()) {
       std::cerr << "fanlab: compacting the log: " << compacted.message()
                 << "\n";

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -29,6 +30,7 @@ class EngineDurableTest : public persist::testing::TempDirTest {
     o.virtual_clock = true;
     o.data_dir = dir_;
     o.functions.kill_grace = std::chrono::milliseconds(50);
+    o.compact_bytes = compact_bytes_;
     auto created = Engine::Create(o, context_);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     engine_ = std::move(*created);
@@ -70,6 +72,7 @@ class EngineDurableTest : public persist::testing::TempDirTest {
   std::unique_ptr<transport::Client> client_;
   std::thread thread_;
   int runs_ = 0;
+  uint64_t compact_bytes_ = uint64_t{64} << 20;
 };
 
 TEST_F(EngineDurableTest, QueuesFunctionsAndMappingsSurviveARestart) {
@@ -117,6 +120,34 @@ TEST_F(EngineDurableTest, QueuesFunctionsAndMappingsSurviveARestart) {
   Restart();
   EXPECT_EQ(Fails("GetEventSourceMapping", {{"UUID", uuid}}),
             "ResourceNotFoundException");
+  Ok("GetFunction", {{"FunctionName", "f"}});
+}
+
+TEST_F(EngineDurableTest, TheLogIsCompactedIntoASnapshotAsItGrows) {
+  compact_bytes_ = 4096;
+  Restart();
+  std::string url(
+      Ok("CreateQueue", {{"QueueName", "jobs"}})["QueueUrl"].as_string());
+  json::array echo{kTestFunction, "echo"};
+  Ok("CreateFunction", {{"FunctionName", "f"}, {"Code", {{"Command", echo}}}});
+  for (int i = 0; i < 200; ++i) {
+    Ok("SendMessage",
+       {{"QueueUrl", url}, {"MessageBody", "m" + std::to_string(i)}});
+  }
+  for (int i = 0; i < 150; ++i) {
+    json::object got = Ok("ReceiveMessage", {{"QueueUrl", url}});
+    ASSERT_TRUE(got.contains("Messages"));
+    Ok("DeleteMessage",
+       {{"QueueUrl", url},
+        {"ReceiptHandle", got["Messages"].as_array()[0].at("ReceiptHandle")}});
+  }
+  Restart();
+  EXPECT_TRUE(std::filesystem::exists(dir_ + "/state/snapshot"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/state/log-0"));
+  json::object attrs = Ok(
+      "GetQueueAttributes",
+      {{"QueueUrl", url}, {"AttributeNames", {"ApproximateNumberOfMessages"}}});
+  EXPECT_EQ(attrs["Attributes"].at("ApproximateNumberOfMessages"), "50");
   Ok("GetFunction", {{"FunctionName", "f"}});
 }
 
