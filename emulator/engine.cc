@@ -244,7 +244,8 @@ Status Engine::OpenStore(const EngineOptions& options) {
   store_ = std::move(*store);
   const persist::Image& image = store_->image();
   if (Status s = sqs_->Restore(image); !s.ok()) return s;
-  objects_ = std::make_unique<ObjectJournal>(*functions_, *mappings_);
+  objects_ = std::make_unique<ObjectJournal>(*functions_, *mappings_, *routes_,
+                                             *sinks_);
   objects_->Restore(image, [](const std::string& warning) {
     std::cerr << "fanlab: warning: " << warning << "\n";
   });
@@ -423,7 +424,9 @@ void Engine::DispatchAs(api::ApiRequest request, api::ApiCallback done) {
     done = [this, done = std::move(done),
             may_change = ObjectJournal::MayChange(request.action)](
                api::ApiResponse r) mutable {
-      if (r.ok && may_change && r.service == api::ApiService::kLambda) {
+      if (r.ok && may_change &&
+          (r.service == api::ApiService::kLambda ||
+           r.service == api::ApiService::kHttp)) {
         objects_->Sync(store_->log());
       }
       if (!store_->log().pending() && deferred_.empty()) {

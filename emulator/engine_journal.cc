@@ -12,6 +12,8 @@ using persist::PutVarint;
 
 constexpr const char* kFunctions = "lambda.function";
 constexpr const char* kMappings = "lambda.mapping";
+constexpr const char* kRoutes = "http.route";
+constexpr const char* kSinks = "http.sink";
 
 void PutSigned(std::string& out, int64_t v) {
   PutVarint(out, static_cast<uint64_t>(v));
@@ -144,6 +146,63 @@ bool DecodeMapping(std::string_view blob, compute::EventSourceMapping& m) {
   return d.done();
 }
 
+std::string EncodeRoute(const services::Route& r) {
+  std::string out;
+  PutBytes(out, r.method);
+  PutBytes(out, r.path);
+  PutBytes(out, r.function);
+  PutVarint(out, r.api_key_required ? 1 : 0);
+  PutVarint(out, r.api_keys.size());
+  for (const auto& key : r.api_keys) PutBytes(out, key);
+  return out;
+}
+
+bool DecodeRoute(std::string_view blob, services::Route& r) {
+  Decoder d(blob);
+  uint64_t required, n;
+  if (!d.Bytes(r.method) || !d.Bytes(r.path) || !d.Bytes(r.function) ||
+      !d.Varint(required) || !d.Varint(n)) {
+    return false;
+  }
+  r.api_key_required = required != 0;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string key;
+    if (!d.Bytes(key)) return false;
+    r.api_keys.push_back(std::move(key));
+  }
+  return d.done();
+}
+
+std::string EncodeSink(const services::Sink& s) {
+  std::string out;
+  PutBytes(out, s.name);
+  PutSigned(out, s.status_code);
+  PutBytes(out, s.body);
+  PutVarint(out, s.headers.size());
+  for (const auto& [k, v] : s.headers) {
+    PutBytes(out, k);
+    PutBytes(out, v);
+  }
+  return out;
+}
+
+bool DecodeSink(std::string_view blob, services::Sink& s) {
+  Decoder d(blob);
+  int64_t status;
+  uint64_t n;
+  if (!d.Bytes(s.name) || !GetSigned(d, status) || !d.Bytes(s.body) ||
+      !d.Varint(n)) {
+    return false;
+  }
+  s.status_code = static_cast<int>(status);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!d.Bytes(k) || !d.Bytes(v)) return false;
+    s.headers.emplace_back(std::move(k), std::move(v));
+  }
+  return d.done();
+}
+
 // Puts what changed and erases what is gone, then remembers `now`.
 void Diff(persist::LogWriter& out, const char* space,
           std::map<std::string, std::string>& written,
@@ -186,9 +245,25 @@ std::map<std::string, std::string> ObjectJournal::EncodeMappings() const {
   return out;
 }
 
+std::map<std::string, std::string> ObjectJournal::EncodeRoutes() const {
+  std::map<std::string, std::string> out;
+  for (const auto& r : routes_.ListRoutes()) {
+    out[r.method + " " + r.path] = EncodeRoute(r);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> ObjectJournal::EncodeSinks() const {
+  std::map<std::string, std::string> out;
+  for (const auto& s : sinks_.ListSinks()) out[s.name] = EncodeSink(s);
+  return out;
+}
+
 void ObjectJournal::Sync(persist::LogWriter& out) {
   Diff(out, kFunctions, written_functions_, EncodeFunctions());
   Diff(out, kMappings, written_mappings_, EncodeMappings());
+  Diff(out, kRoutes, written_routes_, EncodeRoutes());
+  Diff(out, kSinks, written_sinks_, EncodeSinks());
 }
 
 void ObjectJournal::Dump(persist::LogWriter& out) const {
@@ -199,6 +274,12 @@ void ObjectJournal::Dump(persist::LogWriter& out) const {
   for (const auto& [key, value] : written_mappings_) {
     out.Add(persist::RecordKind::kPut,
             persist::PutRecord{kMappings, key, value});
+  }
+  for (const auto& [key, value] : written_routes_) {
+    out.Add(persist::RecordKind::kPut, persist::PutRecord{kRoutes, key, value});
+  }
+  for (const auto& [key, value] : written_sinks_) {
+    out.Add(persist::RecordKind::kPut, persist::PutRecord{kSinks, key, value});
   }
 }
 
@@ -236,8 +317,32 @@ void ObjectJournal::Restore(
            " cannot be re-created: " + created.status().message());
     }
   }
+  for (const auto& [name, blob] : image.Space(kSinks)) {
+    services::Sink sink;
+    if (!DecodeSink(blob, sink)) {
+      warn("the stored sink " + name + " does not decode; skipped");
+      continue;
+    }
+    if (auto created = sinks_.CreateSink(sink); !created.ok()) {
+      warn("sink " + name +
+           " cannot be re-created: " + created.status().message());
+    }
+  }
+  for (const auto& [key, blob] : image.Space(kRoutes)) {
+    services::Route route;
+    if (!DecodeRoute(blob, route)) {
+      warn("the stored route " + key + " does not decode; skipped");
+      continue;
+    }
+    if (auto created = routes_.CreateRoute(route); !created.ok()) {
+      warn("route " + key +
+           " cannot be re-created: " + created.status().message());
+    }
+  }
   written_functions_ = EncodeFunctions();
   written_mappings_ = EncodeMappings();
+  written_routes_ = EncodeRoutes();
+  written_sinks_ = EncodeSinks();
 }
 
 }  // namespace fanlab

@@ -123,6 +123,29 @@ TEST_F(EngineDurableTest, QueuesFunctionsAndMappingsSurviveARestart) {
   Ok("GetFunction", {{"FunctionName", "f"}});
 }
 
+TEST_F(EngineDurableTest, RoutesAndSinksSurviveARestart) {
+  json::array echo{kTestFunction, "echo"};
+  Ok("CreateFunction", {{"FunctionName", "f"}, {"Code", {{"Command", echo}}}});
+  Ok("CreateRoute",
+     {{"Method", "POST"}, {"Path", "/orders/{id}"}, {"FunctionName", "f"}});
+  Ok("CreateSink", {{"Name", "callback"}, {"StatusCode", 202}, {"Body", "ok"}});
+  Ok("CreateSink", {{"Name", "gone"}});
+  Ok("DeleteSink", {{"Name", "gone"}});
+  Restart();
+
+  json::array routes = Ok("ListRoutes", json::object{})["Routes"].as_array();
+  ASSERT_EQ(routes.size(), 1u);
+  EXPECT_EQ(routes[0].at("Path"), "/orders/{id}");
+  EXPECT_EQ(routes[0].at("FunctionName"), "f");
+  json::array sinks = Ok("ListSinks", json::object{})["Sinks"].as_array();
+  ASSERT_EQ(sinks.size(), 1u);
+  EXPECT_EQ(sinks[0].at("Name"), "callback");
+  EXPECT_EQ(sinks[0].at("StatusCode").as_int64(), 202);
+  Ok("DeleteRoute", {{"Method", "POST"}, {"Path", "/orders/{id}"}});
+  Restart();
+  EXPECT_TRUE(Ok("ListRoutes", json::object{})["Routes"].as_array().empty());
+}
+
 TEST_F(EngineDurableTest, TheLogIsCompactedIntoASnapshotAsItGrows) {
   compact_bytes_ = 4096;
   Restart();

@@ -235,9 +235,10 @@ CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
   serve
       ->add_option("--data-dir", serve_options->data_dir,
                    "Keep state in this folder, reloaded on the next start: "
-                   "queues and their messages, functions and mappings "
-                   "(state/), objects (s3/), function code (lambda-code/), "
-                   "emails (emails/*.eml); "
+                   "queues and their messages, functions, mappings, "
+                   "routes and sinks (state/), objects (s3/), function code "
+                   "(lambda-code/), emails (emails/*.eml); not yet tables, "
+                   "topics and rules; "
                    "default: memory only")
       ->type_name("DIR");
   serve
