@@ -243,7 +243,10 @@ Status Engine::OpenStore(const EngineOptions& options) {
   if (!store.ok()) return store.status();
   store_ = std::move(*store);
   const persist::Image& image = store_->image();
-  if (Status s = sqs_->Restore(image); !s.ok()) return s;
+  if (Status s = sqs_->Restore(image); !s.ok()) {
+    store_.reset();  // not served (init_status_), and journals nothing
+    return s;
+  }
   objects_ = std::make_unique<ObjectJournal>(*functions_, *mappings_, *routes_,
                                              *sinks_);
   objects_->Restore(image, [](const std::string& warning) {
