@@ -30,6 +30,7 @@ using std::chrono::milliseconds;
 
 constexpr double kMessagesTarget = 500000;
 constexpr double kRatioTarget = 0.8;
+constexpr double kDurableTarget = 0.5;
 
 double Since(SteadyClock::time_point start) {
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
@@ -206,6 +207,45 @@ class SocketDir {
   std::string path_;
 };
 
+// The batched, pipelined run: producers and consumers on `url`.
+static bool Pipelined(transport::Context& ctx, const std::string& endpoint,
+                      const std::string& url, const QueueBenchOptions& o,
+                      QueueBenchResult& r, std::string& error) {
+  std::atomic<bool> failed{false};
+  std::atomic<uint64_t> deleted{0}, requests{0};
+  std::atomic<int64_t> finished_ns{0};
+  const uint64_t per_producer =
+      (o.messages / o.producers + o.batch - 1) / o.batch * o.batch;
+  const uint64_t total = per_producer * o.producers;
+  auto start = SteadyClock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < o.producers; ++i) {
+    threads.emplace_back(
+        [&] { Produce(ctx, endpoint, url, o, per_producer, failed); });
+  }
+  for (int i = 0; i < o.consumers; ++i) {
+    threads.emplace_back([&] {
+      Consume(ctx, endpoint, url, o, total, deleted, requests, failed,
+              finished_ns);
+    });
+  }
+  for (auto& t : threads) t.join();
+  r.seconds =
+      std::chrono::duration<double>(
+          SteadyClock::time_point(SteadyClock::duration(finished_ns)) - start)
+          .count();
+  if (failed) {
+    error = "a request failed or timed out during the pipelined run";
+    return false;
+  }
+  r.messages = deleted;
+  r.messages_per_second = double(deleted) / r.seconds;
+  r.requests_per_second =
+      double(requests + total / uint64_t(o.batch)) / r.seconds;
+
+  return true;
+}
+
 QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
   QueueBenchResult r;
   SocketDir sockets;  // outlives the context and every socket below
@@ -252,38 +292,10 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
 
   // 1. Batched, pipelined producers and consumers.
   BenchStage("batched, pipelined messages");
-  std::atomic<bool> failed{false};
-  std::atomic<uint64_t> deleted{0}, requests{0};
-  std::atomic<int64_t> finished_ns{0};
-  const uint64_t per_producer =
-      (o.messages / o.producers + o.batch - 1) / o.batch * o.batch;
-  const uint64_t total = per_producer * o.producers;
-  auto start = SteadyClock::now();
-  std::vector<std::thread> threads;
-  for (int i = 0; i < o.producers; ++i) {
-    threads.emplace_back(
-        [&] { Produce(ctx, endpoint, url, o, per_producer, failed); });
-  }
-  for (int i = 0; i < o.consumers; ++i) {
-    threads.emplace_back([&] {
-      Consume(ctx, endpoint, url, o, total, deleted, requests, failed,
-              finished_ns);
-    });
-  }
-  for (auto& t : threads) t.join();
-  r.seconds =
-      std::chrono::duration<double>(
-          SteadyClock::time_point(SteadyClock::duration(finished_ns)) - start)
-          .count();
-  if (failed) {
-    error = "a request failed or timed out during the pipelined run";
+  if (!Pipelined(ctx, endpoint, url, o, r, error)) {
     stop_engine();
     return r;
   }
-  r.messages = deleted;
-  r.messages_per_second = double(deleted) / r.seconds;
-  r.requests_per_second =
-      double(requests + total / uint64_t(o.batch)) / r.seconds;
 
   // 2. Unbatched synchronous round trips (SendMessage of 100 bytes).
   BenchStage("unbatched round trips");
@@ -301,6 +313,47 @@ QueueBenchResult RunQueueBench(const QueueBenchOptions& o, std::string& error) {
     (void)client.DeleteQueue({.queue_url = url});
   }
   stop_engine();
+
+  // 2b. The same on an engine that keeps its state in a data dir.
+  if (!o.data_dir.empty() && o.endpoint.empty()) {
+    EngineOptions options;
+    options.data_dir = o.data_dir;
+    if (o.fsync_always) options.fsync = persist::FsyncPolicy::kAlways;
+    auto durable = Engine::Create(options, ctx);
+    if (!durable.ok()) {
+      error = "--data-dir " + o.data_dir + ": " + durable.status().message();
+      return r;
+    }
+    auto bound = (*durable)->Bind(sockets.Endpoint("durable"));
+    if (!bound.ok()) {
+      error = bound.status().message();
+      return r;
+    }
+    std::thread durable_thread([&] { (*durable)->Run(); });
+    transport::SqsClient client(ctx, *bound, milliseconds(o.setup_timeout_ms));
+    auto created = client.CreateQueue({.queue_name = name + "-durable"});
+    QueueBenchResult d;
+    if (!created.ok()) {
+      error = created.status().ToString();
+    } else if (Pipelined(ctx, *bound, created->queue_url, o, d, error)) {
+      r.durable_messages_per_second = d.messages_per_second;
+      const std::string durable_send = api::WriteShape(
+          queue::SendMessageRequest{.queue_url = created->queue_url,
+                                    .message_body = std::string(100, 'x')});
+      auto durable_latencies = RoundTrips(
+          ctx, *bound, "SendMessage", durable_send, o.round_trips, seconds, ok);
+      r.durable_unbatched_round_trips_per_second =
+          double(durable_latencies.size()) / seconds;
+      (void)client.DeleteQueue({.queue_url = created->queue_url});
+    }
+    (*durable)->Stop();
+    durable_thread.join();
+    if (!error.empty()) return r;
+    r.durable_vs_memory_ratio =
+        r.messages_per_second > 0
+            ? r.durable_messages_per_second / r.messages_per_second
+            : 0;
+  }
 
   // 3. The floor: a bare echo on the same kind of transport.
   BenchStage("the floor (a bare ZeroMQ echo)");
@@ -342,12 +395,18 @@ std::string FormatQueueBench(const QueueBenchResult& r, bool json_out) {
         "\"raw_round_trips_per_second\": %.0f, "
         "\"unbatched_vs_raw_ratio\": %.3f, \"p50_us\": %.1f, "
         "\"p99_us\": %.1f, \"target_messages_per_second\": %.0f, "
-        "\"target_unbatched_vs_raw_ratio\": %.2f}\n",
+        "\"target_unbatched_vs_raw_ratio\": %.2f, "
+        "\"durable_messages_per_second\": %.0f, "
+        "\"durable_unbatched_round_trips_per_second\": %.0f, "
+        "\"durable_vs_memory_ratio\": %.3f, "
+        "\"target_durable_vs_memory_ratio\": %.2f}\n",
         r.endpoint.c_str(), (unsigned long long)r.messages, r.seconds,
         r.messages_per_second, r.requests_per_second,
         r.raw_pipelined_requests_per_second, r.unbatched_round_trips_per_second,
         r.raw_round_trips_per_second, r.unbatched_vs_raw_ratio, r.p50_us,
-        r.p99_us, kMessagesTarget, kRatioTarget);
+        r.p99_us, kMessagesTarget, kRatioTarget, r.durable_messages_per_second,
+        r.durable_unbatched_round_trips_per_second, r.durable_vs_memory_ratio,
+        kDurableTarget);
     return buf;
   }
   std::snprintf(
@@ -374,7 +433,22 @@ std::string FormatQueueBench(const QueueBenchResult& r, bool json_out) {
       r.unbatched_vs_raw_ratio >= kRatioTarget ? "ok" : "BELOW",
       "round trip p50 (us)", r.p50_us, "-", "round trip p99 (us)", r.p99_us,
       "-");
-  return buf;
+  std::string out = buf;
+  if (r.durable_messages_per_second > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "  %-40s %12.0f %12s\n"
+                  "  %-40s %12.0f %12s\n"
+                  "  %-40s %12.3f %12.2f %s\n",
+                  "--data-dir: messages/s (batched)",
+                  r.durable_messages_per_second, "-",
+                  "--data-dir: unbatched round trips/s",
+                  r.durable_unbatched_round_trips_per_second, "-",
+                  "--data-dir / in memory (messages/s)",
+                  r.durable_vs_memory_ratio, kDurableTarget,
+                  r.durable_vs_memory_ratio >= kDurableTarget ? "ok" : "BELOW");
+    out += buf;
+  }
+  return out;
 }
 
 }  // namespace fanlab::bench

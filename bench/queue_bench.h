@@ -19,6 +19,11 @@ struct QueueBenchOptions {
   int window = 32;               // requests in flight per client
   uint64_t round_trips = 20000;  // for the unbatched and raw figures
   int setup_timeout_ms = 5000;   // how long to wait for the server to answer
+  // With an embedded engine: the same runs again on a second engine that
+  // keeps its state in this folder (fanlab serve --data-dir), beside the
+  // in-memory figures of the same run; empty: in memory only.
+  std::string data_dir;
+  bool fsync_always = false;  // that engine's --fsync always
 };
 
 struct QueueBenchResult {
@@ -35,6 +40,11 @@ struct QueueBenchResult {
   double unbatched_vs_raw_ratio = 0;
   double p50_us = 0;  // unbatched round trip latency
   double p99_us = 0;
+  // With a data_dir: the durable engine's figures, and its pipelined
+  // messages/s over the in-memory engine's (target >= 0.5).
+  double durable_messages_per_second = 0;
+  double durable_unbatched_round_trips_per_second = 0;
+  double durable_vs_memory_ratio = 0;
 };
 
 // Returns an error text in `error` (and a zeroed result) when the run could

@@ -38,7 +38,8 @@ endforeach()
 
 # The libraries behind fanlab::harness, with the names users link.
 set(FANLAB_EXPORTED_LIBRARIES
-  fanlab_core fanlab_sim fanlab_queue fanlab_compute fanlab_services fanlab_api
+  fanlab_core fanlab_sim fanlab_persist fanlab_queue fanlab_compute
+  fanlab_services fanlab_api
   fanlab_transport fanlab_engine fanlab_stack fanlab_harness)
 foreach(lib ${FANLAB_EXPORTED_LIBRARIES})
   string(REPLACE "fanlab_" "" name ${lib})

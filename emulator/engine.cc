@@ -11,11 +11,13 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <thread>
 
 #include "emulator/api/dispatcher.h"
+#include "emulator/core/common_errors.h"
 #include "emulator/engine_wiring.h"
 #include "emulator/queue/sqs_errors.h"
 #include "emulator/services/bucket_service.h"
@@ -200,6 +202,9 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   sinks_ = std::make_unique<services::SinkService>(*clock_);
   routes_->SetObserver(&service_observers_);
   sinks_->SetObserver(&service_observers_);
+  if (!options.data_dir.empty() && init_status_.ok()) {
+    init_status_ = OpenStore(options);
+  }
   dispatcher_ = std::make_unique<api::Dispatcher>(api::Services{
       .sqs = *sqs_,
       .functions = functions_.get(),
@@ -264,7 +269,73 @@ void Engine::ConnectFunctions() {
   });
 }
 
+Status Engine::OpenStore(const EngineOptions& options) {
+  auto store = persist::Store::Open(
+      options.data_dir,
+      {.fsync = options.fsync, .compact_bytes = options.compact_bytes});
+  if (!store.ok()) return store.status();
+  store_ = std::move(*store);
+  const persist::Image& image = store_->image();
+  if (Status s = sqs_->Restore(image); !s.ok()) {
+    store_.reset();  // not served (init_status_), and journals nothing
+    return s;
+  }
+  objects_ = std::make_unique<ObjectJournal>(*functions_, *mappings_, *routes_,
+                                             *sinks_);
+  objects_->Restore(image, [](const std::string& warning) {
+    std::cerr << "fanlab: warning: " << warning << "\n";
+  });
+  store_->ReleaseImage();
+  sqs_->SetJournal(&store_->log());
+  store_->SetOnPending([this] { ScheduleFlush(); });
+  return store_->Flush();
+}
+
+void Engine::ScheduleFlush() {
+  if (flush_posted_) return;
+  flush_posted_ = true;
+  boost::asio::post(*io_, [this] { FlushJournal(); });
+}
+
+void Engine::FlushJournal() {
+  flush_posted_ = false;
+  Status written = store_->Flush();
+  if (!written.ok()) {
+    std::cerr << "fanlab: " << written.message() << "\n";
+  }
+  // Answers may dispatch more (an in-process caller): those wait for the
+  // next flush.
+  auto answers = std::move(deferred_);
+  deferred_.clear();
+  for (auto& [done, response] : answers) {
+    if (!written.ok()) {
+      response = api::ErrorResponse(
+          Status(common::kInternalError,
+                 "The change could not be written to the data dir: " +
+                     written.message()),
+          response.service);
+    }
+    done(std::move(response));
+  }
+  if (written.ok() && !store_->log().pending() && store_->ShouldCompact()) {
+    Status compacted = store_->Compact([this](persist::LogWriter& out) {
+      sqs_->Dump(out);
+      objects_->Dump(out);
+    });
+    if (!compacted.ok()) {
+      std::cerr << "fanlab: compacting the log: " << compacted.message()
+                << "\n";
+    }
+  }
+}
+
 Engine::~Engine() {
+  if (store_ != nullptr) {
+    // A clean stop loses nothing: what was changed is written, even if
+    // its answer is never sent.
+    (void)store_->Flush();
+    sqs_->SetJournal(nullptr);
+  }
   // The back edges the members' order cannot express (see engine.h).
   sqs_->SetObserver(nullptr);
   functions_->SetDestinationSender(nullptr);
@@ -400,6 +471,23 @@ void Engine::DispatchAs(api::ApiRequest request, api::ApiCallback done) {
   // not attributed.
   std::optional<compute::Caller> outer = std::move(caller_);
   caller_ = wiring::CallerOf(*functions_, request, !outside_call_);
+  if (store_ != nullptr) {
+    // The answer goes out once the changes it acknowledges are written.
+    done = [this, done = std::move(done),
+            may_change = ObjectJournal::MayChange(request.action)](
+               api::ApiResponse r) mutable {
+      if (r.ok && may_change &&
+          (r.service == api::ApiService::kLambda ||
+           r.service == api::ApiService::kHttp)) {
+        objects_->Sync(store_->log());
+      }
+      if (!store_->log().pending() && deferred_.empty()) {
+        return done(std::move(r));
+      }
+      deferred_.emplace_back(std::move(done), std::move(r));
+      ScheduleFlush();
+    };
+  }
   if (faults_ == nullptr || !InjectFault(request, done)) {
     dispatcher_->Dispatch(std::move(request), std::move(done));
   }

@@ -30,6 +30,8 @@
 #include "emulator/core/account.h"
 #include "emulator/core/clock.h"
 #include "emulator/core/status.h"
+#include "emulator/engine_journal.h"
+#include "emulator/persist/store.h"
 #include "emulator/queue/queue_service.h"
 #include "emulator/services/service_observer.h"
 #include "emulator/services/topic_service.h"
@@ -87,9 +89,20 @@ struct EngineOptions {
   std::optional<uint64_t> seed;
   queue::QueueServiceOptions queue;
   compute::FunctionServiceOptions functions;
-  // Where state that outlives a run is written (objects, .eml files of
-  // the email outbox); empty keeps everything in memory.
+  // Where state that outlives a run is written; empty keeps everything in
+  // memory. Objects go under s3/, .eml files of the email outbox under
+  // emails/, function code under lambda-code/, and the rest (queues and
+  // their messages, ...: docs/architecture.md, "Durability") into
+  // state/'s log and snapshot: each change is written before the answer
+  // that acknowledges it is sent.
   std::string data_dir;
+  // With a data_dir: kNever (the default) writes each change to the OS
+  // before acknowledging it (it survives the process being killed);
+  // kAlways syncs it to the disk too (it survives a power loss).
+  persist::FsyncPolicy fsync = persist::FsyncPolicy::kNever;
+  // With a data_dir: the log is compacted into a snapshot past this size
+  // (persist::StoreOptions::compact_bytes).
+  uint64_t compact_bytes = uint64_t{64} << 20;
   // The base URL the HTTP front advertises in queue URLs
   // ("http://fanlab:4566"); empty: the Host each client used.
   std::string advertise_url;
@@ -247,6 +260,13 @@ class Engine {
   bool InjectHttpFault(
       const std::shared_ptr<services::HttpRequest>& request,
       const std::function<void(services::HttpResponse)>& respond);
+  // Durable state (a data dir): takes over what the store replayed, then
+  // journals every change.
+  Status OpenStore(const EngineOptions& options);
+  // The answers of one loop turn wait until the changes behind them are
+  // written: one write for the turn, then every answer.
+  void ScheduleFlush();
+  void FlushJournal();
   // Functions reach the HTTP front (AWS_ENDPOINT_URL) and their Runtime
   // API listeners; their start makes a virtual clock follow real time.
   void ConnectFunctions();
@@ -277,6 +297,11 @@ class Engine {
   // Outgoing HTTP calls (topic deliveries, the harness's requests); calls
   // in flight at destruction are dropped unanswered.
   std::unique_ptr<transport::HttpClient> http_client_;
+  // Durable state (null without a data dir); outlives the services that
+  // journal into it.
+  std::unique_ptr<persist::Store> store_;
+  std::vector<std::pair<api::ApiCallback, api::ApiResponse>> deferred_;
+  bool flush_posted_ = false;
   std::unique_ptr<queue::QueueService> sqs_;
   std::unique_ptr<compute::FunctionService> functions_;
   std::unique_ptr<services::TopicService> topics_;
@@ -287,6 +312,8 @@ class Engine {
   std::unique_ptr<services::RouteService> routes_;
   std::unique_ptr<services::SinkService> sinks_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
+  // Functions and mappings under a data dir (null without one).
+  std::unique_ptr<ObjectJournal> objects_;
   std::optional<compute::Caller> caller_;  // see caller()
   sim::FaultInjector* faults_ = nullptr;
   bool outside_call_ = false;  // Dispatch() is running: not a function's

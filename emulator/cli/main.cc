@@ -86,6 +86,13 @@ int main(int argc, char** argv) {
                    "Synchronous round trips for the unbatched and raw figures")
       ->check(CLI::Range(uint64_t{100}, uint64_t{10000000}))
       ->capture_default_str();
+  queue
+      ->add_option("--data-dir", queue_options.data_dir,
+                   "Run again on an engine keeping its state in DIR (as "
+                   "fanlab serve --data-dir) and print both")
+      ->type_name("DIR");
+  queue->add_flag("--fsync-always", queue_options.fsync_always,
+                  "With --data-dir: as fanlab serve --fsync always");
   queue->add_flag("--json", queue_json, "Print one JSON object");
   queue->callback([&] {
     std::string error;

@@ -21,6 +21,7 @@ struct ServeOptions {
   std::string advertise_url;  // queue URLs' base; "" = the client's Host
   std::vector<std::string> hostnames;  // served by the HTTP front
   std::string data_dir;
+  std::string fsync = "never";
   std::string clock = "real";
   Account account;
   int64_t concurrency = 1000;
@@ -72,6 +73,8 @@ int Serve(const ServeOptions& o) {
   options.functions.kill_grace = std::chrono::milliseconds(o.kill_grace_ms);
   options.functions.idle_timeout = std::chrono::seconds(o.idle_seconds);
   options.data_dir = o.data_dir;
+  options.fsync = o.fsync == "always" ? persist::FsyncPolicy::kAlways
+                                      : persist::FsyncPolicy::kNever;
   options.advertise_url = o.advertise_url;
   options.http_hostnames = o.hostnames;
   if (o.seed) {
@@ -232,9 +235,21 @@ CLI::App* AddServeCommand(CLI::App& app, const std::string& name,
       ->type_name("NAME");
   serve
       ->add_option("--data-dir", serve_options->data_dir,
-                   "Keep objects (s3/) and emails (emails/*.eml) in this "
-                   "folder, reloaded on the next start; default: memory only")
+                   "Keep state in this folder, reloaded on the next start: "
+                   "queues and their messages, functions, mappings, "
+                   "routes and sinks (state/), objects (s3/), function code "
+                   "(lambda-code/), emails (emails/*.eml); not yet tables, "
+                   "topics and rules; "
+                   "default: memory only")
       ->type_name("DIR");
+  serve
+      ->add_option("--fsync", serve_options->fsync,
+                   "With --data-dir: never (each change reaches the OS "
+                   "before it is acknowledged: it survives kill -9) or "
+                   "always (synced to the disk first: it survives a power "
+                   "loss)")
+      ->check(CLI::IsMember({"never", "always"}))
+      ->capture_default_str();
   serve
       ->add_option("--region", serve_options->account.region,
                    "The region of every ARN, queue and function "

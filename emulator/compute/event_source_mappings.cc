@@ -129,7 +129,8 @@ Result<EventSourceMapping> EventSourceMappings::Create(EventSourceMapping c) {
                   "Queue not found: " + c.event_source_arn);
   }
   if (Status s = Validate(c, *queue); !s.ok()) return s;
-  c.uuid = ids_.NextUuidString();
+  // A mapping restored from the data dir keeps its uuid.
+  if (c.uuid.empty()) c.uuid = ids_.NextUuidString();
   c.last_modified = clock_.Now();
   auto m = std::make_unique<Mapping>();
   m->config = c;

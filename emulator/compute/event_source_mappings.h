@@ -56,7 +56,8 @@ class EventSourceMappings : public queue::QueueObserver {
   // Errors as Lambda's: InvalidParameterValueException (batch size out of
   // range, a window missing for batches over 10, a function timeout longer
   // than the queue's visibility timeout), ResourceNotFoundException (no
-  // such queue or function, or mapping).
+  // such queue or function, or mapping). A uuid given is kept (a mapping
+  // restored from the data dir); empty draws one.
   Result<EventSourceMapping> Create(EventSourceMapping m);
   Result<EventSourceMapping> Get(const std::string& uuid) const;
   // Mappings of one function, one queue, or all (empty filters).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "emulator/persist/log_writer.h"
+
 namespace fanlab::queue {
 
 Queue::Queue(std::string name, std::string arn, std::string url, uint64_t uid,
@@ -113,6 +115,7 @@ StoredMessage Queue::Remove(StoredMessage& m) {
       --n_ready_;
       break;
   }
+  if (journal_ != nullptr) LogRemoved(m);
   StoredMessage out = std::move(m);
   messages_.erase(out.seq);
   CompactTransitions();
@@ -247,6 +250,7 @@ uint64_t Queue::Store(NewMessage in, TimePoint now) {
     g.seqs.push_back(seq);
     RefreshGroup(group_id, g);
   }
+  if (journal_ != nullptr) LogStored(m);
   return seq;
 }
 
@@ -259,6 +263,7 @@ void Queue::Deliver(StoredMessage& m, Duration visibility, TimePoint now,
   m.visible_at = now + visibility;
   SetState(m, MessageState::kInFlight);
   transitions_.push({m.visible_at, m.seq, m.receipt});
+  if (journal_ != nullptr) LogState(m);
   Emit(QueueEventKind::kMessageReceived, now, &m);
   out.push_back(
       {&m, ReceiptHandle{
@@ -317,6 +322,7 @@ std::vector<Delivery> Queue::Receive(size_t max, Duration visibility,
 void Queue::SetVisibility(StoredMessage& m, TimePoint visible_at,
                           TimePoint now) {
   m.visible_at = visible_at;
+  if (journal_ != nullptr) LogState(m);
   Emit(QueueEventKind::kVisibilityChanged, now, &m);
   if (visible_at <= now) {
     MakeReady(m, now);
@@ -327,6 +333,10 @@ void Queue::SetVisibility(StoredMessage& m, TimePoint visible_at,
 
 uint64_t Queue::Purge() {
   uint64_t n = messages_.size();
+  if (journal_ != nullptr) {
+    journal_->Add(persist::RecordKind::kQueuePurge,
+                  persist::QueueRefRecord{uid_});
+  }
   messages_.clear();
   transitions_ = {};
   ready_ = {};
@@ -387,6 +397,16 @@ const Queue::DedupRecord* Queue::FindDuplicate(const std::string& key,
 }
 
 void Queue::RecordDedup(std::string key, DedupRecord record) {
+  if (journal_ != nullptr) {
+    journal_->Add(persist::RecordKind::kDedup,
+                  persist::DedupRecord{
+                      .uid = uid_,
+                      .key = key,
+                      .message_id = std::string(record.message_id.begin(),
+                                                record.message_id.end()),
+                      .sequence_number = record.sequence_number,
+                      .expires_at = record.expires_at});
+  }
   dedup_order_.emplace_back(record.expires_at, key);
   dedup_[std::move(key)] = std::move(record);
 }

@@ -35,6 +35,10 @@
 #include "emulator/queue/receipt_handle.h"
 #include "emulator/queue/types.h"
 
+namespace fanlab::persist {
+class LogWriter;
+}
+
 namespace fanlab::queue {
 
 enum class MessageState : uint8_t { kDelayed, kReady, kInFlight };
@@ -183,6 +187,34 @@ class Queue {
   void Emit(QueueEventKind kind, TimePoint at, const StoredMessage* m,
             std::string_view detail = {}, uint64_t count = 0);
 
+  // --- Durable state (queue_journal.cc). ---
+  // Every change from here on is written to `journal` as a record
+  // (persist/record.h); null: none (the default, in memory only). What
+  // time alone changes (a delay or visibility timeout ending) is not
+  // written: the deadlines are, and a replay reaches the same state.
+  void SetJournal(persist::LogWriter* journal) { journal_ = journal; }
+  // Writes the queue's configuration, whole (after it changed).
+  void LogConfig();
+  // Puts back a message as a replay left it. REQUIRES: before any other
+  // operation, in increasing seq order; FinishRestore() after the last.
+  void Restore(StoredMessage m);
+  void RestoreDedup(std::string key, DedupRecord record);
+  // Numbers issued before a restart are never issued again.
+  void FinishRestore(uint64_t next_seq, uint64_t next_receipt,
+                     uint64_t next_sequence_number);
+  // Writes every record a replay needs to rebuild this queue as it is:
+  // the queue (with its counters), its messages, its dedup records.
+  void Dump(persist::LogWriter& out) const;
+  // The configuration blob of a queue record, and back (false: malformed).
+  std::string EncodeConfig() const;
+  struct SavedConfig {
+    TimePoint created_at{}, last_modified_at{};
+    std::optional<TimePoint> last_purge_at;
+    AttributeMap attributes;
+    TagMap tags;
+  };
+  static bool DecodeConfig(std::string_view blob, SavedConfig& out);
+
   // Long-poll bookkeeping, owned by the service.
   std::deque<uint64_t> waiters;
   TimerId wake_timer = 0;
@@ -204,6 +236,10 @@ class Queue {
   };
 
   void SetState(StoredMessage& m, MessageState s);
+  // Journal records of one message (queue_journal.cc).
+  void LogStored(const StoredMessage& m);
+  void LogState(const StoredMessage& m);
+  void LogRemoved(const StoredMessage& m);
   // Drops stale entries once they outnumber live ones, so deleted
   // messages with long visibility timeouts do not pile up in the heap.
   void CompactTransitions();
@@ -230,6 +266,7 @@ class Queue {
   TagMap tags_;
   TimePoint created_at_, last_modified_at_;
   QueueObserver*& observer_;
+  persist::LogWriter* journal_ = nullptr;
 
   std::unordered_map<uint64_t, StoredMessage> messages_;
   uint64_t next_seq_ = 1;

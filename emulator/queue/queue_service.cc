@@ -5,6 +5,7 @@
 
 #include "emulator/core/base64.h"
 #include "emulator/core/digest.h"
+#include "emulator/persist/log_writer.h"
 #include "emulator/queue/message_checks.h"
 #include "emulator/queue/queue.h"
 #include "emulator/queue/queue_attributes.h"
@@ -315,6 +316,8 @@ Result<CreateQueueResponse> QueueService::CreateQueue(
       std::make_unique<Queue>(req.queue_name, arn, QueueUrl(req.queue_name),
                               next_queue_uid_++, config, now, observer_);
   q->tags() = std::move(tags);
+  q->SetJournal(journal_);
+  q->LogConfig();
   Queue& ref = *q;
   queues_.emplace(req.queue_name, std::move(q));
   ref.Emit(QueueEventKind::kQueueCreated, now, nullptr);
@@ -372,6 +375,10 @@ Result<Empty> QueueService::DeleteQueue(const DeleteQueueRequest& req) {
   if (q.wake_timer != 0) clock_.Cancel(q.wake_timer);
   q.Emit(QueueEventKind::kQueueDeleted, now, nullptr);
   std::string name = q.name();
+  if (journal_ != nullptr) {
+    journal_->Add(persist::RecordKind::kQueueDelete,
+                  persist::QueueRefRecord{q.uid()});
+  }
   queues_.erase(name);
   ForgetOldDeletions(now);
   recently_deleted_[name] = now;
@@ -392,6 +399,7 @@ Result<Empty> QueueService::PurgeQueue(const PurgeQueueRequest& req) {
   }
   q.last_purge_at = now;
   uint64_t n = q.Purge();
+  q.LogConfig();
   q.Emit(QueueEventKind::kQueuePurged, now, nullptr, {}, n);
   return Empty{};
 }
@@ -468,6 +476,7 @@ Result<Empty> QueueService::SetQueueAttributes(
   }
   q.config() = std::move(next);
   q.Touch(now);
+  q.LogConfig();
   q.Emit(QueueEventKind::kQueueAttributesChanged, now, nullptr);
   // A shorter retention may expire messages now.
   q.Advance(now);
@@ -1125,6 +1134,7 @@ Result<Empty> QueueService::TagQueue(const TagQueueRequest& req) {
     return s;
   }
   (*found)->tags() = std::move(next);
+  (*found)->LogConfig();
   return Empty{};
 }
 
@@ -1132,6 +1142,7 @@ Result<Empty> QueueService::UntagQueue(const UntagQueueRequest& req) {
   auto found = FindByUrl(req.queue_url);
   if (!found.ok()) return found.status();
   for (const auto& k : req.tag_keys) (*found)->tags().erase(k);
+  (*found)->LogConfig();
   return Empty{};
 }
 

@@ -35,6 +35,11 @@
 #include "emulator/queue/types.h"
 #include "emulator/sim/fault_injector.h"
 
+namespace fanlab::persist {
+class LogWriter;
+struct Image;
+}  // namespace fanlab::persist
+
 namespace fanlab::queue {
 
 class Queue;
@@ -99,6 +104,19 @@ class QueueService {
   // Consulted at every delivery (a fault may make a received message
   // visible again early); null: no faults. Must outlive the service.
   void SetFaults(sim::FaultInjector* faults) { faults_ = faults; }
+
+  // --- Durable state (queue_journal.cc; fanlab serve --data-dir). ---
+  // Takes over the queues and messages a replay rebuilt, with the
+  // receipt-handle key and epoch of the run that wrote them: a handle
+  // issued before the restart still works for its message while the
+  // message stays in flight under it. REQUIRES: no queue exists yet.
+  // InternalError when a stored record does not decode.
+  Status Restore(const persist::Image& image);
+  // Every change from here on is written to `journal` (null: none).
+  void SetJournal(persist::LogWriter* journal);
+  // Writes every record a replay needs to rebuild the service as it is
+  // (a snapshot).
+  void Dump(persist::LogWriter& out) const;
 
   // Idempotent for a name whose queue has every attribute given equal to
   // its current value; QueueNameExists otherwise.
@@ -211,6 +229,8 @@ class QueueService {
   // Forgets deleted names whose cooldown ended (keeps the map bounded).
   void ForgetOldDeletions(TimePoint now);
 
+  void LogIdentity(persist::LogWriter& out) const;
+
   Result<Queue*> FindByUrl(const std::string& url);
   Queue* FindByName(std::string_view name);
   Queue* FindByArn(std::string_view arn);
@@ -228,6 +248,7 @@ class QueueService {
   IdGenerator ids_;
   QueueObserver* observer_ = nullptr;
   sim::FaultInjector* faults_ = nullptr;
+  persist::LogWriter* journal_ = nullptr;
   uint64_t next_queue_uid_ = 1;
   uint64_t handle_key_;  // keys receipt-handle check words
   uint64_t epoch_;       // this run's, in every receipt handle

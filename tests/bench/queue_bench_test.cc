@@ -3,6 +3,9 @@
 #include "bench/queue_bench.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 namespace fanlab::bench {
 namespace {
@@ -22,6 +25,28 @@ TEST(QueueBenchTest, EmbeddedRunDeletesEveryMessageItSends) {
   EXPECT_GT(r.p99_us, 0);
   EXPECT_GE(r.p99_us, r.p50_us);
   EXPECT_TRUE(r.endpoint.starts_with("ipc://")) << r.endpoint;
+}
+
+TEST(QueueBenchTest, ADataDirRunsAgainOnADurableEngineBesideTheFloor) {
+  char pattern[] = "/tmp/fanlab-bench-data-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  QueueBenchOptions o;
+  o.messages = 1000;
+  o.round_trips = 100;
+  o.data_dir = pattern;
+  std::string error;
+  QueueBenchResult r = RunQueueBench(o, error);
+  ASSERT_EQ(error, "");
+  EXPECT_GT(r.messages_per_second, 0);
+  EXPECT_GT(r.durable_messages_per_second, 0);
+  EXPECT_GT(r.durable_unbatched_round_trips_per_second, 0);
+  EXPECT_GT(r.durable_vs_memory_ratio, 0);
+  EXPECT_TRUE(std::filesystem::exists(std::string(pattern) + "/state"));
+  std::string text = FormatQueueBench(r, false);
+  EXPECT_NE(text.find("--data-dir / in memory"), std::string::npos) << text;
+  EXPECT_NE(FormatQueueBench(r, true).find("\"durable_vs_memory_ratio\""),
+            std::string::npos);
+  std::filesystem::remove_all(pattern);
 }
 
 TEST(QueueBenchTest, UnreachableEndpointIsAnErrorNotAHang) {
