@@ -9,6 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(
   g++ cmake ninja-build pkg-config clang-format
+  clang libclang-rt-14-dev                 # fuzz/: libFuzzer and its sanitizers
   libssl-dev                               # MD5 / SHA-256 (libcrypto)
   libboost1.81-dev libboost-json1.81-dev   # JSON (Asio, Process later)
   libcli11-dev                             # the fanlab command line
