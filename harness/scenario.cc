@@ -7,6 +7,7 @@
 #include "harness/scenario.h"
 
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -1153,7 +1154,48 @@ bool Executable(const fs::path& p) {
 
 // Where the second document of `text` starts: its `---` line (the
 // parser's mark of an empty document is not reliable).
-Mark SecondDocument(const std::string& text, const YAML::Node& second) {
+// Where each document of a YAML stream starts, without building them:
+// YAML::LoadAll builds every document, and on some malformed inputs
+// yaml-cpp 0.7's parser starts the same document again and again, without
+// end (found by fuzz/scenario_fuzzer). A start at a place seen before ends
+// the stream.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  // The starts of up to `limit` documents.
+  static std::vector<YAML::Mark> Of(const std::string& text, size_t limit) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    while (starts.marks_.size() < limit && !starts.repeated_ &&
+           parser.HandleNextDocument(starts)) {
+    }
+    return std::move(starts.marks_);
+  }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    for (const YAML::Mark& m : marks_) {
+      if (m.pos == mark.pos) repeated_ = true;
+    }
+    if (!repeated_) marks_.push_back(mark);
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+ private:
+  std::vector<YAML::Mark> marks_;
+  bool repeated_ = false;
+};
+
+Mark SecondDocument(const std::string& text, const YAML::Mark& second) {
   int line = 0;
   bool content = false;  // the first document has begun
   std::istringstream in(text);
@@ -1171,7 +1213,7 @@ Mark SecondDocument(const std::string& text, const YAML::Node& second) {
       content = true;
     }
   }
-  return MarkOf(second);
+  return Mark{second.line + 1, second.column + 1};
 }
 
 }  // namespace
@@ -1226,7 +1268,7 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
   LoadResult result;
   YAML::Node root;
   try {
-    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    std::vector<YAML::Mark> documents = DocumentStarts::Of(text, 2);
     if (documents.size() > 1) {
       // Only one scenario per file: a second document would be ignored.
       result.errors.push_back(
@@ -1235,7 +1277,7 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
            "second (remove the `---` or split the file)"});
       return result;
     }
-    if (!documents.empty()) root = documents[0];
+    if (!documents.empty()) root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     Mark mark{e.mark.is_null() ? 0 : e.mark.line + 1,
               e.mark.is_null() ? 0 : e.mark.column + 1};

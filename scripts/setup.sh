@@ -9,6 +9,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 
 packages=(
   g++ cmake ninja-build pkg-config clang-format
+  clang libclang-rt-14-dev                 # fuzz/: libFuzzer and its sanitizers
   libssl-dev                               # MD5 / SHA-256 (libcrypto)
   libboost1.81-dev libboost-json1.81-dev   # JSON (Asio, Process later)
   libcli11-dev                             # the fanlab command line
@@ -19,6 +20,7 @@ packages=(
   libjemalloc-dev                          # the fanlab binary's allocator
   libgtest-dev libgmock-dev                # tests/
   libbenchmark-dev                         # bench/
+  liburing-dev                             # bench http: the io_uring floor
   chromium-headless-shell                  # `fanlab run --html`: its browser test
   make xz-utils python3                    # aws-lambda-ric's native build
                                            # (tests/compat: its bundled curl

@@ -201,7 +201,8 @@ ApiResponse GetSinkRequests(services::RouteService&,
     // first spelling of the name.
     services::HttpHeaders joined;
     for (const auto& [k, v] : r.headers) {
-      auto it = std::find_if(joined.begin(), joined.end(), [&](auto& e) {
+      // [&k = k]: clang 14 cannot capture a structured binding.
+      auto it = std::find_if(joined.begin(), joined.end(), [&k = k](auto& e) {
         return services::HeaderNameEquals(e.first, k);
       });
       if (it == joined.end()) {

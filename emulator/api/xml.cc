@@ -106,6 +106,8 @@ class Parser {
     if (size_t colon = name.rfind(':'); colon != std::string_view::npos) {
       name.remove_prefix(colon + 1);
     }
+    // "s3:" alone: a prefix and no local name (found by fuzz/xml_fuzzer).
+    if (name.empty()) return Failed("expected a name after the prefix");
     out = name;
     return true;
   }

@@ -9,6 +9,7 @@
 #include "emulator/core/base64.h"
 #include "emulator/core/digest.h"
 #include "emulator/core/json_writer.h"
+#include "emulator/services/http_poster.h"
 #include "emulator/services/object_store_disk.h"
 #include "emulator/services/s3_errors.h"
 
@@ -86,10 +87,13 @@ Result<std::map<std::string, std::string>> NormalizeMetadata(
   std::map<std::string, std::string> out;
   size_t bytes = 0;
   for (auto& [name, value] : in) {
-    if (!IsValidUtf8(name) || !IsValidUtf8(value) || name.empty()) {
+    // Each goes back out as an x-amz-meta-NAME header: a control character
+    // (found by fuzz/rest_xml_fuzzer) would make that answer unsendable.
+    if (!IsValidUtf8(name) || !IsValidUtf8(value) || name.empty() ||
+        !ValidHeaderName(name) || !ValidHeaderValue(value)) {
       return Status(s3::kInvalidArgument,
-                    "Metadata names must be non-empty and, with their values, "
-                    "valid UTF-8.");
+                    "Metadata names must be non-empty header names and their "
+                    "values valid UTF-8 without control characters.");
     }
     bytes += name.size() + value.size();
     std::string lower = name;
@@ -157,9 +161,12 @@ Status ApplyContentFields(ContentFields fields, ObjectMeta& meta) {
        {&fields.content_type, &fields.cache_control,
         &fields.content_disposition, &fields.content_encoding,
         &fields.content_language, &fields.expires}) {
-    if (!IsValidUtf8(*field)) {
+    // They go back out as headers (Content-Type, ...), so no control
+    // characters either (found by fuzz/rest_xml_fuzzer).
+    if (!IsValidUtf8(*field) || !ValidHeaderValue(*field)) {
       return Status(s3::kInvalidArgument,
-                    "Content headers must be valid UTF-8.");
+                    "Content headers must be valid UTF-8 without control "
+                    "characters.");
     }
   }
   auto metadata = NormalizeMetadata(std::move(fields.metadata));

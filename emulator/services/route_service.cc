@@ -188,7 +188,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Group(
     bool fold_case) {
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
   for (const auto& [k, v] : pairs) {
-    auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) {
+    // [&k = k]: clang 14 cannot capture a structured binding.
+    auto it = std::find_if(out.begin(), out.end(), [&, &k = k](const auto& e) {
       return fold_case ? HeaderNameEquals(e.first, k) : e.first == k;
     });
     if (it == out.end()) {
@@ -315,7 +316,7 @@ std::optional<HttpResponse> ParseReply(std::string_view payload) {
         if (!text) return std::nullopt;
         values.push_back(std::move(*text));
       }
-      auto it = std::find_if(merged.begin(), merged.end(), [&](auto& e) {
+      auto it = std::find_if(merged.begin(), merged.end(), [&k = k](auto& e) {
         return HeaderNameEquals(e.first, k);
       });
       if (it != merged.end()) {

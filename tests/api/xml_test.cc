@@ -37,6 +37,19 @@ TEST(XmlTest, MalformedDocumentsNameTheByte) {
   }
 }
 
+// Found by fuzz/xml_fuzzer: "<s4:/>" read as an element with an empty name,
+// which the writer then wrote as "<></>".
+TEST(XmlTest, PrefixWithoutLocalNameIsRefused) {
+  for (const char* bad : {"<s4:/>", "<s3:>x</s3:>", "<A b:=\"1\"/>"}) {
+    auto r = ParseXml(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("expected a name after the prefix"),
+              std::string::npos)
+        << r.status().message();
+  }
+  EXPECT_EQ(ParseXml("<s3:Key>k</s3:Key>")->name, "Key");
+}
+
 TEST(XmlTest, DoctypeIsRefusedSoNoEntityIsEverExpanded) {
   auto r = ParseXml(
       "<!DOCTYPE a [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><a>&x;</a>");

@@ -8,7 +8,12 @@ if(NOT FANLAB_PYTHON3)
   message(STATUS "python3 not found: the runtime client tests are not registered")
   return()
 endif()
+# Release only: they test Python and Node.js code, which no sanitizer
+# checks (the C++ side of the Runtime API has its own gtests).
 foreach(language python node)
+  if(CMAKE_CXX_FLAGS MATCHES "-fsanitize")
+    break()
+  endif()
   add_test(NAME runtimes_${language}
            COMMAND ${FANLAB_PYTHON3}
                    ${CMAKE_CURRENT_LIST_DIR}/${language}_runtime_test.py)

@@ -475,6 +475,33 @@ TEST_F(SemanticsTest, ContentHeadersAndExpiresAreKept) {
       s3::kInvalidArgument);
 }
 
+// Found by fuzz/rest_xml_fuzzer: a Content-Type of "\x1ftext/plain" was
+// kept, and every GET of the object then had a header it could not send.
+TEST_F(SemanticsTest, HeadersWithControlCharactersAreRefused) {
+  EXPECT_EQ(
+      svc_.PutObject(
+              {.bucket = "src", .key = "a", .content_type = "\x1ftext/plain"})
+          .status()
+          .code(),
+      s3::kInvalidArgument);
+  EXPECT_EQ(
+      svc_.PutObject(
+              {.bucket = "src", .key = "a", .metadata = {{"k", "line\nbreak"}}})
+          .status()
+          .code(),
+      s3::kInvalidArgument);
+  EXPECT_EQ(
+      svc_.PutObject({.bucket = "src", .key = "a", .metadata = {{"a b", "v"}}})
+          .status()
+          .code(),
+      s3::kInvalidArgument);
+  EXPECT_TRUE(svc_.PutObject({.bucket = "src",
+                              .key = "a",
+                              .content_type = "text/plain;\tcharset=utf-8",
+                              .metadata = {{"Run-Id", "caf\xc3\xa9"}}})
+                  .ok());
+}
+
 TEST_F(SemanticsTest, UserMetadataIsAtMostTwoKilobytes) {
   // Names and values together: 2048 bytes pass, 2049 do not.
   std::map<std::string, std::string> fits{{"k", std::string(2047, 'v')}};

@@ -1,0 +1,81 @@
+#include "fuzz/fuzz_emulator.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <utility>
+
+#include "emulator/compute/lambda_errors.h"
+
+namespace fanlab::fuzz {
+
+namespace {
+
+// A broken invariant: say which, then abort so that libFuzzer keeps the
+// input.
+[[noreturn]] void Broken(const char* what) {
+  std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
+  std::abort();
+}
+
+}  // namespace
+
+FuzzEmulator::FuzzEmulator()
+    : queues_(clock_, {}),
+      buckets_(clock_),
+      tables_(clock_),
+      topics_(clock_, ids_, {}, {}),
+      schedules_(clock_, ids_),
+      routes_(clock_, ids_,
+              [](const std::string&, std::string,
+                 services::RouteService::InvokeDone done) {
+                done(Status(lambda::kResourceNotFoundException, "none"));
+              }),
+      sinks_(clock_),
+      dispatcher_(api::Services{.sqs = queues_,
+                                .buckets = &buckets_,
+                                .tables = &tables_,
+                                .topics = &topics_,
+                                .schedules = &schedules_,
+                                .routes = &routes_,
+                                .sinks = &sinks_}),
+      front_(
+          [this](api::ApiRequest r, api::ApiCallback done) {
+            dispatcher_.Dispatch(std::move(r), std::move(done));
+          },
+          &routes_, &sinks_) {
+  Setup("CreateQueue", R"({"QueueName":"q"})");
+  Setup("CreateQueue",
+        R"({"QueueName":"q.fifo","Attributes":{"FifoQueue":"true"}})");
+  Setup("CreateBucket", R"({"Bucket":"bkt"})");
+  Setup(
+      "CreateTable",
+      R"({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",)"
+      R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],)"
+      R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
+  Setup("sns:CreateTopic", R"({"Name":"tpc"})");
+  Setup("PutRule",
+        R"j({"Name":"rule","ScheduleExpression":"rate(5 minutes)"})j");
+}
+
+void FuzzEmulator::Setup(std::string_view action, std::string_view body) {
+  bool ok = false;
+  dispatcher_.Dispatch(action, body, [&](api::ApiResponse r) { ok = r.ok; });
+  if (!ok) Broken("a setup call failed");
+}
+
+void FuzzEmulator::Send(services::HttpRequest request) {
+  // Shared, so that an answer that comes after this call (a long poll the
+  // clock releases later) still finds it.
+  auto answers = std::make_shared<int>(0);
+  front_.Handle(std::move(request), [answers](services::HttpResponse r) {
+    if (++*answers > 1) Broken("a request answered twice");
+    if (r.status < 100 || r.status > 599) Broken("an HTTP status out of range");
+    for (const auto& [name, value] : r.headers) {
+      if (!services::ValidHeaderName(name)) Broken("a bad header name");
+      if (!services::ValidHeaderValue(value)) Broken("a bad header value");
+    }
+  });
+}
+
+}  // namespace fanlab::fuzz

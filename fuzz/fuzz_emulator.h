@@ -1,0 +1,63 @@
+// Every service the HTTP front serves but Lambda's functions (they need
+// processes), on a virtual clock, behind the real Dispatcher and HttpFront:
+// what the request-codec fuzzers feed. Built fresh for each input, so that
+// an input's outcome never depends on the inputs before it, with a few
+// resources already there (queues "q" and "q.fifo", bucket "bkt", table
+// "tbl" keyed by "pk", topic "tpc", rule "rule") so that requests get past
+// the lookups.
+//
+// Thread safety: none; one input at a time.
+#ifndef FANLAB_FUZZ_FUZZ_EMULATOR_H_
+#define FANLAB_FUZZ_FUZZ_EMULATOR_H_
+
+#include <string_view>
+
+#include "emulator/api/dispatcher.h"
+#include "emulator/core/clock.h"
+#include "emulator/core/ids.h"
+#include "emulator/queue/queue_service.h"
+#include "emulator/services/bucket_service.h"
+#include "emulator/services/route_service.h"
+#include "emulator/services/schedule_service.h"
+#include "emulator/services/sink_service.h"
+#include "emulator/services/table_service.h"
+#include "emulator/services/topic_service.h"
+#include "emulator/transport/http_front.h"
+
+namespace fanlab::fuzz {
+
+class FuzzEmulator {
+ public:
+  FuzzEmulator();
+  FuzzEmulator(const FuzzEmulator&) = delete;
+  FuzzEmulator& operator=(const FuzzEmulator&) = delete;
+
+  // Hands `request` to the front. An answer must be well-formed (a status
+  // in 100-599, header names and values that can be sent) and come at most
+  // once (a long poll may park it); anything else aborts.
+  void Send(services::HttpRequest request);
+  // Moves the virtual clock on (timers fire: visibility timeouts, delays,
+  // schedules, parked long polls).
+  void Advance(Duration d) { clock_.Advance(d); }
+
+  api::Dispatcher& dispatcher() { return dispatcher_; }
+
+ private:
+  void Setup(std::string_view action, std::string_view body);
+
+  VirtualClock clock_;
+  IdGenerator ids_{3};
+  queue::QueueService queues_;
+  services::BucketService buckets_;
+  services::TableService tables_;
+  services::TopicService topics_;
+  services::ScheduleService schedules_;
+  services::RouteService routes_;
+  services::SinkService sinks_;
+  api::Dispatcher dispatcher_;
+  transport::HttpFront front_;
+};
+
+}  // namespace fanlab::fuzz
+
+#endif  // FANLAB_FUZZ_FUZZ_EMULATOR_H_
