@@ -525,6 +525,13 @@ void Engine::ServeRound() {
     z ^= z >> 31;
     std::swap(groups[i - 1], groups[z % i]);
   }
+  // Exits last: a process's result (or Runtime API request) held in this
+  // round comes before its death, whatever the draw.
+  std::stable_partition(groups.begin(), groups.end(), [&](auto g) {
+    return round[g.first].key.empty() ||
+           round[g.first].key.front() !=
+               compute::FunctionService::kExitKeyPrefix;
+  });
   for (auto [begin, end] : groups) {
     for (size_t i = begin; i < end; ++i) round[i].input();
   }

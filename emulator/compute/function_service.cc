@@ -693,7 +693,7 @@ Result<FunctionService::Env*> FunctionService::Spawn(
                      OnExit(id, status);
                      return;
                    }
-                   Admit("x" + std::to_string(id), id,
+                   Admit(kExitKeyPrefix + std::to_string(id), id,
                          [this, alive, id, status] {
                            if (!alive.expired()) OnExit(id, status);
                          });

@@ -316,7 +316,11 @@ class FunctionService {
   // seed: the environment's number and what the input is; `env` is that
   // environment's number. Unset: inputs are handled as they come. The
   // exit of a process already answered and retiring is not an input: it
-  // is handled at once (nothing observable follows from it).
+  // is handled at once (nothing observable follows from it). A process's
+  // exit is keyed kExitKeyPrefix + its environment's number, and a gate
+  // must serve it after every other input it holds with it: a process's
+  // last result comes before its death, whatever order the gate draws.
+  static constexpr char kExitKeyPrefix = 'x';
   using Gate = std::function<void(std::string key, uint64_t env,
                                   std::function<void()> input)>;
   void SetGate(Gate gate) { gate_ = std::move(gate); }

@@ -300,5 +300,29 @@ expect:
   EXPECT_TRUE(r.passed()) << r.failure;
 }
 
+TEST(ScenarioRun, ColdProcessesAnswerBeforeTheyExitInEveryRound) {
+  // Each cold process sends its result and exits; a deterministic round
+  // holding both must serve the result first, whatever the seed draws.
+  Scenario s = Load(R"(name: cold
+resources:
+  functions:
+    - {name: c, command: fanlab-test-function echo, mode: cold}
+timeline:
+  - invoke: {function: c, type: Event, payload: {a: 1}}
+  - invoke: {function: c, type: Event, payload: {a: 2}}
+  - invoke: {function: c, type: Event, payload: {a: 3}}
+expect:
+  - invocations: {function: c, outcome: success, count: 3}
+  - invocations: {function: c, outcome: error, count: 0}
+)");
+  for (uint64_t seed : {1, 2, 3, 4, 5}) {
+    RunOptions options;
+    options.seed = seed;
+    ScenarioResult r = RunScenario(s, options);
+    for (const auto* f : r.Failures())
+      ADD_FAILURE() << "seed " << seed << ": " << ::testing::PrintToString(*f);
+  }
+}
+
 }  // namespace
 }  // namespace fanlab::harness
