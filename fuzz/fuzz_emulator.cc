@@ -1,11 +1,14 @@
 #include "fuzz/fuzz_emulator.h"
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "emulator/compute/lambda_errors.h"
+#include "fuzz/fuzz_input.h"
 
 namespace fanlab::fuzz {
 
@@ -76,6 +79,37 @@ void FuzzEmulator::Send(services::HttpRequest request) {
       if (!services::ValidHeaderValue(value)) Broken("a bad header value");
     }
   });
+}
+
+void SendRestRequests(const uint8_t* data, size_t size,
+                      std::string_view service) {
+  FuzzInput in(data, size);
+  FuzzEmulator emulator;
+  for (int i = 0; i < 16 && !in.empty(); ++i) {
+    services::HttpRequest request = ParseTextRequest(in.Until("\n%%\n"));
+    bool sign = true;
+    constexpr std::string_view kUnsigned = " UNSIGNED";
+    if (request.query.ends_with(kUnsigned)) {
+      request.query.resize(request.query.size() - kUnsigned.size());
+      sign = false;
+    } else if (request.path.ends_with(kUnsigned)) {
+      request.path.resize(request.path.size() - kUnsigned.size());
+      sign = false;
+    }
+    if (!services::FindHeader(request.headers, "Host")) {
+      request.headers.emplace_back("Host", "localhost:4566");
+    }
+    if (sign && !services::FindHeader(request.headers, "Authorization")) {
+      request.headers.emplace_back(
+          "Authorization",
+          "AWS4-HMAC-SHA256 Credential=AK/20261206/us-east-1/" +
+              std::string(service) +
+              "/aws4_request, SignedHeaders=host, "
+              "Signature=0");
+    }
+    emulator.Send(std::move(request));
+    emulator.Advance(std::chrono::seconds(31));
+  }
 }
 
 }  // namespace fanlab::fuzz

@@ -10,6 +10,8 @@
 #ifndef FANLAB_FUZZ_FUZZ_EMULATOR_H_
 #define FANLAB_FUZZ_FUZZ_EMULATOR_H_
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "emulator/api/dispatcher.h"
@@ -57,6 +59,15 @@ class FuzzEmulator {
   api::Dispatcher dispatcher_;
   transport::HttpFront front_;
 };
+
+// The REST targets' input (rest_json, rest_xml): up to 16 requests
+// separated by "\n%%\n", each a request as text (ParseTextRequest). A
+// request without a Host gets "localhost:4566"; one without an
+// Authorization header is signed for `service` unless its first line ends
+// in " UNSIGNED" (dropped). Each is sent to a fresh FuzzEmulator, and the
+// virtual clock moves 31 s after each.
+void SendRestRequests(const uint8_t* data, size_t size,
+                      std::string_view service);
 
 }  // namespace fanlab::fuzz
 
