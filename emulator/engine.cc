@@ -398,10 +398,13 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
       *io_,
       [this](services::HttpRequest request,
              transport::HttpServer::Respond respond) {
+        if (!deterministic_ && faults_ == nullptr) {
+          return http_front_->Handle(std::move(request), std::move(respond));
+        }
         if (!deterministic_) {
           auto shared =
               std::make_shared<services::HttpRequest>(std::move(request));
-          if (faults_ != nullptr && InjectHttpFault(shared, respond)) return;
+          if (InjectHttpFault(shared, respond)) return;
           return http_front_->Handle(std::move(*shared), std::move(respond));
         }
         // Signed calls name their environment (its access key); the rest
