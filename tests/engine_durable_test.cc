@@ -80,14 +80,14 @@ TEST_F(EngineDurableTest, QueuesFunctionsAndMappingsSurviveARestart) {
       Ok("CreateQueue", {{"QueueName", "jobs"}})["QueueUrl"].as_string());
   Ok("SendMessage", {{"QueueUrl", url}, {"MessageBody", "hello"}});
   json::array echo{kTestFunction, "echo"};
-  Ok("CreateFunction", {{"FunctionName", "f"},
-                        {"Code", {{"Command", echo}}},
-                        {"Timeout", 7},
-                        {"MemorySize", 256},
-                        {"Environment", {{"Variables", {{"K", "v"}}}}},
-                        {"DeadLetterConfig",
-                         {{"TargetArn",
-                           "arn:aws:sqs:us-east-1:000000000000:jobs"}}}});
+  Ok("CreateFunction",
+     {{"FunctionName", "f"},
+      {"Code", {{"Command", echo}}},
+      {"Timeout", 7},
+      {"MemorySize", 256},
+      {"Environment", {{"Variables", {{"K", "v"}}}}},
+      {"DeadLetterConfig",
+       {{"TargetArn", "arn:aws:sqs:us-east-1:000000000000:jobs"}}}});
   Ok("PutFunctionConcurrency",
      {{"FunctionName", "f"}, {"ReservedConcurrentExecutions", 3}});
   std::string queue_arn = "arn:aws:sqs:us-east-1:000000000000:jobs";
