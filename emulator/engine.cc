@@ -730,7 +730,9 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
   constexpr auto kLastRecheck = microseconds(1000);
   constexpr auto kQuiet = std::chrono::milliseconds(1);
   constexpr int kSuspectPasses = 3;
+  constexpr auto kLastOutWait = std::chrono::milliseconds(16);
   auto recheck = kFirstRecheck;
+  std::chrono::steady_clock::duration out_wait = kQuiet;
   bool quiet = false;  // a wait for a process to call back timed out
   int passes = 0;      // passes in a row that found every suspect idle
   std::vector<uint64_t> idle;
@@ -758,9 +760,16 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
       passes = 0;
       bool out = false;  // set going, and not called back
       for (const auto& [id, p] : procs_) out = out || (p.awake && !p.returned);
-      if (out) {
+      if (out && !quiet) {
         // Its call wakes the loop at once.
-        quiet = quiet || io_->run_one_for(kQuiet) == 0;
+        quiet = io_->run_one_for(kQuiet) == 0;
+      } else if (out) {
+        // A suspect still busy (computing, or in a sleep of its own): its
+        // call still wakes the loop at once; /proc is looked at again
+        // ever less often meanwhile.
+        io_->run_one_for(out_wait);
+        out_wait = std::min<std::chrono::steady_clock::duration>(out_wait * 2,
+                                                                 kLastOutWait);
       } else {
         again();
       }
@@ -791,6 +800,7 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
     quiet = unknown_input_ = unknown_woken_ = false;
     passes = 0;
     recheck = kFirstRecheck;
+    out_wait = kQuiet;
     if (!held_.empty()) {
       ServeRound();
       continue;
