@@ -117,6 +117,7 @@ class Reader {
     ReadMappings(res["mappings"], s);
     ReadSchedules(res["schedules"], s);
     ReadRoutes(res["routes"], s);
+    ReadDurations(root["durations"], s);
     ReadTimeline(root["timeline"], s);
     ReadRun(root["run"], s);
     ReadExpectations(root["expect"], s);
@@ -494,17 +495,7 @@ class Reader {
             json::object{{"Variables", StringMap(f["environment"])}};
       }
       s.setup.push_back({"CreateFunction", std::move(body), At(f, path)});
-      if (auto d = DurationOf(f["duration"])) {
-        Duration max = DurationOf(f["duration_max"]).value_or(*d);
-        if (max < *d) {
-          Error(f["duration_max"], path + ".duration_max",
-                "duration_max is at least duration (" + FormatDuration(*d) +
-                    "), not " + FormatDuration(max));
-        }
-        s.virtual_durations[name] = {*d, max};
-      } else if (auto m = DurationOf(f["duration_max"])) {
-        s.virtual_durations[name] = {Duration(0), *m};
-      }
+      ReadDuration(f, path, name, s);
       if (auto r = Int(f["reserved_concurrency"])) {
         s.setup.push_back(
             {"PutFunctionConcurrency",
@@ -538,6 +529,48 @@ class Reader {
         s.setup.push_back(
             {"PutFunctionEventInvokeConfig", std::move(config), At(f, path)});
       }
+    }
+  }
+
+  // `duration` and `duration_max` of `node` (a function, or an entry of
+  // `durations`): the virtual time each invocation of `name` takes.
+  void ReadDuration(const YAML::Node& node, const std::string& path,
+                    const std::string& name, Scenario& s) {
+    if (auto d = DurationOf(node["duration"])) {
+      Duration max = DurationOf(node["duration_max"]).value_or(*d);
+      if (max < *d) {
+        Error(node["duration_max"], path + ".duration_max",
+              "duration_max is at least duration (" + FormatDuration(*d) +
+                  "), not " + FormatDuration(max));
+      }
+      s.virtual_durations[name] = {*d, max};
+    } else if (auto m = DurationOf(node["duration_max"])) {
+      s.virtual_durations[name] = {Duration(0), *m};
+    }
+  }
+
+  // durations: {NAME: {duration, duration_max}}: the virtual time of
+  // functions declared elsewhere (a template's, most of all). A function
+  // with a duration of its own is not given a second one here.
+  void ReadDurations(const YAML::Node& map, Scenario& s) {
+    if (!map || !map.IsMap()) return;
+    for (const auto& kv : map) {
+      const std::string name = kv.first.Scalar();
+      const std::string path = "durations." + name;
+      if (functions_.count(name) == 0) {
+        Error(kv.first, path,
+              "no function named \"" + name +
+                  "\" in resources.functions or the stack" +
+                  DidYouMean(name, functions_));
+        continue;
+      }
+      if (s.virtual_durations.count(name) > 0) {
+        Error(kv.first, path,
+              "function \"" + name +
+                  "\" has a duration in resources.functions already");
+        continue;
+      }
+      ReadDuration(kv.second, path, name, s);
     }
   }
 

@@ -362,6 +362,17 @@ SpecPtr ScenarioSpec() {
                              "(docs/templates.md)")},
             {"parameters", MapOf(Scalar(), "the template's parameter values")},
             {"resources", resources},
+            {"durations",
+             MapOf(Object({{"duration",
+                            DurationSpec("the virtual time each invocation "
+                                         "takes")},
+                           {"duration_max",
+                            DurationSpec("each invocation draws its virtual "
+                                         "time from [duration, "
+                                         "duration_max], seeded")}}),
+                   "deterministic runs: the virtual time of the functions "
+                   "named (a template's, or declared ones), by function "
+                   "name")},
             {"timeline", Array(step)},
             {"run", run},
             {"expect", Array(expectation)},

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include <boost/json.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -152,6 +153,46 @@ TEST_F(DeployTest, NotificationsHttpApiAndDeadLettersReplay) {
   harness::ScenarioResult r = harness::RunScenario(
       LoadForTest(TestData("gaps/scenario.yaml"), BuildTreeOptions()));
   EXPECT_THAT(r, Passed());
+}
+
+// `durations` gives a template's functions their virtual time; a name
+// not declared anywhere is an error with a suggestion, and a declared
+// function's own duration is not given twice.
+TEST(StackScenario, DurationsNameTheTemplatesFunctions) {
+  const std::string file = TestData("orders/durations.yaml");
+  harness::LoadResult ok = harness::ParseScenario(
+      "stack: template.yaml\n"
+      "durations:\n"
+      "  record-order: {duration: 200ms, duration_max: 300ms}\n",
+      file, {});
+  ASSERT_THAT(ok.errors, IsEmpty());
+  ASSERT_TRUE(ok.scenario.has_value());
+  auto it = ok.scenario->virtual_durations.find("record-order");
+  ASSERT_NE(it, ok.scenario->virtual_durations.end());
+  EXPECT_EQ(it->second.first, std::chrono::milliseconds(200));
+  EXPECT_EQ(it->second.second, std::chrono::milliseconds(300));
+
+  harness::LoadResult typo = harness::ParseScenario(
+      "stack: template.yaml\n"
+      "durations:\n"
+      "  record-ordr: {duration: 200ms}\n",
+      file, {});
+  ASSERT_THAT(typo.errors, SizeIs(1));
+  EXPECT_THAT(typo.errors[0].ToString(),
+              HasSubstr("durations.record-ordr: no function named "
+                        "\"record-ordr\" in resources.functions or the "
+                        "stack (did you mean \"record-order\"?)"));
+
+  harness::LoadResult twice = harness::ParseScenario(
+      "resources:\n"
+      "  functions:\n"
+      "    - {name: f, command: [/bin/true], duration: 1s}\n"
+      "durations:\n"
+      "  f: {duration: 2s}\n",
+      file, {});
+  ASSERT_THAT(twice.errors, SizeIs(1));
+  EXPECT_THAT(twice.errors[0].ToString(),
+              HasSubstr("has a duration in resources.functions already"));
 }
 
 TEST(StackScenario, TemplateErrorsAreScenarioErrors) {
