@@ -1052,10 +1052,10 @@ TEST(HarnessScenarioSchema, IsJsonWithTheTopLevelProperties) {
   for (const auto& kv : root.at("properties").as_object()) {
     keys.push_back(std::string(kv.key()));
   }
-  EXPECT_THAT(
-      keys, ElementsAre("name", "description", "expect_failure", "seed",
-                        "clock", "stack", "parameters", "resources", "timeline",
-                        "run", "expect", "faults", "invariants"));
+  EXPECT_THAT(keys, ElementsAre("name", "description", "expect_failure", "seed",
+                                "clock", "stack", "parameters", "resources",
+                                "durations", "timeline", "run", "expect",
+                                "faults", "invariants"));
   // A timeline step: exactly one kind, as oneOf of required keys.
   const json::value& step = root.at("properties").at("timeline").at("items");
   EXPECT_EQ(step.at("oneOf").as_array().size(), 8u);
