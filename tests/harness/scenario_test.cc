@@ -86,8 +86,8 @@ TEST(HarnessScenarioLoad, UnknownKeyFarFromAnyListsTheKeys) {
               ElementsAre("s.yaml:2:1: flavour: unknown key \"flavour\"; "
                           "expected one of name, description, "
                           "expect_failure, seed, clock, stack, parameters, "
-                          "resources, timeline, run, expect, faults, "
-                          "invariants"));
+                          "resources, durations, timeline, run, expect, "
+                          "faults, invariants"));
 }
 
 TEST(HarnessScenarioLoad, WrongTypes) {
