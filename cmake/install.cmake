@@ -29,7 +29,7 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/functions/runtimes/python
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/functions/sdk/fanlab
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
-foreach(dir emulator harness stack)
+foreach(dir emulator harness stack yaml)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}
           DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fanlab-harness
           FILES_MATCHING PATTERN "*.h"
@@ -40,7 +40,7 @@ endforeach()
 set(FANLAB_EXPORTED_LIBRARIES
   fanlab_core fanlab_sim fanlab_persist fanlab_queue fanlab_compute
   fanlab_services fanlab_api
-  fanlab_transport fanlab_engine fanlab_stack fanlab_harness)
+  fanlab_transport fanlab_engine fanlab_yaml fanlab_stack fanlab_harness)
 foreach(lib ${FANLAB_EXPORTED_LIBRARIES})
   string(REPLACE "fanlab_" "" name ${lib})
   set_target_properties(${lib} PROPERTIES EXPORT_NAME ${name})

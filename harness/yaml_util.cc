@@ -4,52 +4,19 @@
 
 #include <boost/json.hpp>
 #include <charconv>
-#include <cmath>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "yaml/scalar.h"
+
 namespace fanlab::harness {
 
 namespace json = boost::json;
 
 namespace {
-
-bool IsNullText(const std::string& s) {
-  return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL";
-}
-bool IsTrue(const std::string& s) {
-  return s == "true" || s == "True" || s == "TRUE";
-}
-bool IsFalse(const std::string& s) {
-  return s == "false" || s == "False" || s == "FALSE";
-}
-
-std::optional<int64_t> ParseInteger(const std::string& s) {
-  int64_t v = 0;
-  const char* begin = s.data();
-  const char* end = s.data() + s.size();
-  if (begin != end && *begin == '+') ++begin;
-  auto [p, ec] = std::from_chars(begin, end, v);
-  if (ec != std::errc() || p != end || begin == end) return std::nullopt;
-  return v;
-}
-
-std::optional<double> ParseNumber(const std::string& s) {
-  double v = 0;
-  const char* begin = s.data();
-  const char* end = s.data() + s.size();
-  if (begin != end && *begin == '+') ++begin;
-  auto [p, ec] = std::from_chars(begin, end, v);
-  if (ec != std::errc() || p != end || begin == end || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-bool Quoted(const YAML::Node& node) { return node.Tag() == "!"; }
 
 // A merge key: the plain scalar `<<`, or any scalar tagged !!merge.
 bool IsMergeKey(const YAML::Node& key) {
@@ -161,7 +128,7 @@ std::optional<Duration> ParseDuration(std::string_view text) {
   // A plain number: seconds.
   // Longer than this is surely a mistake (and would overflow).
   constexpr int64_t kMaxSeconds = int64_t{100} * 366 * 24 * 3600;
-  if (auto seconds = ParseNumber(std::string(text))) {
+  if (auto seconds = yaml::ParseNumber(text)) {
     if (*seconds < 0 || *seconds > double(kMaxSeconds)) return std::nullopt;
     return std::chrono::duration_cast<Duration>(
         std::chrono::duration<double>(*seconds));
@@ -219,18 +186,6 @@ std::optional<Duration> DurationOf(const YAML::Node& node) {
   return ParseDuration(node.Scalar());
 }
 
-std::string_view ScalarType(const YAML::Node& node) {
-  if (!node || node.IsNull()) return "null";
-  if (!node.IsScalar()) return node.IsMap() ? "object" : "array";
-  if (Quoted(node)) return "string";
-  const std::string& s = node.Scalar();
-  if (IsNullText(s)) return "null";
-  if (IsTrue(s) || IsFalse(s)) return "boolean";
-  if (ParseInteger(s)) return "integer";
-  if (ParseNumber(s)) return "number";
-  return "string";
-}
-
 json::value YamlToJson(const YAML::Node& node) {
   if (!node) return nullptr;
   switch (node.Type()) {
@@ -246,15 +201,8 @@ json::value YamlToJson(const YAML::Node& node) {
       for (const auto& item : node) out.push_back(YamlToJson(item));
       return out;
     }
-    case YAML::NodeType::Scalar: {
-      std::string_view type = ScalarType(node);
-      const std::string& s = node.Scalar();
-      if (type == "null") return nullptr;
-      if (type == "boolean") return IsTrue(s);
-      if (type == "integer") return *ParseInteger(s);
-      if (type == "number") return *ParseNumber(s);
-      return json::string(s);
-    }
+    case YAML::NodeType::Scalar:
+      return yaml::ScalarValue(node);
     default:
       return nullptr;
   }

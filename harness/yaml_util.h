@@ -10,6 +10,7 @@
 
 #include "emulator/core/clock.h"
 #include "harness/diagnostic.h"
+#include "yaml/scalar.h"
 
 namespace YAML {
 class Node;
@@ -32,8 +33,9 @@ std::optional<Duration> DurationOf(const YAML::Node& node);
 // integers, numbers, or else strings; quoted scalars are always strings.
 boost::json::value YamlToJson(const YAML::Node& node);
 
-// How a scalar node reads: "string", "integer", "number", "boolean", "null".
-std::string_view ScalarType(const YAML::Node& node);
+// How a node reads: "string", "integer", "number", "boolean", "null",
+// "object", "array" (yaml/scalar.h).
+using yaml::ScalarType;
 
 // Resolves YAML 1.1 merge keys in every map reachable from `root`, in
 // place: a plain `<<` key (or one tagged !!merge) whose value is a map

@@ -10,8 +10,6 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <charconv>
-#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -20,6 +18,7 @@
 
 #include "emulator/core/arn.h"
 #include "emulator/core/base64.h"
+#include "yaml/scalar.h"
 
 namespace fanlab::stack {
 
@@ -55,45 +54,6 @@ std::string TagFunction(const YAML::Node& n) {
   std::string name = tag.substr(1);
   if (name == "Ref" || name == "Condition") return name;
   return "Fn::" + name;
-}
-
-std::optional<int64_t> ParseInteger(const std::string& s) {
-  int64_t v = 0;
-  const char* begin = s.data();
-  const char* end = s.data() + s.size();
-  if (begin != end && *begin == '+') ++begin;
-  auto [p, ec] = std::from_chars(begin, end, v);
-  if (ec != std::errc() || p != end || begin == end) return std::nullopt;
-  return v;
-}
-
-std::optional<double> ParseNumber(const std::string& s) {
-  double v = 0;
-  const char* begin = s.data();
-  const char* end = s.data() + s.size();
-  if (begin != end && *begin == '+') ++begin;
-  auto [p, ec] = std::from_chars(begin, end, v);
-  if (ec != std::errc() || p != end || begin == end || !std::isfinite(v)) {
-    return std::nullopt;
-  }
-  return v;
-}
-
-// A plain scalar as YAML 1.2's core schema types it; quoted ones are
-// strings.
-json::value ScalarValue(const YAML::Node& n) {
-  const std::string& s = n.Scalar();
-  if (n.Tag() == "!") return json::string(s);
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") {
-    return nullptr;
-  }
-  if (s == "true" || s == "True" || s == "TRUE") return true;
-  if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (auto i = ParseInteger(s)) return *i;
-  if (s.find_first_of(".eE") != std::string::npos) {
-    if (auto d = ParseNumber(s)) return *d;
-  }
-  return json::string(s);
 }
 
 // A value as the text CloudFormation makes of it in a string context.
@@ -295,7 +255,7 @@ class Loader {
       }
       return out;
     }
-    if (n.IsScalar()) return ScalarValue(n);
+    if (n.IsScalar()) return yaml::ScalarValue(n);
     return nullptr;
   }
 
@@ -404,7 +364,8 @@ class Loader {
       }
       json::value index = Eval(a[0], path + "[0]");
       if (index.is_string()) {
-        if (auto i = ParseInteger(std::string(index.as_string()))) index = *i;
+        if (auto i = yaml::ParseInteger(std::string(index.as_string())))
+          index = *i;
       }
       json::value list = Eval(a[1], path + "[1]");
       if (!index.is_int64() || !list.is_array()) {
@@ -927,7 +888,7 @@ class Loader {
                       list + ")");
           }
         }
-        if (type == "Number" && !ParseNumber(*value)) {
+        if (type == "Number" && !yaml::ParseNumber(*value)) {
           Error(at, path, "\"" + *value + "\" is not a Number");
         }
         if (type == "String" || type == "Number") {
@@ -1082,7 +1043,7 @@ class Loader {
     if (v == nullptr) return std::nullopt;
     if (v->is_int64()) return v->as_int64();
     if (v->is_string()) {
-      if (auto i = ParseInteger(std::string(v->as_string()))) return *i;
+      if (auto i = yaml::ParseInteger(std::string(v->as_string()))) return *i;
     }
     Error(p.NodeOf(key), p.PathOf(key), key + " is an integer");
     return std::nullopt;
@@ -1628,7 +1589,7 @@ class Loader {
       if (key == "MaximumEventAgeInSeconds" || key == "MaximumRetryAttempts") {
         json::value n = x;
         if (n.is_string()) {
-          if (auto i = ParseInteger(std::string(n.as_string()))) n = *i;
+          if (auto i = yaml::ParseInteger(std::string(n.as_string()))) n = *i;
         }
         config[key] = n;
       } else if (key == "DestinationConfig" && x.is_object()) {
