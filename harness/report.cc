@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "emulator/api/xml.h"
 #include "harness/report_diff.h"
 #include "harness/yaml_util.h"
 
@@ -46,36 +47,17 @@ std::string Where(const std::string& file, const Origin& o) {
   return out;
 }
 
+// Text for a JUnit attribute or element. XML 1.0 forbids most control
+// characters, even escaped: each becomes '?'.
 std::string XmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters, even escaped.
-        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
-          out += "?";
-        } else {
-          out += char(c);
-        }
+  std::string text = s;
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' &&
+        c != '\r') {
+      c = '?';
     }
   }
-  return out;
+  return api::XmlEscape(text);
 }
 
 // The failure text of one scenario, as the terminal and JUnit show it:
