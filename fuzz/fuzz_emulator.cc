@@ -7,7 +7,6 @@
 #include <string>
 #include <utility>
 
-#include "emulator/compute/lambda_errors.h"
 #include "fuzz/fuzz_input.h"
 
 namespace fanlab::fuzz {
@@ -24,29 +23,11 @@ namespace {
 }  // namespace
 
 FuzzEmulator::FuzzEmulator()
-    : queues_(clock_, {}),
-      buckets_(clock_),
-      tables_(clock_),
-      topics_(clock_, ids_, {}, {}),
-      schedules_(clock_, ids_),
-      routes_(clock_, ids_,
-              [](const std::string&, std::string,
-                 services::RouteService::InvokeDone done) {
-                done(Status(lambda::kResourceNotFoundException, "none"));
-              }),
-      sinks_(clock_),
-      dispatcher_(api::Services{.sqs = queues_,
-                                .buckets = &buckets_,
-                                .tables = &tables_,
-                                .topics = &topics_,
-                                .schedules = &schedules_,
-                                .routes = &routes_,
-                                .sinks = &sinks_}),
-      front_(
+    : front_(
           [this](api::ApiRequest r, api::ApiCallback done) {
-            dispatcher_.Dispatch(std::move(r), std::move(done));
+            services_.dispatcher().Dispatch(std::move(r), std::move(done));
           },
-          &routes_, &sinks_) {
+          &services_.routes(), &services_.sinks()) {
   Setup("CreateQueue", R"({"QueueName":"q"})");
   Setup("CreateQueue",
         R"({"QueueName":"q.fifo","Attributes":{"FifoQueue":"true"}})");
@@ -63,7 +44,8 @@ FuzzEmulator::FuzzEmulator()
 
 void FuzzEmulator::Setup(std::string_view action, std::string_view body) {
   bool ok = false;
-  dispatcher_.Dispatch(action, body, [&](api::ApiResponse r) { ok = r.ok; });
+  services_.dispatcher().Dispatch(action, body,
+                                  [&](api::ApiResponse r) { ok = r.ok; });
   if (!ok) Broken("a setup call failed");
 }
 

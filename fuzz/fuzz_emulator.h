@@ -14,16 +14,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "emulator/api/dispatcher.h"
-#include "emulator/core/clock.h"
-#include "emulator/core/ids.h"
-#include "emulator/queue/queue_service.h"
-#include "emulator/services/bucket_service.h"
-#include "emulator/services/route_service.h"
-#include "emulator/services/schedule_service.h"
-#include "emulator/services/sink_service.h"
-#include "emulator/services/table_service.h"
-#include "emulator/services/topic_service.h"
+#include "emulator/api/in_process_services.h"
 #include "emulator/transport/http_front.h"
 
 namespace fanlab::fuzz {
@@ -40,23 +31,14 @@ class FuzzEmulator {
   void Send(services::HttpRequest request);
   // Moves the virtual clock on (timers fire: visibility timeouts, delays,
   // schedules, parked long polls).
-  void Advance(Duration d) { clock_.Advance(d); }
+  void Advance(Duration d) { services_.clock().Advance(d); }
 
-  api::Dispatcher& dispatcher() { return dispatcher_; }
+  api::Dispatcher& dispatcher() { return services_.dispatcher(); }
 
  private:
   void Setup(std::string_view action, std::string_view body);
 
-  VirtualClock clock_;
-  IdGenerator ids_{3};
-  queue::QueueService queues_;
-  services::BucketService buckets_;
-  services::TableService tables_;
-  services::TopicService topics_;
-  services::ScheduleService schedules_;
-  services::RouteService routes_;
-  services::SinkService sinks_;
-  api::Dispatcher dispatcher_;
+  api::InProcessServices services_;
   transport::HttpFront front_;
 };
 

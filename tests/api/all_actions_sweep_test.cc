@@ -11,18 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "emulator/api/dispatcher.h"
 #include "emulator/api/error_registry.h"
+#include "emulator/api/in_process_services.h"
 #include "emulator/compute/lambda_errors.h"
 #include "emulator/core/common_errors.h"
 #include "emulator/core/status.h"
-#include "emulator/queue/queue_service.h"
-#include "emulator/services/bucket_service.h"
-#include "emulator/services/route_service.h"
-#include "emulator/services/schedule_service.h"
-#include "emulator/services/sink_service.h"
-#include "emulator/services/table_service.h"
-#include "emulator/services/topic_service.h"
 
 namespace fanlab::api {
 namespace {
@@ -111,31 +104,11 @@ std::vector<json::value> Values() {
 // Two built alike answer a sequence of calls alike.
 class Emulator {
  public:
-  Emulator()
-      : queues_(clock_, {}),
-        buckets_(clock_),
-        tables_(clock_),
-        topics_(clock_, ids_, {}, {}),
-        schedules_(clock_, ids_),
-        routes_(clock_, ids_,
-                [](const std::string&, std::string,
-                   services::RouteService::InvokeDone done) {
-                  done(Status(lambda::kResourceNotFoundException, "none"));
-                }),
-        sinks_(clock_),
-        dispatcher_(Services{.sqs = queues_,
-                             .buckets = &buckets_,
-                             .tables = &tables_,
-                             .topics = &topics_,
-                             .schedules = &schedules_,
-                             .routes = &routes_,
-                             .sinks = &sinks_}) {}
-
   // The answer, which must come exactly once.
   ApiResponse Call(std::string_view action, std::string_view body) {
     int answers = 0;
     ApiResponse response;
-    dispatcher_.Dispatch(action, body, [&](ApiResponse r) {
+    services_.dispatcher().Dispatch(action, body, [&](ApiResponse r) {
       ++answers;
       response = std::move(r);
     });
@@ -145,29 +118,20 @@ class Emulator {
 
   // Some resources, so that requests get past the lookups.
   void AddResources() {
-    ASSERT_TRUE(buckets_.CreateBucket("bkt").ok());
+    ASSERT_TRUE(services_.buckets().CreateBucket("bkt").ok());
     ApiResponse table = Call(
         "CreateTable",
         R"({"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",)"
         R"("AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],)"
         R"("KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]})");
     ASSERT_TRUE(table.ok) << table.body;
-    ASSERT_TRUE(topics_.CreateTopic("tpc").ok());
+    ASSERT_TRUE(services_.topics().CreateTopic("tpc").ok());
   }
 
-  const Dispatcher& dispatcher() const { return dispatcher_; }
+  Dispatcher& dispatcher() { return services_.dispatcher(); }
 
  private:
-  VirtualClock clock_;
-  IdGenerator ids_{3};
-  queue::QueueService queues_;
-  services::BucketService buckets_;
-  services::TableService tables_;
-  services::TopicService topics_;
-  services::ScheduleService schedules_;
-  services::RouteService routes_;
-  services::SinkService sinks_;
-  Dispatcher dispatcher_;
+  InProcessServices services_;
 };
 
 // A body naming the resources Emulator::AddResources made.
@@ -200,7 +164,7 @@ class AllActionsSweepTest : public ::testing::Test {
         << action << " " << body << " -> " << response.body;
   }
 
-  std::vector<std::string> Actions() const {
+  std::vector<std::string> Actions() {
     return emulator_.dispatcher().Actions();
   }
 

@@ -10,18 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "emulator/api/dispatcher.h"
+#include "emulator/api/in_process_services.h"
 #include "emulator/api/xml.h"
-#include "emulator/compute/lambda_errors.h"
-#include "emulator/core/clock.h"
-#include "emulator/core/ids.h"
-#include "emulator/queue/queue_service.h"
-#include "emulator/services/bucket_service.h"
-#include "emulator/services/route_service.h"
-#include "emulator/services/schedule_service.h"
-#include "emulator/services/sink_service.h"
-#include "emulator/services/table_service.h"
-#include "emulator/services/topic_service.h"
 #include "emulator/transport/http_front.h"
 
 namespace fanlab::transport {
@@ -35,29 +25,11 @@ using services::HttpResponse;
 class HttpFrontSweepTest : public ::testing::Test {
  protected:
   HttpFrontSweepTest()
-      : queues_(clock_, {}),
-        buckets_(clock_),
-        tables_(clock_),
-        topics_(clock_, ids_, {}, {}),
-        schedules_(clock_, ids_),
-        routes_(clock_, ids_,
-                [](const std::string&, std::string,
-                   services::RouteService::InvokeDone done) {
-                  done(Status(lambda::kResourceNotFoundException, "none"));
-                }),
-        sinks_(clock_),
-        dispatcher_(api::Services{.sqs = queues_,
-                                  .buckets = &buckets_,
-                                  .tables = &tables_,
-                                  .topics = &topics_,
-                                  .schedules = &schedules_,
-                                  .routes = &routes_,
-                                  .sinks = &sinks_}),
-        front_(
+      : front_(
             [this](api::ApiRequest r, api::ApiCallback done) {
-              dispatcher_.Dispatch(std::move(r), std::move(done));
+              services_.dispatcher().Dispatch(std::move(r), std::move(done));
             },
-            &routes_, &sinks_) {}
+            &services_.routes(), &services_.sinks()) {}
 
   HttpResponse Send(HttpRequest r) {
     int answers = 0;
@@ -91,16 +63,7 @@ class HttpFrontSweepTest : public ::testing::Test {
     return r;
   }
 
-  VirtualClock clock_;
-  IdGenerator ids_{3};
-  queue::QueueService queues_;
-  services::BucketService buckets_;
-  services::TableService tables_;
-  services::TopicService topics_;
-  services::ScheduleService schedules_;
-  services::RouteService routes_;
-  services::SinkService sinks_;
-  api::Dispatcher dispatcher_;
+  api::InProcessServices services_;
   HttpFront front_;
 };
 
@@ -151,7 +114,7 @@ TEST_F(HttpFrontSweepTest, QueryGarbageIsAnsweredInQueryXml) {
 }
 
 TEST_F(HttpFrontSweepTest, RestXmlGarbageIsAnsweredInS3Xml) {
-  ASSERT_TRUE(buckets_.CreateBucket("bkt").ok());
+  ASSERT_TRUE(services_.buckets().CreateBucket("bkt").ok());
   struct Case {
     const char* method;
     std::string path, query, body;
