@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <set>
@@ -158,11 +157,7 @@ class Run {
       if (endpoint.ok()) bound = engine_->Bind(*endpoint);
       std::vector<int> started;
       for (int tid : ThreadIds()) {
-        // The reaper only frees closed sockets: it carries no message, and
-        // each look at it costs two reads of /proc a pass.
-        if (before.count(tid) == 0 && ThreadName(tid) != "ZMQbg/Reaper") {
-          started.push_back(tid);
-        }
+        if (before.count(tid) == 0) started.push_back(tid);
       }
       engine_->WatchThreads(std::move(started));
     } else {
@@ -220,14 +215,6 @@ class Run {
       out.insert(std::atoi(e.path().filename().c_str()));
     }
     return out;
-  }
-
-  // A thread's name (/proc/self/task/TID/comm), "" if gone.
-  static std::string ThreadName(int tid) {
-    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/comm");
-    std::string name;
-    std::getline(in, name);
-    return name;
   }
 
   // ${kind:NAME} and ${http} in every string of `v`.
