@@ -654,6 +654,9 @@ ExploreResult Explore(const Scenario& scenario, const ExploreOptions& o) {
   worker();
   for (auto& t : threads) t.join();
   teardowns.reset();  // every run ended before any shrinking run
+  auto seeds_end = std::chrono::steady_clock::now();
+  result.wall_seconds =
+      std::chrono::duration<double>(seeds_end - wall_start).count();
 
   if (result.failing_seed) {
     result.shrunk = scenario;
@@ -667,9 +670,9 @@ ExploreResult Explore(const Scenario& scenario, const ExploreOptions& o) {
       result.shrunk_yaml = shrinker.Yaml(result.shrunk_yaml_missing);
     }
   }
-  result.wall_seconds = std::chrono::duration<double>(
-                            std::chrono::steady_clock::now() - wall_start)
-                            .count();
+  result.shrink_wall_seconds = std::chrono::duration<double>(
+                                   std::chrono::steady_clock::now() - seeds_end)
+                                   .count();
   return result;
 }
 

@@ -35,8 +35,8 @@ struct ExploreOptions {
 };
 
 struct ExploreResult {
-  uint64_t runs = 0;  // seeds run (a failure stops the rest)
-  double wall_seconds = 0;
+  uint64_t runs = 0;        // seeds run (a failure stops the rest)
+  double wall_seconds = 0;  // the seeds' runs, ended (not the shrinking)
   // The smallest failing seed among those run, and its run.
   std::optional<uint64_t> failing_seed;
   ScenarioResult failure;
@@ -49,6 +49,7 @@ struct ExploreResult {
   Scenario shrunk;
   ScenarioResult shrunk_result;
   size_t shrink_runs = 0;
+  double shrink_wall_seconds = 0;
   // What shrinking took out ("fault faults[0] (delay GetQueueAttributes)",
   // "step send") and what it lowered ("fault faults[1]: nth 3 -> 1"), in
   // the order it did it.

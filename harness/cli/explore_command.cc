@@ -94,10 +94,10 @@ int ExploreFile(const ExploreCommandOptions& o) {
               static_cast<unsigned long long>(seed), real_time);
   if (!o.no_shrink) {
     std::printf(
-        "shrinking (%zu runs of seed %llu): %zu taken out, %zu "
+        "shrinking (%zu runs of seed %llu, %.2f s): %zu taken out, %zu "
         "lowered\n",
-        r.shrink_runs, static_cast<unsigned long long>(seed), r.removed.size(),
-        r.lowered.size());
+        r.shrink_runs, static_cast<unsigned long long>(seed),
+        r.shrink_wall_seconds, r.removed.size(), r.lowered.size());
     for (const std::string& line : r.removed) {
       std::printf("  removed %s\n", line.c_str());
     }
