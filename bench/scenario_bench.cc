@@ -47,6 +47,12 @@ void MeasureExamples(const ScenarioBenchOptions& options,
   }
   std::sort(folders.begin(), folders.end());
   for (const auto& folder : folders) {
+    // --filter narrows the folders too ("doparallel-basic" measures no
+    // example folder; "batchjob" measures examples/batchjob/).
+    if (!options.filter.empty() &&
+        folder.string().find(options.filter) == std::string::npos) {
+      continue;
+    }
     std::string error;
     std::vector<std::string> files =
         harness::ScenarioFiles({folder.string()}, error);

@@ -23,7 +23,8 @@ struct ScenarioBenchOptions {
   // Each folder under it with scenarios is measured as a whole; empty or
   // absent: none.
   std::string examples_dir = "examples";
-  std::string filter;  // substring of the name or path
+  std::string filter;  // substring of the name or path (of a scenario,
+                       // or of an example folder)
   int repeat = 1;
   std::vector<std::string> function_dirs;
 };

@@ -1,9 +1,10 @@
 // Exploration: a scenario run under many seeds until one fails, the
-// failing run cut down to the fewest steps (and, through the same generic
-// shrinker, faults) that still fail the same way, and a trace of it
-// (`fanlab explore`). Runs are deterministic (the runner's default), so
-// a seed printed here replays the same history with `fanlab run FILE
-// --seed S`.
+// failing run cut down to the fewest faults and steps (and the earliest
+// fault matches) that still fail the same way under that seed, and a
+// trace of it (`fanlab explore`). Runs are deterministic (the runner's
+// default), so a seed printed here replays the same history with
+// `fanlab run FILE --seed S`, and the shrunk scenario, saved as the YAML
+// given here, with `fanlab run SHRUNK.yaml`.
 //
 // Thread safety: Explore runs its seeds on `jobs` threads of its own and
 // returns once they are done; the scenario must not change meanwhile.
@@ -34,18 +35,33 @@ struct ExploreOptions {
 };
 
 struct ExploreResult {
-  uint64_t runs = 0;  // seeds run (a failure stops the rest)
-  double wall_seconds = 0;
+  uint64_t runs = 0;        // seeds run (a failure stops the rest)
+  double wall_seconds = 0;  // the seeds' runs, ended (not the shrinking)
   // The smallest failing seed among those run, and its run.
   std::optional<uint64_t> failing_seed;
   ScenarioResult failure;
-  // The scenario with the fewest steps that still fails the same way under
-  // that seed (every expectation that failed still fails; ones about the
-  // steps dropped may fail too), and its run (the failure itself when
-  // nothing could go).
+  // The scenario with the fewest faults and steps that still fails the
+  // same way under that seed (every expectation that failed still fails;
+  // ones about the steps dropped may fail too), and its run (the failure
+  // itself when nothing could go). Each candidate is replayed exactly as
+  // it would be read back from `shrunk_yaml`: a fault taken out moves the
+  // later ones up the list, and with them the streams they draw from.
   Scenario shrunk;
   ScenarioResult shrunk_result;
   size_t shrink_runs = 0;
+  double shrink_wall_seconds = 0;
+  // What shrinking took out ("fault faults[0] (delay GetQueueAttributes)",
+  // "step send") and what it lowered ("fault faults[1]: nth 3 -> 1"), in
+  // the order it did it.
+  std::vector<std::string> removed;
+  std::vector<std::string> lowered;
+  // The shrunk scenario as a file: the original file's YAML with the
+  // steps and faults taken out, the faults' lowered values, each step's
+  // `at` made absolute, and `seed` set to the failing seed. Empty, with
+  // `shrunk_yaml_missing` saying why, when it cannot be written (a
+  // scenario built in C++, a file that no longer reads).
+  std::string shrunk_yaml;
+  std::string shrunk_yaml_missing;
 };
 
 ExploreResult Explore(const Scenario& scenario, const ExploreOptions& options);
@@ -86,6 +102,10 @@ std::vector<T> ShrinkList(
   }
   return items;
 }
+
+// One fault as a line of the report: "faults[1] (crash job at
+// SendMessage, after, nth 2)".
+std::string DescribeFault(const sim::FaultSpec& fault);
 
 // A Chrome / Perfetto trace (the trace event format) of one run: a track
 // per function with each invocation as a complete event ("X") over its

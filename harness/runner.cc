@@ -108,7 +108,6 @@ class Run {
     }
     result_.deterministic = deterministic_;
     if (engine_) result_.rounds = engine_->rounds();
-    engine_.reset();  // ends the function processes
     return std::move(result_);
   }
 
@@ -130,10 +129,13 @@ class Run {
     options.functions.kill_grace = std::chrono::milliseconds(100);
     options.deterministic = deterministic_;
     // Rounds stretch a run's wall time, and with it the real-time memory
-    // samples (each a pass over /proc): fewer of them, the limit still
-    // enforced.
+    // samples: the first sample of a new process group is a pass over all
+    // of /proc (every process of the machine), most of the /proc reads of
+    // a short run at 100 ms. A second apart, the limit is still enforced
+    // (a function past it is killed within a second; RLIMIT_AS holds at
+    // once) and a run of a few hundred milliseconds makes none.
     if (deterministic_) {
-      options.functions.memory_sample_period = std::chrono::milliseconds(100);
+      options.functions.memory_sample_period = std::chrono::seconds(1);
     }
     // Reachable by this user only (an abstract socket would be open to
     // every local user: file permissions do not apply to it).
@@ -594,7 +596,15 @@ class Run {
 
 ScenarioResult RunScenario(const Scenario& scenario,
                            const RunOptions& options) {
-  return Run(scenario, options).Go();
+  auto run = std::make_unique<Run>(scenario, options);
+  ScenarioResult result = run->Go();
+  if (options.teardown) {
+    // The engine ends the function processes as it goes.
+    options.teardown([run = std::shared_ptr<Run>(std::move(run))]() mutable {
+      run.reset();
+    });
+  }
+  return result;
 }
 
 }  // namespace fanlab::harness

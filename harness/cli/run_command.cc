@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "harness/explore.h"
+#include "harness/cli/explore_command.h"
 #include "harness/report.h"
 #include "harness/report_html.h"
 #include "harness/report_progress.h"
@@ -245,102 +245,6 @@ int RunAll(const RunCommandOptions& o) {
   return failures ? 1 : 0;
 }
 
-struct ExploreCommandOptions {
-  std::string path;
-  uint64_t seeds = 100;
-  uint64_t first_seed = 1;
-  int jobs = 1;
-  std::string shard = "1/1";
-  std::string trace_file;
-  std::vector<std::string> function_dirs;
-  bool no_shrink = false;
-  bool real_time = false;
-};
-
-int ExploreFile(const ExploreCommandOptions& o) {
-  ExploreOptions explore{.first_seed = o.first_seed,
-                         .seeds = o.seeds,
-                         .jobs = o.jobs,
-                         .shrink = !o.no_shrink,
-                         .real_time = o.real_time};
-  int index = 0, count = 0;
-  char slash = 0;
-  std::istringstream shard(o.shard);
-  if (!(shard >> index >> slash >> count) || slash != '/' || count < 1 ||
-      index < 1 || index > count || !shard.eof()) {
-    std::cerr << "fanlab explore: --shard is i/n with 1 <= i <= n, not \""
-              << o.shard << "\"\n";
-    return kUsageError;
-  }
-  explore.shard_index = index;
-  explore.shard_count = count;
-  LoadResult loaded =
-      LoadScenario(o.path, LoadOptions{.function_dirs = o.function_dirs});
-  if (!loaded.scenario) {
-    for (const Diagnostic& d : loaded.errors) std::cerr << d.ToString() << "\n";
-    return kUsageError;
-  }
-  const Scenario& s = *loaded.scenario;
-  ExploreResult r = Explore(s, explore);
-  std::printf("%s: %llu seeds run in %.2f s (%.1f seeds/s)%s\n", s.name.c_str(),
-              static_cast<unsigned long long>(r.runs), r.wall_seconds,
-              r.wall_seconds > 0 ? r.runs / r.wall_seconds : 0,
-              count > 1 ? (", shard " + o.shard).c_str() : "");
-  if (!r.failing_seed) {
-    std::printf("no failure\n");
-    return 0;
-  }
-  if (r.failure.status == ScenarioResult::Status::kError) {
-    for (const Diagnostic& d : r.failure.errors) {
-      std::cerr << d.ToString() << "\n";
-    }
-    return kUsageError;
-  }
-  const uint64_t seed = *r.failing_seed;
-  std::printf("seed %llu fails:\n", static_cast<unsigned long long>(seed));
-  if (!r.failure.failure.empty()) {
-    std::printf("  %s\n", r.failure.failure.c_str());
-  }
-  for (const ExpectationResult* e : r.failure.Failures()) {
-    std::printf("  %s \"%s\": expected %s, found %s\n", e->kind.c_str(),
-                e->label.c_str(), e->expected.c_str(), e->found.c_str());
-  }
-  std::printf("replay: fanlab run %s --seed %llu%s\n", o.path.c_str(),
-              static_cast<unsigned long long>(seed),
-              o.real_time ? " --real-time" : "");
-  std::printf(
-      "shortest failing trace (%zu of %zu steps, %zu shrinking "
-      "runs):\n",
-      r.shrunk.timeline.size(), s.timeline.size(), r.shrink_runs);
-  for (const Step& step : r.shrunk.timeline) {
-    std::printf("  step %s at +%s: %s\n",
-                step.id.empty() ? "(unnamed)" : step.id.c_str(),
-                FormatDuration(step.at).c_str(), step.label.c_str());
-  }
-  constexpr size_t kShown = 60;
-  const auto& events = r.shrunk_result.events;
-  for (size_t i = 0; i < events.size() && i < kShown; ++i) {
-    std::printf("  %s\n", events[i].Summary().c_str());
-  }
-  if (events.size() > kShown) {
-    std::printf("  ... %zu more events\n", events.size() - kShown);
-  }
-  // A file only where asked: nothing lands in the working directory
-  // unbidden.
-  if (o.trace_file.empty()) {
-    std::printf(
-        "trace: add --trace FILE to write it for chrome://tracing or "
-        "ui.perfetto.dev\n");
-    return 1;
-  }
-  if (!WriteFile(o.trace_file, ToTraceEvents(r.shrunk_result))) {
-    return kUsageError;
-  }
-  std::printf("trace (chrome://tracing, ui.perfetto.dev): %s\n",
-              o.trace_file.c_str());
-  return 1;
-}
-
 }  // namespace
 
 void AddRunCommands(CLI::App& app) {
@@ -385,39 +289,7 @@ void AddRunCommands(CLI::App& app) {
                 "terminal)");
   run->callback([options] { std::exit(RunAll(*options)); });
 
-  auto explore_options = std::make_shared<ExploreCommandOptions>();
-  CLI::App* explore = app.add_subcommand(
-      "explore",
-      "Run a scenario under many seeds (deterministically) until one fails; "
-      "print its seed, the replay command, the shortest failing trace "
-      "found by dropping steps, and write a Chrome/Perfetto trace of it. "
-      "Exit 0: no seed failed; 1: one did; 2: misuse or a bad scenario");
-  explore->add_option("file", explore_options->path, "The scenario file")
-      ->required();
-  explore
-      ->add_option("--seeds", explore_options->seeds,
-                   "How many seeds (default 100)")
-      ->check(CLI::PositiveNumber);
-  explore->add_option("--first-seed", explore_options->first_seed,
-                      "The first seed (default 1)");
-  explore
-      ->add_option("-j,--jobs", explore_options->jobs,
-                   "Seeds run in parallel (default 1)")
-      ->check(CLI::Range(1, 64));
-  explore->add_option("--shard", explore_options->shard,
-                      "i/n: run only every n-th seed, starting with the i-th "
-                      "(CI machines split the seeds)");
-  explore->add_option("--trace", explore_options->trace_file,
-                      "Write the shortest failing run's trace (Chrome/"
-                      "Perfetto JSON) to this file; none without it");
-  explore->add_option("--functions-dir", explore_options->function_dirs,
-                      "Look for functions' programs here first (repeatable)");
-  explore->add_flag("--no-shrink", explore_options->no_shrink,
-                    "Report the failing seed without shrinking it");
-  explore->add_flag("--real-time", explore_options->real_time,
-                    "Non-deterministic runs (seeds do not replay)");
-  explore->callback(
-      [explore_options] { std::exit(ExploreFile(*explore_options)); });
+  AddExploreCommand(app);
 
   auto validate_paths = std::make_shared<std::vector<std::string>>();
   auto validate_dirs = std::make_shared<std::vector<std::string>>();
