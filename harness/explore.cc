@@ -5,9 +5,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -557,68 +555,9 @@ std::string Shrinker::Yaml(std::string& missing) const {
 
 }  // namespace
 
-// Runs the ends of runs (RunOptions::teardown) on a thread of its own, so
-// that a worker starts its next seed while the last one's processes are
-// killed and reaped. At most `limit` wait; past that the worker does its
-// own (the processes of ended runs do not pile up). Drains on
-// destruction.
-class Teardowns {
- public:
-  explicit Teardowns(size_t limit)
-      : limit_(limit), thread_([this] { Loop(); }) {}
-  Teardowns(const Teardowns&) = delete;
-  Teardowns& operator=(const Teardowns&) = delete;
-  ~Teardowns() {
-    {
-      std::lock_guard lock(mu_);
-      done_ = true;
-    }
-    ready_.notify_one();
-    thread_.join();
-  }
-
-  void Add(std::function<void()> task) {
-    {
-      std::lock_guard lock(mu_);
-      if (tasks_.size() < limit_) {
-        tasks_.push_back(std::move(task));
-        ready_.notify_one();
-        return;
-      }
-    }
-    task();
-  }
-
- private:
-  void Loop() {
-    std::unique_lock lock(mu_);
-    while (true) {
-      ready_.wait(lock, [&] { return done_ || !tasks_.empty(); });
-      if (tasks_.empty()) return;  // done_
-      std::function<void()> task = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
-      task();
-      lock.lock();
-    }
-  }
-
-  const size_t limit_;
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::deque<std::function<void()>> tasks_;
-  bool done_ = false;
-  std::thread thread_;  // last: started once the rest is ready
-};
-
 ExploreResult Explore(const Scenario& scenario, const ExploreOptions& o) {
   ExploreResult result;
   auto wall_start = std::chrono::steady_clock::now();
-  // Started before any run, so that a run's engine never takes this
-  // thread for one of its own (deterministic runs watch the threads that
-  // appear while their engine starts).
-  std::optional<Teardowns> teardowns(std::in_place,
-                                     size_t(std::max(1, o.jobs)) * 2);
   std::vector<uint64_t> seeds;
   int count = std::max(1, o.shard_count);
   for (uint64_t i = 0; i < o.seeds; ++i) {
@@ -634,11 +573,7 @@ ExploreResult Explore(const Scenario& scenario, const ExploreOptions& o) {
       size_t i = next++;
       if (i >= seeds.size()) return;
       ScenarioResult r = RunScenario(
-          scenario, RunOptions{.seed = seeds[i],
-                               .real_time = o.real_time,
-                               .teardown = [&](std::function<void()> task) {
-                                 teardowns->Add(std::move(task));
-                               }});
+          scenario, RunOptions{.seed = seeds[i], .real_time = o.real_time});
       std::lock_guard lock(mu);
       ++result.runs;
       if (!r.passed() &&
@@ -653,7 +588,6 @@ ExploreResult Explore(const Scenario& scenario, const ExploreOptions& o) {
   for (int j = 1; j < std::max(1, o.jobs); ++j) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
-  teardowns.reset();  // every run ended before any shrinking run
   auto seeds_end = std::chrono::steady_clock::now();
   result.wall_seconds =
       std::chrono::duration<double>(seeds_end - wall_start).count();

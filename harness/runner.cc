@@ -108,6 +108,7 @@ class Run {
     }
     result_.deterministic = deterministic_;
     if (engine_) result_.rounds = engine_->rounds();
+    engine_.reset();  // ends the function processes
     return std::move(result_);
   }
 
@@ -596,15 +597,7 @@ class Run {
 
 ScenarioResult RunScenario(const Scenario& scenario,
                            const RunOptions& options) {
-  auto run = std::make_unique<Run>(scenario, options);
-  ScenarioResult result = run->Go();
-  if (options.teardown) {
-    // The engine ends the function processes as it goes.
-    options.teardown([run = std::shared_ptr<Run>(std::move(run))]() mutable {
-      run.reset();
-    });
-  }
-  return result;
+  return Run(scenario, options).Go();
 }
 
 }  // namespace fanlab::harness

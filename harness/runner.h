@@ -31,13 +31,6 @@ struct RunOptions {
   // seed, same event log; docs/scenarios.md). On: functions run at their
   // own pace and the virtual clock follows real time while they do.
   bool real_time = false;
-  // Where the end of the run goes: the engine stopped and destroyed, its
-  // function processes killed and reaped, its sockets closed. Given, it
-  // gets that work as a task, to run when and where it likes (an explorer
-  // runs it on a thread of its own while the next seed starts); the
-  // result is complete without it. Empty: done before RunScenario
-  // returns.
-  std::function<void(std::function<void()> teardown)> teardown;
 };
 
 // The values behind a failure, whole, for reports that lay them out (the

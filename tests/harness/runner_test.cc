@@ -595,52 +595,6 @@ TEST(HarnessRunData, TablesBucketsEmailsSinksAndRoutes) {
   ExpectHeld(r, "sink events");
 }
 
-// --- Teardown ------------------------------------------------------------
-
-// The pids of this process's children running `program`.
-std::vector<int> ChildrenRunning(const std::string& program) {
-  std::vector<int> out;
-  std::error_code ec;
-  for (const auto& task :
-       std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream children(task.path() / "children");
-    for (int pid; children >> pid;) {
-      std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
-      std::string argv0;
-      std::getline(cmdline, argv0, '\0');
-      if (argv0 == program) out.push_back(pid);
-    }
-  }
-  return out;
-}
-
-// With RunOptions::teardown, the result is whole before the engine ends;
-// the task given ends it (its function processes included), once.
-TEST(HarnessRunTeardown, AGivenTeardownEndsTheRunWhenItRuns) {
-  Scenario s = ParseForTest(WithTestFunction(R"(name: later
-resources:
-  functions: [{name: echo, command: [@TF@, echo]}]
-timeline:
-  - {id: call, invoke: {function: echo, payload: {a: 1}}}
-expect:
-  - {name: answered, response: {step: call, ok: true}}
-)"),
-                            {}, "s.yaml");
-  std::vector<std::function<void()>> tasks;
-  ScenarioResult r =
-      RunScenario(s, RunOptions{.teardown = [&](std::function<void()> task) {
-                    tasks.push_back(std::move(task));
-                  }});
-  EXPECT_TRUE(r.passed()) << r.failure;
-  EXPECT_EQ(r.invocations, 1u);
-  EXPECT_FALSE(r.events.empty());
-  ASSERT_EQ(tasks.size(), 1u);
-  // The warm environment's process lives until the task runs.
-  EXPECT_EQ(ChildrenRunning(FANLAB_TEST_FUNCTION).size(), 1u);
-  tasks[0]();
-  EXPECT_TRUE(ChildrenRunning(FANLAB_TEST_FUNCTION).empty());
-}
-
 // --- Time ----------------------------------------------------------------
 
 // A step's answer is a success only when the action succeeded and, for an
