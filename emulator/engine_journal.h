@@ -4,8 +4,8 @@
 //                     configuration, dead-letter target (the code itself
 //                     stays in its folder under the data dir)
 //   lambda.mapping    event source mappings
-//   http.route        routes (payload format included)
 //   http.sink         sinks (their configuration, not what they recorded)
+//   http.route        routes (payload format included)
 //   dynamodb.table    tables (id and creation time kept)
 //   dynamodb.item/T   the items of table T, one record each (reported)
 //   sns.topic         a topic with its attributes and its subscriptions in
@@ -15,9 +15,10 @@
 //                     its targets in order
 //   s3.notification   a bucket's notification configuration (the buckets
 //                     and objects themselves are files under the data dir)
-// Restore re-creates them in that order. What is not kept: delivery and
-// fire counts, the emails of the outbox, a rate rule's phase (it fires
-// one period after the restart), schedules missed while stopped.
+// Restore re-creates them in that order (a kind after those it names).
+// What is not kept: delivery and fire counts, the emails of the outbox, a
+// rate rule's phase (it fires one period after the restart), schedules
+// missed while stopped.
 //
 // When changes are written: the engine calls AfterAction() once an action
 // answered OK, before the answer is sent, and the kinds the action may
@@ -31,7 +32,6 @@
 #define FANLAB_EMULATOR_ENGINE_JOURNAL_H_
 
 #include <functional>
-#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
