@@ -280,11 +280,20 @@ Status Engine::OpenStore(const EngineOptions& options) {
     store_.reset();  // not served (init_status_), and journals nothing
     return s;
   }
-  objects_ = std::make_unique<ObjectJournal>(*functions_, *mappings_, *routes_,
-                                             *sinks_);
+  objects_ = std::make_unique<EngineJournal>(
+      JournaledServices{.functions = *functions_,
+                        .mappings = *mappings_,
+                        .routes = *routes_,
+                        .sinks = *sinks_,
+                        .tables = *tables_,
+                        .topics = *topics_,
+                        .schedules = *schedules_,
+                        .buckets = *buckets_},
+      store_->log());
   objects_->Restore(image, [](const std::string& warning) {
     std::cerr << "fanlab: warning: " << warning << "\n";
   });
+  service_observers_.Add(objects_.get());  // table items as they change
   store_->ReleaseImage();
   sqs_->SetJournal(&store_->log());
   store_->SetOnPending([this] { ScheduleFlush(); });
@@ -335,6 +344,8 @@ Engine::~Engine() {
     // its answer is never sent.
     (void)store_->Flush();
     sqs_->SetJournal(nullptr);
+    objects_->Detach();
+    service_observers_.Remove(objects_.get());
   }
   // The back edges the members' order cannot express (see engine.h).
   sqs_->SetObserver(nullptr);
@@ -477,13 +488,8 @@ void Engine::DispatchAs(api::ApiRequest request, api::ApiCallback done) {
   if (store_ != nullptr) {
     // The answer goes out once the changes it acknowledges are written.
     done = [this, done = std::move(done),
-            may_change = ObjectJournal::MayChange(request.action)](
-               api::ApiResponse r) mutable {
-      if (r.ok && may_change &&
-          (r.service == api::ApiService::kLambda ||
-           r.service == api::ApiService::kHttp)) {
-        objects_->Sync(store_->log());
-      }
+            action = request.action](api::ApiResponse r) mutable {
+      if (r.ok) objects_->AfterAction(r.service, action);
       if (!store_->log().pending() && deferred_.empty()) {
         return done(std::move(r));
       }

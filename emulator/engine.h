@@ -312,8 +312,10 @@ class Engine {
   std::unique_ptr<services::RouteService> routes_;
   std::unique_ptr<services::SinkService> sinks_;
   std::unique_ptr<api::Dispatcher> dispatcher_;
-  // Functions and mappings under a data dir (null without one).
-  std::unique_ptr<ObjectJournal> objects_;
+  // Every service's objects but the queues' under a data dir (null
+  // without one); observes the table service from service_observers_
+  // until the destructor detaches it.
+  std::unique_ptr<EngineJournal> objects_;
   std::optional<compute::Caller> caller_;  // see caller()
   sim::FaultInjector* faults_ = nullptr;
   bool outside_call_ = false;  // Dispatch() is running: not a function's

@@ -1,6 +1,10 @@
 #include "emulator/engine_journal.h"
 
+#include <utility>
+
+#include "emulator/core/common_errors.h"
 #include "emulator/persist/record.h"
+#include "emulator/services/attribute_value_json.h"
 
 namespace fanlab {
 namespace {
@@ -14,6 +18,11 @@ constexpr const char* kFunctions = "lambda.function";
 constexpr const char* kMappings = "lambda.mapping";
 constexpr const char* kRoutes = "http.route";
 constexpr const char* kSinks = "http.sink";
+constexpr const char* kTables = "dynamodb.table";
+constexpr const char* kItems = "dynamodb.item/";  // + table name
+constexpr const char* kTopics = "sns.topic";
+constexpr const char* kRules = "events.rule";
+constexpr const char* kNotifications = "s3.notification";
 
 void PutSigned(std::string& out, int64_t v) {
   PutVarint(out, static_cast<uint64_t>(v));
@@ -27,6 +36,19 @@ bool GetSigned(Decoder& d, int64_t& v) {
 void PutOptional(std::string& out, const std::optional<int64_t>& v) {
   PutVarint(out, v ? 1 : 0);
   if (v) PutSigned(out, *v);
+}
+void PutOptional(std::string& out, const std::optional<std::string>& v) {
+  PutVarint(out, v ? 1 : 0);
+  if (v) PutBytes(out, *v);
+}
+bool GetOptional(Decoder& d, std::optional<std::string>& v) {
+  uint64_t has;
+  if (!d.Varint(has)) return false;
+  if (!has) return true;
+  std::string x;
+  if (!d.Bytes(x)) return false;
+  v = std::move(x);
+  return true;
 }
 bool GetOptional(Decoder& d, std::optional<int64_t>& v) {
   uint64_t has;
@@ -207,146 +229,445 @@ bool DecodeSink(std::string_view blob, services::Sink& s) {
   return d.done();
 }
 
-// Puts what changed and erases what is gone, then remembers `now`.
-void Diff(persist::LogWriter& out, const char* space,
-          std::map<std::string, std::string>& written,
-          std::map<std::string, std::string> now) {
-  for (const auto& [key, value] : now) {
-    auto it = written.find(key);
-    if (it == written.end() || it->second != value) {
-      out.Add(persist::RecordKind::kPut, persist::PutRecord{space, key, value});
-    }
+std::string EncodeTable(const services::TableDescription& t) {
+  std::string out;
+  PutBytes(out, t.table_name);
+  PutBytes(out, t.table_arn);
+  PutBytes(out, t.table_id);
+  PutTime(out, t.creation_time);
+  PutVarint(out, t.attribute_definitions.size());
+  for (const auto& d : t.attribute_definitions) {
+    PutBytes(out, d.name);
+    PutVarint(out, static_cast<uint64_t>(d.type));
   }
-  for (const auto& [key, value] : written) {
-    if (!now.contains(key)) {
-      out.Add(persist::RecordKind::kErase, persist::EraseRecord{space, key});
-    }
+  PutVarint(out, t.key_schema.size());
+  for (const auto& k : t.key_schema) {
+    PutBytes(out, k.name);
+    PutVarint(out, k.key_type == services::KeyType::kRange ? 1 : 0);
   }
-  written = std::move(now);
+  PutVarint(out, t.billing_mode == services::BillingMode::kPayPerRequest);
+  PutSigned(out, t.provisioned_throughput.read_capacity_units);
+  PutSigned(out, t.provisioned_throughput.write_capacity_units);
+  return out;
+}
+
+bool DecodeTable(std::string_view blob, services::TableDescription& t) {
+  Decoder d(blob);
+  uint64_t n, v;
+  if (!d.Bytes(t.table_name) || !d.Bytes(t.table_arn) || !d.Bytes(t.table_id) ||
+      !d.Time(t.creation_time) || !d.Varint(n)) {
+    return false;
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    services::AttributeDefinition a;
+    if (!d.Bytes(a.name) || !d.Varint(v) ||
+        v > static_cast<uint64_t>(services::AttributeType::kB)) {
+      return false;
+    }
+    a.type = static_cast<services::AttributeType>(v);
+    t.attribute_definitions.push_back(std::move(a));
+  }
+  if (!d.Varint(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    services::KeySchemaElement k;
+    if (!d.Bytes(k.name) || !d.Varint(v)) return false;
+    k.key_type = v ? services::KeyType::kRange : services::KeyType::kHash;
+    t.key_schema.push_back(std::move(k));
+  }
+  if (!d.Varint(v) ||
+      !GetSigned(d, t.provisioned_throughput.read_capacity_units) ||
+      !GetSigned(d, t.provisioned_throughput.write_capacity_units)) {
+    return false;
+  }
+  t.billing_mode = v ? services::BillingMode::kPayPerRequest
+                     : services::BillingMode::kProvisioned;
+  t.table_status = "ACTIVE";
+  return d.done();
+}
+
+std::string EncodeTopic(const services::Topic& t,
+                        const std::vector<services::Subscription>& subs) {
+  std::string out;
+  PutBytes(out, t.name);
+  PutBytes(out, t.arn);
+  PutVarint(out, t.attributes.size());
+  for (const auto& [k, v] : t.attributes) {
+    PutBytes(out, k);
+    PutBytes(out, v);
+  }
+  PutVarint(out, subs.size());
+  for (const auto& s : subs) {
+    PutBytes(out, s.arn);
+    PutBytes(out, s.protocol);
+    PutBytes(out, s.endpoint);
+    PutVarint(out, s.raw_message_delivery ? 1 : 0);
+    PutBytes(out, s.filter_policy);
+    PutBytes(out, s.filter_policy_scope);
+  }
+  return out;
+}
+
+bool DecodeTopic(std::string_view blob, services::Topic& t,
+                 std::vector<services::Subscription>& subs) {
+  Decoder d(blob);
+  uint64_t n;
+  if (!d.Bytes(t.name) || !d.Bytes(t.arn) || !d.Varint(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k, v;
+    if (!d.Bytes(k) || !d.Bytes(v)) return false;
+    t.attributes.emplace(std::move(k), std::move(v));
+  }
+  if (!d.Varint(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    services::Subscription s;
+    uint64_t raw;
+    if (!d.Bytes(s.arn) || !d.Bytes(s.protocol) || !d.Bytes(s.endpoint) ||
+        !d.Varint(raw) || !d.Bytes(s.filter_policy) ||
+        !d.Bytes(s.filter_policy_scope)) {
+      return false;
+    }
+    s.topic_arn = t.arn;
+    s.raw_message_delivery = raw != 0;
+    subs.push_back(std::move(s));
+  }
+  return d.done();
+}
+
+std::string EncodeRule(const services::RuleInfo& r,
+                       const std::vector<services::Target>& targets) {
+  std::string out;
+  PutBytes(out, r.name);
+  PutBytes(out, r.schedule_expression);
+  PutVarint(out, r.state == services::RuleState::kEnabled ? 1 : 0);
+  PutBytes(out, r.description);
+  PutBytes(out, r.role_arn);
+  PutVarint(out, targets.size());
+  for (const auto& t : targets) {
+    PutBytes(out, t.id);
+    PutBytes(out, t.arn);
+    PutOptional(out, t.input);
+    PutOptional(out, t.input_path);
+    PutBytes(out, t.role_arn);
+    PutOptional(out, t.message_group_id);
+  }
+  return out;
+}
+
+bool DecodeRule(std::string_view blob, services::PutRuleRequest& r,
+                std::vector<services::Target>& targets) {
+  Decoder d(blob);
+  uint64_t enabled, n;
+  std::string expression;
+  if (!d.Bytes(r.name) || !d.Bytes(expression) || !d.Varint(enabled) ||
+      !d.Bytes(r.description) || !d.Bytes(r.role_arn) || !d.Varint(n)) {
+    return false;
+  }
+  r.schedule_expression = std::move(expression);
+  r.state = enabled ? "ENABLED" : "DISABLED";
+  for (uint64_t i = 0; i < n; ++i) {
+    services::Target t;
+    if (!d.Bytes(t.id) || !d.Bytes(t.arn) || !GetOptional(d, t.input) ||
+        !GetOptional(d, t.input_path) || !d.Bytes(t.role_arn) ||
+        !GetOptional(d, t.message_group_id)) {
+      return false;
+    }
+    targets.push_back(std::move(t));
+  }
+  return d.done();
+}
+
+std::string EncodeNotifications(const services::NotificationConfiguration& c) {
+  std::string out;
+  PutVarint(out, c.rules.size());
+  for (const auto& r : c.rules) {
+    PutBytes(out, r.id);
+    PutVarint(out, static_cast<uint64_t>(r.kind));
+    PutBytes(out, r.arn);
+    PutVarint(out, r.events.size());
+    for (const auto& e : r.events) PutBytes(out, e);
+    PutBytes(out, r.prefix);
+    PutBytes(out, r.suffix);
+  }
+  return out;
+}
+
+bool DecodeNotifications(std::string_view blob,
+                         services::NotificationConfiguration& c) {
+  Decoder d(blob);
+  uint64_t n, kind, events;
+  if (!d.Varint(n)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    services::NotificationRule r;
+    if (!d.Bytes(r.id) || !d.Varint(kind) ||
+        kind >
+            static_cast<uint64_t>(services::NotificationTargetKind::kTopic) ||
+        !d.Bytes(r.arn) || !d.Varint(events)) {
+      return false;
+    }
+    r.kind = static_cast<services::NotificationTargetKind>(kind);
+    for (uint64_t j = 0; j < events; ++j) {
+      std::string e;
+      if (!d.Bytes(e)) return false;
+      r.events.push_back(std::move(e));
+    }
+    if (!d.Bytes(r.prefix) || !d.Bytes(r.suffix)) return false;
+    c.rules.push_back(std::move(r));
+  }
+  return d.done();
+}
+
+Status Undecodable() {
+  return Status(common::kInternalError, "its record does not decode");
+}
+
+// The action's name without a service prefix ("sns:Subscribe",
+// "AmazonSQS.SendMessage").
+std::string_view BareAction(std::string_view action) {
+  if (size_t at = action.find_last_of(":."); at != std::string_view::npos) {
+    action.remove_prefix(at + 1);
+  }
+  return action;
+}
+
+// A predicate true for exactly the named actions.
+std::function<bool(std::string_view)> OneOf(
+    std::vector<std::string_view> actions) {
+  return [actions = std::move(actions)](std::string_view action) {
+    for (std::string_view a : actions) {
+      if (a == action) return true;
+    }
+    return false;
+  };
 }
 
 }  // namespace
 
-bool ObjectJournal::MayChange(std::string_view action) {
-  if (size_t at = action.find_last_of(":."); at != std::string_view::npos) {
-    action.remove_prefix(at + 1);
-  }
+bool EngineJournal::MayChange(std::string_view action) {
+  action = BareAction(action);
   return !action.starts_with("Get") && !action.starts_with("List") &&
          !action.starts_with("Invoke");
 }
 
-std::map<std::string, std::string> ObjectJournal::EncodeFunctions() const {
-  std::map<std::string, std::string> out;
-  for (const auto& c : functions_.ListFunctions()) {
-    out[c.name] = EncodeFunction(c, functions_.GetEventInvokeConfig(c.name));
-  }
-  return out;
+void EngineJournal::Add(api::ApiService service,
+                        std::function<bool(std::string_view)> changes,
+                        persist::ObjectJournal::Kind kind) {
+  triggers_.push_back(
+      Trigger{service, std::move(changes), journal_.Register(std::move(kind))});
 }
 
-std::map<std::string, std::string> ObjectJournal::EncodeMappings() const {
-  std::map<std::string, std::string> out;
-  for (const auto& m : mappings_.List("", "")) out[m.uuid] = EncodeMapping(m);
-  return out;
+EngineJournal::EngineJournal(JournaledServices s, persist::LogWriter& log)
+    : services_(s), journal_(&log) {
+  using Emit = persist::ObjectJournal::Emit;
+  Add(api::ApiService::kLambda, MayChange,
+      {.space = kFunctions,
+       .list =
+           [this](const Emit& emit) {
+             auto& f = services_.functions;
+             for (const auto& c : f.ListFunctions()) {
+               emit(kFunctions, c.name,
+                    EncodeFunction(c, f.GetEventInvokeConfig(c.name)));
+             }
+           },
+       .restore = [this](const std::string&, const std::string&,
+                         std::string_view blob) -> Status {
+         compute::FunctionConfig c;
+         std::optional<compute::EventInvokeConfig> event;
+         if (!DecodeFunction(blob, c, event)) return Undecodable();
+         std::optional<int64_t> reserved = c.reserved_concurrency;
+         c.reserved_concurrency.reset();
+         auto& f = services_.functions;
+         auto created = f.CreateFunction(c);
+         if (!created.ok()) return created.status();
+         if (reserved) (void)f.PutFunctionConcurrency(c.name, reserved);
+         if (event) (void)f.PutEventInvokeConfig(c.name, *event);
+         return Status::Ok();
+       }});
+  Add(api::ApiService::kLambda, MayChange,
+      {.space = kMappings,
+       .list =
+           [this](const Emit& emit) {
+             for (const auto& m : services_.mappings.List("", "")) {
+               emit(kMappings, m.uuid, EncodeMapping(m));
+             }
+           },
+       .restore = [this](const std::string&, const std::string&,
+                         std::string_view blob) -> Status {
+         compute::EventSourceMapping m;
+         if (!DecodeMapping(blob, m)) return Undecodable();
+         return services_.mappings.Create(m).status();
+       }});
+  Add(api::ApiService::kHttp, MayChange,
+      {.space = kSinks,
+       .list =
+           [this](const Emit& emit) {
+             for (const auto& sink : services_.sinks.ListSinks()) {
+               emit(kSinks, sink.name, EncodeSink(sink));
+             }
+           },
+       .restore = [this](const std::string&, const std::string&,
+                         std::string_view blob) -> Status {
+         services::Sink sink;
+         if (!DecodeSink(blob, sink)) return Undecodable();
+         return services_.sinks.CreateSink(sink).status();
+       }});
+  Add(api::ApiService::kHttp, MayChange,
+      {.space = kRoutes,
+       .list =
+           [this](const Emit& emit) {
+             for (const auto& r : services_.routes.ListRoutes()) {
+               emit(kRoutes, r.method + " " + r.path, EncodeRoute(r));
+             }
+           },
+       .restore = [this](const std::string&, const std::string&,
+                         std::string_view blob) -> Status {
+         services::Route route;
+         if (!DecodeRoute(blob, route)) return Undecodable();
+         return services_.routes.CreateRoute(route).status();
+       }});
+  Add(api::ApiService::kDynamoDb,
+      OneOf({"CreateTable", "DeleteTable", "UpdateTable"}),
+      {.space = kTables,
+       .list =
+           [this](const Emit& emit) {
+             auto& t = services_.tables;
+             for (const auto& name : t.TableNames()) {
+               if (auto d = t.DescribeTable(name); d.ok()) {
+                 emit(kTables, name, EncodeTable(*d));
+               }
+             }
+           },
+       .restore = [this](const std::string&, const std::string&,
+                         std::string_view blob) -> Status {
+         services::TableDescription d;
+         if (!DecodeTable(blob, d)) return Undecodable();
+         return services_.tables.RestoreTable(d);
+       }});
+  // Reported by OnServiceEvent; the trigger never fires.
+  Add(api::ApiService::kDynamoDb, OneOf({}),
+      {.space = kItems,
+       .list =
+           [this](const Emit& emit) {
+             services_.tables.ForEachItem(
+                 [&](const services::Table& table, const services::Item& item) {
+                   auto key = table.KeyFromItem(item);
+                   if (!key.ok()) return;
+                   emit(kItems + table.name(),
+                        services::ToJson(table.KeyItem(*key)),
+                        services::ToJson(item));
+                 });
+           },
+       .restore = [this](const std::string& space, const std::string&,
+                         std::string_view blob) -> Status {
+         auto item = services::ParseItem(blob);
+         if (!item.ok()) return item.status();
+         return services_.tables.RestoreItem(
+             std::string_view(space).substr(std::string_view(kItems).size()),
+             std::move(*item));
+       },
+       .diffed = false});
+  Add(api::ApiService::kSns,
+      OneOf({"CreateTopic", "DeleteTopic", "SetTopicAttributes", "Subscribe",
+             "Unsubscribe", "SetSubscriptionAttributes"}),
+      {.space = kTopics,
+       .list =
+           [this](const Emit& emit) {
+             auto& t = services_.topics;
+             for (const auto& topic : t.ListTopics()) {
+               auto subs = t.ListSubscriptionsByTopic(topic.arn);
+               emit(kTopics, topic.arn,
+                    EncodeTopic(topic,
+                                subs.ok()
+                                    ? *subs
+                                    : std::vector<services::Subscription>{}));
+             }
+           },
+       .restore = [this](const std::string&, const std::string&,
+                         std::string_view blob) -> Status {
+         services::Topic topic;
+         std::vector<services::Subscription> subs;
+         if (!DecodeTopic(blob, topic, subs)) return Undecodable();
+         return services_.topics.RestoreTopic(topic, subs);
+       }});
+  Add(api::ApiService::kEvents,
+      OneOf({"PutRule", "DeleteRule", "EnableRule", "DisableRule", "PutTargets",
+             "RemoveTargets"}),
+      {.space = kRules,
+       .list =
+           [this](const Emit& emit) {
+             auto& sch = services_.schedules;
+             for (const auto& rule : sch.Rules()) {
+               auto targets = sch.ListTargetsByRule({.rule = rule.name});
+               emit(kRules, rule.name,
+                    EncodeRule(rule, targets.ok()
+                                         ? targets->targets
+                                         : std::vector<services::Target>{}));
+             }
+           },
+       .restore = [this](const std::string&, const std::string&,
+                         std::string_view blob) -> Status {
+         services::PutRuleRequest rule;
+         std::vector<services::Target> targets;
+         if (!DecodeRule(blob, rule, targets)) return Undecodable();
+         auto& sch = services_.schedules;
+         if (auto put = sch.PutRule(rule); !put.ok()) return put.status();
+         if (targets.empty()) return Status::Ok();
+         auto put = sch.PutTargets({.rule = rule.name, .targets = targets});
+         if (!put.ok()) return put.status();
+         if (!put->failed.empty()) {
+           return Status(common::kInternalError,
+                         "target " + put->failed.front().target_id + ": " +
+                             put->failed.front().error_message);
+         }
+         return Status::Ok();
+       }});
+  Add(api::ApiService::kS3,
+      OneOf({"PutBucketNotificationConfiguration", "DeleteBucket"}),
+      {.space = kNotifications,
+       .list =
+           [this](const Emit& emit) {
+             auto& b = services_.buckets;
+             auto listed = b.ListBuckets({});
+             if (!listed.ok()) return;
+             for (const auto& bucket : listed->buckets) {
+               auto c = b.GetBucketNotificationConfiguration(bucket.name);
+               if (c.ok() && !c->rules.empty()) {
+                 emit(kNotifications, bucket.name, EncodeNotifications(*c));
+               }
+             }
+           },
+       .restore = [this](const std::string&, const std::string& bucket,
+                         std::string_view blob) -> Status {
+         services::NotificationConfiguration c;
+         if (!DecodeNotifications(blob, c)) return Undecodable();
+         return services_.buckets.PutBucketNotificationConfiguration(
+             bucket, std::move(c));
+       }});
 }
 
-std::map<std::string, std::string> ObjectJournal::EncodeRoutes() const {
-  std::map<std::string, std::string> out;
-  for (const auto& r : routes_.ListRoutes()) {
-    out[r.method + " " + r.path] = EncodeRoute(r);
-  }
-  return out;
-}
-
-std::map<std::string, std::string> ObjectJournal::EncodeSinks() const {
-  std::map<std::string, std::string> out;
-  for (const auto& s : sinks_.ListSinks()) out[s.name] = EncodeSink(s);
-  return out;
-}
-
-void ObjectJournal::Sync(persist::LogWriter& out) {
-  Diff(out, kFunctions, written_functions_, EncodeFunctions());
-  Diff(out, kMappings, written_mappings_, EncodeMappings());
-  Diff(out, kRoutes, written_routes_, EncodeRoutes());
-  Diff(out, kSinks, written_sinks_, EncodeSinks());
-}
-
-void ObjectJournal::Dump(persist::LogWriter& out) const {
-  for (const auto& [key, value] : written_functions_) {
-    out.Add(persist::RecordKind::kPut,
-            persist::PutRecord{kFunctions, key, value});
-  }
-  for (const auto& [key, value] : written_mappings_) {
-    out.Add(persist::RecordKind::kPut,
-            persist::PutRecord{kMappings, key, value});
-  }
-  for (const auto& [key, value] : written_routes_) {
-    out.Add(persist::RecordKind::kPut, persist::PutRecord{kRoutes, key, value});
-  }
-  for (const auto& [key, value] : written_sinks_) {
-    out.Add(persist::RecordKind::kPut, persist::PutRecord{kSinks, key, value});
-  }
-}
-
-void ObjectJournal::Restore(
+void EngineJournal::Restore(
     const persist::Image& image,
     const std::function<void(const std::string&)>& warn) {
-  for (const auto& [name, blob] : image.Space(kFunctions)) {
-    compute::FunctionConfig c;
-    std::optional<compute::EventInvokeConfig> event;
-    if (!DecodeFunction(blob, c, event)) {
-      warn("the stored function " + name + " does not decode; skipped");
-      continue;
-    }
-    std::optional<int64_t> reserved = c.reserved_concurrency;
-    c.reserved_concurrency.reset();
-    auto created = functions_.CreateFunction(c);
-    if (!created.ok()) {
-      warn("function " + name +
-           " cannot be re-created: " + created.status().message());
-      continue;
-    }
-    if (reserved) (void)functions_.PutFunctionConcurrency(name, reserved);
-    if (event) (void)functions_.PutEventInvokeConfig(name, *event);
+  journal_.Restore(image, warn);
+}
+
+void EngineJournal::AfterAction(api::ApiService service,
+                                std::string_view action) {
+  action = BareAction(action);
+  for (const Trigger& t : triggers_) {
+    if (t.service == service && t.changes(action)) journal_.Sync(t.kind);
   }
-  for (const auto& [uuid, blob] : image.Space(kMappings)) {
-    compute::EventSourceMapping m;
-    if (!DecodeMapping(blob, m)) {
-      warn("the stored event source mapping " + uuid +
-           " does not decode; skipped");
-      continue;
-    }
-    auto created = mappings_.Create(m);
-    if (!created.ok()) {
-      warn("event source mapping " + uuid +
-           " cannot be re-created: " + created.status().message());
-    }
+}
+
+void EngineJournal::OnServiceEvent(const services::ServiceEvent& e) {
+  if (e.service != "dynamodb") return;
+  if (e.kind == "ItemPut" || e.kind == "ItemUpdated") {
+    journal_.Put(kItems + std::string(e.resource), std::string(e.key),
+                 std::string(e.detail));
+  } else if (e.kind == "ItemDeleted") {
+    journal_.Erase(kItems + std::string(e.resource), std::string(e.key));
+  } else if (e.kind == "TableDeleted") {
+    journal_.EraseSpace(kItems + std::string(e.resource));
   }
-  for (const auto& [name, blob] : image.Space(kSinks)) {
-    services::Sink sink;
-    if (!DecodeSink(blob, sink)) {
-      warn("the stored sink " + name + " does not decode; skipped");
-      continue;
-    }
-    if (auto created = sinks_.CreateSink(sink); !created.ok()) {
-      warn("sink " + name +
-           " cannot be re-created: " + created.status().message());
-    }
-  }
-  for (const auto& [key, blob] : image.Space(kRoutes)) {
-    services::Route route;
-    if (!DecodeRoute(blob, route)) {
-      warn("the stored route " + key + " does not decode; skipped");
-      continue;
-    }
-    if (auto created = routes_.CreateRoute(route); !created.ok()) {
-      warn("route " + key +
-           " cannot be re-created: " + created.status().message());
-    }
-  }
-  written_functions_ = EncodeFunctions();
-  written_mappings_ = EncodeMappings();
-  written_routes_ = EncodeRoutes();
-  written_sinks_ = EncodeSinks();
 }
 
 }  // namespace fanlab

@@ -2,7 +2,12 @@
 
 #include <openssl/evp.h>
 
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
 #include <array>
+#include <cstring>
 #include <stdexcept>
 
 #include "emulator/core/base64.h"
@@ -70,6 +75,26 @@ std::string EvpDigest(const char* algorithm, std::string_view data) {
   if (!ok) throw std::runtime_error(std::string("libcrypto ") + algorithm);
   return std::string(reinterpret_cast<const char*>(out), len);
 }
+
+#if defined(__x86_64__)
+// Crc32c on SSE4.2, the same CRC (Castagnoli, reflected, inverted).
+__attribute__((target("sse4.2"))) uint32_t Crc32cSse42(std::string_view data,
+                                                       uint32_t previous) {
+  uint64_t crc = static_cast<uint32_t>(~previous);
+  const char* p = data.data();
+  size_t n = data.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof word);
+    crc = _mm_crc32_u64(crc, word);
+  }
+  auto crc32 = static_cast<uint32_t>(crc);
+  for (; n > 0; ++p, --n) {
+    crc32 = _mm_crc32_u8(crc32, static_cast<unsigned char>(*p));
+  }
+  return ~crc32;
+}
+#endif
 
 }  // namespace
 
@@ -150,6 +175,13 @@ uint32_t Crc32(std::string_view data, uint32_t previous) {
 }
 
 uint32_t Crc32c(std::string_view data, uint32_t previous) {
+#if defined(__x86_64__)
+  // The journal checksums every record it writes and reads: the CPU's own
+  // CRC32C instruction (SSE4.2) does eight bytes a step where the table
+  // does one.
+  static const bool hardware = __builtin_cpu_supports("sse4.2");
+  if (hardware) return Crc32cSse42(data, previous);
+#endif
   return ReflectedCrc(kCrc32cTable, data, previous);
 }
 

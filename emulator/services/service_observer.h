@@ -51,6 +51,8 @@ inline void Notify(ServiceObserver* observer, std::string_view service,
 class ServiceObserverList : public ServiceObserver {
  public:
   void Add(ServiceObserver* observer) { observers_.push_back(observer); }
+  // Stops handing events to `observer` (one that is going away first).
+  void Remove(ServiceObserver* observer) { std::erase(observers_, observer); }
   void OnServiceEvent(const ServiceEvent& event) override;
 
  private:

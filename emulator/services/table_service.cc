@@ -1065,6 +1065,55 @@ Result<std::vector<Item>> TableService::Items(std::string_view name) const {
   return out;
 }
 
+Status TableService::RestoreTable(const TableDescription& meta) {
+  if (Find(meta.table_name) != nullptr) {
+    return Status(dynamodb::kResourceInUseException,
+                  "Table already exists: " + meta.table_name);
+  }
+  const auto& keys = meta.key_schema;
+  auto type_of = [&](const std::string& name) -> std::optional<AttributeType> {
+    for (const auto& d : meta.attribute_definitions) {
+      if (d.name == name) return d.type;
+    }
+    return std::nullopt;
+  };
+  if (keys.empty() || keys.size() > 2 || keys[0].key_type != KeyType::kHash ||
+      !type_of(keys[0].name) || (keys.size() == 2 && !type_of(keys[1].name))) {
+    return Invalid("Invalid KeySchema");
+  }
+  KeySchema schema;
+  schema.hash = KeyAttribute{keys[0].name, *type_of(keys[0].name)};
+  if (keys.size() == 2) {
+    schema.range = KeyAttribute{keys[1].name, *type_of(keys[1].name)};
+  }
+  auto entry =
+      std::make_unique<Entry>(Entry{Table(meta.table_name, schema), meta});
+  entry->meta.item_count = 0;
+  entry->meta.table_size_bytes = 0;
+  tables_.emplace(meta.table_name, std::move(entry));
+  return Status::Ok();
+}
+
+Status TableService::RestoreItem(std::string_view table_name, Item item) {
+  Entry* e = Find(table_name);
+  if (e == nullptr) return NotFound();
+  auto key = e->table.KeyFromItem(item);
+  if (!key.ok()) return key.status();
+  e->table.Put(*key, std::move(item));
+  return Status::Ok();
+}
+
+void TableService::ForEachItem(
+    const std::function<void(const Table& table, const Item& item)>& visit)
+    const {
+  for (const auto& [name, e] : tables_) {
+    e->table.Scan(std::nullopt, 0, 1, [&](const Item& item) {
+      visit(e->table, item);
+      return true;
+    });
+  }
+}
+
 Result<std::optional<Item>> TableService::Get(std::string_view name,
                                               const Item& key) const {
   const Entry* e = Find(name);

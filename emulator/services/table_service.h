@@ -33,6 +33,7 @@
 #define FANLAB_EMULATOR_SERVICES_TABLE_SERVICE_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -265,6 +266,20 @@ class TableService {
                                   const Item& key) const;
   // The table itself, or null.
   const Table* FindTable(std::string_view table_name) const;
+
+  // ---- Durable state (a data dir): re-creating what was journaled,
+  // without events.
+
+  // A table exactly as `meta` describes it (its id and creation time
+  // kept; counts ignored). ResourceInUseException: the name is taken;
+  // ValidationException: a key schema that does not hold.
+  Status RestoreTable(const TableDescription& meta);
+  // Stores `item` in `table_name` as it is. ResourceNotFoundException:
+  // no such table; key errors as PutItem reports them.
+  Status RestoreItem(std::string_view table_name, Item item);
+  // Every item of every table, in table then scan order.
+  void ForEachItem(const std::function<void(const Table& table,
+                                            const Item& item)>& visit) const;
 
  private:
   struct Entry;

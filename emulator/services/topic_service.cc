@@ -283,6 +283,35 @@ Status TopicService::SetFilter(Subscription& s, std::string_view name,
   return Status::Ok();
 }
 
+Status TopicService::RestoreTopic(
+    const Topic& topic, const std::vector<Subscription>& subscriptions) {
+  if (Find(topic.arn) != nullptr) {
+    return Invalid("Topic already exists: " + topic.arn);
+  }
+  auto state = std::make_unique<TopicState>();
+  state->topic = topic;
+  for (const Subscription& stored : subscriptions) {
+    Subscription s;
+    s.arn = stored.arn;
+    s.topic_arn = topic.arn;
+    s.protocol = stored.protocol;
+    s.endpoint = stored.endpoint;
+    s.raw_message_delivery = stored.raw_message_delivery;
+    if (Status st =
+            SetFilter(s, "FilterPolicyScope", stored.filter_policy_scope);
+        !st.ok()) {
+      return st;
+    }
+    if (Status st = SetFilter(s, "FilterPolicy", stored.filter_policy);
+        !st.ok()) {
+      return st;
+    }
+    state->subscriptions.push_back(std::move(s));
+  }
+  topics_.emplace(topic.arn, std::move(state));
+  return Status::Ok();
+}
+
 Result<std::string> TopicService::Subscribe(
     const std::string& topic_arn, const std::string& protocol,
     const std::string& endpoint,

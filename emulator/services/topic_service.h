@@ -179,6 +179,13 @@ class TopicService {
   // NotFoundException: no such topic.
   Result<std::string> Publish(const PublishInput& input);
 
+  // Durable state (a data dir): re-creates `topic` with its
+  // `subscriptions` exactly (ARNs, order, filter policies; stats start at
+  // 0), without events. InvalidParameterException: the topic exists, or
+  // a filter policy no longer parses (the topic is then not created).
+  Status RestoreTopic(const Topic& topic,
+                      const std::vector<Subscription>& subscriptions);
+
   // Every email delivered so far, oldest first.
   const std::vector<Email>& outbox() const { return outbox_; }
 

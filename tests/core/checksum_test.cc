@@ -114,5 +114,29 @@ TEST(ChecksumTest, WellFormedMeansCanonicalBase64OfTheRightSize) {
   EXPECT_FALSE(IsWellFormedChecksum(ChecksumAlgorithm::kSha1, ""));
 }
 
+// Crc32c takes eight bytes a step where the CPU can: every length and
+// offset, continued or not, agrees with the CRC bit by bit.
+TEST(ChecksumTest, Crc32cAgreesWithTheBitwiseDefinitionAtEveryLength) {
+  auto bitwise = [](std::string_view data) {
+    uint32_t crc = 0xFFFFFFFFu;
+    for (unsigned char c : data) {
+      crc ^= c;
+      for (int i = 0; i < 8; ++i) {
+        crc = (crc & 1) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+      }
+    }
+    return ~crc;
+  };
+  std::string data;
+  for (int i = 0; i < 100; ++i) data += static_cast<char>(i * 37 + 11);
+  for (size_t n = 0; n <= data.size(); ++n) {
+    std::string_view head = std::string_view(data).substr(0, n);
+    EXPECT_EQ(Crc32c(head), bitwise(head)) << n;
+    EXPECT_EQ(Crc32c(std::string_view(data).substr(n), Crc32c(head)),
+              bitwise(data))
+        << n;
+  }
+}
+
 }  // namespace
 }  // namespace fanlab
