@@ -67,14 +67,17 @@ RuntimeApiHttpListeners::Listen(Handler handler) {
   // only bounds a request that is slow to arrive (and an idle keep-alive).
   auto server = std::make_unique<transport::HttpServer>(
       io_,
-      [handler = std::move(handler)](services::HttpRequest request,
-                                     transport::HttpServer::Respond respond) {
+      [handler = std::move(handler), traffic = on_traffic_](
+          services::HttpRequest request,
+          transport::HttpServer::Respond respond) {
+        if (traffic) traffic();
         compute::RuntimeApiRequest r{.method = std::move(request.method),
                                      .path = std::move(request.path),
                                      .headers = std::move(request.headers),
                                      .body = std::move(request.body)};
-        handler(std::move(r), [respond = std::move(respond)](
-                                  compute::RuntimeApiResponse answer) {
+        handler(std::move(r), [respond = std::move(respond),
+                               traffic](compute::RuntimeApiResponse answer) {
+          if (traffic) traffic();
           services::HttpResponse out;
           out.status = answer.status;
           out.headers = std::move(answer.headers);
@@ -121,6 +124,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   launcher_ = parts.launcher ? parts.launcher(*io_)
                              : std::make_unique<compute::PosixLauncher>(*io_);
   runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);
+  runtime_listeners_->OnTraffic([this] { tcp_rounds_ = 2; });
   http_client_ = std::make_unique<transport::HttpClient>(*io_);
 
   // One account for every service.
@@ -431,11 +435,13 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
         }
         std::string key = "h" + who + " " + request.method + " " +
                           request.path + "\n" + request.body;
+        tcp_rounds_ = 2;  // this request, then its answer
         uint64_t to = Arrived(env);
         auto shared =
             std::make_shared<services::HttpRequest>(std::move(request));
         Admit(std::move(key), [this, shared, respond, to] {
           auto answer = [this, respond, to](services::HttpResponse a) {
+            tcp_rounds_ = 2;  // the answer goes over TCP
             Woke(to);
             respond(std::move(a));
           };
@@ -549,16 +555,57 @@ void Engine::ServeRound() {
 
 namespace {
 
+// The /proc files a deterministic loop looks at, kept open and read again
+// from their start: a look at a thread is one or two reads, not an open,
+// a read and a close each. One per thread (each engine runs on one);
+// dropped whole past kMax files (processes come and go).
+class ProcFiles {
+ public:
+  ProcFiles() = default;
+  ProcFiles(const ProcFiles&) = delete;
+  ProcFiles& operator=(const ProcFiles&) = delete;
+  ~ProcFiles() { Clear(); }
+
+  // See ReadProc.
+  bool Read(const std::string& path, char* buf, size_t size) {
+    auto it = fds_.find(path);
+    if (it != fds_.end()) {
+      ssize_t n = ::pread(it->second, buf, size - 1, 0);
+      if (n >= 0) return Done(buf, n);
+      // Gone; a process of the same id may have come since.
+      ::close(it->second);
+      fds_.erase(it);
+    }
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = ::pread(fd, buf, size - 1, 0);
+    if (n < 0) {
+      ::close(fd);
+      return false;
+    }
+    if (fds_.size() >= kMax) Clear();
+    fds_.emplace(path, fd);
+    return Done(buf, n);
+  }
+
+ private:
+  static constexpr size_t kMax = 4096;
+  static bool Done(char* buf, ssize_t n) {
+    buf[n] = 0;
+    return n > 0;
+  }
+  void Clear() {
+    for (auto& [path, fd] : fds_) ::close(fd);
+    fds_.clear();
+  }
+  std::map<std::string, int, std::less<>> fds_;
+};
+
 // Reads the start of a /proc file into `buf` (NUL-terminated); false when
-// it cannot be read (the thread or process is gone).
+// it cannot be read (the thread or process is gone) or is empty.
 bool ReadProc(const std::string& path, char* buf, size_t size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = ::read(fd, buf, size - 1);
-  ::close(fd);
-  if (n <= 0) return false;
-  buf[n] = 0;
-  return true;
+  thread_local ProcFiles files;
+  return files.Read(path, buf, size);
 }
 
 // True when the thread whose /proc directory is `task` will go on by
@@ -732,6 +779,7 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
 }
 
 bool Engine::KernelCarrying() {
+  if (tcp_rounds_ == 0) return false;  // nothing of ours went over TCP
   if (!softirq_threads_) {
     softirq_threads_.emplace();
     if (DIR* dir = ::opendir("/proc")) {
@@ -973,6 +1021,7 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
     recheck = kFirstRecheck;
     out_wait = kQuiet;
     if (!held_.empty()) {
+      if (tcp_rounds_ > 0) --tcp_rounds_;
       ServeRound();
       continue;
     }

@@ -72,9 +72,15 @@ class RuntimeApiHttpListeners : public compute::RuntimeApiListeners {
   explicit RuntimeApiHttpListeners(boost::asio::io_context& io) : io_(io) {}
   Result<std::unique_ptr<compute::RuntimeApiListener>> Listen(
       Handler handler) override;
+  // Called as a request comes and as its answer goes (listeners made
+  // after this call).
+  void OnTraffic(std::function<void()> traffic) {
+    on_traffic_ = std::move(traffic);
+  }
 
  private:
   boost::asio::io_context& io_;
+  std::function<void()> on_traffic_;
 };
 
 struct EngineOptions {
@@ -366,6 +372,9 @@ class Engine {
   std::map<int, uint64_t> env_of_pid_;  // EnvOf's cache (descendants)
   // EnvOfConnection's cache: HTTP front connection -> environment.
   std::map<uint64_t, uint64_t> env_of_connection_;
+  // Rounds for which KernelCarrying looks (0: nothing of the engine's went
+  // over TCP lately: every function speaks ZeroMQ over ipc and frames).
+  int tcp_rounds_ = 0;
   // The ksoftirqd threads' /proc directories (KernelCarrying), found once.
   std::optional<std::vector<std::string>> softirq_threads_;
   Status init_status_;  // what Create() reports
