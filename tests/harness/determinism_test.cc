@@ -35,52 +35,45 @@ std::string Failures(const ScenarioResult& r) {
 // It used to be judged idle after a millisecond of quiet, virtual time
 // jumped to its deadline and the invocation timed out.
 TEST(Determinism, AProcessJustSpawnedIsNotIdleBeforeItSaysAnything) {
-  ScenarioResult r = RunYaml(R"(name: fresh
+  ScenarioResult r = RunYaml(R"yaml(name: fresh
 resources:
   functions:
     - name: slow-start
-      command: [python3, -c, "import os, select; select.select([], [], [], 0.3); os.write(3, b'{\"status\":\"ok\"}\n{\"ok\":true}')"]
+      command: [python3, -c, "import os, select; select.select([], [], [], 0.3); os.write(3, b'{\"status\":\"ok\"}\\n{\"ok\":true}')"]
       timeout: 3s
 timeline:
-  - invoke: {
-  function:
-    slow - start, payload : {}}
+  - invoke: {function: slow-start, payload: {}}
 expect:
   - invocations: {function: slow-start, outcome: success, count: 1}
-)");
+)yaml");
   EXPECT_TRUE(r.deterministic);
   EXPECT_TRUE(r.passed()) << Failures(r);
   EXPECT_LT(r.virtual_time, std::chrono::seconds(3));
 }
 
-// Two cold processes at once, each of which first POSTs to a sink with no
-// AWS signature, then waits (idle in /proc) before answering. Each POST is
-// put down to its sender by its connection, so neither waits for a grace
-// period, and the same seed gives the same log.
+// Two cold processes at once, each of which first says something with a
+// POST to a sink with no AWS signature. Each POST is put down to its
+// sender by its connection (else neither process would count as having
+// said anything, and each would wait out the grace a process just
+// spawned is given), and the same seed gives the same log.
 TEST(Determinism, APlainHttpCallIsPutDownToItsSender) {
-  const std::string yaml = R"(name: plain-http
+  const std::string yaml = R"yaml(name: plain-http
 seed: 3
 resources:
   sinks:
     - name: seen
   functions:
     - name: poster
-      command: [python3, -c, "import os, select, urllib.request; urllib.request.urlopen(urllib.request.Request(os.environ['SINK'], data=b'x', method='POST')).read(); select.select([], [], [], 0.05); os.write(3, b'{\"status\":\"ok\"}\n{}')"]
+      command: [python3, -c, "import os, urllib.request; urllib.request.urlopen(urllib.request.Request(os.environ['SINK'], data=b'x', method='POST')).read(); os.write(3, b'{\"status\":\"ok\"}\\n{}')"]
       timeout: 3s
       environment: {SINK: "${sink_url:seen}"}
 timeline:
   - invoke: {function: poster, type: Event, payload: {n: 1}}
-  - invoke: {
-  function:
-    poster, type : Event, payload : {
-    n:
-      2
-    }
-  }
+  - invoke: {function: poster, type: Event, payload: {n: 2}}
 expect:
   - invocations: {function: poster, outcome: success, count: 2}
   - requests: {sink: seen, count: 2}
-)";
+)yaml";
   ScenarioResult first = RunYaml(yaml);
   ASSERT_TRUE(first.passed()) << Failures(first);
   // Well under the 2 s a process that never said anything is given.
