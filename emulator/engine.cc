@@ -558,7 +558,8 @@ namespace {
 // The /proc files a deterministic loop looks at, kept open and read again
 // from their start: a look at a thread is one or two reads, not an open,
 // a read and a close each. One per thread (each engine runs on one);
-// dropped whole past kMax files (processes come and go).
+// dropped whole past kMax files (processes come and go; kMax keeps well
+// inside a 1,024-descriptor limit even with several engines at once).
 class ProcFiles {
  public:
   ProcFiles() = default;
@@ -589,7 +590,7 @@ class ProcFiles {
   }
 
  private:
-  static constexpr size_t kMax = 4096;
+  static constexpr size_t kMax = 256;
   static bool Done(char* buf, ssize_t n) {
     buf[n] = 0;
     return n > 0;
