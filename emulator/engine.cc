@@ -67,14 +67,17 @@ RuntimeApiHttpListeners::Listen(Handler handler) {
   // only bounds a request that is slow to arrive (and an idle keep-alive).
   auto server = std::make_unique<transport::HttpServer>(
       io_,
-      [handler = std::move(handler)](services::HttpRequest request,
-                                     transport::HttpServer::Respond respond) {
+      [handler = std::move(handler), traffic = on_traffic_](
+          services::HttpRequest request,
+          transport::HttpServer::Respond respond) {
+        if (traffic) traffic();
         compute::RuntimeApiRequest r{.method = std::move(request.method),
                                      .path = std::move(request.path),
                                      .headers = std::move(request.headers),
                                      .body = std::move(request.body)};
-        handler(std::move(r), [respond = std::move(respond)](
-                                  compute::RuntimeApiResponse answer) {
+        handler(std::move(r), [respond = std::move(respond),
+                               traffic](compute::RuntimeApiResponse answer) {
+          if (traffic) traffic();
           services::HttpResponse out;
           out.status = answer.status;
           out.headers = std::move(answer.headers);
@@ -121,6 +124,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   launcher_ = parts.launcher ? parts.launcher(*io_)
                              : std::make_unique<compute::PosixLauncher>(*io_);
   runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);
+  runtime_listeners_->OnTraffic([this] { tcp_rounds_ = 2; });
   http_client_ = std::make_unique<transport::HttpClient>(*io_);
 
   // One account for every service.
@@ -154,6 +158,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
             procs_.erase(env);
             return;
           }
+          // A new entry is a process just spawned: not contacted yet.
           Proc& p = procs_[env];
           p.pid = pid;
           p.awake = true;
@@ -433,13 +438,21 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
             }
           }
         }
+        // An unsigned call (a plain POST to a route or a sink) is put
+        // down to the process holding its connection's other end.
+        if (env == 0) {
+          env = EnvOfConnection(request);
+          if (env != 0) who = "e" + std::to_string(env);
+        }
         std::string key = "h" + who + " " + request.method + " " +
                           request.path + "\n" + request.body;
+        tcp_rounds_ = 2;  // this request, then its answer
         uint64_t to = Arrived(env);
         auto shared =
             std::make_shared<services::HttpRequest>(std::move(request));
         Admit(std::move(key), [this, shared, respond, to] {
           auto answer = [this, respond, to](services::HttpResponse a) {
+            tcp_rounds_ = 2;  // the answer goes over TCP
             Woke(to);
             respond(std::move(a));
           };
@@ -548,16 +561,58 @@ void Engine::ServeRound() {
 
 namespace {
 
+// The /proc files a deterministic loop looks at, kept open and read again
+// from their start: a look at a thread is one or two reads, not an open,
+// a read and a close each. One per thread (each engine runs on one);
+// dropped whole past kMax files (processes come and go; kMax keeps well
+// inside a 1,024-descriptor limit even with several engines at once).
+class ProcFiles {
+ public:
+  ProcFiles() = default;
+  ProcFiles(const ProcFiles&) = delete;
+  ProcFiles& operator=(const ProcFiles&) = delete;
+  ~ProcFiles() { Clear(); }
+
+  // See ReadProc.
+  bool Read(const std::string& path, char* buf, size_t size) {
+    auto it = fds_.find(path);
+    if (it != fds_.end()) {
+      ssize_t n = ::pread(it->second, buf, size - 1, 0);
+      if (n >= 0) return Done(buf, n);
+      // Gone; a process of the same id may have come since.
+      ::close(it->second);
+      fds_.erase(it);
+    }
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = ::pread(fd, buf, size - 1, 0);
+    if (n < 0) {
+      ::close(fd);
+      return false;
+    }
+    if (fds_.size() >= kMax) Clear();
+    fds_.emplace(path, fd);
+    return Done(buf, n);
+  }
+
+ private:
+  static constexpr size_t kMax = 256;
+  static bool Done(char* buf, ssize_t n) {
+    buf[n] = 0;
+    return n > 0;
+  }
+  void Clear() {
+    for (auto& [path, fd] : fds_) ::close(fd);
+    fds_.clear();
+  }
+  std::map<std::string, int, std::less<>> fds_;
+};
+
 // Reads the start of a /proc file into `buf` (NUL-terminated); false when
-// it cannot be read (the thread or process is gone).
+// it cannot be read (the thread or process is gone) or is empty.
 bool ReadProc(const std::string& path, char* buf, size_t size) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  ssize_t n = ::read(fd, buf, size - 1);
-  ::close(fd);
-  if (n <= 0) return false;
-  buf[n] = 0;
-  return true;
+  thread_local ProcFiles files;
+  return files.Read(path, buf, size);
 }
 
 // True when the thread whose /proc directory is `task` will go on by
@@ -673,6 +728,7 @@ uint64_t Engine::Arrived(uint64_t env) {
   if (auto it = procs_.find(env); it != procs_.end()) {
     it->second.awake = true;  // it was running to send this
     it->second.returned = true;
+    it->second.contacted = true;
   }
   return env;
 }
@@ -689,13 +745,36 @@ void Engine::Woke(uint64_t env) {
 }
 
 bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
+  // How long a process just spawned may wait, without a break and without
+  // having sent anything, before it is taken as waiting on something
+  // else than fanlab.
+  constexpr auto kFreshGrace = std::chrono::seconds(2);
   idle.clear();
+  bool looked = false;  // the kernel was checked before the first look
   for (auto& [id, p] : procs_) {
+    if (!p.contacted) {
+      // Starting up: busy until it sends something (or has waited long).
+      if (!suspects) return false;
+      if (!TreeIdle(p.pid)) {
+        p.idle_since.reset();
+        return false;
+      }
+      auto now = std::chrono::steady_clock::now();
+      if (!p.idle_since) p.idle_since = now;
+      if (now - *p.idle_since < kFreshGrace) return false;
+      p.contacted = true;  // from now on a suspect like any other
+    }
     // After an answer to a process not known, every one is checked.
     bool check = unknown_woken_ || (p.awake && (p.returned || suspects));
     if (!check) {
       if (p.awake) return false;
       continue;
+    }
+    // What was sent to the processes before this look has reached them:
+    // a process waiting for an answer still in the kernel looks idle.
+    if (!looked) {
+      if (KernelCarrying()) return false;
+      looked = true;
     }
     if (!TreeIdle(p.pid)) {
       p.awake = true;
@@ -704,6 +783,141 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
     idle.push_back(id);
   }
   return true;
+}
+
+bool Engine::KernelCarrying() {
+  if (tcp_rounds_ == 0) return false;  // nothing of ours went over TCP
+  if (!softirq_threads_) {
+    softirq_threads_.emplace();
+    if (DIR* dir = ::opendir("/proc")) {
+      while (dirent* e = ::readdir(dir)) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
+        char comm[64];
+        std::string base = std::string("/proc/") + e->d_name;
+        if (ReadProc(base + "/comm", comm, sizeof comm) &&
+            std::string_view(comm).starts_with("ksoftirqd/")) {
+          softirq_threads_->push_back(base);
+        }
+      }
+      ::closedir(dir);
+    }
+  }
+  for (const std::string& thread : *softirq_threads_) {
+    if (ThreadBusy(thread)) return true;
+  }
+  return false;
+}
+
+namespace {
+
+// The port of a /proc/net/tcp address ("0100007F:1F90"); -1 if none.
+int PortOf(std::string_view address) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) return -1;
+  return int(
+      std::strtol(std::string(address.substr(colon + 1)).c_str(), nullptr, 16));
+}
+
+// The inode of the loopback TCP socket whose local port is `local` and
+// remote port `remote` (/proc/net/tcp, then tcp6); 0 when none is found.
+uint64_t SocketInode(int local, int remote) {
+  for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(table);
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream fields(line);
+      std::string slot, here, there, state, queues, timer, retransmits, uid,
+          timeout;
+      uint64_t inode = 0;
+      if (!(fields >> slot >> here >> there >> state >> queues >> timer >>
+            retransmits >> uid >> timeout >> inode)) {
+        continue;
+      }
+      if (PortOf(here) == local && PortOf(there) == remote) return inode;
+    }
+  }
+  return 0;
+}
+
+// True when process `pid` has a descriptor open on socket `inode`.
+bool HoldsSocket(int pid, const std::string& link) {
+  std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = ::opendir(fd_dir.c_str());
+  if (dir == nullptr) return false;
+  bool found = false;
+  char target[64];
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    ssize_t n = ::readlinkat(::dirfd(dir), e->d_name, target, sizeof target);
+    if (n > 0 && std::string_view(target, size_t(n)) == link) {
+      found = true;
+      break;
+    }
+  }
+  ::closedir(dir);
+  return found;
+}
+
+// `pid` and its descendants (up to `depth` levels), appended to `out`.
+void TreeOf(int pid, std::vector<int>& out, int depth = 0) {
+  out.push_back(pid);
+  if (depth >= 8) return;
+  std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* dir = ::opendir(task_dir.c_str());
+  if (dir == nullptr) return;
+  std::vector<int> children;
+  while (dirent* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.') continue;
+    char buf[256];
+    if (ReadProc(task_dir + "/" + e->d_name + "/children", buf, sizeof buf)) {
+      for (char* at = buf; *at != 0;) {
+        char* end = nullptr;
+        long child = std::strtol(at, &end, 10);
+        if (end == at) break;
+        children.push_back(int(child));
+        at = end;
+      }
+    }
+  }
+  ::closedir(dir);
+  for (int child : children) TreeOf(child, out, depth + 1);
+}
+
+}  // namespace
+
+uint64_t Engine::EnvOfConnection(const services::HttpRequest& request) {
+  if (request.connection == 0 || request.source_port == 0 ||
+      http_server_ == nullptr) {
+    return 0;
+  }
+  if (auto it = env_of_connection_.find(request.connection);
+      it != env_of_connection_.end()) {
+    if (it->second == 0 || procs_.count(it->second) != 0) return it->second;
+    env_of_connection_.erase(it);
+    return 0;  // its process is gone
+  }
+  const std::string& url = http_server_->url();
+  int server_port = std::atoi(url.c_str() + url.rfind(':') + 1);
+  uint64_t inode = SocketInode(request.source_port, server_port);
+  uint64_t env = 0;
+  if (inode != 0) {
+    std::string link = "socket:[" + std::to_string(inode) + "]";
+    std::vector<int> tree;
+    for (const auto& [id, p] : procs_) {
+      tree.clear();
+      TreeOf(p.pid, tree);
+      for (int pid : tree) {
+        if (HoldsSocket(pid, link)) {
+          env = id;
+          break;
+        }
+      }
+      if (env != 0) break;
+    }
+  }
+  env_of_connection_[request.connection] = env;
+  return env;
 }
 
 // A deterministic run's loop. What happens between two rounds depends on
@@ -761,11 +975,14 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
       quiet = io_->run_one_for(kQuiet) == 0;
       continue;
     }
+    bool out = false;  // set going, and not called back
+    for (const auto& [id, p] : procs_) out = out || (p.awake && !p.returned);
+    // A wait that timed out made suspects of the processes then out; once
+    // every one has called back, there are none left.
+    if (!out && !unknown_woken_) quiet = false;
     bool suspects = quiet || unknown_input_ || unknown_woken_;
     if (!Settle(suspects, idle)) {
       passes = 0;
-      bool out = false;  // set going, and not called back
-      for (const auto& [id, p] : procs_) out = out || (p.awake && !p.returned);
       if (out && !quiet) {
         // Its call wakes the loop at once.
         quiet = io_->run_one_for(kQuiet) == 0;
@@ -781,8 +998,11 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
       }
       continue;
     }
-    bool carrying = false;
+    // Nothing on its way to the engine either: in the kernel, then in
+    // the ZeroMQ threads.
+    bool carrying = KernelCarrying();
     for (int tid : watched_threads_) {
+      if (carrying) break;
       if (ThreadBusy("/proc/self/task/" + std::to_string(tid))) {
         carrying = true;
         break;
@@ -808,6 +1028,7 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
     recheck = kFirstRecheck;
     out_wait = kQuiet;
     if (!held_.empty()) {
+      if (tcp_rounds_ > 0) --tcp_rounds_;
       ServeRound();
       continue;
     }

@@ -15,6 +15,7 @@
 #define FANLAB_EMULATOR_ENGINE_H_
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -71,9 +72,15 @@ class RuntimeApiHttpListeners : public compute::RuntimeApiListeners {
   explicit RuntimeApiHttpListeners(boost::asio::io_context& io) : io_(io) {}
   Result<std::unique_ptr<compute::RuntimeApiListener>> Listen(
       Handler handler) override;
+  // Called as a request comes and as its answer goes (listeners made
+  // after this call).
+  void OnTraffic(std::function<void()> traffic) {
+    on_traffic_ = std::move(traffic);
+  }
 
  private:
   boost::asio::io_context& io_;
+  std::function<void()> on_traffic_;
 };
 
 struct EngineOptions {
@@ -251,6 +258,16 @@ class Engine {
   bool Settle(bool suspects, std::vector<uint64_t>& idle);
   // The environment process `pid` is or descends from; 0 when none is.
   uint64_t EnvOf(int pid);
+  // The environment whose process (or a descendant) holds the client end
+  // of the HTTP front's loopback connection `request` came on; 0 when none
+  // does. Found once per connection in /proc (the socket's inode from
+  // /proc/net/tcp, then the process holding it), then remembered.
+  uint64_t EnvOfConnection(const services::HttpRequest& request);
+  // True while the kernel carries loopback TCP between processes: a
+  // ksoftirqd thread is runnable (the kernel defers network work to them
+  // under load, and a message then sits between its sender, already
+  // waiting for the answer, and its receiver, not yet woken).
+  bool KernelCarrying();
   // Dispatches with caller_ set to the invocation `request` comes from.
   void DispatchAs(api::ApiRequest request, api::ApiCallback done);
   // The fault for `request` (engine_faults.cc): true when it took the
@@ -338,10 +355,16 @@ class Engine {
   // `awake`: it may be running (fanlab set it going, or it sent something,
   // and /proc has not shown it idle since); `returned`: it has sent
   // something since it was last set going.
+  // `contacted`: it has sent something since it was spawned; until then it
+  // is never taken as idle (a process starting up may wait on its own
+  // files, its loader, a fork server), unless /proc shows it waiting
+  // without a break for kFreshGrace of real time.
   struct Proc {
     int pid = 0;
     bool awake = true;
     bool returned = false;
+    bool contacted = false;
+    std::optional<std::chrono::steady_clock::time_point> idle_since;
   };
   std::map<uint64_t, Proc> procs_;
   // An answer went to a process not known: every process is checked.
@@ -349,7 +372,14 @@ class Engine {
   // An input came from a process not known.
   bool unknown_input_ = false;
   std::map<int, uint64_t> env_of_pid_;  // EnvOf's cache (descendants)
-  Status init_status_;                  // what Create() reports
+  // EnvOfConnection's cache: HTTP front connection -> environment.
+  std::map<uint64_t, uint64_t> env_of_connection_;
+  // Rounds for which KernelCarrying looks (0: nothing of the engine's went
+  // over TCP lately: every function speaks ZeroMQ over ipc and frames).
+  int tcp_rounds_ = 0;
+  // The ksoftirqd threads' /proc directories (KernelCarrying), found once.
+  std::optional<std::vector<std::string>> softirq_threads_;
+  Status init_status_;  // what Create() reports
   bool endpoint_for_functions_ = false;
   bool started_ = false;  // the ZeroMQ server is started
   std::atomic<bool> stop_{false};

@@ -31,7 +31,11 @@ struct HttpRequest {
   std::string query;   // what follows '?', raw; "" when there is none
   HttpHeaders headers;
   std::string body;
-  std::string source_ip;  // the peer's address: "127.0.0.1"
+  std::string source_ip;     // the peer's address: "127.0.0.1"
+  uint16_t source_port = 0;  // the peer's TCP port (0: not known)
+  // The connection it came on, unique within its server for the server's
+  // life (0: not known).
+  uint64_t connection = 0;
 };
 
 // One answer.

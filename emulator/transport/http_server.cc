@@ -50,6 +50,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   asio::steady_timer retry;   // re-arms accept after EMFILE and the like
   asio::steady_timer ticker;  // CheckTimeouts every timeout_tick
   bool ticking = false;
+  uint64_t connections_made = 0;  // HttpRequest::connection's serial
   Handler handler;
   HttpServerOptions options;
   std::string url;
@@ -202,7 +203,11 @@ class Session : public std::enable_shared_from_this<Session> {
       : socket_(std::move(socket)), server_(std::move(server)) {
     error_code ec;
     auto peer = socket_.remote_endpoint(ec);
-    if (!ec) peer_ = peer.address().to_string();
+    if (!ec) {
+      peer_ = peer.address().to_string();
+      peer_port_ = peer.port();
+    }
+    connection_ = ++server_->connections_made;
     index_ = server_->sessions.size();
     server_->sessions.push_back(this);
     ++server_->open;
@@ -417,6 +422,8 @@ class Session : public std::enable_shared_from_this<Session> {
     r.path.assign(target.substr(0, q));
     if (q != std::string_view::npos) r.query.assign(target.substr(q + 1));
     r.source_ip = peer_;
+    r.source_port = peer_port_;
+    r.connection = connection_;
     r.headers.reserve(12);
 
     std::optional<uint64_t> length;
@@ -738,6 +745,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::shared_ptr<HttpServer::Impl> server_;
   size_t index_ = 0;  // in server_->sessions
   std::string peer_;
+  uint16_t peer_port_ = 0;
+  uint64_t connection_ = 0;  // HttpRequest::connection
 
   // Read side: buffer_[begin_, end_) is read and not yet parsed.
   std::vector<char> buffer_;

@@ -41,6 +41,13 @@
 //   DO_TASK_URL       (job)   the task route's URL (${http}/v1/task)
 //   FINISH_JOB_URL    (task)  the finish route's URL (${http}/v1/finish)
 //   TASK_CONCURRENCY  (job)   task POSTs in flight at once; default 1
+//   FAN_IN            (job)   "count" (the default: the design's check) or
+//                             "claim" (the fixed variant: the job also
+//                             creates doparallel-<jobId>-claim holding one
+//                             token message; a task that sees the total
+//                             calls finish only if it receives the token
+//                             (and deletes it), so exactly one does;
+//                             finish deletes both queues)
 //   FANLAB_ENDPOINT   (all)   set by the emulator
 //
 // The completeness check is DoParallel's known weak spot and is kept as
@@ -266,6 +273,12 @@ std::string Job(const std::string& event_text, const sdk::Context& ctx) {
                          concurrency_text + "'");
   }
 
+  const std::string fan_in = sdk::EnvOr("FAN_IN", "count");
+  if (fan_in != "count" && fan_in != "claim") {
+    throw sdk::Error("InvalidConfiguration",
+                     "FAN_IN must be count or claim, not '" + fan_in + "'");
+  }
+
   const std::string job_id = JobId(ctx.request_id);
   const json::object created = sdk::CallJson(
       "CreateQueue", {{"QueueName", "doparallel-" + job_id}}, ctx);
@@ -273,10 +286,24 @@ std::string Job(const std::string& event_text, const sdk::Context& ctx) {
 
   // One request per task: the shared fields, then its index, endpoint and
   // params.
-  const json::object common{{"jobId", job_id},
-                            {"queueUrl", queue_url},
-                            {"total", tasks.size()},
-                            {"callback", callback}};
+  json::object common{{"jobId", job_id},
+                      {"queueUrl", queue_url},
+                      {"total", tasks.size()},
+                      {"callback", callback}};
+  if (fan_in == "claim") {
+    // The finish token: one message, which one receive takes for good.
+    const std::string claim_name =
+        "doparallel-" + job_id.substr(0, 80 - 17) + "-claim";
+    const json::object claim =
+        sdk::CallJson("CreateQueue",
+                      {{"QueueName", claim_name},
+                       {"Attributes", {{"VisibilityTimeout", "43200"}}}},
+                      ctx);
+    const std::string claim_url(Field(claim, "QueueUrl").as_string());
+    sdk::CallJson("SendMessage",
+                  {{"QueueUrl", claim_url}, {"MessageBody", "finish"}}, ctx);
+    common["claimUrl"] = claim_url;
+  }
   std::vector<std::string> bodies;
   bodies.reserve(tasks.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
@@ -362,11 +389,19 @@ std::string Task(const std::string& event_text, const sdk::Context& ctx) {
       ctx);
 
   // The completeness check, as DoParallel has it (the weak spot).
-  const json::object attributes = sdk::CallJson(
-      "GetQueueAttributes",
-      {{"QueueUrl", queue_url},
-       {"AttributeNames", json::array{"ApproximateNumberOfMessages"}}},
-      ctx);
+  const json::value& claim = Field(event, "claimUrl");
+  json::object attributes;
+  try {
+    attributes = sdk::CallJson(
+        "GetQueueAttributes",
+        {{"QueueUrl", queue_url},
+         {"AttributeNames", json::array{"ApproximateNumberOfMessages"}}},
+        ctx);
+  } catch (const sdk::ServiceError& e) {
+    // The fixed variant: a queue already gone was finished by another.
+    if (!claim.is_string() || e.type() != "QueueDoesNotExist") throw;
+    attributes = {{"Attributes", {{"ApproximateNumberOfMessages", "-1"}}}};
+  }
   const json::value* count_value = nullptr;
   if (const json::value* a = attributes.if_contains("Attributes");
       a != nullptr && a->is_object()) {
@@ -379,16 +414,36 @@ std::string Task(const std::string& event_text, const sdk::Context& ctx) {
   }
   const int64_t count =
       std::strtoll(count_value->get_string().c_str(), nullptr, 10);
-  const bool finishing = count == total;
+  bool finishing = count == total;
+  if (finishing && claim.is_string()) {
+    // The fixed variant: of the tasks that see the total, the one that
+    // receives the token finishes.
+    const json::object got =
+        sdk::CallJson("ReceiveMessage",
+                      {{"QueueUrl", claim}, {"MaxNumberOfMessages", 1}}, ctx);
+    const json::value* messages = got.if_contains("Messages");
+    finishing = messages != nullptr && messages->is_array() &&
+                !messages->get_array().empty();
+    if (finishing) {
+      // Taken for good: nobody else can receive it.
+      sdk::CallJson(
+          "DeleteMessage",
+          {{"QueueUrl", claim},
+           {"ReceiptHandle",
+            Field(messages->get_array()[0].as_object(), "ReceiptHandle")}},
+          ctx);
+    }
+  }
   int finish_status = 0;
   if (finishing) {
     // The design's notify_manager: a POST to the finish route, waited on.
+    json::object finish{{"jobId", job_id},
+                        {"queueUrl", queue_url},
+                        {"total", total},
+                        {"callback", Field(event, "callback")}};
+    if (claim.is_string()) finish["claimUrl"] = claim;
     const sdk::HttpResult r = sdk::HttpPost(
-        finish_url,
-        json::serialize(json::object{{"jobId", job_id},
-                                     {"queueUrl", queue_url},
-                                     {"total", total},
-                                     {"callback", Field(event, "callback")}}),
+        finish_url, json::serialize(finish),
         {{"Content-Type", "application/json"}}, CallTimeoutMs(ctx));
     if (!r.ok()) throw sdk::Error("FinishFailed", finish_url + ": " + r.error);
     finish_status = r.status;
@@ -475,6 +530,9 @@ std::string Finish(const std::string& event_text, const sdk::Context& ctx) {
                   ctx);
   }
   sdk::CallJson("DeleteQueue", {{"QueueUrl", queue_url}}, ctx);
+  if (const json::value& claim = Field(event, "claimUrl"); claim.is_string()) {
+    sdk::CallJson("DeleteQueue", {{"QueueUrl", claim}}, ctx);
+  }
 
   std::stable_sort(results.begin(), results.end(),
                    [](const auto& a, const auto& b) {
