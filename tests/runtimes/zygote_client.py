@@ -62,10 +62,15 @@ class Zygote:
                                          socket.SOCK_SEQPACKET)
         self.sock = ours
         zygote_env = dict(env)
-        zygote_env["FANLAB_PYTHON_ZYGOTE_FD"] = "3"
-        self.pid = os.posix_spawn(
-            python, [python, bootstrap], zygote_env,
-            file_actions=[(os.POSIX_SPAWN_DUP2, theirs.fileno(), 3)])
+        zygote_env["FANLAB_PYTHON_ZYGOTE_FD"] = str(theirs.fileno())
+        # Nothing of this process's but the socket; stdio pipes, as the
+        # emulator gives (stdin at its end at once).
+        self.proc = subprocess.Popen(
+            [python, bootstrap], env=zygote_env, cwd="/",
+            pass_fds=[theirs.fileno()], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.proc.stdin.close()
+        self.pid = self.proc.pid
         theirs.close()
         ready = self.sock.recv(1 << 20).split(b"\0")
         if ready[0] != b"ready":
@@ -89,4 +94,5 @@ class Zygote:
 
     def close(self):
         self.sock.close()
-        os.waitpid(self.pid, 0)
+        self.proc.wait()
+        self.proc.stdout.close()

@@ -56,6 +56,10 @@ import time  # noqa: E402
 # variables adds it too.
 _ADDED_AT_START = {k: v for k, v in os.environ.items() if k == "LC_CTYPE"}
 
+# The socket to the emulator (FANLAB_PYTHON_ZYGOTE_FD; 3 when the emulator
+# starts the zygote).
+_socket_fd = -1
+
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 _SIGKILL = 9
@@ -170,23 +174,22 @@ def _limit(which, value):
 
 def _become(spawn, libc, keep):
     """In the new process, before the go-ahead: its own process group,
-    stdio and descriptor 3 (every other descriptor closed but `keep`),
+    stdio and descriptor 3 (the request's other copies closed but `keep`),
     limits, umask, working directory, environment, subreaper role. Raises
     on failure (the emulator then starts it the normal way)."""
     os.setpgid(0, 0)
     # Out of the way of 0-3 first, then into place (dup2 clears
     # close-on-exec, as for an exec'd process's standard descriptors). The
-    # zygote's socket was descriptor 3.
+    # zygote's socket was descriptor 3, its stdio 0-2; every other
+    # descriptor of the zygote belongs to a preloaded module (s2n-tls, under
+    # awscrt, keeps /dev/urandom open from its import on) and stays, as it
+    # would in a process that imported the module itself.
     high = [os.dup(fd) for fd in spawn.fds]
     for target, fd in enumerate(high):
         os.dup2(fd, target)
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
+    for fd in set(high + spawn.fds + [_socket_fd]):
         if fd > 3 and fd not in keep:
-            try:
-                os.close(fd)
-            except OSError:
-                pass  # the listing's own descriptor
+            os.close(fd)
     for which, value in spawn.limits:
         _limit(which, value)
     os.umask(spawn.umask)
@@ -294,7 +297,7 @@ def _serve(sock):
                     pass
             reply = _encode("error", "fork: " + e.strerror)
         if reply is None:
-            sock.detach()  # descriptor 3 is the new process's own now
+            sock.detach()  # closed or replaced: the new process's own now
             return spawn
         _reply(sock, reply)
 
@@ -303,8 +306,10 @@ def serve():
     """Runs the zygote: preloads, says it is ready, answers requests. Exits
     the process when the emulator goes away; returns in each new
     environment's process, set up, for the caller to run the client."""
+    global _socket_fd
     try:
-        sock = socket.socket(fileno=int(os.environ["FANLAB_PYTHON_ZYGOTE_FD"]))
+        _socket_fd = int(os.environ["FANLAB_PYTHON_ZYGOTE_FD"])
+        sock = socket.socket(fileno=_socket_fd)
         _preload()
         sys.stdout.flush()
         sys.stderr.flush()
