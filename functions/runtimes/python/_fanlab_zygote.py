@@ -46,6 +46,7 @@ _BASELINE = {name.partition(".")[0] for name in sys.modules}
 _BASELINE.update(("_socket", "time", "_json"))
 
 import ctypes  # noqa: E402
+import gc  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
 import socket  # noqa: E402
@@ -311,6 +312,11 @@ def serve():
         _socket_fd = int(os.environ["FANLAB_PYTHON_ZYGOTE_FD"])
         sock = socket.socket(fileno=_socket_fd)
         _preload()
+        # What the preload made is never collected in a forked process: the
+        # collector would otherwise walk it, and copy every page it writes
+        # to (copy-on-write), in each of them.
+        gc.collect()
+        gc.freeze()
         sys.stdout.flush()
         sys.stderr.flush()
         shared = sorted({name.partition(".")[0] for name in sys.modules} -
