@@ -200,6 +200,10 @@ FunctionService::FunctionService(Clock& clock, Launcher& launcher,
       duration_rng_(options_.seed) {
   if (options_.runtimes_dir.empty())
     options_.runtimes_dir = DefaultRuntimesDir();
+  if (const char* zygote = std::getenv("FANLAB_PYTHON_ZYGOTE");
+      zygote != nullptr && std::string_view(zygote) == "0") {
+    options_.python_zygote = false;
+  }
 }
 
 FunctionService::~FunctionService() {
@@ -666,6 +670,11 @@ Result<FunctionService::Env*> FunctionService::Spawn(
   spec.memory_bytes = 0;
   spec.rss_limit_bytes = uint64_t(c.memory_mb) << 20;
   spec.memory_sample_period = options_.memory_sample_period;
+  if (c.runtime.starts_with("python") && c.command.empty() &&
+      options_.python_zygote) {
+    auto own = c.env.find("FANLAB_PYTHON_ZYGOTE");
+    spec.python_fork_server = own == c.env.end() || own->second != "0";
+  }
   if (!c.runtime.empty()) {
     if (Status s = ListenFor(*env); !s.ok()) return s;
     spec.env.push_back("AWS_LAMBDA_RUNTIME_API=" + env->listener->address());

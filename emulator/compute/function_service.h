@@ -148,6 +148,12 @@ struct FunctionServiceOptions {
   // to the running executable, else an installed fanlab's
   // <prefix>/lib/fanlab/runtimes.
   std::string runtimes_dir;
+  // python3.x environments are forked from a warm interpreter that has
+  // imported boto3 (LaunchSpec::python_fork_server) rather than started
+  // cold. Off when false, when the emulator's environment has
+  // FANLAB_PYTHON_ZYGOTE=0, and for a function whose own environment
+  // variables have FANLAB_PYTHON_ZYGOTE=0.
+  bool python_zygote = true;
   // How often a busy environment's memory is sampled (real time).
   std::chrono::milliseconds memory_sample_period{20};
   // The emulator's data dir: code packages (Code.ZipFile,

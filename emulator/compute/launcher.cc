@@ -36,6 +36,7 @@
 #include <optional>
 #include <type_traits>
 
+#include "emulator/compute/python_zygote.h"
 #include "emulator/core/common_errors.h"
 #include "emulator/queue/sqs_errors.h"
 
@@ -57,6 +58,8 @@ constexpr auto kReapRetryMax = std::chrono::milliseconds(50);
 // How long a launcher being destroyed waits for its processes' trees to
 // die and be reaped.
 constexpr auto kShutdownReapLimit = std::chrono::seconds(1);
+// How long a Python zygote may take to fork a process.
+constexpr auto kZygoteAnswerLimit = std::chrono::seconds(5);
 
 const char* SignalWords(int sig) {
   switch (sig) {
@@ -527,6 +530,16 @@ class PosixProcess : public FunctionProcess,
       return Status(common::kInternalError,
                     "Cannot create pipes: " + ec.message());
     }
+    if (spec.python_fork_server &&
+        ForkFromZygote(spec, *program, stdin_reader.native_handle(),
+                       log_writer.native_handle(),
+                       result_writer.native_handle())) {
+      // The child has its ends now; ours would hold the pipes open.
+      stdin_reader.close(ec);
+      result_writer.close(ec);
+      log_writer.close(ec);
+      return Status::Ok();
+    }
     std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
     std::vector<const char*> envp;
     for (const auto& e : spec.env) envp.push_back(e.c_str());
@@ -566,6 +579,56 @@ class PosixProcess : public FunctionProcess,
     result_writer.close(ec);
     log_writer.close(ec);
     return Status::Ok();
+  }
+
+  // Forks the process from the Python zygote for its interpreter and
+  // startup environment; false (nothing started) when there is none to be
+  // had, the code holds a module the zygote shares, or the fork fails: the
+  // caller then starts it the normal way, which reports what is wrong.
+  bool ForkFromZygote(const LaunchSpec& spec,
+                      const std::filesystem::path& program, int stdin_fd,
+                      int log_fd, int result_fd) {
+    namespace fs = std::filesystem;
+    if (spec.argv.size() != 2 || !fs::path(spec.argv[1]).is_absolute()) {
+      return false;
+    }
+    std::error_code fs_ec;
+    fs::path cwd = spec.working_dir.empty()
+                       ? fs::current_path(fs_ec)
+                       : fs::absolute(spec.working_dir, fs_ec);
+    if (fs_ec) return false;
+    std::string why;
+    auto zygote = ZygotePool::Shared().Get(program.string(), spec.argv[1],
+                                           PythonStartupEnv(spec.env), &why);
+    if (zygote == nullptr) return false;
+    std::vector<std::string> code_dirs{cwd.string()};
+    for (const auto& e : spec.env) {
+      if (e.starts_with("LAMBDA_TASK_ROOT=")) code_dirs.push_back(e.substr(17));
+    }
+    for (const auto& dir : code_dirs) {
+      if (!zygote->SharedModuleIn(dir).empty()) return false;
+    }
+    ZygoteSpawn request{
+        .argv = spec.argv,
+        .env = spec.env,
+        .working_dir = cwd.string(),
+        .memory_bytes = spec.memory_bytes,
+        .open_files = spec.open_files,
+        .processes = spec.processes,
+        .stdin_fd = stdin_fd,
+        .stdout_fd = log_fd,
+        .stderr_fd = log_fd,
+        .result_fd = result_fd,
+    };
+    // Held until the new child is recorded: it is this process's child
+    // before Spawn returns, and a sweep must not take it for an orphan.
+    std::lock_guard<std::mutex> live(Live().mu);
+    auto pid = zygote->Spawn(request, kZygoteAnswerLimit);
+    if (!pid.ok()) return false;
+    process_.emplace(asio::any_io_executor(io_.get_executor()), *pid);
+    pid_ = *pid;
+    Live().mains[pid_] = {launcher_, this};
+    return true;
   }
 
   // Starts the asynchronous reads and the wait (after Start succeeded, once

@@ -51,6 +51,14 @@ struct LaunchSpec {
   uint64_t open_files = 1024;  // RLIMIT_NOFILE
   uint64_t processes = 1024;   // RLIMIT_NPROC (not enforced for root)
   size_t log_cap = 1 << 20;    // bytes of stdout+stderr kept (the tail)
+  // A python3.x runtime client (argv: python3 and an absolute path to
+  // <runtimes_dir>/python/bootstrap.py): PosixLauncher may fork it from a
+  // warm interpreter of the same python (python_zygote.h) instead of
+  // starting one, with the same contract as above. It starts it the normal
+  // way when there is no zygote to be had, or when the working directory
+  // or LAMBDA_TASK_ROOT holds a module the zygote has imported (such as
+  // its own boto3).
+  bool python_fork_server = false;
 };
 
 // How the main process ended.

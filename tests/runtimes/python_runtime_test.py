@@ -8,7 +8,7 @@ import socket
 import threading
 import unittest
 
-from runtime_fixture import RuntimeFixture, exit_unless_found
+from runtime_fixture import VIA_ZYGOTE, RuntimeFixture, exit_unless_found
 
 
 class RawRuntimeApi:
@@ -485,6 +485,7 @@ class PythonRuntimeTest(RuntimeFixture):
                          r"^\[WARNING\]\t%s\treq-log\tcareful$" % stamp)
         self.assertEqual(lines[3], "plain print")
 
+    @unittest.skipIf(VIA_ZYGOTE, "the fork server has imported logging")
     def test_logging_imported_only_by_the_handler_has_the_format(self):
         self.write("app.py", """
             import sys

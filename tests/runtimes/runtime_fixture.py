@@ -25,6 +25,20 @@ RUNTIMES_DIR = os.path.abspath(
     os.environ.get("FANLAB_RUNTIMES_DIR") or SOURCE_RUNTIMES)
 # ctest's SKIP_RETURN_CODE for a missing interpreter.
 SKIP = 77
+# FANLAB_TEST_PYTHON_ZYGOTE=1: Python runtimes are forked from the
+# emulator's fork server (as python3.x functions are by default) rather
+# than started; the tests must pass both ways.
+VIA_ZYGOTE = os.environ.get("FANLAB_TEST_PYTHON_ZYGOTE") == "1"
+_zygotes = {}
+
+
+def zygote_for(python, bootstrap, env):
+    """The fork server for this python and startup environment."""
+    from zygote_client import Zygote, startup_env
+    key = (python, bootstrap, startup_env(env))
+    if key not in _zygotes:
+        _zygotes[key] = Zygote(python, bootstrap, dict(key[2]))
+    return _zygotes[key]
 
 
 def command_for(language, handler):
@@ -100,13 +114,27 @@ class RuntimeFixture(unittest.TestCase):
         environment.update(env or {})
         self.stdout_file = open(self.stdout_path, "w")
         self.stderr_file = open(self.stderr_path, "w")
-        self.proc = subprocess.Popen(command_for(self.LANGUAGE, handler),
-                                     cwd=self.code_dir, env=environment,
-                                     stdout=self.stdout_file,
-                                     stderr=self.stderr_file,
-                                     stdin=subprocess.DEVNULL)
+        argv = command_for(self.LANGUAGE, handler)
+        if self.via_zygote():
+            with open(os.devnull, "rb") as null:
+                zygote = zygote_for(argv[0], argv[1], environment)
+                self.proc = zygote.spawn(argv, environment, self.code_dir,
+                                         null.fileno(),
+                                         self.stdout_file.fileno(),
+                                         self.stderr_file.fileno(),
+                                         null.fileno())
+        else:
+            self.proc = subprocess.Popen(argv,
+                                         cwd=self.code_dir, env=environment,
+                                         stdout=self.stdout_file,
+                                         stderr=self.stderr_file,
+                                         stdin=subprocess.DEVNULL)
         self.stdout_file.close()
         self.stderr_file.close()
+
+    def via_zygote(self):
+        return (VIA_ZYGOTE and self.LANGUAGE == "python" and
+                not os.environ.get("FANLAB_TEST_RUNTIME_ARGV"))
 
     def wait_exit(self, timeout=30):
         return self.proc.wait(timeout)
