@@ -11,6 +11,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "emulator/core/arn.h"
 #include "emulator/core/common_errors.h"
@@ -153,6 +154,14 @@ class Run {
       // not mistaken for these.
       static std::mutex making;
       std::lock_guard lock(making);
+#if defined(__SANITIZE_THREAD__)
+      // ThreadSanitizer starts a thread of its own with the process's
+      // first thread. It wakes every 100 ms, so among these it would never
+      // look idle: a first thread is started (and joined) before they are
+      // counted.
+      static std::once_flag sanitizer_thread;
+      std::call_once(sanitizer_thread, [] { std::thread([] {}).join(); });
+#endif
       std::set<int> before = ThreadIds();
       engine_ = std::make_unique<Engine>(options, context_);
       if (endpoint.ok()) bound = engine_->Bind(*endpoint);
