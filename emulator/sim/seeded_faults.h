@@ -1,8 +1,8 @@
 // The FaultInjector a scenario run uses: a list of FaultSpecs, each with
 // its own random stream drawn from the run's seed and the fault's place in
-// the list, so that one seed gives one history of fired faults, and
-// removing a fault (a shrinking explorer does) leaves the draws of the
-// others as they were.
+// the list, so that one seed gives one history of fired faults. Removing
+// a fault moves the faults after it up, and with them their streams: a
+// shrinking explorer replays each candidate list as written.
 //
 // Every fault that fires is reported (SetFiredCallback) with the seed of
 // its stream and which of its matches it was: enough to tell, from a log,
