@@ -640,6 +640,20 @@ bool ThreadBusy(const std::string& task) {
          wchan.find("wait_memory") != std::string_view::npos;
 }
 
+// Appends the children of one thread (`task`: /proc/PID/task/TID), from
+// its "children" file, to `out`.
+void ReadChildren(const std::string& task, std::vector<int>& out) {
+  char buf[256];
+  if (!ReadProc(task + "/children", buf, sizeof buf)) return;
+  for (char* at = buf; *at != 0;) {
+    char* end = nullptr;
+    long child = std::strtol(at, &end, 10);
+    if (end == at) break;
+    out.push_back(int(child));
+    at = end;
+  }
+}
+
 // Every thread of `pid` and of its descendants is idle (ThreadBusy).
 bool TreeIdle(int pid, int depth = 0) {
   std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
@@ -654,18 +668,7 @@ bool TreeIdle(int pid, int depth = 0) {
       idle = false;
       break;
     }
-    if (depth < 8) {
-      char buf[256];
-      if (ReadProc(base + "/children", buf, sizeof buf)) {
-        for (char* at = buf; *at != 0;) {
-          char* end = nullptr;
-          long child = std::strtol(at, &end, 10);
-          if (end == at) break;
-          children.push_back(int(child));
-          at = end;
-        }
-      }
-    }
+    if (depth < 8) ReadChildren(base, children);
   }
   ::closedir(dir);
   if (!idle) return false;
@@ -869,16 +872,7 @@ void TreeOf(int pid, std::vector<int>& out, int depth = 0) {
   std::vector<int> children;
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    char buf[256];
-    if (ReadProc(task_dir + "/" + e->d_name + "/children", buf, sizeof buf)) {
-      for (char* at = buf; *at != 0;) {
-        char* end = nullptr;
-        long child = std::strtol(at, &end, 10);
-        if (end == at) break;
-        children.push_back(int(child));
-        at = end;
-      }
-    }
+    ReadChildren(task_dir + "/" + e->d_name, children);
   }
   ::closedir(dir);
   for (int child : children) TreeOf(child, out, depth + 1);

@@ -1,11 +1,11 @@
 #include "harness/cli/explore_command.h"
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
 
+#include "harness/cli/output_file.h"
 #include "harness/explore.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
@@ -29,17 +29,6 @@ struct ExploreCommandOptions {
   bool no_shrink = false;
   bool real_time = false;
 };
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.flush();
-  if (!out) {
-    std::cerr << "fanlab explore: cannot write " << path << "\n";
-    return false;
-  }
-  return true;
-}
 
 int ExploreFile(const ExploreCommandOptions& o) {
   ExploreOptions explore{.first_seed = o.first_seed,
@@ -128,7 +117,8 @@ int ExploreFile(const ExploreCommandOptions& o) {
     std::printf("shrunk scenario: none written (%s)\n",
                 r.shrunk_yaml_missing.c_str());
   } else if (!o.shrunk_file.empty()) {
-    if (!WriteFile(o.shrunk_file, r.shrunk_yaml)) return kUsageError;
+    if (!WriteOutputFile("explore", o.shrunk_file, r.shrunk_yaml))
+      return kUsageError;
     std::printf("shrunk scenario: %s\nreplay it: fanlab run %s%s\n",
                 o.shrunk_file.c_str(), o.shrunk_file.c_str(), real_time);
   } else {
@@ -149,7 +139,8 @@ int ExploreFile(const ExploreCommandOptions& o) {
         "ui.perfetto.dev\n");
     return 1;
   }
-  if (!WriteFile(o.trace_file, ToTraceEvents(r.shrunk_result))) {
+  if (!WriteOutputFile("explore", o.trace_file,
+                       ToTraceEvents(r.shrunk_result))) {
     return kUsageError;
   }
   std::printf("trace (chrome://tracing, ui.perfetto.dev): %s\n",

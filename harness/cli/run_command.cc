@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "harness/cli/explore_command.h"
+#include "harness/cli/output_file.h"
 #include "harness/report.h"
 #include "harness/report_html.h"
 #include "harness/report_progress.h"
@@ -51,17 +52,6 @@ bool Selected(const std::string& filter, const std::string& name,
   }
   return name.find(filter) != std::string::npos ||
          file.find(filter) != std::string::npos;
-}
-
-bool WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.flush();
-  if (!out) {
-    std::cerr << "fanlab run: cannot write " << path << "\n";
-    return false;
-  }
-  return true;
 }
 
 int Validate(const std::vector<std::string>& paths,
@@ -201,16 +191,16 @@ int RunAll(const RunCommandOptions& o) {
 
   bool wrote = true;
   if (!o.json_file.empty()) {
-    wrote &= WriteFile(o.json_file, ToJsonReport(results, wall));
+    wrote &= WriteOutputFile("run", o.json_file, ToJsonReport(results, wall));
   }
   if (!o.junit_file.empty()) {
-    wrote &= WriteFile(o.junit_file, ToJunitReport(results, wall));
+    wrote &= WriteOutputFile("run", o.junit_file, ToJunitReport(results, wall));
   }
   if (!o.trace_file.empty()) {
-    wrote &= WriteFile(o.trace_file, ToChromeTrace(results));
+    wrote &= WriteOutputFile("run", o.trace_file, ToChromeTrace(results));
   }
   if (!o.html_file.empty()) {
-    wrote &= WriteFile(o.html_file, ToHtmlReport(results, wall));
+    wrote &= WriteOutputFile("run", o.html_file, ToHtmlReport(results, wall));
   }
   if (!o.events_file.empty()) {
     std::ofstream out(o.events_file, std::ios::binary);

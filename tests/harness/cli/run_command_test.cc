@@ -10,12 +10,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "harness/scenario.h"
+#include "tests/harness/cli/fanlab_cli_test.h"
 
 namespace fanlab::harness {
 namespace {
@@ -23,21 +22,11 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class HarnessCli : public ::testing::Test {
+class HarnessCli : public FanlabCliTest {
  protected:
   void SetUp() override {
-    binary_ = (fs::path(FANLAB_FUNCTIONS_DIR).parent_path() / "fanlab")
-                  .lexically_normal();
-    if (!fs::exists(binary_)) {
-      GTEST_SKIP() << binary_ << " is not built";
-    }
-    dir_ =
-        fs::path(::testing::TempDir()) /
-        ("harness-cli-" +
-         std::string(
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    FanlabCliTest::SetUp();
+    if (IsSkipped()) return;
     Write("pass.yaml", R"(name: pass
 resources:
   queues: [{name: q}]
@@ -54,34 +43,6 @@ expect:
 )");
     Write("bad.yaml", "name: bad\nresources:\n  queues: [{nam: q}]\n");
   }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
-  }
-
-  void Write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ / name) << text;
-  }
-  std::string Read(const std::string& name) {
-    std::ifstream in(dir_ / name);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-  std::string F(const std::string& name) { return (dir_ / name).string(); }
-
-  // Runs `fanlab ARGS`; returns the exit code, with stdout and stderr in
-  // out_ and err_.
-  int Fanlab(const std::string& args) {
-    std::string command = binary_.string() + " " + args + " >" + F("out") +
-                          " 2>" + F("err") + " </dev/null";
-    int status = std::system(command.c_str());
-    out_ = Read("out");
-    err_ = Read("err");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
-  fs::path binary_, dir_;
-  std::string out_, err_;
 };
 
 TEST_F(HarnessCli, ValidateExitsZeroOrTwo) {
