@@ -546,15 +546,16 @@ class PosixProcess : public FunctionProcess,
     envp.push_back(nullptr);
     ChildSetup setup{&spec, envp.data(), result_writer.native_handle()};
     std::unique_lock<std::mutex> live(Live().mu);
+    bp::default_process_launcher launcher;
     if (spec.working_dir.empty()) {
-      process_.emplace(bp::default_process_launcher()(
-          asio::any_io_executor(io_.get_executor()), ec, *program, args,
-          bp::process_stdio{stdin_reader.native_handle(),
-                            log_writer.native_handle(),
-                            log_writer.native_handle()},
-          setup));
+      process_.emplace(launcher(asio::any_io_executor(io_.get_executor()), ec,
+                                *program, args,
+                                bp::process_stdio{stdin_reader.native_handle(),
+                                                  log_writer.native_handle(),
+                                                  log_writer.native_handle()},
+                                setup));
     } else {
-      process_.emplace(bp::default_process_launcher()(
+      process_.emplace(launcher(
           asio::any_io_executor(io_.get_executor()), ec, *program, args,
           bp::process_stdio{stdin_reader.native_handle(),
                             log_writer.native_handle(),
@@ -562,6 +563,9 @@ class PosixProcess : public FunctionProcess,
           bp::process_start_dir(spec.working_dir), setup));
     }
     if (ec) {
+      // The child failed before its exec (its start directory, say) and
+      // exits at once; Boost.Process leaves it to us to reap.
+      if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);
       process_.reset();
       return Status(
           sqs::kInvalidParameterValue,

@@ -177,6 +177,28 @@ TEST_F(LauncherTest, WorkingDirectoryAndRelativeProgramPath) {
   std::filesystem::remove_all(dir);
 }
 
+// A start directory that cannot be entered fails the launch, and the child
+// that found out (it exits before its exec) is reaped, not left a zombie.
+TEST_F(LauncherTest, AStartDirectoryThatCannotBeEnteredLeavesNoZombie) {
+  LaunchSpec spec = Spec({"/bin/true"});
+  spec.working_dir = "/no/such/directory/for/fanlab";
+  auto r = launcher_.Launch(spec, {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), sqs::kInvalidParameterValue);
+  // The forked child, before its exec, runs this binary: once Launch has
+  // returned it must be gone, neither still exiting nor a zombie.
+  std::string self;
+  for (const auto& p : testing::AllProcesses()) {
+    if (p.pid == ::getpid()) self = p.cmdline;
+  }
+  ASSERT_FALSE(self.empty());
+  int left = 0;
+  for (const auto& p : testing::AllProcesses()) {
+    if (p.ppid == ::getpid() && (p.state == 'Z' || p.cmdline == self)) ++left;
+  }
+  EXPECT_EQ(left, 0);
+}
+
 TEST_F(LauncherTest, MissingProgramIsAClearError) {
   auto r = launcher_.Launch(Spec({"/no/such/program"}), {});
   ASSERT_FALSE(r.ok());
