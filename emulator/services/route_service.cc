@@ -264,6 +264,29 @@ bool IsRemapped(std::string_view name) {
   return false;
 }
 
+// A proxy answer's `body` (a string, or absent) into `out.body`, decoded
+// when `isBase64Encoded` is true; false when either is of the wrong type
+// or the base64 is bad. Both payload formats read it alike.
+bool ReadReplyBody(const json::object& o, HttpResponse& out) {
+  bool base64 = false;
+  if (const json::value* b = o.if_contains("isBase64Encoded");
+      b != nullptr && !b->is_null()) {
+    if (!b->is_bool()) return false;
+    base64 = b->get_bool();
+  }
+  if (const json::value* b = o.if_contains("body");
+      b != nullptr && !b->is_null()) {
+    if (!b->is_string()) return false;
+    out.body = std::string(b->get_string());
+  }
+  if (base64) {
+    std::optional<std::string> decoded = Base64Decode(out.body);
+    if (!decoded) return false;
+    out.body = std::move(*decoded);
+  }
+  return true;
+}
+
 // Parses the function's proxy reply; nullopt when it is malformed (what
 // API Gateway logs as "Malformed Lambda proxy response").
 std::optional<HttpResponse> ParseReply(std::string_view payload) {
@@ -342,22 +365,7 @@ std::optional<HttpResponse> ParseReply(std::string_view payload) {
   if (!content_type)
     out.headers.push_back({"Content-Type", "application/json"});
 
-  bool base64 = false;
-  if (const json::value* b = o.if_contains("isBase64Encoded");
-      b != nullptr && !b->is_null()) {
-    if (!b->is_bool()) return std::nullopt;
-    base64 = b->get_bool();
-  }
-  if (const json::value* b = o.if_contains("body");
-      b != nullptr && !b->is_null()) {
-    if (!b->is_string()) return std::nullopt;
-    out.body = std::string(b->get_string());
-  }
-  if (base64) {
-    std::optional<std::string> decoded = Base64Decode(out.body);
-    if (!decoded) return std::nullopt;
-    out.body = std::move(*decoded);
-  }
+  if (!ReadReplyBody(o, out)) return std::nullopt;
   return out;
 }
 
@@ -413,22 +421,7 @@ std::optional<HttpResponse> ParseReplyV2(std::string_view payload) {
   }
   if (!content_type)
     out.headers.push_back({"Content-Type", "application/json"});
-  bool base64 = false;
-  if (const json::value* b = o->if_contains("isBase64Encoded");
-      b != nullptr && !b->is_null()) {
-    if (!b->is_bool()) return std::nullopt;
-    base64 = b->get_bool();
-  }
-  if (const json::value* b = o->if_contains("body");
-      b != nullptr && !b->is_null()) {
-    if (!b->is_string()) return std::nullopt;
-    out.body = std::string(b->get_string());
-  }
-  if (base64) {
-    std::optional<std::string> decoded = Base64Decode(out.body);
-    if (!decoded) return std::nullopt;
-    out.body = std::move(*decoded);
-  }
+  if (!ReadReplyBody(*o, out)) return std::nullopt;
   return out;
 }
 
