@@ -1106,9 +1106,10 @@ Status TableService::RestoreItem(std::string_view table_name, Item item) {
 void TableService::ForEachItem(
     const std::function<void(const Table& table, const Item& item)>& visit)
     const {
-  for (const auto& [name, e] : tables_) {
-    e->table.Scan(std::nullopt, 0, 1, [&](const Item& item) {
-      visit(e->table, item);
+  for (const auto& entry : tables_) {
+    const Table& table = entry.second->table;
+    table.Scan(std::nullopt, 0, 1, [&](const Item& item) {
+      visit(table, item);
       return true;
     });
   }
