@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -18,6 +20,7 @@
 
 #include "emulator/api/dispatcher.h"
 #include "emulator/core/common_errors.h"
+#include "emulator/core/json_writer.h"
 #include "emulator/engine_wiring.h"
 #include "emulator/queue/sqs_errors.h"
 #include "emulator/services/bucket_service.h"
@@ -138,6 +141,18 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   options.functions.data_dir = options.data_dir;  // code under lambda-code/
   options.functions.auth_token = options.auth_token;
   if (deterministic_) {
+    if (virtual_clock_ != nullptr) {
+      auto file = compute::ClockFile::Create(clock_->Now());
+      if (file.ok()) {
+        clock_file_ = std::move(*file);
+        options.functions.clock_file = clock_file_->path();
+        virtual_clock_->OnTimeMoved(
+            [file = clock_file_.get()](TimePoint t) { file->Set(t); });
+      } else {
+        std::cerr << "fanlab: warning: " << file.status().message()
+                  << " (function processes keep the machine's clock)\n";
+      }
+    }
     options.functions.deterministic = true;
     options.functions.seed =
         options.seed.value_or(kDefaultSeed) ^ 0x6475726174696f6eULL;
@@ -353,6 +368,7 @@ Engine::~Engine() {
     service_observers_.Remove(objects_.get());
   }
   // The back edges the members' order cannot express (see engine.h).
+  if (virtual_clock_ != nullptr) virtual_clock_->OnTimeMoved(nullptr);
   sqs_->SetObserver(nullptr);
   functions_->SetDestinationSender(nullptr);
   functions_->SetDeadLetterSender(nullptr);
@@ -414,6 +430,10 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
       *io_,
       [this](services::HttpRequest request,
              transport::HttpServer::Respond respond) {
+        if (!deterministic_ &&
+            request.path.starts_with(services::kFanlabPrefix)) {
+          return ServeClock(request, std::move(respond));
+        }
         if (!deterministic_ && faults_ == nullptr) {
           return http_front_->Handle(std::move(request), std::move(respond));
         }
@@ -456,6 +476,9 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
             Woke(to);
             respond(std::move(a));
           };
+          if (shared->path.starts_with(services::kFanlabPrefix)) {
+            return ServeClock(*shared, std::move(answer));
+          }
           if (faults_ != nullptr && InjectHttpFault(shared, answer)) return;
           http_front_->Handle(std::move(*shared), std::move(answer));
         });
@@ -469,6 +492,98 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
   functions_->SetHttpEndpoint(*bound);
   topics_->SetPublicUrl(*bound);
   return bound;
+}
+
+namespace {
+
+services::HttpResponse ClockAnswer(int status, std::string body) {
+  return services::HttpResponse{
+      .status = status,
+      .headers = {{"Content-Type",
+                   status == 200 ? "text/plain" : "application/json"}},
+      .body = std::move(body)};
+}
+
+services::HttpResponse ClockError(int status, const std::string& message) {
+  return ClockAnswer(status, JsonWriter()
+                                 .BeginObject()
+                                 .Key("message")
+                                 .String(message)
+                                 .EndObject()
+                                 .str());
+}
+
+// A decimal integer, spaces and a line end around it allowed.
+std::optional<int64_t> ParseDecimal(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
+  while (!text.empty() &&
+         std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  int64_t value = 0;
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+std::string EpochNanosText(TimePoint t) {
+  return std::to_string(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch())
+          .count());
+}
+
+}  // namespace
+
+void Engine::ServeClock(const services::HttpRequest& request,
+                        std::function<void(services::HttpResponse)> respond) {
+  constexpr std::string_view kSleep = "/_fanlab/sleep";
+  constexpr std::string_view kCancel = "/_fanlab/sleep/cancel";
+  if (request.path != kSleep && request.path != kCancel) {
+    return respond(ClockError(404, "No fanlab clock request at '" +
+                                       request.path +
+                                       "': POST /_fanlab/sleep or "
+                                       "/_fanlab/sleep/cancel."));
+  }
+  if (request.method != "POST") {
+    return respond(ClockError(
+        405, request.path + " takes POST, not " + request.method + "."));
+  }
+  std::optional<int64_t> value = ParseDecimal(request.body);
+  if (request.path == kCancel) {
+    if (!value || *value <= 0 || *value > 65535) {
+      return respond(ClockError(
+          400,
+          "The body of /_fanlab/sleep/cancel must be the client port of "
+          "the sleep's connection (1-65535), not '" +
+              request.body.substr(0, 64) + "'."));
+    }
+    auto it = sleeps_.find(static_cast<uint16_t>(*value));
+    bool cancelled = it != sleeps_.end() && clock_->Cancel(it->second);
+    if (it != sleeps_.end()) sleeps_.erase(it);
+    return respond(ClockAnswer(200, cancelled ? "cancelled" : "not sleeping"));
+  }
+  if (!value) {
+    return respond(
+        ClockError(400,
+                   "The body of /_fanlab/sleep must be the time to wake at, in "
+                   "nanoseconds since the Unix epoch, not '" +
+                       request.body.substr(0, 64) + "'."));
+  }
+  // Microseconds are the clock's unit: a wake-up within one is late, never
+  // early.
+  TimePoint until{Duration((*value + 999) / 1000)};
+  if (until <= clock_->Now()) {
+    return respond(ClockAnswer(200, EpochNanosText(clock_->Now())));
+  }
+  uint16_t port = request.source_port;
+  TimerId timer = clock_->ScheduleAt(until, [this, port, respond] {
+    sleeps_.erase(port);
+    respond(ClockAnswer(200, EpochNanosText(clock_->Now())));
+  });
+  if (port != 0) sleeps_[port] = timer;
 }
 
 services::HttpPoster& Engine::http_poster() { return *http_client_; }

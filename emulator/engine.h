@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "emulator/api/dispatcher.h"
+#include "emulator/compute/clock_file.h"
 #include "emulator/compute/event_source_mappings.h"
 #include "emulator/compute/function_service.h"
 #include "emulator/compute/launcher.h"
@@ -268,6 +269,11 @@ class Engine {
   // under load, and a message then sits between its sender, already
   // waiting for the answer, and its receiver, not yet woken).
   bool KernelCarrying();
+  // A function process's clock request (a path under services::kFanlabPrefix,
+  // sent by the clock library preloaded into it): a sleep answered once virtual
+  // time reaches its end, or the cancellation of one. docs/protocol.md.
+  void ServeClock(const services::HttpRequest& request,
+                  std::function<void(services::HttpResponse)> respond);
   // Dispatches with caller_ set to the invocation `request` comes from.
   void DispatchAs(api::ApiRequest request, api::ApiCallback done);
   // The fault for `request` (engine_faults.cc): true when it took the
@@ -300,6 +306,12 @@ class Engine {
   std::unique_ptr<boost::asio::io_context> io_;
   std::unique_ptr<Clock> clock_;
   VirtualClock* virtual_clock_ = nullptr;  // clock_, when it is virtual
+  // Deterministic runs: the virtual time function processes read (null
+  // when it could not be made: their clocks are then the machine's).
+  std::unique_ptr<compute::ClockFile> clock_file_;
+  // The function sleeps waiting for their time, by the client port of
+  // their connection (ServeClock).
+  std::map<uint16_t, TimerId> sleeps_;
   Account account_;
   // Observers outlive every service that publishes to them.
   services::ServiceObserverList service_observers_;

@@ -204,6 +204,14 @@ FunctionService::FunctionService(Clock& clock, Launcher& launcher,
       zygote != nullptr && std::string_view(zygote) == "0") {
     options_.python_zygote = false;
   }
+  if (!options_.clock_file.empty()) {
+    std::error_code ec;
+    auto library =
+        std::filesystem::path(options_.runtimes_dir) / "libfanlab_clock.so";
+    if (std::filesystem::is_regular_file(library, ec)) {
+      clock_library_ = library.string();
+    }
+  }
 }
 
 FunctionService::~FunctionService() {
@@ -628,6 +636,12 @@ std::vector<std::string> FunctionService::EnvironmentFor(
   }
   env["FANLAB_FUNCTION_NAME"] = c.name;
   env["FANLAB_FUNCTION_TIMEOUT"] = std::to_string(c.timeout_seconds);
+  if (auto own = c.env.find("FANLAB_VIRTUAL_CLOCK");
+      !clock_library_.empty() && (own == c.env.end() || own->second != "0")) {
+    std::string& preload = env["LD_PRELOAD"];
+    preload = preload.empty() ? clock_library_ : clock_library_ + ":" + preload;
+    env["FANLAB_CLOCK_FILE"] = options_.clock_file;
+  }
   if (!c.runtime.empty()) {
     env["_HANDLER"] = c.handler;
     env["LAMBDA_RUNTIME_DIR"] =

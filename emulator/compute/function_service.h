@@ -166,6 +166,14 @@ struct FunctionServiceOptions {
   // response or error), and the durations are drawn from `seed`.
   bool deterministic = false;
   uint64_t seed = 0;
+  // Deterministic runs: the file with the engine's virtual time
+  // (ClockFile). When set and <runtimes_dir>/libfanlab_clock.so exists,
+  // every function process is started with that library preloaded
+  // (LD_PRELOAD, before any the function sets) and FANLAB_CLOCK_FILE: its
+  // clocks read virtual time and its sleeps wait for it
+  // (functions/runtimes/README.md). Not for a function whose own
+  // environment variables have FANLAB_VIRTUAL_CLOCK=0.
+  std::string clock_file;
 };
 
 class FunctionService {
@@ -424,6 +432,9 @@ class FunctionService {
   Launcher& launcher_;
   IdGenerator& ids_;
   FunctionServiceOptions options_;
+  // The clock library preloaded into function processes; "" when there is
+  // no clock file or no library (FunctionServiceOptions::clock_file).
+  std::string clock_library_;
   std::map<std::string, std::shared_ptr<Function>> functions_;
   // Environments by id: process callbacks hold an id, never a pointer.
   std::map<uint64_t, std::unique_ptr<Env>> envs_;

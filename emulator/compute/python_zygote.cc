@@ -395,7 +395,7 @@ std::vector<std::string> PythonStartupEnv(const std::vector<std::string>& env) {
   for (const auto& e : env) {
     std::string name = e.substr(0, e.find('='));
     if (name.starts_with("PYTHON") || name == "LANG" ||
-        name.starts_with("LC_") || name == "HOME") {
+        name.starts_with("LC_") || name == "HOME" || name == "LD_PRELOAD") {
       out.push_back(e);
     }
   }

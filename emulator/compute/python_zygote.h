@@ -105,9 +105,10 @@ class PythonZygote {
 };
 
 // The variables of `env` ("NAME=value") that Python reads as it starts
-// (PYTHON*, LANG, LC_*, HOME), sorted: a zygote is shared by the functions
-// whose startup environments are equal, as each has the interpreter its
-// own start would have made.
+// (PYTHON*, LANG, LC_*, HOME) and LD_PRELOAD (the libraries loaded into
+// it, fanlab's clock library among them), sorted: a zygote is shared by
+// the functions whose startup environments are equal, as each has the
+// interpreter its own start would have made.
 std::vector<std::string> PythonStartupEnv(const std::vector<std::string>& env);
 
 // The zygotes of the process, one per (python, bootstrap.py, startup

@@ -77,8 +77,9 @@ TimePoint RealClock::Now() const {
 void VirtualClock::Fold() {
   if (!following_) return;
   auto real = std::chrono::steady_clock::now();
-  now_ += std::chrono::duration_cast<Duration>(real - anchor_);
+  TimePoint t = now_ + std::chrono::duration_cast<Duration>(real - anchor_);
   anchor_ = real;
+  SetTime(t);
 }
 
 void VirtualClock::FollowRealTime(bool on) {

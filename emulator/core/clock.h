@@ -127,14 +127,25 @@ class VirtualClock final : public Clock {
   // Returns false (and leaves time alone) when no timer is pending.
   bool AdvanceToNextTimer();
 
+  // Called with the new time each time the clock is moved forward (by
+  // AdvanceTo, before a timer fires, or as real time passed while
+  // following is folded in); not for the time that passes while following
+  // real time until it is. One observer; null removes it.
+  void OnTimeMoved(std::function<void(TimePoint)> observer) {
+    moved_ = std::move(observer);
+  }
+
  private:
   void SetTime(TimePoint t) override {
-    if (t > now_) now_ = t;
+    if (t <= now_) return;
+    now_ = t;
+    if (moved_) moved_(now_);
   }
   // Moves the real time passed since `anchor_` into `now_`.
   void Fold();
 
   TimePoint now_;
+  std::function<void(TimePoint)> moved_;
   bool following_ = false;
   std::chrono::steady_clock::time_point anchor_;
 };

@@ -154,6 +154,11 @@ Result<std::vector<Segment>> ParseTemplate(std::string_view path) {
     return Invalid("Paths under " + std::string(kSinkPrefix) +
                    " are reserved for sinks.");
   }
+  if (!out.empty() && out[0].kind == Segment::kLiteral &&
+      "/" + out[0].text + "/" == kFanlabPrefix) {
+    return Invalid("Paths under " + std::string(kFanlabPrefix) +
+                   " are reserved for fanlab.");
+  }
   return out;
 }
 

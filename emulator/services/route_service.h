@@ -51,6 +51,11 @@
 
 namespace fanlab::services {
 
+// Paths fanlab serves itself on the HTTP front: the clock requests of
+// function processes (the engine's; docs/protocol.md). No route may be
+// put under it, as none may under kSinkPrefix.
+inline constexpr std::string_view kFanlabPrefix = "/_fanlab/";
+
 // The largest template CreateRoute takes, in bytes and in segments.
 // Generous for any real API (API Gateway's own URLs stop at 8192 bytes),
 // and they bound the work one CreateRoute, DeleteRoute or Match does.
@@ -110,7 +115,8 @@ class RouteService {
   // path that is not "/" or "/seg/..." with segments of letters, digits
   // and "-._~:@!$&'()*+,;=", or "{name}" with name of letters, digits,
   // '.', '_', '-', or a last "{name+}"; a name used twice; two {params}
-  // of different names at one level; a path under the reserved "/_sinks";
+  // of different names at one level; a path under the reserved "/_sinks"
+  // or "/_fanlab";
   // a path over kMaxRoutePathBytes or kMaxRouteSegments; no FunctionName;
   // ApiKeyRequired without ApiKeys; a payload format other than "1.0" or
   // "2.0"),

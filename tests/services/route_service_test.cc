@@ -112,7 +112,8 @@ TEST_F(RouteServiceTest, CreateValidatesMethodPathAndKeys) {
             kInvalid);
   for (const char* bad :
        {"", "a", "/a/", "//a", "/a b", "/{}", "/{a", "/{a b}", "/{p+}/x",
-        "/{a}/{a}", "/_sinks/x", "/_sinks", "/caf\xC3\xA9", "/a?b"}) {
+        "/{a}/{a}", "/_sinks/x", "/_sinks", "/_fanlab/sleep", "/_fanlab",
+        "/caf\xC3\xA9", "/a?b"}) {
     EXPECT_EQ(error({.method = "GET", .path = bad, .function = "f"}), kInvalid)
         << bad;
   }

@@ -48,6 +48,24 @@ class RawConnection {
 
   bool connected() const { return connected_; }
 
+  // This end's port.
+  uint16_t local_port() const {
+    sockaddr_in a{};
+    socklen_t size = sizeof a;
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &size) != 0) {
+      return 0;
+    }
+    return ntohs(a.sin_port);
+  }
+
+  // True when bytes (or the peer's close) wait to be read, without
+  // waiting for them.
+  bool Readable() const {
+    if (!buffer_.empty()) return true;
+    char c;
+    return ::recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
+  }
+
   bool Send(std::string_view data) {
     while (!data.empty()) {
       ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);

@@ -1,0 +1,203 @@
+// The clock requests function processes send the engine's HTTP front
+// (POST /_fanlab/sleep and /_fanlab/sleep/cancel), and the clock file
+// that shows them virtual time. The engine's loop is driven by hand
+// (RunUntil) on a virtual clock, so that nothing waits in real time.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "emulator/compute/clock_file.h"
+#include "emulator/engine.h"
+#include "tests/transport/http_test_util.h"
+
+namespace fanlab {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::seconds;
+using testing::RawConnection;
+
+int64_t Nanos(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             t.time_since_epoch())
+      .count();
+}
+
+std::string Post(std::string_view path, std::string_view body) {
+  return "POST " + std::string(path) +
+         " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
+class EngineClockTest : public ::testing::Test {
+ protected:
+  EngineClockTest() : engine_(Options(), context_) {
+    static std::atomic<int> counter{0};
+    EXPECT_TRUE(engine_
+                    .Bind("inproc://engine-clock-" + std::to_string(getpid()) +
+                          "-" + std::to_string(counter++))
+                    .ok());
+    auto url = engine_.BindHttp("127.0.0.1:0");
+    EXPECT_TRUE(url.ok());
+    port_ = url.ok() ? testing::PortOf(*url) : 0;
+    start_ = engine_.clock().Now();
+  }
+
+  static EngineOptions Options() {
+    EngineOptions o;
+    o.virtual_clock = true;
+    return o;
+  }
+
+  // Runs the loop, without moving time, until `c` has an answer to read.
+  void ServeUntilAnswered(RawConnection& c) {
+    for (int i = 0; i < 10000 && !c.Readable(); ++i) {
+      engine_.RunUntil(engine_.clock().Now());
+    }
+  }
+
+  // Sends a request on a new connection and returns its answer.
+  RawConnection::Response Request(std::string_view path,
+                                  std::string_view body) {
+    RawConnection c(port_);
+    EXPECT_TRUE(c.Send(Post(path, body)));
+    ServeUntilAnswered(c);
+    auto r = c.Read();
+    EXPECT_TRUE(r.has_value());
+    return r.value_or(RawConnection::Response{});
+  }
+
+  transport::Context context_;
+  Engine engine_;
+  uint16_t port_ = 0;
+  TimePoint start_;
+};
+
+TEST_F(EngineClockTest, ASleepIsAnsweredWhenVirtualTimeReachesItsEnd) {
+  RawConnection c(port_);
+  int64_t until = Nanos(start_ + hours(1)) + 1;  // within a microsecond
+  ASSERT_TRUE(c.Send(Post("/_fanlab/sleep", std::to_string(until))));
+  engine_.RunUntil(start_ + hours(2));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  // Woken at the end, never before it: the clock's unit is 1 us.
+  EXPECT_EQ(r->body, std::to_string(until + 999));
+}
+
+TEST_F(EngineClockTest, ASleepAlreadyOverIsAnsweredAtOnce) {
+  auto r = Request("/_fanlab/sleep", std::to_string(Nanos(start_) - 5));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, std::to_string(Nanos(start_)));
+  EXPECT_EQ(engine_.clock().Now(), start_);
+}
+
+TEST_F(EngineClockTest, ACancelledSleepIsNeverAnsweredAndHoldsNoTime) {
+  RawConnection sleeper(port_);
+  ASSERT_TRUE(sleeper.Send(
+      Post("/_fanlab/sleep", std::to_string(Nanos(start_ + hours(2))))));
+  // Cancelled by its connection's client port, once the engine has it.
+  std::string answer;
+  for (int i = 0; i < 100 && answer != "cancelled"; ++i) {
+    answer =
+        Request("/_fanlab/sleep/cancel", std::to_string(sleeper.local_port()))
+            .body;
+  }
+  EXPECT_EQ(answer, "cancelled");
+  EXPECT_EQ(
+      Request("/_fanlab/sleep/cancel", std::to_string(sleeper.local_port()))
+          .body,
+      "not sleeping");
+  // A later sleep wakes at its own time: no timer is left at 2 h.
+  RawConnection later(port_);
+  ASSERT_TRUE(later.Send(
+      Post("/_fanlab/sleep", std::to_string(Nanos(start_ + hours(3))))));
+  engine_.RunUntil(start_ + hours(4));
+  auto r = later.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->body, std::to_string(Nanos(start_ + hours(3))));
+  // The cancelled sleep's connection is closed unanswered.
+  ASSERT_TRUE(sleeper.Readable());
+  EXPECT_FALSE(sleeper.Read().has_value());
+}
+
+TEST_F(EngineClockTest, BadClockRequestsSayWhatIsWrong) {
+  auto bad_time = Request("/_fanlab/sleep", "soon");
+  EXPECT_EQ(bad_time.status, 400);
+  EXPECT_NE(bad_time.body.find("nanoseconds since the Unix epoch, not 'soon'"),
+            std::string::npos)
+      << bad_time.body;
+  auto bad_port = Request("/_fanlab/sleep/cancel", "70000");
+  EXPECT_EQ(bad_port.status, 400);
+  EXPECT_NE(bad_port.body.find("client port"), std::string::npos);
+  auto unknown = Request("/_fanlab/wake", "1");
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_NE(unknown.body.find("'/_fanlab/wake'"), std::string::npos);
+  RawConnection get(port_);
+  ASSERT_TRUE(get.Send("GET /_fanlab/sleep HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ServeUntilAnswered(get);
+  auto r = get.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 405);
+  // The front still serves.
+  EXPECT_EQ(Request("/_fanlab/sleep", "0").status, 200);
+}
+
+// The file's fields, read the way the clock library reads them.
+struct Shown {
+  std::string magic;
+  int64_t now = 0;
+  int64_t base = 0;
+};
+Shown Read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char bytes[24] = {};
+  in.read(bytes, sizeof bytes);
+  Shown s;
+  s.magic.assign(bytes, 8);
+  std::memcpy(&s.now, bytes + 8, 8);
+  std::memcpy(&s.base, bytes + 16, 8);
+  return s;
+}
+
+TEST(ClockFileTest, ShowsTheTimeItIsSetToAndOnlyForward) {
+  TimePoint t = VirtualClock::kDefaultStart;
+  auto file = compute::ClockFile::Create(t);
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  std::string path = (*file)->path();
+  Shown first = Read(path);
+  EXPECT_EQ(first.magic, "FLCLOCK1");
+  EXPECT_EQ(first.now, Nanos(t));
+  EXPECT_EQ(first.now - first.base, 1000'000'000'000);  // monotonic 1000 s
+  (*file)->Set(t + seconds(90));
+  EXPECT_EQ(Read(path).now, Nanos(t + seconds(90)));
+  (*file)->Set(t);  // back in time: ignored
+  EXPECT_EQ(Read(path).now, Nanos(t + seconds(90)));
+  EXPECT_EQ(Read(path).base, first.base);
+  file->reset();
+  EXPECT_FALSE(std::ifstream(path).good());  // removed with the object
+}
+
+TEST(ClockFileTest, FollowsAVirtualClockThroughItsObserver) {
+  VirtualClock clock;
+  auto file = compute::ClockFile::Create(clock.Now());
+  ASSERT_TRUE(file.ok());
+  clock.OnTimeMoved([f = file->get()](TimePoint t) { f->Set(t); });
+  TimePoint fired_at{};
+  clock.ScheduleAfter(seconds(5), [&] {
+    fired_at = clock.Now();
+    EXPECT_EQ(Read((*file)->path()).now, Nanos(fired_at));  // before it runs
+  });
+  clock.AdvanceTo(clock.Now() + seconds(7));
+  EXPECT_EQ(Read((*file)->path()).now, Nanos(clock.Now()));
+  EXPECT_EQ(fired_at, VirtualClock::kDefaultStart + seconds(5));
+  clock.OnTimeMoved(nullptr);
+}
+
+}  // namespace
+}  // namespace fanlab
