@@ -1,7 +1,13 @@
 #include "emulator/engine.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -936,9 +942,62 @@ int PortOf(std::string_view address) {
       std::strtol(std::string(address.substr(colon + 1)).c_str(), nullptr, 16));
 }
 
+// The inode of the IPv4 TCP socket src:sport -> dst:dport (addresses in
+// network order), asked of the kernel's socket diagnostics by its exact
+// address: one lookup, where reading /proc/net/tcp walks every socket of
+// the machine. 0 when there is none, or no answer.
+uint64_t DiagInode(in_addr_t src, int sport, in_addr_t dst, int dport) {
+  int fd = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+  if (fd < 0) return 0;
+  struct {
+    nlmsghdr header;
+    inet_diag_req_v2 request;
+  } ask{};
+  ask.header.nlmsg_len = sizeof ask;
+  ask.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  ask.header.nlmsg_flags = NLM_F_REQUEST;
+  ask.request.sdiag_family = AF_INET;
+  ask.request.sdiag_protocol = IPPROTO_TCP;
+  ask.request.idiag_states = ~0U;
+  ask.request.id.idiag_sport = htons(static_cast<uint16_t>(sport));
+  ask.request.id.idiag_dport = htons(static_cast<uint16_t>(dport));
+  ask.request.id.idiag_src[0] = src;
+  ask.request.id.idiag_dst[0] = dst;
+  ask.request.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  ask.request.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  uint64_t inode = 0;
+  if (::sendto(fd, &ask, sizeof ask, 0, reinterpret_cast<sockaddr*>(&kernel),
+               sizeof kernel) == static_cast<ssize_t>(sizeof ask)) {
+    alignas(nlmsghdr) char buf[1024];
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    int left = n > 0 ? static_cast<int>(n) : 0;
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left);
+         h = NLMSG_NEXT(h, left)) {
+      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) break;  // an error, or done
+      inode = static_cast<const inet_diag_msg*>(NLMSG_DATA(h))->idiag_inode;
+      break;
+    }
+  }
+  ::close(fd);
+  return inode;
+}
+
 // The inode of the loopback TCP socket whose local port is `local` and
-// remote port `remote` (/proc/net/tcp, then tcp6); 0 when none is found.
-uint64_t SocketInode(int local, int remote) {
+// remote port `remote`, the server at `host` (an IPv4 address): asked of
+// the kernel (from `host` itself or 127.0.0.1, the addresses a loopback
+// client sends from), else found in /proc/net/tcp and tcp6; 0 when none
+// is found.
+uint64_t SocketInode(int local, int remote, const std::string& host) {
+  in_addr server{};
+  if (::inet_pton(AF_INET, host.c_str(), &server) == 1) {
+    for (in_addr_t from : {server.s_addr, htonl(INADDR_LOOPBACK)}) {
+      if (uint64_t inode = DiagInode(from, local, server.s_addr, remote)) {
+        return inode;
+      }
+    }
+  }
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
     std::ifstream in(table);
     std::string line;
@@ -1006,9 +1065,12 @@ uint64_t Engine::EnvOfConnection(const services::HttpRequest& request) {
     env_of_connection_.erase(it);
     return 0;  // its process is gone
   }
-  const std::string& url = http_server_->url();
-  int server_port = std::atoi(url.c_str() + url.rfind(':') + 1);
-  uint64_t inode = SocketInode(request.source_port, server_port);
+  const std::string& url = http_server_->url();  // http://HOST:PORT
+  size_t colon = url.rfind(':');
+  size_t host_at = url.find("//") + 2;
+  int server_port = std::atoi(url.c_str() + colon + 1);
+  uint64_t inode = SocketInode(request.source_port, server_port,
+                               url.substr(host_at, colon - host_at));
   uint64_t env = 0;
   if (inode != 0) {
     std::string link = "socket:[" + std::to_string(inode) + "]";
