@@ -85,47 +85,45 @@ static const int64_t kNsPerSec = 1000000000;
 // The originals.
 
 static struct {
-  int (*clock_gettime)(clockid_t, struct timespec *);
-  int (*gettimeofday)(struct timeval *, void *);
-  int (*clock_nanosleep)(clockid_t, int, const struct timespec *,
-                         struct timespec *);
-  int (*nanosleep)(const struct timespec *, struct timespec *);
+  int (*clock_gettime)(clockid_t, struct timespec*);
+  int (*gettimeofday)(struct timeval*, void*);
+  int (*clock_nanosleep)(clockid_t, int, const struct timespec*,
+                         struct timespec*);
+  int (*nanosleep)(const struct timespec*, struct timespec*);
   int (*usleep)(useconds_t);
   unsigned int (*sleep)(unsigned int);
-  int (*poll)(struct pollfd *, nfds_t, int);
-  int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
-               const sigset_t *);
-  int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-  int (*pselect)(int, fd_set *, fd_set *, fd_set *, const struct timespec *,
-                 const sigset_t *);
-  int (*epoll_wait)(int, struct epoll_event *, int, int);
-  int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
-  int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
-                      const sigset_t *);
-  int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *,
-                        const struct timespec *);
-  int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t,
-                        const struct timespec *);
-  int (*sem_timedwait)(sem_t *, const struct timespec *);
-  int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
-  int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
-  int (*mutex_clocklock)(pthread_mutex_t *, clockid_t,
-                         const struct timespec *);
-  int (*rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
-  int (*rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
-  int (*rwlock_clockrdlock)(pthread_rwlock_t *, clockid_t,
-                            const struct timespec *);
-  int (*rwlock_clockwrlock)(pthread_rwlock_t *, clockid_t,
-                            const struct timespec *);
-  int (*timedjoin_np)(pthread_t, void **, const struct timespec *);
-  int (*clockjoin_np)(pthread_t, void **, clockid_t, const struct timespec *);
-  int (*timerfd_settime)(int, int, const struct itimerspec *,
-                         struct itimerspec *);
+  int (*poll)(struct pollfd*, nfds_t, int);
+  int (*ppoll)(struct pollfd*, nfds_t, const struct timespec*, const sigset_t*);
+  int (*select)(int, fd_set*, fd_set*, fd_set*, struct timeval*);
+  int (*pselect)(int, fd_set*, fd_set*, fd_set*, const struct timespec*,
+                 const sigset_t*);
+  int (*epoll_wait)(int, struct epoll_event*, int, int);
+  int (*epoll_pwait)(int, struct epoll_event*, int, int, const sigset_t*);
+  int (*epoll_pwait2)(int, struct epoll_event*, int, const struct timespec*,
+                      const sigset_t*);
+  int (*cond_timedwait)(pthread_cond_t*, pthread_mutex_t*,
+                        const struct timespec*);
+  int (*cond_clockwait)(pthread_cond_t*, pthread_mutex_t*, clockid_t,
+                        const struct timespec*);
+  int (*sem_timedwait)(sem_t*, const struct timespec*);
+  int (*sem_clockwait)(sem_t*, clockid_t, const struct timespec*);
+  int (*mutex_timedlock)(pthread_mutex_t*, const struct timespec*);
+  int (*mutex_clocklock)(pthread_mutex_t*, clockid_t, const struct timespec*);
+  int (*rwlock_timedrdlock)(pthread_rwlock_t*, const struct timespec*);
+  int (*rwlock_timedwrlock)(pthread_rwlock_t*, const struct timespec*);
+  int (*rwlock_clockrdlock)(pthread_rwlock_t*, clockid_t,
+                            const struct timespec*);
+  int (*rwlock_clockwrlock)(pthread_rwlock_t*, clockid_t,
+                            const struct timespec*);
+  int (*timedjoin_np)(pthread_t, void**, const struct timespec*);
+  int (*clockjoin_np)(pthread_t, void**, clockid_t, const struct timespec*);
+  int (*timerfd_settime)(int, int, const struct itimerspec*,
+                         struct itimerspec*);
 } real;
 
 // The mapped clock file (NULL: the shim is off), its monotonic base and
 // the tick. Written once, by Init().
-static const char *clock_map;
+static const char* clock_map;
 static int64_t monotonic_base_ns;
 static int64_t tick_ns = 1000;
 
@@ -136,18 +134,18 @@ static __thread int64_t last_ns __attribute__((tls_model("initial-exec")));
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-static void *Next(const char *name) { return dlsym(RTLD_NEXT, name); }
+static void* Next(const char* name) { return dlsym(RTLD_NEXT, name); }
 
 // A symbol libc has in several versions: the one programs link today.
 // pthread_cond_timedwait@GLIBC_2.3.2 is the current condition variable;
 // the GLIBC_2.2.5 one is the pre-2003 layout, which must never be handed a
 // current pthread_cond_t.
-static void *NextVersion(const char *name, const char *version) {
-  void *p = dlvsym(RTLD_NEXT, name, version);
+static void* NextVersion(const char* name, const char* version) {
+  void* p = dlvsym(RTLD_NEXT, name, version);
   return p != NULL ? p : dlsym(RTLD_NEXT, name);
 }
 
-static int64_t ParseInt(const char *s, int *ok) {
+static int64_t ParseInt(const char* s, int* ok) {
   int64_t v = 0;
   *ok = 0;
   if (s == NULL || *s == '\0') return 0;
@@ -160,7 +158,7 @@ static int64_t ParseInt(const char *s, int *ok) {
 }
 
 static void MapClockFile(void) {
-  const char *path = getenv("FANLAB_CLOCK_FILE");
+  const char* path = getenv("FANLAB_CLOCK_FILE");
   if (path == NULL || *path == '\0') return;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -169,7 +167,7 @@ static void MapClockFile(void) {
     close(fd);
     return;
   }
-  void *map = mmap(NULL, kFileSize, PROT_READ, MAP_SHARED, fd, 0);
+  void* map = mmap(NULL, kFileSize, PROT_READ, MAP_SHARED, fd, 0);
   close(fd);
   if (map == MAP_FAILED) return;
   if (memcmp(map, "FLCLOCK1", 8) != 0) {
@@ -179,8 +177,8 @@ static void MapClockFile(void) {
   int ok;
   int64_t tick = ParseInt(getenv("FANLAB_CLOCK_TICK_NS"), &ok);
   if (ok) tick_ns = tick;
-  memcpy(&monotonic_base_ns, (const char *)map + kBaseOffset, 8);
-  __atomic_store_n(&clock_map, (const char *)map, __ATOMIC_RELEASE);
+  memcpy(&monotonic_base_ns, (const char*)map + kBaseOffset, 8);
+  __atomic_store_n(&clock_map, (const char*)map, __ATOMIC_RELEASE);
 }
 
 static void Init(void) {
@@ -228,7 +226,7 @@ static inline int Active(void) {
 // Virtual time.
 
 static inline int64_t FileNowNs(void) {
-  return __atomic_load_n((const int64_t *)(clock_map + kNowOffset),
+  return __atomic_load_n((const int64_t*)(clock_map + kNowOffset),
                          __ATOMIC_ACQUIRE);
 }
 
@@ -277,7 +275,7 @@ static inline int64_t Offset(enum ClockKind kind) {
   return kind == kMonotonic ? monotonic_base_ns : 0;
 }
 
-static inline int ValidTimespec(const struct timespec *ts) {
+static inline int ValidTimespec(const struct timespec* ts) {
   return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < kNsPerSec;
 }
 
@@ -286,7 +284,7 @@ static inline int64_t AddSat(int64_t a, int64_t b) {
 }
 
 // A non-negative timespec in ns, saturating.
-static inline int64_t ToNs(const struct timespec *ts) {
+static inline int64_t ToNs(const struct timespec* ts) {
   if (ts->tv_sec > (INT64_MAX - kNsPerSec) / kNsPerSec) return INT64_MAX;
   return (int64_t)ts->tv_sec * kNsPerSec + ts->tv_nsec;
 }
@@ -299,7 +297,7 @@ static inline struct timespec FromNs(int64_t ns) {
   return ts;
 }
 
-static int RealGettime(clockid_t id, struct timespec *ts) {
+static int RealGettime(clockid_t id, struct timespec* ts) {
   if (real.clock_gettime != NULL) return real.clock_gettime(id, ts);
   return (int)syscall(SYS_clock_gettime, id, ts);
 }
@@ -317,7 +315,7 @@ static int64_t RealNowNs(clockid_t id) {
 // asked (the pid tells a forked child, which says it again).
 static pid_t warned_pid;
 
-static void WarnFallback(const char *why) {
+static void WarnFallback(const char* why) {
   pid_t pid = getpid();
   if (__atomic_exchange_n(&warned_pid, pid, __ATOMIC_RELAXED) == pid) return;
   static const char prefix[] = "fanlab clock: ";
@@ -338,15 +336,14 @@ static void WarnFallback(const char *why) {
 }
 
 // Appends s to buf[*n..cap); 0 when it does not fit.
-static int Append(char *buf, size_t cap, size_t *n, const char *s,
-                  size_t len) {
+static int Append(char* buf, size_t cap, size_t* n, const char* s, size_t len) {
   if (len > cap - *n) return 0;
   memcpy(buf + *n, s, len);
   *n += len;
   return 1;
 }
 
-static size_t FormatInt(char *out, int64_t v) {
+static size_t FormatInt(char* out, int64_t v) {
   char digits[24];
   size_t n = 0;
   uint64_t u = v < 0 ? 0 : (uint64_t)v;
@@ -359,16 +356,15 @@ static size_t FormatInt(char *out, int64_t v) {
 }
 
 // FANLAB_HTTP_ENDPOINT: http://IPV4:PORT (or localhost:PORT).
-static int ParseEndpoint(const char *endpoint, struct sockaddr_in *addr,
-                         const char **host, size_t *host_len) {
+static int ParseEndpoint(const char* endpoint, struct sockaddr_in* addr,
+                         const char** host, size_t* host_len) {
   static const char scheme[] = "http://";
-  if (endpoint == NULL ||
-      strncmp(endpoint, scheme, sizeof scheme - 1) != 0)
+  if (endpoint == NULL || strncmp(endpoint, scheme, sizeof scheme - 1) != 0)
     return 0;
-  const char *h = endpoint + sizeof scheme - 1;
-  const char *colon = strchr(h, ':');
+  const char* h = endpoint + sizeof scheme - 1;
+  const char* colon = strchr(h, ':');
   if (colon == NULL) return 0;
-  const char *end = colon + 1;
+  const char* end = colon + 1;
   uint32_t port = 0;
   while (*end >= '0' && *end <= '9' && port <= 65535)
     port = port * 10 + (uint32_t)(*end++ - '0');
@@ -378,10 +374,10 @@ static int ParseEndpoint(const char *endpoint, struct sockaddr_in *addr,
   if ((size_t)(colon - h) == 9 && strncmp(h, "localhost", 9) == 0) {
     ip = 0x7f000001;
   } else {
-    const char *p = h;
+    const char* p = h;
     for (int part = 0; part < 4; ++part) {
       uint32_t octet = 0;
-      const char *start = p;
+      const char* start = p;
       while (p < colon && *p >= '0' && *p <= '9' && octet <= 255)
         octet = octet * 10 + (uint32_t)(*p++ - '0');
       if (p == start || octet > 255) return 0;
@@ -410,14 +406,13 @@ enum { kOpenFailed = -1, kOpenInterrupted = -2 };
 // warning).
 static int OpenSleep(int64_t until_ns) {
   struct sockaddr_in addr;
-  const char *host;
+  const char* host;
   size_t host_len;
-  if (!ParseEndpoint(getenv("FANLAB_HTTP_ENDPOINT"), &addr, &host,
-                     &host_len)) {
+  if (!ParseEndpoint(getenv("FANLAB_HTTP_ENDPOINT"), &addr, &host, &host_len)) {
     WarnFallback("FANLAB_HTTP_ENDPOINT is not http://127.0.0.1:PORT");
     return kOpenFailed;
   }
-  const char *key = getenv("AWS_ACCESS_KEY_ID");
+  const char* key = getenv("AWS_ACCESS_KEY_ID");
   if (key == NULL) key = "";
   char body[24];
   size_t body_len = FormatInt(body, until_ns);
@@ -449,7 +444,7 @@ static int OpenSleep(int64_t until_ns) {
     WarnFallback("cannot create a socket");
     return kOpenFailed;
   }
-  if (connect(fd, (const struct sockaddr *)&addr, sizeof addr) != 0) {
+  if (connect(fd, (const struct sockaddr*)&addr, sizeof addr) != 0) {
     int error = errno;
     close(fd);
     if (error == EINTR) return kOpenInterrupted;
@@ -473,14 +468,14 @@ enum { kAnswered = 0, kInterrupted = 1, kNoAnswer = 2 };
 
 // Whether buf (NUL-terminated) holds a whole answer: headers, and as much
 // body as a Content-Length says (without one, the answer ends at the close).
-static int AnswerComplete(const char *buf, size_t n) {
-  const char *end = strstr(buf, "\r\n\r\n");
+static int AnswerComplete(const char* buf, size_t n) {
+  const char* end = strstr(buf, "\r\n\r\n");
   if (end == NULL) return 0;
   static const char name[] = "\r\ncontent-length:";
-  for (const char *line = strstr(buf, "\r\n"); line != NULL && line < end;
+  for (const char* line = strstr(buf, "\r\n"); line != NULL && line < end;
        line = strstr(line + 2, "\r\n")) {
     if (strncasecmp(line, name, sizeof name - 1) != 0) continue;
-    const char *p = line + sizeof name - 1;
+    const char* p = line + sizeof name - 1;
     while (*p == ' ' || *p == '\t') ++p;
     size_t length = 0;
     while (*p >= '0' && *p <= '9' && length < 4096)
@@ -493,7 +488,7 @@ static int AnswerComplete(const char *buf, size_t n) {
 // Reads the answer on fd (waiting with ppoll under mask, so that a signal
 // interrupts as it would the call being replaced). kAnswered sets
 // *answer_ns to the emulator's now.
-static int ReadAnswer(int fd, const sigset_t *mask, int64_t *answer_ns) {
+static int ReadAnswer(int fd, const sigset_t* mask, int64_t* answer_ns) {
   char buf[1024];
   size_t n = 0;
   for (;;) {
@@ -514,11 +509,11 @@ static int ReadAnswer(int fd, const sigset_t *mask, int64_t *answer_ns) {
   if (n < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
       strncmp(buf + 8, " 200", 4) != 0)
     return kNoAnswer;
-  const char *body = strstr(buf, "\r\n\r\n");
+  const char* body = strstr(buf, "\r\n\r\n");
   if (body == NULL) return kNoAnswer;
   body += 4;
   int64_t v = 0;
-  const char *p = body;
+  const char* p = body;
   while (*p >= '0' && *p <= '9' && v <= (INT64_MAX - 9) / 10)
     v = v * 10 + (*p++ - '0');
   if (p == body) return kNoAnswer;
@@ -528,7 +523,7 @@ static int ReadAnswer(int fd, const sigset_t *mask, int64_t *answer_ns) {
 
 // A real sleep of `ns` under mask. Returns 0 or EINTR; *rem_ns is what is
 // left.
-static int RealSleep(int64_t ns, const sigset_t *mask, int64_t *rem_ns) {
+static int RealSleep(int64_t ns, const sigset_t* mask, int64_t* rem_ns) {
   int64_t deadline = AddSat(RealNowNs(CLOCK_MONOTONIC), ns);
   struct timespec abs = FromNs(deadline);
   int r;
@@ -546,8 +541,7 @@ static int RealSleep(int64_t ns, const sigset_t *mask, int64_t *rem_ns) {
 // Sleeps this thread until virtual time until_ns (mask: the signal mask to
 // wait under, or NULL). Returns 0 when woken, EINTR when a signal came
 // first; *rem_ns is the virtual time left then.
-static int SleepUntil(int64_t until_ns, const sigset_t *mask,
-                      int64_t *rem_ns) {
+static int SleepUntil(int64_t until_ns, const sigset_t* mask, int64_t* rem_ns) {
   int64_t start = CurrentNs();
   *rem_ns = 0;
   if (until_ns <= start) return 0;
@@ -577,7 +571,7 @@ static int SleepUntil(int64_t until_ns, const sigset_t *mask,
 // ---------------------------------------------------------------------------
 // Clock reads.
 
-EXPORT int clock_gettime(clockid_t id, struct timespec *ts) {
+EXPORT int clock_gettime(clockid_t id, struct timespec* ts) {
   enum ClockKind kind = KindOf(id);
   if (kind == kOther || !Active()) return RealGettime(id, ts);
   if (ts == NULL) {  // glibc's header says nonnull; a caller may not care
@@ -588,7 +582,7 @@ EXPORT int clock_gettime(clockid_t id, struct timespec *ts) {
   return 0;
 }
 
-EXPORT int gettimeofday(struct timeval *tv, void *tz) {
+EXPORT int gettimeofday(struct timeval* tv, void* tz) {
   if (!Active()) return real.gettimeofday(tv, tz);
   if (tz != NULL) {
     struct timeval ignored;
@@ -602,7 +596,7 @@ EXPORT int gettimeofday(struct timeval *tv, void *tz) {
   return 0;
 }
 
-EXPORT time_t time(time_t *out) {
+EXPORT time_t time(time_t* out) {
   time_t t;
   if (Active()) {
     t = (time_t)(ReadNs() / kNsPerSec);
@@ -615,7 +609,7 @@ EXPORT time_t time(time_t *out) {
   return t;
 }
 
-EXPORT int timespec_get(struct timespec *ts, int base) {
+EXPORT int timespec_get(struct timespec* ts, int base) {
   if (base != TIME_UTC) return 0;
   if (!Active()) {
     if (RealGettime(CLOCK_REALTIME, ts) != 0) return 0;
@@ -628,8 +622,8 @@ EXPORT int timespec_get(struct timespec *ts, int base) {
 // ---------------------------------------------------------------------------
 // Sleeps.
 
-EXPORT int clock_nanosleep(clockid_t id, int flags, const struct timespec *req,
-                           struct timespec *rem) {
+EXPORT int clock_nanosleep(clockid_t id, int flags, const struct timespec* req,
+                           struct timespec* rem) {
   enum ClockKind kind = KindOf(id);
   if (kind == kOther || !Active())
     return real.clock_nanosleep(id, flags, req, rem);
@@ -647,7 +641,7 @@ EXPORT int clock_nanosleep(clockid_t id, int flags, const struct timespec *req,
   return r;
 }
 
-EXPORT int nanosleep(const struct timespec *req, struct timespec *rem) {
+EXPORT int nanosleep(const struct timespec* req, struct timespec* rem) {
   if (!Active()) return real.nanosleep(req, rem);
   if (!ValidTimespec(req)) {
     errno = EINVAL;
@@ -684,7 +678,7 @@ EXPORT unsigned int sleep(unsigned int seconds) {
   return 0;
 }
 
-EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
+EXPORT int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
   if (nfds != 0 || timeout <= 0 || !Active())
     return real.poll(fds, nfds, timeout);
   int64_t left;
@@ -696,8 +690,8 @@ EXPORT int poll(struct pollfd *fds, nfds_t nfds, int timeout) {
   return 0;
 }
 
-EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
-                 const sigset_t *mask) {
+EXPORT int ppoll(struct pollfd* fds, nfds_t nfds, const struct timespec* ts,
+                 const sigset_t* mask) {
   if (nfds != 0 || ts == NULL || !ValidTimespec(ts) || ToNs(ts) == 0 ||
       !Active())
     return real.ppoll(fds, nfds, ts, mask);
@@ -710,21 +704,21 @@ EXPORT int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *ts,
 }
 
 // Whether select's sets name no descriptor below nfds.
-static int NoFds(int nfds, fd_set *r, fd_set *w, fd_set *e) {
+static int NoFds(int nfds, fd_set* r, fd_set* w, fd_set* e) {
   if (nfds <= 0) return 1;
   if (nfds > FD_SETSIZE) return 0;
-  fd_set *sets[3] = {r, w, e};
+  fd_set* sets[3] = {r, w, e};
   for (int s = 0; s < 3; ++s) {
     if (sets[s] == NULL) continue;
-    const unsigned char *bytes = (const unsigned char *)sets[s];
+    const unsigned char* bytes = (const unsigned char*)sets[s];
     for (int fd = 0; fd < nfds; ++fd)
       if (bytes[fd / 8] & (1u << (fd % 8))) return 0;
   }
   return 1;
 }
 
-EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
-                  struct timeval *tv) {
+EXPORT int select(int nfds, fd_set* r, fd_set* w, fd_set* e,
+                  struct timeval* tv) {
   if (tv == NULL || tv->tv_sec < 0 || tv->tv_usec < 0 ||
       tv->tv_usec >= 1000000 || (tv->tv_sec == 0 && tv->tv_usec == 0) ||
       !NoFds(nfds, r, w, e) || !Active())
@@ -742,8 +736,8 @@ EXPORT int select(int nfds, fd_set *r, fd_set *w, fd_set *e,
   return 0;
 }
 
-EXPORT int pselect(int nfds, fd_set *r, fd_set *w, fd_set *e,
-                   const struct timespec *ts, const sigset_t *mask) {
+EXPORT int pselect(int nfds, fd_set* r, fd_set* w, fd_set* e,
+                   const struct timespec* ts, const sigset_t* mask) {
   if (ts == NULL || !ValidTimespec(ts) || ToNs(ts) == 0 ||
       !NoFds(nfds, r, w, e) || !Active())
     return real.pselect(nfds, r, w, e, ts, mask);
@@ -767,9 +761,9 @@ enum { kEpollFallback = -2 };
 // waited on together. Returns the events, 0 (timed out), -1 with errno, or
 // kEpollFallback when the emulator could not be asked (the caller does the
 // real wait, for the virtual time left, *left_ns).
-static int EpollVirtual(int epfd, struct epoll_event *events, int max,
-                        int64_t timeout_ns, const sigset_t *mask,
-                        int64_t *left_ns) {
+static int EpollVirtual(int epfd, struct epoll_event* events, int max,
+                        int64_t timeout_ns, const sigset_t* mask,
+                        int64_t* left_ns) {
   int n = real.epoll_wait(epfd, events, max, 0);
   if (n != 0) return n;
   int64_t until = AddSat(CurrentNs(), timeout_ns);
@@ -823,30 +817,30 @@ static int MsCeil(int64_t ns) {
   return ms > INT32_MAX ? INT32_MAX : (int)ms;
 }
 
-EXPORT int epoll_wait(int epfd, struct epoll_event *events, int max,
+EXPORT int epoll_wait(int epfd, struct epoll_event* events, int max,
                       int timeout) {
   if (timeout <= 0 || !Active())
     return real.epoll_wait(epfd, events, max, timeout);
   int64_t left;
-  int n = EpollVirtual(epfd, events, max, (int64_t)timeout * 1000000, NULL,
-                       &left);
+  int n =
+      EpollVirtual(epfd, events, max, (int64_t)timeout * 1000000, NULL, &left);
   if (n != kEpollFallback) return n;
   return real.epoll_wait(epfd, events, max, MsCeil(left));
 }
 
-EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max,
-                       int timeout, const sigset_t *mask) {
+EXPORT int epoll_pwait(int epfd, struct epoll_event* events, int max,
+                       int timeout, const sigset_t* mask) {
   if (timeout <= 0 || !Active())
     return real.epoll_pwait(epfd, events, max, timeout, mask);
   int64_t left;
-  int n = EpollVirtual(epfd, events, max, (int64_t)timeout * 1000000, mask,
-                       &left);
+  int n =
+      EpollVirtual(epfd, events, max, (int64_t)timeout * 1000000, mask, &left);
   if (n != kEpollFallback) return n;
   return real.epoll_pwait(epfd, events, max, MsCeil(left), mask);
 }
 
-EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
-                        const struct timespec *ts, const sigset_t *mask) {
+EXPORT int epoll_pwait2(int epfd, struct epoll_event* events, int max,
+                        const struct timespec* ts, const sigset_t* mask) {
   pthread_once(&init_once, Init);
   if (real.epoll_pwait2 == NULL) {
     errno = ENOSYS;
@@ -867,8 +861,8 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int max,
 // lasts a virtual-time-sized real time.
 
 // Returns abs, or *buf holding the converted deadline.
-static const struct timespec *ToReal(clockid_t id, const struct timespec *abs,
-                                     struct timespec *buf) {
+static const struct timespec* ToReal(clockid_t id, const struct timespec* abs,
+                                     struct timespec* buf) {
   enum ClockKind kind = KindOf(id);
   if (abs == NULL || kind == kOther || !ValidTimespec(abs) || !Active())
     return abs;
@@ -884,89 +878,88 @@ static const struct timespec *ToReal(clockid_t id, const struct timespec *abs,
 // pthread_cond_init when the attribute's clock (pthread_condattr_setclock)
 // is CLOCK_MONOTONIC, and pthread_cond_timedwait reads it from there the
 // same way: (flags & 2) ? CLOCK_MONOTONIC : CLOCK_REALTIME.
-static clockid_t CondClock(const pthread_cond_t *cond) {
+static clockid_t CondClock(const pthread_cond_t* cond) {
   unsigned int flags = __atomic_load_n(&cond->__data.__wrefs, __ATOMIC_RELAXED);
   return (flags & 2) ? CLOCK_MONOTONIC : CLOCK_REALTIME;
 }
 
-EXPORT int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
-                                  const struct timespec *abs) {
+EXPORT int pthread_cond_timedwait(pthread_cond_t* cond, pthread_mutex_t* mutex,
+                                  const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.cond_timedwait(cond, mutex, ToReal(CondClock(cond), abs, &buf));
 }
 
-EXPORT int pthread_cond_clockwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
-                                  clockid_t id, const struct timespec *abs) {
+EXPORT int pthread_cond_clockwait(pthread_cond_t* cond, pthread_mutex_t* mutex,
+                                  clockid_t id, const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.cond_clockwait(cond, mutex, id, ToReal(id, abs, &buf));
 }
 
-EXPORT int sem_timedwait(sem_t *sem, const struct timespec *abs) {
+EXPORT int sem_timedwait(sem_t* sem, const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.sem_timedwait(sem, ToReal(CLOCK_REALTIME, abs, &buf));
 }
 
-EXPORT int sem_clockwait(sem_t *sem, clockid_t id,
-                         const struct timespec *abs) {
+EXPORT int sem_clockwait(sem_t* sem, clockid_t id, const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.sem_clockwait(sem, id, ToReal(id, abs, &buf));
 }
 
-EXPORT int pthread_mutex_timedlock(pthread_mutex_t *mutex,
-                                   const struct timespec *abs) {
+EXPORT int pthread_mutex_timedlock(pthread_mutex_t* mutex,
+                                   const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.mutex_timedlock(mutex, ToReal(CLOCK_REALTIME, abs, &buf));
 }
 
-EXPORT int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t id,
-                                   const struct timespec *abs) {
+EXPORT int pthread_mutex_clocklock(pthread_mutex_t* mutex, clockid_t id,
+                                   const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.mutex_clocklock(mutex, id, ToReal(id, abs, &buf));
 }
 
-EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t *lock,
-                                      const struct timespec *abs) {
+EXPORT int pthread_rwlock_timedrdlock(pthread_rwlock_t* lock,
+                                      const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.rwlock_timedrdlock(lock, ToReal(CLOCK_REALTIME, abs, &buf));
 }
 
-EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t *lock,
-                                      const struct timespec *abs) {
+EXPORT int pthread_rwlock_timedwrlock(pthread_rwlock_t* lock,
+                                      const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.rwlock_timedwrlock(lock, ToReal(CLOCK_REALTIME, abs, &buf));
 }
 
-EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t *lock, clockid_t id,
-                                      const struct timespec *abs) {
+EXPORT int pthread_rwlock_clockrdlock(pthread_rwlock_t* lock, clockid_t id,
+                                      const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.rwlock_clockrdlock(lock, id, ToReal(id, abs, &buf));
 }
 
-EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t *lock, clockid_t id,
-                                      const struct timespec *abs) {
+EXPORT int pthread_rwlock_clockwrlock(pthread_rwlock_t* lock, clockid_t id,
+                                      const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.rwlock_clockwrlock(lock, id, ToReal(id, abs, &buf));
 }
 
-EXPORT int pthread_timedjoin_np(pthread_t thread, void **result,
-                                const struct timespec *abs) {
+EXPORT int pthread_timedjoin_np(pthread_t thread, void** result,
+                                const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.timedjoin_np(thread, result, ToReal(CLOCK_REALTIME, abs, &buf));
 }
 
-EXPORT int pthread_clockjoin_np(pthread_t thread, void **result, clockid_t id,
-                                const struct timespec *abs) {
+EXPORT int pthread_clockjoin_np(pthread_t thread, void** result, clockid_t id,
+                                const struct timespec* abs) {
   struct timespec buf;
   pthread_once(&init_once, Init);
   return real.clockjoin_np(thread, result, id, ToReal(id, abs, &buf));
@@ -986,7 +979,7 @@ static clockid_t TimerfdClock(int fd) {
   close(f);
   if (got <= 0) return -1;
   buf[got] = '\0';
-  const char *p = strstr(buf, "clockid:");
+  const char* p = strstr(buf, "clockid:");
   if (p == NULL) return -1;
   p += 8;
   while (*p == ' ' || *p == '\t') ++p;
@@ -996,8 +989,8 @@ static clockid_t TimerfdClock(int fd) {
   return id;
 }
 
-EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec *value,
-                           struct itimerspec *old) {
+EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec* value,
+                           struct itimerspec* old) {
   pthread_once(&init_once, Init);
   if (!(flags & TFD_TIMER_ABSTIME) || value == NULL || !Active() ||
       (value->it_value.tv_sec == 0 && value->it_value.tv_nsec == 0))
