@@ -310,6 +310,53 @@ class PythonClockTest(ClockTestCase):
         self.assertEqual(keys[0][0], "FANLAB Credential=AKIDCHILD")
         self.assertEqual(keys[1][0], "FANLAB Credential=" + KEY)
 
+    def test_forked_child_taking_on_a_clock_file_follows_it(self):
+        # As the Python fork server's environments do: the server starts
+        # with the library preloaded but no clock file (or another one);
+        # each child replaces its environment after the fork.
+        other = FakeEngine(now=NOW + DAY, base=NOW + DAY - SEC)
+        try:
+            child_env = self.engine.env(FANLAB_CLOCK_TICK_NS="10")
+            for name, server_env in (
+                    ("no clock", {"LD_PRELOAD": SHIM}),
+                    ("another clock", other.env())):
+                with self.subTest(name):
+                    self.engine.requests.clear()
+                    self.engine.set_now(NOW)
+                    lines, _, _ = run(py("""
+                        import json, os, sys, time
+                        server = time.time_ns()
+                        pid = os.fork()
+                        if pid == 0:
+                            os.environ.clear()
+                            os.environ.update(json.loads(sys.argv[1]))
+                            a = time.time_ns(); b = time.time_ns()
+                            time.sleep(60)
+                            print(json.dumps({"server": server, "a": a,
+                                              "b": b,
+                                              "after": time.time_ns()}))
+                            sys.stdout.flush()
+                            os._exit(0)
+                        os.waitpid(pid, 0)
+                    """) + [json.dumps(child_env)], server_env)
+                    out = lines[0]
+                    if name == "no clock":
+                        self.assertLess(abs(out["server"] - time.time_ns()),
+                                        60 * SEC)
+                    else:
+                        self.assertGreaterEqual(out["server"], NOW + DAY)
+                    self.assertGreaterEqual(out["a"], NOW)
+                    self.assertLess(out["a"], NOW + SEC)
+                    self.assertEqual(out["b"], out["a"] + 10)
+                    sleeps = self.engine.sleeps()
+                    self.assertEqual(len(sleeps), 1, sleeps)
+                    self.assertEqual(sleeps[0]["until"],
+                                     out["b"] + 10 + 60 * SEC)
+                    self.assertEqual(out["after"], sleeps[0]["until"] + 10)
+            self.assertEqual(other.sleeps(), [])
+        finally:
+            other.close()
+
     def test_asyncio_sleep_is_virtual(self):
         lines, _, elapsed = run(py("""
             import asyncio, json, time

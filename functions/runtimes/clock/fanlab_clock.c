@@ -36,12 +36,14 @@
 //     pthread_cond_timedwait, pthread_cond_clockwait, sem_timedwait,
 //     sem_clockwait, pthread_mutex_timedlock, pthread_mutex_clocklock,
 //     pthread_rwlock_{timed,clock}{rd,wr}lock, pthread_timedjoin_np,
-//     pthread_clockjoin_np, timerfd_settime with TFD_TIMER_ABSTIME.
+//     pthread_clockjoin_np, timerfd_settime with TFD_TIMER_ABSTIME;
+//   - changes of the environment: setenv, unsetenv, putenv, clearenv (a
+//     change of FANLAB_CLOCK_FILE or FANLAB_CLOCK_TICK_NS takes effect).
 //
 // Rules kept throughout: the originals are called through pointers
 // resolved once with dlsym(RTLD_NEXT) (never by name from inside this
 // file); the clock path neither allocates nor takes a lock; the state is
-// a read-only mapping and thread-local values, both of which a fork()
+// read-only mappings and thread-local values, both of which a fork()
 // carries over.
 
 #define _GNU_SOURCE
@@ -119,13 +121,30 @@ static struct {
   int (*clockjoin_np)(pthread_t, void**, clockid_t, const struct timespec*);
   int (*timerfd_settime)(int, int, const struct itimerspec*,
                          struct itimerspec*);
+  int (*setenv)(const char*, const char*, int);
+  int (*unsetenv)(const char*);
+  int (*putenv)(char*);
+  int (*clearenv)(void);
 } real;
 
-// The mapped clock file (NULL: the shim is off), its monotonic base and
-// the tick. Written once, by Init().
-static const char* clock_map;
-static int64_t monotonic_base_ns;
-static int64_t tick_ns = 1000;
+// A mapped clock file.
+struct Clock {
+  const char* map;
+  int64_t monotonic_base_ns;
+  char path[512];  // as FANLAB_CLOCK_FILE named it ("" when longer)
+};
+
+// The clock in use (NULL: the shim is off). It is mapped at start-up, and
+// again when the process changes FANLAB_CLOCK_FILE (a fork server's child
+// takes on its environment's variables after the fork): each mapping gets
+// the next of these slots, so that a thread still holding the previous one
+// reads a slot unchanged for the next seven changes. Mappings are never
+// undone.
+static struct Clock clocks[8];
+static unsigned clock_count;
+static const struct Clock* current_clock;
+static pthread_mutex_t clock_change_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t tick_ns = 1000;  // FANLAB_CLOCK_TICK_NS
 
 // This thread's last returned clock value (realtime ns). initial-exec: the
 // library is preloaded, so its TLS is in the static block and reading it
@@ -157,28 +176,56 @@ static int64_t ParseInt(const char* s, int* ok) {
   return v;
 }
 
-static void MapClockFile(void) {
-  const char* path = getenv("FANLAB_CLOCK_FILE");
-  if (path == NULL || *path == '\0') return;
+static void ReadTick(void) {
+  int ok;
+  int64_t tick = ParseInt(getenv("FANLAB_CLOCK_TICK_NS"), &ok);
+  __atomic_store_n(&tick_ns, ok ? tick : 1000, __ATOMIC_RELAXED);
+}
+
+// The file FANLAB_CLOCK_FILE names, mapped; NULL when it is unset, missing,
+// too short or without the magic.
+static const char* MapClockFile(const char* path) {
+  if (path == NULL || *path == '\0') return NULL;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
+  if (fd < 0) return NULL;
   struct stat st;
   if (fstat(fd, &st) != 0 || st.st_size < kFileSize) {
     close(fd);
-    return;
+    return NULL;
   }
   void* map = mmap(NULL, kFileSize, PROT_READ, MAP_SHARED, fd, 0);
   close(fd);
-  if (map == MAP_FAILED) return;
+  if (map == MAP_FAILED) return NULL;
   if (memcmp(map, "FLCLOCK1", 8) != 0) {
     munmap(map, kFileSize);
+    return NULL;
+  }
+  return (const char*)map;
+}
+
+// (Re)reads FANLAB_CLOCK_FILE and publishes the clock it names. Caller
+// holds clock_change_mu, or is Init().
+static void UseClockFile(void) {
+  const char* path = getenv("FANLAB_CLOCK_FILE");
+  const struct Clock* now = __atomic_load_n(&current_clock, __ATOMIC_RELAXED);
+  if (now != NULL && path != NULL && now->path[0] != '\0' &&
+      strcmp(now->path, path) == 0)
+    return;  // the same file
+  const char* map = MapClockFile(path);
+  if (map == NULL) {
+    __atomic_store_n(&current_clock, NULL, __ATOMIC_RELEASE);
     return;
   }
-  int ok;
-  int64_t tick = ParseInt(getenv("FANLAB_CLOCK_TICK_NS"), &ok);
-  if (ok) tick_ns = tick;
-  memcpy(&monotonic_base_ns, (const char*)map + kBaseOffset, 8);
-  __atomic_store_n(&clock_map, (const char*)map, __ATOMIC_RELEASE);
+  struct Clock* slot = &clocks[clock_count++ % 8];
+  slot->map = map;
+  memcpy(&slot->monotonic_base_ns, map + kBaseOffset, 8);
+  size_t len = strlen(path);
+  if (len < sizeof slot->path) {
+    memcpy(slot->path, path, len + 1);
+  } else {
+    slot->path[0] = '\0';
+  }
+  __atomic_store_n(&current_clock, slot, __ATOMIC_RELEASE);
 }
 
 static void Init(void) {
@@ -208,7 +255,12 @@ static void Init(void) {
   real.timedjoin_np = Next("pthread_timedjoin_np");
   real.clockjoin_np = Next("pthread_clockjoin_np");
   real.timerfd_settime = Next("timerfd_settime");
-  MapClockFile();
+  real.setenv = Next("setenv");
+  real.unsetenv = Next("unsetenv");
+  real.putenv = Next("putenv");
+  real.clearenv = Next("clearenv");
+  ReadTick();
+  UseClockFile();
 }
 
 __attribute__((constructor)) static void InitAtLoad(void) {
@@ -219,14 +271,24 @@ __attribute__((constructor)) static void InitAtLoad(void) {
 // constructor of another library may run before ours).
 static inline int Active(void) {
   pthread_once(&init_once, Init);
-  return __atomic_load_n(&clock_map, __ATOMIC_ACQUIRE) != NULL;
+  return __atomic_load_n(&current_clock, __ATOMIC_ACQUIRE) != NULL;
 }
 
 // ---------------------------------------------------------------------------
 // Virtual time.
 
+static inline const struct Clock* Current(void) {
+  return __atomic_load_n(&current_clock, __ATOMIC_ACQUIRE);
+}
+
+static int64_t RealNowNs(clockid_t id);
+
+// The file's now (the real time if the clock was turned off since the
+// caller checked Active(): another thread changed FANLAB_CLOCK_FILE).
 static inline int64_t FileNowNs(void) {
-  return __atomic_load_n((const int64_t*)(clock_map + kNowOffset),
+  const struct Clock* c = Current();
+  if (c == NULL) return RealNowNs(CLOCK_REALTIME);
+  return __atomic_load_n((const int64_t*)(c->map + kNowOffset),
                          __ATOMIC_ACQUIRE);
 }
 
@@ -235,7 +297,7 @@ static inline int64_t FileNowNs(void) {
 // run; per thread, so that another thread's reads do not change this one's.
 static inline int64_t ReadNs(void) {
   int64_t now = FileNowNs();
-  int64_t next = last_ns + tick_ns;
+  int64_t next = last_ns + __atomic_load_n(&tick_ns, __ATOMIC_RELAXED);
   int64_t value = now > next ? now : next;
   last_ns = value;
   return value;
@@ -272,7 +334,8 @@ static enum ClockKind KindOf(clockid_t id) {
 }
 
 static inline int64_t Offset(enum ClockKind kind) {
-  return kind == kMonotonic ? monotonic_base_ns : 0;
+  const struct Clock* c = Current();
+  return kind == kMonotonic && c != NULL ? c->monotonic_base_ns : 0;
 }
 
 static inline int ValidTimespec(const struct timespec* ts) {
@@ -1001,4 +1064,56 @@ EXPORT int timerfd_settime(int fd, int flags, const struct itimerspec* value,
   struct timespec buf;
   converted.it_value = *ToReal(id, &value->it_value, &buf);
   return real.timerfd_settime(fd, flags, &converted, old);
+}
+
+// ---------------------------------------------------------------------------
+// Changes of the environment: a fork server's child replaces the server's
+// variables with its own after the fork, FANLAB_CLOCK_FILE among them.
+
+static int IsClockVariable(const char* name, size_t len) {
+  static const char file[] = "FANLAB_CLOCK_FILE";
+  static const char tick[] = "FANLAB_CLOCK_TICK_NS";
+  return (len == sizeof file - 1 && memcmp(name, file, len) == 0) ||
+         (len == sizeof tick - 1 && memcmp(name, tick, len) == 0);
+}
+
+static void ClockVariablesChanged(void) {
+  pthread_mutex_lock(&clock_change_mu);
+  const struct Clock* before = Current();
+  ReadTick();
+  UseClockFile();
+  // This thread's reads go on from the new clock's now.
+  if (Current() != before) last_ns = 0;
+  pthread_mutex_unlock(&clock_change_mu);
+}
+
+EXPORT int setenv(const char* name, const char* value, int overwrite) {
+  pthread_once(&init_once, Init);
+  int r = real.setenv(name, value, overwrite);
+  if (r == 0 && name != NULL && IsClockVariable(name, strlen(name)))
+    ClockVariablesChanged();
+  return r;
+}
+
+EXPORT int unsetenv(const char* name) {
+  pthread_once(&init_once, Init);
+  int r = real.unsetenv(name);
+  if (r == 0 && name != NULL && IsClockVariable(name, strlen(name)))
+    ClockVariablesChanged();
+  return r;
+}
+
+EXPORT int putenv(char* string) {
+  pthread_once(&init_once, Init);
+  int r = real.putenv(string);
+  if (r == 0 && string != NULL && IsClockVariable(string, strcspn(string, "=")))
+    ClockVariablesChanged();
+  return r;
+}
+
+EXPORT int clearenv(void) {
+  pthread_once(&init_once, Init);
+  int r = real.clearenv();
+  ClockVariablesChanged();
+  return r;
 }
