@@ -576,8 +576,10 @@ class NodeClockTest(ClockTestCase):
 class CProgramTest(ClockTestCase):
     PROGRAM = r"""
         #define _GNU_SOURCE
+        #include <errno.h>
         #include <poll.h>
         #include <pthread.h>
+        #include <signal.h>
         #include <stdint.h>
         #include <stdio.h>
         #include <sys/select.h>
@@ -591,7 +593,30 @@ class CProgramTest(ClockTestCase):
           clock_gettime(id, &ts);
           return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
         }
-        int main(void) {
+        static void on_alarm(int sig) { (void)sig; }
+
+        /* A signal during a sleep: nanosleep fails with EINTR and the time
+           left, sleep returns the seconds left. */
+        static int interrupted(void) {
+          struct sigaction sa = {0};
+          sa.sa_handler = on_alarm;  /* no SA_RESTART */
+          sigaction(SIGALRM, &sa, NULL);
+          struct itimerval it = {{0, 0}, {0, 100000}};
+          setitimer(ITIMER_REAL, &it, NULL);
+          struct timespec ten = {10, 0}, rem = {0, 0};
+          int r = nanosleep(&ten, &rem);
+          int error = errno;
+          setitimer(ITIMER_REAL, &it, NULL);
+          unsigned left = sleep(30);
+          printf("{\"r\": %d, \"errno\": %d, \"rem\": %lld, "
+                 "\"sleep_left\": %u}\n", r, error,
+                 (long long)rem.tv_sec * 1000000000 + rem.tv_nsec, left);
+          return 0;
+        }
+
+        int main(int argc, char **argv) {
+          (void)argv;
+          if (argc > 1) return interrupted();
           struct timeval tv;
           gettimeofday(&tv, NULL);
           long long real = ns(CLOCK_REALTIME);
@@ -599,11 +624,14 @@ class CProgramTest(ClockTestCase):
           long long boot = ns(CLOCK_BOOTTIME);
           long long t = time(NULL);
           long long cpu = ns(CLOCK_PROCESS_CPUTIME_ID);
+          struct timespec utc;
+          int base = timespec_get(&utc, TIME_UTC);
           printf("{\"step\": \"start\", \"tod_us\": %lld, \"real\": %lld, "
                  "\"mono\": %lld, \"boot\": %lld, \"time\": %lld, "
-                 "\"cpu\": %lld}\n",
+                 "\"cpu\": %lld, \"utc\": %lld, \"base\": %d}\n",
                  (long long)tv.tv_sec * 1000000 + tv.tv_usec, real, mono, boot,
-                 t, cpu);
+                 t, cpu, (long long)utc.tv_sec * 1000000000 + utc.tv_nsec,
+                 base);
           struct timespec ten = {10, 0};
           nanosleep(&ten, NULL);
           struct timespec abs;
@@ -615,6 +643,9 @@ class CProgramTest(ClockTestCase):
           poll(NULL, 0, 1000);
           struct timeval one = {1, 0};
           select(0, NULL, NULL, NULL, &one);
+          struct timespec three = {3, 0}, four = {4, 0};
+          ppoll(NULL, 0, &three, NULL);
+          pselect(0, NULL, NULL, NULL, &four, NULL);
           printf("{\"step\": \"slept\", \"real\": %lld}\n",
                  (long long)ns(CLOCK_REALTIME));
 
@@ -674,14 +705,18 @@ class CProgramTest(ClockTestCase):
         self.assertEqual(start["boot"], now + 3000 - base)
         self.assertEqual(start["time"], now // SEC)
         self.assertLess(start["cpu"], 5 * SEC)  # CPU time: passed through
+        self.assertEqual(start["utc"], now + 5000)
+        self.assertEqual(start["base"], 1)  # TIME_UTC
         untils = [r["until"] - now for r in self.engine.sleeps()]
         # nanosleep 10 s, clock_nanosleep to mono + 20 s, usleep 0.5 s,
-        # sleep 2 s, poll 1 s, select 1 s, each from the previous wake.
+        # sleep 2 s, poll 1 s, select 1 s, ppoll 3 s, pselect 4 s, each from
+        # the previous wake.
         expected = []
         t = 0
-        t_last = 4000  # the five reads above (CPU time is not one)
+        t_last = 5000  # the six reads above (CPU time is not one)
         for seconds, read_first in ((10, False), (20, True), (0.5, False),
-                                    (2, False), (1, False), (1, False)):
+                                    (2, False), (1, False), (1, False),
+                                    (3, False), (4, False)):
             t = max(t, t_last)
             if read_first:
                 t += 1000
@@ -695,6 +730,24 @@ class CProgramTest(ClockTestCase):
         # The 50 ms condition wait and the 30 ms timer, really waited.
         self.assertGreaterEqual(elapsed, 0.08)
         self.assertLess(elapsed, 5.0)
+
+    def test_c_signal_interrupts_sleeps_with_the_time_left(self):
+        self.engine.mode = "hold"
+        lines, _, elapsed = run([self.binary, "interrupt"], self.engine.env())
+        out = lines[0]
+        self.assertEqual(out["r"], -1)
+        self.assertEqual(out["errno"], 4)  # EINTR
+        self.assertEqual(out["rem"], 10 * SEC)
+        self.assertEqual(out["sleep_left"], 30)
+        self.assertLess(elapsed, 3.0)
+        sleeps = self.engine.sleeps()
+        self.assertEqual([r["until"] - NOW for r in sleeps],
+                         [10 * SEC, 30 * SEC])
+        deadline = time.monotonic() + 2
+        while (not all(r["cancelled"] for r in self.engine.sleeps()) and
+               time.monotonic() < deadline):
+            time.sleep(0.02)
+        self.assertTrue(all(r["cancelled"] for r in self.engine.sleeps()))
 
 
 @unittest.skipIf(CXX is None, "c++ is not installed")
