@@ -358,6 +358,52 @@ class PythonClockTest(ClockTestCase):
         finally:
             other.close()
 
+    def test_environment_forked_from_the_python_fork_server(self):
+        # The real fork server (_fanlab_zygote.py), started with the library
+        # preloaded and no clock file, as the emulator can share one server
+        # between engines: the forked environment takes on its own clock.
+        from zygote_client import Zygote
+        bootstrap = os.path.join(RUNTIMES_DIR, "python", "bootstrap.py")
+        code_dir = tempfile.mkdtemp(prefix="fanlab-clock-zygote-")
+        self.addCleanup(shutil.rmtree, code_dir, True)
+        with open(os.path.join(code_dir, "sleeper.py"), "w") as f:
+            f.write(textwrap.dedent("""
+                import json, os, sys, time
+                before = time.time_ns()
+                time.sleep(60)
+                os.write(3, json.dumps({
+                    "forked": "_fanlab_zygote" in sys.modules,
+                    "before": before, "after": time.time_ns()}).encode())
+                os._exit(5)
+            """))
+        home = os.environ.get("HOME", "/")
+        zygote = Zygote(PYTHON, bootstrap, {"LD_PRELOAD": SHIM, "HOME": home})
+        self.addCleanup(zygote.close)
+        env = self.engine.env(HOME=home, LAMBDA_TASK_ROOT=code_dir,
+                              _HANDLER="sleeper.handler",
+                              AWS_LAMBDA_RUNTIME_API="127.0.0.1:1")
+        r3, w3 = os.pipe()
+        with open(os.devnull, "rb") as stdin, \
+                tempfile.TemporaryFile() as log:
+            proc = zygote.spawn([PYTHON, bootstrap], env, code_dir,
+                                stdin.fileno(), log.fileno(), log.fileno(),
+                                w3)
+            os.close(w3)
+            with os.fdopen(r3, "rb") as results:
+                raw = results.read()
+            self.assertEqual(proc.wait(20), 5)
+            log.seek(0)
+            self.assertTrue(raw, log.read())
+        out = json.loads(raw)
+        self.assertTrue(out["forked"])
+        self.assertGreaterEqual(out["before"], NOW)
+        self.assertLess(out["before"], NOW + SEC)
+        sleeps = self.engine.sleeps()
+        self.assertEqual(len(sleeps), 1, sleeps)
+        self.assertEqual(sleeps[0]["until"], out["before"] + 1000 + 60 * SEC)
+        self.assertEqual(sleeps[0]["key"], "FANLAB Credential=" + KEY)
+        self.assertEqual(out["after"], sleeps[0]["until"] + 1000)
+
     def test_asyncio_sleep_is_virtual(self):
         lines, _, elapsed = run(py("""
             import asyncio, json, time
