@@ -43,11 +43,13 @@ BASE = NOW - 5 * SEC
 
 
 class FakeEngine:
-    """The engine side of the contract: the clock file and the sleep
-    endpoint. mode "answer": each sleep is answered once `batch` are pending
-    (all the process's sleepers blocked), earliest wake time first, moving
-    now to it; "close": the connection is closed without an answer;
-    "hold": no answer, the test watches for the caller's close (a cancel).
+    """The engine side of the contract (docs/protocol.md, "Clock
+    requests"): the clock file, POST /_fanlab/sleep and
+    /_fanlab/sleep/cancel. mode "answer": each sleep is answered once
+    `batch` are pending (all the process's sleepers blocked), earliest wake
+    time first, moving now to it; "close": the connection is closed without
+    an answer; "hold": no answer until the sleep is cancelled (then its
+    connection is closed unanswered) or its caller closes.
     """
 
     def __init__(self, now=NOW, base=BASE, magic=b"FLCLOCK1"):
@@ -57,10 +59,12 @@ class FakeEngine:
         with open(self.path, "r+b") as f:
             self.map = mmap.mmap(f.fileno(), 4096)
         self.lock = threading.Condition()
-        self.requests = []  # {"until", "key", "path", "cancelled"}
+        self.requests = []  # the sleeps, as do_POST records them
+        self.cancels = []  # the client ports cancels named
         self.pending = []
         self.mode = "answer"
         self.batch = 1
+        self.not_taken_in = 0  # cancels answered "not sleeping" regardless
         engine = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,13 +73,17 @@ class FakeEngine:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.path == "/_fanlab/sleep/cancel":
+                    return self.cancel(int(body))
                 request = {
                     "path": self.path,
                     "key": self.headers.get("Authorization"),
                     "content_type": self.headers.get("Content-Type"),
                     "connection": self.headers.get("Connection"),
                     "until": int(body),
-                    "cancelled": False,
+                    "port": self.client_address[1],
+                    "cancelled": False,  # by a cancel request
+                    "closed": False,  # by its caller, unanswered
                 }
                 with engine.lock:
                     engine.requests.append(request)
@@ -111,11 +119,31 @@ class FakeEngine:
                 sock = self.connection
                 deadline = time.monotonic() + 20
                 while time.monotonic() < deadline:
-                    ready, _, _ = select.select([sock], [], [], 0.05)
+                    with engine.lock:
+                        if request["cancelled"]:
+                            return  # closed unanswered
+                    ready, _, _ = select.select([sock], [], [], 0.02)
                     if ready and not sock.recv(1):
                         with engine.lock:
-                            request["cancelled"] = True
+                            request["closed"] = True
                         return
+
+            def cancel(self, port):
+                with engine.lock:
+                    engine.cancels.append(port)
+                    held = [r for r in engine.requests
+                            if r["port"] == port and not r["cancelled"] and
+                            not r["closed"] and engine.mode == "hold"]
+                    if engine.not_taken_in > 0:  # as if still on its way
+                        engine.not_taken_in -= 1
+                        held = []
+                    for r in held:
+                        r["cancelled"] = True
+                answer = b"cancelled" if held else b"not sleeping"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -432,14 +460,28 @@ class PythonClockTest(ClockTestCase):
         """), self.engine.env())
         self.assertEqual(lines[0]["events"], 1)
         self.assertLess(elapsed, 3.0)
-        deadline = time.monotonic() + 2
-        while (not self.engine.sleeps()[0]["cancelled"] and
-               time.monotonic() < deadline):
-            time.sleep(0.02)
+        # Cancelled by its client port before epoll returned.
         sleeps = self.engine.sleeps()
         self.assertEqual(len(sleeps), 1, sleeps)
         self.assertTrue(sleeps[0]["cancelled"])
+        self.assertEqual(self.engine.cancels, [sleeps[0]["port"]])
         self.assertLess(abs(sleeps[0]["until"] - NOW - 3600 * SEC), SEC)
+
+    def test_a_cancel_before_the_engine_took_the_sleep_in_is_sent_again(self):
+        self.engine.mode = "hold"
+        self.engine.not_taken_in = 2
+        lines, _, _ = run(py("""
+            import json, os, select, threading
+            r, w = os.pipe()
+            ep = select.epoll()
+            ep.register(r, select.EPOLLIN)
+            threading.Timer(0.1, lambda: os.write(w, b"x")).start()
+            print(json.dumps({"events": len(ep.poll(3600))}))
+        """), self.engine.env())
+        self.assertEqual(lines[0]["events"], 1)
+        sleeps = self.engine.sleeps()
+        self.assertTrue(sleeps[0]["cancelled"])
+        self.assertEqual(self.engine.cancels, [sleeps[0]["port"]] * 3)
 
     def test_signal_interrupts_the_sleep_and_cancels_it(self):
         self.engine.mode = "hold"
@@ -457,11 +499,10 @@ class PythonClockTest(ClockTestCase):
         """), self.engine.env())
         self.assertTrue(lines[0]["interrupted"])
         self.assertLess(elapsed, 3.0)
-        deadline = time.monotonic() + 2
-        while (not self.engine.sleeps()[0]["cancelled"] and
-               time.monotonic() < deadline):
-            time.sleep(0.02)
-        self.assertTrue(self.engine.sleeps()[0]["cancelled"])
+        sleeps = self.engine.sleeps()
+        self.assertEqual(len(sleeps), 1, sleeps)
+        self.assertTrue(sleeps[0]["cancelled"])
+        self.assertEqual(self.engine.cancels, [sleeps[0]["port"]])
 
     def test_no_answer_falls_back_to_a_real_sleep(self):
         self.engine.mode = "close"
@@ -789,11 +830,8 @@ class CProgramTest(ClockTestCase):
         sleeps = self.engine.sleeps()
         self.assertEqual([r["until"] - NOW for r in sleeps],
                          [10 * SEC, 30 * SEC])
-        deadline = time.monotonic() + 2
-        while (not all(r["cancelled"] for r in self.engine.sleeps()) and
-               time.monotonic() < deadline):
-            time.sleep(0.02)
-        self.assertTrue(all(r["cancelled"] for r in self.engine.sleeps()))
+        self.assertTrue(all(r["cancelled"] for r in sleeps))
+        self.assertEqual(self.engine.cancels, [r["port"] for r in sleeps])
 
 
 @unittest.skipIf(CXX is None, "c++ is not installed")

@@ -16,7 +16,11 @@
 //                         POST /_fanlab/sleep with the wake time (virtual
 //                         epoch ns, decimal) as the body; the answer (200,
 //                         body: the virtual now) comes when virtual time has
-//                         reached it. Closing the connection cancels.
+//                         reached it. A sleep that ends early (a signal,
+//                         an event loop's event) is cancelled with POST
+//                         /_fanlab/sleep/cancel, body: the client port of
+//                         the sleep's connection (docs/protocol.md), and its
+//                         connection closed.
 //   AWS_ACCESS_KEY_ID     names the caller (read at each sleep: a fork
 //                         server's child sets its environment after fork).
 //   FANLAB_CLOCK_TICK_NS  optional, default 1000: see ReadNs().
@@ -464,21 +468,21 @@ static int ParseEndpoint(const char* endpoint, struct sockaddr_in* addr,
 
 enum { kOpenFailed = -1, kOpenInterrupted = -2 };
 
-// Connects to the emulator and sends the request for until_ns. Returns the
-// socket, kOpenInterrupted (a signal during connect) or kOpenFailed (after
-// warning).
-static int OpenSleep(int64_t until_ns) {
+// Connects to the emulator and sends `POST path` with `value` (decimal) as
+// the body. Returns the socket, kOpenInterrupted (a signal during connect)
+// or kOpenFailed (after a warning, if `warn`).
+static int OpenRequest(const char* path, int64_t value, int warn) {
   struct sockaddr_in addr;
   const char* host;
   size_t host_len;
   if (!ParseEndpoint(getenv("FANLAB_HTTP_ENDPOINT"), &addr, &host, &host_len)) {
-    WarnFallback("FANLAB_HTTP_ENDPOINT is not http://127.0.0.1:PORT");
+    if (warn) WarnFallback("FANLAB_HTTP_ENDPOINT is not http://127.0.0.1:PORT");
     return kOpenFailed;
   }
   const char* key = getenv("AWS_ACCESS_KEY_ID");
   if (key == NULL) key = "";
   char body[24];
-  size_t body_len = FormatInt(body, until_ns);
+  size_t body_len = FormatInt(body, value);
   char length[24];
   size_t length_len = FormatInt(length, (int64_t)body_len);
 
@@ -487,7 +491,9 @@ static int OpenSleep(int64_t until_ns) {
 #define APPEND(s, len) ok = ok && Append(request, sizeof request, &n, s, len)
 #define APPEND_LITERAL(s) APPEND(s, sizeof s - 1)
   int ok = 1;
-  APPEND_LITERAL("POST /_fanlab/sleep HTTP/1.1\r\nHost: ");
+  APPEND_LITERAL("POST ");
+  APPEND(path, strlen(path));
+  APPEND_LITERAL(" HTTP/1.1\r\nHost: ");
   APPEND(host, host_len);
   APPEND_LITERAL("\r\nAuthorization: FANLAB Credential=");
   APPEND(key, strlen(key));
@@ -498,20 +504,20 @@ static int OpenSleep(int64_t until_ns) {
 #undef APPEND_LITERAL
 #undef APPEND
   if (!ok) {
-    WarnFallback("AWS_ACCESS_KEY_ID is too long");
+    if (warn) WarnFallback("AWS_ACCESS_KEY_ID is too long");
     return kOpenFailed;
   }
 
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    WarnFallback("cannot create a socket");
+    if (warn) WarnFallback("cannot create a socket");
     return kOpenFailed;
   }
   if (connect(fd, (const struct sockaddr*)&addr, sizeof addr) != 0) {
     int error = errno;
     close(fd);
     if (error == EINTR) return kOpenInterrupted;
-    WarnFallback("cannot connect to FANLAB_HTTP_ENDPOINT");
+    if (warn) WarnFallback("cannot connect to FANLAB_HTTP_ENDPOINT");
     return kOpenFailed;
   }
   for (size_t sent = 0; sent < n;) {
@@ -519,12 +525,16 @@ static int OpenSleep(int64_t until_ns) {
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) {
       close(fd);
-      WarnFallback("cannot send the sleep request");
+      if (warn) WarnFallback("cannot send the sleep request");
       return kOpenFailed;
     }
     sent += (size_t)r;
   }
   return fd;
+}
+
+static int OpenSleep(int64_t until_ns) {
+  return OpenRequest("/_fanlab/sleep", until_ns, 1);
 }
 
 enum { kAnswered = 0, kInterrupted = 1, kNoAnswer = 2 };
@@ -548,17 +558,23 @@ static int AnswerComplete(const char* buf, size_t n) {
   return 0;
 }
 
-// Reads the answer on fd (waiting with ppoll under mask, so that a signal
-// interrupts as it would the call being replaced). kAnswered sets
-// *answer_ns to the emulator's now.
-static int ReadAnswer(int fd, const sigset_t* mask, int64_t* answer_ns) {
+// Reads the answer on fd, waiting with ppoll under mask, so that a signal
+// interrupts as it would the call being replaced (unless `restart`).
+// kAnswered: a 200 answer, whose body (NUL-terminated, cut to cap - 1
+// bytes) is in `body`; kInterrupted: a signal came first; kNoAnswer:
+// anything else.
+static int ReadAnswer(int fd, const sigset_t* mask, int restart, char* body,
+                      size_t cap) {
   char buf[1024];
   size_t n = 0;
   for (;;) {
     struct pollfd p = {fd, POLLIN, 0};
     int r = real.ppoll(&p, 1, NULL, mask);
     if (r < 0) {
-      if (errno == EINTR) return kInterrupted;
+      if (errno == EINTR) {
+        if (restart) continue;
+        return kInterrupted;
+      }
       return kNoAnswer;
     }
     ssize_t got = recv(fd, buf + n, sizeof buf - 1 - n, 0);
@@ -568,13 +584,25 @@ static int ReadAnswer(int fd, const sigset_t* mask, int64_t* answer_ns) {
     buf[n] = '\0';
     if (got == 0 || n == sizeof buf - 1 || AnswerComplete(buf, n)) break;
   }
-  // "HTTP/1.1 200 ...\r\n...\r\n\r\n<decimal>"
+  // "HTTP/1.1 200 ...\r\n...\r\n\r\n<body>"
   if (n < 12 || strncmp(buf, "HTTP/1.", 7) != 0 ||
       strncmp(buf + 8, " 200", 4) != 0)
     return kNoAnswer;
-  const char* body = strstr(buf, "\r\n\r\n");
-  if (body == NULL) return kNoAnswer;
-  body += 4;
+  const char* start = strstr(buf, "\r\n\r\n");
+  if (start == NULL) return kNoAnswer;
+  start += 4;
+  size_t len = n - (size_t)(start - buf);
+  if (len > cap - 1) len = cap - 1;
+  memcpy(body, start, len);
+  body[len] = '\0';
+  return kAnswered;
+}
+
+// The answer to a sleep: the emulator's now, decimal.
+static int ReadSleepAnswer(int fd, const sigset_t* mask, int64_t* answer_ns) {
+  char body[32];
+  int r = ReadAnswer(fd, mask, 0, body, sizeof body);
+  if (r != kAnswered) return r;
   int64_t v = 0;
   const char* p = body;
   while (*p >= '0' && *p <= '9' && v <= (INT64_MAX - 9) / 10)
@@ -582,6 +610,32 @@ static int ReadAnswer(int fd, const sigset_t* mask, int64_t* answer_ns) {
   if (p == body) return kNoAnswer;
   *answer_ns = v;
   return kAnswered;
+}
+
+// Cancels the sleep whose request is on fd, and closes fd. The emulator
+// keeps a sleep, by its connection's client port, until it answers it or
+// is told otherwise (POST /_fanlab/sleep/cancel, body: that port): else
+// virtual time would later stop at a wake-up nobody waits for. "not
+// sleeping" answers a cancel that came before the emulator took the sleep
+// in, or after it answered: the cancel is sent again until the sleep's own
+// connection has its answer or is closed (a bounded number of times).
+static void CancelSleep(int fd) {
+  struct sockaddr_in local;
+  socklen_t len = sizeof local;
+  if (getsockname(fd, (struct sockaddr*)&local, &len) == 0) {
+    int64_t port = ntohs(local.sin_port);
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      struct pollfd p = {fd, POLLIN, 0};
+      if (real.poll(&p, 1, 0) != 0) break;  // answered, closed or broken
+      int c = OpenRequest("/_fanlab/sleep/cancel", port, 0);
+      if (c < 0) break;
+      char body[32];
+      int r = ReadAnswer(c, NULL, 1, body, sizeof body);
+      close(c);
+      if (r != kAnswered || strncmp(body, "not sleeping", 12) != 0) break;
+    }
+  }
+  close(fd);
 }
 
 // A real sleep of `ns` under mask. Returns 0 or EINTR; *rem_ns is what is
@@ -615,8 +669,12 @@ static int SleepUntil(int64_t until_ns, const sigset_t* mask, int64_t* rem_ns) {
   }
   if (fd >= 0) {
     int64_t answer = 0;
-    int r = ReadAnswer(fd, mask, &answer);
-    close(fd);  // before an answer: cancels the sleep
+    int r = ReadSleepAnswer(fd, mask, &answer);
+    if (r == kInterrupted) {
+      CancelSleep(fd);
+    } else {
+      close(fd);
+    }
     if (r == kAnswered) {
       RaiseLast(answer);
       return 0;
@@ -840,9 +898,9 @@ static int EpollVirtual(int epfd, struct epoll_event* events, int max,
   for (;;) {
     struct pollfd p[2] = {{epfd, POLLIN, 0}, {fd, POLLIN, 0}};
     int r = real.ppoll(p, 2, NULL, mask);
-    if (r < 0) {
+    if (r < 0) {  // a signal (EINTR), or a bad descriptor
       int error = errno;
-      close(fd);
+      CancelSleep(fd);
       errno = error;
       return -1;
     }
@@ -850,22 +908,23 @@ static int EpollVirtual(int epfd, struct epoll_event* events, int max,
       n = real.epoll_wait(epfd, events, max, 0);
       if (n != 0) {
         int error = errno;
-        close(fd);  // cancels the sleep
+        CancelSleep(fd);
         errno = error;
         return n;
       }
     }
     if (p[1].revents != 0) {
       int64_t answer = 0;
-      int a = ReadAnswer(fd, mask, &answer);
+      int a = ReadSleepAnswer(fd, mask, &answer);
+      if (a == kInterrupted) {
+        CancelSleep(fd);
+        errno = EINTR;
+        return -1;
+      }
       close(fd);
       if (a == kAnswered) {
         RaiseLast(answer);
         return 0;
-      }
-      if (a == kInterrupted) {
-        errno = EINTR;
-        return -1;
       }
       WarnFallback("the sleep request got no 200 answer");
       int64_t left = until - CurrentNs();
