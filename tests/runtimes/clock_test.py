@@ -52,7 +52,8 @@ class FakeEngine:
     connection is closed unanswered) or its caller closes.
     """
 
-    def __init__(self, now=NOW, base=BASE, magic=b"FLCLOCK1"):
+    def __init__(self, now=NOW, base=BASE, magic=b"FLCLOCK1",
+                 host="127.0.0.1"):
         fd, self.path = tempfile.mkstemp(prefix="fanlab-clock-")
         os.write(fd, magic + struct.pack("<qq", now, base) + bytes(4096 - 24))
         os.close(fd)
@@ -145,7 +146,13 @@ class FakeEngine:
                 self.end_headers()
                 self.wfile.write(answer)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server_class = ThreadingHTTPServer
+        if ":" in host:
+            class V6Server(ThreadingHTTPServer):
+                address_family = socket.AF_INET6
+            server_class = V6Server
+        self.host = host
+        self.server = server_class((host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        daemon=True)
@@ -164,7 +171,8 @@ class FakeEngine:
         struct.pack_into("<q", self.map, 8, ns)
 
     def endpoint(self):
-        return "http://127.0.0.1:%d" % self.server.server_address[1]
+        host = "[%s]" % self.host if ":" in self.host else self.host
+        return "http://%s:%d" % (host, self.server.server_address[1])
 
     def env(self, **extra):
         env = {
@@ -530,6 +538,30 @@ class PythonClockTest(ClockTestCase):
         self.assertGreaterEqual(elapsed, 0.2)
         self.assertIn("fanlab clock: cannot connect to FANLAB_HTTP_ENDPOINT: "
                       "falling back to real sleeps", stderr)
+
+    def test_endpoint_forms(self):
+        port = self.engine.server.server_address[1]
+        v6 = FakeEngine(host="::1")
+        self.addCleanup(v6.close)
+        for endpoint, engine in (
+                ("http://localhost:%d" % port, self.engine),
+                ("http://127.0.0.1:%d/" % port, self.engine),
+                (v6.endpoint(), v6)):
+            with self.subTest(endpoint):
+                _, stderr, elapsed = run(py("import time; time.sleep(60)"),
+                                         engine.env(
+                                             FANLAB_HTTP_ENDPOINT=endpoint))
+                self.assertEqual(stderr, "")
+                self.assertLess(elapsed, 2.0)
+                self.assertEqual(len(engine.sleeps()), 1)
+                engine.requests.clear()
+        _, stderr, elapsed = run(py("import time; time.sleep(0.1)"),
+                                 self.engine.env(
+                                     FANLAB_HTTP_ENDPOINT="127.0.0.1:%d" %
+                                     port))
+        self.assertIn("fanlab clock: FANLAB_HTTP_ENDPOINT is not "
+                      "http://HOST:PORT: falling back to real sleeps", stderr)
+        self.assertGreaterEqual(elapsed, 0.1)
 
     def test_timed_waits_take_their_real_length_far_from_real_time(self):
         # Event.wait (sem_clockwait) and the GIL handing over between two

@@ -51,6 +51,7 @@
 // carries over.
 
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -422,44 +423,60 @@ static size_t FormatInt(char* out, int64_t v) {
   return n;
 }
 
-// FANLAB_HTTP_ENDPOINT: http://IPV4:PORT (or localhost:PORT).
-static int ParseEndpoint(const char* endpoint, struct sockaddr_in* addr,
-                         const char** host, size_t* host_len) {
+// FANLAB_HTTP_ENDPOINT: http://HOST:PORT, HOST an IPv4 address, an IPv6
+// one in brackets or localhost. Sets the address to connect to and the
+// Host header's value.
+static int ParseEndpoint(const char* endpoint, struct sockaddr_storage* addr,
+                         socklen_t* addr_len, const char** host,
+                         size_t* host_len) {
   static const char scheme[] = "http://";
   if (endpoint == NULL || strncmp(endpoint, scheme, sizeof scheme - 1) != 0)
     return 0;
   const char* h = endpoint + sizeof scheme - 1;
-  const char* colon = strchr(h, ':');
-  if (colon == NULL) return 0;
+  const char* colon;
+  char name[64];
+  size_t name_len;
+  if (*h == '[') {
+    const char* close_bracket = strchr(h, ']');
+    if (close_bracket == NULL || close_bracket[1] != ':') return 0;
+    colon = close_bracket + 1;
+    name_len = (size_t)(close_bracket - h - 1);
+    if (name_len >= sizeof name) return 0;
+    memcpy(name, h + 1, name_len);
+  } else {
+    colon = strchr(h, ':');
+    if (colon == NULL) return 0;
+    name_len = (size_t)(colon - h);
+    if (name_len >= sizeof name) return 0;
+    memcpy(name, h, name_len);
+  }
+  name[name_len] = '\0';
   const char* end = colon + 1;
   uint32_t port = 0;
   while (*end >= '0' && *end <= '9' && port <= 65535)
     port = port * 10 + (uint32_t)(*end++ - '0');
   if (end == colon + 1 || port == 0 || port > 65535) return 0;
   if (*end != '\0' && !(*end == '/' && end[1] == '\0')) return 0;
-  uint32_t ip = 0;
-  if ((size_t)(colon - h) == 9 && strncmp(h, "localhost", 9) == 0) {
-    ip = 0x7f000001;
-  } else {
-    const char* p = h;
-    for (int part = 0; part < 4; ++part) {
-      uint32_t octet = 0;
-      const char* start = p;
-      while (p < colon && *p >= '0' && *p <= '9' && octet <= 255)
-        octet = octet * 10 + (uint32_t)(*p++ - '0');
-      if (p == start || octet > 255) return 0;
-      ip = ip << 8 | octet;
-      if (part < 3) {
-        if (p >= colon || *p != '.') return 0;
-        ++p;
-      }
-    }
-    if (p != colon) return 0;
-  }
   memset(addr, 0, sizeof *addr);
-  addr->sin_family = AF_INET;
-  addr->sin_port = htons((uint16_t)port);
-  addr->sin_addr.s_addr = htonl(ip);
+  struct sockaddr_in* v4 = (struct sockaddr_in*)addr;
+  struct sockaddr_in6* v6 = (struct sockaddr_in6*)addr;
+  if (strcmp(name, "localhost") == 0) {
+    v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    v4->sin_family = AF_INET;
+  } else if (inet_pton(AF_INET, name, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+  } else if (inet_pton(AF_INET6, name, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+  } else {
+    return 0;
+  }
+  if (addr->ss_family == AF_INET) {
+    v4->sin_port = htons((uint16_t)port);
+    *addr_len = sizeof *v4;
+  } else {
+    v6->sin6_port = htons((uint16_t)port);
+    *addr_len = sizeof *v6;
+  }
   *host = h;
   *host_len = (size_t)(end - h);
   if (*end == '/') --*host_len;
@@ -472,11 +489,13 @@ enum { kOpenFailed = -1, kOpenInterrupted = -2 };
 // the body. Returns the socket, kOpenInterrupted (a signal during connect)
 // or kOpenFailed (after a warning, if `warn`).
 static int OpenRequest(const char* path, int64_t value, int warn) {
-  struct sockaddr_in addr;
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
   const char* host;
   size_t host_len;
-  if (!ParseEndpoint(getenv("FANLAB_HTTP_ENDPOINT"), &addr, &host, &host_len)) {
-    if (warn) WarnFallback("FANLAB_HTTP_ENDPOINT is not http://127.0.0.1:PORT");
+  if (!ParseEndpoint(getenv("FANLAB_HTTP_ENDPOINT"), &addr, &addr_len, &host,
+                     &host_len)) {
+    if (warn) WarnFallback("FANLAB_HTTP_ENDPOINT is not http://HOST:PORT");
     return kOpenFailed;
   }
   const char* key = getenv("AWS_ACCESS_KEY_ID");
@@ -508,12 +527,12 @@ static int OpenRequest(const char* path, int64_t value, int warn) {
     return kOpenFailed;
   }
 
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     if (warn) WarnFallback("cannot create a socket");
     return kOpenFailed;
   }
-  if (connect(fd, (const struct sockaddr*)&addr, sizeof addr) != 0) {
+  if (connect(fd, (const struct sockaddr*)&addr, addr_len) != 0) {
     int error = errno;
     close(fd);
     if (error == EINTR) return kOpenInterrupted;
@@ -620,10 +639,12 @@ static int ReadSleepAnswer(int fd, const sigset_t* mask, int64_t* answer_ns) {
 // in, or after it answered: the cancel is sent again until the sleep's own
 // connection has its answer or is closed (a bounded number of times).
 static void CancelSleep(int fd) {
-  struct sockaddr_in local;
+  struct sockaddr_storage local;
   socklen_t len = sizeof local;
   if (getsockname(fd, (struct sockaddr*)&local, &len) == 0) {
-    int64_t port = ntohs(local.sin_port);
+    int64_t port = ntohs(local.ss_family == AF_INET6
+                             ? ((struct sockaddr_in6*)&local)->sin6_port
+                             : ((struct sockaddr_in*)&local)->sin_port);
     for (int attempt = 0; attempt < 100; ++attempt) {
       struct pollfd p = {fd, POLLIN, 0};
       if (real.poll(&p, 1, 0) != 0) break;  // answered, closed or broken
