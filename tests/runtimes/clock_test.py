@@ -707,6 +707,14 @@ class CProgramTest(ClockTestCase):
         #include <time.h>
         #include <unistd.h>
 
+        static void add_ms(struct timespec *ts, long ms) {
+          ts->tv_nsec += ms * 1000000;
+          if (ts->tv_nsec >= 1000000000) {
+            ts->tv_sec++;
+            ts->tv_nsec -= 1000000000;
+          }
+        }
+
         static int64_t ns(clockid_t id) {
           struct timespec ts;
           clock_gettime(id, &ts);
@@ -778,15 +786,13 @@ class CProgramTest(ClockTestCase):
           pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
           pthread_mutex_lock(&mutex);
           clock_gettime(CLOCK_MONOTONIC, &abs);
-          abs.tv_nsec += 50000000;
-          if (abs.tv_nsec >= 1000000000) { abs.tv_sec++; abs.tv_nsec -= 1000000000; }
+          add_ms(&abs, 50);
           int r = pthread_cond_timedwait(&cond, &mutex, &abs);
           pthread_mutex_unlock(&mutex);
           int fd = timerfd_create(CLOCK_REALTIME, 0);
           struct itimerspec its = {{0, 0}, {0, 0}};
           clock_gettime(CLOCK_REALTIME, &its.it_value);
-          its.it_value.tv_nsec += 30000000;
-          if (its.it_value.tv_nsec >= 1000000000) { its.it_value.tv_sec++; its.it_value.tv_nsec -= 1000000000; }
+          add_ms(&its.it_value, 30);
           timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
           uint64_t expirations = 0;
           ssize_t got = read(fd, &expirations, sizeof expirations);
