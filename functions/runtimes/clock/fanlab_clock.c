@@ -79,7 +79,11 @@
 
 // glibc's headers mark some arguments nonnull that callers do pass as NULL;
 // the checks of them below stay (built with -fno-delete-null-pointer-checks).
+#if defined(__clang__)
+#pragma clang diagnostic ignored "-Wtautological-pointer-compare"
+#else
 #pragma GCC diagnostic ignored "-Wnonnull-compare"
+#endif
 
 enum {
   kFileSize = 24,  // magic, now_ns, monotonic_base_ns
