@@ -12,7 +12,8 @@
 //                         since the epoch, stored with release order, only
 //                         grows), offset 16 int64 monotonic_base_ns (virtual
 //                         CLOCK_MONOTONIC = now_ns - monotonic_base_ns).
-//   FANLAB_HTTP_ENDPOINT  http://127.0.0.1:PORT, where sleeps are requested:
+//   FANLAB_HTTP_ENDPOINT  http://HOST:PORT (HOST: an IPv4 address, [IPv6] or
+//                         localhost), where sleeps are requested:
 //                         POST /_fanlab/sleep with the wake time (virtual
 //                         epoch ns, decimal) as the body; the answer (200,
 //                         body: the virtual now) comes when virtual time has
