@@ -2,6 +2,7 @@
 #   bin/fanlab                          the command line
 #   lib/fanlab/functions/fanlab-*       the workflows' and test functions
 #   lib/fanlab/runtimes/{python,node}/  the Lambda runtime clients
+#   lib/fanlab/runtimes/libfanlab_clock.so  their virtual clock shim
 #   include/fanlab/*.h                  the C++ function SDK
 #   include/fanlab-harness/...          the harness, stack and emulator headers
 #   lib/libfanlab_*.a                   the harness and the emulator under it
@@ -23,6 +24,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/functions/runtimes/python
         DESTINATION ${FANLAB_INSTALL_LIBDIR}/runtimes
         FILES_MATCHING PATTERN "*.py" PATTERN "*.mjs"
         PATTERN "__pycache__" EXCLUDE)
+install(TARGETS fanlab_clock
+        LIBRARY DESTINATION ${FANLAB_INSTALL_LIBDIR}/runtimes)
 
 # Headers keep their repo paths, so that the installed ones include each
 # other exactly as in the tree.

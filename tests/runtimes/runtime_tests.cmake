@@ -64,3 +64,16 @@ add_test(NAME runtimes_emulator_e2e
 set_tests_properties(runtimes_emulator_e2e PROPERTIES
   SKIP_RETURN_CODE 77
   TIMEOUT 120)
+
+# The virtual clock shim (functions/runtimes/clock/, libfanlab_clock.so)
+# preloaded into Python, Node.js and C processes against a fake engine
+# (clock_test.py). Release only: the shim is never sanitized, and the
+# sanitizers' runtimes would have to come first in LD_PRELOAD.
+if(NOT CMAKE_CXX_FLAGS MATCHES "-fsanitize")
+  add_test(NAME runtimes_clock
+           COMMAND ${FANLAB_PYTHON3} ${CMAKE_CURRENT_LIST_DIR}/clock_test.py)
+  set_tests_properties(runtimes_clock PROPERTIES
+    ENVIRONMENT "FANLAB_RUNTIMES_DIR=${CMAKE_BINARY_DIR}/runtimes"
+    SKIP_RETURN_CODE 77
+    TIMEOUT 120)
+endif()
