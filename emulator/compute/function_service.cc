@@ -636,8 +636,7 @@ std::vector<std::string> FunctionService::EnvironmentFor(
   }
   env["FANLAB_FUNCTION_NAME"] = c.name;
   env["FANLAB_FUNCTION_TIMEOUT"] = std::to_string(c.timeout_seconds);
-  if (auto own = c.env.find("FANLAB_VIRTUAL_CLOCK");
-      !clock_library_.empty() && (own == c.env.end() || own->second != "0")) {
+  if (VirtualClockFor(c)) {
     std::string& preload = env["LD_PRELOAD"];
     preload = preload.empty() ? clock_library_ : clock_library_ + ":" + preload;
     env["FANLAB_CLOCK_FILE"] = options_.clock_file;
@@ -1132,10 +1131,25 @@ Result<std::vector<std::string>> FunctionService::ArgvFor(
                     "bootstrap.py")
                        .string()};
   }
-  return std::vector<std::string>{
-      "node",
+  std::vector<std::string> argv{"node"};
+  if (VirtualClockFor(c)) {
+    // Under the virtual clock, V8 must not add work of its own timing: a
+    // background recompilation finishing sooner or later changes how often
+    // the main thread reads the clock, and the memory reducer keeps a
+    // timer of about 8 s pending in an idle runtime (its sleep would hold
+    // virtual time). NODE_OPTIONS does not take these flags.
+    argv.push_back("--no-concurrent-recompilation");
+    argv.push_back("--no-memory-reducer");
+  }
+  argv.push_back(
       (std::filesystem::path(options_.runtimes_dir) / "node" / "bootstrap.mjs")
-          .string()};
+          .string());
+  return argv;
+}
+
+bool FunctionService::VirtualClockFor(const FunctionConfig& c) const {
+  auto own = c.env.find("FANLAB_VIRTUAL_CLOCK");
+  return !clock_library_.empty() && (own == c.env.end() || own->second != "0");
 }
 
 Status FunctionService::ListenFor(Env& env) {

@@ -384,6 +384,9 @@ class FunctionService {
   void CompleteWithFrame(Env& env, const ResultFrame& frame);
   // Runtime API environments: the argv and the listener.
   Result<std::vector<std::string>> ArgvFor(const FunctionConfig& c) const;
+  // Whether `c`'s processes run on the virtual clock (clock_library_, and
+  // no FANLAB_VIRTUAL_CLOCK=0 of its own).
+  bool VirtualClockFor(const FunctionConfig& c) const;
   Status ListenFor(Env& env);
   void OnRuntimeNext(uint64_t env_id);
   void OnRuntimeAnswer(uint64_t env_id, const std::string& request_id,

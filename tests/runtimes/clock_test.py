@@ -273,6 +273,7 @@ class PythonClockTest(ClockTestCase):
         self.assertEqual(self.engine.sleeps(), [])
 
     def test_sleep_is_one_request_and_takes_no_real_time(self):
+        start = self.engine.now()
         lines, _, elapsed = run(py("""
             import json, time
             before = time.time_ns()
@@ -284,14 +285,16 @@ class PythonClockTest(ClockTestCase):
         self.assertEqual(len(sleeps), 1, sleeps)
         until = sleeps[0]["until"]
         before = lines[0]["before"]
-        # The wake time is the deadline time.sleep computed from its own
-        # monotonic read, one tick after `before`.
-        self.assertEqual(until, before + 1000 + 3600 * SEC)
+        # The emulator is asked for the sleep's length of its own time (the
+        # file's now, the thread's clock less its reads' ticks); the thread
+        # wakes at the deadline time.sleep computed from its own monotonic
+        # read, one tick after `before`, and reads a tick later.
+        self.assertEqual(until, start + 3600 * SEC)
         self.assertEqual(sleeps[0]["path"], "/_fanlab/sleep")
         self.assertEqual(sleeps[0]["key"], "FANLAB Credential=" + KEY)
         self.assertEqual(sleeps[0]["content_type"], "text/plain")
         self.assertEqual(sleeps[0]["connection"], "close")
-        self.assertEqual(lines[0]["after"], until + 1000)
+        self.assertEqual(lines[0]["after"], before + 1000 + 3600 * SEC + 1000)
         self.assertEqual(self.engine.now(), until)
 
     def test_two_threads_sleep_at_once(self):
@@ -387,9 +390,8 @@ class PythonClockTest(ClockTestCase):
                     self.assertEqual(out["b"], out["a"] + 10)
                     sleeps = self.engine.sleeps()
                     self.assertEqual(len(sleeps), 1, sleeps)
-                    self.assertEqual(sleeps[0]["until"],
-                                     out["b"] + 10 + 60 * SEC)
-                    self.assertEqual(out["after"], sleeps[0]["until"] + 10)
+                    self.assertEqual(sleeps[0]["until"], NOW + 60 * SEC)
+                    self.assertEqual(out["after"], out["b"] + 10 + 60 * SEC + 10)
             self.assertEqual(other.sleeps(), [])
         finally:
             other.close()
@@ -399,6 +401,7 @@ class PythonClockTest(ClockTestCase):
         # preloaded and no clock file, as the emulator can share one server
         # between engines: the forked environment takes on its own clock.
         from zygote_client import Zygote
+        start = self.engine.now()
         bootstrap = os.path.join(RUNTIMES_DIR, "python", "bootstrap.py")
         code_dir = tempfile.mkdtemp(prefix="fanlab-clock-zygote-")
         self.addCleanup(shutil.rmtree, code_dir, True)
@@ -436,9 +439,9 @@ class PythonClockTest(ClockTestCase):
         self.assertLess(out["before"], NOW + SEC)
         sleeps = self.engine.sleeps()
         self.assertEqual(len(sleeps), 1, sleeps)
-        self.assertEqual(sleeps[0]["until"], out["before"] + 1000 + 60 * SEC)
+        self.assertEqual(sleeps[0]["until"], start + 60 * SEC)
         self.assertEqual(sleeps[0]["key"], "FANLAB Credential=" + KEY)
-        self.assertEqual(out["after"], sleeps[0]["until"] + 1000)
+        self.assertEqual(out["after"], out["before"] + 1000 + 60 * SEC + 1000)
 
     def test_asyncio_sleep_is_virtual(self):
         lines, _, elapsed = run(py("""
@@ -454,6 +457,29 @@ class PythonClockTest(ClockTestCase):
         self.assertLess(lines[0]["slept"], 601 * SEC)
         self.assertTrue(any(abs(r["until"] - NOW - 600 * SEC) < SEC
                             for r in self.engine.sleeps()))
+
+    def test_an_event_loop_off_the_first_thread_keeps_real_timeouts(self):
+        # A library's own loop on a thread of its own (ZeroMQ's I/O thread)
+        # does not talk to the emulator: its timeout is a real one.
+        lines, _, elapsed = run(py("""
+            import json, os, select, threading, time
+            out = {}
+            def loop():
+                r, w = os.pipe()
+                ep = select.epoll()
+                ep.register(r, select.EPOLLIN)
+                start = time.monotonic_ns()
+                out["events"] = len(ep.poll(0.05))
+                out["virtual"] = time.monotonic_ns() - start
+            t = threading.Thread(target=loop)
+            t.start()
+            t.join()
+            print(json.dumps(out))
+        """), self.engine.env())
+        self.assertEqual(lines[0]["events"], 0)
+        self.assertLess(lines[0]["virtual"], SEC // 1000)  # a few ticks
+        self.assertGreaterEqual(elapsed, 0.05)
+        self.assertEqual(self.engine.sleeps(), [])
 
     def test_epoll_event_before_the_timeout_cancels_the_sleep(self):
         self.engine.mode = "hold"
@@ -834,22 +860,23 @@ class CProgramTest(ClockTestCase):
         self.assertEqual(start["base"], 1)  # TIME_UTC
         untils = [r["until"] - now for r in self.engine.sleeps()]
         # nanosleep 10 s, clock_nanosleep to mono + 20 s, usleep 0.5 s,
-        # sleep 2 s, poll 1 s, select 1 s, ppoll 3 s, pselect 4 s, each from
-        # the previous wake.
+        # sleep 2 s, poll 1 s, select 1 s, ppoll 3 s, pselect 4 s: the
+        # emulator is asked for each length from the previous wake (its
+        # time, without the thread's ticks); the thread's own clock wakes
+        # at its own deadlines, its reads' ticks included.
         expected = []
         t = 0
-        t_last = 5000  # the six reads above (CPU time is not one)
+        thread = 5000  # the six reads above (CPU time is not one)
         for seconds, read_first in ((10, False), (20, True), (0.5, False),
                                     (2, False), (1, False), (1, False),
                                     (3, False), (4, False)):
-            t = max(t, t_last)
-            if read_first:
-                t += 1000
             t += int(seconds * SEC)
             expected.append(t)
-            t_last = t
+            if read_first:
+                thread += 1000
+            thread += int(seconds * SEC)
         self.assertEqual(untils, expected)
-        self.assertEqual(slept["real"], now + expected[-1] + 1000)
+        self.assertEqual(slept["real"], now + thread + 1000)
         self.assertEqual(waited["cond"], 110)  # ETIMEDOUT
         self.assertEqual(waited["timerfd"], 1)
         # The 50 ms condition wait and the 30 ms timer, really waited.
@@ -925,8 +952,7 @@ class CxxProgramTest(ClockTestCase):
         self.assertEqual(out["steady"], now + 1000 - base)
         self.assertEqual(out["slept"], 3600 * SEC + 1000)
         sleeps = self.engine.sleeps()
-        self.assertEqual([r["until"] for r in sleeps],
-                         [now + 1000 + 3600 * SEC])
+        self.assertEqual([r["until"] for r in sleeps], [now + 3600 * SEC])
         # The condition wait: 50 ms of real time, a few ticks of virtual.
         self.assertLess(out["waited"], 50 * 1000)
         self.assertGreaterEqual(elapsed, 0.05)

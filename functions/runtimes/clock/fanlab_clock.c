@@ -681,14 +681,24 @@ static int RealSleep(int64_t ns, const sigset_t* mask, int64_t* rem_ns) {
   return r == EINTR ? EINTR : 0;
 }
 
-// Sleeps this thread until virtual time until_ns (mask: the signal mask to
-// wait under, or NULL). Returns 0 when woken, EINTR when a signal came
-// first; *rem_ns is the virtual time left then.
+// The end of a wait of this thread, until_ns on its own clock, as a time
+// on the emulator's: the file's now plus the wait's length. A thread's
+// clock runs ahead of the file's by its reads' ticks, and how many reads a
+// runtime makes (an event loop's turns) may vary a little from run to run:
+// asked this way, the emulator's time at the wake-up does not.
+static int64_t EmulatorEnd(int64_t until_ns) {
+  return AddSat(FileNowNs(), until_ns - CurrentNs());
+}
+
+// Sleeps this thread until virtual time until_ns on its own clock (mask:
+// the signal mask to wait under, or NULL); the emulator is asked for the
+// same length of its own time (EmulatorEnd). Returns 0 when woken, EINTR
+// when a signal came first; *rem_ns is the virtual time left then.
 static int SleepUntil(int64_t until_ns, const sigset_t* mask, int64_t* rem_ns) {
   int64_t start = CurrentNs();
   *rem_ns = 0;
   if (until_ns <= start) return 0;
-  int fd = OpenSleep(until_ns);
+  int fd = OpenSleep(EmulatorEnd(until_ns));
   if (fd == kOpenInterrupted) {
     *rem_ns = until_ns - start;
     return EINTR;
@@ -702,7 +712,7 @@ static int SleepUntil(int64_t until_ns, const sigset_t* mask, int64_t* rem_ns) {
       close(fd);
     }
     if (r == kAnswered) {
-      RaiseLast(answer);
+      RaiseLast(answer > until_ns ? answer : until_ns);
       return 0;
     }
     if (r == kInterrupted) {
@@ -915,7 +925,7 @@ static int EpollVirtual(int epfd, struct epoll_event* events, int max,
   if (n != 0) return n;
   int64_t until = AddSat(CurrentNs(), timeout_ns);
   *left_ns = timeout_ns;
-  int fd = OpenSleep(until);
+  int fd = OpenSleep(EmulatorEnd(until));
   if (fd == kOpenInterrupted) {
     errno = EINTR;
     return -1;
@@ -949,7 +959,7 @@ static int EpollVirtual(int epfd, struct epoll_event* events, int max,
       }
       close(fd);
       if (a == kAnswered) {
-        RaiseLast(answer);
+        RaiseLast(answer > until ? answer : until);
         return 0;
       }
       WarnFallback("the sleep request got no 200 answer");
@@ -960,6 +970,19 @@ static int EpollVirtual(int epfd, struct epoll_event* events, int max,
   }
 }
 
+// Whether this thread's event-loop waits go on the virtual clock: only the
+// process's first thread's. That is where the event loops of Node.js and
+// of Python's asyncio run; a library's loop on a thread of its own (the
+// I/O thread of ZeroMQ, whose handshake and reconnection timers run
+// while the process's own thread waits for an answer) keeps real
+// timeouts, which never fire in a run that goes well, rather than talk
+// to the emulator on its own while the process it belongs to works.
+static int EventLoopThread(void) {
+  static __thread int known __attribute__((tls_model("initial-exec")));
+  if (known == 0) known = syscall(SYS_gettid) == getpid() ? 1 : 2;
+  return known == 1;
+}
+
 static int MsCeil(int64_t ns) {
   int64_t ms = (ns + 999999) / 1000000;
   return ms > INT32_MAX ? INT32_MAX : (int)ms;
@@ -967,7 +990,7 @@ static int MsCeil(int64_t ns) {
 
 EXPORT int epoll_wait(int epfd, struct epoll_event* events, int max,
                       int timeout) {
-  if (timeout <= 0 || !Active())
+  if (timeout <= 0 || !Active() || !EventLoopThread())
     return real.epoll_wait(epfd, events, max, timeout);
   int64_t left;
   int n =
@@ -978,7 +1001,7 @@ EXPORT int epoll_wait(int epfd, struct epoll_event* events, int max,
 
 EXPORT int epoll_pwait(int epfd, struct epoll_event* events, int max,
                        int timeout, const sigset_t* mask) {
-  if (timeout <= 0 || !Active())
+  if (timeout <= 0 || !Active() || !EventLoopThread())
     return real.epoll_pwait(epfd, events, max, timeout, mask);
   int64_t left;
   int n =
@@ -994,7 +1017,8 @@ EXPORT int epoll_pwait2(int epfd, struct epoll_event* events, int max,
     errno = ENOSYS;
     return -1;
   }
-  if (ts == NULL || !ValidTimespec(ts) || ToNs(ts) == 0 || !Active())
+  if (ts == NULL || !ValidTimespec(ts) || ToNs(ts) == 0 || !Active() ||
+      !EventLoopThread())
     return real.epoll_pwait2(epfd, events, max, ts, mask);
   int64_t left;
   int n = EpollVirtual(epfd, events, max, ToNs(ts), mask, &left);
