@@ -24,8 +24,10 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/functions/runtimes/python
         DESTINATION ${FANLAB_INSTALL_LIBDIR}/runtimes
         FILES_MATCHING PATTERN "*.py" PATTERN "*.mjs"
         PATTERN "__pycache__" EXCLUDE)
-install(TARGETS fanlab_clock
-        LIBRARY DESTINATION ${FANLAB_INSTALL_LIBDIR}/runtimes)
+if(TARGET fanlab_clock)
+  install(TARGETS fanlab_clock
+          LIBRARY DESTINATION ${FANLAB_INSTALL_LIBDIR}/runtimes)
+endif()
 
 # Headers keep their repo paths, so that the installed ones include each
 # other exactly as in the tree.

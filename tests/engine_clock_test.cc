@@ -1,7 +1,8 @@
 // The clock requests function processes send the engine's HTTP front
 // (POST /_fanlab/sleep and /_fanlab/sleep/cancel), and the clock file
-// that shows them virtual time. The engine's loop is driven by hand
-// (RunUntil) on a virtual clock, so that nothing waits in real time.
+// that shows them virtual time: the engine's loop driven by hand
+// (RunUntil) on a virtual clock, so that nothing waits in real time; then
+// real function processes with the clock library preloaded.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -10,9 +11,11 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "emulator/compute/clock_file.h"
 #include "emulator/engine.h"
+#include "tests/engine_fixture.h"
 #include "tests/transport/http_test_util.h"
 
 namespace fanlab {
@@ -197,6 +200,80 @@ TEST(ClockFileTest, FollowsAVirtualClockThroughItsObserver) {
   EXPECT_EQ(Read((*file)->path()).now, Nanos(clock.Now()));
   EXPECT_EQ(fired_at, VirtualClock::kDefaultStart + seconds(5));
   clock.OnTimeMoved(nullptr);
+}
+
+}  // namespace
+}  // namespace fanlab
+
+namespace fanlab {
+namespace {
+
+// A deterministic engine whose function processes get the clock library:
+// the test function's own sleep (std::this_thread::sleep_for) waits for
+// virtual time, and its environment names the library and the clock file.
+class FunctionClockTest : public testing::EngineFixture {
+ protected:
+  FunctionClockTest() : EngineFixture(Options()) {}
+
+  static testing::EngineFixtureOptions Options() {
+    testing::EngineFixtureOptions o;
+    o.engine.deterministic = true;
+    o.engine.functions.runtimes_dir = FANLAB_TEST_RUNTIMES_DIR;
+    o.ipc = true;
+    o.http = true;
+    return o;
+  }
+
+  void SetUp() override {
+    if (!std::ifstream(kLibrary).good()) {
+      GTEST_SKIP() << kLibrary << " is not built (a sanitizer build)";
+    }
+  }
+
+  void Function(const std::string& name, std::vector<std::string> args,
+                boost::json::object env = {}) {
+    boost::json::array command{FANLAB_TEST_FUNCTION};
+    for (auto& a : args) command.emplace_back(a);
+    Ok("CreateFunction", {{"FunctionName", name},
+                          {"Code", {{"Command", command}}},
+                          {"Timeout", 900},
+                          {"Environment", {{"Variables", env}}}});
+  }
+
+  boost::json::object Invoke(const std::string& name) {
+    boost::json::object r = Ok("Invoke", {{"FunctionName", name}});
+    return boost::json::parse(r["Payload"].as_string()).as_object();
+  }
+
+  static constexpr const char* kLibrary =
+      FANLAB_TEST_RUNTIMES_DIR "/libfanlab_clock.so";
+};
+
+TEST_F(FunctionClockTest, ASleepInAFunctionTakesVirtualTimeNotRealTime) {
+  Function("sleeper", {"sleep", "600000"});  // 10 minutes
+  TimePoint before = engine().clock().Now();
+  auto real = std::chrono::steady_clock::now();
+  EXPECT_EQ(Invoke("sleeper")["slept"].as_int64(), 600000);
+  // The engine's clock is read on this thread while the loop runs on its
+  // own: good enough for "at least 10 minutes later".
+  EXPECT_GE(engine().clock().Now() - before, std::chrono::minutes(10));
+  EXPECT_LT(std::chrono::steady_clock::now() - real, std::chrono::minutes(1));
+}
+
+TEST_F(FunctionClockTest,
+       TheEnvironmentNamesTheLibraryUnlessTheFunctionOptsOut) {
+  Function("env", {"env"}, {{"LD_PRELOAD", "libother.so"}});
+  Function("own-clock", {"env"}, {{"FANLAB_VIRTUAL_CLOCK", "0"}});
+  boost::json::object env = Invoke("env");
+  EXPECT_EQ(env["LD_PRELOAD"].as_string(),
+            std::string(kLibrary) + ":libother.so");
+  std::string file(env["FANLAB_CLOCK_FILE"].as_string());
+  char magic[8] = {};
+  std::ifstream(file, std::ios::binary).read(magic, sizeof magic);
+  EXPECT_EQ(std::string(magic, 8), "FLCLOCK1");
+  boost::json::object own = Invoke("own-clock");
+  EXPECT_FALSE(own.contains("LD_PRELOAD"));
+  EXPECT_FALSE(own.contains("FANLAB_CLOCK_FILE"));
 }
 
 }  // namespace
