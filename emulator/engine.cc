@@ -972,12 +972,13 @@ uint64_t DiagInode(in_addr_t src, int sport, in_addr_t dst, int dport) {
                sizeof kernel) == static_cast<ssize_t>(sizeof ask)) {
     alignas(nlmsghdr) char buf[1024];
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    int left = n > 0 ? static_cast<int>(n) : 0;
-    for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, left);
-         h = NLMSG_NEXT(h, left)) {
-      if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) break;  // an error, or done
+    // The first message only: the socket, or an error (none such).
+    const auto* h = reinterpret_cast<const nlmsghdr*>(buf);
+    if (n >= static_cast<ssize_t>(NLMSG_LENGTH(sizeof(inet_diag_msg))) &&
+        h->nlmsg_len >= NLMSG_LENGTH(sizeof(inet_diag_msg)) &&
+        h->nlmsg_len <= static_cast<size_t>(n) &&
+        h->nlmsg_type == SOCK_DIAG_BY_FAMILY) {
       inode = static_cast<const inet_diag_msg*>(NLMSG_DATA(h))->idiag_inode;
-      break;
     }
   }
   ::close(fd);
