@@ -53,6 +53,10 @@ constexpr uint64_t kDefaultSeed = 0x66616e6c6162ULL;
 // larger objects go up in parts.
 constexpr size_t kMaxHttpFrontLargeBody = size_t{70} << 20;
 
+// A function process's clock requests (ServeClock).
+constexpr std::string_view kSleepPath = "/_fanlab/sleep";
+constexpr std::string_view kSleepCancelPath = "/_fanlab/sleep/cancel";
+
 class HttpRuntimeApiListener : public compute::RuntimeApiListener {
  public:
   HttpRuntimeApiListener(std::unique_ptr<transport::HttpServer> server,
@@ -470,8 +474,11 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
           env = EnvOfConnection(request);
           if (env != 0) who = "e" + std::to_string(env);
         }
-        std::string key = "h" + who + " " + request.method + " " +
-                          request.path + "\n" + request.body;
+        // A sleep's cancellation names the sleep by its client port, which
+        // the kernel picks: not part of the order.
+        std::string key =
+            "h" + who + " " + request.method + " " + request.path + "\n" +
+            (request.path == kSleepCancelPath ? "" : request.body);
         tcp_rounds_ = 2;  // this request, then its answer
         uint64_t to = Arrived(env);
         auto shared =
@@ -545,8 +552,8 @@ std::string EpochNanosText(TimePoint t) {
 
 void Engine::ServeClock(const services::HttpRequest& request,
                         std::function<void(services::HttpResponse)> respond) {
-  constexpr std::string_view kSleep = "/_fanlab/sleep";
-  constexpr std::string_view kCancel = "/_fanlab/sleep/cancel";
+  constexpr std::string_view kSleep = kSleepPath;
+  constexpr std::string_view kCancel = kSleepCancelPath;
   if (request.path != kSleep && request.path != kCancel) {
     return respond(ClockError(404, "No fanlab clock request at '" +
                                        request.path +
