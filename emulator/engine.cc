@@ -181,6 +181,13 @@ Engine::Engine(EngineOptions options, transport::Context& context,
                compute::FunctionService::ProcessChange change) {
           if (change == compute::FunctionService::ProcessChange::kGone) {
             procs_.erase(env);
+            // Its sleeps have nobody to wake: they must not hold virtual
+            // time (the run would stop at their end for nothing).
+            std::erase_if(sleeps_, [&](const auto& entry) {
+              if (entry.second.env != env) return false;
+              clock_->Cancel(entry.second.timer);
+              return true;
+            });
             return;
           }
           // A new entry is a process just spawned: not contacted yet.
@@ -442,7 +449,7 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
              transport::HttpServer::Respond respond) {
         if (!deterministic_ &&
             request.path.starts_with(services::kFanlabPrefix)) {
-          return ServeClock(request, std::move(respond));
+          return ServeClock(request, 0, std::move(respond));
         }
         if (!deterministic_ && faults_ == nullptr) {
           return http_front_->Handle(std::move(request), std::move(respond));
@@ -490,7 +497,7 @@ Result<std::string> Engine::BindHttp(const std::string& address) {
             respond(std::move(a));
           };
           if (shared->path.starts_with(services::kFanlabPrefix)) {
-            return ServeClock(*shared, std::move(answer));
+            return ServeClock(*shared, to, std::move(answer));
           }
           if (faults_ != nullptr && InjectHttpFault(shared, answer)) return;
           http_front_->Handle(std::move(*shared), std::move(answer));
@@ -550,11 +557,9 @@ std::string EpochNanosText(TimePoint t) {
 
 }  // namespace
 
-void Engine::ServeClock(const services::HttpRequest& request,
+void Engine::ServeClock(const services::HttpRequest& request, uint64_t env,
                         std::function<void(services::HttpResponse)> respond) {
-  constexpr std::string_view kSleep = kSleepPath;
-  constexpr std::string_view kCancel = kSleepCancelPath;
-  if (request.path != kSleep && request.path != kCancel) {
+  if (request.path != kSleepPath && request.path != kSleepCancelPath) {
     return respond(ClockError(404, "No fanlab clock request at '" +
                                        request.path +
                                        "': POST /_fanlab/sleep or "
@@ -565,7 +570,7 @@ void Engine::ServeClock(const services::HttpRequest& request,
         405, request.path + " takes POST, not " + request.method + "."));
   }
   std::optional<int64_t> value = ParseDecimal(request.body);
-  if (request.path == kCancel) {
+  if (request.path == kSleepCancelPath) {
     if (!value || *value <= 0 || *value > 65535) {
       return respond(ClockError(
           400,
@@ -574,7 +579,7 @@ void Engine::ServeClock(const services::HttpRequest& request,
               request.body.substr(0, 64) + "'."));
     }
     auto it = sleeps_.find(static_cast<uint16_t>(*value));
-    bool cancelled = it != sleeps_.end() && clock_->Cancel(it->second);
+    bool cancelled = it != sleeps_.end() && clock_->Cancel(it->second.timer);
     if (it != sleeps_.end()) sleeps_.erase(it);
     return respond(ClockAnswer(200, cancelled ? "cancelled" : "not sleeping"));
   }
@@ -592,11 +597,17 @@ void Engine::ServeClock(const services::HttpRequest& request,
     return respond(ClockAnswer(200, EpochNanosText(clock_->Now())));
   }
   uint16_t port = request.source_port;
-  TimerId timer = clock_->ScheduleAt(until, [this, port, respond] {
-    sleeps_.erase(port);
+  auto timer = std::make_shared<TimerId>(0);
+  *timer = clock_->ScheduleAt(until, [this, port, respond, timer] {
+    // The port may be another connection's by now (this one's process
+    // gone, its sleep left to fire).
+    if (auto it = sleeps_.find(port);
+        it != sleeps_.end() && it->second.timer == *timer) {
+      sleeps_.erase(it);
+    }
     respond(ClockAnswer(200, EpochNanosText(clock_->Now())));
   });
-  if (port != 0) sleeps_[port] = timer;
+  if (port != 0) sleeps_[port] = Sleep{.timer = *timer, .env = env};
 }
 
 services::HttpPoster& Engine::http_poster() { return *http_client_; }

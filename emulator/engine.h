@@ -272,7 +272,7 @@ class Engine {
   // A function process's clock request (a path under services::kFanlabPrefix,
   // sent by the clock library preloaded into it): a sleep answered once virtual
   // time reaches its end, or the cancellation of one. docs/protocol.md.
-  void ServeClock(const services::HttpRequest& request,
+  void ServeClock(const services::HttpRequest& request, uint64_t env,
                   std::function<void(services::HttpResponse)> respond);
   // Dispatches with caller_ set to the invocation `request` comes from.
   void DispatchAs(api::ApiRequest request, api::ApiCallback done);
@@ -310,8 +310,13 @@ class Engine {
   // when it could not be made: their clocks are then the machine's).
   std::unique_ptr<compute::ClockFile> clock_file_;
   // The function sleeps waiting for their time, by the client port of
-  // their connection (ServeClock).
-  std::map<uint16_t, TimerId> sleeps_;
+  // their connection (ServeClock), with the environment that asked (0: not
+  // known); an environment's are dropped when its process is gone.
+  struct Sleep {
+    TimerId timer = 0;
+    uint64_t env = 0;
+  };
+  std::map<uint16_t, Sleep> sleeps_;
   Account account_;
   // Observers outlive every service that publishes to them.
   services::ServiceObserverList service_observers_;

@@ -260,6 +260,20 @@ TEST_F(FunctionClockTest, ASleepInAFunctionTakesVirtualTimeNotRealTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - real, std::chrono::minutes(1));
 }
 
+TEST_F(FunctionClockTest, ASleepOfAProcessKilledAtItsTimeoutHoldsNoTime) {
+  Function("oversleeper", {"sleep", "3600000"});  // an hour, timeout 900 s
+  Function("napper", {"sleep", "1000"});
+  TimePoint before = engine().clock().Now();
+  transport::Reply r = Call("Invoke", {{"FunctionName", "oversleeper"}});
+  ASSERT_TRUE(r.ok) << r.body;
+  EXPECT_NE(r.body.find("Task timed out after 900"), std::string::npos)
+      << r.body;
+  // The hour-long sleep went with its process: the next wait ends after
+  // its own second, not at the hour.
+  EXPECT_EQ(Invoke("napper")["slept"].as_int64(), 1000);
+  EXPECT_LT(engine().clock().Now() - before, std::chrono::minutes(20));
+}
+
 TEST_F(FunctionClockTest,
        TheEnvironmentNamesTheLibraryUnlessTheFunctionOptsOut) {
   Function("env", {"env"}, {{"LD_PRELOAD", "libother.so"}});
