@@ -74,8 +74,9 @@ class KillTest : public persist::testing::TempDirTest {
     const char* env = std::getenv("FANLAB_KILL_ROUNDS");
     return env != nullptr ? std::atoi(env) : 5;
   }
-  // Kills `pid` after a random 1-80 ms while `load` runs, turn after turn.
-  void KillDuring(pid_t pid, std::mt19937& rng,
+  // Kills `pid` after a random 1-80 ms while `load` runs, turn after turn;
+  // true when it died of the signal.
+  bool KillDuring(pid_t pid, std::mt19937& rng,
                   const std::function<void()>& load) {
     std::atomic<bool> killed{false};
     int after_ms = std::uniform_int_distribution<int>(1, 80)(rng);
@@ -88,7 +89,7 @@ class KillTest : public persist::testing::TempDirTest {
     killer.join();
     int status = 0;
     ::waitpid(pid, &status, 0);
-    EXPECT_TRUE(WIFSIGNALED(status));
+    return WIFSIGNALED(status);
   }
 
   transport::Context context_;
@@ -104,14 +105,7 @@ TEST_F(KillTest, NoAcknowledgedMessageIsLostOrResurrected) {
     transport::SqsClient client(context_, Endpoint(), milliseconds(300));
     std::string url = QueueUrl(client);
     ASSERT_FALSE(url.empty());
-    std::atomic<bool> killed{false};
-    int after_ms = std::uniform_int_distribution<int>(1, 80)(rng);
-    std::thread killer([&] {
-      std::this_thread::sleep_for(milliseconds(after_ms));
-      ::kill(pid, SIGKILL);
-      killed = true;
-    });
-    while (!killed) {
+    bool signaled = KillDuring(pid, rng, [&] {
       std::string body = "m" + std::to_string(next_body++);
       queue::SendMessageRequest send;
       send.queue_url = url;
@@ -123,7 +117,7 @@ TEST_F(KillTest, NoAcknowledgedMessageIsLostOrResurrected) {
       receive.visibility_timeout = 2;
       receive.wait_time_seconds = 0;  // the client waits for no long poll
       auto got = client.ReceiveMessage(receive);
-      if (!got.ok()) continue;
+      if (!got.ok()) return;
       for (const auto& m : got->messages) {
         EXPECT_FALSE(acked_deleted_.contains(m.body))
             << m.body << " came back after its delete was acknowledged";
@@ -132,11 +126,8 @@ TEST_F(KillTest, NoAcknowledgedMessageIsLostOrResurrected) {
           acked_deleted_.insert(m.body);
         }
       }
-    }
-    killer.join();
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    ASSERT_TRUE(WIFSIGNALED(status)) << "round " << round;
+    });
+    ASSERT_TRUE(signaled) << "round " << round;
   }
 
   // What is left: every acknowledged send not deleted since, once each.
@@ -220,7 +211,7 @@ TEST_F(KillTest, NoAcknowledgedObjectWriteIsLost) {
       if (!ready) std::this_thread::sleep_for(milliseconds(20));
     }
     ASSERT_TRUE(ready) << ReadFile(dir_ + "/serve.log");
-    KillDuring(pid, rng, [&] {
+    bool signaled = KillDuring(pid, rng, [&] {
       uint64_t n = next++;
       std::string k = "i" + std::to_string(n);
       if (call("PutItem",
@@ -276,6 +267,7 @@ TEST_F(KillTest, NoAcknowledgedObjectWriteIsLost) {
         }
       }
     });
+    EXPECT_TRUE(signaled);
   }
 
   pid_t pid = StartServer();

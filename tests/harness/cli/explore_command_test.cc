@@ -23,14 +23,7 @@ class ExploreCli : public FanlabCliTest {
   void SetUp() override {
     FanlabCliTest::SetUp();
     if (IsSkipped()) return;
-    Write("pass.yaml", R"(name: pass
-resources:
-  queues: [{name: q}]
-timeline:
-  - send: {queue: q, body: x}
-expect:
-  - queue: {name: q, visible: 1}
-)");
+    WritePassingScenario("pass.yaml");
     // The second send to jobs fails (needed); the delay is needless.
     Write("two.yaml", R"(name: two
 resources:

@@ -42,6 +42,17 @@ class FanlabCliTest : public ::testing::Test {
     text << in.rdbuf();
     return text.str();
   }
+  // A scenario named "pass" that passes: one send, one visible message.
+  void WritePassingScenario(const std::string& name) {
+    Write(name, R"(name: pass
+resources:
+  queues: [{name: q}]
+timeline:
+  - send: {queue: q, body: x}
+expect:
+  - queue: {name: q, visible: 1}
+)");
+  }
   // The path of `name` in the test's folder.
   std::string F(const std::string& name) { return (dir_ / name).string(); }
 

@@ -27,14 +27,7 @@ class HarnessCli : public FanlabCliTest {
   void SetUp() override {
     FanlabCliTest::SetUp();
     if (IsSkipped()) return;
-    Write("pass.yaml", R"(name: pass
-resources:
-  queues: [{name: q}]
-timeline:
-  - send: {queue: q, body: x}
-expect:
-  - queue: {name: q, visible: 1}
-)");
+    WritePassingScenario("pass.yaml");
     Write("fail.yaml", R"(name: fail
 resources:
   queues: [{name: q}]
