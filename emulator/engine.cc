@@ -164,6 +164,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       }
     }
     options.functions.deterministic = true;
+    options.functions.start_ahead = true;
     options.functions.seed =
         options.seed.value_or(kDefaultSeed) ^ 0x6475726174696f6eULL;
   }

@@ -179,6 +179,7 @@ struct FunctionService::Env {
   std::shared_ptr<FunctionProcess> process;
   ResultReader reader;
   std::unique_ptr<Invocation> current;
+  bool used = false;  // an invocation has started in it (it is warm)
   TimePoint spawned;
   std::optional<Duration> init;
   bool retiring = false;
@@ -369,6 +370,7 @@ Result<FunctionConfig> FunctionService::CreateFunction(FunctionConfig config) {
   config.reserved_concurrency.reset();  // set by PutFunctionConcurrency
   f->config = std::move(config);
   functions_[f->config.name] = f;
+  StartAhead(f);
   return f->config;
 }
 
@@ -423,6 +425,7 @@ Result<FunctionConfig> FunctionService::UpdateFunctionConfiguration(
   for (auto& [id, env] : envs_) {
     if (env->fn == f && !env->current) Retire(*env);
   }
+  StartAhead(f);
   return f->config;
 }
 
@@ -448,6 +451,11 @@ Status FunctionService::PutFunctionConcurrency(
     }
   }
   f->config.reserved_concurrency = reserved;
+  if (reserved == 0) {
+    for (auto& [id, env] : envs_) {
+      if (env->fn == f && !env->current) Retire(*env);  // none can run
+    }
+  }
   RecheckWaiting();  // slots may have been added, here or in the pool
   return Status::Ok();
 }
@@ -534,7 +542,7 @@ void FunctionService::InvokeWithId(const std::string& name, std::string payload,
     }
   }
   if (env != nullptr) {
-    inv->cold = false;
+    inv->cold = !env->used;  // started ahead: this is its first invocation
     if (env->idle_timer != 0) clock_.Cancel(env->idle_timer);
     env->idle_timer = 0;
   } else {
@@ -730,7 +738,32 @@ Result<FunctionService::Env*> FunctionService::Spawn(
   return raw;
 }
 
+void FunctionService::StartAhead(const std::shared_ptr<Function>& f) {
+  const FunctionConfig& c = f->config;
+  if (!options_.start_ahead || c.runtime.empty() || c.mode != Mode::kWarm ||
+      (c.reserved_concurrency && *c.reserved_concurrency == 0)) {
+    return;
+  }
+  // A runtime that cannot start is reported by the invocation that needs
+  // it (its own Spawn fails the same way).
+  if (auto env = Spawn(f, nullptr); env.ok()) ArmIdleTimer(**env);
+}
+
+void FunctionService::ArmIdleTimer(Env& env) {
+  uint64_t id = env.id;
+  std::weak_ptr<bool> alive = alive_;
+  env.idle_timer = clock_.ScheduleAt(clock_.Now() + options_.idle_timeout,
+                                     [this, alive, id] {
+                                       if (alive.expired()) return;
+                                       if (Env* e = FindEnv(id)) {
+                                         e->idle_timer = 0;
+                                         Retire(*e);
+                                       }
+                                     });
+}
+
 void FunctionService::Start(Env& env, std::unique_ptr<Invocation> inv) {
+  env.used = true;
   // A cold environment's logs all belong to its first invocation (init
   // included); a warm one's from here on.
   inv->log_mark = inv->cold ? 0 : env.process->LogMark();
@@ -1068,16 +1101,7 @@ void FunctionService::Complete(Env& env, InvocationRecord::Outcome outcome,
                   outcome != InvocationRecord::Outcome::kTimeout &&
                   env.reader.error().empty() && !env.reader.InFrame();
   if (reusable) {
-    uint64_t id = env.id;
-    std::weak_ptr<bool> alive = alive_;
-    env.idle_timer = clock_.ScheduleAt(clock_.Now() + options_.idle_timeout,
-                                       [this, alive, id] {
-                                         if (alive.expired()) return;
-                                         if (Env* e = FindEnv(id)) {
-                                           e->idle_timer = 0;
-                                           Retire(*e);
-                                         }
-                                       });
+    ArmIdleTimer(env);
   } else {
     // A cold process has answered (or failed): it is ended now (SIGTERM,
     // then SIGKILL after the grace), as Lambda freezes an environment once
@@ -1095,8 +1119,14 @@ std::string FunctionService::LogResult(Env& env, const Invocation& inv,
   std::optional<Duration> init;
   // A frame process that never said "ready" has no init of its own; a
   // runtime that never asked for its event spent all of it in init.
-  if (inv.cold) init = env.init.value_or(env.api ? total : Duration(0));
-  Duration run = total - init.value_or(Duration(0));
+  if (inv.cold) {
+    init =
+        env.init.value_or(env.api ? clock_.Now() - env.spawned : Duration(0));
+  }
+  // Only the part of init after the invocation came is not its run (an
+  // environment started ahead was ready before).
+  Duration run = total;
+  if (init) run -= std::max(Duration(0), env.spawned + *init - inv.start);
   if (run < Duration(0)) run = Duration(0);
   int64_t billed = std::chrono::ceil<std::chrono::milliseconds>(run).count();
   std::string report =

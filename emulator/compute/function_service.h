@@ -174,6 +174,14 @@ struct FunctionServiceOptions {
   // (functions/runtimes/README.md). Not for a function whose own
   // environment variables have FANLAB_VIRTUAL_CLOCK=0.
   std::string clock_file;
+  // Deterministic runs: a Runtime API function (python, nodejs, provided)
+  // gets one environment started as it is created (or its code or
+  // configuration updated), so its init overlaps whatever runs before its
+  // first invocation, as Lambda may initialize environments ahead of
+  // demand. Its first invocation is still the environment's cold one (init
+  // and logs included); an init that fails ahead is not reported: the
+  // invocation starts an environment of its own, whose failure is.
+  bool start_ahead = false;
 };
 
 class FunctionService {
@@ -376,6 +384,10 @@ class FunctionService {
   Result<Env*> Spawn(const std::shared_ptr<Function>& f,
                      const Invocation* cold);
   void Start(Env& env, std::unique_ptr<Invocation> inv);
+  // options_.start_ahead: one idle environment of `f`, started now.
+  void StartAhead(const std::shared_ptr<Function>& f);
+  // Ends an idle warm environment after options_.idle_timeout.
+  void ArmIdleTimer(Env& env);
   // The fault (if any) for the invocation `env` has just started.
   void StartFault(Env& env);
   void OnResultBytes(uint64_t env_id, std::string_view bytes);

@@ -152,13 +152,14 @@ for (;;) {
 
 class RuntimeFunctionsTest : public ::testing::Test {
  protected:
-  RuntimeFunctionsTest()
+  explicit RuntimeFunctionsTest(bool start_ahead = false)
       : service_(clock_, launcher_, ids_,
                  {.endpoint = "inproc://engine",
                   .http_endpoint = "http://127.0.0.1:9",
                   .global_concurrency = 200,
                   .kill_grace = milliseconds(50),
-                  .idle_timeout = std::chrono::minutes(5)}) {
+                  .idle_timeout = std::chrono::minutes(5),
+                  .start_ahead = start_ahead}) {
     service_.SetRuntimeApiListeners(&listeners_);
     service_.SetRecordCallback(
         [this](const InvocationRecord& r) { records_.push_back(r); });
@@ -484,6 +485,70 @@ TEST_F(RuntimeFunctionsTest, AHandlerThatCannotLoadIsTheRuntimesInitError) {
   InvokeResult again = Invoke("init");
   EXPECT_EQ(Str(Parse(again.payload), "errorType"),
             "Runtime.ImportModuleError");
+}
+
+// Deterministic runs start one environment of a runtime function as it is
+// created: its init runs ahead, and nothing else shows it.
+class StartAheadTest : public RuntimeFunctionsTest {
+ protected:
+  StartAheadTest() : RuntimeFunctionsTest(/*start_ahead=*/true) {}
+};
+
+TEST_F(StartAheadTest, TheFirstInvocationIsStillTheColdOneWithItsInit) {
+  Create(Python("echo", "echo"));
+  // Started and waiting in `next` before anything invokes it.
+  RunUntil([&] { return service_.ready_environments("echo") == 1; });
+  InvokeResult first = Invoke("echo", R"({"n":1})");
+  InvokeResult second = Invoke("echo", R"({"n":2})");
+  EXPECT_EQ(Str(Parse(first.payload), "event"), R"({"n":1})");
+  EXPECT_EQ(Str(Parse(second.payload), "event"), R"({"n":2})");
+  ASSERT_EQ(records_.size(), 2u);
+  EXPECT_TRUE(records_[0].cold);
+  EXPECT_FALSE(records_[1].cold);
+  EXPECT_EQ(service_.environments("echo"), 1u);
+  // The cold invocation's logs hold the init's, as on an on-demand start.
+  EXPECT_NE(first.log_tail.find("\tInit Duration: "), std::string::npos);
+  EXPECT_EQ(second.log_tail.find("\tInit Duration: "), std::string::npos);
+}
+
+TEST_F(StartAheadTest, AnInitThatFailsAheadIsReportedByTheInvocation) {
+  Create(Python("init", "initerror"));
+  // The environment started ahead fails its init and is gone, unreported.
+  RunUntil([&] { return service_.environments("init") == 0; });
+  EXPECT_TRUE(records_.empty());
+  // The invocation starts one of its own, whose init error it reports.
+  InvokeResult r = Invoke("init");
+  EXPECT_EQ(Str(Parse(r.payload), "errorType"), "Runtime.ImportModuleError");
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_TRUE(records_[0].cold);
+}
+
+TEST_F(StartAheadTest, NoneIsKeptForAFunctionThatCannotRun) {
+  Create(Python("echo", "echo"));
+  RunUntil([&] { return service_.ready_environments("echo") == 1; });
+  ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 0).ok());
+  RunUntil([&] { return service_.environments("echo") == 0; });
+  // Back to a reservation of one: its invocation starts cold, on demand.
+  ASSERT_TRUE(service_.PutFunctionConcurrency("echo", 1).ok());
+  Invoke("echo");
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_TRUE(records_[0].cold);
+}
+
+TEST_F(StartAheadTest, AnUpdateStartsOneOfTheNewVersion) {
+  Create(Python("echo", "echo"));
+  RunUntil([&] { return service_.ready_environments("echo") == 1; });
+  FunctionConfig c = Python("echo", "echo");
+  c.timeout_seconds = 5;
+  ASSERT_TRUE(service_.UpdateFunctionConfiguration(c).ok());
+  // The old one retires; one of the new version waits in `next`.
+  RunUntil([&] {
+    return service_.environments("echo") == 1 &&
+           service_.ready_environments("echo") == 1;
+  });
+  Invoke("echo");
+  ASSERT_EQ(records_.size(), 1u);
+  EXPECT_TRUE(records_[0].cold);
 }
 
 TEST_F(RuntimeFunctionsTest, MemoryUsedPastMemorySizeIsOutOfMemory) {
