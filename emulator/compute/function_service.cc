@@ -1167,9 +1167,14 @@ Result<std::vector<std::string>> FunctionService::ArgvFor(
     // background recompilation finishing sooner or later changes how often
     // the main thread reads the clock, and the memory reducer keeps a
     // timer of about 8 s pending in an idle runtime (its sleep would hold
-    // virtual time). NODE_OPTIONS does not take these flags.
+    // virtual time). WebAssembly (the HTTP parser behind `fetch`) stays
+    // with the baseline compiler: the optimizing tier-up is tens of
+    // milliseconds of a background thread's CPU that every round waits
+    // for, as the process is not idle while it runs. NODE_OPTIONS does not
+    // take these flags.
     argv.push_back("--no-concurrent-recompilation");
     argv.push_back("--no-memory-reducer");
+    argv.push_back("--liftoff-only");
   }
   argv.push_back(
       (std::filesystem::path(options_.runtimes_dir) / "node" / "bootstrap.mjs")
