@@ -71,7 +71,11 @@ int ExploreFile(const ExploreCommandOptions& o) {
   }
   const uint64_t seed = *r.failing_seed;
   const char* real_time = o.real_time ? " --real-time" : "";
-  std::printf("seed %llu fails:\n", static_cast<unsigned long long>(seed));
+  std::printf(
+      "seed %llu fails%s:\n", static_cast<unsigned long long>(seed),
+      s.expect_failure.empty()
+          ? ""
+          : (" as the scenario expects (" + s.expect_failure + ")").c_str());
   if (!r.failure.failure.empty()) {
     std::printf("  %s\n", r.failure.failure.c_str());
   }

@@ -92,6 +92,22 @@ TEST(ExploreTest, ShrinkingKeepsOnlyTheNeededFault) {
   EXPECT_GT(r.shrink_runs, 0u);
 }
 
+TEST(ExploreTest, AWeakSpotShownOnPurposeIsFoundAndShrunk) {
+  // As a replay it passes (the failure is expected); exploring it reports
+  // the seed that breaks it, shrunk as any failure is.
+  std::string yaml = kTwoSends;
+  yaml.insert(yaml.find("resources:"),
+              "expect_failure: the second send to jobs fails\n");
+  Scenario s = LoadFile("weak-spot.yaml", yaml);
+  ASSERT_FALSE(s.expect_failure.empty());
+  ExploreResult r = Explore(s, ExploreOptions{.seeds = 3});
+  ASSERT_EQ(r.failing_seed, 1u);
+  EXPECT_TRUE(r.failure.failed_as_expected);
+  EXPECT_THAT(FailureSignature(r.failure), HasSubstr("both jobs sent"));
+  ASSERT_EQ(r.shrunk.faults.size(), 1u);
+  EXPECT_EQ(r.shrunk.faults[0].error, "ServiceUnavailable");
+}
+
 TEST(ExploreTest, TheShrunkYamlReadsBackAndFailsTheSameWay) {
   Scenario s = LoadFile("two-sends.yaml", kTwoSends);
   ExploreResult r = Explore(s, ExploreOptions{.seeds = 1});
