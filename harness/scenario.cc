@@ -50,35 +50,27 @@ std::string FunctionArn(const std::string& name) {
 // (wrongly typed parts are skipped: their errors are already reported).
 class Reader {
  public:
-  Reader(std::string file, std::string base_dir, const LoadOptions& options,
-         Diagnostics& errors)
-      : file_(std::move(file)),
-        base_dir_(std::move(base_dir)),
-        options_(options),
-        errors_(errors) {}
+  Reader(ScenarioDraft& draft, Diagnostics& errors)
+      : file_(draft.file),
+        base_dir_(draft.base_dir),
+        options_(draft.options),
+        errors_(errors),
+        draft_(draft),
+        queues_(draft.queues),
+        functions_(draft.functions),
+        buckets_(draft.buckets),
+        tables_(draft.tables),
+        topics_(draft.topics),
+        sinks_(draft.sinks),
+        step_ids_(draft.step_ids),
+        advance_ids_(draft.advance_ids) {}
 
-  Scenario Read(const YAML::Node& root) {
-    Scenario s;
+  void Read(const YAML::Node& root) {
+    Scenario& s = draft_.scenario;
     s.file = file_;
-    s.name = Str(root["name"]);
-    // A name goes into reports, event logs and file names: text only.
-    if (!IsValidUtf8(s.name)) {
-      Error(root["name"], "name", "the name is not valid UTF-8");
-    } else if (std::any_of(s.name.begin(), s.name.end(), [](char c) {
-                 return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-               })) {
-      Error(root["name"], "name",
-            "the name holds a control character (NUL, a newline, ...)");
-    }
     if (s.name.empty()) {
       s.name = fs::path(file_).stem().string();
     }
-    s.description = Str(root["description"]);
-    s.expect_failure = Str(root["expect_failure"]);
-    if (auto seed = Int(root["seed"]); seed && *seed >= 0) {
-      s.seed = static_cast<uint64_t>(*seed);
-    }
-    s.virtual_clock = Str(root["clock"]) != "real";
     // Names first, so that any part may refer to any resource.
     const YAML::Node res = root["resources"] && root["resources"].IsMap()
                                ? root["resources"]
@@ -119,13 +111,8 @@ class Reader {
     ReadRoutes(res["routes"], s);
     ReadDurations(root["durations"], s);
     ReadTimeline(root["timeline"], s);
-    ReadRun(root["run"], s);
     ReadExpectations(root["expect"], s);
-    ReadFaults(root["faults"], file_,
-               DeclaredNames{.functions = functions_, .queues = queues_},
-               s.faults, errors_);
-    ReadInvariants(root["invariants"], file_, s.invariants, errors_);
-    return s;
+    for (const auto& check : draft_.checks) check(errors_);
   }
 
  private:
@@ -1040,22 +1027,7 @@ class Reader {
     return false;  // the format check reported it
   }
 
-  // --- Run and expectations ------------------------------------------------
-  void ReadRun(const YAML::Node& n, Scenario& s) {
-    if (!n || !n.IsMap()) return;
-    if (n["until"] && n["for"]) {
-      Error(n, "run", "give either \"until: quiescent\" or \"for\", not both");
-    }
-    if (auto d = DurationOf(n["for"])) s.run.duration = *d;
-    if (auto d = DurationOf(n["settle"])) s.run.settle = *d;
-    if (auto d = DurationOf(n["max"])) s.run.max_virtual = *d;
-    if (auto d = DurationOf(n["wall_timeout"])) {
-      s.run.wall_timeout =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-    }
-    if (auto b = Bool(n["deterministic"])) s.run.deterministic = *b;
-  }
-
+  // --- Expectations ------------------------------------------------------
   void ReadExpectations(const YAML::Node& list, Scenario& s) {
     static const char* kKinds[] = {
         "invocations", "messages", "queue",  "items", "objects",
@@ -1170,8 +1142,9 @@ class Reader {
   std::string base_dir_;
   const LoadOptions& options_;
   Diagnostics& errors_;
-  std::set<std::string> queues_, functions_, buckets_, tables_, topics_, sinks_,
-      step_ids_, advance_ids_;
+  ScenarioDraft& draft_;
+  std::set<std::string>&queues_, &functions_, &buckets_, &tables_, &topics_,
+      &sinks_, &step_ids_, &advance_ids_;
 };
 
 std::string ExecutableDir() {
@@ -1328,13 +1301,13 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
                              "timeline, expect, ...)"});
     return result;
   }
-  ValidateNode(root, *ScenarioSpec(), "", file, result.errors);
   std::string base_dir = fs::path(file).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
-  Reader reader(file, base_dir, options, result.errors);
-  Scenario s;
+  ScenarioDraft draft(file, base_dir, options);
+  Scenario& s = draft.scenario;
   try {
-    s = reader.Read(root);
+    BindNode(root, *ScenarioSpec(), &draft, &draft, file, result.errors);
+    Reader(draft, result.errors).Read(root);
   } catch (const std::exception& e) {
     // A shape the reader did not expect; the format check has said why.
     if (result.errors.empty()) {

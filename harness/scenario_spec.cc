@@ -3,6 +3,11 @@
 // explains each part with examples.
 #include "harness/scenario_spec.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+#include "emulator/core/utf8.h"
 #include "harness/scenario_sim.h"
 
 namespace fanlab::harness {
@@ -330,33 +335,77 @@ SpecPtr ScenarioSpec() {
         {"invocations", "messages", "queue", "items", "objects", "emails",
          "requests", "events", "order", "response"});
 
-    auto run = Object(
-        {
-            {"until", Enum({"quiescent"}, "the default")},
-            {"for", DurationSpec("run at least this much virtual time from the "
-                                 "start, then until quiescent")},
-            {"settle", DurationSpec("quiet time that counts as quiescent "
-                                    "(default 1s)")},
-            {"max", DurationSpec("virtual time allowed to reach quiescence "
-                                 "(default 24h)")},
-            {"wall_timeout",
-             DurationSpec("real time allowed for the run (default 60s)")},
-            {"deterministic",
-             Boolean("false: follow real time inside handlers, as "
-                     "--real-time does (default true)")},
-        },
-        "how long to run after the last step");
+    auto run = Then(
+        Object(
+            {
+                {"until", Enum({"quiescent"}, "the default")},
+                {"for",
+                 DurationSpec("run at least this much virtual time from the "
+                              "start, then until quiescent"),
+                 false, Set([](RunSpec& r, Duration d) { r.duration = d; })},
+                {"settle",
+                 DurationSpec("quiet time that counts as quiescent "
+                              "(default 1s)"),
+                 false, To(&RunSpec::settle)},
+                {"max",
+                 DurationSpec("virtual time allowed to reach quiescence "
+                              "(default 24h)"),
+                 false, To(&RunSpec::max_virtual)},
+                {"wall_timeout",
+                 DurationSpec("real time allowed for the run (default 60s)"),
+                 false, Set([](RunSpec& r, Duration d) {
+                   r.wall_timeout =
+                       std::chrono::duration_cast<std::chrono::milliseconds>(d);
+                 })},
+                {"deterministic",
+                 Boolean("false: follow real time inside handlers, as "
+                         "--real-time does (default true)"),
+                 false, To(&RunSpec::deterministic)},
+            },
+            "how long to run after the last step"),
+        [](RunSpec&, const Site& site) {
+          if (site.node["until"] && site.node["for"]) {
+            site.Error("give either \"until: quiescent\" or \"for\", not both");
+          }
+        });
 
     return Object(
         {
-            {"name", String("defaults to the file's name")},
-            {"description", String()},
+            {"name", String("defaults to the file's name"), false,
+             Set([](ScenarioDraft& d, std::string name, const Site& site) {
+               // A name goes into reports, event logs and file names:
+               // text only.
+               if (!IsValidUtf8(name)) {
+                 site.Error("the name is not valid UTF-8");
+               } else if (std::any_of(name.begin(), name.end(), [](char c) {
+                            return static_cast<unsigned char>(c) < 0x20 ||
+                                   c == 0x7f;
+                          })) {
+                 site.Error(
+                     "the name holds a control character (NUL, a newline, "
+                     "...)");
+               }
+               d.scenario.name = name;
+             })},
+            {"description", String(), false,
+             Set([](ScenarioDraft& d, std::string v) {
+               d.scenario.description = v;
+             })},
             {"expect_failure",
              String("why the scenario is expected to fail: it shows a "
                     "weak spot; it passes when an expectation or invariant "
-                    "breaks, and fails when everything holds")},
-            {"seed", Integer("the seed of ids and request ids", 0)},
-            {"clock", Enum({"virtual", "real"}, "default virtual")},
+                    "breaks, and fails when everything holds"),
+             false, Set([](ScenarioDraft& d, std::string v) {
+               d.scenario.expect_failure = v;
+             })},
+            {"seed", Integer("the seed of ids and request ids", 0), false,
+             Set([](ScenarioDraft& d, uint64_t seed) {
+               d.scenario.seed = seed;
+             })},
+            {"clock", Enum({"virtual", "real"}, "default virtual"), false,
+             Set([](ScenarioDraft& d, std::string clock) {
+               d.scenario.virtual_clock = clock != "real";
+             })},
             {"stack", String("a SAM or CloudFormation template whose "
                              "resources are created before the others "
                              "(docs/templates.md)")},
@@ -374,10 +423,13 @@ SpecPtr ScenarioSpec() {
                    "named (a template's, or declared ones), by function "
                    "name")},
             {"timeline", Array(step)},
-            {"run", run},
+            {"run", run, false,
+             Enter([](ScenarioDraft& d, const Site&) -> RunSpec& {
+               return d.scenario.run;
+             })},
             {"expect", Array(expectation)},
-            {"faults", FaultsSpec()},
-            {"invariants", InvariantsSpec()},
+            FaultsField(),
+            InvariantsField(),
         },
         "a fanlab scenario");
   }();
