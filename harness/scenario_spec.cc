@@ -6,13 +6,280 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "emulator/core/arn.h"
+#include "emulator/core/base64.h"
 #include "emulator/core/utf8.h"
+#include "emulator/services/schedule_expression.h"
 #include "harness/scenario_sim.h"
+#include "harness/yaml_util.h"
 
 namespace fanlab::harness {
 
 namespace {
+
+namespace json = boost::json;
+namespace fs = std::filesystem;
+using QueueCreate = ScenarioDraft::QueueCreate;
+using FunctionCreate = ScenarioDraft::FunctionCreate;
+
+// Scenarios run on the engine's default account (EngineOptions::account).
+std::string QueueArn(const std::string& name) {
+  return fanlab::QueueArn(Account{}, name);
+}
+std::string TopicArn(const std::string& name) {
+  return fanlab::TopicArn(Account{}, name);
+}
+std::string FunctionArn(const std::string& name) {
+  return fanlab::FunctionArn(Account{}, name);
+}
+
+ScenarioDraft& Of(const Site& site) { return site.Context<ScenarioDraft>(); }
+
+std::string Text(const json::object& body, const char* key) {
+  const json::value* v = body.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
+}
+
+int64_t Seconds(Duration d) {
+  return std::chrono::duration_cast<std::chrono::seconds>(d).count();
+}
+
+json::object StringObject(const ScalarMap& map) {
+  json::object out;
+  for (const auto& [k, v] : map) out[k] = v;
+  return out;
+}
+
+// A body whose keys come in this order once set (unset ones stay null
+// until FillUnset, or ScenarioDraft::DropUnset).
+json::object Keys(const std::vector<const char*>& keys) {
+  json::object out;
+  for (const char* k : keys) out[k] = nullptr;
+  return out;
+}
+// `key` of the calls in `section` that do not have it yet (the calls a
+// bucket's, table's or topic's elements made before its name was bound).
+void FillUnset(std::deque<ActionCall>& section, const char* key,
+               const json::value& value) {
+  for (ActionCall& c : section) {
+    if (json::value* v = c.body.if_contains(key);
+        v != nullptr && v->is_null()) {
+      *v = value;
+    }
+  }
+}
+
+// Sets the JSON key `key` of the call's body to the value.
+template <class V>
+Bind Key(const char* key) {
+  return Set([key](ActionCall& c, V v) { c.body[key] = v; });
+}
+
+// A command's words; its program found as FindFunctionProgram says.
+void BindCommand(FunctionCreate& f, const std::vector<std::string>& words,
+                 const Site& at) {
+  json::array command;
+  for (const auto& w : words) command.push_back(json::string(w));
+  if (command.empty()) {
+    at.Error("the command is empty");
+  } else {
+    std::vector<std::string> searched;
+    std::string program =
+        FindFunctionProgram(std::string(command[0].as_string()),
+                            Of(at).base_dir, Of(at).options, &searched);
+    if (program.empty()) {
+      std::string where;
+      for (const auto& p : searched) where += (where.empty() ? "" : ", ") + p;
+      at.Error("cannot find the program \"" +
+               std::string(command[0].as_string()) + "\" (looked in " + where +
+               "); build it or give its path");
+    } else {
+      command[0] = json::string(program);
+    }
+  }
+  f.command = std::move(command);
+}
+
+// A function run by a Lambda runtime: Runtime, Handler, and its code
+// (Code.ZipFile, the zip's bytes in base64, or Code.Directory, a folder's
+// absolute path).
+void RuntimeCode(const FunctionCreate& f, const Site& at, json::object& body) {
+  const YAML::Node& n = at.node;
+  body["Runtime"] = f.runtime;
+  const bool language =
+      f.runtime.starts_with("python") || f.runtime.starts_with("nodejs");
+  if (n["handler"]) {
+    const size_t dot = f.handler.rfind('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == f.handler.size()) {
+      at.Error(n["handler"], at.path + ".handler",
+               "a handler is module.function (app.handler), not \"" +
+                   f.handler + "\"");
+    }
+    body["Handler"] = f.handler;
+  } else if (language) {
+    at.Error("missing required key \"handler\": a " + f.runtime +
+             " function names its module.function (app.handler)");
+  }
+  if (n["working_dir"]) {
+    at.Error(n["working_dir"], at.path + ".working_dir",
+             "working_dir is for a command; a function with a runtime runs "
+             "in its code folder");
+  }
+  if (!n["code"]) {
+    return at.Error(
+        "missing required key \"code\": a function with a runtime "
+        "needs its code (a folder or a .zip)");
+  }
+  auto error = [&](std::string message) {
+    at.Error(n["code"], at.path + ".code", std::move(message));
+  };
+  fs::path code =
+      fs::absolute(fs::path(Of(at).base_dir) / f.code).lexically_normal();
+  if (!code.has_filename() && code != code.root_path()) {
+    code = code.parent_path();  // "code/" names the folder "code"
+  }
+  std::error_code ec;
+  if (fs::is_directory(code, ec)) {
+    body["Code"] = json::object{{"Directory", code.string()}};
+    return;
+  }
+  if (!fs::exists(code, ec)) {
+    return error("no folder or .zip at " + code.string());
+  }
+  if (code.extension() != ".zip" || !fs::is_regular_file(code, ec)) {
+    return error(code.string() + " is neither a folder nor a .zip file");
+  }
+  std::ifstream in(code, std::ios::binary);
+  if (!in) return error("cannot read " + code.string());
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  body["Code"] = json::object{{"ZipFile", Base64Encode(bytes.str())}};
+}
+
+// A function's calls: CreateFunction, then PutFunctionConcurrency and
+// PutFunctionEventInvokeConfig when it sets them; its virtual duration.
+void FinishFunction(FunctionCreate& f, const Site& at) {
+  ScenarioDraft& d = Of(at);
+  const YAML::Node& n = at.node;
+  json::object body{{"FunctionName", f.name}};
+  if (n["runtime"]) {
+    RuntimeCode(f, at, body);
+  } else {
+    json::object code{{"Command", f.command}};
+    if (n["working_dir"]) {
+      code["WorkingDirectory"] =
+          (fs::path(d.base_dir) / f.working_dir).lexically_normal().string();
+    }
+    body["Code"] = std::move(code);
+    for (const char* key : {"handler", "code"}) {
+      if (n[key]) {
+        at.Error(n[key], at.path + "." + key,
+                 std::string(key) +
+                     " is for a function with a runtime; a "
+                     "command is a program of its own");
+      }
+    }
+  }
+  body["Mode"] = f.mode == "cold" ? "cold" : "warm";
+  if (f.timeout) body["Timeout"] = Seconds(*f.timeout);
+  if (f.memory) body["MemorySize"] = *f.memory;
+  if (f.environment) {
+    body["Environment"] = json::object{{"Variables", *f.environment}};
+  }
+  d.functions_setup.push_back({"CreateFunction", std::move(body), f.origin});
+  if (f.duration) {
+    Duration max = f.duration_max.value_or(*f.duration);
+    if (max < *f.duration) {
+      at.Error(n["duration_max"], at.path + ".duration_max",
+               "duration_max is at least duration (" +
+                   FormatDuration(*f.duration) + "), not " +
+                   FormatDuration(max));
+    }
+    d.scenario.virtual_durations[f.name] = {*f.duration, max};
+  } else if (f.duration_max) {
+    d.scenario.virtual_durations[f.name] = {Duration(0), *f.duration_max};
+  }
+  if (f.reserved_concurrency) {
+    d.functions_setup.push_back(
+        {"PutFunctionConcurrency",
+         {{"FunctionName", f.name},
+          {"ReservedConcurrentExecutions", *f.reserved_concurrency}},
+         f.reserved_concurrency_origin});
+  }
+  if (n["retries"] || n["max_event_age"] || n["on_success"] ||
+      n["on_failure"]) {
+    json::object config{{"FunctionName", f.name}};
+    if (f.retries) config["MaximumRetryAttempts"] = *f.retries;
+    if (f.max_event_age) {
+      config["MaximumEventAgeInSeconds"] = Seconds(*f.max_event_age);
+    }
+    json::object destinations;
+    for (const char* key : {"OnSuccess", "OnFailure"}) {
+      if (f.destinations.contains(key)) {
+        destinations[key] = f.destinations[key];
+      }
+    }
+    if (!destinations.empty()) {
+      config["DestinationConfig"] = std::move(destinations);
+    }
+    d.functions_setup.push_back(
+        {"PutFunctionEventInvokeConfig", std::move(config), f.origin});
+  }
+}
+
+// A table's key schema, from hash_key, range_key and attribute_types.
+void FinishTable(ActionCall& c, const Site& at) {
+  const YAML::Node& n = at.node;
+  json::object types;
+  if (n["attribute_types"] && n["attribute_types"].IsMap()) {
+    types = StringObject(ValueOf<ScalarMap>(n["attribute_types"]));
+  }
+  json::array definitions, schema;
+  for (const char* role : {"hash_key", "range_key"}) {
+    std::string key = n[role] && n[role].IsScalar() ? n[role].Scalar() : "";
+    if (key.empty()) continue;
+    std::string type =
+        types.contains(key) ? std::string(types.at(key).as_string()) : "S";
+    definitions.push_back(
+        json::object{{"AttributeName", key}, {"AttributeType", type}});
+    schema.push_back(json::object{
+        {"AttributeName", key},
+        {"KeyType", std::string(role) == "hash_key" ? "HASH" : "RANGE"}});
+  }
+  c.body["AttributeDefinitions"] = std::move(definitions);
+  c.body["KeySchema"] = std::move(schema);
+  c.body["BillingMode"] = "PAY_PER_REQUEST";
+  FillUnset(Of(at).tables_setup, "TableName", c.body["TableName"]);
+}
+
+// A subscription's endpoint: a queue's or function's name becomes its ARN.
+void FinishSubscription(ActionCall& c, const Site& at) {
+  ScenarioDraft& d = Of(at);
+  const YAML::Node endpoint_node = at.node["endpoint"];
+  const std::string protocol = Text(c.body, "Protocol");
+  std::string endpoint =
+      endpoint_node && endpoint_node.IsScalar() ? endpoint_node.Scalar() : "";
+  Site endpoint_site{endpoint_node, at.path + ".endpoint",
+                     at.key,        at.file,
+                     at.errors,     at.context};
+  if (protocol == "sqs" && !endpoint.starts_with("arn:")) {
+    d.Refer(endpoint_site, d.queues, "queue");
+    endpoint = QueueArn(endpoint);
+  } else if (protocol == "lambda" && !endpoint.starts_with("arn:")) {
+    d.Refer(endpoint_site, d.functions, "function");
+    endpoint = FunctionArn(endpoint);
+  }
+  d.CheckPlaceholders(endpoint_node, endpoint_site.path);
+  c.body["Endpoint"] = endpoint;
+  json::object& attributes = c.body["Attributes"].as_object();
+  ScenarioDraft::DropUnset(attributes);
+  if (attributes.empty()) c.body.erase("Attributes");
+}
 
 // The fields every collection expectation shares.
 std::vector<Field> CollectionChecks(std::vector<Field> fields) {
@@ -79,159 +346,464 @@ const std::vector<std::string>& LambdaRuntimes() {
 
 SpecPtr ScenarioSpec() {
   static const SpecPtr spec = [] {
-    auto queue = Object(
-        {
-            {"name", String("the queue name (.fifo for a FIFO queue)"), true},
-            {"attributes", MapOf(Scalar(),
-                                 "SQS attributes: "
-                                 "VisibilityTimeout, DelaySeconds, "
-                                 "ContentBasedDeduplication, ...")},
-            {"dead_letter",
-             Object({{"queue", String("the dead-letter queue's name"), true},
-                     {"max_receive_count", Integer("", 1, 1000), true}},
-                    "the RedrivePolicy")},
-        },
-        "a queue");
-    auto function = Object(
-        {
-            {"name", String("the function name"), true},
-            {"command",
-             StringOrList("the program and its arguments; a bare program "
-                          "name is a function fanlab builds "
-                          "(fanlab-doparallel), a path is relative to the "
-                          "scenario file")},
-            {"runtime",
-             Enum(LambdaRuntimes(),
-                  "a Lambda runtime, instead of a command: the function is "
-                  "its code, run by that runtime through the Runtime API")},
-            {"handler",
-             String("module.function (app.handler); required for python "
-                    "and node runtimes, passed as _HANDLER to provided "
-                    "ones")},
-            {"code", String("with a runtime: a folder or a .zip, relative to "
-                            "the scenario file")},
-            {"working_dir",
-             String("for a command, relative to the scenario file")},
-            {"timeout", DurationSpec("1s..900s, default 3s")},
-            {"memory", Integer("MB", 128, 10240)},
-            {"mode", Enum({"warm", "cold"},
-                          "warm (default): environments are reused; cold: a "
-                          "process per invocation")},
-            {"environment", MapOf(Scalar(), "environment variables")},
-            {"reserved_concurrency", Integer("", 0)},
-            {"duration",
-             DurationSpec("deterministic runs: the virtual time each "
-                          "invocation takes (default 0)")},
-            {"duration_max",
-             DurationSpec("deterministic runs: each invocation draws its "
-                          "virtual time from [duration, duration_max], "
-                          "seeded")},
-            {"retries",
-             Integer("Event invocations' MaximumRetryAttempts", 0, 2)},
-            {"max_event_age", DurationSpec("60s..6h")},
-            {"on_success",
-             String("destination: queue:NAME, topic:NAME or an ARN")},
-            {"on_failure",
-             String("destination: queue:NAME, topic:NAME or an ARN")},
-        },
-        "a function", {"command", "runtime"});
+    auto queue = Then(
+        Object(
+            {
+                {"name", String("the queue name (.fifo for a FIFO queue)"),
+                 true,
+                 Set([](QueueCreate& q, std::string name, const Site& at) {
+                   Of(at).Declare(Of(at).queues, name, at);
+                   q.call.body["QueueName"] = name;
+                 })},
+                {"attributes",
+                 MapOf(Scalar(),
+                       "SQS attributes: "
+                       "VisibilityTimeout, DelaySeconds, "
+                       "ContentBasedDeduplication, ..."),
+                 false, Set([](QueueCreate& q, ScalarMap attributes) {
+                   for (auto& [k, v] : attributes) q.attributes[k] = v;
+                 })},
+                {"dead_letter",
+                 Object({{"queue", String("the dead-letter queue's name"), true,
+                          Set([](QueueCreate& q, std::string name,
+                                 const Site& at) {
+                            Of(at).Refer(at, Of(at).queues, "queue");
+                            q.dead_letter = name;
+                          })},
+                         {"max_receive_count", Integer("", 1, 1000), true,
+                          To(&QueueCreate::max_receive_count)}},
+                        "the RedrivePolicy"),
+                 false, Enter([](QueueCreate& q, const Site&) -> QueueCreate& {
+                   return q;
+                 })},
+            },
+            "a queue"),
+        [](QueueCreate& q, const Site&) {
+          std::string name = Text(q.call.body, "QueueName");
+          if (name.ends_with(".fifo") && !q.attributes.contains("FifoQueue")) {
+            q.attributes["FifoQueue"] = "true";
+          }
+          if (!q.dead_letter.empty()) {
+            json::object policy{
+                {"deadLetterTargetArn", QueueArn(q.dead_letter)},
+                {"maxReceiveCount", q.max_receive_count}};
+            q.attributes["RedrivePolicy"] = json::serialize(policy);
+          }
+          if (!q.attributes.empty()) q.call.body["Attributes"] = q.attributes;
+        });
+    auto function = Then(
+        Object(
+            {
+                {"name", String("the function name"), true,
+                 Set([](FunctionCreate& f, std::string name, const Site& at) {
+                   Of(at).Declare(Of(at).functions, name, at);
+                   f.name = name;
+                 })},
+                {"command",
+                 StringOrList("the program and its arguments; a bare program "
+                              "name is a function fanlab builds "
+                              "(fanlab-doparallel), a path is relative to "
+                              "the scenario file"),
+                 false,
+                 Set([](FunctionCreate& f, std::vector<std::string> command,
+                        const Site& at) { BindCommand(f, command, at); })},
+                {"runtime",
+                 Enum(LambdaRuntimes(),
+                      "a Lambda runtime, instead of a command: the function "
+                      "is its code, run by that runtime through the Runtime "
+                      "API"),
+                 false, To(&FunctionCreate::runtime)},
+                {"handler",
+                 String("module.function (app.handler); required for python "
+                        "and node runtimes, passed as _HANDLER to provided "
+                        "ones"),
+                 false, To(&FunctionCreate::handler)},
+                {"code",
+                 String("with a runtime: a folder or a .zip, relative to "
+                        "the scenario file"),
+                 false, To(&FunctionCreate::code)},
+                {"working_dir",
+                 String("for a command, relative to the scenario file"), false,
+                 To(&FunctionCreate::working_dir)},
+                {"timeout", DurationSpec("1s..900s, default 3s"), false,
+                 Set([](FunctionCreate& f, Duration t, const Site& at) {
+                   if (t < std::chrono::seconds(1) ||
+                       t > std::chrono::seconds(900)) {
+                     at.Error("a timeout is between 1s and 900s, not " +
+                              FormatDuration(t));
+                   }
+                   f.timeout = t;
+                 })},
+                {"memory", Integer("MB", 128, 10240), false,
+                 Set([](FunctionCreate& f, int64_t mb) { f.memory = mb; })},
+                {"mode",
+                 Enum({"warm", "cold"},
+                      "warm (default): environments are reused; cold: a "
+                      "process per invocation"),
+                 false, To(&FunctionCreate::mode)},
+                {"environment", MapOf(Scalar(), "environment variables"), false,
+                 Set([](FunctionCreate& f, YAML::Node env, const Site& at) {
+                   Of(at).CheckPlaceholders(env, at.path);
+                   f.environment = StringObject(ValueOf<ScalarMap>(env));
+                 })},
+                {"reserved_concurrency", Integer("", 0), false,
+                 Set([](FunctionCreate& f, int64_t r, const Site& at) {
+                   f.reserved_concurrency = r;
+                   f.reserved_concurrency_origin =
+                       Origin{MarkOf(at.node), at.path};
+                 })},
+                {"duration",
+                 DurationSpec("deterministic runs: the virtual time each "
+                              "invocation takes (default 0)"),
+                 false,
+                 Set([](FunctionCreate& f, Duration d) { f.duration = d; })},
+                {"duration_max",
+                 DurationSpec("deterministic runs: each invocation draws its "
+                              "virtual time from [duration, duration_max], "
+                              "seeded"),
+                 false, Set([](FunctionCreate& f, Duration d) {
+                   f.duration_max = d;
+                 })},
+                {"retries",
+                 Integer("Event invocations' MaximumRetryAttempts", 0, 2),
+                 false,
+                 Set([](FunctionCreate& f, int64_t r) { f.retries = r; })},
+                {"max_event_age", DurationSpec("60s..6h"), false,
+                 Set([](FunctionCreate& f, Duration a, const Site& at) {
+                   if (a < std::chrono::seconds(60) ||
+                       a > std::chrono::hours(6)) {
+                     at.Error("max_event_age is between 60s and 6h, not " +
+                              FormatDuration(a));
+                   }
+                   f.max_event_age = a;
+                 })},
+                {"on_success",
+                 String("destination: queue:NAME, topic:NAME or an ARN"), false,
+                 Set([](FunctionCreate& f, std::string d, const Site& at) {
+                   f.destinations["OnSuccess"] =
+                       json::object{{"Destination", Of(at).Destination(d, at)}};
+                 })},
+                {"on_failure",
+                 String("destination: queue:NAME, topic:NAME or an ARN"), false,
+                 Set([](FunctionCreate& f, std::string d, const Site& at) {
+                   f.destinations["OnFailure"] =
+                       json::object{{"Destination", Of(at).Destination(d, at)}};
+                 })},
+            },
+            "a function", {"command", "runtime"}),
+        [](FunctionCreate& f, const Site& at) { FinishFunction(f, at); });
     auto mapping = Object(
         {
-            {"queue", String("the source queue"), true},
-            {"function", String("the function"), true},
-            {"batch_size", Integer("", 1, 10000)},
-            {"batching_window", DurationSpec("0s..300s")},
-            {"maximum_concurrency", Integer("", 2, 1000)},
-            {"report_batch_item_failures", Boolean()},
-            {"enabled", Boolean()},
+            {"queue", String("the source queue"), true,
+             Set([](ActionCall& c, std::string name, const Site& at) {
+               Of(at).Refer(at, Of(at).queues, "queue");
+               c.body["EventSourceArn"] = QueueArn(name);
+             })},
+            {"function", String("the function"), true,
+             Set([](ActionCall& c, std::string name, const Site& at) {
+               Of(at).Refer(at, Of(at).functions, "function");
+               c.body["FunctionName"] = name;
+             })},
+            {"batch_size", Integer("", 1, 10000), false,
+             Key<int64_t>("BatchSize")},
+            {"batching_window", DurationSpec("0s..300s"), false,
+             Set([](ActionCall& c, Duration w, const Site& at) {
+               if (w > std::chrono::seconds(300)) {
+                 at.Error("batching_window is at most 300s, not " +
+                          FormatDuration(w));
+               }
+               c.body["MaximumBatchingWindowInSeconds"] = Seconds(w);
+             })},
+            {"maximum_concurrency", Integer("", 2, 1000), false,
+             Set([](ActionCall& c, int64_t n) {
+               c.body["ScalingConfig"] =
+                   json::object{{"MaximumConcurrency", n}};
+             })},
+            {"report_batch_item_failures", Boolean(), false,
+             Set([](ActionCall& c, bool report) {
+               if (report) {
+                 c.body["FunctionResponseTypes"] =
+                     json::array{"ReportBatchItemFailures"};
+               }
+             })},
+            {"enabled", Boolean(), false, Key<bool>("Enabled")},
         },
         "an event source mapping");
     auto object = Object(
         {
-            {"key", String(), true},
+            {"key", String(), true, Key<std::string>("Key")},
             {"body", String("the content, as text")},
             {"json", AnyJson("the content, as JSON")},
             {"file", String("the content of this file (relative path)")},
-            {"content_type", String()},
+            {"content_type", String(), false, Key<std::string>("ContentType")},
         },
         "an object", {"body", "json", "file"});
-    auto bucket = Object({{"name", String(), true},
-                          {"objects", Array(object, "initial objects")}},
-                         "a bucket");
-    auto table = Object(
-        {
-            {"name", String(), true},
-            {"hash_key", String("the partition key attribute"), true},
-            {"range_key", String("the sort key attribute")},
-            {"attribute_types",
-             MapOf(Enum({"S", "N", "B"}), "key attribute types (default S)")},
-            {"items", Array(AnyJson(), "initial items, as plain JSON")},
-        },
-        "a table");
-    auto subscription = Object(
-        {
-            {"protocol", Enum({"sqs", "lambda", "email", "email-json", "http"}),
-             true},
-            {"endpoint",
-             String("a queue or function name (or ARN), an address, a URL"),
-             true},
-            {"raw", Boolean("RawMessageDelivery")},
-            {"filter_policy", AnyJson("FilterPolicy")},
-            {"filter_policy_scope", Enum({"MessageAttributes", "MessageBody"})},
-        },
-        "a subscription");
-    auto topic = Object(
-        {{"name", String(), true}, {"subscriptions", Array(subscription)}},
-        "a topic");
+    object = Then(object, [](ActionCall& c, const Site& at) {
+      c.body["Body"] = Base64Encode(Of(at).Content(at));
+      if (c.body["ContentType"].is_null() && at.node["json"]) {
+        c.body["ContentType"] = "application/json";
+      }
+    });
+    auto bucket = Then(
+        Object({{"name", String(), true,
+                 Set([](ActionCall& c, std::string name, const Site& at) {
+                   Of(at).Declare(Of(at).buckets, name, at);
+                   c.body["Bucket"] = name;
+                 })},
+                {"objects", Array(object, "initial objects"), false,
+                 Enter([](ActionCall&, const Site& at) -> ActionCall& {
+                   ActionCall& put =
+                       Of(at).Call(Of(at).buckets_setup, "PutObject", at);
+                   put.body = Keys({"Bucket", "Key", "Body", "ContentType"});
+                   return put;
+                 })}},
+               "a bucket"),
+        [](ActionCall& c, const Site& at) {
+          FillUnset(Of(at).buckets_setup, "Bucket", c.body["Bucket"]);
+        });
+    auto table = Then(
+        Object(
+            {
+                {"name", String(), true,
+                 Set([](ActionCall& c, std::string name, const Site& at) {
+                   Of(at).Declare(Of(at).tables, name, at);
+                   c.body["TableName"] = name;
+                 })},
+                {"hash_key", String("the partition key attribute"), true},
+                {"range_key", String("the sort key attribute")},
+                {"attribute_types", MapOf(Enum({"S", "N", "B"}),
+                                          "key attribute types (default S)")},
+                {"items", Array(AnyJson(), "initial items, as plain JSON"),
+                 false, Set([](ActionCall&, YAML::Node items, const Site& at) {
+                   size_t j = 0;
+                   for (const auto& item : items) {
+                     std::string path =
+                         at.path + "[" + std::to_string(j++) + "]";
+                     if (!item.IsMap()) {
+                       at.Error(item, path,
+                                "an item is an object of attributes");
+                       continue;
+                     }
+                     Site item_site{item,    path,      at.key,
+                                    at.file, at.errors, at.context};
+                     ActionCall& put =
+                         Of(at).Call(Of(at).tables_setup, "PutItem", item_site);
+                     put.body = {{"TableName", nullptr},
+                                 {"Item", ScenarioDraft::ToAttributeValues(
+                                              YamlToJson(item))}};
+                   }
+                 })},
+            },
+            "a table"),
+        [](ActionCall& c, const Site& at) { FinishTable(c, at); });
+    auto subscription = Then(
+        Object(
+            {
+                {"protocol",
+                 Enum({"sqs", "lambda", "email", "email-json", "http"}), true,
+                 Key<std::string>("Protocol")},
+                {"endpoint",
+                 String("a queue or function name (or ARN), an address, a URL"),
+                 true},
+                {"raw", Boolean("RawMessageDelivery"), false,
+                 Set([](ActionCall& c, bool raw) {
+                   c.body["Attributes"].as_object()["RawMessageDelivery"] =
+                       raw ? "true" : "false";
+                 })},
+                {"filter_policy", AnyJson("FilterPolicy"), false,
+                 Set([](ActionCall& c, json::value policy) {
+                   c.body["Attributes"].as_object()["FilterPolicy"] =
+                       json::serialize(policy);
+                 })},
+                {"filter_policy_scope",
+                 Enum({"MessageAttributes", "MessageBody"}), false,
+                 Set([](ActionCall& c, std::string scope) {
+                   c.body["Attributes"].as_object()["FilterPolicyScope"] =
+                       scope;
+                 })},
+            },
+            "a subscription"),
+        [](ActionCall& c, const Site& at) { FinishSubscription(c, at); });
+    auto topic = Then(
+        Object({{"name", String(), true,
+                 Set([](ActionCall& c, std::string name, const Site& at) {
+                   Of(at).Declare(Of(at).topics, name, at);
+                   if (name.ends_with(".fifo")) {
+                     at.Error(
+                         "FIFO topics are not emulated (a standard topic can "
+                         "deliver to FIFO queues)");
+                   }
+                   c.body["Name"] = name;
+                 })},
+                {"subscriptions", Array(subscription), false,
+                 Enter([](ActionCall&, const Site& at) -> ActionCall& {
+                   ActionCall& sub =
+                       Of(at).Call(Of(at).topics_setup, "Subscribe", at);
+                   sub.body = Keys({"TopicArn", "Protocol", "Endpoint"});
+                   sub.body["Attributes"] =
+                       Keys({"RawMessageDelivery", "FilterPolicy",
+                             "FilterPolicyScope"});
+                   return sub;
+                 })}},
+               "a topic"),
+        [](ActionCall& c, const Site& at) {
+          FillUnset(Of(at).topics_setup, "TopicArn",
+                    json::string(TopicArn(Text(c.body, "Name"))));
+        });
     auto target = Object(
         {
-            {"function", String("a function to invoke (Event)")},
-            {"queue", String("a queue to send to")},
-            {"input", AnyJson("the event instead of the Scheduled Event")},
-            {"group", String("MessageGroupId, for a FIFO queue")},
+            {"function", String("a function to invoke (Event)"), false,
+             Set([](json::object& t, std::string name, const Site& at) {
+               Of(at).Refer(at, Of(at).functions, "function");
+               t["Arn"] = FunctionArn(name);
+             })},
+            {"queue", String("a queue to send to"), false,
+             Set([](json::object& t, std::string name, const Site& at) {
+               Of(at).Refer(at, Of(at).queues, "queue");
+               t["Arn"] = QueueArn(name);
+             })},
+            {"input", AnyJson("the event instead of the Scheduled Event"),
+             false, Set([](json::object& t, json::value input) {
+               t["Input"] = json::serialize(input);
+             })},
+            {"group", String("MessageGroupId, for a FIFO queue"), false,
+             Set([](json::object& t, std::string group) {
+               t["SqsParameters"] = json::object{{"MessageGroupId", group}};
+             })},
         },
         "a target", {"function", "queue"});
-    auto schedule = Object(
-        {
-            {"name", String(), true},
-            {"expression", String("rate(5 minutes) or cron(0/1 * * * ? *)"),
-             true},
-            {"enabled", Boolean()},
-            {"description", String()},
-            {"expect_failure",
-             String("why the scenario is expected to fail: it shows a "
-                    "weak spot; it passes when an expectation or invariant "
-                    "breaks, and fails when everything holds")},
-            {"targets", Array(target), true},
-        },
-        "a schedule rule");
+    auto schedule = Then(
+        Object(
+            {
+                {"name", String(), true, Key<std::string>("Name")},
+                {"expression", String("rate(5 minutes) or cron(0/1 * * * ? *)"),
+                 true,
+                 Set([](ActionCall& c, std::string expression, const Site& at) {
+                   if (!expression.empty()) {
+                     auto parsed =
+                         services::ScheduleExpression::Parse(expression);
+                     if (!parsed.ok()) at.Error(parsed.status().message());
+                   }
+                   c.body["ScheduleExpression"] = expression;
+                 })},
+                {"enabled", Boolean(), false,
+                 Set([](ActionCall& c, bool enabled) {
+                   c.body["State"] = enabled ? "ENABLED" : "DISABLED";
+                 })},
+                {"description", String(), false,
+                 Key<std::string>("Description")},
+                {"expect_failure",
+                 String("why the scenario is expected to fail: it shows a "
+                        "weak spot; it passes when an expectation or "
+                        "invariant breaks, and fails when everything holds")},
+                {"targets", Array(target), true,
+                 Enter([](ActionCall&, const Site& at) -> json::object& {
+                   auto& targets = Of(at).schedule_targets;
+                   json::object& t =
+                       targets
+                           .emplace_back(
+                               Keys({"Id", "Arn", "Input", "SqsParameters"}))
+                           .as_object();
+                   t["Id"] = "target-" + std::to_string(targets.size() - 1);
+                   return t;
+                 })},
+            },
+            "a schedule rule"),
+        [](ActionCall& rule, const Site& at) {
+          ScenarioDraft& d = Of(at);
+          for (auto& t : d.schedule_targets)
+            ScenarioDraft::DropUnset(t.as_object());
+          const YAML::Node list = at.node["targets"];
+          Site targets{list,      at.path + ".targets",
+                       at.key,    at.file,
+                       at.errors, at.context};
+          ActionCall& put = d.Call(d.schedules_setup, "PutTargets", targets);
+          put.body = {{"Rule", rule.body["Name"]},
+                      {"Targets", std::move(d.schedule_targets)}};
+          d.schedule_targets = {};
+        });
     auto route = Object(
         {
-            {"method", String("GET, POST, ... or ANY"), true},
-            {"path", String("/user/{username}/schedules"), true},
-            {"function", String(), true},
-            {"api_key", String("require this x-api-key")},
+            {"method", String("GET, POST, ... or ANY"), true,
+             Key<std::string>("Method")},
+            {"path", String("/user/{username}/schedules"), true,
+             Key<std::string>("Path")},
+            {"function", String(), true,
+             Set([](ActionCall& c, std::string name, const Site& at) {
+               Of(at).Refer(at, Of(at).functions, "function");
+               c.body["FunctionName"] = name;
+             })},
+            {"api_key", String("require this x-api-key"), false,
+             Set([](ActionCall& c, std::string key) {
+               c.body["ApiKeyRequired"] = true;
+               c.body["ApiKeys"] = json::array{json::string(key)};
+             })},
         },
         "an HTTP route");
     auto sink = Object(
         {
-            {"name", String(), true},
-            {"status", Integer("the answer's status", 200, 599)},
-            {"body", String("the answer's body")},
-            {"headers", MapOf(Scalar())},
+            {"name", String(), true,
+             Set([](ActionCall& c, std::string name, const Site& at) {
+               Of(at).Declare(Of(at).sinks, name, at);
+               c.body["Name"] = name;
+             })},
+            {"status", Integer("the answer's status", 200, 599), false,
+             Key<int64_t>("StatusCode")},
+            {"body", String("the answer's body"), false,
+             Key<std::string>("Body")},
+            {"headers", MapOf(Scalar()), false,
+             Set([](ActionCall& c, ScalarMap headers) {
+               c.body["Headers"] = StringObject(headers);
+             })},
         },
         "an HTTP sink that records what it is sent");
+    // Each resource list: where each element's call (or draft) goes, with
+    // its body's keys in the order the calls have always had them.
+    auto calls = [](std::deque<ActionCall> ScenarioDraft::*section,
+                    const char* action, std::vector<const char*> keys) {
+      return Enter([section, action, keys](ScenarioDraft& d,
+                                           const Site& at) -> ActionCall& {
+        ActionCall& c = d.Call(d.*section, action, at);
+        c.body = Keys(keys);
+        return c;
+      });
+    };
     auto resources = Object(
         {
-            {"queues", Array(queue)},
-            {"functions", Array(function)},
-            {"mappings", Array(mapping)},
-            {"buckets", Array(bucket)},
-            {"tables", Array(table)},
-            {"topics", Array(topic)},
-            {"schedules", Array(schedule)},
-            {"routes", Array(route)},
-            {"sinks", Array(sink)},
+            {"queues", Array(queue), false,
+             Enter([](ScenarioDraft& d, const Site& at) -> QueueCreate& {
+               QueueCreate& q = d.queue_creates.emplace_back();
+               q.call = {"CreateQueue", {}, Origin{MarkOf(at.node), at.path}};
+               q.call.body["QueueName"] = "";
+               return q;
+             })},
+            {"functions", Array(function), false,
+             Enter([](ScenarioDraft& d, const Site& at) -> FunctionCreate& {
+               FunctionCreate& f = d.function_creates.emplace_back();
+               f.origin = Origin{MarkOf(at.node), at.path};
+               return f;
+             })},
+            {"mappings", Array(mapping), false,
+             calls(&ScenarioDraft::mappings_setup, "CreateEventSourceMapping",
+                   {"EventSourceArn", "FunctionName", "BatchSize",
+                    "MaximumBatchingWindowInSeconds", "ScalingConfig",
+                    "FunctionResponseTypes", "Enabled"})},
+            {"buckets", Array(bucket), false,
+             calls(&ScenarioDraft::buckets_setup, "CreateBucket", {"Bucket"})},
+            {"tables", Array(table), false,
+             calls(&ScenarioDraft::tables_setup, "CreateTable", {"TableName"})},
+            {"topics", Array(topic), false,
+             calls(&ScenarioDraft::topics_setup, "CreateTopic", {"Name"})},
+            {"schedules", Array(schedule), false,
+             calls(&ScenarioDraft::schedules_setup, "PutRule",
+                   {"Name", "ScheduleExpression", "State", "Description"})},
+            {"routes", Array(route), false,
+             calls(&ScenarioDraft::routes_setup, "CreateRoute",
+                   {"Method", "Path", "FunctionName", "ApiKeyRequired",
+                    "ApiKeys"})},
+            {"sinks", Array(sink), false,
+             calls(&ScenarioDraft::sinks_setup, "CreateSink",
+                   {"Name", "StatusCode", "Body", "Headers"})},
         },
         "what the emulator holds before the timeline starts");
 
@@ -406,11 +978,20 @@ SpecPtr ScenarioSpec() {
              Set([](ScenarioDraft& d, std::string clock) {
                d.scenario.virtual_clock = clock != "real";
              })},
-            {"stack", String("a SAM or CloudFormation template whose "
-                             "resources are created before the others "
-                             "(docs/templates.md)")},
-            {"parameters", MapOf(Scalar(), "the template's parameter values")},
-            {"resources", resources},
+            {"stack",
+             String("a SAM or CloudFormation template whose "
+                    "resources are created before the others "
+                    "(docs/templates.md)"),
+             false,
+             Set([](ScenarioDraft& d, YAML::Node stack) { d.stack = stack; })},
+            {"parameters", MapOf(Scalar(), "the template's parameter values"),
+             false, Set([](ScenarioDraft& d, YAML::Node parameters) {
+               d.parameters = parameters;
+             })},
+            {"resources", resources, false,
+             Enter([](ScenarioDraft& d, const Site&) -> ScenarioDraft& {
+               return d;
+             })},
             {"durations",
              MapOf(Object({{"duration",
                             DurationSpec("the virtual time each invocation "
@@ -421,7 +1002,10 @@ SpecPtr ScenarioSpec() {
                                          "duration_max], seeded")}}),
                    "deterministic runs: the virtual time of the functions "
                    "named (a template's, or declared ones), by function "
-                   "name")},
+                   "name"),
+             false, Set([](ScenarioDraft& d, YAML::Node durations) {
+               d.durations = durations;
+             })},
             {"timeline", Array(step)},
             {"run", run, false,
              Enter([](ScenarioDraft& d, const Site&) -> RunSpec& {

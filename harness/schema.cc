@@ -166,7 +166,7 @@ bool Fits(Spec::Kind kind, std::type_index value) {
     case Spec::Kind::kStringOrList:
       return value == typeid(std::vector<std::string>);
     case Spec::Kind::kMap:
-      return value == typeid(std::map<std::string, std::string>);
+      return value == typeid(ScalarMap);
     case Spec::Kind::kJson:
     case Spec::Kind::kObject:
     case Spec::Kind::kArray:
@@ -212,11 +212,12 @@ std::vector<std::string> ValueOf<std::vector<std::string>>(
   return out;
 }
 template <>
-std::map<std::string, std::string> ValueOf<std::map<std::string, std::string>>(
-    const YAML::Node& node) {
-  std::map<std::string, std::string> out;
+ScalarMap ValueOf<ScalarMap>(const YAML::Node& node) {
+  ScalarMap out;
   for (const auto& kv : node) {
-    if (kv.second.IsScalar()) out[kv.first.Scalar()] = kv.second.Scalar();
+    if (kv.second.IsScalar()) {
+      out.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+    }
   }
   return out;
 }

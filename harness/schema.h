@@ -28,6 +28,8 @@ namespace fanlab::harness {
 
 struct Spec;
 using SpecPtr = std::shared_ptr<const Spec>;
+// A map of scalars, in file order (attributes, environment, headers).
+using ScalarMap = std::vector<std::pair<std::string, std::string>>;
 
 // Where a value being bound was written, and what the walk carries: a
 // binder reports what the format alone cannot see through Error.
@@ -140,7 +142,7 @@ void BindNode(const YAML::Node& node, const Spec& spec, void* target,
 // A leaf's value as its binder takes it. std::string: any scalar;
 // int64_t, uint64_t: an integer; double: a number; bool; Duration;
 // std::vector<std::string>: a string or a list of them (a string is split
-// at spaces); std::map<std::string, std::string>: a map of scalars;
+// at spaces); ScalarMap: a map of scalars, in file order;
 // boost::json::value: anything, as JSON; YAML::Node: the node itself.
 template <class V>
 V ValueOf(const YAML::Node& node);
@@ -161,8 +163,7 @@ template <>
 std::vector<std::string> ValueOf<std::vector<std::string>>(
     const YAML::Node& node);
 template <>
-std::map<std::string, std::string> ValueOf<std::map<std::string, std::string>>(
-    const YAML::Node& node);
+ScalarMap ValueOf<ScalarMap>(const YAML::Node& node);
 template <>
 boost::json::value ValueOf<boost::json::value>(const YAML::Node& node);
 template <>
