@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "emulator/core/arn.h"
+#include "emulator/core/ascii.h"
 #include "emulator/core/base64.h"
 #include "emulator/core/utf8.h"
 #include "emulator/services/schedule_expression.h"
@@ -26,6 +27,7 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using QueueCreate = ScenarioDraft::QueueCreate;
 using FunctionCreate = ScenarioDraft::FunctionCreate;
+using StepDraft = ScenarioDraft::StepDraft;
 
 // Scenarios run on the engine's default account (EngineOptions::account).
 std::string QueueArn(const std::string& name) {
@@ -279,6 +281,158 @@ void FinishSubscription(ActionCall& c, const Site& at) {
   json::object& attributes = c.body["Attributes"].as_object();
   ScenarioDraft::DropUnset(attributes);
   if (attributes.empty()) c.body.erase("Attributes");
+}
+
+// The same for a timeline step's call.
+template <class V>
+Bind StepKey(const char* key) {
+  return Set([key](Step& st, V v) { st.call.body[key] = v; });
+}
+
+// `key` of `body`, unless it is set already.
+void Default(json::object& body, const char* key, const std::string& value) {
+  if (json::value& v = body[key]; v.is_null()) v = value;
+}
+
+// MessageAttributes, as SQS and SNS take them.
+Bind MessageAttributesKey() {
+  return Set([](Step& st, YAML::Node attributes) {
+    st.call.body["MessageAttributes"] =
+        ScenarioDraft::MessageAttributes(attributes);
+  });
+}
+
+// A step's stimulus: the kind of step, the action it calls and its body's
+// keys in order.
+Bind Stimulus(Step::Kind kind, const char* action,
+              std::vector<const char*> keys) {
+  return Enter([kind, action, keys](StepDraft& st, const Site&) -> Step& {
+    st.stimulus = true;
+    st.step.kind = kind;
+    st.step.call.action = action;
+    st.step.call.body = Keys(keys);
+    return st.step;
+  });
+}
+
+// An HTTP request's body (body, json or file), its method by default GET,
+// or POST with a body, and a JSON body's Content-Type.
+void FinishHttp(Step& st, const Site& at) {
+  const YAML::Node& h = at.node;
+  st.http.body = Of(at).Content(at);
+  bool has_body = h["body"] || h["json"] || h["file"];
+  if (st.http.method.empty() || !h["method"]) {
+    st.http.method = has_body ? "POST" : "GET";
+  }
+  bool has_type = false;
+  for (const auto& [name, value] : st.http.headers) {
+    has_type = has_type || EqualsIgnoringAsciiCase(name, "Content-Type");
+  }
+  const YAML::Node file = h["file"];
+  if ((h["json"] ||
+       (file && file.IsScalar() && file.Scalar().ends_with(".json"))) &&
+      !has_type) {
+    st.http.headers["Content-Type"] = "application/json";
+  }
+  if (h["api_key"] && h["api_key"].IsScalar()) {
+    st.http.headers["x-api-key"] = h["api_key"].Scalar();
+  }
+  st.label = st.http.method + " " + st.http.path;
+}
+
+void ReplaceIn(json::value& v, const std::string& i) {
+  if (v.is_string()) {
+    std::string s(v.as_string());
+    for (size_t at = s.find("${i}"); at != std::string::npos;
+         at = s.find("${i}", at + i.size())) {
+      s.replace(at, 4, i);
+    }
+    v = json::string(s);
+  } else if (v.is_object()) {
+    for (auto& kv : v.as_object()) ReplaceIn(kv.value(), i);
+  } else if (v.is_array()) {
+    for (auto& item : v.as_array()) ReplaceIn(item, i);
+  }
+}
+
+// ${i} in a repeated step's run `k`.
+void ReplaceIndex(Step& step, int64_t k) {
+  std::string i = std::to_string(k);
+  json::value body = std::move(step.call.body);
+  ReplaceIn(body, i);
+  step.call.body = std::move(body.as_object());
+  auto replace = [&](std::string& s) {
+    json::value text = json::string(s);
+    ReplaceIn(text, i);
+    s = std::string(text.as_string());
+  };
+  replace(step.http.path);
+  replace(step.http.body);
+  replace(step.label);
+  for (auto& [name, value] : step.http.headers) replace(value);
+}
+
+// A step's id (each run of a repeated one has its own), its time on the
+// timeline, and its runs.
+void FinishStep(StepDraft& st, const Site& at) {
+  ScenarioDraft& d = Of(at);
+  const YAML::Node& n = at.node;
+  Step& step = st.step;
+  if (!step.id.empty()) {
+    const std::string& id = step.id;
+    if (d.step_ids.count(id) > 0 || d.step_ids.count(id + "#0") > 0 ||
+        d.advance_ids.count(id) > 0) {
+      at.Error(n["id"], at.path + ".id",
+               "step id \"" + id + "\" is used twice");
+    } else if (st.advance) {
+      d.advance_ids.insert(id);
+    } else if (st.repeat) {
+      for (int64_t k = 0; k < *st.repeat; ++k) {
+        d.step_ids.insert(id + "#" + std::to_string(k));
+      }
+    } else {
+      d.step_ids.insert(id);
+    }
+  } else {
+    step.id = at.path;
+  }
+  if (n["at"] && n["after"]) {
+    at.Error("give either \"at\" or \"after\", not both");
+  }
+  if (st.at) {
+    if (*st.at < d.cursor) {
+      at.Error(n["at"], at.path + ".at",
+               "at " + FormatDuration(*st.at) +
+                   " is before the previous step (" + FormatDuration(d.cursor) +
+                   "): keep the timeline in order");
+    }
+    d.cursor = *st.at;
+  } else if (st.after) {
+    d.cursor += *st.after;
+  }
+  if (st.advance) {
+    step.kind = Step::Kind::kAdvance;
+    step.label = "advance " + FormatDuration(*st.advance);
+    d.cursor += *st.advance;
+    step.at = d.cursor;
+    d.scenario.timeline.push_back(std::move(step));
+    return;
+  }
+  d.CheckPlaceholders(n, at.path);
+  if (!st.stimulus) return;  // the format check reported it
+  step.call.origin = step.origin;
+  ScenarioDraft::DropUnset(step.call.body);
+  Duration every = st.every.value_or(Duration(0));
+  for (int64_t k = 0; k < st.repeat.value_or(1); ++k) {
+    Step copy = step;
+    copy.at = d.cursor;
+    if (st.repeat) {
+      ReplaceIndex(copy, k);
+      copy.id += "#" + std::to_string(k);
+    }
+    d.scenario.timeline.push_back(std::move(copy));
+    if (k + 1 < st.repeat.value_or(1)) d.cursor += every;
+  }
 }
 
 // The fields every collection expectation shares.
@@ -807,55 +961,197 @@ SpecPtr ScenarioSpec() {
         },
         "what the emulator holds before the timeline starts");
 
-    auto step = Object(
-        {
-            {"at", DurationSpec("virtual time from the start (default: the "
-                                "previous step's)")},
-            {"after", DurationSpec("virtual time after the previous step")},
-            {"id", String("names the step for `response` expectations")},
-            {"repeat",
-             Integer("run the step this many times (${i})", 1, 100000)},
-            {"every", DurationSpec("between repeats (default 0)")},
-            {"http",
-             Body({{"method", String("default GET, or POST with a body")},
-                   {"path", String("the path and query"), true},
-                   {"headers", MapOf(Scalar())},
-                   {"api_key", String("sent as x-api-key")}},
-                  "an HTTP request to the front")},
-            {"invoke", Object({{"function", String(), true},
-                               {"payload", AnyJson("the event")},
-                               {"type", Enum({"RequestResponse", "Event"})}},
-                              "an invocation")},
-            {"send", Body({{"queue", String(), true},
-                           {"attributes", Attributes()},
-                           {"group", String("MessageGroupId")},
-                           {"dedup", String("MessageDeduplicationId")},
-                           {"delay", DurationSpec("DelaySeconds")}},
-                          "SendMessage")},
-            {"publish", Object({{"topic", String(), true},
-                                {"message", String()},
-                                {"json", AnyJson("the message, as JSON")},
-                                {"subject", String()},
-                                {"attributes", Attributes()}},
-                               "Publish")},
-            {"put_object", Object({{"bucket", String(), true},
-                                   {"key", String(), true},
-                                   {"body", String()},
-                                   {"json", AnyJson()},
-                                   {"file", String()},
-                                   {"content_type", String()}},
-                                  "PutObject")},
-            {"put_item", Object({{"table", String(), true},
-                                 {"item", AnyJson("plain JSON"), true}},
-                                "PutItem")},
-            {"call", Object({{"action", String("any action name"), true},
-                             {"body", AnyJson("its request")}},
-                            "any emulator action")},
-            {"advance", DurationSpec("let this much virtual time pass")},
-        },
-        "a stimulus",
-        {"http", "invoke", "send", "publish", "put_object", "put_item", "call",
-         "advance"});
+    auto step = Then(
+        Object(
+            {
+                {"at",
+                 DurationSpec("virtual time from the start (default: the "
+                              "previous step's)"),
+                 false, Set([](StepDraft& st, Duration d) { st.at = d; })},
+                {"after", DurationSpec("virtual time after the previous step"),
+                 false, Set([](StepDraft& st, Duration d) { st.after = d; })},
+                {"id", String("names the step for `response` expectations"),
+                 false,
+                 Set([](StepDraft& st, std::string id) { st.step.id = id; })},
+                {"repeat",
+                 Integer("run the step this many times (${i})", 1, 100000),
+                 false, Set([](StepDraft& st, int64_t n) { st.repeat = n; })},
+                {"every", DurationSpec("between repeats (default 0)"), false,
+                 Set([](StepDraft& st, Duration d) { st.every = d; })},
+                {"http",
+                 Then(
+                     Body(
+                         {{"method", String("default GET, or POST with a body"),
+                           false, Set([](Step& st, std::string method) {
+                             st.http.method = method;
+                           })},
+                          {"path", String("the path and query"), true,
+                           Set([](Step& st, std::string path, const Site& at) {
+                             if (!path.starts_with("/")) {
+                               at.Error("a path starts with /");
+                             }
+                             st.http.path = path;
+                           })},
+                          {"headers", MapOf(Scalar()), false,
+                           Set([](Step& st, ScalarMap headers) {
+                             for (auto& [k, v] : headers) {
+                               st.http.headers[k] = v;
+                             }
+                           })},
+                          {"api_key", String("sent as x-api-key")}},
+                         "an HTTP request to the front"),
+                     [](Step& st, const Site& at) { FinishHttp(st, at); }),
+                 false, Stimulus(Step::Kind::kHttp, "", {})},
+                {"invoke",
+                 Then(Object(
+                          {{"function", String(), true,
+                            Set([](Step& st, std::string name, const Site& at) {
+                              Of(at).Refer(at, Of(at).functions, "function");
+                              st.call.body["FunctionName"] = name;
+                              st.label = "invoke " + name;
+                            })},
+                           {"payload", AnyJson("the event"), false,
+                            Set([](Step& st, json::value payload) {
+                              st.call.body["Payload"] =
+                                  json::serialize(payload);
+                            })},
+                           {"type", Enum({"RequestResponse", "Event"}), false,
+                            StepKey<std::string>("InvocationType")}},
+                          "an invocation"),
+                      [](Step& st, const Site&) {
+                        Default(st.call.body, "InvocationType",
+                                "RequestResponse");
+                        Default(st.call.body, "Payload", "{}");
+                      }),
+                 false,
+                 Stimulus(Step::Kind::kAction, "Invoke",
+                          {"FunctionName", "InvocationType", "Payload"})},
+                {"send",
+                 Then(
+                     Body({{"queue", String(), true,
+                            Set([](Step& st, std::string name, const Site& at) {
+                              Of(at).Refer(at, Of(at).queues, "queue");
+                              st.call.body["QueueUrl"] =
+                                  "${queue_url:" + name + "}";
+                              st.label = "send to " + name;
+                            })},
+                           {"attributes", Attributes(), false,
+                            MessageAttributesKey()},
+                           {"group", String("MessageGroupId"), false,
+                            StepKey<std::string>("MessageGroupId")},
+                           {"dedup", String("MessageDeduplicationId"), false,
+                            StepKey<std::string>("MessageDeduplicationId")},
+                           {"delay", DurationSpec("DelaySeconds"), false,
+                            Set([](Step& st, Duration d) {
+                              st.call.body["DelaySeconds"] = Seconds(d);
+                            })}},
+                          "SendMessage"),
+                     [](Step& st, const Site& at) {
+                       st.call.body["MessageBody"] = Of(at).Content(at);
+                     }),
+                 false,
+                 Stimulus(Step::Kind::kAction, "SendMessage",
+                          {"QueueUrl", "MessageBody", "MessageAttributes",
+                           "MessageGroupId", "MessageDeduplicationId",
+                           "DelaySeconds"})},
+                {"publish",
+                 Then(Object(
+                          {{"topic", String(), true,
+                            Set([](Step& st, std::string name, const Site& at) {
+                              Of(at).Refer(at, Of(at).topics, "topic");
+                              st.call.body["TopicArn"] = TopicArn(name);
+                              st.label = "publish to " + name;
+                            })},
+                           // `json` wins over `message`, in any order.
+                           {"message", String(), false,
+                            Set([](Step& st, std::string message) {
+                              Default(st.call.body, "Message", message);
+                            })},
+                           {"json", AnyJson("the message, as JSON"), false,
+                            Set([](Step& st, json::value message) {
+                              st.call.body["Message"] =
+                                  json::serialize(message);
+                            })},
+                           {"subject", String(), false,
+                            StepKey<std::string>("Subject")},
+                           {"attributes", Attributes(), false,
+                            MessageAttributesKey()}},
+                          "Publish"),
+                      [](Step& st, const Site&) {
+                        Default(st.call.body, "Message", "");
+                      }),
+                 false,
+                 Stimulus(
+                     Step::Kind::kAction, "Publish",
+                     {"TopicArn", "Message", "Subject", "MessageAttributes"})},
+                {"put_object",
+                 Then(Object(
+                          {{"bucket", String(), true,
+                            Set([](Step& st, std::string name, const Site& at) {
+                              Of(at).Refer(at, Of(at).buckets, "bucket");
+                              st.call.body["Bucket"] = name;
+                            })},
+                           {"key", String(), true, StepKey<std::string>("Key")},
+                           {"body", String()},
+                           {"json", AnyJson()},
+                           {"file", String()},
+                           {"content_type", String(), false,
+                            StepKey<std::string>("ContentType")}},
+                          "PutObject"),
+                      [](Step& st, const Site& at) {
+                        json::object& body = st.call.body;
+                        body["Body"] = Base64Encode(Of(at).Content(at));
+                        if (at.node["json"]) {
+                          Default(body, "ContentType", "application/json");
+                        }
+                        st.label = "put " + Text(body, "Bucket") + "/" +
+                                   Text(body, "Key");
+                      }),
+                 false,
+                 Stimulus(Step::Kind::kAction, "PutObject",
+                          {"Bucket", "Key", "Body", "ContentType"})},
+                {"put_item",
+                 Object({{"table", String(), true,
+                          Set([](Step& st, std::string name, const Site& at) {
+                            Of(at).Refer(at, Of(at).tables, "table");
+                            st.call.body["TableName"] = name;
+                            st.label = "put item in " + name;
+                          })},
+                         {"item", AnyJson("plain JSON"), true,
+                          Set([](Step& st, json::value item, const Site& at) {
+                            if (!item.is_object()) {
+                              return at.Error(
+                                  "an item is an object of attributes");
+                            }
+                            st.call.body["Item"] =
+                                ScenarioDraft::ToAttributeValues(item);
+                          })}},
+                        "PutItem"),
+                 false,
+                 Stimulus(Step::Kind::kAction, "PutItem",
+                          {"TableName", "Item"})},
+                {"call",
+                 Object({{"action", String("any action name"), true,
+                          Set([](Step& st, std::string action) {
+                            st.call.action = action;
+                            st.label = "call " + action;
+                          })},
+                         {"body", AnyJson("its request"), false,
+                          Set([](Step& st, json::value body, const Site& at) {
+                            if (!body.is_object()) {
+                              return at.Error("a request body is an object");
+                            }
+                            st.call.body = std::move(body.as_object());
+                          })}},
+                        "any emulator action"),
+                 false, Stimulus(Step::Kind::kAction, "", {})},
+                {"advance", DurationSpec("let this much virtual time pass"),
+                 false, Set([](StepDraft& st, Duration d) { st.advance = d; })},
+            },
+            "a stimulus",
+            {"http", "invoke", "send", "publish", "put_object", "put_item",
+             "call", "advance"}),
+        [](StepDraft& st, const Site& at) { FinishStep(st, at); });
 
     auto expectation = Object(
         {
@@ -1006,7 +1302,12 @@ SpecPtr ScenarioSpec() {
              false, Set([](ScenarioDraft& d, YAML::Node durations) {
                d.durations = durations;
              })},
-            {"timeline", Array(step)},
+            {"timeline", Array(step), false,
+             Enter([](ScenarioDraft& d, const Site& at) -> StepDraft& {
+               StepDraft& st = d.steps.emplace_back();
+               st.step.origin = Origin{MarkOf(at.node), at.path};
+               return st;
+             })},
             {"run", run, false,
              Enter([](ScenarioDraft& d, const Site&) -> RunSpec& {
                return d.scenario.run;

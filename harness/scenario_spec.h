@@ -72,6 +72,16 @@ struct ScenarioDraft {
       topics_setup, sinks_setup, mappings_setup, schedules_setup, routes_setup;
   boost::json::array schedule_targets;  // the schedule being bound
 
+  // A timeline step being bound: its timing, then its stimulus.
+  struct StepDraft {
+    Step step;
+    std::optional<Duration> at, after, every, advance;
+    std::optional<int64_t> repeat;
+    bool stimulus = false;  // a kind of step was bound
+  };
+  std::deque<StepDraft> steps;
+  Duration cursor{0};  // the time the last step bound ends at
+
   // `stack` and `parameters`: read once both are known.
   YAML::Node stack, parameters;
   // `durations`: checked once every function's own duration is known.
