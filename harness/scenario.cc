@@ -263,202 +263,6 @@ void ReadDurations(ScenarioDraft& d, Diagnostics& errors) {
   }
 }
 
-// Reads the timeline and the expectations out of a document already
-// checked against the format (wrongly typed parts are skipped: their
-// errors are already reported).
-class Reader {
- public:
-  Reader(ScenarioDraft& draft, Diagnostics& errors)
-      : file_(draft.file),
-        base_dir_(draft.base_dir),
-        errors_(errors),
-        draft_(draft),
-        queues_(draft.queues),
-        functions_(draft.functions),
-        buckets_(draft.buckets),
-        tables_(draft.tables),
-        topics_(draft.topics),
-        sinks_(draft.sinks),
-        step_ids_(draft.step_ids),
-        advance_ids_(draft.advance_ids) {}
-
-  void Read(const YAML::Node& root) {
-    Scenario& s = draft_.scenario;
-    ReadExpectations(root["expect"], s);
-  }
-
-  // --- Access to checked nodes -------------------------------------------
-  static std::string Str(const YAML::Node& n) {
-    return n && n.IsScalar() ? n.Scalar() : "";
-  }
-  // The elements of a list of objects; an element that is not an object
-  // (the format check reported it) reads as an empty one, so that paths
-  // keep their indexes.
-  static std::vector<YAML::Node> Items(const YAML::Node& n) {
-    std::vector<YAML::Node> out;
-    if (n && n.IsSequence()) {
-      for (const auto& item : n) {
-        out.push_back(item.IsMap() ? YAML::Node(item)
-                                   : YAML::Node(YAML::NodeType::Map));
-      }
-    }
-    return out;
-  }
-  static std::vector<YAML::Node> RawItems(const YAML::Node& n) {
-    std::vector<YAML::Node> out;
-    if (n && n.IsSequence()) {
-      for (const auto& item : n) out.push_back(item);
-    }
-    return out;
-  }
-  static std::optional<int64_t> Int(const YAML::Node& n) {
-    if (!n || ScalarType(n) != "integer") return std::nullopt;
-    return n.as<int64_t>();
-  }
-  static std::optional<bool> Bool(const YAML::Node& n) {
-    if (!n || ScalarType(n) != "boolean") return std::nullopt;
-    return YamlToJson(n).as_bool();
-  }
-  // A map of scalars as strings (attributes, environment, headers).
-  static json::object StringMap(const YAML::Node& n) {
-    json::object out;
-    if (!n || !n.IsMap()) return out;
-    for (const auto& kv : n) {
-      if (kv.second.IsScalar()) out[kv.first.Scalar()] = kv.second.Scalar();
-    }
-    return out;
-  }
-
-  void Error(const YAML::Node& at, const std::string& path,
-             std::string message) {
-    errors_.push_back({file_, MarkOf(at), path, std::move(message)});
-  }
-  Origin At(const YAML::Node& n, const std::string& path) const {
-    return Origin{MarkOf(n), path};
-  }
-  static std::string Index(const std::string& path, size_t i) {
-    return path + "[" + std::to_string(i) + "]";
-  }
-  void Ref(const YAML::Node& node, const std::string& path,
-           const std::set<std::string>& names, const char* kind) {
-    std::string name = Str(node);
-    if (name.empty() || names.count(name) > 0) return;
-    Error(node, path,
-          "no " + std::string(kind) + " named \"" + name + "\" in resources." +
-              kind + "s" +
-              (name.starts_with("arn:")
-                   ? " (give its name, not an ARN)"
-                   : ScenarioDraft::DidYouMean(name, names)));
-  }
-
-  // " (did you mean \"x\"?)" for the closest of `names`, or "".
-  std::string Content(const YAML::Node& n, const std::string& path) {
-    if (n["json"]) return json::serialize(YamlToJson(n["json"]));
-    if (n["file"]) {
-      fs::path p = fs::path(base_dir_) / Str(n["file"]);
-      std::ifstream in(p, std::ios::binary);
-      if (!in) {
-        Error(n["file"], path + ".file", "cannot read " + p.string());
-        return "";
-      }
-      std::ostringstream text;
-      text << in.rdbuf();
-      return text.str();
-    }
-    return Str(n["body"]);
-  }
-
-  // A destination: queue:NAME, topic:NAME or an ARN.
-  // --- Expectations ------------------------------------------------------
-  void ReadExpectations(const YAML::Node& list, Scenario& s) {
-    static const char* kKinds[] = {
-        "invocations", "messages", "queue",  "items", "objects",
-        "emails",      "requests", "events", "order", "response"};
-    size_t i = 0;
-    for (const auto& n : Items(list)) {
-      std::string path = Index("expect", i++);
-      if (!n.IsMap()) continue;
-      for (const char* kind : kKinds) {
-        const YAML::Node v = n[kind];
-        if (!v) continue;
-        std::string kpath = path + "." + kind;
-        Expectation e;
-        e.kind = kind;
-        e.origin = At(v, kpath);
-        json::value spec = YamlToJson(v);
-        if (spec.is_array()) {
-          e.spec["selectors"] = std::move(spec);
-        } else if (spec.is_object()) {
-          e.spec = std::move(spec.as_object());
-        }
-        if (v.IsMap()) CheckExpectation(kind, v, kpath);
-        if (kind == std::string("order") && v.IsSequence() && v.size() < 2) {
-          Error(v, kpath, "an order needs at least two event selectors");
-        }
-        e.label = Str(n["name"]);
-        if (e.label.empty() && v.IsMap() && std::string(kind) != "queue") {
-          e.label = Str(v["name"]);
-        }
-        if (e.label.empty()) e.label = Summary(kind, e.spec);
-        s.expect.push_back(std::move(e));
-      }
-    }
-  }
-
-  // What an expectation names exists; its selector parses.
-  void CheckExpectation(const std::string& kind, const YAML::Node& v,
-                        const std::string& kpath) {
-    Ref(v["function"], kpath + ".function", functions_, "function");
-    if (kind == "queue") {
-      Ref(v["name"], kpath + ".name", queues_, "queue");
-    } else {
-      Ref(v["queue"], kpath + ".queue", queues_, "queue");
-    }
-    Ref(v["table"], kpath + ".table", tables_, "table");
-    Ref(v["bucket"], kpath + ".bucket", buckets_, "bucket");
-    Ref(v["sink"], kpath + ".sink", sinks_, "sink");
-    if (std::string step = Str(v["step"]);
-        !step.empty() && kind == "response" && step_ids_.count(step) == 0) {
-      Error(v["step"], kpath + ".step",
-            advance_ids_.count(step) > 0
-                ? "step \"" + step + "\" is an advance: it has no answer"
-            : step_ids_.count(step + "#0") > 0
-                ? "step \"" + step + "\" repeats: name one of its runs, \"" +
-                      step + "#0\", \"" + step + "#1\", ..."
-                : "no timeline step has id \"" + step + "\"" +
-                      ScenarioDraft::DidYouMean(step, step_ids_));
-    }
-    if (v["select"]) {
-      std::string sel = Str(v["select"]);
-      if (auto parsed = JsonSelect(json::value(), sel); !parsed.ok()) {
-        Error(v["select"], kpath + ".select",
-              parsed.status().message() +
-                  " (write $.Json.result.*, $.Body, $['a b'][0], ...)");
-      }
-    }
-  }
-
-  static std::string Summary(const std::string& kind,
-                             const json::object& spec) {
-    std::string out = kind;
-    for (const char* key : {"function", "queue", "name", "table", "bucket",
-                            "sink", "kind", "step", "outcome"}) {
-      if (spec.contains(key) && spec.at(key).is_string()) {
-        out += " " + std::string(spec.at(key).as_string());
-      }
-    }
-    return out;
-  }
-
- private:
-  std::string file_;
-  std::string base_dir_;
-  Diagnostics& errors_;
-  ScenarioDraft& draft_;
-  std::set<std::string>&queues_, &functions_, &buckets_, &tables_, &topics_,
-      &sinks_, &step_ids_, &advance_ids_;
-};
-
 }  // namespace
 
 ActionCall& ScenarioDraft::Call(std::deque<ActionCall>& section,
@@ -476,7 +280,8 @@ void ScenarioDraft::Declare(std::set<std::string>& names,
 
 void ScenarioDraft::Refer(const Site& site, const std::set<std::string>& names,
                           const char* kind) {
-  const std::string name = site.node.IsScalar() ? site.node.Scalar() : "";
+  const std::string name =
+      site.node && site.node.IsScalar() ? site.node.Scalar() : "";
   checks.push_back([&names, kind, name, at = site.node, path = site.path,
                     this](Diagnostics& errors) {
     if (name.empty() || names.count(name) > 0) return;
@@ -743,7 +548,6 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
     s.file = file;
     if (s.name.empty()) s.name = fs::path(file).stem().string();
     LoadStack(draft, result.errors);
-    Reader(draft, result.errors).Read(root);
     ReadDurations(draft, result.errors);
     Assemble(draft, result.errors);
     for (const auto& check : draft.checks) check(result.errors);

@@ -38,7 +38,7 @@ void CheckFault(Fault& f, const Site& site) {
   };
   if (f.label.empty()) f.label = site.path;
   const YAML::Node kind = n["fault"];
-  if (!kind.IsScalar() || !sim::ParseFaultKind(kind.Scalar())) {
+  if (!kind || !kind.IsScalar() || !sim::ParseFaultKind(kind.Scalar())) {
     return;  // the format check reported it
   }
   const bool at_call = !f.action.empty();

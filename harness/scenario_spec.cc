@@ -16,6 +16,7 @@
 #include "emulator/core/base64.h"
 #include "emulator/core/utf8.h"
 #include "emulator/services/schedule_expression.h"
+#include "harness/json_match.h"
 #include "harness/scenario_sim.h"
 #include "harness/yaml_util.h"
 
@@ -435,6 +436,37 @@ void FinishStep(StepDraft& st, const Site& at) {
   }
 }
 
+// A `response` expectation's step: one with an answer, once every step
+// is known.
+void CheckResponseStep(const Site& at) {
+  ScenarioDraft& d = Of(at);
+  d.checks.push_back([&d, step = at.node.Scalar(), node = at.node,
+                      path = at.path](Diagnostics& errors) {
+    if (step.empty() || d.step_ids.count(step) > 0) return;
+    errors.push_back(
+        {d.file, MarkOf(node), path,
+         d.advance_ids.count(step) > 0
+             ? "step \"" + step + "\" is an advance: it has no answer"
+         : d.step_ids.count(step + "#0") > 0
+             ? "step \"" + step + "\" repeats: name one of its runs, \"" +
+                   step + "#0\", \"" + step + "#1\", ..."
+             : "no timeline step has id \"" + step + "\"" +
+                   ScenarioDraft::DidYouMean(step, d.step_ids)});
+  });
+}
+
+// "invocations worker success": an expectation's label when it has no name.
+std::string Summary(const std::string& kind, const json::object& spec) {
+  std::string out = kind;
+  for (const char* key : {"function", "queue", "name", "table", "bucket",
+                          "sink", "kind", "step", "outcome"}) {
+    if (spec.contains(key) && spec.at(key).is_string()) {
+      out += " " + std::string(spec.at(key).as_string());
+    }
+  }
+  return out;
+}
+
 // The fields every collection expectation shares.
 std::vector<Field> CollectionChecks(std::vector<Field> fields) {
   std::vector<Field> common = {
@@ -442,7 +474,13 @@ std::vector<Field> CollectionChecks(std::vector<Field> fields) {
       {"where", AnyJson("keep only the documents this pattern matches")},
       {"select",
        String("a path into each document ($.Json.result.*, $.Body, ...); the "
-              "checks below then apply to the selected values")},
+              "checks below then apply to the selected values"),
+       false, Set([](Expectation&, std::string select, const Site& at) {
+         if (auto parsed = JsonSelect(json::value(), select); !parsed.ok()) {
+           at.Error(parsed.status().message() +
+                    " (write $.Json.result.*, $.Body, $['a b'][0], ...)");
+         }
+       })},
       {"count", Integer("exactly this many values", 0)},
       {"at_least", Integer("at least this many values", 0)},
       {"at_most", Integer("at most this many values", 0)},
@@ -1153,55 +1191,121 @@ SpecPtr ScenarioSpec() {
              "call", "advance"}),
         [](StepDraft& st, const Site& at) { FinishStep(st, at); });
 
-    auto expectation = Object(
-        {
-            {"invocations",
-             Object(CollectionChecks(
-                        {{"function", String()},
-                         {"outcome",
-                          Enum({"success", "error", "timeout", "throttle"})},
-                         {"error_type", String()}}),
-                    "finished invocations")},
-            {"messages",
-             Object(CollectionChecks(
-                        {{"queue", String(), true},
-                         {"state", Enum({"visible", "in_flight", "delayed"})}}),
-                    "the messages a queue holds at the end")},
-            {"queue", Object({{"name", String(), true},
-                              {"exists", Boolean()},
-                              {"visible", Integer("", 0)},
-                              {"in_flight", Integer("", 0)},
-                              {"delayed", Integer("", 0)}},
-                             "a queue's depths at the end")},
-            {"items", Object(CollectionChecks({{"table", String(), true}}),
-                             "a table's items at the end, as plain JSON")},
-            {"objects", Object(CollectionChecks({{"bucket", String(), true},
-                                                 {"prefix", String()}}),
-                               "a bucket's objects at the end")},
-            {"emails",
-             Object(CollectionChecks({{"to", String()}}), "the email outbox")},
-            {"requests", Object(CollectionChecks({{"sink", String(), true}}),
-                                "what a sink received")},
-            {"events", Object(CollectionChecks({{"service", String()},
-                                                {"kind", String()},
-                                                {"resource", String()}}),
-                              "the event log")},
-            {"order", Array(EventSelector(),
-                            "every event of each selector comes before "
-                            "every event of the next")},
-            {"response",
-             Object({{"step", String("the step's id"), true},
-                     {"status", Integer("the HTTP status")},
-                     {"ok", Boolean("an action succeeded (or failed)")},
-                     {"error", String("the error type (QueueDoesNotExist)")},
-                     {"json", AnyJson("a pattern the body matches")},
-                     {"body", String("the body, exactly")}},
-                    "the answer to a timeline step")},
-            {"name", String("a label for reports")},
-        },
-        "an expectation",
-        {"invocations", "messages", "queue", "items", "objects", "emails",
-         "requests", "events", "order", "response"});
+    // Each kind of expectation is carried as the JSON it is written in
+    // (harness/expect.cc reads it); its fields check what they name.
+    auto kind = [](const char* name) {
+      return Enter([name](Expectation& e, const Site& at) -> Expectation& {
+        e.kind = name;
+        e.origin = Origin{MarkOf(at.node), at.path};
+        e.spec = YamlToJson(at.node).as_object();
+        return e;
+      });
+    };
+    auto refer = [](std::set<std::string> ScenarioDraft::*names,
+                    const char* what) {
+      return Set([names, what](Expectation&, std::string, const Site& at) {
+        Of(at).Refer(at, Of(at).*names, what);
+      });
+    };
+    auto expectation = Then(
+        Object(
+            {
+                {"invocations",
+                 Object(CollectionChecks(
+                            {{"function", String(), false,
+                              refer(&ScenarioDraft::functions, "function")},
+                             {"outcome", Enum({"success", "error", "timeout",
+                                               "throttle"})},
+                             {"error_type", String()}}),
+                        "finished invocations"),
+                 false, kind("invocations")},
+                {"messages",
+                 Object(CollectionChecks(
+                            {{"queue", String(), true,
+                              refer(&ScenarioDraft::queues, "queue")},
+                             {"state",
+                              Enum({"visible", "in_flight", "delayed"})}}),
+                        "the messages a queue holds at the end"),
+                 false, kind("messages")},
+                {"queue",
+                 Object({{"name", String(), true,
+                          refer(&ScenarioDraft::queues, "queue")},
+                         {"exists", Boolean()},
+                         {"visible", Integer("", 0)},
+                         {"in_flight", Integer("", 0)},
+                         {"delayed", Integer("", 0)}},
+                        "a queue's depths at the end"),
+                 false, kind("queue")},
+                {"items",
+                 Object(CollectionChecks(
+                            {{"table", String(), true,
+                              refer(&ScenarioDraft::tables, "table")}}),
+                        "a table's items at the end, as plain JSON"),
+                 false, kind("items")},
+                {"objects",
+                 Object(CollectionChecks(
+                            {{"bucket", String(), true,
+                              refer(&ScenarioDraft::buckets, "bucket")},
+                             {"prefix", String()}}),
+                        "a bucket's objects at the end"),
+                 false, kind("objects")},
+                {"emails",
+                 Object(CollectionChecks({{"to", String()}}),
+                        "the email outbox"),
+                 false, kind("emails")},
+                {"requests",
+                 Object(
+                     CollectionChecks({{"sink", String(), true,
+                                        refer(&ScenarioDraft::sinks, "sink")}}),
+                     "what a sink received"),
+                 false, kind("requests")},
+                {"events",
+                 Object(CollectionChecks({{"service", String()},
+                                          {"kind", String()},
+                                          {"resource", String()}}),
+                        "the event log"),
+                 false, kind("events")},
+                {"order",
+                 Array(EventSelector(),
+                       "every event of each selector comes before "
+                       "every event of the next"),
+                 false,
+                 Set([](Expectation& e, json::value selectors, const Site& at) {
+                   e.kind = "order";
+                   e.origin = Origin{MarkOf(at.node), at.path};
+                   if (selectors.as_array().size() < 2) {
+                     at.Error("an order needs at least two event selectors");
+                   }
+                   e.spec["selectors"] = std::move(selectors);
+                 })},
+                {"response",
+                 Object(
+                     {{"step", String("the step's id"), true,
+                       Set([](Expectation&, std::string, const Site& at) {
+                         CheckResponseStep(at);
+                       })},
+                      {"status", Integer("the HTTP status")},
+                      {"ok", Boolean("an action succeeded (or failed)")},
+                      {"error", String("the error type (QueueDoesNotExist)")},
+                      {"json", AnyJson("a pattern the body matches")},
+                      {"body", String("the body, exactly")}},
+                     "the answer to a timeline step"),
+                 false, kind("response")},
+                {"name", String("a label for reports"), false,
+                 To(&Expectation::label)},
+            },
+            "an expectation",
+            {"invocations", "messages", "queue", "items", "objects", "emails",
+             "requests", "events", "order", "response"}),
+        [](Expectation& e, const Site& at) {
+          if (e.kind.empty()) return;  // the format check reported it
+          const YAML::Node v = at.node[e.kind];
+          if (e.label.empty() && v && v.IsMap() && e.kind != "queue" &&
+              v["name"] && v["name"].IsScalar()) {
+            e.label = v["name"].Scalar();
+          }
+          if (e.label.empty()) e.label = Summary(e.kind, e.spec);
+        });
 
     auto run = Then(
         Object(
@@ -1312,7 +1416,10 @@ SpecPtr ScenarioSpec() {
              Enter([](ScenarioDraft& d, const Site&) -> RunSpec& {
                return d.scenario.run;
              })},
-            {"expect", Array(expectation)},
+            {"expect", Array(expectation), false,
+             Enter([](ScenarioDraft& d, const Site&) -> Expectation& {
+               return d.scenario.expect.emplace_back();
+             })},
             FaultsField(),
             InvariantsField(),
         },
