@@ -69,38 +69,43 @@ void Placeholders(const ScenarioDraft& d, const YAML::Node& node,
     return;
   }
   if (!node.IsScalar()) return;
-  const std::string& s = node.Scalar();
-  for (size_t at = s.find("${"); at != std::string::npos;
-       at = s.find("${", at + 2)) {
-    size_t end = s.find('}', at);
-    if (end == std::string::npos) {
-      return error("unterminated placeholder \"" + s.substr(at) + "\"");
+  using Kind = Placeholder::Kind;
+  for (const Placeholder& p : FindPlaceholders(node.Scalar())) {
+    const std::set<std::string>* names = nullptr;
+    switch (p.kind) {
+      case Kind::kHttp:
+      case Kind::kIndex:
+        continue;
+      case Kind::kStep:
+        StepValue(d, node, path, p.inside, errors);
+        continue;
+      case Kind::kUnterminated:
+        return error("unterminated placeholder \"" +
+                     node.Scalar().substr(p.begin) + "\"");
+      case Kind::kUnknown:
+        error("unknown placeholder ${" + p.inside +
+              "}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
+              "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
+              "${steps.ID.json.PATH}, ${http} or ${i}");
+        continue;
+      case Kind::kQueueUrl:
+      case Kind::kQueueArn:
+        names = &d.queues;
+        break;
+      case Kind::kTopicArn:
+        names = &d.topics;
+        break;
+      case Kind::kFunctionArn:
+        names = &d.functions;
+        break;
+      case Kind::kSinkUrl:
+        names = &d.sinks;
+        break;
     }
-    std::string inside = s.substr(at + 2, end - at - 2);
-    if (inside == "http" || inside == "i") continue;
-    if (inside.starts_with("steps.")) {
-      StepValue(d, node, path, inside, errors);
-      continue;
-    }
-    size_t colon = inside.find(':');
-    std::string kind = inside.substr(0, colon);
-    std::string name =
-        colon == std::string::npos ? "" : inside.substr(colon + 1);
-    const std::set<std::string>* names =
-        kind == "queue_url" || kind == "queue_arn" ? &d.queues
-        : kind == "topic_arn"                      ? &d.topics
-        : kind == "function_arn"                   ? &d.functions
-        : kind == "sink_url"                       ? &d.sinks
-                                                   : nullptr;
-    if (names == nullptr) {
-      error("unknown placeholder ${" + inside +
-            "}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
-            "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
-            "${steps.ID.json.PATH}, ${http} or ${i}");
-    } else if (names->count(name) == 0) {
-      error("${" + inside + "} names no declared " +
-            kind.substr(0, kind.find('_')) + " \"" + name + "\"" +
-            ScenarioDraft::DidYouMean(name, *names));
+    if (names->count(p.name) == 0) {
+      error("${" + p.inside + "} names no declared " +
+            p.inside.substr(0, p.inside.find('_')) + " \"" + p.name + "\"" +
+            ScenarioDraft::DidYouMean(p.name, *names));
     }
   }
 }
@@ -505,6 +510,51 @@ std::string FindFunctionProgram(const std::string& program,
     if (dirs.size() > shown) searched->push_back("$PATH");
   }
   return "";
+}
+
+std::vector<Placeholder> FindPlaceholders(std::string_view text) {
+  using Kind = Placeholder::Kind;
+  static const std::pair<std::string_view, Kind> kNamed[] = {
+      {"queue_url", Kind::kQueueUrl},
+      {"queue_arn", Kind::kQueueArn},
+      {"topic_arn", Kind::kTopicArn},
+      {"function_arn", Kind::kFunctionArn},
+      {"sink_url", Kind::kSinkUrl}};
+  std::vector<Placeholder> out;
+  for (size_t at = text.find("${"); at != std::string_view::npos;) {
+    Placeholder p;
+    p.begin = at;
+    size_t close = text.find('}', at);
+    if (close == std::string_view::npos) {
+      p.kind = Kind::kUnterminated;
+      p.end = text.size();
+      out.push_back(std::move(p));
+      break;
+    }
+    p.end = close + 1;
+    p.inside = std::string(text.substr(at + 2, close - at - 2));
+    if (p.inside == "http") {
+      p.kind = Kind::kHttp;
+    } else if (p.inside == "i") {
+      p.kind = Kind::kIndex;
+    } else if (p.inside.starts_with("steps.")) {
+      p.kind = Kind::kStep;
+      p.name = p.inside.substr(6);
+    } else {
+      // kind:NAME (a kind alone names "").
+      const size_t colon = p.inside.find(':');
+      const std::string_view word = std::string_view(p.inside).substr(0, colon);
+      for (const auto& [named, kind] : kNamed) {
+        if (word == named) {
+          p.kind = kind;
+          if (colon != std::string::npos) p.name = p.inside.substr(colon + 1);
+        }
+      }
+    }
+    out.push_back(std::move(p));
+    at = text.find("${", close);
+  }
+  return out;
 }
 
 LoadResult ParseScenario(const std::string& text, const std::string& file,
