@@ -332,9 +332,10 @@ std::string ScenarioDraft::Content(const Site& site) {
 }
 
 std::string ScenarioDraft::Destination(const std::string& d, const Site& site) {
-  for (auto [prefix, names, kind] : {std::tuple{"queue:", &queues, "queue"},
-                                     std::tuple{"topic:", &topics, "topic"}}) {
-    if (!d.starts_with(prefix)) continue;
+  const bool queue = d.starts_with("queue:");
+  if (queue || d.starts_with("topic:")) {
+    const char* kind = queue ? "queue" : "topic";
+    const std::set<std::string>* names = queue ? &queues : &topics;
     std::string name = d.substr(6);
     checks.push_back([names, kind, name, at = site.node, path = site.path,
                       this](Diagnostics& errors) {
@@ -344,7 +345,7 @@ std::string ScenarioDraft::Destination(const std::string& d, const Site& site) {
              "no " + std::string(kind) + " named \"" + name + "\""});
       }
     });
-    return std::string(kind) == "queue" ? QueueArn(name) : TopicArn(name);
+    return queue ? QueueArn(name) : TopicArn(name);
   }
   if (!d.starts_with("arn:")) {
     site.Error("a destination is queue:NAME, topic:NAME or an ARN");
