@@ -77,6 +77,30 @@ void FillUnset(std::deque<ActionCall>& section, const char* key,
   }
 }
 
+json::object& BodyOf(ActionCall& c) { return c.body; }
+json::object& BodyOf(Step& st) { return st.call.body; }
+
+// A name declared here: kept in `names` (given twice, an error) and set
+// as `key` of the body.
+template <class T>
+Bind Declares(std::set<std::string> ScenarioDraft::*names, const char* key) {
+  return Set([names, key](T& t, std::string name, const Site& at) {
+    Of(at).Declare(Of(at).*names, name, at);
+    BodyOf(t)[key] = name;
+  });
+}
+
+// A name declared anywhere in the scenario (checked once all are known):
+// set as `key` of the body, through `as` (QueueArn, ...) if given.
+template <class T>
+Bind Refers(std::set<std::string> ScenarioDraft::*names, const char* kind,
+            const char* key, std::string (*as)(const std::string&) = nullptr) {
+  return Set([names, kind, key, as](T& t, std::string name, const Site& at) {
+    Of(at).Refer(at, Of(at).*names, kind);
+    BodyOf(t)[key] = as != nullptr ? as(name) : name;
+  });
+}
+
 // Sets the JSON key `key` of the call's body to the value.
 template <class V>
 Bind Key(const char* key) {
@@ -687,15 +711,11 @@ SpecPtr ScenarioSpec() {
     auto mapping = Object(
         {
             {"queue", String("the source queue"), true,
-             Set([](ActionCall& c, std::string name, const Site& at) {
-               Of(at).Refer(at, Of(at).queues, "queue");
-               c.body["EventSourceArn"] = QueueArn(name);
-             })},
+             Refers<ActionCall>(&ScenarioDraft::queues, "queue",
+                                "EventSourceArn", QueueArn)},
             {"function", String("the function"), true,
-             Set([](ActionCall& c, std::string name, const Site& at) {
-               Of(at).Refer(at, Of(at).functions, "function");
-               c.body["FunctionName"] = name;
-             })},
+             Refers<ActionCall>(&ScenarioDraft::functions, "function",
+                                "FunctionName")},
             {"batch_size", Integer("", 1, 10000), false,
              Key<int64_t>("BatchSize")},
             {"batching_window", DurationSpec("0s..300s"), false,
@@ -738,10 +758,7 @@ SpecPtr ScenarioSpec() {
     });
     auto bucket = Then(
         Object({{"name", String(), true,
-                 Set([](ActionCall& c, std::string name, const Site& at) {
-                   Of(at).Declare(Of(at).buckets, name, at);
-                   c.body["Bucket"] = name;
-                 })},
+                 Declares<ActionCall>(&ScenarioDraft::buckets, "Bucket")},
                 {"objects", Array(object, "initial objects"), false,
                  Enter([](ActionCall&, const Site& at) -> ActionCall& {
                    ActionCall& put =
@@ -757,10 +774,7 @@ SpecPtr ScenarioSpec() {
         Object(
             {
                 {"name", String(), true,
-                 Set([](ActionCall& c, std::string name, const Site& at) {
-                   Of(at).Declare(Of(at).tables, name, at);
-                   c.body["TableName"] = name;
-                 })},
+                 Declares<ActionCall>(&ScenarioDraft::tables, "TableName")},
                 {"hash_key", String("the partition key attribute"), true},
                 {"range_key", String("the sort key attribute")},
                 {"attribute_types", MapOf(Enum({"S", "N", "B"}),
@@ -921,10 +935,8 @@ SpecPtr ScenarioSpec() {
             {"path", String("/user/{username}/schedules"), true,
              Key<std::string>("Path")},
             {"function", String(), true,
-             Set([](ActionCall& c, std::string name, const Site& at) {
-               Of(at).Refer(at, Of(at).functions, "function");
-               c.body["FunctionName"] = name;
-             })},
+             Refers<ActionCall>(&ScenarioDraft::functions, "function",
+                                "FunctionName")},
             {"api_key", String("require this x-api-key"), false,
              Set([](ActionCall& c, std::string key) {
                c.body["ApiKeyRequired"] = true;
@@ -935,10 +947,7 @@ SpecPtr ScenarioSpec() {
     auto sink = Object(
         {
             {"name", String(), true,
-             Set([](ActionCall& c, std::string name, const Site& at) {
-               Of(at).Declare(Of(at).sinks, name, at);
-               c.body["Name"] = name;
-             })},
+             Declares<ActionCall>(&ScenarioDraft::sinks, "Name")},
             {"status", Integer("the answer's status", 200, 599), false,
              Key<int64_t>("StatusCode")},
             {"body", String("the answer's body"), false,
@@ -1125,10 +1134,8 @@ SpecPtr ScenarioSpec() {
                 {"put_object",
                  Then(Object(
                           {{"bucket", String(), true,
-                            Set([](Step& st, std::string name, const Site& at) {
-                              Of(at).Refer(at, Of(at).buckets, "bucket");
-                              st.call.body["Bucket"] = name;
-                            })},
+                            Refers<Step>(&ScenarioDraft::buckets, "bucket",
+                                         "Bucket")},
                            {"key", String(), true, StepKey<std::string>("Key")},
                            {"body", String()},
                            {"json", AnyJson()},
