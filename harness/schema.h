@@ -3,6 +3,17 @@
 // values out of range, every error with its line and column) and
 // `fanlab schema` prints it as the JSON Schema editors use
 // (scenarios/scenario.schema.json is that output, checked by a test).
+// Each field may also say where its value lands in the model (a binder:
+// To, Set, Enter, and Then for an object's finish step), so that one walk
+// (BindNode) both checks a file and fills the model:
+//
+//   Object({{"settle", DurationSpec(), false, To(&RunSpec::settle)},
+//           {"for", DurationSpec(), false,
+//            Set([](RunSpec& r, Duration d) { r.duration = d; })}})
+//
+// A binder's types are checked when the format is built: the value type
+// must fit the field's kind (Fits), and every field of an object must
+// bind into the same type, the one its parent's Enter returns.
 #ifndef FANLAB_HARNESS_SCHEMA_H_
 #define FANLAB_HARNESS_SCHEMA_H_
 
