@@ -230,40 +230,22 @@ void Assemble(ScenarioDraft& d, Diagnostics& errors) {
 // durations: {NAME: {duration, duration_max}}: the virtual time of
 // functions declared elsewhere (a template's, most of all). A function
 // with a duration of its own is not given a second one here.
-void ReadDurations(ScenarioDraft& d, Diagnostics& errors) {
-  if (!d.durations || !d.durations.IsMap()) return;
-  Scenario& s = d.scenario;
-  for (const auto& kv : d.durations) {
-    const std::string name = kv.first.Scalar();
-    const std::string path = "durations." + name;
-    auto error = [&](const YAML::Node& at, const std::string& at_path,
-                     std::string message) {
-      errors.push_back({d.file, MarkOf(at), at_path, std::move(message)});
+void ApplyDurations(ScenarioDraft& d, Diagnostics& errors) {
+  for (const ScenarioDraft::DurationEntry& e : d.duration_entries) {
+    const std::string name = e.key.Scalar();
+    auto error = [&](std::string message) {
+      errors.push_back({d.file, MarkOf(e.key), e.path, std::move(message)});
     };
     if (d.functions.count(name) == 0) {
-      error(kv.first, path,
-            "no function named \"" + name +
-                "\" in resources.functions or the stack" +
-                ScenarioDraft::DidYouMean(name, d.functions));
-      continue;
-    }
-    if (s.virtual_durations.count(name) > 0) {
-      error(kv.first, path,
-            "function \"" + name +
-                "\" has a duration in resources.functions already");
-      continue;
-    }
-    const YAML::Node& node = kv.second;
-    if (auto dur = DurationOf(node["duration"])) {
-      Duration max = DurationOf(node["duration_max"]).value_or(*dur);
-      if (max < *dur) {
-        error(node["duration_max"], path + ".duration_max",
-              "duration_max is at least duration (" + FormatDuration(*dur) +
-                  "), not " + FormatDuration(max));
-      }
-      s.virtual_durations[name] = {*dur, max};
-    } else if (auto m = DurationOf(node["duration_max"])) {
-      s.virtual_durations[name] = {Duration(0), *m};
+      error("no function named \"" + name +
+            "\" in resources.functions or the stack" +
+            ScenarioDraft::DidYouMean(name, d.functions));
+    } else if (d.scenario.virtual_durations.count(name) > 0) {
+      error("function \"" + name +
+            "\" has a duration in resources.functions already");
+    } else {
+      d.SetVirtualDuration(name, e.duration,
+                           Site{e.node, e.path, e.key, d.file, errors, &d});
     }
   }
 }
@@ -304,6 +286,22 @@ void ScenarioDraft::CheckPlaceholders(const YAML::Node& node,
   checks.push_back([this, node, path](Diagnostics& errors) {
     Placeholders(*this, node, path, errors);
   });
+}
+
+void ScenarioDraft::SetVirtualDuration(const std::string& name,
+                                       const VirtualDuration& v,
+                                       const Site& site) {
+  if (v.min) {
+    Duration max = v.max.value_or(*v.min);
+    if (max < *v.min) {
+      site.Error(site.node["duration_max"], site.path + ".duration_max",
+                 "duration_max is at least duration (" +
+                     FormatDuration(*v.min) + "), not " + FormatDuration(max));
+    }
+    scenario.virtual_durations[name] = {*v.min, max};
+  } else if (v.max) {
+    scenario.virtual_durations[name] = {Duration(0), *v.max};
+  }
 }
 
 std::string ScenarioDraft::ReadFile(const std::string& relative,
@@ -599,7 +597,7 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
     s.file = file;
     if (s.name.empty()) s.name = fs::path(file).stem().string();
     LoadStack(draft, result.errors);
-    ReadDurations(draft, result.errors);
+    ApplyDurations(draft, result.errors);
     Assemble(draft, result.errors);
     for (const auto& check : draft.checks) check(result.errors);
   } catch (const std::exception& e) {

@@ -29,6 +29,7 @@ namespace fs = std::filesystem;
 using QueueCreate = ScenarioDraft::QueueCreate;
 using FunctionCreate = ScenarioDraft::FunctionCreate;
 using StepDraft = ScenarioDraft::StepDraft;
+using DurationEntry = ScenarioDraft::DurationEntry;
 
 // Scenarios run on the engine's default account (EngineOptions::account).
 std::string QueueArn(const std::string& name) {
@@ -219,18 +220,7 @@ void FinishFunction(FunctionCreate& f, const Site& at) {
     body["Environment"] = json::object{{"Variables", *f.environment}};
   }
   d.functions_setup.push_back({"CreateFunction", std::move(body), f.origin});
-  if (f.duration) {
-    Duration max = f.duration_max.value_or(*f.duration);
-    if (max < *f.duration) {
-      at.Error(n["duration_max"], at.path + ".duration_max",
-               "duration_max is at least duration (" +
-                   FormatDuration(*f.duration) + "), not " +
-                   FormatDuration(max));
-    }
-    d.scenario.virtual_durations[f.name] = {*f.duration, max};
-  } else if (f.duration_max) {
-    d.scenario.virtual_durations[f.name] = {Duration(0), *f.duration_max};
-  }
+  d.SetVirtualDuration(f.name, f.duration, at);
   if (f.reserved_concurrency) {
     d.functions_setup.push_back(
         {"PutFunctionConcurrency",
@@ -671,14 +661,15 @@ SpecPtr ScenarioSpec() {
                 {"duration",
                  DurationSpec("deterministic runs: the virtual time each "
                               "invocation takes (default 0)"),
-                 false,
-                 Set([](FunctionCreate& f, Duration d) { f.duration = d; })},
+                 false, Set([](FunctionCreate& f, Duration d) {
+                   f.duration.min = d;
+                 })},
                 {"duration_max",
                  DurationSpec("deterministic runs: each invocation draws its "
                               "virtual time from [duration, duration_max], "
                               "seeded"),
                  false, Set([](FunctionCreate& f, Duration d) {
-                   f.duration_max = d;
+                   f.duration.max = d;
                  })},
                 {"retries",
                  Integer("Event invocations' MaximumRetryAttempts", 0, 2),
@@ -1402,16 +1393,24 @@ SpecPtr ScenarioSpec() {
             {"durations",
              MapOf(Object({{"duration",
                             DurationSpec("the virtual time each invocation "
-                                         "takes")},
+                                         "takes"),
+                            false, Set([](DurationEntry& e, Duration t) {
+                              e.duration.min = t;
+                            })},
                            {"duration_max",
                             DurationSpec("each invocation draws its virtual "
                                          "time from [duration, "
-                                         "duration_max], seeded")}}),
+                                         "duration_max], seeded"),
+                            false, Set([](DurationEntry& e, Duration t) {
+                              e.duration.max = t;
+                            })}}),
                    "deterministic runs: the virtual time of the functions "
                    "named (a template's, or declared ones), by function "
                    "name"),
-             false, Set([](ScenarioDraft& d, YAML::Node durations) {
-               d.durations = durations;
+             false,
+             Enter([](ScenarioDraft& d, const Site& at) -> DurationEntry& {
+               return d.duration_entries.emplace_back(
+                   DurationEntry{at.key, at.node, at.path, {}});
              })},
             {"timeline", Array(step), false,
              Enter([](ScenarioDraft& d, const Site& at) -> StepDraft& {

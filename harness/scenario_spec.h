@@ -56,12 +56,18 @@ struct ScenarioDraft {
     int64_t max_receive_count = 1;
   };
   std::deque<QueueCreate> queue_creates;
+  // A function's virtual duration (`duration`, `duration_max`), its own
+  // or from a `durations` entry (applied once every function's own is).
+  struct VirtualDuration {
+    std::optional<Duration> min, max;
+  };
   // A function's fields, until its calls are made.
   struct FunctionCreate {
     Origin origin;
     std::string name, runtime, handler, code, working_dir, mode;
     boost::json::array command;
-    std::optional<Duration> timeout, max_event_age, duration, duration_max;
+    std::optional<Duration> timeout, max_event_age;
+    VirtualDuration duration;
     std::optional<int64_t> memory, retries, reserved_concurrency;
     Origin reserved_concurrency_origin;
     std::optional<boost::json::object> environment;
@@ -84,10 +90,18 @@ struct ScenarioDraft {
 
   // `stack` and `parameters`: read once both are known.
   YAML::Node stack, parameters;
-  // `durations`: checked once every function's own duration is known.
-  YAML::Node durations;
+  struct DurationEntry {
+    YAML::Node key, node;  // the function's name; its {duration, ...}
+    std::string path;      // "durations.NAME"
+    VirtualDuration duration;
+  };
+  std::deque<DurationEntry> duration_entries;
 
   // Post-step helpers the binders share (harness/scenario.cc).
+  // Sets `name`'s virtual duration; a `duration_max` below `duration` is
+  // an error at the duration_max of the object at `site`.
+  void SetVirtualDuration(const std::string& name, const VirtualDuration& v,
+                          const Site& site);
   // A new setup call in `section`, from `site`.
   ActionCall& Call(std::deque<ActionCall>& section, std::string action,
                    const Site& site);
