@@ -238,38 +238,45 @@ class Run {
       v = json::string(ResolveText(std::string(v.as_string())));
     }
   }
-  std::string ResolveText(std::string s) {
-    for (size_t at = s.find("${"); at != std::string::npos;) {
-      size_t end = s.find('}', at);
-      if (end == std::string::npos) break;
-      std::string inside = s.substr(at + 2, end - at - 2);
-      size_t colon = inside.find(':');
-      std::string kind = inside.substr(0, colon);
-      std::string name =
-          colon == std::string::npos ? "" : inside.substr(colon + 1);
+  std::string ResolveText(const std::string& s) {
+    using Kind = Placeholder::Kind;
+    std::string out;
+    size_t done = 0;
+    for (const Placeholder& p : FindPlaceholders(s)) {
       std::string value;
-      if (kind == "http") {
-        value = base_url_;
-      } else if (kind == "queue_url") {
-        value = engine_->sqs().QueueUrl(name);
-      } else if (kind == "queue_arn") {
-        value = engine_->sqs().QueueArn(name);
-      } else if (kind == "topic_arn") {
-        value = TopicArn(engine_->account(), name);
-      } else if (kind == "function_arn") {
-        value = FunctionArn(engine_->account(), name);
-      } else if (kind == "sink_url") {
-        value = base_url_ + "/_sinks/" + name;
-      } else if (inside.starts_with("steps.")) {
-        value = StepValue(inside.substr(6));
-      } else {
-        at = s.find("${", end);
-        continue;
+      switch (p.kind) {
+        case Kind::kHttp:
+          value = base_url_;
+          break;
+        case Kind::kQueueUrl:
+          value = engine_->sqs().QueueUrl(p.name);
+          break;
+        case Kind::kQueueArn:
+          value = engine_->sqs().QueueArn(p.name);
+          break;
+        case Kind::kTopicArn:
+          value = TopicArn(engine_->account(), p.name);
+          break;
+        case Kind::kFunctionArn:
+          value = FunctionArn(engine_->account(), p.name);
+          break;
+        case Kind::kSinkUrl:
+          value = base_url_ + "/_sinks/" + p.name;
+          break;
+        case Kind::kStep:
+          value = StepValue(p.name);
+          break;
+        case Kind::kIndex:  // filled in when the scenario was read
+        case Kind::kUnknown:
+        case Kind::kUnterminated:
+          continue;
       }
-      s.replace(at, end - at + 1, value);
-      at = s.find("${", at + value.size());
+      out.append(s, done, p.begin - done);
+      out += value;
+      done = p.end;
     }
-    return s;
+    out.append(s, done);
+    return out;
   }
 
   // "ID.json.PATH", "ID.body", "ID.status": from the answer of step ID

@@ -1,9 +1,10 @@
-// Loading a scenario: the file is checked against the format
-// (scenario_spec.cc), then read into the model, checking what the format
-// alone cannot: names used before they are declared, duplicate names, bad
-// schedule expressions, function programs that cannot be found, files that
-// cannot be read, placeholders that name nothing. Every problem becomes a
-// Diagnostic; none stops the others from being found.
+// Loading a scenario: one walk over the file checks it against the format
+// and binds it into a draft of the model (scenario_spec.cc); then the
+// post-steps the format cannot declare: a template's resources, the setup
+// calls in dependency order, durations named for other functions, and
+// every reference to a name (undeclared queues, functions, steps,
+// placeholders), checked once all names are known. Every problem becomes
+// a Diagnostic; none stops the others from being found.
 #include "harness/scenario.h"
 
 #include <unistd.h>
@@ -42,1137 +43,351 @@ std::string QueueArn(const std::string& name) {
 std::string TopicArn(const std::string& name) {
   return fanlab::TopicArn(Account{}, name);
 }
-std::string FunctionArn(const std::string& name) {
-  return fanlab::FunctionArn(Account{}, name);
+
+void StepValue(const ScenarioDraft& d, const YAML::Node& node,
+               const std::string& path, const std::string& inside,
+               Diagnostics& errors);
+
+// The ${kind:NAME} placeholders in every string under `node`.
+void Placeholders(const ScenarioDraft& d, const YAML::Node& node,
+                  const std::string& path, Diagnostics& errors) {
+  if (!node) return;
+  auto error = [&](std::string message) {
+    errors.push_back({d.file, MarkOf(node), path, std::move(message)});
+  };
+  if (node.IsMap()) {
+    for (const auto& kv : node) {
+      Placeholders(d, kv.second, path + "." + kv.first.Scalar(), errors);
+    }
+    return;
+  }
+  if (node.IsSequence()) {
+    size_t i = 0;
+    for (const auto& item : node) {
+      Placeholders(d, item, path + "[" + std::to_string(i++) + "]", errors);
+    }
+    return;
+  }
+  if (!node.IsScalar()) return;
+  using Kind = Placeholder::Kind;
+  for (const Placeholder& p : FindPlaceholders(node.Scalar())) {
+    const std::set<std::string>* names = nullptr;
+    switch (p.kind) {
+      case Kind::kHttp:
+      case Kind::kIndex:
+        continue;
+      case Kind::kStep:
+        StepValue(d, node, path, p.inside, errors);
+        continue;
+      case Kind::kUnterminated:
+        return error("unterminated placeholder \"" +
+                     node.Scalar().substr(p.begin) + "\"");
+      case Kind::kUnknown:
+        error("unknown placeholder ${" + p.inside +
+              "}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
+              "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
+              "${steps.ID.json.PATH}, ${http} or ${i}");
+        continue;
+      case Kind::kQueueUrl:
+      case Kind::kQueueArn:
+        names = &d.queues;
+        break;
+      case Kind::kTopicArn:
+        names = &d.topics;
+        break;
+      case Kind::kFunctionArn:
+        names = &d.functions;
+        break;
+      case Kind::kSinkUrl:
+        names = &d.sinks;
+        break;
+    }
+    if (names->count(p.name) == 0) {
+      error("${" + p.inside + "} names no declared " +
+            p.inside.substr(0, p.inside.find('_')) + " \"" + p.name + "\"" +
+            ScenarioDraft::DidYouMean(p.name, *names));
+    }
+  }
 }
 
-// Reads the model out of a document already checked against the format
-// (wrongly typed parts are skipped: their errors are already reported).
-class Reader {
- public:
-  Reader(std::string file, std::string base_dir, const LoadOptions& options,
-         Diagnostics& errors)
-      : file_(std::move(file)),
-        base_dir_(std::move(base_dir)),
-        options_(options),
-        errors_(errors) {}
+// ${steps.ID.json.PATH}, ${steps.ID.body}, ${steps.ID.status}: an earlier
+// step's answer (the runner fills it in when the step fires).
+void StepValue(const ScenarioDraft& d, const YAML::Node& node,
+               const std::string& path, const std::string& inside,
+               Diagnostics& errors) {
+  std::string rest = inside.substr(6);
+  size_t dot = rest.find('.');
+  std::string id = rest.substr(0, dot);
+  std::string what = dot == std::string::npos ? "" : rest.substr(dot + 1);
+  if (d.step_ids.count(id) == 0) {
+    errors.push_back({d.file, MarkOf(node), path,
+                      "${" + inside + "} names no timeline step \"" + id +
+                          "\"" + ScenarioDraft::DidYouMean(id, d.step_ids)});
+  } else if (what != "body" && what != "status" && !what.starts_with("json.") &&
+             what != "json") {
+    errors.push_back({d.file, MarkOf(node), path,
+                      "${" + inside + "}: use ${steps." + id +
+                          ".json.PATH}, ${steps." + id + ".body} or ${steps." +
+                          id + ".status}"});
+  }
+}
 
-  Scenario Read(const YAML::Node& root) {
-    Scenario s;
-    s.file = file_;
-    s.name = Str(root["name"]);
-    // A name goes into reports, event logs and file names: text only.
-    if (!IsValidUtf8(s.name)) {
-      Error(root["name"], "name", "the name is not valid UTF-8");
-    } else if (std::any_of(s.name.begin(), s.name.end(), [](char c) {
-                 return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-               })) {
-      Error(root["name"], "name",
-            "the name holds a control character (NUL, a newline, ...)");
+json::value ToAttributeValue(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::string:
+      return json::object{{"S", v.as_string()}};
+    case json::kind::bool_:
+      return json::object{{"BOOL", v.as_bool()}};
+    case json::kind::null:
+      return json::object{{"NULL", true}};
+    case json::kind::array: {
+      json::array l;
+      for (const auto& e : v.as_array()) l.push_back(ToAttributeValue(e));
+      return json::object{{"L", std::move(l)}};
     }
-    if (s.name.empty()) {
-      s.name = fs::path(file_).stem().string();
-    }
-    s.description = Str(root["description"]);
-    s.expect_failure = Str(root["expect_failure"]);
-    if (auto seed = Int(root["seed"]); seed && *seed >= 0) {
-      s.seed = static_cast<uint64_t>(*seed);
-    }
-    s.virtual_clock = Str(root["clock"]) != "real";
-    // Names first, so that any part may refer to any resource.
-    const YAML::Node res = root["resources"] && root["resources"].IsMap()
-                               ? root["resources"]
-                               : YAML::Node(YAML::NodeType::Map);
-    CollectNames(res["queues"], "resources.queues", queues_);
-    CollectNames(res["functions"], "resources.functions", functions_);
-    CollectNames(res["buckets"], "resources.buckets", buckets_);
-    CollectNames(res["tables"], "resources.tables", tables_);
-    CollectNames(res["topics"], "resources.topics", topics_);
-    CollectNames(res["sinks"], "resources.sinks", sinks_);
-    size_t index = 0;
-    for (const auto& step : Items(root["timeline"])) {
-      std::string path = Index("timeline", index++) + ".id";
-      std::string id = Str(step["id"]);
-      if (id.empty()) continue;
-      if (step_ids_.count(id) > 0 || step_ids_.count(id + "#0") > 0 ||
-          advance_ids_.count(id) > 0) {
-        Error(step["id"], path, "step id \"" + id + "\" is used twice");
-      } else if (step["advance"]) {
-        advance_ids_.insert(id);
-      } else if (step["repeat"]) {
-        for (int64_t k = 0; k < Int(step["repeat"]).value_or(1); ++k) {
-          step_ids_.insert(id + "#" + std::to_string(k));
-        }
-      } else {
-        step_ids_.insert(id);
-      }
-    }
-    ReadStack(root, s);
-    ReadQueues(res["queues"], s);
-    ReadFunctions(res["functions"], s);
-    ReadBuckets(res["buckets"], s);
-    ReadTables(res["tables"], s);
-    ReadTopics(res["topics"], s);
-    ReadSinks(res["sinks"], s);
-    ReadMappings(res["mappings"], s);
-    ReadSchedules(res["schedules"], s);
-    ReadRoutes(res["routes"], s);
-    ReadDurations(root["durations"], s);
-    ReadTimeline(root["timeline"], s);
-    ReadRun(root["run"], s);
-    ReadExpectations(root["expect"], s);
-    ReadFaults(root["faults"], file_,
-               DeclaredNames{.functions = functions_, .queues = queues_},
-               s.faults, errors_);
-    ReadInvariants(root["invariants"], file_, s.invariants, errors_);
-    return s;
+    case json::kind::object:
+      return json::object{{"M", ScenarioDraft::ToAttributeValues(v)}};
+    default:
+      return json::object{{"N", json::serialize(v)}};
   }
+}
 
- private:
-  // --- Access to checked nodes -------------------------------------------
-  static std::string Str(const YAML::Node& n) {
-    return n && n.IsScalar() ? n.Scalar() : "";
-  }
-  // The elements of a list of objects; an element that is not an object
-  // (the format check reported it) reads as an empty one, so that paths
-  // keep their indexes.
-  static std::vector<YAML::Node> Items(const YAML::Node& n) {
-    std::vector<YAML::Node> out;
-    if (n && n.IsSequence()) {
-      for (const auto& item : n) {
-        out.push_back(item.IsMap() ? YAML::Node(item)
-                                   : YAML::Node(YAML::NodeType::Map));
-      }
+// stack: a template's resources, created first; their names join the
+// scenario's, so steps and expectations can name them. A call refused at
+// setup is reported at the `stack` key, with the template's place.
+void LoadStack(ScenarioDraft& d, Diagnostics& errors) {
+  if (!d.stack || !d.stack.IsScalar()) return;
+  stack::TemplateOptions options;
+  if (d.parameters && d.parameters.IsMap()) {
+    for (const auto& [k, v] : ValueOf<ScalarMap>(d.parameters)) {
+      options.parameters[k] = v;
     }
-    return out;
   }
-  static std::vector<YAML::Node> RawItems(const YAML::Node& n) {
-    std::vector<YAML::Node> out;
-    if (n && n.IsSequence()) {
-      for (const auto& item : n) out.push_back(item);
+  const std::string relative = d.stack.Scalar();
+  const std::string file = (fs::path(d.base_dir) / relative).string();
+  stack::StackResult loaded = stack::LoadTemplate(file, options);
+  errors.insert(errors.end(), loaded.errors.begin(), loaded.errors.end());
+  if (!loaded.stack) return;
+  for (const stack::StackCall& c : loaded.stack->calls) {
+    std::string where = relative + ":" + std::to_string(c.mark.line) + ":" +
+                        std::to_string(c.mark.column) + " " + c.path;
+    d.scenario.setup.push_back(
+        {c.action, c.body, Origin{MarkOf(d.stack), "stack " + where}});
+  }
+  const std::pair<const char*, std::set<std::string>*> kinds[] = {
+      {"queue", &d.queues},
+      {"function", &d.functions},
+      {"topic", &d.topics},
+      {"bucket", &d.buckets},
+      {"table", &d.tables}};
+  for (const auto& [kind, names] : kinds) {
+    auto it = loaded.stack->names.find(kind);
+    if (it != loaded.stack->names.end()) {
+      names->insert(it->second.begin(), it->second.end());
     }
-    return out;
   }
-  static std::optional<int64_t> Int(const YAML::Node& n) {
-    if (!n || ScalarType(n) != "integer") return std::nullopt;
-    return n.as<int64_t>();
-  }
-  static std::optional<bool> Bool(const YAML::Node& n) {
-    if (!n || ScalarType(n) != "boolean") return std::nullopt;
-    return YamlToJson(n).as_bool();
-  }
-  // A map of scalars as strings (attributes, environment, headers).
-  static json::object StringMap(const YAML::Node& n) {
-    json::object out;
-    if (!n || !n.IsMap()) return out;
-    for (const auto& kv : n) {
-      if (kv.second.IsScalar()) out[kv.first.Scalar()] = kv.second.Scalar();
-    }
-    return out;
-  }
+}
 
-  void Error(const YAML::Node& at, const std::string& path,
-             std::string message) {
-    errors_.push_back({file_, MarkOf(at), path, std::move(message)});
+// The setup calls in order: queues first, each dead-letter queue before
+// the queues that name it, down a chain (a -> b -> c is created c, b, a):
+// each time, the first queue in file order whose dead-letter queue is
+// created (or not declared here). A cycle cannot be created: each queue
+// in it is reported. Then the other sections, in the order that lets
+// each name what the ones before it made.
+void Assemble(ScenarioDraft& d, Diagnostics& errors) {
+  std::vector<ScenarioDraft::QueueCreate*> creates;
+  for (auto& q : d.queue_creates) creates.push_back(&q);
+  std::set<std::string> created;
+  while (!creates.empty()) {
+    auto ready = std::find_if(creates.begin(), creates.end(), [&](auto* c) {
+      return c->dead_letter.empty() || d.queues.count(c->dead_letter) == 0 ||
+             created.count(c->dead_letter) > 0;
+    });
+    if (ready == creates.end()) {
+      for (const auto* c : creates) {
+        errors.push_back({d.file, c->call.origin.mark,
+                          c->call.origin.path + ".dead_letter.queue",
+                          "dead-letter queues form a cycle through \"" +
+                              c->dead_letter + "\""});
+      }
+      break;
+    }
+    created.insert(
+        std::string((*ready)->call.body.at("QueueName").as_string()));
+    d.scenario.setup.push_back(std::move((*ready)->call));
+    creates.erase(ready);
   }
-  Origin At(const YAML::Node& n, const std::string& path) const {
-    return Origin{MarkOf(n), path};
+  for (auto* section : {&d.functions_setup, &d.buckets_setup, &d.tables_setup,
+                        &d.topics_setup, &d.sinks_setup, &d.mappings_setup,
+                        &d.schedules_setup, &d.routes_setup}) {
+    for (ActionCall& c : *section) {
+      ScenarioDraft::DropUnset(c.body);
+      d.scenario.setup.push_back(std::move(c));
+    }
   }
-  static std::string Index(const std::string& path, size_t i) {
-    return path + "[" + std::to_string(i) + "]";
-  }
+}
 
-  void CollectNames(const YAML::Node& list, const std::string& path,
-                    std::set<std::string>& names) {
-    size_t i = 0;
-    for (const auto& item : Items(list)) {
-      std::string name = Str(item["name"]);
-      if (!name.empty() && !names.insert(name).second) {
-        Error(item["name"], Index(path, i) + ".name",
-              "\"" + name + "\" is declared twice");
-      }
-      ++i;
-    }
-  }
-
-  // Checks that `node` (a name) refers to something of `kind`.
-  void Ref(const YAML::Node& node, const std::string& path,
-           const std::set<std::string>& names, const char* kind) {
-    std::string name = Str(node);
-    if (name.empty() || names.count(name) > 0) return;
-    Error(node, path,
-          "no " + std::string(kind) + " named \"" + name + "\" in resources." +
-              kind + "s" +
-              (name.starts_with("arn:") ? " (give its name, not an ARN)"
-                                        : DidYouMean(name, names)));
-  }
-
-  // " (did you mean \"x\"?)" for the closest of `names`, or "".
-  static std::string DidYouMean(const std::string& word,
-                                const std::set<std::string>& names) {
-    std::string best = Closest(word, {names.begin(), names.end()});
-    return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
-  }
-
-  // Checks the ${kind:NAME} placeholders in every string under `node`.
-  void Placeholders(const YAML::Node& node, const std::string& path) {
-    if (!node) return;
-    if (node.IsMap()) {
-      for (const auto& kv : node) {
-        Placeholders(kv.second, path + "." + kv.first.Scalar());
-      }
-      return;
-    }
-    if (node.IsSequence()) {
-      size_t i = 0;
-      for (const auto& item : node) Placeholders(item, Index(path, i++));
-      return;
-    }
-    if (!node.IsScalar()) return;
-    const std::string& s = node.Scalar();
-    for (size_t at = s.find("${"); at != std::string::npos;
-         at = s.find("${", at + 2)) {
-      size_t end = s.find('}', at);
-      if (end == std::string::npos) {
-        Error(node, path, "unterminated placeholder \"" + s.substr(at) + "\"");
-        return;
-      }
-      std::string inside = s.substr(at + 2, end - at - 2);
-      if (inside == "http" || inside == "i") continue;
-      if (inside.starts_with("steps.")) {
-        StepValue(node, path, inside);
-        continue;
-      }
-      size_t colon = inside.find(':');
-      std::string kind = inside.substr(0, colon);
-      std::string name =
-          colon == std::string::npos ? "" : inside.substr(colon + 1);
-      const std::set<std::string>* names =
-          kind == "queue_url" || kind == "queue_arn" ? &queues_
-          : kind == "topic_arn"                      ? &topics_
-          : kind == "function_arn"                   ? &functions_
-          : kind == "sink_url"                       ? &sinks_
-                                                     : nullptr;
-      if (names == nullptr) {
-        Error(node, path,
-              "unknown placeholder ${" + inside +
-                  "}: use ${queue_url:NAME}, ${queue_arn:NAME}, "
-                  "${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, "
-                  "${steps.ID.json.PATH}, ${http} or ${i}");
-      } else if (names->count(name) == 0) {
-        Error(node, path,
-              "${" + inside + "} names no declared " +
-                  kind.substr(0, kind.find('_')) + " \"" + name + "\"" +
-                  DidYouMean(name, *names));
-      }
-    }
-  }
-
-  // ${steps.ID.json.PATH}, ${steps.ID.body}, ${steps.ID.status}: an
-  // earlier step's answer (the runner fills it in when the step fires).
-  void StepValue(const YAML::Node& node, const std::string& path,
-                 const std::string& inside) {
-    std::string rest = inside.substr(6);
-    size_t dot = rest.find('.');
-    std::string id = rest.substr(0, dot);
-    std::string what = dot == std::string::npos ? "" : rest.substr(dot + 1);
-    if (step_ids_.count(id) == 0) {
-      Error(node, path,
-            "${" + inside + "} names no timeline step \"" + id + "\"" +
-                DidYouMean(id, step_ids_));
-    } else if (what != "body" && what != "status" &&
-               !what.starts_with("json.") && what != "json") {
-      Error(node, path,
-            "${" + inside + "}: use ${steps." + id + ".json.PATH}, ${steps." +
-                id + ".body} or ${steps." + id + ".status}");
-    }
-  }
-
-  // body / json / file: the content as text.
-  std::string Content(const YAML::Node& n, const std::string& path) {
-    if (n["json"]) return json::serialize(YamlToJson(n["json"]));
-    if (n["file"]) {
-      fs::path p = fs::path(base_dir_) / Str(n["file"]);
-      std::ifstream in(p, std::ios::binary);
-      if (!in) {
-        Error(n["file"], path + ".file", "cannot read " + p.string());
-        return "";
-      }
-      std::ostringstream text;
-      text << in.rdbuf();
-      return text.str();
-    }
-    return Str(n["body"]);
-  }
-
-  // A destination: queue:NAME, topic:NAME or an ARN.
-  std::string Destination(const YAML::Node& n, const std::string& path) {
-    std::string d = Str(n);
-    if (d.starts_with("queue:")) {
-      std::string name = d.substr(6);
-      if (!queues_.count(name))
-        Error(n, path, "no queue named \"" + name + "\"");
-      return QueueArn(name);
-    }
-    if (d.starts_with("topic:")) {
-      std::string name = d.substr(6);
-      if (!topics_.count(name))
-        Error(n, path, "no topic named \"" + name + "\"");
-      return TopicArn(name);
-    }
-    if (!d.starts_with("arn:")) {
-      Error(n, path, "a destination is queue:NAME, topic:NAME or an ARN");
-    }
-    return d;
-  }
-
-  static json::object MessageAttributes(const YAML::Node& n) {
-    json::object out;
-    if (!n || !n.IsMap()) return out;
-    for (const auto& kv : n) {
-      std::string_view type = ScalarType(kv.second);
-      bool number = type == "integer" || type == "number";
-      out[kv.first.Scalar()] =
-          json::object{{"DataType", number ? "Number" : "String"},
-                       {"StringValue", kv.second.Scalar()}};
-    }
-    return out;
-  }
-
-  // --- Resources ----------------------------------------------------------
-  // stack: a template's resources, created first; their names join the
-  // scenario's, so steps and expectations can name them. A call refused
-  // at setup is reported at the `stack` key, with the template's place.
-  void ReadStack(const YAML::Node& root, Scenario& s) {
-    if (!root["stack"]) return;
-    stack::TemplateOptions options;
-    if (const YAML::Node p = root["parameters"]; p && p.IsMap()) {
-      for (const auto& kv : p)
-        options.parameters[kv.first.Scalar()] = Str(kv.second);
-    }
-    const std::string file =
-        (fs::path(base_dir_) / Str(root["stack"])).string();
-    stack::StackResult loaded = stack::LoadTemplate(file, options);
-    errors_.insert(errors_.end(), loaded.errors.begin(), loaded.errors.end());
-    if (!loaded.stack) return;
-    for (const stack::StackCall& c : loaded.stack->calls) {
-      std::string where = Str(root["stack"]) + ":" +
-                          std::to_string(c.mark.line) + ":" +
-                          std::to_string(c.mark.column) + " " + c.path;
-      s.setup.push_back(
-          {c.action, c.body, At(root["stack"], "stack " + where)});
-    }
-    const std::pair<const char*, std::set<std::string>*> kinds[] = {
-        {"queue", &queues_},
-        {"function", &functions_},
-        {"topic", &topics_},
-        {"bucket", &buckets_},
-        {"table", &tables_}};
-    for (const auto& [kind, names] : kinds) {
-      auto it = loaded.stack->names.find(kind);
-      if (it != loaded.stack->names.end())
-        names->insert(it->second.begin(), it->second.end());
-    }
-  }
-
-  void ReadQueues(const YAML::Node& list, Scenario& s) {
-    std::vector<std::pair<ActionCall, std::string>> creates;  // + its DLQ
-    size_t i = 0;
-    for (const auto& q : Items(list)) {
-      std::string path = Index("resources.queues", i++);
-      std::string name = Str(q["name"]);
-      json::object attributes = StringMap(q["attributes"]);
-      if (name.ends_with(".fifo") && !attributes.contains("FifoQueue")) {
-        attributes["FifoQueue"] = "true";
-      }
-      if (const YAML::Node dl = q["dead_letter"]; dl && dl.IsMap()) {
-        Ref(dl["queue"], path + ".dead_letter.queue", queues_, "queue");
-        json::object policy{
-            {"deadLetterTargetArn", QueueArn(Str(dl["queue"]))},
-            {"maxReceiveCount", Int(dl["max_receive_count"]).value_or(1)}};
-        attributes["RedrivePolicy"] = json::serialize(policy);
-      }
-      json::object body{{"QueueName", name}};
-      if (!attributes.empty()) body["Attributes"] = std::move(attributes);
-      std::string dlq = q["dead_letter"] && q["dead_letter"].IsMap()
-                            ? Str(q["dead_letter"]["queue"])
-                            : "";
-      creates.push_back(
-          {ActionCall{"CreateQueue", std::move(body), At(q, path)}, dlq});
-    }
-    // A dead-letter queue must exist before the queues that name it, down
-    // a chain (a -> b -> c is created c, b, a): each time, the first queue
-    // in file order whose dead-letter queue is created (or not declared
-    // here). A cycle cannot be created: each queue in it is reported.
-    std::set<std::string> created;
-    while (!creates.empty()) {
-      auto ready = std::find_if(creates.begin(), creates.end(), [&](auto& c) {
-        return c.second.empty() || queues_.count(c.second) == 0 ||
-               created.count(c.second) > 0;
-      });
-      if (ready == creates.end()) {
-        for (const auto& [call, dlq] : creates) {
-          errors_.push_back(
-              {file_, call.origin.mark, call.origin.path + ".dead_letter.queue",
-               "dead-letter queues form a cycle through \"" + dlq + "\""});
-        }
-        break;
-      }
-      created.insert(
-          std::string(ready->first.body.at("QueueName").as_string()));
-      s.setup.push_back(std::move(ready->first));
-      creates.erase(ready);
-    }
-  }
-
-  void ReadFunctions(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& f : Items(list)) {
-      std::string path = Index("resources.functions", i++);
-      std::string name = Str(f["name"]);
-      json::array command;
-      if (f["command"] && f["command"].IsSequence()) {
-        for (const auto& a : f["command"])
-          command.push_back(json::string(Str(a)));
-      } else if (f["command"]) {
-        std::istringstream words(Str(f["command"]));
-        for (std::string w; words >> w;) command.push_back(json::string(w));
-      }
-      if (f["command"] && command.empty()) {
-        Error(f["command"], path + ".command", "the command is empty");
-      }
-      if (!command.empty()) {
-        std::vector<std::string> searched;
-        std::string program =
-            FindFunctionProgram(std::string(command[0].as_string()), base_dir_,
-                                options_, &searched);
-        if (program.empty()) {
-          std::string where;
-          for (const auto& p : searched)
-            where += (where.empty() ? "" : ", ") + p;
-          Error(f["command"], path + ".command",
-                "cannot find the program \"" +
-                    std::string(command[0].as_string()) + "\" (looked in " +
-                    where + "); build it or give its path");
-        } else {
-          command[0] = json::string(program);
-        }
-      }
-      json::object body{{"FunctionName", name}};
-      if (f["runtime"]) {
-        ReadRuntimeCode(f, path, body);
-      } else {
-        json::object code{{"Command", std::move(command)}};
-        if (f["working_dir"]) {
-          code["WorkingDirectory"] =
-              (fs::path(base_dir_) / Str(f["working_dir"]))
-                  .lexically_normal()
-                  .string();
-        }
-        body["Code"] = std::move(code);
-        for (const char* key : {"handler", "code"}) {
-          if (f[key]) {
-            Error(f[key], path + "." + key,
-                  std::string(key) +
-                      " is for a function with a runtime; a "
-                      "command is a program of its own");
-          }
-        }
-      }
-      body["Mode"] = Str(f["mode"]) == "cold" ? "cold" : "warm";
-      if (auto t = DurationOf(f["timeout"])) {
-        if (*t < std::chrono::seconds(1) || *t > std::chrono::seconds(900)) {
-          Error(f["timeout"], path + ".timeout",
-                "a timeout is between 1s and 900s, not " + FormatDuration(*t));
-        }
-        body["Timeout"] =
-            std::chrono::duration_cast<std::chrono::seconds>(*t).count();
-      }
-      if (auto m = Int(f["memory"])) body["MemorySize"] = *m;
-      if (f["environment"]) {
-        Placeholders(f["environment"], path + ".environment");
-        body["Environment"] =
-            json::object{{"Variables", StringMap(f["environment"])}};
-      }
-      s.setup.push_back({"CreateFunction", std::move(body), At(f, path)});
-      ReadDuration(f, path, name, s);
-      if (auto r = Int(f["reserved_concurrency"])) {
-        s.setup.push_back(
-            {"PutFunctionConcurrency",
-             {{"FunctionName", name}, {"ReservedConcurrentExecutions", *r}},
-             At(f["reserved_concurrency"], path + ".reserved_concurrency")});
-      }
-      if (f["retries"] || f["max_event_age"] || f["on_success"] ||
-          f["on_failure"]) {
-        json::object config{{"FunctionName", name}};
-        if (auto r = Int(f["retries"])) config["MaximumRetryAttempts"] = *r;
-        if (auto a = DurationOf(f["max_event_age"])) {
-          if (*a < std::chrono::seconds(60) || *a > std::chrono::hours(6)) {
-            Error(f["max_event_age"], path + ".max_event_age",
-                  "max_event_age is between 60s and 6h, not " +
-                      FormatDuration(*a));
-          }
-          config["MaximumEventAgeInSeconds"] =
-              std::chrono::duration_cast<std::chrono::seconds>(*a).count();
-        }
-        json::object destinations;
-        for (const char* key : {"on_success", "on_failure"}) {
-          if (!f[key]) continue;
-          std::string arn = Destination(f[key], path + "." + key);
-          destinations[std::string(key) == "on_success" ? "OnSuccess"
-                                                        : "OnFailure"] =
-              json::object{{"Destination", arn}};
-        }
-        if (!destinations.empty()) {
-          config["DestinationConfig"] = std::move(destinations);
-        }
-        s.setup.push_back(
-            {"PutFunctionEventInvokeConfig", std::move(config), At(f, path)});
-      }
-    }
-  }
-
-  // `duration` and `duration_max` of `node` (a function, or an entry of
-  // `durations`): the virtual time each invocation of `name` takes.
-  void ReadDuration(const YAML::Node& node, const std::string& path,
-                    const std::string& name, Scenario& s) {
-    if (auto d = DurationOf(node["duration"])) {
-      Duration max = DurationOf(node["duration_max"]).value_or(*d);
-      if (max < *d) {
-        Error(node["duration_max"], path + ".duration_max",
-              "duration_max is at least duration (" + FormatDuration(*d) +
-                  "), not " + FormatDuration(max));
-      }
-      s.virtual_durations[name] = {*d, max};
-    } else if (auto m = DurationOf(node["duration_max"])) {
-      s.virtual_durations[name] = {Duration(0), *m};
-    }
-  }
-
-  // durations: {NAME: {duration, duration_max}}: the virtual time of
-  // functions declared elsewhere (a template's, most of all). A function
-  // with a duration of its own is not given a second one here.
-  void ReadDurations(const YAML::Node& map, Scenario& s) {
-    if (!map || !map.IsMap()) return;
-    for (const auto& kv : map) {
-      const std::string name = kv.first.Scalar();
-      const std::string path = "durations." + name;
-      if (functions_.count(name) == 0) {
-        Error(kv.first, path,
-              "no function named \"" + name +
-                  "\" in resources.functions or the stack" +
-                  DidYouMean(name, functions_));
-        continue;
-      }
-      if (s.virtual_durations.count(name) > 0) {
-        Error(kv.first, path,
-              "function \"" + name +
-                  "\" has a duration in resources.functions already");
-        continue;
-      }
-      ReadDuration(kv.second, path, name, s);
-    }
-  }
-
-  // A function run by a Lambda runtime: Runtime, Handler, and its code
-  // (Code.ZipFile, the zip's bytes in base64, or Code.Directory, a
-  // folder's absolute path).
-  void ReadRuntimeCode(const YAML::Node& f, const std::string& path,
-                       json::object& body) {
-    const std::string runtime = Str(f["runtime"]);
-    body["Runtime"] = runtime;
-    const bool language =
-        runtime.starts_with("python") || runtime.starts_with("nodejs");
-    if (f["handler"]) {
-      const std::string handler = Str(f["handler"]);
-      const size_t dot = handler.rfind('.');
-      if (dot == std::string::npos || dot == 0 || dot + 1 == handler.size()) {
-        Error(f["handler"], path + ".handler",
-              "a handler is module.function (app.handler), not \"" + handler +
-                  "\"");
-      }
-      body["Handler"] = handler;
-    } else if (language) {
-      Error(f, path,
-            "missing required key \"handler\": a " + runtime +
-                " function names its module.function (app.handler)");
-    }
-    if (f["working_dir"]) {
-      Error(f["working_dir"], path + ".working_dir",
-            "working_dir is for a command; a function with a runtime runs "
-            "in its code folder");
-    }
-    if (!f["code"]) {
-      Error(f, path,
-            "missing required key \"code\": a function with a runtime "
-            "needs its code (a folder or a .zip)");
-      return;
-    }
-    fs::path code =
-        fs::absolute(fs::path(base_dir_) / Str(f["code"])).lexically_normal();
-    if (!code.has_filename() && code != code.root_path()) {
-      code = code.parent_path();  // "code/" names the folder "code"
-    }
-    std::error_code ec;
-    if (fs::is_directory(code, ec)) {
-      body["Code"] = json::object{{"Directory", code.string()}};
-      return;
-    }
-    if (!fs::exists(code, ec)) {
-      Error(f["code"], path + ".code", "no folder or .zip at " + code.string());
-      return;
-    }
-    if (code.extension() != ".zip" || !fs::is_regular_file(code, ec)) {
-      Error(f["code"], path + ".code",
-            code.string() + " is neither a folder nor a .zip file");
-      return;
-    }
-    std::ifstream in(code, std::ios::binary);
-    if (!in) {
-      Error(f["code"], path + ".code", "cannot read " + code.string());
-      return;
-    }
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    body["Code"] = json::object{{"ZipFile", Base64Encode(bytes.str())}};
-  }
-
-  void ReadBuckets(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& b : Items(list)) {
-      std::string path = Index("resources.buckets", i++);
-      std::string name = Str(b["name"]);
-      s.setup.push_back({"CreateBucket", {{"Bucket", name}}, At(b, path)});
-      size_t j = 0;
-      for (const auto& o : Items(b["objects"])) {
-        std::string opath = Index(path + ".objects", j++);
-        json::object put{{"Bucket", name},
-                         {"Key", Str(o["key"])},
-                         {"Body", Base64Encode(Content(o, opath))}};
-        if (o["content_type"]) {
-          put["ContentType"] = Str(o["content_type"]);
-        } else if (o["json"]) {
-          put["ContentType"] = "application/json";
-        }
-        s.setup.push_back({"PutObject", std::move(put), At(o, opath)});
-      }
-    }
-  }
-
-  void ReadTables(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& t : Items(list)) {
-      std::string path = Index("resources.tables", i++);
-      std::string name = Str(t["name"]);
-      json::object types = StringMap(t["attribute_types"]);
-      json::array definitions, schema;
-      for (const char* role : {"hash_key", "range_key"}) {
-        std::string key = Str(t[role]);
-        if (key.empty()) continue;
-        std::string type =
-            types.contains(key) ? std::string(types.at(key).as_string()) : "S";
-        definitions.push_back(
-            json::object{{"AttributeName", key}, {"AttributeType", type}});
-        schema.push_back(json::object{
-            {"AttributeName", key},
-            {"KeyType", std::string(role) == "hash_key" ? "HASH" : "RANGE"}});
-      }
-      s.setup.push_back({"CreateTable",
-                         {{"TableName", name},
-                          {"AttributeDefinitions", std::move(definitions)},
-                          {"KeySchema", std::move(schema)},
-                          {"BillingMode", "PAY_PER_REQUEST"}},
-                         At(t, path)});
-      size_t j = 0;
-      for (const auto& item : RawItems(t["items"])) {
-        std::string ipath = Index(path + ".items", j++);
-        if (!item.IsMap()) {
-          Error(item, ipath, "an item is an object of attributes");
-          continue;
-        }
-        s.setup.push_back({"PutItem",
-                           {{"TableName", name},
-                            {"Item", ToAttributeValues(YamlToJson(item))}},
-                           At(item, ipath)});
-      }
-    }
-  }
-
-  void ReadTopics(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& t : Items(list)) {
-      std::string path = Index("resources.topics", i++);
-      std::string name = Str(t["name"]);
-      json::object create{{"Name", name}};
-      if (name.ends_with(".fifo")) {
-        Error(t["name"], path + ".name",
-              "FIFO topics are not emulated (a standard topic can deliver to "
-              "FIFO queues)");
-      }
-      s.setup.push_back({"CreateTopic", std::move(create), At(t, path)});
-      size_t j = 0;
-      for (const auto& sub : Items(t["subscriptions"])) {
-        std::string spath = Index(path + ".subscriptions", j++);
-        std::string protocol = Str(sub["protocol"]);
-        std::string endpoint = Str(sub["endpoint"]);
-        if (protocol == "sqs" && !endpoint.starts_with("arn:")) {
-          Ref(sub["endpoint"], spath + ".endpoint", queues_, "queue");
-          endpoint = QueueArn(endpoint);
-        } else if (protocol == "lambda" && !endpoint.starts_with("arn:")) {
-          Ref(sub["endpoint"], spath + ".endpoint", functions_, "function");
-          endpoint = FunctionArn(endpoint);
-        }
-        Placeholders(sub["endpoint"], spath + ".endpoint");
-        json::object attributes;
-        if (auto raw = Bool(sub["raw"])) {
-          attributes["RawMessageDelivery"] = *raw ? "true" : "false";
-        }
-        if (sub["filter_policy"]) {
-          attributes["FilterPolicy"] =
-              json::serialize(YamlToJson(sub["filter_policy"]));
-        }
-        if (sub["filter_policy_scope"]) {
-          attributes["FilterPolicyScope"] = Str(sub["filter_policy_scope"]);
-        }
-        json::object body{{"TopicArn", TopicArn(name)},
-                          {"Protocol", protocol},
-                          {"Endpoint", endpoint}};
-        if (!attributes.empty()) body["Attributes"] = std::move(attributes);
-        s.setup.push_back({"Subscribe", std::move(body), At(sub, spath)});
-      }
-    }
-  }
-
-  void ReadSinks(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& k : Items(list)) {
-      std::string path = Index("resources.sinks", i++);
-      json::object body{{"Name", Str(k["name"])}};
-      if (auto st = Int(k["status"])) body["StatusCode"] = *st;
-      if (k["body"]) body["Body"] = Str(k["body"]);
-      if (k["headers"]) body["Headers"] = StringMap(k["headers"]);
-      s.setup.push_back({"CreateSink", std::move(body), At(k, path)});
-    }
-  }
-
-  void ReadMappings(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& m : Items(list)) {
-      std::string path = Index("resources.mappings", i++);
-      Ref(m["queue"], path + ".queue", queues_, "queue");
-      Ref(m["function"], path + ".function", functions_, "function");
-      json::object body{{"EventSourceArn", QueueArn(Str(m["queue"]))},
-                        {"FunctionName", Str(m["function"])}};
-      if (auto b = Int(m["batch_size"])) body["BatchSize"] = *b;
-      if (auto w = DurationOf(m["batching_window"])) {
-        if (*w > std::chrono::seconds(300)) {
-          Error(m["batching_window"], path + ".batching_window",
-                "batching_window is at most 300s, not " + FormatDuration(*w));
-        }
-        body["MaximumBatchingWindowInSeconds"] =
-            std::chrono::duration_cast<std::chrono::seconds>(*w).count();
-      }
-      if (auto c = Int(m["maximum_concurrency"])) {
-        body["ScalingConfig"] = json::object{{"MaximumConcurrency", *c}};
-      }
-      if (Bool(m["report_batch_item_failures"]).value_or(false)) {
-        body["FunctionResponseTypes"] = json::array{"ReportBatchItemFailures"};
-      }
-      if (auto e = Bool(m["enabled"])) body["Enabled"] = *e;
-      s.setup.push_back(
-          {"CreateEventSourceMapping", std::move(body), At(m, path)});
-    }
-  }
-
-  void ReadSchedules(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& r : Items(list)) {
-      std::string path = Index("resources.schedules", i++);
-      std::string name = Str(r["name"]);
-      std::string expression = Str(r["expression"]);
-      if (!expression.empty()) {
-        auto parsed = services::ScheduleExpression::Parse(expression);
-        if (!parsed.ok()) {
-          Error(r["expression"], path + ".expression",
-                parsed.status().message());
-        }
-      }
-      json::object rule{{"Name", name}, {"ScheduleExpression", expression}};
-      if (auto e = Bool(r["enabled"]))
-        rule["State"] = *e ? "ENABLED" : "DISABLED";
-      if (r["description"]) rule["Description"] = Str(r["description"]);
-      s.setup.push_back({"PutRule", std::move(rule), At(r, path)});
-      json::array targets;
-      size_t j = 0;
-      for (const auto& t : Items(r["targets"])) {
-        std::string tpath = Index(path + ".targets", j);
-        json::object target{{"Id", "target-" + std::to_string(j++)}};
-        if (t["function"]) {
-          Ref(t["function"], tpath + ".function", functions_, "function");
-          target["Arn"] = FunctionArn(Str(t["function"]));
-        } else {
-          Ref(t["queue"], tpath + ".queue", queues_, "queue");
-          target["Arn"] = QueueArn(Str(t["queue"]));
-        }
-        if (t["input"])
-          target["Input"] = json::serialize(YamlToJson(t["input"]));
-        if (t["group"]) {
-          target["SqsParameters"] =
-              json::object{{"MessageGroupId", Str(t["group"])}};
-        }
-        targets.push_back(std::move(target));
-      }
-      s.setup.push_back({"PutTargets",
-                         {{"Rule", name}, {"Targets", std::move(targets)}},
-                         At(r["targets"], path + ".targets")});
-    }
-  }
-
-  void ReadRoutes(const YAML::Node& list, Scenario& s) {
-    size_t i = 0;
-    for (const auto& r : Items(list)) {
-      std::string path = Index("resources.routes", i++);
-      Ref(r["function"], path + ".function", functions_, "function");
-      json::object body{{"Method", Str(r["method"])},
-                        {"Path", Str(r["path"])},
-                        {"FunctionName", Str(r["function"])}};
-      if (r["api_key"]) {
-        body["ApiKeyRequired"] = true;
-        body["ApiKeys"] = json::array{json::string(Str(r["api_key"]))};
-      }
-      s.setup.push_back({"CreateRoute", std::move(body), At(r, path)});
-    }
-  }
-
-  // --- Timeline -------------------------------------------------------------
-  void ReadTimeline(const YAML::Node& list, Scenario& s) {
-    Duration cursor{0};
-    size_t i = 0;
-    for (const auto& n : Items(list)) {
-      std::string path = Index("timeline", i++);
-      if (n["at"] && n["after"]) {
-        Error(n, path, "give either \"at\" or \"after\", not both");
-      }
-      if (auto at = DurationOf(n["at"])) {
-        if (*at < cursor) {
-          Error(n["at"], path + ".at",
-                "at " + FormatDuration(*at) + " is before the previous step (" +
-                    FormatDuration(cursor) + "): keep the timeline in order");
-        }
-        cursor = *at;
-      } else if (auto after = DurationOf(n["after"])) {
-        cursor += *after;
-      }
-      Step step;
-      step.origin = At(n, path);
-      step.id = Str(n["id"]);
-      if (step.id.empty()) step.id = path;
-      if (auto d = DurationOf(n["advance"])) {
-        step.kind = Step::Kind::kAdvance;
-        step.label = "advance " + FormatDuration(*d);
-        cursor += *d;
-        step.at = cursor;
-        s.timeline.push_back(std::move(step));
-        continue;
-      }
-      if (!ReadStep(n, path, step)) continue;
-      int64_t repeat = Int(n["repeat"]).value_or(1);
-      Duration every = DurationOf(n["every"]).value_or(Duration(0));
-      for (int64_t k = 0; k < repeat; ++k) {
-        Step copy = step;
-        copy.at = cursor;
-        if (n["repeat"]) {
-          ReplaceIndex(copy, k);
-          copy.id += "#" + std::to_string(k);
-        }
-        s.timeline.push_back(std::move(copy));
-        if (k + 1 < repeat) cursor += every;
-      }
-    }
-  }
-
-  static void ReplaceIn(json::value& v, const std::string& i) {
-    if (v.is_string()) {
-      std::string s(v.as_string());
-      for (size_t at = s.find("${i}"); at != std::string::npos;
-           at = s.find("${i}", at + i.size())) {
-        s.replace(at, 4, i);
-      }
-      v = json::string(s);
-    } else if (v.is_object()) {
-      for (auto& kv : v.as_object()) ReplaceIn(kv.value(), i);
-    } else if (v.is_array()) {
-      for (auto& item : v.as_array()) ReplaceIn(item, i);
-    }
-  }
-  static void ReplaceIndex(Step& step, int64_t k) {
-    std::string i = std::to_string(k);
-    json::value body = std::move(step.call.body);
-    ReplaceIn(body, i);
-    step.call.body = std::move(body.as_object());
-    auto replace = [&](std::string& s) {
-      json::value text = json::string(s);
-      ReplaceIn(text, i);
-      s = std::string(text.as_string());
+// durations: {NAME: {duration, duration_max}}: the virtual time of
+// functions declared elsewhere (a template's, most of all). A function
+// with a duration of its own is not given a second one here.
+void ApplyDurations(ScenarioDraft& d, Diagnostics& errors) {
+  for (const ScenarioDraft::DurationEntry& e : d.duration_entries) {
+    const std::string name = e.key.Scalar();
+    auto error = [&](std::string message) {
+      errors.push_back({d.file, MarkOf(e.key), e.path, std::move(message)});
     };
-    replace(step.http.path);
-    replace(step.http.body);
-    replace(step.label);
-    for (auto& [name, value] : step.http.headers) replace(value);
-  }
-
-  bool ReadStep(const YAML::Node& n, const std::string& path, Step& step) {
-    Placeholders(n, path);
-    step.call.origin = step.origin;
-    if (const YAML::Node h = n["http"]; h && h.IsMap()) {
-      step.kind = Step::Kind::kHttp;
-      std::string body = Content(h, path + ".http");
-      bool has_body = h["body"] || h["json"] || h["file"];
-      std::string method = Str(h["method"]);
-      if (method.empty()) method = has_body ? "POST" : "GET";
-      step.http.method = method;
-      step.http.path = Str(h["path"]);
-      if (!step.http.path.starts_with("/")) {
-        Error(h["path"], path + ".http.path", "a path starts with /");
-      }
-      step.http.body = body;
-      for (auto& kv : StringMap(h["headers"])) {
-        step.http.headers[kv.key()] = std::string(kv.value().as_string());
-      }
-      bool has_type = false;
-      for (const auto& [name, value] : step.http.headers) {
-        has_type = has_type || EqualsIgnoringAsciiCase(name, "Content-Type");
-      }
-      if ((h["json"] || Str(h["file"]).ends_with(".json")) && !has_type) {
-        step.http.headers["Content-Type"] = "application/json";
-      }
-      if (h["api_key"]) step.http.headers["x-api-key"] = Str(h["api_key"]);
-      step.label = method + " " + step.http.path;
-      return true;
-    }
-    step.kind = Step::Kind::kAction;
-    if (const YAML::Node v = n["invoke"]; v && v.IsMap()) {
-      Ref(v["function"], path + ".invoke.function", functions_, "function");
-      std::string type = Str(v["type"]);
-      if (type.empty()) type = "RequestResponse";
-      json::object body{{"FunctionName", Str(v["function"])},
-                        {"InvocationType", type}};
-      body["Payload"] = v["payload"] ? json::serialize(YamlToJson(v["payload"]))
-                                     : std::string("{}");
-      step.call.action = "Invoke";
-      step.call.body = std::move(body);
-      step.label = "invoke " + Str(v["function"]);
-      return true;
-    }
-    if (const YAML::Node v = n["send"]; v && v.IsMap()) {
-      Ref(v["queue"], path + ".send.queue", queues_, "queue");
-      json::object body{{"QueueUrl", "${queue_url:" + Str(v["queue"]) + "}"},
-                        {"MessageBody", Content(v, path + ".send")}};
-      if (v["attributes"])
-        body["MessageAttributes"] = MessageAttributes(v["attributes"]);
-      if (v["group"]) body["MessageGroupId"] = Str(v["group"]);
-      if (v["dedup"]) body["MessageDeduplicationId"] = Str(v["dedup"]);
-      if (auto d = DurationOf(v["delay"])) {
-        body["DelaySeconds"] =
-            std::chrono::duration_cast<std::chrono::seconds>(*d).count();
-      }
-      step.call.action = "SendMessage";
-      step.call.body = std::move(body);
-      step.label = "send to " + Str(v["queue"]);
-      return true;
-    }
-    if (const YAML::Node v = n["publish"]; v && v.IsMap()) {
-      Ref(v["topic"], path + ".publish.topic", topics_, "topic");
-      std::string message = v["json"] ? json::serialize(YamlToJson(v["json"]))
-                                      : Str(v["message"]);
-      json::object body{{"TopicArn", TopicArn(Str(v["topic"]))},
-                        {"Message", message}};
-      if (v["subject"]) body["Subject"] = Str(v["subject"]);
-      if (v["attributes"])
-        body["MessageAttributes"] = MessageAttributes(v["attributes"]);
-      step.call.action = "Publish";
-      step.call.body = std::move(body);
-      step.label = "publish to " + Str(v["topic"]);
-      return true;
-    }
-    if (const YAML::Node v = n["put_object"]; v && v.IsMap()) {
-      Ref(v["bucket"], path + ".put_object.bucket", buckets_, "bucket");
-      json::object body{
-          {"Bucket", Str(v["bucket"])},
-          {"Key", Str(v["key"])},
-          {"Body", Base64Encode(Content(v, path + ".put_object"))}};
-      if (v["content_type"]) {
-        body["ContentType"] = Str(v["content_type"]);
-      } else if (v["json"]) {
-        body["ContentType"] = "application/json";
-      }
-      step.call.action = "PutObject";
-      step.call.body = std::move(body);
-      step.label = "put " + Str(v["bucket"]) + "/" + Str(v["key"]);
-      return true;
-    }
-    if (const YAML::Node v = n["put_item"]; v && v.IsMap()) {
-      Ref(v["table"], path + ".put_item.table", tables_, "table");
-      json::value item = YamlToJson(v["item"]);
-      if (!item.is_object()) {
-        Error(v["item"], path + ".put_item.item",
-              "an item is an object of attributes");
-        return false;
-      }
-      step.call.action = "PutItem";
-      step.call.body = {{"TableName", Str(v["table"])},
-                        {"Item", ToAttributeValues(item)}};
-      step.label = "put item in " + Str(v["table"]);
-      return true;
-    }
-    if (const YAML::Node v = n["call"]; v && v.IsMap()) {
-      json::value body =
-          v["body"] ? YamlToJson(v["body"]) : json::value(json::object{});
-      if (!body.is_object()) {
-        Error(v["body"], path + ".call.body", "a request body is an object");
-        return false;
-      }
-      step.call.action = Str(v["action"]);
-      step.call.body = std::move(body.as_object());
-      step.label = "call " + step.call.action;
-      return true;
-    }
-    return false;  // the format check reported it
-  }
-
-  // --- Run and expectations ------------------------------------------------
-  void ReadRun(const YAML::Node& n, Scenario& s) {
-    if (!n || !n.IsMap()) return;
-    if (n["until"] && n["for"]) {
-      Error(n, "run", "give either \"until: quiescent\" or \"for\", not both");
-    }
-    if (auto d = DurationOf(n["for"])) s.run.duration = *d;
-    if (auto d = DurationOf(n["settle"])) s.run.settle = *d;
-    if (auto d = DurationOf(n["max"])) s.run.max_virtual = *d;
-    if (auto d = DurationOf(n["wall_timeout"])) {
-      s.run.wall_timeout =
-          std::chrono::duration_cast<std::chrono::milliseconds>(*d);
-    }
-    if (auto b = Bool(n["deterministic"])) s.run.deterministic = *b;
-  }
-
-  void ReadExpectations(const YAML::Node& list, Scenario& s) {
-    static const char* kKinds[] = {
-        "invocations", "messages", "queue",  "items", "objects",
-        "emails",      "requests", "events", "order", "response"};
-    size_t i = 0;
-    for (const auto& n : Items(list)) {
-      std::string path = Index("expect", i++);
-      if (!n.IsMap()) continue;
-      for (const char* kind : kKinds) {
-        const YAML::Node v = n[kind];
-        if (!v) continue;
-        std::string kpath = path + "." + kind;
-        Expectation e;
-        e.kind = kind;
-        e.origin = At(v, kpath);
-        json::value spec = YamlToJson(v);
-        if (spec.is_array()) {
-          e.spec["selectors"] = std::move(spec);
-        } else if (spec.is_object()) {
-          e.spec = std::move(spec.as_object());
-        }
-        if (v.IsMap()) CheckExpectation(kind, v, kpath);
-        if (kind == std::string("order") && v.IsSequence() && v.size() < 2) {
-          Error(v, kpath, "an order needs at least two event selectors");
-        }
-        e.label = Str(n["name"]);
-        if (e.label.empty() && v.IsMap() && std::string(kind) != "queue") {
-          e.label = Str(v["name"]);
-        }
-        if (e.label.empty()) e.label = Summary(kind, e.spec);
-        s.expect.push_back(std::move(e));
-      }
-    }
-  }
-
-  // What an expectation names exists; its selector parses.
-  void CheckExpectation(const std::string& kind, const YAML::Node& v,
-                        const std::string& kpath) {
-    Ref(v["function"], kpath + ".function", functions_, "function");
-    if (kind == "queue") {
-      Ref(v["name"], kpath + ".name", queues_, "queue");
+    if (d.functions.count(name) == 0) {
+      error("no function named \"" + name +
+            "\" in resources.functions or the stack" +
+            ScenarioDraft::DidYouMean(name, d.functions));
+    } else if (d.scenario.virtual_durations.count(name) > 0) {
+      error("function \"" + name +
+            "\" has a duration in resources.functions already");
     } else {
-      Ref(v["queue"], kpath + ".queue", queues_, "queue");
-    }
-    Ref(v["table"], kpath + ".table", tables_, "table");
-    Ref(v["bucket"], kpath + ".bucket", buckets_, "bucket");
-    Ref(v["sink"], kpath + ".sink", sinks_, "sink");
-    if (std::string step = Str(v["step"]);
-        !step.empty() && kind == "response" && step_ids_.count(step) == 0) {
-      Error(v["step"], kpath + ".step",
-            advance_ids_.count(step) > 0
-                ? "step \"" + step + "\" is an advance: it has no answer"
-            : step_ids_.count(step + "#0") > 0
-                ? "step \"" + step + "\" repeats: name one of its runs, \"" +
-                      step + "#0\", \"" + step + "#1\", ..."
-                : "no timeline step has id \"" + step + "\"" +
-                      DidYouMean(step, step_ids_));
-    }
-    if (v["select"]) {
-      std::string sel = Str(v["select"]);
-      if (auto parsed = JsonSelect(json::value(), sel); !parsed.ok()) {
-        Error(v["select"], kpath + ".select",
-              parsed.status().message() +
-                  " (write $.Json.result.*, $.Body, $['a b'][0], ...)");
-      }
+      d.SetVirtualDuration(name, e.duration,
+                           Site{e.node, e.path, e.key, d.file, errors, &d});
     }
   }
+}
 
-  static std::string Summary(const std::string& kind,
-                             const json::object& spec) {
-    std::string out = kind;
-    for (const char* key : {"function", "queue", "name", "table", "bucket",
-                            "sink", "kind", "step", "outcome"}) {
-      if (spec.contains(key) && spec.at(key).is_string()) {
-        out += " " + std::string(spec.at(key).as_string());
-      }
-    }
-    return out;
-  }
+}  // namespace
 
- public:
-  // Plain JSON to DynamoDB's AttributeValue map.
-  static json::object ToAttributeValues(const json::value& item) {
-    json::object out;
-    for (const auto& kv : item.as_object()) {
-      out[kv.key()] = ToAttributeValue(kv.value());
-    }
-    return out;
-  }
-  static json::value ToAttributeValue(const json::value& v) {
-    switch (v.kind()) {
-      case json::kind::string:
-        return json::object{{"S", v.as_string()}};
-      case json::kind::bool_:
-        return json::object{{"BOOL", v.as_bool()}};
-      case json::kind::null:
-        return json::object{{"NULL", true}};
-      case json::kind::array: {
-        json::array l;
-        for (const auto& e : v.as_array()) l.push_back(ToAttributeValue(e));
-        return json::object{{"L", std::move(l)}};
-      }
-      case json::kind::object:
-        return json::object{{"M", ToAttributeValues(v)}};
-      default:
-        return json::object{{"N", json::serialize(v)}};
-    }
-  }
+ActionCall& ScenarioDraft::Call(std::deque<ActionCall>& section,
+                                std::string action, const Site& site) {
+  return section.emplace_back(
+      ActionCall{std::move(action), {}, Origin{MarkOf(site.node), site.path}});
+}
 
- private:
-  std::string file_;
-  std::string base_dir_;
-  const LoadOptions& options_;
-  Diagnostics& errors_;
-  std::set<std::string> queues_, functions_, buckets_, tables_, topics_, sinks_,
-      step_ids_, advance_ids_;
-};
+void ScenarioDraft::Declare(std::set<std::string>& names,
+                            const std::string& name, const Site& site) {
+  if (!name.empty() && !names.insert(name).second) {
+    site.Error("\"" + name + "\" is declared twice");
+  }
+}
+
+void ScenarioDraft::Refer(const Site& site, const std::set<std::string>& names,
+                          const char* kind) {
+  const std::string name =
+      site.node && site.node.IsScalar() ? site.node.Scalar() : "";
+  checks.push_back([&names, kind, name, at = site.node, path = site.path,
+                    this](Diagnostics& errors) {
+    if (name.empty() || names.count(name) > 0) return;
+    errors.push_back(
+        {file, MarkOf(at), path,
+         "no " + std::string(kind) + " named \"" + name + "\" in resources." +
+             kind + "s" +
+             (name.starts_with("arn:") ? " (give its name, not an ARN)"
+                                       : DidYouMean(name, names))});
+  });
+}
+
+void ScenarioDraft::CheckPlaceholders(const YAML::Node& node,
+                                      const std::string& path) {
+  checks.push_back([this, node, path](Diagnostics& errors) {
+    Placeholders(*this, node, path, errors);
+  });
+}
+
+void ScenarioDraft::SetVirtualDuration(const std::string& name,
+                                       const VirtualDuration& v,
+                                       const Site& site) {
+  if (v.min) {
+    Duration max = v.max.value_or(*v.min);
+    if (max < *v.min) {
+      site.Error(site.node["duration_max"], site.path + ".duration_max",
+                 "duration_max is at least duration (" +
+                     FormatDuration(*v.min) + "), not " + FormatDuration(max));
+    }
+    scenario.virtual_durations[name] = {*v.min, max};
+  } else if (v.max) {
+    scenario.virtual_durations[name] = {Duration(0), *v.max};
+  }
+}
+
+std::string ScenarioDraft::ReadFile(const std::string& relative,
+                                    const Site& site) {
+  fs::path p = fs::path(base_dir) / relative;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    site.Error("cannot read " + p.string());
+    return "";
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string ScenarioDraft::Content(const Site& site) {
+  const YAML::Node& n = site.node;
+  if (n["json"]) return json::serialize(YamlToJson(n["json"]));
+  if (n["file"]) {
+    const YAML::Node file_node = n["file"];
+    Site file_site{file_node, site.path + ".file", site.key,
+                   site.file, site.errors,         site.context};
+    return ReadFile(file_node.IsScalar() ? file_node.Scalar() : "", file_site);
+  }
+  return n["body"] && n["body"].IsScalar() ? n["body"].Scalar() : "";
+}
+
+std::string ScenarioDraft::Destination(const std::string& d, const Site& site) {
+  const bool queue = d.starts_with("queue:");
+  if (queue || d.starts_with("topic:")) {
+    const char* kind = queue ? "queue" : "topic";
+    const std::set<std::string>* names = queue ? &queues : &topics;
+    std::string name = d.substr(6);
+    checks.push_back([names, kind, name, at = site.node, path = site.path,
+                      this](Diagnostics& errors) {
+      if (!names->count(name)) {
+        errors.push_back(
+            {file, MarkOf(at), path,
+             "no " + std::string(kind) + " named \"" + name + "\""});
+      }
+    });
+    return queue ? QueueArn(name) : TopicArn(name);
+  }
+  if (!d.starts_with("arn:")) {
+    site.Error("a destination is queue:NAME, topic:NAME or an ARN");
+  }
+  return d;
+}
+
+json::object ScenarioDraft::MessageAttributes(const YAML::Node& n) {
+  json::object out;
+  if (!n || !n.IsMap()) return out;
+  for (const auto& kv : n) {
+    std::string_view type = ScalarType(kv.second);
+    bool number = type == "integer" || type == "number";
+    out[kv.first.Scalar()] =
+        json::object{{"DataType", number ? "Number" : "String"},
+                     {"StringValue", kv.second.Scalar()}};
+  }
+  return out;
+}
+
+json::object ScenarioDraft::ToAttributeValues(const json::value& item) {
+  json::object out;
+  for (const auto& kv : item.as_object()) {
+    out[kv.key()] = ToAttributeValue(kv.value());
+  }
+  return out;
+}
+
+void ScenarioDraft::DropUnset(json::object& body) {
+  // A new object: json::object::erase moves the last key into the gap.
+  json::object kept;
+  for (auto& kv : body) {
+    if (!kv.value().is_null()) kept[kv.key()] = std::move(kv.value());
+  }
+  body = std::move(kept);
+}
+
+std::string ScenarioDraft::DidYouMean(const std::string& word,
+                                      const std::set<std::string>& names) {
+  std::string best = Closest(word, {names.begin(), names.end()});
+  return best.empty() ? "" : " (did you mean \"" + best + "\"?)";
+}
+
+namespace {
 
 std::string ExecutableDir() {
   std::error_code ec;
@@ -1296,6 +511,51 @@ std::string FindFunctionProgram(const std::string& program,
   return "";
 }
 
+std::vector<Placeholder> FindPlaceholders(std::string_view text) {
+  using Kind = Placeholder::Kind;
+  static const std::pair<std::string_view, Kind> kNamed[] = {
+      {"queue_url", Kind::kQueueUrl},
+      {"queue_arn", Kind::kQueueArn},
+      {"topic_arn", Kind::kTopicArn},
+      {"function_arn", Kind::kFunctionArn},
+      {"sink_url", Kind::kSinkUrl}};
+  std::vector<Placeholder> out;
+  for (size_t at = text.find("${"); at != std::string_view::npos;) {
+    Placeholder p;
+    p.begin = at;
+    size_t close = text.find('}', at);
+    if (close == std::string_view::npos) {
+      p.kind = Kind::kUnterminated;
+      p.end = text.size();
+      out.push_back(std::move(p));
+      break;
+    }
+    p.end = close + 1;
+    p.inside = std::string(text.substr(at + 2, close - at - 2));
+    if (p.inside == "http") {
+      p.kind = Kind::kHttp;
+    } else if (p.inside == "i") {
+      p.kind = Kind::kIndex;
+    } else if (p.inside.starts_with("steps.")) {
+      p.kind = Kind::kStep;
+      p.name = p.inside.substr(6);
+    } else {
+      // kind:NAME (a kind alone names "").
+      const size_t colon = p.inside.find(':');
+      const std::string_view word = std::string_view(p.inside).substr(0, colon);
+      for (const auto& [named, kind] : kNamed) {
+        if (word == named) {
+          p.kind = kind;
+          if (colon != std::string::npos) p.name = p.inside.substr(colon + 1);
+        }
+      }
+    }
+    out.push_back(std::move(p));
+    at = text.find("${", close);
+  }
+  return out;
+}
+
 LoadResult ParseScenario(const std::string& text, const std::string& file,
                          const LoadOptions& options) {
   LoadResult result;
@@ -1328,13 +588,18 @@ LoadResult ParseScenario(const std::string& text, const std::string& file,
                              "timeline, expect, ...)"});
     return result;
   }
-  ValidateNode(root, *ScenarioSpec(), "", file, result.errors);
   std::string base_dir = fs::path(file).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
-  Reader reader(file, base_dir, options, result.errors);
-  Scenario s;
+  ScenarioDraft draft(file, base_dir, options);
+  Scenario& s = draft.scenario;
   try {
-    s = reader.Read(root);
+    BindNode(root, *ScenarioSpec(), &draft, &draft, file, result.errors);
+    s.file = file;
+    if (s.name.empty()) s.name = fs::path(file).stem().string();
+    LoadStack(draft, result.errors);
+    ApplyDurations(draft, result.errors);
+    Assemble(draft, result.errors);
+    for (const auto& check : draft.checks) check(result.errors);
   } catch (const std::exception& e) {
     // A shape the reader did not expect; the format check has said why.
     if (result.errors.empty()) {

@@ -19,6 +19,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "emulator/core/clock.h"
@@ -135,6 +136,34 @@ LoadResult LoadScenario(const std::string& path, const LoadOptions& options);
 // current directory when `file` has no directory part).
 LoadResult ParseScenario(const std::string& text, const std::string& file,
                          const LoadOptions& options);
+
+// A placeholder in a scenario string, as the loader checks it and the
+// runner fills it in: ${queue_url:NAME}, ${queue_arn:NAME},
+// ${topic_arn:NAME}, ${function_arn:NAME}, ${sink_url:NAME}, ${http},
+// ${i}, ${steps.ID.json.PATH} (or .body, .status).
+struct Placeholder {
+  enum class Kind {
+    kQueueUrl,
+    kQueueArn,
+    kTopicArn,
+    kFunctionArn,
+    kSinkUrl,
+    kHttp,
+    kIndex,
+    kStep,
+    kUnknown,       // ${anything else}
+    kUnterminated,  // a "${" with no "}" after it
+  };
+  Kind kind = Kind::kUnknown;
+  std::string inside;  // what is between ${ and }
+  std::string name;    // the NAME of ${kind:NAME}; a step's "ID.json.PATH"
+  size_t begin = 0;    // where "${" starts in the string
+  size_t end = 0;      // one past its "}" (kUnterminated: the string's end)
+};
+
+// The placeholders of `text`, in order; the search goes on after each
+// one's "}", and an unterminated one is the last.
+std::vector<Placeholder> FindPlaceholders(std::string_view text);
 
 // The scenario file format as a JSON Schema (scenarios/scenario.schema.json).
 std::string ScenarioJsonSchema();

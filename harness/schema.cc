@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
+#include <sstream>
 
 #include "harness/json_match.h"
 #include "harness/yaml_util.h"
@@ -112,9 +113,126 @@ SpecPtr MapOf(SpecPtr values, std::string d) {
 SpecPtr Object(std::vector<Field> fields, std::string d,
                std::vector<std::string> exactly_one_of) {
   auto s = std::make_shared<Spec>(*Make(Spec::Kind::kObject, d));
+  // The binders' types must agree: one target for every field, a leaf's
+  // value readable from its kind, an Enter's child what the nested
+  // object binds into. A mistake here is the format's, found as it is
+  // built (the first scenario loaded throws).
+  for (const Field& f : fields) {
+    if (!f.bind) continue;
+    auto wrong = [&](const std::string& what) {
+      throw std::logic_error("scenario format: field \"" + f.name +
+                             "\": " + what);
+    };
+    if (s->target != typeid(void) && s->target != f.bind.target) {
+      wrong("binds into another type than its siblings");
+    }
+    s->target = f.bind.target;
+    const Spec* nested = f.spec.get();
+    if (nested->kind == Spec::Kind::kArray ||
+        nested->kind == Spec::Kind::kMap) {
+      if (nested->items->kind == Spec::Kind::kObject)
+        nested = nested->items.get();
+    }
+    if (f.bind.child != typeid(void)) {
+      if (nested->kind != Spec::Kind::kObject) wrong("Enter on a leaf");
+      if (nested->target != typeid(void) && nested->target != f.bind.child) {
+        wrong("enters another type than its object binds into");
+      }
+    } else if (!Fits(f.spec->kind, f.bind.value)) {
+      wrong("its value type does not fit its kind");
+    }
+  }
   s->fields = std::move(fields);
   s->exactly_one_of = std::move(exactly_one_of);
   return s;
+}
+
+bool Fits(Spec::Kind kind, std::type_index value) {
+  if (value == typeid(json::value) || value == typeid(YAML::Node)) return true;
+  switch (kind) {
+    case Spec::Kind::kString:
+    case Spec::Kind::kEnum:
+    case Spec::Kind::kScalar:
+      return value == typeid(std::string);
+    case Spec::Kind::kInteger:
+      return value == typeid(int64_t) || value == typeid(uint64_t) ||
+             value == typeid(double);
+    case Spec::Kind::kNumber:
+      return value == typeid(double);
+    case Spec::Kind::kBoolean:
+      return value == typeid(bool);
+    case Spec::Kind::kDuration:
+      return value == typeid(Duration);
+    case Spec::Kind::kStringOrList:
+      return value == typeid(std::vector<std::string>);
+    case Spec::Kind::kMap:
+      return value == typeid(ScalarMap);
+    case Spec::Kind::kJson:
+    case Spec::Kind::kObject:
+    case Spec::Kind::kArray:
+      return false;
+  }
+  return false;
+}
+
+template <>
+std::string ValueOf<std::string>(const YAML::Node& node) {
+  return node.IsScalar() ? node.Scalar() : "";
+}
+template <>
+int64_t ValueOf<int64_t>(const YAML::Node& node) {
+  return node.as<int64_t>();
+}
+template <>
+uint64_t ValueOf<uint64_t>(const YAML::Node& node) {
+  return node.as<uint64_t>();
+}
+template <>
+double ValueOf<double>(const YAML::Node& node) {
+  return YamlToJson(node).to_number<double>();
+}
+template <>
+bool ValueOf<bool>(const YAML::Node& node) {
+  return YamlToJson(node).as_bool();
+}
+template <>
+Duration ValueOf<Duration>(const YAML::Node& node) {
+  return DurationOf(node).value_or(Duration(0));
+}
+template <>
+std::vector<std::string> ValueOf<std::vector<std::string>>(
+    const YAML::Node& node) {
+  std::vector<std::string> out;
+  if (node.IsSequence()) {
+    for (const auto& item : node) out.push_back(item.Scalar());
+  } else {
+    std::istringstream words(node.Scalar());
+    for (std::string w; words >> w;) out.push_back(w);
+  }
+  return out;
+}
+template <>
+ScalarMap ValueOf<ScalarMap>(const YAML::Node& node) {
+  ScalarMap out;
+  for (const auto& kv : node) {
+    if (kv.second.IsScalar()) {
+      out.emplace_back(kv.first.Scalar(), kv.second.Scalar());
+    }
+  }
+  return out;
+}
+template <>
+json::value ValueOf<json::value>(const YAML::Node& node) {
+  return YamlToJson(node);
+}
+template <>
+YAML::Node ValueOf<YAML::Node>(const YAML::Node& node) {
+  return node;
+}
+
+void Site::Error(const YAML::Node& at, const std::string& at_path,
+                 std::string message) const {
+  errors.push_back({file, MarkOf(at), at_path, std::move(message)});
 }
 
 Mark MarkOf(const YAML::Node& node) {
@@ -139,9 +257,45 @@ std::string Closest(const std::string& word,
   return best;
 }
 
-void ValidateNode(const YAML::Node& node, const Spec& spec,
-                  const std::string& path, const std::string& file,
-                  Diagnostics& out) {
+namespace {
+
+// One walk: the checks, and (with a target) the binding.
+struct Walker {
+  const std::string& file;
+  Diagnostics& out;
+  void* context;
+
+  void Walk(const YAML::Node& node, const Spec& spec, const std::string& path,
+            void* target);
+  // A field's value (or a list's element, or a map's entry) with its
+  // binder: entered if it is an object, else bound once valid.
+  void Value(const YAML::Node& node, const Spec& spec, const Bind& bind,
+             const std::string& path, const YAML::Node& key, void* target) {
+    if (target == nullptr || !bind) return Walk(node, spec, path, nullptr);
+    Site site{node, path, key, file, out, context};
+    if (bind.child != typeid(void) && spec.kind == Spec::Kind::kObject) {
+      if (!node.IsMap()) return Walk(node, spec, path, nullptr);
+      return Walk(node, spec, path, bind.call(target, site));
+    }
+    if (bind.child != typeid(void)) {
+      // A list or map of objects: each element enters on its own.
+      return Walk(node, spec, path, target, &bind);
+    }
+    size_t before = out.size();
+    Walk(node, spec, path, nullptr);
+    if (out.size() == before) bind.call(target, site);
+  }
+  void Walk(const YAML::Node& node, const Spec& spec, const std::string& path,
+            void* target, const Bind* each);
+};
+
+void Walker::Walk(const YAML::Node& node, const Spec& spec,
+                  const std::string& path, void* target) {
+  Walk(node, spec, path, target, nullptr);
+}
+
+void Walker::Walk(const YAML::Node& node, const Spec& spec,
+                  const std::string& path, void* target, const Bind* each) {
   auto error = [&](const YAML::Node& at, const std::string& at_path,
                    std::string message) {
     out.push_back({file, MarkOf(at), at_path, std::move(message)});
@@ -232,8 +386,12 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
       if (!node.IsSequence()) return expect("a list");
       size_t i = 0;
       for (const auto& item : node) {
-        ValidateNode(item, *spec.items, path + "[" + std::to_string(i) + "]",
-                     file, out);
+        std::string item_path = path + "[" + std::to_string(i) + "]";
+        if (each != nullptr) {
+          Value(item, *spec.items, *each, item_path, YAML::Node(), target);
+        } else {
+          Walk(item, *spec.items, item_path, nullptr);
+        }
         ++i;
       }
       return;
@@ -242,8 +400,12 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
       if (!node.IsMap()) return expect("an object");
       DuplicateKeys(node, path, file, out);
       for (const auto& kv : node) {
-        ValidateNode(kv.second, *spec.items, Child(path, kv.first.Scalar()),
-                     file, out);
+        std::string item_path = Child(path, kv.first.Scalar());
+        if (each != nullptr) {
+          Value(kv.second, *spec.items, *each, item_path, kv.first, target);
+        } else {
+          Walk(kv.second, *spec.items, item_path, nullptr);
+        }
       }
       return;
     case Spec::Kind::kObject: {
@@ -280,7 +442,8 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
         for (const auto& k : spec.exactly_one_of) {
           if (k == key) kinds.push_back(key);
         }
-        ValidateNode(kv.second, *field->spec, Child(path, key), file, out);
+        Value(kv.second, *field->spec, field->bind, Child(path, key),
+              YAML::Node(), target);
       }
       for (const auto& f : spec.fields) {
         if (f.required && !node[f.name]) {
@@ -294,9 +457,26 @@ void ValidateNode(const YAML::Node& node, const Spec& spec,
                   : "has both " + Join(kinds) + ": give exactly one of " +
                         Join(spec.exactly_one_of));
       }
+      if (target != nullptr && spec.finish) {
+        spec.finish.call(target,
+                         Site{node, path, YAML::Node(), file, out, context});
+      }
       return;
     }
   }
+}
+
+}  // namespace
+
+void ValidateNode(const YAML::Node& node, const Spec& spec,
+                  const std::string& path, const std::string& file,
+                  Diagnostics& out) {
+  Walker{file, out, nullptr}.Walk(node, spec, path, nullptr);
+}
+
+void BindNode(const YAML::Node& node, const Spec& spec, void* target,
+              void* context, const std::string& file, Diagnostics& out) {
+  Walker{file, out, context}.Walk(node, spec, "", target);
 }
 
 namespace {

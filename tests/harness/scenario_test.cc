@@ -1085,3 +1085,39 @@ TEST(HarnessScenarioSchema, TheCheckedInSchemaIsTheGeneratedOne) {
 
 }  // namespace
 }  // namespace fanlab::harness
+
+namespace fanlab::harness {
+namespace {
+
+// One parser for the loader's checks and the runner's values.
+TEST(HarnessPlaceholders, KindsNamesAndPlaces) {
+  using Kind = Placeholder::Kind;
+  std::vector<Placeholder> found = FindPlaceholders(
+      "${http}/a?q=${queue_url:jobs}&t=${topic_arn:t}${steps.s.json.id}"
+      "${i}${function_arn:f}${sink_url:k}${queue_arn:q}${bogus:x}${open");
+  std::vector<Kind> kinds;
+  std::vector<std::string> names;
+  for (const auto& p : found) {
+    kinds.push_back(p.kind);
+    names.push_back(p.name);
+  }
+  EXPECT_THAT(kinds, ElementsAre(Kind::kHttp, Kind::kQueueUrl, Kind::kTopicArn,
+                                 Kind::kStep, Kind::kIndex, Kind::kFunctionArn,
+                                 Kind::kSinkUrl, Kind::kQueueArn,
+                                 Kind::kUnknown, Kind::kUnterminated));
+  EXPECT_THAT(names, ElementsAre("", "jobs", "t", "s.json.id", "", "f", "k",
+                                 "q", "", ""));
+  EXPECT_EQ(found[1].begin, 12u);
+  EXPECT_EQ(found[1].end, 29u);
+  EXPECT_EQ(found.back().end, found.back().begin + 6);
+  // The search goes on after the "}": an unknown one hides what it holds.
+  found = FindPlaceholders("${a${queue_url:q}} ${queue_url}");
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].kind, Kind::kUnknown);
+  EXPECT_EQ(found[0].inside, "a${queue_url:q");
+  EXPECT_EQ(found[1].kind, Kind::kQueueUrl);
+  EXPECT_EQ(found[1].name, "");
+}
+
+}  // namespace
+}  // namespace fanlab::harness
