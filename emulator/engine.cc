@@ -28,6 +28,7 @@
 #include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/engine_wiring.h"
+#include "emulator/idle_probe.h"
 #include "emulator/queue/sqs_errors.h"
 #include "emulator/services/bucket_service.h"
 #include "emulator/services/route_service.h"
@@ -699,308 +700,6 @@ void Engine::ServeRound() {
   }
 }
 
-namespace {
-
-// The /proc files a deterministic loop looks at, kept open and read again
-// from their start: a look at a thread is one or two reads, not an open,
-// a read and a close each. One per thread (each engine runs on one);
-// dropped whole past kMax files (processes come and go; kMax keeps well
-// inside a 1,024-descriptor limit even with several engines at once).
-class ProcFiles {
- public:
-  ProcFiles() = default;
-  ProcFiles(const ProcFiles&) = delete;
-  ProcFiles& operator=(const ProcFiles&) = delete;
-  ~ProcFiles() { Clear(); }
-
-  // See ReadProc.
-  bool Read(const std::string& path, char* buf, size_t size) {
-    auto it = fds_.find(path);
-    if (it != fds_.end()) {
-      ssize_t n = ::pread(it->second, buf, size - 1, 0);
-      if (n >= 0) return Done(buf, n);
-      // Gone; a process of the same id may have come since.
-      ::close(it->second);
-      fds_.erase(it);
-    }
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = ::pread(fd, buf, size - 1, 0);
-    if (n < 0) {
-      ::close(fd);
-      return false;
-    }
-    if (fds_.size() >= kMax) Clear();
-    fds_.emplace(path, fd);
-    return Done(buf, n);
-  }
-
- private:
-  static constexpr size_t kMax = 256;
-  static bool Done(char* buf, ssize_t n) {
-    buf[n] = 0;
-    return n > 0;
-  }
-  void Clear() {
-    for (auto& [path, fd] : fds_) ::close(fd);
-    fds_.clear();
-  }
-  std::map<std::string, int, std::less<>> fds_;
-};
-
-// Reads the start of a /proc file into `buf` (NUL-terminated); false when
-// it cannot be read (the thread or process is gone) or is empty.
-bool ReadProc(const std::string& path, char* buf, size_t size) {
-  thread_local ProcFiles files;
-  return files.Read(path, buf, size);
-}
-
-// Appends the children of one thread (`task`: /proc/PID/task/TID), from
-// its "children" file, to `out`.
-void ReadChildren(const std::string& task, std::vector<int>& out) {
-  char buf[256];
-  if (!ReadProc(task + "/children", buf, sizeof buf)) return;
-  for (char* at = buf; *at != 0;) {
-    char* end = nullptr;
-    long child = std::strtol(at, &end, 10);
-    if (end == at) break;
-    out.push_back(int(child));
-    at = end;
-  }
-}
-
-// The thread ids of process `pid` (its /proc/PID/task), in the kernel's
-// order; empty when it is gone.
-std::vector<int> ThreadsOf(int pid) {
-  std::vector<int> out;
-  std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  if (DIR* d = ::opendir(dir.c_str())) {
-    while (dirent* e = ::readdir(d)) {
-      if (e->d_name[0] != '.') out.push_back(std::atoi(e->d_name));
-    }
-    ::closedir(d);
-  }
-  return out;
-}
-
-// How much a thread has run: its /proc schedstat (time on a CPU in ns,
-// and how many times it was given one). Both only grow, and either moves
-// whenever the thread runs: equal counters at two looks mean it did not
-// run in between.
-struct RunCounters {
-  uint64_t ran_ns = 0;
-  uint64_t slices = 0;
-  bool operator==(const RunCounters&) const = default;
-};
-
-// False when the thread is gone.
-bool ReadRunCounters(const std::string& task, RunCounters& out) {
-  char buf[128];
-  if (!ReadProc(task + "/schedstat", buf, sizeof buf)) return false;
-  char* end = nullptr;
-  out.ran_ns = std::strtoull(buf, &end, 10);
-  std::strtoull(end, &end, 10);  // time waiting for a CPU: not needed
-  out.slices = std::strtoull(end, &end, 10);
-  return true;
-}
-
-}  // namespace
-
-// Tells whether a set of threads is idle at one instant (see Idle()).
-// Reading threads one after another in /proc is not a snapshot: thread A
-// is read waiting, then B (still running) wakes A and waits, then B is
-// read waiting; both looked idle while A runs. So every thread is looked
-// at twice: first its run counters (RunCounters), then its state and its
-// counters again. A thread found sleeping whose counters did not move was
-// asleep from its first look to its second, so at the instant between the
-// two passes every thread was asleep at once. Threads created meanwhile
-// are caught the same way: their creator ran.
-class IdleProbe {
- public:
-  // What a sleeping thread's wait means (WaitGoesOn).
-  enum class Kind {
-    kFunction,  // a function process's thread
-    kOwn,       // a thread of the engine's own process
-    kKernel,    // a kernel thread (ksoftirqd)
-  };
-
-  // True when, at one instant during the call, every thread of `pids` and
-  // of their descendants, and every thread of `own` (thread ids of this
-  // process) and of `kernel` (/proc directories) was idle: asleep in a
-  // wait that does not end by itself (WaitGoesOn), or gone. Otherwise
-  // `busy` is the index in `pids` of the process whose tree was found
-  // busy (pids.size() when it was one of the other threads, or when a
-  // process's threads changed between the two passes).
-  bool Idle(const std::vector<int>& pids, const std::vector<int>& own,
-            const std::vector<std::string>& kernel, size_t& busy) {
-    looks_.clear();
-    bool changed = false;
-    std::map<int, std::vector<int>> seen;
-    for (size_t i = 0; i < pids.size(); ++i) {
-      if (!FirstLook(pids[i], i, 0, seen)) {
-        changed = true;
-        if (busy_ == kNone) busy_ = i;
-      }
-    }
-    if (known_.size() > kMaxKnown) known_.clear();
-    for (auto& [pid, threads] : seen) known_[pid] = std::move(threads);
-    for (int tid : own) {
-      AddLook("/proc/self/task/" + std::to_string(tid), Kind::kOwn,
-              pids.size());
-    }
-    for (const std::string& dir : kernel) {
-      AddLook(dir, Kind::kKernel, pids.size());
-    }
-    // The instant: here. Every thread's state is read after it, and
-    // its counters once more.
-    for (const Look& look : looks_) {
-      if (!look.counted) continue;  // gone before its first look
-      if (!StillIdle(look)) {
-        busy = look.target;
-        busy_ = kNone;
-        return false;
-      }
-    }
-    if (changed) {
-      busy = busy_;
-      busy_ = kNone;
-      return false;
-    }
-    return true;
-  }
-
- private:
-  static constexpr size_t kNone = ~size_t{0};
-  struct Look {
-    std::string task;  // /proc/.../task/TID
-    Kind kind;
-    size_t target;
-    bool counted;  // the first look read its counters
-    RunCounters before;
-  };
-
-  // The first pass over process `pid` and its descendants: the counters
-  // of the threads it had at the last look, then its threads now; false
-  // when they differ (a thread came or went).
-  bool FirstLook(int pid, size_t target, int depth,
-                 std::map<int, std::vector<int>>& seen) {
-    std::string base = "/proc/" + std::to_string(pid) + "/task/";
-    auto known = known_.find(pid);
-    size_t first = looks_.size();
-    bool same = true;
-    if (known != known_.end()) {
-      for (int tid : known->second) {
-        AddLook(base + std::to_string(tid), Kind::kFunction, target);
-        same = same && looks_.back().counted;
-      }
-    }
-    std::vector<int> now = ThreadsOf(pid);
-    if (now.empty()) {  // gone: idle
-      looks_.resize(first);
-      return true;
-    }
-    if (known == known_.end() || !same || known->second != now) {
-      // A process seen for the first time is read from its list (counters
-      // after it: a thread made since was made by one that ran); one
-      // whose threads came or went since the last look is not idle yet.
-      same = same && known == known_.end();
-      looks_.resize(first);
-      for (int tid : now) {
-        AddLook(base + std::to_string(tid), Kind::kFunction, target);
-      }
-    }
-    std::vector<int> children;
-    if (depth < 8) {
-      for (int tid : now) ReadChildren(base + std::to_string(tid), children);
-    }
-    seen[pid] = std::move(now);
-    for (int child : children) {
-      same = FirstLook(child, target, depth + 1, seen) && same;
-    }
-    return same;
-  }
-
-  void AddLook(std::string task, Kind kind, size_t target) {
-    Look look{.task = std::move(task), .kind = kind, .target = target};
-    look.counted = ReadRunCounters(look.task, look.before);
-    looks_.push_back(std::move(look));
-  }
-
-  // The second look at a thread: still idle and not run since its first.
-  bool StillIdle(const Look& look) {
-    char buf[512];
-    if (!ReadProc(look.task + "/stat", buf, sizeof buf)) return true;  // gone
-    // "pid (comm) S ...": the comm may hold spaces and parentheses.
-    const char* close_paren = std::strrchr(buf, ')');
-    if (close_paren == nullptr || close_paren[1] == 0) return true;
-    char state = close_paren[2];
-    if (state == 'R' || state == 'D') return false;
-    if (state == 'S' && WaitGoesOn(look)) return false;
-    RunCounters after;
-    if (!ReadRunCounters(look.task, after)) return true;  // gone
-    return after == look.before;
-  }
-
-  // True when a sleeping thread will go on by itself. A function's thread
-  // (and a kernel thread): in a sleep of its own (nanosleep,
-  // clock_nanosleep), or waiting to write what fanlab has not read yet (a
-  // full pipe or socket: fanlab reads it, and the thread goes on); any
-  // other wait (for an answer from fanlab, its next event, a lock another
-  // of its threads holds) is idle. A thread of the engine's own process
-  // is idle only waiting for I/O (poll, epoll, select): a lock it waits
-  // for may be held by a thread the engine does not watch (another
-  // engine's, in the same process), which goes on and releases it.
-  // Where it waits does not change while it does not run: what wchan said
-  // is kept with the counters it was read under.
-  bool WaitGoesOn(const Look& look) {
-    auto memo = waits_.find(look.task);
-    if (memo != waits_.end() && memo->second.first == look.before) {
-      return memo->second.second;
-    }
-    char buf[128];
-    if (!ReadProc(look.task + "/wchan", buf, sizeof buf)) return false;
-    if (std::string_view(buf) == "0") {
-      // "0": on a run queue. Running after all (woken since its state
-      // was read, or still on its way to sleep), or asleep and not yet
-      // taken off its CPU's queue (the scheduler's delayed dequeue, which
-      // lasts until that CPU picks again). Reading its system call waits
-      // until it is off the CPU and settles a delayed one; "running"
-      // means it runs.
-      char call[256];
-      if (!ReadProc(look.task + "/syscall", call, sizeof call) ||
-          std::string_view(call).starts_with("running") ||
-          !ReadProc(look.task + "/wchan", buf, sizeof buf) ||
-          std::string_view(buf) == "0") {
-        return true;  // not remembered: it is moving
-      }
-    }
-    std::string_view wchan(buf);
-    bool goes_on;
-    if (look.kind == Kind::kOwn) {
-      goes_on = wchan.find("poll") == std::string_view::npos &&
-                wchan.find("select") == std::string_view::npos;
-    } else {
-      goes_on = wchan.find("nanosleep") != std::string_view::npos ||
-                wchan.find("_write") != std::string_view::npos ||
-                wchan.find("sendmsg") != std::string_view::npos ||
-                wchan.find("send_pskb") != std::string_view::npos ||
-                wchan.find("wait_memory") != std::string_view::npos;
-    }
-    if (waits_.size() >= kMaxWaits) waits_.clear();
-    waits_[look.task] = {look.before, goes_on};
-    return goes_on;
-  }
-
-  static constexpr size_t kMaxWaits = 4096;
-  static constexpr size_t kMaxKnown = 1024;
-  std::vector<Look> looks_;
-  // Each process's threads at the last look.
-  std::map<int, std::vector<int>> known_;
-  // A sleeping thread's verdict, with the counters it was read under.
-  std::map<std::string, std::pair<RunCounters, bool>> waits_;
-  size_t busy_ = kNone;
-};
-
 uint64_t Engine::EnvOf(int pid) {
   if (pid <= 1) return 0;
   if (uint64_t env = functions_->EnvironmentOfProcess(pid); env != 0) {
@@ -1015,7 +714,8 @@ uint64_t Engine::EnvOf(int pid) {
   int at = pid;
   for (int depth = 0; at > 1 && depth < 8; ++depth) {
     char buf[512];
-    if (!ReadProc("/proc/" + std::to_string(at) + "/stat", buf, sizeof buf)) {
+    if (!ReadProcFile("/proc/" + std::to_string(at) + "/stat", buf,
+                      sizeof buf)) {
       break;
     }
     const char* paren = std::strrchr(buf, ')');
@@ -1120,7 +820,7 @@ const std::vector<std::string>& Engine::CarryingThreads() {
         if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
         char comm[64];
         std::string base = std::string("/proc/") + e->d_name;
-        if (ReadProc(base + "/comm", comm, sizeof comm) &&
+        if (ReadProcFile(base + "/comm", comm, sizeof comm) &&
             std::string_view(comm).starts_with("ksoftirqd/")) {
           softirq_threads_->push_back(base);
         }
@@ -1246,7 +946,7 @@ void TreeOf(int pid, std::vector<int>& out, int depth = 0) {
   std::vector<int> children;
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    ReadChildren(task_dir + "/" + e->d_name, children);
+    ReadProcChildren(task_dir + "/" + e->d_name, children);
   }
   ::closedir(dir);
   for (int child : children) TreeOf(child, out, depth + 1);

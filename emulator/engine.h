@@ -399,7 +399,7 @@ class Engine {
   int tcp_rounds_ = 0;
   // The ksoftirqd threads' /proc directories (CarryingThreads), found once.
   std::optional<std::vector<std::string>> softirq_threads_;
-  // Deterministic runs: looks at threads in /proc (engine.cc).
+  // Deterministic runs: looks at threads in /proc.
   std::unique_ptr<IdleProbe> probe_;
   Status init_status_;  // what Create() reports
   bool endpoint_for_functions_ = false;
