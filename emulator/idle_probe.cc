@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,15 +15,30 @@ namespace fanlab {
 
 namespace {
 
-// The /proc files a thread has read, kept open. Dropped whole past kMax
-// files (processes come and go; kMax keeps well inside a 1,024-descriptor
-// limit even with several engines at once, each on its own thread).
+// The /proc files a thread has read, kept open. Dropped whole past Max()
+// files (processes come and go).
 class ProcFiles {
  public:
   ProcFiles() = default;
   ProcFiles(const ProcFiles&) = delete;
   ProcFiles& operator=(const ProcFiles&) = delete;
   ~ProcFiles() { Clear(); }
+
+  // The number of links of a /proc directory (of /proc/PID/task: the
+  // process's threads and 2), from a descriptor kept open; -1 when it
+  // cannot be opened.
+  long Links(const std::string& path) {
+    auto it = fds_.find(path);
+    if (it == fds_.end()) {
+      int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) return -1;
+      if (fds_.size() >= Max()) Clear();
+      it = fds_.emplace(path, fd).first;
+    }
+    struct stat st;
+    if (::fstat(it->second, &st) != 0) return -1;
+    return long(st.st_nlink);
+  }
 
   bool Read(const std::string& path, char* buf, size_t size) {
     auto it = fds_.find(path);
@@ -39,13 +56,22 @@ class ProcFiles {
       ::close(fd);
       return false;
     }
-    if (fds_.size() >= kMax) Clear();
+    if (fds_.size() >= Max()) Clear();
     fds_.emplace(path, fd);
     return Done(buf, n);
   }
 
  private:
-  static constexpr size_t kMax = 256;
+  // A quarter of the descriptors this process may open, 256 to 1,024
+  // (several engines may run at once, each on its own thread).
+  static size_t Max() {
+    static const size_t max = [] {
+      rlimit limit{};
+      if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return size_t{256};
+      return std::clamp<size_t>(size_t(limit.rlim_cur / 4), 256, 1024);
+    }();
+    return max;
+  }
   static bool Done(char* buf, ssize_t n) {
     buf[n] = 0;
     return n > 0;
@@ -74,11 +100,15 @@ constexpr size_t kMaxWaits = 4096;
 constexpr size_t kMaxKnown = 1024;
 constexpr int kMaxDepth = 8;
 
+ProcFiles& Files() {
+  thread_local ProcFiles files;
+  return files;
+}
+
 }  // namespace
 
 bool ReadProcFile(const std::string& path, char* buf, size_t size) {
-  thread_local ProcFiles files;
-  return files.Read(path, buf, size);
+  return Files().Read(path, buf, size);
 }
 
 void ReadProcChildren(const std::string& task, std::vector<int>& out) {
@@ -148,7 +178,17 @@ bool IdleProbe::FirstLook(int pid, size_t target, int depth,
       same = same && looks_.back().counted;
     }
   }
-  std::vector<int> now = ThreadsOf(pid);
+  // The list is read again only when the number of threads changed or
+  // one of them is gone: a thread made (or gone) since the last look was
+  // made by one that ran (or ran itself), which the second look sees.
+  std::vector<int> now;
+  if (same && known != known_.end() &&
+      Files().Links(base.substr(0, base.size() - 1)) ==
+          long(known->second.size()) + 2) {
+    now = known->second;
+  } else {
+    now = ThreadsOf(pid);
+  }
   if (now.empty()) {  // gone: idle
     looks_.resize(first);
     return true;
@@ -181,8 +221,10 @@ void IdleProbe::AddLook(std::string task, Kind kind, size_t target) {
 }
 
 bool IdleProbe::StillIdle(const Look& look) {
+  // A thread gone since its first look ran to end: it may have set
+  // another going after that one was looked at.
   char buf[512];
-  if (!ReadProcFile(look.task + "/stat", buf, sizeof buf)) return true;
+  if (!ReadProcFile(look.task + "/stat", buf, sizeof buf)) return false;
   // "pid (comm) S ...": the comm may hold spaces and parentheses.
   const char* close_paren = std::strrchr(buf, ')');
   if (close_paren == nullptr || close_paren[1] == 0) return true;
@@ -191,8 +233,7 @@ bool IdleProbe::StillIdle(const Look& look) {
   if (state == 'R' || state == 'D') return false;
   if (state == 'S' && WaitGoesOn(look)) return false;
   RunCounters after;
-  if (!ReadRunCounters(look.task, after)) return true;  // gone
-  return after == look.before;
+  return ReadRunCounters(look.task, after) && after == look.before;
 }
 
 bool IdleProbe::WaitGoesOn(const Look& look) {

@@ -61,10 +61,11 @@ class IdleProbe {
   // and of their descendants (8 levels deep), every thread of this
   // process in `own` (thread ids) and every thread in `kernel` (/proc
   // directories: /proc/PID or /proc/PID/task/TID, taken as kOther) was
-  // idle or gone. Otherwise `busy` is the index in `pids` of the process
-  // whose tree was found busy, or pids.size() for one of the other
-  // threads. A process whose threads came or went since the last call
-  // that looked at it is not idle yet (its index in `busy`).
+  // idle, or the process gone. Otherwise `busy` is the index in `pids` of
+  // the process whose tree was found busy, or pids.size() for one of the
+  // other threads. A thread that ended between the two looks, and a
+  // process whose threads came or went since the last call that looked at
+  // it, are not idle yet.
   bool Idle(const std::vector<int>& pids, const std::vector<int>& own,
             const std::vector<std::string>& kernel, size_t& busy);
 
