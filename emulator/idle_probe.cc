@@ -26,7 +26,7 @@ class ProcFiles {
 
   // The number of links of a /proc directory (of /proc/PID/task: the
   // process's threads and 2), from a descriptor kept open; -1 when it
-  // cannot be opened.
+  // cannot be opened or the process is gone.
   long Links(const std::string& path) {
     auto it = fds_.find(path);
     if (it == fds_.end()) {
@@ -36,7 +36,13 @@ class ProcFiles {
       it = fds_.emplace(path, fd).first;
     }
     struct stat st;
-    if (::fstat(it->second, &st) != 0) return -1;
+    if (::fstat(it->second, &st) != 0 || st.st_nlink <= 2) {
+      // Gone (or no threads): opened again next time, in case the id is
+      // another process's by then.
+      ::close(it->second);
+      fds_.erase(it);
+      return -1;
+    }
     return long(st.st_nlink);
   }
 
