@@ -1000,13 +1000,15 @@ uint64_t Engine::EnvOfConnection(const services::HttpRequest& request) {
 // spawn) and which have called back since (an API call, a Runtime API
 // request, a result frame, their exit); it waits on its sockets for the
 // ones still out, without looking at them. A process that has called
-// back is checked once in /proc (every thread and child idle: waiting,
-// not running, not in a sleep of its own, not writing what fanlab has
-// not read), which catches a second call still on its way (threads, an
-// async SDK): while one is busy the check is repeated, ever less often.
-// Then the ZeroMQ threads carrying messages must be idle, and the loop
-// must have drained every ready handler: the round is served in a seeded
-// order; with nothing held, virtual time moves to the next timer.
+// back is checked in /proc (every thread and child idle: waiting, not
+// running, not in a sleep of its own, not writing what fanlab has not
+// read), which catches a second call still on its way (threads, an async
+// SDK): while one is busy the check is repeated, ever less often. The
+// ZeroMQ threads carrying messages (and after TCP the kernel's) are
+// looked at in the same snapshot (IdleProbe: every thread idle at one
+// instant), and the loop must have drained every ready handler: the
+// round is served in a seeded order; with nothing held, virtual time
+// moves to the next timer.
 // A process that stays out without calling back (blocked on something
 // else, or its call came without an environment's key and more than one
 // process was out), and every process after an answer to a process not
