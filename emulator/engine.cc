@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "emulator/core/common_errors.h"
 #include "emulator/core/json_writer.h"
 #include "emulator/engine_wiring.h"
+#include "emulator/idle_probe.h"
 #include "emulator/queue/sqs_errors.h"
 #include "emulator/services/bucket_service.h"
 #include "emulator/services/route_service.h"
@@ -136,6 +138,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
   }
   launcher_ = parts.launcher ? parts.launcher(*io_)
                              : std::make_unique<compute::PosixLauncher>(*io_);
+  if (deterministic_) probe_ = std::make_unique<IdleProbe>();
   runtime_listeners_ = std::make_unique<RuntimeApiHttpListeners>(*io_);
   runtime_listeners_->OnTraffic([this] { tcp_rounds_ = 2; });
   http_client_ = std::make_unique<transport::HttpClient>(*io_);
@@ -699,127 +702,6 @@ void Engine::ServeRound() {
   }
 }
 
-namespace {
-
-// The /proc files a deterministic loop looks at, kept open and read again
-// from their start: a look at a thread is one or two reads, not an open,
-// a read and a close each. One per thread (each engine runs on one);
-// dropped whole past kMax files (processes come and go; kMax keeps well
-// inside a 1,024-descriptor limit even with several engines at once).
-class ProcFiles {
- public:
-  ProcFiles() = default;
-  ProcFiles(const ProcFiles&) = delete;
-  ProcFiles& operator=(const ProcFiles&) = delete;
-  ~ProcFiles() { Clear(); }
-
-  // See ReadProc.
-  bool Read(const std::string& path, char* buf, size_t size) {
-    auto it = fds_.find(path);
-    if (it != fds_.end()) {
-      ssize_t n = ::pread(it->second, buf, size - 1, 0);
-      if (n >= 0) return Done(buf, n);
-      // Gone; a process of the same id may have come since.
-      ::close(it->second);
-      fds_.erase(it);
-    }
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return false;
-    ssize_t n = ::pread(fd, buf, size - 1, 0);
-    if (n < 0) {
-      ::close(fd);
-      return false;
-    }
-    if (fds_.size() >= kMax) Clear();
-    fds_.emplace(path, fd);
-    return Done(buf, n);
-  }
-
- private:
-  static constexpr size_t kMax = 256;
-  static bool Done(char* buf, ssize_t n) {
-    buf[n] = 0;
-    return n > 0;
-  }
-  void Clear() {
-    for (auto& [path, fd] : fds_) ::close(fd);
-    fds_.clear();
-  }
-  std::map<std::string, int, std::less<>> fds_;
-};
-
-// Reads the start of a /proc file into `buf` (NUL-terminated); false when
-// it cannot be read (the thread or process is gone) or is empty.
-bool ReadProc(const std::string& path, char* buf, size_t size) {
-  thread_local ProcFiles files;
-  return files.Read(path, buf, size);
-}
-
-// True when the thread whose /proc directory is `task` will go on by
-// itself: running or runnable (R), in disk sleep (D), in a sleep of its
-// own (nanosleep, clock_nanosleep), or waiting to write what fanlab has
-// not read yet (a full pipe or socket: fanlab reads it, and the thread
-// goes on). Any other wait (for an answer from fanlab, its next event, a
-// lock) is idle; a thread gone or a zombie is idle.
-bool ThreadBusy(const std::string& task) {
-  char buf[512];
-  if (!ReadProc(task + "/stat", buf, sizeof buf)) return false;
-  // "pid (comm) S ...": the comm may hold spaces and parentheses.
-  const char* close_paren = std::strrchr(buf, ')');
-  if (close_paren == nullptr || close_paren[1] == 0) return false;
-  char state = close_paren[2];
-  if (state == 'R' || state == 'D') return true;
-  if (state != 'S') return false;
-  // Where in the kernel it sleeps: "0" while it runs.
-  if (!ReadProc(task + "/wchan", buf, sizeof buf)) return false;
-  std::string_view wchan(buf);
-  return wchan == "0" || wchan.find("nanosleep") != std::string_view::npos ||
-         wchan.find("_write") != std::string_view::npos ||
-         wchan.find("sendmsg") != std::string_view::npos ||
-         wchan.find("send_pskb") != std::string_view::npos ||
-         wchan.find("wait_memory") != std::string_view::npos;
-}
-
-// Appends the children of one thread (`task`: /proc/PID/task/TID), from
-// its "children" file, to `out`.
-void ReadChildren(const std::string& task, std::vector<int>& out) {
-  char buf[256];
-  if (!ReadProc(task + "/children", buf, sizeof buf)) return;
-  for (char* at = buf; *at != 0;) {
-    char* end = nullptr;
-    long child = std::strtol(at, &end, 10);
-    if (end == at) break;
-    out.push_back(int(child));
-    at = end;
-  }
-}
-
-// Every thread of `pid` and of its descendants is idle (ThreadBusy).
-bool TreeIdle(int pid, int depth = 0) {
-  std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* dir = ::opendir(task_dir.c_str());
-  if (dir == nullptr) return true;  // gone
-  bool idle = true;
-  std::vector<int> children;
-  while (dirent* e = ::readdir(dir)) {
-    if (e->d_name[0] == '.') continue;
-    std::string base = task_dir + "/" + e->d_name;
-    if (ThreadBusy(base)) {
-      idle = false;
-      break;
-    }
-    if (depth < 8) ReadChildren(base, children);
-  }
-  ::closedir(dir);
-  if (!idle) return false;
-  for (int child : children) {
-    if (!TreeIdle(child, depth + 1)) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 uint64_t Engine::EnvOf(int pid) {
   if (pid <= 1) return 0;
   if (uint64_t env = functions_->EnvironmentOfProcess(pid); env != 0) {
@@ -834,7 +716,8 @@ uint64_t Engine::EnvOf(int pid) {
   int at = pid;
   for (int depth = 0; at > 1 && depth < 8; ++depth) {
     char buf[512];
-    if (!ReadProc("/proc/" + std::to_string(at) + "/stat", buf, sizeof buf)) {
+    if (!ReadProcFile("/proc/" + std::to_string(at) + "/stat", buf,
+                      sizeof buf)) {
       break;
     }
     const char* paren = std::strrchr(buf, ')');
@@ -893,12 +776,13 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
   // else than fanlab.
   constexpr auto kFreshGrace = std::chrono::seconds(2);
   idle.clear();
-  bool looked = false;  // the kernel was checked before the first look
+  std::vector<int> pids;
   for (auto& [id, p] : procs_) {
     if (!p.contacted) {
       // Starting up: busy until it sends something (or has waited long).
       if (!suspects) return false;
-      if (!TreeIdle(p.pid)) {
+      size_t busy = 0;
+      if (!probe_->Idle({p.pid}, {}, {}, busy)) {
         p.idle_since.reset();
         return false;
       }
@@ -913,23 +797,24 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
       if (p.awake) return false;
       continue;
     }
-    // What was sent to the processes before this look has reached them:
-    // a process waiting for an answer still in the kernel looks idle.
-    if (!looked) {
-      if (KernelCarrying()) return false;
-      looked = true;
-    }
-    if (!TreeIdle(p.pid)) {
-      p.awake = true;
-      return false;
-    }
     idle.push_back(id);
+    pids.push_back(p.pid);
+  }
+  // One look at the processes, the ZeroMQ threads that carry messages
+  // between them and the engine, and (after TCP) the kernel's: at one
+  // instant, nothing is running, nothing is on its way.
+  size_t busy = 0;
+  if (!probe_->Idle(pids, watched_threads_, CarryingThreads(), busy)) {
+    if (busy < idle.size()) procs_[idle[busy]].awake = true;
+    idle.clear();
+    return false;
   }
   return true;
 }
 
-bool Engine::KernelCarrying() {
-  if (tcp_rounds_ == 0) return false;  // nothing of ours went over TCP
+const std::vector<std::string>& Engine::CarryingThreads() {
+  static const std::vector<std::string> kNone;
+  if (tcp_rounds_ == 0) return kNone;  // nothing of ours went over TCP
   if (!softirq_threads_) {
     softirq_threads_.emplace();
     if (DIR* dir = ::opendir("/proc")) {
@@ -937,7 +822,7 @@ bool Engine::KernelCarrying() {
         if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
         char comm[64];
         std::string base = std::string("/proc/") + e->d_name;
-        if (ReadProc(base + "/comm", comm, sizeof comm) &&
+        if (ReadProcFile(base + "/comm", comm, sizeof comm) &&
             std::string_view(comm).starts_with("ksoftirqd/")) {
           softirq_threads_->push_back(base);
         }
@@ -945,10 +830,7 @@ bool Engine::KernelCarrying() {
       ::closedir(dir);
     }
   }
-  for (const std::string& thread : *softirq_threads_) {
-    if (ThreadBusy(thread)) return true;
-  }
-  return false;
+  return *softirq_threads_;
 }
 
 namespace {
@@ -1066,7 +948,7 @@ void TreeOf(int pid, std::vector<int>& out, int depth = 0) {
   std::vector<int> children;
   while (dirent* e = ::readdir(dir)) {
     if (e->d_name[0] == '.') continue;
-    ReadChildren(task_dir + "/" + e->d_name, children);
+    ReadProcChildren(task_dir + "/" + e->d_name, children);
   }
   ::closedir(dir);
   for (int child : children) TreeOf(child, out, depth + 1);
@@ -1119,13 +1001,15 @@ uint64_t Engine::EnvOfConnection(const services::HttpRequest& request) {
 // spawn) and which have called back since (an API call, a Runtime API
 // request, a result frame, their exit); it waits on its sockets for the
 // ones still out, without looking at them. A process that has called
-// back is checked once in /proc (every thread and child idle: waiting,
-// not running, not in a sleep of its own, not writing what fanlab has
-// not read), which catches a second call still on its way (threads, an
-// async SDK): while one is busy the check is repeated, ever less often.
-// Then the ZeroMQ threads carrying messages must be idle, and the loop
-// must have drained every ready handler: the round is served in a seeded
-// order; with nothing held, virtual time moves to the next timer.
+// back is checked in /proc (every thread and child idle: waiting, not
+// running, not in a sleep of its own, not writing what fanlab has not
+// read), which catches a second call still on its way (threads, an async
+// SDK): while one is busy the check is repeated, ever less often. The
+// ZeroMQ threads carrying messages (and after TCP the kernel's) are
+// looked at in the same snapshot (IdleProbe: every thread idle at one
+// instant), and the loop must have drained every ready handler: the
+// round is served in a seeded order; with nothing held, virtual time
+// moves to the next timer.
 // A process that stays out without calling back (blocked on something
 // else, or its call came without an environment's key and more than one
 // process was out), and every process after an answer to a process not
@@ -1147,6 +1031,15 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
   bool quiet = false;  // a wait for a process to call back timed out
   int passes = 0;      // passes in a row that found every suspect idle
   std::vector<uint64_t> idle;
+  // A recheck sleeps tens of microseconds: the thread's default timer
+  // slack (50 us) would stretch each by that much. Restored on return.
+  struct Slack {
+    int old = ::prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+    Slack() { ::prctl(PR_SET_TIMERSLACK, 1000, 0, 0, 0); }
+    ~Slack() {
+      if (old > 0) ::prctl(PR_SET_TIMERSLACK, old, 0, 0, 0);
+    }
+  } slack;
   auto again = [&] {
     std::this_thread::sleep_for(recheck);
     recheck = std::min(recheck * 2, kLastRecheck);
@@ -1187,21 +1080,6 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
       } else {
         again();
       }
-      continue;
-    }
-    // Nothing on its way to the engine either: in the kernel, then in
-    // the ZeroMQ threads.
-    bool carrying = KernelCarrying();
-    for (int tid : watched_threads_) {
-      if (carrying) break;
-      if (ThreadBusy("/proc/self/task/" + std::to_string(tid))) {
-        carrying = true;
-        break;
-      }
-    }
-    if (carrying) {
-      passes = 0;
-      again();
       continue;
     }
     // What arrived meanwhile is taken first.

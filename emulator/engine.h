@@ -45,6 +45,7 @@ class io_context;
 }
 
 namespace fanlab {
+class IdleProbe;
 namespace services {
 class BucketService;
 class HttpPoster;
@@ -253,9 +254,10 @@ class Engine {
   // (an answer, an event) sets it going; 0: to a process not known.
   void Woke(uint64_t env);
   // Checks in /proc the processes that may still be running (see
-  // DeterministicLoop): true when every one is idle, their ids in `idle`
-  // (marked idle only once the whole pass holds). `suspects` checks too
-  // the ones set going that have not called back.
+  // DeterministicLoop), with the watched threads and CarryingThreads(), in
+  // one snapshot (IdleProbe): true when every one is idle, their ids in
+  // `idle` (marked idle only once the whole look holds). `suspects` checks
+  // too the ones set going that have not called back.
   bool Settle(bool suspects, std::vector<uint64_t>& idle);
   // The environment process `pid` is or descends from; 0 when none is.
   uint64_t EnvOf(int pid);
@@ -264,11 +266,12 @@ class Engine {
   // does. Found once per connection in /proc (the socket's inode from
   // /proc/net/tcp, then the process holding it), then remembered.
   uint64_t EnvOfConnection(const services::HttpRequest& request);
-  // True while the kernel carries loopback TCP between processes: a
-  // ksoftirqd thread is runnable (the kernel defers network work to them
-  // under load, and a message then sits between its sender, already
-  // waiting for the answer, and its receiver, not yet woken).
-  bool KernelCarrying();
+  // The kernel threads that carry loopback TCP between processes (the
+  // ksoftirqd threads' /proc directories) while something of the engine's
+  // went over TCP lately; else none. Under load the kernel defers network
+  // work to them, and a message then sits between its sender, already
+  // waiting for the answer, and its receiver, not yet woken.
+  const std::vector<std::string>& CarryingThreads();
   // A function process's clock request (a path under services::kFanlabPrefix,
   // sent by the clock library preloaded into it): a sleep answered once virtual
   // time reaches its end, or the cancellation of one. docs/protocol.md.
@@ -391,11 +394,13 @@ class Engine {
   std::map<int, uint64_t> env_of_pid_;  // EnvOf's cache (descendants)
   // EnvOfConnection's cache: HTTP front connection -> environment.
   std::map<uint64_t, uint64_t> env_of_connection_;
-  // Rounds for which KernelCarrying looks (0: nothing of the engine's went
-  // over TCP lately: every function speaks ZeroMQ over ipc and frames).
+  // Rounds for which CarryingThreads are looked at (0: nothing of the engine's
+  // went over TCP lately: every function speaks ZeroMQ over ipc and frames).
   int tcp_rounds_ = 0;
-  // The ksoftirqd threads' /proc directories (KernelCarrying), found once.
+  // The ksoftirqd threads' /proc directories (CarryingThreads), found once.
   std::optional<std::vector<std::string>> softirq_threads_;
+  // Deterministic runs: looks at threads in /proc.
+  std::unique_ptr<IdleProbe> probe_;
   Status init_status_;  // what Create() reports
   bool endpoint_for_functions_ = false;
   bool started_ = false;  // the ZeroMQ server is started

@@ -2,8 +2,9 @@
 # Runs each scenario N times with one seed and checks that the comparison
 # form of the event log (fanlab run --events-compare) is byte-identical.
 # Usage: scripts/same-seed.sh FANLAB N [--seed S] [-j K] FILE...
-# Prints one line per scenario ("identical N/N" or the first run that
-# differs, with a diff excerpt); exit 1 when one differs. A scenario that
+# Prints one line per scenario ("identical N/N", or each run that differs
+# from the first with a diff excerpt, then how many distinct logs the runs
+# gave and how many runs gave each); exit 1 when one differs. A scenario that
 # runs in real time (`deterministic: false` under `run:`) follows the
 # machine's clock by design: it is run once and reported "real-time, not
 # compared" (docs/scenarios.md, "Determinism", says which and why).
@@ -31,9 +32,11 @@ for file in "$@"; do
   fi
   same=0
   first=""
+  : > "$dir/sums"
   i=1
   while [ "$i" -le "$n" ]; do
     "$fanlab" run "$file" -q $extra --events-compare "$dir/run.jsonl" >/dev/null 2>&1
+    cksum < "$dir/run.jsonl" >> "$dir/sums"
     if [ -z "$first" ]; then
       mv "$dir/run.jsonl" "$dir/first.jsonl"; first=1; same=1
     elif cmp -s "$dir/first.jsonl" "$dir/run.jsonl"; then
@@ -45,6 +48,10 @@ for file in "$@"; do
     fi
     i=$((i + 1))
   done
-  echo "$file: identical $same/$n ($(wc -l < "$dir/first.jsonl") events)"
+  distinct=""
+  if [ "$same" -ne "$n" ]; then
+    distinct=", $(sort "$dir/sums" | uniq -c | sort -rn | awk '{printf "%s%s", sep, $1; sep="+"} END {printf " runs over %d distinct logs", NR}')"
+  fi
+  echo "$file: identical $same/$n ($(wc -l < "$dir/first.jsonl") events$distinct)"
 done
 exit $status
