@@ -790,6 +790,7 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
       if (!p.idle_since) p.idle_since = now;
       if (now - *p.idle_since < kFreshGrace) return false;
       p.contacted = true;  // from now on a suspect like any other
+      ++fresh_graces_;
     }
     // After an answer to a process not known, every one is checked.
     bool check = unknown_woken_ || (p.awake && (p.returned || suspects));

@@ -228,6 +228,10 @@ class Engine {
   }
   // Deterministic runs: rounds served so far.
   uint64_t rounds() const { return rounds_; }
+  // Deterministic runs: processes just spawned that were taken as idle
+  // only after the grace for one that never sent anything (2 s of real
+  // time idle in /proc): each of these cost the run that wait.
+  uint64_t fresh_graces() const { return fresh_graces_; }
   // Every queue event goes here first; more observers can be added
   // (before Run).
   queue::ObserverList& queue_observers() { return observers_; }
@@ -370,6 +374,7 @@ class Engine {
   std::vector<Held> held_;
   uint64_t round_rng_ = 0;  // splitmix64 state
   uint64_t rounds_ = 0;
+  uint64_t fresh_graces_ = 0;
   std::vector<int> watched_threads_;
   // Deterministic runs: the live function processes, by environment.
   // `awake`: it may be running (fanlab set it going, or it sent something,

@@ -108,7 +108,10 @@ class Run {
       result_.events = log_->Take();
     }
     result_.deterministic = deterministic_;
-    if (engine_) result_.rounds = engine_->rounds();
+    if (engine_) {
+      result_.rounds = engine_->rounds();
+      result_.fresh_graces = engine_->fresh_graces();
+    }
     engine_.reset();  // ends the function processes
     return std::move(result_);
   }

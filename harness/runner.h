@@ -83,6 +83,9 @@ struct ScenarioResult {
   size_t invocations = 0;
   bool deterministic = false;
   uint64_t rounds = 0;  // deterministic runs: rounds the engine served
+  // Deterministic runs: function processes taken as idle only after the
+  // grace a process that has sent nothing yet is given (Engine).
+  uint64_t fresh_graces = 0;
 
   bool passed() const { return status == Status::kPassed; }
   // The failed expectations, for assertions and reports.
