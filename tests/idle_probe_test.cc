@@ -92,9 +92,11 @@ TEST(IdleProbeTest, OwnThreadWaitingForALockIsBusy) {
   EXPECT_TRUE(probe.Idle({}, {waiter.tid()}, {}, busy));
 }
 
-// A child process forked from the test: `sleep_in` true, it sleeps (a
-// sleep of its own, which ends by itself); false, it waits for a byte on
-// a pipe (which only the test can send).
+// A child process started from the test: `sleeps` true, it sleeps (a
+// sleep of its own, which ends by itself: sleep(1)); false, it waits for
+// input on a pipe (which only the test can send: cat(1)). A program of its
+// own, not a fork of the test: under a sanitizer a forked child keeps the
+// runtime's background thread, which has sleeps of its own.
 class Child {
  public:
   explicit Child(bool sleeps) {
@@ -102,13 +104,12 @@ class Child {
     pid_ = ::fork();
     if (pid_ == 0) {
       if (sleeps) {
-        timespec t{.tv_sec = 600, .tv_nsec = 0};
-        ::nanosleep(&t, nullptr);
+        ::execl("/bin/sleep", "sleep", "600", static_cast<char*>(nullptr));
       } else {
-        char byte;
-        (void)::read(pipe_[0], &byte, 1);
+        ::dup2(pipe_[0], 0);
+        ::execl("/bin/cat", "cat", static_cast<char*>(nullptr));
       }
-      ::_exit(0);
+      ::_exit(127);
     }
   }
   ~Child() {
