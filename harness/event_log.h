@@ -39,8 +39,9 @@ struct Event {
   boost::json::object ToJson() const;
   // The comparison form (`fanlab run --events-compare`): ToJson() without
   // the fields a run cannot reproduce. A deterministic run reproduces
-  // every field (its durations are virtual); a real-time run drops an
-  // Invocation's durationMs and durationUs (wall time).
+  // every field (its durations are virtual); a real-time run drops every
+  // event's atMs and an Invocation's durationMs and durationUs (wall
+  // times).
   boost::json::object ToCompareJson(bool deterministic) const;
   // "+12.500s sqs MessageSent jobs 5f0c…": one line for failure reports.
   std::string Summary() const;
