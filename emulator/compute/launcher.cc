@@ -22,8 +22,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/optional.hpp>
 #include <boost/process/v2/process.hpp>
-#include <boost/process/v2/start_dir.hpp>
-#include <boost/process/v2/stdio.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +35,7 @@
 #include <type_traits>
 
 #include "emulator/compute/python_zygote.h"
+#include "emulator/compute/spawn.h"
 #include "emulator/core/common_errors.h"
 #include "emulator/queue/sqs_errors.h"
 
@@ -87,83 +86,6 @@ const char* SignalWords(int sig) {
       return nullptr;
   }
 }
-
-// Sets the environment and descriptor 3 (in the parent, before fork) and
-// the process group, signals and limits (in the child, between fork and
-// exec: only async-signal-safe calls there). Two Boost 1.81 initializers
-// are replaced here: process_environment does not compile with
-// std::filesystem, and posix::bind_fd's on_setup returns no value. Boost's
-// own close_all (close_handles.ipp) skips the gaps between whitelisted
-// descriptors, leaking the parent's pipes into the child (which then never
-// sees EOF on stdin): the child closes them here. Pass it last: descriptor
-// 3 is set after stdio's 0, 1 and 2.
-struct ChildSetup {
-  const LaunchSpec* spec;
-  const char* const* envp;
-  int result_fd;  // becomes the child's descriptor 3
-
-  template <typename Launcher>
-  error_code on_setup(Launcher& launcher, const std::filesystem::path&,
-                      const char* const*) {
-    launcher.env = envp;
-    launcher.fd_whitelist.push_back(3);
-    return {};
-  }
-
-  template <typename Launcher>
-  error_code on_exec_setup(Launcher& launcher, const std::filesystem::path&,
-                           const char* const*) {
-    if (result_fd == 3) {
-      ::fcntl(3, F_SETFD, 0);  // keep it across exec
-    } else if (::dup2(result_fd, 3) == -1) {
-      return error_code(errno, asio::error::get_system_category());
-    }
-    // Close everything but the whitelist (0-3 and Boost's exec-error pipe);
-    // sorting in place allocates nothing, as a forked child must not.
-    std::vector<int>& keep = launcher.fd_whitelist;
-    std::sort(keep.begin(), keep.end());
-    unsigned next = 0;
-    for (int fd : keep) {
-      if (static_cast<unsigned>(fd) > next) ::close_range(next, fd - 1, 0);
-      next = std::max(next, static_cast<unsigned>(fd) + 1);
-    }
-    ::close_range(next, ~0U, 0);
-    if (::setpgid(0, 0) != 0) {
-      return error_code(errno, asio::error::get_system_category());
-    }
-    // If the emulator dies, so does the function.
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    // The function's own orphans (double-forked, setsid'd) come back to
-    // its main process rather than to the emulator: while it lives, its
-    // whole tree is below it, to be signalled (kept across exec).
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
-    // Dispositions and the mask are inherited across exec: start clean.
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig = 1; sig < NSIG; ++sig) {
-      if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-    }
-    // Never above the emulator's own hard limit: raising it needs
-    // privilege, and an emulator started under a low hard limit must still
-    // run functions (with that limit).
-    auto limit = [](int resource, uint64_t value) {
-      rlimit now{};
-      rlim_t want = static_cast<rlim_t>(value);
-      if (::getrlimit(resource, &now) == 0 && now.rlim_max != RLIM_INFINITY) {
-        want = std::min(want, now.rlim_max);
-      }
-      rlimit r{want, want};
-      return ::setrlimit(resource, &r) == 0;
-    };
-    if ((spec->memory_bytes > 0 && !limit(RLIMIT_AS, spec->memory_bytes)) ||
-        !limit(RLIMIT_NOFILE, spec->open_files) ||
-        !limit(RLIMIT_NPROC, spec->processes)) {
-      return error_code(errno, asio::error::get_system_category());
-    }
-    return {};
-  }
-};
 
 // The program to run: a path (relative to the working directory) or a
 // name looked up on the function's PATH.
@@ -540,37 +462,38 @@ class PosixProcess : public FunctionProcess,
       log_writer.close(ec);
       return Status::Ok();
     }
-    std::vector<std::string> args(spec.argv.begin() + 1, spec.argv.end());
+    // argv[0] is the program's path, as it was found.
+    std::vector<const char*> argv{program->c_str()};
+    for (size_t i = 1; i < spec.argv.size(); ++i) {
+      argv.push_back(spec.argv[i].c_str());
+    }
+    argv.push_back(nullptr);
     std::vector<const char*> envp;
     for (const auto& e : spec.env) envp.push_back(e.c_str());
     envp.push_back(nullptr);
-    ChildSetup setup{&spec, envp.data(), result_writer.native_handle()};
+    SpawnRequest request{
+        .program = program->c_str(),
+        .argv = argv.data(),
+        .envp = envp.data(),
+        .working_dir = spec.working_dir.c_str(),
+        .stdin_fd = stdin_reader.native_handle(),
+        .stdout_fd = log_writer.native_handle(),
+        .stderr_fd = log_writer.native_handle(),
+        .result_fd = result_writer.native_handle(),
+        .memory_bytes = spec.memory_bytes,
+        .open_files = spec.open_files,
+        .processes = spec.processes,
+    };
+    // Held until the new child is recorded: a sweep must not take it for
+    // an orphan.
     std::unique_lock<std::mutex> live(Live().mu);
-    bp::default_process_launcher launcher;
-    if (spec.working_dir.empty()) {
-      process_.emplace(launcher(asio::any_io_executor(io_.get_executor()), ec,
-                                *program, args,
-                                bp::process_stdio{stdin_reader.native_handle(),
-                                                  log_writer.native_handle(),
-                                                  log_writer.native_handle()},
-                                setup));
-    } else {
-      process_.emplace(launcher(
-          asio::any_io_executor(io_.get_executor()), ec, *program, args,
-          bp::process_stdio{stdin_reader.native_handle(),
-                            log_writer.native_handle(),
-                            log_writer.native_handle()},
-          bp::process_start_dir(spec.working_dir), setup));
+    Result<int> pid = SpawnProcess(request);
+    if (!pid.ok()) {
+      return Status(sqs::kInvalidParameterValue,
+                    "Cannot run " + program->string() + ": " +
+                        pid.status().message() + ".");
     }
-    if (ec) {
-      // The child failed before its exec (its start directory, say) and
-      // exits at once; Boost.Process leaves it to us to reap.
-      if (launcher.pid > 0) ::waitpid(launcher.pid, nullptr, 0);
-      process_.reset();
-      return Status(
-          sqs::kInvalidParameterValue,
-          "Cannot run " + program->string() + ": " + ec.message() + ".");
-    }
+    process_.emplace(asio::any_io_executor(io_.get_executor()), *pid);
     pid_ = process_->id();
     Live().mains[pid_] = {launcher_, this};
     live.unlock();

@@ -1,7 +1,8 @@
 // Starting function processes and ending them for sure. `Launcher` is the
 // interface the compute layer uses (a test fake can stand in for it);
-// `PosixLauncher` is the real one, on Boost.Process v2 and the engine's
-// io_context, and launcher.cc is the only file that knows Boost.Process.
+// `PosixLauncher` is the real one, on the engine's io_context: it starts
+// processes with SpawnProcess (spawn.h) and waits for them with Boost.Process
+// v2 (launcher.cc is the only file that knows Boost.Process).
 //
 // A process gets argv only (no shell), exactly the environment given, a
 // working directory, its own process group, resource limits, a stdin pipe
