@@ -45,16 +45,19 @@ class _Pool(object):
         self._executor = ThreadPoolExecutor(max_workers=workers)
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._results = []
+        self._results = []  # (submission number, output)
+        self._submitted = 0
         self._running = 0
 
     def submit(self, fn, args, meta):
         self._slots.acquire()
         with self._lock:
             self._running += 1
-        self._executor.submit(self._run, fn, args, meta)
+            self._submitted += 1
+            number = self._submitted
+        self._executor.submit(self._run, number, fn, args, meta)
 
-    def _run(self, fn, args, meta):
+    def _run(self, number, fn, args, meta):
         try:
             try:
                 output = fn(*args)
@@ -62,7 +65,7 @@ class _Pool(object):
                 output = TaskError(e)
             self._on_finish(meta, output)
             with self._lock:
-                self._results.append(output)
+                self._results.append((number, output))
         finally:
             with self._lock:
                 self._running -= 1
@@ -79,9 +82,12 @@ class _Pool(object):
                 self._idle.wait()
 
     def take_results(self):
+        """The outputs finished since the last call, in the order their
+        inputs were submitted (not the order the threads happened to
+        finish in)."""
         with self._lock:
             results, self._results = self._results, []
-        return results
+        return [output for _, output in sorted(results, key=lambda r: r[0])]
 
     def shutdown(self):
         self.wait()
@@ -104,7 +110,6 @@ class TaskRunner(object):
         self.final = final
         self.ignore_none = ignore_none
         self._out_queue_urls = []
-        self._send_lock = threading.Lock()
 
     def queue_name(self, priority):
         base = '%s-%s' % (self.domain, self.name)
@@ -180,15 +185,15 @@ class TaskRunner(object):
         priority = min(max(int(priority), 0), len(self._out_queue_urls) - 1)
         body = json.dumps({'meta': dict(meta, priority=priority),
                            'value': output})
-        with self._send_lock:
-            try:
-                self.sqs.send_message(
-                    QueueUrl=self._out_queue_urls[priority], MessageBody=body,
-                    MessageGroupId='-',
-                    MessageDeduplicationId=str(uuid.uuid4()))
-            except Exception:
-                # Printed, not raised: the output is lost, the pipe goes on.
-                traceback.print_exc()
+        # boto3's clients are thread-safe: the workers send at once.
+        try:
+            self.sqs.send_message(
+                QueueUrl=self._out_queue_urls[priority], MessageBody=body,
+                MessageGroupId='-',
+                MessageDeduplicationId=str(uuid.uuid4()))
+        except Exception:
+            # Printed, not raised: the output is lost, the pipe goes on.
+            traceback.print_exc()
 
     def _receive(self, in_queues):
         """The first non-empty queue's messages, highest priority first."""
