@@ -597,8 +597,16 @@ void Engine::ServeClock(const services::HttpRequest& request, uint64_t env,
   // Microseconds are the clock's unit: a wake-up within one is late, never
   // early.
   TimePoint until{Duration((*value + 999) / 1000)};
-  if (until <= clock_->Now()) {
-    return respond(ClockAnswer(200, EpochNanosText(clock_->Now())));
+  const TimePoint now = clock_->Now();
+  if (until <= now) return respond(ClockAnswer(200, EpochNanosText(now)));
+  if (deterministic_) {
+    // A deterministic run sleeps whole milliseconds: a length computed
+    // from the process's own clock (a deadline minus now) comes out a few
+    // microseconds short, by as many as its thread's clock reads in
+    // between, which a library's wait loop (a poll woken twice) may vary
+    // from run to run. Rounded up, the wake-up does not.
+    constexpr Duration kGrain = std::chrono::milliseconds(1);
+    until = now + (until - now + kGrain - Duration(1)) / kGrain * kGrain;
   }
   uint16_t port = request.source_port;
   auto timer = std::make_shared<TimerId>(0);

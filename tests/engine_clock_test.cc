@@ -39,7 +39,8 @@ std::string Post(std::string_view path, std::string_view body) {
 
 class EngineClockTest : public ::testing::Test {
  protected:
-  EngineClockTest() : engine_(Options(), context_) {
+  explicit EngineClockTest(bool deterministic = false)
+      : engine_(Options(deterministic), context_) {
     static std::atomic<int> counter{0};
     EXPECT_TRUE(engine_
                     .Bind("inproc://engine-clock-" + std::to_string(getpid()) +
@@ -51,9 +52,10 @@ class EngineClockTest : public ::testing::Test {
     start_ = engine_.clock().Now();
   }
 
-  static EngineOptions Options() {
+  static EngineOptions Options(bool deterministic) {
     EngineOptions o;
     o.virtual_clock = true;
+    o.deterministic = deterministic;
     return o;
   }
 
@@ -91,6 +93,37 @@ TEST_F(EngineClockTest, ASleepIsAnsweredWhenVirtualTimeReachesItsEnd) {
   EXPECT_EQ(r->status, 200);
   // Woken at the end, never before it: the clock's unit is 1 us.
   EXPECT_EQ(r->body, std::to_string(until + 999));
+}
+
+// The same engine serving in deterministic rounds.
+class DeterministicEngineClockTest : public EngineClockTest {
+ protected:
+  DeterministicEngineClockTest() : EngineClockTest(/*deterministic=*/true) {}
+};
+
+TEST_F(DeterministicEngineClockTest, ASleepLastsWholeMilliseconds) {
+  // A deadline an hour on, asked for from a clock that had read itself 69
+  // times since (69 us short), wakes at the hour; so does one 1 ns short
+  // of it. A sleep of 1 ns lasts a millisecond.
+  for (int64_t short_by : {69'000, 1}) {
+    RawConnection c(port_);
+    TimePoint from = engine_.clock().Now();
+    int64_t until = Nanos(from + hours(1)) - short_by;
+    ASSERT_TRUE(c.Send(Post("/_fanlab/sleep", std::to_string(until))));
+    engine_.RunUntil(from + hours(2));
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->body, std::to_string(Nanos(from + hours(1))))
+        << "short by " << short_by << " ns";
+  }
+  RawConnection c(port_);
+  TimePoint from = engine_.clock().Now();
+  ASSERT_TRUE(c.Send(Post("/_fanlab/sleep", std::to_string(Nanos(from) + 1))));
+  engine_.RunUntil(from + seconds(1));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->body,
+            std::to_string(Nanos(from + std::chrono::milliseconds(1))));
 }
 
 TEST_F(EngineClockTest, ASleepAlreadyOverIsAnsweredAtOnce) {
