@@ -1170,11 +1170,16 @@ Result<std::vector<std::string>> FunctionService::ArgvFor(
     // virtual time). WebAssembly (the HTTP parser behind `fetch`) stays
     // with the baseline compiler: the optimizing tier-up is tens of
     // milliseconds of a background thread's CPU that every round waits
-    // for, as the process is not idle while it runs. NODE_OPTIONS does not
-    // take these flags.
+    // for, as the process is not idle while it runs. And it is compiled on
+    // the thread that asks (WebAssembly.compile without a background
+    // thread): the main thread otherwise looks for the compiled module
+    // before or after the background thread posts it, and sends a sleep
+    // and its cancel in between in some runs. NODE_OPTIONS does not take
+    // these flags.
     argv.push_back("--no-concurrent-recompilation");
     argv.push_back("--no-memory-reducer");
     argv.push_back("--liftoff-only");
+    argv.push_back("--no-wasm-async-compilation");
   }
   argv.push_back(
       (std::filesystem::path(options_.runtimes_dir) / "node" / "bootstrap.mjs")
