@@ -70,19 +70,27 @@ struct Collection {
   std::string missing;   // why there is no collection (no such queue, ...)
 };
 
-Collection Invocations(const json::object& spec, const EvalInput& in) {
+bool EventMatches(const Event& e, const EventSelector& s) {
+  if (s.service && e.service != *s.service) return false;
+  if (s.kind && e.kind != *s.kind) return false;
+  if (s.resource && e.resource != *s.resource) return false;
+  if (s.where) return JsonMatches(*s.where, e.ToJson());
+  return true;
+}
+
+// Each collection kind's documents (docs/scenarios.md, "Collections").
+Collection Collect(const Expectation::Invocations& x, const EvalInput& in) {
   Collection c;
-  c.resource = Str(spec, "function");
+  c.resource = x.function;
   for (const Event& e : in.events) {
     if (e.service != "lambda" || e.kind != "Invocation") continue;
     const json::object& d = e.detail.as_object();
     if (!c.resource.empty() && e.resource != c.resource) continue;
-    if (spec.contains("outcome") && d.at("outcome") != spec.at("outcome")) {
+    if (!x.outcome.empty() && d.at("outcome") != json::value(x.outcome)) {
       continue;
     }
-    if (spec.contains("error_type") &&
-        (!d.contains("errorType") ||
-         d.at("errorType") != spec.at("error_type"))) {
+    if (x.error_type && (!d.contains("errorType") ||
+                         d.at("errorType") != json::value(*x.error_type))) {
       continue;
     }
     json::object doc{
@@ -93,21 +101,20 @@ Collection Invocations(const json::object& spec, const EvalInput& in) {
   return c;
 }
 
-Collection Messages(const json::object& spec, const EvalInput& in) {
+Collection Collect(const Expectation::Messages& x, const EvalInput& in) {
   Collection c;
-  c.resource = Str(spec, "queue");
+  c.resource = x.queue;
   auto peeked = in.engine.sqs().Peek(c.resource);
   if (!peeked.ok()) {
     c.missing = "there is no queue \"" + c.resource + "\" at the end";
     return c;
   }
-  std::string state = Str(spec, "state");
   for (const queue::PeekedMessage& m : *peeked) {
     const char* s =
         m.state == queue::PeekedMessage::State::kInFlight  ? "in_flight"
         : m.state == queue::PeekedMessage::State::kDelayed ? "delayed"
                                                            : "visible";
-    if (!state.empty() && state != s) continue;
+    if (!x.state.empty() && x.state != s) continue;
     json::object attributes;
     for (const auto& [name, a] : m.attributes) {
       attributes[name] =
@@ -127,9 +134,9 @@ Collection Messages(const json::object& spec, const EvalInput& in) {
   return c;
 }
 
-Collection Items(const json::object& spec, const EvalInput& in) {
+Collection Collect(const Expectation::Items& x, const EvalInput& in) {
   Collection c;
-  c.resource = Str(spec, "table");
+  c.resource = x.table;
   auto items = in.engine.tables().Items(c.resource);
   if (!items.ok()) {
     c.missing = "there is no table \"" + c.resource + "\" at the end";
@@ -144,11 +151,11 @@ Collection Items(const json::object& spec, const EvalInput& in) {
   return c;
 }
 
-Collection Objects(const json::object& spec, const EvalInput& in) {
+Collection Collect(const Expectation::Objects& x, const EvalInput& in) {
   Collection c;
-  c.resource = Str(spec, "bucket");
+  c.resource = x.bucket;
   auto& buckets = in.engine.buckets();
-  auto keys = buckets.ListKeys(c.resource, Str(spec, "prefix"));
+  auto keys = buckets.ListKeys(c.resource, x.prefix);
   if (!keys.ok()) {
     c.missing = "there is no bucket \"" + c.resource + "\" at the end";
     return c;
@@ -163,12 +170,11 @@ Collection Objects(const json::object& spec, const EvalInput& in) {
   return c;
 }
 
-Collection Emails(const json::object& spec, const EvalInput& in) {
+Collection Collect(const Expectation::Emails& x, const EvalInput& in) {
   Collection c;
   c.resource = "";  // the events around: the last ones
-  std::string to = Str(spec, "to");
   for (const services::Email& e : in.engine.topics().outbox()) {
-    if (!to.empty() && e.to != to) continue;
+    if (!x.to.empty() && e.to != x.to) continue;
     json::object doc{{"To", e.to},
                      {"Subject", e.subject},
                      {"Body", e.body},
@@ -189,9 +195,9 @@ Collection Emails(const json::object& spec, const EvalInput& in) {
   return c;
 }
 
-Collection Requests(const json::object& spec, const EvalInput& in) {
+Collection Collect(const Expectation::Requests& x, const EvalInput& in) {
   Collection c;
-  c.resource = Str(spec, "sink");
+  c.resource = x.sink;
   auto requests = in.engine.sinks().GetRequests(c.resource);
   if (!requests.ok()) {
     c.missing = "there is no sink \"" + c.resource + "\" at the end";
@@ -209,30 +215,11 @@ Collection Requests(const json::object& spec, const EvalInput& in) {
   return c;
 }
 
-bool EventMatches(const Event& e, const json::object& selector) {
-  if (selector.contains("service") && e.service != Str(selector, "service")) {
-    return false;
-  }
-  if (selector.contains("kind") && e.kind != Str(selector, "kind")) {
-    return false;
-  }
-  if (selector.contains("resource") &&
-      e.resource != Str(selector, "resource")) {
-    return false;
-  }
-  if (const json::value* where = selector.if_contains("where")) {
-    return JsonMatches(*where, e.ToJson());
-  }
-  return true;
-}
-
-Collection Events(const json::object& spec, const EvalInput& in) {
+Collection Collect(const Expectation::Events& x, const EvalInput& in) {
   Collection c;
-  c.resource = Str(spec, "resource");
-  json::object selector;
-  for (const char* key : {"service", "kind", "resource"}) {
-    if (spec.contains(key)) selector[key] = spec.at(key);
-  }
+  c.resource = x.resource.value_or("");
+  EventSelector selector{
+      .service = x.service, .kind = x.kind, .resource = x.resource};
   for (const Event& e : in.events) {
     if (EventMatches(e, selector)) c.docs.push_back(e.ToJson());
   }
@@ -278,25 +265,16 @@ void SetJson(ExpectationResult& r, std::string expected_words,
       .compare = compare};
 }
 
-// `between: [from, to]`: the document's time is in that window (both
-// ends included); a document without a time is outside every window.
-bool InWindow(const json::value& window, const json::value& doc) {
-  if (!window.is_array() || window.as_array().size() != 2) return true;
+// The document's time (atMs), if it has one.
+std::optional<Duration> TimeOf(const json::value& doc) {
   const json::value* at = doc.as_object().if_contains("atMs");
-  if (at == nullptr || !at->is_number()) return false;
-  Duration t = std::chrono::milliseconds(at->to_number<int64_t>());
-  auto bound = [](const json::value& b) {
-    return ParseDuration(b.is_string() ? std::string(b.as_string())
-                                       : json::serialize(b));
-  };
-  auto from = bound(window.as_array()[0]);
-  auto to = bound(window.as_array()[1]);
-  return (!from || t >= *from) && (!to || t <= *to);
+  if (at == nullptr || !at->is_number()) return std::nullopt;
+  return std::chrono::milliseconds(at->to_number<int64_t>());
 }
 
 // The collection checks of docs/scenarios.md, in order; the first that
 // fails is the answer.
-void CheckCollection(const json::object& spec, Collection c,
+void CheckCollection(const CollectionChecks& checks, Collection c,
                      ExpectationResult& r) {
   if (!c.missing.empty()) {
     r.expected = "the collection to exist";
@@ -305,31 +283,27 @@ void CheckCollection(const json::object& spec, Collection c,
   }
   std::vector<json::value> docs;
   for (auto& d : c.docs) {
-    if (const json::value* where = spec.if_contains("where");
-        where != nullptr && !JsonMatches(*where, d)) {
-      continue;
-    }
-    if (const json::value* window = spec.if_contains("between");
-        window != nullptr && !InWindow(*window, d)) {
-      continue;
+    if (checks.where && !JsonMatches(*checks.where, d)) continue;
+    // A document without a time is outside every window.
+    if (const auto& window = checks.between) {
+      std::optional<Duration> t = TimeOf(d);
+      if (!t || *t < window->first || *t > window->second) continue;
     }
     docs.push_back(std::move(d));
   }
   // Time bounds apply to documents (before selection).
-  for (const char* bound : {"before", "after"}) {
-    const json::value* b = spec.if_contains(bound);
-    if (b == nullptr) continue;
-    auto limit = ParseDuration(b->is_string() ? std::string(b->as_string())
-                                              : json::serialize(*b));
+  const std::pair<const char*, std::optional<Duration>> bounds[] = {
+      {"before", checks.before}, {"after", checks.after}};
+  for (const auto& [bound, limit] : bounds) {
     if (!limit) continue;
     for (const auto& d : docs) {
-      const json::value* at = d.as_object().if_contains("atMs");
-      if (at == nullptr) {
+      if (!d.as_object().contains("atMs")) {
         r.expected = std::string(bound) + " " + FormatDuration(*limit);
         r.found = "documents without a time (" + JsonShort(d, 120) + ")";
         return;
       }
-      Duration t = std::chrono::milliseconds(at->to_number<int64_t>());
+      Duration t = std::chrono::milliseconds(
+          d.as_object().at("atMs").to_number<int64_t>());
       bool ok = std::string(bound) == "before" ? t <= *limit : t >= *limit;
       if (!ok) {
         r.expected =
@@ -342,9 +316,9 @@ void CheckCollection(const json::object& spec, Collection c,
     }
   }
   std::vector<json::value> values;
-  if (const json::value* select = spec.if_contains("select")) {
+  if (checks.select) {
     for (const auto& d : docs) {
-      auto selected = JsonSelect(d, select->as_string());
+      auto selected = JsonSelect(d, *checks.select);
       if (!selected.ok()) {
         r.expected = "a valid selector";
         r.found = selected.status().message();
@@ -356,13 +330,12 @@ void CheckCollection(const json::object& spec, Collection c,
     values = std::move(docs);
   }
   bool checked = false;
-  auto count_check = [&](const char* key, auto ok, const char* words) {
-    const json::value* n = spec.if_contains(key);
-    if (n == nullptr || !r.expected.empty()) return;
+  auto count_check = [&](const std::optional<int64_t>& want, auto ok,
+                         const char* words) {
+    if (!want || !r.expected.empty()) return;
     checked = true;
-    int64_t want = n->to_number<int64_t>();
-    if (!ok(int64_t(values.size()), want)) {
-      r.expected = std::string(words) + " " + std::to_string(want);
+    if (!ok(int64_t(values.size()), *want)) {
+      r.expected = std::string(words) + " " + std::to_string(*want);
       r.found = Describe(values);
       if (!values.empty()) {
         json::value first = FirstValues(values);
@@ -371,13 +344,13 @@ void CheckCollection(const json::object& spec, Collection c,
     }
   };
   count_check(
-      "count", [](int64_t n, int64_t w) { return n == w; }, "count");
+      checks.count, [](int64_t n, int64_t w) { return n == w; }, "count");
   count_check(
-      "at_least", [](int64_t n, int64_t w) { return n >= w; }, "at least");
+      checks.at_least, [](int64_t n, int64_t w) { return n >= w; }, "at least");
   count_check(
-      "at_most", [](int64_t n, int64_t w) { return n <= w; }, "at most");
+      checks.at_most, [](int64_t n, int64_t w) { return n <= w; }, "at most");
   if (!r.expected.empty()) return;
-  if (const json::value* p = spec.if_contains("match")) {
+  if (const auto& p = checks.match) {
     // "Every value matches" holds of nothing at all: without a count, a
     // match wants at least one value.
     if (values.empty() && !checked) {
@@ -392,7 +365,7 @@ void CheckCollection(const json::object& spec, Collection c,
         r.found = "value " + std::to_string(i) + " of " +
                   std::to_string(values.size()) + ": " +
                   JsonShort(values[i], 300);
-        SetJson(r, "every value to match", p,
+        SetJson(r, "every value to match", &*p,
                 "value " + std::to_string(i) + " of " +
                     std::to_string(values.size()),
                 &values[i], true);
@@ -400,7 +373,7 @@ void CheckCollection(const json::object& spec, Collection c,
       }
     }
   }
-  if (const json::value* p = spec.if_contains("contains")) {
+  if (const auto& p = checks.contains) {
     checked = true;
     bool any = false;
     for (const auto& v : values) any = any || JsonMatches(*p, v);
@@ -408,52 +381,54 @@ void CheckCollection(const json::object& spec, Collection c,
       r.expected = "some value to match " + JsonShort(*p);
       r.found = Describe(values);
       json::value first = FirstValues(values);
-      SetJson(r, "some value to match", p, ValuesWords(values),
+      SetJson(r, "some value to match", &*p, ValuesWords(values),
               values.empty() ? nullptr : &first, false);
       return;
     }
   }
-  if (const json::value* p = spec.if_contains("none")) {
+  if (const auto& p = checks.none) {
     checked = true;
     for (const auto& v : values) {
       if (JsonMatches(*p, v)) {
         r.expected = "no value to match " + JsonShort(*p);
         r.found = JsonShort(v, 300);
-        SetJson(r, "no value to match", p, "this one", &v, false);
+        SetJson(r, "no value to match", &*p, "this one", &v, false);
         return;
       }
     }
   }
-  if (const json::value* p = spec.if_contains("values")) {
+  if (checks.values) {
     checked = true;
-    const json::array& want = p->as_array();
+    const json::array& want = *checks.values;
     bool same = want.size() == values.size();
     for (size_t i = 0; same && i < want.size(); ++i) {
       same = JsonMatches(want[i], values[i]);
     }
     if (!same) {
-      r.expected = "the values " + JsonShort(*p, 300);
+      const json::value expected = want;
+      r.expected = "the values " + JsonShort(expected, 300);
       r.found = Describe(values);
       // Both whole (up to 50), so that a missing or extra value shows.
       json::value found = FirstValues(values, 50);
-      SetJson(r, "the values", p, ValuesWords(values, 50), &found, true);
+      SetJson(r, "the values", &expected, ValuesWords(values, 50), &found,
+              true);
       return;
     }
   }
-  if (const json::value* p = spec.if_contains("distinct")) {
+  if (checks.distinct) {
     checked = true;
     std::set<std::string> seen;
     for (const auto& v : values) seen.insert(json::serialize(v));
-    if (int64_t(seen.size()) != p->to_number<int64_t>()) {
-      r.expected = std::to_string(p->to_number<int64_t>()) + " distinct values";
+    if (int64_t(seen.size()) != *checks.distinct) {
+      r.expected = std::to_string(*checks.distinct) + " distinct values";
       r.found =
           std::to_string(seen.size()) + " distinct among " + Describe(values);
       return;
     }
   }
-  if (const json::value* p = spec.if_contains("ordered")) {
+  if (checks.ordered) {
     checked = true;
-    bool ascending = p->as_string() == "ascending";
+    bool ascending = *checks.ordered == CollectionChecks::Order::kAscending;
     for (size_t i = 1; i < values.size(); ++i) {
       const json::value& a = values[i - 1];
       const json::value& b = values[i];
@@ -483,53 +458,58 @@ void CheckCollection(const json::object& spec, Collection c,
   }
 }
 
-void CheckQueue(const json::object& spec, const EvalInput& in,
+void CheckQueue(const Expectation::Queue& q, const EvalInput& in,
                 ExpectationResult& r) {
-  std::string name = Str(spec, "name");
-  auto depth = in.engine.sqs().Depth(name);
-  bool want_exists = !spec.contains("exists") || spec.at("exists").as_bool();
+  auto depth = in.engine.sqs().Depth(q.name);
   if (!depth.ok()) {
-    if (want_exists) {
-      r.expected = "queue " + name + " to exist";
+    if (q.exists) {
+      r.expected = "queue " + q.name + " to exist";
       r.found = "no such queue";
     }
     return;
   }
-  if (!want_exists) {
-    r.expected = "queue " + name + " to be gone";
+  if (!q.exists) {
+    r.expected = "queue " + q.name + " to be gone";
     r.found = "it exists, " + std::to_string(depth->visible) + " visible, " +
               std::to_string(depth->in_flight) + " in flight, " +
               std::to_string(depth->delayed) + " delayed";
     return;
   }
-  std::pair<const char*, uint64_t> fields[] = {{"visible", depth->visible},
-                                               {"in_flight", depth->in_flight},
-                                               {"delayed", depth->delayed}};
-  for (auto [key, value] : fields) {
-    if (const json::value* want = spec.if_contains(key)) {
-      if (want->to_number<int64_t>() != int64_t(value)) {
-        r.expected = std::string(key) + " " + json::serialize(*want);
-        r.found = std::string(key) + " " + std::to_string(value);
-        return;
-      }
+  const std::tuple<const char*, std::optional<int64_t>, uint64_t> fields[] = {
+      {"visible", q.visible, depth->visible},
+      {"in_flight", q.in_flight, depth->in_flight},
+      {"delayed", q.delayed, depth->delayed}};
+  for (const auto& [key, want, value] : fields) {
+    if (want && *want != int64_t(value)) {
+      r.expected = std::string(key) + " " + std::to_string(*want);
+      r.found = std::string(key) + " " + std::to_string(value);
+      return;
     }
   }
 }
 
-void CheckOrder(const json::object& spec, const EvalInput& in,
+// A selector as reports show it: {"service":"lambda","kind":"Invocation"}.
+std::string Show(const EventSelector& s) {
+  json::object o;
+  if (s.service) o["service"] = *s.service;
+  if (s.kind) o["kind"] = *s.kind;
+  if (s.resource) o["resource"] = *s.resource;
+  if (s.where) o["where"] = *s.where;
+  return JsonShort(o);
+}
+
+void CheckOrder(const Expectation::Order& order, const EvalInput& in,
                 ExpectationResult& r) {
-  const json::array& selectors = spec.at("selectors").as_array();
+  const std::vector<EventSelector>& selectors = order.selectors;
   std::vector<std::vector<size_t>> hits(selectors.size());
   for (size_t i = 0; i < in.events.size(); ++i) {
     for (size_t s = 0; s < selectors.size(); ++s) {
-      if (EventMatches(in.events[i], selectors[s].as_object())) {
-        hits[s].push_back(i);
-      }
+      if (EventMatches(in.events[i], selectors[s])) hits[s].push_back(i);
     }
   }
   for (size_t s = 0; s < selectors.size(); ++s) {
     if (hits[s].empty()) {
-      r.expected = "events matching " + JsonShort(selectors[s]);
+      r.expected = "events matching " + Show(selectors[s]);
       r.found = "none";
       return;
     }
@@ -538,8 +518,8 @@ void CheckOrder(const json::object& spec, const EvalInput& in,
     size_t last = hits[s].back();
     size_t first_next = hits[s + 1].front();
     if (last > first_next) {
-      r.expected = "every " + JsonShort(selectors[s]) + " before every " +
-                   JsonShort(selectors[s + 1]);
+      r.expected = "every " + Show(selectors[s]) + " before every " +
+                   Show(selectors[s + 1]);
       r.found = "[" + in.events[first_next].Summary() + "] came before [" +
                 in.events[last].Summary() + "]";
       return;
@@ -547,20 +527,18 @@ void CheckOrder(const json::object& spec, const EvalInput& in,
   }
 }
 
-void CheckResponse(const json::object& spec, const EvalInput& in,
+void CheckResponse(const Expectation::Response& x, const EvalInput& in,
                    ExpectationResult& r) {
-  std::string step = Str(spec, "step");
-  auto it = in.responses.find(step);
+  auto it = in.responses.find(x.step);
   if (it == in.responses.end() || !it->second.done) {
-    r.expected = "an answer to step " + step;
+    r.expected = "an answer to step " + x.step;
     r.found = it == in.responses.end() ? "the step never ran"
                                        : "no answer by the end of the run";
     return;
   }
   const StepResponse& a = it->second;
   // A bare `response` (or one with only a body pattern) wants success.
-  if (!spec.contains("ok") && !spec.contains("error") &&
-      !spec.contains("status") && !a.ok) {
+  if (!x.ok && !x.error && !x.status && !a.ok) {
     r.expected = "success";
     r.found = "error " + a.error + ": " + JsonShort(json::value(a.body), 300);
     boost::system::error_code ec;
@@ -569,38 +547,31 @@ void CheckResponse(const json::object& spec, const EvalInput& in,
     SetJson(r, "success", nullptr, "error " + a.error, &body, false);
     return;
   }
-  if (const json::value* s = spec.if_contains("status")) {
-    if (s->to_number<int64_t>() != a.status) {
-      r.expected = "status " + json::serialize(*s);
-      r.found = "status " + std::to_string(a.status) + ": " +
-                JsonShort(json::value(a.body), 300);
-      return;
-    }
+  if (x.status && *x.status != a.status) {
+    r.expected = "status " + std::to_string(*x.status);
+    r.found = "status " + std::to_string(a.status) + ": " +
+              JsonShort(json::value(a.body), 300);
+    return;
   }
-  if (const json::value* ok = spec.if_contains("ok")) {
-    if (ok->as_bool() != a.ok) {
-      r.expected = ok->as_bool() ? "success" : "an error";
-      r.found = (a.ok ? "success: " : "error: ") + a.body;
-      return;
-    }
+  if (x.ok && *x.ok != a.ok) {
+    r.expected = *x.ok ? "success" : "an error";
+    r.found = (a.ok ? "success: " : "error: ") + a.body;
+    return;
   }
-  if (const json::value* e = spec.if_contains("error")) {
-    if (a.error != e->as_string()) {
-      r.expected = "error " + std::string(e->as_string());
-      r.found = a.error.empty() ? "success: " + a.body : "error " + a.error;
-      return;
-    }
+  if (x.error && a.error != *x.error) {
+    r.expected = "error " + *x.error;
+    r.found = a.error.empty() ? "success: " + a.body : "error " + a.error;
+    return;
   }
-  if (const json::value* b = spec.if_contains("body")) {
-    if (a.body != b->as_string()) {
-      r.expected = "body " + JsonShort(*b, 300);
-      r.found = "body " + JsonShort(json::value(a.body), 300);
-      json::value found = json::string(a.body);
-      SetJson(r, "body", b, "body", &found, true);
-      return;
-    }
+  if (x.body && a.body != *x.body) {
+    const json::value expected = json::string(*x.body);
+    r.expected = "body " + JsonShort(expected, 300);
+    r.found = "body " + JsonShort(json::value(a.body), 300);
+    json::value found = json::string(a.body);
+    SetJson(r, "body", &expected, "body", &found, true);
+    return;
   }
-  if (const json::value* p = spec.if_contains("json")) {
+  if (const auto& p = x.json) {
     boost::system::error_code ec;
     json::value body = json::parse(a.body, ec);
     if (ec || !JsonMatches(*p, body)) {
@@ -608,7 +579,7 @@ void CheckResponse(const json::object& spec, const EvalInput& in,
       r.found =
           ec ? "a body that is not JSON: " + JsonShort(json::value(a.body))
              : JsonShort(body, 300);
-      if (!ec) SetJson(r, "a body matching", p, "the body", &body, true);
+      if (!ec) SetJson(r, "a body matching", &*p, "the body", &body, true);
       return;
     }
   }
@@ -633,38 +604,37 @@ std::vector<std::string> Around(const std::vector<Event>& events,
 }  // namespace
 
 ExpectationResult Evaluate(const Expectation& e, const EvalInput& in) {
-  ExpectationResult r{.kind = e.kind, .label = e.label, .origin = e.origin};
-  const json::object& spec = e.spec;
+  ExpectationResult r{
+      .kind = std::string(e.kind()), .label = e.label, .origin = e.origin};
   std::string resource;
-  if (e.kind == "queue") {
-    CheckQueue(spec, in, r);
-    resource = Str(spec, "name");
-  } else if (e.kind == "order") {
-    CheckOrder(spec, in, r);
-  } else if (e.kind == "response") {
-    CheckResponse(spec, in, r);
-    resource = Str(spec, "step");
-  } else {
-    Collection c;
-    if (e.kind == "invocations") c = Invocations(spec, in);
-    if (e.kind == "messages") c = Messages(spec, in);
-    if (e.kind == "items") c = Items(spec, in);
-    if (e.kind == "objects") c = Objects(spec, in);
-    if (e.kind == "emails") c = Emails(spec, in);
-    if (e.kind == "requests") c = Requests(spec, in);
-    if (e.kind == "events") c = Events(spec, in);
-    resource = c.resource;
-    CheckCollection(spec, std::move(c), r);
-  }
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, Expectation::Queue>) {
+          CheckQueue(x, in, r);
+          resource = x.name;
+        } else if constexpr (std::is_same_v<T, Expectation::Order>) {
+          CheckOrder(x, in, r);
+        } else if constexpr (std::is_same_v<T, Expectation::Response>) {
+          CheckResponse(x, in, r);
+          resource = x.step;
+        } else {
+          Collection c = Collect(x, in);
+          resource = c.resource;
+          CheckCollection(x.checks, std::move(c), r);
+        }
+      },
+      e.check);
   r.passed = r.expected.empty();
   // The resource's own service: a topic and a function may share a name.
-  std::string_view service = e.kind == "invocations" ? "lambda"
-                             : e.kind == "messages" || e.kind == "queue" ? "sqs"
-                             : e.kind == "items"    ? "dynamodb"
-                             : e.kind == "objects"  ? "s3"
-                             : e.kind == "requests" ? "http"
-                             : e.kind == "response" ? "harness"
-                                                    : "";
+  const std::string_view kind = e.kind();
+  std::string_view service = kind == "invocations"                   ? "lambda"
+                             : kind == "messages" || kind == "queue" ? "sqs"
+                             : kind == "items"    ? "dynamodb"
+                             : kind == "objects"  ? "s3"
+                             : kind == "requests" ? "http"
+                             : kind == "response" ? "harness"
+                                                  : "";
   if (!r.passed) r.context = Around(in.events, resource, service);
   return r;
 }

@@ -109,6 +109,12 @@ std::string DurationText(Duration d) {
   return text;
 }
 
+// The step a `response` expectation names; "" for the other kinds.
+std::string StepOf(const Expectation& x) {
+  const auto* response = std::get_if<Expectation::Response>(&x.check);
+  return response != nullptr ? response->step : "";
+}
+
 // The ids of the steps `text` takes a value from (${steps.ID...}).
 void StepRefs(const std::string& text, std::set<std::string>& out) {
   for (size_t at = text.find("${steps."); at != std::string::npos;
@@ -166,11 +172,8 @@ class Shrinker {
     std::set<std::string> pinned;
     for (const ExpectationResult* e : result.failure.Failures()) {
       for (const Expectation& x : scenario.expect) {
-        if (x.label != e->label || x.kind != e->kind) continue;
-        if (const json::value* id = x.spec.if_contains("step");
-            id != nullptr && id->is_string()) {
-          pinned.insert(std::string(id->as_string()));
-        }
+        if (x.label != e->label || x.kind() != e->kind) continue;
+        if (std::string step = StepOf(x); !step.empty()) pinned.insert(step);
       }
     }
     for (size_t i = 0; i < entries_.size(); ++i) {
@@ -233,9 +236,7 @@ class Shrinker {
     std::set<std::string> dropped_paths;
     for (size_t i = 0; i < scenario_.expect.size(); ++i) {
       const Expectation& x = scenario_.expect[i];
-      const json::value* id = x.spec.if_contains("step");
-      if (id != nullptr && id->is_string() &&
-          ids.count(std::string(id->as_string())) == 0) {
+      if (std::string step = StepOf(x); !step.empty() && ids.count(step) == 0) {
         keep[i] = false;
         if (auto n = IndexIn(x.origin.path, "expect")) {
           dropped_paths.insert("expect[" + std::to_string(*n) + "]");

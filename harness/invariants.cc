@@ -18,11 +18,6 @@ namespace {
 // At most this many events are listed under a failure.
 constexpr size_t kMaxContext = 12;
 
-std::string Param(const InvariantSpec& spec, const char* key) {
-  const json::value* v = spec.params.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : "";
-}
-
 const json::object* Detail(const Event& e) {
   return e.detail.is_object() ? &e.detail.as_object() : nullptr;
 }
@@ -104,7 +99,7 @@ class Attempts {
 
 ExpectationResult NoMessageLost(const InvariantSpec& spec,
                                 const std::vector<Event>& events) {
-  const std::string pattern = Param(spec, "queue");
+  const std::string& pattern = spec.queue;
   Verdict v(spec,
             "every message sent deleted after a successful handling, in a "
             "dead-letter queue, or still queued");
@@ -174,7 +169,7 @@ ExpectationResult NoMessageLost(const InvariantSpec& spec,
 
 ExpectationResult NoDoubleHandling(const InvariantSpec& spec,
                                    const std::vector<Event>& events) {
-  const std::string pattern = Param(spec, "queue");
+  const std::string& pattern = spec.queue;
   Verdict v(spec,
             "no message received again while the invocation that received "
             "it before still runs");
@@ -203,7 +198,7 @@ ExpectationResult NoDoubleHandling(const InvariantSpec& spec,
 
 ExpectationResult FifoOrder(const InvariantSpec& spec,
                             const std::vector<Event>& events) {
-  const std::string pattern = Param(spec, "queue");
+  const std::string& pattern = spec.queue;
   Verdict v(spec,
             "per FIFO message group, first receives and deletes in "
             "the order sent");
@@ -238,7 +233,7 @@ ExpectationResult FifoOrder(const InvariantSpec& spec,
 
 ExpectationResult DlqAccounting(const InvariantSpec& spec,
                                 const std::vector<Event>& events) {
-  const std::string pattern = Param(spec, "queue");
+  const std::string& pattern = spec.queue;
   Verdict v(spec,
             "every message moved to a dead-letter queue arrives there, "
             "none after a successful delete");
@@ -270,22 +265,18 @@ ExpectationResult DlqAccounting(const InvariantSpec& spec,
 
 ExpectationResult Unique(const InvariantSpec& spec,
                          const std::vector<Event>& events) {
-  const std::string by = Param(spec, "by");
+  const std::string& by = spec.by;
+  const EventSelector& select = spec.events;
   Verdict v(spec, "at most one event per " + by);
   std::map<std::string, const Event*> first;
   for (const Event& e : events) {
-    if (spec.params.contains("service") && e.service != Param(spec, "service"))
-      continue;
-    if (spec.params.contains("kind") && e.kind != Param(spec, "kind")) continue;
-    if (spec.params.contains("resource") &&
-        !sim::GlobMatch(Param(spec, "resource"), e.resource)) {
+    if (select.service && e.service != *select.service) continue;
+    if (select.kind && e.kind != *select.kind) continue;
+    if (select.resource && !sim::GlobMatch(*select.resource, e.resource)) {
       continue;
     }
     json::value doc = e.ToJson();
-    if (const json::value* where = spec.params.if_contains("where");
-        where != nullptr && !JsonMatches(*where, doc)) {
-      continue;
-    }
+    if (select.where && !JsonMatches(*select.where, doc)) continue;
     auto keys = JsonSelect(doc, by);
     if (!keys.ok()) {
       v.Break("a bad `by` path: " + keys.status().message(), {});
@@ -305,11 +296,8 @@ ExpectationResult Unique(const InvariantSpec& spec,
 
 ExpectationResult MaxConcurrency(const InvariantSpec& spec,
                                  const std::vector<Event>& events) {
-  const std::string pattern = Param(spec, "function");
-  const json::value* max_value = spec.params.if_contains("max");
-  int64_t max = max_value != nullptr && max_value->is_number()
-                    ? max_value->to_number<int64_t>()
-                    : 1;
+  const std::string& pattern = spec.function;
+  const int64_t max = spec.max;
   Verdict v(spec, "at most " + std::to_string(max) +
                       " invocations running at once" +
                       (pattern.empty() ? "" : " (" + pattern + ")"));
@@ -356,7 +344,7 @@ ExpectationResult MaxConcurrency(const InvariantSpec& spec,
 
 ExpectationResult EventInvocationsEnd(const InvariantSpec& spec,
                                       const std::vector<Event>& events) {
-  const std::string pattern = Param(spec, "function");
+  const std::string& pattern = spec.function;
   Verdict v(spec,
             "every Event invocation ends: in success, or given up on with a "
             "logged drop (and its destination told)");

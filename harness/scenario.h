@@ -13,13 +13,17 @@
 #ifndef FANLAB_HARNESS_SCENARIO_H_
 #define FANLAB_HARNESS_SCENARIO_H_
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "emulator/core/clock.h"
@@ -76,21 +80,138 @@ struct RunSpec {
   bool deterministic = true;
 };
 
-// One expectation: its kind ("invocations", "messages", "queue", "items",
-// "objects", "emails", "requests", "events", "order", "response") and
-// its fields as the file gives them (docs/scenarios.md).
+// Events of one kind (`order`'s elements; `events` and the `unique`
+// invariant select the same way): an event matches when it has each field
+// given.
+struct EventSelector {
+  std::optional<std::string> service;   // "sqs", "lambda", ...
+  std::optional<std::string> kind;      // "MessageSent", "Invocation", ...
+  std::optional<std::string> resource;  // the queue, function, ... name
+  // A pattern (harness/json_match.h) the event's document (Event::ToJson)
+  // matches.
+  std::optional<boost::json::value> where;
+};
+
+// The checks every collection kind shares (docs/scenarios.md, "Collection
+// checks"), applied in this order; the first that fails is the answer.
+// With none of `count` .. `ordered`, the collection must not be empty.
+struct CollectionChecks {
+  enum class Order { kAscending, kDescending };
+  std::optional<boost::json::value> where;  // keeps the documents it matches
+  // Keeps the documents whose time (atMs) is in [first, second].
+  std::optional<std::pair<Duration, Duration>> between;
+  // Every document's time is at most / at least this.
+  std::optional<Duration> before, after;
+  std::optional<std::string> select;  // a selector (harness/json_match.h)
+  std::optional<int64_t> count, at_least, at_most;
+  // Patterns: every value matches (and there is one, without a count),
+  // some value does, none does.
+  std::optional<boost::json::value> match, contains, none;
+  // As many values as patterns, the i-th value matching the i-th.
+  std::optional<boost::json::array> values;
+  std::optional<int64_t> distinct;  // distinct serialized values
+  std::optional<Order> ordered;     // numbers, or strings
+};
+
+// One expectation (docs/scenarios.md, "Expectations"): what it checks, one
+// kind of check, and how reports name it. Built by the loader, or in C++:
+//
+//   Expectation{.check = Expectation::Requests{
+//                    .sink = "result",
+//                    .checks = {.count = 1, .match = json::parse("[1]")}},
+//                .label = "one result"}
 struct Expectation {
-  std::string kind;
+  // The finished invocations, in the order they finished.
+  struct Invocations {
+    std::string function;  // "": every function's
+    std::string outcome;   // success, error, timeout, throttle; "": any
+    std::optional<std::string> error_type;  // its errorType, exactly
+    CollectionChecks checks;
+  };
+  // The messages a queue holds at the end, in send order.
+  struct Messages {
+    std::string queue;
+    std::string state;  // visible, in_flight, delayed; "": any
+    CollectionChecks checks;
+  };
+  // A queue's depths at the end, or that it is gone.
+  struct Queue {
+    std::string name;
+    bool exists = true;
+    std::optional<int64_t> visible, in_flight, delayed;
+  };
+  // A table's items at the end, as plain JSON.
+  struct Items {
+    std::string table;
+    CollectionChecks checks;
+  };
+  // A bucket's objects at the end, by key.
+  struct Objects {
+    std::string bucket;
+    std::string prefix;
+    CollectionChecks checks;
+  };
+  // The email outbox, oldest first.
+  struct Emails {
+    std::string to;  // "": every address
+    CollectionChecks checks;
+  };
+  // What a sink received, in order.
+  struct Requests {
+    std::string sink;
+    CollectionChecks checks;
+  };
+  // The event log's events of the fields given (`where` is the checks').
+  struct Events {
+    std::optional<std::string> service, kind, resource;
+    CollectionChecks checks;
+  };
+  // Every event of each selector comes before every event of the next.
+  struct Order {
+    std::vector<EventSelector> selectors;
+  };
+  // The answer to a timeline step; the checks given run in this order,
+  // and without status, ok and error it must be a success.
+  struct Response {
+    std::string step;  // the step's id ("ID#k": a repeated step's run)
+    std::optional<int64_t> status;
+    std::optional<bool> ok;
+    std::optional<std::string> error;        // the error type
+    std::optional<std::string> body;         // exactly
+    std::optional<boost::json::value> json;  // a pattern the body matches
+  };
+  // In the order of Kinds() below.
+  using Check = std::variant<Invocations, Messages, Queue, Items, Objects,
+                             Emails, Requests, Events, Order, Response>;
+
+  Check check;
   std::string label;  // the `name` given, or a summary of the fields
-  boost::json::object spec;
-  Origin origin;
+  Origin origin;      // empty for one built in C++
+
+  // The key the file gives the kind ("invocations", "queue", ...).
+  std::string_view kind() const { return Kinds()[check.index()]; }
+  static const std::vector<std::string_view>& Kinds() {
+    static const std::vector<std::string_view> kinds = {
+        "invocations", "messages", "queue",  "items", "objects",
+        "emails",      "requests", "events", "order", "response"};
+    return kinds;
+  }
 };
 
 // An invariant the whole run keeps (harness/invariants.h): a built-in's
-// name and its parameters.
+// name and its parameters (each built-in takes some of them).
 struct InvariantSpec {
   std::string name;  // "no-message-lost"
-  boost::json::object params;
+  // Name patterns (`*`, `?`); "": all. no-message-lost,
+  // no-double-handling, fifo-order, dlq-accounting: `queue`;
+  // max-concurrency, event-invocations-end: `function`.
+  std::string queue;
+  std::string function;
+  int64_t max = 1;  // max-concurrency
+  // unique: the events it judges (`resource` a pattern) and the selector
+  // of each one's key.
+  EventSelector events;
+  std::string by;
   std::string label;  // the `name` given, else empty
   Origin origin;
 };
@@ -136,6 +257,14 @@ LoadResult LoadScenario(const std::string& path, const LoadOptions& options);
 // current directory when `file` has no directory part).
 LoadResult ParseScenario(const std::string& text, const std::string& file,
                          const LoadOptions& options);
+
+// One expectation written as an entry of a file's `expect` is, in YAML
+// or JSON (`{requests: {sink: cb, count: 1}}`), bound by the same format:
+// the checks that need the whole scenario (that a name is declared, that
+// a response's step exists) are left out. Every problem goes to `errors`
+// (file "expectation"); nullopt when there is one.
+std::optional<Expectation> ParseExpectation(const std::string& text,
+                                            Diagnostics& errors);
 
 // A placeholder in a scenario string, as the loader checks it and the
 // runner fills it in: ${queue_url:NAME}, ${queue_arn:NAME},

@@ -2,7 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <set>
 
 #include "emulator/sim/seeded_faults.h"
 #include "harness/invariants.h"
@@ -119,7 +121,13 @@ void CheckFault(Fault& f, const Site& site) {
   }
 }
 
-// One entry of `invariants`, into `out`.
+// A parameter that names something: its text, "" unless a string.
+std::string TextOf(const YAML::Node& n) {
+  return ScalarType(n) == "string" ? n.Scalar() : "";
+}
+
+// One entry of `invariants`, into `out`: a name, or {name: {parameters}},
+// each parameter one the built-in takes.
 void BindInvariant(const YAML::Node& n, const Site& site,
                    std::vector<InvariantSpec>& out) {
   auto error = [&](const YAML::Node& at, std::string message) {
@@ -130,16 +138,26 @@ void BindInvariant(const YAML::Node& n, const Site& site,
   InvariantSpec spec;
   spec.origin = Origin{MarkOf(n), site.path};
   YAML::Node name_node = n;
+  // The parameters in file order (a key given twice: its last value).
+  std::vector<std::pair<std::string, YAML::Node>> params;
   if (n.IsScalar()) {
     spec.name = n.Scalar();
   } else if (n.IsMap() && n.size() == 1) {
     auto kv = *n.begin();
     name_node = kv.first;
     spec.name = kv.first.Scalar();
-    json::value params = YamlToJson(kv.second);
-    if (params.is_object()) {
-      spec.params = std::move(params.as_object());
-    } else if (!params.is_null()) {
+    if (kv.second.IsMap()) {
+      for (const auto& p : kv.second) {
+        std::string key = p.first.Scalar();
+        auto same = std::find_if(params.begin(), params.end(),
+                                 [&](const auto& q) { return q.first == key; });
+        if (same != params.end()) {
+          same->second = p.second;
+        } else {
+          params.emplace_back(key, p.second);
+        }
+      }
+    } else if (ScalarType(kv.second) != "null") {
       return error(kv.second, "the parameters of " + spec.name +
                                   " are an object ({queue: NAME, ...})");
     }
@@ -158,15 +176,25 @@ void BindInvariant(const YAML::Node& n, const Site& site,
                                    : " (did you mean \"" + best + "\"?)"));
   }
   bool ok = true;
-  if (const json::value* label = spec.params.if_contains("name");
-      label != nullptr && label->is_string()) {
-    spec.label = std::string(label->as_string());
-    spec.params.erase("name");
-  }
-  for (const auto& kv : spec.params) {
-    std::string key(kv.key());
-    if (std::find(info->parameters.begin(), info->parameters.end(), key) ==
-        info->parameters.end()) {
+  auto takes = [&](const std::string& key) {
+    return std::find(info->parameters.begin(), info->parameters.end(), key) !=
+           info->parameters.end();
+  };
+  std::set<std::string> given;
+  bool bad_max = false;
+  for (const auto& [key, value] : params) {
+    if (key == "name" && ScalarType(value) == "string") {
+      spec.label = value.Scalar();
+      continue;
+    }
+    given.insert(key);
+    std::optional<int64_t> max;
+    if (key == "max") {
+      max = ScalarType(value) == "integer" ? yaml::ParseInteger(value.Scalar())
+                                           : std::nullopt;
+      bad_max = !max || *max < 1;
+    }
+    if (!takes(key)) {
       std::string best = Closest(key, info->parameters);
       std::string all;
       for (const auto& p : info->parameters) {
@@ -177,16 +205,31 @@ void BindInvariant(const YAML::Node& n, const Site& site,
                 (best.empty() ? "; it takes " + all + ", name"
                               : " (did you mean \"" + best + "\"?)"));
       ok = false;
+    } else if (key == "queue") {
+      spec.queue = TextOf(value);
+    } else if (key == "function") {
+      spec.function = TextOf(value);
+    } else if (key == "service") {
+      spec.events.service = TextOf(value);
+    } else if (key == "kind") {
+      spec.events.kind = TextOf(value);
+    } else if (key == "resource") {
+      spec.events.resource = TextOf(value);
+    } else if (key == "where") {
+      spec.events.where = YamlToJson(value);
+    } else if (key == "by") {
+      spec.by = TextOf(value);
+    } else if (key == "max" && !bad_max) {
+      spec.max = *max;
     }
   }
   for (const auto& r : info->required) {
-    if (!spec.params.contains(r)) {
+    if (!given.contains(r)) {
       error(name_node, spec.name + " needs the parameter \"" + r + "\"");
       ok = false;
     }
   }
-  if (const json::value* max = spec.params.if_contains("max");
-      max != nullptr && (!max->is_int64() || max->as_int64() < 1)) {
+  if (bad_max) {
     error(name_node, spec.name + ": max is a whole number, at least 1");
     ok = false;
   }

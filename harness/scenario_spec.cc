@@ -469,46 +469,114 @@ void CheckResponseStep(const Site& at) {
   });
 }
 
-// "invocations worker success": an expectation's label when it has no name.
-std::string Summary(const std::string& kind, const json::object& spec) {
-  std::string out = kind;
-  for (const char* key : {"function", "queue", "name", "table", "bucket",
-                          "sink", "kind", "step", "outcome"}) {
-    if (spec.contains(key) && spec.at(key).is_string()) {
-      out += " " + std::string(spec.at(key).as_string());
-    }
-  }
+// "invocations worker success": an expectation's label when it has no
+// name: the kind, then the values of function, queue, name, table,
+// bucket, sink, kind, step and outcome it has, in that order. `name` is a
+// collection's own (given, but empty) or a queue's.
+std::string Summary(const Expectation& e,
+                    const std::optional<std::string>& name) {
+  std::string out(e.kind());
+  auto add = [&out](const std::optional<std::string>& v) {
+    if (v) out += " " + *v;
+  };
+  auto given = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  using E = Expectation;
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, E::Invocations>) {
+          add(given(x.function));
+          add(name);
+          add(given(x.outcome));
+        } else if constexpr (std::is_same_v<T, E::Queue>) {
+          add(x.name);
+        } else if constexpr (std::is_same_v<T, E::Response>) {
+          add(x.step);
+        } else if constexpr (std::is_same_v<T, E::Order>) {
+          // Its selectors name no one thing.
+        } else {
+          if constexpr (std::is_same_v<T, E::Messages>) add(x.queue);
+          add(name);
+          if constexpr (std::is_same_v<T, E::Items>) add(x.table);
+          if constexpr (std::is_same_v<T, E::Objects>) add(x.bucket);
+          if constexpr (std::is_same_v<T, E::Requests>) add(x.sink);
+          if constexpr (std::is_same_v<T, E::Events>) add(x.kind);
+        }
+      },
+      e.check);
   return out;
 }
 
-// The fields every collection expectation shares.
-std::vector<Field> CollectionChecks(std::vector<Field> fields) {
+// An expectation of kind K (Expectation::Invocations, ...): where its
+// fields bind.
+template <class K>
+Bind ExpectationKind() {
+  return Enter([](Expectation& e, const Site& at) -> K& {
+    e.origin = Origin{MarkOf(at.node), at.path};
+    return e.check.emplace<K>();
+  });
+}
+
+// The fields every collection kind shares, into its CollectionChecks
+// (T::checks).
+template <class T>
+std::vector<Field> CollectionFields(std::vector<Field> fields) {
+  using Order = CollectionChecks::Order;
   std::vector<Field> common = {
       {"name", String("a label for reports")},
-      {"where", AnyJson("keep only the documents this pattern matches")},
+      {"where", AnyJson("keep only the documents this pattern matches"), false,
+       Set([](T& t, json::value pattern) { t.checks.where = pattern; })},
       {"select",
        String("a path into each document ($.Json.result.*, $.Body, ...); the "
               "checks below then apply to the selected values"),
-       false, Set([](Expectation&, std::string select, const Site& at) {
+       false, Set([](T& t, std::string select, const Site& at) {
          if (auto parsed = JsonSelect(json::value(), select); !parsed.ok()) {
            at.Error(parsed.status().message() +
                     " (write $.Json.result.*, $.Body, $['a b'][0], ...)");
          }
+         t.checks.select = select;
        })},
-      {"count", Integer("exactly this many values", 0)},
-      {"at_least", Integer("at least this many values", 0)},
-      {"at_most", Integer("at most this many values", 0)},
-      {"match", AnyJson("every value matches this pattern")},
-      {"contains", AnyJson("some value matches this pattern")},
-      {"none", AnyJson("no value matches this pattern")},
-      {"values", Array(AnyJson(), "the values, in order, exactly")},
-      {"distinct", Integer("this many distinct values", 0)},
-      {"ordered", Enum({"ascending", "descending"},
-                       "the values are sorted so (numbers or strings)")},
-      {"between", Array(DurationSpec(),
-                        "keep only the documents whose time is in [from, to]")},
-      {"before", DurationSpec("every document's time is at most this")},
-      {"after", DurationSpec("every document's time is at least this")},
+      {"count", Integer("exactly this many values", 0), false,
+       Set([](T& t, int64_t n) { t.checks.count = n; })},
+      {"at_least", Integer("at least this many values", 0), false,
+       Set([](T& t, int64_t n) { t.checks.at_least = n; })},
+      {"at_most", Integer("at most this many values", 0), false,
+       Set([](T& t, int64_t n) { t.checks.at_most = n; })},
+      {"match", AnyJson("every value matches this pattern"), false,
+       Set([](T& t, json::value pattern) { t.checks.match = pattern; })},
+      {"contains", AnyJson("some value matches this pattern"), false,
+       Set([](T& t, json::value pattern) { t.checks.contains = pattern; })},
+      {"none", AnyJson("no value matches this pattern"), false,
+       Set([](T& t, json::value pattern) { t.checks.none = pattern; })},
+      {"values", Array(AnyJson(), "the values, in order, exactly"), false,
+       Set([](T& t, json::value patterns) {
+         t.checks.values = std::move(patterns.as_array());
+       })},
+      {"distinct", Integer("this many distinct values", 0), false,
+       Set([](T& t, int64_t n) { t.checks.distinct = n; })},
+      {"ordered",
+       Enum({"ascending", "descending"},
+            "the values are sorted so (numbers or strings)"),
+       false, Set([](T& t, std::string order) {
+         t.checks.ordered =
+             order == "ascending" ? Order::kAscending : Order::kDescending;
+       })},
+      {"between",
+       Array(DurationSpec(),
+             "keep only the documents whose time is in [from, to]"),
+       false, Set([](T& t, YAML::Node window) {
+         // A list of another length keeps every document.
+         if (window.size() == 2) {
+           t.checks.between = {ValueOf<Duration>(window[0]),
+                               ValueOf<Duration>(window[1])};
+         }
+       })},
+      {"before", DurationSpec("every document's time is at most this"), false,
+       Set([](T& t, Duration d) { t.checks.before = d; })},
+      {"after", DurationSpec("every document's time is at least this"), false,
+       Set([](T& t, Duration d) { t.checks.after = d; })},
   };
   fields.insert(fields.end(), common.begin(), common.end());
   return fields;
@@ -528,14 +596,20 @@ SpecPtr Attributes() {
                "numbers become Number)");
 }
 
-SpecPtr EventSelector() {
+SpecPtr EventSelectorSpec() {
   return Object(
       {
           {"service",
-           String("sqs, lambda, s3, dynamodb, sns, events, http or harness")},
-          {"kind", String("MessageSent, Invocation, ObjectPut, ...")},
-          {"resource", String("the queue, function, bucket, ... name")},
-          {"where", AnyJson("a pattern the event must match")},
+           String("sqs, lambda, s3, dynamodb, sns, events, http or harness"),
+           false, Set([](EventSelector& s, std::string v) { s.service = v; })},
+          {"kind", String("MessageSent, Invocation, ObjectPut, ..."), false,
+           Set([](EventSelector& s, std::string v) { s.kind = v; })},
+          {"resource", String("the queue, function, bucket, ... name"), false,
+           Set([](EventSelector& s, std::string v) { s.resource = v; })},
+          {"where", AnyJson("a pattern the event must match"), false,
+           Set([](EventSelector& s, json::value w) {
+             s.where = std::move(w);
+           })},
       },
       "events of one kind");
 }
@@ -1189,106 +1263,147 @@ SpecPtr ScenarioSpec() {
              "call", "advance"}),
         [](StepDraft& st, const Site& at) { FinishStep(st, at); });
 
-    // Each kind of expectation is carried as the JSON it is written in
-    // (harness/expect.cc reads it); its fields check what they name.
-    auto kind = [](const char* name) {
-      return Enter([name](Expectation& e, const Site& at) -> Expectation& {
-        e.kind = name;
-        e.origin = Origin{MarkOf(at.node), at.path};
-        e.spec = YamlToJson(at.node).as_object();
-        return e;
-      });
-    };
-    auto refer = [](std::set<std::string> ScenarioDraft::*names,
-                    const char* what) {
-      return Set([names, what](Expectation&, std::string, const Site& at) {
+    // Each kind of expectation binds into its own struct of Expectation
+    // (harness/scenario.h); its fields check what they name.
+    using E = Expectation;
+    auto refer = []<class K>(std::string K::*member,
+                             std::set<std::string> ScenarioDraft::*names,
+                             const char* what) {
+      return Set([member, names, what](K& k, std::string name, const Site& at) {
         Of(at).Refer(at, Of(at).*names, what);
+        k.*member = name;
       });
     };
     auto expectation = Then(
         Object(
             {
                 {"invocations",
-                 Object(CollectionChecks(
+                 Object(CollectionFields<E::Invocations>(
                             {{"function", String(), false,
-                              refer(&ScenarioDraft::functions, "function")},
-                             {"outcome", Enum({"success", "error", "timeout",
-                                               "throttle"})},
-                             {"error_type", String()}}),
+                              refer(&E::Invocations::function,
+                                    &ScenarioDraft::functions, "function")},
+                             {"outcome",
+                              Enum({"success", "error", "timeout", "throttle"}),
+                              false, To(&E::Invocations::outcome)},
+                             {"error_type", String(), false,
+                              Set([](E::Invocations& x, std::string type) {
+                                x.error_type = type;
+                              })}}),
                         "finished invocations"),
-                 false, kind("invocations")},
+                 false, ExpectationKind<E::Invocations>()},
                 {"messages",
-                 Object(CollectionChecks(
-                            {{"queue", String(), true,
-                              refer(&ScenarioDraft::queues, "queue")},
-                             {"state",
-                              Enum({"visible", "in_flight", "delayed"})}}),
-                        "the messages a queue holds at the end"),
-                 false, kind("messages")},
-                {"queue",
-                 Object({{"name", String(), true,
-                          refer(&ScenarioDraft::queues, "queue")},
-                         {"exists", Boolean()},
-                         {"visible", Integer("", 0)},
-                         {"in_flight", Integer("", 0)},
-                         {"delayed", Integer("", 0)}},
-                        "a queue's depths at the end"),
-                 false, kind("queue")},
-                {"items",
-                 Object(CollectionChecks(
-                            {{"table", String(), true,
-                              refer(&ScenarioDraft::tables, "table")}}),
-                        "a table's items at the end, as plain JSON"),
-                 false, kind("items")},
-                {"objects",
-                 Object(CollectionChecks(
-                            {{"bucket", String(), true,
-                              refer(&ScenarioDraft::buckets, "bucket")},
-                             {"prefix", String()}}),
-                        "a bucket's objects at the end"),
-                 false, kind("objects")},
-                {"emails",
-                 Object(CollectionChecks({{"to", String()}}),
-                        "the email outbox"),
-                 false, kind("emails")},
-                {"requests",
                  Object(
-                     CollectionChecks({{"sink", String(), true,
-                                        refer(&ScenarioDraft::sinks, "sink")}}),
-                     "what a sink received"),
-                 false, kind("requests")},
+                     CollectionFields<E::Messages>(
+                         {{"queue", String(), true,
+                           refer(&E::Messages::queue, &ScenarioDraft::queues,
+                                 "queue")},
+                          {"state", Enum({"visible", "in_flight", "delayed"}),
+                           false, To(&E::Messages::state)}}),
+                     "the messages a queue holds at the end"),
+                 false, ExpectationKind<E::Messages>()},
+                {"queue",
+                 Object(
+                     {{"name", String(), true,
+                       refer(&E::Queue::name, &ScenarioDraft::queues, "queue")},
+                      {"exists", Boolean(), false, To(&E::Queue::exists)},
+                      {"visible", Integer("", 0), false,
+                       Set([](E::Queue& q, int64_t n) { q.visible = n; })},
+                      {"in_flight", Integer("", 0), false,
+                       Set([](E::Queue& q, int64_t n) { q.in_flight = n; })},
+                      {"delayed", Integer("", 0), false,
+                       Set([](E::Queue& q, int64_t n) { q.delayed = n; })}},
+                     "a queue's depths at the end"),
+                 false, ExpectationKind<E::Queue>()},
+                {"items",
+                 Object(CollectionFields<E::Items>(
+                            {{"table", String(), true,
+                              refer(&E::Items::table, &ScenarioDraft::tables,
+                                    "table")}}),
+                        "a table's items at the end, as plain JSON"),
+                 false, ExpectationKind<E::Items>()},
+                {"objects",
+                 Object(CollectionFields<E::Objects>(
+                            {{"bucket", String(), true,
+                              refer(&E::Objects::bucket,
+                                    &ScenarioDraft::buckets, "bucket")},
+                             {"prefix", String(), false,
+                              To(&E::Objects::prefix)}}),
+                        "a bucket's objects at the end"),
+                 false, ExpectationKind<E::Objects>()},
+                {"emails",
+                 Object(CollectionFields<E::Emails>(
+                            {{"to", String(), false, To(&E::Emails::to)}}),
+                        "the email outbox"),
+                 false, ExpectationKind<E::Emails>()},
+                {"requests",
+                 Object(CollectionFields<E::Requests>(
+                            {{"sink", String(), true,
+                              refer(&E::Requests::sink, &ScenarioDraft::sinks,
+                                    "sink")}}),
+                        "what a sink received"),
+                 false, ExpectationKind<E::Requests>()},
                 {"events",
-                 Object(CollectionChecks({{"service", String()},
-                                          {"kind", String()},
-                                          {"resource", String()}}),
+                 Object(CollectionFields<E::Events>(
+                            {{"service", String(), false,
+                              Set([](E::Events& x, std::string v) {
+                                x.service = v;
+                              })},
+                             {"kind", String(), false,
+                              Set([](E::Events& x, std::string v) {
+                                x.kind = v;
+                              })},
+                             {"resource", String(), false,
+                              Set([](E::Events& x, std::string v) {
+                                x.resource = v;
+                              })}}),
                         "the event log"),
-                 false, kind("events")},
+                 false, ExpectationKind<E::Events>()},
                 {"order",
-                 Array(EventSelector(),
-                       "every event of each selector comes before "
-                       "every event of the next"),
+                 Then(Array(EventSelectorSpec(),
+                            "every event of each selector comes before "
+                            "every event of the next"),
+                      [](Expectation& e, const Site& at) {
+                        e.origin = Origin{MarkOf(at.node), at.path};
+                        if (!std::holds_alternative<E::Order>(e.check)) {
+                          e.check.emplace<E::Order>();
+                        }
+                        if (std::get<E::Order>(e.check).selectors.size() < 2) {
+                          at.Error(
+                              "an order needs at least two event selectors");
+                        }
+                      }),
                  false,
-                 Set([](Expectation& e, json::value selectors, const Site& at) {
-                   e.kind = "order";
-                   e.origin = Origin{MarkOf(at.node), at.path};
-                   if (selectors.as_array().size() < 2) {
-                     at.Error("an order needs at least two event selectors");
+                 Enter([](Expectation& e, const Site&) -> EventSelector& {
+                   if (!std::holds_alternative<E::Order>(e.check)) {
+                     e.check.emplace<E::Order>();
                    }
-                   e.spec["selectors"] = std::move(selectors);
+                   return std::get<E::Order>(e.check).selectors.emplace_back();
                  })},
                 {"response",
                  Object(
                      {{"step", String("the step's id"), true,
-                       Set([](Expectation&, std::string, const Site& at) {
+                       Set([](E::Response& x, std::string id, const Site& at) {
                          CheckResponseStep(at);
+                         x.step = id;
                        })},
-                      {"status", Integer("the HTTP status")},
-                      {"ok", Boolean("an action succeeded (or failed)")},
-                      {"error", String("the error type (QueueDoesNotExist)")},
-                      {"json", AnyJson("a pattern the body matches")},
-                      {"body", String("the body, exactly")}},
+                      {"status", Integer("the HTTP status"), false,
+                       Set([](E::Response& x, int64_t s) { x.status = s; })},
+                      {"ok", Boolean("an action succeeded (or failed)"), false,
+                       Set([](E::Response& x, bool ok) { x.ok = ok; })},
+                      {"error", String("the error type (QueueDoesNotExist)"),
+                       false, Set([](E::Response& x, std::string error) {
+                         x.error = error;
+                       })},
+                      {"json", AnyJson("a pattern the body matches"), false,
+                       Set([](E::Response& x, json::value pattern) {
+                         x.json = std::move(pattern);
+                       })},
+                      {"body", String("the body, exactly"), false,
+                       Set([](E::Response& x, std::string body) {
+                         x.body = body;
+                       })}},
                      "the answer to a timeline step"),
-                 false, kind("response")},
+                 false, ExpectationKind<E::Response>()},
                 {"name", String("a label for reports"), false,
                  To(&Expectation::label)},
             },
@@ -1296,13 +1411,16 @@ SpecPtr ScenarioSpec() {
             {"invocations", "messages", "queue", "items", "objects", "emails",
              "requests", "events", "order", "response"}),
         [](Expectation& e, const Site& at) {
-          if (e.kind.empty()) return;  // the format check reported it
-          const YAML::Node v = at.node[e.kind];
-          if (e.label.empty() && v && v.IsMap() && e.kind != "queue" &&
-              v["name"] && v["name"].IsScalar()) {
-            e.label = v["name"].Scalar();
+          // A collection's own `name` labels it when the expectation's
+          // does not (a queue's names the queue).
+          const YAML::Node v = at.node[std::string(e.kind())];
+          std::optional<std::string> name;
+          if (e.kind() != "queue" && v && v.IsMap() && v["name"] &&
+              v["name"].IsScalar()) {
+            name = v["name"].Scalar();
           }
-          if (e.label.empty()) e.label = Summary(e.kind, e.spec);
+          if (e.label.empty() && name) e.label = *name;
+          if (e.label.empty()) e.label = Summary(e, name);
         });
 
     auto run = Then(
@@ -1432,6 +1550,34 @@ SpecPtr ScenarioSpec() {
         "a fanlab scenario");
   }();
   return spec;
+}
+
+std::optional<Expectation> ParseExpectation(const std::string& text,
+                                            Diagnostics& errors) {
+  const std::string file = "expectation";
+  YAML::Node node;
+  try {
+    node = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    Mark mark{e.mark.is_null() ? 0 : e.mark.line + 1,
+              e.mark.is_null() ? 0 : e.mark.column + 1};
+    errors.push_back({file, mark, "", "not valid YAML: " + e.msg});
+    return std::nullopt;
+  }
+  static const Spec* const spec = [] {
+    for (const Field& f : ScenarioSpec()->fields) {
+      if (f.name == "expect") return f.spec->items.get();
+    }
+    return static_cast<const Spec*>(nullptr);
+  }();
+  // The checks that need every name are left in the draft, never run.
+  static const LoadOptions options;
+  ScenarioDraft draft(file, ".", options);
+  Expectation e;
+  const size_t before = errors.size();
+  BindNode(node, *spec, &e, &draft, file, errors);
+  if (errors.size() != before) return std::nullopt;
+  return e;
 }
 
 }  // namespace fanlab::harness

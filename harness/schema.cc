@@ -181,11 +181,12 @@ std::string ValueOf<std::string>(const YAML::Node& node) {
 }
 template <>
 int64_t ValueOf<int64_t>(const YAML::Node& node) {
-  return node.as<int64_t>();
+  // As the check read it (decimal: "010" is 10, where yaml-cpp reads 8).
+  return yaml::ParseInteger(node.Scalar()).value_or(0);
 }
 template <>
 uint64_t ValueOf<uint64_t>(const YAML::Node& node) {
-  return node.as<uint64_t>();
+  return static_cast<uint64_t>(ValueOf<int64_t>(node));
 }
 template <>
 double ValueOf<double>(const YAML::Node& node) {
@@ -384,6 +385,7 @@ void Walker::Walk(const YAML::Node& node, const Spec& spec,
           "\"" + node.Scalar() + "\" is not one of " + Join(spec.values));
     case Spec::Kind::kArray: {
       if (!node.IsSequence()) return expect("a list");
+      const size_t errors_before = out.size();
       size_t i = 0;
       for (const auto& item : node) {
         std::string item_path = path + "[" + std::to_string(i) + "]";
@@ -393,6 +395,10 @@ void Walker::Walk(const YAML::Node& node, const Spec& spec,
           Walk(item, *spec.items, item_path, nullptr);
         }
         ++i;
+      }
+      if (each != nullptr && spec.finish && out.size() == errors_before) {
+        spec.finish.call(target,
+                         Site{node, path, YAML::Node(), file, out, context});
       }
       return;
     }

@@ -110,7 +110,10 @@ struct Spec {
   std::vector<std::string> exactly_one_of;
   // kObject: what its fields bind into (void: nothing), and a post-step
   // run once they are bound (defaults that depend on other fields, checks
-  // across fields); `finish.value` is unused.
+  // across fields); `finish.value` is unused. A kArray whose objects are
+  // entered one by one (Enter) may have a `finish` too: it runs on what
+  // the array's field binds into once every element is, if none of them
+  // had an error (a check across the elements).
   std::type_index target = typeid(void);
   Bind finish;
 };
@@ -133,7 +136,8 @@ SpecPtr Object(std::vector<Field> fields, std::string description = "",
                std::vector<std::string> exactly_one_of = {});
 
 // `object` with `finish` run once its fields are bound: f(T&, const
-// Site&), T what the fields bind into.
+// Site&), T what the fields bind into. On an array of objects entered one
+// by one, T is what the array's field binds into (Spec::finish).
 template <class F>
 SpecPtr Then(SpecPtr object, F f);
 

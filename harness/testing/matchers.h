@@ -22,7 +22,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -77,16 +79,24 @@ inline Scenario ParseForTest(const std::string& yaml,
 }
 
 // One expectation of `kind` ("invocations", "requests", ...) with its
-// fields as JSON, as the file would give them (docs/scenarios.md): for
-// editing a loaded scenario's expectations in C++.
+// fields as JSON, as the file would give them (docs/scenarios.md), read
+// by the file's format (ParseExpectation): an unknown kind or key, a
+// wrong type or a bad selector throws std::invalid_argument naming it.
+// For editing a loaded scenario's expectations in C++; Expectation{.check
+// = Expectation::Requests{...}} builds one field by field.
 inline Expectation ExpectationOf(const std::string& kind,
                                  const std::string& json_fields,
                                  std::string label = "") {
-  Expectation e;
-  e.kind = kind;
-  e.spec = boost::json::parse(json_fields).as_object();
-  e.label = label.empty() ? kind + " " + json_fields : std::move(label);
-  return e;
+  Diagnostics errors;
+  std::optional<Expectation> e =
+      ParseExpectation("{" + kind + ": " + json_fields + "}", errors);
+  if (!e) {
+    std::string all;
+    for (const auto& d : errors) all += "\n" + d.ToString();
+    throw std::invalid_argument("ExpectationOf(\"" + kind + "\"):" + all);
+  }
+  e->label = label.empty() ? kind + " " + json_fields : std::move(label);
+  return std::move(*e);
 }
 
 // Every expectation held and the run went well; on a mismatch, the

@@ -46,11 +46,8 @@ compute::Caller By(std::string function, std::string id) {
   return compute::Caller{std::move(function), 1, std::move(id)};
 }
 
-InvariantSpec Named(std::string name, json::object params = {}) {
-  InvariantSpec s;
-  s.name = std::move(name);
-  s.params = std::move(params);
-  return s;
+InvariantSpec Named(std::string name) {
+  return InvariantSpec{.name = std::move(name)};
 }
 
 TEST(Invariants, NoMessageLostPassesDeletedQueuedOrDeadLettered) {
@@ -80,8 +77,9 @@ TEST(Invariants, NoMessageLostNamesADeleteByAFailedAttempt) {
                                  "ended in error"));
   EXPECT_EQ(r.context.size(), 3u);
   // Only the queues asked about.
-  EXPECT_TRUE(CheckInvariant(Named("no-message-lost", {{"queue", "other-*"}}),
-                             log.events())
+  EXPECT_TRUE(CheckInvariant(
+                  InvariantSpec{.name = "no-message-lost", .queue = "other-*"},
+                  log.events())
                   .passed);
 }
 
@@ -154,9 +152,10 @@ TEST(Invariants, UniqueOverAnySelector) {
   log.Add("http", "SinkRequest", "cb", "1", json::object{{"job", "j1"}})
       .Add("http", "SinkRequest", "cb", "2", json::object{{"job", "j2"}})
       .Add("http", "SinkRequest", "other", "3", json::object{{"job", "j1"}});
-  InvariantSpec per_job =
-      Named("unique",
-            {{"service", "http"}, {"resource", "cb"}, {"by", "$.detail.job"}});
+  InvariantSpec per_job = Named("unique");
+  per_job.events.service = "http";
+  per_job.events.resource = "cb";
+  per_job.by = "$.detail.job";
   EXPECT_TRUE(CheckInvariant(per_job, log.events()).passed);
   log.Add("http", "SinkRequest", "cb", "4", json::object{{"job", "j1"}});
   ExpectationResult r = CheckInvariant(per_job, log.events());
@@ -172,11 +171,11 @@ TEST(Invariants, MaxConcurrencyFromEachInvocationsSpan) {
       .Invocation("task", "b", "success", 5000)
       .Invocation("task", "c", "success", 5000)
       .Invocation("other", "d", "throttle", 5000);
-  EXPECT_TRUE(
-      CheckInvariant(Named("max-concurrency", {{"max", 3}}), log.events())
-          .passed);
+  EXPECT_TRUE(CheckInvariant(InvariantSpec{.name = "max-concurrency", .max = 3},
+                             log.events())
+                  .passed);
   ExpectationResult r = CheckInvariant(
-      Named("max-concurrency", {{"function", "task"}, {"max", 2}}),
+      InvariantSpec{.name = "max-concurrency", .function = "task", .max = 2},
       log.events());
   EXPECT_FALSE(r.passed);
   EXPECT_THAT(r.found, HasSubstr("3 invocations running at once"));
@@ -184,9 +183,9 @@ TEST(Invariants, MaxConcurrencyFromEachInvocationsSpan) {
   Log serial;
   serial.Invocation("task", "a", "success", 1000)
       .Invocation("task", "b", "success", 1000);
-  EXPECT_TRUE(
-      CheckInvariant(Named("max-concurrency", {{"max", 1}}), serial.events())
-          .passed);
+  EXPECT_TRUE(CheckInvariant(InvariantSpec{.name = "max-concurrency", .max = 1},
+                             serial.events())
+                  .passed);
 }
 
 TEST(Invariants, EveryEventInvocationEndsInSuccessOrALoggedDrop) {
@@ -213,8 +212,8 @@ TEST(Invariants, EveryEventInvocationEndsInSuccessOrALoggedDrop) {
   EXPECT_FALSE(r.passed);
   EXPECT_THAT(r.found, HasSubstr("r4 of late was still waiting for a retry"));
   EXPECT_THAT(r.found, HasSubstr("(and 2 more)"));
-  EXPECT_TRUE(CheckInvariant(Named("event-invocations-end",
-                                   json::object{{"function", "ok"}}),
+  EXPECT_TRUE(CheckInvariant(InvariantSpec{.name = "event-invocations-end",
+                                           .function = "ok"},
                              log.events())
                   .passed);
 }

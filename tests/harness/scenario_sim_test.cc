@@ -87,9 +87,10 @@ invariants:
 )");
   ASSERT_EQ(s.invariants.size(), 3u);
   EXPECT_EQ(s.invariants[0].name, "no-message-lost");
-  EXPECT_EQ(s.invariants[1].params.at("queue"), "*.fifo");
+  EXPECT_EQ(s.invariants[1].queue, "*.fifo");
   EXPECT_EQ(s.invariants[2].label, "eight at most");
-  EXPECT_FALSE(s.invariants[2].params.contains("name"));
+  EXPECT_EQ(s.invariants[2].function, "task");
+  EXPECT_EQ(s.invariants[2].max, 8);
   EXPECT_THAT(
       Errors(R"(name: i
 invariants:

@@ -590,7 +590,7 @@ TEST(HarnessScenarioLoad, AScenarioWrittenAsJsonLoads) {
   EXPECT_EQ(s.timeline[0].call.body.at("MessageBody"), "{\"n\":1}");
   EXPECT_EQ(s.run.duration, std::chrono::seconds(60));
   ASSERT_EQ(s.expect.size(), 1u);
-  EXPECT_EQ(s.expect[0].kind, "queue");
+  EXPECT_EQ(s.expect[0].kind(), "queue");
   EXPECT_EQ(s.expect[0].label, "queue q");
   EXPECT_EQ(s.expect[0].origin.mark.line, 6);
   EXPECT_EQ(s.expect[0].origin.path, "expect[0].queue");
@@ -1013,19 +1013,28 @@ expect:
 )");
   ASSERT_EQ(s.expect.size(), 4u);
   EXPECT_EQ(s.expect[0].label, "invocations f success");
-  EXPECT_EQ(json::value(s.expect[0].spec),
-            json::parse(R"({"function": "f", "outcome": "success",
-                            "count": 1})"));
+  const auto* invocations =
+      std::get_if<Expectation::Invocations>(&s.expect[0].check);
+  ASSERT_NE(invocations, nullptr);
+  EXPECT_EQ(invocations->function, "f");
+  EXPECT_EQ(invocations->outcome, "success");
+  EXPECT_EQ(invocations->checks.count, 1);
+  EXPECT_FALSE(invocations->checks.match);
   EXPECT_EQ(s.expect[0].origin.path, "expect[0].invocations");
   EXPECT_EQ(s.expect[0].origin.mark.line, 7);
   EXPECT_EQ(s.expect[0].origin.mark.column, 18);
   EXPECT_EQ(s.expect[1].label, "named outside");
   EXPECT_EQ(s.expect[2].label, "named inside");
-  EXPECT_EQ(s.expect[3].kind, "order");
+  EXPECT_EQ(s.expect[3].kind(), "order");
   EXPECT_EQ(s.expect[3].label, "order");
-  EXPECT_EQ(json::value(s.expect[3].spec), json::parse(R"({"selectors": [
-                {"service": "harness", "kind": "Step"},
-                {"service": "lambda", "kind": "Invocation"}]})"));
+  const auto* order = std::get_if<Expectation::Order>(&s.expect[3].check);
+  ASSERT_NE(order, nullptr);
+  ASSERT_EQ(order->selectors.size(), 2u);
+  EXPECT_EQ(order->selectors[0].service, "harness");
+  EXPECT_EQ(order->selectors[0].kind, "Step");
+  EXPECT_FALSE(order->selectors[0].resource);
+  EXPECT_EQ(order->selectors[1].kind, "Invocation");
+  EXPECT_EQ(s.expect[3].origin.path, "expect[3].order");
 }
 
 TEST(HarnessScenarioSetup, RunSettings) {

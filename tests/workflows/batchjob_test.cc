@@ -76,11 +76,10 @@ TEST(BatchJobWorkflow, AnExpectationOfAFullRunFailsOnTheRetryVariant) {
       LoadForTest(ScenarioPath("retry-vs-guard.yaml"), BuildTreeOptions());
   // What a correct pipeline would show: the defect makes it fail.
   s.expect = {Expectation{
-      .kind = "items",
-      .label = "every job counted",
-      .spec = boost::json::parse(
-                  R"({"table": "Runs", "match": {"CompletedJobs": 3}})")
-                  .as_object()}};
+      .check = Expectation::Items{.table = "Runs",
+                                  .checks = {.match = boost::json::parse(
+                                                 R"({"CompletedJobs": 3})")}},
+      .label = "every job counted"}};
   ScenarioResult r = RunScenario(s);
   EXPECT_THAT(r, FailedExpectation("every job counted"));
   ASSERT_THAT(r.Failures(), SizeIs(1));

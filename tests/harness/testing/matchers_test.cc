@@ -149,7 +149,7 @@ TEST(HarnessMatchers, TheOrdersExamplePasses) {
   EXPECT_THAT(Invocations(r, "orders", "success"), SizeIs(3));
   EXPECT_THAT(r.events, Contains(EventIs("http", "SinkRequest", "callback")));
   // Breaking one expectation fails exactly that one.
-  s.expect.at(3).spec["count"] = 4;
+  std::get<Expectation::Invocations>(s.expect.at(3).check).checks.count = 4;
   ScenarioResult broken = RunScenario(s);
   EXPECT_THAT(broken, Not(Passed()));
   EXPECT_THAT(broken, FailedExpectation(s.expect.at(3).label));
