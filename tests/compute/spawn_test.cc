@@ -114,22 +114,29 @@ TEST(SpawnProcess, TheChildLeadsAGroupOfItsOwn) {
   EXPECT_EQ(std::stoi(ids.substr(0, space)), std::stoi(ids.substr(space + 1)));
 }
 
-TEST(SpawnProcess, AChildThatCannotStartIsReportedAndReaped) {
-  int out[2];
-  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  const char* argv[] = {"/bin/true", nullptr};
+// Starts `program` (in `working_dir`) with all four descriptors on one
+// pipe, for a start expected to fail; a child that did start is reaped.
+Result<int> SpawnOnAPipe(const char* program, const char* working_dir) {
+  int fds[2];
+  EXPECT_EQ(::pipe2(fds, O_CLOEXEC), 0);
+  const char* argv[] = {program, nullptr};
   const char* envp[] = {nullptr};
-  SpawnRequest request{.program = "/bin/true",
-                       .argv = argv,
-                       .envp = envp,
-                       .working_dir = "/no/such/dir",
-                       .stdin_fd = out[0],
-                       .stdout_fd = out[1],
-                       .stderr_fd = out[1],
-                       .result_fd = out[1]};
-  Result<int> pid = SpawnProcess(request);
-  ::close(out[0]);
-  ::close(out[1]);
+  Result<int> pid = SpawnProcess({.program = program,
+                                  .argv = argv,
+                                  .envp = envp,
+                                  .working_dir = working_dir,
+                                  .stdin_fd = fds[0],
+                                  .stdout_fd = fds[1],
+                                  .stderr_fd = fds[1],
+                                  .result_fd = fds[1]});
+  ::close(fds[0]);
+  ::close(fds[1]);
+  if (pid.ok()) ::waitpid(*pid, nullptr, 0);
+  return pid;
+}
+
+TEST(SpawnProcess, AChildThatCannotStartIsReportedAndReaped) {
+  Result<int> pid = SpawnOnAPipe("/bin/true", "/no/such/dir");
   ASSERT_FALSE(pid.ok());
   EXPECT_EQ(pid.status().message(), "No such file or directory");
   // Reaped already: no child of this process is a zombie.
@@ -143,20 +150,7 @@ TEST(SpawnProcess, AProgramThatCannotBeExecutedIsReported) {
   ASSERT_EQ(::write(file, "not a program\n", 14), 14);
   ::close(file);
   ::chmod(path, 0755);
-  int out[2];
-  ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-  const char* argv[] = {path, nullptr};
-  const char* envp[] = {nullptr};
-  SpawnRequest request{.program = path,
-                       .argv = argv,
-                       .envp = envp,
-                       .stdin_fd = out[0],
-                       .stdout_fd = out[1],
-                       .stderr_fd = out[1],
-                       .result_fd = out[1]};
-  Result<int> pid = SpawnProcess(request);
-  ::close(out[0]);
-  ::close(out[1]);
+  Result<int> pid = SpawnOnAPipe(path, nullptr);
   ::unlink(path);
   ASSERT_FALSE(pid.ok());
   EXPECT_EQ(pid.status().message(), "Exec format error");
