@@ -396,9 +396,7 @@ Status FunctionService::DeleteFunction(const std::string& name) {
   if (!f) return GetFunction(name).status();
   functions_.erase(name);
   f->generation++;  // no environment of it is reused again
-  for (auto& [id, env] : envs_) {
-    if (env->fn == f && !env->current) Retire(*env);
-  }
+  RetireIdle(*f);
   // Its waiting events find it gone and are dropped; a reservation it
   // held goes back to the pool, where others may wait.
   for (uint64_t key : f->waiting) ScheduleAttempt(key, Duration(0));
@@ -422,9 +420,7 @@ Result<FunctionConfig> FunctionService::UpdateFunctionConfiguration(
   config.virtual_duration_max = f->config.virtual_duration_max;
   f->config = std::move(config);
   f->generation++;
-  for (auto& [id, env] : envs_) {
-    if (env->fn == f && !env->current) Retire(*env);
-  }
+  RetireIdle(*f);
   StartAhead(f);
   return f->config;
 }
@@ -451,11 +447,7 @@ Status FunctionService::PutFunctionConcurrency(
     }
   }
   f->config.reserved_concurrency = reserved;
-  if (reserved == 0) {
-    for (auto& [id, env] : envs_) {
-      if (env->fn == f && !env->current) Retire(*env);  // none can run
-    }
-  }
+  if (reserved == 0) RetireIdle(*f);  // none can run
   RecheckWaiting();  // slots may have been added, here or in the pool
   return Status::Ok();
 }
@@ -1304,6 +1296,12 @@ std::optional<Caller> FunctionService::WhoCalled(
   return Caller{.function = e.fn->config.name,
                 .environment = e.id,
                 .request_id = e.current ? e.current->request_id : ""};
+}
+
+void FunctionService::RetireIdle(const Function& f) {
+  for (auto& [id, env] : envs_) {
+    if (env->fn.get() == &f && !env->current) Retire(*env);
+  }
 }
 
 void FunctionService::Retire(Env& env) {

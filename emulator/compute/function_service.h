@@ -412,6 +412,8 @@ class FunctionService {
   void Complete(Env& env, InvocationRecord::Outcome outcome,
                 std::string error_type, std::string payload);
   void Retire(Env& env);
+  // Retires every environment of `f` with no invocation running.
+  void RetireIdle(const Function& f);
   Env* FindEnv(uint64_t id);
   void InvokeWithId(const std::string& name, std::string payload,
                     std::string request_id, InvokeCallback done);
