@@ -39,6 +39,7 @@
 #include "emulator/transport/http_client.h"
 #include "emulator/transport/http_front.h"
 #include "emulator/transport/http_server.h"
+#include "emulator/transport/socket_server.h"
 #include "emulator/transport/zmq_server.h"
 
 namespace fanlab {
@@ -263,36 +264,71 @@ Engine::Engine(EngineOptions options, transport::Context& context,
              api::ApiCallback done) {
         // A frame naming its environment's access key is attributed
         // exactly as a signed HTTP request is (DispatchAs).
-        auto request = std::make_shared<api::ApiRequest>(api::ApiRequest{
-            .action = std::string(action),
-            .body = std::string(body),
-            .access_key_id = std::string(server_->access_key_id())});
-        if (!deterministic_) {
-          return DispatchAs(std::move(*request), std::move(done));
-        }
-        uint64_t env = EnvOf(server_->peer_pid());
-        // A tcp peer has no pid to go by; its key names its environment.
-        if (const std::string& who = request->access_key_id;
-            env == 0 && who.starts_with("FLENV") &&
-            functions_->WhoCalled(who)) {
-          env = std::strtoull(who.c_str() + 5, nullptr, 10);
-        }
-        std::string key = "z" + (env != 0 ? "e" + std::to_string(env) : "") +
-                          " " + request->action + "\n" + request->body;
-        uint64_t to = Arrived(env);
-        Admit(std::move(key), [this, request, done, to] {
-          DispatchAs(std::move(*request), [this, done, to](api::ApiResponse r) {
-            Woke(to);
-            done(std::move(r));
-          });
-        });
+        ServeCall(api::ApiRequest{.action = std::string(action),
+                                  .body = std::string(body),
+                                  .access_key_id =
+                                      std::string(server_->access_key_id())},
+                  server_->peer_pid(), std::move(done));
       },
       transport::ZmqServerOptions{.auth_token = options.auth_token,
                                   .allow_remote = options.allow_remote});
 }
 
+void Engine::ServeCall(api::ApiRequest request, int peer_pid,
+                       api::ApiCallback done) {
+  if (!deterministic_) return DispatchAs(std::move(request), std::move(done));
+  uint64_t env = EnvOf(peer_pid);
+  // A tcp peer has no pid to go by; its key names its environment.
+  if (const std::string& who = request.access_key_id;
+      env == 0 && who.starts_with("FLENV") && functions_->WhoCalled(who)) {
+    env = std::strtoull(who.c_str() + 5, nullptr, 10);
+  }
+  // The same key whichever front carried the call: a seed orders the
+  // calls of a round alike over ZeroMQ and the function socket.
+  std::string key = "z" + (env != 0 ? "e" + std::to_string(env) : "") + " " +
+                    request.action + "\n" + request.body;
+  uint64_t to = Arrived(env);
+  auto held = std::make_shared<api::ApiRequest>(std::move(request));
+  Admit(std::move(key), [this, held, done = std::move(done), to] {
+    DispatchAs(std::move(*held), [this, done, to](api::ApiResponse r) {
+      Woke(to);
+      done(std::move(r));
+    });
+  });
+}
+
+std::string Engine::FunctionSocket() {
+  if (socket_server_ != nullptr) return socket_server_->path();
+  auto dir = socket_dir_.Make("engine");
+  if (!dir.ok()) {
+    std::cerr << "fanlab: warning: " << dir.status().message()
+              << " (C++ SDK functions cannot call fanlab)\n";
+    return "";
+  }
+  auto server = std::make_unique<transport::SocketServer>(
+      *io_,
+      [this](const transport::SocketServer::Call& call, api::ApiCallback done) {
+        ServeCall(
+            api::ApiRequest{.action = std::string(call.action),
+                            .body = std::string(call.body),
+                            .access_key_id = std::string(call.access_key_id)},
+            call.peer_pid, std::move(done));
+      });
+  Status listening = server->Listen(*dir + "/functions");
+  if (!listening.ok()) {
+    std::cerr << "fanlab: warning: " << listening.message()
+              << " (C++ SDK functions cannot call fanlab)\n";
+    return "";
+  }
+  socket_server_ = std::move(server);
+  return socket_server_->path();
+}
+
 void Engine::ConnectFunctions() {
   functions_->SetRuntimeApiListeners(runtime_listeners_.get());
+  // The C++ SDK inside functions calls the function socket (FANLAB_SOCKET),
+  // made when the first environment starts.
+  functions_->SetSocketProvider([this] { return FunctionSocket(); });
   // The AWS SDKs inside functions call the HTTP front (AWS_ENDPOINT_URL):
   // without one bound, the first environment binds one on any free port.
   functions_->SetHttpEndpointProvider([this]() -> std::string {

@@ -1,5 +1,6 @@
 // Engine: the one thread that owns every emulated service, timer and
-// child process. Everything else talks to it over ZeroMQ or HTTP.
+// child process. Everything else talks to it over ZeroMQ, HTTP or (the
+// C++ SDK in function processes) the function socket.
 //
 // The loop runs on a Boost.Asio io_context. With the real clock it sleeps
 // until the next timer or I/O. With the virtual clock it skips time to the
@@ -39,6 +40,7 @@
 #include "emulator/services/topic_service.h"
 #include "emulator/sim/fault_injector.h"
 #include "emulator/transport/context.h"
+#include "emulator/transport/private_dir.h"
 
 namespace boost::asio {
 class io_context;
@@ -60,6 +62,7 @@ namespace transport {
 class HttpClient;
 class HttpFront;
 class HttpServer;
+class SocketServer;
 class ZmqServer;
 }  // namespace transport
 
@@ -182,6 +185,11 @@ class Engine {
   void RunUntil(TimePoint until);
   // Makes Run() return soon; safe from any thread.
   void Stop();
+  // The function socket's path (FANLAB_SOCKET; transport/socket_server.h),
+  // listening from the first call on, which the first function
+  // environment makes; "" when it cannot be made (a warning says why).
+  // REQUIRES: the engine thread, or before Run.
+  std::string FunctionSocket();
 
   Clock& clock() { return *clock_; }
   const Account& account() const { return account_; }
@@ -281,6 +289,10 @@ class Engine {
   // time reaches its end, or the cancellation of one. docs/protocol.md.
   void ServeClock(const services::HttpRequest& request, uint64_t env,
                   std::function<void(services::HttpResponse)> respond);
+  // A call from the ZeroMQ front or the function socket, by process
+  // `peer_pid` (0: not known): dispatched now, or (deterministic runs)
+  // held for the next round.
+  void ServeCall(api::ApiRequest request, int peer_pid, api::ApiCallback done);
   // Dispatches with caller_ set to the invocation `request` comes from.
   void DispatchAs(api::ApiRequest request, api::ApiCallback done);
   // The fault for `request` (engine_faults.cc): true when it took the
@@ -366,6 +378,9 @@ class Engine {
   std::string auth_token_;  // the HTTP front's (EngineOptions::auth_token)
   std::unique_ptr<transport::HttpServer> http_server_;
   std::unique_ptr<transport::ZmqServer> server_;
+  // The function socket (FunctionSocket) in its own directory.
+  transport::PrivateDir socket_dir_;
+  std::unique_ptr<transport::SocketServer> socket_server_;
   bool deterministic_ = false;
   struct Held {
     std::string key;
@@ -400,7 +415,7 @@ class Engine {
   // EnvOfConnection's cache: HTTP front connection -> environment.
   std::map<uint64_t, uint64_t> env_of_connection_;
   // Rounds for which CarryingThreads are looked at (0: nothing of the engine's
-  // went over TCP lately: every function speaks ZeroMQ over ipc and frames).
+  // went over TCP lately: every function speaks over Unix sockets and frames).
   int tcp_rounds_ = 0;
   // The ksoftirqd threads' /proc directories (CarryingThreads), found once.
   std::optional<std::vector<std::string>> softirq_threads_;

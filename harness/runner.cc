@@ -19,6 +19,7 @@
 #include "emulator/sim/seeded_faults.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/http_client.h"
+#include "emulator/transport/private_dir.h"
 #include "harness/expect.h"
 #include "harness/invariants.h"
 #include "harness/json_match.h"
@@ -37,43 +38,6 @@ std::vector<const ExpectationResult*> ScenarioResult::Failures() const {
 }
 
 namespace {
-
-// A fresh directory only this user can enter (mkdtemp makes it 0700) for
-// the engine's ipc:// socket: no other user can connect to it, whatever
-// the socket file's own mode. Under $XDG_RUNTIME_DIR, else /tmp (not
-// $TMPDIR: a socket path has at most 107 bytes). Removed with its socket.
-class PrivateSocketDir {
- public:
-  PrivateSocketDir() = default;
-  PrivateSocketDir(const PrivateSocketDir&) = delete;
-  PrivateSocketDir& operator=(const PrivateSocketDir&) = delete;
-  ~PrivateSocketDir() {
-    if (dir_.empty()) return;
-    ::unlink(socket_path().c_str());  // if ZeroMQ has not yet
-    ::rmdir(dir_.c_str());
-  }
-  // The ipc:// endpoint inside a new directory, or why there is none.
-  Result<std::string> Make() {
-    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
-    std::string base = runtime != nullptr && *runtime == '/' &&
-                               ::access(runtime, W_OK | X_OK) == 0
-                           ? runtime
-                           : "/tmp";
-    std::string pattern =
-        base + "/fanlab-run-" + std::to_string(::getpid()) + "-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      return Status(common::kInternalError,
-                    "cannot make a directory for the engine's socket (" +
-                        pattern + "): " + std::strerror(errno));
-    }
-    dir_ = pattern;
-    return "ipc://" + socket_path();
-  }
-
- private:
-  std::string socket_path() const { return dir_ + "/engine"; }
-  std::string dir_;
-};
 
 class Run {
  public:
@@ -144,7 +108,8 @@ class Run {
     }
     // Reachable by this user only (an abstract socket would be open to
     // every local user: file permissions do not apply to it).
-    auto endpoint = socket_dir_.Make();
+    Result<std::string> endpoint = socket_dir_.Make("run");
+    if (endpoint.ok()) endpoint = "ipc://" + *endpoint + "/engine";
     // Replaced by the bind's answer once the engine exists.
     Result<std::string> bound =
         endpoint.ok() ? Result<std::string>(std::string()) : endpoint.status();
@@ -599,7 +564,7 @@ class Run {
   bool deterministic_;
   ScenarioResult result_;
   transport::Context context_;
-  PrivateSocketDir socket_dir_;  // outlives the engine bound in it
+  transport::PrivateDir socket_dir_;  // outlives the engine bound in it
   // The log and the faults outlive the engine, which may still report
   // and consult them while it ends.
   std::unique_ptr<EventLog> log_;

@@ -627,6 +627,7 @@ std::vector<std::string> FunctionService::EnvironmentFor(
       "fanlab/secret/" + std::to_string(next_env_) + "/not-a-real-secret";
   env["AWS_SESSION_TOKEN"] = "fanlab-session-" + std::to_string(next_env_);
   env["FANLAB_ENDPOINT"] = options_.endpoint;
+  if (!options_.socket.empty()) env["FANLAB_SOCKET"] = options_.socket;
   // What the emulator asks of callers (ZeroMQ and HTTP): their calls work.
   if (!options_.auth_token.empty()) {
     env["FANLAB_AUTH_TOKEN"] = options_.auth_token;
@@ -670,6 +671,9 @@ Result<FunctionService::Env*> FunctionService::Spawn(
   env->spawned = clock_.Now();
   if (options_.http_endpoint.empty() && http_endpoint_provider_) {
     options_.http_endpoint = http_endpoint_provider_();
+  }
+  if (options_.socket.empty() && socket_provider_) {
+    options_.socket = socket_provider_();
   }
   const FunctionConfig& c = f->config;
   LaunchSpec spec;

@@ -133,7 +133,10 @@ struct Caller {
 };
 
 struct FunctionServiceOptions {
-  std::string endpoint;       // FANLAB_ENDPOINT given to functions
+  std::string endpoint;  // FANLAB_ENDPOINT given to functions
+  // FANLAB_SOCKET: the path of the function socket the C++ SDK calls
+  // (transport/socket_server.h); "" gives none.
+  std::string socket;
   std::string auth_token;     // FANLAB_AUTH_TOKEN given to functions
   std::string http_endpoint;  // FANLAB_HTTP_ENDPOINT: the HTTP front's URL
   int64_t global_concurrency = 1000;
@@ -295,6 +298,12 @@ class FunctionService {
   // known yet (the engine binds one on demand).
   void SetHttpEndpointProvider(std::function<std::string()> provider) {
     http_endpoint_provider_ = std::move(provider);
+  }
+  // Asked for the function socket's path (FANLAB_SOCKET) when an
+  // environment starts and none is known yet (the engine opens one on
+  // demand; "" when it cannot).
+  void SetSocketProvider(std::function<std::string()> provider) {
+    socket_provider_ = std::move(provider);
   }
   // Where Runtime API environments get their listener. Unset: functions
   // with a Runtime fail to start (Runtime.InvalidEntrypoint). `listeners`
@@ -459,6 +468,7 @@ class FunctionService {
   AsyncNoteCallback on_async_note_;
   std::function<void()> on_start_;
   std::function<std::string()> http_endpoint_provider_;
+  std::function<std::string()> socket_provider_;
   RuntimeApiListeners* listeners_ = nullptr;
   sim::FaultInjector* faults_ = nullptr;
   // Access key id -> environment id.

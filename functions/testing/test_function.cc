@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
   }
   if (std::string_view(argv[1]) == "call" && argc == 3) {
     // call ACTION: sends the event as ACTION's body to the emulator
-    // (FANLAB_ENDPOINT) and returns {"ok": bool, "body": <its answer>}.
+    // (its function socket) and returns {"ok": bool, "body": <its answer>}.
     std::string action = argv[2];
     return sdk::Run(
         [action](const std::string& event, const sdk::Context& ctx) {

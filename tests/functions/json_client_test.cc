@@ -1,5 +1,5 @@
 // The SDK's Boost.JSON calls (functions/sdk/fanlab/json_client.h) against
-// a ROUTER socket the test answers by hand: CallJson's answer object, a
+// a function socket the test answers by hand: CallJson's answer object, a
 // refusal as ServiceError (the service's type and message, the action),
 // the wait bounded by the Context's remaining time (on the emulator's
 // clock), CallJsonAll's first failure, and ParseObject's error.
@@ -12,7 +12,8 @@
 #include <string>
 #include <thread>
 #include <vector>
-#include <zmq.hpp>
+
+#include "tests/functions/function_socket_peer.h"
 
 namespace fanlab::sdk {
 namespace {
@@ -30,49 +31,21 @@ Context ContextWithMs(int64_t left_ms) {
   return ctx;
 }
 
-class JsonClientTest : public ::testing::Test {
+class JsonClientTest : public ::testing::Test,
+                       public testing::FunctionSocketPeer {
  protected:
-  JsonClientTest() : router_(context_, zmq::socket_type::router) {
-    router_.set(zmq::sockopt::linger, 0);
-    router_.set(zmq::sockopt::rcvtimeo, 10000);  // hang guard
-    router_.bind("tcp://127.0.0.1:*");
-    client_.emplace(router_.get(zmq::sockopt::last_endpoint));
-  }
-
-  // One request: [identity][id][action][body].
-  std::vector<std::string> Receive() {
-    std::vector<std::string> frames;
-    zmq::message_t m;
-    do {
-      if (!router_.recv(m)) {
-        ADD_FAILURE() << "no request within 10 s";
-        return frames;
-      }
-      frames.push_back(m.to_string());
-    } while (m.more());
-    return frames;
-  }
+  JsonClientTest() { client_.emplace(endpoint_); }
 
   // Answers the next request with `status` and `body`; returns the request.
   std::thread AnswerNext(std::string status, std::string body,
                          std::vector<std::string>* request) {
     return std::thread([this, status, body, request] {
       *request = Receive();
-      if (request->size() != 4) return;
-      Send({(*request)[0], (*request)[1], status, body});
+      if (request->size() != 3) return;
+      Send({(*request)[0], status, body});
     });
   }
 
-  void Send(const std::vector<std::string>& frames) {
-    for (size_t i = 0; i < frames.size(); ++i) {
-      router_.send(zmq::buffer(frames[i]), i + 1 < frames.size()
-                                               ? zmq::send_flags::sndmore
-                                               : zmq::send_flags::none);
-    }
-  }
-
-  zmq::context_t context_;
-  zmq::socket_t router_;
   std::optional<Client> client_;
 };
 
@@ -82,9 +55,9 @@ TEST_F(JsonClientTest, CallJsonSendsTheObjectAndReturnsTheAnswer) {
   const json::object answer = CallJson(
       *client_, "CreateQueue", {{"QueueName", "q"}}, ContextWithMs(10000));
   server.join();
-  ASSERT_EQ(request.size(), 4u);
-  EXPECT_EQ(request[2], "CreateQueue");
-  EXPECT_EQ(json::parse(request[3]), json::parse(R"({"QueueName":"q"})"));
+  ASSERT_EQ(request.size(), 3u);
+  EXPECT_EQ(request[1], "CreateQueue");
+  EXPECT_EQ(json::parse(request[2]), json::parse(R"({"QueueName":"q"})"));
   EXPECT_EQ(answer.at("QueueUrl"), "http://q");
 
   // An answer that is not an object (an action that answers nothing).
@@ -156,11 +129,11 @@ TEST_F(JsonClientTest, CallJsonAllThrowsTheFirstFailureNamingHowMany) {
     std::vector<std::vector<std::string>> requests;
     for (int i = 0; i < 3; ++i) requests.push_back(Receive());
     for (const auto& r : requests) {
-      if (r.size() != 4) return;
+      if (r.size() != 3) return;
     }
-    Send({requests[0][0], requests[0][1], "ok", "{}"});
+    Send({requests[0][0], "ok", "{}"});
     for (int i = 1; i < 3; ++i) {
-      Send({requests[i][0], requests[i][1], "error",
+      Send({requests[i][0], "error",
             R"({"__type":"x#TooManyRequestsException","message":"m)" +
                 std::to_string(i) + "\"}"});
     }
@@ -177,9 +150,9 @@ TEST_F(JsonClientTest, CallJsonAllThrowsTheFirstFailureNamingHowMany) {
 
   server = std::thread([&] {
     std::vector<std::string> a = Receive(), b = Receive();
-    if (a.size() != 4 || b.size() != 4) return;
-    Send({b[0], b[1], "ok", R"({"n":1})"});
-    Send({a[0], a[1], "ok", R"({"n":0})"});
+    if (a.size() != 3 || b.size() != 3) return;
+    Send({b[0], "ok", R"({"n":1})"});
+    Send({a[0], "ok", R"({"n":0})"});
   });
   const std::vector<json::object> answers = CallJsonAll(
       *client_, "Invoke", {{{"i", 0}}, {{"i", 1}}}, ContextWithMs(10000));

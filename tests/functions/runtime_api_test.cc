@@ -376,7 +376,7 @@ TEST(SdkRuntimeApiTest, ContextComesFromTheHeadersAndTheEnvironment) {
   // A second invocation without a trace: the variable is unset again.
   FakeRuntimeApi api({inv, Invoke("req-8", "{}")});
   std::vector<std::string> env = Env(api);
-  env.push_back("FANLAB_ENDPOINT=tcp://127.0.0.1:9400");
+  env.push_back("FANLAB_SOCKET=/run/fanlab/functions");
   std::string log;
   EXPECT_EQ(RunBootstrap({"print-context"}, env, &log), kRunEof) << log;
   api.Stop();
@@ -387,7 +387,7 @@ TEST(SdkRuntimeApiTest, ContextComesFromTheHeadersAndTheEnvironment) {
   EXPECT_EQ(ctx["functionName"], "tf");
   EXPECT_EQ(ctx["invokedFunctionArn"],
             "arn:aws:lambda:us-east-1:000000000000:function:tf");
-  EXPECT_EQ(ctx["endpoint"], "tcp://127.0.0.1:9400");
+  EXPECT_EQ(ctx["endpoint"], "unix:/run/fanlab/functions");
   EXPECT_EQ(ctx["traceId"],
             "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
   EXPECT_EQ(ctx["traceEnv"], ctx["traceId"]);

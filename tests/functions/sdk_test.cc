@@ -3,7 +3,7 @@
 // frames with exact lengths, warm sequences, input written byte by byte,
 // malformed and truncated frames, end of file, a vanished reader), the
 // header parser, the JSON string escaper, and sdk::Client against a real
-// Engine and against a ROUTER socket the test drives.
+// Engine's function socket and against a Unix socket the test drives.
 #include <fanlab/function.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
@@ -20,10 +20,10 @@
 #include <string>
 #include <thread>
 #include <vector>
-#include <zmq.hpp>
 
 #include "emulator/core/base64.h"
 #include "emulator/engine.h"
+#include "tests/functions/function_socket_peer.h"
 
 namespace fanlab::sdk {
 namespace {
@@ -309,7 +309,7 @@ TEST_F(SdkRunTest, EventWithNewlinesAndQuotesArrivesExactly) {
 }
 
 TEST_F(SdkRunTest, ContextCarriesTheHeaderFieldsAndTheEndpoint) {
-  ASSERT_EQ(::setenv("FANLAB_ENDPOINT", "tcp://127.0.0.1:9400", 1), 0);
+  ASSERT_EQ(::setenv("FANLAB_SOCKET", "/run/fanlab/functions", 1), 0);
   Context seen;
   Start([&](const std::string&, const Context& ctx) {
     seen = ctx;
@@ -325,12 +325,12 @@ TEST_F(SdkRunTest, ContextCarriesTheHeaderFieldsAndTheEndpoint) {
       "\"fn\", \"invokedFunctionArn\": \"arn:x\", \"flag\": false}\n{}");
   ReadFrame();
   EXPECT_EQ(Finish(), kRunEof);
-  ::unsetenv("FANLAB_ENDPOINT");
+  ::unsetenv("FANLAB_SOCKET");
   EXPECT_EQ(seen.request_id, "req-\xc3\xa9\xf0\x9f\x98\x80/");
   EXPECT_EQ(seen.deadline_ms, 1767225603000);
   EXPECT_EQ(seen.function_name, "fn");
   EXPECT_EQ(seen.invoked_function_arn, "arn:x");
-  EXPECT_EQ(seen.endpoint, "tcp://127.0.0.1:9400");
+  EXPECT_EQ(seen.endpoint, "unix:/run/fanlab/functions");
 }
 
 TEST(SdkContextTest, RemainingTimeIsTheDeadlineMinusNow) {
@@ -534,17 +534,17 @@ TEST(SdkJsonStringTest, EveryTwoByteStringGivesValidJson) {
   }
 }
 
-// sdk::Client against a real Engine over tcp://127.0.0.1:*.
+// sdk::Client against a real Engine's function socket.
 TEST(SdkClientTest, CallsTheEngine) {
   transport::Context context;
   EngineOptions options;
   options.virtual_clock = true;
   Engine engine(options, context);
-  auto bound = engine.Bind("tcp://127.0.0.1:*");
-  ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+  const std::string socket = engine.FunctionSocket();
+  ASSERT_FALSE(socket.empty());
   std::thread loop([&] { engine.Run(); });
 
-  Client client(*bound);
+  Client client("unix:" + socket);
   Client::Reply created =
       client.Call("CreateQueue", "{\"QueueName\":\"sdk-jobs\"}", 10000);
   EXPECT_TRUE(created.ok) << created.body;
@@ -559,66 +559,34 @@ TEST(SdkClientTest, CallsTheEngine) {
   loop.join();
 }
 
-// A ROUTER socket the test answers by hand.
-class SdkClientRouterTest : public ::testing::Test {
- protected:
-  SdkClientRouterTest() : router_(context_, zmq::socket_type::router) {
-    router_.set(zmq::sockopt::linger, 0);
-    router_.set(zmq::sockopt::rcvtimeo, 10000);  // hang guard
-    router_.bind("tcp://127.0.0.1:*");
-    endpoint_ = router_.get(zmq::sockopt::last_endpoint);
-  }
+class SdkClientSocketTest : public ::testing::Test,
+                            public testing::FunctionSocketPeer {};
 
-  // One request: [identity][id][action][body].
-  std::vector<std::string> Receive() {
-    std::vector<std::string> frames;
-    zmq::message_t m;
-    do {
-      if (!router_.recv(m)) {
-        ADD_FAILURE() << "no request within 10 s";
-        return frames;
-      }
-      frames.push_back(m.to_string());
-    } while (m.more());
-    return frames;
-  }
-
-  void Send(const std::vector<std::string>& frames) {
-    for (size_t i = 0; i < frames.size(); ++i) {
-      router_.send(zmq::buffer(frames[i]), i + 1 < frames.size()
-                                               ? zmq::send_flags::sndmore
-                                               : zmq::send_flags::none);
-    }
-  }
-
-  zmq::context_t context_;
-  zmq::socket_t router_;
-  std::string endpoint_;
-};
-
-TEST_F(SdkClientRouterTest, SkipsRepliesThatAreNotItsOwn) {
-  ASSERT_EQ(::setenv("FANLAB_ENDPOINT", endpoint_.c_str(), 1), 0);
-  Client client;  // the endpoint from FANLAB_ENDPOINT
-  ::unsetenv("FANLAB_ENDPOINT");
+TEST_F(SdkClientSocketTest, SkipsRepliesThatAreNotItsOwn) {
+  ASSERT_EQ(::setenv("FANLAB_SOCKET", path_.c_str(), 1), 0);
+  ASSERT_EQ(::setenv("AWS_ACCESS_KEY_ID", "FLENV7", 1), 0);
+  Client client;  // the endpoint from FANLAB_SOCKET
+  ::unsetenv("FANLAB_SOCKET");
+  ::unsetenv("AWS_ACCESS_KEY_ID");
   std::vector<std::string> request;
   std::thread server([&] {
     request = Receive();
     if (request.size() != 4) return;
-    const std::string& who = request[0];
-    Send({who, "not-" + request[1], "ok", "{\"wrong\":1}"});
-    Send({who, request[1], "ok"});  // two frames: not a reply
-    Send({who, request[1], "error", "{\"right\":true}"});
+    Send({"not-" + request[0], "ok", "{\"wrong\":1}"});
+    Send({request[0], "ok"});  // two frames: not a reply
+    Send({request[0], "error", "{\"right\":true}"});
   });
   Client::Reply reply = client.Call("Ping", "{\"x\":1}", 10000);
   server.join();
   ASSERT_EQ(request.size(), 4u);
-  EXPECT_EQ(request[2], "Ping");
-  EXPECT_EQ(request[3], "{\"x\":1}");
+  EXPECT_EQ(request[1], "Ping");
+  EXPECT_EQ(request[2], "{\"x\":1}");
+  EXPECT_EQ(request[3], "FLENV7");  // the caller's access key
   EXPECT_FALSE(reply.ok);
   EXPECT_EQ(reply.body, "{\"right\":true}");
 }
 
-TEST_F(SdkClientRouterTest,
+TEST_F(SdkClientSocketTest,
        NoAnswerInTimeIsAnInternalErrorAndLateOnesAreSkipped) {
   Client client(endpoint_);
   // Nobody answers within 0 ms: the call gives up at once.
@@ -632,9 +600,9 @@ TEST_F(SdkClientRouterTest,
   std::thread server([&] {
     std::vector<std::string> first = Receive();
     std::vector<std::string> second = Receive();
-    if (first.size() != 4 || second.size() != 4) return;
-    Send({first[0], first[1], "ok", "{\"call\":1}"});
-    Send({second[0], second[1], "ok", "{\"call\":2}"});
+    if (first.size() < 3 || second.size() < 3) return;
+    Send({first[0], "ok", "{\"call\":1}"});
+    Send({second[0], "ok", "{\"call\":2}"});
   });
   Client::Reply reply = client.Call("Fast", "{}", 10000);
   server.join();
@@ -642,7 +610,7 @@ TEST_F(SdkClientRouterTest,
   EXPECT_EQ(reply.body, "{\"call\":2}");
 }
 
-TEST_F(SdkClientRouterTest, CallAllPipelinesAndOrdersRepliesByRequest) {
+TEST_F(SdkClientSocketTest, CallAllPipelinesAndOrdersRepliesByRequest) {
   Client client(endpoint_);
   std::vector<std::string> bodies;
   for (int i = 0; i < 5; ++i) {
@@ -653,22 +621,19 @@ TEST_F(SdkClientRouterTest, CallAllPipelinesAndOrdersRepliesByRequest) {
     // A window of 2: only two requests arrive before an answer goes back.
     requests.push_back(Receive());
     requests.push_back(Receive());
-    zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
-    EXPECT_EQ(zmq::poll(&item, 1, std::chrono::milliseconds(100)), 0)
-        << "a third request came before any answer";
-    if (requests[0].size() != 4 || requests[1].size() != 4) return;
-    const std::string& who = requests[0][0];
+    EXPECT_FALSE(Readable(100)) << "a third request came before any answer";
+    if (requests[0].size() < 3 || requests[1].size() < 3) return;
     // Not replies to these calls: skipped.
-    Send({who, "x" + requests[0][1], "ok", "{\"bad\":1}"});
-    Send({who, std::to_string(std::stoull(requests[1][1]) + 1), "ok",
+    Send({"x" + requests[0][0], "ok", "{\"bad\":1}"});
+    Send({std::to_string(std::stoull(requests[1][0]) + 1), "ok",
           "{\"unsent\":1}"});
-    Send({who, requests[0][1], "ok"});
+    Send({requests[0][0], "ok"});
     // Answers out of order, the second an error.
-    Send({who, requests[1][1], "error", "{\"n\":1}"});
-    Send({who, requests[0][1], "ok", "{\"n\":0}"});
+    Send({requests[1][0], "error", "{\"n\":1}"});
+    Send({requests[0][0], "ok", "{\"n\":0}"});
     const auto answer = [&](size_t i) {
-      if (requests[i].size() != 4) return;
-      Send({who, requests[i][1], "ok", "{\"n\":" + std::to_string(i) + "}"});
+      if (requests[i].size() < 3) return;
+      Send({requests[i][0], "ok", "{\"n\":" + std::to_string(i) + "}"});
     };
     requests.push_back(Receive());
     requests.push_back(Receive());
@@ -682,9 +647,9 @@ TEST_F(SdkClientRouterTest, CallAllPipelinesAndOrdersRepliesByRequest) {
   server.join();
   ASSERT_EQ(requests.size(), 5u);
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(requests[i].size(), 4u);
-    EXPECT_EQ(requests[i][2], "Invoke");
-    EXPECT_EQ(requests[i][3], bodies[i]);
+    ASSERT_GE(requests[i].size(), 3u);
+    EXPECT_EQ(requests[i][1], "Invoke");
+    EXPECT_EQ(requests[i][2], bodies[i]);
   }
   ASSERT_EQ(replies.size(), 5u);
   for (int i = 0; i < 5; ++i) {
@@ -694,13 +659,13 @@ TEST_F(SdkClientRouterTest, CallAllPipelinesAndOrdersRepliesByRequest) {
   EXPECT_TRUE(client.CallAll("Ping", {}).empty());
 }
 
-TEST_F(SdkClientRouterTest, CallAllGivesUpOnWhatIsUnansweredAfterTimeout) {
+TEST_F(SdkClientSocketTest, CallAllGivesUpOnWhatIsUnansweredAfterTimeout) {
   Client client(endpoint_);
   std::thread server([&] {
     std::vector<std::string> first = Receive();
     std::vector<std::string> second = Receive();
-    if (first.size() != 4 || second.size() != 4) return;
-    Send({first[0], second[1], "ok", "{\"second\":1}"});
+    if (first.size() < 3 || second.size() < 3) return;
+    Send({second[0], "ok", "{\"second\":1}"});
   });
   std::vector<Client::Reply> replies =
       client.CallAll("Slow", {"{}", "{}"}, 8, 200);
@@ -719,6 +684,86 @@ TEST(SdkClientEndpointTest, AnEmptyEndpointThrows) {
   } catch (const Error& e) {
     EXPECT_EQ(e.type(), "InvalidEndpoint");
   }
+}
+
+TEST(SdkClientEndpointTest, AnEndpointThatIsNotAUnixSocketThrows) {
+  for (std::string endpoint :
+       {std::string("tcp://127.0.0.1:9400"), std::string("unix:"),
+        "unix:/" + std::string(107, 'x')}) {
+    try {
+      Client client(endpoint);
+      ADD_FAILURE() << "no exception for " << endpoint;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.type(), "InvalidEndpoint");
+      EXPECT_THAT(e.what(), HasSubstr(endpoint)) << endpoint;
+    }
+  }
+}
+
+TEST(SdkClientEndpointTest, ASocketNobodyListensOnIsAnInternalErrorReply) {
+  Client client("unix:/nonexistent/fanlab/functions");
+  Client::Reply reply = client.Call("Ping", "{}", 10000);
+  EXPECT_FALSE(reply.ok);
+  json::object body = json::parse(reply.body).as_object();
+  EXPECT_EQ(body["__type"], "com.amazonaws.sqs#InternalError");
+  EXPECT_EQ(body["message"],
+            "No answer to Ping: cannot connect to "
+            "unix:/nonexistent/fanlab/functions: No such file or directory.");
+}
+
+TEST_F(SdkClientSocketTest, PipelinedCallsCarryTheKey) {
+  std::vector<std::vector<std::string>> requests;
+  std::thread server([&] {
+    for (int i = 0; i < 2; ++i) {
+      requests.push_back(Receive());
+      if (requests.back().size() >= 3) {
+        Send({requests.back()[0], "ok", "{}"});
+      }
+    }
+  });
+  ASSERT_EQ(::setenv("AWS_ACCESS_KEY_ID", "FLENV000000000000005", 1), 0);
+  Client client(endpoint_);
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  EXPECT_EQ(client.CallAll("ListQueues", {"{}", "{}"}, 2, 10000).size(), 2u);
+  server.join();
+  ASSERT_EQ(requests.size(), 2u);
+  for (const auto& r : requests) {
+    ASSERT_EQ(r.size(), 4u);
+    EXPECT_EQ(r[3], "FLENV000000000000005");
+  }
+}
+
+TEST_F(SdkClientSocketTest, AKeyLongerThanTheEmulatorTakesIsNotSent) {
+  std::vector<std::string> request;
+  std::thread server([&] {
+    request = Receive();
+    if (request.size() >= 3) Send({request[0], "ok", "{}"});
+  });
+  ASSERT_EQ(::setenv("AWS_ACCESS_KEY_ID", std::string(129, 'K').c_str(), 1), 0);
+  Client client(endpoint_);
+  ::unsetenv("AWS_ACCESS_KEY_ID");
+  EXPECT_TRUE(client.Call("ListQueues", "{}", 10000).ok);
+  server.join();
+  EXPECT_EQ(request.size(), 3u);
+}
+
+TEST_F(SdkClientSocketTest, AClosedConnectionFailsTheCallAndTheNextReconnects) {
+  Client client(endpoint_);
+  std::thread server([&] {
+    Receive();
+    ::close(peer_);  // gone without an answer
+    peer_ = -1;
+    std::vector<std::string> again = Receive();  // a new connection
+    if (again.size() >= 3) Send({again[0], "ok", "{\"again\":1}"});
+  });
+  Client::Reply lost = client.Call("Ping", "{}", 10000);
+  EXPECT_FALSE(lost.ok);
+  EXPECT_THAT(lost.body, HasSubstr("No answer to Ping: the emulator closed the "
+                                   "connection."));
+  Client::Reply reply = client.Call("Ping", "{}", 10000);
+  server.join();
+  EXPECT_TRUE(reply.ok);
+  EXPECT_EQ(reply.body, "{\"again\":1}");
 }
 
 }  // namespace

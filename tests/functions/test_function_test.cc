@@ -287,7 +287,7 @@ TEST(TestFunctionTest, GarbageWritesALineThatIsNotAFrame) {
 
 TEST(TestFunctionTest, PrintContextReturnsTheFrameAndEnvironmentFields) {
   std::vector<std::string> env = BaseEnv();
-  env.push_back("FANLAB_ENDPOINT=tcp://127.0.0.1:9400");
+  env.push_back("FANLAB_SOCKET=/run/fanlab/functions");
   Child c({"print-context"}, env);
   const int64_t deadline = NowMs() + 60000;
   c.Write(Frame("req-7", "{}", deadline));
@@ -300,7 +300,7 @@ TEST(TestFunctionTest, PrintContextReturnsTheFrameAndEnvironmentFields) {
   EXPECT_EQ(ctx["functionName"], "tf");
   EXPECT_EQ(ctx["invokedFunctionArn"],
             "arn:aws:lambda:us-east-1:000000000000:function:tf");
-  EXPECT_EQ(ctx["endpoint"], "tcp://127.0.0.1:9400");
+  EXPECT_EQ(ctx["endpoint"], "unix:/run/fanlab/functions");
   EXPECT_LE(ctx["remainingMs"].as_int64(), 60000);
   EXPECT_GT(ctx["remainingMs"].as_int64(), 0);
 }

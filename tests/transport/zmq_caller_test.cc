@@ -1,8 +1,8 @@
 // The optional access-key-id frame of fanlab's ZeroMQ requests: the server
-// hands it to its handler (access_key_id()), the C++ client and the
-// function SDK send it, a request without it is served as before, and an
-// oversized one is refused in the protocol's error shape.
-#include <fanlab/client.h>
+// hands it to its handler (access_key_id()), the C++ client sends it, a
+// request without it is served as before, and an oversized one is refused
+// in the protocol's error shape. (The function SDK sends it over the
+// function socket: tests/functions/sdk_test.cc.)
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -182,38 +182,10 @@ TEST(ZmqCallerTest, TheClientSendsItsEnvironmentsKeyOrTheOneGiven) {
     AccessKeyEnv env(std::string(129, 'K').c_str());
     Client too_long(server.context(), server.endpoint(), "");
     EXPECT_EQ(key_of(too_long), "");
-    sdk::Client sdk_too_long(server.endpoint());
-    sdk::Client::Reply r = sdk_too_long.Call("ListQueues", "{}", 10000);
-    ASSERT_TRUE(r.ok) << r.body;
-    EXPECT_EQ(KeyOf(r.body), "");
   }
   AccessKeyEnv unset(nullptr);
   Client outside(server.context(), server.endpoint(), "");
   EXPECT_EQ(key_of(outside), "");
-}
-
-TEST(ZmqCallerTest, TheFunctionSdkSendsItsEnvironmentsKey) {
-  KeyEchoServer server;
-  {
-    AccessKeyEnv env("FLENV000000000000005");
-    sdk::Client client(server.endpoint());
-    sdk::Client::Reply one = client.Call("ListQueues", "{}", 10000);
-    ASSERT_TRUE(one.ok) << one.body;
-    EXPECT_EQ(KeyOf(one.body), "FLENV000000000000005");
-    // Pipelined calls carry it too.
-    std::vector<sdk::Client::Reply> all =
-        client.CallAll("ListQueues", {"{}", "{}", "{}"}, 2, 10000);
-    ASSERT_EQ(all.size(), 3u);
-    for (const auto& r : all) {
-      ASSERT_TRUE(r.ok) << r.body;
-      EXPECT_EQ(KeyOf(r.body), "FLENV000000000000005");
-    }
-  }
-  AccessKeyEnv unset(nullptr);
-  sdk::Client outside(server.endpoint());
-  sdk::Client::Reply r = outside.Call("ListQueues", "{}", 10000);
-  ASSERT_TRUE(r.ok) << r.body;
-  EXPECT_EQ(KeyOf(r.body), "");
 }
 
 }  // namespace

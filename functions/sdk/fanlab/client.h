@@ -1,7 +1,8 @@
-// The ZeroMQ client of the emulator's actions (docs/protocol.md): Client,
-// the process's SharedClient(), and the one error model of a refused call,
-// ServiceError. Client speaks ZeroMQ through cppzmq's <zmq.hpp> and links
-// libzmq (the `fanlab_sdk` CMake target does it). fanlab/json_client.h
+// The client of the emulator's actions (docs/protocol.md): Client, the
+// process's SharedClient(), and the one error model of a refused call,
+// ServiceError. Client calls the emulator's function socket, a Unix stream
+// socket whose path a function process finds in FANLAB_SOCKET; it needs
+// nothing but libc (no ZeroMQ, no thread of its own). fanlab/json_client.h
 // builds the Boost.JSON API most functions use (CallJson) on top of this.
 //
 // Thread safety: a Client belongs to one thread at a time; SharedClient()
@@ -9,16 +10,22 @@
 #ifndef FANLAB_FUNCTIONS_SDK_FANLAB_CLIENT_H_
 #define FANLAB_FUNCTIONS_SDK_FANLAB_CLIENT_H_
 
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-#include <zmq.hpp>
 
 #include "fanlab/handler.h"
 #include "fanlab/json.h"
@@ -26,8 +33,11 @@
 namespace fanlab::sdk {
 
 // Calls the emulator's actions (CreateQueue, SendMessage, ...; the bodies
-// of docs/protocol.md) over a ZeroMQ DEALER socket. Owns its ZeroMQ
-// context. Not copyable; movable.
+// of docs/protocol.md) over the function socket: each request is
+// [request-id][action][json-body]([access-key-id]), each reply
+// [request-id][status][json-body], every frame length-prefixed. Connects
+// on the first call, and again on the next call after the emulator closed
+// the connection. Not copyable; movable.
 class Client {
  public:
   struct Reply {
@@ -35,15 +45,13 @@ class Client {
     std::string body;  // JSON
   };
 
-  // Connects to `endpoint` (default: FANLAB_ENDPOINT), presenting
-  // FANLAB_AUTH_TOKEN when it is set. Every request carries the
+  // Calls `endpoint`, "unix:" and the socket's path (default: the
+  // function socket, "unix:$FANLAB_SOCKET"). Every request carries the
   // environment's AWS_ACCESS_KEY_ID, when it is set, as its access-key-id
   // frame: the emulator then knows which invocation made the call (its
   // event log's `caller`, a fault that crashes the caller). Throws Error
-  // ("InvalidEndpoint") when the endpoint is empty, zmq::error_t when
-  // ZeroMQ refuses it.
-  explicit Client(const std::string& endpoint = EndpointFromEnvironment())
-      : socket_(context_, zmq::socket_type::dealer) {
+  // ("InvalidEndpoint") when the endpoint is empty or not a unix: one.
+  explicit Client(const std::string& endpoint = EndpointFromEnvironment()) {
     // The emulator takes up to 128 bytes (AWS's longest key id); a longer
     // one is not a function environment's and is not sent.
     if (const char* key = std::getenv("AWS_ACCESS_KEY_ID");
@@ -52,61 +60,71 @@ class Client {
     }
     if (endpoint.empty()) {
       throw Error("InvalidEndpoint",
-                  "No endpoint to call: FANLAB_ENDPOINT is not set");
+                  "No endpoint to call: FANLAB_SOCKET is not set");
     }
-    socket_.set(zmq::sockopt::linger, 0);
-    // An emulator started with an auth token asks every peer for it
-    // (PLAIN mechanism, the token as password); functions get it in
-    // FANLAB_AUTH_TOKEN.
-    const char* token = std::getenv("FANLAB_AUTH_TOKEN");
-    if (token != nullptr && *token != '\0') {
-      socket_.set(zmq::sockopt::plain_username, "fanlab");
-      socket_.set(zmq::sockopt::plain_password, token);
+    if (!endpoint.starts_with("unix:") || endpoint.size() == 5 ||
+        endpoint.size() - 5 >= sizeof(sockaddr_un{}.sun_path)) {
+      throw Error("InvalidEndpoint",
+                  "Cannot call " + endpoint +
+                      ": the SDK calls the emulator's function socket, "
+                      "unix:PATH (PATH at most 107 bytes)");
     }
-    socket_.connect(endpoint);
+    path_ = endpoint.substr(5);
+  }
+  ~Client() { Disconnect(); }
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  Client(Client&& other) noexcept { *this = std::move(other); }
+  Client& operator=(Client&& other) noexcept {
+    if (this != &other) {
+      Disconnect();
+      path_ = std::move(other.path_);
+      access_key_id_ = std::move(other.access_key_id_);
+      fd_ = std::exchange(other.fd_, -1);
+      in_ = std::move(other.in_);
+      out_ = std::move(other.out_);
+      next_id_ = other.next_id_;
+    }
+    return *this;
   }
 
-  // Sends [request-id][action][json_body] (and [access-key-id] when the
-  // environment has one) and waits for the reply bearing
-  // the same id (a late reply to an earlier call is skipped). Reply::ok is
-  // false with the emulator's error body when it answered "error", and
-  // with {"__type":"com.amazonaws.sqs#InternalError","message":...} when
-  // no answer came within `timeout_ms`.
+  // Sends one request and waits for the reply bearing its id (a late
+  // reply to an earlier call is skipped). Reply::ok is false with the
+  // emulator's error body when it answered "error", and with
+  // {"__type":"com.amazonaws.sqs#InternalError","message":...} when no
+  // answer came within `timeout_ms`, or the socket could not be reached or
+  // closed before answering.
   Reply Call(const std::string& action, const std::string& json_body,
              int timeout_ms = 30000) {
-    const auto deadline = std::chrono::steady_clock::now() +
-                          std::chrono::milliseconds(timeout_ms);
+    const auto deadline = Deadline(timeout_ms);
     const std::string id = std::to_string(next_id_++);
-    socket_.set(zmq::sockopt::sndtimeo, timeout_ms < 0 ? 0 : timeout_ms);
-    if (!SendRequest(id, action, json_body)) {
-      return NoAnswer(action, timeout_ms);
+    std::string why;
+    if (!Connect(&why)) return Failed(action, why);
+    Queue(id, action, json_body);
+    Reply reply;
+    bool answered = false;
+    while (!answered) {
+      const Io io = Pump(LeftMs(deadline), [&](std::string_view* frames) {
+        if (frames[0] == id) {
+          reply = Reply{frames[1] == "ok", std::string(frames[2])};
+          answered = true;
+        }
+      });
+      if (answered) break;
+      if (io == Io::kBroken) return Failed(action, broken_);
+      if (io == Io::kTimeout) return NoAnswer(action, timeout_ms);
     }
-    while (true) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      zmq_pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      const int ready = zmq_poll(
-          &item, 1, left.count() > 0 ? static_cast<long>(left.count()) : 0);
-      if (ready < 0 && zmq_errno() == EINTR) continue;
-      if (ready < 0) throw zmq::error_t();
-      if (ready == 0) return NoAnswer(action, timeout_ms);
-      // One reply: [request-id][status][body]; any other shape is skipped.
-      std::string frames[3];
-      const size_t count = ReceiveFrames(frames);
-      if (count == 3 && frames[0] == id) {
-        return Reply{frames[1] == "ok", std::move(frames[2])};
-      }
-    }
+    return reply;
   }
 
   // Calls `action` once per body, pipelined: up to `window` requests are in
-  // flight at once on this socket (replies matched by id, in any order),
-  // so that a fan-out of thousands of calls costs one round trip per
-  // window, not per call. Returns the replies in the order of `bodies`,
-  // each as Call() would give it. When no reply at all arrives for
-  // `timeout_ms`, every call still unanswered gets Call()'s InternalError
-  // reply. REQUIRES: window >= 1 (0 is taken as 1); keep it well under
-  // ZeroMQ's high-water mark (1000 messages), so that sends never block.
+  // flight at once on this connection (replies matched by id, in any
+  // order), so that a fan-out of thousands of calls costs one round trip
+  // per window, not per call. Returns the replies in the order of
+  // `bodies`, each as Call() would give it. When no reply at all arrives
+  // for `timeout_ms`, every call still unanswered gets Call()'s
+  // InternalError reply. REQUIRES: window >= 1 (0 is taken as 1); the
+  // emulator reads at most 1000 unanswered requests of a connection.
   std::vector<Reply> CallAll(const std::string& action,
                              const std::vector<std::string>& bodies,
                              size_t window = 256, int timeout_ms = 30000) {
@@ -116,7 +134,6 @@ class Client {
     const uint64_t first_id = next_id_;
     next_id_ += n;
     window = std::max<size_t>(window, 1);
-    socket_.set(zmq::sockopt::sndtimeo, timeout_ms < 0 ? 0 : timeout_ms);
     size_t sent = 0, done = 0;
     const auto finish = [&](size_t i, Reply reply) {
       if (answered[i]) return;
@@ -124,74 +141,191 @@ class Client {
       answered[i] = true;
       ++done;
     };
+    const auto fail_rest = [&](const Reply& reply) {
+      for (size_t i = 0; i < n; ++i) finish(i, reply);
+    };
+    std::string why;
+    if (n > 0 && !Connect(&why)) {
+      fail_rest(Failed(action, why));
+      return replies;
+    }
     while (done < n) {
       while (sent < n && sent - done < window) {
-        const std::string id = std::to_string(first_id + sent);
-        if (!SendRequest(id, action, bodies[sent])) {
-          finish(sent, NoAnswer(action, timeout_ms));
-        }
+        Queue(std::to_string(first_id + sent), action, bodies[sent]);
         ++sent;
       }
-      if (done == n) break;
-      zmq_pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-      const int ready = zmq_poll(&item, 1, timeout_ms < 0 ? 0 : timeout_ms);
-      if (ready < 0 && zmq_errno() == EINTR) continue;
-      if (ready < 0) throw zmq::error_t();
-      if (ready == 0) {  // no progress for timeout_ms: give up on the rest
-        for (size_t i = 0; i < n; ++i) finish(i, NoAnswer(action, timeout_ms));
-        break;
-      }
-      // Every reply waiting: [request-id][status][body]; other shapes, and
-      // late replies to earlier calls, are skipped.
-      while (true) {
-        std::string frames[3];
-        const size_t count = ReceiveFrames(frames);
-        if (count == 0) break;
+      const Io io = Pump(std::max(timeout_ms, 0), [&](std::string_view* f) {
         uint64_t id = 0;
-        const auto [end, ec] = std::from_chars(
-            frames[0].data(), frames[0].data() + frames[0].size(), id);
-        if (count == 3 && ec == std::errc() &&
-            end == frames[0].data() + frames[0].size() && id >= first_id &&
-            id - first_id < sent) {
+        const auto [end, ec] =
+            std::from_chars(f[0].data(), f[0].data() + f[0].size(), id);
+        if (ec == std::errc() && end == f[0].data() + f[0].size() &&
+            id >= first_id && id - first_id < sent) {
           finish(static_cast<size_t>(id - first_id),
-                 Reply{frames[1] == "ok", std::move(frames[2])});
+                 Reply{f[1] == "ok", std::string(f[2])});
         }
-      }
+      });
+      if (io == Io::kBroken) fail_rest(Failed(action, broken_));
+      // No progress for timeout_ms: give up on the rest.
+      if (io == Io::kTimeout) fail_rest(NoAnswer(action, timeout_ms));
     }
     return replies;
   }
 
+  // "unix:$FANLAB_SOCKET", or "" when it is not set.
   static std::string EndpointFromEnvironment() {
-    const char* value = std::getenv("FANLAB_ENDPOINT");
-    return value != nullptr ? value : "";
+    return detail::EndpointFromEnvironment();
   }
 
  private:
-  // Sends one request's frames; false when ZeroMQ would not take them in
-  // time (sndtimeo).
-  bool SendRequest(const std::string& id, const std::string& action,
-                   const std::string& json_body) {
-    const bool keyed = !access_key_id_.empty();
-    return socket_.send(zmq::buffer(id), zmq::send_flags::sndmore) &&
-           socket_.send(zmq::buffer(action), zmq::send_flags::sndmore) &&
-           socket_.send(zmq::buffer(json_body), keyed
-                                                    ? zmq::send_flags::sndmore
-                                                    : zmq::send_flags::none) &&
-           (!keyed ||
-            socket_.send(zmq::buffer(access_key_id_), zmq::send_flags::none));
+  enum class Io { kProgress, kTimeout, kBroken };
+  using Clock = std::chrono::steady_clock;
+
+  static Clock::time_point Deadline(int timeout_ms) {
+    return Clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
+  }
+  static int LeftMs(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - Clock::now());
+    return static_cast<int>(std::clamp<int64_t>(left.count(), 0, INT32_MAX));
   }
 
-  // Receives one waiting message without blocking: its first three frames
-  // into `frames`, and how many frames it had (0: none was waiting).
-  size_t ReceiveFrames(std::string (&frames)[3]) {
-    zmq::message_t part;
-    size_t count = 0;
+  bool Connect(std::string* why) {
+    if (fd_ >= 0) return true;
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      *why = std::string("cannot make a socket: ") + std::strerror(errno);
+      return false;
+    }
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::memcpy(addr.sun_path, path_.data(), path_.size());
+    int r;
     do {
-      if (!socket_.recv(part, zmq::recv_flags::dontwait)) break;
-      if (count < 3) frames[count] = part.to_string();
-      ++count;
-    } while (part.more());
-    return count;
+      r = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      *why = "cannot connect to unix:" + path_ + ": " + std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    fd_ = fd;
+    return true;
+  }
+
+  void Disconnect() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    in_.clear();
+    out_.clear();
+  }
+
+  static void AppendFrame(std::string& out, std::string_view frame) {
+    const auto n = static_cast<uint32_t>(frame.size());
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(n >> (8 * i)));
+    out.append(frame);
+  }
+
+  // One request's frames, behind what is still to be written.
+  void Queue(const std::string& id, const std::string& action,
+             const std::string& json_body) {
+    const char count = access_key_id_.empty() ? 3 : 4;
+    out_.append({count, 0, 0, 0});
+    AppendFrame(out_, id);
+    AppendFrame(out_, action);
+    AppendFrame(out_, json_body);
+    if (count == 4) AppendFrame(out_, access_key_id_);
+  }
+
+  static uint32_t U32(const char* p) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; --i) {
+      v = (v << 8) | static_cast<unsigned char>(p[i]);
+    }
+    return v;
+  }
+
+  // Hands each whole reply in in_ ([request-id][status][body]) to
+  // `on_reply`; a message of another shape is skipped. False when the
+  // bytes are not messages at all.
+  template <class OnReply>
+  bool TakeReplies(OnReply& on_reply) {
+    constexpr uint32_t kMaxFrames = 16;
+    size_t at = 0;
+    while (in_.size() - at >= 4) {
+      const uint32_t count = U32(in_.data() + at);
+      if (count == 0 || count > kMaxFrames) return false;
+      std::string_view frames[kMaxFrames];
+      size_t p = at + 4;
+      bool whole = true;
+      for (uint32_t i = 0; i < count && whole; ++i) {
+        whole = in_.size() - p >= 4;
+        if (!whole) break;
+        const uint32_t length = U32(in_.data() + p);
+        p += 4;
+        whole = in_.size() - p >= length;
+        if (whole) frames[i] = std::string_view(in_.data() + p, length);
+        p += length;
+      }
+      if (!whole) break;
+      if (count == 3) on_reply(frames);
+      at = p;
+    }
+    in_.erase(0, at);
+    return true;
+  }
+
+  // Writes what it can of out_ and reads what has come, waiting up to
+  // `wait_ms` for either; each whole reply goes to `on_reply`. kTimeout:
+  // the wait passed with nothing read; kBroken: the connection failed
+  // (closed, with broken_ saying why).
+  template <class OnReply>
+  Io Pump(int wait_ms, OnReply on_reply) {
+    const auto broke = [&](std::string why) {
+      broken_ = std::move(why);
+      Disconnect();
+      return Io::kBroken;
+    };
+    while (true) {
+      if (!out_.empty()) {
+        const ssize_t n =
+            ::send(fd_, out_.data(), out_.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+          out_.erase(0, static_cast<size_t>(n));
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+          return broke("the emulator's connection failed: " +
+                       std::string(std::strerror(errno)));
+        }
+      }
+      pollfd p{fd_, static_cast<short>(POLLIN | (out_.empty() ? 0 : POLLOUT)),
+               0};
+      const int ready = ::poll(&p, 1, wait_ms);
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0) return broke(std::strerror(errno));
+      if (ready == 0) return Io::kTimeout;
+      if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;  // POLLOUT
+      const size_t old = in_.size();
+      in_.resize(old + 65536);
+      const ssize_t n = ::recv(fd_, in_.data() + old, 65536, MSG_DONTWAIT);
+      in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+      if (n == 0) return broke("the emulator closed the connection");
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EINTR) continue;
+        return broke("the emulator's connection failed: " +
+                     std::string(std::strerror(errno)));
+      }
+      if (!TakeReplies(on_reply)) {
+        return broke("the emulator sent what is not a reply");
+      }
+      return Io::kProgress;
+    }
+  }
+
+  static Reply Failed(const std::string& action, const std::string& why) {
+    return Reply{false,
+                 "{\"__type\":\"com.amazonaws.sqs#InternalError\","
+                 "\"message\":" +
+                     JsonString("No answer to " + action + ": " + why + ".") +
+                     "}"};
   }
 
   static Reply NoAnswer(const std::string& action, int timeout_ms) {
@@ -203,13 +337,16 @@ class Client {
                      "}"};
   }
 
-  zmq::context_t context_;
-  zmq::socket_t socket_;
+  std::string path_;
   std::string access_key_id_;  // "" sends no access-key-id frame
+  int fd_ = -1;
+  std::string in_;   // read, not yet a whole reply
+  std::string out_;  // queued, not yet written
+  std::string broken_;
   uint64_t next_id_ = 1;
 };
 
-// The process's one Client (FANLAB_ENDPOINT), made on first use and kept
+// The process's one Client (FANLAB_SOCKET), made on first use and kept
 // for the warm invocations that follow: connecting once per process, not
 // once per call.
 inline Client& SharedClient() {

@@ -211,7 +211,7 @@ inline int RunFrames(const Handler& handler, int in_fd, int out_fd) {
   if (!detail::WriteAll(out_fd, "{\"status\":\"ready\"}\n")) {
     return write_failed("the ready frame");
   }
-  const char* endpoint = std::getenv("FANLAB_ENDPOINT");
+  const std::string endpoint = detail::EndpointFromEnvironment();
   // A header holds a few short fields; a longer line is not a header.
   constexpr size_t kMaxHeaderBytes = 1 << 20;
   detail::FdReader in(in_fd);
@@ -262,7 +262,7 @@ inline int RunFrames(const Handler& handler, int in_fd, int out_fd) {
     }
     ctx.function_name = std::move(header.function_name);
     ctx.invoked_function_arn = std::move(header.invoked_function_arn);
-    ctx.endpoint = endpoint != nullptr ? endpoint : "";
+    ctx.endpoint = endpoint;
 
     const detail::Outcome outcome = detail::CallHandler(handler, event, ctx);
     // The invocation's logs go out before its result.

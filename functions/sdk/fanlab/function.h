@@ -7,7 +7,7 @@
 //   fanlab/frames.h       fanlab's frame protocol (docs/functions.md):
 //                         RunFrames, the kRun* exit statuses
 //   fanlab/runtime_api.h  AWS's Lambda Runtime API: RunRuntimeApi
-//   fanlab/client.h       Client (ZeroMQ) and SharedClient: the emulator's
+//   fanlab/client.h       Client and SharedClient: the emulator's
 //                         actions; ServiceError, ErrorTypeOf
 //   fanlab/http.h         HttpRequest, HttpPost, HttpConnection
 //   fanlab/json.h         JsonString, Base64Encode
@@ -28,11 +28,12 @@
 //   }
 //
 // Building: C++20, with functions/sdk on the include path (CMake: link the
-// `fanlab_sdk` target). Everything but Client needs nothing but the C
-// library. Client speaks ZeroMQ through cppzmq's <zmq.hpp>: a function
-// that uses Client links libzmq (-lzmq; the `fanlab_sdk` target does it);
-// one that does not still needs the header installed but not the library.
-// functions/sdk/README.md has the whole API.
+// `fanlab_sdk` target). Everything here needs nothing but the C library:
+// Client calls the emulator's function socket (a Unix socket) with POSIX
+// calls. Linking libstdc++ statically (-static-libstdc++ -static-libgcc)
+// makes a process start several times faster, which is most of a cold
+// start; fanlab's own functions are built so. functions/sdk/README.md has
+// the whole API.
 #ifndef FANLAB_FUNCTIONS_SDK_FANLAB_FUNCTION_H_
 #define FANLAB_FUNCTIONS_SDK_FANLAB_FUNCTION_H_
 

@@ -42,8 +42,8 @@ struct Context {
   std::string function_name;  // frames: the header's; else
                               // AWS_LAMBDA_FUNCTION_NAME
   std::string invoked_function_arn;
-  // FANLAB_ENDPOINT: the emulator's ZeroMQ endpoint, for Client. Empty when
-  // the variable is not set.
+  // The endpoint Client calls: "unix:" and the emulator's function socket
+  // (FANLAB_SOCKET). Empty when the variable is not set.
   std::string endpoint;
 
   // Runtime API only: the invocation's headers (Lambda-Runtime-Trace-Id,
@@ -190,6 +190,13 @@ inline bool WriteAll(int fd, std::string_view data) {
     data.remove_prefix(static_cast<size_t>(n));
   }
   return true;
+}
+
+// Context::endpoint: "unix:$FANLAB_SOCKET", or "" when it is not set.
+inline std::string EndpointFromEnvironment() {
+  const char* socket = std::getenv("FANLAB_SOCKET");
+  return socket != nullptr && *socket != '\0' ? "unix:" + std::string(socket)
+                                              : std::string();
 }
 
 inline void Complain(const std::string& what) {

@@ -19,7 +19,7 @@
 // Context, -Cognito-Identity; and from the environment:
 // AWS_LAMBDA_FUNCTION_NAME, AWS_LAMBDA_FUNCTION_VERSION,
 // AWS_LAMBDA_FUNCTION_MEMORY_SIZE, AWS_LAMBDA_LOG_GROUP_NAME,
-// AWS_LAMBDA_LOG_STREAM_NAME, FANLAB_ENDPOINT. Remaining time: when `next`
+// AWS_LAMBDA_LOG_STREAM_NAME, FANLAB_SOCKET. Remaining time: when `next`
 // carries Lambda-Runtime-Fanlab-Now-Ms (the emulator's clock, which may be
 // virtual, in ms since the epoch) the deadline is measured from it plus
 // the real time since the answer arrived; else from the wall clock (AWS's
@@ -186,7 +186,7 @@ inline int RunRuntimeApi(const Init& init, std::string_view address) {
           .value_or(0);
   base.log_group_name = detail::Env("AWS_LAMBDA_LOG_GROUP_NAME");
   base.log_stream_name = detail::Env("AWS_LAMBDA_LOG_STREAM_NAME");
-  base.endpoint = detail::Env("FANLAB_ENDPOINT");
+  base.endpoint = detail::EndpointFromEnvironment();
 
   while (true) {
     // Blocks until the next invocation: no timeout.
