@@ -186,6 +186,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
                compute::FunctionService::ProcessChange change) {
           if (change == compute::FunctionService::ProcessChange::kGone) {
             procs_.erase(env);
+            ForgetProcFiles(pid);
             // Its sleeps have nobody to wake: they must not hold virtual
             // time (the run would stop at their end for nothing).
             std::erase_if(sleeps_, [&](const auto& entry) {
@@ -258,8 +259,18 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       .routes = routes_.get(),
       .sinks = sinks_.get(),
   });
+  zmq_context_ = &context;
+  zmq_options_ = transport::ZmqServerOptions{
+      .auth_token = options.auth_token, .allow_remote = options.allow_remote};
+}
+
+// Made with the first Bind: an engine nobody reaches over ZeroMQ (a
+// scenario run; functions call the function socket) starts no ZeroMQ
+// threads.
+transport::ZmqServer& Engine::ZmqFront() {
+  if (server_ != nullptr) return *server_;
   server_ = std::make_unique<transport::ZmqServer>(
-      *io_, context,
+      *io_, *zmq_context_,
       [this](std::string_view action, std::string_view body,
              api::ApiCallback done) {
         // A frame naming its environment's access key is attributed
@@ -270,8 +281,8 @@ Engine::Engine(EngineOptions options, transport::Context& context,
                                       std::string(server_->access_key_id())},
                   server_->peer_pid(), std::move(done));
       },
-      transport::ZmqServerOptions{.auth_token = options.auth_token,
-                                  .allow_remote = options.allow_remote});
+      zmq_options_);
+  return *server_;
 }
 
 void Engine::ServeCall(api::ApiRequest request, int peer_pid,
@@ -416,6 +427,9 @@ void Engine::FlushJournal() {
 }
 
 Engine::~Engine() {
+  // The /proc files kept open for the processes still running (they end
+  // with the function service).
+  for (const auto& [env, p] : procs_) ForgetProcFiles(p.pid);
   if (store_ != nullptr) {
     // A clean stop loses nothing: what was changed is written, even if
     // its answer is never sent.
@@ -434,7 +448,7 @@ Engine::~Engine() {
 Result<std::string> Engine::Bind(const std::string& endpoint) {
   // An engine whose data dir could not be opened is not served.
   if (!init_status_.ok()) return init_status_;
-  auto bound = server_->Bind(endpoint);
+  auto bound = ZmqFront().Bind(endpoint);
   // Functions are other processes: they need an ipc:// or tcp:// endpoint.
   if (bound.ok() && !endpoint_for_functions_ && !bound->starts_with("inproc")) {
     functions_->SetEndpoint(*bound);
@@ -849,7 +863,7 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
   // between them and the engine, and (after TCP) the kernel's: at one
   // instant, nothing is running, nothing is on its way.
   size_t busy = 0;
-  if (!probe_->Idle(pids, watched_threads_, CarryingThreads(), busy)) {
+  if (!probe_->Idle(pids, {}, CarryingThreads(), busy)) {
     if (busy < idle.size()) procs_[idle[busy]].awake = true;
     idle.clear();
     return false;
@@ -860,22 +874,29 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
 const std::vector<std::string>& Engine::CarryingThreads() {
   static const std::vector<std::string> kNone;
   if (tcp_rounds_ == 0) return kNone;  // nothing of ours went over TCP
-  if (!softirq_threads_) {
-    softirq_threads_.emplace();
+  // The machine's ksoftirqd threads, one per CPU: found once per process,
+  // reading every process's comm once (not kept open).
+  static const std::vector<std::string> softirq_threads = [] {
+    std::vector<std::string> found;
     if (DIR* dir = ::opendir("/proc")) {
       while (dirent* e = ::readdir(dir)) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9') continue;
-        char comm[64];
         std::string base = std::string("/proc/") + e->d_name;
-        if (ReadProcFile(base + "/comm", comm, sizeof comm) &&
-            std::string_view(comm).starts_with("ksoftirqd/")) {
-          softirq_threads_->push_back(base);
+        int fd = ::open((base + "/comm").c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) continue;
+        char comm[64];
+        ssize_t n = ::read(fd, comm, sizeof comm - 1);
+        ::close(fd);
+        if (n > 0 &&
+            std::string_view(comm, size_t(n)).starts_with("ksoftirqd/")) {
+          found.push_back(base);
         }
       }
       ::closedir(dir);
     }
-  }
-  return *softirq_threads_;
+    return found;
+  }();
+  return softirq_threads;
 }
 
 namespace {
@@ -1163,7 +1184,7 @@ void Engine::DeterministicLoop(std::optional<TimePoint> until) {
 
 void Engine::Loop(std::optional<TimePoint> until) {
   if (!started_) {
-    server_->Start();
+    if (server_ != nullptr) server_->Start();
     started_ = true;
   }
   if (deterministic_ && virtual_clock_ != nullptr) {

@@ -41,6 +41,7 @@
 #include "emulator/sim/fault_injector.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/private_dir.h"
+#include "emulator/transport/zmq_server.h"
 
 namespace boost::asio {
 class io_context;
@@ -228,12 +229,6 @@ class Engine {
   // invocation start and queue delivery; null: none. Must outlive the
   // engine (or be reset to null first).
   void SetFaults(sim::FaultInjector* faults);
-  // Deterministic runs: threads of this process that must be idle too
-  // before a round is served (the ZeroMQ context's I/O threads, which
-  // carry requests and replies between the engine and the functions).
-  void WatchThreads(std::vector<int> thread_ids) {
-    watched_threads_ = std::move(thread_ids);
-  }
   // Deterministic runs: rounds served so far.
   uint64_t rounds() const { return rounds_; }
   // Deterministic runs: processes just spawned that were taken as idle
@@ -266,7 +261,7 @@ class Engine {
   // (an answer, an event) sets it going; 0: to a process not known.
   void Woke(uint64_t env);
   // Checks in /proc the processes that may still be running (see
-  // DeterministicLoop), with the watched threads and CarryingThreads(), in
+  // DeterministicLoop), with CarryingThreads(), in
   // one snapshot (IdleProbe): true when every one is idle, their ids in
   // `idle` (marked idle only once the whole look holds). `suspects` checks
   // too the ones set going that have not called back.
@@ -289,6 +284,8 @@ class Engine {
   // time reaches its end, or the cancellation of one. docs/protocol.md.
   void ServeClock(const services::HttpRequest& request, uint64_t env,
                   std::function<void(services::HttpResponse)> respond);
+  // The ZeroMQ front, made on first use.
+  transport::ZmqServer& ZmqFront();
   // A call from the ZeroMQ front or the function socket, by process
   // `peer_pid` (0: not known): dispatched now, or (deterministic runs)
   // held for the next round.
@@ -377,7 +374,10 @@ class Engine {
   std::vector<std::string> http_hostnames_;
   std::string auth_token_;  // the HTTP front's (EngineOptions::auth_token)
   std::unique_ptr<transport::HttpServer> http_server_;
+  // The ZeroMQ front (ZmqFront), made with the first Bind.
   std::unique_ptr<transport::ZmqServer> server_;
+  transport::Context* zmq_context_ = nullptr;
+  transport::ZmqServerOptions zmq_options_;
   // The function socket (FunctionSocket) in its own directory.
   transport::PrivateDir socket_dir_;
   std::unique_ptr<transport::SocketServer> socket_server_;
@@ -390,7 +390,6 @@ class Engine {
   uint64_t round_rng_ = 0;  // splitmix64 state
   uint64_t rounds_ = 0;
   uint64_t fresh_graces_ = 0;
-  std::vector<int> watched_threads_;
   // Deterministic runs: the live function processes, by environment.
   // `awake`: it may be running (fanlab set it going, or it sent something,
   // and /proc has not shown it idle since); `returned`: it has sent
@@ -417,13 +416,11 @@ class Engine {
   // Rounds for which CarryingThreads are looked at (0: nothing of the engine's
   // went over TCP lately: every function speaks over Unix sockets and frames).
   int tcp_rounds_ = 0;
-  // The ksoftirqd threads' /proc directories (CarryingThreads), found once.
-  std::optional<std::vector<std::string>> softirq_threads_;
   // Deterministic runs: looks at threads in /proc.
   std::unique_ptr<IdleProbe> probe_;
   Status init_status_;  // what Create() reports
   bool endpoint_for_functions_ = false;
-  bool started_ = false;  // the ZeroMQ server is started
+  bool started_ = false;  // Run has begun (the ZeroMQ front is started)
   std::atomic<bool> stop_{false};
 };
 

@@ -46,6 +46,16 @@ class ProcFiles {
     return long(st.st_nlink);
   }
 
+  // Closes the files whose paths start with `prefix`.
+  void Forget(std::string_view prefix) {
+    auto it = fds_.lower_bound(prefix);
+    while (it != fds_.end() &&
+           std::string_view(it->first).starts_with(prefix)) {
+      ::close(it->second);
+      it = fds_.erase(it);
+    }
+  }
+
   bool Read(const std::string& path, char* buf, size_t size) {
     auto it = fds_.find(path);
     if (it != fds_.end()) {
@@ -115,6 +125,10 @@ ProcFiles& Files() {
 
 bool ReadProcFile(const std::string& path, char* buf, size_t size) {
   return Files().Read(path, buf, size);
+}
+
+void ForgetProcFiles(int pid) {
+  Files().Forget("/proc/" + std::to_string(pid) + "/");
 }
 
 void ReadProcChildren(const std::string& task, std::vector<int>& out) {

@@ -36,6 +36,12 @@ namespace fanlab {
 // then one read, not an open, a read and a close).
 bool ReadProcFile(const std::string& path, char* buf, size_t size);
 
+// Closes the files ReadProcFile keeps open on this thread for process
+// `pid` (/proc/PID/...): for a process that is gone. Without it they stay
+// open until the thread has opened a few hundred, and every process the
+// engine spawns then starts by closing them all.
+void ForgetProcFiles(int pid);
+
 // Appends the child processes of one thread (`task`: /proc/PID/task/TID,
 // from its "children" file) to `out`.
 void ReadProcChildren(const std::string& task, std::vector<int>& out);

@@ -9,9 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <mutex>
-#include <set>
-#include <thread>
 
 #include "emulator/core/arn.h"
 #include "emulator/core/common_errors.h"
@@ -19,7 +16,6 @@
 #include "emulator/sim/seeded_faults.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/http_client.h"
-#include "emulator/transport/private_dir.h"
 #include "harness/expect.h"
 #include "harness/invariants.h"
 #include "harness/json_match.h"
@@ -106,44 +102,14 @@ class Run {
     if (deterministic_) {
       options.functions.memory_sample_period = std::chrono::seconds(1);
     }
-    // Reachable by this user only (an abstract socket would be open to
-    // every local user: file permissions do not apply to it).
-    Result<std::string> endpoint = socket_dir_.Make("run");
-    if (endpoint.ok()) endpoint = "ipc://" + *endpoint + "/engine";
-    // Replaced by the bind's answer once the engine exists.
-    Result<std::string> bound =
-        endpoint.ok() ? Result<std::string>(std::string()) : endpoint.status();
-    if (deterministic_) {
-      // The ZeroMQ context starts its I/O threads with the engine's first
-      // socket, and its ZAP handler (the same-uid check of ipc://) with the
-      // first bind: the threads that appear meanwhile carry messages to and
-      // from the functions, and must be idle too before a round is served.
-      // One engine is made at a time, so that threads of parallel runs are
-      // not mistaken for these.
-      static std::mutex making;
-      std::lock_guard lock(making);
-#if defined(__SANITIZE_THREAD__)
-      // ThreadSanitizer starts a thread of its own with the process's
-      // first thread. It wakes every 100 ms, so among these it would never
-      // look idle: a first thread is started (and joined) before they are
-      // counted.
-      static std::once_flag sanitizer_thread;
-      std::call_once(sanitizer_thread, [] { std::thread([] {}).join(); });
-#endif
-      std::set<int> before = ThreadIds();
-      engine_ = std::make_unique<Engine>(options, context_);
-      if (endpoint.ok()) bound = engine_->Bind(*endpoint);
-      std::vector<int> started;
-      for (int tid : ThreadIds()) {
-        if (before.count(tid) == 0) started.push_back(tid);
-      }
-      engine_->WatchThreads(std::move(started));
-    } else {
-      engine_ = std::make_unique<Engine>(options, context_);
-      if (endpoint.ok()) bound = engine_->Bind(*endpoint);
-    }
-    if (!bound.ok()) {
-      Fail({}, "cannot bind the engine: " + bound.status().ToString());
+    engine_ = std::make_unique<Engine>(options, context_);
+    // Functions call the engine over its function socket (the C++ SDK,
+    // and `fanlab` commands run by a function, through FANLAB_ENDPOINT):
+    // a run binds no ZeroMQ endpoint and starts no ZeroMQ thread.
+    if (engine_->FunctionSocket().empty()) {
+      Fail({},
+           "cannot open the engine's function socket (see the warning "
+           "above)");
       return false;
     }
     auto http = engine_->BindHttp("127.0.0.1:0");
@@ -182,17 +148,6 @@ class Run {
                 std::move(detail));
     });
     engine_->SetFaults(faults_.get());
-  }
-
-  // The threads of this process.
-  static std::set<int> ThreadIds() {
-    std::set<int> out;
-    std::error_code ec;
-    for (const auto& e :
-         std::filesystem::directory_iterator("/proc/self/task", ec)) {
-      out.insert(std::atoi(e.path().filename().c_str()));
-    }
-    return out;
   }
 
   // ${kind:NAME} and ${http} in every string of `v`.
@@ -564,7 +519,6 @@ class Run {
   bool deterministic_;
   ScenarioResult result_;
   transport::Context context_;
-  transport::PrivateDir socket_dir_;  // outlives the engine bound in it
   // The log and the faults outlive the engine, which may still report
   // and consult them while it ends.
   std::unique_ptr<EventLog> log_;

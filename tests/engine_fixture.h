@@ -1,7 +1,7 @@
 // One fixture for tests that talk to a running Engine: a virtual-clock
 // engine on its own thread, bound to a fresh inproc:// endpoint (plus, on
-// request, an ipc:// one that function processes can call back on, and the
-// HTTP front on 127.0.0.1:0), and a client with JSON helpers.
+// request, an ipc:// one and the HTTP front on 127.0.0.1:0), with its
+// function socket open, and a client with JSON helpers.
 #ifndef FANLAB_TESTS_ENGINE_FIXTURE_H_
 #define FANLAB_TESTS_ENGINE_FIXTURE_H_
 
@@ -29,7 +29,7 @@ struct EngineFixtureOptions {
     o.functions.kill_grace = std::chrono::milliseconds(50);
     return o;
   }();
-  bool ipc = false;   // also bind ipc:// (functions call back on it)
+  bool ipc = false;   // also bind ipc://
   bool http = false;  // also bind the HTTP front (base_url())
 };
 
@@ -52,6 +52,7 @@ class EngineFixture : public ::testing::Test {
       EXPECT_TRUE(http.ok()) << http.status().ToString();
       if (http.ok()) base_url_ = *http;
     }
+    function_socket_ = engine_->FunctionSocket();
     client_ =
         std::make_unique<transport::Client>(context_, bound.ok() ? *bound : "");
     thread_ = std::thread([this] { engine_->Run(); });
@@ -95,12 +96,15 @@ class EngineFixture : public ::testing::Test {
   transport::Client& client() { return *client_; }
   transport::Context& context() { return context_; }
   const std::string& base_url() const { return base_url_; }
+  // The engine's function socket (a path; functions' FANLAB_SOCKET).
+  const std::string& function_socket() const { return function_socket_; }
 
  private:
   transport::Context context_;
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<transport::Client> client_;
   std::string base_url_;
+  std::string function_socket_;
   std::thread thread_;
 };
 

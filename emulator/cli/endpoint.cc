@@ -136,7 +136,8 @@ Status CheckUnix(std::string_view endpoint, std::string_view path,
 
 Result<Transport> TransportOf(std::string_view endpoint) {
   std::string_view scheme = SchemeOf(endpoint);
-  if (scheme == "tcp" || scheme == "ipc" || scheme == "ws" || scheme == "wss") {
+  if (scheme == "tcp" || scheme == "ipc" || scheme == "ws" || scheme == "wss" ||
+      scheme == "unix") {
     return Transport::kZeroMq;
   }
   if (scheme == "http") return Transport::kHttp;
@@ -149,7 +150,8 @@ Result<Transport> TransportOf(std::string_view endpoint) {
           : "has the unknown scheme '" + std::string(scheme) + "://'";
   return Invalid("endpoint '" + std::string(endpoint) + "' " + why +
                  ": use http://HOST:PORT (the HTTP front) or "
-                 "tcp://HOST:PORT, ipc://PATH, ws://HOST:PORT (ZeroMQ)");
+                 "tcp://HOST:PORT, ipc://PATH, ws://HOST:PORT (ZeroMQ) or "
+                 "unix://PATH (a function's FANLAB_ENDPOINT)");
 }
 
 Status CheckReachable(std::string_view endpoint,
@@ -158,7 +160,9 @@ Status CheckReachable(std::string_view endpoint,
   if (!transport.ok()) return transport.status();
   std::string_view scheme = SchemeOf(endpoint);
   std::string_view rest = endpoint.substr(scheme.size() + 3);
-  if (scheme == "ipc") return CheckUnix(endpoint, rest, timeout);
+  if (scheme == "ipc" || scheme == "unix") {
+    return CheckUnix(endpoint, rest, timeout);
+  }
   return CheckTcp(endpoint, rest, timeout);
 }
 

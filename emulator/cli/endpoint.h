@@ -1,6 +1,8 @@
 // Where a `fanlab <service>` command sends its call, chosen by the
 // endpoint's scheme:
 //   tcp://, ipc://, ws://, wss://   the ZeroMQ transport (docs/protocol.md)
+//   unix://                         the engine's function socket (the same
+//                                   frames; a function's FANLAB_ENDPOINT)
 //   http://                         the HTTP front, as AWS JSON with the
 //                                   target "<service>:<Action>"
 // Before the call, the endpoint's socket is connected once with a short
@@ -18,6 +20,8 @@
 
 namespace fanlab::cli {
 
+// kZeroMq: fanlab's frames through transport::Client (ZeroMQ, or the
+// function socket for unix://).
 enum class Transport { kZeroMq, kHttp };
 
 // The transport `endpoint` names. Errors (InvalidParameterValue): no
@@ -27,7 +31,8 @@ Result<Transport> TransportOf(std::string_view endpoint);
 
 // Connects to the socket behind `endpoint` (TCP for tcp://, ws://, wss://
 // and http://; a Unix socket for ipc://, abstract for ipc://@name) and
-// closes it. Errors (InternalError) say what was tried and why it failed:
+// closes it (a Unix socket for unix:// too). Errors (InternalError) say
+// what was tried and why it failed:
 // "nothing is listening on 127.0.0.1:9400 (Connection refused)", "no
 // answer from 10.1.1.1:9400 within 2000 ms", "cannot resolve ...".
 Status CheckReachable(std::string_view endpoint,

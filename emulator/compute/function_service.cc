@@ -626,8 +626,15 @@ std::vector<std::string> FunctionService::EnvironmentFor(
   env["AWS_SECRET_ACCESS_KEY"] =
       "fanlab/secret/" + std::to_string(next_env_) + "/not-a-real-secret";
   env["AWS_SESSION_TOKEN"] = "fanlab-session-" + std::to_string(next_env_);
-  env["FANLAB_ENDPOINT"] = options_.endpoint;
-  if (!options_.socket.empty()) env["FANLAB_SOCKET"] = options_.socket;
+  // fanlab's own clients (the SDK, `fanlab call` and the service
+  // commands) call the function socket; a ZeroMQ endpoint only when there
+  // is none.
+  if (!options_.socket.empty()) {
+    env["FANLAB_SOCKET"] = options_.socket;
+    env["FANLAB_ENDPOINT"] = "unix://" + options_.socket;
+  } else {
+    env["FANLAB_ENDPOINT"] = options_.endpoint;
+  }
   // What the emulator asks of callers (ZeroMQ and HTTP): their calls work.
   if (!options_.auth_token.empty()) {
     env["FANLAB_AUTH_TOKEN"] = options_.auth_token;

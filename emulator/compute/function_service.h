@@ -285,7 +285,8 @@ class FunctionService {
     return Account{.region = options_.region, .id = options_.account};
   }
 
-  // The endpoint functions are told to call (FANLAB_ENDPOINT).
+  // The ZeroMQ endpoint functions are told to call (FANLAB_ENDPOINT) when
+  // there is no function socket.
   void SetEndpoint(std::string endpoint) {
     options_.endpoint = std::move(endpoint);
   }

@@ -1,6 +1,9 @@
-// A ZeroMQ client of the engine (DEALER socket): synchronous calls, and a
-// pipelined mode that keeps many requests in flight. Speaks the framing of
-// docs/protocol.md; the bodies are the AWS JSON protocol's.
+// A client of the engine's frames: a ZeroMQ DEALER socket, or for a
+// unix://PATH endpoint a connection to the engine's function socket
+// (socket_server.h; what a function's environment names in
+// FANLAB_ENDPOINT). Synchronous calls, and a pipelined mode that keeps
+// many requests in flight. Speaks the framing of docs/protocol.md; the
+// bodies are the AWS JSON protocol's.
 //
 // Thread safety: one Client per thread (ZeroMQ sockets are not shared).
 #ifndef FANLAB_EMULATOR_TRANSPORT_CLIENT_H_
@@ -29,7 +32,8 @@ class Client {
   // `context` must outlive the client (and be the engine's for inproc://).
   // `auth_token` is presented to a server that asks for one (PLAIN
   // mechanism, user "fanlab", the token as password); nullopt takes
-  // FANLAB_AUTH_TOKEN from the environment, "" presents none.
+  // FANLAB_AUTH_TOKEN from the environment, "" presents none (a unix://
+  // socket asks for none: only its user can reach it).
   // `access_key_id` goes with every request as its access-key-id frame
   // (docs/protocol.md), naming the function environment that calls;
   // nullopt takes AWS_ACCESS_KEY_ID from the environment (what a function
@@ -61,8 +65,10 @@ class Client {
 
  private:
   struct Socket;
-  std::unique_ptr<Socket> socket_;
-  std::string access_key_id_;  // "" sends no access-key-id frame
+  struct Stream;
+  std::unique_ptr<Socket> socket_;  // ZeroMQ endpoints
+  std::unique_ptr<Stream> stream_;  // unix:// (the function socket)
+  std::string access_key_id_;       // "" sends no access-key-id frame
   uint64_t next_id_ = 1;
   bool refused_ = false;
 };

@@ -95,6 +95,7 @@ TEST(EndpointTest, SchemesPickTheTransportOrSayWhatWorks) {
   EXPECT_EQ(*TransportOf("http://127.0.0.1:4566"), Transport::kHttp);
   EXPECT_EQ(*TransportOf("tcp://127.0.0.1:9400"), Transport::kZeroMq);
   EXPECT_EQ(*TransportOf("ipc:///tmp/x"), Transport::kZeroMq);
+  EXPECT_EQ(*TransportOf("unix:///tmp/x"), Transport::kZeroMq);
   for (const char* bad :
        {"127.0.0.1:9400", "https://x:1", "inproc://x", "udp://x:1"}) {
     auto t = TransportOf(bad);
@@ -193,6 +194,30 @@ TEST_F(AwsHabitsTest, FanlabEndpointEnvironmentNamesTheEndpoint) {
   std::string out, err;
   EXPECT_EQ(Shell(SqsService(), {"list-queues"}, &out, &err), 0) << err;
   ::unsetenv("FANLAB_ENDPOINT");
+}
+
+// What a function's environment names (FANLAB_ENDPOINT=unix://PATH): a
+// command run by the function calls the engine that runs it.
+TEST_F(AwsHabitsTest, TheFunctionSocketServesTheCommands) {
+  const std::string endpoint = "unix://" + function_socket();
+  std::ostringstream out, err;
+  EXPECT_EQ(RunSqs({"create-queue", "--queue-name", "by-socket",
+                    "--endpoint-url", endpoint},
+                   out, err),
+            0)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("/000000000000/by-socket"));
+  ::setenv("FANLAB_ENDPOINT", endpoint.c_str(), 1);
+  std::ostringstream listed, none;
+  EXPECT_EQ(RunSqs({"list-queues"}, listed, none), 0) << none.str();
+  ::unsetenv("FANLAB_ENDPOINT");
+  EXPECT_THAT(listed.str(), HasSubstr("by-socket"));
+  // Nothing there: exit 2, saying what was tried.
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunSqs({"list-queues", "--endpoint-url", "unix:///nonexistent/s"},
+                   out2, err2),
+            kExitNoEndpoint);
+  EXPECT_THAT(err2.str(), HasSubstr("cannot reach unix:///nonexistent/s"));
 }
 
 TEST_F(AwsHabitsTest, OutfilesGetThePayloadAndTheBodyBytes) {

@@ -26,7 +26,7 @@ class FunctionSocketPeer {
     auto dir = dir_.Make("sdk-test");
     EXPECT_TRUE(dir.ok());
     path_ = dir_.path() + "/s";
-    endpoint_ = "unix:" + path_;
+    endpoint_ = "unix://" + path_;
     listener_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;

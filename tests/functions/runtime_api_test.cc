@@ -387,7 +387,7 @@ TEST(SdkRuntimeApiTest, ContextComesFromTheHeadersAndTheEnvironment) {
   EXPECT_EQ(ctx["functionName"], "tf");
   EXPECT_EQ(ctx["invokedFunctionArn"],
             "arn:aws:lambda:us-east-1:000000000000:function:tf");
-  EXPECT_EQ(ctx["endpoint"], "unix:/run/fanlab/functions");
+  EXPECT_EQ(ctx["endpoint"], "unix:///run/fanlab/functions");
   EXPECT_EQ(ctx["traceId"],
             "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
   EXPECT_EQ(ctx["traceEnv"], ctx["traceId"]);

@@ -330,7 +330,7 @@ TEST_F(SdkRunTest, ContextCarriesTheHeaderFieldsAndTheEndpoint) {
   EXPECT_EQ(seen.deadline_ms, 1767225603000);
   EXPECT_EQ(seen.function_name, "fn");
   EXPECT_EQ(seen.invoked_function_arn, "arn:x");
-  EXPECT_EQ(seen.endpoint, "unix:/run/fanlab/functions");
+  EXPECT_EQ(seen.endpoint, "unix:///run/fanlab/functions");
 }
 
 TEST(SdkContextTest, RemainingTimeIsTheDeadlineMinusNow) {
@@ -544,7 +544,7 @@ TEST(SdkClientTest, CallsTheEngine) {
   ASSERT_FALSE(socket.empty());
   std::thread loop([&] { engine.Run(); });
 
-  Client client("unix:" + socket);
+  Client client("unix://" + socket);
   Client::Reply created =
       client.Call("CreateQueue", "{\"QueueName\":\"sdk-jobs\"}", 10000);
   EXPECT_TRUE(created.ok) << created.body;
@@ -688,8 +688,8 @@ TEST(SdkClientEndpointTest, AnEmptyEndpointThrows) {
 
 TEST(SdkClientEndpointTest, AnEndpointThatIsNotAUnixSocketThrows) {
   for (std::string endpoint :
-       {std::string("tcp://127.0.0.1:9400"), std::string("unix:"),
-        "unix:/" + std::string(107, 'x')}) {
+       {std::string("tcp://127.0.0.1:9400"), std::string("unix://"),
+        "unix:///" + std::string(107, 'x')}) {
     try {
       Client client(endpoint);
       ADD_FAILURE() << "no exception for " << endpoint;
@@ -701,14 +701,14 @@ TEST(SdkClientEndpointTest, AnEndpointThatIsNotAUnixSocketThrows) {
 }
 
 TEST(SdkClientEndpointTest, ASocketNobodyListensOnIsAnInternalErrorReply) {
-  Client client("unix:/nonexistent/fanlab/functions");
+  Client client("unix:///nonexistent/fanlab/functions");
   Client::Reply reply = client.Call("Ping", "{}", 10000);
   EXPECT_FALSE(reply.ok);
   json::object body = json::parse(reply.body).as_object();
   EXPECT_EQ(body["__type"], "com.amazonaws.sqs#InternalError");
   EXPECT_EQ(body["message"],
             "No answer to Ping: cannot connect to "
-            "unix:/nonexistent/fanlab/functions: No such file or directory.");
+            "unix:///nonexistent/fanlab/functions: No such file or directory.");
 }
 
 TEST_F(SdkClientSocketTest, PipelinedCallsCarryTheKey) {

@@ -300,7 +300,7 @@ TEST(TestFunctionTest, PrintContextReturnsTheFrameAndEnvironmentFields) {
   EXPECT_EQ(ctx["functionName"], "tf");
   EXPECT_EQ(ctx["invokedFunctionArn"],
             "arn:aws:lambda:us-east-1:000000000000:function:tf");
-  EXPECT_EQ(ctx["endpoint"], "unix:/run/fanlab/functions");
+  EXPECT_EQ(ctx["endpoint"], "unix:///run/fanlab/functions");
   EXPECT_LE(ctx["remainingMs"].as_int64(), 60000);
   EXPECT_GT(ctx["remainingMs"].as_int64(), 0);
 }

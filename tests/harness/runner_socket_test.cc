@@ -1,7 +1,8 @@
-// `fanlab run` serves each run's engine on a socket only its user can
-// reach: a path socket in a fresh 0700 directory (an abstract socket would
-// be open to every local user), removed when the run ends. A watcher reads
-// /proc/net/unix while a function of the run sleeps.
+// `fanlab run` serves each run's functions on a socket only its user can
+// reach (the engine's function socket): a path socket in a fresh 0700
+// directory (an abstract socket would be open to every local user),
+// removed when the run ends. A watcher reads /proc/net/unix while a
+// function of the run sleeps.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,11 +22,11 @@
 namespace fanlab::harness {
 namespace {
 
-// Unix sockets whose name holds "fanlab-run-PID-" (this process's runs),
+// Unix sockets whose name holds "fanlab-engine-PID-" (this process's runs),
 // with the mode of their directory then (-1 for abstract sockets, which
 // have none).
 void Scan(std::map<std::string, int>& seen) {
-  const std::string mark = "fanlab-run-" + std::to_string(::getpid()) + "-";
+  const std::string mark = "fanlab-engine-" + std::to_string(::getpid()) + "-";
   std::ifstream in("/proc/net/unix");
   std::string line;
   while (std::getline(in, line)) {

@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "emulator/transport/client.h"
 #include "emulator/transport/private_dir.h"
 
 namespace fanlab::transport {
@@ -406,6 +407,39 @@ TEST(SocketServerTest, AnAnswerAfterThePeerLeftIsDropped) {
   Peer next(s.path());
   next.Send(Message({"2", "Ping", "{}"}));
   EXPECT_EQ(next.Receive(), (std::vector<std::string>{"2", "ok", "{}"}));
+}
+
+// transport::Client over unix:// (what `fanlab call` and the service
+// commands use inside a function): calls, pipelined calls, the caller's
+// key, and a socket nobody listens on.
+TEST(SocketClientTest, TheFramesClientCallsTheFunctionSocket) {
+  ServerThread s({}, "{\"n\":1}");
+  Context context;
+  Client client(context, "unix://" + s.path(), "", "FLENV9");
+  auto r = client.Call("Ping", "{}", std::chrono::milliseconds(10000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->ok);
+  EXPECT_EQ(r->body, "{\"n\":1}");
+  uint64_t a = client.Send("A", "{}"), b = client.Send("B", "{}");
+  std::set<uint64_t> ids;
+  for (int i = 0; i < 2; ++i) {
+    auto got = client.Receive(std::chrono::milliseconds(10000));
+    ASSERT_TRUE(got.has_value());
+    ids.insert(got->request_id);
+  }
+  EXPECT_EQ(ids, (std::set<uint64_t>{a, b}));
+  auto calls = s.calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[2].action, "B");
+  EXPECT_EQ(calls[2].access_key_id, "FLENV9");
+
+  Client nowhere(context, "unix:///nonexistent/fanlab/functions", "", "");
+  auto failed = nowhere.Call("Ping", "{}", std::chrono::milliseconds(10000));
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.status().message(),
+            "No reply to Ping: cannot connect to "
+            "unix:///nonexistent/fanlab/functions: No such file or "
+            "directory.");
 }
 
 }  // namespace

@@ -45,12 +45,12 @@ class Client {
     std::string body;  // JSON
   };
 
-  // Calls `endpoint`, "unix:" and the socket's path (default: the
-  // function socket, "unix:$FANLAB_SOCKET"). Every request carries the
+  // Calls `endpoint`, "unix://" and the socket's path (default: the
+  // function socket, "unix://$FANLAB_SOCKET"). Every request carries the
   // environment's AWS_ACCESS_KEY_ID, when it is set, as its access-key-id
   // frame: the emulator then knows which invocation made the call (its
   // event log's `caller`, a fault that crashes the caller). Throws Error
-  // ("InvalidEndpoint") when the endpoint is empty or not a unix: one.
+  // ("InvalidEndpoint") when the endpoint is empty or not a unix:// one.
   explicit Client(const std::string& endpoint = EndpointFromEnvironment()) {
     // The emulator takes up to 128 bytes (AWS's longest key id); a longer
     // one is not a function environment's and is not sent.
@@ -62,14 +62,15 @@ class Client {
       throw Error("InvalidEndpoint",
                   "No endpoint to call: FANLAB_SOCKET is not set");
     }
-    if (!endpoint.starts_with("unix:") || endpoint.size() == 5 ||
-        endpoint.size() - 5 >= sizeof(sockaddr_un{}.sun_path)) {
+    constexpr size_t kScheme = 7;  // "unix://"
+    if (!endpoint.starts_with("unix://") || endpoint.size() == kScheme ||
+        endpoint.size() - kScheme >= sizeof(sockaddr_un{}.sun_path)) {
       throw Error("InvalidEndpoint",
                   "Cannot call " + endpoint +
                       ": the SDK calls the emulator's function socket, "
-                      "unix:PATH (PATH at most 107 bytes)");
+                      "unix://PATH (PATH at most 107 bytes)");
     }
-    path_ = endpoint.substr(5);
+    path_ = endpoint.substr(kScheme);
   }
   ~Client() { Disconnect(); }
   Client(const Client&) = delete;
@@ -171,7 +172,7 @@ class Client {
     return replies;
   }
 
-  // "unix:$FANLAB_SOCKET", or "" when it is not set.
+  // "unix://$FANLAB_SOCKET", or "" when it is not set.
   static std::string EndpointFromEnvironment() {
     return detail::EndpointFromEnvironment();
   }
@@ -204,7 +205,7 @@ class Client {
       r = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
     } while (r < 0 && errno == EINTR);
     if (r < 0) {
-      *why = "cannot connect to unix:" + path_ + ": " + std::strerror(errno);
+      *why = "cannot connect to unix://" + path_ + ": " + std::strerror(errno);
       ::close(fd);
       return false;
     }
@@ -303,10 +304,11 @@ class Client {
       if (ready < 0) return broke(std::strerror(errno));
       if (ready == 0) return Io::kTimeout;
       if (!(p.revents & (POLLIN | POLLHUP | POLLERR))) continue;  // POLLOUT
-      const size_t old = in_.size();
-      in_.resize(old + 65536);
-      const ssize_t n = ::recv(fd_, in_.data() + old, 65536, MSG_DONTWAIT);
-      in_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+      // Read on the stack and appended: growing in_ by the chunk would
+      // zero the whole chunk at every read.
+      char chunk[16384];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n > 0) in_.append(chunk, static_cast<size_t>(n));
       if (n == 0) return broke("the emulator closed the connection");
       if (n < 0) {
         if (errno == EAGAIN || errno == EINTR) continue;

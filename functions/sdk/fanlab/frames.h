@@ -168,18 +168,19 @@ class FdReader {
   Status Fill() {
     buffer_.erase(0, pos_);
     pos_ = 0;
-    const size_t old = buffer_.size();
-    buffer_.resize(old + kChunk);
+    // Read on the stack and appended: growing the buffer by a chunk would
+    // zero the whole chunk at every read.
+    char chunk[kChunk];
     while (true) {
-      const ssize_t n = ::read(fd_, buffer_.data() + old, kChunk);
+      const ssize_t n = ::read(fd_, chunk, kChunk);
       if (n < 0 && errno == EINTR) continue;
-      buffer_.resize(old + (n > 0 ? static_cast<size_t>(n) : 0));
       if (n < 0) return Status::kError;
+      buffer_.append(chunk, static_cast<size_t>(n));
       return n == 0 ? Status::kEof : Status::kOk;
     }
   }
 
-  static constexpr size_t kChunk = 64 * 1024;
+  static constexpr size_t kChunk = 16 * 1024;
   int fd_;
   std::string buffer_;
   size_t pos_ = 0;

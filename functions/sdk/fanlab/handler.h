@@ -42,7 +42,7 @@ struct Context {
   std::string function_name;  // frames: the header's; else
                               // AWS_LAMBDA_FUNCTION_NAME
   std::string invoked_function_arn;
-  // The endpoint Client calls: "unix:" and the emulator's function socket
+  // The endpoint Client calls: "unix://" and the emulator's function socket
   // (FANLAB_SOCKET). Empty when the variable is not set.
   std::string endpoint;
 
@@ -192,10 +192,10 @@ inline bool WriteAll(int fd, std::string_view data) {
   return true;
 }
 
-// Context::endpoint: "unix:$FANLAB_SOCKET", or "" when it is not set.
+// Context::endpoint: "unix://$FANLAB_SOCKET", or "" when it is not set.
 inline std::string EndpointFromEnvironment() {
   const char* socket = std::getenv("FANLAB_SOCKET");
-  return socket != nullptr && *socket != '\0' ? "unix:" + std::string(socket)
+  return socket != nullptr && *socket != '\0' ? "unix://" + std::string(socket)
                                               : std::string();
 }
 
