@@ -859,9 +859,9 @@ bool Engine::Settle(bool suspects, std::vector<uint64_t>& idle) {
     idle.push_back(id);
     pids.push_back(p.pid);
   }
-  // One look at the processes, the ZeroMQ threads that carry messages
-  // between them and the engine, and (after TCP) the kernel's: at one
-  // instant, nothing is running, nothing is on its way.
+  // One look at the processes and (after TCP) the kernel threads that
+  // carry loopback traffic: at one instant, nothing is running, nothing is
+  // on its way.
   size_t busy = 0;
   if (!probe_->Idle(pids, {}, CarryingThreads(), busy)) {
     if (busy < idle.size()) procs_[idle[busy]].awake = true;
@@ -1070,10 +1070,10 @@ uint64_t Engine::EnvOfConnection(const services::HttpRequest& request) {
 // back is checked in /proc (every thread and child idle: waiting, not
 // running, not in a sleep of its own, not writing what fanlab has not
 // read), which catches a second call still on its way (threads, an async
-// SDK): while one is busy the check is repeated, ever less often. The
-// ZeroMQ threads carrying messages (and after TCP the kernel's) are
-// looked at in the same snapshot (IdleProbe: every thread idle at one
-// instant), and the loop must have drained every ready handler: the
+// SDK): while one is busy the check is repeated, ever less often. After
+// TCP the kernel threads carrying loopback traffic are looked at in the
+// same snapshot (IdleProbe: every thread idle at one instant), and the
+// loop must have drained every ready handler: the
 // round is served in a seeded order; with nothing held, virtual time
 // moves to the next timer.
 // A process that stays out without calling back (blocked on something
@@ -1081,9 +1081,8 @@ uint64_t Engine::EnvOfConnection(const services::HttpRequest& request) {
 // process was out), and every process after an answer to a process not
 // known, is a suspect: it is checked once the sockets have been quiet
 // for a millisecond, and only three such passes in a row, everything
-// idle each time, count (a connection's handshake between the ZeroMQ
-// threads leaves a process waiting while its call is still on its way;
-// an answer over loopback TCP may reach its process a little later).
+// idle each time, count (an answer over loopback TCP may reach its
+// process a little later).
 // docs/scenarios.md says what a function must avoid.
 void Engine::DeterministicLoop(std::optional<TimePoint> until) {
   using std::chrono::microseconds;
