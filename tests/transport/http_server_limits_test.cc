@@ -20,6 +20,7 @@
 
 #include "emulator/transport/http_server.h"
 #include "tests/transport/http_test_util.h"
+#include "tests/transport/loop_util.h"
 
 namespace fanlab::transport {
 namespace {
@@ -69,10 +70,7 @@ class LimitsFixture {
   }
   template <typename F>
   auto OnLoop(F f) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return testing::RunOnLoop(io_, std::move(f));
   }
   ~LimitsFixture() {
     OnLoop([&] {

@@ -18,6 +18,7 @@
 
 #include "emulator/queue/sqs_errors.h"
 #include "tests/transport/http_test_util.h"
+#include "tests/transport/loop_util.h"
 
 namespace fanlab::transport {
 namespace {
@@ -73,10 +74,7 @@ class HttpServerFixture {
   // Runs `f` on the io thread and waits for it.
   template <typename F>
   auto OnLoop(F f) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return testing::RunOnLoop(io_, std::move(f));
   }
 
   boost::asio::io_context io_;

@@ -26,6 +26,7 @@
 
 #include "emulator/transport/client.h"
 #include "emulator/transport/private_dir.h"
+#include "tests/transport/loop_util.h"
 
 namespace fanlab::transport {
 namespace {
@@ -103,10 +104,7 @@ class ServerThread {
   }
   template <typename F>
   auto OnLoop(F f) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return testing::RunOnLoop(io_, std::move(f));
   }
 
   const std::string& path() const { return path_; }

@@ -23,6 +23,7 @@
 
 #include "emulator/transport/client.h"
 #include "emulator/transport/zmq_server.h"
+#include "tests/transport/loop_util.h"
 
 namespace fanlab::transport {
 namespace {
@@ -77,10 +78,7 @@ class ServerThread {
   // Runs `f` on the server's thread and returns what it returns.
   template <typename F>
   auto OnLoop(F f) {
-    std::packaged_task<decltype(f())()> task(std::move(f));
-    auto result = task.get_future();
-    boost::asio::post(io_, [&task] { task(); });
-    return result.get();
+    return testing::RunOnLoop(io_, std::move(f));
   }
   uint64_t dropped() {
     return OnLoop([this] { return server_.dropped_peers(); });
