@@ -95,11 +95,16 @@ class SocketServer::Connection
         socket_(std::move(socket)),
         pid_(pid) {}
 
-  void Start() { Read(); }
+  void Start() {
+    boost::system::error_code ignored;
+    socket_.non_blocking(true, ignored);  // read_some never waits
+    Read();
+  }
 
  private:
-  static constexpr size_t kReadChunk = 64 * 1024;
-
+  // Waits until the socket is readable, then reads what is there into the
+  // server's one scratch buffer (handlers run one at a time) and appends
+  // it: no buffer per connection waiting, none zeroed for each read.
   void Read() {
     if (reading_ || closing_ || !socket_.is_open()) return;
     if (pending_ >= server_.options_.max_pending) {
@@ -107,21 +112,31 @@ class SocketServer::Connection
       return;
     }
     reading_ = true;
-    const size_t old = in_.size();
-    in_.resize(old + kReadChunk);
-    socket_.async_read_some(boost::asio::buffer(in_.data() + old, kReadChunk),
-                            [self = shared_from_this(), old](
-                                const boost::system::error_code& ec, size_t n) {
-                              if (!*self->alive_) return;
-                              self->reading_ = false;
-                              self->in_.resize(old + n);
-                              if (ec) {
-                                self->Close();
-                                return;
-                              }
-                              self->Parse();
-                              self->Read();
-                            });
+    socket_.async_wait(
+        stream_protocol::socket::wait_read,
+        [self = shared_from_this()](const boost::system::error_code& ec) {
+          if (!*self->alive_) return;
+          self->reading_ = false;
+          if (ec) {
+            self->Close();
+            return;
+          }
+          std::vector<char>& scratch = self->server_.scratch_;
+          boost::system::error_code read_ec;
+          size_t n =
+              self->socket_.read_some(boost::asio::buffer(scratch), read_ec);
+          if (read_ec == boost::asio::error::would_block) {
+            self->Read();
+            return;
+          }
+          if (read_ec) {
+            self->Close();  // the end of the connection, or its failure
+            return;
+          }
+          self->in_.append(scratch.data(), n);
+          self->Parse();
+          self->Read();
+        });
   }
 
   // Hands on every whole request buffered, as long as it may.

@@ -108,6 +108,8 @@ class SocketServer {
   // The open connections, owned here while no operation of theirs is in
   // flight (one paused at max_pending).
   std::unordered_map<Connection*, std::shared_ptr<Connection>> connections_;
+  // Where a readable connection's bytes are read first (64 KiB).
+  std::vector<char> scratch_ = std::vector<char>(64 * 1024);
   uint64_t closed_for_cause_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
