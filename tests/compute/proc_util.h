@@ -3,9 +3,10 @@
 #ifndef FANLAB_TESTS_COMPUTE_PROC_UTIL_H_
 #define FANLAB_TESTS_COMPUTE_PROC_UTIL_H_
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -20,15 +21,29 @@ struct ProcInfo {
   std::string cmdline;  // arguments joined by NUL bytes
 };
 
-// Every process visible now (zombies included: they keep their entry).
+// The whole of a /proc file; "" when it cannot be read. POSIX reads, not
+// an ifstream: a process that ends while its file is read makes read()
+// fail with ESRCH, which libstdc++'s filebuf throws as an exception.
+inline std::string ReadWholeProcFile(const std::filesystem::path& path) {
+  std::string out;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+  ::close(fd);
+  return n < 0 ? std::string() : out;
+}
+
+// Every process visible now (zombies included: they keep their entry); a
+// process that ends while it is looked at may be left out.
 inline std::vector<ProcInfo> AllProcesses() {
   std::vector<ProcInfo> out;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream stat(entry.path() / "stat");
-    std::string line;
-    if (!std::getline(stat, line)) continue;
+    std::string line = ReadWholeProcFile(entry.path() / "stat");
+    if (line.empty()) continue;
     // pid (comm) state ppid pgrp ...: comm may hold spaces, so skip past
     // the last ')'.
     auto close = line.rfind(')');
@@ -39,9 +54,7 @@ inline std::vector<ProcInfo> AllProcesses() {
     std::string state;
     rest >> state >> p.ppid >> p.pgrp;
     p.state = state.empty() ? '?' : state[0];
-    std::ifstream cmdline(entry.path() / "cmdline");
-    p.cmdline.assign(std::istreambuf_iterator<char>(cmdline),
-                     std::istreambuf_iterator<char>());
+    p.cmdline = ReadWholeProcFile(entry.path() / "cmdline");
     out.push_back(std::move(p));
   }
   return out;
