@@ -260,8 +260,7 @@ Engine::Engine(EngineOptions options, transport::Context& context,
       .sinks = sinks_.get(),
   });
   zmq_context_ = &context;
-  zmq_options_ = transport::ZmqServerOptions{
-      .auth_token = options.auth_token, .allow_remote = options.allow_remote};
+  allow_remote_ = options.allow_remote;
 }
 
 // Made with the first Bind: an engine nobody reaches over ZeroMQ (a
@@ -281,7 +280,8 @@ transport::ZmqServer& Engine::ZmqFront() {
                                       std::string(server_->access_key_id())},
                   server_->peer_pid(), std::move(done));
       },
-      zmq_options_);
+      transport::ZmqServerOptions{.auth_token = auth_token_,
+                                  .allow_remote = allow_remote_});
   return *server_;
 }
 
@@ -308,13 +308,11 @@ void Engine::ServeCall(api::ApiRequest request, int peer_pid,
   });
 }
 
-std::string Engine::FunctionSocket() {
+Result<std::string> Engine::FunctionSocket() {
   if (socket_server_ != nullptr) return socket_server_->path();
-  auto dir = socket_dir_.Make("engine");
-  if (!dir.ok()) {
-    std::cerr << "fanlab: warning: " << dir.status().message()
-              << " (C++ SDK functions cannot call fanlab)\n";
-    return "";
+  if (socket_dir_.path().empty()) {
+    auto dir = socket_dir_.Make("engine");
+    if (!dir.ok()) return dir.status();
   }
   auto server = std::make_unique<transport::SocketServer>(
       *io_,
@@ -325,12 +323,8 @@ std::string Engine::FunctionSocket() {
                             .access_key_id = std::string(call.access_key_id)},
             call.peer_pid, std::move(done));
       });
-  Status listening = server->Listen(*dir + "/functions");
-  if (!listening.ok()) {
-    std::cerr << "fanlab: warning: " << listening.message()
-              << " (C++ SDK functions cannot call fanlab)\n";
-    return "";
-  }
+  Status listening = server->Listen(socket_dir_.path() + "/functions");
+  if (!listening.ok()) return listening;
   socket_server_ = std::move(server);
   return socket_server_->path();
 }
@@ -339,7 +333,13 @@ void Engine::ConnectFunctions() {
   functions_->SetRuntimeApiListeners(runtime_listeners_.get());
   // The C++ SDK inside functions calls the function socket (FANLAB_SOCKET),
   // made when the first environment starts.
-  functions_->SetSocketProvider([this] { return FunctionSocket(); });
+  functions_->SetSocketProvider([this]() -> std::string {
+    auto socket = FunctionSocket();
+    if (socket.ok()) return *socket;
+    std::cerr << "fanlab: warning: " << socket.status().message()
+              << " (C++ SDK functions cannot call fanlab)\n";
+    return "";
+  });
   // The AWS SDKs inside functions call the HTTP front (AWS_ENDPOINT_URL):
   // without one bound, the first environment binds one on any free port.
   functions_->SetHttpEndpointProvider([this]() -> std::string {

@@ -41,7 +41,6 @@
 #include "emulator/sim/fault_injector.h"
 #include "emulator/transport/context.h"
 #include "emulator/transport/private_dir.h"
-#include "emulator/transport/zmq_server.h"
 
 namespace boost::asio {
 class io_context;
@@ -188,9 +187,9 @@ class Engine {
   void Stop();
   // The function socket's path (FANLAB_SOCKET; transport/socket_server.h),
   // listening from the first call on, which the first function
-  // environment makes; "" when it cannot be made (a warning says why).
+  // environment makes; or why it cannot be made (its directory, its bind).
   // REQUIRES: the engine thread, or before Run.
-  std::string FunctionSocket();
+  Result<std::string> FunctionSocket();
 
   Clock& clock() { return *clock_; }
   const Account& account() const { return account_; }
@@ -377,7 +376,7 @@ class Engine {
   // The ZeroMQ front (ZmqFront), made with the first Bind.
   std::unique_ptr<transport::ZmqServer> server_;
   transport::Context* zmq_context_ = nullptr;
-  transport::ZmqServerOptions zmq_options_;
+  bool allow_remote_ = false;  // EngineOptions::allow_remote, for it
   // The function socket (FunctionSocket) in its own directory.
   transport::PrivateDir socket_dir_;
   std::unique_ptr<transport::SocketServer> socket_server_;

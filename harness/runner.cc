@@ -106,10 +106,9 @@ class Run {
     // Functions call the engine over its function socket (the C++ SDK,
     // and `fanlab` commands run by a function, through FANLAB_ENDPOINT):
     // a run binds no ZeroMQ endpoint and starts no ZeroMQ thread.
-    if (engine_->FunctionSocket().empty()) {
-      Fail({},
-           "cannot open the engine's function socket (see the warning "
-           "above)");
+    if (auto socket = engine_->FunctionSocket(); !socket.ok()) {
+      Fail({}, "cannot open the engine's function socket: " +
+                   socket.status().ToString());
       return false;
     }
     auto http = engine_->BindHttp("127.0.0.1:0");

@@ -52,7 +52,9 @@ class EngineFixture : public ::testing::Test {
       EXPECT_TRUE(http.ok()) << http.status().ToString();
       if (http.ok()) base_url_ = *http;
     }
-    function_socket_ = engine_->FunctionSocket();
+    auto socket = engine_->FunctionSocket();
+    EXPECT_TRUE(socket.ok()) << socket.status().ToString();
+    if (socket.ok()) function_socket_ = *socket;
     client_ =
         std::make_unique<transport::Client>(context_, bound.ok() ? *bound : "");
     thread_ = std::thread([this] { engine_->Run(); });

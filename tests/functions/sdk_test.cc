@@ -540,11 +540,11 @@ TEST(SdkClientTest, CallsTheEngine) {
   EngineOptions options;
   options.virtual_clock = true;
   Engine engine(options, context);
-  const std::string socket = engine.FunctionSocket();
-  ASSERT_FALSE(socket.empty());
+  const auto socket = engine.FunctionSocket();
+  ASSERT_TRUE(socket.ok()) << socket.status().ToString();
   std::thread loop([&] { engine.Run(); });
 
-  Client client("unix://" + socket);
+  Client client("unix://" + *socket);
   Client::Reply created =
       client.Call("CreateQueue", "{\"QueueName\":\"sdk-jobs\"}", 10000);
   EXPECT_TRUE(created.ok) << created.body;
