@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "bench/hop_floor.h"
 #include "harness/explore.h"
 #include "harness/runner.h"
 #include "harness/scenario.h"
@@ -24,10 +25,10 @@ double TargetOf(const std::string& name) {
   return 0;
 }
 
-std::string KeyOf(std::string name) {
+std::string KeyOf(std::string name, const char* suffix = "_wall_s") {
   std::replace(name.begin(), name.end(), '-', '_');
   std::replace(name.begin(), name.end(), '.', '_');
-  return name + "_wall_s";
+  return name + suffix;
 }
 
 // Each folder under the examples dir that holds scenarios, replayed as a
@@ -131,6 +132,16 @@ ScenarioBenchResult RunScenarioBench(const ScenarioBenchOptions& options,
       t.wall_s = std::min(t.wall_s, r.wall_seconds);
       t.virtual_s = std::chrono::duration<double>(r.virtual_time).count();
       t.invocations = r.invocations;
+      t.rounds = r.rounds;
+      t.served = r.served;
+    }
+    if (t.rounds > 0) {
+      t.hop_floor_s = 1e9;
+      for (int i = 0; i < std::max(1, options.repeat); ++i) {
+        double s_floor = HopFloorSeconds(t.rounds, t.served, error);
+        if (!error.empty()) return result;
+        t.hop_floor_s = std::min(t.hop_floor_s, s_floor);
+      }
     }
     result.scenarios.push_back(std::move(t));
     if (s.name == "doparallel-basic") {
@@ -159,6 +170,12 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
                        {"invocations", s.invocations},
                        {"floor_ratio",
                         r.floor_wall_s > 0 ? s.wall_s / r.floor_wall_s : 0.0}};
+      if (s.rounds > 0) {
+        one["rounds"] = s.rounds;
+        one["served"] = s.served;
+        one["hop_floor_s"] = s.hop_floor_s;
+        if (s.target_s > 0) o[KeyOf(s.name, "_hop_floor_s")] = s.hop_floor_s;
+      }
       if (s.target_s > 0) one["target_s"] = s.target_s;
       all.push_back(std::move(one));
     }
@@ -192,11 +209,14 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
   }
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-*s  %-6s  %9s  %12s  %11s  %8s  %s\n",
-                int(width), "scenario", "result", "wall s", "virtual s",
-                "invocations", "x floor", "target");
+  std::snprintf(line, sizeof line,
+                "%-*s  %-6s  %9s  %12s  %11s  %8s  %11s  %s\n", int(width),
+                "scenario", "result", "wall s", "virtual s", "invocations",
+                "x floor", "hop floor s", "target");
   out += line;
   for (const auto& s : r.scenarios) {
+    char hop[32] = "-";
+    if (s.rounds > 0) std::snprintf(hop, sizeof hop, "%.3f", s.hop_floor_s);
     std::string target = "";
     if (s.target_s > 0) {
       char t[64];
@@ -204,11 +224,12 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
                     s.passed && s.wall_s <= s.target_s ? "met" : "MISSED");
       target = t;
     }
-    std::snprintf(
-        line, sizeof line, "%-*s  %-6s  %9.3f  %12.1f  %11zu  %8.1f  %s\n",
-        int(width), s.name.c_str(), s.passed ? "passed" : "FAILED", s.wall_s,
-        s.virtual_s, s.invocations,
-        r.floor_wall_s > 0 ? s.wall_s / r.floor_wall_s : 0.0, target.c_str());
+    std::snprintf(line, sizeof line,
+                  "%-*s  %-6s  %9.3f  %12.1f  %11zu  %8.1f  %11s  %s\n",
+                  int(width), s.name.c_str(), s.passed ? "passed" : "FAILED",
+                  s.wall_s, s.virtual_s, s.invocations,
+                  r.floor_wall_s > 0 ? s.wall_s / r.floor_wall_s : 0.0, hop,
+                  target.c_str());
     out += line;
   }
   for (const auto& e : r.examples) {
@@ -216,17 +237,21 @@ std::string FormatScenarioBench(const ScenarioBenchResult& r, bool as_json) {
     char target[64];
     std::snprintf(target, sizeof target, "<= %.0f s: %s", e.target_s,
                   e.passed && e.wall_s <= e.target_s ? "met" : "MISSED");
-    std::snprintf(line, sizeof line,
-                  "%-*s  %-6s  %9.3f  %12s  %11zu  %8.1f  %s\n", int(width),
-                  name.c_str(), e.passed ? "passed" : "FAILED", e.wall_s, "",
-                  e.invocations,
-                  r.floor_wall_s > 0 ? e.wall_s / r.floor_wall_s : 0.0, target);
+    std::snprintf(
+        line, sizeof line, "%-*s  %-6s  %9.3f  %12s  %11zu  %8.1f  %11s  %s\n",
+        int(width), name.c_str(), e.passed ? "passed" : "FAILED", e.wall_s, "",
+        e.invocations, r.floor_wall_s > 0 ? e.wall_s / r.floor_wall_s : 0.0, "",
+        target);
     out += line;
   }
   std::snprintf(line, sizeof line,
                 "floor (an empty scenario: engine up and down): %.4f s\n",
                 r.floor_wall_s);
   out += line;
+  out +=
+      "hop floor: a deterministic scenario's rounds and process wake-ups, "
+      "done with no work (one thread, a process per message of a round, "
+      "Unix sockets)\n";
   if (r.doparallel_basic_seeds_per_s > 0) {
     std::snprintf(line, sizeof line,
                   "exploration: doparallel-basic, 100 seeds with -j2: %.1f "

@@ -6,8 +6,10 @@
 // scheduler over 24 virtual hours (scheduler-24h, ≤ 2 s), DoParallel with
 // 10,000 tasks on warm workers (doparallel-10k and, tasks at full
 // concurrency, doparallel-10k-concurrent, ≤ 1 s), each example folder
-// (≤ 2 s). The floor, measured in the same run, is an empty scenario: an
-// engine started, bound and torn down.
+// (≤ 2 s). Two floors are measured in the same run: an empty scenario (an
+// engine started, bound and torn down), and under each deterministic
+// scenario its hop floor (bench/hop_floor.h): its rounds and the process
+// wake-ups they served, done with no work.
 #ifndef FANLAB_BENCH_SCENARIO_BENCH_H_
 #define FANLAB_BENCH_SCENARIO_BENCH_H_
 
@@ -37,6 +39,12 @@ struct ScenarioTiming {
   double virtual_s = 0;  // virtual time the run covered
   size_t invocations = 0;
   double target_s = 0;  // 0: no target
+  // Deterministic runs: the rounds served and the messages in them, and
+  // as many wake-ups in as many rounds with no work (best of the
+  // repeats); 0 for a real-time run.
+  uint64_t rounds = 0;
+  uint64_t served = 0;
+  double hop_floor_s = 0;
 };
 
 // An example folder: every scenario in it replayed, one after the other.
@@ -64,10 +72,11 @@ ScenarioBenchResult RunScenarioBench(const ScenarioBenchOptions& options,
                                      std::string& error);
 // The table, or one JSON object: {"floor_wall_s", "<name>_wall_s" for
 // each scenario (dashes become underscores: scheduler_24h_wall_s,
-// doparallel_10k_wall_s), "example_<folder>_wall_s" for each example
+// doparallel_10k_wall_s), "<name>_hop_floor_s" for each deterministic
+// scenario with a target, "example_<folder>_wall_s" for each example
 // folder, "doparallel_basic_seeds_per_s" when measured, "scenarios":
-// [{name, passed, wall_s, ...}], "examples": [{folder, scenarios, passed,
-// wall_s, ...}]}.
+// [{name, passed, wall_s, rounds, served, hop_floor_s, ...}], "examples":
+// [{folder, scenarios, passed, wall_s, ...}]}.
 std::string FormatScenarioBench(const ScenarioBenchResult& r, bool json);
 
 }  // namespace fanlab::bench

@@ -730,6 +730,7 @@ void Engine::ServeRound() {
   std::vector<Held> round = std::move(held_);
   held_.clear();
   ++rounds_;
+  served_ += round.size();
   // Groups in key order, each in its arrival order (one source's inputs
   // come in the order it sent them); then a seeded shuffle of the groups.
   std::stable_sort(round.begin(), round.end(),

@@ -228,8 +228,11 @@ class Engine {
   // invocation start and queue delivery; null: none. Must outlive the
   // engine (or be reset to null first).
   void SetFaults(sim::FaultInjector* faults);
-  // Deterministic runs: rounds served so far.
+  // Deterministic runs: rounds served so far, and the messages they
+  // served (API calls, HTTP requests, results, Runtime API requests,
+  // exits), most of which set one function process going.
   uint64_t rounds() const { return rounds_; }
+  uint64_t served() const { return served_; }
   // Deterministic runs: processes just spawned that were taken as idle
   // only after the grace for one that never sent anything (2 s of real
   // time idle in /proc): each of these cost the run that wait.
@@ -388,6 +391,7 @@ class Engine {
   std::vector<Held> held_;
   uint64_t round_rng_ = 0;  // splitmix64 state
   uint64_t rounds_ = 0;
+  uint64_t served_ = 0;
   uint64_t fresh_graces_ = 0;
   // Deterministic runs: the live function processes, by environment.
   // `awake`: it may be running (fanlab set it going, or it sent something,

@@ -70,6 +70,7 @@ class Run {
     result_.deterministic = deterministic_;
     if (engine_) {
       result_.rounds = engine_->rounds();
+      result_.served = engine_->served();
       result_.fresh_graces = engine_->fresh_graces();
     }
     engine_.reset();  // ends the function processes

@@ -83,6 +83,7 @@ struct ScenarioResult {
   size_t invocations = 0;
   bool deterministic = false;
   uint64_t rounds = 0;  // deterministic runs: rounds the engine served
+  uint64_t served = 0;  // and the messages served in them (Engine)
   // Deterministic runs: function processes taken as idle only after the
   // grace a process that has sent nothing yet is given (Engine).
   uint64_t fresh_graces = 0;
