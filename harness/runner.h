@@ -1,14 +1,14 @@
 // Replays a scenario on an embedded emulator and judges it.
 //
 // Each run gets its own Engine (virtual clock unless the scenario asks for
-// the real one), bound to an ipc:// endpoint in the temporary directory
-// (function processes call back on it) and to the HTTP front on
-// 127.0.0.1:0. The run happens on the calling thread: resources are
-// created through the dispatcher, the steps fire at their virtual times,
-// the engine then runs until quiescent (or for the scenario's duration),
-// and the expectations are evaluated over the final state and the event
-// log. Runs share nothing: several may go on in parallel on different
-// threads (`fanlab run -j`).
+// the real one), with its function socket in a private directory
+// (function processes call back on it) and its HTTP front bound to
+// 127.0.0.1:0; no ZeroMQ endpoint. The run happens on the calling
+// thread: resources are created through the dispatcher, the steps fire
+// at their virtual times, the engine then runs until quiescent (or for
+// the scenario's duration), and the expectations are evaluated over the
+// final state and the event log. Runs share nothing: several may go on
+// in parallel on different threads (`fanlab run -j`).
 #ifndef FANLAB_HARNESS_RUNNER_H_
 #define FANLAB_HARNESS_RUNNER_H_
 
