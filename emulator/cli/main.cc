@@ -181,8 +181,9 @@ int main(int argc, char** argv) {
   CLI::App* scenarios = bench->add_subcommand(
       "scenarios",
       "Wall time of each workflow scenario (scenarios/ by default), best of "
-      "--repeat runs, against an empty scenario as the floor; targets: "
-      "scheduler-24h <= 2 s, doparallel-10k <= 1 s");
+      "--repeat runs, against an empty scenario as the floor and, for a "
+      "deterministic one, its hop floor (its rounds' process wake-ups done "
+      "with no work); targets: scheduler-24h <= 2 s, doparallel-10k <= 1 s");
   scenarios->add_option("paths", scenario_options.paths,
                         "Scenario files or folders (default: scenarios)");
   scenarios->add_option("--filter", scenario_options.filter,

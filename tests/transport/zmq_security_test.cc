@@ -225,8 +225,12 @@ TEST_F(FunctionTokenTest, FunctionsReceiveTheTokenAndTheirCallsWork) {
 // --- Same uid on ipc:// -----------------------------------------------------
 
 // Tries one call to `endpoint` as uid/gid 65534 (nobody) in a child
-// process; the child's exit code: 0 answered, 3 no answer, 4 setup failed.
-int CallAsNobody(const std::string& endpoint) {
+// process, waiting `wait_ms` for the answer; the child's exit code: 0
+// answered, 3 no answer, 4 setup failed. A refused peer is never
+// answered, so the wait only bounds the test; a call that must be
+// answered waits as long as the tests' own calls do (a child of a
+// sanitized process on a busy machine can take seconds to get there).
+int CallAsNobody(const std::string& endpoint, int wait_ms = 1500) {
   pid_t pid = ::fork();
   if (pid == 0) {
     if (::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(4);
@@ -239,7 +243,7 @@ int CallAsNobody(const std::string& endpoint) {
     zmq_send(s, "ListQueues", 10, ZMQ_SNDMORE);
     zmq_send(s, "{}", 2, 0);
     zmq_pollitem_t item{s, 0, ZMQ_POLLIN, 0};
-    int ready = zmq_poll(&item, 1, 1500);
+    int ready = zmq_poll(&item, 1, wait_ms);
     ::_exit(ready == 1 ? 0 : 3);
   }
   int status = 0;
@@ -277,7 +281,7 @@ TEST(ZmqPeerUidTest, OtherUsersOnTcpNeedTheToken) {
   }());
   std::string open = open_engine.Bind("tcp://127.0.0.1:*");
   open_engine.Start();
-  EXPECT_EQ(CallAsNobody(open), 0);  // documented: loopback, no token
+  EXPECT_EQ(CallAsNobody(open, 10000), 0);  // documented: loopback, no token
   RunningEngine closed(WithToken());
   std::string endpoint = closed.Bind("tcp://127.0.0.1:*");
   closed.Start();
