@@ -82,7 +82,7 @@ function(fanlab_enable_pch)
   # GCC 12 at -O3 optimises `"lit" + std::string` differently once
   # libstdc++ comes from a PCH (the same code parsed as text does not warn)
   # and then warns -Wstringop-overflow, -Wstringop-overread or
-  # -Warray-bounds on the memcpy in char_traits.h (15 files): the false
+  # -Warray-bounds on the memcpy in char_traits.h (16 files): the false
   # positive of GCC PR 105651 that -Wno-restrict silences in its -Wrestrict
   # form. Off where a PCH is used; a -DFANLAB_PCH=OFF build keeps the three.
   foreach(target ${FANLAB_PCH_LIBRARY_OWNER} ${FANLAB_PCH_LIBRARY_USERS}
