@@ -21,6 +21,7 @@ bool ReadAll(int fd, char* buf, size_t n) {
   while (n > 0) {
     ssize_t got = ::read(fd, buf, n);
     if (got < 0 && errno == EINTR) continue;
+    if (got == 0) errno = ECONNRESET;  // the other end is gone
     if (got <= 0) return false;
     buf += got;
     n -= size_t(got);
